@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+// vpcsim — a packet-level discrete-event simulator of AWS VPC networking.
+//
+// Targets form one dependency chain (A → B means A imports B):
+//   vpcsim (CLI) → Experiments → Capture → Topology → Workloads → Transport → NetModel → Wire, SimCore
+// SimCore knows nothing of packets; Wire knows nothing of time; NetModel knows nothing of pcap
+// or flow-log text — captures observe the model from outside through its tap log.
+import PackageDescription
+
+let package = Package(
+    name: "vpcsim",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vpcsim", targets: ["vpcsim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        .target(name: "SimCore"),
+        .target(name: "Wire"),
+        .target(name: "NetModel", dependencies: ["SimCore", "Wire"]),
+        .target(name: "Transport", dependencies: ["SimCore", "Wire", "NetModel"]),
+        .target(name: "Workloads", dependencies: [
+            "SimCore", "Wire", "NetModel", "Transport",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
+        .target(name: "Topology", dependencies: ["SimCore", "Wire", "NetModel", "Workloads", "Yams"]),
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap",
+                       providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .target(name: "Capture", dependencies: ["SimCore", "Wire", "NetModel", "Transport", "Topology", "CPcap", "CZlib"]),
+        .target(name: "Experiments", dependencies: [
+            "SimCore", "Wire", "NetModel", "Transport", "Workloads", "Topology", "Capture",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
+        .executableTarget(name: "vpcsim", dependencies: [
+            "Experiments", "Topology", "SimCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .target(name: "TestSupport", dependencies: ["SimCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "TestSupport"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
+        .testTarget(name: "NetModelTests", dependencies: ["NetModel", "Wire", "SimCore", "TestSupport"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "NetModel", "SimCore", "TestSupport"]),
+        .testTarget(name: "TopologyTests", dependencies: ["Topology", "NetModel", "Workloads", "TestSupport"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "NetModel", "Wire", "SimCore", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Experiments", "Topology", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

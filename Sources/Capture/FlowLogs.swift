@@ -1,0 +1,346 @@
+import SimCore
+import Wire
+import NetModel
+import Topology
+
+/// One flow's counters within one aggregation window.
+struct FlowAccumulator {
+    var packet: Packet           // the first packet (addresses, ports, protocol)
+    var direction: TrafficDirection
+    var accepted: Bool
+    var path: EgressPath
+    var packets: UInt64
+    var bytes: UInt64
+    var first: SimTime
+    var last: SimTime
+    var flags: UInt8
+}
+
+/// Aggregates one flow log's records: per ENI, per capture window, per 5-tuple, direction and
+/// action (aws-vpc-facts §1.1, §1.4).
+public final class FlowLogAggregator {
+    public let config: FlowLogConfig
+    let directory: NetworkDirectory
+    let epochNanoseconds: Int64
+    let sink: S3FlowLogWriter
+    /// Per ENI: covered by this flow log, window length and phase.
+    var covered: [Bool]
+    var windowLength: [Int64]
+    var windowStart: [Int64]
+    var everActive: [Bool]
+    var tables: [FlowTable<Int32>]
+    var flows: [[FlowAccumulator]]
+    var skipped: [UInt64]
+    var line = TextBuffer(capacity: 512)
+    public private(set) var records: UInt64 = 0
+    public private(set) var skipdataRecords: UInt64 = 0
+    public private(set) var nodataRecords: UInt64 = 0
+
+    public init(config: FlowLogConfig, directory: NetworkDirectory, epochNanoseconds: Int64, outputDirectory: String, seed: UInt64) {
+        self.config = config
+        self.directory = directory
+        self.epochNanoseconds = epochNanoseconds
+        let n = directory.enis.count
+        covered = (0..<n).map { i in
+            let e = directory.enis[i]
+            switch config.resource {
+            case .vpc(let v): return e.vpc == v
+            case .subnet(let s): return e.subnet == s
+            case .networkInterface(let x): return x.int == i
+            }
+        }
+        windowLength = (0..<n).map { i in
+            let nitro = directory.enis[i].nitro
+            return Int64(nitro ? min(config.maxAggregationInterval, 60) : config.maxAggregationInterval) * 1_000_000_000
+        }
+        // Capture windows are not aligned to the clock: each ENI gets its own phase (research
+        // notes §8: AWS's examples start at :50 and :16).
+        windowStart = (0..<n).map { i in
+            let phase = TLSCiphertext.mix(seed, UInt64(i) &+ 0xF10) % UInt64(60_000_000_000)
+            return -Int64(phase)
+        }
+        everActive = Array(repeating: false, count: n)
+        tables = (0..<n).map { _ in FlowTable<Int32>(capacity: 16) }
+        flows = Array(repeating: [], count: n)
+        skipped = Array(repeating: 0, count: n)
+        var names = S3FlowLogWriter.Naming(accountID: config.accountID, region: directory.region, flowLogID: config.id, seed: seed)
+        if case .s3(let o) = config.destination { names.options = o }
+        sink = S3FlowLogWriter(root: outputDirectory, naming: names, header: config.format.header)
+    }
+
+    /// Records one tap.
+    public func observe(_ t: TapRecord) throws {
+        let e = t.eni.int
+        guard covered[e], t.logged else { return }
+        switch config.trafficType {
+        case .accept: if !t.accepted { return }
+        case .reject: if t.accepted { return }
+        case .all: break
+        }
+        try roll(e, to: t.time.nanoseconds)
+        everActive[e] = true
+        var key = t.packet.flow
+        key.portsAndProtocol |= UInt64(t.direction.rawValue) << 40 | (t.accepted ? 1 << 41 : 0)
+        let size = UInt64(t.packet.ipTotalLength)
+        var f = UInt8(t.packet.tcpFlags.rawValue & (TCPFlags.fin.rawValue | TCPFlags.syn.rawValue | TCPFlags.rst.rawValue))
+        // SYN-ACK is reported as 18; ACK alone is never reported (aws-vpc-facts §1.7).
+        if t.packet.tcpFlags.contains(.syn) && t.packet.tcpFlags.contains(.ack) { f |= TCPFlags.ack.rawValue }
+        if let i = tables[e][key] {
+            flows[e][Int(i)].packets += 1
+            flows[e][Int(i)].bytes += size
+            flows[e][Int(i)].last = t.time
+            flows[e][Int(i)].flags |= f
+            return
+        }
+        if let cap = config.maxFlowsPerWindow, flows[e].count >= cap {
+            skipped[e] += 1
+            return
+        }
+        tables[e].insert(key, Int32(flows[e].count))
+        flows[e].append(FlowAccumulator(packet: t.packet, direction: t.direction, accepted: t.accepted, path: t.path,
+                                        packets: 1, bytes: size, first: t.time, last: t.time, flags: f))
+    }
+
+    /// Closes every window that has ended by `now` (time passes for ENIs without traffic too).
+    public func advance(to now: SimTime) throws {
+        for e in covered.indices where covered[e] { try roll(e, to: now.nanoseconds) }
+        try sink.closeFiles(before: epochNanoseconds / 1_000_000_000 + now.nanoseconds / 1_000_000_000 - 660)
+    }
+
+    /// Emits what every open window holds and closes all files.
+    public func finish(at now: SimTime) throws {
+        for e in covered.indices where covered[e] {
+            try roll(e, to: now.nanoseconds)
+            if !flows[e].isEmpty || skipped[e] > 0 { try emit(e, windowEnd: now.nanoseconds) }
+        }
+        try sink.closeAll()
+    }
+
+    public func abandon() { sink.abandonAll() }
+    public var files: [String] { sink.finished }
+
+    func roll(_ e: Int, to t: Int64) throws {
+        let len = windowLength[e]
+        while t >= windowStart[e] + len {
+            let end = windowStart[e] + len
+            if !flows[e].isEmpty || skipped[e] > 0 {
+                try emit(e, windowEnd: end)
+            } else if everActive[e] && windowStart[e] >= 0 {
+                try emitNoData(e, from: windowStart[e], to: end)
+            }
+            windowStart[e] = end
+            if !everActive[e] && t - windowStart[e] > len {
+                // Nothing has ever been seen on this ENI: skip ahead without emitting.
+                windowStart[e] += (t - windowStart[e]) / len * len
+            }
+        }
+    }
+
+    @inline(__always) func unixSeconds(_ t: Int64) -> Int64 { (epochNanoseconds + t) / 1_000_000_000 }
+
+    func emit(_ e: Int, windowEnd: Int64) throws {
+        for f in flows[e] {
+            line.removeAll()
+            format(e, f)
+            try sink.append(line.bytes, endSeconds: unixSeconds(f.last.nanoseconds))
+            records += 1
+        }
+        if skipped[e] > 0 {
+            line.removeAll()
+            formatStatus(e, status: "SKIPDATA", from: windowStart[e], to: windowEnd)
+            try sink.append(line.bytes, endSeconds: unixSeconds(windowEnd))
+            skipdataRecords += 1
+            skipped[e] = 0
+        }
+        flows[e].removeAll(keepingCapacity: true)
+        tables[e] = FlowTable<Int32>(capacity: 16)
+    }
+
+    func emitNoData(_ e: Int, from: Int64, to: Int64) throws {
+        line.removeAll()
+        formatStatus(e, status: "NODATA", from: from, to: to)
+        try sink.append(line.bytes, endSeconds: unixSeconds(to))
+        nodataRecords += 1
+    }
+
+    // MARK: Formatting
+
+    /// `srcaddr`/`dstaddr` follow the interface (aws-vpc-facts §1.5): a packet leaving with a
+    /// source that is not one of the ENI's addresses shows the ENI's primary private IP, and an
+    /// arriving packet always shows the primary private IP as destination.
+    func format(_ e: Int, _ f: FlowAccumulator) {
+        let eni = directory.enis[e]
+        let p = f.packet
+        var src = p.source, dst = p.destination
+        if f.direction == .egress { if !eni.owns(src) { src = eni.privateIP } } else { dst = eni.privateIP }
+        var first = true
+        for field in config.format.fields {
+            if !first { line.space() }
+            first = false
+            switch field {
+            case .version: line.decimal(UInt64(config.format.version))
+            case .accountID: line.append(eni.accountID)
+            case .interfaceID: line.append(eni.id)
+            case .srcaddr: line.ipv4(src)
+            case .dstaddr: line.ipv4(dst)
+            case .srcport: line.decimal(UInt64(p.protocolNumber == IPProtocol.icmp ? 0 : p.sourcePort))
+            case .dstport: line.decimal(UInt64(p.protocolNumber == IPProtocol.icmp ? 0 : p.destinationPort))
+            case .protocol: line.decimal(UInt64(p.protocolNumber))
+            case .packets: line.decimal(f.packets)
+            case .bytes: line.decimal(f.bytes)
+            case .start: line.decimal(UInt64(unixSeconds(f.first.nanoseconds)))
+            case .end: line.decimal(UInt64(unixSeconds(f.last.nanoseconds)))
+            case .action: line.append(f.accepted ? "ACCEPT" : "REJECT")
+            case .logStatus: line.append("OK")
+            case .vpcID: line.append(directory.vpcs[eni.vpc.int].id)
+            case .subnetID: line.append(directory.subnets[eni.subnet.int].id)
+            case .instanceID:
+                if case .instance(let id) = eni.kind { line.append(id) } else { line.dash() }
+            case .tcpFlags:
+                if p.protocolNumber == IPProtocol.tcp { line.decimal(UInt64(f.flags)) } else { line.dash() }
+            case .type: line.append("IPv4")
+            case .pktSrcaddr: line.ipv4(p.source)
+            case .pktDstaddr: line.ipv4(p.destination)
+            case .region: line.append(directory.region)
+            case .azID: line.append(directory.zones[directory.subnets[eni.subnet.int].zone.int].id)
+            case .pktSrcAWSService:
+                if let s = directory.awsService(of: p.source) { line.append(s) } else { line.dash() }
+            case .pktDstAWSService:
+                if let s = directory.awsService(of: p.destination) { line.append(s) } else { line.dash() }
+            case .flowDirection: line.append(f.direction == .egress ? "egress" : "ingress")
+            case .trafficPath:
+                if f.direction == .egress, let code = trafficPath(eni, f.path) { line.decimal(UInt64(code)) } else { line.dash() }
+            default: line.dash()
+            }
+        }
+        line.newline()
+    }
+
+    /// `traffic-path` of an egress record (aws-vpc-facts §1.8): 1 within the VPC; through an
+    /// internet gateway 8 from a Nitro instance, else 2; through a gateway endpoint 7 from a
+    /// Nitro instance, else 2. For Lambda and NAT gateway ENIs AWS documents no code; they are
+    /// not instances, so they get the generic 1/2.
+    func trafficPath(_ eni: ENI, _ path: EgressPath) -> Int? {
+        switch path {
+        case .unknown: return nil
+        case .withinVPC: return 1
+        case .internetGateway: return eni.nitro ? 8 : 2
+        case .gatewayEndpoint: return eni.nitro ? 7 : 2
+        }
+    }
+
+    /// NODATA / SKIPDATA: real window times, `-` in the traffic fields (aws-vpc-facts §1.4).
+    func formatStatus(_ e: Int, status: String, from: Int64, to: Int64) {
+        let eni = directory.enis[e]
+        var first = true
+        for field in config.format.fields {
+            if !first { line.space() }
+            first = false
+            switch field {
+            case .version: line.decimal(UInt64(config.format.version))
+            case .accountID: line.append(eni.accountID)
+            case .interfaceID: line.append(eni.id)
+            case .start: line.decimal(UInt64(unixSeconds(from)))
+            case .end: line.decimal(UInt64(unixSeconds(to)))
+            case .logStatus: line.append(status)
+            case .vpcID: line.append(directory.vpcs[eni.vpc.int].id)
+            case .subnetID: line.append(directory.subnets[eni.subnet.int].id)
+            case .instanceID:
+                if case .instance(let id) = eni.kind { line.append(id) } else { line.dash() }
+            case .region: line.append(directory.region)
+            case .azID: line.append(directory.zones[directory.subnets[eni.subnet.int].zone.int].id)
+            case .type: line.append("IPv4")
+            default: line.dash()
+            }
+        }
+        line.newline()
+    }
+}
+
+/// Writes records into gzip files laid out as VPC Flow Logs deliver them to S3
+/// (aws-vpc-facts §1.12): `AWSLogs/<account>/vpcflowlogs/<region>/<yyyy>/<mm>/<dd>/` (or the
+/// Hive-compatible prefix, optionally per hour), one file per 5 minutes of record end times,
+/// named `<account>_vpcflowlogs_<region>_<flow-log-id>_<yyyymmddThhmmZ>_<hash>.log.gz`, each
+/// starting with the header line.
+public final class S3FlowLogWriter {
+    public struct Naming: Sendable {
+        public var accountID: String
+        public var region: String
+        public var flowLogID: String
+        public var seed: UInt64
+        public var options = S3DeliveryOptions()
+    }
+    let root: String
+    let naming: Naming
+    let header: [UInt8]
+    var open: [Int64: CompressedFileWriter] = [:]
+    var openOrder: [Int64] = []
+    public private(set) var finished: [String] = []
+    static let period: Int64 = 300
+
+    init(root: String, naming: Naming, header: String) {
+        self.root = root
+        self.naming = naming
+        self.header = Array((header + "\n").utf8)
+    }
+
+    func append(_ bytes: [UInt8], endSeconds: Int64) throws {
+        let bucket = endSeconds - ((endSeconds % Self.period) + Self.period) % Self.period
+        if let w = open[bucket] { try w.write(bytes); return }
+        let w = try CompressedFileWriter(path: try path(bucket))
+        try w.write(header)
+        try w.write(bytes)
+        open[bucket] = w
+        openOrder.append(bucket)
+    }
+
+    func path(_ bucket: Int64) throws -> String {
+        let d = UTCDateTime(unixSeconds: bucket)
+        var dir = TextBuffer(capacity: 256)
+        dir.append(root)
+        let o = naming.options
+        if o.hiveCompatiblePartitions {
+            dir.append("/AWSLogs/aws-account-id=\(naming.accountID)/aws-service=vpcflowlogs/aws-region=\(naming.region)/year=")
+            dir.padded(d.year, width: 4); dir.append("/month="); dir.padded(d.month, width: 2)
+            dir.append("/day="); dir.padded(d.day, width: 2)
+            if o.perHourPartition { dir.append("/hour="); dir.padded(d.hour, width: 2) }
+        } else {
+            dir.append("/AWSLogs/\(naming.accountID)/vpcflowlogs/\(naming.region)/")
+            dir.padded(d.year, width: 4); dir.byte(0x2F); dir.padded(d.month, width: 2); dir.byte(0x2F); dir.padded(d.day, width: 2)
+            if o.perHourPartition { dir.byte(0x2F); dir.padded(d.hour, width: 2) }
+        }
+        let directory = String(decoding: dir.bytes, as: UTF8.self)
+        try makeDirectories(directory)
+        var name = TextBuffer(capacity: 128)
+        name.append("\(naming.accountID)_vpcflowlogs_\(naming.region)_\(naming.flowLogID)_")
+        name.padded(d.year, width: 4); name.padded(d.month, width: 2); name.padded(d.day, width: 2); name.byte(0x54)
+        name.padded(d.hour, width: 2); name.padded(d.minute, width: 2); name.byte(0x5A); name.byte(0x5F)
+        // An 8-hex-digit suffix (research notes §8), derived from the run's seed and the file.
+        let h = TLSCiphertext.mix(naming.seed ^ 0xF1_0F10, UInt64(bitPattern: bucket)) & 0xFFFF_FFFF
+        let hex = Array("0123456789abcdef".utf8)
+        for k in stride(from: 28, through: 0, by: -4) { name.byte(hex[Int((h >> UInt64(k)) & 0xF)]) }
+        name.append(".log.gz")
+        return directory + "/" + String(decoding: name.bytes, as: UTF8.self)
+    }
+
+    /// Closes files for periods that ended before `unixSeconds`.
+    func closeFiles(before unixSeconds: Int64) throws {
+        while let b = openOrder.first, b + Self.period <= unixSeconds {
+            openOrder.removeFirst()
+            if let w = open.removeValue(forKey: b) { try w.finish(); finished.append(w.path) }
+        }
+    }
+
+    func closeAll() throws {
+        for b in openOrder.sorted() {
+            if let w = open.removeValue(forKey: b) { try w.finish(); finished.append(w.path) }
+        }
+        openOrder.removeAll()
+    }
+
+    func abandonAll() {
+        for (_, w) in open { w.abandon() }
+        open.removeAll()
+        openOrder.removeAll()
+    }
+}

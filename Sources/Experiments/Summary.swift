@@ -1,0 +1,281 @@
+import Foundation
+import SimCore
+import NetModel
+import Transport
+import Workloads
+import Topology
+import Capture
+
+/// Percentiles of a latency distribution, in milliseconds.
+public struct LatencySummary: Codable, Sendable {
+    public var count: UInt64
+    public var p50: Double
+    public var p90: Double
+    public var p99: Double
+    public var max: Double
+    public var mean: Double
+    init(_ d: LatencyDistribution) {
+        count = d.count
+        p50 = Double(d.percentile(50)) / 1e6
+        p90 = Double(d.percentile(90)) / 1e6
+        p99 = Double(d.percentile(99)) / 1e6
+        max = Double(d.max) / 1e6
+        mean = d.mean / 1e6
+    }
+}
+
+/// What a run did, as printed and as `summary.json`.
+public struct RunSummary: Codable, Sendable {
+    public struct Packets: Codable, Sendable {
+        public var sent: UInt64
+        public var delivered: UInt64
+        public var dropped: UInt64
+        /// Drops by reason code (`no-route`, `network-acl`, …).
+        public var drops: [String: UInt64]
+        /// Drops by reason with the resource that decided, e.g. "no-route rtb-0abc…".
+        public var dropDetails: [String: UInt64]
+    }
+    public struct Connections: Codable, Sendable {
+        public var tcpOpened: UInt64
+        public var retransmissionTimeouts: UInt64
+    }
+    public struct Function: Codable, Sendable {
+        public var name: String
+        public var invocations: UInt64
+        public var coldStarts: UInt64
+        public var environments: UInt64
+        public var succeeded: UInt64
+        public var timedOut: UInt64
+        public var failed: UInt64
+        public var errors: [String: UInt64]
+        public var timeoutMessages: [String]
+        public var duration: LatencySummary
+        public var enis: [String]
+    }
+    public struct Call: Codable, Sendable {
+        public var name: String
+        public var calls: UInt64
+        public var errors: UInt64
+        public var retries: UInt64
+        public var newConnections: UInt64
+        public var requestBytes: UInt64
+        public var responseBytes: UInt64
+        public var latency: LatencySummary
+    }
+    public struct StateMachineSummary: Codable, Sendable {
+        public var name: String
+        public var executions: UInt64
+        public var succeeded: UInt64
+        public var failed: UInt64
+        public var taskRetries: UInt64
+        public var duration: LatencySummary
+    }
+    public struct NATGatewaySummary: Codable, Sendable {
+        public var id: String
+        public var eni: String
+        public var bytesProcessed: UInt64
+        public var connectionAttempts: UInt64
+        public var connectionsEstablished: UInt64
+        public var errorPortAllocation: UInt64
+        public var idleTimeouts: UInt64
+        public var packetsDropped: UInt64
+        public var peakActiveConnections: UInt64
+    }
+    public struct PcapOutput: Codable, Sendable {
+        public var file: String
+        public var eni: String
+        public var label: String
+        public var packets: UInt64
+    }
+    public struct FlowLogOutput: Codable, Sendable {
+        public var id: String
+        public var format: String
+        public var files: [String]
+        public var records: UInt64
+        public var nodata: UInt64
+        public var skipdata: UInt64
+    }
+
+    public var scenario: String
+    public var topology: String
+    public var seed: UInt64
+    public var start: String
+    public var workloadSeconds: Double
+    public var simulatedSeconds: Double
+    public var events: UInt64
+    public var interrupted: Bool
+    public var packets: Packets
+    public var connections: Connections
+    public var requests: LatencySummary
+    public var calls: [Call]
+    public var functions: [Function]
+    public var stateMachines: [StateMachineSummary]
+    public var natGateways: [NATGatewaySummary]
+    public var dnsQueries: UInt64
+    public var outputDirectory: String
+    public var pcaps: [PcapOutput]
+    public var flowLogs: [FlowLogOutput]
+    /// Wall-clock figures (not deterministic; everything else is).
+    public var wallSeconds: Double
+    public var eventsPerSecond: Double
+    public var missingStreamBytes: UInt64
+
+    init(scenario s: Scenario, world w: World, end: SimTime, events: UInt64, captures: [(CaptureSpec, PcapWriter, String)],
+         aggregators: [FlowLogAggregator], outputDirectory: String, interrupted: Bool, wallSeconds: Double, missingStreamBytes: UInt64) {
+        let net = w.network
+        scenario = s.name
+        topology = s.sourcePath
+        seed = s.seed
+        start = UTCDateTime(unixSeconds: s.startUnixSeconds).iso8601
+        workloadSeconds = s.duration.seconds
+        simulatedSeconds = end.seconds
+        self.events = events
+        self.interrupted = interrupted
+        var drops: [String: UInt64] = [:]
+        var details: [String: UInt64] = [:]
+        for (r, n) in net.stats.drops {
+            drops[r.code, default: 0] += n
+            details[Self.describe(r, net), default: 0] += n
+        }
+        packets = Packets(sent: net.stats.packetsSent, delivered: net.stats.packetsDelivered, dropped: net.stats.droppedPackets,
+                          drops: drops, dropDetails: details)
+        connections = Connections(tcpOpened: w.tcp.connectionsOpened, retransmissionTimeouts: w.tcp.retransmissions)
+        requests = LatencySummary(w.metrics.requestLatency)
+        calls = w.metrics.calls.keys.sorted().map { k in
+            let c = w.metrics.calls[k]!
+            return Call(name: k, calls: c.calls, errors: c.errors, retries: c.retries, newConnections: c.newConnections,
+                        requestBytes: c.requestBytes, responseBytes: c.responseBytes, latency: LatencySummary(c.latency))
+        }
+        functions = w.functions.enumerated().map { i, f in
+            let m = w.metrics.functions[i]
+            return Function(name: f.name, invocations: m.invocations, coldStarts: m.coldStarts, environments: m.environmentsCreated,
+                            succeeded: m.succeeded, timedOut: m.timedOut, failed: m.failed, errors: m.errors,
+                            timeoutMessages: m.timeoutMessages, duration: LatencySummary(m.duration),
+                            enis: f.enis.map { net.enis[$0.int].id })
+        }
+        stateMachines = w.stateMachines.enumerated().map { i, m in
+            let x = w.metrics.stateMachines[i]
+            return StateMachineSummary(name: m.name, executions: x.executions, succeeded: x.succeeded, failed: x.failed,
+                                       taskRetries: x.taskRetries, duration: LatencySummary(x.duration))
+        }
+        natGateways = net.natGateways.enumerated().map { i, g in
+            let m = net.nat[i].metrics
+            return NATGatewaySummary(id: g.id, eni: net.enis[g.eni.int].id, bytesProcessed: m.bytesProcessed,
+                                     connectionAttempts: m.connectionAttemptCount, connectionsEstablished: m.connectionEstablishedCount,
+                                     errorPortAllocation: m.errorPortAllocation, idleTimeouts: m.idleTimeoutCount,
+                                     packetsDropped: m.packetsDropCount, peakActiveConnections: m.peakActiveConnectionCount)
+        }
+        dnsQueries = w.metrics.dnsQueries
+        self.outputDirectory = outputDirectory
+        pcaps = captures.map { c, writer, eni in
+            PcapOutput(file: Self.relative(writer.path, to: outputDirectory), eni: eni, label: c.label, packets: writer.packets)
+        }
+        flowLogs = aggregators.map { a in
+            FlowLogOutput(id: a.config.id, format: a.config.format.logFormatString,
+                          files: a.files.map { Self.relative($0, to: outputDirectory) }.sorted(),
+                          records: a.records, nodata: a.nodataRecords, skipdata: a.skipdataRecords)
+        }
+        self.wallSeconds = wallSeconds
+        eventsPerSecond = wallSeconds > 0 ? Double(events) / wallSeconds : 0
+        self.missingStreamBytes = missingStreamBytes
+    }
+
+    static func relative(_ path: String, to dir: String) -> String {
+        path.hasPrefix(dir + "/") ? String(path.dropFirst(dir.count + 1)) : path
+    }
+
+    /// A drop reason with the resource that decided it.
+    static func describe(_ r: DropReason, _ n: Network) -> String {
+        switch r {
+        case .noRoute(let t): return "no-route \(n.routeTables[t.int].id)"
+        case .blackholeRoute(let t, let i): return "blackhole-route \(n.routeTables[t.int].id) route \(i + 1)"
+        case .networkACL(let a, let d, let rule):
+            return "network-acl \(n.networkACLs[a.int].id) \(d == .ingress ? "inbound" : "outbound") rule \(rule == NetworkACLEntry.defaultDenyRuleNumber ? "*" : String(rule))"
+        case .securityGroup(let e, let d): return "security-group \(n.enis[e.int].id) \(d == .ingress ? "ingress" : "egress")"
+        case .noPublicAddress(let g): return "igw-no-public-ip \(n.internetGateways[g.int].id)"
+        case .privateNATToInternet(let g): return "private-nat-to-igw \(n.natGateways[g.int].id)"
+        case .natPortAllocation(let g): return "nat-port-allocation \(n.natGateways[g.int].id)"
+        case .natNoTranslation(let g): return "nat-no-translation \(n.natGateways[g.int].id)"
+        case .natUnsupportedProtocol(let g): return "nat-unsupported-protocol \(n.natGateways[g.int].id)"
+        case .unreachableAddress: return "unreachable-address"
+        case .noSuchAddressInVPC(let v): return "no-such-address-in-vpc \(n.vpcs[v.int].id)"
+        case .endpointServiceMismatch(let g): return "endpoint-service-mismatch \(n.gatewayEndpoints[g.int].id)"
+        case .hostGone: return "host-gone"
+        case .noSocket: return "no-socket"
+        }
+    }
+
+    /// Writes `summary.json` (sorted keys, temporary name then rename).
+    public func write(to path: String) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        enc.keyEncodingStrategy = .convertToSnakeCase
+        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        var data = try enc.encode(self)
+        data.append(0x0A)
+        let tmp = path + ".partial"
+        try data.write(to: URL(fileURLWithPath: tmp))
+        guard rename(tmp, path) == 0 else { throw OutputError("cannot rename \(tmp) to \(path)") }
+    }
+
+    /// The human summary a run prints.
+    public var text: String {
+        var s = ""
+        func line(_ label: String, _ value: String) { s += "  " + label.padding(toLength: 13, withPad: " ", startingAt: 0) + value + "\n" }
+        s += "vpcsim run \(scenario) (seed \(seed))\(interrupted ? " — INTERRUPTED, outputs closed early" : "")\n"
+        line("simulated", "\(Format.seconds(workloadSeconds)) of workload, \(Format.seconds(simulatedSeconds)) until connections closed (from \(start))")
+        var p = "\(Format.count(packets.sent)) sent, \(Format.count(packets.delivered)) delivered, \(Format.count(packets.dropped)) dropped"
+        if !packets.drops.isEmpty { p += " (" + packets.drops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")" }
+        line("packets", p)
+        line("connections", "\(Format.count(connections.tcpOpened)) TCP opened, \(Format.count(connections.retransmissionTimeouts)) retransmission timeouts, \(Format.count(dnsQueries)) DNS queries")
+        if requests.count > 0 {
+            line("requests", "\(Format.count(requests.count)): p50 \(Format.ms(requests.p50)), p99 \(Format.ms(requests.p99)), max \(Format.ms(requests.max))")
+        } else {
+            line("requests", "0 completed")
+        }
+        for c in calls where c.calls > 0 || c.errors > 0 {
+            line("", "\(c.name): \(Format.count(c.calls)) sent, p50 \(Format.ms(c.latency.p50)), p99 \(Format.ms(c.latency.p99)), \(c.newConnections) new connections\(c.errors > 0 ? ", \(c.errors) errors" : "")")
+        }
+        for f in functions {
+            var v = "\(f.name): \(Format.count(f.invocations)) invocations, \(f.coldStarts) cold starts, \(f.succeeded) succeeded"
+            if f.timedOut > 0 { v += ", \(f.timedOut) timed out" }
+            if f.failed > 0 { v += ", \(f.failed) failed (" + f.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")" }
+            line("invocations", v)
+            if let m = f.timeoutMessages.first { line("", "\(f.name): \(m)") }
+        }
+        for m in stateMachines {
+            line("executions", "\(m.name): \(m.executions) started, \(m.succeeded) succeeded, \(m.failed) failed, p50 \(Format.ms(m.duration.p50))")
+        }
+        for g in natGateways {
+            line("NAT gateway", "\(g.id): \(Format.bytes(g.bytesProcessed)) processed, \(g.connectionAttempts) connections, \(g.errorPortAllocation) port-allocation errors")
+        }
+        line("outputs", outputDirectory + "/")
+        for c in pcaps { line("", "\(c.file)  (\(c.label), \(Format.count(c.packets)) packets)") }
+        for f in flowLogs {
+            let first = f.files.first.map { ($0 as NSString).deletingLastPathComponent + "/" } ?? "flowlogs/"
+            line("", "\(first)  (flow log \(f.id): \(f.files.count) file\(f.files.count == 1 ? "" : "s"), \(Format.count(f.records)) records)")
+        }
+        line("", "summary.json")
+        line("took", "\(Format.seconds(wallSeconds)) wall clock, \(Format.count(events)) events (\(Format.count(UInt64(eventsPerSecond)))/s)")
+        return s
+    }
+}
+
+enum Format {
+    static func count(_ n: UInt64) -> String {
+        let s = String(n)
+        var out = ""
+        for (i, c) in s.enumerated() {
+            if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return out
+    }
+    static func seconds(_ s: Double) -> String { String(format: s < 10 ? "%.3f s" : "%.1f s", s) }
+    static func ms(_ m: Double) -> String { String(format: m < 10 ? "%.2f ms" : "%.1f ms", m) }
+    static func bytes(_ b: UInt64) -> String {
+        if b < 10_000 { return "\(b) B" }
+        if b < 10_000_000 { return String(format: "%.1f kB", Double(b) / 1e3) }
+        return String(format: "%.1f MB", Double(b) / 1e6)
+    }
+}

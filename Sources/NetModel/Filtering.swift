@@ -1,0 +1,84 @@
+import Wire
+import SimCore
+
+/// The result of evaluating a network ACL: the deciding entry's number and whether it allowed.
+public struct NetworkACLDecision: Sendable, Hashable {
+    public var acl: NetworkACLIndex
+    public var ruleNumber: Int32
+    public var allowed: Bool
+}
+
+/// The result of evaluating security groups for a packet that is not a tracked reply.
+public struct SecurityGroupDecision: Sendable, Hashable {
+    /// The group and rule position that allowed it, or nil if none did.
+    public var allowedBy: (group: SecurityGroupIndex, rule: Int)?
+    public var allowed: Bool { allowedBy != nil }
+    public static func == (l: Self, r: Self) -> Bool {
+        l.allowedBy?.group == r.allowedBy?.group && l.allowedBy?.rule == r.allowedBy?.rule
+    }
+    public func hash(into h: inout Hasher) { h.combine(allowedBy?.group); h.combine(allowedBy?.rule) }
+}
+
+func protocolMatches(_ selector: ProtocolSelector, _ p: UInt8) -> Bool {
+    selector == -1 || selector == ProtocolSelector(p)
+}
+
+/// Whether a rule's port range covers the packet: destination port for TCP/UDP; for ICMP the
+/// range holds type (`from`) and code (`to`, 65535 = any code; `from` 65535 = any type).
+func portsMatch(_ selector: ProtocolSelector, _ ports: PortRange, _ packet: Packet) -> Bool {
+    switch packet.protocolNumber {
+    case IPProtocol.tcp, IPProtocol.udp:
+        return selector == -1 || ports.contains(packet.destinationPort)
+    case IPProtocol.icmp:
+        if selector == -1 { return true }
+        let type = UInt16(packet.destinationPort >> 8), code = UInt16(packet.destinationPort & 0xFF)
+        return (ports.from == 65535 || ports.from == type) && (ports.to == 65535 || ports.to == code)
+    default:
+        return true
+    }
+}
+
+extension NetworkACL {
+    /// Stateless, ordered evaluation: the lowest-numbered matching entry decides; the implicit
+    /// `*` entry (32767) denies everything else (aws-vpc-facts §8).
+    public func evaluate(_ packet: Packet, direction: TrafficDirection, index: NetworkACLIndex) -> NetworkACLDecision {
+        let entries = direction == .ingress ? inbound : outbound
+        let peer = direction == .ingress ? packet.source : packet.destination
+        for e in entries where protocolMatches(e.protocolNumber, packet.protocolNumber)
+            && portsMatch(e.protocolNumber, e.ports, packet) && e.cidr.contains(peer) {
+            return NetworkACLDecision(acl: index, ruleNumber: e.ruleNumber, allowed: e.allow)
+        }
+        return NetworkACLDecision(acl: index, ruleNumber: NetworkACLEntry.defaultDenyRuleNumber, allowed: false)
+    }
+}
+
+/// Connection-tracking state of a security-group flow (aws-vpc-facts §7).
+public struct TrackedFlow: Sendable {
+    /// The direction (relative to the ENI) of the packet that opened the flow.
+    public var openedBy: TrafficDirection
+    public var lastSeen: SimTime
+    /// FIN seen from the ENI side (bit 0) / the peer side (bit 1); RST sets both.
+    public var closing: UInt8
+}
+
+/// Timeouts of tracked connections (aws-vpc-facts §7, `ConnectionTrackingSpecification` defaults).
+public struct ConnectionTrackingTimeouts: Sendable {
+    public var tcpEstablished = SimDuration.seconds(432_000)
+    public var udpStream = SimDuration.seconds(180)
+    public var udp = SimDuration.seconds(30)
+    /// ICMP and other protocols: "a matching reply type within 600 s" is a response.
+    public var other = SimDuration.seconds(600)
+    /// After both FINs or an RST (UNSOURCED: AWS does not document it; Linux conntrack keeps
+    /// TIME_WAIT 120 s, we keep closed flows for 10 s so late packets are still judged as replies).
+    public var tcpClosed = SimDuration.seconds(10)
+    public init() {}
+}
+
+extension FlowKey {
+    /// The flow's key with the lower (address, port) endpoint first, so both directions map to one entry.
+    @inlinable public var canonical: FlowKey {
+        let a = (UInt64(source.raw) << 16) | UInt64(sourcePort)
+        let b = (UInt64(destination.raw) << 16) | UInt64(destinationPort)
+        return a <= b ? self : reversed
+    }
+}

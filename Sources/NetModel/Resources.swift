@@ -1,0 +1,253 @@
+import Wire
+
+/// An availability zone: its account-specific name and its AZ id (flow logs' `az-id`).
+public struct AvailabilityZone: Sendable, Hashable {
+    public var name: String      // e.g. "us-east-1a"
+    public var id: String        // e.g. "use1-az1"
+    public init(name: String, id: String) { self.name = name; self.id = id }
+}
+
+public struct VPC: Sendable {
+    public var id: String
+    public var accountID: String
+    public var cidrs: [CIDR]
+    public var mainRouteTable: RouteTableIndex
+    public var defaultNetworkACL: NetworkACLIndex
+    public var internetGateway: InternetGatewayIndex?
+    /// Amazon-provided DNS (Route 53 Resolver) answers at the VPC base + 2 and at 169.254.169.253.
+    public var resolverHost: HostIndex?
+    public init(id: String, accountID: String, cidrs: [CIDR], mainRouteTable: RouteTableIndex,
+                defaultNetworkACL: NetworkACLIndex) {
+        self.id = id; self.accountID = accountID; self.cidrs = cidrs
+        self.mainRouteTable = mainRouteTable; self.defaultNetworkACL = defaultNetworkACL
+    }
+    /// VPC base + 2 (fact: reserved addresses, aws-vpc-facts §2).
+    public var dnsAddress: IPv4Address { cidrs[0].address(at: 2) }
+    public func contains(_ a: IPv4Address) -> Bool { cidrs.contains { $0.contains(a) } }
+}
+
+public struct Subnet: Sendable {
+    public var id: String
+    public var vpc: VPCIndex
+    public var cidr: CIDR
+    public var zone: AvailabilityZoneIndex
+    public var routeTable: RouteTableIndex
+    public var networkACL: NetworkACLIndex
+    public init(id: String, vpc: VPCIndex, cidr: CIDR, zone: AvailabilityZoneIndex,
+                routeTable: RouteTableIndex, networkACL: NetworkACLIndex) {
+        self.id = id; self.vpc = vpc; self.cidr = cidr; self.zone = zone
+        self.routeTable = routeTable; self.networkACL = networkACL
+    }
+    /// The VPC router's address in this subnet: base + 1 (aws-vpc-facts §2).
+    public var routerAddress: IPv4Address { cidr.address(at: 1) }
+}
+
+/// What an ENI belongs to; decides `instance-id`, interface type and who processes its packets.
+public enum ENIKind: Sendable, Hashable {
+    /// An EC2 instance's interface (`instance-id` is the instance's).
+    case instance(id: String)
+    /// A Lambda Hyperplane ENI, shared by every function with the same subnet + security-group set.
+    case lambda
+    /// The requester-managed interface of a NAT gateway.
+    case natGateway(NATGatewayIndex)
+    /// An RDS DB instance's requester-managed interface.
+    case rds(identifier: String)
+    /// Any other interface.
+    case other
+
+    /// Requester-managed interfaces have `instance-id` "-" in flow logs (aws-vpc-facts §14).
+    public var isRequesterManaged: Bool {
+        switch self { case .instance, .other: return false; default: return true }
+    }
+    public var interfaceType: String {
+        switch self {
+        case .instance, .other: return "interface"
+        case .lambda: return "lambda"
+        case .natGateway: return "nat_gateway"
+        case .rds: return "interface"
+        }
+    }
+}
+
+public struct ENI: Sendable {
+    public var id: String
+    public var subnet: SubnetIndex
+    public var vpc: VPCIndex
+    public var privateIP: IPv4Address
+    public var secondaryIPs: [IPv4Address]
+    public var mac: MACAddress
+    public var securityGroups: [SecurityGroupIndex]
+    /// Public IPv4 or Elastic IP, translated 1:1 by the internet gateway (aws-vpc-facts §6).
+    public var publicIP: IPv4Address?
+    public var kind: ENIKind
+    public var accountID: String
+    /// The host whose packets leave and arrive through this ENI (none for a NAT gateway's ENI,
+    /// which the network itself processes).
+    public var host: HostIndex?
+    /// Latency between the host and the ENI (a Lambda microVM reaches its Hyperplane ENI through
+    /// the Hyperplane NAT; an EC2 instance's ENI is its own NIC).
+    public var hostLatency: Int64
+    /// Egress link rate, bits per second (serialises back-to-back packets).
+    public var linkBitsPerSecond: Int64
+    public var description: String
+    /// Attached to a Nitro-based instance (flow logs: `traffic-path` 7/8, aggregation ≤ 60 s).
+    public var nitro: Bool
+
+    public init(id: String, subnet: SubnetIndex, vpc: VPCIndex, privateIP: IPv4Address, mac: MACAddress,
+                securityGroups: [SecurityGroupIndex], kind: ENIKind, accountID: String) {
+        self.id = id; self.subnet = subnet; self.vpc = vpc; self.privateIP = privateIP
+        self.secondaryIPs = []; self.mac = mac; self.securityGroups = securityGroups
+        self.publicIP = nil; self.kind = kind; self.accountID = accountID; self.host = nil
+        self.hostLatency = 0; self.linkBitsPerSecond = 10_000_000_000; self.description = ""
+        if case .instance = kind { self.nitro = true } else { self.nitro = false }
+    }
+    public func owns(_ a: IPv4Address) -> Bool { a == privateIP || secondaryIPs.contains(a) }
+}
+
+public struct PrefixList: Sendable {
+    public var id: String
+    public var name: String
+    public var cidrs: [CIDR]
+    /// For AWS-managed lists, the service whose addresses it holds (e.g. "dynamodb").
+    public var awsService: String?
+    public init(id: String, name: String, cidrs: [CIDR], awsService: String? = nil) {
+        self.id = id; self.name = name; self.cidrs = cidrs; self.awsService = awsService
+    }
+}
+
+public enum RouteDestination: Sendable, Hashable {
+    case cidr(CIDR)
+    case prefixList(PrefixListIndex)
+}
+
+public enum RouteTarget: Sendable, Hashable {
+    case local
+    case internetGateway(InternetGatewayIndex)
+    case natGateway(NATGatewayIndex)
+    case gatewayEndpoint(GatewayEndpointIndex)
+    case networkInterface(ENIIndex)
+    /// A route whose target was deleted; matching packets are dropped (aws-vpc-facts §2).
+    case blackhole
+}
+
+public struct Route: Sendable, Hashable {
+    public var destination: RouteDestination
+    public var target: RouteTarget
+    /// Where the route came from, for explanations (`CreateRouteTable`, `CreateRoute`, `CreateVpcEndpoint`).
+    public var origin: String
+    public init(destination: RouteDestination, target: RouteTarget, origin: String = "CreateRoute") {
+        self.destination = destination; self.target = target; self.origin = origin
+    }
+}
+
+public struct RouteTable: Sendable {
+    public var id: String
+    public var vpc: VPCIndex
+    public var routes: [Route]
+    public var isMain: Bool
+    public init(id: String, vpc: VPCIndex, routes: [Route], isMain: Bool) {
+        self.id = id; self.vpc = vpc; self.routes = routes; self.isMain = isMain
+    }
+}
+
+/// Protocol selector of a security-group rule or NACL entry: -1 means all protocols.
+public typealias ProtocolSelector = Int16
+
+public struct PortRange: Sendable, Hashable, CustomStringConvertible {
+    public var from: UInt16
+    public var to: UInt16
+    public init(_ from: UInt16, _ to: UInt16) { self.from = from; self.to = to }
+    public static let all = PortRange(0, 65535)
+    @inlinable public func contains(_ p: UInt16) -> Bool { p >= from && p <= to }
+    public var description: String { from == to ? "\(from)" : (self == .all ? "all" : "\(from)-\(to)") }
+}
+
+public enum SecurityGroupPeer: Sendable, Hashable {
+    case cidr(CIDR)
+    case prefixList(PrefixListIndex)
+    case securityGroup(SecurityGroupIndex)
+}
+
+public struct SecurityGroupRule: Sendable, Hashable {
+    public var protocolNumber: ProtocolSelector
+    /// Ports for TCP/UDP; for ICMP, `from` is the type and `to` the code (65535 = any).
+    public var ports: PortRange
+    public var peer: SecurityGroupPeer
+    public var description: String
+    public init(protocolNumber: ProtocolSelector, ports: PortRange, peer: SecurityGroupPeer, description: String = "") {
+        self.protocolNumber = protocolNumber; self.ports = ports; self.peer = peer; self.description = description
+    }
+}
+
+public struct SecurityGroup: Sendable {
+    public var id: String
+    public var name: String
+    public var vpc: VPCIndex
+    public var ingress: [SecurityGroupRule]
+    public var egress: [SecurityGroupRule]
+    public init(id: String, name: String, vpc: VPCIndex, ingress: [SecurityGroupRule], egress: [SecurityGroupRule]) {
+        self.id = id; self.name = name; self.vpc = vpc; self.ingress = ingress; self.egress = egress
+    }
+}
+
+public struct NetworkACLEntry: Sendable, Hashable {
+    /// 1…32766; the implicit final deny is 32767 (IPv4), written `*` (aws-vpc-facts §8).
+    public var ruleNumber: Int32
+    public var protocolNumber: ProtocolSelector
+    public var ports: PortRange
+    public var cidr: CIDR
+    public var allow: Bool
+    public init(ruleNumber: Int32, protocolNumber: ProtocolSelector, ports: PortRange, cidr: CIDR, allow: Bool) {
+        self.ruleNumber = ruleNumber; self.protocolNumber = protocolNumber; self.ports = ports
+        self.cidr = cidr; self.allow = allow
+    }
+    public static let defaultDenyRuleNumber: Int32 = 32767
+}
+
+public struct NetworkACL: Sendable {
+    public var id: String
+    public var vpc: VPCIndex
+    public var isDefault: Bool
+    /// Sorted by rule number; the implicit `*` deny is not stored.
+    public var inbound: [NetworkACLEntry]
+    public var outbound: [NetworkACLEntry]
+    public init(id: String, vpc: VPCIndex, isDefault: Bool, inbound: [NetworkACLEntry], outbound: [NetworkACLEntry]) {
+        self.id = id; self.vpc = vpc; self.isDefault = isDefault
+        self.inbound = inbound.sorted { $0.ruleNumber < $1.ruleNumber }
+        self.outbound = outbound.sorted { $0.ruleNumber < $1.ruleNumber }
+    }
+}
+
+public struct InternetGateway: Sendable {
+    public var id: String
+    public var vpc: VPCIndex
+    public init(id: String, vpc: VPCIndex) { self.id = id; self.vpc = vpc }
+}
+
+public struct NATGateway: Sendable {
+    public var id: String
+    public var subnet: SubnetIndex
+    public var eni: ENIIndex
+    public var privateIP: IPv4Address
+    /// Elastic IPs for a public NAT gateway (translated at the internet gateway); empty for a private one.
+    public var elasticIPs: [IPv4Address]
+    public init(id: String, subnet: SubnetIndex, eni: ENIIndex, privateIP: IPv4Address, elasticIPs: [IPv4Address]) {
+        self.id = id; self.subnet = subnet; self.eni = eni; self.privateIP = privateIP; self.elasticIPs = elasticIPs
+    }
+    public var isPublic: Bool { !elasticIPs.isEmpty }
+}
+
+/// A gateway VPC endpoint for DynamoDB or S3 (aws-vpc-facts §4).
+public struct GatewayEndpoint: Sendable {
+    public var id: String
+    public var vpc: VPCIndex
+    public var service: String          // "dynamodb" or "s3"
+    public var prefixList: PrefixListIndex
+    public var routeTables: [RouteTableIndex]
+    public var policy: EndpointPolicy
+    public init(id: String, vpc: VPCIndex, service: String, prefixList: PrefixListIndex,
+                routeTables: [RouteTableIndex], policy: EndpointPolicy) {
+        self.id = id; self.vpc = vpc; self.service = service; self.prefixList = prefixList
+        self.routeTables = routeTables; self.policy = policy
+    }
+}

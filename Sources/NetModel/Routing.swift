@@ -1,0 +1,65 @@
+import Wire
+
+/// The result of a route-table lookup: which route matched (by position) and its target.
+public struct RouteDecision: Sendable, Hashable {
+    public var routeTable: RouteTableIndex
+    public var route: Int
+    public var target: RouteTarget
+    /// The matched prefix (for prefix-list routes, the list entry that contained the address).
+    public var matchedPrefix: CIDR
+}
+
+/// A route table compiled for lookups: every (prefix, route) pair, prefix lists expanded,
+/// ordered so that the first entry containing an address is the route AWS would pick.
+///
+/// Priority (aws-vpc-facts §2, "Route priority" and "Route priority and prefix lists"):
+/// 1. the longest prefix wins, whatever kind of route it is;
+/// 2. between equally long prefixes, a CIDR route wins over a prefix-list route;
+/// 3. between prefix-list routes with the same prefix, AWS picks one and keeps it; we keep the
+///    one listed first, which is equally consistent and deterministic.
+public struct CompiledRouteTable: Sendable {
+    struct Entry: Sendable {
+        var base: UInt32
+        var mask: UInt32
+        var route: Int32
+    }
+    var entries: ContiguousArray<Entry>
+    public let table: RouteTableIndex
+    let routes: [Route]
+
+    public init(_ rt: RouteTable, index: RouteTableIndex, localCIDRs: [CIDR], prefixLists: [PrefixList]) {
+        table = index
+        routes = rt.routes
+        var expanded: [(CIDR, Int, Bool)] = []   // prefix, route index, is a prefix-list route
+        for (i, r) in rt.routes.enumerated() {
+            switch r.destination {
+            case .cidr(let c): expanded.append((c, i, false))
+            case .prefixList(let pl): for c in prefixLists[pl.int].cidrs { expanded.append((c, i, true)) }
+            }
+        }
+        _ = localCIDRs
+        // Stable sort: longer prefixes first, then CIDR before prefix list, then route order.
+        let order = expanded.enumerated().sorted { a, b in
+            let (ca, ia, pa) = a.element, (cb, ib, pb) = b.element
+            if ca.prefixLength != cb.prefixLength { return ca.prefixLength > cb.prefixLength }
+            if pa != pb { return !pa }
+            if ia != ib { return ia < ib }
+            return a.offset < b.offset
+        }
+        entries = ContiguousArray(order.map { e in
+            Entry(base: e.element.0.base.raw, mask: e.element.0.netmask, route: Int32(e.element.1))
+        })
+    }
+
+    /// The route for `destination`, or nil when no route matches. - Complexity: O(entries).
+    public func lookup(_ destination: IPv4Address) -> RouteDecision? {
+        let a = destination.raw
+        for e in entries where a & e.mask == e.base {
+            let r = routes[Int(e.route)]
+            let prefixLength = e.mask.nonzeroBitCount
+            return RouteDecision(routeTable: table, route: Int(e.route), target: r.target,
+                                 matchedPrefix: CIDR(base: IPv4Address(raw: e.base), prefixLength: prefixLength))
+        }
+        return nil
+    }
+}

@@ -1,0 +1,68 @@
+import Wire
+
+/// Direction of traffic relative to an ENI (flow logs' `flow-direction`).
+public enum TrafficDirection: UInt8, Sendable, Hashable {
+    case ingress = 0
+    case egress = 1
+}
+
+/// Why a packet did not reach its destination. Every dropped packet carries one, naming the
+/// resource and rule that decided (the vocabulary follows Batfish's flow dispositions).
+public enum DropReason: Sendable, Hashable {
+    /// No route in the table matches the destination.
+    case noRoute(RouteTableIndex)
+    /// The matching route's target no longer exists (aws-vpc-facts §2).
+    case blackholeRoute(RouteTableIndex, route: Int)
+    /// A network ACL entry denied it (`rule` 32767 is the implicit `*` deny).
+    case networkACL(NetworkACLIndex, direction: TrafficDirection, rule: Int32)
+    /// No security group rule on the ENI allows it and it is not a tracked reply.
+    case securityGroup(ENIIndex, direction: TrafficDirection)
+    /// The internet gateway has no public IPv4 address to translate the source to (aws-vpc-facts §6:
+    /// an ENI without a public or Elastic IP — every Lambda ENI — cannot use the IGW).
+    case noPublicAddress(InternetGatewayIndex)
+    /// A private NAT gateway's traffic routed to an internet gateway is dropped (aws-vpc-facts §5).
+    case privateNATToInternet(NATGatewayIndex)
+    /// The NAT gateway could not allocate a source port: 55,000 simultaneous connections to this
+    /// destination per address (`ErrorPortAllocation`, aws-vpc-facts §5).
+    case natPortAllocation(NATGatewayIndex)
+    /// A packet from outside reached the NAT gateway for which it has no translation.
+    case natNoTranslation(NATGatewayIndex)
+    /// The NAT gateway handles TCP, UDP and ICMP only (aws-vpc-facts §5).
+    case natUnsupportedProtocol(NATGatewayIndex)
+    /// Nothing on the public side owns the destination address.
+    case unreachableAddress
+    /// Nothing in the VPC owns the destination address.
+    case noSuchAddressInVPC(VPCIndex)
+    /// The gateway endpoint only reaches its service in its own Region (aws-vpc-facts §4).
+    case endpointServiceMismatch(GatewayEndpointIndex)
+    /// The receiving host no longer exists (e.g. a Lambda execution environment was torn down).
+    case hostGone(HostIndex)
+    /// The receiving host has no socket for it and does not answer (e.g. a Hyperplane ENI).
+    case noSocket(HostIndex)
+
+    /// A stable short code for counting (`summary.json`) and tests.
+    public var code: String {
+        switch self {
+        case .noRoute: return "no-route"
+        case .blackholeRoute: return "blackhole-route"
+        case .networkACL: return "network-acl"
+        case .securityGroup: return "security-group"
+        case .noPublicAddress: return "igw-no-public-ip"
+        case .privateNATToInternet: return "private-nat-to-igw"
+        case .natPortAllocation: return "nat-port-allocation"
+        case .natNoTranslation: return "nat-no-translation"
+        case .natUnsupportedProtocol: return "nat-unsupported-protocol"
+        case .unreachableAddress: return "unreachable-address"
+        case .noSuchAddressInVPC: return "no-such-address-in-vpc"
+        case .endpointServiceMismatch: return "endpoint-service-mismatch"
+        case .hostGone: return "host-gone"
+        case .noSocket: return "no-socket"
+        }
+    }
+
+    /// Whether an ENI's flow log would show it as `REJECT` (security groups and network ACLs decide
+    /// ACCEPT/REJECT; routing failures happen after the ENI has accepted the packet).
+    public var isFilterDecision: Bool {
+        switch self { case .networkACL, .securityGroup: return true; default: return false }
+    }
+}

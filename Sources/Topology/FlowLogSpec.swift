@@ -1,0 +1,121 @@
+import NetModel
+
+/// The fields of VPC Flow Log records (aws-vpc-facts §1.2), with the version that introduced each.
+public enum FlowLogField: String, CaseIterable, Sendable {
+    case version, accountID = "account-id", interfaceID = "interface-id", srcaddr, dstaddr, srcport, dstport
+    case `protocol`, packets, bytes, start, end, action, logStatus = "log-status"
+    case vpcID = "vpc-id", subnetID = "subnet-id", instanceID = "instance-id", tcpFlags = "tcp-flags", type
+    case pktSrcaddr = "pkt-srcaddr", pktDstaddr = "pkt-dstaddr"
+    case region, azID = "az-id", sublocationType = "sublocation-type", sublocationID = "sublocation-id"
+    case pktSrcAWSService = "pkt-src-aws-service", pktDstAWSService = "pkt-dst-aws-service"
+    case flowDirection = "flow-direction", trafficPath = "traffic-path"
+    case ecsClusterARN = "ecs-cluster-arn", ecsClusterName = "ecs-cluster-name"
+    case ecsContainerInstanceARN = "ecs-container-instance-arn", ecsContainerInstanceID = "ecs-container-instance-id"
+    case ecsContainerID = "ecs-container-id", ecsSecondContainerID = "ecs-second-container-id"
+    case ecsServiceName = "ecs-service-name", ecsTaskDefinitionARN = "ecs-task-definition-arn"
+    case ecsTaskARN = "ecs-task-arn", ecsTaskID = "ecs-task-id"
+    case rejectReason = "reject-reason"
+
+    /// The flow-log version that introduced the field. The ECS fields (7) and `reject-reason` (8)
+    /// are numbered as AWS's current table does (UNSOURCED in the primary docs, aws-vpc-facts §1.2).
+    public var version: Int {
+        switch self {
+        case .version, .accountID, .interfaceID, .srcaddr, .dstaddr, .srcport, .dstport, .protocol, .packets, .bytes,
+             .start, .end, .action, .logStatus: return 2
+        case .vpcID, .subnetID, .instanceID, .tcpFlags, .type, .pktSrcaddr, .pktDstaddr: return 3
+        case .region, .azID, .sublocationType, .sublocationID: return 4
+        case .pktSrcAWSService, .pktDstAWSService, .flowDirection, .trafficPath: return 5
+        case .rejectReason: return 8
+        default: return 7
+        }
+    }
+}
+
+/// A record format: the default (the 14 v2 fields) or a custom `${field} …` list in any order.
+public struct FlowLogFormat: Sendable, Hashable {
+    public var fields: [FlowLogField]
+
+    public static let defaultFields: [FlowLogField] = [.version, .accountID, .interfaceID, .srcaddr, .dstaddr, .srcport, .dstport,
+                                                       .protocol, .packets, .bytes, .start, .end, .action, .logStatus]
+    public static let `default` = FlowLogFormat(fields: defaultFields)
+
+    public init(fields: [FlowLogField]) { self.fields = fields }
+
+    public enum ParseError: Error, Equatable, CustomStringConvertible {
+        case empty
+        case malformed(String)
+        case unknownField(String)
+        case duplicate(String)
+        public var description: String {
+            switch self {
+            case .empty: return "the log format names no fields"
+            case .malformed(let t): return "'\(t)' is not of the form ${field-name}"
+            case .unknownField(let f): return "unknown flow-log field '\(f)'"
+            case .duplicate(let f): return "field '\(f)' appears twice"
+            }
+        }
+    }
+
+    /// Parses a `LogFormat` string as the EC2 API takes it: `${version} ${vpc-id} …`.
+    public init(parsing text: String) throws(ParseError) {
+        var fields: [FlowLogField] = []
+        for token in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }) {
+            guard token.hasPrefix("${"), token.hasSuffix("}"), token.count > 3 else { throw .malformed(String(token)) }
+            let name = String(token.dropFirst(2).dropLast())
+            guard let f = FlowLogField(rawValue: name) else { throw .unknownField(name) }
+            guard !fields.contains(f) else { throw .duplicate(name) }
+            fields.append(f)
+        }
+        guard !fields.isEmpty else { throw .empty }
+        self.fields = fields
+    }
+
+    /// The version records carry: the highest among the chosen fields (aws-vpc-facts §1.3).
+    public var version: Int { fields.map(\.version).max() ?? 2 }
+    /// The header line of S3 text files: the field names, space-separated.
+    public var header: String { fields.map(\.rawValue).joined(separator: " ") }
+    public var logFormatString: String { fields.map { "${\($0.rawValue)}" }.joined(separator: " ") }
+}
+
+public enum FlowLogResource: Sendable, Hashable {
+    case vpc(VPCIndex)
+    case subnet(SubnetIndex)
+    case networkInterface(ENIIndex)
+}
+
+public enum FlowLogTrafficType: String, Sendable, Hashable {
+    case accept = "ACCEPT", reject = "REJECT", all = "ALL"
+}
+
+/// S3 delivery options (CloudFormation `DestinationOptions`, aws-vpc-facts §1.12).
+public struct S3DeliveryOptions: Sendable, Hashable {
+    public var hiveCompatiblePartitions = false
+    public var perHourPartition = false
+    public init(hiveCompatiblePartitions: Bool = false, perHourPartition: Bool = false) {
+        self.hiveCompatiblePartitions = hiveCompatiblePartitions; self.perHourPartition = perHourPartition
+    }
+}
+
+public enum FlowLogDestination: Sendable, Hashable {
+    case s3(S3DeliveryOptions)
+}
+
+public struct FlowLogConfig: Sendable {
+    public var id: String
+    public var resource: FlowLogResource
+    public var trafficType: FlowLogTrafficType
+    /// 60 or 600 seconds; ENIs of Nitro instances always aggregate over at most 60 s (aws-vpc-facts §1.4).
+    public var maxAggregationInterval: Int
+    public var format: FlowLogFormat
+    public var destination: FlowLogDestination
+    public var accountID: String
+    /// Flows per ENI per window beyond which the rest become one SKIPDATA record (nil: unlimited).
+    public var maxFlowsPerWindow: Int?
+    public init(id: String, resource: FlowLogResource, trafficType: FlowLogTrafficType = .all, maxAggregationInterval: Int = 600,
+                format: FlowLogFormat = .default, destination: FlowLogDestination = .s3(S3DeliveryOptions()), accountID: String) {
+        self.id = id; self.resource = resource; self.trafficType = trafficType
+        self.maxAggregationInterval = maxAggregationInterval; self.format = format; self.destination = destination
+        self.accountID = accountID
+    }
+}
+

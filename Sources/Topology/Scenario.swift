@@ -1,0 +1,37 @@
+import SimCore
+import NetModel
+import Workloads
+
+/// What a run overrides of its topology file's `run:` section (from the command line).
+public struct RunOverrides: Sendable {
+    public var seed: UInt64?
+    public var duration: SimDuration?
+    public init(seed: UInt64? = nil, duration: SimDuration? = nil) { self.seed = seed; self.duration = duration }
+}
+
+/// An ENI whose packets are written to a pcap file.
+public struct CaptureSpec: Sendable, Hashable {
+    public var eni: ENIIndex
+    /// What the user asked for (e.g. `function orders-writer`), for the summary.
+    public var label: String
+}
+
+/// A topology file, loaded and checked: the world to simulate and what to observe in it.
+public struct Scenario: Sendable {
+    public var name: String
+    public var description: String
+    public var sourcePath: String
+    public var world: World
+    public var seed: UInt64
+    /// Length of the workload window (arrivals); the run continues until connections have closed.
+    public var duration: SimDuration
+    /// Unix seconds of simulated time zero.
+    public var startUnixSeconds: Int64
+    public var captures: [CaptureSpec]
+    public var flowLogs: [FlowLogConfig]
+    /// How long after the workload window the run may continue (connections closing, TIME-WAIT).
+    public var drainLimit: SimDuration
+    /// The Hyperplane ENIs of each function, by function name.
+    public var functionENIs: [String: [ENIIndex]]
+    public var network: Network { world.network }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Yams
+import SimCore
+import Wire
+
+/// A problem in a topology file: where it is and what is wrong with it.
+public struct TopologyError: Error, CustomStringConvertible, Sendable {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var message: String
+    public init(file: String, line: Int, column: Int, message: String) {
+        self.file = file; self.line = line; self.column = column; self.message = message
+    }
+    /// `file:line:column: message` — the form compilers use, so editors can jump to it.
+    public var description: String { "\(file):\(line):\(column): \(message)" }
+}
+
+/// A YAML node with the context needed to report problems with it.
+struct YNode {
+    let node: Node
+    /// Key path from the document root, e.g. `subnets[1].cidr`.
+    let path: String
+    let file: String
+    /// Position of the key this value belongs to (errors about a value point at its key).
+    let keyMark: Mark?
+
+    var mark: Mark? { node.mark ?? keyMark }
+    var line: Int { mark?.line ?? 0 }
+
+    func error(_ message: String, at m: Mark? = nil) -> TopologyError {
+        let k = m ?? mark
+        return TopologyError(file: file, line: k?.line ?? 0, column: k?.column ?? 0, message: message)
+    }
+
+    /// `path: message`, pointing at this node.
+    func fail(_ message: String) -> TopologyError { error("\(path): \(message)") }
+
+    var isNull: Bool {
+        if case .scalar(let s) = node, s.tag.description.hasSuffix("null") || (s.string.isEmpty || s.string == "~" || s.string == "null") && s.style == .plain {
+            return true
+        }
+        return false
+    }
+
+    func mapping(allowed: [String]) throws -> YMap {
+        guard case .mapping(let m) = node else { throw fail("expected a mapping (key: value pairs), found \(kind)") }
+        var pairs: [(key: String, value: YNode)] = []
+        for (k, v) in m {
+            guard case .scalar(let ks) = k else { throw error("\(path): keys must be plain strings", at: k.mark) }
+            let key = ks.string
+            guard allowed.contains(key) else {
+                let hint = closest(key, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
+                throw error("\(path): unknown key '\(key)'\(hint); allowed: \(allowed.joined(separator: ", "))", at: k.mark)
+            }
+            pairs.append((key, YNode(node: v, path: path.isEmpty ? key : "\(path).\(key)", file: file, keyMark: k.mark)))
+        }
+        return YMap(owner: self, pairs: pairs)
+    }
+
+    var kind: String {
+        switch node {
+        case .scalar(let s): return "the scalar '\(s.string)'"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    func list() throws -> [YNode] {
+        if isNull { return [] }
+        guard case .sequence(let seq) = node else { throw fail("expected a list, found \(kind)") }
+        return seq.enumerated().map { i, n in YNode(node: n, path: "\(path)[\(i)]", file: file, keyMark: n.mark ?? keyMark) }
+    }
+
+    func string() throws -> String {
+        guard case .scalar(let s) = node else { throw fail("expected a value, found \(kind)") }
+        return s.string
+    }
+
+    func int(_ range: ClosedRange<Int>? = nil) throws -> Int {
+        let s = try string()
+        guard let v = Int(s.replacingOccurrences(of: "_", with: "")) else { throw fail("'\(s)' is not an integer") }
+        if let range, !range.contains(v) { throw fail("\(v) is outside \(range.lowerBound)…\(range.upperBound)") }
+        return v
+    }
+
+    func double() throws -> Double {
+        let s = try string()
+        guard let v = Double(s) else { throw fail("'\(s)' is not a number") }
+        return v
+    }
+
+    func bool() throws -> Bool {
+        switch try string().lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        case let s: throw fail("'\(s)' is not true or false")
+        }
+    }
+
+    func duration() throws -> SimDuration {
+        let s = try string()
+        guard let d = SimDuration(parsing: s), d.nanoseconds >= 0 else {
+            throw fail("'\(s)' is not a duration (like 90s, 250ms, 10m, 1h)")
+        }
+        return d
+    }
+
+    func cidr() throws -> CIDR {
+        let s = try string()
+        guard let c = CIDR(s) else { throw fail("'\(s)' is not a valid IPv4 CIDR block (like 10.0.0.0/16)") }
+        return c
+    }
+
+    func ipv4() throws -> IPv4Address {
+        let s = try string()
+        guard let a = IPv4Address(s) else { throw fail("'\(s)' is not a valid IPv4 address") }
+        return a
+    }
+
+    func stringList() throws -> [String] {
+        if case .scalar = node { return [try string()] }
+        return try list().map { try $0.string() }
+    }
+
+    /// A rate such as `2/s`, `120/min`, `0.5/s` or a bare number per second.
+    func rate() throws -> Double {
+        let s = try string().replacingOccurrences(of: " ", with: "")
+        let parts = s.split(separator: "/")
+        guard let v = Double(parts.first ?? "") , v >= 0 else { throw fail("'\(s)' is not a rate (like 2/s, 30/min)") }
+        if parts.count == 1 { return v }
+        switch parts[1] {
+        case "s", "sec", "second": return v
+        case "min", "m", "minute": return v / 60
+        case "h", "hour": return v / 3600
+        default: throw fail("'\(s)': rate unit must be /s, /min or /h")
+        }
+    }
+}
+
+struct YMap {
+    let owner: YNode
+    let pairs: [(key: String, value: YNode)]
+
+    subscript(_ key: String) -> YNode? { pairs.first { $0.key == key }?.value }
+    func required(_ key: String) throws -> YNode {
+        guard let v = self[key] else { throw owner.fail("missing required key '\(key)'") }
+        return v
+    }
+}
+
+/// The candidate closest to `word` by edit distance, if it is close enough to be a typo.
+func closest(_ word: String, in candidates: [String]) -> String? {
+    func distance(_ a: [Character], _ b: [Character]) -> Int {
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var prev = row[0]
+            row[0] = i
+            for j in stride(from: 1, through: b.count, by: 1) {
+                let cur = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
+                prev = cur
+            }
+        }
+        return row[b.count]
+    }
+    let w = Array(word)
+    let best = candidates.map { ($0, distance(w, Array($0))) }.min { $0.1 < $1.1 }
+    guard let best, best.1 <= max(2, word.count / 3) else { return nil }
+    return best.0
+}

@@ -1,0 +1,69 @@
+import SimCore
+
+/// How one kind of host's TCP stack behaves. Two profiles matter: a Linux client (what a Lambda
+/// microVM runs) and an AWS service front end.
+public struct TCPProfile: Sendable {
+    /// MSS sent in the SYN: MTU − 40.
+    public var mss: UInt16
+    /// Receive window advertised in the SYN (never scaled) and the receive space after it.
+    public var synWindow: UInt16
+    public var receiveWindow: Int
+    public var windowScale: UInt8?
+    public var sackPermitted: Bool
+    public var timestamps: Bool
+    public var initialCongestionWindow: Int            // segments
+    public var initialRTO: SimDuration
+    /// RTO after a retransmitted SYN: Linux falls back to 3 s (RFC 6298 §5.7).
+    public var fallbackRTO: SimDuration
+    public var minRTO: SimDuration
+    public var maxRTO: SimDuration
+    public var synRetries: Int
+    public var synAckRetries: Int
+    /// Linux ≥ 6.5 `tcp_syn_linear_timeouts`: this many SYN retransmits at a fixed 1 s RTO before doubling.
+    public var synLinearTimeouts: Int
+    public var delayedAck: SimDuration
+    public var maxQuickAcks: Int
+    public var timeWait: SimDuration
+    public var ttl: UInt8
+    /// IPv4 ID: a per-socket counter starting at a random value (Linux, DF set), or always 0.
+    public var perSocketIPID: Bool
+    /// Ephemeral source ports.
+    public var ephemeralPorts: ClosedRange<UInt16>
+    /// Answer a segment for which no socket exists with a RST (Linux), or drop it silently.
+    public var resetsUnknownSegments: Bool
+    /// TSval ticks per second (Linux: 1000).
+    public var timestampHz: Int64
+    /// Segments arriving within this time are acknowledged together: receive offloads (GRO)
+    /// hand a burst to TCP as one, so one ACK answers it.
+    public var ackCoalescing = SimDuration.microseconds(12)
+
+    /// A Linux client as in a Lambda microVM (research notes §1, from `include/net/tcp.h`):
+    /// initial RTO 1 s, RTO min 200 ms, max 120 s, `tcp_syn_retries` 6 (SYNs at 0, 1, 3, 7, 15,
+    /// 31, 63 s before 6.5), 10-segment initial window, delayed ACK ≥ 40 ms, up to 16 quick ACKs,
+    /// TIME-WAIT 60 s, TTL 64, DF with a per-socket IP ID. The Hyperplane ENI MTU is not documented;
+    /// 9001 inside a VPC gives MSS 8961 and a SYN window of 7 × 8961 = 62727 (aws-vpc-facts §6).
+    /// Lambda picks source ports in 1024–65535 (aws-vpc-facts §8).
+    public static let linuxLambda = TCPProfile(
+        mss: 8961, synWindow: 62727, receiveWindow: 62727, windowScale: 7, sackPermitted: true, timestamps: true,
+        initialCongestionWindow: 10, initialRTO: .seconds(1), fallbackRTO: .seconds(3),
+        minRTO: .milliseconds(200), maxRTO: .seconds(120), synRetries: 6, synAckRetries: 5, synLinearTimeouts: 0,
+        delayedAck: .milliseconds(40), maxQuickAcks: 16, timeWait: .seconds(60), ttl: 64, perSocketIPID: true,
+        ephemeralPorts: 1024...65535, resetsUnknownSegments: false, timestampHz: 1000)
+
+    /// A Linux EC2 instance (MTU 9001, Linux ephemeral range 32768–60999).
+    public static let linuxInstance: TCPProfile = {
+        var p = linuxLambda
+        p.ephemeralPorts = 32768...60999
+        p.resetsUnknownSegments = true
+        return p
+    }()
+
+    /// A DynamoDB front end as one raw capture shows its SYN-ACK (research notes §2: MSS 1460,
+    /// window scale 6, SACK permitted, no TCP timestamps; low confidence). MTU 1500 toward clients.
+    public static let awsFrontEnd = TCPProfile(
+        mss: 1460, synWindow: 26883, receiveWindow: 26883 * 16, windowScale: 6, sackPermitted: true, timestamps: false,
+        initialCongestionWindow: 10, initialRTO: .seconds(1), fallbackRTO: .seconds(3),
+        minRTO: .milliseconds(200), maxRTO: .seconds(120), synRetries: 6, synAckRetries: 5, synLinearTimeouts: 0,
+        delayedAck: .milliseconds(40), maxQuickAcks: 16, timeWait: .seconds(60), ttl: 64, perSocketIPID: true,
+        ephemeralPorts: 32768...60999, resetsUnknownSegments: true, timestampHz: 1000)
+}

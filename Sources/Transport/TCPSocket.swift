@@ -1,0 +1,99 @@
+import SimCore
+import Wire
+import NetModel
+
+/// RFC 793 connection states (LISTEN is kept by listeners, not sockets).
+public enum TCPState: UInt8, Sendable {
+    case closed, synSent, synReceived, established, finWait1, finWait2, closing, timeWait, closeWait, lastAck
+}
+
+/// Which application object owns a socket: the composition root routes notifications by it.
+public struct AppRef: Hashable, Sendable {
+    public var kind: UInt8
+    public var object: UInt32
+    public init(kind: UInt8, object: UInt32) { self.kind = kind; self.object = object }
+    public static let none = AppRef(kind: 0, object: .max)
+}
+
+/// One end of a TCP connection.
+///
+/// Sequence space is kept as 64-bit offsets from the initial sequence number (0 = SYN,
+/// 1…n = data bytes, n+1 = FIN), so stream offsets never wrap; the 32-bit wire numbers are
+/// derived when a segment is built.
+public struct TCPSocket: Sendable {
+    public internal(set) var state: TCPState = .closed
+    public internal(set) var host: HostIndex
+    public internal(set) var owner: AppRef
+    /// Simulation tag shared by both ends of the connection (see `Packet.connection`).
+    public internal(set) var connection: UInt32
+    /// Id of the byte stream this end sends (its chunks are in the observation log).
+    public internal(set) var sendStream: UInt32
+    public internal(set) var local: IPv4Address
+    public internal(set) var localPort: UInt16
+    public internal(set) var remote: IPv4Address
+    public internal(set) var remotePort: UInt16
+    public internal(set) var realm: UInt32
+    var profile: TCPProfile
+
+    // Send side.
+    var iss: UInt32 = 0
+    var sndUna: UInt64 = 0
+    var sndNxt: UInt64 = 0
+    /// Highest sequence offset sent (sndNxt goes back on a retransmission timeout).
+    var sndMax: UInt64 = 0
+    /// Bytes written by the application so far.
+    public internal(set) var written: UInt64 = 0
+    var finQueued = false
+    var sndWnd: UInt64 = 0
+    var sndShift: UInt8 = 0
+    var sendMSS = 536
+    var cwnd = 0
+    var ssthresh = Int.max
+    // Receive side.
+    var irs: UInt32 = 0
+    var rcvNxt: UInt64 = 0
+    /// In-order bytes received and handed to the application.
+    public internal(set) var received: UInt64 = 0
+    var rcvShift: UInt8 = 0
+    var finReceived = false
+    // Options.
+    var timestamps = false
+    var sack = false
+    var tsRecent: UInt32 = 0
+    var tsOffset: UInt32 = 0
+    // RTT and retransmission (RFC 6298, Linux bounds).
+    var srtt: Int64 = 0
+    var rttvar: Int64 = 0
+    var rto: Int64 = 0
+    var rttSample: (end: UInt64, sent: SimTime)?
+    var retransmitted = false
+    var retries = 0
+    var synRetransmitted = false
+    // Timers: lazily cancelled by generation (stale events carry an old generation).
+    var rtxGeneration: UInt32 = 0
+    var rtxArmed = false
+    var ackGeneration: UInt32 = 0
+    var ackArmed = false
+    var ackDeadline = SimTime.zero
+    /// Counted in `TCPStack.liveSockets` (not closed, not in TIME-WAIT).
+    var live = true
+    var twGeneration: UInt32 = 0
+    // Delayed ACK.
+    var quickAcks = 0
+    var unackedBytes = 0
+    var lastReceive = SimTime.zero
+    var ipID: UInt16 = 0
+
+    init(host: HostIndex, owner: AppRef, connection: UInt32, sendStream: UInt32, local: IPv4Address, localPort: UInt16,
+         remote: IPv4Address, remotePort: UInt16, realm: UInt32, profile: TCPProfile) {
+        self.host = host; self.owner = owner; self.connection = connection; self.sendStream = sendStream
+        self.local = local; self.localPort = localPort; self.remote = remote; self.remotePort = remotePort
+        self.realm = realm; self.profile = profile
+    }
+
+    func seq(_ offset: UInt64) -> UInt32 { iss &+ UInt32(truncatingIfNeeded: offset) }
+
+    /// Bytes written but not yet acknowledged by the peer.
+    public var unacknowledged: UInt64 { written + 1 - min(sndUna, written + 1) }
+    public var isOpen: Bool { state == .established || state == .closeWait }
+}

@@ -1,0 +1,128 @@
+import SimCore
+import Wire
+import NetModel
+import Transport
+
+/// One thing a function's handler does, in order.
+public enum Step: Sendable, Hashable {
+    /// An AWS SDK call to DynamoDB.
+    case dynamodb(DynamoDBCall)
+    /// A query to a database instance over its wire protocol (e.g. PostgreSQL on 5432).
+    case database(DatabaseQuery)
+    /// CPU work in the handler.
+    case compute(SimDuration)
+}
+
+/// A PostgreSQL simple query: message sizes of the request and the result set.
+public struct DatabaseQuery: Sendable, Hashable {
+    public var instance: Int
+    public var requestBytes: Int
+    public var responseBytes: Int
+    public var serverTime: SimDuration
+    public init(instance: Int, requestBytes: Int = 96, responseBytes: Int = 420, serverTime: SimDuration = .microseconds(900)) {
+        self.instance = instance; self.requestBytes = requestBytes; self.responseBytes = responseBytes; self.serverTime = serverTime
+    }
+}
+
+/// When invocations arrive.
+public enum ArrivalPattern: Sendable, Hashable {
+    /// Poisson arrivals at `perSecond`.
+    case poisson(perSecond: Double)
+    /// Evenly spaced arrivals.
+    case uniform(perSecond: Double)
+    /// Only when something else (Step Functions) invokes the function.
+    case none
+}
+
+/// A Lambda function and how it is attached.
+public struct LambdaFunction: Sendable {
+    public var name: String
+    public var accountID: String
+    public var region: String
+    public var memoryMB: Int
+    public var timeout: SimDuration
+    public var runtime: String
+    /// Hyperplane ENIs (one per configured subnet), or empty for a function outside any VPC.
+    public var enis: [ENIIndex] = []
+    /// The host behind each Hyperplane ENI (same order), or the one public-side host.
+    public var hosts: [HostIndex] = []
+    public var program: [Step]
+    public var arrivals: ArrivalPattern
+    /// Init phase duration of a cold start: log-normal (median, sigma). Python + boto3 import and
+    /// client creation: 250–450 ms (research notes §5: "under 100 ms to over 1 s").
+    public var initMedian = SimDuration.milliseconds(320)
+    public var initSigma = 0.25
+    /// Idle environments are reclaimed after this long (research notes §5: 10 min measured).
+    public var idleReclaim = SimDuration.seconds(600)
+    public var reservedConcurrency: Int?
+
+    public init(name: String, accountID: String, region: String, memoryMB: Int = 512, timeout: SimDuration = .seconds(3),
+                runtime: String = "python3.12", program: [Step], arrivals: ArrivalPattern) {
+        self.name = name; self.accountID = accountID; self.region = region; self.memoryMB = memoryMB
+        self.timeout = timeout; self.runtime = runtime; self.program = program; self.arrivals = arrivals
+    }
+    public var arn: String { "arn:aws:lambda:\(region):\(accountID):function:\(name)" }
+    /// The principal its SDK calls are made as: the execution role's assumed-role session.
+    public var principal: String { "arn:aws:sts::\(accountID):assumed-role/\(name)-role/\(name)" }
+}
+
+/// An AWS service front end (DynamoDB) as the model answers it.
+public struct ServiceEndpoint: Sendable {
+    public var name: String                   // "dynamodb"
+    public var hostname: String               // "dynamodb.us-east-1.amazonaws.com"
+    public var host: HostIndex
+    /// Addresses DNS hands out (inside the service's prefix-list ranges).
+    public var addresses: [IPv4Address]
+    public var accountID: String
+    public var region: String
+    /// Server-side latency per operation: log-normal (median, sigma). DynamoDB: "single-digit
+    /// millisecond" (aws-vpc-facts §12); research notes §4 suggest p50 ≈ 3–4 ms GetItem, 5–6 ms PutItem.
+    public var getMedian = SimDuration.microseconds(3_400)
+    public var putMedian = SimDuration.microseconds(5_200)
+    public var latencySigma = 0.35
+    /// TLS server processing before its first flight (key exchange and signature).
+    public var handshakeTime = SimDuration.microseconds(450)
+    /// Idle keep-alive connections are closed (close_notify + FIN) after this long
+    /// (research notes §3: ~60 s in 2017 reports, ~90 s in 2025).
+    public var idleTimeout = SimDuration.seconds(60)
+    public init(name: String, hostname: String, host: HostIndex, addresses: [IPv4Address], accountID: String, region: String) {
+        self.name = name; self.hostname = hostname; self.host = host; self.addresses = addresses
+        self.accountID = accountID; self.region = region
+    }
+}
+
+/// A database instance (RDS for PostgreSQL) reachable inside the VPC.
+public struct DatabaseInstance: Sendable {
+    public var identifier: String
+    public var eni: ENIIndex
+    public var host: HostIndex
+    public var port: UInt16
+    public var address: IPv4Address
+    public init(identifier: String, eni: ENIIndex, host: HostIndex, port: UInt16, address: IPv4Address) {
+        self.identifier = identifier; self.eni = eni; self.host = host; self.port = port; self.address = address
+    }
+}
+
+/// A Step Functions state machine: a sequence of Task states invoking Lambda functions.
+public struct StateMachine: Sendable {
+    public struct Task: Sendable {
+        public var name: String
+        public var function: Int
+        /// Retrier for `Lambda.Unknown` etc.: IntervalSeconds, MaxAttempts, BackoffRate (aws-vpc-facts §10).
+        public var retryInterval: SimDuration
+        public var maxAttempts: Int
+        public var backoffRate: Double
+        public init(name: String, function: Int, retryInterval: SimDuration = .seconds(1), maxAttempts: Int = 3, backoffRate: Double = 2) {
+            self.name = name; self.function = function; self.retryInterval = retryInterval
+            self.maxAttempts = maxAttempts; self.backoffRate = backoffRate
+        }
+    }
+    public var name: String
+    public var tasks: [Task]
+    public var arrivals: ArrivalPattern
+    /// Scheduling overhead per Task state (research notes §9: 20–50 ms, UNSOURCED).
+    public var transitionOverhead = SimDuration.milliseconds(25)
+    public init(name: String, tasks: [Task], arrivals: ArrivalPattern) {
+        self.name = name; self.tasks = tasks; self.arrivals = arrivals
+    }
+}

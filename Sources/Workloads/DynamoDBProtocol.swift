@@ -1,0 +1,162 @@
+import Wire
+
+/// DynamoDB's low-level HTTP/1.1 JSON protocol, sized as boto3 sends it and DynamoDB answers
+/// (aws-vpc-facts §11; request header set measured from a real boto3 1.43 request, see README).
+///
+/// The model needs message *sizes*: each call's request and response are built once as text with
+/// placeholder values of the right lengths, and their byte counts reused for every call.
+public enum DynamoDBOperation: String, Sendable, CaseIterable {
+    case putItem = "PutItem"
+    case getItem = "GetItem"
+    case updateItem = "UpdateItem"
+    case deleteItem = "DeleteItem"
+    case query = "Query"
+
+    public var action: String { "dynamodb:" + rawValue }
+    public var isWrite: Bool { self == .putItem || self == .updateItem || self == .deleteItem }
+}
+
+/// One SDK call as a function's code makes it.
+public struct DynamoDBCall: Sendable, Hashable {
+    public var operation: DynamoDBOperation
+    public var table: String
+    /// Bytes of the item's attributes as DynamoDB JSON (names, type descriptors and values).
+    public var itemBytes: Int
+    /// For Query: how many items come back.
+    public var resultItems: Int
+    public init(operation: DynamoDBOperation, table: String, itemBytes: Int = 180, resultItems: Int = 1) {
+        self.operation = operation; self.table = table; self.itemBytes = itemBytes; self.resultItems = resultItems
+    }
+}
+
+/// Sizes of one HTTP message.
+public struct HTTPMessageSize: Sendable, Hashable {
+    public var headers: Int
+    public var body: Int
+    public var total: Int { headers + body }
+}
+
+public enum DynamoDBWire {
+    /// `User-Agent` of boto3 1.43 in a Python 3.12 Lambda (shape measured from boto3 1.43.11 with
+    /// `AWS_EXECUTION_ENV=AWS_Lambda_python3.12`; the kernel and Python versions are Lambda's).
+    public static let userAgent = "Boto3/1.43.11 md/Botocore#1.43.11 ua/2.1 os/linux#5.10.240-257.962.amzn2.x86_64 md/arch#x86_64 lang/python#3.12.11 md/pyimpl#CPython exec-env/AWS_Lambda_python3.12 m/P,e,Z,b,D cfg/retry-mode#legacy Botocore/1.43.11"
+    /// Length of the execution role's session token (`AWS_SESSION_TOKEN`); real Lambda tokens run
+    /// ~1,000–1,300 characters (measured request used 1,040).
+    public static let sessionTokenLength = 1_040
+    /// `X-Amzn-Trace-Id` value: Lambda sets `_X_AMZN_TRACE_ID` per invocation and botocore forwards it.
+    static let traceID = "Root=1-6650a2f1-3c1e8b9d4f7a2e6b1d0c9a8f;Parent=5e7d3c2b1a0f9e8d;Sampled=0;Lineage=1:8f2c4a6e:0"
+
+    static func pad(_ n: Int) -> String { String(repeating: "x", count: max(n, 0)) }
+
+    /// The JSON body of a request.
+    public static func requestBody(_ c: DynamoDBCall) -> Int {
+        let key = #"{"pk":{"S":"order#000000000000"}}"#.utf8.count
+        switch c.operation {
+        case .putItem:
+            return #"{"TableName": "", "Item": }"#.utf8.count + c.table.utf8.count + c.itemBytes
+        case .getItem, .deleteItem:
+            return #"{"TableName": "", "Key": }"#.utf8.count + c.table.utf8.count + key
+        case .updateItem:
+            return ##"{"TableName": "", "Key": , "UpdateExpression": "SET #s = :s", "ExpressionAttributeNames": {"#s": "status"}, "ExpressionAttributeValues": {":s": {"S": "SHIPPED"}}}"##.utf8.count
+                + c.table.utf8.count + key
+        case .query:
+            return #"{"TableName": "", "KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": {"S": "customer#000000000000"}}}"#.utf8.count
+                + c.table.utf8.count
+        }
+    }
+
+    /// The request as boto3 writes it: header block (with CRLFs and the blank line) and body.
+    /// botocore sends the two with separate `send()` calls, so they become two TLS records
+    /// (measured: PutItem 1960 + 152 bytes, GetItem 1959 + 66, with a 1,040-character token).
+    public static func request(_ c: DynamoDBCall, region: String) -> HTTPMessageSize {
+        let body = requestBody(c)
+        let host = "dynamodb.\(region).amazonaws.com"
+        let lines = [
+            "POST / HTTP/1.1",
+            "Host: \(host)",
+            "Accept-Encoding: identity",
+            "X-Amz-Target: DynamoDB_20120810.\(c.operation.rawValue)",
+            "Content-Type: application/x-amz-json-1.0",
+            "User-Agent: \(userAgent)",
+            "X-Amzn-Trace-Id: \(traceID)",
+            "X-Amz-Date: 20261123T100000Z",
+            "X-Amz-Security-Token: \(pad(sessionTokenLength))",
+            "Authorization: AWS4-HMAC-SHA256 Credential=ASIA\(pad(16))/20261123/\(region)/dynamodb/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=\(pad(64))",
+            "amz-sdk-invocation-id: \(pad(36))",
+            "amz-sdk-request: attempt=1",
+            "Content-Length: \(body)",
+        ]
+        let headers = lines.reduce(0) { $0 + $1.utf8.count + 2 } + 2
+        return HTTPMessageSize(headers: headers, body: body)
+    }
+
+    /// The success response DynamoDB sends (header set and order from a 2024 capture, research notes §3).
+    public static func response(_ c: DynamoDBCall) -> HTTPMessageSize {
+        let body: Int
+        switch c.operation {
+        case .putItem, .deleteItem, .updateItem: body = 2                                   // {}
+        case .getItem: body = #"{"Item":}"#.utf8.count + c.itemBytes
+        case .query: body = #"{"Count":,"Items":[],"ScannedCount":}"#.utf8.count + 2 * String(c.resultItems).utf8.count
+            + c.resultItems * (c.itemBytes + 1)
+        }
+        return HTTPMessageSize(headers: responseHeaders(body: body), body: body)
+    }
+
+    /// An error response: HTTP 400 with `{"__type":"com.amazonaws.dynamodb.v20120810#<Name>","message":"…"}`.
+    public static func errorResponse(name: String, message: String) -> HTTPMessageSize {
+        let body = #"{"__type":"com.amazonaws.dynamodb.v20120810#","message":""}"#.utf8.count + name.utf8.count + message.utf8.count
+        return HTTPMessageSize(headers: responseHeaders(body: body, status: "400 Bad Request"), body: body)
+    }
+
+    static func responseHeaders(body: Int, status: String = "200 OK") -> Int {
+        let lines = [
+            "HTTP/1.1 \(status)",
+            "Server: Server",
+            "Date: Mon, 23 Nov 2026 10:00:00 GMT",
+            "Content-Type: application/x-amz-json-1.0",
+            "Content-Length: \(body)",
+            "Connection: keep-alive",
+            "x-amzn-RequestId: \(pad(52))",
+            "x-amz-crc32: 3128867991",
+        ]
+        return lines.reduce(0) { $0 + $1.utf8.count + 2 } + 2
+    }
+
+    /// The message DynamoDB returns when a gateway endpoint's policy denies the call.
+    public static func endpointPolicyDenial(principal: String, action: String, resource: String, explicit: Bool) -> String {
+        "User: \(principal) is not authorized to perform: \(action) on resource: \(resource) "
+            + (explicit ? "with an explicit deny in a VPC endpoint policy" : "because no VPC endpoint policy allows the \(action) action")
+    }
+}
+
+/// TLS 1.3 framing of application data: one record per ≤ 16 KiB of plaintext, each carrying the
+/// inner content type byte and a 16-byte AEAD tag (RFC 8446 §5.2).
+public enum TLSFraming {
+    public static let maxPlaintext = 16_384
+    /// Inner plaintext lengths of the records a write of `n` bytes becomes.
+    public static func records(for n: Int) -> [Int] {
+        var out: [Int] = []
+        var left = n
+        repeat {
+            let k = min(left, maxPlaintext)
+            out.append(k)
+            left -= k
+        } while left > 0
+        return out
+    }
+}
+
+/// The TLS 1.3 session an AWS endpoint negotiates with boto3: TLS_AES_256_GCM_SHA384 and ALPN
+/// http/1.1 (research notes §3: observed against dynamodb.us-east-1 in 2024).
+public enum TLSModel {
+    public static let cipherSuite: UInt16 = 0x1302
+    /// Finished: 4 + the hash length (48 for SHA-384, RFC 8446 §4.4.4).
+    public static let finished = 4 + 48
+    /// An alert (close_notify): level + description (RFC 8446 §6).
+    public static let closeNotify = 2
+    /// ServerHello record with a 32-byte session id echo and an x25519 key share.
+    public static let serverHelloRecordLength: Int = {
+        let z = [UInt8](repeating: 0, count: 32)
+        return TLSServerHello(random: z, sessionIDEcho: z, cipherSuite: cipherSuite, x25519KeyShare: z).recordLength
+    }()
+}

@@ -1,0 +1,88 @@
+import SimCore
+import NetModel
+
+/// A running Step Functions execution.
+struct Execution: Sendable {
+    var machine: Int32
+    var task: Int32
+    var attempt: Int32
+    var start: SimTime
+    var generation: UInt32
+}
+
+extension World {
+    mutating func scheduleNextExecution(machine m: Int, first: Bool, _ s: inout Scheduler) {
+        let gap: SimDuration
+        switch stateMachines[m].arrivals {
+        case .none: return
+        case .poisson(let rate):
+            guard rate > 0 else { return }
+            gap = SimDuration(seconds: machineArrivalRandom[m].exponential(mean: 1 / rate))
+        case .uniform(let rate):
+            guard rate > 0 else { return }
+            let period = SimDuration(seconds: 1 / rate)
+            gap = first ? SimDuration(nanoseconds: Int64(machineArrivalRandom[m].bounded(UInt64(period.nanoseconds)))) : period
+        }
+        let at = s.now + gap
+        if at < workloadEnd { s.schedule(at: at, EventPayload(kind: AppEvent.executionArrival, object: UInt32(m))) }
+    }
+
+    /// StartExecution: the first Task state is scheduled after the service's transition overhead.
+    mutating func executionArrived(machine m: Int, _ now: SimTime, _ s: inout Scheduler) {
+        scheduleNextExecution(machine: m, first: false, &s)
+        metrics.stateMachines[m].executions += 1
+        runningExecutions += 1
+        let x = Execution(machine: Int32(m), task: 0, attempt: 1, start: now, generation: 0)
+        let k: Int32
+        if let r = freeExecutions.popLast() { executions[Int(r)] = x; k = r } else { executions.append(x); k = Int32(executions.count - 1) }
+        scheduleExecutionStep(Int(k), after: stateMachines[m].transitionOverhead, &s)
+    }
+
+    mutating func scheduleExecutionStep(_ x: Int, after delay: SimDuration, _ s: inout Scheduler) {
+        executions[x].generation &+= 1
+        s.schedule(after: delay, EventPayload(kind: AppEvent.stateMachineStep, object: UInt32(x), aux: executions[x].generation & 0xFF_FFFF))
+    }
+
+    /// A Task state invokes its Lambda function through the Lambda API, service to service: no
+    /// packet of it crosses the customer VPC (aws-vpc-facts §10).
+    mutating func executionStep(_ x: Int, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
+        guard executions[x].generation & 0xFF_FFFF == generation else { return }
+        let m = Int(executions[x].machine)
+        let task = stateMachines[m].tasks[Int(executions[x].task)]
+        invoke(function: task.function, caller: .execution(Int32(x)), now, &s)
+    }
+
+    /// The invoked function finished. Success moves to the next state; `Lambda.Unknown`
+    /// (timeouts, errors) follows the task's Retry (IntervalSeconds × BackoffRate^(n−1)).
+    mutating func taskFinished(execution x: Int, _ result: TaskResult, _ now: SimTime, _ s: inout Scheduler) {
+        let m = Int(executions[x].machine)
+        let machine = stateMachines[m]
+        let task = machine.tasks[Int(executions[x].task)]
+        switch result {
+        case .succeeded:
+            executions[x].task += 1
+            executions[x].attempt = 1
+            if Int(executions[x].task) >= machine.tasks.count {
+                metrics.stateMachines[m].succeeded += 1
+                metrics.stateMachines[m].duration.record(now + machine.transitionOverhead - executions[x].start)
+                freeExecutions.append(Int32(x))
+                runningExecutions -= 1
+                return
+            }
+            scheduleExecutionStep(x, after: machine.transitionOverhead, &s)
+        case .failed:
+            if Int(executions[x].attempt) <= task.maxAttempts {
+                metrics.stateMachines[m].taskRetries += 1
+                var wait = task.retryInterval.seconds
+                for _ in 1..<Int(executions[x].attempt) { wait *= task.backoffRate }
+                executions[x].attempt += 1
+                scheduleExecutionStep(x, after: SimDuration(seconds: wait), &s)
+            } else {
+                metrics.stateMachines[m].failed += 1
+                metrics.stateMachines[m].duration.record(now - executions[x].start)
+                freeExecutions.append(Int32(x))
+                runningExecutions -= 1
+            }
+        }
+    }
+}

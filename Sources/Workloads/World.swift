@@ -1,0 +1,301 @@
+import SimCore
+import Wire
+import NetModel
+import Transport
+
+/// The composition root of a run: the network, the hosts' TCP stacks and the applications,
+/// dispatched from one event loop. Each event kind goes to the layer that scheduled it; the
+/// transport's notifications are then routed to the applications that own the sockets.
+public struct World: EventHandler, Sendable {
+    public var network: Network
+    public var tcp: TCPStack
+    public var functions: [LambdaFunction] = []
+    public var services: [ServiceEndpoint] = []
+    public var databases: [DatabaseInstance] = []
+    public var stateMachines: [StateMachine] = []
+    public var metrics = WorkloadMetrics()
+    /// Unix time of simulated time zero, in nanoseconds (timestamps in outputs are absolute).
+    public var epochNanoseconds: Int64
+    /// Arrivals stop at this time; environments then shut down and connections close.
+    public var workloadEnd: SimTime
+    public internal(set) var workloadEnded = false
+    /// Set when, after the workload window, nothing is left to happen: no invocation or
+    /// execution running, no socket open (TIME-WAIT aside) and no packet in flight.
+    public internal(set) var finished = false
+    var runningInvocations = 0
+    var runningExecutions = 0
+
+    var environments = ContiguousArray<Environment>()
+    var invocations = ContiguousArray<Invocation>()
+    var freeInvocations: [Int32] = []
+    var executions = ContiguousArray<Execution>()
+    var freeExecutions: [Int32] = []
+    var requests = ContiguousArray<Request>()
+    var freeRequests: [UInt32] = []
+    var channels: [UInt32: Channel] = [:]
+    var udpBindings: [UInt64: UInt32] = [:]
+    var resolverVPC: [HostIndex: VPCIndex] = [:]
+    var serviceByHost: [HostIndex: Int] = [:]
+    var databaseByHost: [HostIndex: Int] = [:]
+    var functionArrivalRandom: [RandomStream] = []
+    var machineArrivalRandom: [RandomStream] = []
+    var random: RandomStream
+    /// DNS names the resolvers answer, by index (payload references carry the index).
+    public private(set) var dnsNames: [String] = []
+    var clientHelloLength: [Int: Int] = [:]
+    /// Cached request/response sizes per (function, step).
+    var callSizes: [[(request: HTTPMessageSize, response: HTTPMessageSize)]] = []
+
+    public init(network: Network, seed: RandomStreams, epochNanoseconds: Int64, workloadEnd: SimTime) {
+        self.network = network
+        self.tcp = TCPStack(random: seed.stream("tcp"))
+        self.random = seed.stream("workloads")
+        self.epochNanoseconds = epochNanoseconds
+        self.workloadEnd = workloadEnd
+        self.seeds = seed
+    }
+    let seeds: RandomStreams
+
+    // MARK: Building
+
+    public mutating func addService(_ s: ServiceEndpoint) {
+        serviceByHost[s.host] = services.count
+        services.append(s)
+        tcp.listen(host: s.host, port: 443, owner: AppRef(kind: AppKind.service, object: UInt32(services.count - 1)),
+                   profile: .awsFrontEnd)
+        _ = dnsNameIndex(s.hostname)
+        _ = network.serverNameIndex(s.hostname)
+    }
+
+    public mutating func addResolver(vpc: VPCIndex) {
+        let h = network.addHost(.resolver(vpc))
+        network.vpcs[vpc.int].resolverHost = h
+        resolverVPC[h] = vpc
+    }
+
+    public mutating func addDatabase(_ d: DatabaseInstance) {
+        databaseByHost[d.host] = databases.count
+        databases.append(d)
+        tcp.listen(host: d.host, port: d.port, owner: AppRef(kind: AppKind.database, object: UInt32(databases.count - 1)),
+                   profile: .linuxInstance)
+    }
+
+    public mutating func addFunction(_ f: LambdaFunction) {
+        functions.append(f)
+        metrics.functions.append(FunctionMetrics())
+        functionArrivalRandom.append(seeds.stream("arrivals:" + f.name))
+        for h in f.hosts { tcp.setProfile(.linuxLambda, for: h) }
+    }
+
+    public mutating func addStateMachine(_ m: StateMachine) {
+        stateMachines.append(m)
+        metrics.stateMachines.append(StateMachineMetrics())
+        machineArrivalRandom.append(seeds.stream("executions:" + m.name))
+    }
+
+    mutating func dnsNameIndex(_ name: String) -> Int {
+        if let i = dnsNames.firstIndex(of: name) { return i }
+        dnsNames.append(name)
+        return dnsNames.count - 1
+    }
+
+    /// Schedules the first arrivals and the end of the workload window. Call once before running.
+    public mutating func start(_ s: inout Scheduler) {
+        callSizes = functions.map { f in
+            f.program.map { step in
+                if case .dynamodb(let c) = step { return (DynamoDBWire.request(c, region: f.region), DynamoDBWire.response(c)) }
+                return (HTTPMessageSize(headers: 0, body: 0), HTTPMessageSize(headers: 0, body: 0))
+            }
+        }
+        for i in functions.indices { scheduleNextArrival(function: i, after: .zero, first: true, &s) }
+        for i in stateMachines.indices { scheduleNextExecution(machine: i, first: true, &s) }
+        s.schedule(at: workloadEnd, EventPayload(kind: AppEvent.workloadEnd, object: 0))
+        s.schedule(after: .seconds(60), EventPayload(kind: NetworkEvent.maintenance, object: 0))
+    }
+
+    // MARK: Dispatch
+
+    public mutating func handle(_ event: Event, _ s: inout Scheduler) {
+        let now = s.now
+        let p = event.payload
+        switch p.kind {
+        case NetworkEvent.packetArrival:
+            if case .delivered(let h, let packet) = network.arrive(p.object, now: now, &s) {
+                deliver(packet, to: h, now, &s)
+            }
+        case TransportEvent.retransmit, TransportEvent.delayedAck, TransportEvent.timeWait:
+            tcp.timer(event, now: now, &network, &s)
+        case AppEvent.invocationArrival:
+            invocationArrived(function: Int(p.object), now, &s)
+        case AppEvent.environmentStep:
+            environmentStep(Int(p.object), generation: p.aux, now, &s)
+        case AppEvent.invocationTimeout:
+            invocationTimeout(Int(p.object), serial: p.aux, now, &s)
+        case AppEvent.serverWork:
+            serverWork(connection: p.object, action: p.aux, now, &s)
+        case AppEvent.serverIdleClose:
+            serverIdleClose(connection: p.object, generation: p.aux, now, &s)
+        case AppEvent.environmentReclaim:
+            environmentReclaim(Int(p.object), generation: p.aux, now, &s)
+        case AppEvent.dnsTimeout:
+            dnsTimeout(Int(p.object), generation: p.aux, now, &s)
+        case AppEvent.executionArrival:
+            executionArrived(machine: Int(p.object), now, &s)
+        case AppEvent.stateMachineStep:
+            executionStep(Int(p.object), generation: p.aux, now, &s)
+        case AppEvent.workloadEnd:
+            endWorkload(now, &s)
+        case NetworkEvent.maintenance:
+            network.expireState(now: now)
+            if !workloadEnded { s.schedule(after: .seconds(60), EventPayload(kind: NetworkEvent.maintenance, object: 0)) }
+        default:
+            preconditionFailure("unknown event kind \(p.kind)")
+        }
+        drainNotifications(now, &s)
+        if network.log.isLarge { s.requestStop() }
+        if workloadEnded && !finished && runningInvocations == 0 && runningExecutions == 0
+            && tcp.liveSockets == 0 && network.inFlight == 0 {
+            finished = true
+            s.requestStop()
+        }
+    }
+
+    mutating func deliver(_ p: Packet, to h: HostIndex, _ now: SimTime, _ s: inout Scheduler) {
+        switch p.protocolNumber {
+        case IPProtocol.tcp:
+            tcp.receive(p, host: h, now: now, &network, &s)
+        case IPProtocol.udp:
+            if let vpc = resolverVPC[h] {
+                answerDNS(p, resolver: h, vpc: vpc, now, &s)
+            } else if let env = udpBindings[UInt64(h.raw) << 16 | UInt64(p.destinationPort)] {
+                dnsAnswerArrived(Int(env), p, now, &s)
+            } else {
+                network.stats.drops[.noSocket(h), default: 0] += 1
+            }
+        default:
+            network.stats.drops[.noSocket(h), default: 0] += 1
+        }
+    }
+
+    mutating func drainNotifications(_ now: SimTime, _ s: inout Scheduler) {
+        var k = 0
+        while k < tcp.notifications.count {
+            let n = tcp.notifications[k]
+            k += 1
+            switch n {
+            case .connected(let socket, let owner):
+                if owner.kind == AppKind.environment { clientConnected(Int(owner.object), socket: socket, now, &s) }
+            case .accepted(let socket, _):
+                let c = tcp.socket(socket).connection
+                channels[c]?.serverSocket = socket
+            case .received(let socket, let owner, let upTo):
+                received(socket: socket, owner: owner, upTo: upTo, now, &s)
+            case .peerClosed(let socket, let owner):
+                if owner.kind != AppKind.environment {
+                    // Servers close their side when the client does.
+                    tcp.close(socket, now: now, &network, &s)
+                }
+            case .ended(let socket, let owner, let connection, let reason):
+                connectionEnded(socket: socket, owner: owner, connection: connection, reason: reason, now, &s)
+            }
+        }
+        tcp.notifications.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: Stream writing helpers
+
+    /// Writes `plaintext` bytes of application data as TLS 1.3 ciphertext records; returns the
+    /// stream offset where the last record ends.
+    mutating func writeTLS(_ socket: UInt32, connection: UInt32, plaintext: Int, flush: Bool = true, now: SimTime,
+                           _ s: inout Scheduler) -> UInt64 {
+        let records = TLSFraming.records(for: plaintext)
+        for (k, len) in records.enumerated() {
+            let seed = channels[connection]?.nextSeed() ?? 0
+            tcp.write(socket, kind: .tlsCiphertext, length: UInt32(TLSCiphertext.recordLength(innerPlaintextLength: len)),
+                      parameter: seed, flush: flush && k == records.count - 1, now: now, &network, &s)
+        }
+        return tcp.socket(socket).written
+    }
+
+    mutating func writeOpaque(_ socket: UInt32, connection: UInt32, bytes: Int, now: SimTime, _ s: inout Scheduler) -> UInt64 {
+        let seed = channels[connection]?.nextSeed() ?? 0
+        tcp.write(socket, kind: .opaque, length: UInt32(bytes), parameter: seed, now: now, &network, &s)
+        return tcp.socket(socket).written
+    }
+
+    mutating func helloLength(_ serverName: Int) -> Int {
+        if let n = clientHelloLength[serverName] { return n }
+        let zero = [UInt8](repeating: 0, count: 32)
+        let n = TLSClientHello(serverName: network.serverNames[serverName], random: zero, sessionID: zero, x25519KeyShare: zero).recordLength
+        clientHelloLength[serverName] = n
+        return n
+    }
+
+    // MARK: Received data
+
+    mutating func received(socket: UInt32, owner: AppRef, upTo: UInt64, _ now: SimTime, _ s: inout Scheduler) {
+        let c = tcp.socket(socket).connection
+        guard var ch = channels[c] else { return }
+        if owner.kind == AppKind.environment {
+            while let m = ch.toClient.pop(upTo: upTo) {
+                channels[c] = ch
+                clientMessage(Int(owner.object), connection: c, m, now, &s)
+                guard let again = channels[c] else { return }
+                ch = again
+            }
+        } else {
+            while let m = ch.toServer.pop(upTo: upTo) {
+                channels[c] = ch
+                serverMessage(owner, connection: c, m, now, &s)
+                guard let again = channels[c] else { return }
+                ch = again
+            }
+        }
+        channels[c] = ch
+    }
+
+    mutating func connectionEnded(socket: UInt32, owner: AppRef, connection: UInt32, reason: TCPEndReason, _ now: SimTime, _ s: inout Scheduler) {
+        guard var ch = channels[connection] else { return }
+        if owner.kind == AppKind.environment {
+            ch.clientSocket = .max
+            clientConnectionEnded(Int(owner.object), connection: connection, reason: reason, now, &s)
+        } else {
+            ch.serverSocket = .max
+            ch.serverIdleGeneration &+= 1
+        }
+        if ch.clientSocket == .max && ch.serverSocket == .max {
+            if ch.pendingResponse != .max { releaseRequest(ch.pendingResponse) }
+            channels[connection] = nil
+        } else {
+            channels[connection] = ch
+        }
+    }
+
+    // MARK: Requests
+
+    mutating func newRequest(_ r: Request) -> UInt32 {
+        if let i = freeRequests.popLast() { requests[Int(i)] = r; return i }
+        requests.append(r)
+        return UInt32(requests.count - 1)
+    }
+    mutating func releaseRequest(_ i: UInt32) { freeRequests.append(i) }
+}
+
+/// One in-flight request on a connection.
+struct Request: Sendable {
+    var environment: Int32
+    var function: Int32
+    var step: Int32
+    var sent: SimTime
+    /// The error the server answered with, if any (e.g. an endpoint policy's AccessDeniedException).
+    var error: String? = nil
+}
+
+extension Network {
+    /// The index of a TLS server name (added if new).
+    public mutating func serverNameIndex(_ name: String) -> Int {
+        if let i = serverNames.firstIndex(of: name) { return i }
+        serverNames.append(name)
+        return serverNames.count - 1
+    }
+}
