@@ -42,14 +42,14 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .target(name: "TestSupport", dependencies: ["SimCore"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["SimCore", "Wire", "NetModel"], path: "Tests/TestSupport"),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "NetModelTests", dependencies: ["NetModel", "Wire", "SimCore", "TestSupport"]),
-        .testTarget(name: "TransportTests", dependencies: ["Transport", "NetModel", "SimCore", "TestSupport"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "NetModel", "SimCore", "Wire", "TestSupport"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "NetModel", "Workloads", "TestSupport"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "NetModel", "Wire", "SimCore", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Experiments", "Topology", "TestSupport"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Topology", "NetModel", "Wire", "SimCore", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Experiments", "Topology", "Capture", "SimCore", "TestSupport", "vpcsim"]),
     ],
     swiftLanguageModes: [.v6]
 )

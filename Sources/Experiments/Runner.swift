@@ -12,6 +12,8 @@ public struct RunOptions: Sendable {
     public var pcaps = true
     /// Print progress to standard error (when it is a terminal).
     public var progress = false
+    /// Events per slice of the event loop; between slices observers drain and Ctrl-C is checked.
+    public var sliceEvents: UInt64 = 1 << 20
     public init(outputDirectory: String) { self.outputDirectory = outputDirectory }
 }
 
@@ -70,7 +72,7 @@ public enum Runner {
         var lastProgress = ContinuousClock.now
         do {
             while true {
-                let reason = scheduler.run(until: hardEnd, maxEvents: 1 << 20, handler: &world)
+                let reason = scheduler.run(until: hardEnd, maxEvents: options.sliceEvents, handler: &world)
                 let now = scheduler.now
                 // Drain: chunks first (packets refer to them), closures, then taps in time order.
                 for c in world.network.log.chunks { streams.add(c) }

@@ -42,8 +42,9 @@ public enum HoldModel {
     }
 
     /// Prefills `pending` events (times from the table, starting at time zero), warms up with
-    /// max(pending, min(events, 100 000)) hold operations so every bucket reaches steady-state size, then
-    /// times `events` hold operations with `ContinuousClock`.
+    /// max(pending, min(events, 100 000)) hold operations so the queue reaches its steady
+    /// state, then times `events` hold operations with `ContinuousClock`. Single-threaded;
+    /// on a shared machine, repeat and keep the best.
     ///
     /// - Parameters:
     ///   - pending: K, the number of pending events (> 0).

@@ -94,6 +94,8 @@ public struct Scheduler {
     ///   before `until`; `now` stays at the last event's time.
     ///
     /// `now` never moves backwards: if `until < now`, nothing is dispatched and `now` stays.
+    /// Note that `run(until: .max)` ending in `.queueEmpty` leaves `now` at `SimTime.max`, where
+    /// any further `schedule(after:)` overflows; give a finite horizon to keep going after it.
     /// - Complexity: O(1) amortized per event, plus the handler's work.
     @inlinable
     @discardableResult
@@ -123,3 +125,6 @@ public struct Scheduler {
         return queue.isEmpty ? .queueEmpty : .timeLimit
     }
 }
+
+/// A `Scheduler` is a plain value (its queue is copy-on-write), so it may be sent between tasks.
+extension Scheduler: Sendable {}

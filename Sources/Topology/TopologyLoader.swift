@@ -636,7 +636,7 @@ struct Builder {
                 destination = .prefixList(try lookup(prefixListByID, dNode, kind: "prefix list"))
             } else {
                 let c = try dNode.cidr()
-                if net.vpcs[v.int].cidrs.contains(where: { $0.overlaps(c) }) && !net.subnets.contains(where: { $0.vpc == v && $0.cidr == c }) {
+                if net.vpcs[v.int].cidrs.contains(where: { $0.contains(c) }) && !net.subnets.contains(where: { $0.vpc == v && $0.cidr == c }) {
                     throw dNode.fail("\(c) overlaps the VPC's local route; a more specific route must match a subnet's CIDR exactly (aws-vpc-facts §2)")
                 }
                 destination = .cidr(c)

@@ -1,0 +1,80 @@
+import Testing
+import Foundation
+import SimCore
+import TestSupport
+import Topology
+@testable import Experiments
+
+/// The default scenario, run for real and checked by the project's independent checker.
+@Suite(.serialized) struct DefaultScenarioTests {
+    static let topology = repositoryRoot() + "/Topologies/lambda-dynamodb-gateway-endpoint.yaml"
+
+    func run(seed: UInt64? = nil, duration: SimDuration? = nil, out: String? = nil, slice: UInt64 = 1 << 20) throws -> (RunSummary, String) {
+        let dir = out ?? temporaryDirectory("e2e")
+        let scenario = try TopologyLoader.load(path: Self.topology, overrides: RunOverrides(seed: seed, duration: duration))
+        var options = RunOptions(outputDirectory: dir)
+        options.sliceEvents = slice
+        return (try Runner.run(scenario, options: options), dir)
+    }
+
+    @Test func checkRunPassesOnTheDefaultScenario() throws {
+        let (summary, dir) = try run()
+        #expect(summary.requests.count > 200)
+        #expect(summary.functions[0].succeeded == summary.functions[0].invocations)
+        #expect(summary.packets.dropped == 0)
+        let tool = try #require(checkRunTool(), "../shared/tools/check-run not found; set VPCSIM_CHECK_RUN")
+        let r = runProgram("/usr/bin/env", ["python3", tool, "--json", dir])
+        #expect(r.status == 0, "check-run failed:\n\(r.stdout.prefix(4000))\n\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(json["ok"] as? Bool == true)
+        // Every connection is a TLS 1.3 session to DynamoDB with boto3's fingerprint, closed with FINs.
+        let streams = json["streams"] as! [[String: Any]]
+        #expect(!streams.isEmpty)
+        for s in streams {
+            #expect(s["sni"] as? String == "dynamodb.us-east-1.amazonaws.com")
+            #expect(s["version"] as? String == "TLS 1.3")
+            #expect(s["ja3"] as? String == "a48c0d5f95b1ef98f560f324fd275da1")
+            #expect((s["appdata_records_c2s"] as? Int ?? 0) > 10, "keep-alive: many requests per connection")
+            #expect(s["close"] as? String == "FIN both ways")
+        }
+    }
+
+    @Test func sameSeedSameBytesOtherSeedOtherBytes() throws {
+        let (_, a) = try run(seed: 42, duration: .seconds(20))
+        let (_, b) = try run(seed: 42, duration: .seconds(20))
+        let (_, c) = try run(seed: 43, duration: .seconds(20))
+        let files = filesUnder(a).filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".log.gz") }
+        #expect(files.count >= 2)
+        #expect(files == filesUnder(b).filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".log.gz") })
+        for f in files {
+            #expect(FileManager.default.contents(atPath: a + "/" + f) == FileManager.default.contents(atPath: b + "/" + f), "\(f) differs between equal seeds")
+        }
+        let pcapA = files.first { $0.hasSuffix(".pcap") }!
+        #expect(FileManager.default.contents(atPath: a + "/" + pcapA) != FileManager.default.contents(atPath: c + "/" + pcapA))
+    }
+
+    @Test func aSecondRunReplacesTheFirstRunsOutputs() throws {
+        let dir = temporaryDirectory("rerun")
+        _ = try run(seed: 1, duration: .seconds(10), out: dir)
+        _ = try run(seed: 2, duration: .seconds(10), out: dir)
+        let logs = filesUnder(dir).filter { $0.hasSuffix(".log.gz") }
+        // Flow-log file names carry a per-run hash: only the second run's file may remain.
+        #expect(logs.count == 1)
+        #expect(!filesUnder(dir).contains { $0.hasSuffix(".partial") })
+    }
+
+    /// Ctrl-C: the run stops at the next slice and closes every file cleanly.
+    @Test func interruptedRunLeavesFilesThatOpen() throws {
+        Interrupt.set(true)
+        defer { Interrupt.set(false) }
+        let (summary, dir) = try run(duration: .seconds(60), slice: 500)
+        #expect(summary.interrupted)
+        #expect(summary.simulatedSeconds < 30)
+        #expect(!filesUnder(dir).contains { $0.hasSuffix(".partial") })
+        let tool = try #require(checkRunTool())
+        let r = runProgram("/usr/bin/env", ["python3", tool, "--quiet", "--allow-incomplete-tls-on-rst", dir])
+        // Pcaps and flow logs are well formed; a TLS record or stream may be cut by the stop, so only
+        // checks 1, 2, 4 and 6 must pass.
+        for check in ["== 1.", "== 2.", "== 4.", "== 6."] { #expect(!r.stdout.contains(check), "\(r.stdout)") }
+    }
+}

@@ -1,0 +1,162 @@
+import Testing
+import TestSupport
+import NetModel
+import Workloads
+@testable import Topology
+
+@Suite struct LoaderTests {
+    static let minimal = """
+    account: "123456789012"
+    region: us-east-1
+    vpcs:
+      - id: vpc-0000000000000000a
+        cidr: 10.0.0.0/16
+    subnets:
+      - id: subnet-0000000000000000a
+        vpc: vpc-0000000000000000a
+        cidr: 10.0.1.0/24
+        availability-zone: us-east-1a
+        route-table: rtb-0000000000000000a
+    route-tables:
+      - id: rtb-0000000000000000a
+        vpc: vpc-0000000000000000a
+    security-groups:
+      - id: sg-0000000000000000a
+        vpc: vpc-0000000000000000a
+    """
+
+    func load(_ yaml: String) throws(TopologyError) -> Scenario {
+        try TopologyLoader.load(yaml: yaml, file: "test.yaml")
+    }
+
+    /// The error for `yaml`, which must fail.
+    func failure(_ yaml: String) -> TopologyError? {
+        do { _ = try load(yaml); return nil } catch { return error }
+    }
+
+    @Test func defaultScenarioLoads() throws {
+        let s = try TopologyLoader.load(path: repositoryRoot() + "/Topologies/lambda-dynamodb-gateway-endpoint.yaml")
+        let n = s.network
+        #expect(s.name == "lambda-dynamodb-gateway-endpoint")
+        #expect(s.duration == .seconds(90) && s.seed == 1)
+        #expect(n.vpcs.count == 1 && n.subnets.count == 1)
+        // The endpoint's route was added to its route table (aws-vpc-facts §4).
+        let rt = n.routeTables.first { $0.id == "rtb-0a1b2c3d4e5f60011" }!
+        #expect(rt.routes.contains { $0.destination == .prefixList(PrefixListIndex(0)) && $0.target == .gatewayEndpoint(GatewayEndpointIndex(0)) })
+        #expect(n.prefixLists[0].id == "pl-02cd2c6b")
+        // One Hyperplane ENI for the function's (subnet, security-group set), with a host behind it.
+        let lambdaENIs = n.enis.filter { $0.kind == .lambda }
+        #expect(lambdaENIs.count == 1)
+        #expect(lambdaENIs[0].host != nil && lambdaENIs[0].id.count == 21)
+        #expect(s.captures.count == 1 && s.flowLogs.count == 1)
+        #expect(s.flowLogs[0].maxAggregationInterval == 60)
+        #expect(s.world.functions[0].program.count == 2)
+    }
+
+    @Test func minimalFileGetsDefaults() throws {
+        let s = try load(Self.minimal)
+        let n = s.network
+        // A main route table and a default ACL (rule 100 allows all) are created.
+        #expect(n.routeTables.count == 2 && n.routeTables.contains { $0.isMain })
+        #expect(n.networkACLs.count == 1 && n.networkACLs[0].inbound.first?.ruleNumber == 100)
+        // A security group without egress rules allows all outbound (aws-vpc-facts §7).
+        #expect(n.securityGroups[0].egress.count == 1 && n.securityGroups[0].ingress.isEmpty)
+    }
+
+    @Test func unknownReferenceNamesFileLineAndId() {
+        let e = failure(Self.minimal.replacingOccurrences(of: "route-table: rtb-0000000000000000a", with: "route-table: rtb-0000000000000000b"))
+        #expect(e?.file == "test.yaml")
+        #expect(e?.line == 11)
+        #expect(e?.message.contains("no route table with id 'rtb-0000000000000000b'") == true)
+        #expect(e?.message.contains("did you mean 'rtb-0000000000000000a'") == true)
+        #expect(e?.description.hasPrefix("test.yaml:11:") == true)
+    }
+
+    @Test func overlappingSubnets() {
+        let y = Self.minimal + """
+
+        subnets_extra: []
+        """
+        _ = y
+        let twoSubnets = Self.minimal.replacingOccurrences(of: "route-tables:", with: """
+          - id: subnet-0000000000000000b
+            vpc: vpc-0000000000000000a
+            cidr: 10.0.1.128/25
+            availability-zone: us-east-1b
+        route-tables:
+        """)
+        let e = failure(twoSubnets)
+        #expect(e?.line == 14)
+        #expect(e?.message.contains("overlaps subnet subnet-0000000000000000a (10.0.1.0/24)") == true)
+    }
+
+    @Test func subnetOutsideItsVPC() {
+        let e = failure(Self.minimal.replacingOccurrences(of: "cidr: 10.0.1.0/24", with: "cidr: 10.1.1.0/24"))
+        #expect(e?.line == 9)
+        #expect(e?.message.contains("is not inside vpc-0000000000000000a") == true)
+    }
+
+    @Test func invalidCIDR() {
+        let e = failure(Self.minimal.replacingOccurrences(of: "cidr: 10.0.1.0/24", with: "cidr: 10.0.1.0/33"))
+        #expect(e?.line == 9)
+        #expect(e?.message.contains("subnets[0].cidr: '10.0.1.0/33' is not a valid IPv4 CIDR block") == true)
+    }
+
+    @Test func routeToATargetInAnotherVPC() {
+        let y = Self.minimal.replacingOccurrences(of: "security-groups:", with: """
+          - id: rtb-0000000000000000c
+            vpc: vpc-0000000000000000a
+            routes:
+              - destination: 0.0.0.0/0
+                target: igw-0000000000000000b
+        internet-gateways:
+          - id: igw-0000000000000000b
+            vpc: vpc-0000000000000000b
+        security-groups:
+        """).replacingOccurrences(of: "subnets:", with: """
+          - id: vpc-0000000000000000b
+            cidr: 172.16.0.0/16
+        subnets:
+        """)
+        let e = failure(y)
+        #expect(e?.message.contains("igw-0000000000000000b is attached to another VPC, not vpc-0000000000000000a") == true)
+        #expect(e?.line == 21)
+    }
+
+    @Test func unknownKeySuggestsTheRightOne() {
+        let e = failure(Self.minimal.replacingOccurrences(of: "availability-zone:", with: "availabilty-zone:"))
+        #expect(e?.line == 10)
+        #expect(e?.message.contains("unknown key 'availabilty-zone' (did you mean 'availability-zone'?)") == true)
+    }
+
+    @Test func duplicateAndMalformedIds() {
+        let dup = Self.minimal.replacingOccurrences(of: "security-groups:\n  - id: sg-0000000000000000a", with: "security-groups:\n  - id: subnet-0000000000000000a")
+        #expect(failure(dup)?.message.contains("is not a security group id") == true)
+        let bad = Self.minimal.replacingOccurrences(of: "  - id: vpc-0000000000000000a\n    cidr", with: "  - id: vpc-main\n    cidr")
+        let e = failure(bad)
+        #expect(e?.line == 4)
+        #expect(e?.message.contains("'vpc-main' is not a vpc id") == true)
+    }
+
+    @Test func yamlSyntaxErrorHasAPosition() {
+        let e = failure("vpcs:\n  - id: [unclosed\n")
+        #expect(e?.line ?? 0 >= 2)
+        #expect(e?.message.hasPrefix("YAML syntax") == true)
+    }
+
+    @Test func gatewayEndpointRoutesComeFromTheEndpoint() {
+        let y = Self.minimal.replacingOccurrences(of: "route-tables:\n  - id: rtb-0000000000000000a\n    vpc: vpc-0000000000000000a", with: """
+        route-tables:
+          - id: rtb-0000000000000000a
+            vpc: vpc-0000000000000000a
+            routes:
+              - destination: pl-02cd2c6b
+                target: vpce-0000000000000000a
+        vpc-endpoints:
+          - id: vpce-0000000000000000a
+            vpc: vpc-0000000000000000a
+            service: com.amazonaws.us-east-1.dynamodb
+        """)
+        #expect(failure(y)?.message.contains("list rtb-0000000000000000a in the endpoint's 'route-tables'") == true)
+    }
+}

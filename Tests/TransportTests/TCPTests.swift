@@ -1,0 +1,158 @@
+import Testing
+import SimCore
+import Wire
+import TestSupport
+@testable import NetModel
+@testable import Transport
+
+/// Two hosts in one VPC with Linux TCP stacks, driven by the real event loop.
+struct TCPLab: EventHandler {
+    var network: Network
+    var tcp = TCPStack(random: RandomStream(seed: 3))
+    var hostA: HostIndex
+    var hostB: HostIndex
+    var events: [(SimTime, TCPNotification)] = []
+
+    init(webIngress: [SecurityGroupRule]? = nil) {
+        (network, hostA, hostB) = TestNetworks.twoSubnets(webIngress: webIngress)
+        tcp.setProfile(.linuxInstance, for: hostA)
+        tcp.listen(host: hostB, port: 443, owner: AppRef(kind: 2, object: 0), profile: .linuxInstance)
+    }
+
+    mutating func handle(_ event: Event, _ s: inout Scheduler) {
+        switch event.payload.kind {
+        case NetworkEvent.packetArrival:
+            if case .delivered(let h, let p) = network.arrive(event.payload.object, now: s.now, &s) {
+                tcp.receive(p, host: h, now: s.now, &network, &s)
+            }
+        default:
+            tcp.timer(event, now: s.now, &network, &s)
+        }
+        for n in tcp.notifications { events.append((s.now, n)) }
+        tcp.notifications.removeAll()
+    }
+
+    var taps: [TapRecord] { Array(network.log.taps) }
+    func sent(from eni: Int) -> [Packet] { taps.filter { $0.eni.int == eni && $0.direction == .egress }.map(\.packet) }
+}
+
+@Suite struct TCPTests {
+    func connect(_ lab: inout TCPLab, _ s: inout Scheduler, port: UInt16 = 443) -> UInt32 {
+        lab.tcp.connect(host: lab.hostA, local: IPv4Address("10.0.1.10")!, remote: IPv4Address("10.0.2.20")!, remotePort: port,
+                        owner: AppRef(kind: 1, object: 0), profile: .linuxInstance, now: s.now, &lab.network, &s)
+    }
+
+    @Test func handshakeCarriesLinuxOptionsAndNegotiates() {
+        var lab = TCPLab()
+        var s = Scheduler()
+        let c = connect(&lab, &s)
+        s.run(until: SimTime.zero + .milliseconds(5), handler: &lab)
+        let syn = lab.sent(from: 0)[0]
+        #expect(syn.tcpFlags == [.syn])
+        #expect(syn.tcpOptions == [.mss, .sackPermitted, .timestamps, .windowScale])
+        #expect(syn.mss == 8961 && syn.window == 62727 && syn.windowScale == 7)
+        #expect(syn.tcpOptions.encodedLength == 20)
+        let synack = lab.sent(from: 1)[0]
+        #expect(synack.tcpFlags == [.syn, .ack] && synack.ack == syn.seq &+ 1)
+        #expect(synack.tsEcho == syn.tsValue)
+        #expect(lab.tcp.socket(c).state == .established)
+        #expect(lab.events.contains { if case .connected = $0.1 { return true } else { return false } })
+        #expect(lab.events.contains { if case .accepted = $0.1 { return true } else { return false } })
+        // Third ACK: ack = SYN-ACK seq + 1, window scaled by 7: 62727 >> 7 = 490.
+        let ack = lab.sent(from: 0)[1]
+        #expect(ack.tcpFlags == [.ack] && ack.ack == synack.seq &+ 1 && ack.window == 490)
+        #expect(ack.tcpOptions == [.timestamps])
+    }
+
+    @Test func dataIsSegmentedAtTheMSSAndAcknowledged() {
+        var lab = TCPLab()
+        var s = Scheduler()
+        let c = connect(&lab, &s)
+        s.run(until: SimTime.zero + .milliseconds(5), handler: &lab)
+        lab.tcp.write(c, kind: .opaque, length: 30_000, parameter: 1, now: s.now, &lab.network, &s)
+        s.run(until: s.now + .seconds(1), handler: &lab)
+        let data = lab.sent(from: 0).filter { $0.payloadLength > 0 }
+        // MSS 8961 minus 12 bytes of timestamps; initial window 10 segments covers it all.
+        #expect(data.map(\.payloadLength) == [8949, 8949, 8949, 3153])
+        #expect(data.map(\.payload.offset) == [0, 8949, 17898, 26847])
+        #expect(data.last!.tcpFlags == [.ack, .psh])
+        #expect(data.dropLast().allSatisfy { $0.tcpFlags == [.ack] })
+        let received = lab.events.compactMap { e -> UInt64? in if case .received(_, let o, let up) = e.1, o.kind == 2 { return up } else { return nil } }
+        #expect(received.last == 30_000)
+        #expect(lab.tcp.socket(c).unacknowledged == 0)
+        #expect(lab.tcp.retransmissions == 0)
+    }
+
+    @Test func orderlyCloseEndsBothSidesActiveCloserAfterTimeWait() {
+        var lab = TCPLab()
+        var s = Scheduler()
+        let c = connect(&lab, &s)
+        s.run(until: SimTime.zero + .milliseconds(5), handler: &lab)
+        lab.tcp.close(c, now: s.now, &lab.network, &s)
+        s.run(until: s.now + .seconds(1), handler: &lab)
+        // The server sees the FIN and (as our servers do) closes too.
+        let serverSocket = lab.events.compactMap { e -> UInt32? in if case .peerClosed(let sk, _) = e.1 { return sk } else { return nil } }.first!
+        lab.tcp.close(serverSocket, now: s.now, &lab.network, &s)
+        s.run(until: s.now + .seconds(1), handler: &lab)
+        #expect(lab.tcp.socket(c).state == .timeWait)
+        #expect(lab.tcp.liveSockets == 0)
+        let flags = lab.taps.filter { $0.direction == .egress }.map(\.packet.tcpFlags)
+        #expect(flags.filter { $0.contains(.fin) }.count == 2)
+        let closedServer = lab.events.contains { if case .ended(_, let o, _, .closed) = $0.1 { return o.kind == 2 } else { return false } }
+        #expect(closedServer)
+        s.run(until: s.now + .seconds(61), handler: &lab)
+        let closedClient = lab.events.contains { if case .ended(_, let o, _, .closed) = $0.1 { return o.kind == 1 } else { return false } }
+        #expect(closedClient)
+    }
+
+    /// Linux before 6.5: SYNs at 0, 1, 3, 7, 15, 31, 63 s; connect() fails at 127 s (research notes §1).
+    @Test func synRetransmissionFollowsLinuxBackoff() {
+        var lab = TCPLab(webIngress: [])          // the server's group admits nothing: SYNs vanish
+        var s = Scheduler()
+        _ = connect(&lab, &s)
+        s.run(until: SimTime.zero + .seconds(200), handler: &lab)
+        let times = lab.taps.filter { $0.eni.int == 0 && $0.direction == .egress }.map { $0.time.nanoseconds / 1_000_000_000 }
+        #expect(times == [0, 1, 3, 7, 15, 31, 63])
+        let timeout = lab.events.first { if case .ended(_, _, _, .connectTimeout) = $0.1 { return true } else { return false } }
+        #expect(timeout?.0 == SimTime.zero + .seconds(127))
+        // Every retransmitted SYN is the same segment.
+        let syns = lab.sent(from: 0)
+        #expect(Set(syns.map(\.seq)).count == 1)
+    }
+
+    @Test func closedPortAnswersWithReset() {
+        var lab = TCPLab(webIngress: [SecurityGroupRule(protocolNumber: -1, ports: .all, peer: .cidr(CIDR("10.0.0.0/16")!))])
+        var s = Scheduler()
+        let c = connect(&lab, &s, port: 8443)
+        s.run(until: SimTime.zero + .seconds(1), handler: &lab)
+        let rst = lab.sent(from: 1).first
+        #expect(rst?.tcpFlags == [.rst, .ack])
+        #expect(rst?.ipID == 0)
+        #expect(lab.tcp.socket(c).state == .closed)
+        #expect(lab.events.contains { if case .ended(_, _, _, .reset) = $0.1 { return true } else { return false } })
+    }
+
+    @Test func delayedAckAfterQuickAcksAreSpent() {
+        var lab = TCPLab()
+        var s = Scheduler()
+        let c = connect(&lab, &s)
+        s.run(until: SimTime.zero + .milliseconds(5), handler: &lab)
+        // 20 small writes, one every 100 µs: the first 16 segments are acknowledged at once
+        // (coalesced within 12 µs), later ones wait for the 40 ms delayed-ACK timer.
+        for _ in 0..<20 {
+            lab.tcp.write(c, kind: .opaque, length: 100, parameter: 1, now: s.now, &lab.network, &s)
+            s.run(until: s.now + .microseconds(100), handler: &lab)
+        }
+        s.run(until: s.now + .milliseconds(100), handler: &lab)
+        let acks = lab.taps.filter { $0.eni.int == 1 && $0.direction == .egress && $0.packet.payloadLength == 0 && !$0.packet.tcpFlags.contains(.syn) }
+        #expect(acks.count >= 16)
+        let data = lab.taps.filter { $0.eni.int == 0 && $0.direction == .egress && $0.packet.payloadLength > 0 }
+        let finalAck = acks.last!
+        let previousAck = acks[acks.count - 2]
+        // The timer runs from the first segment left unacknowledged, not from the last one.
+        let firstWaiting = data.first { $0.packet.seq == previousAck.packet.ack }!
+        #expect(finalAck.time - firstWaiting.time >= .milliseconds(40))
+        #expect(finalAck.time - firstWaiting.time < .milliseconds(41))
+        #expect(finalAck.packet.ack == data.last!.packet.seq &+ 100)
+    }
+}
