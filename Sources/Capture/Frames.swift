@@ -121,6 +121,11 @@ public struct StreamStore: Sendable {
         case .tlsChangeCipherSpec:
             let ccs: [UInt8] = [0x14, 0x03, 0x03, 0x00, 0x01, 0x01]
             w.bytes(ccs[within..<(within + n)])
+        case .postgresSSLRequest:
+            let request: [UInt8] = [0x00, 0x00, 0x00, 0x08, 0x04, 0xD2, 0x16, 0x2F]
+            w.bytes(request[within..<(within + n)])
+        case .postgresSSLAccept:
+            w.u8(0x53)
         case .tlsClientHello, .tlsServerHello:
             // Both ends derive the session id from the connection (stream id / 2), so the
             // ServerHello echoes the ClientHello's.

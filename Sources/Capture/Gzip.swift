@@ -12,7 +12,8 @@ public final class CompressedFileWriter {
     public let path: String
     let temporaryPath: String
     var file: UnsafeMutablePointer<FILE>?
-    var stream = z_stream()
+    /// On the heap: zlib keeps a pointer back to its z_stream, so it must not move.
+    let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
     let gzip: Bool
     var out = [UInt8](repeating: 0, count: 1 << 16)
     public private(set) var uncompressedBytes: UInt64 = 0
@@ -21,12 +22,13 @@ public final class CompressedFileWriter {
         self.path = path
         self.temporaryPath = path + ".partial"
         self.gzip = gzip
+        stream.initialize(to: z_stream())
         guard let f = fopen(temporaryPath, "wb") else {
             throw OutputError("cannot create \(temporaryPath): \(String(cString: strerror(errno)))")
         }
         file = f
         if gzip {
-            let rc = deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+            let rc = deflateInit2_(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
                                    Int32(MemoryLayout<z_stream>.size))
             guard rc == Z_OK else { throw OutputError("zlib deflateInit2 failed (\(rc))") }
         }
@@ -43,8 +45,8 @@ public final class CompressedFileWriter {
             guard fwrite(bytes.baseAddress, 1, bytes.count, f) == bytes.count else { throw OutputError("write to \(temporaryPath) failed") }
             return
         }
-        stream.next_in = UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: Bytef.self))
-        stream.avail_in = uInt(bytes.count)
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: Bytef.self))
+        stream.pointee.avail_in = uInt(bytes.count)
         try pump(flush: Z_NO_FLUSH)
     }
 
@@ -52,14 +54,14 @@ public final class CompressedFileWriter {
         guard let f = file else { return }
         try out.withUnsafeMutableBytes { buf in
             repeat {
-                stream.next_out = buf.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                stream.avail_out = uInt(buf.count)
-                let rc = deflate(&stream, flush)
+                stream.pointee.next_out = buf.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                stream.pointee.avail_out = uInt(buf.count)
+                let rc = deflate(stream, flush)
                 guard rc != Z_STREAM_ERROR else { throw OutputError("zlib deflate failed") }
-                let have = buf.count - Int(stream.avail_out)
+                let have = buf.count - Int(stream.pointee.avail_out)
                 if have > 0 && fwrite(buf.baseAddress, 1, have, f) != have { throw OutputError("write to \(temporaryPath) failed") }
                 if flush == Z_FINISH && rc == Z_STREAM_END { break }
-            } while stream.avail_out == 0 || (flush == Z_FINISH)
+            } while stream.pointee.avail_out == 0 || (flush == Z_FINISH)
         }
     }
 
@@ -67,10 +69,10 @@ public final class CompressedFileWriter {
     public func finish() throws {
         guard let f = file else { return }
         if gzip {
-            stream.next_in = nil
-            stream.avail_in = 0
+            stream.pointee.next_in = nil
+            stream.pointee.avail_in = 0
             try pump(flush: Z_FINISH)
-            deflateEnd(&stream)
+            deflateEnd(stream)
         }
         fclose(f)
         file = nil
@@ -81,13 +83,17 @@ public final class CompressedFileWriter {
 
     public func abandon() {
         guard let f = file else { return }
-        if gzip { deflateEnd(&stream) }
+        if gzip { deflateEnd(stream) }
         fclose(f)
         file = nil
         unlink(temporaryPath)
     }
 
-    deinit { abandon() }
+    deinit {
+        abandon()
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+    }
 }
 
 /// Creates a directory and its parents (like `mkdir -p`).

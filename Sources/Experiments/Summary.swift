@@ -112,6 +112,8 @@ public struct RunSummary: Codable, Sendable {
     public var stateMachines: [StateMachineSummary]
     public var natGateways: [NATGatewaySummary]
     public var dnsQueries: UInt64
+    /// Per service, the source addresses it saw clients connect from.
+    public var serviceClients: [String: [String]]
     public var outputDirectory: String
     public var pcaps: [PcapOutput]
     public var flowLogs: [FlowLogOutput]
@@ -166,6 +168,7 @@ public struct RunSummary: Codable, Sendable {
                                      packetsDropped: m.packetsDropCount, peakActiveConnections: m.peakActiveConnectionCount)
         }
         dnsQueries = w.metrics.dnsQueries
+        serviceClients = w.metrics.serviceClients.mapValues { $0.sorted() }
         self.outputDirectory = outputDirectory
         pcaps = captures.map { c, writer, eni in
             PcapOutput(file: Self.relative(writer.path, to: outputDirectory), eni: eni, label: c.label, packets: writer.packets)
@@ -245,6 +248,9 @@ public struct RunSummary: Codable, Sendable {
         }
         for m in stateMachines {
             line("executions", "\(m.name): \(m.executions) started, \(m.succeeded) succeeded, \(m.failed) failed, p50 \(Format.ms(m.duration.p50))")
+        }
+        for (name, clients) in serviceClients.sorted(by: { $0.key < $1.key }) {
+            line("seen by", "\(name): connections from \(clients.prefix(4).joined(separator: ", "))\(clients.count > 4 ? ", …" : "")")
         }
         for g in natGateways {
             line("NAT gateway", "\(g.id): \(Format.bytes(g.bytesProcessed)) processed, \(g.connectionAttempts) connections, \(g.errorPortAllocation) port-allocation errors")

@@ -97,6 +97,8 @@ public struct Network: Sendable {
     public var observed = ContiguousArray<Bool>()
     public var log = ObservationLog()
     public var stats = NetworkStatistics()
+    /// When non-nil, every decision is appended here (for the path explainer; off in runs).
+    public var trace: [TraceStep]?
 
     public init(region: String) { self.region = region }
 
@@ -169,6 +171,7 @@ public struct Network: Sendable {
 
     mutating func drop(_ reason: DropReason) {
         stats.drops[reason, default: 0] += 1
+        trace?.append(.dropped(reason))
     }
 
     mutating func tap(_ eni: ENIIndex, _ direction: TrafficDirection, accepted: Bool, logged: Bool = true,
@@ -247,6 +250,7 @@ public struct Network: Sendable {
     mutating func deliver(_ h: HostIndex, _ p: Packet) -> ArrivalOutcome {
         guard hostAlive[h.int] else { drop(.hostGone(h)); return .handled }
         stats.packetsDelivered &+= 1
+        trace?.append(.delivered(h, p))
         return .delivered(h, p)
     }
 
@@ -270,6 +274,7 @@ public struct Network: Sendable {
             }
             return
         }
+        trace?.append(.leave(e, p))
         // Where is it going? Same subnet: switched, no route table and no ACL (aws-vpc-facts §2, §8).
         let sameSubnet = subnet.cidr.contains(p.destination)
         let route: RouteDecision? = sameSubnet ? nil : compiledRoutes[subnet.routeTable.int].lookup(p.destination)
@@ -278,7 +283,11 @@ public struct Network: Sendable {
         var reason: DropReason = .securityGroup(e, direction: .egress)
         if accepted && !sameSubnet {
             let d = networkACLs[subnet.networkACL.int].evaluate(p, direction: .egress, index: subnet.networkACL)
+            trace?.append(.networkACL(subnet.networkACL, eni.subnet, .egress, rule: d.ruleNumber, allowed: d.allowed))
             if !d.allowed { accepted = false; reason = .networkACL(subnet.networkACL, direction: .egress, rule: d.ruleNumber) }
+        }
+        if trace != nil && accepted {
+            if let route { trace?.append(.route(route)) } else if sameSubnet { trace?.append(.sameSubnet(eni.subnet)) }
         }
         var path = EgressPath.withinVPC
         if let route {
@@ -312,6 +321,7 @@ public struct Network: Sendable {
             schedule(p, hop: .eniIngress(d), at: now + hopLatency(e, d), &scheduler)
         case .internetGateway(let g):
             // One-to-one NAT of the private source to its public address (aws-vpc-facts §6).
+            let before = p.source
             if p.source == eni.privateIP, let pub = eni.publicIP {
                 p.source = pub
             } else if case .natGateway(let n) = eni.kind {
@@ -322,10 +332,12 @@ public struct Network: Sendable {
             } else {
                 drop(.noPublicAddress(g)); return
             }
+            trace?.append(.internetGateway(g, from: before, to: p.source))
             p.realm = 0
             schedule(p, hop: .publicNetwork, at: now + (isInternet(p.destination) ? latency.internet : latency.regional), &scheduler)
         case .gatewayEndpoint(let g):
             p.realm = g.raw + 1
+            trace?.append(.gatewayEndpoint(g))
             schedule(p, hop: .publicNetwork, at: now + latency.regional, &scheduler)
         case .blackhole:
             drop(.blackholeRoute(subnet.routeTable, route: route.route))
@@ -344,11 +356,13 @@ public struct Network: Sendable {
             tap(e, .ingress, accepted: true, logged: false, p, now)
             return toHost(e, eni, p, now, &scheduler)
         }
+        trace?.append(.arrive(e, p))
         var accepted = true
         var reason: DropReason = .securityGroup(e, direction: .ingress)
         if p.fromSubnet != eni.subnet.raw {
             let acl = subnets[eni.subnet.int].networkACL
             let d = networkACLs[acl.int].evaluate(p, direction: .ingress, index: acl)
+            trace?.append(.networkACL(acl, eni.subnet, .ingress, rule: d.ruleNumber, allowed: d.allowed))
             if !d.allowed { accepted = false; reason = .networkACL(acl, direction: .ingress, rule: d.ruleNumber) }
         }
         if accepted { accepted = securityGroupsAllow(e, p, .ingress, now) }
@@ -381,6 +395,7 @@ public struct Network: Sendable {
                 guard let d = eni(owning: p.destination, in: ep.vpc) else { drop(.noSuchAddressInVPC(ep.vpc)); return .handled }
                 p.fromSubnet = .max
                 p.realm = 0      // realms name routing domains on the AWS side only
+                trace?.append(.gatewayEndpoint(g))
                 return ingress(d, p, now, &scheduler)
             }
             guard let h = serviceHost(owning: p.destination), case .awsService(let name) = hosts[h.int], name == ep.service
@@ -393,13 +408,17 @@ public struct Network: Sendable {
                 return deliver(h, p)
             case .eniPublicIP(let e):
                 // Inbound 1:1 NAT at the internet gateway, then into the VPC (aws-vpc-facts §6).
-                guard vpcs[enis[e.int].vpc.int].internetGateway != nil else { drop(.unreachableAddress); return .handled }
+                guard let g = vpcs[enis[e.int].vpc.int].internetGateway else { drop(.unreachableAddress); return .handled }
+                trace?.append(.internetGateway(g, from: p.destination, to: enis[e.int].privateIP))
                 p.destination = enis[e.int].privateIP
                 p.fromSubnet = .max
                 return ingress(e, p, now, &scheduler)
             case .natElasticIP(let n, let k):
                 let gw = natGateways[n.int]
                 let addrs = [gw.privateIP] + enis[gw.eni.int].secondaryIPs
+                if let g = vpcs[enis[gw.eni.int].vpc.int].internetGateway {
+                    trace?.append(.internetGateway(g, from: p.destination, to: addrs[min(k, addrs.count - 1)]))
+                }
                 p.destination = addrs[min(k, addrs.count - 1)]
                 p.fromSubnet = .max
                 return ingress(gw.eni, p, now, &scheduler)
@@ -416,7 +435,10 @@ public struct Network: Sendable {
     /// then the union of every group's rules in that direction (aws-vpc-facts §7).
     mutating func securityGroupsAllow(_ e: ENIIndex, _ p: Packet, _ dir: TrafficDirection, _ now: SimTime) -> Bool {
         let groups = enis[e.int].securityGroups
-        if groups.isEmpty { return true }     // NAT gateway ENIs take no security groups
+        if groups.isEmpty {                   // NAT gateway ENIs take no security groups
+            trace?.append(.securityGroup(e, dir, .notApplicable))
+            return true
+        }
         let key = p.flow.canonical
         let isSYN = p.protocolNumber == IPProtocol.tcp && p.tcpFlags.contains(.syn) && !p.tcpFlags.contains(.ack)
         var known = false
@@ -439,8 +461,15 @@ public struct Network: Sendable {
                 t.closing = 4    // seen both ways: a UDP stream
             }
         }
-        if known { return true }
-        guard evaluateSecurityGroups(e, p, dir) != nil else { return false }
+        if known {
+            trace?.append(.securityGroup(e, dir, .trackedFlow))
+            return true
+        }
+        guard let rule = evaluateSecurityGroups(e, p, dir) else {
+            trace?.append(.securityGroup(e, dir, .denied))
+            return false
+        }
+        trace?.append(.securityGroup(e, dir, .allowedByRule(rule.group, rule: rule.rule)))
         tracking[e.int].insert(key, TrackedFlow(openedBy: dir, lastSeen: now, closing: 0))
         return true
     }
@@ -501,6 +530,7 @@ public struct Network: Sendable {
             nat[n.int].metrics.packetsInFromDestination += 1
             nat[n.int].metrics.bytesOutToSource += len
             nat[n.int].metrics.packetsOutToSource += 1
+            trace?.append(.natGateway(n, from: p.destination, fromPort: p.destinationPort, to: inside.source, toPort: inside.sourcePort))
             p.destination = inside.source
             p.destinationPort = inside.sourcePort
             scheduleNATEgress(gw, p, now, &scheduler)
@@ -543,6 +573,7 @@ public struct Network: Sendable {
         nat[n.int].metrics.packetsInFromSource += 1
         nat[n.int].metrics.bytesOutToDestination += len
         nat[n.int].metrics.packetsOutToDestination += 1
+        trace?.append(.natGateway(n, from: p.source, fromPort: p.sourcePort, to: addresses[Int(t.address)], toPort: t.port))
         p.source = addresses[Int(t.address)]
         p.sourcePort = t.port
         scheduleNATEgress(gw, p, now, &scheduler)

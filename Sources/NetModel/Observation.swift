@@ -37,8 +37,12 @@ public struct StreamChunk: Sendable {
         case tlsChangeCipherSpec = 3
         /// One TLS 1.3 ciphertext record (opaque type 23) of `length` bytes; `parameter` = seed.
         case tlsCiphertext = 4
-        /// Opaque plaintext bytes (e.g. a PostgreSQL message); `parameter` = seed.
+        /// Opaque plaintext bytes; `parameter` = seed.
         case opaque = 5
+        /// PostgreSQL SSLRequest: length 8, code 80877103 (PostgreSQL protocol, "SSL session encryption").
+        case postgresSSLRequest = 6
+        /// The server's one-byte answer 'S' (willing to use TLS).
+        case postgresSSLAccept = 7
     }
     public var stream: UInt32
     public var kind: Kind

@@ -1,28 +1,28 @@
-// EventQueue: a monotone min-priority queue of events — a FIFO-stable radix heap with a
-// sorted front run.
+// EventQueue: a monotone min-priority queue of events — a FIFO-stable radix heap (4-bit
+// digits) feeding a small sorted front run.
 
 /// Min-priority queue of events ordered by (time, insertion sequence): events with equal
 /// times pop in the order they were pushed. Time must be monotone: pushing a time earlier
 /// than the last popped time is a precondition failure.
 ///
-/// ## Design: a 65-bucket radix heap feeding a small sorted run
+/// ## Design: a multi-level radix heap feeding a small sorted run
 /// Pops come from the *front*: a short run of the earliest events, sorted by time (stably).
-/// Every other event sits in one of 65 *buckets* relative to a base time `base` (≤ every
-/// queued time): an event at time t is in bucket b = bit length of (t XOR base), so bucket 0
-/// holds events at exactly `base` and bucket b ≥ 1 those that agree with `base` above bit
-/// b − 1 and have a 1 there. Every event in bucket b is earlier than every event in bucket
-/// b + 1, and every bucketed event is later than `frontMax`, the front's last time.
+/// Every other event sits in one of 256 *buckets* relative to a base time (≤ every bucketed
+/// time), arranged as 16 levels × 16 digits: reading times as 64-bit keys of 16 hex digits,
+/// an event goes to the level of the highest digit in which its key differs from the base's,
+/// and within the level to the bucket of its own digit there. So a level-0 bucket holds a
+/// single time, and every event in bucket i is earlier than every event in bucket i + 1.
+/// Every bucketed event is also later than `frontMax`, the front's last time.
 ///
 /// * push: if t ≤ `frontMax` the event is insertion-sorted into the front, after any equal
 ///   times (rare in practice: the front spans only a few dozen events); otherwise it is
-///   appended to its bucket. O(1), a sequential write.
+///   appended to its bucket. O(1): a sequential write and one bit in a 256-bit mask.
 /// * pop: takes the front's next event. When the front is used up, it is refilled from the
-///   lowest non-empty bucket i (one count-trailing-zeros on a 64-bit occupancy mask): if
-///   bucket i holds at most `sortThreshold` (32) events, or i = 0, they are copied to the
-///   front and insertion-sorted; otherwise the bucket's minimum m becomes `base` and its events
-///   are re-appended, in order, to the buckets below i (all empty at that moment), and the
-///   refill repeats. A bucket index only ever decreases, so an event is moved at most 64
-///   times, in practice about log₂ of the number of events sharing its time range.
+///   lowest non-empty bucket i (count-trailing-zeros on the mask): if i is on level 0, or
+///   holds at most `sortThreshold` (32) events, they are copied to the front and
+///   insertion-sorted; otherwise the bucket's minimum becomes the base and its events are
+///   re-appended, in order, to buckets on lower levels (all empty at that moment), and the
+///   refill repeats. An event moves down at most 15 levels; in practice a handful.
 /// * If the front grows past `frontLimit` live events through insertions, its events go
 ///   back to the buckets, which keeps a push O(frontLimit) in the worst case.
 ///
@@ -30,7 +30,7 @@
 /// bucket); appends keep push order; a refill moves a bucket's events in order into empty
 /// buckets or into the front; the insertion sorts are stable; the front is consumed in order.
 ///
-/// Storage is 66 arrays of 16-byte events (65 buckets and the front) that keep their
+/// Storage is 257 arrays of 16-byte events (256 buckets and the front) that keep their
 /// capacity, so a steady-state simulation allocates nothing; an emptied bucket gives its
 /// memory back only when the total exceeds about 4 × `count`. The queue has value semantics
 /// (copy-on-write).
@@ -38,10 +38,10 @@ public struct EventQueue {
     @usableFromInline var storage: EventQueueStorage
     /// `storage.buffers`, cached so the hot path never loads a class property.
     @usableFromInline var buffers: UnsafeMutablePointer<EventBuffer>
-    /// Bit b − 1 set ⇔ bucket b (1…64) is non-empty. Bucket 0 is tracked by its count.
-    @usableFromInline var occupied: UInt64
-    /// The radix base time: ≤ every bucketed time (`Int64.min` until the first refill).
-    @usableFromInline var base: Int64
+    /// Bit i & 63 of lane i >> 6 set ⇔ bucket i is non-empty.
+    @usableFromInline var occupied: SIMD4<UInt64>
+    /// The radix base, as a key (see `key(_:)`): ≤ the key of every bucketed event.
+    @usableFromInline var baseKey: UInt64
     /// Index in the front buffer of the next event to pop; the front is used up when it
     /// equals the front buffer's count.
     @usableFromInline var frontHead: Int
@@ -51,7 +51,7 @@ public struct EventQueue {
     /// Time of the last popped event (`Int64.min` before the first), for `push`'s check.
     @usableFromInline var lastPopped: Int64
     @usableFromInline var eventCount: Int
-    /// Total capacity of the 66 buffers, in events; kept within about 4 × `count` (see `refill`).
+    /// Total capacity of all buffers, in events; kept within about 4 × `count` (see `refill`).
     @usableFromInline var reserved: Int
 
     /// Buckets with at most this many events are sorted into the front rather than split.
@@ -60,7 +60,7 @@ public struct EventQueue {
     @usableFromInline static var frontLimit: Int { 256 }
     /// Capacity (in events) the buffers may hold beyond 4 × count before emptied buckets
     /// release theirs.
-    @usableFromInline static var reserveSlack: Int { 4_096 }
+    @usableFromInline static var reserveSlack: Int { 8_192 }
 
     /// An empty queue. `reservingCapacity` is a hint: room for that many events is reserved
     /// for the events pushed before the first pop (e.g. a model's initial events).
@@ -68,8 +68,8 @@ public struct EventQueue {
     public init(reservingCapacity: Int = 0) {
         storage = EventQueueStorage(reservingCapacity: reservingCapacity)
         buffers = storage.buffers
-        occupied = 0
-        base = Int64.min
+        occupied = .zero
+        baseKey = 0
         frontHead = 0
         frontMax = Int64.min
         lastPopped = Int64.min
@@ -122,12 +122,12 @@ public struct EventQueue {
 
     /// Removes every event, keeping the buffers' capacity. The queue also forgets the last
     /// popped time, so any time may be pushed next.
-    /// - Complexity: O(1) (66 buffer resets).
+    /// - Complexity: O(1) (257 buffer resets).
     public mutating func removeAll() {
         makeUnique()
         for b in 0..<EventQueueStorage.bufferCount { buffers[b].count = 0 }
-        occupied = 0
-        base = Int64.min
+        occupied = .zero
+        baseKey = 0
         frontHead = 0
         frontMax = Int64.min
         lastPopped = Int64.min
@@ -136,10 +136,34 @@ public struct EventQueue {
 
     // MARK: Internals (usable from inlinable code, so clients' run loops specialize fully)
 
-    /// The bucket for time `t` relative to base time `base`: the bit length of t XOR base.
+    /// The order-preserving unsigned key of time `t` (sign bit flipped).
     @inlinable @inline(__always)
-    static func bucketIndex(_ t: Int64, base: Int64) -> Int {
-        64 &- UInt64(bitPattern: t ^ base).leadingZeroBitCount
+    static func key(_ t: Int64) -> UInt64 { UInt64(bitPattern: t) ^ (1 &<< 63) }
+
+    /// The bucket for key `k` relative to base key `base`: 16 × level + digit, where level is
+    /// the highest hex digit in which they differ (0 if none) and digit is k's digit there.
+    @inlinable @inline(__always)
+    static func bucketIndex(key k: UInt64, base: UInt64) -> Int {
+        let level = (63 &- ((k ^ base) | 1).leadingZeroBitCount) &>> 2
+        return level &<< 4 | Int(truncatingIfNeeded: k &>> UInt64(level &<< 2)) & 15
+    }
+
+    /// Bucket `i`'s bit in the 256-bit occupancy mask.
+    @inlinable @inline(__always)
+    static func bit(_ i: Int) -> SIMD4<UInt64> {
+        let lane = SIMD4<UInt64>(repeating: UInt64(truncatingIfNeeded: i &>> 6))
+        return SIMD4<UInt64>(repeating: 1 &<< UInt64(i & 63))
+            .replacing(with: 0, where: lane .!= SIMD4<UInt64>(0, 1, 2, 3))
+    }
+
+    /// The lowest non-empty bucket. Precondition: there is one.
+    @inlinable @inline(__always)
+    func lowestBucket() -> Int {
+        let o = occupied
+        if o[0] != 0 { return o[0].trailingZeroBitCount }
+        if o[1] != 0 { return 64 | o[1].trailingZeroBitCount }
+        if o[2] != 0 { return 128 | o[2].trailingZeroBitCount }
+        return 192 | o[3].trailingZeroBitCount
     }
 
     /// Ensures this copy owns its storage (copy-on-write). Needed before writing to any
@@ -162,13 +186,13 @@ public struct EventQueue {
         buffer.pointee.count = n &+ 1
     }
 
-    /// Appends `event` to its bucket relative to `base` (after `makeUnique`).
-    /// Precondition: the event is later than `frontMax` (so not before `base`).
+    /// Appends `event` to its bucket relative to the base (after `makeUnique`).
+    /// Precondition: the event is later than `frontMax` (so not before the base).
     @inlinable @inline(__always)
     mutating func appendToBucket(_ event: Event) {
-        let b = EventQueue.bucketIndex(event.time.nanoseconds, base: base)
+        let b = EventQueue.bucketIndex(key: EventQueue.key(event.time.nanoseconds), base: baseKey)
         append(event, toBuffer: b)
-        if b != 0 { occupied |= 1 &<< UInt64(b &- 1) }
+        occupied |= EventQueue.bit(b)
     }
 
     /// `push` without the monotonicity check, for callers that already guarantee it
@@ -209,7 +233,7 @@ public struct EventQueue {
 
     /// Inserts `event` (at or before `frontMax`) into the front run after any equal times,
     /// first spilling the front back to the buckets if it has grown to `frontLimit`.
-    @usableFromInline
+    @usableFromInline @inline(never)
     mutating func insertIntoFront(_ event: Event) {
         let front = buffers + EventQueueStorage.frontIndex
         let t = event.time.nanoseconds
@@ -245,7 +269,7 @@ public struct EventQueue {
 
     /// Moves the front's live events back to the buckets (in order) and empties it; `frontMax`
     /// becomes just below the earliest of them. Precondition: that earliest time > Int64.min.
-    @usableFromInline
+    @usableFromInline @inline(never)
     mutating func spillFront() {
         let front = buffers + EventQueueStorage.frontIndex
         let events = front.pointee.base
@@ -269,27 +293,29 @@ public struct EventQueue {
         frontHead = 0
         front.pointee.count = 0
         while true {
-            assert(buffers[0].count != 0 || occupied != 0, "EventQueue.refill: no events in the buckets")
-            let i = buffers[0].count != 0 ? 0 : occupied.trailingZeroBitCount &+ 1
+            assert(occupied != .zero, "EventQueue.refill: no events in the buckets")
+            let i = lowestBucket()
             let source = buffers + i
             let n = source.pointee.count
-            if i == 0 || n <= EventQueue.sortThreshold {
+            if i < 16 || n <= EventQueue.sortThreshold {
                 // Copy rather than swap buffers: a swap would let large buffers drift into
                 // small buckets while the large buckets grow new ones.
                 if _slowPath(n > front.pointee.capacity) { reserved &+= EventQueueStorage.grow(front, toAtLeast: n) }
                 let events = front.pointee.base
-                events.initialize(from: source.pointee.base, count: n)
+                if i < 16 {
+                    events.initialize(from: source.pointee.base, count: n)  // level 0: one time
+                } else {
+                    EventQueue.sortByNextDigit(source.pointee.base, count: n, into: events, level: i &>> 4)
+                    EventQueue.insertionSort(events, count: n)  // nearly sorted by now
+                }
                 source.pointee.count = 0
                 front.pointee.count = n
-                if i != 0 {
-                    occupied &= ~(1 &<< UInt64(i &- 1))
-                    EventQueue.insertionSort(events, count: n)
-                    base = events[0].time.nanoseconds
-                }
+                occupied &= ~EventQueue.bit(i)
+                baseKey = EventQueue.key(events[0].time.nanoseconds)
                 frontMax = events[n &- 1].time.nanoseconds
                 return
             }
-            // Too many to sort: split the bucket around its minimum.
+            // Too many to sort: split the bucket around its minimum, onto lower levels.
             let events = source.pointee.base
             var m = events[0].time.nanoseconds
             var k = 1
@@ -299,25 +325,52 @@ public struct EventQueue {
                 k &+= 1
             }
             source.pointee.count = 0
-            var mask = occupied & ~(1 &<< UInt64(i &- 1))
-            base = m
+            let base = EventQueue.key(m)
+            baseKey = base
+            var mask = occupied & ~EventQueue.bit(i)
             k = 0
             while k < n {
                 let event = events[k]
-                let b = EventQueue.bucketIndex(event.time.nanoseconds, base: m)  // b < i ≤ 64
+                let b = EventQueue.bucketIndex(key: EventQueue.key(event.time.nanoseconds), base: base)
                 append(event, toBuffer: b)
-                mask |= (1 &<< UInt64(b)) &>> 1
+                mask |= EventQueue.bit(b)
                 k &+= 1
             }
             occupied = mask
             // Each bucket keeps the capacity of its busiest moment, and over a long run those
             // peaks add up to several times the events actually queued. So when the buffers
             // hold more than 4 × count (+ slack), the bucket just emptied gives its memory
-            // back. Bucket 64 always does: it holds only events whose sign differs from the
-            // base, in practice just those pushed before the first pop.
-            if _slowPath((reserved > 4 &* eventCount &+ EventQueue.reserveSlack || i == 64)
+            // back. Level-15 buckets always do: they hold only events whose sign differs from
+            // the base, in practice just those pushed before the first pop.
+            if _slowPath((reserved > 4 &* eventCount &+ EventQueue.reserveSlack || i >= 240)
                          && source.pointee.capacity > EventQueueStorage.minimumCapacity) {
                 reserved &-= EventQueueStorage.release(source)
+            }
+        }
+    }
+
+    /// Stable counting sort of `count` events from one bucket on `level` (≥ 1), by their key's
+    /// digit on the level below, into `destination`.
+    @usableFromInline
+    static func sortByNextDigit(_ source: UnsafeMutablePointer<Event>, count: Int,
+                                into destination: UnsafeMutablePointer<Event>, level: Int) {
+        let shift = UInt64((level &- 1) &<< 2)
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 16) { offsets in
+            offsets.initialize(repeating: 0)
+            for k in 0..<count {
+                offsets[Int(truncatingIfNeeded: key(source[k].time.nanoseconds) &>> shift) & 15] &+= 1
+            }
+            var sum = 0
+            for d in 0..<16 {
+                let c = offsets[d]
+                offsets[d] = sum
+                sum &+= c
+            }
+            for k in 0..<count {
+                let event = source[k]
+                let d = Int(truncatingIfNeeded: key(event.time.nanoseconds) &>> shift) & 15
+                (destination + offsets[d]).initialize(to: event)
+                offsets[d] &+= 1
             }
         }
     }

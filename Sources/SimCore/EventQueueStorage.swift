@@ -20,7 +20,7 @@ struct EventBuffer {
     }
 }
 
-/// Owns the 66 buffers of an `EventQueue` (buckets 0…64 and the front run) and frees them
+/// Owns the 257 buffers of an `EventQueue` (256 buckets and the front run) and frees them
 /// when the last copy of the queue goes away.
 ///
 /// The queue caches `buffers` in its own stored property and reaches the buffers only
@@ -28,22 +28,24 @@ struct EventBuffer {
 /// dynamic exclusivity check); this object exists for ownership and copy-on-write.
 @usableFromInline
 final class EventQueueStorage {
-    /// Buckets 0…64, then the front run.
-    @usableFromInline static var bufferCount: Int { 66 }
+    /// Buckets 0…255, then the front run.
+    @usableFromInline static var bufferCount: Int { 257 }
     /// Index of the front run among the buffers.
-    @usableFromInline static var frontIndex: Int { 65 }
+    @usableFromInline static var frontIndex: Int { 256 }
+    /// The bucket that receives times in [0, 2⁶⁰) ns while the base time is still
+    /// `Int64.min`, i.e. a model's initial events (level 15, digit 8).
+    @usableFromInline static var prefillBucket: Int { 248 }
     /// Capacity every buffer starts with.
     @usableFromInline static var minimumCapacity: Int { 16 }
 
     @usableFromInline let buffers: UnsafeMutablePointer<EventBuffer>
 
-    /// Empty buffers. `reservingCapacity` events of room go to bucket 64, which receives
-    /// every non-negative time pushed before the first pop (the base time starts at `Int64.min`).
+    /// Empty buffers. `reservingCapacity` events of room go to `prefillBucket`.
     @usableFromInline
     init(reservingCapacity: Int) {
         buffers = .allocate(capacity: Self.bufferCount)
         for b in 0..<Self.bufferCount {
-            let capacity = b == 64 ? Swift.max(Self.minimumCapacity, reservingCapacity) : Self.minimumCapacity
+            let capacity = b == Self.prefillBucket ? Swift.max(Self.minimumCapacity, reservingCapacity) : Self.minimumCapacity
             (buffers + b).initialize(to: EventBuffer(base: .allocate(capacity: capacity), count: 0, capacity: capacity))
         }
     }

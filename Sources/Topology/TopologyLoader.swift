@@ -738,7 +738,10 @@ struct Builder {
         databaseByName[name] = databaseByName.count
         let port = UInt16(try m["port"]?.int(1...65535) ?? 5432)
         net = world.network
-        return DatabaseInstance(identifier: name, eni: e, host: h, port: port, address: ip)
+        // RDS endpoints: <identifier>.<12 characters fixed per account and Region>.<region>.rds.amazonaws.com
+        let suffix = String(Self.generatedID("", "rds:" + account + catalog.name).dropFirst().prefix(12))
+        return DatabaseInstance(identifier: name, eni: e, host: h, port: port, address: ip,
+                                endpoint: "\(name).\(suffix).\(catalog.name).rds.amazonaws.com")
     }
 
     /// DynamoDB (and S3) front ends: one host per service owning its prefix-list ranges.

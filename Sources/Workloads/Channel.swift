@@ -13,6 +13,8 @@ struct Channel: Sendable {
         case closeNotify
         case databaseRequest(UInt32)
         case databaseResponse(UInt32)
+        case pgSSLRequest
+        case pgSSLAccept
     }
     struct Queue: Sendable {
         var items: [(end: UInt64, message: Message)] = []

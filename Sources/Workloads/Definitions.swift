@@ -98,8 +98,11 @@ public struct DatabaseInstance: Sendable {
     public var host: HostIndex
     public var port: UInt16
     public var address: IPv4Address
-    public init(identifier: String, eni: ENIIndex, host: HostIndex, port: UInt16, address: IPv4Address) {
+    /// The DNS name clients connect to, e.g. `orders-db.c9akciq32.us-east-1.rds.amazonaws.com`.
+    public var endpoint: String
+    public init(identifier: String, eni: ENIIndex, host: HostIndex, port: UInt16, address: IPv4Address, endpoint: String) {
         self.identifier = identifier; self.eni = eni; self.host = host; self.port = port; self.address = address
+        self.endpoint = endpoint
     }
 }
 

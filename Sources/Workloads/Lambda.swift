@@ -27,17 +27,14 @@ struct Environment: Sendable {
     var attempt = 0
     var callStart = SimTime.zero
     var newConnection = false
-    /// Pooled HTTPS connection to DynamoDB (keep-alive), by connection id and socket.
-    var connection: UInt32 = .max
-    var socket: UInt32 = .max
-    /// Open database connection and its readiness.
-    var dbConnection: UInt32 = .max
-    var dbSocket: UInt32 = .max
-    var dbReady = false
-    var dbStage: UInt32 = 0
+    /// The SDK clients' pooled connections (keep-alive), at most one per target.
+    var pool: [PooledConnection] = []
+    /// The pool entry the current call uses (-1: none yet).
+    var active = -1
     var dnsPort: UInt16 = 0
     var dnsPending = 0
     var dnsAnswer: IPv4Address?
+    var dnsName = 0
     var lastUsed = SimTime.zero
     var reclaimGeneration: UInt32 = 0
 }
@@ -111,6 +108,8 @@ extension World {
             metrics.functions[f].initDuration.record(initTime)
             environments[env].needsInit = false
         }
+        // Durations and the timeout count the invoke phase, after any init (as REPORT's Duration does).
+        invocations[Int(k)].start = now + initTime
         s.schedule(at: now + initTime + functions[f].timeout,
                    EventPayload(kind: AppEvent.invocationTimeout, object: UInt32(env), aux: environments[env].invocationSerial & 0xFF_FFFF))
         after(initTime, env: env, .startProgram, &s)
@@ -174,234 +173,6 @@ extension World {
             environments[env].callStart = now
             beginCall(env, now, &s)
         }
-    }
-
-    // MARK: SDK calls
-
-    /// Starts (or retries) the current step's call: reuse the pooled connection if it is still
-    /// open, otherwise resolve the endpoint and connect.
-    mutating func beginCall(_ env: Int, _ now: SimTime, _ s: inout Scheduler) {
-        let f = Int(environments[env].function)
-        let step = functions[f].program[environments[env].pc]
-        if case .database(let q) = step {
-            beginDatabaseQuery(env, q, now, &s)
-            return
-        }
-        if environments[env].connection != .max {
-            let sock = environments[env].socket
-            let st = tcp.socket(sock).state
-            if st == .established, channels[environments[env].connection]?.tlsEstablished == true {
-                environments[env].newConnection = false
-                sendRequest(env, now, &s)
-                return
-            }
-            // urllib3 finds the pooled connection dropped (the server closed it after its idle
-            // timeout) and closes it without reading the close_notify: Linux answers unread data
-            // on close() with a RST (research notes §1, "Closing").
-            let stale = environments[env].connection
-            environments[env].connection = .max
-            environments[env].socket = .max
-            if st != .closed { tcp.abort(sock, now: now, &network, &s) }
-            channels[stale]?.clientSocket = .max
-        }
-        environments[env].newConnection = true
-        if environments[env].vpc != nil {
-            resolve(env, now, &s)
-        } else {
-            let svc = services[0]
-            connect(env, to: svc.addresses[Int(random.bounded(UInt64(svc.addresses.count)))], now, &s)
-        }
-    }
-
-    mutating func connect(_ env: Int, to address: IPv4Address, _ now: SimTime, _ s: inout Scheduler) {
-        environments[env].call = .connecting
-        let e = environments[env]
-        let owner = AppRef(kind: AppKind.environment, object: UInt32(env))
-        let sock = tcp.connect(host: e.host, local: e.address, remote: address, remotePort: 443, owner: owner,
-                               profile: .linuxLambda, now: now, &network, &s)
-        let c = tcp.socket(sock).connection
-        environments[env].socket = sock
-        environments[env].connection = c
-        channels[c] = Channel(clientSocket: sock, client: owner, seed: random.next())
-        let f = Int(e.function)
-        let key = callKey(f, environments[env].pc)
-        metrics.calls[key, default: CallMetrics()].newConnections += 1
-    }
-
-    func callKey(_ f: Int, _ pc: Int) -> String {
-        if case .dynamodb(let c) = functions[f].program[pc] { return functions[f].name + "/" + c.operation.rawValue }
-        return functions[f].name + "/database"
-    }
-
-    mutating func clientConnected(_ env: Int, socket: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        if socket == environments[env].dbSocket {
-            databaseConnected(env, now, &s)
-            return
-        }
-        guard socket == environments[env].socket else { return }
-        environments[env].call = .handshaking
-        let c = environments[env].connection
-        let sni = network.serverNameIndex(services[0].hostname)
-        let seed = channels[c]?.nextSeed() ?? 0
-        tcp.write(socket, kind: .tlsClientHello, length: UInt32(helloLength(sni)),
-                  parameter: UInt64(sni) << 32 | (seed & 0xFFFF_FFFF), now: now, &network, &s)
-        channels[c]?.toServer.push(tcp.socket(socket).written, .clientHello)
-    }
-
-    /// Client-side messages: the server's handshake flight, responses.
-    mutating func clientMessage(_ env: Int, connection: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
-        switch m {
-        case .serverFlight:
-            // Certificate-chain verification and key schedule on the client: ~1.5 ms of CPU in a
-            // small Lambda (UNSOURCED estimate).
-            if environments[env].connection == connection && environments[env].phase == .running {
-                after(.microseconds(1_500), env: env, .finishHandshake, &s)
-            }
-        case .response(let r):
-            let req = requests[Int(r)]
-            releaseRequest(r)
-            guard environments[env].phase == .running, environments[env].call == .awaitingResponse,
-                  Int(req.environment) == env, Int(req.step) == environments[env].pc else { return }
-            let f = Int(environments[env].function)
-            let key = callKey(f, environments[env].pc)
-            let latency = now - environments[env].callStart
-            metrics.calls[key, default: CallMetrics()].latency.record(latency)
-            metrics.requestLatency.record(latency)
-            environments[env].call = .none
-            if let error = req.error {
-                // botocore raises ClientError for a 400 that is not retryable; the handler fails.
-                metrics.calls[key, default: CallMetrics()].errors += 1
-                finishInvocation(env, .failed(error), now, &s)
-                return
-            }
-            // Response parsing and the handler's own work between calls.
-            after(.microseconds(250), env: env, .afterResponse, &s)
-        case .databaseResponse:
-            databaseResponse(env, now, &s)
-        default:
-            break
-        }
-    }
-
-    mutating func finishHandshake(_ env: Int, _ now: SimTime, _ s: inout Scheduler) {
-        let c = environments[env].connection
-        let sock = environments[env].socket
-        guard c != .max, tcp.socket(sock).state == .established else { return }
-        let seed = channels[c]?.nextSeed() ?? 0
-        tcp.write(sock, kind: .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength), parameter: seed, flush: false,
-                  now: now, &network, &s)
-        let end = writeTLS(sock, connection: c, plaintext: TLSModel.finished, now: now, &s)
-        channels[c]?.toServer.push(end, .clientFinished)
-        channels[c]?.tlsEstablished = true
-        sendRequest(env, now, &s)
-    }
-
-    mutating func sendRequest(_ env: Int, _ now: SimTime, _ s: inout Scheduler) {
-        let f = Int(environments[env].function)
-        let pc = environments[env].pc
-        let c = environments[env].connection
-        let sock = environments[env].socket
-        let size = callSizes[f][pc].request
-        let r = newRequest(Request(environment: Int32(env), function: Int32(f), step: Int32(pc), sent: now))
-        // Header block and body go out in separate writes, hence separate records (measured).
-        _ = writeTLS(sock, connection: c, plaintext: size.headers, now: now, &s)
-        let end = writeTLS(sock, connection: c, plaintext: size.body, now: now, &s)
-        channels[c]?.toServer.push(end, .request(r))
-        environments[env].call = .awaitingResponse
-        let key = callKey(f, pc)
-        metrics.calls[key, default: CallMetrics()].calls += 1
-        metrics.calls[key, default: CallMetrics()].requestBytes += UInt64(size.total)
-    }
-
-    /// The client's connection ended (reset, timed out, or closed).
-    mutating func clientConnectionEnded(_ env: Int, connection: UInt32, reason: TCPEndReason, _ now: SimTime, _ s: inout Scheduler) {
-        if connection == environments[env].dbConnection {
-            environments[env].dbConnection = .max
-            environments[env].dbSocket = .max
-            environments[env].dbReady = false
-            return
-        }
-        guard connection == environments[env].connection else { return }
-        environments[env].connection = .max
-        environments[env].socket = .max
-        guard environments[env].phase == .running, environments[env].call != .none, environments[env].call != .backoff else { return }
-        // botocore legacy retries for DynamoDB: 10 attempts, sleeping 50 ms × 2^(n−1), no jitter
-        // (research notes §6; `_retry.json`, `retryhandler.py`).
-        let f = Int(environments[env].function)
-        let key = callKey(f, environments[env].pc)
-        if environments[env].attempt >= 10 || reason == .aborted {
-            metrics.calls[key, default: CallMetrics()].errors += 1
-            finishInvocation(env, .failed(reason == .reset ? "ConnectionClosedError" : "EndpointConnectionError"), now, &s)
-            return
-        }
-        metrics.calls[key, default: CallMetrics()].retries += 1
-        let delay = SimDuration.milliseconds(50) * Int64(1 << (environments[env].attempt - 1))
-        environments[env].attempt += 1
-        environments[env].call = .backoff
-        after(delay, env: env, .retryCall, &s)
-    }
-
-    // MARK: DNS (the Amazon-provided resolver at VPC base + 2)
-
-    /// glibc's getaddrinfo with AF_UNSPEC: an A and an AAAA query from one socket, in parallel.
-    mutating func resolve(_ env: Int, _ now: SimTime, _ s: inout Scheduler) {
-        environments[env].call = .resolving
-        let e = environments[env]
-        if e.dnsPort != 0 { udpBindings[UInt64(e.host.raw) << 16 | UInt64(e.dnsPort)] = nil }
-        var port: UInt16 = 0
-        repeat { port = 1024 + UInt16(random.bounded(64512)) } while udpBindings[UInt64(e.host.raw) << 16 | UInt64(port)] != nil
-        udpBindings[UInt64(e.host.raw) << 16 | UInt64(port)] = UInt32(env)
-        environments[env].dnsPort = port
-        environments[env].dnsPending = 2
-        environments[env].dnsAnswer = nil
-        let name = dnsNameIndex(services[0].hostname)
-        let server = network.vpcs[e.vpc!.int].dnsAddress
-        for qtype in [UInt16(1), UInt16(28)] {
-            var p = Packet(source: e.address, destination: server, sourcePort: port, destinationPort: 53,
-                           protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
-            let id = UInt32(truncatingIfNeeded: random.next()) & 0xFFFF
-            p.payload = PayloadRef(kind: .dnsQuery, id: id, offset: UInt64(name) << 16 | UInt64(qtype))
-            p.payloadLength = UInt32(DNSSizes.queryLength(name: dnsNames[name]))
-            metrics.dnsQueries += 1
-            network.transmit(p, from: e.host, now: now, &s)
-        }
-        // resolv.conf default: 5 s timeout before asking again.
-        s.schedule(after: .seconds(5), EventPayload(kind: AppEvent.dnsTimeout, object: UInt32(env),
-                                                    aux: UInt32(port)))
-    }
-
-    mutating func dnsAnswerArrived(_ env: Int, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {
-        guard environments[env].call == .resolving, p.destinationPort == environments[env].dnsPort else { return }
-        if p.payload.extra != 0 && (p.payload.offset & 0xFFFF) == 1 { environments[env].dnsAnswer = IPv4Address(raw: p.payload.extra) }
-        environments[env].dnsPending -= 1
-        if environments[env].dnsPending == 0 {
-            let e = environments[env]
-            udpBindings[UInt64(e.host.raw) << 16 | UInt64(e.dnsPort)] = nil
-            environments[env].dnsPort = 0
-            if let a = e.dnsAnswer { connect(env, to: a, now, &s) } else { finishInvocation(env, .failed("EndpointConnectionError"), now, &s) }
-        }
-    }
-
-    mutating func dnsTimeout(_ env: Int, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard environments[env].phase == .running, environments[env].call == .resolving,
-              UInt32(environments[env].dnsPort) == generation else { return }
-        resolve(env, now, &s)
-    }
-
-    /// The resolver answers from its records: an A record for a service hostname, no answer for AAAA.
-    mutating func answerDNS(_ q: Packet, resolver h: HostIndex, vpc: VPCIndex, _ now: SimTime, _ s: inout Scheduler) {
-        guard q.payload.kind == .dnsQuery else { return }
-        let name = Int(q.payload.offset >> 16)
-        let qtype = UInt16(truncatingIfNeeded: q.payload.offset)
-        var answer: UInt32 = 0
-        if qtype == 1, name < dnsNames.count, let svc = services.first(where: { $0.hostname == dnsNames[name] }) {
-            answer = svc.addresses[Int(random.bounded(UInt64(svc.addresses.count)))].raw
-        }
-        var r = Packet(source: q.destination, destination: q.source, sourcePort: 53, destinationPort: q.sourcePort,
-                       protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0)
-        r.payload = PayloadRef(kind: .dnsResponse, id: q.payload.id, offset: q.payload.offset, extra: answer)
-        r.payloadLength = UInt32(DNSSizes.responseLength(name: name < dnsNames.count ? dnsNames[name] : "", answers: answer != 0 ? 1 : 0))
-        network.transmit(r, from: h, now: now, &s)
     }
 
     // MARK: Finishing
@@ -475,21 +246,14 @@ extension World {
     /// Forget an environment's sockets without a packet (its guest is gone or reset).
     mutating func dropSockets(_ env: Int) {
         let e = environments[env]
-        for sock in [e.socket, e.dbSocket] where sock != .max {
-            let c = tcp.socket(sock).connection
-            tcp.discard(sock, &network)
-            if var ch = channels[c] {
-                ch.clientSocket = .max
-                channels[c] = ch
-            }
+        for p in e.pool {
+            tcp.discard(p.socket, &network)
+            channels[p.connection]?.clientSocket = .max
         }
         if e.dnsPort != 0 { udpBindings[UInt64(e.host.raw) << 16 | UInt64(e.dnsPort)] = nil }
         environments[env].dnsPort = 0
-        environments[env].connection = .max
-        environments[env].socket = .max
-        environments[env].dbConnection = .max
-        environments[env].dbSocket = .max
-        environments[env].dbReady = false
+        environments[env].pool = []
+        environments[env].active = -1
     }
 
     /// An idle environment is reclaimed: its microVM is destroyed, no packets are sent.
@@ -510,14 +274,16 @@ extension World {
     /// connection ends with a FIN (or a RST if the server had already closed it and left a
     /// close_notify unread).
     mutating func shutdown(_ env: Int, _ now: SimTime, _ s: inout Scheduler) {
-        for sock in [environments[env].socket, environments[env].dbSocket] where sock != .max {
-            switch tcp.socket(sock).state {
-            case .established: tcp.close(sock, now: now, &network, &s)
-            case .closeWait: tcp.abort(sock, now: now, &network, &s)
+        for p in environments[env].pool {
+            switch tcp.socket(p.socket).state {
+            case .established: tcp.close(p.socket, now: now, &network, &s)
+            case .closeWait: tcp.abort(p.socket, now: now, &network, &s)
             case .closed: break
-            default: tcp.discard(sock, &network)
+            default: tcp.discard(p.socket, &network)
             }
         }
+        environments[env].pool = []
+        environments[env].active = -1
         environments[env].phase = .dead
     }
 }

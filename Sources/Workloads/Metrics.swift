@@ -70,6 +70,9 @@ public struct WorkloadMetrics: Sendable {
     public var calls: [String: CallMetrics] = [:]
     public var stateMachines: [StateMachineMetrics] = []
     public var dnsQueries: UInt64 = 0
+    /// Per service name, the client addresses its front ends saw connections from (after any
+    /// NAT): what DynamoDB would log as the caller's source IP.
+    public var serviceClients: [String: Set<String>] = [:]
     public var requestLatency = LatencyDistribution()
     public init() {}
 }

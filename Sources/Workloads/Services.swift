@@ -8,15 +8,18 @@ enum ServerAction {
     static let handshakeFlight: UInt32 = 1
     static let respond: UInt32 = 2
     static let databaseReply: UInt32 = 3
+    static let acceptSSL: UInt32 = 4
 }
 
 extension World {
-    /// Server-side messages: a service's TLS handshake and requests, a database's protocol.
+    /// Server-side messages: the TLS handshake and requests of a service, a database's protocol.
     mutating func serverMessage(_ owner: AppRef, connection c: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
         switch m {
+        case .pgSSLRequest:
+            s.schedule(after: .microseconds(60), EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.acceptSSL))
         case .clientHello:
-            let svc = services[Int(owner.object)]
-            s.schedule(after: svc.handshakeTime, EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.handshakeFlight))
+            let t = owner.kind == AppKind.service ? services[Int(owner.object)].handshakeTime : .microseconds(900)
+            s.schedule(after: t, EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.handshakeFlight))
         case .clientFinished, .closeNotify:
             break
         case .request(let r):
@@ -34,7 +37,7 @@ extension World {
             channels[c]?.pendingResponse = stage
             let d = databaseDelay(stage: stage, connection: c)
             s.schedule(after: d, EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.databaseReply))
-        case .serverFlight, .response, .databaseResponse:
+        case .serverFlight, .response, .databaseResponse, .pgSSLAccept:
             break
         }
     }
@@ -95,8 +98,11 @@ extension World {
         case ServerAction.databaseReply:
             let stage = ch.pendingResponse
             channels[c]?.pendingResponse = .max
-            let end = writeOpaque(sock, connection: c, bytes: databaseReplyBytes(stage: stage, connection: c), now: now, &s)
+            let end = writeTLS(sock, connection: c, plaintext: databaseReplyBytes(stage: stage, connection: c), now: now, &s)
             channels[c]?.toClient.push(end, .databaseResponse(stage))
+        case ServerAction.acceptSSL:
+            tcp.write(sock, kind: .postgresSSLAccept, length: 1, parameter: 0, now: now, &network, &s)
+            channels[c]?.toClient.push(tcp.socket(sock).written, .pgSSLAccept)
         default:
             break
         }
@@ -111,106 +117,24 @@ extension World {
         tcp.close(ch.serverSocket, now: now, &network, &s)
     }
 
-    // MARK: Database (PostgreSQL wire protocol, plaintext)
-
-    /// Message sizes of a PostgreSQL 15 connection with SCRAM-SHA-256 authentication (RFC 7677,
-    /// PostgreSQL protocol docs): startup, SASL initial response, SASL response; then queries.
-    static let databaseClientHandshake = [84, 54 + 32, 108]
-    static let databaseServerHandshake = [24, 92, 55 + 343 + 13 + 6]
+    // MARK: Database (PostgreSQL over TLS)
 
     func databaseDelay(stage: UInt32, connection c: UInt32) -> SimDuration {
         if stage < 3 { return .microseconds(stage == 2 ? 2_500 : 300) }    // SCRAM key derivation on the final step
-        if let r = channels[c]?.client, r.kind == AppKind.environment {
-            let env = environments[Int(r.object)]
-            if case .database(let q) = functions[Int(env.function)].program[env.pc] { return q.serverTime }
-        }
+        if let q = currentQuery(c) { return q.serverTime }
         return .microseconds(900)
     }
 
     func databaseReplyBytes(stage: UInt32, connection c: UInt32) -> Int {
         if stage < 3 { return Self.databaseServerHandshake[Int(stage)] }
-        if let r = channels[c]?.client, r.kind == AppKind.environment {
-            let env = environments[Int(r.object)]
-            if case .database(let q) = functions[Int(env.function)].program[env.pc] { return q.responseBytes }
-        }
-        return 64
+        return currentQuery(c)?.responseBytes ?? 64
     }
 
-    mutating func beginDatabaseQuery(_ env: Int, _ q: DatabaseQuery, _ now: SimTime, _ s: inout Scheduler) {
-        if environments[env].dbReady && environments[env].dbSocket != .max && tcp.socket(environments[env].dbSocket).state == .established {
-            sendDatabaseMessage(env, stage: 3, bytes: q.requestBytes, now, &s)
-            environments[env].call = .awaitingResponse
-            return
-        }
-        if environments[env].dbSocket != .max {
-            let sock = environments[env].dbSocket
-            if tcp.socket(sock).state != .closed { tcp.abort(sock, now: now, &network, &s) }
-            environments[env].dbSocket = .max
-            environments[env].dbConnection = .max
-        }
-        let db = databases[q.instance]
-        let e = environments[env]
-        let owner = AppRef(kind: AppKind.environment, object: UInt32(env))
-        environments[env].call = .connecting
-        let sock = tcp.connect(host: e.host, local: e.address, remote: db.address, remotePort: db.port, owner: owner,
-                               profile: .linuxLambda, now: now, &network, &s)
-        let c = tcp.socket(sock).connection
-        environments[env].dbSocket = sock
-        environments[env].dbConnection = c
-        environments[env].dbReady = false
-        environments[env].dbStage = 0
-        channels[c] = Channel(clientSocket: sock, client: owner, seed: random.next())
-        metrics.calls[callKey(Int(e.function), e.pc), default: CallMetrics()].newConnections += 1
-    }
-
-    mutating func sendDatabaseMessage(_ env: Int, stage: UInt32, bytes: Int, _ now: SimTime, _ s: inout Scheduler) {
-        let sock = environments[env].dbSocket
-        let c = environments[env].dbConnection
-        let end = writeOpaque(sock, connection: c, bytes: bytes, now: now, &s)
-        channels[c]?.toServer.push(end, .databaseRequest(stage))
-        if stage == 3 {
-            let f = Int(environments[env].function)
-            let key = callKey(f, environments[env].pc)
-            metrics.calls[key, default: CallMetrics()].calls += 1
-            metrics.calls[key, default: CallMetrics()].requestBytes += UInt64(bytes)
-        }
-    }
-
-    mutating func databaseConnected(_ env: Int, _ now: SimTime, _ s: inout Scheduler) {
-        environments[env].call = .handshaking
-        sendDatabaseMessage(env, stage: 0, bytes: Self.databaseClientHandshake[0], now, &s)
-    }
-
-    mutating func databaseResponse(_ env: Int, _ now: SimTime, _ s: inout Scheduler) {
-        // Stages arrive in order on one connection; the client's next step follows the reply.
-        guard environments[env].phase == .running else { return }
-        switch environments[env].call {
-        case .handshaking:
-            let sent = environments[env].dbStage
-            if sent < 2 {
-                environments[env].dbStage = sent + 1
-                sendDatabaseMessage(env, stage: sent + 1, bytes: Self.databaseClientHandshake[Int(sent + 1)], now, &s)
-            } else {
-                environments[env].dbReady = true
-                environments[env].dbStage = 0
-                let f = Int(environments[env].function)
-                if case .database(let q) = functions[f].program[environments[env].pc] {
-                    environments[env].call = .awaitingResponse
-                    sendDatabaseMessage(env, stage: 3, bytes: q.requestBytes, now, &s)
-                }
-            }
-        case .awaitingResponse:
-            let f = Int(environments[env].function)
-            let key = callKey(f, environments[env].pc)
-            let latency = now - environments[env].callStart
-            metrics.calls[key, default: CallMetrics()].latency.record(latency)
-            if case .database(let q) = functions[f].program[environments[env].pc] {
-                metrics.calls[key, default: CallMetrics()].responseBytes += UInt64(q.responseBytes)
-            }
-            environments[env].call = .none
-            after(.microseconds(150), env: env, .afterResponse, &s)
-        default:
-            break
-        }
+    /// The query the connection's client is running now.
+    func currentQuery(_ c: UInt32) -> DatabaseQuery? {
+        guard let r = channels[c]?.client, r.kind == AppKind.environment else { return nil }
+        let env = environments[Int(r.object)]
+        if case .database(let q) = functions[Int(env.function)].program[env.pc] { return q }
+        return nil
     }
 }

@@ -74,6 +74,8 @@ public struct World: EventHandler, Sendable {
     }
 
     public mutating func addDatabase(_ d: DatabaseInstance) {
+        _ = dnsNameIndex(d.endpoint)
+        _ = network.serverNameIndex(d.endpoint)
         databaseByHost[d.host] = databases.count
         databases.append(d)
         tcp.listen(host: d.host, port: d.port, owner: AppRef(kind: AppKind.database, object: UInt32(databases.count - 1)),
@@ -185,9 +187,13 @@ public struct World: EventHandler, Sendable {
             switch n {
             case .connected(let socket, let owner):
                 if owner.kind == AppKind.environment { clientConnected(Int(owner.object), socket: socket, now, &s) }
-            case .accepted(let socket, _):
+            case .accepted(let socket, let owner):
                 let c = tcp.socket(socket).connection
+                if owner.kind == AppKind.service {
+                    metrics.serviceClients[services[Int(owner.object)].name, default: []].insert(tcp.socket(socket).remote.description)
+                }
                 channels[c]?.serverSocket = socket
+                channels[c]?.server = owner
             case .received(let socket, let owner, let upTo):
                 received(socket: socket, owner: owner, upTo: upTo, now, &s)
             case .peerClosed(let socket, let owner):

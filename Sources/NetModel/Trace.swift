@@ -1,0 +1,37 @@
+import SimCore
+import Wire
+
+/// One decision the network made about a packet, recorded when tracing is on (the path
+/// explainer runs the simulator's own forwarding with tracing enabled).
+public enum TraceStep: Sendable {
+    /// The packet left ENI `eni` (sent by its host or forwarded by a NAT gateway behind it).
+    case leave(ENIIndex, Packet)
+    /// Arrived at ENI `eni` from the fabric.
+    case arrive(ENIIndex, Packet)
+    /// Security groups of an ENI: allowed by (group, rule index), or as a tracked reply, or denied.
+    case securityGroup(ENIIndex, TrafficDirection, SecurityGroupVerdict)
+    /// A network ACL's decision (rule 32767 is the implicit `*` deny).
+    case networkACL(NetworkACLIndex, SubnetIndex, TrafficDirection, rule: Int32, allowed: Bool)
+    /// Destination in the sender's own subnet: switched, no route table, no ACL.
+    case sameSubnet(SubnetIndex)
+    /// The route table's choice.
+    case route(RouteDecision)
+    /// The internet gateway translated an address (source outbound, destination inbound).
+    case internetGateway(InternetGatewayIndex, from: IPv4Address, to: IPv4Address)
+    /// The NAT gateway translated the source (outbound) or destination (a reply).
+    case natGateway(NATGatewayIndex, from: IPv4Address, fromPort: UInt16, to: IPv4Address, toPort: UInt16)
+    /// Through a gateway endpoint toward its service (or back).
+    case gatewayEndpoint(GatewayEndpointIndex)
+    /// Reached a host's stack.
+    case delivered(HostIndex, Packet)
+    case dropped(DropReason)
+}
+
+public enum SecurityGroupVerdict: Sendable, Hashable {
+    case allowedByRule(SecurityGroupIndex, rule: Int)
+    /// Part of a tracked connection (a reply, or a later packet of an allowed flow).
+    case trackedFlow
+    /// The ENI has no security groups (a NAT gateway's).
+    case notApplicable
+    case denied
+}

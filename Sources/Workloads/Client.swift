@@ -1,0 +1,339 @@
+import SimCore
+import Wire
+import NetModel
+import Transport
+
+/// What an SDK call talks to.
+enum Target: Sendable, Equatable {
+    /// An AWS service endpoint over HTTPS (index into `World.services`).
+    case service(Int32)
+    /// A PostgreSQL database (index into `World.databases`): SSLRequest, then TLS.
+    case database(Int32)
+}
+
+/// One pooled client connection of an execution environment.
+struct PooledConnection: Sendable {
+    enum Phase: Sendable, Equatable {
+        case connecting
+        /// PostgreSQL: SSLRequest sent, waiting for 'S'.
+        case negotiatingSSL
+        case handshaking
+        /// PostgreSQL: startup and SCRAM authentication inside TLS, `stage` 0…2.
+        case authenticating(UInt32)
+        case ready
+    }
+    var target: Target
+    var connection: UInt32
+    var socket: UInt32
+    var phase: Phase
+}
+
+extension World {
+    func target(of step: Step) -> Target? {
+        switch step {
+        case .dynamodb: return .service(Int32(services.firstIndex { $0.name == "dynamodb" } ?? 0))
+        case .database(let q): return .database(Int32(q.instance))
+        case .compute: return nil
+        }
+    }
+    func hostname(_ t: Target) -> String {
+        switch t {
+        case .service(let i): return services[Int(i)].hostname
+        case .database(let i): return databases[Int(i)].endpoint
+        }
+    }
+    func port(_ t: Target) -> UInt16 {
+        switch t {
+        case .service: return 443
+        case .database(let i): return databases[Int(i)].port
+        }
+    }
+
+    func callKey(_ f: Int, _ pc: Int) -> String {
+        switch functions[f].program[pc] {
+        case .dynamodb(let c): return functions[f].name + "/" + c.operation.rawValue
+        case .database(let q): return functions[f].name + "/" + databases[q.instance].identifier
+        case .compute: return functions[f].name + "/compute"
+        }
+    }
+
+    // MARK: Calls
+
+    /// Starts (or retries) the current step's call: reuse the pooled connection if it is still
+    /// open, otherwise resolve the endpoint's name and connect.
+    mutating func beginCall(_ env: Int, _ now: SimTime, _ s: inout Scheduler) {
+        let f = Int(environments[env].function)
+        guard let t = target(of: functions[f].program[environments[env].pc]) else { return }
+        if let k = environments[env].pool.firstIndex(where: { $0.target == t }) {
+            let p = environments[env].pool[k]
+            let st = tcp.socket(p.socket).state
+            if p.phase == .ready && st == .established {
+                environments[env].active = k
+                environments[env].newConnection = false
+                sendRequest(env, now, &s)
+                return
+            }
+            // urllib3 finds the pooled connection dropped (the server closed it after its idle
+            // timeout) and closes it without reading the close_notify: Linux answers unread data
+            // on close() with a RST (research notes §1, "Closing").
+            environments[env].pool.remove(at: k)
+            environments[env].active = -1
+            if st != .closed { tcp.abort(p.socket, now: now, &network, &s) }
+            channels[p.connection]?.clientSocket = .max
+        }
+        environments[env].newConnection = true
+        if environments[env].vpc != nil {
+            resolve(env, name: hostname(t), now, &s)
+        } else if case .service(let i) = t {
+            let svc = services[Int(i)]
+            connect(env, to: svc.addresses[Int(random.bounded(UInt64(svc.addresses.count)))], now, &s)
+        }
+    }
+
+    mutating func connect(_ env: Int, to address: IPv4Address, _ now: SimTime, _ s: inout Scheduler) {
+        let f = Int(environments[env].function)
+        guard let t = target(of: functions[f].program[environments[env].pc]) else { return }
+        environments[env].call = .connecting
+        let e = environments[env]
+        let owner = AppRef(kind: AppKind.environment, object: UInt32(env))
+        let sock = tcp.connect(host: e.host, local: e.address, remote: address, remotePort: port(t), owner: owner,
+                               profile: .linuxLambda, now: now, &network, &s)
+        let c = tcp.socket(sock).connection
+        environments[env].pool.append(PooledConnection(target: t, connection: c, socket: sock, phase: .connecting))
+        environments[env].active = environments[env].pool.count - 1
+        channels[c] = Channel(clientSocket: sock, client: owner, seed: random.next())
+        metrics.calls[callKey(f, e.pc), default: CallMetrics()].newConnections += 1
+    }
+
+    func poolIndex(_ env: Int, connection c: UInt32) -> Int? { environments[env].pool.firstIndex { $0.connection == c } }
+
+    mutating func clientConnected(_ env: Int, socket: UInt32, _ now: SimTime, _ s: inout Scheduler) {
+        guard let k = environments[env].pool.firstIndex(where: { $0.socket == socket }) else { return }
+        let p = environments[env].pool[k]
+        if case .database = p.target {
+            // libpq asks for TLS first: SSLRequest (8 bytes); the server answers 'S'.
+            environments[env].pool[k].phase = .negotiatingSSL
+            tcp.write(socket, kind: .postgresSSLRequest, length: 8, parameter: 0, now: now, &network, &s)
+            channels[p.connection]?.toServer.push(tcp.socket(socket).written, .pgSSLRequest)
+        } else {
+            sendClientHello(env, k, now, &s)
+        }
+    }
+
+    mutating func sendClientHello(_ env: Int, _ k: Int, _ now: SimTime, _ s: inout Scheduler) {
+        let p = environments[env].pool[k]
+        environments[env].pool[k].phase = .handshaking
+        environments[env].call = .handshaking
+        let sni = network.serverNameIndex(hostname(p.target))
+        let seed = channels[p.connection]?.nextSeed() ?? 0
+        tcp.write(p.socket, kind: .tlsClientHello, length: UInt32(helloLength(sni)),
+                  parameter: UInt64(sni) << 32 | (seed & 0xFFFF_FFFF), now: now, &network, &s)
+        channels[p.connection]?.toServer.push(tcp.socket(p.socket).written, .clientHello)
+    }
+
+    /// Client-side messages: SSL negotiation, the server's handshake flight, responses.
+    mutating func clientMessage(_ env: Int, connection: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
+        guard let k = poolIndex(env, connection: connection) else {
+            if case .response(let r) = m { releaseRequest(r) }
+            return
+        }
+        switch m {
+        case .pgSSLAccept:
+            sendClientHello(env, k, now, &s)
+        case .serverFlight:
+            // Certificate-chain verification and key schedule on the client: ~1.5 ms of CPU in a
+            // small Lambda (UNSOURCED estimate).
+            if environments[env].phase == .running && environments[env].active == k {
+                after(.microseconds(1_500), env: env, .finishHandshake, &s)
+            }
+        case .response(let r):
+            let req = requests[Int(r)]
+            releaseRequest(r)
+            guard environments[env].phase == .running, environments[env].call == .awaitingResponse,
+                  Int(req.environment) == env, Int(req.step) == environments[env].pc else { return }
+            completeCall(env, error: req.error, now, &s)
+        case .databaseResponse(let stage):
+            guard environments[env].phase == .running else { return }
+            if case .authenticating(let st) = environments[env].pool[k].phase, st == stage {
+                if stage < 2 {
+                    environments[env].pool[k].phase = .authenticating(stage + 1)
+                    sendDatabaseMessage(env, k, stage: stage + 1, plaintext: Self.databaseClientHandshake[Int(stage + 1)], now, &s)
+                } else {
+                    environments[env].pool[k].phase = .ready
+                    sendRequest(env, now, &s)
+                }
+            } else if stage == 3 && environments[env].call == .awaitingResponse {
+                completeCall(env, error: nil, now, &s)
+            }
+        default:
+            break
+        }
+    }
+
+    mutating func completeCall(_ env: Int, error: String?, _ now: SimTime, _ s: inout Scheduler) {
+        let f = Int(environments[env].function)
+        let pc = environments[env].pc
+        let key = callKey(f, pc)
+        let latency = now - environments[env].callStart
+        metrics.calls[key, default: CallMetrics()].latency.record(latency)
+        metrics.requestLatency.record(latency)
+        environments[env].call = .none
+        if let error {
+            // botocore raises ClientError for a 400 that is not retryable; the handler fails.
+            metrics.calls[key, default: CallMetrics()].errors += 1
+            finishInvocation(env, .failed(error), now, &s)
+            return
+        }
+        // Response parsing and the handler's own work between calls.
+        after(.microseconds(250), env: env, .afterResponse, &s)
+    }
+
+    mutating func finishHandshake(_ env: Int, _ now: SimTime, _ s: inout Scheduler) {
+        let k = environments[env].active
+        guard k >= 0, k < environments[env].pool.count else { return }
+        let p = environments[env].pool[k]
+        guard tcp.socket(p.socket).state == .established else { return }
+        let seed = channels[p.connection]?.nextSeed() ?? 0
+        // ChangeCipherSpec and Finished leave in one write.
+        tcp.write(p.socket, kind: .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength), parameter: seed, flush: false,
+                  now: now, &network, &s)
+        let end = writeTLS(p.socket, connection: p.connection, plaintext: TLSModel.finished, now: now, &s)
+        channels[p.connection]?.toServer.push(end, .clientFinished)
+        channels[p.connection]?.tlsEstablished = true
+        if case .database = p.target {
+            environments[env].pool[k].phase = .authenticating(0)
+            sendDatabaseMessage(env, k, stage: 0, plaintext: Self.databaseClientHandshake[0], now, &s)
+        } else {
+            environments[env].pool[k].phase = .ready
+            sendRequest(env, now, &s)
+        }
+    }
+
+    mutating func sendRequest(_ env: Int, _ now: SimTime, _ s: inout Scheduler) {
+        let f = Int(environments[env].function)
+        let pc = environments[env].pc
+        let k = environments[env].active
+        let p = environments[env].pool[k]
+        let key = callKey(f, pc)
+        environments[env].call = .awaitingResponse
+        switch functions[f].program[pc] {
+        case .dynamodb:
+            let size = callSizes[f][pc].request
+            let r = newRequest(Request(environment: Int32(env), function: Int32(f), step: Int32(pc), sent: now))
+            // Header block and body go out in separate writes, hence separate records (measured).
+            _ = writeTLS(p.socket, connection: p.connection, plaintext: size.headers, now: now, &s)
+            let end = writeTLS(p.socket, connection: p.connection, plaintext: size.body, now: now, &s)
+            channels[p.connection]?.toServer.push(end, .request(r))
+            metrics.calls[key, default: CallMetrics()].requestBytes += UInt64(size.total)
+        case .database(let q):
+            sendDatabaseMessage(env, k, stage: 3, plaintext: q.requestBytes, now, &s)
+            metrics.calls[key, default: CallMetrics()].requestBytes += UInt64(q.requestBytes)
+        case .compute:
+            return
+        }
+        metrics.calls[key, default: CallMetrics()].calls += 1
+    }
+
+    /// PostgreSQL (protocol 3.0) message sizes inside TLS: StartupMessage, then SCRAM-SHA-256
+    /// SASLInitialResponse and SASLResponse (RFC 7677); the server's replies are in
+    /// `databaseServerHandshake`.
+    static let databaseClientHandshake = [84, 86, 108]
+    static let databaseServerHandshake = [24, 92, 55 + 343 + 13 + 6]
+
+    mutating func sendDatabaseMessage(_ env: Int, _ k: Int, stage: UInt32, plaintext: Int, _ now: SimTime, _ s: inout Scheduler) {
+        let p = environments[env].pool[k]
+        let end = writeTLS(p.socket, connection: p.connection, plaintext: plaintext, now: now, &s)
+        channels[p.connection]?.toServer.push(end, .databaseRequest(stage))
+    }
+
+    /// The client's connection ended (reset, timed out, or closed).
+    mutating func clientConnectionEnded(_ env: Int, connection: UInt32, reason: TCPEndReason, _ now: SimTime, _ s: inout Scheduler) {
+        guard let k = poolIndex(env, connection: connection) else { return }
+        let wasActive = environments[env].active == k
+        environments[env].pool.remove(at: k)
+        if wasActive { environments[env].active = -1 } else if environments[env].active > k { environments[env].active -= 1 }
+        guard wasActive, environments[env].phase == .running, environments[env].call != .none, environments[env].call != .backoff else { return }
+        // botocore legacy retries for DynamoDB: 10 attempts, sleeping 50 ms × 2^(n−1), no jitter
+        // (research notes §6; `_retry.json`, `retryhandler.py`).
+        let f = Int(environments[env].function)
+        let key = callKey(f, environments[env].pc)
+        if environments[env].attempt >= 10 || reason == .aborted {
+            metrics.calls[key, default: CallMetrics()].errors += 1
+            finishInvocation(env, .failed(reason == .reset ? "ConnectionClosedError" : "EndpointConnectionError"), now, &s)
+            return
+        }
+        metrics.calls[key, default: CallMetrics()].retries += 1
+        let delay = SimDuration.milliseconds(50) * Int64(1 << (environments[env].attempt - 1))
+        environments[env].attempt += 1
+        environments[env].call = .backoff
+        after(delay, env: env, .retryCall, &s)
+    }
+
+    // MARK: DNS (the Amazon-provided resolver at VPC base + 2)
+
+    /// glibc's getaddrinfo with AF_UNSPEC: an A and an AAAA query from one socket, in parallel.
+    mutating func resolve(_ env: Int, name: String, _ now: SimTime, _ s: inout Scheduler) {
+        environments[env].call = .resolving
+        let e = environments[env]
+        if e.dnsPort != 0 { udpBindings[UInt64(e.host.raw) << 16 | UInt64(e.dnsPort)] = nil }
+        var port: UInt16 = 0
+        repeat { port = 1024 + UInt16(random.bounded(64512)) } while udpBindings[UInt64(e.host.raw) << 16 | UInt64(port)] != nil
+        udpBindings[UInt64(e.host.raw) << 16 | UInt64(port)] = UInt32(env)
+        let nameIndex = dnsNameIndex(name)
+        environments[env].dnsPort = port
+        environments[env].dnsPending = 2
+        environments[env].dnsAnswer = nil
+        environments[env].dnsName = nameIndex
+        let server = network.vpcs[e.vpc!.int].dnsAddress
+        for qtype in [UInt16(1), UInt16(28)] {
+            var p = Packet(source: e.address, destination: server, sourcePort: port, destinationPort: 53,
+                           protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
+            let id = UInt32(truncatingIfNeeded: random.next()) & 0xFFFF
+            p.payload = PayloadRef(kind: .dnsQuery, id: id, offset: UInt64(nameIndex) << 16 | UInt64(qtype))
+            p.payloadLength = UInt32(DNSSizes.queryLength(name: name))
+            metrics.dnsQueries += 1
+            network.transmit(p, from: e.host, now: now, &s)
+        }
+        // resolv.conf default: 5 s timeout before asking again.
+        s.schedule(after: .seconds(5), EventPayload(kind: AppEvent.dnsTimeout, object: UInt32(env), aux: UInt32(port)))
+    }
+
+    mutating func dnsAnswerArrived(_ env: Int, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {
+        guard environments[env].call == .resolving, p.destinationPort == environments[env].dnsPort else { return }
+        if p.payload.extra != 0 && (p.payload.offset & 0xFFFF) == 1 { environments[env].dnsAnswer = IPv4Address(raw: p.payload.extra) }
+        environments[env].dnsPending -= 1
+        if environments[env].dnsPending == 0 {
+            let e = environments[env]
+            udpBindings[UInt64(e.host.raw) << 16 | UInt64(e.dnsPort)] = nil
+            environments[env].dnsPort = 0
+            if let a = e.dnsAnswer { connect(env, to: a, now, &s) } else { finishInvocation(env, .failed("EndpointConnectionError"), now, &s) }
+        }
+    }
+
+    mutating func dnsTimeout(_ env: Int, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
+        guard environments[env].phase == .running, environments[env].call == .resolving,
+              UInt32(environments[env].dnsPort) == generation else { return }
+        resolve(env, name: dnsNames[environments[env].dnsName], now, &s)
+    }
+
+    /// The resolver answers from its records: a service hostname with one of the service's
+    /// addresses, a database endpoint with its private address; no answer for AAAA.
+    mutating func answerDNS(_ q: Packet, resolver h: HostIndex, vpc: VPCIndex, _ now: SimTime, _ s: inout Scheduler) {
+        guard q.payload.kind == .dnsQuery else { return }
+        let name = Int(q.payload.offset >> 16)
+        let qtype = UInt16(truncatingIfNeeded: q.payload.offset)
+        var answer: UInt32 = 0
+        if qtype == 1, name < dnsNames.count {
+            if let svc = services.first(where: { $0.hostname == dnsNames[name] }) {
+                answer = svc.addresses[Int(random.bounded(UInt64(svc.addresses.count)))].raw
+            } else if let db = databases.first(where: { $0.endpoint == dnsNames[name] }) {
+                answer = db.address.raw
+            }
+        }
+        var r = Packet(source: q.destination, destination: q.source, sourcePort: 53, destinationPort: q.sourcePort,
+                       protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0)
+        r.payload = PayloadRef(kind: .dnsResponse, id: q.payload.id, offset: q.payload.offset, extra: answer)
+        r.payloadLength = UInt32(DNSSizes.responseLength(name: name < dnsNames.count ? dnsNames[name] : "", answers: answer != 0 ? 1 : 0))
+        network.transmit(r, from: h, now: now, &s)
+    }
+}
