@@ -94,7 +94,7 @@ public struct NATState: Sendable {
     /// The key under which a reply to `inside` (translated to `address:port`) arrives.
     static func replyKey(_ inside: FlowKey, address: IPv4Address, port: UInt16) -> FlowKey {
         FlowKey(source: inside.destination, destination: address, sourcePort: inside.destinationPort,
-                destinationPort: port, protocolNumber: inside.protocolNumber)
+                destinationPort: port, protocolNumber: inside.protocolNumber)    // ICMP: destinationPort is 0
     }
 
     mutating func release(_ inside: FlowKey, addresses: [IPv4Address]) {

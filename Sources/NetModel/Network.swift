@@ -439,7 +439,7 @@ public struct Network: Sendable {
             trace?.append(.securityGroup(e, dir, .notApplicable))
             return true
         }
-        let key = p.flow.canonical
+        let key = Self.trackingKey(p)
         let isSYN = p.protocolNumber == IPProtocol.tcp && p.tcpFlags.contains(.syn) && !p.tcpFlags.contains(.ack)
         var known = false
         let timeouts = trackingTimeouts
@@ -472,6 +472,16 @@ public struct Network: Sendable {
         trace?.append(.securityGroup(e, dir, .allowedByRule(rule.group, rule: rule.rule)))
         tracking[e.int].insert(key, TrackedFlow(openedBy: dir, lastSeen: now, closing: 0))
         return true
+    }
+
+    /// The connection-tracking key of a packet: both directions of a flow map to one key. ICMP
+    /// queries are tracked by identifier, so an echo reply matches its request.
+    static func trackingKey(_ p: Packet) -> FlowKey {
+        if p.protocolNumber == IPProtocol.icmp {
+            let (a, b) = p.source.raw <= p.destination.raw ? (p.source, p.destination) : (p.destination, p.source)
+            return FlowKey(source: a, destination: b, sourcePort: p.sourcePort, destinationPort: 0, protocolNumber: IPProtocol.icmp)
+        }
+        return p.flow.canonical
     }
 
     /// The first (group, rule) that allows `p` in `dir`, or nil. Pure: used by the simulator and
@@ -510,8 +520,11 @@ public struct Network: Sendable {
         }
         if let k = addresses.firstIndex(of: p.destination) {
             // A reply from outside: translate back to the inside client.
-            let rk = FlowKey(source: p.source, destination: addresses[k], sourcePort: p.sourcePort,
-                             destinationPort: p.destinationPort, protocolNumber: p.protocolNumber)
+            // ICMP echo replies carry the translated identifier where TCP/UDP carry the port.
+            let rk = p.protocolNumber == IPProtocol.icmp
+                ? FlowKey(source: p.source, destination: addresses[k], sourcePort: 0, destinationPort: p.sourcePort, protocolNumber: IPProtocol.icmp)
+                : FlowKey(source: p.source, destination: addresses[k], sourcePort: p.sourcePort,
+                          destinationPort: p.destinationPort, protocolNumber: p.protocolNumber)
             guard let inside = nat[n.int].reverse[rk], var t = nat[n.int].translations[inside],
                   !NATState.isExpired(t, now: now, closedLinger: trackingTimeouts.tcpClosed) else {
                 nat[n.int].metrics.packetsDropCount += 1
@@ -532,12 +545,15 @@ public struct Network: Sendable {
             nat[n.int].metrics.packetsOutToSource += 1
             trace?.append(.natGateway(n, from: p.destination, fromPort: p.destinationPort, to: inside.source, toPort: inside.sourcePort))
             p.destination = inside.source
-            p.destinationPort = inside.sourcePort
+            if p.protocolNumber == IPProtocol.icmp { p.sourcePort = inside.sourcePort } else { p.destinationPort = inside.sourcePort }
             scheduleNATEgress(gw, p, now, &scheduler)
             return
         }
         // From inside: find or make a translation.
-        let inside = p.flow
+        // ICMP queries are keyed by identifier (carried as the source port), not by type/code.
+        let inside = p.protocolNumber == IPProtocol.icmp
+            ? FlowKey(source: p.source, destination: p.destination, sourcePort: p.sourcePort, destinationPort: 0, protocolNumber: IPProtocol.icmp)
+            : p.flow
         let isSYN = p.protocolNumber == IPProtocol.tcp && p.tcpFlags.contains(.syn) && !p.tcpFlags.contains(.ack)
         var t: NATTranslation
         if let existing = nat[n.int].translations[inside],

@@ -49,3 +49,49 @@ public enum TestNetworks {
         return (n, a, b)
     }
 }
+
+extension TestNetworks {
+    /// A private subnet (10.0.1.0/24, default route → NAT) with one instance (10.0.1.10, host 0),
+    /// a public subnet (10.0.0.0/24, default route → IGW) holding a public NAT gateway (10.0.0.10,
+    /// Elastic IP 3.213.48.117), and an internet host at 93.184.216.34 (host 1).
+    public static func natGateway() -> (network: Network, inside: HostIndex, outside: HostIndex) {
+        var n = Network(region: "us-east-1")
+        n.zones = [AvailabilityZone(name: "us-east-1a", id: "use1-az1")]
+        n.vpcs = [VPC(id: "vpc-00000001", accountID: "123456789012", cidrs: [CIDR("10.0.0.0/16")!],
+                      mainRouteTable: RouteTableIndex(0), defaultNetworkACL: NetworkACLIndex(0))]
+        n.vpcs[0].internetGateway = InternetGatewayIndex(0)
+        n.internetGateways = [InternetGateway(id: "igw-00000001", vpc: VPCIndex(0))]
+        let local = Route(destination: .cidr(CIDR("10.0.0.0/16")!), target: .local)
+        let any = CIDR("0.0.0.0/0")!
+        n.routeTables = [
+            RouteTable(id: "rtb-00000001", vpc: VPCIndex(0), routes: [local, Route(destination: .cidr(any), target: .natGateway(NATGatewayIndex(0)))], isMain: true),
+            RouteTable(id: "rtb-00000002", vpc: VPCIndex(0), routes: [local, Route(destination: .cidr(any), target: .internetGateway(InternetGatewayIndex(0)))], isMain: false),
+        ]
+        let all = NetworkACLEntry(ruleNumber: 100, protocolNumber: -1, ports: .all, cidr: any, allow: true)
+        n.networkACLs = [NetworkACL(id: "acl-00000001", vpc: VPCIndex(0), isDefault: true, inbound: [all], outbound: [all])]
+        n.subnets = [
+            Subnet(id: "subnet-0000000a", vpc: VPCIndex(0), cidr: CIDR("10.0.1.0/24")!, zone: AvailabilityZoneIndex(0),
+                   routeTable: RouteTableIndex(0), networkACL: NetworkACLIndex(0)),
+            Subnet(id: "subnet-0000000b", vpc: VPCIndex(0), cidr: CIDR("10.0.0.0/24")!, zone: AvailabilityZoneIndex(0),
+                   routeTable: RouteTableIndex(1), networkACL: NetworkACLIndex(0)),
+        ]
+        n.securityGroups = [SecurityGroup(id: "sg-0000000c", name: "client", vpc: VPCIndex(0), ingress: [],
+                                          egress: [SecurityGroupRule(protocolNumber: -1, ports: .all, peer: .cidr(any))])]
+        n.enis = [
+            ENI(id: "eni-0000000a", subnet: SubnetIndex(0), vpc: VPCIndex(0), privateIP: IPv4Address("10.0.1.10")!,
+                mac: MACAddress(raw: 0x0200_0000_000A), securityGroups: [SecurityGroupIndex(0)], kind: .instance(id: "i-0000000a"),
+                accountID: "123456789012"),
+            ENI(id: "eni-0000000e", subnet: SubnetIndex(1), vpc: VPCIndex(0), privateIP: IPv4Address("10.0.0.10")!,
+                mac: MACAddress(raw: 0x0200_0000_000E), securityGroups: [], kind: .natGateway(NATGatewayIndex(0)),
+                accountID: "123456789012"),
+        ]
+        n.natGateways = [NATGateway(id: "nat-00000001", subnet: SubnetIndex(1), eni: ENIIndex(1), privateIP: IPv4Address("10.0.0.10")!,
+                                    elasticIPs: [IPv4Address("3.213.48.117")!])]
+        let inside = n.addHost(.eni(ENIIndex(0)))
+        n.enis[0].host = inside
+        let outside = n.addHost(.publicAddress(IPv4Address("93.184.216.34")!, internet: true))
+        n.observed = [true, true]
+        n.finalize(random: RandomStreams(seed: 11))
+        return (n, inside, outside)
+    }
+}
