@@ -6,6 +6,8 @@ import Wire
 public enum TraceStep: Sendable {
     /// The packet left ENI `eni` (sent by its host or forwarded by a NAT gateway behind it).
     case leave(ENIIndex, Packet)
+    /// A host outside every VPC (an AWS service, an internet host, a VPC's platform services) sent it.
+    case sent(HostIndex, Packet)
     /// Arrived at ENI `eni` from the fabric.
     case arrive(ENIIndex, Packet)
     /// Security groups of an ENI: allowed by (group, rule index), or as a tracked reply, or denied.

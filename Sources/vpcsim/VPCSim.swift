@@ -13,7 +13,7 @@ struct VPCSim: ParsableCommand {
         Runs a topology (Topologies/*.yaml) and writes what a real network would show: pcap files \
         per captured ENI, VPC Flow Log files laid out as S3 receives them, and a summary.
         """,
-        subcommands: [Run.self, Bench.self])
+        subcommands: [Run.self, Dataset.self, PathCommand.self, Bench.self])
 }
 
 struct Run: ParsableCommand {
@@ -69,6 +69,43 @@ struct Run: ParsableCommand {
     }
 }
 
+struct PathCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "path",
+        abstract: "Explain the hops between two endpoints, both ways, and the rule that decided each.",
+        discussion: """
+        Runs the topology's own forwarding with tracing on: TCP opens a real connection (the SYN \
+        forward, the SYN-ACK or RST back); UDP and ICMP send one packet and a synthesised reply.
+        """)
+
+    @Argument(help: "The topology file (YAML).")
+    var topology: String
+
+    @Option(help: "Source: a function name or an ENI id (eni-…).")
+    var from: String
+
+    @Option(help: "Destination: an IPv4 address, a service hostname or a database name, then :port (e.g. dynamodb.us-east-1.amazonaws.com:443).")
+    var to: String
+
+    @Option(name: .customLong("protocol"), help: "tcp, udp or icmp.")
+    var proto = "tcp"
+
+    @Flag(help: "Print JSON (forward steps, return steps, outcome).")
+    var json = false
+
+    func run() throws {
+        let result: PathResult
+        do {
+            let scenario = try TopologyLoader.load(path: topology)
+            result = try PathExplainer.explain(scenario, from: from, to: to, protocol: proto)
+        } catch {
+            FileHandle.standardError.write("vpcsim: error: \(error)\n".data(using: .utf8)!)
+            throw ExitCode(2)
+        }
+        print(json ? result.json() : result.text, terminator: json ? "\n" : "")
+    }
+}
+
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [BenchCore.self])
 }
@@ -94,5 +131,39 @@ struct BenchCore: ParsableCommand {
                 print("  K = \(String(r.pending).padding(toLength: 8, withPad: " ", startingAt: 0)) \(r.path.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(format: "%6.1f", r.eventsPerSecond / 1e6)) M events/s")
             }
         }
+    }
+}
+
+/// `vpcsim dataset`: a flow-log dataset run — no pcaps unless asked, a progress bar on a
+/// terminal, records streamed to disk, ground-truth labels beside them.
+struct Dataset: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate a flow-log dataset from a topology (no pcaps unless --pcap), with ground-truth labels.")
+
+    @Argument(help: "The topology file (YAML), e.g. Topologies/dataset-enterprise.yaml.")
+    var topology: String
+
+    @Option(help: "Output directory (default: Captures/<topology name>).")
+    var out: String?
+
+    @Option(help: "Random seed (default: the topology's run.seed).")
+    var seed: UInt64?
+
+    @Option(help: "Workload duration, like 1h or 24h (default: the topology's run.duration).")
+    var duration: String?
+
+    @Flag(help: "Also write pcaps for the topology's captures.")
+    var pcap = false
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    func run() throws {
+        var args = [topology] + (out.map { ["--out", $0] } ?? []) + (seed.map { ["--seed", String($0)] } ?? [])
+        args += (duration.map { ["--duration", $0] } ?? [])
+        if !pcap { args.append("--no-pcap") }
+        if quiet { args.append("--quiet") }
+        var command = try Run.parse(args)
+        try command.run()
     }
 }
