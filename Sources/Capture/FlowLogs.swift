@@ -14,6 +14,7 @@ struct FlowAccumulator {
     var first: SimTime
     var last: SimTime
     var flags: UInt8
+    var label: UInt8
 }
 
 /// Aggregates one flow log's records: per ENI, per capture window, per 5-tuple, direction and
@@ -36,8 +37,17 @@ public final class FlowLogAggregator {
     public private(set) var skipdataRecords: UInt64 = 0
     public private(set) var nodataRecords: UInt64 = 0
 
-    public init(config: FlowLogConfig, directory: NetworkDirectory, epochNanoseconds: Int64, outputDirectory: String, seed: UInt64) {
+    /// Ground-truth labels of the records of labelled traffic (datasets): one CSV line per record.
+    let labelNames: [String]
+    var labelFile: CompressedFileWriter?
+    let labelPath: String?
+    public private(set) var labelledRecords: UInt64 = 0
+
+    public init(config: FlowLogConfig, directory: NetworkDirectory, epochNanoseconds: Int64, outputDirectory: String, seed: UInt64,
+                labels: [String] = [], labelDirectory: String? = nil) {
         self.config = config
+        labelNames = labels
+        labelPath = labelDirectory.map { "\($0)/\(config.id)-records.csv.gz" }
         self.directory = directory
         self.epochNanoseconds = epochNanoseconds
         let n = directory.enis.count
@@ -90,6 +100,7 @@ public final class FlowLogAggregator {
             flows[e][Int(i)].bytes += size
             flows[e][Int(i)].last = t.time
             flows[e][Int(i)].flags |= f
+            if t.packet.label > flows[e][Int(i)].label { flows[e][Int(i)].label = t.packet.label }
             return
         }
         if let cap = config.maxFlowsPerWindow, flows[e].count >= cap {
@@ -98,7 +109,7 @@ public final class FlowLogAggregator {
         }
         tables[e].insert(key, Int32(flows[e].count))
         flows[e].append(FlowAccumulator(packet: t.packet, direction: t.direction, accepted: t.accepted, path: t.path,
-                                        packets: 1, bytes: size, first: t.time, last: t.time, flags: f))
+                                        packets: 1, bytes: size, first: t.time, last: t.time, flags: f, label: t.packet.label))
     }
 
     /// Closes every window that has ended by `now` (time passes for ENIs without traffic too).
@@ -114,9 +125,14 @@ public final class FlowLogAggregator {
             if !flows[e].isEmpty || skipped[e] > 0 { try emit(e, windowEnd: now.nanoseconds) }
         }
         try sink.closeAll()
+        try labelFile?.finish()
     }
 
-    public func abandon() { sink.abandonAll() }
+    public func abandon() {
+        sink.abandonAll()
+        labelFile?.abandon()
+    }
+    public var labelFilePath: String? { labelFile?.path }
     public var files: [String] { sink.finished }
 
     func roll(_ e: Int, to t: Int64) throws {
@@ -144,6 +160,7 @@ public final class FlowLogAggregator {
             format(e, f)
             try sink.append(line.bytes, endSeconds: unixSeconds(f.last.nanoseconds))
             records += 1
+            if f.label != 0 { try writeLabel(e, f) }
         }
         if skipped[e] > 0 {
             line.removeAll()
@@ -161,6 +178,32 @@ public final class FlowLogAggregator {
         formatStatus(e, status: "NODATA", from: from, to: to)
         try sink.append(line.bytes, endSeconds: unixSeconds(to))
         nodataRecords += 1
+    }
+
+    static let labelHeader = Array("interface-id,srcaddr,dstaddr,srcport,dstport,protocol,start,end,action,label\n".utf8)
+
+    /// One line identifying a labelled record by the fields of the default format, as written.
+    func writeLabel(_ e: Int, _ f: FlowAccumulator) throws {
+        guard let path = labelPath else { return }
+        if labelFile == nil {
+            labelFile = try CompressedFileWriter(path: path)
+            try labelFile!.write(Self.labelHeader)
+        }
+        let eni = directory.enis[e]
+        let p = f.packet
+        var src = p.source, dst = p.destination
+        if f.direction == .egress { if !eni.owns(src) { src = eni.privateIP } } else { dst = eni.privateIP }
+        var t = TextBuffer(capacity: 160)
+        t.append(eni.id); t.byte(0x2C); t.ipv4(src); t.byte(0x2C); t.ipv4(dst); t.byte(0x2C)
+        t.decimal(UInt64(p.protocolNumber == IPProtocol.icmp ? 0 : p.sourcePort)); t.byte(0x2C)
+        t.decimal(UInt64(p.protocolNumber == IPProtocol.icmp ? 0 : p.destinationPort)); t.byte(0x2C)
+        t.decimal(UInt64(p.protocolNumber)); t.byte(0x2C)
+        t.decimal(UInt64(unixSeconds(f.first.nanoseconds))); t.byte(0x2C); t.decimal(UInt64(unixSeconds(f.last.nanoseconds))); t.byte(0x2C)
+        t.append(f.accepted ? "ACCEPT" : "REJECT"); t.byte(0x2C)
+        t.append(Int(f.label) < labelNames.count ? labelNames[Int(f.label)] : "label-\(f.label)")
+        t.newline()
+        try labelFile!.write(t.bytes)
+        labelledRecords += 1
     }
 
     // MARK: Formatting

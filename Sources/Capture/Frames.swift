@@ -11,18 +11,23 @@ public struct NetworkDirectory: Sendable {
     public var natGateways: [NATGateway]
     public var serverNames: [String]
     public var dnsNames: [String]
+    public var texts: [[UInt8]]
     public var region: String
     /// Public address ranges of AWS services, most specific first (flow logs' `pkt-*-aws-service`).
     public var awsRanges: [(range: CIDR, service: String)]
     var owners: [UInt64: ENIIndex]
+    /// Unix time of simulated time zero (ns), for timestamps inside payloads (NTP).
+    public var epochNanoseconds: Int64 = 0
 
-    public init(network: Network, dnsNames: [String]) {
+    public init(network: Network, dnsNames: [String], epochNanoseconds: Int64 = 0) {
+        self.epochNanoseconds = epochNanoseconds
         enis = Array(network.enis)
         subnets = network.subnets
         vpcs = network.vpcs
         zones = network.zones
         natGateways = network.natGateways
         serverNames = network.serverNames
+        texts = network.payloadTexts
         self.dnsNames = dnsNames
         region = network.region
         awsRanges = network.awsAddressRanges.sorted { $0.range.prefixLength > $1.range.prefixLength }
@@ -70,7 +75,7 @@ public struct StreamStore: Sendable {
     public var count: Int { streams.count }
 
     /// Writes bytes `offset ..< offset + count` of a stream.
-    mutating func write(stream: UInt32, offset: UInt64, count: Int, into w: inout ByteWriter, names: [String], scratch: inout [UInt8]) {
+    mutating func write(stream: UInt32, offset: UInt64, count: Int, into w: inout ByteWriter, names: [String], texts: [[UInt8]], scratch: inout [UInt8]) {
         guard let chunks = streams[stream], !chunks.isEmpty else {
             missing += 1
             w.zeros(count)
@@ -94,7 +99,7 @@ public struct StreamStore: Sendable {
             let c = chunks[i]
             let within = Int(off - c.offset)
             let n = min(Int(c.length) - within, left)
-            Self.render(c, from: within, count: n, into: &w, names: names, scratch: &scratch)
+            Self.render(c, from: within, count: n, into: &w, names: names, texts: texts, scratch: &scratch)
             off += UInt64(n)
             left -= n
             i += 1
@@ -111,7 +116,7 @@ public struct StreamStore: Sendable {
         return out
     }
 
-    static func render(_ c: StreamChunk, from within: Int, count n: Int, into w: inout ByteWriter, names: [String], scratch: inout [UInt8]) {
+    static func render(_ c: StreamChunk, from within: Int, count n: Int, into w: inout ByteWriter, names: [String], texts: [[UInt8]], scratch: inout [UInt8]) {
         switch c.kind {
         case .tlsCiphertext:
             TLSCiphertext.writeRecordSlice(innerPlaintextLength: Int(c.length) - TLSCiphertext.recordLength(innerPlaintextLength: 0),
@@ -126,6 +131,9 @@ public struct StreamStore: Sendable {
             w.bytes(request[within..<(within + n)])
         case .postgresSSLAccept:
             w.u8(0x53)
+        case .text:
+            let t = texts[Int(c.parameter)]
+            w.bytes(t[within..<(within + n)])
         case .tlsClientHello, .tlsServerHello:
             // Both ends derive the session id from the connection (stream id / 2), so the
             // ServerHello echoes the ClientHello's.
@@ -187,14 +195,14 @@ public struct FrameRenderer: Sendable {
                       window: p.window, options: o).encode(into: &w)
             if p.payloadLength > 0 {
                 streams.write(stream: p.payload.id, offset: p.payload.offset, count: Int(p.payloadLength), into: &w,
-                              names: directory.serverNames, scratch: &scratch)
+                              names: directory.serverNames, texts: directory.texts, scratch: &scratch)
             }
             TransportChecksum.patch(segment: UnsafeMutableRawBufferPointer(rebasing: buffer[l4..<(14 + total)]),
                                     checksumOffset: TransportChecksum.tcpChecksumOffset,
                                     source: p.source, destination: p.destination, protocolNumber: IPProtocol.tcp)
         case IPProtocol.udp:
             UDPHeader(srcPort: p.sourcePort, dstPort: p.destinationPort, payloadLength: Int(p.payloadLength)).encode(into: &w)
-            writeDatagram(p, into: &w)
+            writeDatagram(t, into: &w)
             TransportChecksum.patch(segment: UnsafeMutableRawBufferPointer(rebasing: buffer[l4..<(14 + total)]),
                                     checksumOffset: TransportChecksum.udpChecksumOffset,
                                     source: p.source, destination: p.destination, protocolNumber: IPProtocol.udp)
@@ -210,9 +218,46 @@ public struct FrameRenderer: Sendable {
         return 14 + total
     }
 
-    mutating func writeDatagram(_ p: Packet, into w: inout ByteWriter) {
+    mutating func writeDatagram(_ t: TapRecord, into w: inout ByteWriter) {
+        let p = t.packet
         let n = Int(p.payloadLength)
         switch p.payload.kind {
+        case .ntp:
+            // Time Sync: a client request stamps its transmit time; the reply echoes it as origin.
+            var m = NTPPacket(mode: UInt8(p.payload.id))
+            let sent = Int64(p.payload.offset)
+            if m.mode == NTPPacket.Mode.server {
+                m.stratum = 3
+                m.referenceID = 0xA9FE_A97B
+                m.rootDelay = 0x0000_0010
+                m.rootDispersion = 0x0000_0020
+                m.reference = NTPPacket.timestamp(unixNanoseconds: sent - 8_000_000_000)
+                m.origin = NTPPacket.timestamp(unixNanoseconds: sent)
+                m.receive = NTPPacket.timestamp(unixNanoseconds: directory.epochNanoseconds + t.time.nanoseconds - 10_000)
+                m.transmit = NTPPacket.timestamp(unixNanoseconds: directory.epochNanoseconds + t.time.nanoseconds - 5_000)
+            } else {
+                m.transmit = NTPPacket.timestamp(unixNanoseconds: sent)
+            }
+            m.encode(into: &w)
+        case .dhcp:
+            let eni = directory.enis[t.eni.int]
+            let client = p.payload.offset == 0 ? p.source : p.destination
+            let subnet = directory.subnets[eni.subnet.int]
+            var m = DHCPMessage(isReply: p.payload.offset != 0, transactionID: p.payload.id, clientAddress: client,
+                                yourAddress: p.payload.offset != 0 ? client : .any, clientMAC: eni.mac,
+                                messageType: p.payload.offset == 0 ? DHCPMessage.MessageType.request : DHCPMessage.MessageType.ack)
+            if p.payload.offset == 0 {
+                m.hostName = "ip-" + String(client.description.map { $0 == "." ? "-" : $0 })
+            } else {
+                m.serverIdentifier = subnet.routerAddress
+                m.leaseSeconds = 3600
+                m.subnetMask = IPv4Address(raw: subnet.cidr.netmask)
+                m.router = subnet.routerAddress
+                m.dnsServer = directory.vpcs[eni.vpc.int].dnsAddress
+                m.domainName = "ec2.internal"
+            }
+            precondition(m.encodedLength == n, "DHCP payload size \(m.encodedLength) differs from the model's \(n)")
+            m.encode(into: &w)
         case .dnsQuery, .dnsResponse:
             let nameIndex = Int(p.payload.offset >> 16)
             let name = nameIndex < directory.dnsNames.count ? directory.dnsNames[nameIndex] : "unknown.invalid"

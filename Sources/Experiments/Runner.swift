@@ -42,7 +42,7 @@ public enum Runner {
         world.network.observed = ContiguousArray(observed)
         world.tcp.recordStreams = !captures.isEmpty
 
-        let directory = NetworkDirectory(network: world.network, dnsNames: world.dnsNames)
+        let directory = NetworkDirectory(network: world.network, dnsNames: world.dnsNames, epochNanoseconds: world.epochNanoseconds)
         var renderer = FrameRenderer(directory: directory)
         var streams = StreamStore()
         var pcapByENI: [ENIIndex: PcapWriter] = [:]
@@ -54,9 +54,12 @@ public enum Runner {
                 pcapByENI[c.eni] = w
                 pcapOrder.append((c, w))
             }
+            let labelled = world.labels.count > 1
+            if labelled { try makeDirectories(out + "/labels") }
             for (i, fl) in scenario.flowLogs.enumerated() {
                 aggregators.append(FlowLogAggregator(config: fl, directory: directory, epochNanoseconds: world.epochNanoseconds,
-                                                     outputDirectory: "\(out)/flowlogs", seed: scenario.seed &+ UInt64(i) &* 0x9E37_79B9))
+                                                     outputDirectory: "\(out)/flowlogs", seed: scenario.seed &+ UInt64(i) &* 0x9E37_79B9,
+                                                     labels: world.labels, labelDirectory: labelled ? out + "/labels" : nil))
             }
         } catch {
             for (_, w) in pcapOrder { w.abandon() }
@@ -100,6 +103,7 @@ public enum Runner {
             let end = scheduler.now
             for (_, w) in pcapOrder { try w.finish() }
             for a in aggregators { try a.finish(at: end) }
+            if world.labels.count > 1 { try writeEpisodes(world, to: out + "/labels/episodes.jsonl") }
             let wall = (ContinuousClock.now - wallStart)
             let summary = RunSummary(scenario: scenario, world: world, end: end, events: scheduler.dispatched,
                                      captures: pcapOrder.map { ($0.0, $0.1, world.network.enis[$0.0.eni.int].id) },
@@ -113,6 +117,39 @@ public enum Runner {
             for a in aggregators { a.abandon() }
             throw error
         }
+    }
+
+    /// One JSON object per labelled episode: what, when, who.
+    static func writeEpisodes(_ world: World, to path: String) throws {
+        let w = try CompressedFileWriter(path: path, gzip: false)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for e in world.episodes {
+            let start = world.epochNanoseconds / 1_000_000_000 + e.start.nanoseconds / 1_000_000_000
+            let end = world.epochNanoseconds / 1_000_000_000 + e.end.nanoseconds / 1_000_000_000
+            let record = EpisodeRecord(label: e.label, generator: e.generator, start: UTCDateTime(unixSeconds: start).iso8601,
+                                       end: UTCDateTime(unixSeconds: end).iso8601, startUnix: start, endUnix: end,
+                                       sources: Array(e.sources.prefix(64)), destinations: Array(e.destinations.prefix(64)),
+                                       ports: e.ports.count > 64 ? [e.ports.first!, e.ports.last!] : e.ports,
+                                       portsAreRange: e.ports.count > 64)
+            var line = try enc.encode(record)
+            line.append(0x0A)
+            try line.withUnsafeBytes { try w.write($0) }
+        }
+        try w.finish()
+    }
+
+    struct EpisodeRecord: Codable {
+        var label: String
+        var generator: String
+        var start: String
+        var end: String
+        var startUnix: Int64
+        var endUnix: Int64
+        var sources: [String]
+        var destinations: [String]
+        var ports: [UInt16]
+        var portsAreRange: Bool
     }
 
     static func deduplicated(_ c: [CaptureSpec]) -> [CaptureSpec] {
@@ -129,6 +166,7 @@ public enum Runner {
             try fm.removeItem(atPath: out + "/captures/" + f)
         }
         if fm.fileExists(atPath: out + "/flowlogs") { try fm.removeItem(atPath: out + "/flowlogs") }
+        if fm.fileExists(atPath: out + "/labels") { try fm.removeItem(atPath: out + "/labels") }
         try makeDirectories(out + "/flowlogs")
         if fm.fileExists(atPath: out + "/summary.json") { try fm.removeItem(atPath: out + "/summary.json") }
     }

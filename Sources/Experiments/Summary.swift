@@ -120,7 +120,13 @@ public struct RunSummary: Codable, Sendable {
     /// Wall-clock figures (not deterministic; everything else is).
     public var wallSeconds: Double
     public var eventsPerSecond: Double
+    /// Peak resident memory of the process (kB), from getrusage.
+    public var peakMemoryKB: Int
     public var missingStreamBytes: UInt64
+    /// Ground-truth labels (datasets): names, labelled records per flow log, files.
+    public var labels: [String]
+    public var labelFiles: [String]
+    public var labelledRecords: UInt64
 
     init(scenario s: Scenario, world w: World, end: SimTime, events: UInt64, captures: [(CaptureSpec, PcapWriter, String)],
          aggregators: [FlowLogAggregator], outputDirectory: String, interrupted: Bool, wallSeconds: Double, missingStreamBytes: UInt64) {
@@ -179,6 +185,13 @@ public struct RunSummary: Codable, Sendable {
                           records: a.records, nodata: a.nodataRecords, skipdata: a.skipdataRecords)
         }
         self.wallSeconds = wallSeconds
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        peakMemoryKB = usage.ru_maxrss
+        labels = w.labels
+        labelFiles = (aggregators.compactMap { $0.labelFilePath } + (w.labels.count > 1 ? [outputDirectory + "/labels/episodes.jsonl"] : []))
+            .map { Self.relative($0, to: outputDirectory) }
+        labelledRecords = aggregators.reduce(0) { $0 + $1.labelledRecords }
         eventsPerSecond = wallSeconds > 0 ? Double(events) / wallSeconds : 0
         self.missingStreamBytes = missingStreamBytes
     }
@@ -236,10 +249,16 @@ public struct RunSummary: Codable, Sendable {
         } else {
             line("requests", "0 completed")
         }
-        for c in calls where c.calls > 0 || c.errors > 0 {
+        for c in calls.prefix(12) where c.calls > 0 || c.errors > 0 {
             line("", "\(c.name): \(Format.count(c.calls)) sent, p50 \(Format.ms(c.latency.p50)), p99 \(Format.ms(c.latency.p99)), \(c.newConnections) new connections\(c.errors > 0 ? ", \(c.errors) errors" : "")")
         }
-        for f in functions {
+        if functions.count > 8 {
+            let inv = functions.reduce(0) { $0 + $1.invocations }, cold = functions.reduce(0) { $0 + $1.coldStarts }
+            let ok = functions.reduce(0) { $0 + $1.succeeded }, to = functions.reduce(0) { $0 + $1.timedOut }
+            let failed = functions.reduce(0) { $0 + $1.failed }
+            line("invocations", "\(functions.count) functions: \(Format.count(inv)) invocations, \(Format.count(cold)) cold starts, \(Format.count(ok)) succeeded, \(to) timed out, \(failed) failed")
+        }
+        for f in functions where functions.count <= 8 {
             var v = "\(f.name): \(Format.count(f.invocations)) invocations, \(f.coldStarts) cold starts, \(f.succeeded) succeeded"
             if f.timedOut > 0 { v += ", \(f.timedOut) timed out" }
             if f.failed > 0 { v += ", \(f.failed) failed (" + f.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")" }
@@ -261,8 +280,9 @@ public struct RunSummary: Codable, Sendable {
             let first = f.files.first.map { ($0 as NSString).deletingLastPathComponent + "/" } ?? "flowlogs/"
             line("", "\(first)  (flow log \(f.id): \(f.files.count) file\(f.files.count == 1 ? "" : "s"), \(Format.count(f.records)) records)")
         }
+        for f in labelFiles { line("", "\(f)  (ground truth)") }
         line("", "summary.json")
-        line("took", "\(Format.seconds(wallSeconds)) wall clock, \(Format.count(events)) events (\(Format.count(UInt64(eventsPerSecond)))/s)")
+        line("took", "\(Format.seconds(wallSeconds)) wall clock, \(Format.count(events)) events (\(Format.count(UInt64(eventsPerSecond)))/s), peak memory \(Format.bytes(UInt64(peakMemoryKB) * 1000))")
         return s
     }
 }

@@ -16,11 +16,15 @@ public enum HostAttachment: Sendable, Hashable {
     /// At an address on the AWS public side (e.g. the Lambda service's own network, for a function
     /// not attached to a VPC). `internet` hosts are far away; AWS ones are in the Region.
     case publicAddress(IPv4Address, internet: Bool)
+    /// Many addresses on the public side at once (a population of internet clients or scanners).
+    case publicRange(CIDR, internet: Bool)
     /// An AWS service front end: owns address ranges on the public side and answers whatever
     /// reaches them, directly or through a gateway endpoint.
     case awsService(name: String)
-    /// The Amazon-provided DNS resolver of a VPC (base + 2).
-    case resolver(VPCIndex)
+    /// A VPC's platform services, reached from every ENI without security groups, ACLs or flow
+    /// logs (aws-vpc-facts §1.10, §7): Amazon DNS (base + 2, 169.254.169.253), instance metadata
+    /// (169.254.169.254), Amazon Time Sync (169.254.169.123) and DHCP at the subnet router (base + 1).
+    case platform(VPCIndex)
 }
 
 /// Who owns an address on the public side.
@@ -75,12 +79,15 @@ public struct Network: Sendable {
     public var awsAddressRanges: [(range: CIDR, service: String)] = []
     /// Names the TLS ClientHellos carry, referred to by index from stream chunks.
     public var serverNames: [String] = []
+    /// Literal payloads (plaintext protocols such as HTTP to instance metadata), by index.
+    public var payloadTexts: [[UInt8]] = []
     public var latency = LatencyModel()
     public var trackingTimeouts = ConnectionTrackingTimeouts()
 
     // MARK: Compiled lookups
     public private(set) var compiledRoutes: [CompiledRouteTable] = []
     var privateOwners: [UInt64: ENIIndex] = [:]      // vpc << 32 | address
+    var publicRanges: [(range: CIDR, host: HostIndex, internet: Bool)] = []
     var publicOwners: [UInt32: PublicOwner] = [:]
     /// Sorted private addresses of the ENIs in each security group (for rules that reference a group).
     public private(set) var groupMembers: [[UInt32]] = []
@@ -126,8 +133,10 @@ public struct Network: Sendable {
         for (i, n) in natGateways.enumerated() {
             for (k, eip) in n.elasticIPs.enumerated() { publicOwners[eip.raw] = .natElasticIP(NATGatewayIndex(i), k) }
         }
+        publicRanges = []
         for (i, h) in hosts.enumerated() {
             if case .publicAddress(let a, _) = h { publicOwners[a.raw] = .host(HostIndex(i)) }
+            if case .publicRange(let c, let far) = h { publicRanges.append((c, HostIndex(i), far)) }
         }
         groupMembers = securityGroups.indices.map { g in
             enis.filter { $0.securityGroups.contains(SecurityGroupIndex(g)) }
@@ -201,21 +210,24 @@ public struct Network: Sendable {
             } else {
                 schedule(p, hop: .eniEgress(e), at: at, &scheduler)
             }
-        case .publicAddress(_, let far):
+        case .publicAddress(_, let far), .publicRange(_, let far):
+            trace?.append(.sent(host, p))
             var at = now
             if hostTxFree[host.int] > at { at = hostTxFree[host.int] }
             hostTxFree[host.int] = at + SimDuration(nanoseconds: Int64(p.ipTotalLength + 18) * 8 / 10)  // 10 Gb/s
             let l = (far || isInternet(p.destination)) ? latency.internet : latency.regional
             schedule(p, hop: .publicNetwork, at: at + l, &scheduler)
         case .awsService:
+            trace?.append(.sent(host, p))
             var at = now
             if hostTxFree[host.int] > at { at = hostTxFree[host.int] }
             hostTxFree[host.int] = at + SimDuration(nanoseconds: Int64(p.ipTotalLength + 18) * 8 / 25)  // 25 Gb/s
             let l = isInternet(p.destination) && p.realm == 0 ? latency.internet : latency.regional
             schedule(p, hop: .publicNetwork, at: at + l, &scheduler)
-        case .resolver(let v):
+        case .platform(let v):
             // Answers go straight back to the asking ENI; no security group or ACL applies to
-            // Amazon DNS (aws-vpc-facts §1.10, §7).
+            // platform services (aws-vpc-facts §1.10, §7).
+            trace?.append(.sent(host, p))
             guard let d = eni(owning: p.destination, in: v) else { drop(.noSuchAddressInVPC(v)); return }
             p.fromSubnet = .max
             schedule(p, hop: .eniIngress(d), at: now + latency.resolver, &scheduler)
@@ -224,8 +236,12 @@ public struct Network: Sendable {
 
     func isInternet(_ a: IPv4Address) -> Bool {
         if serviceHost(owning: a) != nil { return false }
-        if let o = publicOwners[a.raw], case .host(let h) = o, case .publicAddress(_, let far) = hosts[h.int] { return far }
-        return publicOwners[a.raw] == nil
+        if let o = publicOwners[a.raw] {
+            if case .host(let h) = o, case .publicAddress(_, let far) = hosts[h.int] { return far }
+            return false
+        }
+        for r in publicRanges where r.range.contains(a) { return r.internet }
+        return true
     }
 
     // MARK: Arrivals
@@ -254,10 +270,11 @@ public struct Network: Sendable {
         return .delivered(h, p)
     }
 
-    /// Whether traffic is to or from an address AWS neither filters nor logs (Amazon DNS at the
-    /// VPC base + 2 and 169.254.169.253, instance metadata, Time Sync; aws-vpc-facts §1.10, §7).
-    func isAmazonDNS(_ a: IPv4Address, _ vpc: VPCIndex) -> Bool {
-        a == vpcs[vpc.int].dnsAddress || a.raw == 0xA9FE_A9FD   // 169.254.169.253
+    /// Whether an address is one of the platform services AWS neither filters nor logs: Amazon
+    /// DNS at the VPC base + 2, link-local 169.254.0.0/16 (169.254.169.253 DNS, .254 metadata,
+    /// .123 Time Sync), and the subnet router at base + 1 (DHCP) (aws-vpc-facts §1.10, §7).
+    public func isPlatformAddress(_ a: IPv4Address, vpc: VPCIndex, subnet: SubnetIndex) -> Bool {
+        a == vpcs[vpc.int].dnsAddress || a.raw & 0xFFFF_0000 == 0xA9FE_0000 || a == subnets[subnet.int].routerAddress
     }
 
     /// A packet leaves ENI `e` (sent by its host, or forwarded by the NAT gateway behind it).
@@ -265,9 +282,10 @@ public struct Network: Sendable {
         var p = packet
         let eni = enis[e.int]
         let subnet = subnets[eni.subnet.int]
-        if p.protocolNumber == IPProtocol.udp && p.destinationPort == 53 && isAmazonDNS(p.destination, eni.vpc) {
+        if isPlatformAddress(p.destination, vpc: eni.vpc, subnet: eni.subnet) {
+            trace?.append(.leave(e, p))
             tap(e, .egress, accepted: true, logged: false, p, now)
-            if let r = vpcs[eni.vpc.int].resolverHost {
+            if let r = vpcs[eni.vpc.int].platformHost {
                 schedule(p, hop: .host(r), at: now + latency.intraAZ, &scheduler)
             } else {
                 drop(.unreachableAddress)
@@ -352,7 +370,7 @@ public struct Network: Sendable {
     mutating func ingress(_ e: ENIIndex, _ packet: Packet, _ now: SimTime, _ scheduler: inout Scheduler) -> ArrivalOutcome {
         let p = packet
         let eni = enis[e.int]
-        if p.protocolNumber == IPProtocol.udp && p.sourcePort == 53 && isAmazonDNS(p.source, eni.vpc) {
+        if p.fromSubnet == .max && isPlatformAddress(p.source, vpc: eni.vpc, subnet: eni.subnet) {
             tap(e, .ingress, accepted: true, logged: false, p, now)
             return toHost(e, eni, p, now, &scheduler)
         }
@@ -425,6 +443,7 @@ public struct Network: Sendable {
             }
         }
         if let h = serviceHost(owning: p.destination) { return deliver(h, p) }
+        for r in publicRanges where r.range.contains(p.destination) { return deliver(r.host, p) }
         drop(.unreachableAddress)
         return .handled
     }
@@ -543,7 +562,8 @@ public struct Network: Sendable {
             nat[n.int].metrics.packetsInFromDestination += 1
             nat[n.int].metrics.bytesOutToSource += len
             nat[n.int].metrics.packetsOutToSource += 1
-            trace?.append(.natGateway(n, from: p.destination, fromPort: p.destinationPort, to: inside.source, toPort: inside.sourcePort))
+            trace?.append(.natGateway(n, from: p.destination, fromPort: p.protocolNumber == IPProtocol.icmp ? p.sourcePort : p.destinationPort,
+                                      to: inside.source, toPort: inside.sourcePort))
             p.destination = inside.source
             if p.protocolNumber == IPProtocol.icmp { p.sourcePort = inside.sourcePort } else { p.destinationPort = inside.sourcePort }
             scheduleNATEgress(gw, p, now, &scheduler)

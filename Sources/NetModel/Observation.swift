@@ -43,6 +43,8 @@ public struct StreamChunk: Sendable {
         case postgresSSLRequest = 6
         /// The server's one-byte answer 'S' (willing to use TLS).
         case postgresSSLAccept = 7
+        /// Literal bytes: `parameter` = index into `Network.payloadTexts` (e.g. an IMDS HTTP exchange).
+        case text = 8
     }
     public var stream: UInt32
     public var kind: Kind

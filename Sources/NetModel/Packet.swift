@@ -19,6 +19,11 @@ public struct PayloadRef: Hashable, Sendable {
         case icmpEcho = 4
         /// Opaque bytes: `offset` seeds a pseudo-random filler.
         case opaque = 5
+        /// NTPv4: `id` 3 = client request, 4 = server reply; `offset` = the request's transmit
+        /// time (Unix ns), which a reply echoes as its origin timestamp.
+        case ntp = 6
+        /// DHCP: `id` = transaction id; `offset` 0 = DHCPREQUEST (renewing), 1 = DHCPACK.
+        case dhcp = 7
     }
     public var kind: Kind
     public var id: UInt32
@@ -105,6 +110,9 @@ public struct Packet: Sendable {
     /// two ends' applications can agree on message boundaries without materialising bytes — the
     /// way simulators attach tags to packets. `UInt32.max` when none.
     public var connection: UInt32
+    /// Ground truth for datasets (not on the wire): the traffic label of whatever generated the
+    /// packet (0 = normal), carried through replies.
+    public var label: UInt8
 
     public init(source: IPv4Address, destination: IPv4Address, sourcePort: UInt16, destinationPort: UInt16,
                 protocolNumber: UInt8, ttl: UInt8 = 64, ipID: UInt16 = 0) {
@@ -113,7 +121,7 @@ public struct Packet: Sendable {
         self.protocolNumber = protocolNumber; self.ttl = ttl; self.ipID = ipID
         tcpFlags = []; tcpOptions = []; windowScale = 0; mss = 0; window = 0
         seq = 0; ack = 0; tsValue = 0; tsEcho = 0; payloadLength = 0; payload = .none
-        hop = .publicNetwork; realm = 0; fromSubnet = .max; connection = .max
+        hop = .publicNetwork; realm = 0; fromSubnet = .max; connection = .max; label = 0
     }
 
     /// Transport header length in bytes (TCP with options, UDP 8, ICMP 8).

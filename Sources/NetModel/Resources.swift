@@ -14,8 +14,9 @@ public struct VPC: Sendable {
     public var mainRouteTable: RouteTableIndex
     public var defaultNetworkACL: NetworkACLIndex
     public var internetGateway: InternetGatewayIndex?
-    /// Amazon-provided DNS (Route 53 Resolver) answers at the VPC base + 2 and at 169.254.169.253.
-    public var resolverHost: HostIndex?
+    /// The host answering the VPC's platform services (Amazon DNS at base + 2 and
+    /// 169.254.169.253, instance metadata, Time Sync, DHCP).
+    public var platformHost: HostIndex?
     public init(id: String, accountID: String, cidrs: [CIDR], mainRouteTable: RouteTableIndex,
                 defaultNetworkACL: NetworkACLIndex) {
         self.id = id; self.accountID = accountID; self.cidrs = cidrs

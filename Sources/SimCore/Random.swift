@@ -4,8 +4,8 @@
 /// Vigna), its 256-bit state filled from the seed by SplitMix64.
 ///
 /// Every method is defined in terms of `next()` with integer or IEEE-754 basic arithmetic
-/// only (log/exp are computed in-house, see `DeterministicMath`), so a seed gives the same
-/// values on every platform and Swift version. Period 2²⁵⁶ − 1.
+/// only (log, exp and square root are computed in-house, see `DeterministicMath`), so a seed
+/// gives the same values on every platform and Swift version. Period 2²⁵⁶ − 1.
 public struct RandomStream: RandomNumberGenerator, Sendable {
     @usableFromInline var s0: UInt64
     @usableFromInline var s1: UInt64
@@ -37,6 +37,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         return result
     }
 
+    /// Rotates `x` left by `k` bits (0 < k < 64).
     @inlinable @inline(__always)
     static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x &<< k) | (x &>> (64 &- k)) }
 

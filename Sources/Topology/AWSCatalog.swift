@@ -20,6 +20,8 @@ public struct RegionCatalog: Sendable {
     public var serviceAddresses: [String: [IPv4Address]]
     /// Addresses the Lambda service uses for functions outside any VPC (in EC2 ranges; UNSOURCED).
     public var lambdaServiceAddresses: [IPv4Address]
+    /// Where `public-ip: auto` takes public IPv4 addresses from (an EC2 range of the Region).
+    public var publicIPPool = CIDR(base: IPv4Address(3, 80, 0, 0), prefixLength: 12)
 
     static func cidr(_ s: String) -> CIDR { CIDR(s)! }
     static func ip(_ s: String) -> IPv4Address { IPv4Address(s)! }
@@ -42,7 +44,7 @@ public struct RegionCatalog: Sendable {
             ("3.218.180.0/22", "DYNAMODB"), ("35.71.68.0/22", "DYNAMODB"), ("52.94.0.0/22", "DYNAMODB"),
             ("52.119.224.0/20", "DYNAMODB"),
             ("3.5.0.0/19", "S3"), ("52.216.0.0/15", "S3"), ("54.231.0.0/16", "S3"),
-            ("3.208.0.0/12", "EC2"), ("34.192.0.0/12", "EC2"), ("44.192.0.0/11", "EC2"), ("54.144.0.0/12", "EC2"),
+            ("3.208.0.0/12", "EC2"), ("3.80.0.0/12", "EC2"), ("3.80.0.0/12", "AMAZON"), ("34.192.0.0/12", "EC2"), ("44.192.0.0/11", "EC2"), ("54.144.0.0/12", "EC2"),
             ("3.208.0.0/12", "AMAZON"), ("34.192.0.0/12", "AMAZON"), ("35.71.64.0/18", "AMAZON"),
             ("44.192.0.0/11", "AMAZON"), ("52.94.0.0/16", "AMAZON"), ("52.119.0.0/16", "AMAZON"),
             ("52.216.0.0/15", "AMAZON"), ("54.144.0.0/12", "AMAZON"), ("54.231.0.0/16", "AMAZON"), ("3.5.0.0/16", "AMAZON"),

@@ -80,6 +80,10 @@ struct Builder {
     var usedAddresses: [SubnetIndex: Set<UInt32>] = [:]
     var zoneByName: [String: AvailabilityZoneIndex] = [:]
     var hyperplane: [String: ENIIndex] = [:]
+    var instanceByName: [String: ENIIndex] = [:]
+    var instanceOrder: [(name: String, eni: ENIIndex, agents: Bool)] = []
+    var usedPublicIPs: Set<UInt32> = []
+    var internetByName: [String: Peer] = [:]
     var pendingRoutes: [(table: RouteTableIndex, node: YNode)] = []
 
     init(file: String) {
@@ -173,7 +177,7 @@ struct Builder {
     static let topKeys = ["scenario", "description", "account", "region", "run", "vpcs", "subnets", "route-tables",
                           "network-acls", "security-groups", "internet-gateways", "nat-gateways", "vpc-endpoints",
                           "prefix-lists", "instances", "databases", "functions", "state-machines", "flow-logs",
-                          "captures", "latency", "services"]
+                          "captures", "latency", "services", "internet", "traffic"]
 
     mutating func build(_ root: YNode, overrides: RunOverrides) throws -> Scenario {
         let top = try root.mapping(allowed: Self.topKeys)
@@ -241,16 +245,34 @@ struct Builder {
         var databases: [DatabaseInstance] = []
         for n in try top["databases"]?.list() ?? [] { databases.append(try database(n, &world)) }
         addServices(&world)
-        for v in world.network.vpcs.indices { world.addResolver(vpc: VPCIndex(v)) }
+        for v in world.network.vpcs.indices { world.addPlatform(vpc: VPCIndex(v)) }
         for d in databases { world.addDatabase(d) }
         var functionENIs: [String: [ENIIndex]] = [:]
         for n in try top["functions"]?.list() ?? [] {
-            let f = try function(n, &world, databases: databases)
-            functionENIs[f.name] = f.enis
-            functionByName[f.name] = world.functions.count
-            world.addFunction(f)
+            // `count: N` with `name: orders-{n}` declares N functions from one template.
+            var count = 1
+            if case .mapping(let fm) = n.node, let c = fm.first(where: { $0.key.string == "count" })?.value {
+                count = try YNode(node: c, path: n.path + ".count", file: file, keyMark: c.mark).int(1...10_000)
+            }
+            for k in 1...count {
+                var f = try function(n, &world, databases: databases, index: count > 1 ? k : nil)
+                if count > 1 { f.name = f.name.replacingOccurrences(of: "{n}", with: String(k)) }
+                guard functionByName[f.name] == nil else { throw n.fail("duplicate function name '\(f.name)'") }
+                functionENIs[f.name] = f.enis
+                functionByName[f.name] = world.functions.count
+                world.addFunction(f)
+            }
         }
         for n in try top["state-machines"]?.list() ?? [] { world.addStateMachine(try stateMachine(n)) }
+        for (_, e, agents) in instanceOrder {
+            let h = world.network.addHost(.eni(e))
+            world.network.enis[e.int].host = h
+            world.tcp.setProfile(.linuxInstance, for: h)
+            if agents { world.addPlatformClient(host: h, eni: e) }
+        }
+        for v in world.network.vpcs.indices { world.addMetadataService(vpc: VPCIndex(v)) }
+        for n in try top["internet"]?.list() ?? [] { try internetPopulation(n, &world) }
+        for n in try top["traffic"]?.list() ?? [] { try trafficGenerator(n, &world) }
 
         var captures: [CaptureSpec] = []
         for n in try top["captures"]?.list() ?? [] { captures += try capture(n, functionENIs: functionENIs, world: world) }
@@ -683,23 +705,66 @@ struct Builder {
 
     // MARK: Hosts
 
+    /// An instance, or `count` of them named from a template (`name: web-{n}`).
     mutating func instance(_ n: YNode) throws {
-        let m = try n.mapping(allowed: ["id", "subnet", "security-groups", "private-ip", "public-ip", "eni", "nitro"])
-        let id = try declare(try m.required("id"), kind: "instance")
-        let s = try lookup(subnetByID, try m.required("subnet"), kind: "subnet")
-        let v = net.subnets[s.int].vpc
-        let groups = try securityGroups(m, vpc: v)
-        let ip = try allocate(in: s, want: try m["private-ip"]?.ipv4(), key: id, at: m["private-ip"] ?? n)
-        let eniID = try m["eni"].map { try declare($0, kind: "network interface") } ?? Self.generatedID("eni-", "instance:" + id)
-        var eni = ENI(id: eniID, subnet: s, vpc: v, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: groups,
-                      kind: .instance(id: id), accountID: net.vpcs[v.int].accountID)
-        if let p = m["public-ip"] {
-            guard net.vpcs[v.int].internetGateway != nil else { throw p.fail("\(net.vpcs[v.int].id) has no internet gateway to map a public IP") }
-            eni.publicIP = try p.ipv4()
+        let m = try n.mapping(allowed: ["id", "name", "count", "subnet", "subnets", "security-groups", "private-ip", "public-ip",
+                                        "eni", "nitro", "platform-agents"])
+        let count = try m["count"]?.int(1...100_000) ?? 1
+        if count > 1 {
+            for k in ["id", "private-ip", "eni"] where m[k] != nil { throw m[k]!.fail("'\(k)' names one instance; it cannot be used with count") }
+            if let p = m["public-ip"], try p.string() != "auto" { throw p.fail("with count, public-ip must be 'auto'") }
         }
-        eni.nitro = try m["nitro"]?.bool() ?? true
-        eniByID[eniID] = ENIIndex(net.enis.count)
-        net.enis.append(eni)
+        var subnets: [YNode] = []
+        if let s = m["subnet"] { subnets.append(s) }
+        if let ss = m["subnets"] { subnets += try ss.list() }
+        guard !subnets.isEmpty else { throw n.fail("an instance needs a 'subnet' (or 'subnets' to spread a count over)") }
+        let template = try m["name"]?.string()
+        for k in 1...count {
+            let name = template.map { $0.replacingOccurrences(of: "{n}", with: String(k)) }
+            if let name, instanceByName[name] != nil { throw (m["name"] ?? n).fail("duplicate instance name '\(name)'") }
+            let id: String
+            if let idNode = m["id"] { id = try declare(idNode, kind: "instance") } else {
+                guard let name else { throw n.fail("an instance needs an 'id' or a 'name'") }
+                id = Self.generatedID("i-", "instance:" + name)
+                declared[id] = ("instance", n.mark)
+            }
+            let subnetNode = subnets[(k - 1) % subnets.count]
+            let s = try lookup(subnetByID, subnetNode, kind: "subnet")
+            let v = net.subnets[s.int].vpc
+            let groups = try securityGroups(m, vpc: v)
+            let ip = try allocate(in: s, want: try m["private-ip"]?.ipv4(), key: id, at: m["private-ip"] ?? n)
+            let eniID = try m["eni"].map { try declare($0, kind: "network interface") } ?? Self.generatedID("eni-", "instance:" + id)
+            var eni = ENI(id: eniID, subnet: s, vpc: v, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: groups,
+                          kind: .instance(id: id), accountID: net.vpcs[v.int].accountID)
+            if let p = m["public-ip"] {
+                guard net.vpcs[v.int].internetGateway != nil else { throw p.fail("\(net.vpcs[v.int].id) has no internet gateway to map a public IP") }
+                if try p.string() == "auto" {
+                    eni.publicIP = autoPublicIP(key: id)
+                } else {
+                    let a = try p.ipv4()
+                    guard usedPublicIPs.insert(a.raw).inserted else { throw p.fail("\(a) is already in use") }
+                    eni.publicIP = a
+                }
+            }
+            eni.nitro = try m["nitro"]?.bool() ?? true
+            let e = ENIIndex(net.enis.count)
+            eniByID[eniID] = e
+            net.enis.append(eni)
+            let named = name ?? id
+            instanceByName[named] = e
+            instanceOrder.append((named, e, try m["platform-agents"]?.bool() ?? true))
+        }
+    }
+
+    /// A public IPv4 address from the Region's EC2 pool, chosen from `key` and unique in the file.
+    mutating func autoPublicIP(key: String) -> IPv4Address {
+        let pool = catalog.publicIPPool
+        var h: UInt64 = 1469598103934665603
+        for b in key.utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+        var off = UInt32(h % (pool.size - 2)) + 1
+        while usedPublicIPs.contains(pool.base.raw + off) { off = off % UInt32(pool.size - 2) + 1 }
+        usedPublicIPs.insert(pool.base.raw + off)
+        return IPv4Address(raw: pool.base.raw + off)
     }
 
     func securityGroups(_ m: YMap, vpc v: VPCIndex) throws -> [SecurityGroupIndex] {
@@ -757,10 +822,11 @@ struct Builder {
         }
     }
 
-    mutating func function(_ n: YNode, _ world: inout World, databases: [DatabaseInstance]) throws -> LambdaFunction {
-        let m = try n.mapping(allowed: ["name", "memory", "timeout", "runtime", "vpc", "invocations", "handler", "init-duration", "idle-reclaim"])
+    mutating func function(_ n: YNode, _ world: inout World, databases: [DatabaseInstance], index: Int? = nil) throws -> LambdaFunction {
+        let m = try n.mapping(allowed: ["name", "count", "memory", "timeout", "runtime", "vpc", "invocations", "handler", "init-duration", "idle-reclaim"])
         let nameNode = try m.required("name")
-        let name = try nameNode.string()
+        var name = try nameNode.string()
+        if let index { name = name.replacingOccurrences(of: "{n}", with: String(index)) }
         guard functionByName[name] == nil else { throw nameNode.fail("duplicate function name '\(name)'") }
         var arrivals = ArrivalPattern.none
         if let inv = m["invocations"] {
@@ -917,8 +983,9 @@ struct Builder {
         }
         if let i = m["instance"] {
             let id = try i.string()
+            if let e = instanceByName[id] { return [CaptureSpec(eni: e, label: "instance \(id)")] }
             guard let e = world.network.enis.firstIndex(where: { if case .instance(let x) = $0.kind { return x == id } else { return false } })
-            else { throw i.fail("no instance with id '\(id)' is defined in this file") }
+            else { throw i.fail("no instance named or with id '\(id)' is defined in this file") }
             return [CaptureSpec(eni: ENIIndex(e), label: "instance \(id)")]
         }
         throw n.fail("a capture names a 'function', 'eni', 'nat-gateway', 'database' or 'instance'")

@@ -33,6 +33,8 @@ public struct TCPSocket: Sendable {
     public internal(set) var remote: IPv4Address
     public internal(set) var remotePort: UInt16
     public internal(set) var realm: UInt32
+    /// Ground-truth traffic label stamped on every segment (datasets; 0 = normal).
+    public internal(set) var label: UInt8 = 0
     var profile: TCPProfile
 
     // Send side.

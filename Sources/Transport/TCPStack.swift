@@ -91,7 +91,7 @@ public struct TCPStack: Sendable {
 
     /// Opens a connection (sends the SYN). Returns the socket index.
     public mutating func connect(host: HostIndex, local: IPv4Address, remote: IPv4Address, remotePort: UInt16,
-                                 realm: UInt32 = 0, owner: AppRef, profile: TCPProfile, now: SimTime,
+                                 realm: UInt32 = 0, owner: AppRef, profile: TCPProfile, label: UInt8 = 0, now: SimTime,
                                  _ net: inout Network, _ scheduler: inout Scheduler) -> UInt32 {
         var port: UInt16 = 0
         let range = profile.ephemeralPorts
@@ -106,6 +106,7 @@ public struct TCPStack: Sendable {
         var s = TCPSocket(host: host, owner: owner, connection: connection, sendStream: connection &* 2,
                           local: local, localPort: port, remote: remote, remotePort: remotePort, realm: realm, profile: profile)
         s.state = .synSent
+        s.label = label
         s.iss = UInt32(truncatingIfNeeded: random.next())
         s.tsOffset = timestampOffset(local, remote)
         s.ipID = UInt16(truncatingIfNeeded: random.next())
@@ -216,6 +217,7 @@ public struct TCPStack: Sendable {
         p.window = windowField(s)
         p.realm = s.realm
         p.connection = s.connection
+        p.label = s.label
         if s.timestamps { p.tcpOptions = .timestamps }
         if length > 0 {
             p.payloadLength = UInt32(length)
@@ -413,6 +415,7 @@ public struct TCPStack: Sendable {
                        destinationPort: p.sourcePort, protocolNumber: IPProtocol.tcp, ttl: 64, ipID: 0)
         r.realm = p.realm
         r.connection = p.connection
+        r.label = p.label
         if p.tcpFlags.contains(.ack) {
             r.tcpFlags = [.rst]
             r.seq = p.ack
@@ -429,6 +432,7 @@ public struct TCPStack: Sendable {
                           local: p.destination, localPort: p.destinationPort, remote: p.source, remotePort: p.sourcePort,
                           realm: p.realm, profile: profile)
         s.state = .synReceived
+        s.label = p.label
         s.iss = UInt32(truncatingIfNeeded: random.next())
         s.tsOffset = timestampOffset(p.destination, p.source)
         s.ipID = UInt16(truncatingIfNeeded: random.next())

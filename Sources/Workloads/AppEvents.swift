@@ -24,6 +24,12 @@ public enum AppEvent {
     public static let dnsTimeout: UInt8 = 30
     /// A traffic generator (datasets) fires: `object` = generator.
     public static let generator: UInt8 = 31
+    /// A generated session continues after its think time: `object` = session, `aux` = generation.
+    public static let sessionStep: UInt8 = 32
+    /// An instance's platform chatter is due: `object` = instance slot, `aux` = what (NTP, IMDS, DHCP).
+    public static let platformTick: UInt8 = 33
+    /// A generated session's DNS lookup times out: `object` = session, `aux` = generation.
+    public static let sessionDNSTimeout: UInt8 = 34
 }
 
 /// Socket owners, for routing transport notifications.
@@ -31,5 +37,12 @@ public enum AppKind {
     public static let environment: UInt8 = 1
     public static let service: UInt8 = 2
     public static let database: UInt8 = 3
-    public static let generator: UInt8 = 4
+    /// A generated client session (`object` = session index).
+    public static let sessionClient: UInt8 = 4
+    /// A generated server (`object` = session spec index).
+    public static let sessionServer: UInt8 = 5
+    /// A VPC's instance metadata service (`object` = VPC index).
+    public static let metadata: UInt8 = 6
+    /// An instance's platform agent talking to the metadata service (`object` = instance slot).
+    public static let metadataClient: UInt8 = 7
 }

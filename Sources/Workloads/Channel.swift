@@ -15,6 +15,12 @@ struct Channel: Sendable {
         case databaseResponse(UInt32)
         case pgSSLRequest
         case pgSSLAccept
+        /// A generated session's request (`UInt32` = bytes the server answers with).
+        case sessionRequest(UInt32)
+        case sessionResponse
+        /// A plaintext exchange (instance metadata): the step.
+        case textRequest(UInt32)
+        case textResponse(UInt32)
     }
     struct Queue: Sendable {
         var items: [(end: UInt64, message: Message)] = []

@@ -328,6 +328,8 @@ extension World {
                 answer = svc.addresses[Int(random.bounded(UInt64(svc.addresses.count)))].raw
             } else if let db = databases.first(where: { $0.endpoint == dnsNames[name] }) {
                 answer = db.address.raw
+            } else if let a = dnsRecords[dnsNames[name]], !a.isEmpty {
+                answer = a[Int(random.bounded(UInt64(a.count)))].raw
             }
         }
         var r = Packet(source: q.destination, destination: q.source, sourcePort: 53, destinationPort: q.sourcePort,

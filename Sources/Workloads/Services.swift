@@ -9,6 +9,8 @@ enum ServerAction {
     static let respond: UInt32 = 2
     static let databaseReply: UInt32 = 3
     static let acceptSSL: UInt32 = 4
+    static let sessionReply: UInt32 = 5
+    static let metadataReply: UInt32 = 6
 }
 
 extension World {
@@ -37,7 +39,7 @@ extension World {
             channels[c]?.pendingResponse = stage
             let d = databaseDelay(stage: stage, connection: c)
             s.schedule(after: d, EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.databaseReply))
-        case .serverFlight, .response, .databaseResponse, .pgSSLAccept:
+        case .serverFlight, .response, .databaseResponse, .pgSSLAccept, .sessionRequest, .sessionResponse, .textRequest, .textResponse:
             break
         }
     }
@@ -100,6 +102,19 @@ extension World {
             channels[c]?.pendingResponse = .max
             let end = writeTLS(sock, connection: c, plaintext: databaseReplyBytes(stage: stage, connection: c), now: now, &s)
             channels[c]?.toClient.push(end, .databaseResponse(stage))
+        case ServerAction.sessionReply:
+            guard case .sessions(let spec) = traffic[Int(ch.server.object)] else { return }
+            let bytes = Int(ch.pendingResponse)
+            channels[c]?.pendingResponse = .max
+            let end = spec.tls ? writeTLS(sock, connection: c, plaintext: bytes, now: now, &s)
+                               : writeOpaque(sock, connection: c, bytes: bytes, now: now, &s)
+            channels[c]?.toClient.push(end, .sessionResponse)
+        case ServerAction.metadataReply:
+            let step = ch.pendingResponse
+            channels[c]?.pendingResponse = .max
+            let text = UInt64(network.payloadTextIndex(Self.metadataResponses[Int(step)]))
+            tcp.write(sock, kind: .text, length: UInt32(Self.metadataResponses[Int(step)].utf8.count), parameter: text, now: now, &network, &s)
+            channels[c]?.toClient.push(tcp.socket(sock).written, .textResponse(step))
         case ServerAction.acceptSSL:
             tcp.write(sock, kind: .postgresSSLAccept, length: 1, parameter: 0, now: now, &network, &s)
             channels[c]?.toClient.push(tcp.socket(sock).written, .pgSSLAccept)

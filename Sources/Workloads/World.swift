@@ -24,6 +24,19 @@ public struct World: EventHandler, Sendable {
     public internal(set) var finished = false
     var runningInvocations = 0
     var runningExecutions = 0
+    var runningSessions = 0
+    /// Dataset traffic generators and their state.
+    public internal(set) var traffic: [TrafficSpec] = []
+    var trafficRandom: [RandomStream] = []
+    var trafficCursor: [Int] = []
+    var sessions = ContiguousArray<Session>()
+    var freeSessions: [UInt32] = []
+    /// Ground-truth labels; index 0 is "normal".
+    public internal(set) var labels: [String] = ["normal"]
+    /// Names the VPC resolvers answer beyond AWS endpoints (dataset servers).
+    var dnsRecords: [String: [IPv4Address]] = [:]
+    /// Instances whose platform agents talk to metadata, Time Sync and DHCP.
+    var platformClients: [PlatformClient] = []
 
     var environments = ContiguousArray<Environment>()
     var invocations = ContiguousArray<Invocation>()
@@ -34,7 +47,7 @@ public struct World: EventHandler, Sendable {
     var freeRequests: [UInt32] = []
     var channels: [UInt32: Channel] = [:]
     var udpBindings: [UInt64: UInt32] = [:]
-    var resolverVPC: [HostIndex: VPCIndex] = [:]
+    var platformVPC: [HostIndex: VPCIndex] = [:]
     var serviceByHost: [HostIndex: Int] = [:]
     var databaseByHost: [HostIndex: Int] = [:]
     var functionArrivalRandom: [RandomStream] = []
@@ -67,10 +80,11 @@ public struct World: EventHandler, Sendable {
         _ = network.serverNameIndex(s.hostname)
     }
 
-    public mutating func addResolver(vpc: VPCIndex) {
-        let h = network.addHost(.resolver(vpc))
-        network.vpcs[vpc.int].resolverHost = h
-        resolverVPC[h] = vpc
+    /// The VPC's platform services host (Amazon DNS, metadata, Time Sync, DHCP).
+    public mutating func addPlatform(vpc: VPCIndex) {
+        let h = network.addHost(.platform(vpc))
+        network.vpcs[vpc.int].platformHost = h
+        platformVPC[h] = vpc
     }
 
     public mutating func addDatabase(_ d: DatabaseInstance) {
@@ -111,6 +125,8 @@ public struct World: EventHandler, Sendable {
         }
         for i in functions.indices { scheduleNextArrival(function: i, after: .zero, first: true, &s) }
         for i in stateMachines.indices { scheduleNextExecution(machine: i, first: true, &s) }
+        for k in traffic.indices { scheduleTraffic(k, first: true, &s) }
+        for i in platformClients.indices { startPlatformClient(i, &s) }
         s.schedule(at: workloadEnd, EventPayload(kind: AppEvent.workloadEnd, object: 0))
         s.schedule(after: .seconds(60), EventPayload(kind: NetworkEvent.maintenance, object: 0))
     }
@@ -147,6 +163,14 @@ public struct World: EventHandler, Sendable {
             executionStep(Int(p.object), generation: p.aux, now, &s)
         case AppEvent.workloadEnd:
             endWorkload(now, &s)
+        case AppEvent.generator:
+            trafficFires(Int(p.object), now, &s)
+        case AppEvent.sessionStep:
+            sessionStep(p.object, generation: p.aux, now, &s)
+        case AppEvent.sessionDNSTimeout:
+            sessionDNSTimeout(p.object, generation: p.aux, now, &s)
+        case AppEvent.platformTick:
+            platformTick(Int(p.object), what: p.aux, now, &s)
         case NetworkEvent.maintenance:
             network.expireState(now: now)
             if !workloadEnded { s.schedule(after: .seconds(60), EventPayload(kind: NetworkEvent.maintenance, object: 0)) }
@@ -155,7 +179,7 @@ public struct World: EventHandler, Sendable {
         }
         drainNotifications(now, &s)
         if network.log.isLarge { s.requestStop() }
-        if workloadEnded && !finished && runningInvocations == 0 && runningExecutions == 0
+        if workloadEnded && !finished && runningInvocations == 0 && runningExecutions == 0 && runningSessions == 0
             && tcp.liveSockets == 0 && network.inFlight == 0 {
             finished = true
             s.requestStop()
@@ -167,13 +191,22 @@ public struct World: EventHandler, Sendable {
         case IPProtocol.tcp:
             tcp.receive(p, host: h, now: now, &network, &s)
         case IPProtocol.udp:
-            if let vpc = resolverVPC[h] {
-                answerDNS(p, resolver: h, vpc: vpc, now, &s)
-            } else if let env = udpBindings[UInt64(h.raw) << 16 | UInt64(p.destinationPort)] {
-                dnsAnswerArrived(Int(env), p, now, &s)
+            if let vpc = platformVPC[h] {
+                platformDatagram(p, host: h, vpc: vpc, now, &s)
+            } else if let owner = udpBindings[UInt64(h.raw) << 16 | UInt64(p.destinationPort)] {
+                if owner & 0x8000_0000 != 0 {
+                    sessionDNSAnswer(owner & 0x7FFF_FFFF, p, now, &s)
+                } else if owner & 0x4000_0000 != 0 {
+                    platformClientDatagram(Int(owner & 0x3FFF_FFFF), p, now, &s)
+                } else {
+                    dnsAnswerArrived(Int(owner), p, now, &s)
+                }
             } else {
                 network.stats.drops[.noSocket(h), default: 0] += 1
             }
+        case IPProtocol.icmp:
+            if case .eni(let e) = network.hosts[h.int], case .lambda = network.enis[e.int].kind { return }
+            icmpDelivered(p, to: h, now, &s)
         default:
             network.stats.drops[.noSocket(h), default: 0] += 1
         }
@@ -186,7 +219,12 @@ public struct World: EventHandler, Sendable {
             k += 1
             switch n {
             case .connected(let socket, let owner):
-                if owner.kind == AppKind.environment { clientConnected(Int(owner.object), socket: socket, now, &s) }
+                switch owner.kind {
+                case AppKind.environment: clientConnected(Int(owner.object), socket: socket, now, &s)
+                case AppKind.sessionClient: sessionConnected(owner.object, now, &s)
+                case AppKind.metadataClient: metadataClientConnected(Int(owner.object), socket: socket, now, &s)
+                default: break
+                }
             case .accepted(let socket, let owner):
                 let c = tcp.socket(socket).connection
                 if owner.kind == AppKind.service {
@@ -197,8 +235,10 @@ public struct World: EventHandler, Sendable {
             case .received(let socket, let owner, let upTo):
                 received(socket: socket, owner: owner, upTo: upTo, now, &s)
             case .peerClosed(let socket, let owner):
-                if owner.kind != AppKind.environment {
+                if owner.kind != AppKind.environment && owner.kind != AppKind.sessionClient && owner.kind != AppKind.metadataClient {
                     // Servers close their side when the client does.
+                    tcp.close(socket, now: now, &network, &s)
+                } else if owner.kind != AppKind.environment {
                     tcp.close(socket, now: now, &network, &s)
                 }
             case .ended(let socket, let owner, let connection, let reason):
@@ -242,29 +282,30 @@ public struct World: EventHandler, Sendable {
     mutating func received(socket: UInt32, owner: AppRef, upTo: UInt64, _ now: SimTime, _ s: inout Scheduler) {
         let c = tcp.socket(socket).connection
         guard var ch = channels[c] else { return }
-        if owner.kind == AppKind.environment {
-            while let m = ch.toClient.pop(upTo: upTo) {
-                channels[c] = ch
-                clientMessage(Int(owner.object), connection: c, m, now, &s)
-                guard let again = channels[c] else { return }
-                ch = again
+        let isClient = owner.kind == AppKind.environment || owner.kind == AppKind.sessionClient || owner.kind == AppKind.metadataClient
+        while let m = isClient ? ch.toClient.pop(upTo: upTo) : ch.toServer.pop(upTo: upTo) {
+            channels[c] = ch
+            switch owner.kind {
+            case AppKind.environment: clientMessage(Int(owner.object), connection: c, m, now, &s)
+            case AppKind.sessionClient: sessionClientMessage(owner.object, m, now, &s)
+            case AppKind.sessionServer: sessionServerMessage(Int(owner.object), connection: c, m, now, &s)
+            case AppKind.metadata: metadataServerMessage(connection: c, m, now, &s)
+            case AppKind.metadataClient: metadataClientMessage(Int(owner.object), connection: c, m, now, &s)
+            default: serverMessage(owner, connection: c, m, now, &s)
             }
-        } else {
-            while let m = ch.toServer.pop(upTo: upTo) {
-                channels[c] = ch
-                serverMessage(owner, connection: c, m, now, &s)
-                guard let again = channels[c] else { return }
-                ch = again
-            }
+            guard let again = channels[c] else { return }
+            ch = again
         }
         channels[c] = ch
     }
 
     mutating func connectionEnded(socket: UInt32, owner: AppRef, connection: UInt32, reason: TCPEndReason, _ now: SimTime, _ s: inout Scheduler) {
         guard var ch = channels[connection] else { return }
-        if owner.kind == AppKind.environment {
+        if owner.kind == AppKind.sessionClient { sessionEnded(owner.object, connection: connection) }
+        if owner.kind == AppKind.metadataClient { metadataClientEnded(Int(owner.object), connection: connection) }
+        if owner.kind == AppKind.environment || owner.kind == AppKind.sessionClient || owner.kind == AppKind.metadataClient {
             ch.clientSocket = .max
-            clientConnectionEnded(Int(owner.object), connection: connection, reason: reason, now, &s)
+            if owner.kind == AppKind.environment { clientConnectionEnded(Int(owner.object), connection: connection, reason: reason, now, &s) }
         } else {
             ch.serverSocket = .max
             ch.serverIdleGeneration &+= 1
@@ -298,6 +339,14 @@ struct Request: Sendable {
 }
 
 extension Network {
+    /// The index of a literal payload (added if new).
+    public mutating func payloadTextIndex(_ text: String) -> Int {
+        let bytes = Array(text.utf8)
+        if let i = payloadTexts.firstIndex(of: bytes) { return i }
+        payloadTexts.append(bytes)
+        return payloadTexts.count - 1
+    }
+
     /// The index of a TLS server name (added if new).
     public mutating func serverNameIndex(_ name: String) -> Int {
         if let i = serverNames.firstIndex(of: name) { return i }

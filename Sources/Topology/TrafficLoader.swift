@@ -1,0 +1,182 @@
+import Foundation
+import SimCore
+import Wire
+import NetModel
+import Workloads
+
+/// The dataset parts of a topology: internet populations and traffic generators.
+extension Builder {
+    /// `internet: [{name: web-clients, cidr: 81.2.64.0/18} | {name: drop, address: 185.220.101.4}]`
+    mutating func internetPopulation(_ n: YNode, _ world: inout World) throws {
+        let m = try n.mapping(allowed: ["name", "cidr", "address"])
+        let nameNode = try m.required("name")
+        let name = try nameNode.string()
+        guard internetByName[name] == nil else { throw nameNode.fail("duplicate internet population '\(name)'") }
+        if let c = m["cidr"] {
+            let cidr = try c.cidr()
+            try checkNotAWS(cidr.base, c)
+            let h = world.network.addHost(.publicRange(cidr, internet: true))
+            world.tcp.setProfile(.linuxInstance, for: h)
+            // A population uses a few hundred of its addresses (deterministic per name).
+            var pool: [IPv4Address] = []
+            let count = min(Int(cidr.size) - 2, 256)
+            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+            for b in name.utf8 { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+            var seen = Set<UInt32>()
+            while pool.count < count {
+                hash = hash &* 6364136223846793005 &+ 1442695040888963407
+                let a = cidr.base.raw + 1 + UInt32((hash >> 33) % (cidr.size - 2))
+                if seen.insert(a).inserted { pool.append(IPv4Address(raw: a)) }
+            }
+            internetByName[name] = Peer(host: h, pool: pool)
+        } else if let a = m["address"] {
+            let address = try a.ipv4()
+            try checkNotAWS(address, a)
+            let h = world.network.addHost(.publicAddress(address, internet: true))
+            world.tcp.setProfile(.linuxInstance, for: h)
+            internetByName[name] = Peer(host: h, pool: [address])
+        } else {
+            throw n.fail("an internet population needs a 'cidr' or an 'address'")
+        }
+    }
+
+    func checkNotAWS(_ a: IPv4Address, _ n: YNode) throws {
+        if let r = catalog.ipRanges.first(where: { $0.range.contains(a) }) {
+            throw n.fail("\(a) is in AWS's \(r.service) range \(r.range); internet populations must be outside AWS")
+        }
+    }
+
+    /// A peer reference: `internet:<name>`, `instance:<name>`, `instances:<glob>`, `service:s3`.
+    func peers(_ n: YNode, _ world: World, publicSide: Bool) throws -> [Peer] {
+        let ref = try n.string()
+        let parts = ref.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { throw n.fail("'\(ref)' is not a peer (internet:<name>, instance:<name>, instances:<glob>, service:s3)") }
+        switch parts[0] {
+        case "internet":
+            guard let p = internetByName[parts[1]] else {
+                let hint = closest(parts[1], in: Array(internetByName.keys)).map { " (did you mean '\($0)'?)" } ?? ""
+                throw n.fail("no internet population named '\(parts[1])'\(hint)")
+            }
+            return [p]
+        case "instance", "instances":
+            let pattern = parts[1]
+            let matches = instanceOrder.filter { EndpointPolicy.wildcardMatch(pattern, $0.name, caseInsensitive: false) }
+            guard !matches.isEmpty else { throw n.fail("no instance matches '\(pattern)'") }
+            if parts[0] == "instance" && matches.count > 1 { throw n.fail("'\(pattern)' matches \(matches.count) instances; use instances:") }
+            return try matches.map { m in
+                let eni = world.network.enis[m.eni.int]
+                if publicSide {
+                    guard let pub = eni.publicIP else { throw n.fail("instance \(m.name) has no public IP to be reached from the internet") }
+                    return Peer(host: eni.host!, pool: [pub])
+                }
+                return Peer(host: eni.host!, pool: [eni.privateIP])
+            }
+        case "service":
+            guard parts[1] == "s3", let h = world.network.serviceRanges.first(where: { r in
+                if case .awsService(let name) = world.network.hosts[r.host.int] { return name == "s3" } else { return false }
+            })?.host, let addresses = catalog.serviceAddresses["s3"] else {
+                throw n.fail("generated sessions can reach service:s3 (DynamoDB is reached by functions' handlers)")
+            }
+            return [Peer(host: h, pool: addresses)]
+        default:
+            throw n.fail("'\(parts[0])' is not a peer kind (internet, instance, instances, service)")
+        }
+    }
+
+    func isInternet(_ p: Peer, _ world: World) -> Bool {
+        switch world.network.hosts[p.host.int] {
+        case .publicRange, .publicAddress: return true
+        default: return false
+        }
+    }
+
+    /// `traffic:` entries: `sessions`, `scan` or `ping`, with an optional `label` and `window`.
+    mutating func trafficGenerator(_ n: YNode, _ world: inout World) throws {
+        let m = try n.mapping(allowed: ["name", "label", "window", "sessions", "scan", "ping"])
+        let name = try (try m.required("name")).string()
+        let label = try m["label"].map { try world.labelIndex(try $0.string()) } ?? 0
+        var window = ActiveWindow.always
+        if let w = m["window"] {
+            let wm = try w.mapping(allowed: ["start", "duration"])
+            let start = SimTime.zero + (try wm["start"]?.duration() ?? .zero)
+            let end = try wm["duration"].map { start + (try $0.duration()) } ?? SimTime(nanoseconds: .max)
+            window = ActiveWindow(start: start, end: end)
+        }
+        if let sNode = m["sessions"] {
+            let sm = try sNode.mapping(allowed: ["from", "to", "port", "tls", "server-name", "requests", "request-bytes", "response-bytes",
+                                                 "server-time", "think", "rate", "every", "once"])
+            let fromNode = try sm.required("from")
+            let clients = try peers(fromNode, world, publicSide: false)
+            let fromInternet = clients.allSatisfy { isInternet($0, world) }
+            let servers = try peers(try sm.required("to"), world, publicSide: fromInternet)
+            var requests = 1...1
+            if let r = sm["requests"] {
+                let t = try r.string()
+                let parts = t.split(separator: "-").compactMap { Int($0) }
+                guard (1...2).contains(parts.count), parts[0] >= 1, parts.last! >= parts[0] else { throw r.fail("'\(t)' is not a count or range like 1-8") }
+                requests = parts[0]...parts.last!
+            }
+            var arrivals = ArrivalPattern.none
+            if let r = sm["rate"] { arrivals = .poisson(perSecond: try r.rate()) }
+            else if let e = sm["every"] { arrivals = .uniform(perSecond: 1 / (try e.duration()).seconds) }
+            else if sm["once"] != nil {
+                // One session at the window's start.
+                arrivals = .uniform(perSecond: 1e9)
+                window.end = window.start + .nanoseconds(1)
+            } else { throw sNode.fail("give a 'rate', 'every' or 'once: true'") }
+            let spec = SessionSpec(name: name, label: label, clients: clients, servers: servers,
+                                   port: UInt16(try (try sm.required("port")).int(1...65535)), tls: try sm["tls"]?.bool() ?? true,
+                                   serverName: try sm["server-name"]?.string(), requests: requests,
+                                   requestBytes: try size(sm["request-bytes"]) ?? 600, responseBytes: try size(sm["response-bytes"]) ?? 4_000,
+                                   serverTime: try sm["server-time"]?.duration() ?? .milliseconds(5), think: try sm["think"]?.duration() ?? .milliseconds(500),
+                                   arrivals: arrivals, window: window)
+            world.addTraffic(.sessions(spec))
+        } else if let sNode = m["scan"] {
+            let sm = try sNode.mapping(allowed: ["from", "to", "ports", "rate", "sequential"])
+            let scanner = try peers(try sm.required("from"), world, publicSide: false)
+            guard scanner.count == 1 else { throw sm["from"]!.fail("a scan comes from one peer") }
+            let fromInternet = isInternet(scanner[0], world)
+            let targets = try peers(try sm.required("to"), world, publicSide: fromInternet).flatMap(\.pool)
+            world.addTraffic(.scan(ScanSpec(name: name, label: label, scanner: scanner[0], targets: targets,
+                                            ports: try ports(try sm.required("ports")), rate: try (try sm.required("rate")).rate(),
+                                            window: window, sequential: try sm["sequential"]?.bool() ?? false)))
+        } else if let pNode = m["ping"] {
+            let pm = try pNode.mapping(allowed: ["from", "to", "rate", "every"])
+            let from = try peers(try pm.required("from"), world, publicSide: false)
+            guard from.count == 1 else { throw pm["from"]!.fail("pings come from one peer") }
+            let targets = try peers(try pm.required("to"), world, publicSide: isInternet(from[0], world)).flatMap(\.pool)
+            var rate = 1.0
+            if let r = pm["rate"] { rate = try r.rate() } else if let e = pm["every"] { rate = 1 / (try e.duration()).seconds }
+            world.addTraffic(.ping(PingSpec(name: name, label: label, from: from[0], targets: targets, rate: rate, window: window)))
+        } else {
+            throw n.fail("a traffic entry needs 'sessions', 'scan' or 'ping'")
+        }
+    }
+
+    /// `600`, `18kB`, `300MB`, `2GB` (decimal units).
+    func size(_ n: YNode?) throws -> Int? {
+        guard let n else { return nil }
+        let t = try n.string().replacingOccurrences(of: " ", with: "")
+        let units: [(String, Double)] = [("GB", 1e9), ("MB", 1e6), ("kB", 1e3), ("KB", 1e3), ("B", 1)]
+        for (u, f) in units where t.hasSuffix(u) {
+            guard let v = Double(t.dropLast(u.count)), v >= 0 else { break }
+            return Int(v * f)
+        }
+        guard let v = Int(t), v >= 0 else { throw n.fail("'\(t)' is not a size (like 600, 18kB, 300MB)") }
+        return v
+    }
+
+    /// `[22, 80, 443]`, `1-1024`, or `22`.
+    func ports(_ n: YNode) throws -> [UInt16] {
+        var out: [UInt16] = []
+        let items: [YNode]
+        if case .sequence = n.node { items = try n.list() } else { items = [n] }
+        for i in items {
+            let t = try i.string()
+            let parts = t.split(separator: "-").compactMap { UInt16($0) }
+            guard (1...2).contains(parts.count), parts[0] >= 1, parts.last! >= parts[0] else { throw i.fail("'\(t)' is not a port or range") }
+            out += Array(parts[0]...parts.last!)
+        }
+        return out
+    }
+}

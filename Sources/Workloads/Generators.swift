@@ -1,0 +1,446 @@
+import SimCore
+import Wire
+import NetModel
+import Transport
+
+/// Where generated traffic comes from or goes to: a host, and the address(es) it uses. A host
+/// attached to a public range picks an address from `pool` per session or probe.
+public struct Peer: Sendable, Hashable {
+    public var host: HostIndex
+    public var pool: [IPv4Address]
+    public init(host: HostIndex, pool: [IPv4Address]) { self.host = host; self.pool = pool }
+}
+
+/// An active period within the run (anomalies are episodes, not background).
+public struct ActiveWindow: Sendable, Hashable {
+    public var start: SimTime
+    public var end: SimTime
+    public init(start: SimTime, end: SimTime) { self.start = start; self.end = end }
+    public static let always = ActiveWindow(start: .zero, end: SimTime(nanoseconds: .max))
+}
+
+/// TCP sessions between generic clients and servers: optional DNS, optional TLS, a few
+/// request/response exchanges, then an orderly close.
+public struct SessionSpec: Sendable {
+    public var name: String
+    public var label: UInt8
+    public var clients: [Peer]
+    public var servers: [Peer]
+    public var port: UInt16
+    public var tls: Bool
+    /// Name resolved through the VPC's resolver by clients inside a VPC, and sent as SNI.
+    public var serverName: String?
+    public var requests: ClosedRange<Int>
+    public var requestBytes: Int
+    /// Median response size; sizes are log-normal around it (sigma 0.6).
+    public var responseBytes: Int
+    public var serverTime: SimDuration
+    public var think: SimDuration
+    public var arrivals: ArrivalPattern
+    public var window: ActiveWindow
+    public init(name: String, label: UInt8 = 0, clients: [Peer], servers: [Peer], port: UInt16, tls: Bool = true,
+                serverName: String? = nil, requests: ClosedRange<Int> = 1...1, requestBytes: Int = 600, responseBytes: Int = 4_000,
+                serverTime: SimDuration = .milliseconds(5), think: SimDuration = .milliseconds(200),
+                arrivals: ArrivalPattern, window: ActiveWindow = .always) {
+        self.name = name; self.label = label; self.clients = clients; self.servers = servers; self.port = port; self.tls = tls
+        self.serverName = serverName; self.requests = requests; self.requestBytes = requestBytes; self.responseBytes = responseBytes
+        self.serverTime = serverTime; self.think = think; self.arrivals = arrivals; self.window = window
+    }
+}
+
+/// Single-SYN probes (a masscan-style scanner: no retransmission, no handshake).
+public struct ScanSpec: Sendable {
+    public var name: String
+    public var label: UInt8
+    public var scanner: Peer
+    public var targets: [IPv4Address]
+    public var ports: [UInt16]
+    /// Probes per second while active.
+    public var rate: Double
+    public var window: ActiveWindow
+    /// Probe targets and ports in order (a sweep) or at random.
+    public var sequential: Bool
+    public init(name: String, label: UInt8, scanner: Peer, targets: [IPv4Address], ports: [UInt16], rate: Double,
+                window: ActiveWindow = .always, sequential: Bool = false) {
+        self.name = name; self.label = label; self.scanner = scanner; self.targets = targets; self.ports = ports
+        self.rate = rate; self.window = window; self.sequential = sequential
+    }
+}
+
+/// ICMP echo requests (ping); hosts answer echo requests that reach them.
+public struct PingSpec: Sendable {
+    public var name: String
+    public var label: UInt8
+    public var from: Peer
+    public var targets: [IPv4Address]
+    public var rate: Double
+    public var window: ActiveWindow
+    public init(name: String, label: UInt8 = 0, from: Peer, targets: [IPv4Address], rate: Double, window: ActiveWindow = .always) {
+        self.name = name; self.label = label; self.from = from; self.targets = targets; self.rate = rate; self.window = window
+    }
+}
+
+/// One generator of dataset traffic.
+public enum TrafficSpec: Sendable {
+    case sessions(SessionSpec)
+    case scan(ScanSpec)
+    case ping(PingSpec)
+
+    public var name: String {
+        switch self { case .sessions(let s): return s.name; case .scan(let s): return s.name; case .ping(let s): return s.name }
+    }
+    public var label: UInt8 {
+        switch self { case .sessions(let s): return s.label; case .scan(let s): return s.label; case .ping(let s): return s.label }
+    }
+    var window: ActiveWindow {
+        switch self { case .sessions(let s): return s.window; case .scan(let s): return s.window; case .ping(let s): return s.window }
+    }
+}
+
+/// A generated client session.
+struct Session: Sendable {
+    enum Phase: Sendable, Equatable { case resolving, connecting, handshaking, requesting, closing }
+    var spec: Int32
+    var host: HostIndex
+    var local: IPv4Address
+    var remote: IPv4Address
+    var socket: UInt32 = .max
+    var connection: UInt32 = .max
+    var remaining: Int32
+    var generation: UInt32 = 0
+    var phase: Phase = .connecting
+    var dnsPort: UInt16 = 0
+    var dnsPending: Int8 = 0
+    var vpc: VPCIndex?
+    var label: UInt8
+}
+
+/// What an episode of labelled traffic was, for the labels file.
+public struct Episode: Sendable, Hashable {
+    public var label: String
+    public var generator: String
+    public var start: SimTime
+    public var end: SimTime
+    public var sources: [String]
+    public var destinations: [String]
+    public var ports: [UInt16]
+}
+
+extension World {
+    // MARK: Building
+
+    /// Adds a traffic generator; servers of session generators start listening.
+    public mutating func addTraffic(_ t: TrafficSpec) {
+        let k = traffic.count
+        traffic.append(t)
+        trafficRandom.append(seeds.stream("traffic:" + t.name))
+        trafficCursor.append(0)
+        if case .sessions(let spec) = t {
+            for s in spec.servers {
+                tcp.listen(host: s.host, port: spec.port, owner: AppRef(kind: AppKind.sessionServer, object: UInt32(k)),
+                           profile: profile(for: s.host))
+            }
+            if let n = spec.serverName {
+                _ = dnsNameIndex(n)
+                _ = network.serverNameIndex(n)
+                dnsRecords[n, default: []] += spec.servers.flatMap(\.pool)
+            }
+        }
+    }
+
+    /// The TCP behaviour of a host: Linux for instances and the internet, the AWS front-end
+    /// profile for AWS services.
+    func profile(for h: HostIndex) -> TCPProfile {
+        switch network.hosts[h.int] {
+        case .eni(let e):
+            if case .lambda = network.enis[e.int].kind { return .linuxLambda }
+            return .linuxInstance
+        case .awsService: return .awsFrontEnd
+        default: return .linuxInstance
+        }
+    }
+
+    /// A label's index (0 is "normal").
+    public mutating func labelIndex(_ name: String) -> UInt8 {
+        if let i = labels.firstIndex(of: name) { return UInt8(i) }
+        precondition(labels.count < 255, "too many labels")
+        labels.append(name)
+        return UInt8(labels.count - 1)
+    }
+
+    /// The labelled episodes the generators produce (for the labels file).
+    public var episodes: [Episode] {
+        traffic.compactMap { t -> Episode? in
+            guard t.label != 0 else { return nil }
+            let w = t.window
+            switch t {
+            case .sessions(let s):
+                return Episode(label: labels[Int(s.label)], generator: s.name, start: w.start, end: min(w.end, workloadEnd),
+                               sources: s.clients.flatMap(\.pool).map(\.description), destinations: s.servers.flatMap(\.pool).map(\.description),
+                               ports: [s.port])
+            case .scan(let s):
+                return Episode(label: labels[Int(s.label)], generator: s.name, start: w.start, end: min(w.end, workloadEnd),
+                               sources: s.scanner.pool.map(\.description), destinations: s.targets.map(\.description), ports: s.ports)
+            case .ping(let s):
+                return Episode(label: labels[Int(s.label)], generator: s.name, start: w.start, end: min(w.end, workloadEnd),
+                               sources: s.from.pool.map(\.description), destinations: s.targets.map(\.description), ports: [])
+            }
+        }
+    }
+
+    // MARK: Arrivals
+
+    mutating func scheduleTraffic(_ k: Int, first: Bool, _ s: inout Scheduler) {
+        let t = traffic[k]
+        let w = t.window
+        var gap: SimDuration
+        switch t {
+        case .sessions(let spec):
+            switch spec.arrivals {
+            case .none: return
+            case .poisson(let r):
+                guard r > 0 else { return }
+                gap = SimDuration(seconds: trafficRandom[k].exponential(mean: 1 / r))
+            case .uniform(let r):
+                guard r > 0 else { return }
+                gap = SimDuration(seconds: 1 / r)
+            }
+        case .scan(let spec):
+            guard spec.rate > 0 else { return }
+            gap = SimDuration(seconds: trafficRandom[k].exponential(mean: 1 / spec.rate))
+        case .ping(let spec):
+            guard spec.rate > 0 else { return }
+            gap = SimDuration(seconds: 1 / spec.rate)
+        }
+        var at = s.now + gap
+        if first && at < w.start { at = w.start + gap }
+        if at < w.end && at < workloadEnd {
+            s.schedule(at: at, EventPayload(kind: AppEvent.generator, object: UInt32(k)))
+        }
+    }
+
+    mutating func trafficFires(_ k: Int, _ now: SimTime, _ s: inout Scheduler) {
+        scheduleTraffic(k, first: false, &s)
+        switch traffic[k] {
+        case .sessions(let spec): startSession(k, spec, now, &s)
+        case .scan(let spec): probe(k, spec, now, &s)
+        case .ping(let spec): ping(k, spec, now, &s)
+        }
+    }
+
+    func pick<T>(_ a: [T], _ r: inout RandomStream) -> T { a[Int(r.bounded(UInt64(a.count)))] }
+
+    // MARK: Sessions
+
+    mutating func startSession(_ k: Int, _ spec: SessionSpec, _ now: SimTime, _ s: inout Scheduler) {
+        let client = pick(spec.clients, &trafficRandom[k])
+        let server = pick(spec.servers, &trafficRandom[k])
+        let local = pick(client.pool, &trafficRandom[k])
+        let remote = pick(server.pool, &trafficRandom[k])
+        let n = Int32(spec.requests.lowerBound + Int(trafficRandom[k].bounded(UInt64(spec.requests.count))))
+        var vpc: VPCIndex?
+        if case .eni(let e) = network.hosts[client.host.int] { vpc = network.enis[e.int].vpc }
+        let session = Session(spec: Int32(k), host: client.host, local: local, remote: remote, remaining: n, vpc: vpc, label: spec.label)
+        let i: UInt32
+        if let f = freeSessions.popLast() { sessions[Int(f)] = session; i = f } else { sessions.append(session); i = UInt32(sessions.count - 1) }
+        runningSessions += 1
+        if let name = spec.serverName, vpc != nil {
+            sessionResolve(i, name: name, now, &s)
+        } else {
+            sessionConnect(i, now, &s)
+        }
+    }
+
+    mutating func sessionResolve(_ i: UInt32, name: String, _ now: SimTime, _ s: inout Scheduler) {
+        let x = sessions[Int(i)]
+        sessions[Int(i)].phase = .resolving
+        var port: UInt16 = 0
+        repeat { port = 32768 + UInt16(random.bounded(28232)) } while udpBindings[UInt64(x.host.raw) << 16 | UInt64(port)] != nil
+        udpBindings[UInt64(x.host.raw) << 16 | UInt64(port)] = i | 0x8000_0000
+        sessions[Int(i)].dnsPort = port
+        sessions[Int(i)].dnsPending = 2
+        let nameIndex = dnsNameIndex(name)
+        let server = network.vpcs[x.vpc!.int].dnsAddress
+        for qtype in [UInt16(1), UInt16(28)] {
+            var p = Packet(source: x.local, destination: server, sourcePort: port, destinationPort: 53,
+                           protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
+            p.payload = PayloadRef(kind: .dnsQuery, id: UInt32(truncatingIfNeeded: random.next()) & 0xFFFF, offset: UInt64(nameIndex) << 16 | UInt64(qtype))
+            p.payloadLength = UInt32(DNSSizes.queryLength(name: name))
+            p.label = x.label
+            metrics.dnsQueries += 1
+            network.transmit(p, from: x.host, now: now, &s)
+        }
+        sessions[Int(i)].generation &+= 1
+        s.schedule(after: .seconds(5), EventPayload(kind: AppEvent.sessionDNSTimeout, object: i, aux: sessions[Int(i)].generation & 0xFF_FFFF))
+    }
+
+    mutating func sessionDNSAnswer(_ i: UInt32, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {
+        guard sessions[Int(i)].phase == .resolving, p.destinationPort == sessions[Int(i)].dnsPort else { return }
+        if p.payload.extra != 0 && (p.payload.offset & 0xFFFF) == 1 { sessions[Int(i)].remote = IPv4Address(raw: p.payload.extra) }
+        sessions[Int(i)].dnsPending -= 1
+        if sessions[Int(i)].dnsPending == 0 {
+            udpBindings[UInt64(sessions[Int(i)].host.raw) << 16 | UInt64(sessions[Int(i)].dnsPort)] = nil
+            sessions[Int(i)].dnsPort = 0
+            sessionConnect(i, now, &s)
+        }
+    }
+
+    mutating func sessionDNSTimeout(_ i: UInt32, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
+        guard Int(i) < sessions.count, sessions[Int(i)].phase == .resolving, sessions[Int(i)].generation & 0xFF_FFFF == generation else { return }
+        udpBindings[UInt64(sessions[Int(i)].host.raw) << 16 | UInt64(sessions[Int(i)].dnsPort)] = nil
+        endSession(i)
+    }
+
+    mutating func sessionConnect(_ i: UInt32, _ now: SimTime, _ s: inout Scheduler) {
+        let x = sessions[Int(i)]
+        guard case .sessions(let spec) = traffic[Int(x.spec)] else { return }
+        sessions[Int(i)].phase = .connecting
+        let owner = AppRef(kind: AppKind.sessionClient, object: i)
+        let sock = tcp.connect(host: x.host, local: x.local, remote: x.remote, remotePort: spec.port, owner: owner,
+                               profile: profile(for: x.host), label: x.label, now: now, &network, &s)
+        let c = tcp.socket(sock).connection
+        sessions[Int(i)].socket = sock
+        sessions[Int(i)].connection = c
+        channels[c] = Channel(clientSocket: sock, client: owner, seed: random.next())
+    }
+
+    mutating func sessionConnected(_ i: UInt32, _ now: SimTime, _ s: inout Scheduler) {
+        let x = sessions[Int(i)]
+        guard case .sessions(let spec) = traffic[Int(x.spec)] else { return }
+        if spec.tls {
+            sessions[Int(i)].phase = .handshaking
+            let sni = network.serverNameIndex(spec.serverName ?? x.remote.description)
+            let seed = channels[x.connection]?.nextSeed() ?? 0
+            tcp.write(x.socket, kind: .tlsClientHello, length: UInt32(helloLength(sni)), parameter: UInt64(sni) << 32 | (seed & 0xFFFF_FFFF),
+                      now: now, &network, &s)
+            channels[x.connection]?.toServer.push(tcp.socket(x.socket).written, .clientHello)
+        } else {
+            sessionRequest(i, now, &s)
+        }
+    }
+
+    mutating func sessionRequest(_ i: UInt32, _ now: SimTime, _ s: inout Scheduler) {
+        let x = sessions[Int(i)]
+        guard case .sessions(let spec) = traffic[Int(x.spec)], tcp.socket(x.socket).state == .established else { return }
+        sessions[Int(i)].phase = .requesting
+        let response = UInt32(max(1, min(Double(Int32.max), random.lognormal(median: Double(spec.responseBytes), sigma: 0.6))))
+        let end = spec.tls ? writeTLS(x.socket, connection: x.connection, plaintext: spec.requestBytes, now: now, &s)
+                           : writeOpaque(x.socket, connection: x.connection, bytes: spec.requestBytes, now: now, &s)
+        channels[x.connection]?.toServer.push(end, .sessionRequest(response))
+    }
+
+    mutating func sessionClientMessage(_ i: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
+        let x = sessions[Int(i)]
+        guard case .sessions(let spec) = traffic[Int(x.spec)] else { return }
+        switch m {
+        case .serverFlight:
+            // Client Finished right away (generic clients: no per-call CPU model).
+            let seed = channels[x.connection]?.nextSeed() ?? 0
+            tcp.write(x.socket, kind: .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength), parameter: seed,
+                      flush: false, now: now, &network, &s)
+            let end = writeTLS(x.socket, connection: x.connection, plaintext: TLSModel.finished, now: now, &s)
+            channels[x.connection]?.toServer.push(end, .clientFinished)
+            sessionRequest(i, now, &s)
+        case .sessionResponse:
+            sessions[Int(i)].remaining -= 1
+            if sessions[Int(i)].remaining > 0 {
+                sessions[Int(i)].generation &+= 1
+                s.schedule(after: SimDuration(seconds: random.exponential(mean: spec.think.seconds)),
+                           EventPayload(kind: AppEvent.sessionStep, object: i, aux: sessions[Int(i)].generation & 0xFF_FFFF))
+            } else {
+                sessions[Int(i)].phase = .closing
+                tcp.close(x.socket, now: now, &network, &s)
+            }
+        default:
+            break
+        }
+    }
+
+    mutating func sessionStep(_ i: UInt32, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
+        guard Int(i) < sessions.count, sessions[Int(i)].generation & 0xFF_FFFF == generation,
+              sessions[Int(i)].phase == .requesting else { return }
+        sessionRequest(i, now, &s)
+    }
+
+    mutating func sessionEnded(_ i: UInt32, connection: UInt32) {
+        guard Int(i) < sessions.count, sessions[Int(i)].connection == connection else { return }
+        endSession(i)
+    }
+
+    mutating func endSession(_ i: UInt32) {
+        sessions[Int(i)].generation &+= 1
+        sessions[Int(i)].connection = .max
+        sessions[Int(i)].socket = .max
+        freeSessions.append(i)
+        runningSessions -= 1
+    }
+
+    /// A generic server: completes the TLS handshake and answers each request after its service time.
+    mutating func sessionServerMessage(_ k: Int, connection c: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
+        guard case .sessions(let spec) = traffic[k] else { return }
+        switch m {
+        case .clientHello:
+            s.schedule(after: .microseconds(600), EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.handshakeFlight))
+        case .sessionRequest(let bytes):
+            channels[c]?.pendingResponse = bytes
+            let t = SimDuration(seconds: random.lognormal(median: spec.serverTime.seconds, sigma: 0.4))
+            s.schedule(after: t, EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.sessionReply))
+        default:
+            break
+        }
+    }
+
+    // MARK: Probes
+
+    mutating func probe(_ k: Int, _ spec: ScanSpec, _ now: SimTime, _ s: inout Scheduler) {
+        let source = pick(spec.scanner.pool, &trafficRandom[k])
+        let target: IPv4Address, port: UInt16
+        if spec.sequential {
+            let n = trafficCursor[k]
+            trafficCursor[k] += 1
+            target = spec.targets[(n / spec.ports.count) % spec.targets.count]
+            port = spec.ports[n % spec.ports.count]
+        } else {
+            target = pick(spec.targets, &trafficRandom[k])
+            port = pick(spec.ports, &trafficRandom[k])
+        }
+        // A stateless scanner's SYN: random source port and sequence, a small window, MSS only.
+        var p = Packet(source: source, destination: target, sourcePort: UInt16(1024 + trafficRandom[k].bounded(64512)),
+                       destinationPort: port, protocolNumber: IPProtocol.tcp, ttl: 54,
+                       ipID: UInt16(truncatingIfNeeded: trafficRandom[k].next()))
+        p.tcpFlags = .syn
+        p.seq = UInt32(truncatingIfNeeded: trafficRandom[k].next())
+        p.window = 1024
+        p.tcpOptions = .mss
+        p.mss = 1460
+        p.label = spec.label
+        network.transmit(p, from: spec.scanner.host, now: now, &s)
+    }
+
+    mutating func ping(_ k: Int, _ spec: PingSpec, _ now: SimTime, _ s: inout Scheduler) {
+        let source = pick(spec.from.pool, &trafficRandom[k])
+        let n = trafficCursor[k]
+        trafficCursor[k] += 1
+        var p = Packet(source: source, destination: spec.targets[n % spec.targets.count], sourcePort: UInt16(truncatingIfNeeded: 0x4000 + k),
+                       destinationPort: 0x0800, protocolNumber: IPProtocol.icmp, ttl: 64, ipID: UInt16(truncatingIfNeeded: n))
+        p.seq = UInt32(truncatingIfNeeded: n + 1)
+        p.payloadLength = 56
+        p.payload = PayloadRef(kind: .icmpEcho, offset: UInt64(n))
+        p.label = spec.label
+        network.transmit(p, from: spec.from.host, now: now, &s)
+    }
+
+    /// Linux answers an ICMP echo request with an echo reply carrying the same identifier,
+    /// sequence number and data.
+    mutating func icmpDelivered(_ p: Packet, to h: HostIndex, _ now: SimTime, _ s: inout Scheduler) {
+        guard p.destinationPort >> 8 == 8 else { return }    // only echo requests are answered
+        var r = Packet(source: p.destination, destination: p.source, sourcePort: p.sourcePort, destinationPort: 0x0000,
+                       protocolNumber: IPProtocol.icmp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
+        r.seq = p.seq
+        r.payloadLength = p.payloadLength
+        r.payload = p.payload
+        r.label = p.label
+        r.realm = p.realm
+        network.transmit(r, from: h, now: now, &s)
+    }
+}

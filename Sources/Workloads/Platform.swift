@@ -1,0 +1,189 @@
+import SimCore
+import Wire
+import NetModel
+import Transport
+
+/// An EC2 instance's platform agents: chrony asking Amazon Time Sync, the metadata service
+/// polled for credentials, DHCP lease renewals. All of it crosses the instance's ENI (so it is in
+/// pcaps) and none of it is filtered or logged (aws-vpc-facts §1.10, §7).
+struct PlatformClient: Sendable {
+    var host: HostIndex
+    var eni: ENIIndex
+    var address: IPv4Address
+    var vpc: VPCIndex
+    var subnet: SubnetIndex
+    var ntpPort: UInt16 = 0
+    var socket: UInt32 = .max
+    var connection: UInt32 = .max
+    var step: UInt32 = 0
+}
+
+/// Platform chatter periods (`platformTick` aux values and intervals).
+enum PlatformChatter {
+    static let ntp: UInt32 = 1
+    static let metadata: UInt32 = 2
+    static let dhcp: UInt32 = 3
+    /// Amazon Linux's chrony polls 169.254.169.123 with `minpoll 4 maxpoll 4`: every 16 s.
+    static let ntpEvery = SimDuration.seconds(16)
+    /// SDK credential providers and agents read the metadata service every few minutes (UNSOURCED).
+    static let metadataEvery = SimDuration.seconds(300)
+    /// VPC DHCP leases last an hour; clients renew at half the lease (RFC 2131 T1) (UNSOURCED lease).
+    static let dhcpEvery = SimDuration.seconds(1800)
+}
+
+extension World {
+    /// IMDSv2, as an SDK credential provider does it: PUT a session token, then GET the role's
+    /// credentials with it, over one keep-alive connection to 169.254.169.254:80.
+    static let metadataRequests = [
+        "PUT /latest/api/token HTTP/1.1\r\nHost: 169.254.169.254\r\nAccept-Encoding: identity\r\nUser-Agent: Botocore/1.43.11\r\nX-aws-ec2-metadata-token-ttl-seconds: 21600\r\nContent-Length: 0\r\n\r\n",
+        "GET /latest/meta-data/iam/security-credentials/app-role HTTP/1.1\r\nHost: 169.254.169.254\r\nAccept-Encoding: identity\r\nUser-Agent: Botocore/1.43.11\r\nX-aws-ec2-metadata-token: AQAEAEk7nQq6Vj9mOl0xS1mW9wYk3Q8tZl5xP2cK4vR7bN0hD1fT6gJ8sA==\r\n\r\n",
+    ]
+    static let metadataResponses = [
+        "HTTP/1.1 200 OK\r\nX-Aws-Ec2-Metadata-Token-Ttl-Seconds: 21600\r\nContent-Type: text/plain\r\nDate: Mon, 23 Nov 2026 10:00:00 GMT\r\nServer: EC2ws\r\nConnection: keep-alive\r\nContent-Length: 56\r\n\r\nAQAEAEk7nQq6Vj9mOl0xS1mW9wYk3Q8tZl5xP2cK4vR7bN0hD1fT6gJ8sA==",
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nAccept-Ranges: none\r\nLast-Modified: Mon, 23 Nov 2026 09:41:12 GMT\r\nContent-Length: 1262\r\nDate: Mon, 23 Nov 2026 10:00:00 GMT\r\nServer: EC2ws\r\nConnection: close\r\n\r\n{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"2026-11-23T09:41:12Z\",\n  \"Type\" : \"AWS-HMAC\",\n  \"AccessKeyId\" : \"ASIAQ3EGTJ2FX7KW5NOP\",\n  \"SecretAccessKey\" : \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY\",\n  \"Token\" : \"" + String(repeating: "IQoJb3JpZ2luX2VjEHoaCXVzLWVhc3QtMSJHMEUCIQD", count: 24) + "\",\n  \"Expiration\" : \"2026-11-23T16:04:38Z\"\n}",
+    ]
+    static let metadataAddress = IPv4Address(169, 254, 169, 254)
+    static let timeSyncAddress = IPv4Address(169, 254, 169, 123)
+
+    /// Makes an instance run platform agents.
+    public mutating func addPlatformClient(host: HostIndex, eni: ENIIndex) {
+        let e = network.enis[eni.int]
+        platformClients.append(PlatformClient(host: host, eni: eni, address: e.privateIP, vpc: e.vpc, subnet: e.subnet))
+        for r in Self.metadataRequests + Self.metadataResponses { _ = network.payloadTextIndex(r) }
+    }
+
+    mutating func startPlatformClient(_ i: Int, _ s: inout Scheduler) {
+        // Phases spread the agents over their periods.
+        for (what, every) in [(PlatformChatter.ntp, PlatformChatter.ntpEvery), (PlatformChatter.metadata, PlatformChatter.metadataEvery),
+                              (PlatformChatter.dhcp, PlatformChatter.dhcpEvery)] {
+            let phase = SimDuration(nanoseconds: Int64(random.bounded(UInt64(every.nanoseconds))))
+            s.schedule(after: phase, EventPayload(kind: AppEvent.platformTick, object: UInt32(i), aux: what))
+        }
+    }
+
+    mutating func platformTick(_ i: Int, what: UInt32, _ now: SimTime, _ s: inout Scheduler) {
+        guard !workloadEnded else { return }
+        let c = platformClients[i]
+        switch what {
+        case PlatformChatter.ntp:
+            if c.ntpPort == 0 {
+                // chrony keeps one client socket.
+                var port: UInt16
+                repeat { port = 32768 + UInt16(random.bounded(28232)) } while udpBindings[UInt64(c.host.raw) << 16 | UInt64(port)] != nil
+                platformClients[i].ntpPort = port
+                udpBindings[UInt64(c.host.raw) << 16 | UInt64(port)] = UInt32(i) | 0x4000_0000
+            }
+            var p = Packet(source: c.address, destination: Self.timeSyncAddress, sourcePort: platformClients[i].ntpPort, destinationPort: 123,
+                           protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
+            p.payload = PayloadRef(kind: .ntp, id: UInt32(NTPPacket.Mode.client), offset: UInt64(epochNanoseconds + now.nanoseconds))
+            p.payloadLength = UInt32(NTPPacket.length)
+            network.transmit(p, from: c.host, now: now, &s)
+            s.schedule(after: PlatformChatter.ntpEvery, EventPayload(kind: AppEvent.platformTick, object: UInt32(i), aux: what))
+        case PlatformChatter.metadata:
+            if c.socket == .max {
+                let owner = AppRef(kind: AppKind.metadataClient, object: UInt32(i))
+                let sock = tcp.connect(host: c.host, local: c.address, remote: Self.metadataAddress, remotePort: 80, owner: owner,
+                                       profile: .linuxInstance, now: now, &network, &s)
+                let conn = tcp.socket(sock).connection
+                platformClients[i].socket = sock
+                platformClients[i].connection = conn
+                platformClients[i].step = 0
+                channels[conn] = Channel(clientSocket: sock, client: owner, seed: random.next())
+            }
+            s.schedule(after: PlatformChatter.metadataEvery, EventPayload(kind: AppEvent.platformTick, object: UInt32(i), aux: what))
+        case PlatformChatter.dhcp:
+            var p = Packet(source: c.address, destination: network.subnets[c.subnet.int].routerAddress, sourcePort: 68, destinationPort: 67,
+                           protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
+            let xid = UInt32(truncatingIfNeeded: random.next())
+            p.payload = PayloadRef(kind: .dhcp, id: xid, offset: 0)
+            p.payloadLength = UInt32(DHCPSizes.request(for: c.address))
+            udpBindings[UInt64(c.host.raw) << 16 | 68] = UInt32(i) | 0x4000_0000
+            network.transmit(p, from: c.host, now: now, &s)
+            s.schedule(after: PlatformChatter.dhcpEvery, EventPayload(kind: AppEvent.platformTick, object: UInt32(i), aux: what))
+        default:
+            break
+        }
+    }
+
+    /// Answers to an instance's platform datagrams are only consumed.
+    mutating func platformClientDatagram(_ i: Int, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {}
+
+    /// A datagram reached a VPC's platform host: Amazon DNS, Time Sync or DHCP.
+    mutating func platformDatagram(_ p: Packet, host h: HostIndex, vpc: VPCIndex, _ now: SimTime, _ s: inout Scheduler) {
+        switch p.destinationPort {
+        case 53:
+            answerDNS(p, resolver: h, vpc: vpc, now, &s)
+        case 123:
+            var r = Packet(source: p.destination, destination: p.source, sourcePort: 123, destinationPort: p.sourcePort,
+                           protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0)
+            r.payload = PayloadRef(kind: .ntp, id: UInt32(NTPPacket.Mode.server), offset: p.payload.offset)
+            r.payloadLength = UInt32(NTPPacket.length)
+            network.transmit(r, from: h, now: now, &s)
+        case 67:
+            var r = Packet(source: p.destination, destination: p.source, sourcePort: 67, destinationPort: 68,
+                           protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0)
+            r.payload = PayloadRef(kind: .dhcp, id: p.payload.id, offset: 1)
+            r.payloadLength = UInt32(DHCPSizes.ack(for: p.source))
+            network.transmit(r, from: h, now: now, &s)
+        default:
+            network.stats.drops[.noSocket(h), default: 0] += 1
+        }
+    }
+
+    // MARK: Instance metadata over HTTP
+
+    public mutating func addMetadataService(vpc: VPCIndex) {
+        guard let h = network.vpcs[vpc.int].platformHost else { return }
+        tcp.listen(host: h, port: 80, owner: AppRef(kind: AppKind.metadata, object: vpc.raw), profile: .linuxInstance)
+    }
+
+    mutating func metadataClientConnected(_ i: Int, socket: UInt32, _ now: SimTime, _ s: inout Scheduler) {
+        metadataClientSend(i, step: 0, now, &s)
+    }
+
+    mutating func metadataClientSend(_ i: Int, step: UInt32, _ now: SimTime, _ s: inout Scheduler) {
+        let c = platformClients[i]
+        guard tcp.socket(c.socket).state == .established else { return }
+        let text = Self.metadataRequests[Int(step)]
+        tcp.write(c.socket, kind: .text, length: UInt32(text.utf8.count), parameter: UInt64(network.payloadTextIndex(text)), now: now, &network, &s)
+        channels[c.connection]?.toServer.push(tcp.socket(c.socket).written, .textRequest(step))
+    }
+
+    mutating func metadataClientMessage(_ i: Int, connection: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
+        guard case .textResponse(let step) = m, platformClients[i].connection == connection else { return }
+        if step + 1 < UInt32(Self.metadataRequests.count) {
+            metadataClientSend(i, step: step + 1, now, &s)
+        } else {
+            // The credentials response says Connection: close; the server closes, the client follows.
+        }
+    }
+
+    mutating func metadataClientEnded(_ i: Int, connection: UInt32) {
+        guard platformClients[i].connection == connection else { return }
+        platformClients[i].socket = .max
+        platformClients[i].connection = .max
+    }
+
+    mutating func metadataServerMessage(connection c: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
+        guard case .textRequest(let step) = m else { return }
+        channels[c]?.pendingResponse = step
+        s.schedule(after: .microseconds(150), EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.metadataReply))
+    }
+}
+
+/// DHCP message sizes as `Wire.DHCPMessage` encodes them for a VPC renewal.
+public enum DHCPSizes {
+    public static func hostName(_ a: IPv4Address) -> String {
+        "ip-" + String(a.description.map { $0 == "." ? "-" : $0 })
+    }
+    public static func request(for a: IPv4Address) -> Int {
+        var m = DHCPMessage(isReply: false, transactionID: 0, clientAddress: a, clientMAC: .zero, messageType: DHCPMessage.MessageType.request)
+        m.hostName = hostName(a)
+        return m.encodedLength
+    }
+    public static func ack(for a: IPv4Address) -> Int {
+        var m = DHCPMessage(isReply: true, transactionID: 0, clientAddress: a, yourAddress: a, clientMAC: .zero, messageType: DHCPMessage.MessageType.ack)
+        m.serverIdentifier = a; m.leaseSeconds = 3600; m.subnetMask = a; m.router = a; m.dnsServer = a; m.domainName = "ec2.internal"
+        return m.encodedLength
+    }
+}
