@@ -23,7 +23,8 @@ public final class FlowLogAggregator {
     public let config: FlowLogConfig
     let directory: NetworkDirectory
     let epochNanoseconds: Int64
-    let sink: S3FlowLogWriter
+    let sink: S3FlowLogWriter?
+    let cloudWatch: CloudWatchFlowLogWriter?
     /// Per ENI: covered by this flow log, window length and phase.
     var covered: [Bool]
     var windowLength: [Int64]
@@ -44,7 +45,7 @@ public final class FlowLogAggregator {
     public private(set) var labelledRecords: UInt64 = 0
 
     public init(config: FlowLogConfig, directory: NetworkDirectory, epochNanoseconds: Int64, outputDirectory: String, seed: UInt64,
-                labels: [String] = [], labelDirectory: String? = nil) {
+                labels: [String] = [], labelDirectory: String? = nil, cloudWatchDirectory: String? = nil) {
         self.config = config
         labelNames = labels
         labelPath = labelDirectory.map { "\($0)/\(config.id)-records.csv.gz" }
@@ -73,9 +74,17 @@ public final class FlowLogAggregator {
         tables = (0..<n).map { _ in FlowTable<Int32>(capacity: 16) }
         flows = Array(repeating: [], count: n)
         skipped = Array(repeating: 0, count: n)
-        var names = S3FlowLogWriter.Naming(accountID: config.accountID, region: directory.region, flowLogID: config.id, seed: seed)
-        if case .s3(let o) = config.destination { names.options = o }
-        sink = S3FlowLogWriter(root: outputDirectory, naming: names, header: config.format.header)
+        switch config.destination {
+        case .s3(let o):
+            var names = S3FlowLogWriter.Naming(accountID: config.accountID, region: directory.region, flowLogID: config.id, seed: seed)
+            names.options = o
+            sink = S3FlowLogWriter(root: outputDirectory, naming: names, header: config.format.header)
+            cloudWatch = nil
+        case .cloudWatchLogs(let group):
+            sink = nil
+            cloudWatch = CloudWatchFlowLogWriter(root: cloudWatchDirectory ?? outputDirectory, logGroup: group,
+                                                 suffix: config.trafficType.rawValue.lowercased(), seed: seed)
+        }
     }
 
     /// Records one tap.
@@ -115,7 +124,7 @@ public final class FlowLogAggregator {
     /// Closes every window that has ended by `now` (time passes for ENIs without traffic too).
     public func advance(to now: SimTime) throws {
         for e in covered.indices where covered[e] { try roll(e, to: now.nanoseconds) }
-        try sink.closeFiles(before: epochNanoseconds / 1_000_000_000 + now.nanoseconds / 1_000_000_000 - 660)
+        try sink?.closeFiles(before: epochNanoseconds / 1_000_000_000 + now.nanoseconds / 1_000_000_000 - 660)
     }
 
     /// Emits what every open window holds and closes all files.
@@ -124,16 +133,18 @@ public final class FlowLogAggregator {
             try roll(e, to: now.nanoseconds)
             if !flows[e].isEmpty || skipped[e] > 0 { try emit(e, windowEnd: now.nanoseconds) }
         }
-        try sink.closeAll()
+        try sink?.closeAll()
+        try cloudWatch?.closeAll()
         try labelFile?.finish()
     }
 
     public func abandon() {
-        sink.abandonAll()
+        sink?.abandonAll()
+        cloudWatch?.abandonAll()
         labelFile?.abandon()
     }
     public var labelFilePath: String? { labelFile?.path }
-    public var files: [String] { sink.finished }
+    public var files: [String] { (sink?.finished ?? []) + (cloudWatch?.finished ?? []) }
 
     func roll(_ e: Int, to t: Int64) throws {
         let len = windowLength[e]
@@ -158,14 +169,14 @@ public final class FlowLogAggregator {
         for f in flows[e] {
             line.removeAll()
             format(e, f)
-            try sink.append(line.bytes, endSeconds: unixSeconds(f.last.nanoseconds))
+            try deliver(e, start: unixSeconds(f.first.nanoseconds), end: unixSeconds(f.last.nanoseconds))
             records += 1
             if f.label != 0 { try writeLabel(e, f) }
         }
         if skipped[e] > 0 {
             line.removeAll()
             formatStatus(e, status: "SKIPDATA", from: windowStart[e], to: windowEnd)
-            try sink.append(line.bytes, endSeconds: unixSeconds(windowEnd))
+            try deliver(e, start: unixSeconds(windowStart[e]), end: unixSeconds(windowEnd))
             skipdataRecords += 1
             skipped[e] = 0
         }
@@ -176,8 +187,14 @@ public final class FlowLogAggregator {
     func emitNoData(_ e: Int, from: Int64, to: Int64) throws {
         line.removeAll()
         formatStatus(e, status: "NODATA", from: from, to: to)
-        try sink.append(line.bytes, endSeconds: unixSeconds(to))
+        try deliver(e, start: unixSeconds(from), end: unixSeconds(to))
         nodataRecords += 1
+    }
+
+    /// Sends the formatted `line` to the destination.
+    func deliver(_ e: Int, start: Int64, end: Int64) throws {
+        if let sink { try sink.append(line.bytes, endSeconds: end) }
+        if let cloudWatch { try cloudWatch.append(line.bytes, stream: directory.enis[e].id, start: start, end: end) }
     }
 
     static let labelHeader = Array("interface-id,srcaddr,dstaddr,srcport,dstport,protocol,start,end,action,label\n".utf8)
@@ -385,5 +402,68 @@ public final class S3FlowLogWriter {
         for (_, w) in open { w.abandon() }
         open.removeAll()
         openOrder.removeAll()
+    }
+}
+
+/// Writes records as CloudWatch Logs holds them (aws-vpc-facts §1.12): one log stream per ENI,
+/// named `<eni-id>-all` (the suffix follows the traffic type; only `-all` is attested), each
+/// event with `timestamp` = the record's start (ms) and an `ingestionTime` after its end — one
+/// JSON object per line, as a subscription delivers events or an export lists them.
+public final class CloudWatchFlowLogWriter {
+    let directory: String
+    let logGroup: String
+    let suffix: String
+    let seed: UInt64
+    var streams: [String: CompressedFileWriter] = [:]
+    var order: [String] = []
+    var sequence: UInt64 = 0
+    public private(set) var finished: [String] = []
+
+    init(root: String, logGroup: String, suffix: String, seed: UInt64) {
+        // The group's name may contain slashes: keep it readable as one directory.
+        let safe = String(logGroup.map { $0 == "/" ? "_" : $0 })
+        directory = root + "/" + safe
+        self.logGroup = logGroup
+        self.suffix = suffix
+        self.seed = seed
+    }
+
+    func append(_ record: [UInt8], stream eni: String, start: Int64, end: Int64) throws {
+        let name = eni + "-" + suffix
+        let w: CompressedFileWriter
+        if let existing = streams[name] { w = existing } else {
+            try makeDirectories(directory)
+            w = try CompressedFileWriter(path: directory + "/" + name + ".jsonl", gzip: false)
+            streams[name] = w
+            order.append(name)
+        }
+        sequence += 1
+        // Delivery to CloudWatch Logs takes about 5 minutes after the window (aws-vpc-facts §1.4).
+        let ingestion = end * 1000 + 300_000 + Int64(TLSCiphertext.mix(seed, sequence) % 60_000)
+        var t = TextBuffer(capacity: record.count + 96)
+        t.append("{\"id\":\"")
+        t.padded(Int(start % 1_000_000_000_000), width: 12)
+        t.padded(Int(sequence % 1_000_000_000), width: 9)
+        t.append("\",\"timestamp\":")
+        t.decimal(UInt64(start * 1000))
+        t.append(",\"ingestionTime\":")
+        t.decimal(UInt64(ingestion))
+        t.append(",\"message\":\"")
+        t.append(Array(record.dropLast()))          // the record's text has no quotes or backslashes
+        t.append("\"}\n")
+        try w.write(t.bytes)
+    }
+
+    func closeAll() throws {
+        for n in order.sorted() {
+            if let w = streams.removeValue(forKey: n) { try w.finish(); finished.append(w.path) }
+        }
+        order.removeAll()
+    }
+
+    func abandonAll() {
+        for (_, w) in streams { w.abandon() }
+        streams.removeAll()
+        order.removeAll()
     }
 }

@@ -132,6 +132,7 @@ public struct StreamStore: Sendable {
         case .postgresSSLAccept:
             w.u8(0x53)
         case .text:
+            guard Int(c.parameter) < texts.count else { w.zeros(n); return }
             let t = texts[Int(c.parameter)]
             w.bytes(t[within..<(within + n)])
         case .tlsClientHello, .tlsServerHello:
@@ -144,7 +145,8 @@ public struct StreamStore: Sendable {
             scratch.withUnsafeMutableBytes { buf in
                 var sw = ByteWriter(UnsafeMutableRawBufferPointer(rebasing: buf[0..<length]))
                 if c.kind == .tlsClientHello {
-                    let name = names[Int(c.parameter >> 32)]
+                    let k = Int(c.parameter >> 32)
+                    let name = k < names.count ? names[k] : "unknown.invalid"
                     let seed = c.parameter & 0xFFFF_FFFF
                     TLSClientHello(serverName: name, random: fill32(seed, 0xC11E), sessionID: sessionID,
                                    x25519KeyShare: fill32(seed, 0x4B45)).encodeRecord(into: &sw)

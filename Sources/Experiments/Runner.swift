@@ -59,7 +59,8 @@ public enum Runner {
             for (i, fl) in scenario.flowLogs.enumerated() {
                 aggregators.append(FlowLogAggregator(config: fl, directory: directory, epochNanoseconds: world.epochNanoseconds,
                                                      outputDirectory: "\(out)/flowlogs", seed: scenario.seed &+ UInt64(i) &* 0x9E37_79B9,
-                                                     labels: world.labels, labelDirectory: labelled ? out + "/labels" : nil))
+                                                     labels: world.labels, labelDirectory: labelled ? out + "/labels" : nil,
+                                                     cloudWatchDirectory: out + "/cloudwatch-logs"))
             }
         } catch {
             for (_, w) in pcapOrder { w.abandon() }
@@ -167,6 +168,7 @@ public enum Runner {
         }
         if fm.fileExists(atPath: out + "/flowlogs") { try fm.removeItem(atPath: out + "/flowlogs") }
         if fm.fileExists(atPath: out + "/labels") { try fm.removeItem(atPath: out + "/labels") }
+        if fm.fileExists(atPath: out + "/cloudwatch-logs") { try fm.removeItem(atPath: out + "/cloudwatch-logs") }
         try makeDirectories(out + "/flowlogs")
         if fm.fileExists(atPath: out + "/summary.json") { try fm.removeItem(atPath: out + "/summary.json") }
     }

@@ -98,6 +98,8 @@ public struct S3DeliveryOptions: Sendable, Hashable {
 
 public enum FlowLogDestination: Sendable, Hashable {
     case s3(S3DeliveryOptions)
+    /// CloudWatch Logs: one log stream per ENI (`<eni-id>-all`) in the log group (aws-vpc-facts §1.12).
+    case cloudWatchLogs(logGroup: String)
 }
 
 public struct FlowLogConfig: Sendable {

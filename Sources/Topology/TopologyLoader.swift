@@ -992,7 +992,7 @@ struct Builder {
     }
 
     mutating func flowLog(_ n: YNode, world: World) throws -> FlowLogConfig {
-        let m = try n.mapping(allowed: ["id", "resource", "traffic-type", "max-aggregation-interval", "log-format", "destination",
+        let m = try n.mapping(allowed: ["id", "resource", "traffic-type", "max-aggregation-interval", "log-format", "destination", "log-group",
                                         "hive-compatible-partitions", "per-hour-partition", "max-flows-per-window"])
         let id = try declare(try m.required("id"), kind: "flow log")
         let rNode = try m.required("resource")
@@ -1017,13 +1017,22 @@ struct Builder {
             do { format = try FlowLogFormat(parsing: try f.string()) } catch { throw f.fail("\(error)") }
         }
         var options = S3DeliveryOptions()
-        if let d = m["destination"] {
-            guard try d.string() == "s3" else { throw d.fail("destination is s3") }
-        }
+        var destination = FlowLogDestination.s3(options)
         if let h = m["hive-compatible-partitions"] { options.hiveCompatiblePartitions = try h.bool() }
         if let h = m["per-hour-partition"] { options.perHourPartition = try h.bool() }
+        switch try m["destination"]?.string() ?? "s3" {
+        case "s3":
+            destination = .s3(options)
+            if let g = m["log-group"] { throw g.fail("log-group applies to destination: cloudwatch-logs") }
+        case "cloudwatch-logs":
+            let group = try m["log-group"]?.string() ?? "/vpc/flow-logs/\(id)"
+            destination = .cloudWatchLogs(logGroup: group)
+            for k in ["hive-compatible-partitions", "per-hour-partition"] where m[k] != nil { throw m[k]!.fail("\(k) applies to destination: s3") }
+        case let other:
+            throw m["destination"]!.fail("'\(other)' is not a destination (s3 or cloudwatch-logs)")
+        }
         var c = FlowLogConfig(id: id, resource: resource, trafficType: traffic, maxAggregationInterval: interval, format: format,
-                              destination: .s3(options), accountID: account)
+                              destination: destination, accountID: account)
         if let x = m["max-flows-per-window"] { c.maxFlowsPerWindow = try x.int(1...Int.max) }
         return c
     }

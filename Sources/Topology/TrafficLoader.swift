@@ -119,18 +119,16 @@ extension Builder {
             var arrivals = ArrivalPattern.none
             if let r = sm["rate"] { arrivals = .poisson(perSecond: try r.rate()) }
             else if let e = sm["every"] { arrivals = .uniform(perSecond: 1 / (try e.duration()).seconds) }
-            else if sm["once"] != nil {
-                // One session at the window's start.
-                arrivals = .uniform(perSecond: 1e9)
-                window.end = window.start + .nanoseconds(1)
-            } else { throw sNode.fail("give a 'rate', 'every' or 'once: true'") }
+            else if sm["once"] == nil { throw sNode.fail("give a 'rate', 'every' or 'once: true'") }
             let spec = SessionSpec(name: name, label: label, clients: clients, servers: servers,
                                    port: UInt16(try (try sm.required("port")).int(1...65535)), tls: try sm["tls"]?.bool() ?? true,
                                    serverName: try sm["server-name"]?.string(), requests: requests,
                                    requestBytes: try size(sm["request-bytes"]) ?? 600, responseBytes: try size(sm["response-bytes"]) ?? 4_000,
                                    serverTime: try sm["server-time"]?.duration() ?? .milliseconds(5), think: try sm["think"]?.duration() ?? .milliseconds(500),
                                    arrivals: arrivals, window: window)
-            world.addTraffic(.sessions(spec))
+            var once = spec
+            once.once = try sm["once"]?.bool() ?? false
+            world.addTraffic(.sessions(once))
         } else if let sNode = m["scan"] {
             let sm = try sNode.mapping(allowed: ["from", "to", "ports", "rate", "sequential"])
             let scanner = try peers(try sm.required("from"), world, publicSide: false)

@@ -38,6 +38,8 @@ public struct SessionSpec: Sendable {
     public var think: SimDuration
     public var arrivals: ArrivalPattern
     public var window: ActiveWindow
+    /// One session only, at the window's start (arrivals are then ignored).
+    public var once = false
     public init(name: String, label: UInt8 = 0, clients: [Peer], servers: [Peer], port: UInt16, tls: Bool = true,
                 serverName: String? = nil, requests: ClosedRange<Int> = 1...1, requestBytes: Int = 600, responseBytes: Int = 4_000,
                 serverTime: SimDuration = .milliseconds(5), think: SimDuration = .milliseconds(200),
@@ -135,6 +137,7 @@ extension World {
         traffic.append(t)
         trafficRandom.append(seeds.stream("traffic:" + t.name))
         trafficCursor.append(0)
+        trafficActivity.append((nil, .zero))
         if case .sessions(let spec) = t {
             for s in spec.servers {
                 tcp.listen(host: s.host, port: spec.port, owner: AppRef(kind: AppKind.sessionServer, object: UInt32(k)),
@@ -142,11 +145,15 @@ extension World {
             }
             if let n = spec.serverName {
                 _ = dnsNameIndex(n)
-                _ = network.serverNameIndex(n)
                 dnsRecords[n, default: []] += spec.servers.flatMap(\.pool)
             }
+            if spec.tls { _ = network.serverNameIndex(Self.sni(spec)) }
         }
     }
+
+    /// The name a generated TLS client puts in its ClientHello: the server name, or one made
+    /// from the generator's name for clients that know their peer by address.
+    static func sni(_ spec: SessionSpec) -> String { spec.serverName ?? spec.name + ".internal" }
 
     /// The TCP behaviour of a host: Linux for instances and the internet, the AWS front-end
     /// profile for AWS services.
@@ -170,19 +177,20 @@ extension World {
 
     /// The labelled episodes the generators produce (for the labels file).
     public var episodes: [Episode] {
-        traffic.compactMap { t -> Episode? in
-            guard t.label != 0 else { return nil }
-            let w = t.window
+        traffic.indices.compactMap { k -> Episode? in
+            let t = traffic[k]
+            guard t.label != 0, let first = trafficActivity[k].first else { return nil }
+            let w = ActiveWindow(start: first, end: trafficActivity[k].last)
             switch t {
             case .sessions(let s):
-                return Episode(label: labels[Int(s.label)], generator: s.name, start: w.start, end: min(w.end, workloadEnd),
+                return Episode(label: labels[Int(s.label)], generator: s.name, start: w.start, end: w.end,
                                sources: s.clients.flatMap(\.pool).map(\.description), destinations: s.servers.flatMap(\.pool).map(\.description),
                                ports: [s.port])
             case .scan(let s):
-                return Episode(label: labels[Int(s.label)], generator: s.name, start: w.start, end: min(w.end, workloadEnd),
+                return Episode(label: labels[Int(s.label)], generator: s.name, start: w.start, end: w.end,
                                sources: s.scanner.pool.map(\.description), destinations: s.targets.map(\.description), ports: s.ports)
             case .ping(let s):
-                return Episode(label: labels[Int(s.label)], generator: s.name, start: w.start, end: min(w.end, workloadEnd),
+                return Episode(label: labels[Int(s.label)], generator: s.name, start: w.start, end: w.end,
                                sources: s.from.pool.map(\.description), destinations: s.targets.map(\.description), ports: [])
             }
         }
@@ -196,6 +204,10 @@ extension World {
         var gap: SimDuration
         switch t {
         case .sessions(let spec):
+            if spec.once {
+                if first && w.start < workloadEnd { s.schedule(at: max(w.start, s.now), EventPayload(kind: AppEvent.generator, object: UInt32(k))) }
+                return
+            }
             switch spec.arrivals {
             case .none: return
             case .poisson(let r):
@@ -221,6 +233,8 @@ extension World {
 
     mutating func trafficFires(_ k: Int, _ now: SimTime, _ s: inout Scheduler) {
         scheduleTraffic(k, first: false, &s)
+        if trafficActivity[k].first == nil { trafficActivity[k].first = now }
+        trafficActivity[k].last = max(trafficActivity[k].last, now)
         switch traffic[k] {
         case .sessions(let spec): startSession(k, spec, now, &s)
         case .scan(let spec): probe(k, spec, now, &s)
@@ -309,7 +323,7 @@ extension World {
         guard case .sessions(let spec) = traffic[Int(x.spec)] else { return }
         if spec.tls {
             sessions[Int(i)].phase = .handshaking
-            let sni = network.serverNameIndex(spec.serverName ?? x.remote.description)
+            let sni = network.serverNameIndex(Self.sni(spec))
             let seed = channels[x.connection]?.nextSeed() ?? 0
             tcp.write(x.socket, kind: .tlsClientHello, length: UInt32(helloLength(sni)), parameter: UInt64(sni) << 32 | (seed & 0xFFFF_FFFF),
                       now: now, &network, &s)
@@ -362,12 +376,13 @@ extension World {
         sessionRequest(i, now, &s)
     }
 
-    mutating func sessionEnded(_ i: UInt32, connection: UInt32) {
+    mutating func sessionEnded(_ i: UInt32, connection: UInt32, _ now: SimTime) {
         guard Int(i) < sessions.count, sessions[Int(i)].connection == connection else { return }
-        endSession(i)
+        endSession(i, now)
     }
 
-    mutating func endSession(_ i: UInt32) {
+    mutating func endSession(_ i: UInt32, _ now: SimTime? = nil) {
+        if let now { trafficActivity[Int(sessions[Int(i)].spec)].last = max(trafficActivity[Int(sessions[Int(i)].spec)].last, now) }
         sessions[Int(i)].generation &+= 1
         sessions[Int(i)].connection = .max
         sessions[Int(i)].socket = .max

@@ -29,6 +29,8 @@ public struct World: EventHandler, Sendable {
     public internal(set) var traffic: [TrafficSpec] = []
     var trafficRandom: [RandomStream] = []
     var trafficCursor: [Int] = []
+    /// When each generator first fired and last did something (episodes' extent).
+    var trafficActivity: [(first: SimTime?, last: SimTime)] = []
     var sessions = ContiguousArray<Session>()
     var freeSessions: [UInt32] = []
     /// Ground-truth labels; index 0 is "normal".
@@ -301,7 +303,7 @@ public struct World: EventHandler, Sendable {
 
     mutating func connectionEnded(socket: UInt32, owner: AppRef, connection: UInt32, reason: TCPEndReason, _ now: SimTime, _ s: inout Scheduler) {
         guard var ch = channels[connection] else { return }
-        if owner.kind == AppKind.sessionClient { sessionEnded(owner.object, connection: connection) }
+        if owner.kind == AppKind.sessionClient { sessionEnded(owner.object, connection: connection, now) }
         if owner.kind == AppKind.metadataClient { metadataClientEnded(Int(owner.object), connection: connection) }
         if owner.kind == AppKind.environment || owner.kind == AppKind.sessionClient || owner.kind == AppKind.metadataClient {
             ch.clientSocket = .max
