@@ -33,7 +33,16 @@ public final class FlowLogAggregator {
     var tables: [FlowTable<Int32>]
     var flows: [[FlowAccumulator]]
     var skipped: [UInt64]
-    var line = TextBuffer(capacity: 512)
+    let line = RecordLine()
+    /// Per ENI, its ids rendered once; constant words; service names.
+    let pool: TextPool
+    let text: UnsafeMutablePointer<ENIText>
+    let textCount: Int
+    let services: ServiceIntervals
+    let serviceText: [Span]
+    let words: Words
+    let fields: UnsafeMutablePointer<FlowLogField>
+    let fieldCount: Int
     public private(set) var records: UInt64 = 0
     public private(set) var skipdataRecords: UInt64 = 0
     public private(set) var nodataRecords: UInt64 = 0
@@ -74,6 +83,18 @@ public final class FlowLogAggregator {
         tables = (0..<n).map { _ in FlowTable<Int32>(capacity: 16) }
         flows = Array(repeating: [], count: n)
         skipped = Array(repeating: 0, count: n)
+        let pool = TextPool()
+        self.pool = pool
+        textCount = directory.enis.count
+        text = .allocate(capacity: max(textCount, 1))
+        for (i, e) in directory.enis.enumerated() { (text + i).initialize(to: ENIText(e, directory, pool)) }
+        let services = ServiceIntervals(directory.awsRanges)
+        self.services = services
+        serviceText = services.names.map { pool.span($0) }
+        words = Words(pool, version: String(config.format.version), region: directory.region)
+        fieldCount = config.format.fields.count
+        fields = .allocate(capacity: fieldCount)
+        fields.initialize(from: config.format.fields, count: fieldCount)
         switch config.destination {
         case .s3(let o):
             var names = S3FlowLogWriter.Naming(accountID: config.accountID, region: directory.region, flowLogID: config.id, seed: seed)
@@ -138,12 +159,20 @@ public final class FlowLogAggregator {
         try labelFile?.finish()
     }
 
+    deinit {
+        text.deinitialize(count: textCount)
+        text.deallocate()
+        fields.deallocate()
+    }
+
     public func abandon() {
         sink?.abandonAll()
         cloudWatch?.abandonAll()
         labelFile?.abandon()
     }
     public var labelFilePath: String? { labelFile?.path }
+    /// Whether `a` is one of ENI `e`'s own addresses.
+    func owns(_ e: Int, _ a: IPv4Address) -> Bool { directory.enis[e].owns(a) }
     public var files: [String] { (sink?.finished ?? []) + (cloudWatch?.finished ?? []) }
 
     func roll(_ e: Int, to t: Int64) throws {
@@ -193,8 +222,8 @@ public final class FlowLogAggregator {
 
     /// Sends the formatted `line` to the destination.
     func deliver(_ e: Int, start: Int64, end: Int64) throws {
-        if let sink { try sink.append(line.bytes, endSeconds: end) }
-        if let cloudWatch { try cloudWatch.append(line.bytes, stream: directory.enis[e].id, start: start, end: end) }
+        if let sink { try sink.append(line.view, endSeconds: end) }
+        if let cloudWatch { try cloudWatch.append(line.view, stream: directory.enis[e].id, start: start, end: end) }
     }
 
     static let labelHeader = Array("interface-id,srcaddr,dstaddr,srcport,dstport,protocol,start,end,action,label\n".utf8)
@@ -229,91 +258,125 @@ public final class FlowLogAggregator {
     /// source that is not one of the ENI's addresses shows the ENI's primary private IP, and an
     /// arriving packet always shows the primary private IP as destination.
     func format(_ e: Int, _ f: FlowAccumulator) {
-        let eni = directory.enis[e]
+        let t = text[e]
         let p = f.packet
         var src = p.source, dst = p.destination
-        if f.direction == .egress { if !eni.owns(src) { src = eni.privateIP } } else { dst = eni.privateIP }
-        var first = true
-        for field in config.format.fields {
-            if !first { line.space() }
-            first = false
-            switch field {
-            case .version: line.decimal(UInt64(config.format.version))
-            case .accountID: line.append(eni.accountID)
-            case .interfaceID: line.append(eni.id)
-            case .srcaddr: line.ipv4(src)
-            case .dstaddr: line.ipv4(dst)
-            case .srcport: line.decimal(UInt64(p.protocolNumber == IPProtocol.icmp ? 0 : p.sourcePort))
-            case .dstport: line.decimal(UInt64(p.protocolNumber == IPProtocol.icmp ? 0 : p.destinationPort))
-            case .protocol: line.decimal(UInt64(p.protocolNumber))
-            case .packets: line.decimal(f.packets)
-            case .bytes: line.decimal(f.bytes)
-            case .start: line.decimal(UInt64(unixSeconds(f.first.nanoseconds)))
-            case .end: line.decimal(UInt64(unixSeconds(f.last.nanoseconds)))
-            case .action: line.append(f.accepted ? "ACCEPT" : "REJECT")
-            case .logStatus: line.append("OK")
-            case .vpcID: line.append(directory.vpcs[eni.vpc.int].id)
-            case .subnetID: line.append(directory.subnets[eni.subnet.int].id)
-            case .instanceID:
-                if case .instance(let id) = eni.kind { line.append(id) } else { line.dash() }
+        if f.direction == .egress {
+            if p.source.raw != t.primary && p.source.raw != t.secondary { src = IPv4Address(raw: t.primary) }
+        } else {
+            dst = IPv4Address(raw: t.primary)
+        }
+        let icmp = p.protocolNumber == IPProtocol.icmp
+        var w = line.writer()
+        for k in 0..<fieldCount {
+            if k > 0 { w.byte(0x20) }
+            switch fields[k] {
+            case .version: w.bytes(words.version)
+            case .accountID: w.bytes(t.account)
+            case .interfaceID: w.bytes(t.interface)
+            case .srcaddr: w.ipv4(src)
+            case .dstaddr: w.ipv4(dst)
+            case .srcport: w.decimal(icmp ? 0 : UInt64(p.sourcePort))
+            case .dstport: w.decimal(icmp ? 0 : UInt64(p.destinationPort))
+            case .protocol: w.decimal(UInt64(p.protocolNumber))
+            case .packets: w.decimal(f.packets)
+            case .bytes: w.decimal(f.bytes)
+            case .start: w.decimal(UInt64(unixSeconds(f.first.nanoseconds)))
+            case .end: w.decimal(UInt64(unixSeconds(f.last.nanoseconds)))
+            case .action: w.bytes(f.accepted ? words.accept : words.reject)
+            case .logStatus: w.bytes(words.ok)
+            case .vpcID: w.bytes(t.vpc)
+            case .subnetID: w.bytes(t.subnet)
+            case .instanceID: w.bytes(t.instance)
             case .tcpFlags:
-                if p.protocolNumber == IPProtocol.tcp { line.decimal(UInt64(f.flags)) } else { line.dash() }
-            case .type: line.append("IPv4")
-            case .pktSrcaddr: line.ipv4(p.source)
-            case .pktDstaddr: line.ipv4(p.destination)
-            case .region: line.append(directory.region)
-            case .azID: line.append(directory.zones[directory.subnets[eni.subnet.int].zone.int].id)
+                if p.protocolNumber == IPProtocol.tcp { w.decimal(UInt64(f.flags)) } else { w.byte(0x2D) }
+            case .type: w.bytes(words.ipv4)
+            case .pktSrcaddr: w.ipv4(p.source)
+            case .pktDstaddr: w.ipv4(p.destination)
+            case .region: w.bytes(words.region)
+            case .azID: w.bytes(t.zone)
             case .pktSrcAWSService:
-                if let s = directory.awsService(of: p.source) { line.append(s) } else { line.dash() }
+                if let k = services.lookup(p.source) { w.bytes(serviceText[k]) } else { w.byte(0x2D) }
             case .pktDstAWSService:
-                if let s = directory.awsService(of: p.destination) { line.append(s) } else { line.dash() }
-            case .flowDirection: line.append(f.direction == .egress ? "egress" : "ingress")
+                if let k = services.lookup(p.destination) { w.bytes(serviceText[k]) } else { w.byte(0x2D) }
+            case .flowDirection: w.bytes(f.direction == .egress ? words.egress : words.ingress)
             case .trafficPath:
-                if f.direction == .egress, let code = trafficPath(eni, f.path) { line.decimal(UInt64(code)) } else { line.dash() }
-            default: line.dash()
+                if f.direction == .egress, let code = trafficPath(t.nitro, f.path) { w.decimal(UInt64(code)) } else { w.byte(0x2D) }
+            default: w.byte(0x2D)
             }
         }
-        line.newline()
+        w.byte(0x0A)
+        line.commit(w)
+    }
+
+    /// Words written in records, interned once.
+    struct Words {
+        let accept, reject, ok, ipv4, egress, ingress, version, region, nodata, skipdata: Span
+        init(_ pool: TextPool, version: String, region: String) {
+            accept = pool.span("ACCEPT"); reject = pool.span("REJECT"); ok = pool.span("OK"); ipv4 = pool.span("IPv4")
+            egress = pool.span("egress"); ingress = pool.span("ingress")
+            self.version = pool.span(version); self.region = pool.span(region)
+            nodata = pool.span("NODATA"); skipdata = pool.span("SKIPDATA")
+        }
     }
 
     /// `traffic-path` of an egress record (aws-vpc-facts §1.8): 1 within the VPC; through an
     /// internet gateway 8 from a Nitro instance, else 2; through a gateway endpoint 7 from a
     /// Nitro instance, else 2. For Lambda and NAT gateway ENIs AWS documents no code; they are
     /// not instances, so they get the generic 1/2.
-    func trafficPath(_ eni: ENI, _ path: EgressPath) -> Int? {
+    func trafficPath(_ nitro: Bool, _ path: EgressPath) -> Int? {
         switch path {
         case .unknown: return nil
         case .withinVPC: return 1
-        case .internetGateway: return eni.nitro ? 8 : 2
-        case .gatewayEndpoint: return eni.nitro ? 7 : 2
+        case .internetGateway: return nitro ? 8 : 2
+        case .gatewayEndpoint: return nitro ? 7 : 2
         }
     }
 
     /// NODATA / SKIPDATA: real window times, `-` in the traffic fields (aws-vpc-facts §1.4).
     func formatStatus(_ e: Int, status: String, from: Int64, to: Int64) {
-        let eni = directory.enis[e]
-        var first = true
-        for field in config.format.fields {
-            if !first { line.space() }
-            first = false
-            switch field {
-            case .version: line.decimal(UInt64(config.format.version))
-            case .accountID: line.append(eni.accountID)
-            case .interfaceID: line.append(eni.id)
-            case .start: line.decimal(UInt64(unixSeconds(from)))
-            case .end: line.decimal(UInt64(unixSeconds(to)))
-            case .logStatus: line.append(status)
-            case .vpcID: line.append(directory.vpcs[eni.vpc.int].id)
-            case .subnetID: line.append(directory.subnets[eni.subnet.int].id)
-            case .instanceID:
-                if case .instance(let id) = eni.kind { line.append(id) } else { line.dash() }
-            case .region: line.append(directory.region)
-            case .azID: line.append(directory.zones[directory.subnets[eni.subnet.int].zone.int].id)
-            case .type: line.append("IPv4")
-            default: line.dash()
+        let t = text[e]
+        var w = line.writer()
+        for k in 0..<fieldCount {
+            if k > 0 { w.byte(0x20) }
+            switch fields[k] {
+            case .version: w.bytes(words.version)
+            case .accountID: w.bytes(t.account)
+            case .interfaceID: w.bytes(t.interface)
+            case .start: w.decimal(UInt64(unixSeconds(from)))
+            case .end: w.decimal(UInt64(unixSeconds(to)))
+            case .logStatus: w.bytes(status == "NODATA" ? words.nodata : words.skipdata)
+            case .vpcID: w.bytes(t.vpc)
+            case .subnetID: w.bytes(t.subnet)
+            case .instanceID: w.bytes(t.instance)
+            case .region: w.bytes(words.region)
+            case .azID: w.bytes(t.zone)
+            case .type: w.bytes(words.ipv4)
+            default: w.byte(0x2D)
             }
         }
-        line.newline()
+        w.byte(0x0A)
+        line.commit(w)
+    }
+}
+
+/// An ENI's record fields that never change, rendered once.
+struct ENIText {
+    var account, interface, vpc, subnet, instance, zone: Span
+    var primary: UInt32
+    /// A second address of the ENI (a NAT gateway's with several Elastic IPs), or the primary again.
+    var secondary: UInt32
+    var nitro: Bool
+    init(_ eni: ENI, _ d: NetworkDirectory, _ pool: TextPool) {
+        account = pool.span(eni.accountID)
+        interface = pool.span(eni.id)
+        vpc = pool.span(d.vpcs[eni.vpc.int].id)
+        subnet = pool.span(d.subnets[eni.subnet.int].id)
+        if case .instance(let id) = eni.kind { instance = pool.span(id) } else { instance = pool.span("-") }
+        zone = pool.span(d.zones[d.subnets[eni.subnet.int].zone.int].id)
+        primary = eni.privateIP.raw
+        secondary = eni.secondaryIPs.first?.raw ?? eni.privateIP.raw
+        nitro = eni.nitro
     }
 }
 
@@ -344,7 +407,7 @@ public final class S3FlowLogWriter {
         self.header = Array((header + "\n").utf8)
     }
 
-    func append(_ bytes: [UInt8], endSeconds: Int64) throws {
+    func append(_ bytes: UnsafeRawBufferPointer, endSeconds: Int64) throws {
         let bucket = endSeconds - ((endSeconds % Self.period) + Self.period) % Self.period
         if let w = open[bucket] { try w.write(bytes); return }
         let w = try CompressedFileWriter(path: try path(bucket))
@@ -428,7 +491,7 @@ public final class CloudWatchFlowLogWriter {
         self.seed = seed
     }
 
-    func append(_ record: [UInt8], stream eni: String, start: Int64, end: Int64) throws {
+    func append(_ record: UnsafeRawBufferPointer, stream eni: String, start: Int64, end: Int64) throws {
         let name = eni + "-" + suffix
         let w: CompressedFileWriter
         if let existing = streams[name] { w = existing } else {
@@ -466,4 +529,70 @@ public final class CloudWatchFlowLogWriter {
         streams.removeAll()
         order.removeAll()
     }
+}
+
+/// `vpcsim bench flowlogs`: how fast records are formatted, as text and through gzip.
+public enum FlowLogFormattingBenchmark {
+    public struct Result: Sendable {
+        public var records: Int
+        public var textSeconds: Double
+        public var gzipSeconds: Double
+        public var bytes: Int
+    }
+
+    /// Formats `records` synthetic records (varied addresses, ports, counters, directions) of the
+    /// ENIs of `directory` with `format`, into memory and into a gzip file at `scratchPath`.
+    public static func run(directory: NetworkDirectory, format: FlowLogFormat, records: Int, scratchPath: String) throws -> Result {
+        let config = FlowLogConfig(id: "fl-0123456789abcdef0", resource: .vpc(VPCIndex(0)), maxAggregationInterval: 60, format: format,
+                                   accountID: "123456789012")
+        let a = FlowLogAggregator(config: config, directory: directory, epochNanoseconds: 1_795_392_000_000_000_000,
+                                  outputDirectory: scratchPath, seed: 1)
+        var flows: [FlowAccumulator] = []
+        var r = RandomStream(seed: 99)
+        for k in 0..<4096 {
+            var p = Packet(source: IPv4Address(raw: 0x0A14_0000 | UInt32(r.bounded(65536))), destination: IPv4Address(raw: UInt32(truncatingIfNeeded: r.next())),
+                           sourcePort: UInt16(truncatingIfNeeded: r.next()), destinationPort: [443, 80, 22, 6432][k & 3],
+                           protocolNumber: k % 17 == 0 ? IPProtocol.udp : IPProtocol.tcp)
+            p.tcpFlags = [[.syn], [.ack], [.fin, .ack], [.syn, .ack]][k & 3]
+            flows.append(FlowAccumulator(packet: p, direction: k & 1 == 0 ? .egress : .ingress, accepted: k % 13 != 0,
+                                         path: .withinVPC, packets: 1 + r.bounded(500), bytes: 40 + r.bounded(1_000_000),
+                                         first: SimTime(nanoseconds: Int64(k) * 1_000_000_000), last: SimTime(nanoseconds: Int64(k) * 1_000_000_000 + 5_000_000_000),
+                                         flags: UInt8(k & 0x17), label: 0))
+        }
+        let enis = max(directory.enis.count, 1)
+        // Records accumulate in a 4 MiB block, as a file writer's buffer would hold them.
+        let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 22, alignment: 8)
+        defer { block.deallocate() }
+        var used = 0
+        var bytes = 0
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        for k in 0..<records {
+            a.line.removeAll()
+            a.format(k % enis, flows[k & 4095])
+            if used + a.line.count > block.count { bytes += used; used = 0 }
+            UnsafeMutableRawBufferPointer(rebasing: block[used..<(used + a.line.count)]).copyMemory(from: a.line.view)
+            used += a.line.count
+        }
+        bytes += used
+        let textSeconds = (clock.now - t0).seconds
+        let gz = try CompressedFileWriter(path: scratchPath + "/bench.log.gz")
+        used = 0
+        let t1 = clock.now
+        for k in 0..<records {
+            a.line.removeAll()
+            a.format(k % enis, flows[k & 4095])
+            if used + a.line.count > block.count { try gz.write(UnsafeRawBufferPointer(rebasing: block[0..<used])); used = 0 }
+            UnsafeMutableRawBufferPointer(rebasing: block[used..<(used + a.line.count)]).copyMemory(from: a.line.view)
+            used += a.line.count
+        }
+        try gz.write(UnsafeRawBufferPointer(rebasing: block[0..<used]))
+        try gz.finish()
+        let gzipSeconds = (clock.now - t1).seconds
+        return Result(records: records, textSeconds: textSeconds, gzipSeconds: gzipSeconds, bytes: bytes)
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import SimCore
+import Topology
+import Capture
 
 /// `vpcsim bench core`: the hold model through the bare queue and through the dispatch loop.
 public enum CoreBenchmark {
@@ -42,6 +44,65 @@ public enum CoreBenchmark {
     public static func json(_ r: Report) throws -> String {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        enc.keyEncodingStrategy = .convertToSnakeCase
+        return String(decoding: try enc.encode(r), as: UTF8.self)
+    }
+}
+
+/// `vpcsim bench flowlogs`: flow-log formatting throughput, and the end-to-end simulator with flow
+/// logs on and pcaps off.
+public enum FlowLogBenchmark {
+    public struct Report: Codable, Sendable {
+        public var benchmark = "flowlogs"
+        public var build: String
+        public var format: String
+        public var records: Int
+        public var textRecordsPerSecond: Double
+        public var gzipRecordsPerSecond: Double
+        public var textBytesPerRecord: Double
+        public var topology: String
+        public var simulatedSeconds: Double
+        public var wallSeconds: Double
+        public var packets: UInt64
+        public var packetsPerSecond: Double
+        public var events: UInt64
+        public var eventsPerSecond: Double
+        public var flowLogRecords: UInt64
+        public var peakMemoryKB: Int
+    }
+
+    public static func run(topology: String, duration: SimDuration, records: Int, scratch: String) throws -> Report {
+        let scenario = try TopologyLoader.load(path: topology, overrides: RunOverrides(duration: duration))
+        let directory = NetworkDirectory(network: scenario.network, dnsNames: scenario.world.dnsNames,
+                                         epochNanoseconds: scenario.world.epochNanoseconds)
+        let format = scenario.flowLogs.first?.format ?? .default
+        try makeDirectories(scratch)
+        // Best of three for formatting; the end-to-end run once.
+        var best: FlowLogFormattingBenchmark.Result?
+        for _ in 0..<3 {
+            let r = try FlowLogFormattingBenchmark.run(directory: directory, format: format, records: records, scratchPath: scratch)
+            if best == nil || r.textSeconds < best!.textSeconds { best = r }
+        }
+        var options = RunOptions(outputDirectory: scratch + "/run")
+        options.pcaps = false
+        let s = try Runner.run(scenario, options: options)
+        #if DEBUG
+        let build = "debug"
+        #else
+        let build = "release"
+        #endif
+        let b = best!
+        return Report(build: build, format: format.logFormatString, records: records,
+                      textRecordsPerSecond: Double(records) / b.textSeconds, gzipRecordsPerSecond: Double(records) / b.gzipSeconds,
+                      textBytesPerRecord: Double(b.bytes) / Double(records), topology: topology,
+                      simulatedSeconds: s.simulatedSeconds, wallSeconds: s.wallSeconds, packets: s.packets.sent,
+                      packetsPerSecond: Double(s.packets.sent) / s.wallSeconds, events: s.events, eventsPerSecond: s.eventsPerSecond,
+                      flowLogRecords: s.flowLogs.reduce(0) { $0 + $1.records }, peakMemoryKB: s.peakMemoryKB)
+    }
+
+    public static func json(_ r: Report) throws -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         enc.keyEncodingStrategy = .convertToSnakeCase
         return String(decoding: try enc.encode(r), as: UTF8.self)
     }

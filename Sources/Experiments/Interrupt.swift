@@ -5,21 +5,27 @@ import Glibc
 import Darwin
 #endif
 
+/// A request to stop a run at its next slice boundary, closing its files cleanly.
+/// Each run watches one: the process's Ctrl-C signal by default, or its own (tests, embedders)
+/// so that stopping one run never stops another running in the same process.
+public final class StopSignal: Sendable {
+    let flag = Atomic<Int>(0)
+    public init() {}
+    public var requested: Bool { flag.load(ordering: .relaxed) > 0 }
+    public func request() { flag.add(1, ordering: .relaxed) }
+}
+
 /// Ctrl-C handling: the first SIGINT/SIGTERM asks the run to stop at the next slice boundary and
 /// close its files cleanly; a second one exits at once.
 public enum Interrupt {
-    static let flag = Atomic<Int>(0)
-
-    public static var requested: Bool { flag.load(ordering: .relaxed) > 0 }
+    /// The signal SIGINT/SIGTERM raise once `install()` has run.
+    public static let process = StopSignal()
 
     public static func install() {
         let handler: @convention(c) (Int32) -> Void = { _ in
-            if Interrupt.flag.add(1, ordering: .relaxed).newValue > 1 { _exit(130) }
+            if Interrupt.process.flag.add(1, ordering: .relaxed).newValue > 1 { _exit(130) }
         }
         signal(SIGINT, handler)
         signal(SIGTERM, handler)
     }
-
-    /// For tests: pretend an interrupt arrived (or clear it).
-    public static func set(_ on: Bool) { flag.store(on ? 1 : 0, ordering: .relaxed) }
 }

@@ -14,6 +14,8 @@ public struct RunOptions: Sendable {
     public var progress = false
     /// Events per slice of the event loop; between slices observers drain and Ctrl-C is checked.
     public var sliceEvents: UInt64 = 1 << 20
+    /// What stops the run early, at a slice boundary: Ctrl-C by default.
+    public var stop: StopSignal = Interrupt.process
     public init(outputDirectory: String) { self.outputDirectory = outputDirectory }
 }
 
@@ -95,7 +97,7 @@ public enum Runner {
                     lastProgress = ContinuousClock.now
                     Progress.show(simulated: now, total: hardEnd, workload: scenario.duration, events: scheduler.dispatched)
                 }
-                if Interrupt.requested { interrupted = true; break }
+                if options.stop.requested { interrupted = true; break }
                 if world.finished { break }
                 if reason == .stopRequested || reason == .eventLimit { continue }
                 break
@@ -125,6 +127,7 @@ public enum Runner {
         let w = try CompressedFileWriter(path: path, gzip: false)
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        enc.keyEncodingStrategy = .convertToSnakeCase
         for e in world.episodes {
             let start = world.epochNanoseconds / 1_000_000_000 + e.start.nanoseconds / 1_000_000_000
             let end = world.epochNanoseconds / 1_000_000_000 + e.end.nanoseconds / 1_000_000_000

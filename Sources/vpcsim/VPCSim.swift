@@ -107,7 +107,7 @@ struct PathCommand: ParsableCommand {
 }
 
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [BenchCore.self])
+    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [BenchCore.self, BenchFlowLogs.self])
 }
 
 struct BenchCore: ParsableCommand {
@@ -165,5 +165,39 @@ struct Dataset: ParsableCommand {
         if quiet { args.append("--quiet") }
         var command = try Run.parse(args)
         try command.run()
+    }
+}
+
+struct BenchFlowLogs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flowlogs",
+        abstract: "Flow-log records formatted per second (text and gzip), and end-to-end simulated packets per second with flow logs on and pcaps off.")
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @Option(help: "Topology for the end-to-end run.")
+    var topology = "Topologies/dataset-enterprise.yaml"
+
+    @Option(help: "Simulated duration of the end-to-end run.")
+    var duration = "10m"
+
+    @Option(help: "Records to format.")
+    var records = 5_000_000
+
+    func run() throws {
+        guard let d = SimDuration(parsing: duration), d.nanoseconds > 0 else { throw ValidationError("--duration '\(duration)' is not a duration") }
+        let scratch = NSTemporaryDirectory() + "vpcsim-bench-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let r = try FlowLogBenchmark.run(topology: topology, duration: d, records: records, scratch: scratch)
+        if json {
+            print(try FlowLogBenchmark.json(r))
+        } else {
+            print("flow logs, \(r.build) build")
+            print(String(format: "  formatting   %.2f M records/s as text, %.2f M records/s through gzip (%.0f bytes/record)",
+                         r.textRecordsPerSecond / 1e6, r.gzipRecordsPerSecond / 1e6, r.textBytesPerRecord))
+            print(String(format: "  end to end   %.0f simulated s in %.1f s: %.2f M packets/s, %.2f M events/s, %llu records, peak %d MB",
+                         r.simulatedSeconds, r.wallSeconds, r.packetsPerSecond / 1e6, r.eventsPerSecond / 1e6, r.flowLogRecords, r.peakMemoryKB / 1000))
+        }
     }
 }
