@@ -396,9 +396,8 @@ public final class S3FlowLogWriter {
     let root: String
     let naming: Naming
     let header: [UInt8]
-    var open: [Int64: CompressedFileWriter] = [:]
-    var openOrder: [Int64] = []
-    public private(set) var finished: [String] = []
+    var files = OpenFiles<Int64>()
+    public var finished: [String] { files.finished }
     static let period: Int64 = 300
 
     init(root: String, naming: Naming, header: String) {
@@ -409,12 +408,11 @@ public final class S3FlowLogWriter {
 
     func append(_ bytes: UnsafeRawBufferPointer, endSeconds: Int64) throws {
         let bucket = endSeconds - ((endSeconds % Self.period) + Self.period) % Self.period
-        if let w = open[bucket] { try w.write(bytes); return }
+        if let w = files.open[bucket] { try w.write(bytes); return }
         let w = try CompressedFileWriter(path: try path(bucket))
         try w.write(header)
         try w.write(bytes)
-        open[bucket] = w
-        openOrder.append(bucket)
+        files.add(w, key: bucket)
     }
 
     func path(_ bucket: Int64) throws -> String {
@@ -448,23 +446,47 @@ public final class S3FlowLogWriter {
 
     /// Closes files for periods that ended before `unixSeconds`.
     func closeFiles(before unixSeconds: Int64) throws {
-        while let b = openOrder.first, b + Self.period <= unixSeconds {
-            openOrder.removeFirst()
-            if let w = open.removeValue(forKey: b) { try w.finish(); finished.append(w.path) }
+        try files.closeOldest(while: { $0 + Self.period <= unixSeconds })
+    }
+
+    func closeAll() throws { try files.closeAll() }
+    func abandonAll() { files.abandonAll() }
+}
+
+/// The files a writer has open, by key, in the order they were opened; closing one moves its path
+/// to `finished`.
+struct OpenFiles<Key: Hashable & Comparable> {
+    var open: [Key: CompressedFileWriter] = [:]
+    var order: [Key] = []
+    var finished: [String] = []
+
+    mutating func add(_ w: CompressedFileWriter, key: Key) {
+        open[key] = w
+        order.append(key)
+    }
+
+    /// Closes the earliest-opened files while `condition` holds for their keys.
+    mutating func closeOldest(while condition: (Key) -> Bool) throws {
+        while let k = order.first, condition(k) {
+            order.removeFirst()
+            try close(k)
         }
     }
 
-    func closeAll() throws {
-        for b in openOrder.sorted() {
-            if let w = open.removeValue(forKey: b) { try w.finish(); finished.append(w.path) }
-        }
-        openOrder.removeAll()
+    /// Closes every file, in key order.
+    mutating func closeAll() throws {
+        for k in order.sorted() { try close(k) }
+        order.removeAll()
     }
 
-    func abandonAll() {
+    mutating func close(_ k: Key) throws {
+        if let w = open.removeValue(forKey: k) { try w.finish(); finished.append(w.path) }
+    }
+
+    mutating func abandonAll() {
         for (_, w) in open { w.abandon() }
         open.removeAll()
-        openOrder.removeAll()
+        order.removeAll()
     }
 }
 
@@ -477,10 +499,9 @@ public final class CloudWatchFlowLogWriter {
     let logGroup: String
     let suffix: String
     let seed: UInt64
-    var streams: [String: CompressedFileWriter] = [:]
-    var order: [String] = []
+    var streams = OpenFiles<String>()
     var sequence: UInt64 = 0
-    public private(set) var finished: [String] = []
+    public var finished: [String] { streams.finished }
 
     init(root: String, logGroup: String, suffix: String, seed: UInt64) {
         // The group's name may contain slashes: keep it readable as one directory.
@@ -494,11 +515,10 @@ public final class CloudWatchFlowLogWriter {
     func append(_ record: UnsafeRawBufferPointer, stream eni: String, start: Int64, end: Int64) throws {
         let name = eni + "-" + suffix
         let w: CompressedFileWriter
-        if let existing = streams[name] { w = existing } else {
+        if let existing = streams.open[name] { w = existing } else {
             try makeDirectories(directory)
             w = try CompressedFileWriter(path: directory + "/" + name + ".jsonl", gzip: false)
-            streams[name] = w
-            order.append(name)
+            streams.add(w, key: name)
         }
         sequence += 1
         // Delivery to CloudWatch Logs takes about 5 minutes after the window (aws-vpc-facts §1.4).
@@ -517,18 +537,8 @@ public final class CloudWatchFlowLogWriter {
         try w.write(t.bytes)
     }
 
-    func closeAll() throws {
-        for n in order.sorted() {
-            if let w = streams.removeValue(forKey: n) { try w.finish(); finished.append(w.path) }
-        }
-        order.removeAll()
-    }
-
-    func abandonAll() {
-        for (_, w) in streams { w.abandon() }
-        streams.removeAll()
-        order.removeAll()
-    }
+    func closeAll() throws { try streams.closeAll() }
+    func abandonAll() { streams.abandonAll() }
 }
 
 /// `vpcsim bench flowlogs`: how fast records are formatted, as text and through gzip.

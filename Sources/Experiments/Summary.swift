@@ -249,8 +249,12 @@ public struct RunSummary: Codable, Sendable {
         } else {
             line("requests", "0 completed")
         }
-        for c in calls.prefix(12) where c.calls > 0 || c.errors > 0 {
+        let shownCalls = 12
+        for c in calls.prefix(shownCalls) where c.calls > 0 || c.errors > 0 {
             line("", "\(c.name): \(Format.count(c.calls)) sent, p50 \(Format.ms(c.latency.p50)), p99 \(Format.ms(c.latency.p99)), \(c.newConnections) new connections\(c.errors > 0 ? ", \(c.errors) errors" : "")")
+        }
+        if calls.count > shownCalls {
+            line("", "… and \(Format.count(UInt64(calls.count - shownCalls))) more (function, call) pairs in summary.json")
         }
         if functions.count > 8 {
             let inv = functions.reduce(0) { $0 + $1.invocations }, cold = functions.reduce(0) { $0 + $1.coldStarts }

@@ -293,15 +293,11 @@ struct Builder {
               (1...31).contains(parts[2]), (0...23).contains(parts[3]), (0...59).contains(parts[4]), (0...59).contains(parts[5]) else {
             throw n.fail("'\(s)' is not a UTC timestamp like 2026-11-23T10:00:00Z")
         }
-        // days from civil (proleptic Gregorian)
-        let y = Int64(parts[1] <= 2 ? parts[0] - 1 : parts[0])
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let m = Int64(parts[1])
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(parts[2]) - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
-        return days * 86_400 + Int64(parts[3] * 3600 + parts[4] * 60 + parts[5])
+        let t = UTCDateTime.unixSeconds(year: parts[0], month: parts[1], day: parts[2], hour: parts[3], minute: parts[4], second: parts[5])
+        guard UTCDateTime(unixSeconds: t).day == parts[2] else {
+            throw n.fail("'\(s)': \(parts[0])-\(parts[1]) has no day \(parts[2])")
+        }
+        return t
     }
 
     mutating func latency(_ n: YNode) throws {

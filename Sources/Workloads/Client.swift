@@ -271,29 +271,42 @@ extension World {
 
     // MARK: DNS (the Amazon-provided resolver at VPC base + 2)
 
-    /// glibc's getaddrinfo with AF_UNSPEC: an A and an AAAA query from one socket, in parallel.
-    mutating func resolve(_ env: Int, name: String, _ now: SimTime, _ s: inout Scheduler) {
-        environments[env].call = .resolving
-        let e = environments[env]
-        if e.dnsPort != 0 { udpBindings[UInt64(e.host.raw) << 16 | UInt64(e.dnsPort)] = nil }
+    /// Binds a free UDP port of `host`, drawn from `lowest ..< lowest + count`, to `owner`.
+    mutating func bindUDPPort(host: HostIndex, lowest: UInt16, count: UInt64, owner: UInt32) -> UInt16 {
         var port: UInt16 = 0
-        repeat { port = 1024 + UInt16(random.bounded(64512)) } while udpBindings[UInt64(e.host.raw) << 16 | UInt64(port)] != nil
-        udpBindings[UInt64(e.host.raw) << 16 | UInt64(port)] = UInt32(env)
+        repeat { port = lowest + UInt16(random.bounded(count)) } while udpBindings[UInt64(host.raw) << 16 | UInt64(port)] != nil
+        udpBindings[UInt64(host.raw) << 16 | UInt64(port)] = owner
+        return port
+    }
+
+    /// glibc's getaddrinfo with AF_UNSPEC: an A and an AAAA query from one socket, in parallel, to
+    /// the VPC's resolver. Returns the name's index in `dnsNames`.
+    mutating func sendAddressQueries(_ name: String, from host: HostIndex, address: IPv4Address, port: UInt16, vpc: VPCIndex,
+                                     label: UInt8, _ now: SimTime, _ s: inout Scheduler) -> Int {
         let nameIndex = dnsNameIndex(name)
-        environments[env].dnsPort = port
-        environments[env].dnsPending = 2
-        environments[env].dnsAnswer = nil
-        environments[env].dnsName = nameIndex
-        let server = network.vpcs[e.vpc!.int].dnsAddress
+        let server = network.vpcs[vpc.int].dnsAddress
         for qtype in [UInt16(1), UInt16(28)] {
-            var p = Packet(source: e.address, destination: server, sourcePort: port, destinationPort: 53,
+            var p = Packet(source: address, destination: server, sourcePort: port, destinationPort: 53,
                            protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
             let id = UInt32(truncatingIfNeeded: random.next()) & 0xFFFF
             p.payload = PayloadRef(kind: .dnsQuery, id: id, offset: UInt64(nameIndex) << 16 | UInt64(qtype))
             p.payloadLength = UInt32(DNSSizes.queryLength(name: name))
+            p.label = label
             metrics.dnsQueries += 1
-            network.transmit(p, from: e.host, now: now, &s)
+            network.transmit(p, from: host, now: now, &s)
         }
+        return nameIndex
+    }
+
+    mutating func resolve(_ env: Int, name: String, _ now: SimTime, _ s: inout Scheduler) {
+        environments[env].call = .resolving
+        let e = environments[env]
+        if e.dnsPort != 0 { udpBindings[UInt64(e.host.raw) << 16 | UInt64(e.dnsPort)] = nil }
+        let port = bindUDPPort(host: e.host, lowest: 1024, count: 64512, owner: UInt32(env))
+        environments[env].dnsPort = port
+        environments[env].dnsPending = 2
+        environments[env].dnsAnswer = nil
+        environments[env].dnsName = sendAddressQueries(name, from: e.host, address: e.address, port: port, vpc: e.vpc!, label: 0, now, &s)
         // resolv.conf default: 5 s timeout before asking again.
         s.schedule(after: .seconds(5), EventPayload(kind: AppEvent.dnsTimeout, object: UInt32(env), aux: UInt32(port)))
     }

@@ -32,6 +32,23 @@ public enum ArrivalPattern: Sendable, Hashable {
     case uniform(perSecond: Double)
     /// Only when something else (Step Functions) invokes the function.
     case none
+
+    /// The time to the next arrival, or nil when there are none. With `randomPhase`, the first
+    /// gap of evenly spaced arrivals is uniform within one period, so that sources with the same
+    /// rate do not fire in step.
+    func nextGap(first: Bool, randomPhase: Bool, _ random: inout RandomStream) -> SimDuration? {
+        switch self {
+        case .none: return nil
+        case .poisson(let rate):
+            guard rate > 0 else { return nil }
+            return SimDuration(seconds: random.exponential(mean: 1 / rate))
+        case .uniform(let rate):
+            guard rate > 0 else { return nil }
+            let period = SimDuration(seconds: 1 / rate)
+            guard first && randomPhase else { return period }
+            return SimDuration(nanoseconds: Int64(random.bounded(UInt64(period.nanoseconds))))
+        }
+    }
 }
 
 /// A Lambda function and how it is attached.

@@ -208,15 +208,8 @@ extension World {
                 if first && w.start < workloadEnd { s.schedule(at: max(w.start, s.now), EventPayload(kind: AppEvent.generator, object: UInt32(k))) }
                 return
             }
-            switch spec.arrivals {
-            case .none: return
-            case .poisson(let r):
-                guard r > 0 else { return }
-                gap = SimDuration(seconds: trafficRandom[k].exponential(mean: 1 / r))
-            case .uniform(let r):
-                guard r > 0 else { return }
-                gap = SimDuration(seconds: 1 / r)
-            }
+            guard let g = spec.arrivals.nextGap(first: first, randomPhase: false, &trafficRandom[k]) else { return }
+            gap = g
         case .scan(let spec):
             guard spec.rate > 0 else { return }
             gap = SimDuration(seconds: trafficRandom[k].exponential(mean: 1 / spec.rate))
@@ -268,22 +261,11 @@ extension World {
     mutating func sessionResolve(_ i: UInt32, name: String, _ now: SimTime, _ s: inout Scheduler) {
         let x = sessions[Int(i)]
         sessions[Int(i)].phase = .resolving
-        var port: UInt16 = 0
-        repeat { port = 32768 + UInt16(random.bounded(28232)) } while udpBindings[UInt64(x.host.raw) << 16 | UInt64(port)] != nil
-        udpBindings[UInt64(x.host.raw) << 16 | UInt64(port)] = i | 0x8000_0000
+        // Linux's ephemeral range, 32768–60999.
+        let port = bindUDPPort(host: x.host, lowest: 32768, count: 28232, owner: i | 0x8000_0000)
         sessions[Int(i)].dnsPort = port
         sessions[Int(i)].dnsPending = 2
-        let nameIndex = dnsNameIndex(name)
-        let server = network.vpcs[x.vpc!.int].dnsAddress
-        for qtype in [UInt16(1), UInt16(28)] {
-            var p = Packet(source: x.local, destination: server, sourcePort: port, destinationPort: 53,
-                           protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
-            p.payload = PayloadRef(kind: .dnsQuery, id: UInt32(truncatingIfNeeded: random.next()) & 0xFFFF, offset: UInt64(nameIndex) << 16 | UInt64(qtype))
-            p.payloadLength = UInt32(DNSSizes.queryLength(name: name))
-            p.label = x.label
-            metrics.dnsQueries += 1
-            network.transmit(p, from: x.host, now: now, &s)
-        }
+        _ = sendAddressQueries(name, from: x.host, address: x.local, port: port, vpc: x.vpc!, label: x.label, now, &s)
         sessions[Int(i)].generation &+= 1
         s.schedule(after: .seconds(5), EventPayload(kind: AppEvent.sessionDNSTimeout, object: i, aux: sessions[Int(i)].generation & 0xFF_FFFF))
     }

@@ -55,17 +55,7 @@ extension World {
     // MARK: Arrivals
 
     mutating func scheduleNextArrival(function f: Int, after: SimDuration, first: Bool, _ s: inout Scheduler) {
-        let gap: SimDuration
-        switch functions[f].arrivals {
-        case .none: return
-        case .poisson(let rate):
-            guard rate > 0 else { return }
-            gap = SimDuration(seconds: functionArrivalRandom[f].exponential(mean: 1 / rate))
-        case .uniform(let rate):
-            guard rate > 0 else { return }
-            let period = SimDuration(seconds: 1 / rate)
-            gap = first ? SimDuration(nanoseconds: Int64(functionArrivalRandom[f].bounded(UInt64(period.nanoseconds)))) : period
-        }
+        guard let gap = functions[f].arrivals.nextGap(first: first, randomPhase: true, &functionArrivalRandom[f]) else { return }
         let at = s.now + gap
         if at < workloadEnd { s.schedule(at: at, EventPayload(kind: AppEvent.invocationArrival, object: UInt32(f))) }
     }

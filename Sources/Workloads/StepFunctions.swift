@@ -12,17 +12,7 @@ struct Execution: Sendable {
 
 extension World {
     mutating func scheduleNextExecution(machine m: Int, first: Bool, _ s: inout Scheduler) {
-        let gap: SimDuration
-        switch stateMachines[m].arrivals {
-        case .none: return
-        case .poisson(let rate):
-            guard rate > 0 else { return }
-            gap = SimDuration(seconds: machineArrivalRandom[m].exponential(mean: 1 / rate))
-        case .uniform(let rate):
-            guard rate > 0 else { return }
-            let period = SimDuration(seconds: 1 / rate)
-            gap = first ? SimDuration(nanoseconds: Int64(machineArrivalRandom[m].bounded(UInt64(period.nanoseconds)))) : period
-        }
+        guard let gap = stateMachines[m].arrivals.nextGap(first: first, randomPhase: true, &machineArrivalRandom[m]) else { return }
         let at = s.now + gap
         if at < workloadEnd { s.schedule(at: at, EventPayload(kind: AppEvent.executionArrival, object: UInt32(m))) }
     }

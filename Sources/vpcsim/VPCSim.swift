@@ -16,10 +16,9 @@ struct VPCSim: ParsableCommand {
         subcommands: [Run.self, Dataset.self, PathCommand.self, Bench.self])
 }
 
-struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Simulate a topology and write its pcaps, flow logs and summary.")
-
-    @Argument(help: "The topology file (YAML).")
+/// What `run` and `dataset` share: the topology, where outputs go, the seed and the duration.
+struct SimulationOptions: ParsableArguments {
+    @Argument(help: "The topology file (YAML), e.g. Topologies/lambda-dynamodb-gateway-endpoint.yaml.")
     var topology: String
 
     @Option(help: "Output directory (default: Captures/<topology name>).")
@@ -28,16 +27,15 @@ struct Run: ParsableCommand {
     @Option(help: "Random seed (default: the topology's run.seed).")
     var seed: UInt64?
 
-    @Option(help: "Workload duration, like 90s or 10m (default: the topology's run.duration).")
+    @Option(help: "Workload duration, like 90s, 10m or 24h (default: the topology's run.duration).")
     var duration: String?
-
-    @Flag(name: .customLong("no-pcap"), help: "Write no pcap files (flow logs and summary only).")
-    var noPcap = false
 
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
-    func run() throws {
+    /// Loads the topology and runs it; a topology error exits 2, a failure while running 1, an
+    /// interrupted run 130.
+    func simulate(pcaps: Bool) throws {
         var overrides = RunOverrides(seed: seed)
         if let duration {
             guard let d = SimDuration(parsing: duration), d.nanoseconds > 0 else {
@@ -54,7 +52,7 @@ struct Run: ParsableCommand {
         }
         let base = ((topology as NSString).lastPathComponent as NSString).deletingPathExtension
         var options = RunOptions(outputDirectory: out ?? "Captures/\(base)")
-        options.pcaps = !noPcap
+        options.pcaps = pcaps
         options.progress = !quiet && isatty(2) != 0
         Interrupt.install()
         let summary: RunSummary
@@ -67,6 +65,17 @@ struct Run: ParsableCommand {
         if !quiet { print(summary.text, terminator: "") }
         if summary.interrupted { throw ExitCode(130) }
     }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Simulate a topology and write its pcaps, flow logs and summary.")
+
+    @OptionGroup var simulation: SimulationOptions
+
+    @Flag(name: .customLong("no-pcap"), help: "Write no pcap files (flow logs and summary only).")
+    var noPcap = false
+
+    func run() throws { try simulation.simulate(pcaps: !noPcap) }
 }
 
 struct PathCommand: ParsableCommand {
@@ -140,32 +149,12 @@ struct Dataset: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate a flow-log dataset from a topology (no pcaps unless --pcap), with ground-truth labels.")
 
-    @Argument(help: "The topology file (YAML), e.g. Topologies/dataset-enterprise.yaml.")
-    var topology: String
-
-    @Option(help: "Output directory (default: Captures/<topology name>).")
-    var out: String?
-
-    @Option(help: "Random seed (default: the topology's run.seed).")
-    var seed: UInt64?
-
-    @Option(help: "Workload duration, like 1h or 24h (default: the topology's run.duration).")
-    var duration: String?
+    @OptionGroup var simulation: SimulationOptions
 
     @Flag(help: "Also write pcaps for the topology's captures.")
     var pcap = false
 
-    @Flag(help: "Print nothing but errors.")
-    var quiet = false
-
-    func run() throws {
-        var args = [topology] + (out.map { ["--out", $0] } ?? []) + (seed.map { ["--seed", String($0)] } ?? [])
-        args += (duration.map { ["--duration", $0] } ?? [])
-        if !pcap { args.append("--no-pcap") }
-        if quiet { args.append("--quiet") }
-        var command = try Run.parse(args)
-        try command.run()
-    }
+    func run() throws { try simulation.simulate(pcaps: pcap) }
 }
 
 struct BenchFlowLogs: ParsableCommand {

@@ -4,15 +4,7 @@ import TestSupport
 
 /// The `vpcsim` binary as users run it.
 @Suite struct CommandLineTests {
-    var binary: String {
-        // Test bundles sit next to the built products.
-        var dir = Bundle.main.bundlePath
-        for _ in 0..<4 {
-            if FileManager.default.isExecutableFile(atPath: dir + "/vpcsim") { return dir + "/vpcsim" }
-            dir = (dir as NSString).deletingLastPathComponent
-        }
-        return repositoryRoot() + "/.build/debug/vpcsim"
-    }
+    var binary: String { vpcsimBinary() }
 
     @Test func brokenTopologyGivesOneErrorWithFileLineAndKeyAndWritesNothing() throws {
         let dir = temporaryDirectory("cli")

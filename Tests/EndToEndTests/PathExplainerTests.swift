@@ -320,14 +320,7 @@ import Topology
 
     // MARK: Command line
 
-    var binary: String {
-        var dir = Bundle.main.bundlePath
-        for _ in 0..<4 {
-            if FileManager.default.isExecutableFile(atPath: dir + "/vpcsim") { return dir + "/vpcsim" }
-            dir = (dir as NSString).deletingLastPathComponent
-        }
-        return repositoryRoot() + "/.build/debug/vpcsim"
-    }
+    var binary: String { vpcsimBinary() }
 
     @Test func commandLineNamesTheHopsAndRejectsAnUnknownSource() throws {
         let ok = runProgram(binary, ["path", Self.defaultTopology, "--from", "orders-writer", "--to", "dynamodb.us-east-1.amazonaws.com:443"])

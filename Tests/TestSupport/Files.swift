@@ -61,3 +61,14 @@ public func filesUnder(_ dir: String) -> [String] {
     }
     return out.sorted()
 }
+
+/// The `vpcsim` binary as users run it: the one built beside the test bundle (debug or release),
+/// else the debug build.
+public func vpcsimBinary() -> String {
+    var dir = Bundle.main.bundlePath
+    for _ in 0..<4 {
+        if FileManager.default.isExecutableFile(atPath: dir + "/vpcsim") { return dir + "/vpcsim" }
+        dir = (dir as NSString).deletingLastPathComponent
+    }
+    return repositoryRoot() + "/.build/debug/vpcsim"
+}

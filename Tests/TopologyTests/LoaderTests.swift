@@ -96,6 +96,15 @@ import Workloads
         #expect(e?.message.contains("is not inside vpc-0000000000000000a") == true)
     }
 
+    @Test func startTimestampMustBeARealUTCDate() throws {
+        let ok = try load("run: {start: 2028-02-29T23:59:59Z}\n" + Self.minimal)
+        #expect(ok.startUnixSeconds == 1_835_481_599)
+        let e = failure("run: {start: 2026-02-29T10:00:00Z}\n" + Self.minimal)
+        #expect(e?.line == 1)
+        #expect(e?.message.contains("2026-2 has no day 29") == true, "\(String(describing: e))")
+        #expect(failure("run: {start: 2026-11-23 10:00}\n" + Self.minimal)?.message.contains("is not a UTC timestamp") == true)
+    }
+
     @Test func invalidCIDR() {
         let e = failure(Self.minimal.replacingOccurrences(of: "cidr: 10.0.1.0/24", with: "cidr: 10.0.1.0/33"))
         #expect(e?.line == 9)
