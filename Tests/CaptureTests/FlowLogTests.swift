@@ -24,12 +24,13 @@ import TestSupport
 
     /// Runs taps through an aggregator and returns the records (header first) of every file.
     func records(_ taps: [TapRecord], format: FlowLogFormat = .default, interval: Int = 60, traffic: FlowLogTrafficType = .all,
-                 finishAt: Double? = nil, maxFlows: Int? = nil) throws -> (files: [String], lines: [[String]]) {
+                 finishAt: Double? = nil, maxFlows: Int? = nil, resource: FlowLogResource = .vpc(VPCIndex(0)),
+                 s3: S3DeliveryOptions = S3DeliveryOptions(), network: Network? = nil) throws -> (files: [String], lines: [[String]]) {
         let dir = temporaryDirectory("flowlogs")
-        var config = FlowLogConfig(id: "fl-0123456789abcdef0", resource: .vpc(VPCIndex(0)), trafficType: traffic,
-                                   maxAggregationInterval: interval, format: format, accountID: "123456789012")
+        var config = FlowLogConfig(id: "fl-0123456789abcdef0", resource: resource, trafficType: traffic,
+                                   maxAggregationInterval: interval, format: format, destination: .s3(s3), accountID: "123456789012")
         config.maxFlowsPerWindow = maxFlows
-        let a = FlowLogAggregator(config: config, directory: NetworkDirectory(network: network, dnsNames: []),
+        let a = FlowLogAggregator(config: config, directory: NetworkDirectory(network: network ?? self.network, dnsNames: []),
                                   epochNanoseconds: epoch, outputDirectory: dir, seed: 1)
         for t in taps { try a.observe(t) }
         let end = SimTime(nanoseconds: Int64((finishAt ?? ((taps.last?.time.seconds ?? 0) + 1)) * 1e9))
@@ -167,5 +168,47 @@ import TestSupport
         for m in [1.0, 4.0, 6.0, 11.0] { taps.append(tap(m * 60, eni: 0, .egress, "10.0.1.10", 40000, "10.0.2.20", 443, .ack)) }
         let files = try records(taps).files
         #expect(files.map { String($0.split(separator: "_")[4]) } == ["20261123T1000Z", "20261123T1005Z", "20261123T1010Z"])
+    }
+
+    /// A 600-second maximum aggregation interval holds a flow's packets in one record, except on a
+    /// Nitro instance's ENI, whose records cover at most 60 s whatever the setting (aws-vpc-facts §1.4).
+    @Test func aggregationIntervalIs600SecondsExceptOnNitro() throws {
+        var net = network
+        net.enis[1].nitro = false
+        let fmt = try FlowLogFormat(parsing: "${interface-id} ${packets} ${start} ${end} ${log-status}")
+        let taps = [
+            tap(10, eni: 0, .egress, "10.0.1.10", 40000, "10.0.2.20", 443, .ack),
+            tap(10.001, eni: 1, .ingress, "10.0.1.10", 40000, "10.0.2.20", 443, .ack),
+            tap(200, eni: 0, .egress, "10.0.1.10", 40000, "10.0.2.20", 443, .ack),
+            tap(200.001, eni: 1, .ingress, "10.0.1.10", 40000, "10.0.2.20", 443, .ack),
+        ]
+        let lines = try records(taps, format: fmt, interval: 600, finishAt: 700, network: net).lines.filter { $0[4] == "OK" }
+        let nitro = lines.filter { $0[0] == "eni-0000000a" }, other = lines.filter { $0[0] == "eni-0000000b" }
+        #expect(nitro.map { $0[1] } == ["1", "1"], "two 60-second windows on the Nitro ENI")
+        #expect(other.map { [$0[1], $0[2], $0[3]] } == [["2", "1795428010", "1795428200"]], "one 600-second window")
+    }
+
+    /// A flow log on a subnet covers that subnet's ENIs; one on an ENI covers only it.
+    @Test func subnetAndInterfaceFlowLogsCoverOnlyTheirENIs() throws {
+        let fmt = try FlowLogFormat(parsing: "${interface-id} ${srcport}")
+        let taps = [
+            tap(1, eni: 0, .egress, "10.0.1.10", 40000, "10.0.2.20", 443, .syn),
+            tap(1.001, eni: 1, .ingress, "10.0.1.10", 40000, "10.0.2.20", 443, .syn),
+        ]
+        #expect(try records(taps, format: fmt).lines.map { $0[0] } == ["eni-0000000a", "eni-0000000b"])
+        #expect(try records(taps, format: fmt, resource: .subnet(SubnetIndex(0))).lines.map { $0[0] } == ["eni-0000000a"])
+        #expect(try records(taps, format: fmt, resource: .networkInterface(ENIIndex(1))).lines.map { $0[0] } == ["eni-0000000b"])
+    }
+
+    /// S3 prefixes: Hive-compatible partitions and per-hour folders (aws-vpc-facts §1.12).
+    @Test func hiveCompatibleAndPerHourPrefixes() throws {
+        let taps = shortConnection(at: 30)
+        let plain = try records(taps, s3: S3DeliveryOptions(perHourPartition: true)).files
+        #expect(plain.count == 1 && plain[0].hasPrefix("AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/23/10/123456789012_vpcflowlogs_"))
+        let hive = try records(taps, s3: S3DeliveryOptions(hiveCompatiblePartitions: true, perHourPartition: true)).files
+        #expect(hive.count == 1 && hive[0].hasPrefix(
+            "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2026/month=11/day=23/hour=10/123456789012_vpcflowlogs_"))
+        let daily = try records(taps, s3: S3DeliveryOptions(hiveCompatiblePartitions: true)).files
+        #expect(daily.count == 1 && daily[0].contains("/day=23/123456789012_vpcflowlogs_us-east-1_fl-0123456789abcdef0_20261123T1000Z_"))
     }
 }
