@@ -149,9 +149,11 @@ public struct RunSummary: Codable, Sendable {
                           drops: drops, dropDetails: details)
         connections = Connections(tcpOpened: w.tcp.connectionsOpened, retransmissionTimeouts: w.tcp.retransmissions)
         requests = LatencySummary(w.metrics.requestLatency)
-        calls = w.metrics.calls.keys.sorted().map { k in
-            let c = w.metrics.calls[k]!
-            return Call(name: k, calls: c.calls, errors: c.errors, retries: c.retries, newConnections: c.newConnections,
+        // Calls that recorded anything, by name.
+        let names = w.metrics.callNames
+        calls = w.metrics.calls.indices.filter { !w.metrics.calls[$0].isEmpty }.sorted { names[$0] < names[$1] }.map { i in
+            let c = w.metrics.calls[i]
+            return Call(name: names[i], calls: c.calls, errors: c.errors, retries: c.retries, newConnections: c.newConnections,
                         requestBytes: c.requestBytes, responseBytes: c.responseBytes, latency: LatencySummary(c.latency))
         }
         functions = w.functions.enumerated().map { i, f in

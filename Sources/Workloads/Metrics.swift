@@ -53,6 +53,11 @@ public struct CallMetrics: Sendable {
     public var requestBytes: UInt64 = 0
     public var responseBytes: UInt64 = 0
     public init() {}
+    /// Whether nothing was ever recorded (every update adds to a counter or the distribution).
+    public var isEmpty: Bool {
+        calls == 0 && errors == 0 && retries == 0 && newConnections == 0 && latency.count == 0
+            && requestBytes == 0 && responseBytes == 0
+    }
 }
 
 /// Counters of a Step Functions state machine.
@@ -67,8 +72,11 @@ public struct StateMachineMetrics: Sendable {
 
 public struct WorkloadMetrics: Sendable {
     public var functions: [FunctionMetrics] = []
-    /// Keyed by "function/Operation", e.g. "orders-writer/PutItem".
-    public var calls: [String: CallMetrics] = [:]
+    /// Per kind of call, indexed by `World.callIndex`; steps of a function that make the same
+    /// kind of call share one entry.
+    public var calls = ContiguousArray<CallMetrics>()
+    /// The name of each entry of `calls`: "function/Operation", e.g. "orders-writer/PutItem".
+    public var callNames: [String] = []
     public var stateMachines: [StateMachineMetrics] = []
     public var dnsQueries: UInt64 = 0
     /// Per service name, the client addresses its front ends saw connections from (after any
