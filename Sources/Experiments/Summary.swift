@@ -15,12 +15,13 @@ public struct LatencySummary: Codable, Sendable {
     public var max: Double
     public var mean: Double
     init(_ d: LatencyDistribution) {
+        let s = d.statistics(percentiles: [50, 90, 99])
         count = d.count
-        p50 = Double(d.percentile(50)) / 1e6
-        p90 = Double(d.percentile(90)) / 1e6
-        p99 = Double(d.percentile(99)) / 1e6
-        max = Double(d.max) / 1e6
-        mean = d.mean / 1e6
+        p50 = Double(s.percentiles[0]) / 1e6
+        p90 = Double(s.percentiles[1]) / 1e6
+        p99 = Double(s.percentiles[2]) / 1e6
+        max = Double(s.max) / 1e6
+        mean = s.mean / 1e6
     }
 }
 
