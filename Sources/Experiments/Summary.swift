@@ -15,12 +15,13 @@ public struct LatencySummary: Codable, Sendable {
     public var max: Double
     public var mean: Double
     init(_ d: LatencyDistribution) {
+        let s = d.statistics(percentiles: [50, 90, 99])
         count = d.count
-        p50 = Double(d.percentile(50)) / 1e6
-        p90 = Double(d.percentile(90)) / 1e6
-        p99 = Double(d.percentile(99)) / 1e6
-        max = Double(d.max) / 1e6
-        mean = d.mean / 1e6
+        p50 = Double(s.percentiles[0]) / 1e6
+        p90 = Double(s.percentiles[1]) / 1e6
+        p99 = Double(s.percentiles[2]) / 1e6
+        max = Double(s.max) / 1e6
+        mean = s.mean / 1e6
     }
 }
 
@@ -149,9 +150,11 @@ public struct RunSummary: Codable, Sendable {
                           drops: drops, dropDetails: details)
         connections = Connections(tcpOpened: w.tcp.connectionsOpened, retransmissionTimeouts: w.tcp.retransmissions)
         requests = LatencySummary(w.metrics.requestLatency)
-        calls = w.metrics.calls.keys.sorted().map { k in
-            let c = w.metrics.calls[k]!
-            return Call(name: k, calls: c.calls, errors: c.errors, retries: c.retries, newConnections: c.newConnections,
+        // Calls that recorded anything, by name.
+        let names = w.metrics.callNames
+        calls = w.metrics.calls.indices.filter { !w.metrics.calls[$0].isEmpty }.sorted { names[$0] < names[$1] }.map { i in
+            let c = w.metrics.calls[i]
+            return Call(name: names[i], calls: c.calls, errors: c.errors, retries: c.retries, newConnections: c.newConnections,
                         requestBytes: c.requestBytes, responseBytes: c.responseBytes, latency: LatencySummary(c.latency))
         }
         functions = w.functions.enumerated().map { i, f in

@@ -17,7 +17,7 @@ public struct FlowTable<Value> {
     @inlinable public var count: Int { _count }
 
     /// - Parameter capacity: expected number of entries; the table starts at twice that, rounded up to a power of two.
-    public init(capacity: Int = 64) {
+    @inlinable public init(capacity: Int = 64) {
         var n = 16
         while n < capacity * 2 { n <<= 1 }
         slots = ContiguousArray(repeating: nil, count: n)
@@ -116,7 +116,9 @@ public struct FlowTable<Value> {
         slots.compactMap { s in s.map { ($0.key, $0.value) } }
     }
 
-    @usableFromInline mutating func grow() {
+    /// Doubles the table. Inlinable so that it is specialized for `Value` in the caller's module
+    /// like `insert`: unspecialized, it fetched generic metadata for every entry it moved.
+    @inlinable @inline(never) mutating func grow() {
         let old = slots
         slots = ContiguousArray(repeating: nil, count: old.count * 2)
         mask = slots.count - 1

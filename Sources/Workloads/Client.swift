@@ -49,7 +49,8 @@ extension World {
         }
     }
 
-    func callKey(_ f: Int, _ pc: Int) -> String {
+    /// The metrics name of a step's call: "function/Operation" (or "function/db-identifier").
+    func callName(_ f: Int, _ pc: Int) -> String {
         switch functions[f].program[pc] {
         case .dynamodb(let c): return functions[f].name + "/" + c.operation.rawValue
         case .database(let q): return functions[f].name + "/" + databases[q.instance].identifier
@@ -102,7 +103,7 @@ extension World {
         environments[env].pool.append(PooledConnection(target: t, connection: c, socket: sock, phase: .connecting))
         environments[env].active = environments[env].pool.count - 1
         channels[c] = Channel(clientSocket: sock, client: owner, seed: random.next())
-        metrics.calls[callKey(f, e.pc), default: CallMetrics()].newConnections += 1
+        metrics.calls[callIndex[f][e.pc]].newConnections += 1
     }
 
     func poolIndex(_ env: Int, connection c: UInt32) -> Int? { environments[env].pool.firstIndex { $0.connection == c } }
@@ -173,14 +174,14 @@ extension World {
     mutating func completeCall(_ env: Int, error: String?, _ now: SimTime, _ s: inout Scheduler) {
         let f = Int(environments[env].function)
         let pc = environments[env].pc
-        let key = callKey(f, pc)
+        let key = callIndex[f][pc]
         let latency = now - environments[env].callStart
-        metrics.calls[key, default: CallMetrics()].latency.record(latency)
+        metrics.calls[key].latency.record(latency)
         metrics.requestLatency.record(latency)
         environments[env].call = .none
         if let error {
             // botocore raises ClientError for a 400 that is not retryable; the handler fails.
-            metrics.calls[key, default: CallMetrics()].errors += 1
+            metrics.calls[key].errors += 1
             finishInvocation(env, .failed(error), now, &s)
             return
         }
@@ -214,7 +215,7 @@ extension World {
         let pc = environments[env].pc
         let k = environments[env].active
         let p = environments[env].pool[k]
-        let key = callKey(f, pc)
+        let key = callIndex[f][pc]
         environments[env].call = .awaitingResponse
         switch functions[f].program[pc] {
         case .dynamodb:
@@ -224,14 +225,14 @@ extension World {
             _ = writeTLS(p.socket, connection: p.connection, plaintext: size.headers, now: now, &s)
             let end = writeTLS(p.socket, connection: p.connection, plaintext: size.body, now: now, &s)
             channels[p.connection]?.toServer.push(end, .request(r))
-            metrics.calls[key, default: CallMetrics()].requestBytes += UInt64(size.total)
+            metrics.calls[key].requestBytes += UInt64(size.total)
         case .database(let q):
             sendDatabaseMessage(env, k, stage: 3, plaintext: q.requestBytes, now, &s)
-            metrics.calls[key, default: CallMetrics()].requestBytes += UInt64(q.requestBytes)
+            metrics.calls[key].requestBytes += UInt64(q.requestBytes)
         case .compute:
             return
         }
-        metrics.calls[key, default: CallMetrics()].calls += 1
+        metrics.calls[key].calls += 1
     }
 
     /// PostgreSQL (protocol 3.0) message sizes inside TLS: StartupMessage, then SCRAM-SHA-256
@@ -256,13 +257,13 @@ extension World {
         // botocore legacy retries for DynamoDB: 10 attempts, sleeping 50 ms × 2^(n−1), no jitter
         // (research notes §6; `_retry.json`, `retryhandler.py`).
         let f = Int(environments[env].function)
-        let key = callKey(f, environments[env].pc)
+        let key = callIndex[f][environments[env].pc]
         if environments[env].attempt >= 10 || reason == .aborted {
-            metrics.calls[key, default: CallMetrics()].errors += 1
+            metrics.calls[key].errors += 1
             finishInvocation(env, .failed(reason == .reset ? "ConnectionClosedError" : "EndpointConnectionError"), now, &s)
             return
         }
-        metrics.calls[key, default: CallMetrics()].retries += 1
+        metrics.calls[key].retries += 1
         let delay = SimDuration.milliseconds(50) * Int64(1 << (environments[env].attempt - 1))
         environments[env].attempt += 1
         environments[env].call = .backoff

@@ -14,6 +14,50 @@ public struct LatencyDistribution: Sendable {
     public var mean: Double { count == 0 ? 0 : histogram.mean }
     public var max: Int64 { count == 0 ? 0 : Int64(histogram.max) }
     public mutating func add(_ other: LatencyDistribution) { histogram.add(other.histogram) }
+
+    /// The values at `percentiles` (each in 0…100, in nanoseconds), the mean and the max, from one
+    /// pass over the recorded values; equal to what `percentile(_:)`, `mean` and `max` return one
+    /// by one (each of those walks the whole counts array again, unspecialized).
+    public func statistics(percentiles: [Double]) -> LatencyStatistics {
+        let total = histogram.totalCount
+        guard total > 0 else { return LatencyStatistics(percentiles: percentiles.map { _ in 0 }, mean: 0, max: 0) }
+        let lowest = histogram.min, highest = histogram.maxRecorded
+        var values = [Int64](repeating: 0, count: percentiles.count)
+        // The count each percentile must reach, derived as `Histogram.valueAtPercentile` does
+        // (1 ulp below the percentile, rounded up, at least 1); 0 and 100 are answered directly.
+        var targets = [UInt64](repeating: 0, count: percentiles.count)
+        var pending = 0
+        for (k, p) in percentiles.enumerated() {
+            if p == 0 {
+                values[k] = Int64(lowest)
+            } else if p >= 100 {
+                values[k] = Int64(highest)
+            } else {
+                let requested = Swift.min(Swift.max(p.nextDown, 0), 100)
+                targets[k] = Swift.max(1, UInt64(((requested * Double(total)) / 100).rounded(.up)))
+                pending += 1
+            }
+        }
+        var sum = 0.0
+        for v in histogram.recordedValues() {
+            sum += Double(histogram.medianEquivalentForValue(v.value)) * Double(v.count)
+            guard pending > 0 else { continue }
+            for k in targets.indices where targets[k] != 0 && v.totalCountToThisValue >= targets[k] {
+                values[k] = Int64(Swift.max(Swift.min(v.value, highest), lowest))
+                targets[k] = 0
+                pending -= 1
+            }
+        }
+        return LatencyStatistics(percentiles: values, mean: sum / Double(total), max: max)
+    }
+}
+
+/// Summary figures of a `LatencyDistribution`, in nanoseconds.
+public struct LatencyStatistics: Sendable {
+    /// In the order the percentiles were asked for.
+    public var percentiles: [Int64]
+    public var mean: Double
+    public var max: Int64
 }
 
 /// How an invocation ended.
@@ -53,6 +97,11 @@ public struct CallMetrics: Sendable {
     public var requestBytes: UInt64 = 0
     public var responseBytes: UInt64 = 0
     public init() {}
+    /// Whether nothing was ever recorded (every update adds to a counter or the distribution).
+    public var isEmpty: Bool {
+        calls == 0 && errors == 0 && retries == 0 && newConnections == 0 && latency.count == 0
+            && requestBytes == 0 && responseBytes == 0
+    }
 }
 
 /// Counters of a Step Functions state machine.
@@ -67,8 +116,11 @@ public struct StateMachineMetrics: Sendable {
 
 public struct WorkloadMetrics: Sendable {
     public var functions: [FunctionMetrics] = []
-    /// Keyed by "function/Operation", e.g. "orders-writer/PutItem".
-    public var calls: [String: CallMetrics] = [:]
+    /// Per kind of call, indexed by `World.callIndex`; steps of a function that make the same
+    /// kind of call share one entry.
+    public var calls = ContiguousArray<CallMetrics>()
+    /// The name of each entry of `calls`: "function/Operation", e.g. "orders-writer/PutItem".
+    public var callNames: [String] = []
     public var stateMachines: [StateMachineMetrics] = []
     public var dnsQueries: UInt64 = 0
     /// Per service name, the client addresses its front ends saw connections from (after any

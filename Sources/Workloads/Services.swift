@@ -92,8 +92,7 @@ extension World {
             }
             let end = writeTLS(sock, connection: c, plaintext: size.total, now: now, &s)
             channels[c]?.toClient.push(end, .response(r))
-            let key = callKey(f, Int(req.step))
-            metrics.calls[key, default: CallMetrics()].responseBytes += UInt64(size.total)
+            metrics.calls[callIndex[f][Int(req.step)]].responseBytes += UInt64(size.total)
             channels[c]?.serverIdleGeneration &+= 1
             let gen = (channels[c]?.serverIdleGeneration ?? 0) & 0xFF_FFFF
             s.schedule(after: svc.idleTimeout, EventPayload(kind: AppEvent.serverIdleClose, object: c, aux: gen))

@@ -60,6 +60,8 @@ public struct World: EventHandler, Sendable {
     var clientHelloLength: [Int: Int] = [:]
     /// Cached request/response sizes per (function, step).
     var callSizes: [[(request: HTTPMessageSize, response: HTTPMessageSize)]] = []
+    /// Per (function, step), the index of its call's entry in `metrics.calls`.
+    var callIndex: [[Int]] = []
 
     public init(network: Network, seed: RandomStreams, epochNanoseconds: Int64, workloadEnd: SimTime) {
         self.network = network
@@ -111,6 +113,26 @@ public struct World: EventHandler, Sendable {
         machineArrivalRandom.append(seeds.stream("executions:" + m.name))
     }
 
+    /// Gives every (function, step) its call's metrics entry, one entry per distinct call name,
+    /// for the functions not registered yet.
+    mutating func registerCalls() {
+        var byName: [String: Int] = [:]
+        for (i, name) in metrics.callNames.enumerated() { byName[name] = i }
+        for f in callIndex.count..<functions.count {
+            var slots: [Int] = []
+            for pc in functions[f].program.indices {
+                let name = callName(f, pc)
+                if byName[name] == nil {
+                    byName[name] = metrics.calls.count
+                    metrics.callNames.append(name)
+                    metrics.calls.append(CallMetrics())
+                }
+                slots.append(byName[name]!)
+            }
+            callIndex.append(slots)
+        }
+    }
+
     mutating func dnsNameIndex(_ name: String) -> Int {
         if let i = dnsNames.firstIndex(of: name) { return i }
         dnsNames.append(name)
@@ -125,6 +147,7 @@ public struct World: EventHandler, Sendable {
                 return (HTTPMessageSize(headers: 0, body: 0), HTTPMessageSize(headers: 0, body: 0))
             }
         }
+        registerCalls()
         for i in functions.indices { scheduleNextArrival(function: i, after: .zero, first: true, &s) }
         for i in stateMachines.indices { scheduleNextExecution(machine: i, first: true, &s) }
         for k in traffic.indices { scheduleTraffic(k, first: true, &s) }
