@@ -212,3 +212,30 @@ import TestSupport
         #expect(daily.count == 1 && daily[0].contains("/day=23/123456789012_vpcflowlogs_us-east-1_fl-0123456789abcdef0_20261123T1000Z_"))
     }
 }
+
+/// `pkt-*-aws-service`: the interval table answers as a scan of the ranges would — the most
+/// specific range containing the address, AMAZON losing a tie (aws-vpc-facts §1.9).
+@Suite struct ServiceIntervalTests {
+    @Test func intervalsAgreeWithAScanOfTheRanges() {
+        var ranges = RegionCatalog.usEast1.ipRanges
+        // Nested and adjacent ranges across octet boundaries, to exercise the per-octet index.
+        ranges += [(CIDR("3.0.0.0/7")!, "AMAZON"), (CIDR("3.255.255.0/24")!, "EC2"), (CIDR("4.0.0.0/24")!, "S3"),
+                   (CIDR("200.0.0.0/8")!, "AMAZON"), (CIDR("200.1.0.0/16")!, "DYNAMODB"), (CIDR("255.255.255.0/24")!, "EC2")]
+        let table = ServiceIntervals(ranges)
+        let ordered = ranges.sorted { ($0.range.prefixLength, $0.service == "AMAZON" ? 0 : 1) < ($1.range.prefixLength, $1.service == "AMAZON" ? 0 : 1) }
+        func scan(_ a: IPv4Address) -> String? { ordered.last { $0.range.contains(a) }?.service }
+        var probes: [UInt32] = [0, 1, 0xFFFF_FFFF, 0x0A00_0001]
+        for r in ranges {
+            for d: Int64 in [-1, 0, 1] {
+                for edge in [Int64(r.range.base.raw), Int64(r.range.last.raw)] where (0...Int64(UInt32.max)).contains(edge + d) {
+                    probes.append(UInt32(edge + d))
+                }
+            }
+        }
+        var random = RandomStream(seed: 7)
+        for _ in 0..<20_000 { probes.append(UInt32(truncatingIfNeeded: random.next())) }
+        for a in probes.map({ IPv4Address(raw: $0) }) {
+            #expect(table.lookup(a).map { table.names[$0] } == scan(a), "\(a)")
+        }
+    }
+}
