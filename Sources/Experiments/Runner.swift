@@ -128,14 +128,17 @@ public enum Runner {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         enc.keyEncodingStrategy = .convertToSnakeCase
-        for e in world.episodes {
+        for e in world.episodes.sorted(by: { ($0.start, $0.generator) < ($1.start, $1.generator) }) {
+            let ports = Array(Set(e.ports)).sorted()
+            // A contiguous run of ports (a range scan) is written as its two ends.
+            let isRange = ports.count > 2 && Int(ports.last!) - Int(ports.first!) + 1 == ports.count
             let start = world.epochNanoseconds / 1_000_000_000 + e.start.nanoseconds / 1_000_000_000
             let end = world.epochNanoseconds / 1_000_000_000 + e.end.nanoseconds / 1_000_000_000
             let record = EpisodeRecord(label: e.label, generator: e.generator, start: UTCDateTime(unixSeconds: start).iso8601,
                                        end: UTCDateTime(unixSeconds: end).iso8601, startUnix: start, endUnix: end,
                                        sources: Array(e.sources.prefix(64)), destinations: Array(e.destinations.prefix(64)),
-                                       ports: e.ports.count > 64 ? [e.ports.first!, e.ports.last!] : e.ports,
-                                       portsAreRange: e.ports.count > 64)
+                                       ports: isRange ? [ports.first!, ports.last!] : Array(ports.prefix(64)),
+                                       portsAreRange: isRange, truncated: e.sources.count > 64 || e.destinations.count > 64 || (!isRange && ports.count > 64))
             var line = try enc.encode(record)
             line.append(0x0A)
             try line.withUnsafeBytes { try w.write($0) }
@@ -154,6 +157,8 @@ public enum Runner {
         var destinations: [String]
         var ports: [UInt16]
         var portsAreRange: Bool
+        /// Whether a list was cut at 64 entries.
+        var truncated: Bool
     }
 
     static func deduplicated(_ c: [CaptureSpec]) -> [CaptureSpec] {

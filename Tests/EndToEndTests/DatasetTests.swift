@@ -34,6 +34,10 @@ import Topology
         let scan = episodes.first { $0["label"] as? String == "port-scan" }!
         #expect((scan["sources"] as! [String]) == ["194.26.29.102"])
         #expect((scan["end_unix"] as! Int) - (scan["start_unix"] as! Int) >= 7)
+        #expect((scan["ports"] as! [Int]) == [1, 1024] && scan["ports_are_range"] as? Bool == true)
+        let lateralEpisode = episodes.first { $0["label"] as? String == "denied-lateral-movement" }!
+        #expect((lateralEpisode["ports"] as! [Int]) == [22, 445, 3389, 5985] && lateralEpisode["ports_are_range"] as? Bool == false)
+        #expect(episodes.map { $0["start_unix"] as! Int } == episodes.map { $0["start_unix"] as! Int }.sorted(), "in order of start")
         let exfil = episodes.first { $0["label"] as? String == "data-exfiltration" }!
         #expect((exfil["end_unix"] as! Int) > (exfil["start_unix"] as! Int), "a 40 MB upload takes a while")
 
