@@ -71,6 +71,8 @@ public struct TCPSocket: Sendable {
     var retransmitted = false
     var retries = 0
     var synRetransmitted = false
+    /// When the socket last answered an out-of-window segment (see `outOfWindowReplyAllowed`).
+    var lastOutOfWindowReply: SimTime?
     // Timers: lazily cancelled by generation (stale events carry an old generation).
     var rtxGeneration: UInt32 = 0
     var rtxArmed = false

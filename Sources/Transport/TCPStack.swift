@@ -335,6 +335,16 @@ public struct TCPStack: Sendable {
                            EventPayload(kind: TransportEvent.retransmit, object: i, aux: s.rtxGeneration & 0xFF_FFFF))
     }
 
+    /// Linux limits replies to out-of-window segments (duplicate SYNs, challenge ACKs) to one per
+    /// `tcp_invalid_ratelimit` (500 ms) per socket (tcp_oow_rate_limited).
+    mutating func outOfWindowReplyAllowed(_ i: UInt32, _ now: SimTime) -> Bool {
+        if let last = sockets[Int(i)].lastOutOfWindowReply, now - last < Self.outOfWindowReplyInterval { return false }
+        sockets[Int(i)].lastOutOfWindowReply = now
+        return true
+    }
+
+    static let outOfWindowReplyInterval = SimDuration.milliseconds(500)
+
     mutating func cancelRetransmit(_ i: UInt32) {
         if sockets[Int(i)].rtxArmed { sockets[Int(i)].rtxArmed = false; sockets[Int(i)].rtxGeneration &+= 1 }
     }
@@ -504,6 +514,17 @@ public struct TCPStack: Sendable {
             notifications.append(.connected(socket: i, owner: s.owner))
             return
         case .synReceived:
+            // A retransmitted SYN (our SYN-ACK was lost): Linux's tcp_check_req answers it with
+            // the SYN-ACK again (rate-limited like every out-of-window reply) and restarts the
+            // SYN-ACK timer at the current backoff; only timer expiries count against
+            // tcp_synack_retries.
+            if p.tcpFlags.contains(.syn) && !p.tcpFlags.contains(.ack) {
+                guard p.seq == s.irs, outOfWindowReplyAllowed(i, now) else { return }
+                retransmissions += 1
+                sendSYNACK(i, offered: p.tcpOptions, now, &net, &scheduler)
+                armRetransmit(i, now, &scheduler)
+                return
+            }
             guard p.tcpFlags.contains(.ack), p.ack == s.seq(1) else { return }
             s.state = .established
             s.sndUna = 1
@@ -518,7 +539,13 @@ public struct TCPStack: Sendable {
         case .closed:
             return
         default:
-            break
+            // A SYN on a synchronized connection (the peer's retransmitted SYN-ACK after our
+            // third ACK was lost, or a stray SYN): answer with an ACK of where we are (RFC 5961
+            // §4 challenge ACK; Linux tcp_validate_incoming), rate-limited, and ignore it.
+            if p.tcpFlags.contains(.syn) {
+                if outOfWindowReplyAllowed(i, now) { sendAck(i, now, &net, &scheduler) }
+                return
+            }
         }
 
         // ACK processing.

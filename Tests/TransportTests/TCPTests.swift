@@ -13,8 +13,8 @@ struct TCPLab: EventHandler {
     var hostB: HostIndex
     var events: [(SimTime, TCPNotification)] = []
 
-    init(webIngress: [SecurityGroupRule]? = nil) {
-        (network, hostA, hostB) = TestNetworks.twoSubnets(webIngress: webIngress)
+    init(webIngress: [SecurityGroupRule]? = nil, subnetBACL: NetworkACL? = nil) {
+        (network, hostA, hostB) = TestNetworks.twoSubnets(webIngress: webIngress, subnetBACL: subnetBACL)
         tcp.setProfile(.linuxInstance, for: hostA)
         tcp.listen(host: hostB, port: 443, owner: AppRef(kind: 2, object: 0), profile: .linuxInstance)
     }
@@ -118,6 +118,42 @@ struct TCPLab: EventHandler {
         // Every retransmitted SYN is the same segment.
         let syns = lab.sent(from: 0)
         #expect(Set(syns.map(\.seq)).count == 1)
+    }
+
+    /// The server's SYN-ACKs never arrive (its subnet's ACL lets nothing out to ephemeral ports):
+    /// each retransmitted SYN is answered with the same SYN-ACK at once (Linux tcp_check_req), on
+    /// top of the server's own SYN-ACK timer, and the client still gives up on Linux's schedule.
+    @Test func retransmittedSYNIsAnsweredWhileSYNReceived() {
+        let any = CIDR("0.0.0.0/0")!
+        let acl = NetworkACL(id: "acl-00000002", vpc: VPCIndex(0), isDefault: false,
+                             inbound: [NetworkACLEntry(ruleNumber: 100, protocolNumber: -1, ports: .all, cidr: any, allow: true)],
+                             outbound: [NetworkACLEntry(ruleNumber: 100, protocolNumber: 6, ports: PortRange(443, 443), cidr: any, allow: true)])
+        var lab = TCPLab(subnetBACL: acl)
+        var s = Scheduler()
+        _ = connect(&lab, &s)
+        s.run(until: SimTime.zero + .seconds(200), handler: &lab)
+        let syns = lab.taps.filter { $0.eni.int == 0 && $0.direction == .egress }
+        let synacks = lab.taps.filter { $0.eni.int == 1 && $0.direction == .egress }
+        #expect(syns.map { $0.time.nanoseconds / 1_000_000_000 } == [0, 1, 3, 7, 15, 31, 63])
+        #expect(synacks.allSatisfy { $0.packet.tcpFlags == [.syn, .ack] })
+        // The server drops the half-open connection when its timer expires the sixth time
+        // (tcp_synack_retries = 5: 1 + 2 + 4 + 8 + 16 + 32 = 63 s); the client's SYN at 63 s then
+        // opens a new one with a fresh initial sequence number.
+        let first = synacks.filter { $0.time < SimTime.zero + .seconds(63) }
+        let second = synacks.filter { $0.time >= SimTime.zero + .seconds(63) }
+        #expect(Set(first.map(\.packet.seq)).count == 1 && Set(second.map(\.packet.seq)).count == 1)
+        #expect(first.first?.packet.seq != second.first?.packet.seq)
+        // Each SYN that reaches the server while it still holds the half-open connection is
+        // answered within a millisecond.
+        let arrivals = lab.taps.filter { $0.eni.int == 1 && $0.direction == .ingress }.map(\.time)
+        let lastSYNACK = synacks.last!.time
+        for t in arrivals.dropFirst() where t <= lastSYNACK {
+            #expect(synacks.contains { $0.time >= t && $0.time - t < .milliseconds(1) }, "SYN at \(t) answered")
+        }
+        // More SYN-ACKs than the timer alone would send (1 + tcp_synack_retries = 6).
+        #expect(synacks.count > 6)
+        let timeout = lab.events.first { if case .ended(_, let o, _, .connectTimeout) = $0.1 { return o.kind == 1 } else { return false } }
+        #expect(timeout?.0 == SimTime.zero + .seconds(127))
     }
 
     @Test func closedPortAnswersWithReset() {
