@@ -200,11 +200,11 @@ public struct Network: Sendable {
         stats.bytesSent &+= UInt64(p.ipTotalLength)
         switch hosts[host.int] {
         case .eni(let e):
-            let eni = enis[e.int]
+            // Fields read in place: copying an ENI out would retain its strings and arrays per packet.
             // Serialise on the ENI's link so back-to-back segments leave in order, spaced by their size.
-            var at = now + SimDuration(nanoseconds: eni.hostLatency)
+            var at = now + SimDuration(nanoseconds: enis[e.int].hostLatency)
             if eniTxFree[e.int] > at { at = eniTxFree[e.int] }
-            eniTxFree[e.int] = at + SimDuration(nanoseconds: Int64(p.ipTotalLength + 18) * 8_000_000_000 / eni.linkBitsPerSecond)
+            eniTxFree[e.int] = at + SimDuration(nanoseconds: Int64(p.ipTotalLength + 18) * 8_000_000_000 / enis[e.int].linkBitsPerSecond)
             if at == now {
                 egress(e, p, now, &scheduler)
             } else {
@@ -280,12 +280,14 @@ public struct Network: Sendable {
     /// A packet leaves ENI `e` (sent by its host, or forwarded by the NAT gateway behind it).
     mutating func egress(_ e: ENIIndex, _ packet: Packet, _ now: SimTime, _ scheduler: inout Scheduler) {
         var p = packet
-        let eni = enis[e.int]
-        let subnet = subnets[eni.subnet.int]
-        if isPlatformAddress(p.destination, vpc: eni.vpc, subnet: eni.subnet) {
+        // Scalars read in place (an ENI or subnet copied out would retain its strings and arrays).
+        let eniSubnet = enis[e.int].subnet, eniVPC = enis[e.int].vpc
+        let subnetCIDR = subnets[eniSubnet.int].cidr, routeTable = subnets[eniSubnet.int].routeTable
+        let networkACL = subnets[eniSubnet.int].networkACL
+        if isPlatformAddress(p.destination, vpc: eniVPC, subnet: eniSubnet) {
             trace?.append(.leave(e, p))
             tap(e, .egress, accepted: true, logged: false, p, now)
-            if let r = vpcs[eni.vpc.int].platformHost {
+            if let r = vpcs[eniVPC.int].platformHost {
                 schedule(p, hop: .host(r), at: now + latency.intraAZ, &scheduler)
             } else {
                 drop(.unreachableAddress)
@@ -294,18 +296,18 @@ public struct Network: Sendable {
         }
         trace?.append(.leave(e, p))
         // Where is it going? Same subnet: switched, no route table and no ACL (aws-vpc-facts §2, §8).
-        let sameSubnet = subnet.cidr.contains(p.destination)
-        let route: RouteDecision? = sameSubnet ? nil : compiledRoutes[subnet.routeTable.int].lookup(p.destination)
+        let sameSubnet = subnetCIDR.contains(p.destination)
+        let route: RouteDecision? = sameSubnet ? nil : compiledRoutes[routeTable.int].lookup(p.destination)
         // Filters: the ENI's security groups (stateful), then the subnet's ACL (stateless) on the way out.
         var accepted = securityGroupsAllow(e, p, .egress, now)
         var reason: DropReason = .securityGroup(e, direction: .egress)
         if accepted && !sameSubnet {
-            let d = networkACLs[subnet.networkACL.int].evaluate(p, direction: .egress, index: subnet.networkACL)
-            trace?.append(.networkACL(subnet.networkACL, eni.subnet, .egress, rule: d.ruleNumber, allowed: d.allowed))
-            if !d.allowed { accepted = false; reason = .networkACL(subnet.networkACL, direction: .egress, rule: d.ruleNumber) }
+            let d = networkACLs[networkACL.int].evaluate(p, direction: .egress, index: networkACL)
+            trace?.append(.networkACL(networkACL, eniSubnet, .egress, rule: d.ruleNumber, allowed: d.allowed))
+            if !d.allowed { accepted = false; reason = .networkACL(networkACL, direction: .egress, rule: d.ruleNumber) }
         }
         if trace != nil && accepted {
-            if let route { trace?.append(.route(route)) } else if sameSubnet { trace?.append(.sameSubnet(eni.subnet)) }
+            if let route { trace?.append(.route(route)) } else if sameSubnet { trace?.append(.sameSubnet(eniSubnet)) }
         }
         var path = EgressPath.withinVPC
         if let route {
@@ -320,17 +322,17 @@ public struct Network: Sendable {
         }
         tap(e, .egress, accepted: accepted, path: path, p, now)
         guard accepted else { drop(reason); return }
-        p.fromSubnet = eni.subnet.raw
+        p.fromSubnet = eniSubnet.raw
 
         if sameSubnet {
-            guard let d = self.eni(owning: p.destination, in: eni.vpc) else { drop(.noSuchAddressInVPC(eni.vpc)); return }
+            guard let d = self.eni(owning: p.destination, in: eniVPC) else { drop(.noSuchAddressInVPC(eniVPC)); return }
             schedule(p, hop: .eniIngress(d), at: now + hopLatency(e, d), &scheduler)
             return
         }
-        guard let route else { drop(.noRoute(subnet.routeTable)); return }
+        guard let route else { drop(.noRoute(routeTable)); return }
         switch route.target {
         case .local:
-            guard let d = self.eni(owning: p.destination, in: eni.vpc) else { drop(.noSuchAddressInVPC(eni.vpc)); return }
+            guard let d = self.eni(owning: p.destination, in: eniVPC) else { drop(.noSuchAddressInVPC(eniVPC)); return }
             schedule(p, hop: .eniIngress(d), at: now + hopLatency(e, d), &scheduler)
         case .networkInterface(let d):
             schedule(p, hop: .eniIngress(d), at: now + hopLatency(e, d), &scheduler)
@@ -340,9 +342,9 @@ public struct Network: Sendable {
         case .internetGateway(let g):
             // One-to-one NAT of the private source to its public address (aws-vpc-facts §6).
             let before = p.source
-            if p.source == eni.privateIP, let pub = eni.publicIP {
+            if p.source == enis[e.int].privateIP, let pub = enis[e.int].publicIP {
                 p.source = pub
-            } else if case .natGateway(let n) = eni.kind {
+            } else if case .natGateway(let n) = enis[e.int].kind {
                 let gw = natGateways[n.int]
                 guard gw.isPublic else { drop(.privateNATToInternet(n)); return }
                 let k = ([gw.privateIP] + enis[gw.eni.int].secondaryIPs).firstIndex(of: p.source) ?? 0
@@ -358,7 +360,7 @@ public struct Network: Sendable {
             trace?.append(.gatewayEndpoint(g))
             schedule(p, hop: .publicNetwork, at: now + latency.regional, &scheduler)
         case .blackhole:
-            drop(.blackholeRoute(subnet.routeTable, route: route.route))
+            drop(.blackholeRoute(routeTable, route: route.route))
         }
     }
 
@@ -369,34 +371,36 @@ public struct Network: Sendable {
     /// A packet arrives at ENI `e` from the fabric.
     mutating func ingress(_ e: ENIIndex, _ packet: Packet, _ now: SimTime, _ scheduler: inout Scheduler) -> ArrivalOutcome {
         let p = packet
-        let eni = enis[e.int]
-        if p.fromSubnet == .max && isPlatformAddress(p.source, vpc: eni.vpc, subnet: eni.subnet) {
+        let eniSubnet = enis[e.int].subnet       // read in place, as in egress
+        if p.fromSubnet == .max && isPlatformAddress(p.source, vpc: enis[e.int].vpc, subnet: eniSubnet) {
             tap(e, .ingress, accepted: true, logged: false, p, now)
-            return toHost(e, eni, p, now, &scheduler)
+            return toHost(e, p, now, &scheduler)
         }
         trace?.append(.arrive(e, p))
         var accepted = true
         var reason: DropReason = .securityGroup(e, direction: .ingress)
-        if p.fromSubnet != eni.subnet.raw {
-            let acl = subnets[eni.subnet.int].networkACL
+        if p.fromSubnet != eniSubnet.raw {
+            let acl = subnets[eniSubnet.int].networkACL
             let d = networkACLs[acl.int].evaluate(p, direction: .ingress, index: acl)
-            trace?.append(.networkACL(acl, eni.subnet, .ingress, rule: d.ruleNumber, allowed: d.allowed))
+            trace?.append(.networkACL(acl, eniSubnet, .ingress, rule: d.ruleNumber, allowed: d.allowed))
             if !d.allowed { accepted = false; reason = .networkACL(acl, direction: .ingress, rule: d.ruleNumber) }
         }
         if accepted { accepted = securityGroupsAllow(e, p, .ingress, now) }
         tap(e, .ingress, accepted: accepted, p, now)
         guard accepted else { drop(reason); return .handled }
-        if case .natGateway(let n) = eni.kind {
+        // Only a NAT gateway's ENI has no host; hosted ENIs skip matching their kind.
+        if enis[e.int].host == nil, case .natGateway(let n) = enis[e.int].kind {
             natForward(n, p, now, &scheduler)
             return .handled
         }
-        return toHost(e, eni, p, now, &scheduler)
+        return toHost(e, p, now, &scheduler)
     }
 
-    mutating func toHost(_ e: ENIIndex, _ eni: ENI, _ p: Packet, _ now: SimTime, _ scheduler: inout Scheduler) -> ArrivalOutcome {
-        guard let h = eni.host else { drop(.unreachableAddress); return .handled }
-        if eni.hostLatency > 0 {
-            schedule(p, hop: .host(h), at: now + SimDuration(nanoseconds: eni.hostLatency), &scheduler)
+    mutating func toHost(_ e: ENIIndex, _ p: Packet, _ now: SimTime, _ scheduler: inout Scheduler) -> ArrivalOutcome {
+        guard let h = enis[e.int].host else { drop(.unreachableAddress); return .handled }
+        let hostLatency = enis[e.int].hostLatency
+        if hostLatency > 0 {
+            schedule(p, hop: .host(h), at: now + SimDuration(nanoseconds: hostLatency), &scheduler)
             return .handled
         }
         return deliver(h, p)
@@ -453,8 +457,7 @@ public struct Network: Sendable {
     /// Connection tracking first (a reply to a tracked flow is allowed whatever the rules say),
     /// then the union of every group's rules in that direction (aws-vpc-facts §7).
     mutating func securityGroupsAllow(_ e: ENIIndex, _ p: Packet, _ dir: TrafficDirection, _ now: SimTime) -> Bool {
-        let groups = enis[e.int].securityGroups
-        if groups.isEmpty {                   // NAT gateway ENIs take no security groups
+        if enis[e.int].securityGroups.isEmpty {                   // NAT gateway ENIs take no security groups
             trace?.append(.securityGroup(e, dir, .notApplicable))
             return true
         }

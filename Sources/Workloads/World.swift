@@ -141,10 +141,15 @@ public struct World: EventHandler, Sendable {
 
     /// Schedules the first arrivals and the end of the workload window. Call once before running.
     public mutating func start(_ s: inout Scheduler) {
+        // Many functions make the same calls (datasets: hundreds): size each distinct one once.
+        var sized: [String: [DynamoDBCall: (HTTPMessageSize, HTTPMessageSize)]] = [:]
         callSizes = functions.map { f in
             f.program.map { step in
-                if case .dynamodb(let c) = step { return (DynamoDBWire.request(c, region: f.region), DynamoDBWire.response(c)) }
-                return (HTTPMessageSize(headers: 0, body: 0), HTTPMessageSize(headers: 0, body: 0))
+                guard case .dynamodb(let c) = step else { return (HTTPMessageSize(headers: 0, body: 0), HTTPMessageSize(headers: 0, body: 0)) }
+                if let known = sized[f.region]?[c] { return known }
+                let sizes = (DynamoDBWire.request(c, region: f.region), DynamoDBWire.response(c))
+                sized[f.region, default: [:]][c] = sizes
+                return sizes
             }
         }
         registerCalls()
@@ -306,10 +311,11 @@ public struct World: EventHandler, Sendable {
 
     mutating func received(socket: UInt32, owner: AppRef, upTo: UInt64, _ now: SimTime, _ s: inout Scheduler) {
         let c = tcp.socket(socket).connection
-        guard var ch = channels[c] else { return }
         let isClient = owner.kind == AppKind.environment || owner.kind == AppKind.sessionClient || owner.kind == AppKind.metadataClient
-        while let m = isClient ? ch.toClient.pop(upTo: upTo) : ch.toServer.pop(upTo: upTo) {
-            channels[c] = ch
+        // Popped in place (the dictionary's modify accessor): copying the Channel out would
+        // retain and release its queues on every data segment. A handler may end the channel;
+        // the next pop then finds nothing.
+        while let m = isClient ? channels[c]?.toClient.pop(upTo: upTo) : channels[c]?.toServer.pop(upTo: upTo) {
             switch owner.kind {
             case AppKind.environment: clientMessage(Int(owner.object), connection: c, m, now, &s)
             case AppKind.sessionClient: sessionClientMessage(owner.object, m, now, &s)
@@ -318,10 +324,7 @@ public struct World: EventHandler, Sendable {
             case AppKind.metadataClient: metadataClientMessage(Int(owner.object), connection: c, m, now, &s)
             default: serverMessage(owner, connection: c, m, now, &s)
             }
-            guard let again = channels[c] else { return }
-            ch = again
         }
-        channels[c] = ch
     }
 
     mutating func connectionEnded(socket: UInt32, owner: AppRef, connection: UInt32, reason: TCPEndReason, _ now: SimTime, _ s: inout Scheduler) {
