@@ -1,4 +1,5 @@
 import CZlib
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,17 +9,97 @@ import Darwin
 /// A file written through zlib (gzip container, `deflateInit2` with window bits 15 + 16) or as
 /// plain text, under a temporary name until ``finish()`` renames it into place. The gzip header
 /// carries no timestamp, so equal content gives equal files.
+///
+/// Compression runs off the simulation's thread: bytes collect in a staging buffer and each full
+/// chunk is handed to the file's serial dispatch queue, which deflates and writes it while the
+/// simulation goes on (at most `maxPendingChunks` wait, so memory stays flat). Chunks are cut at
+/// fixed sizes and deflated in order, so the file's bytes never depend on thread timing.
+/// ``finish()`` waits for the queue, then completes the stream and renames; a write error on the
+/// queue is reported there.
 public final class CompressedFileWriter {
     public let path: String
+    let sink: FileSink
+    let gzip: Bool
+    /// The file's compression queue and the free slots for chunks waiting on it (gzip only).
+    let queue: DispatchQueue?
+    let slots: DispatchSemaphore
+    var staging: [UInt8] = []
+    static let chunkSize = 1 << 17
+    static let maxPendingChunks = 4
+    public private(set) var uncompressedBytes: UInt64 = 0
+    var done = false
+
+    public init(path: String, gzip: Bool = true, level: Int32 = 6) throws {
+        self.path = path
+        self.gzip = gzip
+        sink = try FileSink(path: path, gzip: gzip, level: level)
+        queue = gzip ? DispatchQueue(label: "vpcsim.deflate") : nil
+        slots = DispatchSemaphore(value: Self.maxPendingChunks)
+        if gzip { staging.reserveCapacity(Self.chunkSize) }
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard !done, bytes.count > 0 else { return }
+        uncompressedBytes += UInt64(bytes.count)
+        guard gzip else { try sink.writePlain(bytes); return }
+        var rest = bytes
+        while !rest.isEmpty {
+            let n = min(rest.count, Self.chunkSize - staging.count)
+            staging.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest.prefix(n)))
+            rest = UnsafeRawBufferPointer(rebasing: rest.dropFirst(n))
+            if staging.count == Self.chunkSize { handOff() }
+        }
+    }
+
+    /// Queues the staged bytes for compression (waiting while `maxPendingChunks` are queued).
+    func handOff() {
+        guard let queue, !staging.isEmpty else { return }
+        let chunk = staging
+        staging = []
+        staging.reserveCapacity(Self.chunkSize)
+        slots.wait()
+        queue.async { [sink, slots] in
+            sink.deflateChunk(chunk)
+            slots.signal()
+        }
+    }
+
+    /// Completes the stream, closes the file and renames it into place.
+    public func finish() throws {
+        guard !done else { return }
+        done = true
+        handOff()
+        if let queue { try queue.sync { try sink.finish() } } else { try sink.finish() }
+    }
+
+    public func abandon() {
+        guard !done else { return }
+        done = true
+        staging = []
+        if let queue { queue.sync { sink.abandon() } } else { sink.abandon() }
+    }
+
+    deinit { abandon() }
+}
+
+/// The open file and zlib stream behind a ``CompressedFileWriter``. With gzip it is used only on
+/// the writer's serial queue (one chunk at a time, in order), hence `@unchecked Sendable`.
+final class FileSink: @unchecked Sendable {
+    let path: String
     let temporaryPath: String
+    let gzip: Bool
     var file: UnsafeMutablePointer<FILE>?
     /// On the heap: zlib keeps a pointer back to its z_stream, so it must not move.
     let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-    let gzip: Bool
     var out = [UInt8](repeating: 0, count: 1 << 16)
-    public private(set) var uncompressedBytes: UInt64 = 0
+    /// The first error met while deflating or writing on the queue.
+    var failure: OutputError?
 
-    public init(path: String, gzip: Bool = true, level: Int32 = 6) throws {
+    init(path: String, gzip: Bool, level: Int32) throws {
         self.path = path
         self.temporaryPath = path + ".partial"
         self.gzip = gzip
@@ -30,24 +111,25 @@ public final class CompressedFileWriter {
         if gzip {
             let rc = deflateInit2_(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
                                    Int32(MemoryLayout<z_stream>.size))
-            guard rc == Z_OK else { throw OutputError("zlib deflateInit2 failed (\(rc))") }
+            guard rc == Z_OK else {
+                fclose(f); file = nil; unlink(temporaryPath)
+                throw OutputError("zlib deflateInit2 failed (\(rc))")
+            }
         }
     }
 
-    public func write(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try write($0) }
+    func writePlain(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let f = file else { return }
+        guard fwrite(bytes.baseAddress, 1, bytes.count, f) == bytes.count else { throw OutputError("write to \(temporaryPath) failed") }
     }
 
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard let f = file, bytes.count > 0 else { return }
-        uncompressedBytes += UInt64(bytes.count)
-        if !gzip {
-            guard fwrite(bytes.baseAddress, 1, bytes.count, f) == bytes.count else { throw OutputError("write to \(temporaryPath) failed") }
-            return
+    func deflateChunk(_ chunk: [UInt8]) {
+        guard failure == nil else { return }
+        chunk.withUnsafeBytes { bytes in
+            stream.pointee.next_in = UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: Bytef.self))
+            stream.pointee.avail_in = uInt(bytes.count)
+            do { try pump(flush: Z_NO_FLUSH) } catch { failure = error as? OutputError ?? OutputError("\(error)") }
         }
-        stream.pointee.next_in = UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: Bytef.self))
-        stream.pointee.avail_in = uInt(bytes.count)
-        try pump(flush: Z_NO_FLUSH)
     }
 
     func pump(flush: Int32) throws {
@@ -65,23 +147,24 @@ public final class CompressedFileWriter {
         }
     }
 
-    /// Completes the stream, closes the file and renames it into place.
-    public func finish() throws {
+    func finish() throws {
         guard let f = file else { return }
+        if let failure { abandon(); throw failure }
         if gzip {
             stream.pointee.next_in = nil
             stream.pointee.avail_in = 0
-            try pump(flush: Z_FINISH)
+            do { try pump(flush: Z_FINISH) } catch { abandon(); throw error }
             deflateEnd(stream)
         }
-        fclose(f)
+        let closed = fclose(f) == 0
         file = nil
+        guard closed else { unlink(temporaryPath); throw OutputError("write to \(temporaryPath) failed") }
         guard rename(temporaryPath, path) == 0 else {
             throw OutputError("cannot rename \(temporaryPath) to \(path): \(String(cString: strerror(errno)))")
         }
     }
 
-    public func abandon() {
+    func abandon() {
         guard let f = file else { return }
         if gzip { deflateEnd(stream) }
         fclose(f)
