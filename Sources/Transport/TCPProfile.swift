@@ -8,6 +8,9 @@ public struct TCPProfile: Sendable {
     /// Receive window advertised in the SYN (never scaled) and the receive space after it.
     public var synWindow: UInt16
     public var receiveWindow: Int
+    /// Receive-buffer autotuning (Linux "dynamic right-sizing", `tcp_rcv_space_adjust`): the
+    /// largest window it may grow to, or nil for a fixed `receiveWindow`.
+    public var maxReceiveWindow: Int? = nil
     public var windowScale: UInt8?
     public var sackPermitted: Bool
     public var timestamps: Bool
@@ -43,12 +46,21 @@ public struct TCPProfile: Sendable {
     /// TIME-WAIT 60 s, TTL 64, DF with a per-socket IP ID. The Hyperplane ENI MTU is not documented;
     /// 9001 inside a VPC gives MSS 8961 and a SYN window of 7 × 8961 = 62727 (aws-vpc-facts §6).
     /// Lambda picks source ports in 1024–65535 (aws-vpc-facts §8).
-    public static let linuxLambda = TCPProfile(
-        mss: 8961, synWindow: 62727, receiveWindow: 62727, windowScale: 7, sackPermitted: true, timestamps: true,
-        initialCongestionWindow: 10, initialRTO: .seconds(1), fallbackRTO: .seconds(3),
-        minRTO: .milliseconds(200), maxRTO: .seconds(120), synRetries: 6, synAckRetries: 5, synLinearTimeouts: 0,
-        delayedAck: .milliseconds(40), maxQuickAcks: 16, timeWait: .seconds(60), ttl: 64, perSocketIPID: true,
-        ephemeralPorts: 1024...65535, resetsUnknownSegments: false, timestampHz: 1000)
+    public static let linuxLambda: TCPProfile = {
+        var p = TCPProfile(
+            mss: 8961, synWindow: 62727, receiveWindow: 62727, windowScale: 7, sackPermitted: true, timestamps: true,
+            initialCongestionWindow: 10, initialRTO: .seconds(1), fallbackRTO: .seconds(3),
+            minRTO: .milliseconds(200), maxRTO: .seconds(120), synRetries: 6, synAckRetries: 5, synLinearTimeouts: 0,
+            delayedAck: .milliseconds(40), maxQuickAcks: 16, timeWait: .seconds(60), ttl: 64, perSocketIPID: true,
+            ephemeralPorts: 1024...65535, resetsUnknownSegments: false, timestampHz: 1000)
+        p.maxReceiveWindow = linuxMaxReceiveWindow
+        return p
+    }()
+
+    /// Linux grows the receive buffer toward `tcp_rmem[2]` (6 MiB by default) as the
+    /// application reads, and advertises half of it (`tcp_adv_win_scale` = 1; research notes §1:
+    /// the same halving gives the SYN window): windows of up to 3 MiB.
+    public static let linuxMaxReceiveWindow = 6_291_456 / 2
 
     /// A Linux EC2 instance (MTU 9001, Linux ephemeral range 32768–60999).
     public static let linuxInstance: TCPProfile = {

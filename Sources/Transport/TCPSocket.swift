@@ -57,6 +57,15 @@ public struct TCPSocket: Sendable {
     /// In-order bytes received and handed to the application.
     public internal(set) var received: UInt64 = 0
     var rcvShift: UInt8 = 0
+    /// The window advertised now (Linux `rcv_ssthresh`), and the most it may grow to
+    /// (`window_clamp`, raised by receive-buffer autotuning).
+    var rcvWindow = 0
+    var rcvClamp = 0
+    /// Autotuning's measurement (`rcvq_space`): bytes read in the last round trip, and where and
+    /// when the current round trip's count began.
+    var rcvSpace = 0
+    var rcvSpaceMark: UInt64 = 0
+    var rcvSpaceTime = SimTime.zero
     var finReceived = false
     // Options.
     var timestamps = false

@@ -203,7 +203,7 @@ public struct TCPStack: Sendable {
     // MARK: Segments out
 
     func windowField(_ s: TCPSocket) -> UInt16 {
-        UInt16(min(65535, s.profile.receiveWindow >> Int(s.rcvShift)))
+        UInt16(min(65535, s.rcvWindow >> Int(s.rcvShift)))
     }
 
     mutating func segment(_ i: UInt32, flags: TCPFlags, seqOffset: UInt64, length: Int) -> Packet {
@@ -476,6 +476,11 @@ public struct TCPStack: Sendable {
         }
         s.sndWnd = UInt64(p.window)            // the window in a SYN is never scaled
         s.cwnd = s.profile.initialCongestionWindow * s.sendMSS
+        // Receive space (Linux tcp_init_buffer_space): the first measurement counts against
+        // min(window, 10 × advertised MSS).
+        s.rcvWindow = s.profile.receiveWindow
+        s.rcvClamp = s.profile.receiveWindow
+        s.rcvSpace = min(s.profile.receiveWindow, s.profile.initialCongestionWindow * Int(s.profile.mss))
     }
 
     mutating func input(_ i: UInt32, _ p: Packet, _ now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler) {
@@ -596,6 +601,7 @@ public struct TCPStack: Sendable {
                 s.rcvNxt += UInt64(len)
                 s.received += UInt64(len)
                 s.unackedBytes += len
+                if s.profile.maxReceiveWindow != nil { autotuneReceiveWindow(&s, now) }
                 notifications.append(.received(socket: i, owner: s.owner, upTo: s.received))
                 if s.quickAcks > 0 { s.quickAcks -= 1; ackNow = true }
                 else if s.unackedBytes >= 2 * s.sendMSS { ackNow = true }
@@ -648,6 +654,33 @@ public struct TCPStack: Sendable {
         let s = sockets[Int(i)]
         scheduler.schedule(after: s.profile.timeWait,
                            EventPayload(kind: TransportEvent.timeWait, object: i, aux: s.twGeneration & 0xFF_FFFF))
+    }
+
+    /// Linux receive-buffer autotuning for one in-order data segment; applications here read
+    /// what arrives at once, so bytes received are bytes copied to the application.
+    /// - `tcp_grow_window`: the advertised window grows by two MSS per data segment up to the clamp.
+    /// - `tcp_rcv_space_adjust`: once per round trip, if the application read more than in the
+    ///   previous one, the clamp becomes 2 × copied + 16 MSS, plus twice that scaled by the growth
+    ///   (to follow a sender in slow start), up to the profile's maximum.
+    /// Simplification: "more" here includes a round trip that filled the window but for less
+    /// than a segment. With jumbo segments (MSS 8961) a 62727-byte window holds 7 segments,
+    /// 62643 bytes, so a strict comparison would never see a window-limited sender; Linux gets
+    /// past it through its measurement's jitter and per-skb window scaling, which a deterministic
+    /// model has no equivalent of.
+    func autotuneReceiveWindow(_ s: inout TCPSocket, _ now: SimTime) {
+        guard let maxWindow = s.profile.maxReceiveWindow else { return }
+        let advmss = Int(s.profile.mss)
+        if s.rcvWindow < s.rcvClamp { s.rcvWindow = min(s.rcvClamp, s.rcvWindow + 2 * advmss) }
+        guard s.srtt > 0, (now - s.rcvSpaceTime).nanoseconds >= s.srtt else { return }
+        let copied = Int(s.received - s.rcvSpaceMark)
+        if copied > s.rcvSpace - s.sendMSS {
+            var window = 2 * copied + 16 * advmss
+            window += 2 * (window * (copied - s.rcvSpace) / max(s.rcvSpace, 1))
+            s.rcvClamp = max(s.rcvClamp, min(window, maxWindow))
+            s.rcvSpace = copied
+        }
+        s.rcvSpaceMark = s.received
+        s.rcvSpaceTime = now
     }
 
     /// RFC 6298 estimator with Linux's bounds on the RTO (≥ srtt + 200 ms).

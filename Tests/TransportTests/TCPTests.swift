@@ -13,10 +13,10 @@ struct TCPLab: EventHandler {
     var hostB: HostIndex
     var events: [(SimTime, TCPNotification)] = []
 
-    init(webIngress: [SecurityGroupRule]? = nil, subnetBACL: NetworkACL? = nil) {
+    init(webIngress: [SecurityGroupRule]? = nil, subnetBACL: NetworkACL? = nil, serverProfile: TCPProfile = .linuxInstance) {
         (network, hostA, hostB) = TestNetworks.twoSubnets(webIngress: webIngress, subnetBACL: subnetBACL)
         tcp.setProfile(.linuxInstance, for: hostA)
-        tcp.listen(host: hostB, port: 443, owner: AppRef(kind: 2, object: 0), profile: .linuxInstance)
+        tcp.listen(host: hostB, port: 443, owner: AppRef(kind: 2, object: 0), profile: serverProfile)
     }
 
     mutating func handle(_ event: Event, _ s: inout Scheduler) {
@@ -154,6 +154,36 @@ struct TCPLab: EventHandler {
         #expect(synacks.count > 6)
         let timeout = lab.events.first { if case .ended(_, let o, _, .connectTimeout) = $0.1 { return o.kind == 1 } else { return false } }
         #expect(timeout?.0 == SimTime.zero + .seconds(127))
+    }
+
+    /// A 24 MB upload: the receiver's window grows from the SYN's 62727 bytes (toward at most
+    /// Linux's 3 MiB, tcp_rmem[2] / 2) as it reads, so the transfer ends far sooner than with the
+    /// window fixed.
+    @Test func receiveWindowAutotuningFollowsTheSender() {
+        func upload(_ server: TCPProfile) -> (done: SimTime, windows: [Int]) {
+            var lab = TCPLab(serverProfile: server)
+            var s = Scheduler()
+            let c = connect(&lab, &s)
+            s.run(until: SimTime.zero + .milliseconds(5), handler: &lab)
+            lab.tcp.write(c, kind: .opaque, length: 24_000_000, parameter: 1, now: s.now, &lab.network, &s)
+            s.run(until: s.now + .seconds(5), handler: &lab)
+            let done = lab.events.first { if case .received(_, let o, let up) = $0.1 { return o.kind == 2 && up == 24_000_000 } else { return false } }
+            let windows = lab.sent(from: 1).filter { !$0.tcpFlags.contains(.syn) }.map { Int($0.window) << 7 }
+            return (done?.0 ?? .max, windows)
+        }
+        var fixed = TCPProfile.linuxInstance
+        fixed.maxReceiveWindow = nil
+        let tuned = upload(.linuxInstance), plain = upload(fixed)
+        #expect(tuned.done < .max && plain.done < .max)
+        #expect(plain.windows.allSatisfy { $0 == 490 << 7 }, "without autotuning the window stays at 62727 >> 7")
+        #expect(tuned.windows.first == 490 << 7)
+        // It grows past the path's bandwidth-delay product (10 Gb/s × ~0.2 ms ≈ 250 kB), not to the cap.
+        #expect(tuned.windows.max()! > 4 * 62727 && tuned.windows.max()! <= TCPProfile.linuxMaxReceiveWindow)
+        // Windows only grow.
+        #expect(zip(tuned.windows, tuned.windows.dropFirst()).allSatisfy { $0 <= $1 })
+        let start = SimTime.zero + .milliseconds(5)
+        #expect(2 * (plain.done - start).nanoseconds > 3 * (tuned.done - start).nanoseconds,
+                "tuned \(tuned.done - start), fixed \(plain.done - start)")
     }
 
     @Test func closedPortAnswersWithReset() {
