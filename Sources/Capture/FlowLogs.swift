@@ -149,11 +149,9 @@ public final class FlowLogAggregator {
         // SYN-ACK is reported as 18; ACK alone is never reported (aws-vpc-facts §1.7).
         if t.packet.tcpFlags.contains(.syn) && t.packet.tcpFlags.contains(.ack) { f |= TCPFlags.ack.rawValue }
         if let i = tables[e][key] {
-            flows[e][Int(i)].packets += 1
-            flows[e][Int(i)].bytes += size
-            flows[e][Int(i)].last = t.time
-            flows[e][Int(i)].flags |= f
-            if t.packet.label > flows[e][Int(i)].label { flows[e][Int(i)].label = t.packet.label }
+            // One access to the accumulator (each `flows[e][i].x` would be a checked access of
+            // the class's property and a uniqueness check of both arrays).
+            Self.add(to: &flows[e][Int(i)], time: t.time, size: size, flags: f, label: t.packet.label)
             return
         }
         if let cap = config.maxFlowsPerWindow, flows[e].count >= cap {
@@ -163,6 +161,15 @@ public final class FlowLogAggregator {
         tables[e].insert(key, Int32(flows[e].count))
         flows[e].append(FlowAccumulator(packet: t.packet, direction: t.direction, accepted: t.accepted, path: t.path,
                                         packets: 1, bytes: size, first: t.time, last: t.time, flags: f, label: t.packet.label))
+    }
+
+    @inline(__always)
+    static func add(to a: inout FlowAccumulator, time: SimTime, size: UInt64, flags: UInt8, label: UInt8) {
+        a.packets += 1
+        a.bytes += size
+        a.last = time
+        a.flags |= flags
+        if label > a.label { a.label = label }
     }
 
     /// Closes every window that has ended by `now` (time passes for ENIs without traffic too).

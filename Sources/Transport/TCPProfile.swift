@@ -2,7 +2,7 @@ import SimCore
 
 /// How one kind of host's TCP stack behaves. Two profiles matter: a Linux client (what a Lambda
 /// microVM runs) and an AWS service front end.
-public struct TCPProfile: Sendable {
+public struct TCPProfile: Sendable, Equatable {
     /// MSS sent in the SYN: MTU − 40.
     public var mss: UInt16
     /// Receive window advertised in the SYN (never scaled) and the receive space after it.

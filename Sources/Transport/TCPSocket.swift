@@ -35,7 +35,9 @@ public struct TCPSocket: Sendable {
     public internal(set) var realm: UInt32
     /// Ground-truth traffic label stamped on every segment (datasets; 0 = normal).
     public internal(set) var label: UInt8 = 0
-    var profile: TCPProfile
+    /// The stack's profile this socket follows (`TCPStack.profiles`): an index, so a socket stays
+    /// small to copy.
+    var profileIndex: Int
 
     // Send side.
     var iss: UInt32 = 0
@@ -98,10 +100,10 @@ public struct TCPSocket: Sendable {
     var ipID: UInt16 = 0
 
     init(host: HostIndex, owner: AppRef, connection: UInt32, sendStream: UInt32, local: IPv4Address, localPort: UInt16,
-         remote: IPv4Address, remotePort: UInt16, realm: UInt32, profile: TCPProfile) {
+         remote: IPv4Address, remotePort: UInt16, realm: UInt32, profileIndex: Int) {
         self.host = host; self.owner = owner; self.connection = connection; self.sendStream = sendStream
         self.local = local; self.localPort = localPort; self.remote = remote; self.remotePort = remotePort
-        self.realm = realm; self.profile = profile
+        self.realm = realm; self.profileIndex = profileIndex
     }
 
     func seq(_ offset: UInt64) -> UInt32 { iss &+ UInt32(truncatingIfNeeded: offset) }

@@ -34,7 +34,7 @@ public enum TCPEndReason: Sendable, Hashable {
 /// A listening port on a host.
 struct Listener: Sendable {
     var owner: AppRef
-    var profile: TCPProfile
+    var profileIndex: Int
 }
 
 /// The TCP implementation of every simulated host: sockets in one contiguous array, found by a
@@ -46,6 +46,8 @@ public struct TCPStack: Sendable {
     var demux = FlowTable<UInt32>(capacity: 4096)
     var listeners: [UInt64: Listener] = [:]
     var hostProfiles: [HostIndex: TCPProfile] = [:]
+    /// The distinct profiles sockets follow (a handful), by `TCPSocket.profileIndex`.
+    public private(set) var profiles: [TCPProfile] = []
     var random: RandomStream
     var nextConnection: UInt32 = 0
     public var notifications = ContiguousArray<TCPNotification>()
@@ -71,6 +73,13 @@ public struct TCPStack: Sendable {
         return UInt32(truncatingIfNeeded: z ^ (z >> 31))
     }
 
+    /// The index of `p` in `profiles`, adding it the first time it is seen.
+    mutating func intern(_ p: TCPProfile) -> Int {
+        if let i = profiles.firstIndex(of: p) { return i }
+        profiles.append(p)
+        return profiles.count - 1
+    }
+
     /// Sets the profile a host's stack answers unknown segments with.
     public mutating func setProfile(_ p: TCPProfile, for host: HostIndex) { hostProfiles[host] = p }
 
@@ -85,7 +94,7 @@ public struct TCPStack: Sendable {
     // MARK: Application interface
 
     public mutating func listen(host: HostIndex, port: UInt16, owner: AppRef, profile: TCPProfile) {
-        listeners[Self.listenerKey(host, port)] = Listener(owner: owner, profile: profile)
+        listeners[Self.listenerKey(host, port)] = Listener(owner: owner, profileIndex: intern(profile))
         hostProfiles[host] = profile
     }
 
@@ -104,7 +113,7 @@ public struct TCPStack: Sendable {
         nextConnection &+= 1
         connectionsOpened += 1
         var s = TCPSocket(host: host, owner: owner, connection: connection, sendStream: connection &* 2,
-                          local: local, localPort: port, remote: remote, remotePort: remotePort, realm: realm, profile: profile)
+                          local: local, localPort: port, remote: remote, remotePort: remotePort, realm: realm, profileIndex: intern(profile))
         s.state = .synSent
         s.label = label
         s.iss = UInt32(truncatingIfNeeded: random.next())
@@ -209,7 +218,7 @@ public struct TCPStack: Sendable {
     mutating func segment(_ i: UInt32, flags: TCPFlags, seqOffset: UInt64, length: Int) -> Packet {
         let s = sockets[Int(i)]
         var p = Packet(source: s.local, destination: s.remote, sourcePort: s.localPort, destinationPort: s.remotePort,
-                       protocolNumber: IPProtocol.tcp, ttl: s.profile.ttl, ipID: s.profile.perSocketIPID ? s.ipID : 0)
+                       protocolNumber: IPProtocol.tcp, ttl: profiles[s.profileIndex].ttl, ipID: profiles[s.profileIndex].perSocketIPID ? s.ipID : 0)
         sockets[Int(i)].ipID &+= 1
         p.tcpFlags = flags
         p.seq = s.seq(seqOffset)
@@ -228,7 +237,7 @@ public struct TCPStack: Sendable {
 
     mutating func stampTimestamps(_ p: inout Packet, _ s: TCPSocket, _ now: SimTime) {
         guard p.tcpOptions.contains(.timestamps) else { return }
-        let ticks = now.nanoseconds * s.profile.timestampHz / 1_000_000_000
+        let ticks = now.nanoseconds * profiles[s.profileIndex].timestampHz / 1_000_000_000
         p.tsValue = s.tsOffset &+ UInt32(truncatingIfNeeded: ticks)
         p.tsEcho = s.tsRecent
     }
@@ -237,15 +246,15 @@ public struct TCPStack: Sendable {
         let s = sockets[Int(i)]
         var p = segment(i, flags: [.syn], seqOffset: 0, length: 0)
         p.ack = 0
-        p.window = s.profile.synWindow
+        p.window = profiles[s.profileIndex].synWindow
         var o: TCPOptionSet = [.mss]
-        if s.profile.sackPermitted { o.insert(.sackPermitted) }
-        if s.profile.timestamps { o.insert(.timestamps) }
-        if let ws = s.profile.windowScale { o.insert(.windowScale); p.windowScale = ws }
+        if profiles[s.profileIndex].sackPermitted { o.insert(.sackPermitted) }
+        if profiles[s.profileIndex].timestamps { o.insert(.timestamps) }
+        if let ws = profiles[s.profileIndex].windowScale { o.insert(.windowScale); p.windowScale = ws }
         p.tcpOptions = o
-        p.mss = s.profile.mss
-        if s.profile.timestamps {
-            let ticks = now.nanoseconds * s.profile.timestampHz / 1_000_000_000
+        p.mss = profiles[s.profileIndex].mss
+        if profiles[s.profileIndex].timestamps {
+            let ticks = now.nanoseconds * profiles[s.profileIndex].timestampHz / 1_000_000_000
             p.tsValue = s.tsOffset &+ UInt32(truncatingIfNeeded: ticks)
             p.tsEcho = 0
         }
@@ -255,13 +264,13 @@ public struct TCPStack: Sendable {
     mutating func sendSYNACK(_ i: UInt32, offered: TCPOptionSet, _ now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler) {
         let s = sockets[Int(i)]
         var p = segment(i, flags: [.syn, .ack], seqOffset: 0, length: 0)
-        p.window = s.profile.synWindow
+        p.window = profiles[s.profileIndex].synWindow
         var o: TCPOptionSet = [.mss]
         if s.sack { o.insert(.sackPermitted) }
         if s.timestamps { o.insert(.timestamps) }
-        if offered.contains(.windowScale), let ws = s.profile.windowScale { o.insert(.windowScale); p.windowScale = ws }
+        if offered.contains(.windowScale), let ws = profiles[s.profileIndex].windowScale { o.insert(.windowScale); p.windowScale = ws }
         p.tcpOptions = o
-        p.mss = s.profile.mss
+        p.mss = profiles[s.profileIndex].mss
         stampTimestamps(&p, s, now)
         net.transmit(p, from: s.host, now: now, &scheduler)
     }
@@ -379,15 +388,15 @@ public struct TCPStack: Sendable {
         sockets[Int(i)].retransmitted = true
         sockets[Int(i)].rttSample = nil
         // Exponential backoff (Linux ≥ 6.5 keeps the first `synLinearTimeouts` SYN retries at a fixed RTO).
-        let linear = s.state == .synSent && s.retries < s.profile.synLinearTimeouts
-        if !linear { sockets[Int(i)].rto = min(s.rto * 2, s.profile.maxRTO.nanoseconds) }
+        let linear = s.state == .synSent && s.retries < profiles[s.profileIndex].synLinearTimeouts
+        if !linear { sockets[Int(i)].rto = min(s.rto * 2, profiles[s.profileIndex].maxRTO.nanoseconds) }
         switch s.state {
         case .synSent:
-            if s.retries >= s.profile.synRetries { end(i, .connectTimeout, &net); return }
+            if s.retries >= profiles[s.profileIndex].synRetries { end(i, .connectTimeout, &net); return }
             sockets[Int(i)].synRetransmitted = true
             sendSYN(i, now, &net, &scheduler)
         case .synReceived:
-            if s.retries >= s.profile.synAckRetries { end(i, .connectTimeout, &net); return }
+            if s.retries >= profiles[s.profileIndex].synAckRetries { end(i, .connectTimeout, &net); return }
             sendSYNACK(i, offered: s.sack || s.timestamps ? [.windowScale] : [], now, &net, &scheduler)
         case .closed, .timeWait:
             return
@@ -437,10 +446,10 @@ public struct TCPStack: Sendable {
     }
 
     mutating func acceptSYN(_ host: HostIndex, _ l: Listener, _ p: Packet, _ now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler) {
-        let profile = l.profile
+        let profile = profiles[l.profileIndex]
         var s = TCPSocket(host: host, owner: l.owner, connection: p.connection, sendStream: p.connection &* 2 &+ 1,
                           local: p.destination, localPort: p.destinationPort, remote: p.source, remotePort: p.sourcePort,
-                          realm: p.realm, profile: profile)
+                          realm: p.realm, profileIndex: l.profileIndex)
         s.state = .synReceived
         s.label = p.label
         s.iss = UInt32(truncatingIfNeeded: random.next())
@@ -463,11 +472,11 @@ public struct TCPStack: Sendable {
     /// Option negotiation from the peer's SYN or SYN-ACK (RFC 7323, RFC 2018, RFC 879).
     func negotiate(_ s: inout TCPSocket, _ p: Packet) {
         let peerMSS = p.tcpOptions.contains(.mss) ? Int(p.mss) : 536
-        s.sendMSS = min(peerMSS, Int(s.profile.mss))
-        s.sack = s.profile.sackPermitted && p.tcpOptions.contains(.sackPermitted)
-        s.timestamps = s.profile.timestamps && p.tcpOptions.contains(.timestamps)
+        s.sendMSS = min(peerMSS, Int(profiles[s.profileIndex].mss))
+        s.sack = profiles[s.profileIndex].sackPermitted && p.tcpOptions.contains(.sackPermitted)
+        s.timestamps = profiles[s.profileIndex].timestamps && p.tcpOptions.contains(.timestamps)
         if s.timestamps { s.tsRecent = p.tsValue }
-        if p.tcpOptions.contains(.windowScale), let mine = s.profile.windowScale {
+        if p.tcpOptions.contains(.windowScale), let mine = profiles[s.profileIndex].windowScale {
             s.sndShift = min(p.windowScale, 14)
             s.rcvShift = mine
         } else {
@@ -475,12 +484,12 @@ public struct TCPStack: Sendable {
             s.rcvShift = 0
         }
         s.sndWnd = UInt64(p.window)            // the window in a SYN is never scaled
-        s.cwnd = s.profile.initialCongestionWindow * s.sendMSS
+        s.cwnd = profiles[s.profileIndex].initialCongestionWindow * s.sendMSS
         // Receive space (Linux tcp_init_buffer_space): the first measurement counts against
         // min(window, 10 × advertised MSS).
-        s.rcvWindow = s.profile.receiveWindow
-        s.rcvClamp = s.profile.receiveWindow
-        s.rcvSpace = min(s.profile.receiveWindow, s.profile.initialCongestionWindow * Int(s.profile.mss))
+        s.rcvWindow = profiles[s.profileIndex].receiveWindow
+        s.rcvClamp = profiles[s.profileIndex].receiveWindow
+        s.rcvSpace = min(profiles[s.profileIndex].receiveWindow, profiles[s.profileIndex].initialCongestionWindow * Int(profiles[s.profileIndex].mss))
     }
 
     mutating func input(_ i: UInt32, _ p: Packet, _ now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler) {
@@ -506,7 +515,7 @@ public struct TCPStack: Sendable {
             s.state = .established
             s.retries = 0
             if s.synRetransmitted {
-                s.rto = s.profile.fallbackRTO.nanoseconds     // Linux: 3 s after a retransmitted SYN
+                s.rto = profiles[s.profileIndex].fallbackRTO.nanoseconds     // Linux: 3 s after a retransmitted SYN
             } else if let r = s.rttSample {
                 sample(&s, rtt: (now - r.sent).nanoseconds)
             }
@@ -594,14 +603,14 @@ public struct TCPStack: Sendable {
                 sendAck(i, now, &net, &scheduler)
                 return
             }
-            if now - s.lastReceive > SimDuration(nanoseconds: s.rto) { s.quickAcks = s.profile.maxQuickAcks }
+            if now - s.lastReceive > SimDuration(nanoseconds: s.rto) { s.quickAcks = profiles[s.profileIndex].maxQuickAcks }
             s.lastReceive = now
             var ackNow = false
             if len > 0 {
                 s.rcvNxt += UInt64(len)
                 s.received += UInt64(len)
                 s.unackedBytes += len
-                if s.profile.maxReceiveWindow != nil { autotuneReceiveWindow(&s, now) }
+                if profiles[s.profileIndex].maxReceiveWindow != nil { autotuneReceiveWindow(&s, now) }
                 notifications.append(.received(socket: i, owner: s.owner, upTo: s.received))
                 if s.quickAcks > 0 { s.quickAcks -= 1; ackNow = true }
                 else if s.unackedBytes >= 2 * s.sendMSS { ackNow = true }
@@ -623,13 +632,13 @@ public struct TCPStack: Sendable {
             }
             sockets[Int(i)] = s
             if ackNow {
-                if s.profile.ackCoalescing.nanoseconds > 0 {
-                    scheduleAck(i, at: now + s.profile.ackCoalescing, &scheduler)
+                if profiles[s.profileIndex].ackCoalescing.nanoseconds > 0 {
+                    scheduleAck(i, at: now + profiles[s.profileIndex].ackCoalescing, &scheduler)
                 } else {
                     sendAck(i, now, &net, &scheduler)
                 }
             } else {
-                scheduleAck(i, at: now + s.profile.delayedAck, &scheduler)
+                scheduleAck(i, at: now + profiles[s.profileIndex].delayedAck, &scheduler)
             }
             if sockets[Int(i)].state == .timeWait { enterTimeWait(i, now, &scheduler) }
         } else if sockets[Int(i)].state == .timeWait && s.state == .timeWait {
@@ -652,7 +661,7 @@ public struct TCPStack: Sendable {
         if sockets[Int(i)].live { liveSockets -= 1; sockets[Int(i)].live = false }
         sockets[Int(i)].twGeneration &+= 1
         let s = sockets[Int(i)]
-        scheduler.schedule(after: s.profile.timeWait,
+        scheduler.schedule(after: profiles[s.profileIndex].timeWait,
                            EventPayload(kind: TransportEvent.timeWait, object: i, aux: s.twGeneration & 0xFF_FFFF))
     }
 
@@ -668,8 +677,8 @@ public struct TCPStack: Sendable {
     /// past it through its measurement's jitter and per-skb window scaling, which a deterministic
     /// model has no equivalent of.
     func autotuneReceiveWindow(_ s: inout TCPSocket, _ now: SimTime) {
-        guard let maxWindow = s.profile.maxReceiveWindow else { return }
-        let advmss = Int(s.profile.mss)
+        guard let maxWindow = profiles[s.profileIndex].maxReceiveWindow else { return }
+        let advmss = Int(profiles[s.profileIndex].mss)
         if s.rcvWindow < s.rcvClamp { s.rcvWindow = min(s.rcvClamp, s.rcvWindow + 2 * advmss) }
         guard s.srtt > 0, (now - s.rcvSpaceTime).nanoseconds >= s.srtt else { return }
         let copied = Int(s.received - s.rcvSpaceMark)
@@ -693,7 +702,7 @@ public struct TCPStack: Sendable {
             s.rttvar = (3 * s.rttvar + abs(s.srtt - r)) / 4
             s.srtt = (7 * s.srtt + r) / 8
         }
-        s.rto = min(max(s.srtt + max(4 * s.rttvar, s.profile.minRTO.nanoseconds), s.profile.minRTO.nanoseconds),
-                    s.profile.maxRTO.nanoseconds)
+        s.rto = min(max(s.srtt + max(4 * s.rttvar, profiles[s.profileIndex].minRTO.nanoseconds), profiles[s.profileIndex].minRTO.nanoseconds),
+                    profiles[s.profileIndex].maxRTO.nanoseconds)
     }
 }
