@@ -59,3 +59,55 @@ struct Channel: Sendable {
         return z ^ (z >> 27)
     }
 }
+
+/// The open channels, by connection: a map from connection to slot and the channels in one
+/// contiguous array, reused through a free list.
+///
+/// Not a `[UInt32: Channel]`: mutating a value that size through the dictionary's keyed
+/// subscript (`channels[c]?.x = …`) runs a modify coroutine whose frame is heap-allocated —
+/// a malloc and free on every data segment. Here a channel is reached by its slot and mutated
+/// in place in the array.
+struct ChannelTable {
+    private var slots: [UInt32: Int32] = [:]
+    private var store = ContiguousArray<Channel>()
+    private var free: [Int32] = []
+
+    var count: Int { slots.count }
+
+    mutating func insert(_ c: UInt32, _ channel: Channel) {
+        if let k = slots[c] { store[Int(k)] = channel; return }
+        if let k = free.popLast() {
+            store[Int(k)] = channel
+            slots[c] = k
+        } else {
+            slots[c] = Int32(store.count)
+            store.append(channel)
+        }
+    }
+
+    mutating func remove(_ c: UInt32) {
+        guard let k = slots.removeValue(forKey: c) else { return }
+        store[Int(k)] = Channel(clientSocket: .max, client: .none, seed: 0)     // drops its queues' storage
+        free.append(k)
+    }
+
+    /// A copy of the channel of connection `c`, if it is open.
+    subscript(c: UInt32) -> Channel? {
+        guard let k = slots[c] else { return nil }
+        return store[Int(k)]
+    }
+
+    /// Runs `body` on the channel of connection `c` in place; nil when it is not open.
+    @inline(__always)
+    mutating func update<R>(_ c: UInt32, _ body: (inout Channel) -> R) -> R? {
+        guard let k = slots[c] else { return nil }
+        return body(&store[Int(k)])
+    }
+
+    /// Reads one thing of the channel of connection `c` without copying it; nil when it is not open.
+    @inline(__always)
+    func read<R>(_ c: UInt32, _ body: (Channel) -> R) -> R? {
+        guard let k = slots[c] else { return nil }
+        return body(store[Int(k)])
+    }
+}

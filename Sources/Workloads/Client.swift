@@ -80,7 +80,7 @@ extension World {
             environments[env].pool.remove(at: k)
             environments[env].active = -1
             if st != .closed { tcp.abort(p.socket, now: now, &network, &s) }
-            channels[p.connection]?.clientSocket = .max
+            channels.update(p.connection) { $0.clientSocket = .max }
         }
         environments[env].newConnection = true
         if environments[env].vpc != nil {
@@ -102,7 +102,7 @@ extension World {
         let c = tcp.socket(sock).connection
         environments[env].pool.append(PooledConnection(target: t, connection: c, socket: sock, phase: .connecting))
         environments[env].active = environments[env].pool.count - 1
-        channels[c] = Channel(clientSocket: sock, client: owner, seed: random.next())
+        channels.insert(c, Channel(clientSocket: sock, client: owner, seed: random.next()))
         metrics.calls[callIndex[f][e.pc]].newConnections += 1
     }
 
@@ -115,7 +115,8 @@ extension World {
             // libpq asks for TLS first: SSLRequest (8 bytes); the server answers 'S'.
             environments[env].pool[k].phase = .negotiatingSSL
             tcp.write(socket, kind: .postgresSSLRequest, length: 8, parameter: 0, now: now, &network, &s)
-            channels[p.connection]?.toServer.push(tcp.socket(socket).written, .pgSSLRequest)
+            let written = tcp.socket(socket).written
+            channels.update(p.connection) { $0.toServer.push(written, .pgSSLRequest) }
         } else {
             sendClientHello(env, k, now, &s)
         }
@@ -126,10 +127,11 @@ extension World {
         environments[env].pool[k].phase = .handshaking
         environments[env].call = .handshaking
         let sni = network.serverNameIndex(hostname(p.target))
-        let seed = channels[p.connection]?.nextSeed() ?? 0
+        let seed = (channels.update(p.connection) { $0.nextSeed() } ?? 0)
         tcp.write(p.socket, kind: .tlsClientHello, length: UInt32(helloLength(sni)),
                   parameter: UInt64(sni) << 32 | (seed & 0xFFFF_FFFF), now: now, &network, &s)
-        channels[p.connection]?.toServer.push(tcp.socket(p.socket).written, .clientHello)
+        let written = tcp.socket(p.socket).written
+        channels.update(p.connection) { $0.toServer.push(written, .clientHello) }
     }
 
     /// Client-side messages: SSL negotiation, the server's handshake flight, responses.
@@ -194,13 +196,13 @@ extension World {
         guard k >= 0, k < environments[env].pool.count else { return }
         let p = environments[env].pool[k]
         guard tcp.socket(p.socket).state == .established else { return }
-        let seed = channels[p.connection]?.nextSeed() ?? 0
+        let seed = (channels.update(p.connection) { $0.nextSeed() } ?? 0)
         // ChangeCipherSpec and Finished leave in one write.
         tcp.write(p.socket, kind: .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength), parameter: seed, flush: false,
                   now: now, &network, &s)
         let end = writeTLS(p.socket, connection: p.connection, plaintext: TLSModel.finished, now: now, &s)
-        channels[p.connection]?.toServer.push(end, .clientFinished)
-        channels[p.connection]?.tlsEstablished = true
+        channels.update(p.connection) { $0.toServer.push(end, .clientFinished) }
+        channels.update(p.connection) { $0.tlsEstablished = true }
         if case .database = p.target {
             environments[env].pool[k].phase = .authenticating(0)
             sendDatabaseMessage(env, k, stage: 0, plaintext: Self.databaseClientHandshake[0], now, &s)
@@ -224,7 +226,7 @@ extension World {
             // Header block and body go out in separate writes, hence separate records (measured).
             _ = writeTLS(p.socket, connection: p.connection, plaintext: size.headers, now: now, &s)
             let end = writeTLS(p.socket, connection: p.connection, plaintext: size.body, now: now, &s)
-            channels[p.connection]?.toServer.push(end, .request(r))
+            channels.update(p.connection) { $0.toServer.push(end, .request(r)) }
             metrics.calls[key].requestBytes += UInt64(size.total)
         case .database(let q):
             sendDatabaseMessage(env, k, stage: 3, plaintext: q.requestBytes, now, &s)
@@ -244,7 +246,7 @@ extension World {
     mutating func sendDatabaseMessage(_ env: Int, _ k: Int, stage: UInt32, plaintext: Int, _ now: SimTime, _ s: inout Scheduler) {
         let p = environments[env].pool[k]
         let end = writeTLS(p.socket, connection: p.connection, plaintext: plaintext, now: now, &s)
-        channels[p.connection]?.toServer.push(end, .databaseRequest(stage))
+        channels.update(p.connection) { $0.toServer.push(end, .databaseRequest(stage)) }
     }
 
     /// The client's connection ended (reset, timed out, or closed).

@@ -297,7 +297,7 @@ extension World {
         let c = tcp.socket(sock).connection
         sessions[Int(i)].socket = sock
         sessions[Int(i)].connection = c
-        channels[c] = Channel(clientSocket: sock, client: owner, seed: random.next())
+        channels.insert(c, Channel(clientSocket: sock, client: owner, seed: random.next()))
     }
 
     mutating func sessionConnected(_ i: UInt32, _ now: SimTime, _ s: inout Scheduler) {
@@ -306,10 +306,11 @@ extension World {
         if spec.tls {
             sessions[Int(i)].phase = .handshaking
             let sni = network.serverNameIndex(Self.sni(spec))
-            let seed = channels[x.connection]?.nextSeed() ?? 0
+            let seed = (channels.update(x.connection) { $0.nextSeed() } ?? 0)
             tcp.write(x.socket, kind: .tlsClientHello, length: UInt32(helloLength(sni)), parameter: UInt64(sni) << 32 | (seed & 0xFFFF_FFFF),
                       now: now, &network, &s)
-            channels[x.connection]?.toServer.push(tcp.socket(x.socket).written, .clientHello)
+            let written = tcp.socket(x.socket).written
+            channels.update(x.connection) { $0.toServer.push(written, .clientHello) }
         } else {
             sessionRequest(i, now, &s)
         }
@@ -322,7 +323,7 @@ extension World {
         let response = UInt32(max(1, min(Double(Int32.max), random.lognormal(median: Double(spec.responseBytes), sigma: 0.6))))
         let end = spec.tls ? writeTLS(x.socket, connection: x.connection, plaintext: spec.requestBytes, now: now, &s)
                            : writeOpaque(x.socket, connection: x.connection, bytes: spec.requestBytes, now: now, &s)
-        channels[x.connection]?.toServer.push(end, .sessionRequest(response))
+        channels.update(x.connection) { $0.toServer.push(end, .sessionRequest(response)) }
     }
 
     mutating func sessionClientMessage(_ i: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
@@ -331,11 +332,11 @@ extension World {
         switch m {
         case .serverFlight:
             // Client Finished right away (generic clients: no per-call CPU model).
-            let seed = channels[x.connection]?.nextSeed() ?? 0
+            let seed = (channels.update(x.connection) { $0.nextSeed() } ?? 0)
             tcp.write(x.socket, kind: .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength), parameter: seed,
                       flush: false, now: now, &network, &s)
             let end = writeTLS(x.socket, connection: x.connection, plaintext: TLSModel.finished, now: now, &s)
-            channels[x.connection]?.toServer.push(end, .clientFinished)
+            channels.update(x.connection) { $0.toServer.push(end, .clientFinished) }
             sessionRequest(i, now, &s)
         case .sessionResponse:
             sessions[Int(i)].remaining -= 1
@@ -379,7 +380,7 @@ extension World {
         case .clientHello:
             s.schedule(after: .microseconds(600), EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.handshakeFlight))
         case .sessionRequest(let bytes):
-            channels[c]?.pendingResponse = bytes
+            channels.update(c) { $0.pendingResponse = bytes }
             let t = SimDuration(seconds: random.lognormal(median: spec.serverTime.seconds, sigma: 0.4))
             s.schedule(after: t, EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.sessionReply))
         default:

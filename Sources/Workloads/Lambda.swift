@@ -238,7 +238,7 @@ extension World {
         let e = environments[env]
         for p in e.pool {
             tcp.discard(p.socket, &network)
-            channels[p.connection]?.clientSocket = .max
+            channels.update(p.connection) { $0.clientSocket = .max }
         }
         if e.dnsPort != 0 { udpBindings[UInt64(e.host.raw) << 16 | UInt64(e.dnsPort)] = nil }
         environments[env].dnsPort = 0

@@ -88,7 +88,7 @@ extension World {
                 platformClients[i].socket = sock
                 platformClients[i].connection = conn
                 platformClients[i].step = 0
-                channels[conn] = Channel(clientSocket: sock, client: owner, seed: random.next())
+                channels.insert(conn, Channel(clientSocket: sock, client: owner, seed: random.next()))
             }
             s.schedule(after: PlatformChatter.metadataEvery, EventPayload(kind: AppEvent.platformTick, object: UInt32(i), aux: what))
         case PlatformChatter.dhcp:
@@ -146,7 +146,8 @@ extension World {
         guard tcp.socket(c.socket).state == .established else { return }
         let text = Self.metadataRequests[Int(step)]
         tcp.write(c.socket, kind: .text, length: UInt32(text.utf8.count), parameter: UInt64(network.payloadTextIndex(text)), now: now, &network, &s)
-        channels[c.connection]?.toServer.push(tcp.socket(c.socket).written, .textRequest(step))
+        let written = tcp.socket(c.socket).written
+        channels.update(c.connection) { $0.toServer.push(written, .textRequest(step)) }
     }
 
     mutating func metadataClientMessage(_ i: Int, connection: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
@@ -166,7 +167,7 @@ extension World {
 
     mutating func metadataServerMessage(connection c: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
         guard case .textRequest(let step) = m else { return }
-        channels[c]?.pendingResponse = step
+        channels.update(c) { $0.pendingResponse = step }
         s.schedule(after: .microseconds(150), EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.metadataReply))
     }
 }

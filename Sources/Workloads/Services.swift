@@ -26,8 +26,8 @@ extension World {
             break
         case .request(let r):
             let svc = services[Int(owner.object)]
-            channels[c]?.pendingResponse = r
-            channels[c]?.serverIdleGeneration &+= 1
+            channels.update(c) { $0.pendingResponse = r }
+            channels.update(c) { $0.serverIdleGeneration &+= 1 }
             let req = requests[Int(r)]
             var median = svc.getMedian
             if case .dynamodb(let call) = functions[Int(req.function)].program[Int(req.step)], call.operation.isWrite {
@@ -36,7 +36,7 @@ extension World {
             let t = SimDuration(seconds: random.lognormal(median: median.seconds, sigma: svc.latencySigma))
             s.schedule(after: t, EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.respond))
         case .databaseRequest(let stage):
-            channels[c]?.pendingResponse = stage
+            channels.update(c) { $0.pendingResponse = stage }
             let d = databaseDelay(stage: stage, connection: c)
             s.schedule(after: d, EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.databaseReply))
         case .serverFlight, .response, .databaseResponse, .pgSSLAccept, .sessionRequest, .sessionResponse, .textRequest, .textResponse:
@@ -45,8 +45,8 @@ extension World {
     }
 
     mutating func serverWork(connection c: UInt32, action: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard let ch = channels[c], ch.serverSocket != .max else { return }
-        let sock = ch.serverSocket
+        guard let (sock, pending, server) = channels.read(c, { ($0.serverSocket, $0.pendingResponse, $0.server) }), sock != .max
+        else { return }
         guard tcp.socket(sock).isOpen else { return }
         switch action {
         case ServerAction.handshakeFlight:
@@ -56,7 +56,7 @@ extension World {
             // The flight is written at once (TLS libraries flush a flight in one write), so TCP
             // cuts it into full-sized segments.
             let hello = UInt32(TLSModel.serverHelloRecordLength)
-            tcp.write(sock, kind: .tlsServerHello, length: hello, parameter: channels[c]?.nextSeed() ?? 0, flush: false, now: now, &network, &s)
+            tcp.write(sock, kind: .tlsServerHello, length: hello, parameter: (channels.update(c) { $0.nextSeed() } ?? 0), flush: false, now: now, &network, &s)
             tcp.write(sock, kind: .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength), parameter: 0, flush: false,
                       now: now, &network, &s)
             var end: UInt64 = 0
@@ -64,11 +64,11 @@ extension World {
             for (k, inner) in flight.enumerated() {
                 end = writeTLS(sock, connection: c, plaintext: inner, flush: k == flight.count - 1, now: now, &s)
             }
-            channels[c]?.toClient.push(end, .serverFlight)
+            channels.update(c) { $0.toClient.push(end, .serverFlight) }
         case ServerAction.respond:
-            let r = ch.pendingResponse
+            let r = pending
             guard r != .max else { return }
-            channels[c]?.pendingResponse = .max
+            channels.update(c) { $0.pendingResponse = .max }
             let req = requests[Int(r)]
             let f = Int(req.function)
             guard case .dynamodb(let call) = functions[f].program[Int(req.step)] else { return }
@@ -91,32 +91,34 @@ extension World {
                 }
             }
             let end = writeTLS(sock, connection: c, plaintext: size.total, now: now, &s)
-            channels[c]?.toClient.push(end, .response(r))
+            channels.update(c) { $0.toClient.push(end, .response(r)) }
             metrics.calls[callIndex[f][Int(req.step)]].responseBytes += UInt64(size.total)
-            channels[c]?.serverIdleGeneration &+= 1
-            let gen = (channels[c]?.serverIdleGeneration ?? 0) & 0xFF_FFFF
+            channels.update(c) { $0.serverIdleGeneration &+= 1 }
+            let gen = (channels.read(c) { $0.serverIdleGeneration } ?? 0) & 0xFF_FFFF
             s.schedule(after: svc.idleTimeout, EventPayload(kind: AppEvent.serverIdleClose, object: c, aux: gen))
         case ServerAction.databaseReply:
-            let stage = ch.pendingResponse
-            channels[c]?.pendingResponse = .max
+            let stage = pending
+            channels.update(c) { $0.pendingResponse = .max }
             let end = writeTLS(sock, connection: c, plaintext: databaseReplyBytes(stage: stage, connection: c), now: now, &s)
-            channels[c]?.toClient.push(end, .databaseResponse(stage))
+            channels.update(c) { $0.toClient.push(end, .databaseResponse(stage)) }
         case ServerAction.sessionReply:
-            guard case .sessions(let spec) = traffic[Int(ch.server.object)] else { return }
-            let bytes = Int(ch.pendingResponse)
-            channels[c]?.pendingResponse = .max
+            guard case .sessions(let spec) = traffic[Int(server.object)] else { return }
+            let bytes = Int(pending)
+            channels.update(c) { $0.pendingResponse = .max }
             let end = spec.tls ? writeTLS(sock, connection: c, plaintext: bytes, now: now, &s)
                                : writeOpaque(sock, connection: c, bytes: bytes, now: now, &s)
-            channels[c]?.toClient.push(end, .sessionResponse)
+            channels.update(c) { $0.toClient.push(end, .sessionResponse) }
         case ServerAction.metadataReply:
-            let step = ch.pendingResponse
-            channels[c]?.pendingResponse = .max
+            let step = pending
+            channels.update(c) { $0.pendingResponse = .max }
             let text = UInt64(network.payloadTextIndex(Self.metadataResponses[Int(step)]))
             tcp.write(sock, kind: .text, length: UInt32(Self.metadataResponses[Int(step)].utf8.count), parameter: text, now: now, &network, &s)
-            channels[c]?.toClient.push(tcp.socket(sock).written, .textResponse(step))
+            let written = tcp.socket(sock).written
+            channels.update(c) { $0.toClient.push(written, .textResponse(step)) }
         case ServerAction.acceptSSL:
             tcp.write(sock, kind: .postgresSSLAccept, length: 1, parameter: 0, now: now, &network, &s)
-            channels[c]?.toClient.push(tcp.socket(sock).written, .pgSSLAccept)
+            let written = tcp.socket(sock).written
+            channels.update(c) { $0.toClient.push(written, .pgSSLAccept) }
         default:
             break
         }
@@ -124,11 +126,11 @@ extension World {
 
     /// DynamoDB closes a keep-alive connection idle for its timeout: TLS close_notify, then FIN.
     mutating func serverIdleClose(connection c: UInt32, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard let ch = channels[c], ch.serverSocket != .max, ch.serverIdleGeneration & 0xFF_FFFF == generation,
-              tcp.socket(ch.serverSocket).state == .established else { return }
-        let end = writeTLS(ch.serverSocket, connection: c, plaintext: TLSModel.closeNotify, now: now, &s)
-        channels[c]?.toClient.push(end, .closeNotify)
-        tcp.close(ch.serverSocket, now: now, &network, &s)
+        guard let (sock, idle) = channels.read(c, { ($0.serverSocket, $0.serverIdleGeneration) }), sock != .max,
+              idle & 0xFF_FFFF == generation, tcp.socket(sock).state == .established else { return }
+        let end = writeTLS(sock, connection: c, plaintext: TLSModel.closeNotify, now: now, &s)
+        channels.update(c) { $0.toClient.push(end, .closeNotify) }
+        tcp.close(sock, now: now, &network, &s)
     }
 
     // MARK: Database (PostgreSQL over TLS)
@@ -146,7 +148,7 @@ extension World {
 
     /// The query the connection's client is running now.
     func currentQuery(_ c: UInt32) -> DatabaseQuery? {
-        guard let r = channels[c]?.client, r.kind == AppKind.environment else { return nil }
+        guard let r = channels.read(c, { $0.client }), r.kind == AppKind.environment else { return nil }
         let env = environments[Int(r.object)]
         if case .database(let q) = functions[Int(env.function)].program[env.pc] { return q }
         return nil

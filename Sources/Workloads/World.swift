@@ -47,7 +47,7 @@ public struct World: EventHandler, Sendable {
     var freeExecutions: [Int32] = []
     var requests = ContiguousArray<Request>()
     var freeRequests: [UInt32] = []
-    var channels: [UInt32: Channel] = [:]
+    var channels = ChannelTable()
     var udpBindings: [UInt64: UInt32] = [:]
     var platformVPC: [HostIndex: VPCIndex] = [:]
     var serviceByHost: [HostIndex: Int] = [:]
@@ -260,8 +260,8 @@ public struct World: EventHandler, Sendable {
                 if owner.kind == AppKind.service {
                     metrics.serviceClients[services[Int(owner.object)].name, default: []].insert(tcp.socket(socket).remote.description)
                 }
-                channels[c]?.serverSocket = socket
-                channels[c]?.server = owner
+                channels.update(c) { $0.serverSocket = socket }
+                channels.update(c) { $0.server = owner }
             case .received(let socket, let owner, let upTo):
                 received(socket: socket, owner: owner, upTo: upTo, now, &s)
             case .peerClosed(let socket, let owner):
@@ -286,7 +286,7 @@ public struct World: EventHandler, Sendable {
                            _ s: inout Scheduler) -> UInt64 {
         let records = TLSFraming.records(for: plaintext)
         for (k, len) in records.enumerated() {
-            let seed = channels[connection]?.nextSeed() ?? 0
+            let seed = (channels.update(connection) { $0.nextSeed() } ?? 0)
             tcp.write(socket, kind: .tlsCiphertext, length: UInt32(TLSCiphertext.recordLength(innerPlaintextLength: len)),
                       parameter: seed, flush: flush && k == records.count - 1, now: now, &network, &s)
         }
@@ -294,7 +294,7 @@ public struct World: EventHandler, Sendable {
     }
 
     mutating func writeOpaque(_ socket: UInt32, connection: UInt32, bytes: Int, now: SimTime, _ s: inout Scheduler) -> UInt64 {
-        let seed = channels[connection]?.nextSeed() ?? 0
+        let seed = (channels.update(connection) { $0.nextSeed() } ?? 0)
         tcp.write(socket, kind: .opaque, length: UInt32(bytes), parameter: seed, now: now, &network, &s)
         return tcp.socket(socket).written
     }
@@ -312,10 +312,9 @@ public struct World: EventHandler, Sendable {
     mutating func received(socket: UInt32, owner: AppRef, upTo: UInt64, _ now: SimTime, _ s: inout Scheduler) {
         let c = tcp.socket(socket).connection
         let isClient = owner.kind == AppKind.environment || owner.kind == AppKind.sessionClient || owner.kind == AppKind.metadataClient
-        // Popped in place (the dictionary's modify accessor): copying the Channel out would
-        // retain and release its queues on every data segment. A handler may end the channel;
-        // the next pop then finds nothing.
-        while let m = isClient ? channels[c]?.toClient.pop(upTo: upTo) : channels[c]?.toServer.pop(upTo: upTo) {
+        // Popped in place: copying the Channel out would retain and release its queues on every
+        // data segment. A handler may end the channel; the next pop then finds nothing.
+        while let m = channels.update(c, { isClient ? $0.toClient.pop(upTo: upTo) : $0.toServer.pop(upTo: upTo) }) ?? nil {
             switch owner.kind {
             case AppKind.environment: clientMessage(Int(owner.object), connection: c, m, now, &s)
             case AppKind.sessionClient: sessionClientMessage(owner.object, m, now, &s)
@@ -340,9 +339,9 @@ public struct World: EventHandler, Sendable {
         }
         if ch.clientSocket == .max && ch.serverSocket == .max {
             if ch.pendingResponse != .max { releaseRequest(ch.pendingResponse) }
-            channels[connection] = nil
+            channels.remove(connection)
         } else {
-            channels[connection] = ch
+            channels.insert(connection, ch)
         }
     }
 
