@@ -237,12 +237,16 @@ public struct RunSummary: Codable, Sendable {
         guard rename(tmp, path) == 0 else { throw OutputError("cannot rename \(tmp) to \(path)") }
     }
 
-    /// The human summary a run prints.
-    public var text: String {
+    /// The human summary a run prints; `command` is the subcommand that ran it.
+    public func text(command: String = "run") -> String {
         var s = ""
         func line(_ label: String, _ value: String) { s += "  " + label.padding(toLength: 13, withPad: " ", startingAt: 0) + value + "\n" }
-        s += "vpcsim run \(scenario) (seed \(seed))\(interrupted ? " — INTERRUPTED, outputs closed early" : "")\n"
-        line("simulated", "\(Format.seconds(workloadSeconds)) of workload, \(Format.seconds(simulatedSeconds)) until connections closed (from \(start))")
+        s += "vpcsim \(command) \(scenario) (seed \(seed))\(interrupted ? " — INTERRUPTED, outputs closed early" : "")\n"
+        if interrupted {
+            line("simulated", "\(Format.seconds(simulatedSeconds)) of a \(Format.seconds(workloadSeconds)) workload when interrupted (from \(start))")
+        } else {
+            line("simulated", "\(Format.seconds(workloadSeconds)) of workload, \(Format.seconds(simulatedSeconds)) until connections closed (from \(start))")
+        }
         var p = "\(Format.count(packets.sent)) sent, \(Format.count(packets.delivered)) delivered, \(Format.count(packets.dropped)) dropped"
         if !packets.drops.isEmpty { p += " (" + packets.drops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")" }
         line("packets", p)

@@ -33,16 +33,18 @@ struct SimulationOptions: ParsableArguments {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
-    /// Loads the topology and runs it; a topology error exits 2, a failure while running 1, an
-    /// interrupted run 130.
-    func simulate(pcaps: Bool) throws {
-        var overrides = RunOverrides(seed: seed)
-        if let duration {
-            guard let d = SimDuration(parsing: duration), d.nanoseconds > 0 else {
-                throw ValidationError("--duration '\(duration)' is not a duration like 90s, 10m or 1h")
-            }
-            overrides.duration = d
+    /// Checked while parsing, so a bad value is reported with the subcommand's usage.
+    func validate() throws {
+        if let duration, (SimDuration(parsing: duration)?.nanoseconds ?? 0) <= 0 {
+            throw ValidationError("--duration '\(duration)' is not a duration like 90s, 10m or 1h")
         }
+    }
+
+    /// Loads the topology and runs it; a topology error exits 2, a failure while running 1, an
+    /// interrupted run 130. `command` names the subcommand in the printed summary.
+    func simulate(pcaps: Bool, command: String) throws {
+        var overrides = RunOverrides(seed: seed)
+        if let duration, let d = SimDuration(parsing: duration) { overrides.duration = d }
         let scenario: Scenario
         do {
             scenario = try TopologyLoader.load(path: topology, overrides: overrides)
@@ -62,7 +64,7 @@ struct SimulationOptions: ParsableArguments {
             FileHandle.standardError.write("vpcsim: error: \(error)\n".data(using: .utf8)!)
             throw ExitCode(1)
         }
-        if !quiet { print(summary.text, terminator: "") }
+        if !quiet { print(summary.text(command: command), terminator: "") }
         if summary.interrupted { throw ExitCode(130) }
     }
 }
@@ -75,7 +77,7 @@ struct Run: ParsableCommand {
     @Flag(name: .customLong("no-pcap"), help: "Write no pcap files (flow logs and summary only).")
     var noPcap = false
 
-    func run() throws { try simulation.simulate(pcaps: !noPcap) }
+    func run() throws { try simulation.simulate(pcaps: !noPcap, command: "run") }
 }
 
 struct PathCommand: ParsableCommand {
@@ -154,7 +156,7 @@ struct Dataset: ParsableCommand {
     @Flag(help: "Also write pcaps for the topology's captures.")
     var pcap = false
 
-    func run() throws { try simulation.simulate(pcaps: pcap) }
+    func run() throws { try simulation.simulate(pcaps: pcap, command: "dataset") }
 }
 
 struct BenchFlowLogs: ParsableCommand {

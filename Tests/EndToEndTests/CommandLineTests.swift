@@ -22,6 +22,21 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
     }
 
+    @Test func badDurationIsAUsageErrorOfTheSubcommand() {
+        let r = runProgram(binary, ["run", repositoryRoot() + "/Topologies/lambda-public-subnet.yaml", "--duration", "5x"])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("--duration '5x' is not a duration like 90s, 10m or 1h"))
+        #expect(r.stderr.contains("Usage: vpcsim run <topology>"))
+    }
+
+    @Test func datasetNamesItselfInTheSummary() {
+        let dir = temporaryDirectory("cli-dataset")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = runProgram(binary, ["dataset", repositoryRoot() + "/Topologies/lambda-public-subnet.yaml", "--duration", "5s", "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("vpcsim dataset lambda-public-subnet (seed 1)\n"))
+    }
+
     @Test func runPrintsASummaryAndWritesTheContractLayout() throws {
         let dir = temporaryDirectory("cli")
         let r = runProgram(binary, ["run", repositoryRoot() + "/Topologies/lambda-dynamodb-gateway-endpoint.yaml",

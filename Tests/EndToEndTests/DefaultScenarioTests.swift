@@ -73,6 +73,7 @@ import Topology
         let (summary, dir) = try run(duration: .seconds(60), slice: 500, stop: stop)
         #expect(summary.interrupted)
         #expect(summary.simulatedSeconds < 30)
+        #expect(summary.text().contains("of a 60.0 s workload when interrupted"), "\(summary.text())")
         #expect(!filesUnder(dir).contains { $0.hasSuffix(".partial") })
         let tool = try #require(checkRunTool())
         let r = runProgram("/usr/bin/env", ["python3", tool, "--quiet", "--allow-incomplete-tls-on-rst", dir])
