@@ -130,14 +130,15 @@ extension Builder {
             once.once = try sm["once"]?.bool() ?? false
             world.addTraffic(.sessions(once))
         } else if let sNode = m["scan"] {
-            let sm = try sNode.mapping(allowed: ["from", "to", "ports", "rate", "sequential"])
+            let sm = try sNode.mapping(allowed: ["from", "to", "ports", "rate", "sequential", "repeat"])
             let scanner = try peers(try sm.required("from"), world, publicSide: false)
             guard scanner.count == 1 else { throw sm["from"]!.fail("a scan comes from one peer") }
             let fromInternet = isInternet(scanner[0], world)
             let targets = try peers(try sm.required("to"), world, publicSide: fromInternet).flatMap(\.pool)
             world.addTraffic(.scan(ScanSpec(name: name, label: label, scanner: scanner[0], targets: targets,
                                             ports: try ports(try sm.required("ports")), rate: try (try sm.required("rate")).rate(),
-                                            window: window, sequential: try sm["sequential"]?.bool() ?? false)))
+                                            window: window, sequential: try sm["sequential"]?.bool() ?? false,
+                                            repeats: try sm["repeat"]?.bool() ?? false)))
         } else if let pNode = m["ping"] {
             let pm = try pNode.mapping(allowed: ["from", "to", "rate", "every"])
             let from = try peers(try pm.required("from"), world, publicSide: false)

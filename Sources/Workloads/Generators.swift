@@ -62,11 +62,17 @@ public struct ScanSpec: Sendable {
     public var window: ActiveWindow
     /// Probe targets and ports in order (a sweep) or at random.
     public var sequential: Bool
+    /// A sweep ends once every target and port has been probed, unless it repeats (a worm or a
+    /// scanner that keeps cycling). Random probing always goes on for its window.
+    public var repeats: Bool
     public init(name: String, label: UInt8, scanner: Peer, targets: [IPv4Address], ports: [UInt16], rate: Double,
-                window: ActiveWindow = .always, sequential: Bool = false) {
+                window: ActiveWindow = .always, sequential: Bool = false, repeats: Bool = false) {
         self.name = name; self.label = label; self.scanner = scanner; self.targets = targets; self.ports = ports
-        self.rate = rate; self.window = window; self.sequential = sequential
+        self.rate = rate; self.window = window; self.sequential = sequential; self.repeats = repeats
     }
+
+    /// Whether a sweep has probed everything it will: `sent` probes so far.
+    func sweepDone(after sent: Int) -> Bool { sequential && !repeats && sent >= targets.count * ports.count }
 }
 
 /// ICMP echo requests (ping); hosts answer echo requests that reach them.
@@ -211,7 +217,7 @@ extension World {
             guard let g = spec.arrivals.nextGap(first: first, randomPhase: false, &trafficRandom[k]) else { return }
             gap = g
         case .scan(let spec):
-            guard spec.rate > 0 else { return }
+            guard spec.rate > 0, !spec.sweepDone(after: trafficCursor[k]) else { return }
             gap = SimDuration(seconds: trafficRandom[k].exponential(mean: 1 / spec.rate))
         case .ping(let spec):
             guard spec.rate > 0 else { return }
@@ -395,6 +401,7 @@ extension World {
         let target: IPv4Address, port: UInt16
         if spec.sequential {
             let n = trafficCursor[k]
+            if spec.sweepDone(after: n) { return }
             trafficCursor[k] += 1
             target = spec.targets[(n / spec.ports.count) % spec.targets.count]
             port = spec.ports[n % spec.ports.count]
