@@ -100,6 +100,9 @@ public struct Network: Sendable {
     public var hostAlive = ContiguousArray<Bool>()
     var tracking = ContiguousArray<FlowTable<TrackedFlow>>()
     public var nat: [NATState] = []
+    /// Each NAT gateway's source addresses: its primary private IP, then its ENI's secondaries
+    /// (built once by `finalize`, so forwarding allocates nothing).
+    var natAddresses: [[IPv4Address]] = []
     /// ENIs whose packets are recorded in the observation log.
     public var observed = ContiguousArray<Bool>()
     public var log = ObservationLog()
@@ -146,6 +149,7 @@ public struct Network: Sendable {
         tracking = ContiguousArray((0..<enis.count).map { _ in FlowTable<TrackedFlow>(capacity: 64) })
         if observed.count < enis.count { observed += Array(repeating: false, count: enis.count - observed.count) }
         nat = natGateways.map { NATState(random: random.stream("nat-gateway:" + $0.id)) }
+        natAddresses = natGateways.map { [$0.privateIP] + enis[$0.eni.int].secondaryIPs }
     }
 
     /// The ENI that owns `address` in `vpc`.
@@ -347,7 +351,7 @@ public struct Network: Sendable {
             } else if case .natGateway(let n) = enis[e.int].kind {
                 let gw = natGateways[n.int]
                 guard gw.isPublic else { drop(.privateNATToInternet(n)); return }
-                let k = ([gw.privateIP] + enis[gw.eni.int].secondaryIPs).firstIndex(of: p.source) ?? 0
+                let k = natAddresses[n.int].firstIndex(of: p.source) ?? 0
                 p.source = gw.elasticIPs[min(k, gw.elasticIPs.count - 1)]
             } else {
                 drop(.noPublicAddress(g)); return
@@ -436,14 +440,13 @@ public struct Network: Sendable {
                 p.fromSubnet = .max
                 return ingress(e, p, now, &scheduler)
             case .natElasticIP(let n, let k):
-                let gw = natGateways[n.int]
-                let addrs = [gw.privateIP] + enis[gw.eni.int].secondaryIPs
-                if let g = vpcs[enis[gw.eni.int].vpc.int].internetGateway {
+                let addrs = natAddresses[n.int]
+                if let g = vpcs[enis[natGateways[n.int].eni.int].vpc.int].internetGateway {
                     trace?.append(.internetGateway(g, from: p.destination, to: addrs[min(k, addrs.count - 1)]))
                 }
                 p.destination = addrs[min(k, addrs.count - 1)]
                 p.fromSubnet = .max
-                return ingress(gw.eni, p, now, &scheduler)
+                return ingress(natGateways[n.int].eni, p, now, &scheduler)
             }
         }
         if let h = serviceHost(owning: p.destination) { return deliver(h, p) }
@@ -533,8 +536,7 @@ public struct Network: Sendable {
     /// A packet reached the NAT gateway's ENI and was accepted by its subnet's ACL.
     mutating func natForward(_ n: NATGatewayIndex, _ packet: Packet, _ now: SimTime, _ scheduler: inout Scheduler) {
         var p = packet
-        let gw = natGateways[n.int]
-        let addresses = [gw.privateIP] + enis[gw.eni.int].secondaryIPs
+        let addresses = natAddresses[n.int]
         let len = UInt64(p.ipTotalLength)
         guard p.protocolNumber == IPProtocol.tcp || p.protocolNumber == IPProtocol.udp || p.protocolNumber == IPProtocol.icmp else {
             nat[n.int].metrics.packetsDropCount += 1
@@ -569,7 +571,7 @@ public struct Network: Sendable {
                                       to: inside.source, toPort: inside.sourcePort))
             p.destination = inside.source
             if p.protocolNumber == IPProtocol.icmp { p.sourcePort = inside.sourcePort } else { p.destinationPort = inside.sourcePort }
-            scheduleNATEgress(gw, p, now, &scheduler)
+            scheduleNATEgress(natGateways[n.int].eni, p, now, &scheduler)
             return
         }
         // From inside: find or make a translation.
@@ -591,7 +593,7 @@ public struct Network: Sendable {
             if p.protocolNumber == IPProtocol.tcp && !isSYN {
                 // An idle-timed-out (or unknown) connection: the gateway answers the inside host
                 // with a RST, not a FIN (aws-vpc-facts §5).
-                if !p.tcpFlags.contains(.rst) { natReset(gw, p, now, &scheduler) }
+                if !p.tcpFlags.contains(.rst) { natReset(natGateways[n.int].eni, p, now, &scheduler) }
                 nat[n.int].metrics.packetsDropCount += 1
                 return
             }
@@ -615,15 +617,15 @@ public struct Network: Sendable {
         trace?.append(.natGateway(n, from: p.source, fromPort: p.sourcePort, to: addresses[Int(t.address)], toPort: t.port))
         p.source = addresses[Int(t.address)]
         p.sourcePort = t.port
-        scheduleNATEgress(gw, p, now, &scheduler)
+        scheduleNATEgress(natGateways[n.int].eni, p, now, &scheduler)
     }
 
-    mutating func scheduleNATEgress(_ gw: NATGateway, _ p: Packet, _ now: SimTime, _ scheduler: inout Scheduler) {
-        schedule(p, hop: .eniEgress(gw.eni), at: now + latency.natGateway, &scheduler)
+    mutating func scheduleNATEgress(_ natENI: ENIIndex, _ p: Packet, _ now: SimTime, _ scheduler: inout Scheduler) {
+        schedule(p, hop: .eniEgress(natENI), at: now + latency.natGateway, &scheduler)
     }
 
     /// The RST a NAT gateway sends to an inside host that uses a translation it no longer has.
-    mutating func natReset(_ gw: NATGateway, _ p: Packet, _ now: SimTime, _ scheduler: inout Scheduler) {
+    mutating func natReset(_ natENI: ENIIndex, _ p: Packet, _ now: SimTime, _ scheduler: inout Scheduler) {
         var r = Packet(source: p.destination, destination: p.source, sourcePort: p.destinationPort,
                        destinationPort: p.sourcePort, protocolNumber: IPProtocol.tcp, ttl: 64, ipID: 0)
         if p.tcpFlags.contains(.ack) {
@@ -633,7 +635,7 @@ public struct Network: Sendable {
             r.tcpFlags = [.rst, .ack]
             r.ack = p.seq &+ p.payloadLength &+ (p.tcpFlags.contains(.fin) ? 1 : 0)
         }
-        scheduleNATEgress(gw, r, now, &scheduler)
+        scheduleNATEgress(natENI, r, now, &scheduler)
     }
 
     // MARK: Maintenance
@@ -652,8 +654,7 @@ public struct Network: Sendable {
             }
         }
         for n in nat.indices {
-            let gw = natGateways[n]
-            let addresses = [gw.privateIP] + enis[gw.eni.int].secondaryIPs
+            let addresses = natAddresses[n]
             let doomed = nat[n].translations.entries.filter {
                 NATState.isExpired($0.value, now: now, closedLinger: t.tcpClosed)
             }
