@@ -72,8 +72,6 @@ struct ChannelTable {
     private var store = ContiguousArray<Channel>()
     private var free: [Int32] = []
 
-    var count: Int { slots.count }
-
     mutating func insert(_ c: UInt32, _ channel: Channel) {
         if let k = slots[c] { store[Int(k)] = channel; return }
         if let k = free.popLast() {
