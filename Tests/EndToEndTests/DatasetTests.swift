@@ -67,7 +67,7 @@ import Topology
 
         // Platform chatter is in the instance's pcap and never in the flow logs (aws-vpc-facts §1.10).
         let pcap = dir + "/" + summary.pcaps.first { $0.label == "instance web-2" }!.file
-        let tshark = which("tshark")!
+        let tshark = try requireTool("tshark")
         let platform = runProgram(tshark, ["-r", pcap, "-Y", "ntp || dhcp || (ip.addr == 169.254.169.254 && http)", "-T", "fields", "-e", "frame.protocols"])
         #expect(platform.stdout.contains("ntp"))
         #expect(platform.stdout.contains("http"))

@@ -32,8 +32,9 @@ struct ScenarioRun {
     }
 
     /// tshark fields of every frame matching `filter`.
-    func frames(_ pcap: String, _ filter: String, fields: [String]) -> [[String]] {
-        let r = runProgram(which("tshark")!, ["-r", pcap, "-Y", filter, "-T", "fields"] + fields.flatMap { ["-e", $0] })
+    func frames(_ pcap: String, _ filter: String, fields: [String]) throws -> [[String]] {
+        let r = runProgram(try requireTool("tshark"), ["-r", pcap, "-Y", filter, "-T", "fields"] + fields.flatMap { ["-e", $0] })
+        guard r.status == 0 else { throw ToolFailure("tshark -r \(pcap) -Y '\(filter)' exited \(r.status): \(r.stderr)") }
         return r.stdout.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
     }
 
@@ -80,10 +81,10 @@ struct ScenarioRun {
         #expect(run.summary.serviceClients["dynamodb"] == ["3.213.48.117"])
         // The NAT ENI's capture shows both sides: Lambda → DynamoDB and NAT private IP → DynamoDB.
         let natPcap = run.pcap(label: "NAT gateway nat-0b1c2d3e4f5a60041")!
-        let syns = run.frames(natPcap, "tcp.flags.syn == 1 && tcp.flags.ack == 0", fields: ["ip.src", "ip.dst"])
+        let syns = try run.frames(natPcap, "tcp.flags.syn == 1 && tcp.flags.ack == 0", fields: ["ip.src", "ip.dst"])
         #expect(Set(syns.map { $0[0] }) == [run.functionIP, "10.0.0.10"])
         // Lambda's own capture never shows the NAT or the EIP.
-        let lambdaHosts = Set(run.frames(run.pcap(run.functionENI), "tcp", fields: ["ip.src"]).map { $0[0] })
+        let lambdaHosts = Set(try run.frames(run.pcap(run.functionENI), "tcp", fields: ["ip.src"]).map { $0[0] })
         #expect(!lambdaHosts.contains("10.0.0.10") && !lambdaHosts.contains("3.213.48.117"))
         // The NAT ENI's four records per conversation (aws-vpc-facts §1.11).
         let natENI = run.summary.natGateways[0].eni
@@ -109,7 +110,7 @@ struct ScenarioRun {
         #expect(f.timeoutMessages.allSatisfy { $0 == "Task timed out after 3.00 seconds" })
         #expect(run.summary.packets.drops.keys.sorted() == ["igw-no-public-ip"])
         #expect(run.summary.packets.dropDetails["igw-no-public-ip igw-0c1d2e3f4a5b60051"] == run.summary.packets.dropped)
-        let syns = run.frames(run.pcap(run.functionENI), "tcp.flags.syn == 1", fields: ["tcp.srcport", "frame.time_epoch", "tcp.flags.ack"])
+        let syns = try run.frames(run.pcap(run.functionENI), "tcp.flags.syn == 1", fields: ["tcp.srcport", "frame.time_epoch", "tcp.flags.ack"])
         #expect(syns.allSatisfy { $0[2] == "0" }, "no SYN-ACK ever arrives")
         // Per connection: the SYN and its retransmission one second later, nothing more.
         let byPort = Dictionary(grouping: syns, by: { $0[0] })
@@ -131,7 +132,7 @@ struct ScenarioRun {
         #expect(run.summary.packets.drops == ["no-route": run.summary.packets.dropped])
         #expect(run.summary.packets.dropDetails.keys.contains("no-route rtb-0d1e2f3a4b5c60011"))
         // DNS still works (the resolver is inside the VPC): the pcap shows the answers.
-        #expect(!run.frames(run.pcap(run.functionENI), "dns.flags.response == 1 && dns.a", fields: ["dns.a"]).isEmpty)
+        #expect(try !run.frames(run.pcap(run.functionENI), "dns.flags.response == 1 && dns.a", fields: ["dns.a"]).isEmpty)
     }
 
     @Test func rdsThroughASecurityGroupReferenceAndDynamoDBThroughTheEndpoint() throws {
@@ -139,15 +140,15 @@ struct ScenarioRun {
         #expect(try run.check().ok)
         #expect(run.summary.functions[0].succeeded == run.summary.functions[0].invocations)
         let lambda = run.pcap(run.functionENI)
-        let ports = Set(run.frames(lambda, "tcp.flags.syn == 1 && tcp.flags.ack == 0", fields: ["tcp.dstport"]).map { $0[0] })
+        let ports = Set(try run.frames(lambda, "tcp.flags.syn == 1 && tcp.flags.ack == 0", fields: ["tcp.dstport"]).map { $0[0] })
         #expect(ports == ["5432", "443"])
         // libpq's SSLRequest, then TLS on 5432 with the RDS endpoint as SNI.
         let db = run.pcap(label: "database orders-db")!
-        #expect(!run.frames(db, "pgsql", fields: ["frame.number"]).isEmpty)
-        let sni = run.frames(db, "tls.handshake.type == 1", fields: ["tls.handshake.extensions_server_name"])
+        #expect(try !run.frames(db, "pgsql", fields: ["frame.number"]).isEmpty)
+        let sni = try run.frames(db, "tls.handshake.type == 1", fields: ["tls.handshake.extensions_server_name"])
         #expect(sni.first?.first?.hasPrefix("orders-db.") == true && sni.first?.first?.hasSuffix(".us-east-1.rds.amazonaws.com") == true)
         // The database's capture shows the function as the only client.
-        #expect(Set(run.frames(db, "tcp.dstport == 5432", fields: ["ip.src"]).map { $0[0] }) == [run.functionIP])
+        #expect(Set(try run.frames(db, "tcp.dstport == 5432", fields: ["ip.src"]).map { $0[0] }) == [run.functionIP])
         #expect(run.summary.packets.dropped == 0)
         #expect(run.flowLogRecords.contains { $0["dstport"] == "5432" && $0["action"] == "ACCEPT" && $0["interface-id"] == run.functionENI })
     }
@@ -192,6 +193,6 @@ struct ScenarioRun {
         #expect(!out.isEmpty && out.allSatisfy { $0["action"] == "ACCEPT" && $0["dstport"] == "443" })
         #expect(!back.isEmpty && back.allSatisfy { $0["action"] == "REJECT" && $0["srcport"] == "443" })
         // The SYN-ACKs reached the ENI's capture (then were rejected).
-        #expect(!run.frames(run.pcap(run.functionENI), "tcp.flags.syn == 1 && tcp.flags.ack == 1", fields: ["ip.src"]).isEmpty)
+        #expect(try !run.frames(run.pcap(run.functionENI), "tcp.flags.syn == 1 && tcp.flags.ack == 1", fields: ["ip.src"]).isEmpty)
     }
 }
