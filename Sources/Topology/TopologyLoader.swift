@@ -3,7 +3,6 @@ import Yams
 import SimCore
 import Wire
 import NetModel
-import Transport
 import Workloads
 
 /// Reads a topology file (YAML that reads like the AWS resources it describes) and builds the
@@ -265,9 +264,8 @@ struct Builder {
         }
         for n in try top["state-machines"]?.list() ?? [] { world.addStateMachine(try stateMachine(n)) }
         for (_, e, agents) in instanceOrder {
-            let h = world.network.addHost(.eni(e))
+            let h = world.addHost(.eni(e), role: .instance)
             world.network.enis[e.int].host = h
-            world.tcp.setProfile(.linuxInstance, for: h)
             if agents { world.addPlatformClient(host: h, eni: e) }
         }
         for v in world.network.vpcs.indices { world.addMetadataService(vpc: VPCIndex(v)) }
@@ -794,7 +792,7 @@ struct Builder {
         let e = ENIIndex(world.network.enis.count)
         eniByID[eniID] = e
         world.network.enis.append(eni)
-        let h = world.network.addHost(.eni(e))
+        let h = world.addHost(.eni(e), role: .database)
         world.network.enis[e.int].host = h
         databaseByName[name] = databaseByName.count
         let port = UInt16(try m["port"]?.int(1...65535) ?? 5432)
@@ -809,7 +807,7 @@ struct Builder {
     func addServices(_ world: inout World) {
         for pl in catalog.prefixLists {
             guard let addresses = catalog.serviceAddresses[pl.service] else { continue }
-            let h = world.network.addHost(.awsService(name: pl.service))
+            let h = world.addHost(.awsService(name: pl.service), role: .awsFrontEnd)
             for c in pl.cidrs { world.network.serviceRanges.append((c, h)) }
             if pl.service == "dynamodb" {
                 world.addService(ServiceEndpoint(name: pl.service, hostname: "\(pl.service).\(catalog.name).amazonaws.com", host: h,
@@ -885,7 +883,7 @@ struct Builder {
                     eni.hostLatency = world.network.latency.hyperplane.nanoseconds
                     e = ENIIndex(world.network.enis.count)
                     world.network.enis.append(eni)
-                    let h = world.network.addHost(.eni(e))
+                    let h = world.addHost(.eni(e), role: .lambdaEnvironment)
                     world.network.enis[e.int].host = h
                     eniByID[eniID] = e
                     hyperplane[key] = e
@@ -897,7 +895,7 @@ struct Builder {
         } else {
             // Outside any VPC: the function runs in the Lambda service's network, with an AWS public address.
             let a = catalog.lambdaServiceAddresses[world.functions.count % catalog.lambdaServiceAddresses.count]
-            f.hosts = [world.network.addHost(.publicAddress(a, internet: false))]
+            f.hosts = [world.addHost(.publicAddress(a, internet: false), role: .lambdaEnvironment)]
         }
         return f
     }

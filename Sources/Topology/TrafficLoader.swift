@@ -15,8 +15,7 @@ extension Builder {
         if let c = m["cidr"] {
             let cidr = try c.cidr()
             try checkNotAWS(cidr.base, c)
-            let h = world.network.addHost(.publicRange(cidr, internet: true))
-            world.tcp.setProfile(.linuxInstance, for: h)
+            let h = world.addHost(.publicRange(cidr, internet: true), role: .internet)
             // A population uses a few hundred of its addresses (deterministic per name).
             var pool: [IPv4Address] = []
             let count = min(Int(cidr.size) - 2, 256)
@@ -32,8 +31,7 @@ extension Builder {
         } else if let a = m["address"] {
             let address = try a.ipv4()
             try checkNotAWS(address, a)
-            let h = world.network.addHost(.publicAddress(address, internet: true))
-            world.tcp.setProfile(.linuxInstance, for: h)
+            let h = world.addHost(.publicAddress(address, internet: true), role: .internet)
             internetByName[name] = Peer(host: h, pool: [address])
         } else {
             throw n.fail("an internet population needs a 'cidr' or an 'address'")

@@ -63,6 +63,57 @@ import Workloads
         #expect(n.securityGroups[0].egress.count == 1 && n.securityGroups[0].ingress.isEmpty)
     }
 
+    /// Every host's TCP profile comes from what it is, through the world's one table.
+    @Test func everyHostRunsTheProfileOfItsRole() throws {
+        let y = Self.minimal + """
+
+          - id: sg-0000000000000000b
+            vpc: vpc-0000000000000000a
+        internet-gateways:
+          - id: igw-0000000000000000a
+            vpc: vpc-0000000000000000a
+        instances:
+          - {name: web, subnet: subnet-0000000000000000a, security-groups: [sg-0000000000000000a], public-ip: auto}
+        databases:
+          - {name: orders-db, subnet: subnet-0000000000000000a, security-groups: [sg-0000000000000000b]}
+        functions:
+          - name: inside
+            vpc: {subnets: [subnet-0000000000000000a], security-groups: [sg-0000000000000000a]}
+            handler: [{compute: 5ms}]
+          - name: outside
+            handler: [{compute: 5ms}]
+        internet:
+          - {name: clients, cidr: 81.2.64.0/24}
+          - {name: partner, address: 151.101.65.140}
+        """
+        let w = try load(y).world
+        let n = w.network
+        var seen: [HostRole: Int] = [:]
+        for (i, attachment) in n.hosts.enumerated() {
+            let role: HostRole
+            switch attachment {
+            case .eni(let e):
+                switch n.enis[e.int].kind {
+                case .lambda: role = .lambdaEnvironment
+                case .instance: role = .instance
+                case .rds: role = .database
+                default: Issue.record("host \(i) behind \(n.enis[e.int].id)"); continue
+                }
+            case .publicAddress(_, let internet): role = internet ? .internet : .lambdaEnvironment
+            case .publicRange: role = .internet
+            case .awsService: role = .awsFrontEnd
+            case .platform: role = .platform
+            }
+            seen[role, default: 0] += 1
+            #expect(w.tcp.profile(of: HostIndex(i)) == w.hostProfiles[role], "host \(i): \(attachment)")
+        }
+        // Two Lambda hosts (inside and outside the VPC), two AWS front ends (DynamoDB, S3), two internet hosts.
+        #expect(seen == [.lambdaEnvironment: 2, .instance: 1, .database: 1, .awsFrontEnd: 2, .platform: 1, .internet: 2])
+        // The roles' profiles differ where AWS's hosts differ (ephemeral ports, MSS toward the internet).
+        #expect(w.hostProfiles.lambdaEnvironment != w.hostProfiles.instance)
+        #expect(w.hostProfiles.awsFrontEnd != w.hostProfiles.instance)
+    }
+
     @Test func unknownReferenceNamesFileLineAndId() {
         let e = failure(Self.minimal.replacingOccurrences(of: "route-table: rtb-0000000000000000a", with: "route-table: rtb-0000000000000000b"))
         #expect(e?.file == "test.yaml")
