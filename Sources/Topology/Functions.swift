@@ -5,7 +5,25 @@ import Workloads
 
 /// Lambda functions (and their Hyperplane ENIs) and Step Functions state machines.
 extension Builder {
-    mutating func function(_ n: YNode, _ world: inout World, databases: [DatabaseInstance], index: Int? = nil) throws -> LambdaFunction {
+    /// A `functions:` entry: one function, or with `count: N` and `name: orders-{n}`, N of them
+    /// from one template.
+    mutating func functionEntry(_ n: YNode) throws {
+        var count = 1
+        if case .mapping(let fm) = n.node, let c = fm.first(where: { $0.key.string == "count" })?.value {
+            count = try YNode(node: c, path: n.path + ".count", file: file, keyMark: c.mark).int(1...10_000)
+        }
+        for k in 1...count {
+            var f = try function(n, databases: databases, index: count > 1 ? k : nil)
+            if count > 1 { f.name = f.name.replacingOccurrences(of: "{n}", with: String(k)) }
+            guard functionByName[f.name] == nil else { throw n.fail("duplicate function name '\(f.name)'") }
+            functionENIs[f.name] = f.enis
+            functionByName[f.name] = functions.count
+            functions.append(f)
+        }
+    }
+
+    /// A function and, if it is attached to a VPC, its Hyperplane ENIs; its hosts join with the world.
+    mutating func function(_ n: YNode, databases: [PlacedDatabase], index: Int? = nil) throws -> LambdaFunction {
         let m = try n.mapping(allowed: ["name", "count", "memory", "timeout", "runtime", "vpc", "invocations", "handler", "init-duration", "idle-reclaim"])
         let nameNode = try m.required("name")
         var name = try nameNode.string()
@@ -49,7 +67,7 @@ extension Builder {
             var subnets: [SubnetIndex] = []
             for sn in subnetNodes {
                 let s = try lookup(subnetByID, sn, kind: "subnet")
-                let v = world.network.subnets[s.int].vpc
+                let v = net.subnets[s.int].vpc
                 if let vpc, vpc != v { throw sn.fail("all of a function's subnets must be in one VPC") }
                 vpc = v
                 subnets.append(s)
@@ -58,38 +76,44 @@ extension Builder {
             for s in subnets {
                 // One Hyperplane ENI per (subnet, security-group set), shared by every function
                 // with the same pair (aws-vpc-facts §9).
-                let key = world.network.subnets[s.int].id + ":" + groups.map { world.network.securityGroups[$0.int].id }.sorted().joined(separator: ",")
+                let key = net.subnets[s.int].id + ":" + groups.map { net.securityGroups[$0.int].id }.sorted().joined(separator: ",")
                 let e: ENIIndex
                 if let existing = hyperplane[key] {
                     e = existing
                 } else {
                     let eniID = Self.generatedID("eni-", "lambda:" + key)
-                    net = world.network
                     let ip = try allocate(in: s, want: nil, key: eniID, at: vpcNode)
                     var eni = ENI(id: eniID, subnet: s, vpc: vpc!, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: groups,
-                                  kind: .lambda, accountID: world.network.vpcs[vpc!.int].accountID)
+                                  kind: .lambda, accountID: net.vpcs[vpc!.int].accountID)
                     eni.description = "AWS Lambda VPC ENI-\(name)"
-                    eni.hostLatency = world.network.latency.hyperplane.nanoseconds
-                    e = ENIIndex(world.network.enis.count)
-                    world.network.enis.append(eni)
-                    let h = world.addHost(.eni(e), role: .lambdaEnvironment)
-                    world.network.enis[e.int].host = h
+                    eni.hostLatency = net.latency.hyperplane.nanoseconds
+                    e = ENIIndex(net.enis.count)
+                    net.enis.append(eni)
                     eniByID[eniID] = e
                     hyperplane[key] = e
                 }
                 f.enis.append(e)
-                f.hosts.append(world.network.enis[e.int].host!)
             }
-            net = world.network
-        } else {
-            // Outside any VPC: the function runs in the Lambda service's network, with an AWS public address.
-            let a = catalog.lambdaServiceAddresses[world.functions.count % catalog.lambdaServiceAddresses.count]
-            f.hosts = [world.addHost(.publicAddress(a, internet: false), role: .lambdaEnvironment)]
         }
         return f
     }
 
-    func step(_ n: YNode, databases: [DatabaseInstance]) throws -> Step {
+    /// The functions' hosts: one behind each Hyperplane ENI, shared by the functions that share the
+    /// ENI; outside any VPC, one at an AWS public address in the Lambda service's network.
+    func attachFunctions(_ world: inout World) {
+        for var f in functions {
+            if f.enis.isEmpty {
+                let a = catalog.lambdaServiceAddresses[world.functions.count % catalog.lambdaServiceAddresses.count]
+                f.hosts = [world.addHost(.publicAddress(a, internet: false), role: .lambdaEnvironment)]
+            }
+            for e in f.enis {
+                f.hosts.append(world.network.enis[e.int].host ?? world.addHost(.eni(e), role: .lambdaEnvironment))
+            }
+            world.addFunction(f)
+        }
+    }
+
+    func step(_ n: YNode, databases: [PlacedDatabase]) throws -> Step {
         guard case .mapping = n.node else { throw n.fail("a handler step is a mapping like {dynamodb: PutItem, table: Orders}") }
         let m = try n.mapping(allowed: ["dynamodb", "table", "item-bytes", "items", "database", "query-bytes", "result-bytes", "server-time", "compute"])
         if let op = m["dynamodb"] {

@@ -55,7 +55,8 @@ extension Builder {
         }
     }
 
-    mutating func database(_ n: YNode, _ world: inout World) throws -> DatabaseInstance {
+    /// A database instance's network interface; its host joins with the world.
+    mutating func database(_ n: YNode) throws -> PlacedDatabase {
         let m = try n.mapping(allowed: ["name", "engine", "subnet", "security-groups", "private-ip", "port"])
         let nameNode = try m.required("name")
         let name = try nameNode.string()
@@ -63,26 +64,40 @@ extension Builder {
         let engine = try m["engine"]?.string() ?? "postgres"
         guard engine == "postgres" else { throw m["engine"]!.fail("only the postgres engine is modelled") }
         let s = try lookup(subnetByID, try m.required("subnet"), kind: "subnet")
-        let v = world.network.subnets[s.int].vpc
+        let v = net.subnets[s.int].vpc
         let groups = try securityGroups(m, vpc: v)
-        net = world.network
         let ip = try allocate(in: s, want: try m["private-ip"]?.ipv4(), key: "rds:" + name, at: m["private-ip"] ?? n)
         let eniID = Self.generatedID("eni-", "rds:" + name)
         var eni = ENI(id: eniID, subnet: s, vpc: v, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: groups,
-                      kind: .rds(identifier: name), accountID: world.network.vpcs[v.int].accountID)
+                      kind: .rds(identifier: name), accountID: net.vpcs[v.int].accountID)
         eni.description = "RDSNetworkInterface"
-        let e = ENIIndex(world.network.enis.count)
+        let e = ENIIndex(net.enis.count)
         eniByID[eniID] = e
-        world.network.enis.append(eni)
-        let h = world.addHost(.eni(e), role: .database)
-        world.network.enis[e.int].host = h
+        net.enis.append(eni)
         databaseByName[name] = databaseByName.count
         let port = UInt16(try m["port"]?.int(1...65535) ?? 5432)
-        net = world.network
         // RDS endpoints: <identifier>.<12 characters fixed per account and Region>.<region>.rds.amazonaws.com
         let suffix = String(Self.generatedID("", "rds:" + account + catalog.name).dropFirst().prefix(12))
-        return DatabaseInstance(identifier: name, eni: e, host: h, port: port, address: ip,
-                                endpoint: "\(name).\(suffix).\(catalog.name).rds.amazonaws.com")
+        return PlacedDatabase(identifier: name, eni: e, port: port, address: ip,
+                              endpoint: "\(name).\(suffix).\(catalog.name).rds.amazonaws.com")
+    }
+
+    /// The databases' hosts, behind their network interfaces.
+    func attachDatabases(_ world: inout World) -> [DatabaseInstance] {
+        var out: [DatabaseInstance] = []
+        for d in databases {
+            out.append(DatabaseInstance(identifier: d.identifier, eni: d.eni, host: world.addHost(.eni(d.eni), role: .database),
+                                        port: d.port, address: d.address, endpoint: d.endpoint))
+        }
+        return out
+    }
+
+    /// The instances' hosts, with their platform agents (metadata, Time Sync, DHCP) unless turned off.
+    func attachInstances(_ world: inout World) {
+        for (_, e, agents) in instanceOrder {
+            let h = world.addHost(.eni(e), role: .instance)
+            if agents { world.addPlatformClient(host: h, eni: e) }
+        }
     }
 
     /// DynamoDB (and S3) front ends: one host per service owning its prefix-list ranges.
@@ -135,4 +150,14 @@ extension Builder {
             throw n.fail("\(a) is in AWS's \(r.service) range \(r.range); internet populations must be outside AWS")
         }
     }
+}
+
+/// A database instance whose network interface is in place: a `DatabaseInstance` without its
+/// host yet. Handler steps refer to it by position.
+struct PlacedDatabase {
+    var identifier: String
+    var eni: ENIIndex
+    var port: UInt16
+    var address: IPv4Address
+    var endpoint: String
 }

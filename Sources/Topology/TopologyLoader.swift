@@ -56,13 +56,22 @@ public enum TopologyLoader {
     }
 }
 
-/// Turns the document into model resources. Ids are checked on declaration (format, uniqueness)
-/// and on use (exists, right kind, same VPC).
+/// Turns the document into model resources, in four phases:
+/// 1. the network resources — everything with an address, a route or a rule, ENIs included
+///    (instances', databases', and the Hyperplane ENIs of functions attached to a VPC);
+/// 2. the network is finalised (routes compiled, addresses indexed, state sized);
+/// 3. the world on the finished network: hosts, applications, traffic;
+/// 4. what is observed: captures and flow logs.
+/// Ids are checked on declaration (format, uniqueness) and on use (exists, right kind, same VPC).
 struct Builder {
     let file: String
+    /// The network under construction (phase 1). Once finalised it moves into the world, and
+    /// later phases read `world.network`.
     var net: Network
     var catalog = RegionCatalog.usEast1
     var account = "123456789012"
+
+    // Ids and names the file declares.
     var declared: [String: (kind: String, mark: Mark?)] = [:]
     var vpcByID: [String: VPCIndex] = [:]
     var subnetByID: [String: SubnetIndex] = [:]
@@ -76,13 +85,21 @@ struct Builder {
     var eniByID: [String: ENIIndex] = [:]
     var functionByName: [String: Int] = [:]
     var databaseByName: [String: Int] = [:]
+    var instanceByName: [String: ENIIndex] = [:]
+    var internetByName: [String: Peer] = [:]
+
+    // What phase 1 takes: addresses, zones, shared Hyperplane ENIs.
     var usedAddresses: [SubnetIndex: Set<UInt32>] = [:]
+    var usedPublicIPs: Set<UInt32> = []
     var zoneByName: [String: AvailabilityZoneIndex] = [:]
     var hyperplane: [String: ENIIndex] = [:]
-    var instanceByName: [String: ENIIndex] = [:]
+
+    // What phase 1 places on the network and phase 3 gives hosts, in the file's order.
     var instanceOrder: [(name: String, eni: ENIIndex, agents: Bool)] = []
-    var usedPublicIPs: Set<UInt32> = []
-    var internetByName: [String: Peer] = [:]
+    var databases: [PlacedDatabase] = []
+    var functions: [LambdaFunction] = []
+    /// The Hyperplane ENIs of each function, by function name.
+    var functionENIs: [String: [ENIIndex]] = [:]
 
     init(file: String) {
         self.file = file
@@ -96,6 +113,8 @@ struct Builder {
                           "prefix-lists", "instances", "databases", "functions", "state-machines", "flow-logs",
                           "captures", "latency", "services", "internet", "traffic"]
 
+    /// The phases in order. Within them, sections are read in a fixed order, so a file with
+    /// several problems always reports the same one.
     mutating func build(_ root: YNode, overrides: RunOverrides) throws -> Scenario {
         let top = try root.mapping(allowed: Self.topKeys)
         let name = try top["scenario"]?.string() ?? (file as NSString).lastPathComponent.replacingOccurrences(of: ".yaml", with: "")
@@ -112,25 +131,31 @@ struct Builder {
             catalog = c
         }
         net = Network(region: catalog.name)
-
-        // Run parameters.
-        var seed: UInt64 = 1
-        var duration = SimDuration.seconds(60)
-        var start = Int64(1_795_428_000)          // 2026-11-23T10:00:00Z
-        var drain = SimDuration.seconds(180)
-        if let r = top["run"] {
-            let m = try r.mapping(allowed: ["duration", "seed", "start", "drain"])
-            if let d = m["duration"] { duration = try d.duration() }
-            if let s = m["seed"] { seed = UInt64(try s.int(0...Int.max)) }
-            if let s = m["start"] { start = try parseTimestamp(s) }
-            if let d = m["drain"] { drain = try d.duration() }
-        }
-        if let s = overrides.seed { seed = s }
-        if let d = overrides.duration { duration = d }
-        guard duration.nanoseconds > 0 else { throw (top["run"] ?? root).fail("the run's duration must be positive") }
-
+        let run = try runParameters(top, root, overrides)
         if let l = top["latency"] { try latency(l) }
 
+        try buildNetwork(top, root)
+        net.finalize(random: RandomStreams(seed: run.seed))
+
+        // The world takes the finished network; the builder keeps no copy of it.
+        var world = World(network: net, seed: RandomStreams(seed: run.seed), epochNanoseconds: run.start * 1_000_000_000,
+                          workloadEnd: SimTime.zero + run.duration)
+        net = Network(region: catalog.name)
+        try buildWorld(top, &world)
+
+        var captures: [CaptureSpec] = []
+        for n in try top["captures"]?.list() ?? [] { captures += try capture(n, functionENIs: functionENIs, world: world) }
+        var flowLogs: [FlowLogConfig] = []
+        for n in try top["flow-logs"]?.list() ?? [] { flowLogs.append(try flowLog(n, world: world)) }
+
+        return Scenario(name: name, description: description, sourcePath: file, world: world, seed: run.seed,
+                        duration: run.duration, startUnixSeconds: run.start, captures: captures, flowLogs: flowLogs,
+                        drainLimit: run.drain, functionENIs: functionENIs)
+    }
+
+    /// Phase 1: the network resources. Tables and ACLs come before subnets, which refer to them;
+    /// routes come after the gateways, endpoints and ENIs they target.
+    mutating func buildNetwork(_ top: YMap, _ root: YNode) throws {
         // AWS-managed prefix lists of the Region, then customer-managed ones.
         for pl in catalog.prefixLists {
             prefixListByID[pl.id] = PrefixListIndex(net.prefixLists.count)
@@ -141,7 +166,6 @@ struct Builder {
         for n in try top["prefix-lists"]?.list() ?? [] { try prefixList(n) }
 
         for n in try top["vpcs"]?.list() ?? [] { try vpc(n) }
-        // Tables and ACLs first: subnets refer to them.
         var tableNodes: [(RouteTableIndex, YMap)] = []
         for n in try top["route-tables"]?.list() ?? [] { tableNodes.append(try routeTable(n)) }
         for n in try top["network-acls"]?.list() ?? [] { try networkACL(n) }
@@ -154,51 +178,40 @@ struct Builder {
         for n in try top["vpc-endpoints"]?.list() ?? [] { try endpoint(n) }
         for (t, m) in tableNodes { try routes(t, m) }
         for n in try top["instances"]?.list() ?? [] { try instance(n) }
+        for n in try top["databases"]?.list() ?? [] { databases.append(try database(n)) }
+        for n in try top["functions"]?.list() ?? [] { try functionEntry(n) }
+    }
 
-        // The world: services, resolvers, databases, functions.
-        var world = World(network: net, seed: RandomStreams(seed: seed), epochNanoseconds: start * 1_000_000_000,
-                          workloadEnd: SimTime.zero + duration)
-        // Placeholders for hosts created below are added to `world.network` directly.
-        var databases: [DatabaseInstance] = []
-        for n in try top["databases"]?.list() ?? [] { databases.append(try database(n, &world)) }
+    /// Phase 3: the hosts on the finished network and what runs on them. Hosts are added in a
+    /// fixed order — databases, AWS front ends, VPC platforms, functions, instances, the
+    /// internet — which their indices, and so the outputs, follow.
+    mutating func buildWorld(_ top: YMap, _ world: inout World) throws {
+        let databases = attachDatabases(&world)
         addServices(&world)
         for v in world.network.vpcs.indices { world.addPlatform(vpc: VPCIndex(v)) }
         for d in databases { world.addDatabase(d) }
-        var functionENIs: [String: [ENIIndex]] = [:]
-        for n in try top["functions"]?.list() ?? [] {
-            // `count: N` with `name: orders-{n}` declares N functions from one template.
-            var count = 1
-            if case .mapping(let fm) = n.node, let c = fm.first(where: { $0.key.string == "count" })?.value {
-                count = try YNode(node: c, path: n.path + ".count", file: file, keyMark: c.mark).int(1...10_000)
-            }
-            for k in 1...count {
-                var f = try function(n, &world, databases: databases, index: count > 1 ? k : nil)
-                if count > 1 { f.name = f.name.replacingOccurrences(of: "{n}", with: String(k)) }
-                guard functionByName[f.name] == nil else { throw n.fail("duplicate function name '\(f.name)'") }
-                functionENIs[f.name] = f.enis
-                functionByName[f.name] = world.functions.count
-                world.addFunction(f)
-            }
-        }
+        attachFunctions(&world)
         for n in try top["state-machines"]?.list() ?? [] { world.addStateMachine(try stateMachine(n)) }
-        for (_, e, agents) in instanceOrder {
-            let h = world.addHost(.eni(e), role: .instance)
-            world.network.enis[e.int].host = h
-            if agents { world.addPlatformClient(host: h, eni: e) }
-        }
+        attachInstances(&world)
         for v in world.network.vpcs.indices { world.addMetadataService(vpc: VPCIndex(v)) }
         for n in try top["internet"]?.list() ?? [] { try internetPopulation(n, &world) }
         for n in try top["traffic"]?.list() ?? [] { try trafficGenerator(n, &world) }
+    }
 
-        var captures: [CaptureSpec] = []
-        for n in try top["captures"]?.list() ?? [] { captures += try capture(n, functionENIs: functionENIs, world: world) }
-        var flowLogs: [FlowLogConfig] = []
-        for n in try top["flow-logs"]?.list() ?? [] { flowLogs.append(try flowLog(n, world: world)) }
-
-        world.network.finalize(random: RandomStreams(seed: seed))
-        return Scenario(name: name, description: description, sourcePath: file, world: world, seed: seed, duration: duration,
-                        startUnixSeconds: start, captures: captures, flowLogs: flowLogs, drainLimit: drain,
-                        functionENIs: functionENIs)
+    /// The `run:` section, with the command line's overrides.
+    func runParameters(_ top: YMap, _ root: YNode, _ overrides: RunOverrides) throws -> RunParameters {
+        var run = RunParameters()
+        if let r = top["run"] {
+            let m = try r.mapping(allowed: ["duration", "seed", "start", "drain"])
+            if let d = m["duration"] { run.duration = try d.duration() }
+            if let s = m["seed"] { run.seed = UInt64(try s.int(0...Int.max)) }
+            if let s = m["start"] { run.start = try parseTimestamp(s) }
+            if let d = m["drain"] { run.drain = try d.duration() }
+        }
+        if let s = overrides.seed { run.seed = s }
+        if let d = overrides.duration { run.duration = d }
+        guard run.duration.nanoseconds > 0 else { throw (top["run"] ?? root).fail("the run's duration must be positive") }
+        return run
     }
 
     func parseTimestamp(_ n: YNode) throws -> Int64 {
@@ -226,4 +239,12 @@ struct Builder {
         if let v = m["internet"] { net.latency.internet = try v.duration() }
         if let v = m["resolver"] { net.latency.resolver = try v.duration() }
     }
+}
+
+/// A run's parameters: the `run:` section's, or their defaults.
+struct RunParameters {
+    var seed: UInt64 = 1
+    var duration = SimDuration.seconds(60)
+    var start = Int64(1_795_428_000)          // 2026-11-23T10:00:00Z
+    var drain = SimDuration.seconds(180)
 }
