@@ -66,13 +66,14 @@ extension Builder {
     /// (the first four and the last, aws-vpc-facts §2) and not in use.
     mutating func allocate(in s: SubnetIndex, want: IPv4Address?, key: String, at n: YNode) throws -> IPv4Address {
         let c = net.subnets[s.int].cidr
-        let used = usedAddresses[s, default: []]
+        // Taken out while it grows: a second reference would copy the set on every insertion.
+        var used = usedAddresses.removeValue(forKey: s) ?? []
+        defer { usedAddresses[s] = used }
         if let a = want {
             guard c.contains(a) else { throw n.fail("\(a) is not in subnet \(net.subnets[s.int].id) (\(c))") }
             let off = a.raw - c.base.raw
             guard off >= 4, a != c.last else { throw n.fail("\(a) is reserved by AWS in \(c) (the first four addresses and the last)") }
-            guard !used.contains(a.raw) else { throw n.fail("\(a) is already assigned in \(net.subnets[s.int].id)") }
-            usedAddresses[s, default: []].insert(a.raw)
+            guard used.insert(a.raw).inserted else { throw n.fail("\(a) is already assigned in \(net.subnets[s.int].id)") }
             return a
         }
         let usable = UInt32(c.size) - 5
@@ -81,7 +82,7 @@ extension Builder {
         for b in key.utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
         var off = 4 + UInt32(h % UInt64(usable))
         while used.contains(c.base.raw + off) { off = off + 1 > 4 + usable - 1 ? 4 : off + 1 }
-        usedAddresses[s, default: []].insert(c.base.raw + off)
+        used.insert(c.base.raw + off)
         return IPv4Address(raw: c.base.raw + off)
     }
 

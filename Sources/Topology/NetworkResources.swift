@@ -220,8 +220,11 @@ extension Builder {
         return EndpointPolicy(statements: statements)
     }
 
-    mutating func routes(_ t: RouteTableIndex, _ m: YMap) throws {
+    /// A route table's `routes:`. Each is checked against the table's earlier routes and the VPC's
+    /// subnets by set lookups, so a table of many thousands of routes loads in linear time.
+    mutating func routes(_ t: RouteTableIndex, _ m: YMap, subnetCIDRs: [VPCIndex: Set<CIDR>]) throws {
         let v = net.routeTables[t.int].vpc
+        var destinations = Set(net.routeTables[t.int].routes.map(\.destination))
         for r in try m["routes"]?.list() ?? [] {
             let rm = try r.mapping(allowed: ["destination", "target"])
             let dNode = try rm.required("destination")
@@ -231,12 +234,12 @@ extension Builder {
                 destination = .prefixList(try lookup(prefixListByID, dNode, kind: "prefix list"))
             } else {
                 let c = try dNode.cidr()
-                if net.vpcs[v.int].cidrs.contains(where: { $0.contains(c) }) && !net.subnets.contains(where: { $0.vpc == v && $0.cidr == c }) {
+                if net.vpcs[v.int].cidrs.contains(where: { $0.contains(c) }) && subnetCIDRs[v]?.contains(c) != true {
                     throw dNode.fail("\(c) overlaps the VPC's local route; a more specific route must match a subnet's CIDR exactly (aws-vpc-facts §2)")
                 }
                 destination = .cidr(c)
             }
-            if net.routeTables[t.int].routes.contains(where: { $0.destination == destination }) {
+            if !destinations.insert(destination).inserted {
                 throw dNode.fail("route table \(net.routeTables[t.int].id) already has a route for \(d)")
             }
             let tNode = try rm.required("target")

@@ -176,7 +176,8 @@ struct Builder {
         for n in try top["security-groups"]?.list() ?? [] { try securityGroupRules(n) }
         for n in try top["nat-gateways"]?.list() ?? [] { try natGateway(n) }
         for n in try top["vpc-endpoints"]?.list() ?? [] { try endpoint(n) }
-        for (t, m) in tableNodes { try routes(t, m) }
+        let subnetCIDRs = Dictionary(grouping: net.subnets, by: \.vpc).mapValues { Set($0.map(\.cidr)) }
+        for (t, m) in tableNodes { try routes(t, m, subnetCIDRs: subnetCIDRs) }
         for n in try top["instances"]?.list() ?? [] { try instance(n) }
         for n in try top["databases"]?.list() ?? [] { databases.append(try database(n)) }
         for n in try top["functions"]?.list() ?? [] { try functionEntry(n) }

@@ -183,6 +183,53 @@ import Workloads
         #expect(e?.line == 21)
     }
 
+    /// `minimal` with `routes` in its route table (and an internet gateway to route to).
+    static func withRoutes(_ routes: [String]) -> String {
+        minimal.replacingOccurrences(of: "route-tables:\n  - id: rtb-0000000000000000a\n    vpc: vpc-0000000000000000a", with: """
+        internet-gateways:
+          - id: igw-0000000000000000a
+            vpc: vpc-0000000000000000a
+        route-tables:
+          - id: rtb-0000000000000000a
+            vpc: vpc-0000000000000000a
+            routes:
+        """ + routes.map { "\n      - {destination: \($0), target: igw-0000000000000000a}" }.joined())
+    }
+
+    @Test func aDestinationIsRoutedOncePerTable() throws {
+        let e = failure(Self.withRoutes(["0.0.0.0/0", "198.51.100.0/24", "0.0.0.0/0"]))
+        #expect(e?.message == "route-tables[0].routes[2].destination: route table rtb-0000000000000000a already has a route for 0.0.0.0/0")
+        #expect(e?.line == 21)
+        #expect(e?.column == 23)
+        // The VPC's own CIDR is the local route's.
+        let local = failure(Self.withRoutes(["10.0.1.0/24", "10.0.0.0/16"]))
+        #expect(local?.message.contains("routes[1].destination: 10.0.0.0/16 overlaps the VPC's local route") == true)
+        #expect(local?.line == 20)
+    }
+
+    /// Inside the VPC's CIDR, only a subnet's exact CIDR may be routed (aws-vpc-facts §2).
+    @Test func aRouteInsideTheVPCMustMatchASubnet() throws {
+        let s = try load(Self.withRoutes(["10.0.1.0/24"]))
+        let cidrs = s.network.routeTables[0].routes.map { r -> String in
+            if case .cidr(let c) = r.destination { return c.description } else { return "\(r.destination)" }
+        }
+        #expect(cidrs == ["10.0.0.0/16", "10.0.1.0/24"])
+        let e = failure(Self.withRoutes(["10.0.2.0/24"]))
+        #expect(e?.message == "route-tables[0].routes[0].destination: 10.0.2.0/24 overlaps the VPC's local route; a more specific route must match a subnet's CIDR exactly (aws-vpc-facts §2)")
+        #expect(e?.line == 19)
+    }
+
+    /// Checking each route against the table's earlier ones is a set lookup, not a scan.
+    @Test func aTableOfTwentyThousandRoutesLoads() throws {
+        let routes = (0..<20_000).map { "100.64.\($0 / 256).\($0 % 256)/32" }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let s = try load(Self.withRoutes(routes))
+        let took = clock.now - start
+        #expect(s.network.routeTables[0].routes.count == 20_001)
+        #expect(took < .seconds(8), "\(took): quadratic again? (a scan of earlier routes took 21 s in a debug build)")
+    }
+
     @Test func unknownKeySuggestsTheRightOne() {
         let e = failure(Self.minimal.replacingOccurrences(of: "availability-zone:", with: "availabilty-zone:"))
         #expect(e?.line == 10)
