@@ -3,7 +3,8 @@ import Wire
 import NetModel
 import Workloads
 
-/// Lambda functions (and their Hyperplane ENIs) and Step Functions state machines.
+/// Lambda functions, read with the network (phase 1) for their Hyperplane ENIs and given hosts with
+/// the world (phase 3), and Step Functions state machines.
 extension Builder {
     /// A `functions:` entry: one function, or with `count: N` and `name: orders-{n}`, N of them
     /// from one template.

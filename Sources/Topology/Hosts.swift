@@ -2,9 +2,12 @@ import Wire
 import NetModel
 import Workloads
 
-/// Hosts: instances, database instances, the AWS service front ends and internet populations.
+/// Hosts: instances and database instances, whose network interfaces are placed with the network
+/// (phase 1) and whose hosts join with the world (phase 3), AWS service front ends and internet
+/// populations. Each host is added with its role (`World.addHost(_:role:)`), which decides its
+/// TCP profile.
 extension Builder {
-    /// An instance, or `count` of them named from a template (`name: web-{n}`).
+    /// An instance's network interface, or `count` of them named from a template (`name: web-{n}`).
     mutating func instance(_ n: YNode) throws {
         let m = try n.mapping(allowed: ["id", "name", "count", "subnet", "subnets", "security-groups", "private-ip", "public-ip",
                                         "eni", "nitro", "platform-agents"])
@@ -86,8 +89,9 @@ extension Builder {
     func attachDatabases(_ world: inout World) -> [DatabaseInstance] {
         var out: [DatabaseInstance] = []
         for d in databases {
-            out.append(DatabaseInstance(identifier: d.identifier, eni: d.eni, host: world.addHost(.eni(d.eni), role: .database),
-                                        port: d.port, address: d.address, endpoint: d.endpoint))
+            let h = world.addHost(.eni(d.eni), role: .database)
+            out.append(DatabaseInstance(identifier: d.identifier, eni: d.eni, host: h, port: d.port, address: d.address,
+                                        endpoint: d.endpoint))
         }
         return out
     }

@@ -138,13 +138,15 @@ struct Builder {
         net.finalize(random: RandomStreams(seed: run.seed))
 
         // The world takes the finished network; the builder keeps no copy of it.
-        var world = World(network: net, seed: RandomStreams(seed: run.seed), epochNanoseconds: run.start * 1_000_000_000,
-                          workloadEnd: SimTime.zero + run.duration)
+        var world = World(network: net, seed: RandomStreams(seed: run.seed),
+                          epochNanoseconds: run.start * 1_000_000_000, workloadEnd: SimTime.zero + run.duration)
         net = Network(region: catalog.name)
         try buildWorld(top, &world)
 
         var captures: [CaptureSpec] = []
-        for n in try top["captures"]?.list() ?? [] { captures += try capture(n, functionENIs: functionENIs, world: world) }
+        for n in try top["captures"]?.list() ?? [] {
+            captures += try capture(n, functionENIs: functionENIs, world: world)
+        }
         var flowLogs: [FlowLogConfig] = []
         for n in try top["flow-logs"]?.list() ?? [] { flowLogs.append(try flowLog(n, world: world)) }
 
@@ -184,8 +186,8 @@ struct Builder {
     }
 
     /// Phase 3: the hosts on the finished network and what runs on them. Hosts are added in a
-    /// fixed order — databases, AWS front ends, VPC platforms, functions, instances, the
-    /// internet — which their indices, and so the outputs, follow.
+    /// fixed order, which their indices follow: databases, AWS front ends, VPC platforms,
+    /// functions, instances, the internet.
     mutating func buildWorld(_ top: YMap, _ world: inout World) throws {
         let databases = attachDatabases(&world)
         addServices(&world)
@@ -211,7 +213,9 @@ struct Builder {
         }
         if let s = overrides.seed { run.seed = s }
         if let d = overrides.duration { run.duration = d }
-        guard run.duration.nanoseconds > 0 else { throw (top["run"] ?? root).fail("the run's duration must be positive") }
+        guard run.duration.nanoseconds > 0 else {
+            throw (top["run"] ?? root).fail("the run's duration must be positive")
+        }
         return run
     }
 

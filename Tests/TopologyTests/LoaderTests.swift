@@ -108,7 +108,8 @@ import Workloads
             #expect(w.tcp.profile(of: HostIndex(i)) == w.hostProfiles[role], "host \(i): \(attachment)")
         }
         // Two Lambda hosts (inside and outside the VPC), two AWS front ends (DynamoDB, S3), two internet hosts.
-        #expect(seen == [.lambdaEnvironment: 2, .instance: 1, .database: 1, .awsFrontEnd: 2, .platform: 1, .internet: 2])
+        #expect(seen == [.lambdaEnvironment: 2, .instance: 1, .database: 1, .awsFrontEnd: 2, .platform: 1,
+                         .internet: 2])
         // The roles' profiles differ where AWS's hosts differ (ephemeral ports, MSS toward the internet).
         #expect(w.hostProfiles.lambdaEnvironment != w.hostProfiles.instance)
         #expect(w.hostProfiles.awsFrontEnd != w.hostProfiles.instance)
@@ -185,7 +186,8 @@ import Workloads
 
     /// `minimal` with `routes` in its route table (and an internet gateway to route to).
     static func withRoutes(_ routes: [String]) -> String {
-        minimal.replacingOccurrences(of: "route-tables:\n  - id: rtb-0000000000000000a\n    vpc: vpc-0000000000000000a", with: """
+        let table = "route-tables:\n  - id: rtb-0000000000000000a\n    vpc: vpc-0000000000000000a"
+        return minimal.replacingOccurrences(of: table, with: """
         internet-gateways:
           - id: igw-0000000000000000a
             vpc: vpc-0000000000000000a
@@ -198,7 +200,8 @@ import Workloads
 
     @Test func aDestinationIsRoutedOncePerTable() throws {
         let e = failure(Self.withRoutes(["0.0.0.0/0", "198.51.100.0/24", "0.0.0.0/0"]))
-        #expect(e?.message == "route-tables[0].routes[2].destination: route table rtb-0000000000000000a already has a route for 0.0.0.0/0")
+        #expect(e?.message == "route-tables[0].routes[2].destination: "
+                + "route table rtb-0000000000000000a already has a route for 0.0.0.0/0")
         #expect(e?.line == 21)
         #expect(e?.column == 23)
         // The VPC's own CIDR is the local route's.
@@ -215,7 +218,8 @@ import Workloads
         }
         #expect(cidrs == ["10.0.0.0/16", "10.0.1.0/24"])
         let e = failure(Self.withRoutes(["10.0.2.0/24"]))
-        #expect(e?.message == "route-tables[0].routes[0].destination: 10.0.2.0/24 overlaps the VPC's local route; a more specific route must match a subnet's CIDR exactly (aws-vpc-facts §2)")
+        #expect(e?.message == "route-tables[0].routes[0].destination: 10.0.2.0/24 overlaps the VPC's local route; "
+                + "a more specific route must match a subnet's CIDR exactly (aws-vpc-facts §2)")
         #expect(e?.line == 19)
     }
 
