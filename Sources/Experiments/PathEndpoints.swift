@@ -1,15 +1,13 @@
 import SimCore
 import Wire
 import NetModel
-import Transport
 import Workloads
 import Topology
 
-/// Where a path probe starts: a host with a TCP stack, the address it sends from.
+/// Where a path probe starts: a host with a TCP stack (and its own profile), the address it sends from.
 struct PathSource {
     var host: HostIndex
     var address: IPv4Address
-    var profile: TCPProfile
     var label: String
 }
 
@@ -33,8 +31,7 @@ enum PathEndpoints {
                 }
                 throw PathError("\(eni.id) has no host behind it that could send a packet")
             }
-            let profile: TCPProfile = eni.kind == .lambda ? .linuxLambda : .linuxInstance
-            return PathSource(host: h, address: eni.privateIP, profile: profile, label: label)
+            return PathSource(host: h, address: eni.privateIP, label: label)
         }
         if name.hasPrefix("eni-") {
             guard let e = net.enis.firstIndex(where: { $0.id == name }) else {
@@ -57,7 +54,7 @@ enum PathEndpoints {
             guard let h = world.functions[fi].hosts.first, case .publicAddress(let a, _) = net.hosts[h.int] else {
                 throw PathError("function '\(name)' has no network attachment to send from")
             }
-            return PathSource(host: h, address: a, profile: .linuxLambda, label: "function \(name) (outside any VPC)")
+            return PathSource(host: h, address: a, label: "function \(name) (outside any VPC)")
         }
         if let d = world.databases.first(where: { $0.identifier == name }) {
             return try fromENI(d.eni.int, label: "database \(name) (\(net.enis[d.eni.int].id))")

@@ -40,7 +40,7 @@ public enum PathExplainer {
     static func probeTCP(_ world: inout World, _ source: PathSource, _ destination: PathDestination, _ naming: PathNaming) -> PathResult {
         var scheduler = Scheduler()
         let socket = world.tcp.connect(host: source.host, local: source.address, remote: destination.address,
-                                       remotePort: destination.port, realm: 0, owner: .none, profile: source.profile,
+                                       remotePort: destination.port, realm: 0, owner: .none,
                                        now: .zero, &world.network, &scheduler)
         let localPort = world.tcp.socket(socket).localPort
         var probe = PathProbe(world: world, mode: .stack)

@@ -114,15 +114,29 @@ public struct Network: Sendable {
 
     // MARK: Building
 
-    /// Adds a host and returns its index.
+    /// Adds a host and returns its index. An ENI's host is recorded on the ENI, and a public-side
+    /// host's addresses are registered at once, so hosts may be attached after `finalize`.
     public mutating func addHost(_ attachment: HostAttachment) -> HostIndex {
+        let h = HostIndex(hosts.count)
         hosts.append(attachment)
         hostTxFree.append(.zero)
         hostAlive.append(true)
-        return HostIndex(hosts.count - 1)
+        if case .eni(let e) = attachment { enis[e.int].host = h }
+        registerPublicSide(h)
+        return h
     }
 
-    /// Compiles route tables and address maps and sizes the state. Call once after building.
+    /// Records who answers at a public-side host's address or range.
+    mutating func registerPublicSide(_ h: HostIndex) {
+        switch hosts[h.int] {
+        case .publicAddress(let a, _): publicOwners[a.raw] = .host(h)
+        case .publicRange(let c, let far): publicRanges.append((c, h, far))
+        default: break
+        }
+    }
+
+    /// Compiles route tables and address maps and sizes the state. Call once, when every VPC
+    /// resource (ENIs included) is in place; hosts may come before or after.
     public mutating func finalize(random: RandomStreams) {
         compiledRoutes = routeTables.enumerated().map { i, rt in
             CompiledRouteTable(rt, index: RouteTableIndex(i), localCIDRs: vpcs[rt.vpc.int].cidrs, prefixLists: prefixLists)
@@ -137,10 +151,7 @@ public struct Network: Sendable {
             for (k, eip) in n.elasticIPs.enumerated() { publicOwners[eip.raw] = .natElasticIP(NATGatewayIndex(i), k) }
         }
         publicRanges = []
-        for (i, h) in hosts.enumerated() {
-            if case .publicAddress(let a, _) = h { publicOwners[a.raw] = .host(HostIndex(i)) }
-            if case .publicRange(let c, let far) = h { publicRanges.append((c, HostIndex(i), far)) }
-        }
+        for h in hosts.indices { registerPublicSide(HostIndex(h)) }
         groupMembers = securityGroups.indices.map { g in
             enis.filter { $0.securityGroups.contains(SecurityGroupIndex(g)) }
                 .flatMap { [$0.privateIP.raw] + $0.secondaryIPs.map(\.raw) }.sorted()

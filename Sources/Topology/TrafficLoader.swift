@@ -4,48 +4,8 @@ import Wire
 import NetModel
 import Workloads
 
-/// The dataset parts of a topology: internet populations and traffic generators.
+/// The dataset parts of a topology: traffic generators and the peers they name.
 extension Builder {
-    /// `internet: [{name: web-clients, cidr: 81.2.64.0/18} | {name: drop, address: 185.220.101.4}]`
-    mutating func internetPopulation(_ n: YNode, _ world: inout World) throws {
-        let m = try n.mapping(allowed: ["name", "cidr", "address"])
-        let nameNode = try m.required("name")
-        let name = try nameNode.string()
-        guard internetByName[name] == nil else { throw nameNode.fail("duplicate internet population '\(name)'") }
-        if let c = m["cidr"] {
-            let cidr = try c.cidr()
-            try checkNotAWS(cidr.base, c)
-            let h = world.network.addHost(.publicRange(cidr, internet: true))
-            world.tcp.setProfile(.linuxInstance, for: h)
-            // A population uses a few hundred of its addresses (deterministic per name).
-            var pool: [IPv4Address] = []
-            let count = min(Int(cidr.size) - 2, 256)
-            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-            for b in name.utf8 { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-            var seen = Set<UInt32>()
-            while pool.count < count {
-                hash = hash &* 6364136223846793005 &+ 1442695040888963407
-                let a = cidr.base.raw + 1 + UInt32((hash >> 33) % (cidr.size - 2))
-                if seen.insert(a).inserted { pool.append(IPv4Address(raw: a)) }
-            }
-            internetByName[name] = Peer(host: h, pool: pool)
-        } else if let a = m["address"] {
-            let address = try a.ipv4()
-            try checkNotAWS(address, a)
-            let h = world.network.addHost(.publicAddress(address, internet: true))
-            world.tcp.setProfile(.linuxInstance, for: h)
-            internetByName[name] = Peer(host: h, pool: [address])
-        } else {
-            throw n.fail("an internet population needs a 'cidr' or an 'address'")
-        }
-    }
-
-    func checkNotAWS(_ a: IPv4Address, _ n: YNode) throws {
-        if let r = catalog.ipRanges.first(where: { $0.range.contains(a) }) {
-            throw n.fail("\(a) is in AWS's \(r.service) range \(r.range); internet populations must be outside AWS")
-        }
-    }
-
     /// A peer reference: `internet:<name>`, `instance:<name>`, `instances:<glob>`, `service:s3`.
     func peers(_ n: YNode, _ world: World, publicSide: Bool) throws -> [Peer] {
         let ref = try n.string()

@@ -1,7 +1,8 @@
 import SimCore
 
-/// How one kind of host's TCP stack behaves. Two profiles matter: a Linux client (what a Lambda
-/// microVM runs) and an AWS service front end.
+/// How one kind of host's TCP stack behaves: Linux (a Lambda microVM, an EC2 instance) or an AWS
+/// service front end. Which host runs which is decided once, when the host is added (Workloads'
+/// `HostProfiles`); the stack keeps each host's profile.
 public struct TCPProfile: Sendable, Equatable {
     /// MSS sent in the SYN: MTU − 40.
     public var mss: UInt16

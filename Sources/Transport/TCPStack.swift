@@ -45,7 +45,8 @@ public struct TCPStack: Sendable {
     /// Incoming-segment key (remote → local, with the realm folded in) → socket.
     var demux = FlowTable<UInt32>(capacity: 4096)
     var listeners: [UInt64: Listener] = [:]
-    var hostProfiles: [HostIndex: TCPProfile] = [:]
+    /// Each host's profile, by host index: an index into `profiles`, or -1 before it is set.
+    var hostProfile = ContiguousArray<Int32>()
     /// The distinct profiles sockets follow (a handful), by `TCPSocket.profileIndex`.
     public private(set) var profiles: [TCPProfile] = []
     var random: RandomStream
@@ -80,8 +81,26 @@ public struct TCPStack: Sendable {
         return profiles.count - 1
     }
 
-    /// Sets the profile a host's stack answers unknown segments with.
-    public mutating func setProfile(_ p: TCPProfile, for host: HostIndex) { hostProfiles[host] = p }
+    /// Gives `host` the profile its stack runs: its listeners, its connections and its answers to
+    /// segments no socket wants all follow it. Set once, when the host is added (`World.addHost`).
+    public mutating func setProfile(_ p: TCPProfile, for host: HostIndex) {
+        if hostProfile.count <= host.int { hostProfile += repeatElement(-1, count: host.int + 1 - hostProfile.count) }
+        hostProfile[host.int] = Int32(intern(p))
+    }
+
+    /// The profile `host` runs, if it has one.
+    public func profile(of host: HostIndex) -> TCPProfile? {
+        guard host.int < hostProfile.count, hostProfile[host.int] >= 0 else { return nil }
+        return profiles[Int(hostProfile[host.int])]
+    }
+
+    /// The index in `profiles` of the profile `host` runs. Every host that opens or accepts a
+    /// connection has one.
+    func profileIndex(of host: HostIndex) -> Int {
+        precondition(host.int < hostProfile.count && hostProfile[host.int] >= 0,
+                     "host \(host.raw) has no TCP profile: give it one when it is added")
+        return Int(hostProfile[host.int])
+    }
 
     static func demuxKey(remote: IPv4Address, remotePort: UInt16, local: IPv4Address, localPort: UInt16, realm: UInt32) -> FlowKey {
         var k = FlowKey(source: remote, destination: local, sourcePort: remotePort, destinationPort: localPort,
@@ -93,15 +112,17 @@ public struct TCPStack: Sendable {
 
     // MARK: Application interface
 
-    public mutating func listen(host: HostIndex, port: UInt16, owner: AppRef, profile: TCPProfile) {
-        listeners[Self.listenerKey(host, port)] = Listener(owner: owner, profileIndex: intern(profile))
-        hostProfiles[host] = profile
+    /// Accepts connections to `port` on `host`, with the host's profile.
+    public mutating func listen(host: HostIndex, port: UInt16, owner: AppRef) {
+        listeners[Self.listenerKey(host, port)] = Listener(owner: owner, profileIndex: profileIndex(of: host))
     }
 
-    /// Opens a connection (sends the SYN). Returns the socket index.
+    /// Opens a connection (sends the SYN) with the host's profile. Returns the socket index.
     public mutating func connect(host: HostIndex, local: IPv4Address, remote: IPv4Address, remotePort: UInt16,
-                                 realm: UInt32 = 0, owner: AppRef, profile: TCPProfile, label: UInt8 = 0, now: SimTime,
+                                 realm: UInt32 = 0, owner: AppRef, label: UInt8 = 0, now: SimTime,
                                  _ net: inout Network, _ scheduler: inout Scheduler) -> UInt32 {
+        let index = profileIndex(of: host)
+        let profile = profiles[index]
         var port: UInt16 = 0
         let range = profile.ephemeralPorts
         for _ in 0..<256 {
@@ -113,7 +134,7 @@ public struct TCPStack: Sendable {
         nextConnection &+= 1
         connectionsOpened += 1
         var s = TCPSocket(host: host, owner: owner, connection: connection, sendStream: connection &* 2,
-                          local: local, localPort: port, remote: remote, remotePort: remotePort, realm: realm, profileIndex: intern(profile))
+                          local: local, localPort: port, remote: remote, remotePort: remotePort, realm: realm, profileIndex: index)
         s.state = .synSent
         s.label = label
         s.iss = UInt32(truncatingIfNeeded: random.next())
@@ -426,7 +447,7 @@ public struct TCPStack: Sendable {
             return
         }
         // No socket: Linux answers with a RST (RFC 793 "reset generation"); some hosts stay silent.
-        guard !p.tcpFlags.contains(.rst), hostProfiles[host]?.resetsUnknownSegments ?? false else {
+        guard !p.tcpFlags.contains(.rst), profile(of: host)?.resetsUnknownSegments ?? false else {
             net.stats.drops[.noSocket(host), default: 0] += 1
             return
         }

@@ -98,7 +98,7 @@ extension World {
         let e = environments[env]
         let owner = AppRef(kind: AppKind.environment, object: UInt32(env))
         let sock = tcp.connect(host: e.host, local: e.address, remote: address, remotePort: port(t), owner: owner,
-                               profile: .linuxLambda, now: now, &network, &s)
+                               now: now, &network, &s)
         let c = tcp.socket(sock).connection
         environments[env].pool.append(PooledConnection(target: t, connection: c, socket: sock, phase: .connecting))
         environments[env].active = environments[env].pool.count - 1

@@ -146,8 +146,7 @@ extension World {
         trafficActivity.append((nil, .zero))
         if case .sessions(let spec) = t {
             for s in spec.servers {
-                tcp.listen(host: s.host, port: spec.port, owner: AppRef(kind: AppKind.sessionServer, object: UInt32(k)),
-                           profile: profile(for: s.host))
+                tcp.listen(host: s.host, port: spec.port, owner: AppRef(kind: AppKind.sessionServer, object: UInt32(k)))
             }
             if let n = spec.serverName {
                 _ = dnsNameIndex(n)
@@ -160,18 +159,6 @@ extension World {
     /// The name a generated TLS client puts in its ClientHello: the server name, or one made
     /// from the generator's name for clients that know their peer by address.
     static func sni(_ spec: SessionSpec) -> String { spec.serverName ?? spec.name + ".internal" }
-
-    /// The TCP behaviour of a host: Linux for instances and the internet, the AWS front-end
-    /// profile for AWS services.
-    func profile(for h: HostIndex) -> TCPProfile {
-        switch network.hosts[h.int] {
-        case .eni(let e):
-            if case .lambda = network.enis[e.int].kind { return .linuxLambda }
-            return .linuxInstance
-        case .awsService: return .awsFrontEnd
-        default: return .linuxInstance
-        }
-    }
 
     /// A label's index (0 is "normal").
     public mutating func labelIndex(_ name: String) -> UInt8 {
@@ -299,7 +286,7 @@ extension World {
         sessions[Int(i)].phase = .connecting
         let owner = AppRef(kind: AppKind.sessionClient, object: i)
         let sock = tcp.connect(host: x.host, local: x.local, remote: x.remote, remotePort: spec.port, owner: owner,
-                               profile: profile(for: x.host), label: x.label, now: now, &network, &s)
+                               label: x.label, now: now, &network, &s)
         let c = tcp.socket(sock).connection
         sessions[Int(i)].socket = sock
         sessions[Int(i)].connection = c

@@ -83,7 +83,7 @@ extension World {
             if c.socket == .max {
                 let owner = AppRef(kind: AppKind.metadataClient, object: UInt32(i))
                 let sock = tcp.connect(host: c.host, local: c.address, remote: Self.metadataAddress, remotePort: 80, owner: owner,
-                                       profile: .linuxInstance, now: now, &network, &s)
+                                       now: now, &network, &s)
                 let conn = tcp.socket(sock).connection
                 platformClients[i].socket = sock
                 platformClients[i].connection = conn
@@ -134,7 +134,7 @@ extension World {
 
     public mutating func addMetadataService(vpc: VPCIndex) {
         guard let h = network.vpcs[vpc.int].platformHost else { return }
-        tcp.listen(host: h, port: 80, owner: AppRef(kind: AppKind.metadata, object: vpc.raw), profile: .linuxInstance)
+        tcp.listen(host: h, port: 80, owner: AppRef(kind: AppKind.metadata, object: vpc.raw))
     }
 
     mutating func metadataClientConnected(_ i: Int, socket: UInt32, _ now: SimTime, _ s: inout Scheduler) {

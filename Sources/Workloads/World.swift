@@ -14,6 +14,8 @@ public struct World: EventHandler, Sendable {
     public var databases: [DatabaseInstance] = []
     public var stateMachines: [StateMachine] = []
     public var metrics = WorkloadMetrics()
+    /// The TCP profile each kind of host runs, applied as hosts are added (``addHost(_:role:)``).
+    public var hostProfiles = HostProfiles.standard
     /// Unix time of simulated time zero, in nanoseconds (timestamps in outputs are absolute).
     public var epochNanoseconds: Int64
     /// Arrivals stop at this time; environments then shut down and connections close.
@@ -78,15 +80,14 @@ public struct World: EventHandler, Sendable {
     public mutating func addService(_ s: ServiceEndpoint) {
         serviceByHost[s.host] = services.count
         services.append(s)
-        tcp.listen(host: s.host, port: 443, owner: AppRef(kind: AppKind.service, object: UInt32(services.count - 1)),
-                   profile: .awsFrontEnd)
+        tcp.listen(host: s.host, port: 443, owner: AppRef(kind: AppKind.service, object: UInt32(services.count - 1)))
         _ = dnsNameIndex(s.hostname)
         _ = network.serverNameIndex(s.hostname)
     }
 
     /// The VPC's platform services host (Amazon DNS, metadata, Time Sync, DHCP).
     public mutating func addPlatform(vpc: VPCIndex) {
-        let h = network.addHost(.platform(vpc))
+        let h = addHost(.platform(vpc), role: .platform)
         network.vpcs[vpc.int].platformHost = h
         platformVPC[h] = vpc
     }
@@ -96,15 +97,13 @@ public struct World: EventHandler, Sendable {
         _ = network.serverNameIndex(d.endpoint)
         databaseByHost[d.host] = databases.count
         databases.append(d)
-        tcp.listen(host: d.host, port: d.port, owner: AppRef(kind: AppKind.database, object: UInt32(databases.count - 1)),
-                   profile: .linuxInstance)
+        tcp.listen(host: d.host, port: d.port, owner: AppRef(kind: AppKind.database, object: UInt32(databases.count - 1)))
     }
 
     public mutating func addFunction(_ f: LambdaFunction) {
         functions.append(f)
         metrics.functions.append(FunctionMetrics())
         functionArrivalRandom.append(seeds.stream("arrivals:" + f.name))
-        for h in f.hosts { tcp.setProfile(.linuxLambda, for: h) }
     }
 
     public mutating func addStateMachine(_ m: StateMachine) {

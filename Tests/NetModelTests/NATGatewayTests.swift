@@ -49,6 +49,19 @@ struct NATLab: EventHandler {
         #expect(lab.network.nat[0].metrics.bytesProcessed == 80)
     }
 
+    /// Hosts attached after the network is finalised are reached like those attached before.
+    @Test func internetHostsAttachedAfterFinalizeAreReached() {
+        var lab = NATLab()
+        var s = Scheduler()
+        let range = lab.network.addHost(.publicRange(CIDR("198.51.100.0/24")!, internet: true))
+        let single = lab.network.addHost(.publicAddress(IPv4Address("203.0.113.9")!, internet: true))
+        #expect(lab.network.publicOwner(of: IPv4Address("203.0.113.9")!) == .host(single))
+        lab.send(NATLab.tcp("10.0.1.10", 40000, "198.51.100.7", 443, .syn), from: lab.inside, &s)
+        lab.send(NATLab.tcp("10.0.1.10", 40001, "203.0.113.9", 443, .syn), from: lab.inside, &s)
+        #expect(lab.delivered.map(\.0) == [range, single])
+        #expect(lab.delivered.allSatisfy { $0.1.source == IPv4Address("3.213.48.117")! })
+    }
+
     @Test func unsolicitedInboundHasNoTranslation() {
         var lab = NATLab()
         var s = Scheduler()

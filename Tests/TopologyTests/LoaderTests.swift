@@ -63,6 +63,58 @@ import Workloads
         #expect(n.securityGroups[0].egress.count == 1 && n.securityGroups[0].ingress.isEmpty)
     }
 
+    /// Every host's TCP profile comes from what it is, through the world's one table.
+    @Test func everyHostRunsTheProfileOfItsRole() throws {
+        let y = Self.minimal + """
+
+          - id: sg-0000000000000000b
+            vpc: vpc-0000000000000000a
+        internet-gateways:
+          - id: igw-0000000000000000a
+            vpc: vpc-0000000000000000a
+        instances:
+          - {name: web, subnet: subnet-0000000000000000a, security-groups: [sg-0000000000000000a], public-ip: auto}
+        databases:
+          - {name: orders-db, subnet: subnet-0000000000000000a, security-groups: [sg-0000000000000000b]}
+        functions:
+          - name: inside
+            vpc: {subnets: [subnet-0000000000000000a], security-groups: [sg-0000000000000000a]}
+            handler: [{compute: 5ms}]
+          - name: outside
+            handler: [{compute: 5ms}]
+        internet:
+          - {name: clients, cidr: 81.2.64.0/24}
+          - {name: partner, address: 151.101.65.140}
+        """
+        let w = try load(y).world
+        let n = w.network
+        var seen: [HostRole: Int] = [:]
+        for (i, attachment) in n.hosts.enumerated() {
+            let role: HostRole
+            switch attachment {
+            case .eni(let e):
+                switch n.enis[e.int].kind {
+                case .lambda: role = .lambdaEnvironment
+                case .instance: role = .instance
+                case .rds: role = .database
+                default: Issue.record("host \(i) behind \(n.enis[e.int].id)"); continue
+                }
+            case .publicAddress(_, let internet): role = internet ? .internet : .lambdaEnvironment
+            case .publicRange: role = .internet
+            case .awsService: role = .awsFrontEnd
+            case .platform: role = .platform
+            }
+            seen[role, default: 0] += 1
+            #expect(w.tcp.profile(of: HostIndex(i)) == w.hostProfiles[role], "host \(i): \(attachment)")
+        }
+        // Two Lambda hosts (inside and outside the VPC), two AWS front ends (DynamoDB, S3), two internet hosts.
+        #expect(seen == [.lambdaEnvironment: 2, .instance: 1, .database: 1, .awsFrontEnd: 2, .platform: 1,
+                         .internet: 2])
+        // The roles' profiles differ where AWS's hosts differ (ephemeral ports, MSS toward the internet).
+        #expect(w.hostProfiles.lambdaEnvironment != w.hostProfiles.instance)
+        #expect(w.hostProfiles.awsFrontEnd != w.hostProfiles.instance)
+    }
+
     @Test func unknownReferenceNamesFileLineAndId() {
         let e = failure(Self.minimal.replacingOccurrences(of: "route-table: rtb-0000000000000000a", with: "route-table: rtb-0000000000000000b"))
         #expect(e?.file == "test.yaml")
@@ -130,6 +182,56 @@ import Workloads
         let e = failure(y)
         #expect(e?.message.contains("igw-0000000000000000b is attached to another VPC, not vpc-0000000000000000a") == true)
         #expect(e?.line == 21)
+    }
+
+    /// `minimal` with `routes` in its route table (and an internet gateway to route to).
+    static func withRoutes(_ routes: [String]) -> String {
+        let table = "route-tables:\n  - id: rtb-0000000000000000a\n    vpc: vpc-0000000000000000a"
+        return minimal.replacingOccurrences(of: table, with: """
+        internet-gateways:
+          - id: igw-0000000000000000a
+            vpc: vpc-0000000000000000a
+        route-tables:
+          - id: rtb-0000000000000000a
+            vpc: vpc-0000000000000000a
+            routes:
+        """ + routes.map { "\n      - {destination: \($0), target: igw-0000000000000000a}" }.joined())
+    }
+
+    @Test func aDestinationIsRoutedOncePerTable() throws {
+        let e = failure(Self.withRoutes(["0.0.0.0/0", "198.51.100.0/24", "0.0.0.0/0"]))
+        #expect(e?.message == "route-tables[0].routes[2].destination: "
+                + "route table rtb-0000000000000000a already has a route for 0.0.0.0/0")
+        #expect(e?.line == 21)
+        #expect(e?.column == 23)
+        // The VPC's own CIDR is the local route's.
+        let local = failure(Self.withRoutes(["10.0.1.0/24", "10.0.0.0/16"]))
+        #expect(local?.message.contains("routes[1].destination: 10.0.0.0/16 overlaps the VPC's local route") == true)
+        #expect(local?.line == 20)
+    }
+
+    /// Inside the VPC's CIDR, only a subnet's exact CIDR may be routed (aws-vpc-facts §2).
+    @Test func aRouteInsideTheVPCMustMatchASubnet() throws {
+        let s = try load(Self.withRoutes(["10.0.1.0/24"]))
+        let cidrs = s.network.routeTables[0].routes.map { r -> String in
+            if case .cidr(let c) = r.destination { return c.description } else { return "\(r.destination)" }
+        }
+        #expect(cidrs == ["10.0.0.0/16", "10.0.1.0/24"])
+        let e = failure(Self.withRoutes(["10.0.2.0/24"]))
+        #expect(e?.message == "route-tables[0].routes[0].destination: 10.0.2.0/24 overlaps the VPC's local route; "
+                + "a more specific route must match a subnet's CIDR exactly (aws-vpc-facts §2)")
+        #expect(e?.line == 19)
+    }
+
+    /// Checking each route against the table's earlier ones is a set lookup, not a scan.
+    @Test func aTableOfTwentyThousandRoutesLoads() throws {
+        let routes = (0..<20_000).map { "100.64.\($0 / 256).\($0 % 256)/32" }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let s = try load(Self.withRoutes(routes))
+        let took = clock.now - start
+        #expect(s.network.routeTables[0].routes.count == 20_001)
+        #expect(took < .seconds(8), "\(took): quadratic again? (a scan of earlier routes took 21 s in a debug build)")
     }
 
     @Test func unknownKeySuggestsTheRightOne() {

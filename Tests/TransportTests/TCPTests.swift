@@ -16,7 +16,8 @@ struct TCPLab: EventHandler {
     init(webIngress: [SecurityGroupRule]? = nil, subnetBACL: NetworkACL? = nil, serverProfile: TCPProfile = .linuxInstance) {
         (network, hostA, hostB) = TestNetworks.twoSubnets(webIngress: webIngress, subnetBACL: subnetBACL)
         tcp.setProfile(.linuxInstance, for: hostA)
-        tcp.listen(host: hostB, port: 443, owner: AppRef(kind: 2, object: 0), profile: serverProfile)
+        tcp.setProfile(serverProfile, for: hostB)
+        tcp.listen(host: hostB, port: 443, owner: AppRef(kind: 2, object: 0))
     }
 
     mutating func handle(_ event: Event, _ s: inout Scheduler) {
@@ -39,7 +40,7 @@ struct TCPLab: EventHandler {
 @Suite struct TCPTests {
     func connect(_ lab: inout TCPLab, _ s: inout Scheduler, port: UInt16 = 443) -> UInt32 {
         lab.tcp.connect(host: lab.hostA, local: IPv4Address("10.0.1.10")!, remote: IPv4Address("10.0.2.20")!, remotePort: port,
-                        owner: AppRef(kind: 1, object: 0), profile: .linuxInstance, now: s.now, &lab.network, &s)
+                        owner: AppRef(kind: 1, object: 0), now: s.now, &lab.network, &s)
     }
 
     @Test func handshakeCarriesLinuxOptionsAndNegotiates() {

@@ -1,0 +1,51 @@
+import NetModel
+import Workloads
+
+/// `flow-logs:` entries: the flow logs to write and their formats and destinations.
+extension Builder {
+    mutating func flowLog(_ n: YNode, world: World) throws -> FlowLogConfig {
+        let m = try n.mapping(allowed: ["id", "resource", "traffic-type", "max-aggregation-interval", "log-format", "destination", "log-group",
+                                        "hive-compatible-partitions", "per-hour-partition", "max-flows-per-window"])
+        let id = try declare(try m.required("id"), kind: "flow log")
+        let rNode = try m.required("resource")
+        let r = try rNode.string()
+        let resource: FlowLogResource
+        if r.hasPrefix("vpc-") { resource = .vpc(try lookup(vpcByID, rNode, kind: "vpc")) }
+        else if r.hasPrefix("subnet-") { resource = .subnet(try lookup(subnetByID, rNode, kind: "subnet")) }
+        else if r.hasPrefix("eni-") { resource = .networkInterface(try lookup(eniByID, rNode, kind: "network interface")) }
+        else { throw rNode.fail("a flow log is attached to a vpc-…, subnet-… or eni-… (got '\(r)')") }
+        var traffic = FlowLogTrafficType.all
+        if let t = m["traffic-type"] {
+            guard let v = FlowLogTrafficType(rawValue: try t.string().uppercased()) else { throw t.fail("traffic-type is ACCEPT, REJECT or ALL") }
+            traffic = v
+        }
+        var interval = 600
+        if let i = m["max-aggregation-interval"] {
+            interval = try i.int()
+            guard interval == 60 || interval == 600 else { throw i.fail("max-aggregation-interval is 60 or 600 seconds") }
+        }
+        var format = FlowLogFormat.default
+        if let f = m["log-format"] {
+            do { format = try FlowLogFormat(parsing: try f.string()) } catch { throw f.fail("\(error)") }
+        }
+        var options = S3DeliveryOptions()
+        var destination = FlowLogDestination.s3(options)
+        if let h = m["hive-compatible-partitions"] { options.hiveCompatiblePartitions = try h.bool() }
+        if let h = m["per-hour-partition"] { options.perHourPartition = try h.bool() }
+        switch try m["destination"]?.string() ?? "s3" {
+        case "s3":
+            destination = .s3(options)
+            if let g = m["log-group"] { throw g.fail("log-group applies to destination: cloudwatch-logs") }
+        case "cloudwatch-logs":
+            let group = try m["log-group"]?.string() ?? "/vpc/flow-logs/\(id)"
+            destination = .cloudWatchLogs(logGroup: group)
+            for k in ["hive-compatible-partitions", "per-hour-partition"] where m[k] != nil { throw m[k]!.fail("\(k) applies to destination: s3") }
+        case let other:
+            throw m["destination"]!.fail("'\(other)' is not a destination (s3 or cloudwatch-logs)")
+        }
+        var c = FlowLogConfig(id: id, resource: resource, trafficType: traffic, maxAggregationInterval: interval, format: format,
+                              destination: destination, accountID: account)
+        if let x = m["max-flows-per-window"] { c.maxFlowsPerWindow = try x.int(1...Int.max) }
+        return c
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Wire
+import NetModel
+import Workloads
+
+/// Lambda functions, read with the network (phase 1) for their Hyperplane ENIs and given hosts with
+/// the world (phase 3), and Step Functions state machines.
+extension Builder {
+    /// A `functions:` entry: one function, or with `count: N` and `name: orders-{n}`, N of them
+    /// from one template.
+    mutating func functionEntry(_ n: YNode) throws {
+        var count = 1
+        if case .mapping(let fm) = n.node, let c = fm.first(where: { $0.key.string == "count" })?.value {
+            count = try YNode(node: c, path: n.path + ".count", file: file, keyMark: c.mark).int(1...10_000)
+        }
+        for k in 1...count {
+            var f = try function(n, databases: databases, index: count > 1 ? k : nil)
+            if count > 1 { f.name = f.name.replacingOccurrences(of: "{n}", with: String(k)) }
+            guard functionByName[f.name] == nil else { throw n.fail("duplicate function name '\(f.name)'") }
+            functionENIs[f.name] = f.enis
+            functionByName[f.name] = functions.count
+            functions.append(f)
+        }
+    }
+
+    /// A function and, if it is attached to a VPC, its Hyperplane ENIs; its hosts join with the world.
+    mutating func function(_ n: YNode, databases: [PlacedDatabase], index: Int? = nil) throws -> LambdaFunction {
+        let m = try n.mapping(allowed: ["name", "count", "memory", "timeout", "runtime", "vpc", "invocations", "handler", "init-duration", "idle-reclaim"])
+        let nameNode = try m.required("name")
+        var name = try nameNode.string()
+        if let index { name = name.replacingOccurrences(of: "{n}", with: String(index)) }
+        guard functionByName[name] == nil else { throw nameNode.fail("duplicate function name '\(name)'") }
+        var arrivals = ArrivalPattern.none
+        if let inv = m["invocations"] {
+            let im = try inv.mapping(allowed: ["rate", "every", "pattern"])
+            let pattern = try im["pattern"]?.string() ?? "poisson"
+            if let r = im["rate"] {
+                let rate = try r.rate()
+                switch pattern {
+                case "poisson": arrivals = .poisson(perSecond: rate)
+                case "uniform": arrivals = .uniform(perSecond: rate)
+                default: throw im["pattern"]!.fail("'\(pattern)' must be poisson or uniform")
+                }
+            } else if let e = im["every"] {
+                let d = try e.duration()
+                guard d.nanoseconds > 0 else { throw e.fail("must be positive") }
+                arrivals = .uniform(perSecond: 1 / d.seconds)
+            } else {
+                throw inv.fail("give a 'rate' (like 2/s) or 'every' (like 500ms)")
+            }
+        }
+        var program: [Step] = []
+        for s in try (try m.required("handler")).list() {
+            program.append(try step(s, databases: databases))
+        }
+        var f = LambdaFunction(name: name, accountID: account, region: catalog.name,
+                               memoryMB: try m["memory"]?.int(128...10240) ?? 512,
+                               timeout: try m["timeout"]?.duration() ?? .seconds(3),
+                               runtime: try m["runtime"]?.string() ?? "python3.12", program: program, arrivals: arrivals)
+        if f.timeout > .seconds(900) || f.timeout < .seconds(1) { throw m["timeout"]!.fail("a Lambda timeout is 1 s to 900 s") }
+        if let d = m["init-duration"] { f.initMedian = try d.duration() }
+        if let d = m["idle-reclaim"] { f.idleReclaim = try d.duration() }
+        if let vpcNode = m["vpc"] {
+            let vm = try vpcNode.mapping(allowed: ["subnets", "security-groups"])
+            let subnetNodes = try (try vm.required("subnets")).list()
+            guard !subnetNodes.isEmpty else { throw vpcNode.fail("a VPC-attached function needs at least one subnet") }
+            var vpc: VPCIndex?
+            var subnets: [SubnetIndex] = []
+            for sn in subnetNodes {
+                let s = try lookup(subnetByID, sn, kind: "subnet")
+                let v = net.subnets[s.int].vpc
+                if let vpc, vpc != v { throw sn.fail("all of a function's subnets must be in one VPC") }
+                vpc = v
+                subnets.append(s)
+            }
+            let groups = try securityGroups(vm, vpc: vpc!)
+            for s in subnets {
+                // One Hyperplane ENI per (subnet, security-group set), shared by every function
+                // with the same pair (aws-vpc-facts §9).
+                let key = net.subnets[s.int].id + ":" + groups.map { net.securityGroups[$0.int].id }.sorted().joined(separator: ",")
+                let e: ENIIndex
+                if let existing = hyperplane[key] {
+                    e = existing
+                } else {
+                    let eniID = Self.generatedID("eni-", "lambda:" + key)
+                    let ip = try allocate(in: s, want: nil, key: eniID, at: vpcNode)
+                    var eni = ENI(id: eniID, subnet: s, vpc: vpc!, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: groups,
+                                  kind: .lambda, accountID: net.vpcs[vpc!.int].accountID)
+                    eni.description = "AWS Lambda VPC ENI-\(name)"
+                    eni.hostLatency = net.latency.hyperplane.nanoseconds
+                    e = ENIIndex(net.enis.count)
+                    net.enis.append(eni)
+                    eniByID[eniID] = e
+                    hyperplane[key] = e
+                }
+                f.enis.append(e)
+            }
+        }
+        return f
+    }
+
+    /// The functions' hosts: one behind each Hyperplane ENI, shared by the functions that share the
+    /// ENI; outside any VPC, one at an AWS public address in the Lambda service's network.
+    func attachFunctions(_ world: inout World) {
+        for var f in functions {
+            if f.enis.isEmpty {
+                let a = catalog.lambdaServiceAddresses[world.functions.count % catalog.lambdaServiceAddresses.count]
+                f.hosts = [world.addHost(.publicAddress(a, internet: false), role: .lambdaEnvironment)]
+            }
+            for e in f.enis {
+                f.hosts.append(world.network.enis[e.int].host ?? world.addHost(.eni(e), role: .lambdaEnvironment))
+            }
+            world.addFunction(f)
+        }
+    }
+
+    func step(_ n: YNode, databases: [PlacedDatabase]) throws -> Step {
+        guard case .mapping = n.node else { throw n.fail("a handler step is a mapping like {dynamodb: PutItem, table: Orders}") }
+        let m = try n.mapping(allowed: ["dynamodb", "table", "item-bytes", "items", "database", "query-bytes", "result-bytes", "server-time", "compute"])
+        if let op = m["dynamodb"] {
+            let name = try op.string()
+            guard let o = DynamoDBOperation(rawValue: name) else {
+                throw op.fail("'\(name)' is not a modelled DynamoDB operation (\(DynamoDBOperation.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            let table = try (try m.required("table")).string()
+            return .dynamodb(DynamoDBCall(operation: o, table: table, itemBytes: try m["item-bytes"]?.int(2...400_000) ?? 110,
+                                          resultItems: try m["items"]?.int(0...1000) ?? 1))
+        }
+        if let d = m["database"] {
+            let name = try d.string()
+            guard let i = databases.firstIndex(where: { $0.identifier == name }) else {
+                throw d.fail("no database named '\(name)' is defined in this file")
+            }
+            return .database(DatabaseQuery(instance: i, requestBytes: try m["query-bytes"]?.int(6...1_000_000) ?? 96,
+                                           responseBytes: try m["result-bytes"]?.int(6...10_000_000) ?? 420,
+                                           serverTime: try m["server-time"]?.duration() ?? .microseconds(900)))
+        }
+        if let c = m["compute"] { return .compute(try c.duration()) }
+        throw n.fail("a handler step needs 'dynamodb', 'database' or 'compute'")
+    }
+
+    func stateMachine(_ n: YNode) throws -> StateMachine {
+        let m = try n.mapping(allowed: ["name", "executions", "states", "transition-overhead"])
+        let name = try (try m.required("name")).string()
+        var arrivals = ArrivalPattern.none
+        if let e = m["executions"] {
+            let em = try e.mapping(allowed: ["rate", "every"])
+            if let r = em["rate"] { arrivals = .poisson(perSecond: try r.rate()) }
+            else if let ev = em["every"] { arrivals = .uniform(perSecond: 1 / (try ev.duration()).seconds) }
+        }
+        var tasks: [StateMachine.Task] = []
+        for s in try (try m.required("states")).list() {
+            let sm = try s.mapping(allowed: ["name", "function", "retry"])
+            let fNode = try sm.required("function")
+            let fname = try fNode.string()
+            guard let fi = functionByName[fname] else { throw fNode.fail("no function named '\(fname)' is defined in this file") }
+            var task = StateMachine.Task(name: try sm["name"]?.string() ?? fname, function: fi)
+            if let r = sm["retry"] {
+                let rm = try r.mapping(allowed: ["interval", "max-attempts", "backoff-rate"])
+                if let v = rm["interval"] { task.retryInterval = try v.duration() }
+                if let v = rm["max-attempts"] { task.maxAttempts = try v.int(0...99_999_999) }
+                if let v = rm["backoff-rate"] { task.backoffRate = try v.double() }
+            }
+            tasks.append(task)
+        }
+        guard !tasks.isEmpty else { throw n.fail("a state machine needs at least one state") }
+        var sm = StateMachine(name: name, tasks: tasks, arrivals: arrivals)
+        if let o = m["transition-overhead"] { sm.transitionOverhead = try o.duration() }
+        return sm
+    }
+}

@@ -1,0 +1,167 @@
+import Wire
+import NetModel
+import Workloads
+
+/// Hosts: instances and database instances, whose network interfaces are placed with the network
+/// (phase 1) and whose hosts join with the world (phase 3), AWS service front ends and internet
+/// populations. Each host is added with its role (`World.addHost(_:role:)`), which decides its
+/// TCP profile.
+extension Builder {
+    /// An instance's network interface, or `count` of them named from a template (`name: web-{n}`).
+    mutating func instance(_ n: YNode) throws {
+        let m = try n.mapping(allowed: ["id", "name", "count", "subnet", "subnets", "security-groups", "private-ip", "public-ip",
+                                        "eni", "nitro", "platform-agents"])
+        let count = try m["count"]?.int(1...100_000) ?? 1
+        if count > 1 {
+            for k in ["id", "private-ip", "eni"] where m[k] != nil { throw m[k]!.fail("'\(k)' names one instance; it cannot be used with count") }
+            if let p = m["public-ip"], try p.string() != "auto" { throw p.fail("with count, public-ip must be 'auto'") }
+        }
+        var subnets: [YNode] = []
+        if let s = m["subnet"] { subnets.append(s) }
+        if let ss = m["subnets"] { subnets += try ss.list() }
+        guard !subnets.isEmpty else { throw n.fail("an instance needs a 'subnet' (or 'subnets' to spread a count over)") }
+        let template = try m["name"]?.string()
+        for k in 1...count {
+            let name = template.map { $0.replacingOccurrences(of: "{n}", with: String(k)) }
+            if let name, instanceByName[name] != nil { throw (m["name"] ?? n).fail("duplicate instance name '\(name)'") }
+            let id: String
+            if let idNode = m["id"] { id = try declare(idNode, kind: "instance") } else {
+                guard let name else { throw n.fail("an instance needs an 'id' or a 'name'") }
+                id = Self.generatedID("i-", "instance:" + name)
+                declared[id] = ("instance", n.mark)
+            }
+            let subnetNode = subnets[(k - 1) % subnets.count]
+            let s = try lookup(subnetByID, subnetNode, kind: "subnet")
+            let v = net.subnets[s.int].vpc
+            let groups = try securityGroups(m, vpc: v)
+            let ip = try allocate(in: s, want: try m["private-ip"]?.ipv4(), key: id, at: m["private-ip"] ?? n)
+            let eniID = try m["eni"].map { try declare($0, kind: "network interface") } ?? Self.generatedID("eni-", "instance:" + id)
+            var eni = ENI(id: eniID, subnet: s, vpc: v, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: groups,
+                          kind: .instance(id: id), accountID: net.vpcs[v.int].accountID)
+            if let p = m["public-ip"] {
+                guard net.vpcs[v.int].internetGateway != nil else { throw p.fail("\(net.vpcs[v.int].id) has no internet gateway to map a public IP") }
+                if try p.string() == "auto" {
+                    eni.publicIP = autoPublicIP(key: id)
+                } else {
+                    let a = try p.ipv4()
+                    guard usedPublicIPs.insert(a.raw).inserted else { throw p.fail("\(a) is already in use") }
+                    eni.publicIP = a
+                }
+            }
+            eni.nitro = try m["nitro"]?.bool() ?? true
+            let e = ENIIndex(net.enis.count)
+            eniByID[eniID] = e
+            net.enis.append(eni)
+            let named = name ?? id
+            instanceByName[named] = e
+            instanceOrder.append((named, e, try m["platform-agents"]?.bool() ?? true))
+        }
+    }
+
+    /// A database instance's network interface; its host joins with the world.
+    mutating func database(_ n: YNode) throws -> PlacedDatabase {
+        let m = try n.mapping(allowed: ["name", "engine", "subnet", "security-groups", "private-ip", "port"])
+        let nameNode = try m.required("name")
+        let name = try nameNode.string()
+        guard databaseByName[name] == nil else { throw nameNode.fail("duplicate database name '\(name)'") }
+        let engine = try m["engine"]?.string() ?? "postgres"
+        guard engine == "postgres" else { throw m["engine"]!.fail("only the postgres engine is modelled") }
+        let s = try lookup(subnetByID, try m.required("subnet"), kind: "subnet")
+        let v = net.subnets[s.int].vpc
+        let groups = try securityGroups(m, vpc: v)
+        let ip = try allocate(in: s, want: try m["private-ip"]?.ipv4(), key: "rds:" + name, at: m["private-ip"] ?? n)
+        let eniID = Self.generatedID("eni-", "rds:" + name)
+        var eni = ENI(id: eniID, subnet: s, vpc: v, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: groups,
+                      kind: .rds(identifier: name), accountID: net.vpcs[v.int].accountID)
+        eni.description = "RDSNetworkInterface"
+        let e = ENIIndex(net.enis.count)
+        eniByID[eniID] = e
+        net.enis.append(eni)
+        databaseByName[name] = databaseByName.count
+        let port = UInt16(try m["port"]?.int(1...65535) ?? 5432)
+        // RDS endpoints: <identifier>.<12 characters fixed per account and Region>.<region>.rds.amazonaws.com
+        let suffix = String(Self.generatedID("", "rds:" + account + catalog.name).dropFirst().prefix(12))
+        return PlacedDatabase(identifier: name, eni: e, port: port, address: ip,
+                              endpoint: "\(name).\(suffix).\(catalog.name).rds.amazonaws.com")
+    }
+
+    /// The databases' hosts, behind their network interfaces.
+    func attachDatabases(_ world: inout World) -> [DatabaseInstance] {
+        var out: [DatabaseInstance] = []
+        for d in databases {
+            let h = world.addHost(.eni(d.eni), role: .database)
+            out.append(DatabaseInstance(identifier: d.identifier, eni: d.eni, host: h, port: d.port, address: d.address,
+                                        endpoint: d.endpoint))
+        }
+        return out
+    }
+
+    /// The instances' hosts, with their platform agents (metadata, Time Sync, DHCP) unless turned off.
+    func attachInstances(_ world: inout World) {
+        for (_, e, agents) in instanceOrder {
+            let h = world.addHost(.eni(e), role: .instance)
+            if agents { world.addPlatformClient(host: h, eni: e) }
+        }
+    }
+
+    /// DynamoDB (and S3) front ends: one host per service owning its prefix-list ranges.
+    func addServices(_ world: inout World) {
+        for pl in catalog.prefixLists {
+            guard let addresses = catalog.serviceAddresses[pl.service] else { continue }
+            let h = world.addHost(.awsService(name: pl.service), role: .awsFrontEnd)
+            for c in pl.cidrs { world.network.serviceRanges.append((c, h)) }
+            if pl.service == "dynamodb" {
+                world.addService(ServiceEndpoint(name: pl.service, hostname: "\(pl.service).\(catalog.name).amazonaws.com", host: h,
+                                                 addresses: addresses, accountID: account, region: catalog.name))
+            }
+        }
+    }
+
+    /// `internet: [{name: web-clients, cidr: 81.2.64.0/18} | {name: drop, address: 185.220.101.4}]`
+    mutating func internetPopulation(_ n: YNode, _ world: inout World) throws {
+        let m = try n.mapping(allowed: ["name", "cidr", "address"])
+        let nameNode = try m.required("name")
+        let name = try nameNode.string()
+        guard internetByName[name] == nil else { throw nameNode.fail("duplicate internet population '\(name)'") }
+        if let c = m["cidr"] {
+            let cidr = try c.cidr()
+            try checkNotAWS(cidr.base, c)
+            let h = world.addHost(.publicRange(cidr, internet: true), role: .internet)
+            // A population uses a few hundred of its addresses (deterministic per name).
+            var pool: [IPv4Address] = []
+            let count = min(Int(cidr.size) - 2, 256)
+            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+            for b in name.utf8 { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+            var seen = Set<UInt32>()
+            while pool.count < count {
+                hash = hash &* 6364136223846793005 &+ 1442695040888963407
+                let a = cidr.base.raw + 1 + UInt32((hash >> 33) % (cidr.size - 2))
+                if seen.insert(a).inserted { pool.append(IPv4Address(raw: a)) }
+            }
+            internetByName[name] = Peer(host: h, pool: pool)
+        } else if let a = m["address"] {
+            let address = try a.ipv4()
+            try checkNotAWS(address, a)
+            let h = world.addHost(.publicAddress(address, internet: true), role: .internet)
+            internetByName[name] = Peer(host: h, pool: [address])
+        } else {
+            throw n.fail("an internet population needs a 'cidr' or an 'address'")
+        }
+    }
+
+    func checkNotAWS(_ a: IPv4Address, _ n: YNode) throws {
+        if let r = catalog.ipRanges.first(where: { $0.range.contains(a) }) {
+            throw n.fail("\(a) is in AWS's \(r.service) range \(r.range); internet populations must be outside AWS")
+        }
+    }
+}
+
+/// A database instance whose network interface is in place: a `DatabaseInstance` without its
+/// host yet. Handler steps refer to it by position.
+struct PlacedDatabase {
+    var identifier: String
+    var eni: ENIIndex
+    var port: UInt16
+    var address: IPv4Address
+    var endpoint: String
+}

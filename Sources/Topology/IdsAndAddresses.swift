@@ -1,0 +1,99 @@
+import Wire
+import NetModel
+
+/// Ids as the file declares and uses them, ids and MACs for what AWS creates, and addresses
+/// taken in subnets and from the Region's public pool.
+extension Builder {
+    // MARK: Ids
+
+    static let idPrefixes: [String: String] = [
+        "vpc": "vpc-", "subnet": "subnet-", "route table": "rtb-", "network ACL": "acl-", "security group": "sg-",
+        "internet gateway": "igw-", "NAT gateway": "nat-", "VPC endpoint": "vpce-", "prefix list": "pl-",
+        "network interface": "eni-", "flow log": "fl-", "instance": "i-",
+    ]
+
+    /// Checks an id's form (`<prefix><8 or 17 lowercase hex digits>`, as AWS writes them and flow
+    /// logs require) and that it is declared only once.
+    mutating func declare(_ n: YNode, kind: String) throws -> String {
+        let id = try n.string()
+        let prefix = Self.idPrefixes[kind]!
+        let hex = id.dropFirst(prefix.count)
+        guard id.hasPrefix(prefix), hex.count == 8 || hex.count == 17,
+              hex.allSatisfy({ ("0"..."9").contains($0) || ("a"..."f").contains($0) }) else {
+            throw n.fail("'\(id)' is not a \(kind) id: expected '\(prefix)' followed by 8 or 17 lowercase hex digits")
+        }
+        if let prior = declared[id] {
+            throw n.fail("duplicate id '\(id)' (already declared as a \(prior.kind) at line \(prior.mark?.line ?? 0))")
+        }
+        declared[id] = (kind, n.mark)
+        return id
+    }
+
+    func lookup<T>(_ table: [String: T], _ n: YNode, kind: String) throws -> T {
+        let id = try n.string()
+        if let v = table[id] { return v }
+        if let other = declared[id] { throw n.fail("'\(id)' is a \(other.kind), not a \(kind)") }
+        let hint = closest(id, in: Array(table.keys)).map { " (did you mean '\($0)'?)" } ?? ""
+        throw n.fail("no \(kind) with id '\(id)' is defined in this file\(hint)")
+    }
+
+    /// A stable AWS-style id for a resource AWS would create (Hyperplane ENIs, NAT ENIs, …).
+    static func generatedID(_ prefix: String, _ key: String) -> String {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in key.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        var z = h
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        let hex = Array("0123456789abcdef".utf8)
+        var s = prefix + "0"
+        var v = z
+        for _ in 0..<16 { s.append(Character(UnicodeScalar(hex[Int(v & 0xF)]))); v >>= 4 }
+        return s
+    }
+
+    static func mac(for id: String) -> MACAddress {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in id.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        // Locally administered, unicast, as AWS ENI MACs are (e.g. 0e:…, 12:…).
+        let first = (UInt64((h >> 40) & 0xFC) | 0x02) << 40
+        return MACAddress(raw: first | (h & 0xFF_FFFF_FFFF))
+    }
+
+    // MARK: Addresses
+
+    /// Takes `want` (or, if nil, a free address chosen from `key`) in the subnet: not reserved
+    /// (the first four and the last, aws-vpc-facts §2) and not in use.
+    mutating func allocate(in s: SubnetIndex, want: IPv4Address?, key: String, at n: YNode) throws -> IPv4Address {
+        let c = net.subnets[s.int].cidr
+        // Taken out while it grows: a second reference would copy the set on every insertion.
+        var used = usedAddresses.removeValue(forKey: s) ?? []
+        defer { usedAddresses[s] = used }
+        if let a = want {
+            guard c.contains(a) else { throw n.fail("\(a) is not in subnet \(net.subnets[s.int].id) (\(c))") }
+            let off = a.raw - c.base.raw
+            guard off >= 4, a != c.last else { throw n.fail("\(a) is reserved by AWS in \(c) (the first four addresses and the last)") }
+            guard used.insert(a.raw).inserted else { throw n.fail("\(a) is already assigned in \(net.subnets[s.int].id)") }
+            return a
+        }
+        let usable = UInt32(c.size) - 5
+        guard usable > UInt32(used.count) else { throw n.fail("subnet \(net.subnets[s.int].id) has no free address left") }
+        var h: UInt64 = 1469598103934665603
+        for b in key.utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+        var off = 4 + UInt32(h % UInt64(usable))
+        while used.contains(c.base.raw + off) { off = off + 1 > 4 + usable - 1 ? 4 : off + 1 }
+        used.insert(c.base.raw + off)
+        return IPv4Address(raw: c.base.raw + off)
+    }
+
+    /// A public IPv4 address from the Region's EC2 pool, chosen from `key` and unique in the file.
+    mutating func autoPublicIP(key: String) -> IPv4Address {
+        let pool = catalog.publicIPPool
+        var h: UInt64 = 1469598103934665603
+        for b in key.utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+        var off = UInt32(h % (pool.size - 2)) + 1
+        while usedPublicIPs.contains(pool.base.raw + off) { off = off % UInt32(pool.size - 2) + 1 }
+        usedPublicIPs.insert(pool.base.raw + off)
+        return IPv4Address(raw: pool.base.raw + off)
+    }
+}

@@ -1,0 +1,281 @@
+import Yams
+import Wire
+import NetModel
+
+/// Network resources: prefix lists, VPCs, route tables and their routes, internet gateways,
+/// subnets, NAT gateways and gateway endpoints.
+extension Builder {
+    mutating func prefixList(_ n: YNode) throws {
+        let m = try n.mapping(allowed: ["id", "name", "cidrs"])
+        let id = try declare(try m.required("id"), kind: "prefix list")
+        let cidrs = try (try m.required("cidrs")).list().map { try $0.cidr() }
+        prefixListByID[id] = PrefixListIndex(net.prefixLists.count)
+        net.prefixLists.append(PrefixList(id: id, name: try m["name"]?.string() ?? id, cidrs: cidrs))
+    }
+
+    mutating func vpc(_ n: YNode) throws {
+        let m = try n.mapping(allowed: ["id", "cidr", "cidrs", "account"])
+        let id = try declare(try m.required("id"), kind: "vpc")
+        var cidrs: [CIDR] = []
+        if let c = m["cidr"] { cidrs.append(try c.cidr()) }
+        if let cs = m["cidrs"] { cidrs += try cs.list().map { try $0.cidr() } }
+        guard !cidrs.isEmpty else { throw n.fail("a VPC needs a 'cidr'") }
+        for (i, c) in cidrs.enumerated() where !(16...28).contains(c.prefixLength) {
+            throw (m["cidr"] ?? m["cidrs"]!).fail("VPC CIDR blocks must be /16 to /28 (aws: \(c) has /\(c.prefixLength)); block \(i + 1)")
+        }
+        vpcByID[id] = VPCIndex(net.vpcs.count)
+        // Placeholders: the main route table and default ACL are set in ensureDefaults().
+        net.vpcs.append(VPC(id: id, accountID: try m["account"]?.string() ?? account, cidrs: cidrs,
+                            mainRouteTable: RouteTableIndex(raw: .max), defaultNetworkACL: NetworkACLIndex(raw: .max)))
+    }
+
+    mutating func routeTable(_ n: YNode) throws -> (RouteTableIndex, YMap) {
+        let m = try n.mapping(allowed: ["id", "vpc", "main", "routes"])
+        let id = try declare(try m.required("id"), kind: "route table")
+        let v = try lookup(vpcByID, try m.required("vpc"), kind: "vpc")
+        let main = try m["main"]?.bool() ?? false
+        let t = RouteTableIndex(net.routeTables.count)
+        if main {
+            if net.vpcs[v.int].mainRouteTable.raw != .max {
+                throw m["main"]!.fail("\(net.vpcs[v.int].id) already has a main route table (\(net.routeTables[net.vpcs[v.int].mainRouteTable.int].id))")
+            }
+            net.vpcs[v.int].mainRouteTable = t
+        }
+        routeTableByID[id] = t
+        net.routeTables.append(RouteTable(id: id, vpc: v, routes: localRoutes(v), isMain: main))
+        return (t, m)
+    }
+
+    func localRoutes(_ v: VPCIndex) -> [Route] {
+        net.vpcs[v.int].cidrs.map { Route(destination: .cidr($0), target: .local, origin: "CreateRouteTable") }
+    }
+
+    /// Every VPC has a main route table and a default ACL (rule 100 allows all, aws-vpc-facts §8);
+    /// create them when the file does not.
+    mutating func ensureDefaults(_ root: YNode) throws {
+        for v in net.vpcs.indices {
+            let vpc = net.vpcs[v]
+            if vpc.mainRouteTable.raw == .max {
+                let id = Self.generatedID("rtb-", "main:" + vpc.id)
+                net.vpcs[v].mainRouteTable = RouteTableIndex(net.routeTables.count)
+                routeTableByID[id] = net.vpcs[v].mainRouteTable
+                net.routeTables.append(RouteTable(id: id, vpc: VPCIndex(v), routes: localRoutes(VPCIndex(v)), isMain: true))
+            }
+            if vpc.defaultNetworkACL.raw == .max {
+                let id = Self.generatedID("acl-", "default:" + vpc.id)
+                net.vpcs[v].defaultNetworkACL = NetworkACLIndex(net.networkACLs.count)
+                aclByID[id] = net.vpcs[v].defaultNetworkACL
+                let all = NetworkACLEntry(ruleNumber: 100, protocolNumber: -1, ports: .all, cidr: CIDR("0.0.0.0/0")!, allow: true)
+                net.networkACLs.append(NetworkACL(id: id, vpc: VPCIndex(v), isDefault: true, inbound: [all], outbound: [all]))
+            }
+        }
+    }
+
+    mutating func internetGateway(_ n: YNode) throws {
+        let m = try n.mapping(allowed: ["id", "vpc"])
+        let id = try declare(try m.required("id"), kind: "internet gateway")
+        let v = try lookup(vpcByID, try m.required("vpc"), kind: "vpc")
+        if let g = net.vpcs[v.int].internetGateway { throw n.fail("\(net.vpcs[v.int].id) already has \(net.internetGateways[g.int].id) attached") }
+        let g = InternetGatewayIndex(net.internetGateways.count)
+        igwByID[id] = g
+        net.vpcs[v.int].internetGateway = g
+        net.internetGateways.append(InternetGateway(id: id, vpc: v))
+    }
+
+    mutating func subnet(_ n: YNode) throws {
+        let m = try n.mapping(allowed: ["id", "vpc", "cidr", "availability-zone", "az-id", "route-table", "network-acl"])
+        let idNode = try m.required("id")
+        let id = try declare(idNode, kind: "subnet")
+        let v = try lookup(vpcByID, try m.required("vpc"), kind: "vpc")
+        let cidrNode = try m.required("cidr")
+        let c = try cidrNode.cidr()
+        guard (16...28).contains(c.prefixLength) else { throw cidrNode.fail("subnet CIDR blocks must be /16 to /28") }
+        guard net.vpcs[v.int].cidrs.contains(where: { $0.contains(c) }) else {
+            throw cidrNode.fail("\(c) is not inside \(net.vpcs[v.int].id) (\(net.vpcs[v.int].cidrs.map(\.description).joined(separator: ", ")))")
+        }
+        for other in net.subnets where other.vpc == v && other.cidr.overlaps(c) {
+            throw cidrNode.fail("\(c) overlaps subnet \(other.id) (\(other.cidr)) in \(net.vpcs[v.int].id)")
+        }
+        let azNode = try m.required("availability-zone")
+        let azName = try azNode.string()
+        guard azName.hasPrefix(catalog.name) else { throw azNode.fail("'\(azName)' is not an availability zone of \(catalog.name)") }
+        let azID = try m["az-id"]?.string() ?? catalog.zoneIDs[azName]
+        guard let azID else { throw azNode.fail("unknown availability zone '\(azName)'; give its 'az-id'") }
+        let zone: AvailabilityZoneIndex
+        if let z = zoneByName[azName] { zone = z } else {
+            zone = AvailabilityZoneIndex(net.zones.count)
+            zoneByName[azName] = zone
+            net.zones.append(AvailabilityZone(name: azName, id: azID))
+        }
+        var table = net.vpcs[v.int].mainRouteTable
+        if let t = m["route-table"] {
+            table = try lookup(routeTableByID, t, kind: "route table")
+            guard net.routeTables[table.int].vpc == v else { throw t.fail("\(try t.string()) belongs to \(net.vpcs[net.routeTables[table.int].vpc.int].id), not \(net.vpcs[v.int].id)") }
+        }
+        var acl = net.vpcs[v.int].defaultNetworkACL
+        if let a = m["network-acl"] {
+            acl = try lookup(aclByID, a, kind: "network ACL")
+            guard net.networkACLs[acl.int].vpc == v else { throw a.fail("\(try a.string()) belongs to another VPC") }
+        }
+        subnetByID[id] = SubnetIndex(net.subnets.count)
+        net.subnets.append(Subnet(id: id, vpc: v, cidr: c, zone: zone, routeTable: table, networkACL: acl))
+    }
+
+    mutating func natGateway(_ n: YNode) throws {
+        let m = try n.mapping(allowed: ["id", "subnet", "connectivity", "elastic-ip", "elastic-ips", "private-ip"])
+        let id = try declare(try m.required("id"), kind: "NAT gateway")
+        let s = try lookup(subnetByID, try m.required("subnet"), kind: "subnet")
+        let connectivity = try m["connectivity"]?.string() ?? "public"
+        var eips: [IPv4Address] = []
+        if let e = m["elastic-ip"] { eips.append(try e.ipv4()) }
+        if let es = m["elastic-ips"] { eips += try es.list().map { try $0.ipv4() } }
+        switch connectivity {
+        case "public":
+            guard !eips.isEmpty else { throw n.fail("a public NAT gateway needs an 'elastic-ip' (aws-vpc-facts §5)") }
+            guard eips.count <= 8 else { throw n.fail("a NAT gateway has at most 8 addresses") }
+        case "private":
+            guard eips.isEmpty else { throw m["elastic-ip"]!.fail("a private NAT gateway has no Elastic IP") }
+        default:
+            throw m["connectivity"]!.fail("'\(connectivity)' must be public or private")
+        }
+        let ip = try allocate(in: s, want: try m["private-ip"]?.ipv4(), key: id, at: m["private-ip"] ?? n)
+        let g = NATGatewayIndex(net.natGateways.count)
+        let eniID = Self.generatedID("eni-", "nat:" + id)
+        var eni = ENI(id: eniID, subnet: s, vpc: net.subnets[s.int].vpc, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: [],
+                      kind: .natGateway(g), accountID: net.vpcs[net.subnets[s.int].vpc.int].accountID)
+        // Each further Elastic IP pairs with a secondary private address (aws-vpc-facts §5).
+        for k in 1..<max(eips.count, 1) { eni.secondaryIPs.append(try allocate(in: s, want: nil, key: "\(id)#\(k)", at: n)) }
+        eni.description = "Interface for NAT Gateway \(id)"
+        eni.linkBitsPerSecond = 100_000_000_000
+        let e = ENIIndex(net.enis.count)
+        eniByID[eniID] = e
+        net.enis.append(eni)
+        natByID[id] = g
+        net.natGateways.append(NATGateway(id: id, subnet: s, eni: e, privateIP: ip, elasticIPs: eips))
+    }
+
+    mutating func endpoint(_ n: YNode) throws {
+        let m = try n.mapping(allowed: ["id", "vpc", "service", "type", "route-tables", "policy"])
+        let id = try declare(try m.required("id"), kind: "VPC endpoint")
+        let v = try lookup(vpcByID, try m.required("vpc"), kind: "vpc")
+        let type = try m["type"]?.string() ?? "Gateway"
+        guard type.lowercased() == "gateway" else { throw m["type"]!.fail("only Gateway endpoints (DynamoDB, S3) are modelled") }
+        let svcNode = try m.required("service")
+        let svc = try svcNode.string()
+        let short = svc.split(separator: ".").last.map(String.init) ?? svc
+        guard svc == "com.amazonaws.\(catalog.name).\(short)", let pl = catalog.prefixList(forService: short) else {
+            throw svcNode.fail("'\(svc)' is not a gateway endpoint service of \(catalog.name) (com.amazonaws.\(catalog.name).dynamodb or .s3)")
+        }
+        var tables: [RouteTableIndex] = []
+        for t in try m["route-tables"]?.list() ?? [] {
+            let rt = try lookup(routeTableByID, t, kind: "route table")
+            guard net.routeTables[rt.int].vpc == v else { throw t.fail("\(try t.string()) is in another VPC than \(id)") }
+            tables.append(rt)
+        }
+        let policy = try m["policy"].map { try endpointPolicy($0) } ?? .fullAccess
+        let g = GatewayEndpointIndex(net.gatewayEndpoints.count)
+        endpointByID[id] = g
+        let plIndex = prefixListByID[pl.id]!
+        net.gatewayEndpoints.append(GatewayEndpoint(id: id, vpc: v, service: short, prefixList: plIndex, routeTables: tables, policy: policy))
+        // The endpoint's route (prefix list → vpce) is added to each associated table (aws-vpc-facts §2, §4).
+        for t in tables {
+            if net.routeTables[t.int].routes.contains(where: { $0.destination == .prefixList(plIndex) }) {
+                throw n.fail("route table \(net.routeTables[t.int].id) already has a route for \(pl.id)")
+            }
+            net.routeTables[t.int].routes.append(Route(destination: .prefixList(plIndex), target: .gatewayEndpoint(g), origin: "CreateVpcEndpoint"))
+        }
+    }
+
+    /// An IAM policy document: `Statement` list with Effect, Principal, Action/NotAction, Resource.
+    func endpointPolicy(_ n: YNode) throws -> EndpointPolicy {
+        var node = n
+        if case .scalar = n.node {
+            // A JSON string, as the API takes it.
+            guard let parsed = try? Yams.compose(yaml: try n.string()) else { throw n.fail("the policy is not valid JSON") }
+            node = YNode(node: parsed, path: n.path, file: n.file, keyMark: n.mark)
+        }
+        let m = try node.mapping(allowed: ["Version", "Statement", "Id"])
+        var statements: [EndpointPolicy.Statement] = []
+        for s in try (try m.required("Statement")).list() {
+            let sm = try s.mapping(allowed: ["Sid", "Effect", "Principal", "Action", "NotAction", "Resource", "Condition"])
+            if let c = sm["Condition"] { throw c.fail("policy conditions are not modelled") }
+            let effectNode = try sm.required("Effect")
+            guard let effect = EndpointPolicy.Effect(rawValue: try effectNode.string()) else { throw effectNode.fail("Effect must be Allow or Deny") }
+            var principals = ["*"]
+            if let p = sm["Principal"] {
+                if case .mapping = p.node {
+                    let pm = try p.mapping(allowed: ["AWS"])
+                    principals = try (try pm.required("AWS")).stringList()
+                } else {
+                    principals = try p.stringList()
+                }
+            }
+            let actions = try sm["Action"]?.stringList() ?? []
+            let notActions = try sm["NotAction"]?.stringList() ?? []
+            guard !actions.isEmpty || !notActions.isEmpty else { throw s.fail("a statement needs Action or NotAction") }
+            statements.append(EndpointPolicy.Statement(sid: try sm["Sid"]?.string(), effect: effect, principals: principals,
+                                                       actions: actions, notActions: notActions,
+                                                       resources: try (try sm.required("Resource")).stringList()))
+        }
+        return EndpointPolicy(statements: statements)
+    }
+
+    /// A route table's `routes:`. Each is checked against the table's earlier routes and the VPC's
+    /// subnets by set lookups, so a table of many thousands of routes loads in linear time.
+    mutating func routes(_ t: RouteTableIndex, _ m: YMap, subnetCIDRs: [VPCIndex: Set<CIDR>]) throws {
+        let v = net.routeTables[t.int].vpc
+        var destinations = Set(net.routeTables[t.int].routes.map(\.destination))
+        for r in try m["routes"]?.list() ?? [] {
+            let rm = try r.mapping(allowed: ["destination", "target"])
+            let dNode = try rm.required("destination")
+            let d = try dNode.string()
+            let destination: RouteDestination
+            if d.hasPrefix("pl-") {
+                destination = .prefixList(try lookup(prefixListByID, dNode, kind: "prefix list"))
+            } else {
+                let c = try dNode.cidr()
+                if net.vpcs[v.int].cidrs.contains(where: { $0.contains(c) }) && subnetCIDRs[v]?.contains(c) != true {
+                    throw dNode.fail("\(c) overlaps the VPC's local route; a more specific route must match a subnet's CIDR exactly (aws-vpc-facts §2)")
+                }
+                destination = .cidr(c)
+            }
+            if !destinations.insert(destination).inserted {
+                throw dNode.fail("route table \(net.routeTables[t.int].id) already has a route for \(d)")
+            }
+            let tNode = try rm.required("target")
+            let target = try routeTarget(tNode, vpc: v)
+            if case .gatewayEndpoint = target {
+                throw tNode.fail("gateway endpoint routes are created by the endpoint: list \(net.routeTables[t.int].id) in the endpoint's 'route-tables' (aws-vpc-facts §4)")
+            }
+            net.routeTables[t.int].routes.append(Route(destination: destination, target: target))
+        }
+    }
+
+    func routeTarget(_ n: YNode, vpc v: VPCIndex) throws -> RouteTarget {
+        let s = try n.string()
+        let vpcID = net.vpcs[v.int].id
+        if s == "local" { return .local }
+        if s == "blackhole" { return .blackhole }
+        if s.hasPrefix("igw-") {
+            let g = try lookup(igwByID, n, kind: "internet gateway")
+            guard net.internetGateways[g.int].vpc == v else { throw n.fail("\(s) is attached to another VPC, not \(vpcID)") }
+            return .internetGateway(g)
+        }
+        if s.hasPrefix("nat-") {
+            let g = try lookup(natByID, n, kind: "NAT gateway")
+            guard net.subnets[net.natGateways[g.int].subnet.int].vpc == v else { throw n.fail("\(s) is in another VPC, not \(vpcID)") }
+            return .natGateway(g)
+        }
+        if s.hasPrefix("vpce-") {
+            let g = try lookup(endpointByID, n, kind: "VPC endpoint")
+            guard net.gatewayEndpoints[g.int].vpc == v else { throw n.fail("\(s) is in another VPC, not \(vpcID)") }
+            return .gatewayEndpoint(g)
+        }
+        if s.hasPrefix("eni-") {
+            let e = try lookup(eniByID, n, kind: "network interface")
+            guard net.enis[e.int].vpc == v else { throw n.fail("\(s) is in another VPC, not \(vpcID)") }
+            return .networkInterface(e)
+        }
+        throw n.fail("'\(s)' is not a route target (local, blackhole, igw-…, nat-…, eni-…)")
+    }
+}
