@@ -220,7 +220,7 @@ struct Builder {
             declared[pl.id] = ("prefix list", nil)
             net.prefixLists.append(PrefixList(id: pl.id, name: pl.name, cidrs: pl.cidrs, awsService: pl.service))
         }
-        net.awsAddressRanges = catalog.ipRanges
+        net.catalog.awsServiceRanges = catalog.ipRanges
         for n in try top["prefix-lists"]?.list() ?? [] { try prefixList(n) }
 
         for n in try top["vpcs"]?.list() ?? [] { try vpc(n) }
@@ -847,10 +847,19 @@ struct Builder {
         for s in try (try m.required("handler")).list() {
             program.append(try step(s, databases: databases))
         }
+        var runtime = LambdaRuntime.python312
+        if let r = m["runtime"] {
+            let wanted = try r.string()
+            guard let known = LambdaRuntime(named: wanted) else {
+                let modelled = LambdaRuntime.modelled.map(\.name).joined(separator: ", ")
+                throw r.fail("runtime '\(wanted)' is not modelled (modelled: \(modelled))")
+            }
+            runtime = known
+        }
         var f = LambdaFunction(name: name, accountID: account, region: catalog.name,
                                memoryMB: try m["memory"]?.int(128...10240) ?? 512,
                                timeout: try m["timeout"]?.duration() ?? .seconds(3),
-                               runtime: try m["runtime"]?.string() ?? "python3.12", program: program, arrivals: arrivals)
+                               runtime: runtime, program: program, arrivals: arrivals)
         if f.timeout > .seconds(900) || f.timeout < .seconds(1) { throw m["timeout"]!.fail("a Lambda timeout is 1 s to 900 s") }
         if let d = m["init-duration"] { f.initMedian = try d.duration() }
         if let d = m["idle-reclaim"] { f.idleReclaim = try d.duration() }
