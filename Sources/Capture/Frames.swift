@@ -9,9 +9,8 @@ public struct NetworkDirectory: Sendable {
     public var vpcs: [VPC]
     public var zones: [AvailabilityZone]
     public var natGateways: [NATGateway]
-    public var serverNames: [String]
-    public var dnsNames: [String]
-    public var texts: [[UInt8]]
+    /// Names and literal payloads that payloads refer to by index.
+    public var catalog: NameCatalog
     public var region: String
     /// Public address ranges of AWS services, most specific first (flow logs' `pkt-*-aws-service`).
     public var awsRanges: [(range: CIDR, service: String)]
@@ -19,18 +18,18 @@ public struct NetworkDirectory: Sendable {
     /// Unix time of simulated time zero (ns), for timestamps inside payloads (NTP).
     public var epochNanoseconds: Int64 = 0
 
-    public init(network: Network, dnsNames: [String], epochNanoseconds: Int64 = 0) {
+    /// Copies the network's resources and catalog: build it once the applications have interned
+    /// what they send (after loading the topology).
+    public init(network: Network, epochNanoseconds: Int64 = 0) {
         self.epochNanoseconds = epochNanoseconds
         enis = Array(network.enis)
         subnets = network.subnets
         vpcs = network.vpcs
         zones = network.zones
         natGateways = network.natGateways
-        serverNames = network.serverNames
-        texts = network.payloadTexts
-        self.dnsNames = dnsNames
+        catalog = network.catalog
         region = network.region
-        awsRanges = network.awsAddressRanges.sorted { $0.range.prefixLength > $1.range.prefixLength }
+        awsRanges = network.catalog.awsServiceRanges.sorted { $0.range.prefixLength > $1.range.prefixLength }
         owners = [:]
         for (i, e) in network.enis.enumerated() {
             for a in [e.privateIP] + e.secondaryIPs { owners[UInt64(e.vpc.raw) << 32 | UInt64(a.raw)] = ENIIndex(i) }
@@ -53,8 +52,8 @@ public struct NetworkDirectory: Sendable {
 
 /// The chunks of every stream the captures may still need, by stream id.
 public struct StreamStore: Sendable {
-    var streams: [UInt32: ContiguousArray<StreamChunk>] = [:]
-    var closing: [(stream: UInt32, at: SimTime)] = []
+    var streams: [StreamID: ContiguousArray<StreamChunk>] = [:]
+    var closing: [(stream: StreamID, at: SimTime)] = []
     var closingHead = 0
     public private(set) var missing: UInt64 = 0
     public init() {}
@@ -62,7 +61,7 @@ public struct StreamStore: Sendable {
     public mutating func add(_ c: StreamChunk) { streams[c.stream, default: []].append(c) }
 
     /// A stream's socket closed; its chunks are dropped once no packet of it can still be in flight.
-    public mutating func closed(_ stream: UInt32, at now: SimTime) { closing.append((stream, now)) }
+    public mutating func closed(_ stream: StreamID, at now: SimTime) { closing.append((stream, now)) }
 
     public mutating func forget(before limit: SimTime) {
         while closingHead < closing.count && closing[closingHead].at < limit {
@@ -75,7 +74,8 @@ public struct StreamStore: Sendable {
     public var count: Int { streams.count }
 
     /// Writes bytes `offset ..< offset + count` of a stream.
-    mutating func write(stream: UInt32, offset: UInt64, count: Int, into w: inout ByteWriter, names: [String], texts: [[UInt8]], scratch: inout [UInt8]) {
+    mutating func write(stream: StreamID, offset: UInt64, count: Int, into w: inout ByteWriter, catalog: NameCatalog,
+                        scratch: inout [UInt8]) {
         guard let chunks = streams[stream], !chunks.isEmpty else {
             missing += 1
             w.zeros(count)
@@ -99,64 +99,82 @@ public struct StreamStore: Sendable {
             let c = chunks[i]
             let within = Int(off - c.offset)
             let n = min(Int(c.length) - within, left)
-            Self.render(c, from: within, count: n, into: &w, names: names, texts: texts, scratch: &scratch)
+            Self.render(c, from: within, count: n, into: &w, catalog: catalog, scratch: &scratch)
             off += UInt64(n)
             left -= n
             i += 1
         }
     }
 
-    /// Deterministic 32 bytes for a TLS random / session id / key share.
-    static func fill32(_ seed: UInt64, _ salt: UInt64) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 32)
-        for k in 0..<4 {
-            let v = TLSCiphertext.mix(seed ^ salt, UInt64(k))
-            for b in 0..<8 { out[k * 8 + b] = UInt8(truncatingIfNeeded: v >> UInt64(8 * b)) }
+    /// Deterministic bytes for a TLS random, session id or key share: byte `k` is byte `k % 8`
+    /// (little endian) of SplitMix64(seed ^ salt, k / 8).
+    static func fill(_ n: Int, _ seed: UInt64, _ salt: UInt64) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: n)
+        var word: UInt64 = 0
+        for k in 0..<n {
+            if k & 7 == 0 { word = TLSCiphertext.mix(seed ^ salt, UInt64(k >> 3)) }
+            out[k] = UInt8(truncatingIfNeeded: word >> UInt64((k & 7) * 8))
         }
         return out
     }
 
-    static func render(_ c: StreamChunk, from within: Int, count n: Int, into w: inout ByteWriter, names: [String], texts: [[UInt8]], scratch: inout [UInt8]) {
-        switch c.kind {
-        case .tlsCiphertext:
+    /// Writes bytes `within ..< within + n` of chunk `c`. Bytes described by a seed are rendered
+    /// slice by slice; whole messages (hellos, fixed records, texts) are encoded into `scratch`
+    /// and sliced.
+    static func render(_ c: StreamChunk, from within: Int, count n: Int, into w: inout ByteWriter, catalog: NameCatalog,
+                       scratch: inout [UInt8]) {
+        switch c.content {
+        case .tlsCiphertext(let seed):
             TLSCiphertext.writeRecordSlice(innerPlaintextLength: Int(c.length) - TLSCiphertext.recordLength(innerPlaintextLength: 0),
-                                           seed: c.parameter, from: within, count: n, into: &w)
-        case .opaque:
-            TLSCiphertext.fillBody(seed: c.parameter, from: within, count: n, into: &w)
-        case .tlsChangeCipherSpec:
-            let ccs: [UInt8] = [0x14, 0x03, 0x03, 0x00, 0x01, 0x01]
-            w.bytes(ccs[within..<(within + n)])
-        case .postgresSSLRequest:
-            let request: [UInt8] = [0x00, 0x00, 0x00, 0x08, 0x04, 0xD2, 0x16, 0x2F]
-            w.bytes(request[within..<(within + n)])
+                                           seed: seed, from: within, count: n, into: &w)
+            return
+        case .opaque(let seed), .icmpEcho(let seed):
+            TLSCiphertext.fillBody(seed: seed, from: within, count: n, into: &w)
+            return
+        case .text(let t):
+            let bytes = catalog.text(t)
+            guard within + n <= bytes.count else { w.zeros(n); return }
+            w.bytes(bytes[within..<(within + n)])
+            return
         case .postgresSSLAccept:
-            w.u8(0x53)
-        case .text:
-            guard Int(c.parameter) < texts.count else { w.zeros(n); return }
-            let t = texts[Int(c.parameter)]
-            w.bytes(t[within..<(within + n)])
-        case .tlsClientHello, .tlsServerHello:
-            // Both ends derive the session id from the connection (stream id / 2), so the
-            // ServerHello echoes the ClientHello's.
-            let connection = UInt64(c.stream / 2)
-            let sessionID = fill32(connection, 0x5E55_1011)
-            let length = Int(c.length)
-            if scratch.count < length { scratch = [UInt8](repeating: 0, count: length) }
-            scratch.withUnsafeMutableBytes { buf in
-                var sw = ByteWriter(UnsafeMutableRawBufferPointer(rebasing: buf[0..<length]))
-                if c.kind == .tlsClientHello {
-                    let k = Int(c.parameter >> 32)
-                    let name = k < names.count ? names[k] : "unknown.invalid"
-                    let seed = c.parameter & 0xFFFF_FFFF
-                    TLSClientHello(serverName: name, random: fill32(seed, 0xC11E), sessionID: sessionID,
-                                   x25519KeyShare: fill32(seed, 0x4B45)).encodeRecord(into: &sw)
-                } else {
-                    TLSServerHello(random: fill32(c.parameter, 0x5E4E), sessionIDEcho: sessionID, cipherSuite: 0x1302,
-                                   x25519KeyShare: fill32(c.parameter, 0x4B53)).encodeRecord(into: &sw)
-                }
-            }
-            scratch.withUnsafeBytes { w.bytes(UnsafeRawBufferPointer(rebasing: $0[within..<(within + n)])) }
+            w.u8(PostgresSSLResponse.accept)
+            return
+        default:
+            break
         }
+        let length = Int(c.length)
+        if scratch.count < length { scratch = [UInt8](repeating: 0, count: length) }
+        scratch.withUnsafeMutableBytes { buf in
+            var sw = ByteWriter(UnsafeMutableRawBufferPointer(rebasing: buf[0..<length]))
+            switch c.content {
+            case .tlsClientHello(let id, let name, let seed):
+                // Both ends derive the session id from the connection, so the ServerHello echoes it.
+                let profile = id.profile
+                let seed = UInt64(seed)
+                TLSClientHello(profile: profile, serverName: catalog.name(name), random: fill(32, seed, 0xC11E),
+                               sessionID: sessionID(c.stream, length: profile.sessionIDLength),
+                               keyShares: profile.keyShareGroups.enumerated().map { k, group in
+                                   fill(TLSNamedGroup.keyExchangeLength(group)!, seed, 0x4B45 &+ UInt64(k) << 16)
+                               }).encodeRecord(into: &sw)
+            case .tlsServerHello(let server, let client, let seed):
+                server.profile.serverHello(random: fill(32, seed, 0x5E4E),
+                                           sessionIDEcho: sessionID(c.stream, length: client.profile.sessionIDLength),
+                                           x25519KeyShare: fill(32, seed, 0x4B53)).encodeRecord(into: &sw)
+            case .tlsChangeCipherSpec:
+                TLSChangeCipherSpec.encodeRecord(into: &sw)
+            case .postgresSSLRequest:
+                PostgresSSLRequest.encode(into: &sw)
+            default:
+                // Datagram payloads are not carried in streams.
+                sw.zeros(length)
+            }
+        }
+        scratch.withUnsafeBytes { w.bytes(UnsafeRawBufferPointer(rebasing: $0[within..<(within + n)])) }
+    }
+
+    /// The legacy_session_id both ends of a connection use (the client's, echoed by the server).
+    static func sessionID(_ stream: StreamID, length: Int) -> [UInt8] {
+        fill(length, UInt64(stream.connection), 0x5E55_1011)
     }
 }
 
@@ -196,8 +214,12 @@ public struct FrameRenderer: Sendable {
             TCPHeader(srcPort: p.sourcePort, dstPort: p.destinationPort, seq: p.seq, ack: p.ack, flags: p.tcpFlags,
                       window: p.window, options: o).encode(into: &w)
             if p.payloadLength > 0 {
-                streams.write(stream: p.payload.id, offset: p.payload.offset, count: Int(p.payloadLength), into: &w,
-                              names: directory.serverNames, texts: directory.texts, scratch: &scratch)
+                if case .stream(let stream, let offset) = p.payload {
+                    streams.write(stream: stream, offset: offset, count: Int(p.payloadLength), into: &w,
+                                  catalog: directory.catalog, scratch: &scratch)
+                } else {
+                    w.zeros(Int(p.payloadLength))
+                }
             }
             TransportChecksum.patch(segment: UnsafeMutableRawBufferPointer(rebasing: buffer[l4..<(14 + total)]),
                                     checksumOffset: TransportChecksum.tcpChecksumOffset,
@@ -212,7 +234,7 @@ public struct FrameRenderer: Sendable {
             let type = UInt8(p.destinationPort >> 8), code = UInt8(p.destinationPort & 0xFF)
             let rest = UInt32(p.sourcePort) << 16 | UInt32(p.seq & 0xFFFF)
             ICMPv4Header(type: type, code: code, rest: rest).encode(into: &w)
-            TLSCiphertext.fillBody(seed: p.payload.offset, from: 0, count: Int(p.payloadLength), into: &w)
+            TLSCiphertext.fillBody(seed: p.payload.fillerSeed, from: 0, count: Int(p.payloadLength), into: &w)
             ICMPv4Header.patchChecksum(message: UnsafeMutableRawBufferPointer(rebasing: buffer[l4..<(14 + total)]))
         default:
             w.zeros(total - 20)
@@ -220,14 +242,14 @@ public struct FrameRenderer: Sendable {
         return 14 + total
     }
 
+    /// Writes a UDP payload. Sizes need no check here: the model took each message's length from
+    /// the same construction (PlatformMessages, NTPPacket) encoded below.
     mutating func writeDatagram(_ t: TapRecord, into w: inout ByteWriter) {
         let p = t.packet
-        let n = Int(p.payloadLength)
-        switch p.payload.kind {
-        case .ntp:
+        switch p.payload {
+        case .ntp(let mode, let sent):
             // Time Sync: a client request stamps its transmit time; the reply echoes it as origin.
-            var m = NTPPacket(mode: UInt8(p.payload.id))
-            let sent = Int64(p.payload.offset)
+            var m = NTPPacket(mode: mode)
             if m.mode == NTPPacket.Mode.server {
                 m.stratum = 3
                 m.referenceID = 0xA9FE_A97B
@@ -241,43 +263,22 @@ public struct FrameRenderer: Sendable {
                 m.transmit = NTPPacket.timestamp(unixNanoseconds: sent)
             }
             m.encode(into: &w)
-        case .dhcp:
+        case .dhcp(let xid, let isReply):
             let eni = directory.enis[t.eni.int]
-            let client = p.payload.offset == 0 ? p.source : p.destination
-            let subnet = directory.subnets[eni.subnet.int]
-            var m = DHCPMessage(isReply: p.payload.offset != 0, transactionID: p.payload.id, clientAddress: client,
-                                yourAddress: p.payload.offset != 0 ? client : .any, clientMAC: eni.mac,
-                                messageType: p.payload.offset == 0 ? DHCPMessage.MessageType.request : DHCPMessage.MessageType.ack)
-            if p.payload.offset == 0 {
-                m.hostName = "ip-" + String(client.description.map { $0 == "." ? "-" : $0 })
+            if isReply {
+                PlatformMessages.dhcpAck(transactionID: xid, client: p.destination, clientMAC: eni.mac,
+                                         subnet: directory.subnets[eni.subnet.int],
+                                         dnsServer: directory.vpcs[eni.vpc.int].dnsAddress).encode(into: &w)
             } else {
-                m.serverIdentifier = subnet.routerAddress
-                m.leaseSeconds = 3600
-                m.subnetMask = IPv4Address(raw: subnet.cidr.netmask)
-                m.router = subnet.routerAddress
-                m.dnsServer = directory.vpcs[eni.vpc.int].dnsAddress
-                m.domainName = "ec2.internal"
+                PlatformMessages.dhcpRequest(transactionID: xid, client: p.source, clientMAC: eni.mac).encode(into: &w)
             }
-            precondition(m.encodedLength == n, "DHCP payload size \(m.encodedLength) differs from the model's \(n)")
-            m.encode(into: &w)
-        case .dnsQuery, .dnsResponse:
-            let nameIndex = Int(p.payload.offset >> 16)
-            let name = nameIndex < directory.dnsNames.count ? directory.dnsNames[nameIndex] : "unknown.invalid"
-            let type = UInt16(truncatingIfNeeded: p.payload.offset)
-            let q = DNSMessage.query(id: UInt16(truncatingIfNeeded: p.payload.id), name: name, type: type)
-            var m = q
-            if p.payload.kind == .dnsResponse {
-                var answers: [DNSRecord] = []
-                if p.payload.extra != 0 {
-                    // Route 53 Resolver answers AWS endpoint names with a short TTL (5 s observed for DynamoDB).
-                    answers.append(DNSRecord(name: name, ttl: 5, data: .a(IPv4Address(raw: p.payload.extra))))
-                }
-                m = DNSMessage.response(to: q, answers: answers)
-            }
-            precondition(m.encodedLength == n, "DNS payload size \(m.encodedLength) differs from the model's \(n)")
-            m.encode(into: &w)
+        case .dnsQuery(let id, let name, let type):
+            PlatformMessages.dnsQuery(id: id, name: directory.catalog.name(name), type: type).encode(into: &w)
+        case .dnsResponse(let id, let name, let type, let answer):
+            PlatformMessages.dnsResponse(id: id, name: directory.catalog.name(name), type: type, answer: answer)
+                .encode(into: &w)
         default:
-            TLSCiphertext.fillBody(seed: p.payload.offset, from: 0, count: n, into: &w)
+            TLSCiphertext.fillBody(seed: p.payload.fillerSeed, from: 0, count: Int(p.payloadLength), into: &w)
         }
     }
 }

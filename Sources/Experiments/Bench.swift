@@ -73,8 +73,7 @@ public enum FlowLogBenchmark {
 
     public static func run(topology: String, duration: SimDuration, records: Int, scratch: String) throws -> Report {
         let scenario = try TopologyLoader.load(path: topology, overrides: RunOverrides(duration: duration))
-        let directory = NetworkDirectory(network: scenario.network, dnsNames: scenario.world.dnsNames,
-                                         epochNanoseconds: scenario.world.epochNanoseconds)
+        let directory = NetworkDirectory(network: scenario.network, epochNanoseconds: scenario.world.epochNanoseconds)
         let format = scenario.flowLogs.first?.format ?? .default
         try makeDirectories(scratch)
         // Formatting best of five, gzip once; the end-to-end run once.

@@ -62,8 +62,8 @@ public enum PathExplainer {
         var p = Packet(source: source.address, destination: destination.address,
                        sourcePort: datagramPort, destinationPort: destination.port,
                        protocolNumber: proto.number, ttl: 64, ipID: 1)
-        if proto == .icmp { p.destinationPort = 8 << 8; p.payload = PayloadRef(kind: .icmpEcho); p.payloadLength = 56 }
-        else { p.payload = PayloadRef(kind: .opaque); p.payloadLength = 32 }
+        if proto == .icmp { p.destinationPort = 8 << 8; p.payload = .icmpEcho(seed: 0); p.payloadLength = 56 }
+        else { p.payload = .opaque(seed: 0); p.payloadLength = 32 }
         world.network.transmit(p, from: source.host, now: .zero, &scheduler)
         var probe = PathProbe(world: world, mode: .datagram)
         probe.checkAfterEachEvent()
@@ -76,9 +76,9 @@ public enum PathExplainer {
                 // Echo reply: type 0, the same identifier.
                 r.sourcePort = delivered.sourcePort
                 r.destinationPort = 0
-                r.payload = PayloadRef(kind: .icmpEcho)
+                r.payload = .icmpEcho(seed: 0)
             } else {
-                r.payload = PayloadRef(kind: .opaque)
+                r.payload = .opaque(seed: 0)
             }
             r.payloadLength = delivered.payloadLength
             r.realm = delivered.realm

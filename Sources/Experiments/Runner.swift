@@ -44,7 +44,7 @@ public enum Runner {
         world.network.observed = ContiguousArray(observed)
         world.tcp.recordStreams = !captures.isEmpty
 
-        let directory = NetworkDirectory(network: world.network, dnsNames: world.dnsNames, epochNanoseconds: world.epochNanoseconds)
+        let directory = NetworkDirectory(network: world.network, epochNanoseconds: world.epochNanoseconds)
         var renderer = FrameRenderer(directory: directory)
         var streams = StreamStore()
         var pcapByENI: [ENIIndex: PcapWriter] = [:]

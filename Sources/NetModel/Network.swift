@@ -74,13 +74,9 @@ public struct Network: Sendable {
     public var hosts = ContiguousArray<HostAttachment>()
     /// Public address ranges of AWS services (e.g. DynamoDB's prefix-list ranges) → the service's host.
     public var serviceRanges: [(range: CIDR, host: HostIndex)] = []
-    /// Public AWS address ranges by ip-ranges.json service subset (e.g. DYNAMODB, S3, AMAZON),
-    /// for flow logs' `pkt-src-aws-service` / `pkt-dst-aws-service`.
-    public var awsAddressRanges: [(range: CIDR, service: String)] = []
-    /// Names the TLS ClientHellos carry, referred to by index from stream chunks.
-    public var serverNames: [String] = []
-    /// Literal payloads (plaintext protocols such as HTTP to instance metadata), by index.
-    public var payloadTexts: [[UInt8]] = []
+    /// Names, literal payloads and AWS address ranges that payloads and outputs refer to by
+    /// index. Carried for the observers; nothing here reads it.
+    public var catalog = NameCatalog()
     public var latency = LatencyModel()
     public var trackingTimeouts = ConnectionTrackingTimeouts()
 

@@ -28,31 +28,14 @@ public enum EgressPath: UInt8, Sendable {
 /// What the bytes of a TCP stream are, one application write at a time. A capture rebuilds a
 /// segment's payload bytes from the chunks covering its stream range.
 public struct StreamChunk: Sendable {
-    public enum Kind: UInt8, Sendable {
-        /// A TLS ClientHello record; `parameter` = server-name index << 32 | seed.
-        case tlsClientHello = 1
-        /// A TLS 1.3 ServerHello record; `parameter` = seed.
-        case tlsServerHello = 2
-        /// The TLS 1.3 middlebox-compatibility ChangeCipherSpec record.
-        case tlsChangeCipherSpec = 3
-        /// One TLS 1.3 ciphertext record (opaque type 23) of `length` bytes; `parameter` = seed.
-        case tlsCiphertext = 4
-        /// Opaque plaintext bytes; `parameter` = seed.
-        case opaque = 5
-        /// PostgreSQL SSLRequest: length 8, code 80877103 (PostgreSQL protocol, "SSL session encryption").
-        case postgresSSLRequest = 6
-        /// The server's one-byte answer 'S' (willing to use TLS).
-        case postgresSSLAccept = 7
-        /// Literal bytes: `parameter` = index into `Network.payloadTexts` (e.g. an IMDS HTTP exchange).
-        case text = 8
-    }
-    public var stream: UInt32
-    public var kind: Kind
-    public var length: UInt32
+    public var stream: StreamID
+    /// Stream offset of the chunk's first byte.
     public var offset: UInt64
-    public var parameter: UInt64
-    public init(stream: UInt32, kind: Kind, length: UInt32, offset: UInt64, parameter: UInt64) {
-        self.stream = stream; self.kind = kind; self.length = length; self.offset = offset; self.parameter = parameter
+    public var length: UInt32
+    /// What the bytes are, in the vocabulary datagrams use too.
+    public var content: Payload
+    public init(stream: StreamID, offset: UInt64, length: UInt32, content: Payload) {
+        self.stream = stream; self.offset = offset; self.length = length; self.content = content
     }
 }
 
@@ -62,7 +45,7 @@ public struct ObservationLog: Sendable {
     public var taps = ContiguousArray<TapRecord>()
     public var chunks = ContiguousArray<StreamChunk>()
     /// Streams whose sockets are gone at the given time (their chunks can be forgotten later).
-    public var closedStreams = ContiguousArray<(stream: UInt32, time: SimTime)>()
+    public var closedStreams = ContiguousArray<(stream: StreamID, time: SimTime)>()
     public init() {}
     public var isLarge: Bool { taps.count >= 8192 || chunks.count >= 8192 }
     public mutating func removeAll() {

@@ -1,41 +1,5 @@
 import Wire
 
-/// What a packet's payload is, so that a capture can materialise its bytes later.
-///
-/// The model never holds payload bytes. A TCP segment carries the range of its sender's byte stream
-/// (`stream`, `offset`, `Packet.payloadLength`); the stream's contents are described by the
-/// ``StreamChunk`` records the transport appends to the tap log when an application writes.
-/// Datagram payloads (DNS) carry their own description.
-public struct PayloadRef: Hashable, Sendable {
-    public enum Kind: UInt8, Sendable {
-        case none = 0
-        /// A slice of a TCP byte stream: `id` names the stream, `offset` the first byte.
-        case tcpStream = 1
-        /// A DNS query: `id` = DNS message id, `offset` = name index << 16 | qtype.
-        case dnsQuery = 2
-        /// A DNS response: as `dnsQuery`, plus the answer address in `extra`.
-        case dnsResponse = 3
-        /// ICMP echo: `offset` holds the echo data seed.
-        case icmpEcho = 4
-        /// Opaque bytes: `offset` seeds a pseudo-random filler.
-        case opaque = 5
-        /// NTPv4: `id` 3 = client request, 4 = server reply; `offset` = the request's transmit
-        /// time (Unix ns), which a reply echoes as its origin timestamp.
-        case ntp = 6
-        /// DHCP: `id` = transaction id; `offset` 0 = DHCPREQUEST (renewing), 1 = DHCPACK.
-        case dhcp = 7
-    }
-    public var kind: Kind
-    public var id: UInt32
-    public var offset: UInt64
-    public var extra: UInt32
-
-    @inlinable public init(kind: Kind, id: UInt32 = 0, offset: UInt64 = 0, extra: UInt32 = 0) {
-        self.kind = kind; self.id = id; self.offset = offset; self.extra = extra
-    }
-    public static let none = PayloadRef(kind: .none)
-}
-
 /// Which TCP options a segment carries. The layout of the option bytes follows what Linux sends
 /// (see `Wire.TCPOptions`); the values live in ``Packet``.
 public struct TCPOptionSet: OptionSet, Hashable, Sendable {
@@ -95,7 +59,8 @@ public struct Packet: Sendable {
     public var tsValue: UInt32
     public var tsEcho: UInt32
     public var payloadLength: UInt32
-    public var payload: PayloadRef
+    /// What the payload bytes are (``Payload``): a slice of a TCP stream, or a datagram's own description.
+    public var payload: Payload
 
     // Forwarding state: not on the wire.
     /// The next arrival.

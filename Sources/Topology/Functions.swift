@@ -53,10 +53,19 @@ extension Builder {
         for s in try (try m.required("handler")).list() {
             program.append(try step(s, databases: databases))
         }
+        var runtime = LambdaRuntime.python312
+        if let r = m["runtime"] {
+            let wanted = try r.string()
+            guard let known = LambdaRuntime(named: wanted) else {
+                let modelled = LambdaRuntime.modelled.map(\.name).joined(separator: ", ")
+                throw r.fail("runtime '\(wanted)' is not modelled (modelled: \(modelled))")
+            }
+            runtime = known
+        }
         var f = LambdaFunction(name: name, accountID: account, region: catalog.name,
                                memoryMB: try m["memory"]?.int(128...10240) ?? 512,
                                timeout: try m["timeout"]?.duration() ?? .seconds(3),
-                               runtime: try m["runtime"]?.string() ?? "python3.12", program: program, arrivals: arrivals)
+                               runtime: runtime, program: program, arrivals: arrivals)
         if f.timeout > .seconds(900) || f.timeout < .seconds(1) { throw m["timeout"]!.fail("a Lambda timeout is 1 s to 900 s") }
         if let d = m["init-duration"] { f.initMedian = try d.duration() }
         if let d = m["idle-reclaim"] { f.idleReclaim = try d.duration() }

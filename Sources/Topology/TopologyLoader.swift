@@ -164,7 +164,7 @@ struct Builder {
             declared[pl.id] = ("prefix list", nil)
             net.prefixLists.append(PrefixList(id: pl.id, name: pl.name, cidrs: pl.cidrs, awsService: pl.service))
         }
-        net.awsAddressRanges = catalog.ipRanges
+        net.catalog.awsServiceRanges = catalog.ipRanges
         for n in try top["prefix-lists"]?.list() ?? [] { try prefixList(n) }
 
         for n in try top["vpcs"]?.list() ?? [] { try vpc(n) }

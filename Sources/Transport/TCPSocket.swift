@@ -26,8 +26,10 @@ public struct TCPSocket: Sendable {
     public internal(set) var owner: AppRef
     /// Simulation tag shared by both ends of the connection (see `Packet.connection`).
     public internal(set) var connection: UInt32
-    /// Id of the byte stream this end sends (its chunks are in the observation log).
-    public internal(set) var sendStream: UInt32
+    /// Which end this is: the one that connected or the one that accepted.
+    public internal(set) var origin: StreamOrigin
+    /// The byte stream this end sends (its chunks are in the observation log).
+    public var sendStream: StreamID { StreamID(connection: connection, origin: origin) }
     public internal(set) var local: IPv4Address
     public internal(set) var localPort: UInt16
     public internal(set) var remote: IPv4Address
@@ -99,9 +101,9 @@ public struct TCPSocket: Sendable {
     var lastReceive = SimTime.zero
     var ipID: UInt16 = 0
 
-    init(host: HostIndex, owner: AppRef, connection: UInt32, sendStream: UInt32, local: IPv4Address, localPort: UInt16,
-         remote: IPv4Address, remotePort: UInt16, realm: UInt32, profileIndex: Int) {
-        self.host = host; self.owner = owner; self.connection = connection; self.sendStream = sendStream
+    init(host: HostIndex, owner: AppRef, connection: UInt32, origin: StreamOrigin, local: IPv4Address,
+         localPort: UInt16, remote: IPv4Address, remotePort: UInt16, realm: UInt32, profileIndex: Int) {
+        self.host = host; self.owner = owner; self.connection = connection; self.origin = origin
         self.local = local; self.localPort = localPort; self.remote = remote; self.remotePort = remotePort
         self.realm = realm; self.profileIndex = profileIndex
     }

@@ -133,7 +133,7 @@ public struct TCPStack: Sendable {
         let connection = nextConnection
         nextConnection &+= 1
         connectionsOpened += 1
-        var s = TCPSocket(host: host, owner: owner, connection: connection, sendStream: connection &* 2,
+        var s = TCPSocket(host: host, owner: owner, connection: connection, origin: .initiator,
                           local: local, localPort: port, remote: remote, remotePort: remotePort, realm: realm, profileIndex: index)
         s.state = .synSent
         s.label = label
@@ -152,14 +152,15 @@ public struct TCPStack: Sendable {
         return i
     }
 
-    /// Appends one chunk of application data to the socket's stream and sends what the windows allow.
-    /// With `flush: false` the data waits for a later write (one `send()` of several TLS records).
-    public mutating func write(_ i: UInt32, kind: StreamChunk.Kind, length: UInt32, parameter: UInt64, flush: Bool = true,
+    /// Appends one chunk of application data, `length` bytes described by `content`, to the
+    /// socket's stream and sends what the windows allow. With `flush: false` the data waits for a
+    /// later write (one `send()` of several TLS records).
+    public mutating func write(_ i: UInt32, _ content: Payload, length: UInt32, flush: Bool = true,
                                now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler) {
         guard sockets[Int(i)].isOpen, !sockets[Int(i)].finQueued else { return }
         if recordStreams {
-            net.log.chunks.append(StreamChunk(stream: sockets[Int(i)].sendStream, kind: kind, length: length,
-                                              offset: sockets[Int(i)].written, parameter: parameter))
+            net.log.chunks.append(StreamChunk(stream: sockets[Int(i)].sendStream, offset: sockets[Int(i)].written,
+                                              length: length, content: content))
         }
         sockets[Int(i)].written += UInt64(length)
         if flush { output(i, now, &net, &scheduler) }
@@ -251,7 +252,7 @@ public struct TCPStack: Sendable {
         if s.timestamps { p.tcpOptions = .timestamps }
         if length > 0 {
             p.payloadLength = UInt32(length)
-            p.payload = PayloadRef(kind: .tcpStream, id: s.sendStream, offset: seqOffset - 1)
+            p.payload = .stream(s.sendStream, offset: seqOffset - 1)
         }
         return p
     }
@@ -468,7 +469,7 @@ public struct TCPStack: Sendable {
 
     mutating func acceptSYN(_ host: HostIndex, _ l: Listener, _ p: Packet, _ now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler) {
         let profile = profiles[l.profileIndex]
-        var s = TCPSocket(host: host, owner: l.owner, connection: p.connection, sendStream: p.connection &* 2 &+ 1,
+        var s = TCPSocket(host: host, owner: l.owner, connection: p.connection, origin: .responder,
                           local: p.destination, localPort: p.destinationPort, remote: p.source, remotePort: p.sourcePort,
                           realm: p.realm, profileIndex: l.profileIndex)
         s.state = .synReceived

@@ -114,7 +114,7 @@ extension World {
         if case .database = p.target {
             // libpq asks for TLS first: SSLRequest (8 bytes); the server answers 'S'.
             environments[env].pool[k].phase = .negotiatingSSL
-            tcp.write(socket, kind: .postgresSSLRequest, length: 8, parameter: 0, now: now, &network, &s)
+            tcp.write(socket, .postgresSSLRequest, length: UInt32(PostgresSSLRequest.length), now: now, &network, &s)
             let written = tcp.socket(socket).written
             channels.update(p.connection) { $0.toServer.push(written, .pgSSLRequest) }
         } else {
@@ -126,10 +126,9 @@ extension World {
         let p = environments[env].pool[k]
         environments[env].pool[k].phase = .handshaking
         environments[env].call = .handshaking
-        let sni = network.serverNameIndex(hostname(p.target))
-        let seed = (channels.update(p.connection) { $0.nextSeed() } ?? 0)
-        tcp.write(p.socket, kind: .tlsClientHello, length: UInt32(helloLength(sni)),
-                  parameter: UInt64(sni) << 32 | (seed & 0xFFFF_FFFF), now: now, &network, &s)
+        let profile = functions[Int(environments[env].function)].runtime.tlsClient
+        writeClientHello(p.socket, connection: p.connection, profile: profile, serverName: hostname(p.target),
+                         now: now, &s)
         let written = tcp.socket(p.socket).written
         channels.update(p.connection) { $0.toServer.push(written, .clientHello) }
     }
@@ -196,11 +195,16 @@ extension World {
         guard k >= 0, k < environments[env].pool.count else { return }
         let p = environments[env].pool[k]
         guard tcp.socket(p.socket).state == .established else { return }
-        let seed = (channels.update(p.connection) { $0.nextSeed() } ?? 0)
-        // ChangeCipherSpec and Finished leave in one write.
-        tcp.write(p.socket, kind: .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength), parameter: seed, flush: false,
-                  now: now, &network, &s)
-        let end = writeTLS(p.socket, connection: p.connection, plaintext: TLSModel.finished, now: now, &s)
+        let profile = functions[Int(environments[env].function)].runtime.tlsClient.profile
+        // ChangeCipherSpec (middlebox compatibility mode) and Finished leave in one write. The
+        // seed drawn here is unused (a CCS has fixed bytes); drawing it keeps later seeds as they were.
+        _ = channels.update(p.connection) { $0.nextSeed() }
+        if profile.middleboxCompatibility {
+            tcp.write(p.socket, .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength), flush: false,
+                      now: now, &network, &s)
+        }
+        let end = writeTLS(p.socket, connection: p.connection, plaintext: Self.serverTLSProfile.profile.finishedLength,
+                           recordLimit: profile.records.maximumPlaintext, now: now, &s)
         channels.update(p.connection) { $0.toServer.push(end, .clientFinished) }
         channels.update(p.connection) { $0.tlsEstablished = true }
         if case .database = p.target {
@@ -223,9 +227,16 @@ extension World {
         case .dynamodb:
             let size = callSizes[f][pc].request
             let r = newRequest(Request(environment: Int32(env), function: Int32(f), step: Int32(pc), sent: now))
-            // Header block and body go out in separate writes, hence separate records (measured).
-            _ = writeTLS(p.socket, connection: p.connection, plaintext: size.headers, now: now, &s)
-            let end = writeTLS(p.socket, connection: p.connection, plaintext: size.body, now: now, &s)
+            let records = functions[f].runtime.tlsClient.profile.records
+            let limit = records.maximumPlaintext
+            let (socket, c) = (p.socket, p.connection)
+            let end: UInt64
+            if records.separateHeaderAndBodyRecords {
+                _ = writeTLS(socket, connection: c, plaintext: size.headers, recordLimit: limit, now: now, &s)
+                end = writeTLS(socket, connection: c, plaintext: size.body, recordLimit: limit, now: now, &s)
+            } else {
+                end = writeTLS(socket, connection: c, plaintext: size.total, recordLimit: limit, now: now, &s)
+            }
             channels.update(p.connection) { $0.toServer.push(end, .request(r)) }
             metrics.calls[key].requestBytes += UInt64(size.total)
         case .database(let q):
@@ -245,7 +256,8 @@ extension World {
 
     mutating func sendDatabaseMessage(_ env: Int, _ k: Int, stage: UInt32, plaintext: Int, _ now: SimTime, _ s: inout Scheduler) {
         let p = environments[env].pool[k]
-        let end = writeTLS(p.socket, connection: p.connection, plaintext: plaintext, now: now, &s)
+        let limit = functions[Int(environments[env].function)].runtime.tlsClient.profile.records.maximumPlaintext
+        let end = writeTLS(p.socket, connection: p.connection, plaintext: plaintext, recordLimit: limit, now: now, &s)
         channels.update(p.connection) { $0.toServer.push(end, .databaseRequest(stage)) }
     }
 
@@ -283,17 +295,17 @@ extension World {
     }
 
     /// glibc's getaddrinfo with AF_UNSPEC: an A and an AAAA query from one socket, in parallel, to
-    /// the VPC's resolver. Returns the name's index in `dnsNames`.
+    /// the VPC's resolver. Returns the name's index in the catalog.
     mutating func sendAddressQueries(_ name: String, from host: HostIndex, address: IPv4Address, port: UInt16, vpc: VPCIndex,
-                                     label: UInt8, _ now: SimTime, _ s: inout Scheduler) -> Int {
-        let nameIndex = dnsNameIndex(name)
+                                     label: UInt8, _ now: SimTime, _ s: inout Scheduler) -> NameIndex {
+        let nameIndex = network.catalog.intern(name: name)
         let server = network.vpcs[vpc.int].dnsAddress
-        for qtype in [UInt16(1), UInt16(28)] {
+        for qtype in [DNSType.a, DNSType.aaaa] {
             var p = Packet(source: address, destination: server, sourcePort: port, destinationPort: 53,
                            protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
-            let id = UInt32(truncatingIfNeeded: random.next()) & 0xFFFF
-            p.payload = PayloadRef(kind: .dnsQuery, id: id, offset: UInt64(nameIndex) << 16 | UInt64(qtype))
-            p.payloadLength = UInt32(DNSSizes.queryLength(name: name))
+            let id = UInt16(truncatingIfNeeded: random.next())
+            p.payload = .dnsQuery(id: id, name: nameIndex, type: qtype)
+            p.payloadLength = UInt32(dnsMessageLength(name: nameIndex, type: qtype, response: false, answered: false))
             p.label = label
             metrics.dnsQueries += 1
             network.transmit(p, from: host, now: now, &s)
@@ -316,7 +328,7 @@ extension World {
 
     mutating func dnsAnswerArrived(_ env: Int, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {
         guard environments[env].call == .resolving, p.destinationPort == environments[env].dnsPort else { return }
-        if p.payload.extra != 0 && (p.payload.offset & 0xFFFF) == 1 { environments[env].dnsAnswer = IPv4Address(raw: p.payload.extra) }
+        if case .dnsResponse(_, _, DNSType.a, let answer?) = p.payload { environments[env].dnsAnswer = answer }
         environments[env].dnsPending -= 1
         if environments[env].dnsPending == 0 {
             let e = environments[env]
@@ -329,29 +341,28 @@ extension World {
     mutating func dnsTimeout(_ env: Int, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
         guard environments[env].phase == .running, environments[env].call == .resolving,
               UInt32(environments[env].dnsPort) == generation else { return }
-        resolve(env, name: dnsNames[environments[env].dnsName], now, &s)
+        resolve(env, name: network.catalog.name(environments[env].dnsName), now, &s)
     }
 
     /// The resolver answers from its records: a service hostname with one of the service's
     /// addresses, a database endpoint with its private address; no answer for AAAA.
     mutating func answerDNS(_ q: Packet, resolver h: HostIndex, vpc: VPCIndex, _ now: SimTime, _ s: inout Scheduler) {
-        guard q.payload.kind == .dnsQuery else { return }
-        let name = Int(q.payload.offset >> 16)
-        let qtype = UInt16(truncatingIfNeeded: q.payload.offset)
-        var answer: UInt32 = 0
-        if qtype == 1, name < dnsNames.count {
-            if let svc = services.first(where: { $0.hostname == dnsNames[name] }) {
-                answer = svc.addresses[Int(random.bounded(UInt64(svc.addresses.count)))].raw
-            } else if let db = databases.first(where: { $0.endpoint == dnsNames[name] }) {
-                answer = db.address.raw
-            } else if let a = dnsRecords[dnsNames[name]], !a.isEmpty {
-                answer = a[Int(random.bounded(UInt64(a.count)))].raw
+        guard case .dnsQuery(let id, let name, let qtype) = q.payload else { return }
+        var answer: IPv4Address?
+        if qtype == DNSType.a, name.int < network.catalog.names.count {
+            let text = network.catalog.name(name)
+            if let svc = services.first(where: { $0.hostname == text }) {
+                answer = svc.addresses[Int(random.bounded(UInt64(svc.addresses.count)))]
+            } else if let db = databases.first(where: { $0.endpoint == text }) {
+                answer = db.address
+            } else if let a = dnsRecords[text], !a.isEmpty {
+                answer = a[Int(random.bounded(UInt64(a.count)))]
             }
         }
         var r = Packet(source: q.destination, destination: q.source, sourcePort: 53, destinationPort: q.sourcePort,
                        protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0)
-        r.payload = PayloadRef(kind: .dnsResponse, id: q.payload.id, offset: q.payload.offset, extra: answer)
-        r.payloadLength = UInt32(DNSSizes.responseLength(name: name < dnsNames.count ? dnsNames[name] : "", answers: answer != 0 ? 1 : 0))
+        r.payload = .dnsResponse(id: id, name: name, type: qtype, answer: answer)
+        r.payloadLength = UInt32(dnsMessageLength(name: name, type: qtype, response: true, answered: answer != nil))
         network.transmit(r, from: h, now: now, &s)
     }
 }

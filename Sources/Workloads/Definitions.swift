@@ -51,6 +51,35 @@ public enum ArrivalPattern: Sendable, Hashable {
     }
 }
 
+/// A Lambda runtime the model reproduces: its identifier in a function's configuration and the
+/// TLS client its SDK speaks through (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html).
+///
+/// Adding a runtime (nodejs20.x with aws-sdk-js v3, java21 with the SDK v2, …): its TLS client
+/// profile in Wire (TLSClientProfiles.swift), then an entry in ``modelled``. Its SDK's HTTP
+/// messages (DynamoDBWire) and connection habits are the same boto3 ones until modelled too.
+public struct LambdaRuntime: Hashable, Sendable {
+    public let name: String
+    public let tlsClient: TLSClientProfileID
+
+    /// The runtimes a topology may name. The boto3 profile was measured with OpenSSL 3.0, which
+    /// the python3.12 and later runtimes (Amazon Linux 2023) use; the older Python runtimes
+    /// (Amazon Linux 2) are mapped to it until a profile measured on them exists.
+    public static let modelled: [LambdaRuntime] =
+        ["python3.9", "python3.10", "python3.11", "python3.12", "python3.13"].map {
+            LambdaRuntime(name: $0, tlsClient: .boto3OpenSSL3)
+        }
+
+    public static let python312 = LambdaRuntime(name: "python3.12", tlsClient: .boto3OpenSSL3)
+
+    init(name: String, tlsClient: TLSClientProfileID) { self.name = name; self.tlsClient = tlsClient }
+
+    /// The modelled runtime called `name`, or nil.
+    public init?(named name: String) {
+        guard let r = Self.modelled.first(where: { $0.name == name }) else { return nil }
+        self = r
+    }
+}
+
 /// A Lambda function and how it is attached.
 public struct LambdaFunction: Sendable {
     public var name: String
@@ -58,7 +87,7 @@ public struct LambdaFunction: Sendable {
     public var region: String
     public var memoryMB: Int
     public var timeout: SimDuration
-    public var runtime: String
+    public var runtime: LambdaRuntime
     /// Hyperplane ENIs (one per configured subnet), or empty for a function outside any VPC.
     public var enis: [ENIIndex] = []
     /// The host behind each Hyperplane ENI (same order), or the one public-side host.
@@ -74,7 +103,7 @@ public struct LambdaFunction: Sendable {
     public var reservedConcurrency: Int?
 
     public init(name: String, accountID: String, region: String, memoryMB: Int = 512, timeout: SimDuration = .seconds(3),
-                runtime: String = "python3.12", program: [Step], arrivals: ArrivalPattern) {
+                runtime: LambdaRuntime = .python312, program: [Step], arrivals: ArrivalPattern) {
         self.name = name; self.accountID = accountID; self.region = region; self.memoryMB = memoryMB
         self.timeout = timeout; self.runtime = runtime; self.program = program; self.arrivals = arrivals
     }

@@ -128,35 +128,3 @@ public enum DynamoDBWire {
             + (explicit ? "with an explicit deny in a VPC endpoint policy" : "because no VPC endpoint policy allows the \(action) action")
     }
 }
-
-/// TLS 1.3 framing of application data: one record per ≤ 16 KiB of plaintext, each carrying the
-/// inner content type byte and a 16-byte AEAD tag (RFC 8446 §5.2).
-public enum TLSFraming {
-    public static let maxPlaintext = 16_384
-    /// Inner plaintext lengths of the records a write of `n` bytes becomes.
-    public static func records(for n: Int) -> [Int] {
-        var out: [Int] = []
-        var left = n
-        repeat {
-            let k = min(left, maxPlaintext)
-            out.append(k)
-            left -= k
-        } while left > 0
-        return out
-    }
-}
-
-/// The TLS 1.3 session an AWS endpoint negotiates with boto3: TLS_AES_256_GCM_SHA384 and ALPN
-/// http/1.1 (research notes §3: observed against dynamodb.us-east-1 in 2024).
-public enum TLSModel {
-    public static let cipherSuite: UInt16 = 0x1302
-    /// Finished: 4 + the hash length (48 for SHA-384, RFC 8446 §4.4.4).
-    public static let finished = 4 + 48
-    /// An alert (close_notify): level + description (RFC 8446 §6).
-    public static let closeNotify = 2
-    /// ServerHello record with a 32-byte session id echo and an x25519 key share.
-    public static let serverHelloRecordLength: Int = {
-        let z = [UInt8](repeating: 0, count: 32)
-        return TLSServerHello(random: z, sessionIDEcho: z, cipherSuite: cipherSuite, x25519KeyShare: z).recordLength
-    }()
-}

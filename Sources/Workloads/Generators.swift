@@ -149,16 +149,19 @@ extension World {
                 tcp.listen(host: s.host, port: spec.port, owner: AppRef(kind: AppKind.sessionServer, object: UInt32(k)))
             }
             if let n = spec.serverName {
-                _ = dnsNameIndex(n)
+                _ = network.catalog.intern(name: n)
                 dnsRecords[n, default: []] += spec.servers.flatMap(\.pool)
             }
-            if spec.tls { _ = network.serverNameIndex(Self.sni(spec)) }
+            if spec.tls { _ = network.catalog.intern(name: Self.sni(spec)) }
         }
     }
 
     /// The name a generated TLS client puts in its ClientHello: the server name, or one made
     /// from the generator's name for clients that know their peer by address.
     static func sni(_ spec: SessionSpec) -> String { spec.serverName ?? spec.name + ".internal" }
+
+    /// The TLS client that generated sessions speak through: the one modelled client.
+    static let sessionTLSProfile = TLSClientProfileID.boto3OpenSSL3
 
     /// A label's index (0 is "normal").
     public mutating func labelIndex(_ name: String) -> UInt8 {
@@ -265,7 +268,7 @@ extension World {
 
     mutating func sessionDNSAnswer(_ i: UInt32, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {
         guard sessions[Int(i)].phase == .resolving, p.destinationPort == sessions[Int(i)].dnsPort else { return }
-        if p.payload.extra != 0 && (p.payload.offset & 0xFFFF) == 1 { sessions[Int(i)].remote = IPv4Address(raw: p.payload.extra) }
+        if case .dnsResponse(_, _, DNSType.a, let answer?) = p.payload { sessions[Int(i)].remote = answer }
         sessions[Int(i)].dnsPending -= 1
         if sessions[Int(i)].dnsPending == 0 {
             udpBindings[UInt64(sessions[Int(i)].host.raw) << 16 | UInt64(sessions[Int(i)].dnsPort)] = nil
@@ -298,10 +301,8 @@ extension World {
         guard case .sessions(let spec) = traffic[Int(x.spec)] else { return }
         if spec.tls {
             sessions[Int(i)].phase = .handshaking
-            let sni = network.serverNameIndex(Self.sni(spec))
-            let seed = (channels.update(x.connection) { $0.nextSeed() } ?? 0)
-            tcp.write(x.socket, kind: .tlsClientHello, length: UInt32(helloLength(sni)), parameter: UInt64(sni) << 32 | (seed & 0xFFFF_FFFF),
-                      now: now, &network, &s)
+            writeClientHello(x.socket, connection: x.connection, profile: Self.sessionTLSProfile,
+                             serverName: Self.sni(spec), now: now, &s)
             let written = tcp.socket(x.socket).written
             channels.update(x.connection) { $0.toServer.push(written, .clientHello) }
         } else {
@@ -324,11 +325,15 @@ extension World {
         guard case .sessions(let spec) = traffic[Int(x.spec)] else { return }
         switch m {
         case .serverFlight:
-            // Client Finished right away (generic clients: no per-call CPU model).
-            let seed = (channels.update(x.connection) { $0.nextSeed() } ?? 0)
-            tcp.write(x.socket, kind: .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength), parameter: seed,
-                      flush: false, now: now, &network, &s)
-            let end = writeTLS(x.socket, connection: x.connection, plaintext: TLSModel.finished, now: now, &s)
+            // Client Finished right away (generic clients: no per-call CPU model). The seed drawn
+            // here is unused (a CCS has fixed bytes); drawing it keeps later seeds as they were.
+            _ = channels.update(x.connection) { $0.nextSeed() }
+            if Self.sessionTLSProfile.profile.middleboxCompatibility {
+                tcp.write(x.socket, .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength),
+                          flush: false, now: now, &network, &s)
+            }
+            let finished = Self.serverTLSProfile.profile.finishedLength
+            let end = writeTLS(x.socket, connection: x.connection, plaintext: finished, now: now, &s)
             channels.update(x.connection) { $0.toServer.push(end, .clientFinished) }
             sessionRequest(i, now, &s)
         case .sessionResponse:
@@ -417,7 +422,7 @@ extension World {
                        destinationPort: 0x0800, protocolNumber: IPProtocol.icmp, ttl: 64, ipID: UInt16(truncatingIfNeeded: n))
         p.seq = UInt32(truncatingIfNeeded: n + 1)
         p.payloadLength = 56
-        p.payload = PayloadRef(kind: .icmpEcho, offset: UInt64(n))
+        p.payload = .icmpEcho(seed: UInt64(n))
         p.label = spec.label
         network.transmit(p, from: spec.from.host, now: now, &s)
     }

@@ -34,7 +34,7 @@ struct Environment: Sendable {
     var dnsPort: UInt16 = 0
     var dnsPending = 0
     var dnsAnswer: IPv4Address?
-    var dnsName = 0
+    var dnsName = NameIndex(0)
     var lastUsed = SimTime.zero
     var reclaimGeneration: UInt32 = 0
 }
@@ -276,12 +276,4 @@ extension World {
         environments[env].active = -1
         environments[env].phase = .dead
     }
-}
-
-/// Sizes of DNS messages (RFC 1035): 12-byte header, the question (name + type + class) and, per
-/// answer, a compressed name pointer, type, class, TTL, length and the address.
-public enum DNSSizes {
-    public static func nameLength(_ name: String) -> Int { name.split(separator: ".").reduce(1) { $0 + $1.utf8.count + 1 } }
-    public static func queryLength(name: String) -> Int { 12 + nameLength(name) + 4 }
-    public static func responseLength(name: String, answers: Int) -> Int { queryLength(name: name) + answers * 16 }
 }

@@ -49,7 +49,7 @@ extension World {
     public mutating func addPlatformClient(host: HostIndex, eni: ENIIndex) {
         let e = network.enis[eni.int]
         platformClients.append(PlatformClient(host: host, eni: eni, address: e.privateIP, vpc: e.vpc, subnet: e.subnet))
-        for r in Self.metadataRequests + Self.metadataResponses { _ = network.payloadTextIndex(r) }
+        for r in Self.metadataRequests + Self.metadataResponses { _ = network.catalog.intern(text: r) }
     }
 
     mutating func startPlatformClient(_ i: Int, _ s: inout Scheduler) {
@@ -75,7 +75,7 @@ extension World {
             }
             var p = Packet(source: c.address, destination: Self.timeSyncAddress, sourcePort: platformClients[i].ntpPort, destinationPort: 123,
                            protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
-            p.payload = PayloadRef(kind: .ntp, id: UInt32(NTPPacket.Mode.client), offset: UInt64(epochNanoseconds + now.nanoseconds))
+            p.payload = .ntp(mode: NTPPacket.Mode.client, transmitTime: epochNanoseconds + now.nanoseconds)
             p.payloadLength = UInt32(NTPPacket.length)
             network.transmit(p, from: c.host, now: now, &s)
             s.schedule(after: PlatformChatter.ntpEvery, EventPayload(kind: AppEvent.platformTick, object: UInt32(i), aux: what))
@@ -95,8 +95,9 @@ extension World {
             var p = Packet(source: c.address, destination: network.subnets[c.subnet.int].routerAddress, sourcePort: 68, destinationPort: 67,
                            protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
             let xid = UInt32(truncatingIfNeeded: random.next())
-            p.payload = PayloadRef(kind: .dhcp, id: xid, offset: 0)
-            p.payloadLength = UInt32(DHCPSizes.request(for: c.address))
+            p.payload = .dhcp(transactionID: xid, isReply: false)
+            p.payloadLength = UInt32(PlatformMessages.dhcpRequest(transactionID: xid, client: c.address,
+                                                                  clientMAC: network.enis[c.eni.int].mac).encodedLength)
             udpBindings[UInt64(c.host.raw) << 16 | 68] = UInt32(i) | 0x4000_0000
             network.transmit(p, from: c.host, now: now, &s)
             s.schedule(after: PlatformChatter.dhcpEvery, EventPayload(kind: AppEvent.platformTick, object: UInt32(i), aux: what))
@@ -114,16 +115,21 @@ extension World {
         case 53:
             answerDNS(p, resolver: h, vpc: vpc, now, &s)
         case 123:
+            guard case .ntp(_, let sent) = p.payload else { return }
             var r = Packet(source: p.destination, destination: p.source, sourcePort: 123, destinationPort: p.sourcePort,
                            protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0)
-            r.payload = PayloadRef(kind: .ntp, id: UInt32(NTPPacket.Mode.server), offset: p.payload.offset)
+            r.payload = .ntp(mode: NTPPacket.Mode.server, transmitTime: sent)
             r.payloadLength = UInt32(NTPPacket.length)
             network.transmit(r, from: h, now: now, &s)
         case 67:
+            guard case .dhcp(let xid, false) = p.payload, let e = network.eni(owning: p.source, in: vpc) else { return }
             var r = Packet(source: p.destination, destination: p.source, sourcePort: 67, destinationPort: 68,
                            protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0)
-            r.payload = PayloadRef(kind: .dhcp, id: p.payload.id, offset: 1)
-            r.payloadLength = UInt32(DHCPSizes.ack(for: p.source))
+            r.payload = .dhcp(transactionID: xid, isReply: true)
+            let ack = PlatformMessages.dhcpAck(transactionID: xid, client: p.source, clientMAC: network.enis[e.int].mac,
+                                               subnet: network.subnets[network.enis[e.int].subnet.int],
+                                               dnsServer: network.vpcs[vpc.int].dnsAddress)
+            r.payloadLength = UInt32(ack.encodedLength)
             network.transmit(r, from: h, now: now, &s)
         default:
             network.stats.drops[.noSocket(h), default: 0] += 1
@@ -144,8 +150,7 @@ extension World {
     mutating func metadataClientSend(_ i: Int, step: UInt32, _ now: SimTime, _ s: inout Scheduler) {
         let c = platformClients[i]
         guard tcp.socket(c.socket).state == .established else { return }
-        let text = Self.metadataRequests[Int(step)]
-        tcp.write(c.socket, kind: .text, length: UInt32(text.utf8.count), parameter: UInt64(network.payloadTextIndex(text)), now: now, &network, &s)
+        writeText(c.socket, Self.metadataRequests[Int(step)], now: now, &s)
         let written = tcp.socket(c.socket).written
         channels.update(c.connection) { $0.toServer.push(written, .textRequest(step)) }
     }
@@ -169,22 +174,5 @@ extension World {
         guard case .textRequest(let step) = m else { return }
         channels.update(c) { $0.pendingResponse = step }
         s.schedule(after: .microseconds(150), EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.metadataReply))
-    }
-}
-
-/// DHCP message sizes as `Wire.DHCPMessage` encodes them for a VPC renewal.
-public enum DHCPSizes {
-    public static func hostName(_ a: IPv4Address) -> String {
-        "ip-" + String(a.description.map { $0 == "." ? "-" : $0 })
-    }
-    public static func request(for a: IPv4Address) -> Int {
-        var m = DHCPMessage(isReply: false, transactionID: 0, clientAddress: a, clientMAC: .zero, messageType: DHCPMessage.MessageType.request)
-        m.hostName = hostName(a)
-        return m.encodedLength
-    }
-    public static func ack(for a: IPv4Address) -> Int {
-        var m = DHCPMessage(isReply: true, transactionID: 0, clientAddress: a, yourAddress: a, clientMAC: .zero, messageType: DHCPMessage.MessageType.ack)
-        m.serverIdentifier = a; m.leaseSeconds = 3600; m.subnetMask = a; m.router = a; m.dnsServer = a; m.domainName = "ec2.internal"
-        return m.encodedLength
     }
 }

@@ -14,6 +14,16 @@ enum ServerAction {
 }
 
 extension World {
+    /// The TLS server every modelled server answers as (DynamoDB front ends, RDS, dataset
+    /// servers). Per-server profiles would be a field of ServiceEndpoint and DatabaseInstance.
+    static let serverTLSProfile = TLSServerProfileID.awsEndpoint
+
+    /// The TLS client profile of a connection's client.
+    func clientTLSProfile(_ client: AppRef) -> TLSClientProfileID {
+        guard client.kind == AppKind.environment else { return Self.sessionTLSProfile }
+        return functions[Int(environments[Int(client.object)].function)].runtime.tlsClient
+    }
+
     /// Server-side messages: the TLS handshake and requests of a service, a database's protocol.
     mutating func serverMessage(_ owner: AppRef, connection c: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
         switch m {
@@ -55,12 +65,16 @@ extension World {
             // record each as OpenSSL-style servers write them.
             // The flight is written at once (TLS libraries flush a flight in one write), so TCP
             // cuts it into full-sized segments.
-            let hello = UInt32(TLSModel.serverHelloRecordLength)
-            tcp.write(sock, kind: .tlsServerHello, length: hello, parameter: (channels.update(c) { $0.nextSeed() } ?? 0), flush: false, now: now, &network, &s)
-            tcp.write(sock, kind: .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength), parameter: 0, flush: false,
+            let server = Self.serverTLSProfile
+            let client = clientTLSProfile(channels.read(c) { $0.client } ?? .none)
+            let hello = TLSServerHello.recordLength(sessionIDEchoLength: client.profile.sessionIDLength)
+            let seed = channels.update(c) { $0.nextSeed() } ?? 0
+            tcp.write(sock, .tlsServerHello(profile: server, client: client, seed: seed), length: UInt32(hello),
+                      flush: false, now: now, &network, &s)
+            tcp.write(sock, .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength), flush: false,
                       now: now, &network, &s)
             var end: UInt64 = 0
-            let flight = [TLS13Sizes.encryptedExtensions, TLS13Sizes.certificate, TLS13Sizes.certificateVerify, TLSModel.finished]
+            let flight = server.profile.encryptedFlight
             for (k, inner) in flight.enumerated() {
                 end = writeTLS(sock, connection: c, plaintext: inner, flush: k == flight.count - 1, now: now, &s)
             }
@@ -111,12 +125,11 @@ extension World {
         case ServerAction.metadataReply:
             let step = pending
             channels.update(c) { $0.pendingResponse = .max }
-            let text = UInt64(network.payloadTextIndex(Self.metadataResponses[Int(step)]))
-            tcp.write(sock, kind: .text, length: UInt32(Self.metadataResponses[Int(step)].utf8.count), parameter: text, now: now, &network, &s)
+            writeText(sock, Self.metadataResponses[Int(step)], now: now, &s)
             let written = tcp.socket(sock).written
             channels.update(c) { $0.toClient.push(written, .textResponse(step)) }
         case ServerAction.acceptSSL:
-            tcp.write(sock, kind: .postgresSSLAccept, length: 1, parameter: 0, now: now, &network, &s)
+            tcp.write(sock, .postgresSSLAccept, length: UInt32(PostgresSSLResponse.length), now: now, &network, &s)
             let written = tcp.socket(sock).written
             channels.update(c) { $0.toClient.push(written, .pgSSLAccept) }
         default:
@@ -128,7 +141,7 @@ extension World {
     mutating func serverIdleClose(connection c: UInt32, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
         guard let (sock, idle) = channels.read(c, { ($0.serverSocket, $0.serverIdleGeneration) }), sock != .max,
               idle & 0xFF_FFFF == generation, tcp.socket(sock).state == .established else { return }
-        let end = writeTLS(sock, connection: c, plaintext: TLSModel.closeNotify, now: now, &s)
+        let end = writeTLS(sock, connection: c, plaintext: TLSAlert.length, now: now, &s)
         channels.update(c) { $0.toClient.push(end, .closeNotify) }
         tcp.close(sock, now: now, &network, &s)
     }

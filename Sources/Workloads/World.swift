@@ -57,9 +57,10 @@ public struct World: EventHandler, Sendable {
     var functionArrivalRandom: [RandomStream] = []
     var machineArrivalRandom: [RandomStream] = []
     var random: RandomStream
-    /// DNS names the resolvers answer, by index (payload references carry the index).
-    public private(set) var dnsNames: [String] = []
-    var clientHelloLength: [Int: Int] = [:]
+    /// ClientHello record lengths by client profile and server name (profile << 32 | name).
+    var clientHelloLength: [UInt64: Int] = [:]
+    /// DNS message lengths by name, type, direction and answer (see `dnsMessageLength`).
+    var dnsLength: [UInt64: Int] = [:]
     /// Cached request/response sizes per (function, step).
     var callSizes: [[(request: HTTPMessageSize, response: HTTPMessageSize)]] = []
     /// Per (function, step), the index of its call's entry in `metrics.calls`.
@@ -81,8 +82,7 @@ public struct World: EventHandler, Sendable {
         serviceByHost[s.host] = services.count
         services.append(s)
         tcp.listen(host: s.host, port: 443, owner: AppRef(kind: AppKind.service, object: UInt32(services.count - 1)))
-        _ = dnsNameIndex(s.hostname)
-        _ = network.serverNameIndex(s.hostname)
+        _ = network.catalog.intern(name: s.hostname)
     }
 
     /// The VPC's platform services host (Amazon DNS, metadata, Time Sync, DHCP).
@@ -93,8 +93,7 @@ public struct World: EventHandler, Sendable {
     }
 
     public mutating func addDatabase(_ d: DatabaseInstance) {
-        _ = dnsNameIndex(d.endpoint)
-        _ = network.serverNameIndex(d.endpoint)
+        _ = network.catalog.intern(name: d.endpoint)
         databaseByHost[d.host] = databases.count
         databases.append(d)
         tcp.listen(host: d.host, port: d.port, owner: AppRef(kind: AppKind.database, object: UInt32(databases.count - 1)))
@@ -130,12 +129,6 @@ public struct World: EventHandler, Sendable {
             }
             callIndex.append(slots)
         }
-    }
-
-    mutating func dnsNameIndex(_ name: String) -> Int {
-        if let i = dnsNames.firstIndex(of: name) { return i }
-        dnsNames.append(name)
-        return dnsNames.count - 1
     }
 
     /// Schedules the first arrivals and the end of the workload window. Call once before running.
@@ -279,30 +272,65 @@ public struct World: EventHandler, Sendable {
 
     // MARK: Stream writing helpers
 
-    /// Writes `plaintext` bytes of application data as TLS 1.3 ciphertext records; returns the
-    /// stream offset where the last record ends.
-    mutating func writeTLS(_ socket: UInt32, connection: UInt32, plaintext: Int, flush: Bool = true, now: SimTime,
-                           _ s: inout Scheduler) -> UInt64 {
-        let records = TLSFraming.records(for: plaintext)
-        for (k, len) in records.enumerated() {
+    /// Writes `plaintext` bytes of application data as TLS 1.3 ciphertext records of at most
+    /// `recordLimit` bytes of plaintext each (RFC 8446 §5.1: one record per 2^14 bytes at most);
+    /// returns the stream offset where the last record ends.
+    mutating func writeTLS(_ socket: UInt32, connection: UInt32, plaintext: Int,
+                           recordLimit: Int = TLSCiphertext.maximumInnerPlaintextLength, flush: Bool = true,
+                           now: SimTime, _ s: inout Scheduler) -> UInt64 {
+        var left = plaintext
+        repeat {
+            let inner = min(left, recordLimit)
+            left -= inner
             let seed = (channels.update(connection) { $0.nextSeed() } ?? 0)
-            tcp.write(socket, kind: .tlsCiphertext, length: UInt32(TLSCiphertext.recordLength(innerPlaintextLength: len)),
-                      parameter: seed, flush: flush && k == records.count - 1, now: now, &network, &s)
-        }
+            let length = UInt32(TLSCiphertext.recordLength(innerPlaintextLength: inner))
+            tcp.write(socket, .tlsCiphertext(seed: seed), length: length, flush: flush && left == 0, now: now,
+                      &network, &s)
+        } while left > 0
         return tcp.socket(socket).written
     }
 
     mutating func writeOpaque(_ socket: UInt32, connection: UInt32, bytes: Int, now: SimTime, _ s: inout Scheduler) -> UInt64 {
         let seed = (channels.update(connection) { $0.nextSeed() } ?? 0)
-        tcp.write(socket, kind: .opaque, length: UInt32(bytes), parameter: seed, now: now, &network, &s)
+        tcp.write(socket, .opaque(seed: seed), length: UInt32(bytes), now: now, &network, &s)
         return tcp.socket(socket).written
     }
 
-    mutating func helloLength(_ serverName: Int) -> Int {
-        if let n = clientHelloLength[serverName] { return n }
-        let zero = [UInt8](repeating: 0, count: 32)
-        let n = TLSClientHello(serverName: network.serverNames[serverName], random: zero, sessionID: zero, x25519KeyShare: zero).recordLength
-        clientHelloLength[serverName] = n
+    /// Writes a ClientHello of `profile` for `serverName` (added to the catalog if new).
+    mutating func writeClientHello(_ socket: UInt32, connection: UInt32, profile: TLSClientProfileID,
+                                   serverName: String, now: SimTime, _ s: inout Scheduler) {
+        let name = network.catalog.intern(name: serverName)
+        let key = UInt64(profile.rawValue) << 32 | UInt64(name.raw)
+        let length: Int
+        if let known = clientHelloLength[key] {
+            length = known
+        } else {
+            length = profile.profile.clientHelloRecordLength(serverName: serverName)
+            clientHelloLength[key] = length
+        }
+        // The renderer derives random and key share from the low 32 bits of the seed.
+        let seed = UInt32(truncatingIfNeeded: channels.update(connection) { $0.nextSeed() } ?? 0)
+        tcp.write(socket, .tlsClientHello(profile: profile, serverName: name, seed: seed), length: UInt32(length),
+                  now: now, &network, &s)
+    }
+
+    /// Writes a literal payload (added to the catalog if new).
+    mutating func writeText(_ socket: UInt32, _ text: String, now: SimTime, _ s: inout Scheduler) {
+        let i = network.catalog.intern(text: text)
+        tcp.write(socket, .text(i), length: UInt32(network.catalog.texts[i.int].count), now: now, &network, &s)
+    }
+
+    /// The length of a DNS query, or of Amazon DNS's response to it, as PlatformMessages builds
+    /// them (computed once per name and type).
+    mutating func dnsMessageLength(name: NameIndex, type: UInt16, response: Bool, answered: Bool) -> Int {
+        let key = UInt64(name.raw) << 19 | UInt64(type) << 2 | (response ? 2 : 0) | (answered ? 1 : 0)
+        if let n = dnsLength[key] { return n }
+        let text = network.catalog.name(name)
+        let answer = answered ? IPv4Address(raw: 1) : nil
+        let n = response
+            ? PlatformMessages.dnsResponse(id: 0, name: text, type: type, answer: answer).encodedLength
+            : PlatformMessages.dnsQuery(id: 0, name: text, type: type).encodedLength
+        dnsLength[key] = n
         return n
     }
 
@@ -362,21 +390,4 @@ struct Request: Sendable {
     var sent: SimTime
     /// The error the server answered with, if any (e.g. an endpoint policy's AccessDeniedException).
     var error: String? = nil
-}
-
-extension Network {
-    /// The index of a literal payload (added if new).
-    public mutating func payloadTextIndex(_ text: String) -> Int {
-        let bytes = Array(text.utf8)
-        if let i = payloadTexts.firstIndex(of: bytes) { return i }
-        payloadTexts.append(bytes)
-        return payloadTexts.count - 1
-    }
-
-    /// The index of a TLS server name (added if new).
-    public mutating func serverNameIndex(_ name: String) -> Int {
-        if let i = serverNames.firstIndex(of: name) { return i }
-        serverNames.append(name)
-        return serverNames.count - 1
-    }
 }

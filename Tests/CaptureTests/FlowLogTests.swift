@@ -30,7 +30,7 @@ import TestSupport
         var config = FlowLogConfig(id: "fl-0123456789abcdef0", resource: resource, trafficType: traffic,
                                    maxAggregationInterval: interval, format: format, destination: .s3(s3), accountID: "123456789012")
         config.maxFlowsPerWindow = maxFlows
-        let a = FlowLogAggregator(config: config, directory: NetworkDirectory(network: network ?? self.network, dnsNames: []),
+        let a = FlowLogAggregator(config: config, directory: NetworkDirectory(network: network ?? self.network),
                                   epochNanoseconds: epoch, outputDirectory: dir, seed: 1)
         for t in taps { try a.observe(t) }
         let end = SimTime(nanoseconds: Int64((finishAt ?? ((taps.last?.time.seconds ?? 0) + 1)) * 1e9))

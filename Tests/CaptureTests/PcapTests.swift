@@ -12,8 +12,9 @@ import TestSupport
         let path = dir + "/eni-0000000a.pcap"
         let w = try PcapWriter(path: path)
         #expect(!FileManager.default.fileExists(atPath: path), "written under a temporary name until finished")
-        let (network, _, _) = TestNetworks.twoSubnets()
-        var renderer = FrameRenderer(directory: NetworkDirectory(network: network, dnsNames: ["dynamodb.us-east-1.amazonaws.com"]))
+        var (network, _, _) = TestNetworks.twoSubnets()
+        let name = network.catalog.intern(name: "dynamodb.us-east-1.amazonaws.com")
+        var renderer = FrameRenderer(directory: NetworkDirectory(network: network))
         var streams = StreamStore()
         var syn = Packet(source: IPv4Address("10.0.1.10")!, destination: IPv4Address("10.0.2.20")!, sourcePort: 40000,
                          destinationPort: 443, protocolNumber: IPProtocol.tcp, ttl: 64, ipID: 0x1234)
@@ -26,8 +27,9 @@ import TestSupport
         syn.tsValue = 99
         var query = Packet(source: IPv4Address("10.0.1.10")!, destination: IPv4Address("10.0.0.2")!, sourcePort: 3333,
                            destinationPort: 53, protocolNumber: IPProtocol.udp)
-        query.payload = PayloadRef(kind: .dnsQuery, id: 0xBEEF, offset: 0 << 16 | 1)
-        query.payloadLength = 12 + 34 + 4
+        query.payload = .dnsQuery(id: 0xBEEF, name: name, type: DNSType.a)
+        query.payloadLength = UInt32(PlatformMessages.dnsQuery(id: 0xBEEF, name: "dynamodb.us-east-1.amazonaws.com", type: DNSType.a).encodedLength)
+        #expect(query.payloadLength == 12 + 34 + 4)
         var buf = [UInt8](repeating: 0, count: FrameRenderer.maxFrame)
         for (i, p) in [syn, query].enumerated() {
             let t = TapRecord(time: SimTime(nanoseconds: Int64(i) * 1_500), eni: ENIIndex(0), direction: .egress, accepted: true,

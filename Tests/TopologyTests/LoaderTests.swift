@@ -249,6 +249,28 @@ import Workloads
         #expect(e?.message.contains("'vpc-main' is not a vpc id") == true)
     }
 
+    /// A function outside any VPC with the given `runtime:` line (or none).
+    static func function(runtime: String?) -> String {
+        minimal + "\nfunctions:\n  - name: f\n" + (runtime.map { "    runtime: \($0)\n" } ?? "")
+            + "    handler:\n      - compute: 1ms\n"
+    }
+
+    @Test func runtimeSelectsTheTLSClientProfile() throws {
+        let s = try load(Self.function(runtime: "python3.13"))
+        #expect(s.world.functions[0].runtime.name == "python3.13")
+        #expect(s.world.functions[0].runtime.tlsClient == .boto3OpenSSL3)
+        let unspecified = try load(Self.function(runtime: nil))
+        #expect(unspecified.world.functions[0].runtime == .python312)
+    }
+
+    @Test func unknownRuntimeIsALocatedErrorNamingTheModelledOnes() {
+        let e = failure(Self.function(runtime: "nodejs20.x"))
+        #expect(e?.file == "test.yaml")
+        #expect(e?.line == 20, "\(String(describing: e))")
+        #expect(e?.message.contains("functions[0].runtime: runtime 'nodejs20.x' is not modelled") == true, "\(String(describing: e))")
+        #expect(e?.message.contains("(modelled: python3.9, python3.10, python3.11, python3.12, python3.13)") == true)
+    }
+
     @Test func yamlSyntaxErrorHasAPosition() {
         let e = failure("vpcs:\n  - id: [unclosed\n")
         #expect(e?.line ?? 0 >= 2)

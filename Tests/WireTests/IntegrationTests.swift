@@ -11,27 +11,31 @@ import Wire
     static func putItemConversation() -> Conversation {
         var rng = SeededGenerator(seed: 2024)
         let sessionID = rng.bytes(32)
-        let hello = TLSClientHello(serverName: sni, random: rng.bytes(32), sessionID: sessionID, x25519KeyShare: rng.bytes(32))
-        let serverHello = TLSServerHello(random: rng.bytes(32), sessionIDEcho: sessionID, x25519KeyShare: rng.bytes(32))
+        let hello = TLSClientHello(profile: .boto3OpenSSL3, serverName: sni, random: rng.bytes(32), sessionID: sessionID,
+                                   keyShares: [rng.bytes(32)])
+        // The AWS flight's sizes, negotiated with TLS_AES_128_GCM_SHA256 (SHA-256 Finished).
+        var server = TLSServerProfile.awsEndpoint
+        server.cipherSuite = TLSCipherSuite.aes128GCMSHA256
+        let serverHello = server.serverHello(random: rng.bytes(32), sessionIDEcho: sessionID, x25519KeyShare: rng.bytes(32))
         var c = Conversation()
         c.handshake()
         c.send(fromClient: true, stream: [.plain(render { hello.encodeRecord(into: &$0) })])
         c.send(fromClient: false, stream: [
             .plain(render { serverHello.encodeRecord(into: &$0) }),
             .plain(render { TLSChangeCipherSpec.encodeRecord(into: &$0) }),
-            .ciphertext(inner: TLS13Sizes.encryptedExtensions, seed: 1),
-            .ciphertext(inner: TLS13Sizes.certificate, seed: 2),
-            .ciphertext(inner: TLS13Sizes.certificateVerify, seed: 3),
-            .ciphertext(inner: TLS13Sizes.serverFinished, seed: 4),
+            .ciphertext(inner: server.encryptedExtensionsLength, seed: 1),
+            .ciphertext(inner: server.certificateLength, seed: 2),
+            .ciphertext(inner: server.certificateVerifyLength, seed: 3),
+            .ciphertext(inner: server.finishedLength, seed: 4),
         ])
         c.send(fromClient: true, stream: [
             .plain(render { TLSChangeCipherSpec.encodeRecord(into: &$0) }),
-            .ciphertext(inner: TLS13Sizes.clientFinished, seed: 5),
+            .ciphertext(inner: server.finishedLength, seed: 5),
             .ciphertext(inner: 1960, seed: 6),      // measured PutItem header block
             .ciphertext(inner: 152, seed: 7),       // measured PutItem body
         ])
         c.send(fromClient: false, stream: [
-            .ciphertext(inner: TLS13Sizes.newSessionTicket, seed: 8),
+            .ciphertext(inner: server.newSessionTicketLength, seed: 8),
             .ciphertext(inner: 256, seed: 9),       // response: 254 header bytes + "{}"
         ])
         c.close()

@@ -9,29 +9,34 @@ enum RealJA3 {
 }
 
 private let zeros32 = [UInt8](repeating: 0, count: 32)
+private let boto3 = TLSClientProfile.boto3OpenSSL3
 
 @Suite struct TLSClientHelloTests {
     @Test(arguments: ClientHelloVectors.all.map { $0.sni })
     func reproducesCapturedClientHello(sni: String) throws {
         let vector = bytes(hex: try #require(ClientHelloVectors.all.first { $0.sni == sni }).hex)
-        let hello = TLSClientHello(serverName: sni, random: zeros32, sessionID: zeros32, x25519KeyShare: zeros32)
+        let hello = TLSClientHello(profile: boto3, serverName: sni, random: zeros32, sessionID: zeros32, keyShares: [zeros32])
         #expect(hello.recordLength == vector.count)
+        #expect(boto3.clientHelloRecordLength(serverName: sni) == vector.count)
         #expect(hello.handshakeLength == vector.count - 5)
         let encoded = render { hello.encodeRecord(into: &$0) }
         #expect(hexString(encoded) == hexString(vector))
     }
 
     @Test func dynamoDBClientHelloFacts() {
-        let hello = TLSClientHello(serverName: "dynamodb.us-east-1.amazonaws.com", random: zeros32, sessionID: zeros32, x25519KeyShare: zeros32)
+        let hello = TLSClientHello(profile: boto3, serverName: "dynamodb.us-east-1.amazonaws.com", random: zeros32, sessionID: zeros32,
+                                   keyShares: [zeros32])
         #expect(hello.recordLength == 517 && hello.handshakeLength == 512)
         let encoded = render { hello.encodeRecord(into: &$0) }
         #expect(Array(encoded[0..<5]) == [0x16, 0x03, 0x01, 0x02, 0x00])       // record version TLS 1.0, length 512
-        #expect(TLSClientHello.cipherSuites.count == 18 && TLSClientHello.signatureAlgorithms.count == 20)
+        #expect(boto3.cipherSuites.count == 18 && TLSClientProfile.openSSL3SignatureAlgorithms.count == 20)
+        #expect(boto3.extensions.map(\.type) == [0, 11, 10, 16, 22, 23, 49, 13, 43, 45, 51, 21])
     }
 
     @Test func paddingFollowsOpenSSLRule() {
         func length(_ n: Int) -> Int {
-            TLSClientHello(serverName: String(repeating: "a", count: n), random: zeros32, sessionID: zeros32, x25519KeyShare: zeros32).handshakeLength
+            TLSClientHello(profile: boto3, serverName: String(repeating: "a", count: n), random: zeros32, sessionID: zeros32,
+                           keyShares: [zeros32]).handshakeLength
         }
         for n in [1, 16, 100, 221] { #expect(length(n) == 512, "SNI \(n)") }
         #expect(length(222) == 513)     // gap of 4: padding body forced to 1 byte
@@ -44,25 +49,28 @@ private let zeros32 = [UInt8](repeating: 0, count: 32)
     @Test func parsesCapturedRecordsAndRejectsOthers() throws {
         var rng = SeededGenerator(seed: 8446)
         for (sni, hex) in ClientHelloVectors.all {
-            let parsed = try bytes(hex: hex).withUnsafeBytes { try TLSClientHello(parsingRecord: $0) }
+            let parsed = try bytes(hex: hex).withUnsafeBytes { try TLSClientHello(parsingRecord: $0, profile: boto3) }
             #expect(parsed.serverName == sni)
-            let hello = TLSClientHello(serverName: sni, random: rng.bytes(32), sessionID: rng.bytes(32), x25519KeyShare: rng.bytes(32))
-            let round = try render { hello.encodeRecord(into: &$0) }.withUnsafeBytes { try TLSClientHello(parsingRecord: $0) }
+            #expect(bytes(hex: hex).withUnsafeBytes { TLSClientProfileID.identify($0) } == .boto3OpenSSL3)
+            let hello = TLSClientHello(profile: boto3, serverName: sni, random: rng.bytes(32), sessionID: rng.bytes(32),
+                                       keyShares: [rng.bytes(32)])
+            let round = try render { hello.encodeRecord(into: &$0) }.withUnsafeBytes { try TLSClientHello(parsingRecord: $0, profile: boto3) }
             #expect(round == hello)
         }
         var otherCipher = bytes(hex: ClientHelloVectors.all[0].hex)
         otherCipher[80] ^= 1
-        #expect(throws: WireError.self) { try otherCipher.withUnsafeBytes { try TLSClientHello(parsingRecord: $0) } }
+        #expect(throws: WireError.self) { try otherCipher.withUnsafeBytes { try TLSClientHello(parsingRecord: $0, profile: boto3) } }
+        #expect(otherCipher.withUnsafeBytes { TLSClientProfileID.identify($0) } == nil)
         let truncated = Array(bytes(hex: ClientHelloVectors.all[0].hex).dropLast())
-        #expect(throws: WireError.self) { try truncated.withUnsafeBytes { try TLSClientHello(parsingRecord: $0) } }
+        #expect(throws: WireError.self) { try truncated.withUnsafeBytes { try TLSClientHello(parsingRecord: $0, profile: boto3) } }
     }
 
     @Test func tsharkJA3OfEncoderEqualsRealJA3() throws {
         // The real (zeroed) vector and a fresh encoding with random fields, each in its own
         // handshake so tshark dissects them as TLS on 443.
         var rng = SeededGenerator(seed: 3)
-        let fresh = TLSClientHello(serverName: "dynamodb.us-east-1.amazonaws.com", random: rng.bytes(32), sessionID: rng.bytes(32),
-                                   x25519KeyShare: rng.bytes(32))
+        let fresh = TLSClientHello(profile: boto3, serverName: "dynamodb.us-east-1.amazonaws.com", random: rng.bytes(32),
+                                   sessionID: rng.bytes(32), keyShares: [rng.bytes(32)])
         let records = [bytes(hex: ClientHelloVectors.all[0].hex), render { fresh.encodeRecord(into: &$0) }]
         var pcap = PcapFile()
         for (i, record) in records.enumerated() {
@@ -99,7 +107,8 @@ private let zeros32 = [UInt8](repeating: 0, count: 32)
 
     @Test func serverHelloEncodesAndParses() throws {
         var rng = SeededGenerator(seed: 2)
-        let sh = TLSServerHello(random: rng.bytes(32), sessionIDEcho: rng.bytes(32), x25519KeyShare: rng.bytes(32))
+        let sh = TLSServerHello(random: rng.bytes(32), sessionIDEcho: rng.bytes(32), cipherSuite: TLSCipherSuite.aes128GCMSHA256,
+                                x25519KeyShare: rng.bytes(32))
         let b = render { sh.encodeRecord(into: &$0) }
         #expect(b.count == 127 && sh.recordLength == 127 && sh.handshakeLength == 122)
         #expect(Array(b[0..<11]) == [0x16, 0x03, 0x03, 0x00, 0x7A, 0x02, 0x00, 0x00, 0x76, 0x03, 0x03])
@@ -126,8 +135,9 @@ private let zeros32 = [UInt8](repeating: 0, count: 32)
 
     @Test func flightParsesAsWholeRecords() throws {
         var rng = SeededGenerator(seed: 5)
-        let sh = TLSServerHello(random: rng.bytes(32), sessionIDEcho: rng.bytes(32), x25519KeyShare: rng.bytes(32))
-        let inner = [TLS13Sizes.encryptedExtensions, TLS13Sizes.certificate, TLS13Sizes.certificateVerify, TLS13Sizes.serverFinished]
+        let server = TLSServerProfile.awsEndpoint
+        let sh = server.serverHello(random: rng.bytes(32), sessionIDEcho: rng.bytes(32), x25519KeyShare: rng.bytes(32))
+        let inner = server.encryptedFlight
         let flight = render { w in
             sh.encodeRecord(into: &w)
             TLSChangeCipherSpec.encodeRecord(into: &w)
@@ -152,7 +162,7 @@ private let zeros32 = [UInt8](repeating: 0, count: 32)
             _ = try parse(Array(flight.dropLast())) { (r: inout ByteReader) throws(WireError) in
                 while !r.isAtEnd { _ = try TLSRecordHeader.parseRecord(&r) }
             }
-        } == .truncated(needed: 36 + 17, available: 36 + 16))
+        } == .truncated(needed: server.finishedLength + 17, available: server.finishedLength + 16))
     }
 }
 
@@ -209,11 +219,18 @@ private let zeros32 = [UInt8](repeating: 0, count: 32)
     }
 
     @Test func sizeConstants() {
-        #expect(TLS13Sizes.certificate == 2690)
-        #expect(TLS13Sizes.certificateVerify == 264)
-        #expect(TLS13Sizes.serverFinished == 36 && TLS13Sizes.clientFinished == 36)
-        #expect(TLS13Sizes.encryptedExtensions == 21)
-        #expect(TLS13Sizes.newSessionTicket == 130)
-        #expect(TLS13Sizes.serverFlightRecordLengths == [43, 2712, 286, 58])
+        let server = TLSServerProfile.awsEndpoint
+        #expect(server.certificateLength == 2690)
+        #expect(server.certificateVerifyLength == 264)
+        // TLS_AES_256_GCM_SHA384, as the simulator has always sent: Finished is 4 + 48 bytes.
+        #expect(server.cipherSuite == 0x1302 && server.finishedLength == 52)
+        #expect(server.encryptedExtensionsLength == 21)
+        #expect(server.newSessionTicketLength == 130)
+        #expect(server.encryptedFlight.map { TLSCiphertext.recordLength(innerPlaintextLength: $0) } == [43, 2712, 286, 74])
+        // With a SHA-256 suite the same flight ends in a 36-byte Finished.
+        var sha256 = server
+        sha256.cipherSuite = TLSCipherSuite.aes128GCMSHA256
+        #expect(sha256.finishedLength == 36)
+        #expect(TLSServerHello.recordLength(sessionIDEchoLength: 32) == 127 && TLSServerHello.recordLength(sessionIDEchoLength: 0) == 95)
     }
 }

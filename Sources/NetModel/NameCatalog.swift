@@ -1,0 +1,48 @@
+import Wire
+
+/// The strings and bytes that payloads and outputs refer to by index: server and DNS names,
+/// literal payloads, and which AWS service owns which public ranges.
+///
+/// The network carries it (``Network/catalog``) but never reads it: forwarding, filtering and
+/// translation see only indices. Applications intern what they send (Workloads), the loader adds
+/// the address ranges (Topology), and captures look entries up to render bytes and flow-log
+/// fields (Capture). Interning is idempotent and indices are dense, in order of first use.
+public struct NameCatalog: Sendable {
+    /// Interned names by ``NameIndex``.
+    public private(set) var names: [String] = []
+    /// Interned literal payloads by ``TextIndex``.
+    public private(set) var texts: [[UInt8]] = []
+    /// Public address ranges by ip-ranges.json service subset (e.g. DYNAMODB, S3, AMAZON), for
+    /// flow logs' `pkt-src-aws-service` / `pkt-dst-aws-service`
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/aws-ip-ranges.html).
+    public var awsServiceRanges: [(range: CIDR, service: String)] = []
+    var nameIndices: [String: NameIndex] = [:]
+    var textIndices: [[UInt8]: TextIndex] = [:]
+
+    public init() {}
+
+    /// The index of `name`, added if new.
+    public mutating func intern(name: String) -> NameIndex {
+        if let i = nameIndices[name] { return i }
+        let i = NameIndex(names.count)
+        names.append(name)
+        nameIndices[name] = i
+        return i
+    }
+
+    /// The index of a literal payload, added if new.
+    public mutating func intern(text: String) -> TextIndex {
+        let bytes = Array(text.utf8)
+        if let i = textIndices[bytes] { return i }
+        let i = TextIndex(texts.count)
+        texts.append(bytes)
+        textIndices[bytes] = i
+        return i
+    }
+
+    /// The name at `i` ("unknown.invalid" for an index never interned, RFC 6761 §6.4).
+    public func name(_ i: NameIndex) -> String { i.int < names.count ? names[i.int] : "unknown.invalid" }
+
+    /// The bytes of a literal payload (empty for an index never interned).
+    public func text(_ i: TextIndex) -> [UInt8] { i.int < texts.count ? texts[i.int] : [] }
+}

@@ -1,0 +1,85 @@
+import Wire
+
+public enum NameTag {}
+public enum TextTag {}
+/// A name interned in the ``NameCatalog``: a TLS server name or a DNS name.
+public typealias NameIndex = Index<NameTag>
+/// A literal payload interned in the ``NameCatalog``.
+public typealias TextIndex = Index<TextTag>
+
+/// The end of a TCP connection that wrote a byte stream.
+public enum StreamOrigin: UInt8, Hashable, Sendable {
+    /// The end that sent the SYN.
+    case initiator = 0
+    /// The end that accepted it.
+    case responder = 1
+}
+
+/// One direction of one TCP connection: the byte stream a segment's payload is a slice of.
+public struct StreamID: Hashable, Sendable {
+    /// The connection's simulation tag (``Packet/connection``).
+    public var connection: UInt32
+    public var origin: StreamOrigin
+    @inlinable public init(connection: UInt32, origin: StreamOrigin) {
+        self.connection = connection; self.origin = origin
+    }
+}
+
+/// What a run of payload bytes is: the one vocabulary for datagram payloads and for the chunks of
+/// TCP byte streams, so a capture can materialise bytes the model never holds.
+///
+/// A datagram carries its own description in ``Packet/payload``. A TCP segment carries
+/// ``stream(_:offset:)``, the range of its sender's byte stream; what that stream holds is said
+/// by the ``StreamChunk``s the transport appends to the observation log as the application
+/// writes, each with a description from this same vocabulary. Names and literal bytes are
+/// indices into the ``NameCatalog``. Every case is a few plain integers: a payload is copied with
+/// its packet, never allocated.
+///
+/// Adding a payload kind: a case here, the model code that sends it (with its length taken from
+/// the Wire value that encodes it), and its rendering in Capture's Frames.swift.
+public enum Payload: Hashable, Sendable {
+    /// No payload bytes (or bytes nobody will render).
+    case none
+    /// Bytes `offset...` of a TCP byte stream (stream offset 0 is the byte after the SYN).
+    case stream(StreamID, offset: UInt64)
+    /// Pseudo-random bytes: byte `i` is byte `i % 8` of SplitMix64(seed, i / 8)
+    /// (``Wire/TLSCiphertext/fillBody(seed:from:count:into:)``).
+    case opaque(seed: UInt64)
+    /// ICMP echo data, pseudo-random as ``opaque(seed:)``.
+    case icmpEcho(seed: UInt64)
+    /// Literal bytes from the catalog (e.g. an HTTP exchange with instance metadata).
+    case text(TextIndex)
+    /// A DNS query (``PlatformMessages/dnsQuery(id:name:type:)``).
+    case dnsQuery(id: UInt16, name: NameIndex, type: UInt16)
+    /// A DNS response (``PlatformMessages/dnsResponse(id:name:type:answer:)``).
+    case dnsResponse(id: UInt16, name: NameIndex, type: UInt16, answer: IPv4Address?)
+    /// NTPv4 (RFC 5905): `mode` 3 = client request, 4 = server reply; `transmitTime` is the
+    /// request's transmit time (Unix ns), which a reply echoes as its origin timestamp.
+    case ntp(mode: UInt8, transmitTime: Int64)
+    /// DHCP for a VPC lease renewal: the client's DHCPREQUEST, or the server's DHCPACK
+    /// (``PlatformMessages/dhcpRequest(transactionID:client:clientMAC:)``).
+    case dhcp(transactionID: UInt32, isReply: Bool)
+    /// A ClientHello record laid out by a registered client profile; the random, session id and
+    /// key shares derive from `seed` (and the session id from the connection).
+    case tlsClientHello(profile: TLSClientProfileID, serverName: NameIndex, seed: UInt32)
+    /// A TLS 1.3 ServerHello record from a registered server profile, echoing the session id of a
+    /// client of profile `client`; random and key share derive from `seed`.
+    case tlsServerHello(profile: TLSServerProfileID, client: TLSClientProfileID, seed: UInt64)
+    /// The middlebox-compatibility ChangeCipherSpec record (``Wire/TLSChangeCipherSpec``).
+    case tlsChangeCipherSpec
+    /// One TLS 1.3 protected record, header included, whose length is the chunk's; the body is
+    /// pseudo-random from `seed`.
+    case tlsCiphertext(seed: UInt64)
+    /// PostgreSQL's SSLRequest (``Wire/PostgresSSLRequest``).
+    case postgresSSLRequest
+    /// The server's 'S' answer to it.
+    case postgresSSLAccept
+
+    /// The seed of pseudo-random filler for bytes described only by a seed (0 otherwise).
+    @inlinable public var fillerSeed: UInt64 {
+        switch self {
+        case .opaque(let seed), .icmpEcho(let seed), .tlsCiphertext(let seed): return seed
+        default: return 0
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Wire
+
+/// The datagrams exchanged with a VPC's platform services (Amazon DNS, DHCP), as Wire values built
+/// in one place. The model sends a datagram whose payload length is the `encodedLength` of the
+/// message built here, and a capture encodes the message built here from the same inputs, so the
+/// packet's size and its bytes agree by construction.
+///
+/// https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html,
+/// https://docs.aws.amazon.com/vpc/latest/userguide/DHCPOptionSet.html
+public enum PlatformMessages {
+    /// A stub resolver's recursive query (RFC 1035 §4.1; RD set, as glibc sends).
+    public static func dnsQuery(id: UInt16, name: String, type: UInt16) -> DNSMessage {
+        DNSMessage.query(id: id, name: name, type: type)
+    }
+
+    /// Amazon DNS's answer: the question echoed and, when `answer` is given, one A record for the
+    /// queried name with a 5 s TTL (observed for AWS endpoint names such as DynamoDB's).
+    public static func dnsResponse(id: UInt16, name: String, type: UInt16, answer: IPv4Address?) -> DNSMessage {
+        let answers = answer.map { [DNSRecord(name: name, ttl: 5, data: .a($0))] } ?? []
+        return DNSMessage.response(to: dnsQuery(id: id, name: name, type: type), answers: answers)
+    }
+
+    /// The host name an instance's DHCP client sends: EC2's IP-based name, "ip-10-0-1-5".
+    public static func instanceHostName(_ a: IPv4Address) -> String {
+        "ip-" + String(a.description.map { $0 == "." ? "-" : $0 })
+    }
+
+    /// An instance's unicast DHCPREQUEST when renewing its lease (RFC 2131 §4.3.2, RENEWING).
+    public static func dhcpRequest(transactionID: UInt32, client: IPv4Address, clientMAC: MACAddress) -> DHCPMessage {
+        var m = DHCPMessage(isReply: false, transactionID: transactionID, clientAddress: client, clientMAC: clientMAC,
+                            messageType: DHCPMessage.MessageType.request)
+        m.hostName = instanceHostName(client)
+        return m
+    }
+
+    /// The VPC's DHCPACK: the subnet router as server and gateway, a one-hour lease, the VPC's
+    /// Amazon DNS address and the default domain name.
+    public static func dhcpAck(transactionID: UInt32, client: IPv4Address, clientMAC: MACAddress, subnet: Subnet,
+                               dnsServer: IPv4Address) -> DHCPMessage {
+        var m = DHCPMessage(isReply: true, transactionID: transactionID, clientAddress: client, yourAddress: client,
+                            clientMAC: clientMAC, messageType: DHCPMessage.MessageType.ack)
+        m.serverIdentifier = subnet.routerAddress
+        m.leaseSeconds = 3600
+        m.subnetMask = IPv4Address(raw: subnet.cidr.netmask)
+        m.router = subnet.routerAddress
+        m.dnsServer = dnsServer
+        m.domainName = "ec2.internal"
+        return m
+    }
+}

@@ -1,0 +1,250 @@
+// The ClientHello (RFC 8446 §4.1.2) as a TLSClientProfile lays it out. One layout function
+// serves both sizing and encoding: it writes into a sink that either counts or stores bytes, so
+// a ClientHello's length is, by construction, the number of bytes its encoding writes.
+
+/// One connection's ClientHello: a client profile plus the values that change per connection.
+public struct TLSClientHello: Hashable, Sendable {
+    public var profile: TLSClientProfile
+    /// An empty name leaves out the server_name extension.
+    public var serverName: String
+    public var random: [UInt8]
+    /// legacy_session_id: `profile.sessionIDLength` bytes.
+    public var sessionID: [UInt8]
+    /// key_exchange bytes of each key share, in the order of `profile.keyShareGroups`.
+    public var keyShares: [[UInt8]]
+
+    public init(profile: TLSClientProfile, serverName: String, random: [UInt8], sessionID: [UInt8],
+                keyShares: [[UInt8]]) {
+        precondition(random.count == 32, "random must be 32 bytes")
+        precondition(sessionID.count == profile.sessionIDLength, "session id must be \(profile.sessionIDLength) bytes")
+        let groups = profile.keyShareGroups
+        precondition(keyShares.count == groups.count, "one key share per group of the profile")
+        for (share, group) in zip(keyShares, groups) {
+            precondition(share.count == TLSNamedGroup.keyExchangeLength(group),
+                         "key share of group \(group) has the wrong size")
+        }
+        precondition(serverName.utf8.count <= 0xFFFF - 9, "server name too long")
+        self.profile = profile
+        self.serverName = serverName
+        self.random = random
+        self.sessionID = sessionID
+        self.keyShares = keyShares
+    }
+
+    static func zeros(_ n: Int) -> [UInt8] { [UInt8](repeating: 0, count: n) }
+
+    /// Lengths the layout needs before it writes: the Handshake message (type + 3-byte length +
+    /// body), the extensions block, and the padding extension's body (nil: none written).
+    struct Sizes {
+        var handshake: Int
+        var extensions: Int
+        var padding: Int?
+    }
+
+    var sizes: Sizes {
+        var prefix = TLSCountingSink()
+        writePrefix(&prefix, sizes: Sizes(handshake: 0, extensions: 0, padding: nil))
+        var unpadded = TLSCountingSink()
+        writeExtensions(&unpadded, padding: nil)
+        let beforeExtensions = prefix.position - TLSRecordHeader.length
+        let hasSlot = profile.extensions.contains(.padding)
+        let unpaddedHandshake = beforeExtensions + unpadded.position
+        let padding = hasSlot ? profile.padding.bodyLength(unpaddedHandshakeLength: unpaddedHandshake) : nil
+        let extensions = unpadded.position + (padding.map { 4 + $0 } ?? 0)
+        return Sizes(handshake: beforeExtensions + extensions, extensions: extensions, padding: padding)
+    }
+
+    /// Length of the Handshake message (type + 3-byte length + body).
+    public var handshakeLength: Int { sizes.handshake }
+    /// The whole TLSPlaintext record: 5 + handshakeLength.
+    public var recordLength: Int { TLSRecordHeader.length + handshakeLength }
+
+    public func encodeRecord(into writer: inout ByteWriter) {
+        let sizes = sizes
+        writer.require(TLSRecordHeader.length + sizes.handshake)
+        var sink = TLSWriterSink(writer)
+        writePrefix(&sink, sizes: sizes)
+        writeExtensions(&sink, padding: sizes.padding)
+        writer = sink.writer
+    }
+
+    // MARK: Layout
+
+    /// Record header through the extensions length field.
+    func writePrefix<S: TLSLayoutSink>(_ s: inout S, sizes: Sizes) {
+        s.u8(TLSContentType.handshake.rawValue)
+        s.u16(profile.recordVersion)
+        s.u16(UInt16(truncatingIfNeeded: sizes.handshake))
+        s.u8(TLSHandshakeType.clientHello)
+        s.u24(UInt32(truncatingIfNeeded: max(sizes.handshake - 4, 0)))
+        s.u16(profile.legacyVersion)
+        s.bytes(random)
+        s.u8(UInt8(sessionID.count))
+        s.bytes(sessionID)
+        s.u16(UInt16(2 * profile.cipherSuites.count))
+        for suite in profile.cipherSuites { s.u16(suite) }
+        s.u8(UInt8(profile.compressionMethods.count))
+        s.bytes(profile.compressionMethods)
+        s.u16(UInt16(truncatingIfNeeded: sizes.extensions))
+    }
+
+    func writeExtensions<S: TLSLayoutSink>(_ s: inout S, padding: Int?) {
+        for e in profile.extensions {
+            switch e {
+            case .serverName:
+                let n = serverName.utf8.count
+                guard n > 0 else { continue }
+                s.u16(e.type)
+                s.u16(UInt16(n + 5))
+                s.u16(UInt16(n + 3))                // server_name_list length
+                s.u8(0)                             // host_name
+                s.u16(UInt16(n))
+                s.utf8(serverName)
+            case .ecPointFormats(let formats), .pskKeyExchangeModes(let formats):
+                s.u16(e.type)
+                s.u16(UInt16(1 + formats.count))
+                s.u8(UInt8(formats.count))
+                s.bytes(formats)
+            case .supportedGroups(let values), .signatureAlgorithms(let values):
+                s.u16(e.type)
+                s.u16(UInt16(2 + 2 * values.count))
+                s.u16(UInt16(2 * values.count))
+                for v in values { s.u16(v) }
+            case .supportedVersions(let versions):
+                s.u16(e.type)
+                s.u16(UInt16(1 + 2 * versions.count))
+                s.u8(UInt8(2 * versions.count))
+                for v in versions { s.u16(v) }
+            case .alpn(let protocols):
+                let list = protocols.reduce(0) { $0 + 1 + $1.utf8.count }
+                s.u16(e.type)
+                s.u16(UInt16(2 + list))
+                s.u16(UInt16(list))
+                for p in protocols {
+                    s.u8(UInt8(p.utf8.count))
+                    s.utf8(p)
+                }
+            case .encryptThenMAC, .extendedMasterSecret, .postHandshakeAuth, .sessionTicket:
+                s.u16(e.type)
+                s.u16(0)
+            case .statusRequest:
+                s.u16(e.type)
+                s.u16(5)
+                s.u8(1)                             // ocsp
+                s.u16(0)                            // responder_id_list
+                s.u16(0)                            // request_extensions
+            case .renegotiationInfo:
+                s.u16(e.type)
+                s.u16(1)
+                s.u8(0)
+            case .keyShare(let groups):
+                let entries = keyShares.reduce(0) { $0 + 4 + $1.count }
+                s.u16(e.type)
+                s.u16(UInt16(2 + entries))
+                s.u16(UInt16(entries))              // client_shares length
+                for (group, share) in zip(groups, keyShares) {
+                    s.u16(group)
+                    s.u16(UInt16(share.count))
+                    s.bytes(share)
+                }
+            case .padding:
+                guard let padding else { continue }
+                s.u16(e.type)
+                s.u16(UInt16(padding))
+                s.zeros(padding)
+            case .fixed(_, let body):
+                s.u16(e.type)
+                s.u16(UInt16(body.count))
+                s.bytes(body)
+            }
+        }
+    }
+
+    // MARK: Parsing
+
+    /// Parses one ClientHello record written with `profile`: reads the per-connection values
+    /// (server name, random, session id, key shares), then lays the hello out again and requires
+    /// the bytes to match exactly, so anything that is not this profile's ClientHello — another
+    /// suite list, another extension order, other padding — is rejected as malformed.
+    public init(parsingRecord record: UnsafeRawBufferPointer, profile: TLSClientProfile) throws(WireError) {
+        var r = ByteReader(record)
+        let (header, fragment) = try TLSRecordHeader.parseRecord(&r)
+        guard header.contentType == TLSContentType.handshake.rawValue else {
+            throw .malformed("not a handshake record")
+        }
+        var h = ByteReader(fragment)
+        guard try h.u8() == TLSHandshakeType.clientHello else { throw .malformed("not a ClientHello") }
+        guard Int(try h.u24()) == fragment.count - 4 else { throw .badLength(fragment.count) }
+        try h.skip(2)                               // legacy_version
+        let random = try h.array(32)
+        guard Int(try h.u8()) == profile.sessionIDLength else { throw .malformed("session id length") }
+        let sessionID = try h.array(profile.sessionIDLength)
+        try h.skip(Int(try h.u16()))                // cipher suites
+        try h.skip(Int(try h.u8()))                 // compression methods
+        let extensionsEnd = Int(try h.u16()) + h.offset
+        var serverName = ""
+        var keyShares: [[UInt8]] = []
+        let groups = profile.keyShareGroups
+        while h.offset < extensionsEnd {
+            let type = try h.u16()
+            var e = ByteReader(try h.bytes(Int(try h.u16())))
+            if type == TLSExtensionType.serverName {
+                try e.skip(3)
+                serverName = String(decoding: try e.bytes(Int(try e.u16())), as: UTF8.self)
+            } else if type == TLSExtensionType.keyShare {
+                try e.skip(2)
+                for group in groups {
+                    guard try e.u16() == group else { throw .malformed("key share group is not \(group)") }
+                    let length = Int(try e.u16())
+                    guard length == TLSNamedGroup.keyExchangeLength(group) else {
+                        throw .malformed("key share length \(length)")
+                    }
+                    keyShares.append(try e.array(length))
+                }
+            }
+        }
+        guard keyShares.count == groups.count else { throw .malformed("no key_share") }
+        let candidate = TLSClientHello(profile: profile, serverName: serverName, random: random, sessionID: sessionID,
+                                       keyShares: keyShares)
+        let length = candidate.recordLength
+        guard length == r.offset else { throw .badLength(r.offset) }
+        let same = withUnsafeTemporaryAllocation(byteCount: length, alignment: 8) { scratch in
+            var w = ByteWriter(scratch)
+            candidate.encodeRecord(into: &w)
+            return scratch.elementsEqual(UnsafeRawBufferPointer(rebasing: record[0..<length]))
+        }
+        guard same else { throw .malformed("ClientHello differs from the \(profile.name) layout") }
+        self = candidate
+    }
+}
+
+/// Where a TLS layout goes: counted (for lengths) or written.
+protocol TLSLayoutSink {
+    mutating func u8(_ v: UInt8)
+    mutating func u16(_ v: UInt16)
+    mutating func u24(_ v: UInt32)
+    mutating func bytes(_ b: [UInt8])
+    mutating func utf8(_ s: String)
+    mutating func zeros(_ n: Int)
+}
+
+struct TLSCountingSink: TLSLayoutSink {
+    var position = 0
+    mutating func u8(_ v: UInt8) { position += 1 }
+    mutating func u16(_ v: UInt16) { position += 2 }
+    mutating func u24(_ v: UInt32) { position += 3 }
+    mutating func bytes(_ b: [UInt8]) { position += b.count }
+    mutating func utf8(_ s: String) { position += s.utf8.count }
+    mutating func zeros(_ n: Int) { position += n }
+}
+
+struct TLSWriterSink: TLSLayoutSink {
+    var writer: ByteWriter
+    init(_ writer: ByteWriter) { self.writer = writer }
+    mutating func u8(_ v: UInt8) { writer.u8(v) }
+    mutating func u16(_ v: UInt16) { writer.u16(v) }
+    mutating func u24(_ v: UInt32) { writer.u24(v) }
+    mutating func bytes(_ b: [UInt8]) { writer.bytes(b) }
+    mutating func utf8(_ s: String) { writer.bytes(s.utf8) }
+    mutating func zeros(_ n: Int) { writer.zeros(n) }
+}
