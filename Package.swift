@@ -1,10 +1,12 @@
 // swift-tools-version:6.0
 // vpcsim — a packet-level discrete-event simulator of AWS VPC networking.
 //
-// Targets form one dependency chain (A → B means A imports B):
-//   vpcsim (CLI) → Experiments → Capture → Topology → Workloads → Transport → NetModel → Wire, SimCore
+// Each target declares exactly the modules it imports (A → B means A imports B):
+//   SimCore, Wire → NetModel → Transport → Workloads ─┐
+//                   NetModel → Capture ────────────────┴→ Topology → Experiments → vpcsim (CLI)
 // SimCore knows nothing of packets; Wire knows nothing of time; NetModel knows nothing of pcap
-// or flow-log text — captures observe the model from outside through its tap log.
+// or flow-log text — captures observe the model from outside through its tap log, and know no
+// YAML: Topology builds their specifications.
 import PackageDescription
 
 let package = Package(
@@ -27,16 +29,13 @@ let package = Package(
             "SimCore", "Wire", "NetModel", "Transport",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
-        .target(name: "Topology", dependencies: ["SimCore", "Wire", "NetModel", "Workloads", "Yams"]),
+        .target(name: "Topology", dependencies: ["SimCore", "Wire", "NetModel", "Transport", "Workloads", "Capture", "Yams"]),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap",
                        providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
-        .target(name: "Capture", dependencies: ["SimCore", "Wire", "NetModel", "Transport", "Topology", "CPcap", "CZlib"]),
-        .target(name: "Experiments", dependencies: [
-            "SimCore", "Wire", "NetModel", "Transport", "Workloads", "Topology", "Capture",
-            .product(name: "Histogram", package: "hdrhistogram-swift"),
-        ]),
+        .target(name: "Capture", dependencies: ["SimCore", "Wire", "NetModel", "CPcap", "CZlib"]),
+        .target(name: "Experiments", dependencies: ["SimCore", "Wire", "NetModel", "Transport", "Workloads", "Topology", "Capture"]),
         .executableTarget(name: "vpcsim", dependencies: [
             "Experiments", "Topology", "SimCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

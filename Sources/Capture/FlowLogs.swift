@@ -1,7 +1,6 @@
 import SimCore
 import Wire
 import NetModel
-import Topology
 
 /// One flow's counters within one aggregation window.
 struct FlowAccumulator {
@@ -68,14 +67,7 @@ public final class FlowLogAggregator {
         self.directory = directory
         self.epochNanoseconds = epochNanoseconds
         let n = directory.enis.count
-        covered = (0..<n).map { i in
-            let e = directory.enis[i]
-            switch config.resource {
-            case .vpc(let v): return e.vpc == v
-            case .subnet(let s): return e.subnet == s
-            case .networkInterface(let x): return x.int == i
-            }
-        }
+        covered = (0..<n).map { config.resource.covers(eni: directory.enis[$0], at: ENIIndex($0)) }
         windowLength = (0..<n).map { i in
             let nitro = directory.enis[i].nitro
             return Int64(nitro ? min(config.maxAggregationInterval, 60) : config.maxAggregationInterval) * 1_000_000_000

@@ -33,13 +33,7 @@ public enum Runner {
         let captures = options.pcaps ? deduplicated(scenario.captures) : []
         for c in captures { observed[c.eni.int] = true }
         for fl in scenario.flowLogs {
-            for (i, e) in world.network.enis.enumerated() {
-                switch fl.resource {
-                case .vpc(let v): if e.vpc == v { observed[i] = true }
-                case .subnet(let s): if e.subnet == s { observed[i] = true }
-                case .networkInterface(let x): if x.int == i { observed[i] = true }
-                }
-            }
+            for (i, e) in world.network.enis.enumerated() where fl.resource.covers(eni: e, at: ENIIndex(i)) { observed[i] = true }
         }
         world.network.observed = ContiguousArray(observed)
         world.tcp.recordStreams = !captures.isEmpty
