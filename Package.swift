@@ -4,6 +4,7 @@
 // Each target declares exactly the modules it imports (A → B means A imports B):
 //   SimCore, Wire → NetModel → Transport → Workloads ─┐
 //                   NetModel → Capture ────────────────┴→ Topology → Experiments → vpcsim (CLI)
+// Benchmarks (`vpcsim bench`) sits beside Experiments and measures the layers from outside.
 // SimCore knows nothing of packets; Wire knows nothing of time; NetModel knows nothing of pcap
 // or flow-log text — captures observe the model from outside through its tap log, and know no
 // YAML: Topology builds their specifications.
@@ -36,8 +37,9 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "Capture", dependencies: ["SimCore", "Wire", "NetModel", "CPcap", "CZlib"]),
         .target(name: "Experiments", dependencies: ["SimCore", "Wire", "NetModel", "Transport", "Workloads", "Topology", "Capture"]),
+        .target(name: "Benchmarks", dependencies: ["SimCore", "Wire", "NetModel", "Capture", "Topology", "Experiments"]),
         .executableTarget(name: "vpcsim", dependencies: [
-            "Experiments", "Topology", "SimCore",
+            "Experiments", "Benchmarks", "Topology", "SimCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -49,6 +51,7 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SimCore", "TestSupport"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "NetModel", "Workloads", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Topology", "NetModel", "Wire", "SimCore", "TestSupport"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Experiments", "Topology", "Capture", "SimCore", "TestSupport", "vpcsim"]),
     ],
     swiftLanguageModes: [.v6]
