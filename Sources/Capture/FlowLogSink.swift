@@ -8,8 +8,9 @@
 /// **Adding a destination** (Parquet, OCSF, …) is one new file with a `final class` conforming
 /// to `FlowLogSink`, plus one case in ``FlowLogDestination`` (`FlowLogSpec.swift`); the
 /// compiler then asks for that case's line in ``FlowLogDestination/makeSink(_:)`` below, which
-/// constructs the sink from a ``FlowLogSinkContext``. Nothing else changes: the aggregator, the
-/// session and the run summary (which lists every sink's `files`) stay as they are.
+/// constructs the sink from a ``FlowLogSinkContext``. Nothing else in Capture changes: the
+/// aggregator, the session and the run summary (which lists the destination sink's `files`)
+/// stay as they are. The topology loader (Topology) maps the YAML `destination:` name to the case.
 public protocol FlowLogSink: AnyObject {
     /// Takes one batch of records, in emission order.
     func write(_ records: UnsafeBufferPointer<FlowLogRecord>) throws
