@@ -45,14 +45,15 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["SimCore", "Wire", "NetModel"], path: "Tests/TestSupport"),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "TestSupport"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "NetModelTests", dependencies: ["NetModel", "Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "NetModel", "SimCore", "Wire", "TestSupport"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SimCore", "TestSupport"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "NetModel", "Workloads", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Topology", "NetModel", "Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Experiments", "Topology", "Capture", "SimCore", "TestSupport", "vpcsim"]),
+        // EndToEndTests runs the vpcsim binary (hence the dependency), besides importing the rest.
+        .testTarget(name: "EndToEndTests", dependencies: ["Experiments", "Topology", "SimCore", "TestSupport", "vpcsim"]),
     ],
     swiftLanguageModes: [.v6]
 )

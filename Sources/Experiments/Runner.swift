@@ -1,8 +1,5 @@
 import Foundation
 import SimCore
-import Wire
-import NetModel
-import Transport
 import Workloads
 import Topology
 import Capture
