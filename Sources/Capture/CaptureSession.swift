@@ -83,6 +83,7 @@ public final class CaptureSession {
     /// first (packets refer to them), closed streams, then taps in time order — frames for the
     /// pcaps, packets for the flow logs; then closes the flow-log windows that ended by `now`.
     public func drain(_ log: inout ObservationLog, now: SimTime) throws {
+        let aggregators = self.aggregators, pcapIndex = self.pcapIndex
         for c in log.chunks { streams.add(c) }
         for (s, _) in log.closedStreams { streams.closed(s, at: now) }
         for t in log.taps {
