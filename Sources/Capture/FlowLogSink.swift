@@ -48,7 +48,8 @@ public enum OutputLayout {
     public static let flowLogs = "flowlogs"
     public static let cloudWatchLogs = "cloudwatch-logs"
     public static let labels = "labels"
-    /// Every subdirectory above: a new run clears them of an earlier run's outputs.
+    /// Every subdirectory above: a new run clears them of an earlier run's outputs (of captures/,
+    /// only its pcaps).
     public static let all = [captures, flowLogs, cloudWatchLogs, labels]
 }
 
