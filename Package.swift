@@ -1,10 +1,13 @@
 // swift-tools-version:6.0
 // vpcsim — a packet-level discrete-event simulator of AWS VPC networking.
 //
-// Targets form one dependency chain (A → B means A imports B):
-//   vpcsim (CLI) → Experiments → Capture → Topology → Workloads → Transport → NetModel → Wire, SimCore
+// Each target declares exactly the modules it imports (A → B means A imports B):
+//   SimCore, Wire → NetModel → Transport → Workloads ─┐
+//                   NetModel → Capture ────────────────┴→ Topology → Experiments → vpcsim (CLI)
+// Benchmarks (`vpcsim bench`) sits beside Experiments and measures the layers from outside.
 // SimCore knows nothing of packets; Wire knows nothing of time; NetModel knows nothing of pcap
-// or flow-log text — captures observe the model from outside through its tap log.
+// or flow-log text — captures observe the model from outside through its tap log, and know no
+// YAML: Topology builds their specifications.
 import PackageDescription
 
 let package = Package(
@@ -27,30 +30,30 @@ let package = Package(
             "SimCore", "Wire", "NetModel", "Transport",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
-        .target(name: "Topology", dependencies: ["SimCore", "Wire", "NetModel", "Workloads", "Yams"]),
+        .target(name: "Topology", dependencies: ["SimCore", "Wire", "NetModel", "Workloads", "Capture", "Yams"]),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap",
                        providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
-        .target(name: "Capture", dependencies: ["SimCore", "Wire", "NetModel", "Transport", "Topology", "CPcap", "CZlib"]),
-        .target(name: "Experiments", dependencies: [
-            "SimCore", "Wire", "NetModel", "Transport", "Workloads", "Topology", "Capture",
-            .product(name: "Histogram", package: "hdrhistogram-swift"),
-        ]),
+        .target(name: "Capture", dependencies: ["SimCore", "Wire", "NetModel", "CPcap", "CZlib"]),
+        .target(name: "Experiments", dependencies: ["SimCore", "Wire", "NetModel", "Transport", "Workloads", "Topology", "Capture"]),
+        .target(name: "Benchmarks", dependencies: ["SimCore", "Wire", "NetModel", "Capture", "Topology", "Experiments"]),
         .executableTarget(name: "vpcsim", dependencies: [
-            "Experiments", "Topology", "SimCore",
+            "Experiments", "Benchmarks", "Topology", "SimCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .target(name: "TestSupport", dependencies: ["SimCore", "Wire", "NetModel"], path: "Tests/TestSupport"),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "TestSupport"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "NetModelTests", dependencies: ["NetModel", "Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "NetModel", "SimCore", "Wire", "TestSupport"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SimCore", "TestSupport"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "NetModel", "Workloads", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Topology", "NetModel", "Wire", "SimCore", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Experiments", "Topology", "Capture", "SimCore", "TestSupport", "vpcsim"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
+        // EndToEndTests runs the vpcsim binary (hence the dependency), besides importing the rest.
+        .testTarget(name: "EndToEndTests", dependencies: ["Experiments", "Topology", "SimCore", "TestSupport", "vpcsim"]),
     ],
     swiftLanguageModes: [.v6]
 )

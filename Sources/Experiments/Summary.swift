@@ -129,8 +129,9 @@ public struct RunSummary: Codable, Sendable {
     public var labelFiles: [String]
     public var labelledRecords: UInt64
 
-    init(scenario s: Scenario, world w: World, end: SimTime, events: UInt64, captures: [(CaptureSpec, PcapWriter, String)],
-         aggregators: [FlowLogAggregator], outputDirectory: String, interrupted: Bool, wallSeconds: Double, missingStreamBytes: UInt64) {
+    init(scenario s: Scenario, world w: World, end: SimTime, events: UInt64, session: CaptureSession, interrupted: Bool,
+         wallSeconds: Double) {
+        let outputDirectory = session.outputDirectory
         let net = w.network
         scenario = s.name
         topology = s.sourcePath
@@ -179,24 +180,24 @@ public struct RunSummary: Codable, Sendable {
         dnsQueries = w.metrics.dnsQueries
         serviceClients = w.metrics.serviceClients.mapValues { $0.sorted() }
         self.outputDirectory = outputDirectory
-        pcaps = captures.map { c, writer, eni in
-            PcapOutput(file: Self.relative(writer.path, to: outputDirectory), eni: eni, label: c.label, packets: writer.packets)
+        pcaps = session.pcaps.map { p in
+            PcapOutput(file: Self.relative(p.writer.path, to: outputDirectory), eni: p.eniID, label: p.spec.label, packets: p.writer.packets)
         }
-        flowLogs = aggregators.map { a in
-            FlowLogOutput(id: a.config.id, format: a.config.format.logFormatString,
-                          files: a.files.map { Self.relative($0, to: outputDirectory) }.sorted(),
-                          records: a.records, nodata: a.nodataRecords, skipdata: a.skipdataRecords)
+        flowLogs = session.flowLogs.map { f in
+            let a = f.aggregator
+            return FlowLogOutput(id: a.config.id, format: a.config.format.logFormatString,
+                                 files: f.destination.files.map { Self.relative($0, to: outputDirectory) }.sorted(),
+                                 records: a.records, nodata: a.nodataRecords, skipdata: a.skipdataRecords)
         }
         self.wallSeconds = wallSeconds
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         peakMemoryKB = usage.ru_maxrss
         labels = w.labels
-        labelFiles = (aggregators.compactMap { $0.labelFilePath } + (w.labels.count > 1 ? [outputDirectory + "/labels/episodes.jsonl"] : []))
-            .map { Self.relative($0, to: outputDirectory) }
-        labelledRecords = aggregators.reduce(0) { $0 + $1.labelledRecords }
+        labelFiles = session.labelFiles.map { Self.relative($0, to: outputDirectory) }
+        labelledRecords = session.flowLogs.reduce(0) { $0 + ($1.labels?.records ?? 0) }
         eventsPerSecond = wallSeconds > 0 ? Double(events) / wallSeconds : 0
-        self.missingStreamBytes = missingStreamBytes
+        missingStreamBytes = session.missingStreamBytes
     }
 
     static func relative(_ path: String, to dir: String) -> String {

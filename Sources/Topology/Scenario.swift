@@ -1,19 +1,13 @@
 import SimCore
 import NetModel
 import Workloads
+import Capture
 
 /// What a run overrides of its topology file's `run:` section (from the command line).
 public struct RunOverrides: Sendable {
     public var seed: UInt64?
     public var duration: SimDuration?
     public init(seed: UInt64? = nil, duration: SimDuration? = nil) { self.seed = seed; self.duration = duration }
-}
-
-/// An ENI whose packets are written to a pcap file.
-public struct CaptureSpec: Sendable, Hashable {
-    public var eni: ENIIndex
-    /// What the user asked for (e.g. `function orders-writer`), for the summary.
-    public var label: String
 }
 
 /// A topology file, loaded and checked: the world to simulate and what to observe in it.

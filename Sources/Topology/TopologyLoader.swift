@@ -4,6 +4,7 @@ import SimCore
 import Wire
 import NetModel
 import Workloads
+import Capture
 
 /// Reads a topology file (YAML that reads like the AWS resources it describes) and builds the
 /// scenario. Every problem is reported once, as `file:line:column: message`, naming the key or

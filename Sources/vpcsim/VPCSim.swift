@@ -3,6 +3,7 @@ import Foundation
 import SimCore
 import Topology
 import Experiments
+import Benchmarks
 
 @main
 struct VPCSim: ParsableCommand {

@@ -4,7 +4,7 @@ import SimCore
 import Wire
 import TestSupport
 @testable import NetModel
-@testable import Topology
+import Topology
 @testable import Capture
 
 /// Flow-log aggregation rules (aws-vpc-facts §1), checked on records built from synthetic taps.
@@ -31,15 +31,16 @@ import TestSupport
                                    maxAggregationInterval: interval, format: format, destination: .s3(s3), accountID: "123456789012")
         config.maxFlowsPerWindow = maxFlows
         let a = FlowLogAggregator(config: config, directory: NetworkDirectory(network: network ?? self.network),
-                                  epochNanoseconds: epoch, outputDirectory: dir, seed: 1)
+                                  epochNanoseconds: epoch, seed: 1, outputDirectory: dir)
         for t in taps { try a.observe(t) }
         let end = SimTime(nanoseconds: Int64((finishAt ?? ((taps.last?.time.seconds ?? 0) + 1)) * 1e9))
         try a.advance(to: end)
         try a.finish(at: end)
-        let files = filesUnder(dir)
+        let s3 = dir + "/" + OutputLayout.flowLogs
+        let files = filesUnder(s3)
         var lines: [[String]] = []
         for f in files {
-            let l = gunzipLines(dir + "/" + f)
+            let l = gunzipLines(s3 + "/" + f)
             #expect(l.first == format.header, "every file starts with the header line")
             lines += l.dropFirst().map { $0.split(separator: " ").map(String.init) }
         }

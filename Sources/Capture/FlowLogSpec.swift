@@ -77,10 +77,20 @@ public struct FlowLogFormat: Sendable, Hashable {
     public var logFormatString: String { fields.map { "${\($0.rawValue)}" }.joined(separator: " ") }
 }
 
+/// What a flow log is attached to: every ENI of a VPC or subnet, or one ENI.
 public enum FlowLogResource: Sendable, Hashable {
     case vpc(VPCIndex)
     case subnet(SubnetIndex)
     case networkInterface(ENIIndex)
+
+    /// Whether the flow log records the traffic of `eni`, the ENI at `index`.
+    public func covers(eni: ENI, at index: ENIIndex) -> Bool {
+        switch self {
+        case .vpc(let v): return eni.vpc == v
+        case .subnet(let s): return eni.subnet == s
+        case .networkInterface(let x): return x == index
+        }
+    }
 }
 
 public enum FlowLogTrafficType: String, Sendable, Hashable {

@@ -1,5 +1,7 @@
 // HoldModel: the classic "hold" benchmark of a pending-event set (`vpcsim bench core`).
 
+import SimCore
+
 /// One hold-model measurement.
 public struct HoldModelResult: Sendable {
     /// K: events pending throughout the measurement.
@@ -32,12 +34,12 @@ public enum HoldModel {
     public static let tableSize = 1 << 20
 
     /// The delay table for `seed`: `tableSize` exponential samples of mean 1 s, rounded to
-    /// the nearest nanosecond, from the stream `"bench.hold"`.
+    /// the nearest nanosecond (ties away from zero), from the stream `"bench.hold"`.
     /// - Complexity: O(tableSize).
     public static func delayTable(seed: UInt64) -> [Int64] {
         var random = RandomStreams(seed: seed).stream("bench.hold")
         return (0..<tableSize).map { _ in
-            DeterministicMath.roundedToInt64(random.exponential(mean: 1e9))
+            Int64(random.exponential(mean: 1e9).rounded(.toNearestOrAwayFromZero))
         }
     }
 

@@ -1,0 +1,141 @@
+import SimCore
+import Wire
+import NetModel
+
+/// Everything that observes one run from outside the model: pcap files of the captured ENIs,
+/// flow logs (aggregators and their sinks) and, for datasets, ground-truth labels.
+///
+/// The run loop tells the model which ENIs to tap (``observed``), calls ``drain(_:now:)``
+/// between slices of events, and ends with ``finish(at:episodes:)`` — or ``abandon()`` after a
+/// failure. Output files go below `outputDirectory`, in the subdirectories of ``OutputLayout``.
+public final class CaptureSession {
+    public let outputDirectory: String
+    /// The static facts of the network the outputs describe.
+    public let directory: NetworkDirectory
+    /// Per ENI: whether a capture or a flow log observes it (the model taps only these).
+    public let observed: [Bool]
+    /// The pcap files, one per captured ENI, in the order the topology lists them.
+    public let pcaps: [PcapCapture]
+    /// The flow logs, in the order the topology lists them.
+    public let flowLogs: [FlowLogOutputs]
+    /// Label names (index 0 is "normal"); more than one makes the run a labelled dataset.
+    public let labels: [String]
+    let epochNanoseconds: Int64
+    var renderer: FrameRenderer
+    var streams = StreamStore()
+    let frame: UnsafeMutableRawBufferPointer
+    /// Per ENI, its index in `pcaps`, or -1.
+    let pcapIndex: [Int32]
+    let aggregators: [FlowLogAggregator]
+
+    /// Opens the pcap files (`captures` deduplicated by ENI) and sets up the flow logs. Flow log
+    /// `k` draws its randomness (window phases, file names) from `seed` and `k`.
+    public init(network: Network, epochNanoseconds: Int64, seed: UInt64, captures: [CaptureSpec],
+                flowLogs: [FlowLogConfig], labels: [String], outputDirectory: String) throws {
+        self.outputDirectory = outputDirectory
+        self.epochNanoseconds = epochNanoseconds
+        self.labels = labels
+        let directory = NetworkDirectory(network: network, epochNanoseconds: epochNanoseconds)
+        self.directory = directory
+        renderer = FrameRenderer(directory: directory)
+        var seen = Set<ENIIndex>()
+        var pcaps: [PcapCapture] = []
+        var pcapIndex = [Int32](repeating: -1, count: directory.enis.count)
+        do {
+            for c in captures where seen.insert(c.eni).inserted {
+                let id = directory.enis[c.eni.int].id
+                let w = try PcapWriter(path: "\(outputDirectory)/\(OutputLayout.captures)/\(id).pcap")
+                pcapIndex[c.eni.int] = Int32(pcaps.count)
+                pcaps.append(PcapCapture(spec: c, eniID: id, writer: w))
+            }
+            if labels.count > 1 { try makeDirectories(outputDirectory + "/" + OutputLayout.labels) }
+        } catch {
+            for p in pcaps { p.writer.abandon() }
+            throw error
+        }
+        self.pcaps = pcaps
+        self.pcapIndex = pcapIndex
+        self.flowLogs = flowLogs.enumerated().map { k, config in
+            let context = FlowLogSinkContext(config: config, directory: directory, seed: seed &+ UInt64(k) &* 0x9E37_79B9,
+                                             outputDirectory: outputDirectory)
+            let destination = config.destination.makeSink(context)
+            let labelSink = labels.count > 1 ? FlowLogLabelSink(context, labels: labels) : nil
+            let sinks: [any FlowLogSink] = [destination] + (labelSink.map { [$0] } ?? [])
+            let a = FlowLogAggregator(config: config, directory: directory, epochNanoseconds: epochNanoseconds, seed: context.seed,
+                                      sinks: sinks)
+            return FlowLogOutputs(aggregator: a, destination: destination, labels: labelSink)
+        }
+        aggregators = self.flowLogs.map(\.aggregator)
+        var observed = [Bool](repeating: false, count: directory.enis.count)
+        for p in pcaps { observed[p.spec.eni.int] = true }
+        for a in aggregators { for e in observed.indices where a.coverage[e] { observed[e] = true } }
+        self.observed = observed
+        frame = .allocate(byteCount: FrameRenderer.maxFrame, alignment: 8)
+        frame.initializeMemory(as: UInt8.self, repeating: 0)
+    }
+
+    deinit { frame.deallocate() }
+
+    /// Whether the pcaps need the bytes of TCP streams (the model then logs what each carries).
+    public var needsStreamContents: Bool { !pcaps.isEmpty }
+
+    /// Takes what the model logged since the last drain, at simulated time `now`: stream chunks
+    /// first (packets refer to them), closed streams, then taps in time order — frames for the
+    /// pcaps, packets for the flow logs; then closes the flow-log windows that ended by `now`.
+    public func drain(_ log: inout ObservationLog, now: SimTime) throws {
+        let aggregators = self.aggregators, pcapIndex = self.pcapIndex
+        for c in log.chunks { streams.add(c) }
+        for (s, _) in log.closedStreams { streams.closed(s, at: now) }
+        for t in log.taps {
+            let p = pcapIndex[t.eni.int]
+            if p >= 0 {
+                let n = renderer.render(t, streams: &streams, into: frame)
+                pcaps[Int(p)].writer.write(unixNanoseconds: epochNanoseconds + t.time.nanoseconds,
+                                           frame: UnsafeRawBufferPointer(rebasing: frame[0..<n]))
+            }
+            for a in aggregators { try a.observe(t) }
+        }
+        log.removeAll()
+        streams.forget(before: now - .seconds(30))
+        for a in aggregators { try a.advance(to: now) }
+    }
+
+    /// Closes the pcaps, emits what every flow-log window still holds, finishes every sink and,
+    /// for a dataset, writes the episodes file.
+    public func finish(at end: SimTime, episodes: [LabelledEpisode]) throws {
+        for p in pcaps { try p.writer.finish() }
+        for a in aggregators { try a.finish(at: end) }
+        if labels.count > 1 { try EpisodeLog.write(episodes, epochNanoseconds: epochNanoseconds, to: episodesPath) }
+    }
+
+    /// Removes partial files after a failure.
+    public func abandon() {
+        for p in pcaps { p.writer.abandon() }
+        for a in aggregators { a.abandon() }
+    }
+
+    public var episodesPath: String { outputDirectory + "/" + OutputLayout.labels + "/episodes.jsonl" }
+
+    /// The label files of a dataset: each flow log's records file (once it has one), then the
+    /// episodes file.
+    public var labelFiles: [String] {
+        labels.count > 1 ? flowLogs.compactMap { $0.labels?.files.first } + [episodesPath] : []
+    }
+
+    /// Stream bytes a pcap needed after their chunks were forgotten (should stay 0).
+    public var missingStreamBytes: UInt64 { streams.missing }
+}
+
+/// One pcap file of a session.
+public struct PcapCapture {
+    public let spec: CaptureSpec
+    public let eniID: String
+    public let writer: PcapWriter
+}
+
+/// One flow log of a session: its aggregator, the sink of its destination, and a dataset's label sink.
+public struct FlowLogOutputs {
+    public let aggregator: FlowLogAggregator
+    public let destination: any FlowLogSink
+    public let labels: FlowLogLabelSink?
+}

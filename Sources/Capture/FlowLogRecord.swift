@@ -1,0 +1,79 @@
+import Wire
+import NetModel
+
+/// One flow-log record as numbers and ids: what the aggregator emits and every sink consumes.
+/// Text (the `${field}` format), labels and any future encoding are renderings of it.
+///
+/// For `logStatus` NODATA and SKIPDATA only `eni`, `start`, `end` and `logStatus` carry meaning
+/// (the text format writes `-` for the traffic fields); the others are zero.
+public struct FlowLogRecord: Sendable, Hashable {
+    public var eni: ENIIndex
+    /// `srcaddr` / `dstaddr`: the addresses as the interface reports them — an egress packet whose
+    /// source is not one of the ENI's addresses shows the ENI's primary private IP, and an
+    /// ingress packet always shows it as the destination (AWS VPC user guide, "Flow log records",
+    /// fields srcaddr and dstaddr; the NAT gateway case in "Flow log record examples").
+    public var srcaddr: IPv4Address
+    public var dstaddr: IPv4Address
+    /// `pkt-srcaddr` / `pkt-dstaddr`: the packet's own addresses.
+    public var pktSrcaddr: IPv4Address
+    public var pktDstaddr: IPv4Address
+    /// Zero for ICMP, as AWS writes them.
+    public var srcport: UInt16
+    public var dstport: UInt16
+    public var protocolNumber: UInt8
+    /// `tcp-flags`: FIN, SYN, RST OR-ed over the window, SYN-ACK as 18 (meaningful for TCP only).
+    public var tcpFlags: UInt8
+    public var logStatus: FlowLogStatus
+    public var action: FlowLogAction
+    public var direction: TrafficDirection
+    public var trafficPath: FlowLogTrafficPath
+    /// Ground-truth label index of the traffic (datasets); 0 is unlabelled ("normal").
+    public var label: UInt8
+    public var packets: UInt64
+    public var bytes: UInt64
+    /// Unix seconds of the first and last packet in the window (NODATA, SKIPDATA: the window's bounds).
+    public var start: Int64
+    public var end: Int64
+
+    public init(eni: ENIIndex, srcaddr: IPv4Address, dstaddr: IPv4Address, pktSrcaddr: IPv4Address, pktDstaddr: IPv4Address,
+                srcport: UInt16, dstport: UInt16, protocolNumber: UInt8, tcpFlags: UInt8, logStatus: FlowLogStatus = .ok,
+                action: FlowLogAction, direction: TrafficDirection, trafficPath: FlowLogTrafficPath, label: UInt8 = 0,
+                packets: UInt64, bytes: UInt64, start: Int64, end: Int64) {
+        self.eni = eni; self.srcaddr = srcaddr; self.dstaddr = dstaddr; self.pktSrcaddr = pktSrcaddr; self.pktDstaddr = pktDstaddr
+        self.srcport = srcport; self.dstport = dstport; self.protocolNumber = protocolNumber; self.tcpFlags = tcpFlags
+        self.logStatus = logStatus; self.action = action; self.direction = direction; self.trafficPath = trafficPath
+        self.label = label; self.packets = packets; self.bytes = bytes; self.start = start; self.end = end
+    }
+
+    /// A NODATA or SKIPDATA record of one ENI's window.
+    public init(status: FlowLogStatus, eni: ENIIndex, start: Int64, end: Int64) {
+        self.init(eni: eni, srcaddr: IPv4Address(raw: 0), dstaddr: IPv4Address(raw: 0), pktSrcaddr: IPv4Address(raw: 0),
+                  pktDstaddr: IPv4Address(raw: 0), srcport: 0, dstport: 0, protocolNumber: 0, tcpFlags: 0, logStatus: status,
+                  action: .accept, direction: .ingress, trafficPath: .none, packets: 0, bytes: 0, start: start, end: end)
+    }
+}
+
+/// `log-status`.
+public enum FlowLogStatus: UInt8, Sendable, Hashable {
+    case ok, noData, skipData
+}
+
+/// `action`: what security groups and network ACLs decided.
+public enum FlowLogAction: UInt8, Sendable, Hashable {
+    case accept, reject
+}
+
+/// `traffic-path` of an egress record, as AWS numbers it (`none`: not reported, `-` in text).
+/// Paths the model does not have (virtual private gateway 3, peering 4 and 5, local gateway 6)
+/// have no case yet.
+public enum FlowLogTrafficPath: UInt8, Sendable, Hashable {
+    case none = 0
+    /// Through another resource in the same VPC.
+    case withinVPC = 1
+    /// Through an internet gateway or a gateway VPC endpoint (from a non-Nitro source).
+    case internetGatewayOrGatewayEndpoint = 2
+    /// Through a gateway VPC endpoint (Nitro-based instances only).
+    case gatewayEndpoint = 7
+    /// Through an internet gateway (Nitro-based instances only).
+    case internetGateway = 8
+}
