@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "NetModelTests", dependencies: ["NetModel", "Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "NetModel", "SimCore", "Wire", "TestSupport"]),
-        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SimCore", "TestSupport"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Transport", "NetModel", "Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "NetModel", "Workloads", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Topology", "NetModel", "Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Experiments", "Topology", "Capture", "SimCore", "TestSupport", "vpcsim"]),
