@@ -48,8 +48,8 @@ struct Channel: Sendable {
     var serverIdleGeneration: UInt32 = 0
     var seed: UInt64
     var records: UInt32 = 0
-    /// The request waiting for the server's processing to finish.
-    var pendingResponse: UInt32 = .max
+    /// What the server was asked and has not answered yet (its processing delay is running).
+    var pending: PendingWork = .none
 
     /// A seed for the next TLS record's filler bytes.
     mutating func nextSeed() -> UInt64 {
@@ -58,6 +58,20 @@ struct Channel: Sendable {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         return z ^ (z >> 27)
     }
+}
+
+/// A server's work in progress on one connection: what it was asked, kept until its processing
+/// delay ends and it answers.
+enum PendingWork: Sendable, Equatable {
+    case none
+    /// A DynamoDB request: its slot in `World.requests`, released when the connection ends.
+    case request(UInt32)
+    /// A PostgreSQL message: the protocol stage (0–2 authentication, 3 a query).
+    case databaseStage(UInt32)
+    /// A generated session's request, answered with this many bytes.
+    case sessionReply(bytes: UInt32)
+    /// An instance metadata request: its step in the IMDSv2 exchange.
+    case metadataStep(UInt32)
 }
 
 /// The open channels, by connection: a map from connection to slot and the channels in one

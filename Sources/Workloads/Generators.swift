@@ -386,7 +386,7 @@ extension World {
         case .clientHello:
             s.schedule(after: .microseconds(600), EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.handshakeFlight))
         case .sessionRequest(let bytes):
-            channels.update(c) { $0.pendingResponse = bytes }
+            channels.update(c) { $0.pending = .sessionReply(bytes: bytes) }
             let t = SimDuration(seconds: random.lognormal(median: spec.serverTime.seconds, sigma: 0.4))
             s.schedule(after: t, EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.sessionReply))
         default:

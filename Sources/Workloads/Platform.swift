@@ -167,7 +167,7 @@ extension World {
 
     mutating func metadataServerMessage(connection c: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
         guard case .textRequest(let step) = m else { return }
-        channels.update(c) { $0.pendingResponse = step }
+        channels.update(c) { $0.pending = .metadataStep(step) }
         s.schedule(after: .microseconds(150), EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.metadataReply))
     }
 }

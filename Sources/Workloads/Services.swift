@@ -26,7 +26,7 @@ extension World {
             break
         case .request(let r):
             let svc = services[Int(owner.object)]
-            channels.update(c) { $0.pendingResponse = r }
+            channels.update(c) { $0.pending = .request(r) }
             channels.update(c) { $0.serverIdleGeneration &+= 1 }
             let req = requests[Int(r)]
             var median = svc.getMedian
@@ -36,7 +36,7 @@ extension World {
             let t = SimDuration(seconds: random.lognormal(median: median.seconds, sigma: svc.latencySigma))
             s.schedule(after: t, EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.respond))
         case .databaseRequest(let stage):
-            channels.update(c) { $0.pendingResponse = stage }
+            channels.update(c) { $0.pending = .databaseStage(stage) }
             let d = databaseDelay(stage: stage, connection: c)
             s.schedule(after: d, EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.databaseReply))
         case .serverFlight, .response, .databaseResponse, .pgSSLAccept, .sessionRequest, .sessionResponse, .textRequest, .textResponse:
@@ -45,7 +45,7 @@ extension World {
     }
 
     mutating func serverWork(connection c: UInt32, action: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard let (sock, pending, server) = channels.read(c, { ($0.serverSocket, $0.pendingResponse, $0.server) }), sock != .max
+        guard let (sock, pending, server) = channels.read(c, { ($0.serverSocket, $0.pending, $0.server) }), sock != .max
         else { return }
         guard tcp.socket(sock).isOpen else { return }
         switch action {
@@ -66,9 +66,8 @@ extension World {
             }
             channels.update(c) { $0.toClient.push(end, .serverFlight) }
         case ServerAction.respond:
-            let r = pending
-            guard r != .max else { return }
-            channels.update(c) { $0.pendingResponse = .max }
+            guard case .request(let r) = pending else { return }
+            channels.update(c) { $0.pending = .none }
             let req = requests[Int(r)]
             let f = Int(req.function)
             guard case .dynamodb(let call) = functions[f].program[Int(req.step)] else { return }
@@ -97,20 +96,19 @@ extension World {
             let gen = (channels.read(c) { $0.serverIdleGeneration } ?? 0) & 0xFF_FFFF
             s.schedule(after: svc.idleTimeout, EventPayload(kind: AppEvent.serverIdleClose, object: c, aux: gen))
         case ServerAction.databaseReply:
-            let stage = pending
-            channels.update(c) { $0.pendingResponse = .max }
+            guard case .databaseStage(let stage) = pending else { return }
+            channels.update(c) { $0.pending = .none }
             let end = writeTLS(sock, connection: c, plaintext: databaseReplyBytes(stage: stage, connection: c), now: now, &s)
             channels.update(c) { $0.toClient.push(end, .databaseResponse(stage)) }
         case ServerAction.sessionReply:
-            guard case .sessions(let spec) = traffic[Int(server.object)] else { return }
-            let bytes = Int(pending)
-            channels.update(c) { $0.pendingResponse = .max }
-            let end = spec.tls ? writeTLS(sock, connection: c, plaintext: bytes, now: now, &s)
-                               : writeOpaque(sock, connection: c, bytes: bytes, now: now, &s)
+            guard case .sessions(let spec) = traffic[Int(server.object)], case .sessionReply(let bytes) = pending else { return }
+            channels.update(c) { $0.pending = .none }
+            let end = spec.tls ? writeTLS(sock, connection: c, plaintext: Int(bytes), now: now, &s)
+                               : writeOpaque(sock, connection: c, bytes: Int(bytes), now: now, &s)
             channels.update(c) { $0.toClient.push(end, .sessionResponse) }
         case ServerAction.metadataReply:
-            let step = pending
-            channels.update(c) { $0.pendingResponse = .max }
+            guard case .metadataStep(let step) = pending else { return }
+            channels.update(c) { $0.pending = .none }
             let text = UInt64(network.payloadTextIndex(Self.metadataResponses[Int(step)]))
             tcp.write(sock, kind: .text, length: UInt32(Self.metadataResponses[Int(step)].utf8.count), parameter: text, now: now, &network, &s)
             let written = tcp.socket(sock).written

@@ -338,7 +338,7 @@ public struct World: EventHandler, Sendable {
             ch.serverIdleGeneration &+= 1
         }
         if ch.clientSocket == .max && ch.serverSocket == .max {
-            if ch.pendingResponse != .max { releaseRequest(ch.pendingResponse) }
+            if case .request(let r) = ch.pending { releaseRequest(r) }
             channels.remove(connection)
         } else {
             channels.insert(connection, ch)
