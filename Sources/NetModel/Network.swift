@@ -1,12 +1,12 @@
 import SimCore
 import Wire
 
-/// Event kinds the network schedules (the composition root dispatches them back here).
-public enum NetworkEvent {
+/// Events of the network (the composition root dispatches them back here).
+public enum NetworkEvent: UInt8, EventKind, CaseIterable {
     /// A packet arrives at its next hop: `object` = packet pool index.
-    public static let packetArrival: UInt8 = 1
+    case packetArrival = 1
     /// Periodic removal of expired connection-tracking and NAT state.
-    public static let maintenance: UInt8 = 2
+    case maintenance = 2
 }
 
 /// How a host is attached to the network.
@@ -179,7 +179,7 @@ public struct Network: Sendable {
         var q = p
         q.hop = hop
         let i = store(q)
-        scheduler.schedule(at: time, EventPayload(kind: NetworkEvent.packetArrival, object: i))
+        scheduler.schedule(at: time, EventPayload(NetworkEvent.packetArrival, object: i))
     }
 
     mutating func drop(_ reason: DropReason) {

@@ -2,11 +2,11 @@ import SimCore
 import Wire
 import NetModel
 
-/// Event kinds the transport schedules. `object` = socket index, `aux` = timer generation.
-public enum TransportEvent {
-    public static let retransmit: UInt8 = 10
-    public static let delayedAck: UInt8 = 11
-    public static let timeWait: UInt8 = 12
+/// The transport's timers. `object` = socket index, `aux` = timer generation.
+public enum TransportEvent: UInt8, EventKind, CaseIterable {
+    case retransmit = 10
+    case delayedAck = 11
+    case timeWait = 12
 }
 
 /// What the transport tells applications. Drained by the composition root after each call.
@@ -341,7 +341,7 @@ public struct TCPStack: Sendable {
         sockets[Int(i)].rtxArmed = true
         let s = sockets[Int(i)]
         scheduler.schedule(at: now + SimDuration(nanoseconds: s.rto),
-                           EventPayload(kind: TransportEvent.retransmit, object: i, aux: s.rtxGeneration & 0xFF_FFFF))
+                           EventPayload(TransportEvent.retransmit, object: i, aux: s.rtxGeneration & 0xFF_FFFF))
     }
 
     /// Linux limits replies to out-of-window segments (duplicate SYNs, challenge ACKs) to one per
@@ -364,19 +364,19 @@ public struct TCPStack: Sendable {
         guard Int(i) < sockets.count else { return }
         let s = sockets[Int(i)]
         let gen = event.payload.aux
-        switch event.payload.kind {
-        case TransportEvent.retransmit:
+        switch TransportEvent(event.payload) {
+        case .retransmit?:
             guard s.rtxArmed, s.rtxGeneration & 0xFF_FFFF == gen else { return }
             sockets[Int(i)].rtxArmed = false
             retransmitTimeout(i, now, &net, &scheduler)
-        case TransportEvent.delayedAck:
+        case .delayedAck?:
             guard s.ackArmed, s.ackGeneration & 0xFF_FFFF == gen else { return }
             sockets[Int(i)].ackArmed = false
             sendAck(i, now, &net, &scheduler)
-        case TransportEvent.timeWait:
+        case .timeWait?:
             guard s.state == .timeWait, s.twGeneration & 0xFF_FFFF == gen else { return }
             end(i, .closed, &net)
-        default:
+        case nil:
             break
         }
     }
@@ -653,7 +653,7 @@ public struct TCPStack: Sendable {
         sockets[Int(i)].ackArmed = true
         sockets[Int(i)].ackGeneration &+= 1
         sockets[Int(i)].ackDeadline = at
-        scheduler.schedule(at: at, EventPayload(kind: TransportEvent.delayedAck, object: i, aux: sockets[Int(i)].ackGeneration & 0xFF_FFFF))
+        scheduler.schedule(at: at, EventPayload(TransportEvent.delayedAck, object: i, aux: sockets[Int(i)].ackGeneration & 0xFF_FFFF))
     }
 
     mutating func enterTimeWait(_ i: UInt32, _ now: SimTime, _ scheduler: inout Scheduler) {
@@ -662,7 +662,7 @@ public struct TCPStack: Sendable {
         sockets[Int(i)].twGeneration &+= 1
         let s = sockets[Int(i)]
         scheduler.schedule(after: profiles[s.profileIndex].timeWait,
-                           EventPayload(kind: TransportEvent.timeWait, object: i, aux: s.twGeneration & 0xFF_FFFF))
+                           EventPayload(TransportEvent.timeWait, object: i, aux: s.twGeneration & 0xFF_FFFF))
     }
 
     /// Linux receive-buffer autotuning for one in-order data segment; applications here read

@@ -96,7 +96,7 @@ extension World {
         guard let t = target(of: functions[f].program[environments[env].pc]) else { return }
         environments[env].call = .connecting
         let e = environments[env]
-        let owner = AppRef(kind: AppKind.environment, object: UInt32(env))
+        let owner = AppRef(.environment, object: UInt32(env))
         let sock = tcp.connect(host: e.host, local: e.address, remote: address, remotePort: port(t), owner: owner,
                                profile: .linuxLambda, now: now, &network, &s)
         let c = tcp.socket(sock).connection
@@ -275,10 +275,10 @@ extension World {
     // MARK: DNS (the Amazon-provided resolver at VPC base + 2)
 
     /// Binds a free UDP port of `host`, drawn from `lowest ..< lowest + count`, to `owner`.
-    mutating func bindUDPPort(host: HostIndex, lowest: UInt16, count: UInt64, owner: UInt32) -> UInt16 {
+    mutating func bindUDPPort(host: HostIndex, lowest: UInt16, count: UInt64, owner: UDPOwner) -> UInt16 {
         var port: UInt16 = 0
-        repeat { port = lowest + UInt16(random.bounded(count)) } while udpBindings[UInt64(host.raw) << 16 | UInt64(port)] != nil
-        udpBindings[UInt64(host.raw) << 16 | UInt64(port)] = owner
+        repeat { port = lowest + UInt16(random.bounded(count)) } while udpBindings[host, port] != nil
+        udpBindings[host, port] = owner
         return port
     }
 
@@ -304,14 +304,14 @@ extension World {
     mutating func resolve(_ env: Int, name: String, _ now: SimTime, _ s: inout Scheduler) {
         environments[env].call = .resolving
         let e = environments[env]
-        if e.dnsPort != 0 { udpBindings[UInt64(e.host.raw) << 16 | UInt64(e.dnsPort)] = nil }
-        let port = bindUDPPort(host: e.host, lowest: 1024, count: 64512, owner: UInt32(env))
+        if e.dnsPort != 0 { udpBindings[e.host, e.dnsPort] = nil }
+        let port = bindUDPPort(host: e.host, lowest: 1024, count: 64512, owner: .environment(env))
         environments[env].dnsPort = port
         environments[env].dnsPending = 2
         environments[env].dnsAnswer = nil
         environments[env].dnsName = sendAddressQueries(name, from: e.host, address: e.address, port: port, vpc: e.vpc!, label: 0, now, &s)
         // resolv.conf default: 5 s timeout before asking again.
-        s.schedule(after: .seconds(5), EventPayload(kind: AppEvent.dnsTimeout, object: UInt32(env), aux: UInt32(port)))
+        s.schedule(after: .seconds(5), EventPayload(AppEvent.dnsTimeout, object: UInt32(env), aux: UInt32(port)))
     }
 
     mutating func dnsAnswerArrived(_ env: Int, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {
@@ -320,7 +320,7 @@ extension World {
         environments[env].dnsPending -= 1
         if environments[env].dnsPending == 0 {
             let e = environments[env]
-            udpBindings[UInt64(e.host.raw) << 16 | UInt64(e.dnsPort)] = nil
+            udpBindings[e.host, e.dnsPort] = nil
             environments[env].dnsPort = 0
             if let a = e.dnsAnswer { connect(env, to: a, now, &s) } else { finishInvocation(env, .failed("EndpointConnectionError"), now, &s) }
         }

@@ -57,7 +57,7 @@ extension World {
     mutating func scheduleNextArrival(function f: Int, after: SimDuration, first: Bool, _ s: inout Scheduler) {
         guard let gap = functions[f].arrivals.nextGap(first: first, randomPhase: true, &functionArrivalRandom[f]) else { return }
         let at = s.now + gap
-        if at < workloadEnd { s.schedule(at: at, EventPayload(kind: AppEvent.invocationArrival, object: UInt32(f))) }
+        if at < workloadEnd { s.schedule(at: at, EventPayload(AppEvent.invocationArrival, object: UInt32(f))) }
     }
 
     mutating func invocationArrived(function f: Int, _ now: SimTime, _ s: inout Scheduler) {
@@ -101,7 +101,7 @@ extension World {
         // Durations and the timeout count the invoke phase, after any init (as REPORT's Duration does).
         invocations[Int(k)].start = now + initTime
         s.schedule(at: now + initTime + functions[f].timeout,
-                   EventPayload(kind: AppEvent.invocationTimeout, object: UInt32(env), aux: environments[env].invocationSerial & 0xFF_FFFF))
+                   EventPayload(AppEvent.invocationTimeout, object: UInt32(env), aux: environments[env].invocationSerial & 0xFF_FFFF))
         after(initTime, env: env, .startProgram, &s)
     }
 
@@ -129,7 +129,7 @@ extension World {
     mutating func after(_ delay: SimDuration, env: Int, _ next: Environment.Next, _ s: inout Scheduler) {
         environments[env].generation &+= 1
         environments[env].next = next
-        s.schedule(after: delay, EventPayload(kind: AppEvent.environmentStep, object: UInt32(env),
+        s.schedule(after: delay, EventPayload(AppEvent.environmentStep, object: UInt32(env),
                                               aux: environments[env].generation & 0xFF_FFFF))
     }
 
@@ -197,7 +197,7 @@ extension World {
         } else {
             environments[env].phase = .idle
             environments[env].reclaimGeneration &+= 1
-            s.schedule(after: functions[f].idleReclaim, EventPayload(kind: AppEvent.environmentReclaim, object: UInt32(env),
+            s.schedule(after: functions[f].idleReclaim, EventPayload(AppEvent.environmentReclaim, object: UInt32(env),
                                                                       aux: environments[env].reclaimGeneration & 0xFF_FFFF))
         }
         if case .execution(let x) = inv.caller {
@@ -240,7 +240,7 @@ extension World {
             tcp.discard(p.socket, &network)
             channels.update(p.connection) { $0.clientSocket = .max }
         }
-        if e.dnsPort != 0 { udpBindings[UInt64(e.host.raw) << 16 | UInt64(e.dnsPort)] = nil }
+        if e.dnsPort != 0 { udpBindings[e.host, e.dnsPort] = nil }
         environments[env].dnsPort = 0
         environments[env].pool = []
         environments[env].active = -1

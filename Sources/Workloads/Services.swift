@@ -3,25 +3,15 @@ import Wire
 import NetModel
 import Transport
 
-/// What a server does when its processing delay ends (`AppEvent.serverWork` aux).
-enum ServerAction {
-    static let handshakeFlight: UInt32 = 1
-    static let respond: UInt32 = 2
-    static let databaseReply: UInt32 = 3
-    static let acceptSSL: UInt32 = 4
-    static let sessionReply: UInt32 = 5
-    static let metadataReply: UInt32 = 6
-}
-
 extension World {
     /// Server-side messages: the TLS handshake and requests of a service, a database's protocol.
     mutating func serverMessage(_ owner: AppRef, connection c: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
         switch m {
         case .pgSSLRequest:
-            s.schedule(after: .microseconds(60), EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.acceptSSL))
+            s.schedule(after: .microseconds(60), .serverWork(c, .acceptSSL))
         case .clientHello:
-            let t = owner.kind == AppKind.service ? services[Int(owner.object)].handshakeTime : .microseconds(900)
-            s.schedule(after: t, EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.handshakeFlight))
+            let t = owner.app == .service ? services[Int(owner.object)].handshakeTime : .microseconds(900)
+            s.schedule(after: t, .serverWork(c, .handshakeFlight))
         case .clientFinished, .closeNotify:
             break
         case .request(let r):
@@ -34,22 +24,22 @@ extension World {
                 median = svc.putMedian
             }
             let t = SimDuration(seconds: random.lognormal(median: median.seconds, sigma: svc.latencySigma))
-            s.schedule(after: t, EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.respond))
+            s.schedule(after: t, .serverWork(c, .respond))
         case .databaseRequest(let stage):
             channels.update(c) { $0.pending = .databaseStage(stage) }
             let d = databaseDelay(stage: stage, connection: c)
-            s.schedule(after: d, EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.databaseReply))
+            s.schedule(after: d, .serverWork(c, .databaseReply))
         case .serverFlight, .response, .databaseResponse, .pgSSLAccept, .sessionRequest, .sessionResponse, .textRequest, .textResponse:
             break
         }
     }
 
-    mutating func serverWork(connection c: UInt32, action: UInt32, _ now: SimTime, _ s: inout Scheduler) {
+    mutating func serverWork(connection c: UInt32, action: ServerAction, _ now: SimTime, _ s: inout Scheduler) {
         guard let (sock, pending, server) = channels.read(c, { ($0.serverSocket, $0.pending, $0.server) }), sock != .max
         else { return }
         guard tcp.socket(sock).isOpen else { return }
         switch action {
-        case ServerAction.handshakeFlight:
+        case .handshakeFlight:
             // TLS 1.3 server flight: ServerHello, ChangeCipherSpec (RFC 8446 D.4), then the
             // encrypted EncryptedExtensions, Certificate, CertificateVerify and Finished, one
             // record each as OpenSSL-style servers write them.
@@ -65,7 +55,7 @@ extension World {
                 end = writeTLS(sock, connection: c, plaintext: inner, flush: k == flight.count - 1, now: now, &s)
             }
             channels.update(c) { $0.toClient.push(end, .serverFlight) }
-        case ServerAction.respond:
+        case .respond:
             guard case .request(let r) = pending else { return }
             channels.update(c) { $0.pending = .none }
             let req = requests[Int(r)]
@@ -94,31 +84,29 @@ extension World {
             metrics.calls[callIndex[f][Int(req.step)]].responseBytes += UInt64(size.total)
             channels.update(c) { $0.serverIdleGeneration &+= 1 }
             let gen = (channels.read(c) { $0.serverIdleGeneration } ?? 0) & 0xFF_FFFF
-            s.schedule(after: svc.idleTimeout, EventPayload(kind: AppEvent.serverIdleClose, object: c, aux: gen))
-        case ServerAction.databaseReply:
+            s.schedule(after: svc.idleTimeout, EventPayload(AppEvent.serverIdleClose, object: c, aux: gen))
+        case .databaseReply:
             guard case .databaseStage(let stage) = pending else { return }
             channels.update(c) { $0.pending = .none }
             let end = writeTLS(sock, connection: c, plaintext: databaseReplyBytes(stage: stage, connection: c), now: now, &s)
             channels.update(c) { $0.toClient.push(end, .databaseResponse(stage)) }
-        case ServerAction.sessionReply:
+        case .sessionReply:
             guard case .sessions(let spec) = traffic[Int(server.object)], case .sessionReply(let bytes) = pending else { return }
             channels.update(c) { $0.pending = .none }
             let end = spec.tls ? writeTLS(sock, connection: c, plaintext: Int(bytes), now: now, &s)
                                : writeOpaque(sock, connection: c, bytes: Int(bytes), now: now, &s)
             channels.update(c) { $0.toClient.push(end, .sessionResponse) }
-        case ServerAction.metadataReply:
+        case .metadataReply:
             guard case .metadataStep(let step) = pending else { return }
             channels.update(c) { $0.pending = .none }
             let text = UInt64(network.payloadTextIndex(Self.metadataResponses[Int(step)]))
             tcp.write(sock, kind: .text, length: UInt32(Self.metadataResponses[Int(step)].utf8.count), parameter: text, now: now, &network, &s)
             let written = tcp.socket(sock).written
             channels.update(c) { $0.toClient.push(written, .textResponse(step)) }
-        case ServerAction.acceptSSL:
+        case .acceptSSL:
             tcp.write(sock, kind: .postgresSSLAccept, length: 1, parameter: 0, now: now, &network, &s)
             let written = tcp.socket(sock).written
             channels.update(c) { $0.toClient.push(written, .pgSSLAccept) }
-        default:
-            break
         }
     }
 
@@ -146,7 +134,7 @@ extension World {
 
     /// The query the connection's client is running now.
     func currentQuery(_ c: UInt32) -> DatabaseQuery? {
-        guard let r = channels.read(c, { $0.client }), r.kind == AppKind.environment else { return nil }
+        guard let r = channels.read(c, { $0.client }), r.app == .environment else { return nil }
         let env = environments[Int(r.object)]
         if case .database(let q) = functions[Int(env.function)].program[env.pc] { return q }
         return nil

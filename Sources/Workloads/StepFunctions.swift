@@ -14,7 +14,7 @@ extension World {
     mutating func scheduleNextExecution(machine m: Int, first: Bool, _ s: inout Scheduler) {
         guard let gap = stateMachines[m].arrivals.nextGap(first: first, randomPhase: true, &machineArrivalRandom[m]) else { return }
         let at = s.now + gap
-        if at < workloadEnd { s.schedule(at: at, EventPayload(kind: AppEvent.executionArrival, object: UInt32(m))) }
+        if at < workloadEnd { s.schedule(at: at, EventPayload(AppEvent.executionArrival, object: UInt32(m))) }
     }
 
     /// StartExecution: the first Task state is scheduled after the service's transition overhead.
@@ -30,7 +30,7 @@ extension World {
 
     mutating func scheduleExecutionStep(_ x: Int, after delay: SimDuration, _ s: inout Scheduler) {
         executions[x].generation &+= 1
-        s.schedule(after: delay, EventPayload(kind: AppEvent.stateMachineStep, object: UInt32(x), aux: executions[x].generation & 0xFF_FFFF))
+        s.schedule(after: delay, EventPayload(AppEvent.stateMachineStep, object: UInt32(x), aux: executions[x].generation & 0xFF_FFFF))
     }
 
     /// A Task state invokes its Lambda function through the Lambda API, service to service: no

@@ -20,8 +20,8 @@ struct TCPLab: EventHandler {
     }
 
     mutating func handle(_ event: Event, _ s: inout Scheduler) {
-        switch event.payload.kind {
-        case NetworkEvent.packetArrival:
+        switch NetworkEvent(event.payload) {
+        case .packetArrival?:
             if case .delivered(let h, let p) = network.arrive(event.payload.object, now: s.now, &s) {
                 tcp.receive(p, host: h, now: s.now, &network, &s)
             }
