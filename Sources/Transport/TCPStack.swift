@@ -48,6 +48,12 @@ public struct TCPStack: Sendable {
     var hostProfiles: [HostIndex: TCPProfile] = [:]
     /// The distinct profiles sockets follow (a handful), by `TCPSocket.profileIndex`.
     public private(set) var profiles: [TCPProfile] = []
+    /// The three timers of each socket slot, lazily cancelled: an event whose generation is no
+    /// longer current is ignored (see `TimerGenerations`). A slot's generations outlive its
+    /// socket, so a timer left armed by a previous occupant stays stale.
+    var retransmitTimers = TimerGenerations()
+    var ackTimers = TimerGenerations()
+    var timeWaitTimers = TimerGenerations()
     var random: RandomStream
     var nextConnection: UInt32 = 0
     public var notifications = ContiguousArray<TCPNotification>()
@@ -182,13 +188,7 @@ public struct TCPStack: Sendable {
     mutating func allocate(_ s: TCPSocket) -> UInt32 {
         liveSockets += 1
         if let i = freeSockets.popLast() {
-            var t = s
-            // Generations carry over so that timers armed for the slot's previous occupant stay stale.
-            let old = sockets[Int(i)]
-            t.rtxGeneration = old.rtxGeneration &+ 1
-            t.ackGeneration = old.ackGeneration &+ 1
-            t.twGeneration = old.twGeneration &+ 1
-            sockets[Int(i)] = t
+            sockets[Int(i)] = s
             return i
         }
         sockets.append(s)
@@ -201,9 +201,9 @@ public struct TCPStack: Sendable {
         demux.remove(Self.demuxKey(remote: s.remote, remotePort: s.remotePort, local: s.local, localPort: s.localPort, realm: s.realm))
         if s.live { liveSockets -= 1; sockets[Int(i)].live = false }
         sockets[Int(i)].state = .closed
-        sockets[Int(i)].rtxGeneration &+= 1
-        sockets[Int(i)].ackGeneration &+= 1
-        sockets[Int(i)].twGeneration &+= 1
+        retransmitTimers.cancel(Int(i))
+        ackTimers.cancel(Int(i))
+        timeWaitTimers.cancel(Int(i))
         freeSockets.append(i)
         if recordStreams { net.log.closedStreams.append((s.sendStream, .zero)) }
         if notify { notifications.append(.ended(socket: i, owner: s.owner, connection: s.connection, reason: reason)) }
@@ -280,7 +280,7 @@ public struct TCPStack: Sendable {
         var p = segment(i, flags: [.ack], seqOffset: s.sndNxt, length: 0)
         stampTimestamps(&p, s, now)
         sockets[Int(i)].unackedBytes = 0
-        if sockets[Int(i)].ackArmed { sockets[Int(i)].ackArmed = false; sockets[Int(i)].ackGeneration &+= 1 }
+        ackTimers.cancel(Int(i))
         net.transmit(p, from: s.host, now: now, &scheduler)
     }
 
@@ -311,7 +311,7 @@ public struct TCPStack: Sendable {
                 sockets[Int(i)].sndNxt += UInt64(len)
                 sockets[Int(i)].sndMax = max(sockets[Int(i)].sndMax, sockets[Int(i)].sndNxt)
                 sockets[Int(i)].unackedBytes = 0
-                if s.ackArmed { sockets[Int(i)].ackArmed = false; sockets[Int(i)].ackGeneration &+= 1 }
+                ackTimers.cancel(Int(i))
                 net.transmit(p, from: s.host, now: now, &scheduler)
                 continue
             }
@@ -325,23 +325,20 @@ public struct TCPStack: Sendable {
                 case .closeWait: sockets[Int(i)].state = .lastAck
                 default: break
                 }
-                if s.ackArmed { sockets[Int(i)].ackArmed = false; sockets[Int(i)].ackGeneration &+= 1 }
+                ackTimers.cancel(Int(i))
                 net.transmit(p, from: s.host, now: now, &scheduler)
             }
             break
         }
         let s = sockets[Int(i)]
-        if s.sndNxt > s.sndUna && !s.rtxArmed { armRetransmit(i, now, &scheduler) }
+        if s.sndNxt > s.sndUna && !retransmitTimers.isArmed(Int(i)) { armRetransmit(i, now, &scheduler) }
     }
 
     // MARK: Timers
 
     mutating func armRetransmit(_ i: UInt32, _ now: SimTime, _ scheduler: inout Scheduler) {
-        sockets[Int(i)].rtxGeneration &+= 1
-        sockets[Int(i)].rtxArmed = true
-        let s = sockets[Int(i)]
-        scheduler.schedule(at: now + SimDuration(nanoseconds: s.rto),
-                           EventPayload(TransportEvent.retransmit, object: i, aux: s.rtxGeneration & 0xFF_FFFF))
+        scheduler.schedule(at: now + SimDuration(nanoseconds: sockets[Int(i)].rto),
+                           EventPayload(TransportEvent.retransmit, object: i, aux: retransmitTimers.arm(Int(i))))
     }
 
     /// Linux limits replies to out-of-window segments (duplicate SYNs, challenge ACKs) to one per
@@ -355,26 +352,24 @@ public struct TCPStack: Sendable {
     static let outOfWindowReplyInterval = SimDuration.milliseconds(500)
 
     mutating func cancelRetransmit(_ i: UInt32) {
-        if sockets[Int(i)].rtxArmed { sockets[Int(i)].rtxArmed = false; sockets[Int(i)].rtxGeneration &+= 1 }
+        retransmitTimers.cancel(Int(i))
     }
 
     /// Handles one of the transport's timer events.
     public mutating func timer(_ event: Event, now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler) {
         let i = event.payload.object
-        guard Int(i) < sockets.count else { return }
-        let s = sockets[Int(i)]
-        let gen = event.payload.aux
+        let slot = Int(i), generation = event.payload.aux
         switch TransportEvent(event.payload) {
         case .retransmit?:
-            guard s.rtxArmed, s.rtxGeneration & 0xFF_FFFF == gen else { return }
-            sockets[Int(i)].rtxArmed = false
+            guard retransmitTimers.isCurrent(slot, generation) else { return }
+            retransmitTimers.cancel(slot)
             retransmitTimeout(i, now, &net, &scheduler)
         case .delayedAck?:
-            guard s.ackArmed, s.ackGeneration & 0xFF_FFFF == gen else { return }
-            sockets[Int(i)].ackArmed = false
+            guard ackTimers.isCurrent(slot, generation) else { return }
+            ackTimers.cancel(slot)
             sendAck(i, now, &net, &scheduler)
         case .timeWait?:
-            guard s.state == .timeWait, s.twGeneration & 0xFF_FFFF == gen else { return }
+            guard timeWaitTimers.isCurrent(slot, generation), sockets[slot].state == .timeWait else { return }
             end(i, .closed, &net)
         case nil:
             break
@@ -408,7 +403,7 @@ public struct TCPStack: Sendable {
             sockets[Int(i)].sndNxt = s.sndUna      // go back and resend from the first unacknowledged byte
             output(i, now, &net, &scheduler)
         }
-        if sockets[Int(i)].state != .closed && !sockets[Int(i)].rtxArmed { armRetransmit(i, now, &scheduler) }
+        if sockets[Int(i)].state != .closed && !retransmitTimers.isArmed(Int(i)) { armRetransmit(i, now, &scheduler) }
     }
 
     // MARK: Segments in
@@ -520,10 +515,9 @@ public struct TCPStack: Sendable {
                 sample(&s, rtt: (now - r.sent).nanoseconds)
             }
             s.rttSample = nil
-            s.rtxArmed = false
-            s.rtxGeneration &+= 1
             s.lastReceive = now
             sockets[Int(i)] = s
+            retransmitTimers.cancel(Int(i))
             sendAck(i, now, &net, &scheduler)
             notifications.append(.connected(socket: i, owner: s.owner))
             return
@@ -545,10 +539,9 @@ public struct TCPStack: Sendable {
             s.retries = 0
             if let r = s.rttSample, !s.retransmitted { sample(&s, rtt: (now - r.sent).nanoseconds) }
             s.rttSample = nil
-            s.rtxArmed = false
-            s.rtxGeneration &+= 1
             s.sndWnd = UInt64(p.window) << s.sndShift
             sockets[Int(i)] = s
+            retransmitTimers.cancel(Int(i))
             notifications.append(.accepted(socket: i, owner: s.owner))
         case .closed:
             return
@@ -649,20 +642,16 @@ public struct TCPStack: Sendable {
 
     /// Arms the ACK timer for `at`, unless it is already due sooner.
     mutating func scheduleAck(_ i: UInt32, at: SimTime, _ scheduler: inout Scheduler) {
-        if sockets[Int(i)].ackArmed && sockets[Int(i)].ackDeadline <= at { return }
-        sockets[Int(i)].ackArmed = true
-        sockets[Int(i)].ackGeneration &+= 1
+        if ackTimers.isArmed(Int(i)) && sockets[Int(i)].ackDeadline <= at { return }
         sockets[Int(i)].ackDeadline = at
-        scheduler.schedule(at: at, EventPayload(TransportEvent.delayedAck, object: i, aux: sockets[Int(i)].ackGeneration & 0xFF_FFFF))
+        scheduler.schedule(at: at, EventPayload(TransportEvent.delayedAck, object: i, aux: ackTimers.arm(Int(i))))
     }
 
     mutating func enterTimeWait(_ i: UInt32, _ now: SimTime, _ scheduler: inout Scheduler) {
         cancelRetransmit(i)
         if sockets[Int(i)].live { liveSockets -= 1; sockets[Int(i)].live = false }
-        sockets[Int(i)].twGeneration &+= 1
-        let s = sockets[Int(i)]
-        scheduler.schedule(after: profiles[s.profileIndex].timeWait,
-                           EventPayload(TransportEvent.timeWait, object: i, aux: s.twGeneration & 0xFF_FFFF))
+        scheduler.schedule(after: profiles[sockets[Int(i)].profileIndex].timeWait,
+                           EventPayload(TransportEvent.timeWait, object: i, aux: timeWaitTimers.arm(Int(i))))
     }
 
     /// Linux receive-buffer autotuning for one in-order data segment; applications here read

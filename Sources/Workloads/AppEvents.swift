@@ -35,6 +35,23 @@ public enum AppEvent: UInt8, EventKind, CaseIterable {
     case sessionDNSTimeout = 34
 }
 
+/// The applications' timers, lazily cancelled (see `TimerGenerations`): one table per kind of
+/// timer, indexed like the object its events name.
+struct ApplicationTimers: Sendable {
+    /// An environment's next step (`AppEvent.environmentStep`), by environment.
+    var environmentStep = TimerGenerations()
+    /// The running invocation's timeout, by environment.
+    var invocationTimeout = TimerGenerations()
+    /// An idle environment's reclaim, by environment.
+    var environmentReclaim = TimerGenerations()
+    /// The resolver timeout of an environment's DNS lookup, by environment.
+    var dnsTimeout = TimerGenerations()
+    /// A generated session's DNS timeout or think time (never both at once), by session.
+    var session = TimerGenerations()
+    /// A Step Functions execution's next state, by execution.
+    var executionStep = TimerGenerations()
+}
+
 /// What a server does when its processing delay ends (`AppEvent.serverWork`).
 enum ServerAction: UInt32 {
     /// Write the TLS 1.3 server flight.

@@ -1,3 +1,4 @@
+import SimCore
 import Transport
 
 /// The application view of one connection: the messages each side has written, by the stream
@@ -45,7 +46,6 @@ struct Channel: Sendable {
     var toServer = Queue()
     var toClient = Queue()
     var tlsEstablished = false
-    var serverIdleGeneration: UInt32 = 0
     var seed: UInt64
     var records: UInt32 = 0
     /// What the server was asked and has not answered yet (its processing delay is running).
@@ -85,6 +85,8 @@ struct ChannelTable {
     private var slots: [UInt32: Int32] = [:]
     private var store = ContiguousArray<Channel>()
     private var free: [Int32] = []
+    /// The server's idle-close timer of each slot (see `TimerGenerations`).
+    private var idleClose = TimerGenerations()
 
     mutating func insert(_ c: UInt32, _ channel: Channel) {
         if let k = slots[c] { store[Int(k)] = channel; return }
@@ -100,7 +102,25 @@ struct ChannelTable {
     mutating func remove(_ c: UInt32) {
         guard let k = slots.removeValue(forKey: c) else { return }
         store[Int(k)] = Channel(clientSocket: .max, client: .none, seed: 0)     // drops its queues' storage
+        idleClose.cancel(Int(k))
         free.append(k)
+    }
+
+    /// Arms the idle-close timer of connection `c`'s server: the generation its event carries,
+    /// nil when `c` is not open.
+    mutating func armIdleClose(_ c: UInt32) -> UInt32? {
+        guard let k = slots[c] else { return nil }
+        return idleClose.arm(Int(k))
+    }
+
+    mutating func cancelIdleClose(_ c: UInt32) {
+        if let k = slots[c] { idleClose.cancel(Int(k)) }
+    }
+
+    /// Whether an idle-close event of connection `c` carrying `generation` is still live.
+    func isIdleCloseCurrent(_ c: UInt32, _ generation: UInt32) -> Bool {
+        guard let k = slots[c] else { return false }
+        return idleClose.isCurrent(Int(k), generation)
     }
 
     /// A copy of the channel of connection `c`, if it is open.

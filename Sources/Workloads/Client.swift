@@ -311,7 +311,7 @@ extension World {
         environments[env].dnsAnswer = nil
         environments[env].dnsName = sendAddressQueries(name, from: e.host, address: e.address, port: port, vpc: e.vpc!, label: 0, now, &s)
         // resolv.conf default: 5 s timeout before asking again.
-        s.schedule(after: .seconds(5), EventPayload(AppEvent.dnsTimeout, object: UInt32(env), aux: UInt32(port)))
+        s.schedule(after: .seconds(5), EventPayload(AppEvent.dnsTimeout, object: UInt32(env), aux: timers.dnsTimeout.arm(env)))
     }
 
     mutating func dnsAnswerArrived(_ env: Int, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {
@@ -321,6 +321,7 @@ extension World {
         if environments[env].dnsPending == 0 {
             let e = environments[env]
             udpBindings[e.host, e.dnsPort] = nil
+            timers.dnsTimeout.cancel(env)
             environments[env].dnsPort = 0
             if let a = e.dnsAnswer { connect(env, to: a, now, &s) } else { finishInvocation(env, .failed("EndpointConnectionError"), now, &s) }
         }
@@ -328,7 +329,7 @@ extension World {
 
     mutating func dnsTimeout(_ env: Int, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
         guard environments[env].phase == .running, environments[env].call == .resolving,
-              UInt32(environments[env].dnsPort) == generation else { return }
+              timers.dnsTimeout.isCurrent(env, generation) else { return }
         resolve(env, name: dnsNames[environments[env].dnsName], now, &s)
     }
 

@@ -115,7 +115,6 @@ struct Session: Sendable {
     var socket: UInt32 = .max
     var connection: UInt32 = .max
     var remaining: Int32
-    var generation: UInt32 = 0
     var phase: Phase = .connecting
     var dnsPort: UInt16 = 0
     var dnsPending: Int8 = 0
@@ -272,8 +271,7 @@ extension World {
         sessions[Int(i)].dnsPort = port
         sessions[Int(i)].dnsPending = 2
         _ = sendAddressQueries(name, from: x.host, address: x.local, port: port, vpc: x.vpc!, label: x.label, now, &s)
-        sessions[Int(i)].generation &+= 1
-        s.schedule(after: .seconds(5), EventPayload(AppEvent.sessionDNSTimeout, object: i, aux: sessions[Int(i)].generation & 0xFF_FFFF))
+        s.schedule(after: .seconds(5), EventPayload(AppEvent.sessionDNSTimeout, object: i, aux: timers.session.arm(Int(i))))
     }
 
     mutating func sessionDNSAnswer(_ i: UInt32, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {
@@ -288,7 +286,7 @@ extension World {
     }
 
     mutating func sessionDNSTimeout(_ i: UInt32, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard Int(i) < sessions.count, sessions[Int(i)].phase == .resolving, sessions[Int(i)].generation & 0xFF_FFFF == generation else { return }
+        guard Int(i) < sessions.count, sessions[Int(i)].phase == .resolving, timers.session.isCurrent(Int(i), generation) else { return }
         udpBindings[sessions[Int(i)].host, sessions[Int(i)].dnsPort] = nil
         endSession(i)
     }
@@ -347,9 +345,8 @@ extension World {
         case .sessionResponse:
             sessions[Int(i)].remaining -= 1
             if sessions[Int(i)].remaining > 0 {
-                sessions[Int(i)].generation &+= 1
                 s.schedule(after: SimDuration(seconds: random.exponential(mean: spec.think.seconds)),
-                           EventPayload(AppEvent.sessionStep, object: i, aux: sessions[Int(i)].generation & 0xFF_FFFF))
+                           EventPayload(AppEvent.sessionStep, object: i, aux: timers.session.arm(Int(i))))
             } else {
                 sessions[Int(i)].phase = .closing
                 tcp.close(x.socket, now: now, &network, &s)
@@ -360,7 +357,7 @@ extension World {
     }
 
     mutating func sessionStep(_ i: UInt32, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard Int(i) < sessions.count, sessions[Int(i)].generation & 0xFF_FFFF == generation,
+        guard Int(i) < sessions.count, timers.session.isCurrent(Int(i), generation),
               sessions[Int(i)].phase == .requesting else { return }
         sessionRequest(i, now, &s)
     }
@@ -372,7 +369,7 @@ extension World {
 
     mutating func endSession(_ i: UInt32, _ now: SimTime? = nil) {
         if let now { trafficActivity[Int(sessions[Int(i)].spec)].last = max(trafficActivity[Int(sessions[Int(i)].spec)].last, now) }
-        sessions[Int(i)].generation &+= 1
+        timers.session.cancel(Int(i))
         sessions[Int(i)].connection = .max
         sessions[Int(i)].socket = .max
         freeSessions.append(i)

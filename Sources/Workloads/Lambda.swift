@@ -18,10 +18,8 @@ struct Environment: Sendable {
     var vpc: VPCIndex?
     var phase: Phase = .initializing
     var needsInit = true
-    var generation: UInt32 = 0
     var next: Next = .none
     var invocation: Int32 = -1
-    var invocationSerial: UInt32 = 0
     var pc = 0
     var call: Call = .none
     var attempt = 0
@@ -36,7 +34,6 @@ struct Environment: Sendable {
     var dnsAnswer: IPv4Address?
     var dnsName = 0
     var lastUsed = SimTime.zero
-    var reclaimGeneration: UInt32 = 0
 }
 
 struct Invocation: Sendable {
@@ -86,8 +83,7 @@ extension World {
         if let r = freeInvocations.popLast() { invocations[Int(r)] = inv; k = r } else { invocations.append(inv); k = Int32(invocations.count - 1) }
         environments[env].invocation = k
         runningInvocations += 1
-        environments[env].invocationSerial &+= 1
-        environments[env].reclaimGeneration &+= 1
+        timers.environmentReclaim.cancel(env)
         environments[env].pc = 0
         environments[env].phase = .running
         // The function timeout counts the invoke phase; a cold start's init runs first (capped at 10 s).
@@ -101,7 +97,7 @@ extension World {
         // Durations and the timeout count the invoke phase, after any init (as REPORT's Duration does).
         invocations[Int(k)].start = now + initTime
         s.schedule(at: now + initTime + functions[f].timeout,
-                   EventPayload(AppEvent.invocationTimeout, object: UInt32(env), aux: environments[env].invocationSerial & 0xFF_FFFF))
+                   EventPayload(AppEvent.invocationTimeout, object: UInt32(env), aux: timers.invocationTimeout.arm(env)))
         after(initTime, env: env, .startProgram, &s)
     }
 
@@ -127,14 +123,12 @@ extension World {
 
     /// Continue environment `env` with `next` after `delay`.
     mutating func after(_ delay: SimDuration, env: Int, _ next: Environment.Next, _ s: inout Scheduler) {
-        environments[env].generation &+= 1
         environments[env].next = next
-        s.schedule(after: delay, EventPayload(AppEvent.environmentStep, object: UInt32(env),
-                                              aux: environments[env].generation & 0xFF_FFFF))
+        s.schedule(after: delay, EventPayload(AppEvent.environmentStep, object: UInt32(env), aux: timers.environmentStep.arm(env)))
     }
 
     mutating func environmentStep(_ env: Int, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard environments[env].generation & 0xFF_FFFF == generation, environments[env].phase == .running else { return }
+        guard timers.environmentStep.isCurrent(env, generation), environments[env].phase == .running else { return }
         let next = environments[env].next
         environments[env].next = .none
         switch next {
@@ -187,18 +181,17 @@ extension World {
         }
         environments[env].invocation = -1
         runningInvocations -= 1
-        environments[env].invocationSerial &+= 1
+        timers.invocationTimeout.cancel(env)
         environments[env].call = .none
-        environments[env].generation &+= 1
+        timers.environmentStep.cancel(env)
         environments[env].lastUsed = now
         freeInvocations.append(k)
         if workloadEnded {
             shutdown(env, now, &s)
         } else {
             environments[env].phase = .idle
-            environments[env].reclaimGeneration &+= 1
-            s.schedule(after: functions[f].idleReclaim, EventPayload(AppEvent.environmentReclaim, object: UInt32(env),
-                                                                      aux: environments[env].reclaimGeneration & 0xFF_FFFF))
+            s.schedule(after: functions[f].idleReclaim,
+                       EventPayload(AppEvent.environmentReclaim, object: UInt32(env), aux: timers.environmentReclaim.arm(env)))
         }
         if case .execution(let x) = inv.caller {
             taskFinished(execution: Int(x), outcome == .succeeded ? .succeeded : .failed(Self.errorName(outcome)), now, &s)
@@ -222,8 +215,8 @@ extension World {
     /// The function timed out: Lambda resets the environment. The runtime process is killed
     /// without closing its sockets, so nothing is sent (research notes §5); the next invoke
     /// initialises again.
-    mutating func invocationTimeout(_ env: Int, serial: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard environments[env].invocationSerial & 0xFF_FFFF == serial, environments[env].invocation >= 0 else { return }
+    mutating func invocationTimeout(_ env: Int, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
+        guard timers.invocationTimeout.isCurrent(env, generation), environments[env].invocation >= 0 else { return }
         finishInvocationAfterReset(env, now, &s)
     }
 
@@ -241,6 +234,7 @@ extension World {
             channels.update(p.connection) { $0.clientSocket = .max }
         }
         if e.dnsPort != 0 { udpBindings[e.host, e.dnsPort] = nil }
+        timers.dnsTimeout.cancel(env)
         environments[env].dnsPort = 0
         environments[env].pool = []
         environments[env].active = -1
@@ -248,7 +242,7 @@ extension World {
 
     /// An idle environment is reclaimed: its microVM is destroyed, no packets are sent.
     mutating func environmentReclaim(_ env: Int, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard environments[env].phase == .idle, environments[env].reclaimGeneration & 0xFF_FFFF == generation else { return }
+        guard environments[env].phase == .idle, timers.environmentReclaim.isCurrent(env, generation) else { return }
         dropSockets(env)
         environments[env].phase = .dead
     }

@@ -17,7 +17,7 @@ extension World {
         case .request(let r):
             let svc = services[Int(owner.object)]
             channels.update(c) { $0.pending = .request(r) }
-            channels.update(c) { $0.serverIdleGeneration &+= 1 }
+            channels.cancelIdleClose(c)
             let req = requests[Int(r)]
             var median = svc.getMedian
             if case .dynamodb(let call) = functions[Int(req.function)].program[Int(req.step)], call.operation.isWrite {
@@ -82,9 +82,7 @@ extension World {
             let end = writeTLS(sock, connection: c, plaintext: size.total, now: now, &s)
             channels.update(c) { $0.toClient.push(end, .response(r)) }
             metrics.calls[callIndex[f][Int(req.step)]].responseBytes += UInt64(size.total)
-            channels.update(c) { $0.serverIdleGeneration &+= 1 }
-            let gen = (channels.read(c) { $0.serverIdleGeneration } ?? 0) & 0xFF_FFFF
-            s.schedule(after: svc.idleTimeout, EventPayload(AppEvent.serverIdleClose, object: c, aux: gen))
+            s.schedule(after: svc.idleTimeout, EventPayload(AppEvent.serverIdleClose, object: c, aux: channels.armIdleClose(c) ?? 0))
         case .databaseReply:
             guard case .databaseStage(let stage) = pending else { return }
             channels.update(c) { $0.pending = .none }
@@ -112,8 +110,8 @@ extension World {
 
     /// DynamoDB closes a keep-alive connection idle for its timeout: TLS close_notify, then FIN.
     mutating func serverIdleClose(connection c: UInt32, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard let (sock, idle) = channels.read(c, { ($0.serverSocket, $0.serverIdleGeneration) }), sock != .max,
-              idle & 0xFF_FFFF == generation, tcp.socket(sock).state == .established else { return }
+        guard channels.isIdleCloseCurrent(c, generation), let sock = channels.read(c, { $0.serverSocket }), sock != .max,
+              tcp.socket(sock).state == .established else { return }
         let end = writeTLS(sock, connection: c, plaintext: TLSModel.closeNotify, now: now, &s)
         channels.update(c) { $0.toClient.push(end, .closeNotify) }
         tcp.close(sock, now: now, &network, &s)

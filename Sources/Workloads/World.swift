@@ -48,6 +48,7 @@ public struct World: EventHandler, Sendable {
     var requests = ContiguousArray<Request>()
     var freeRequests: [UInt32] = []
     var channels = ChannelTable()
+    var timers = ApplicationTimers()
     var udpBindings = UDPBindings()
     var platformVPC: [HostIndex: VPCIndex] = [:]
     var serviceByHost: [HostIndex: Int] = [:]
@@ -196,7 +197,7 @@ public struct World: EventHandler, Sendable {
         switch kind {
         case .invocationArrival: invocationArrived(function: Int(p.object), now, &s)
         case .environmentStep: environmentStep(Int(p.object), generation: p.aux, now, &s)
-        case .invocationTimeout: invocationTimeout(Int(p.object), serial: p.aux, now, &s)
+        case .invocationTimeout: invocationTimeout(Int(p.object), generation: p.aux, now, &s)
         case .serverWork: serverWork(connection: p.object, action: ServerAction(rawValue: p.aux)!, now, &s)
         case .serverIdleClose: serverIdleClose(connection: p.object, generation: p.aux, now, &s)
         case .environmentReclaim: environmentReclaim(Int(p.object), generation: p.aux, now, &s)
@@ -326,7 +327,7 @@ public struct World: EventHandler, Sendable {
             if owner.app == .environment { clientConnectionEnded(Int(owner.object), connection: connection, reason: reason, now, &s) }
         } else {
             ch.serverSocket = .max
-            ch.serverIdleGeneration &+= 1
+            channels.cancelIdleClose(connection)
         }
         if ch.clientSocket == .max && ch.serverSocket == .max {
             if case .request(let r) = ch.pending { releaseRequest(r) }
