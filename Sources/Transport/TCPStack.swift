@@ -73,10 +73,7 @@ public struct TCPStack: Sendable {
     /// Linux's TCP timestamp offset is a keyed hash of the (source, destination) address pair
     /// since 4.11 (research notes §1), so every connection between two addresses shares it.
     func timestampOffset(_ local: IPv4Address, _ remote: IPv4Address) -> UInt32 {
-        var z = timestampSecret ^ (UInt64(local.raw) << 32 | UInt64(remote.raw))
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return UInt32(truncatingIfNeeded: z ^ (z >> 31))
+        UInt32(truncatingIfNeeded: SplitMix64.mix(timestampSecret ^ (UInt64(local.raw) << 32 | UInt64(remote.raw))))
     }
 
     /// The index of `p` in `profiles`, adding it the first time it is seen.

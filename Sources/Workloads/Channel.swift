@@ -54,9 +54,7 @@ struct Channel: Sendable {
     /// A seed for the next TLS record's filler bytes.
     mutating func nextSeed() -> UInt64 {
         records &+= 1
-        var z = seed &+ UInt64(records) &* 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        return z ^ (z >> 27)
+        return SplitMix64.halfMix(seed &+ UInt64(records) &* SplitMix64.gamma)
     }
 }
 
