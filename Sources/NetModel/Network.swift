@@ -182,7 +182,9 @@ public struct Network: Sendable {
         scheduler.schedule(at: time, EventPayload(NetworkEvent.packetArrival, object: i))
     }
 
-    mutating func drop(_ reason: DropReason) {
+    /// Discards a packet: every packet the model loses, in the network or at a host's stack, ends
+    /// here, counted for the summary and recorded in the trace for the path explainer.
+    public mutating func drop(_ reason: DropReason) {
         stats.drops[reason, default: 0] += 1
         trace?.append(.dropped(reason))
     }
@@ -593,8 +595,9 @@ public struct Network: Sendable {
             if p.protocolNumber == IPProtocol.tcp && !isSYN {
                 // An idle-timed-out (or unknown) connection: the gateway answers the inside host
                 // with a RST, not a FIN (aws-vpc-facts §5).
-                if !p.tcpFlags.contains(.rst) { natReset(natGateways[n.int].eni, p, now, &scheduler) }
                 nat[n.int].metrics.packetsDropCount += 1
+                drop(.natNoTranslation(n))
+                if !p.tcpFlags.contains(.rst) { natReset(natGateways[n.int].eni, p, now, &scheduler) }
                 return
             }
             nat[n.int].metrics.connectionAttemptCount += 1

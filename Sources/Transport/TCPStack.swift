@@ -419,7 +419,7 @@ public struct TCPStack: Sendable {
         }
         // No socket: Linux answers with a RST (RFC 793 "reset generation"); some hosts stay silent.
         guard !p.tcpFlags.contains(.rst), hostProfiles[host]?.resetsUnknownSegments ?? false else {
-            net.stats.drops[.noSocket(host), default: 0] += 1
+            net.drop(.noSocket(host))
             return
         }
         var r = Packet(source: p.destination, destination: p.source, sourcePort: p.destinationPort,

@@ -129,7 +129,7 @@ extension World {
             r.payloadLength = UInt32(DHCPSizes.ack(for: p.source))
             network.transmit(r, from: h, now: now, &s)
         default:
-            network.stats.drops[.noSocket(h), default: 0] += 1
+            network.drop(.noSocket(h))
         }
     }
 

@@ -226,13 +226,16 @@ public struct World: EventHandler, Sendable {
                 case .platformClient(let i): platformClientDatagram(i, p, now, &s)
                 }
             } else {
-                network.stats.drops[.noSocket(h), default: 0] += 1
+                network.drop(.noSocket(h))
             }
         case IPProtocol.icmp:
-            if case .eni(let e) = network.hosts[h.int], case .lambda = network.enis[e.int].kind { return }
+            if case .eni(let e) = network.hosts[h.int], case .lambda = network.enis[e.int].kind {
+                network.drop(.noSocket(h))     // a Hyperplane ENI answers no ICMP
+                return
+            }
             icmpDelivered(p, to: h, now, &s)
         default:
-            network.stats.drops[.noSocket(h), default: 0] += 1
+            network.drop(.noSocket(h))
         }
     }
 

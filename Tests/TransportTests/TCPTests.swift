@@ -198,6 +198,24 @@ struct TCPLab: EventHandler {
         #expect(lab.events.contains { if case .ended(_, _, _, .reset) = $0.1 { return true } else { return false } })
     }
 
+    /// A host that answers nothing (a Hyperplane ENI's Lambda profile) drops the SYN, and the drop
+    /// is counted and traced like any drop in the network.
+    @Test func silentHostDropsASegmentForAClosedPort() {
+        var lab = TCPLab(webIngress: [SecurityGroupRule(protocolNumber: -1, ports: .all, peer: .cidr(CIDR("10.0.0.0/16")!))],
+                         serverProfile: .linuxLambda)
+        lab.network.trace = []
+        var s = Scheduler()
+        _ = connect(&lab, &s, port: 8443)
+        s.run(until: SimTime.zero + .milliseconds(500), handler: &lab)
+        #expect(lab.sent(from: 1).isEmpty)
+        #expect(lab.network.stats.drops[.noSocket(lab.hostB)] == 1)
+        guard case .dropped(.noSocket(let h))? = lab.network.trace?.last else {
+            Issue.record("the trace ends with \(String(describing: lab.network.trace?.last))")
+            return
+        }
+        #expect(h == lab.hostB)
+    }
+
     @Test func delayedAckAfterQuickAcksAreSpent() {
         var lab = TCPLab()
         var s = Scheduler()
