@@ -597,7 +597,7 @@ public struct Network: Sendable {
                 // with a RST, not a FIN (aws-vpc-facts §5).
                 nat[n.int].metrics.packetsDropCount += 1
                 drop(.natNoTranslation(n))
-                if !p.tcpFlags.contains(.rst) { natReset(natGateways[n.int].eni, p, now, &scheduler) }
+                if !p.tcpFlags.contains(.rst) { scheduleNATEgress(natGateways[n.int].eni, .reset(answering: p), now, &scheduler) }
                 return
             }
             nat[n.int].metrics.connectionAttemptCount += 1
@@ -627,19 +627,6 @@ public struct Network: Sendable {
         schedule(p, hop: .eniEgress(natENI), at: now + latency.natGateway, &scheduler)
     }
 
-    /// The RST a NAT gateway sends to an inside host that uses a translation it no longer has.
-    mutating func natReset(_ natENI: ENIIndex, _ p: Packet, _ now: SimTime, _ scheduler: inout Scheduler) {
-        var r = Packet(source: p.destination, destination: p.source, sourcePort: p.destinationPort,
-                       destinationPort: p.sourcePort, protocolNumber: IPProtocol.tcp, ttl: 64, ipID: 0)
-        if p.tcpFlags.contains(.ack) {
-            r.tcpFlags = [.rst]
-            r.seq = p.ack
-        } else {
-            r.tcpFlags = [.rst, .ack]
-            r.ack = p.seq &+ p.payloadLength &+ (p.tcpFlags.contains(.fin) ? 1 : 0)
-        }
-        scheduleNATEgress(natENI, r, now, &scheduler)
-    }
 
     // MARK: Maintenance
 

@@ -417,24 +417,12 @@ public struct TCPStack: Sendable {
             acceptSYN(host, l, p, now, &net, &scheduler)
             return
         }
-        // No socket: Linux answers with a RST (RFC 793 "reset generation"); some hosts stay silent.
+        // No socket: Linux answers with a RST (RFC 9293 §3.5.2); some hosts stay silent.
         guard !p.tcpFlags.contains(.rst), hostProfiles[host]?.resetsUnknownSegments ?? false else {
             net.drop(.noSocket(host))
             return
         }
-        var r = Packet(source: p.destination, destination: p.source, sourcePort: p.destinationPort,
-                       destinationPort: p.sourcePort, protocolNumber: IPProtocol.tcp, ttl: 64, ipID: 0)
-        r.realm = p.realm
-        r.connection = p.connection
-        r.label = p.label
-        if p.tcpFlags.contains(.ack) {
-            r.tcpFlags = [.rst]
-            r.seq = p.ack
-        } else {
-            r.tcpFlags = [.rst, .ack]
-            r.ack = p.seq &+ p.payloadLength &+ (p.tcpFlags.contains(.syn) ? 1 : 0) &+ (p.tcpFlags.contains(.fin) ? 1 : 0)
-        }
-        net.transmit(r, from: host, now: now, &scheduler)
+        net.transmit(.reset(answering: p), from: host, now: now, &scheduler)
     }
 
     mutating func acceptSYN(_ host: HostIndex, _ l: Listener, _ p: Packet, _ now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler) {
