@@ -82,7 +82,7 @@ public enum Runner {
                 let now = scheduler.now
                 // Drain: chunks first (packets refer to them), closures, then taps in time order.
                 for c in world.network.log.chunks { streams.add(c) }
-                for (s, _) in world.network.log.closedStreams { streams.closed(s, at: now) }
+                for s in world.network.log.closedStreams { streams.closed(s, at: now) }
                 for t in world.network.log.taps {
                     if let w = pcapByENI[t.eni] {
                         let n = frame.withUnsafeMutableBytes { renderer.render(t, streams: &streams, into: $0) }

@@ -48,7 +48,6 @@ public enum ArrivalOutcome {
 public struct NetworkStatistics: Sendable {
     public var packetsSent: UInt64 = 0
     public var packetsDelivered: UInt64 = 0
-    public var bytesSent: UInt64 = 0
     public var drops: [DropReason: UInt64] = [:]
     public init() {}
     public var droppedPackets: UInt64 { drops.values.reduce(0, +) }
@@ -203,7 +202,6 @@ public struct Network: Sendable {
     public mutating func transmit(_ packet: Packet, from host: HostIndex, now: SimTime, _ scheduler: inout Scheduler) {
         var p = packet
         stats.packetsSent &+= 1
-        stats.bytesSent &+= UInt64(p.ipTotalLength)
         switch hosts[host.int] {
         case .eni(let e):
             // Fields read in place: copying an ENI out would retain its strings and arrays per packet.

@@ -60,10 +60,4 @@ public enum DropReason: Sendable, Hashable {
         case .noSocket: return "no-socket"
         }
     }
-
-    /// Whether an ENI's flow log would show it as `REJECT` (security groups and network ACLs decide
-    /// ACCEPT/REJECT; routing failures happen after the ENI has accepted the packet).
-    public var isFilterDecision: Bool {
-        switch self { case .networkACL, .securityGroup: return true; default: return false }
-    }
 }

@@ -843,8 +843,9 @@ struct Builder {
         for s in try (try m.required("handler")).list() {
             program.append(try step(s, databases: databases))
         }
+        // `memory:` is checked but not modelled yet (nothing depends on it).
+        _ = try m["memory"]?.int(128...10240)
         var f = LambdaFunction(name: name, accountID: account, region: catalog.name,
-                               memoryMB: try m["memory"]?.int(128...10240) ?? 512,
                                timeout: try m["timeout"]?.duration() ?? .seconds(3),
                                runtime: try m["runtime"]?.string() ?? "python3.12", program: program, arrivals: arrivals)
         if f.timeout > .seconds(900) || f.timeout < .seconds(1) { throw m["timeout"]!.fail("a Lambda timeout is 1 s to 900 s") }

@@ -202,7 +202,7 @@ public struct TCPStack: Sendable {
         ackTimers.cancel(Int(i))
         timeWaitTimers.cancel(Int(i))
         freeSockets.append(i)
-        if recordStreams { net.log.closedStreams.append((s.sendStream, .zero)) }
+        if recordStreams { net.log.closedStreams.append(s.sendStream) }
         if notify { notifications.append(.ended(socket: i, owner: s.owner, connection: s.connection, reason: reason)) }
     }
 

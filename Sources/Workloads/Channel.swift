@@ -45,7 +45,6 @@ struct Channel: Sendable {
     var server: AppRef = .none
     var toServer = Queue()
     var toClient = Queue()
-    var tlsEstablished = false
     var seed: UInt64
     var records: UInt32 = 0
     /// What the server was asked and has not answered yet (its processing delay is running).

@@ -70,7 +70,6 @@ extension World {
             let st = tcp.socket(p.socket).state
             if p.phase == .ready && st == .established {
                 environments[env].active = k
-                environments[env].newConnection = false
                 sendRequest(env, now, &s)
                 return
             }
@@ -82,7 +81,6 @@ extension World {
             if st != .closed { tcp.abort(p.socket, now: now, &network, &s) }
             channels.update(p.connection) { $0.clientSocket = .max }
         }
-        environments[env].newConnection = true
         if environments[env].vpc != nil {
             resolve(env, name: hostname(t), now, &s)
         } else if case .service(let i) = t {
@@ -202,7 +200,6 @@ extension World {
                   now: now, &network, &s)
         let end = writeTLS(p.socket, connection: p.connection, plaintext: TLSModel.finished, now: now, &s)
         channels.update(p.connection) { $0.toServer.push(end, .clientFinished) }
-        channels.update(p.connection) { $0.tlsEstablished = true }
         if case .database = p.target {
             environments[env].pool[k].phase = .authenticating(0)
             sendDatabaseMessage(env, k, stage: 0, plaintext: Self.databaseClientHandshake[0], now, &s)
@@ -222,7 +219,7 @@ extension World {
         switch functions[f].program[pc] {
         case .dynamodb:
             let size = callSizes[f][pc].request
-            let r = newRequest(Request(environment: Int32(env), function: Int32(f), step: Int32(pc), sent: now))
+            let r = newRequest(Request(environment: Int32(env), function: Int32(f), step: Int32(pc)))
             // Header block and body go out in separate writes, hence separate records (measured).
             _ = writeTLS(p.socket, connection: p.connection, plaintext: size.headers, now: now, &s)
             let end = writeTLS(p.socket, connection: p.connection, plaintext: size.body, now: now, &s)

@@ -8,7 +8,7 @@ import Transport
 struct Environment: Sendable {
     enum Phase: Sendable { case initializing, idle, running, dead }
     enum Next: Sendable, Equatable {
-        case none, startProgram, runStep, finishHandshake, afterResponse, retryCall
+        case none, startProgram, finishHandshake, afterResponse, retryCall
     }
     enum Call: Sendable, Equatable { case none, resolving, connecting, handshaking, awaitingResponse, backoff }
 
@@ -24,7 +24,6 @@ struct Environment: Sendable {
     var call: Call = .none
     var attempt = 0
     var callStart = SimTime.zero
-    var newConnection = false
     /// The SDK clients' pooled connections (keep-alive), at most one per target.
     var pool: [PooledConnection] = []
     /// The pool entry the current call uses (-1: none yet).
@@ -41,7 +40,6 @@ struct Invocation: Sendable {
     var function: Int32
     var environment: Int32
     var start: SimTime
-    var cold: Bool
     var caller: Caller
 }
 
@@ -78,7 +76,7 @@ extension World {
         }
         let cold = environments[env].needsInit
         if cold { metrics.functions[f].coldStarts += 1 }
-        let inv = Invocation(function: Int32(f), environment: Int32(env), start: now, cold: cold, caller: caller)
+        let inv = Invocation(function: Int32(f), environment: Int32(env), start: now, caller: caller)
         let k: Int32
         if let r = freeInvocations.popLast() { invocations[Int(r)] = inv; k = r } else { invocations.append(inv); k = Int32(invocations.count - 1) }
         environments[env].invocation = k
@@ -91,7 +89,6 @@ extension World {
         if cold {
             let fn = functions[f]
             initTime = SimDuration(seconds: random.lognormal(median: fn.initMedian.seconds, sigma: fn.initSigma))
-            metrics.functions[f].initDuration.record(initTime)
             environments[env].needsInit = false
         }
         // Durations and the timeout count the invoke phase, after any init (as REPORT's Duration does).
@@ -133,7 +130,7 @@ extension World {
         environments[env].next = .none
         switch next {
         case .none: return
-        case .startProgram, .runStep: runStep(env, now, &s)
+        case .startProgram: runStep(env, now, &s)
         case .finishHandshake: finishHandshake(env, now, &s)
         case .afterResponse:
             environments[env].pc += 1

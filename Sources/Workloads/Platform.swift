@@ -8,14 +8,11 @@ import Transport
 /// pcaps) and none of it is filtered or logged (aws-vpc-facts §1.10, §7).
 struct PlatformClient: Sendable {
     var host: HostIndex
-    var eni: ENIIndex
     var address: IPv4Address
-    var vpc: VPCIndex
     var subnet: SubnetIndex
     var ntpPort: UInt16 = 0
     var socket: UInt32 = .max
     var connection: UInt32 = .max
-    var step: UInt32 = 0
 }
 
 /// What an instance's platform agents do periodically (`AppEvent.platformTick`).
@@ -56,7 +53,7 @@ extension World {
     /// Makes an instance run platform agents.
     public mutating func addPlatformClient(host: HostIndex, eni: ENIIndex) {
         let e = network.enis[eni.int]
-        platformClients.append(PlatformClient(host: host, eni: eni, address: e.privateIP, vpc: e.vpc, subnet: e.subnet))
+        platformClients.append(PlatformClient(host: host, address: e.privateIP, subnet: e.subnet))
         for r in Self.metadataRequests + Self.metadataResponses { _ = network.payloadTextIndex(r) }
     }
 
@@ -93,7 +90,6 @@ extension World {
                 let conn = tcp.socket(sock).connection
                 platformClients[i].socket = sock
                 platformClients[i].connection = conn
-                platformClients[i].step = 0
                 channels.insert(conn, Channel(clientSocket: sock, client: owner, seed: random.next()))
             }
         case .dhcp:

@@ -52,7 +52,6 @@ public struct World: EventHandler, Sendable {
     var udpBindings = UDPBindings()
     var platformVPC: [HostIndex: VPCIndex] = [:]
     var serviceByHost: [HostIndex: Int] = [:]
-    var databaseByHost: [HostIndex: Int] = [:]
     var functionArrivalRandom: [RandomStream] = []
     var machineArrivalRandom: [RandomStream] = []
     var random: RandomStream
@@ -95,7 +94,6 @@ public struct World: EventHandler, Sendable {
     public mutating func addDatabase(_ d: DatabaseInstance) {
         _ = dnsNameIndex(d.endpoint)
         _ = network.serverNameIndex(d.endpoint)
-        databaseByHost[d.host] = databases.count
         databases.append(d)
         tcp.listen(host: d.host, port: d.port, owner: AppRef(.database, object: UInt32(databases.count - 1)),
                    profile: .linuxInstance)
@@ -355,7 +353,6 @@ struct Request: Sendable {
     var environment: Int32
     var function: Int32
     var step: Int32
-    var sent: SimTime
     /// The error the server answered with, if any (e.g. an endpoint policy's AccessDeniedException).
     var error: String? = nil
 }

@@ -15,14 +15,14 @@ import SimCore
         #expect(env.call == .awaitingResponse, "the query is with the server")
         // Four calls elsewhere hold request slots 0…3 (3 is also the query's protocol stage).
         let live = (0..<4).map { k in
-            run.world.newRequest(Request(environment: -1, function: -1, step: Int32(100 + k), sent: run.now))
+            run.world.newRequest(Request(environment: -1, function: -1, step: Int32(100 + k)))
         }
         #expect(live == [0, 1, 2, 3])
         run.world.tcp.abort(env.pool[0].socket, now: run.now, &run.world.network, &run.scheduler)
         run.run(for: .seconds(1))
         #expect(run.world.metrics.functions[0].failed == 1)
 
-        let next = run.world.newRequest(Request(environment: -1, function: -1, step: 200, sent: run.now))
+        let next = run.world.newRequest(Request(environment: -1, function: -1, step: 200))
         #expect(!live.contains(next), "slot \(next) is still in flight")
         #expect(run.world.requests[0..<4].map(\.step) == [100, 101, 102, 103])
     }
