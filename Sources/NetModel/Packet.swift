@@ -157,7 +157,8 @@ extension Packet {
             r.seq = p.ack
         } else {
             r.tcpFlags = [.rst, .ack]
-            r.ack = p.seq &+ p.payloadLength &+ (p.tcpFlags.contains(.syn) ? 1 : 0) &+ (p.tcpFlags.contains(.fin) ? 1 : 0)
+            let controls: UInt32 = (p.tcpFlags.contains(.syn) ? 1 : 0) &+ (p.tcpFlags.contains(.fin) ? 1 : 0)
+            r.ack = p.seq &+ p.payloadLength &+ controls
         }
         return r
     }

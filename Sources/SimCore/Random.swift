@@ -145,7 +145,8 @@ public struct FNV1a64: Sendable {
     }
 
     /// The hash of `bytes` (e.g. a string's `utf8`).
-    public static func hash<Bytes: Sequence>(_ bytes: Bytes, basis: UInt64 = FNV1a64.offsetBasis) -> UInt64 where Bytes.Element == UInt8 {
+    public static func hash<Bytes: Sequence>(_ bytes: Bytes, basis: UInt64 = FNV1a64.offsetBasis) -> UInt64
+    where Bytes.Element == UInt8 {
         var h = FNV1a64(basis: basis)
         for b in bytes { h.add(b) }
         return h.hash

@@ -308,7 +308,8 @@ extension World {
         environments[env].dnsAnswer = nil
         environments[env].dnsName = sendAddressQueries(name, from: e.host, address: e.address, port: port, vpc: e.vpc!, label: 0, now, &s)
         // resolv.conf default: 5 s timeout before asking again.
-        s.schedule(after: .seconds(5), EventPayload(AppEvent.dnsTimeout, object: UInt32(env), aux: timers.dnsTimeout.arm(env)))
+        let timeout = EventPayload(AppEvent.dnsTimeout, object: UInt32(env), aux: timers.dnsTimeout.arm(env))
+        s.schedule(after: .seconds(5), timeout)
     }
 
     mutating func dnsAnswerArrived(_ env: Int, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {

@@ -210,7 +210,9 @@ extension World {
         switch t {
         case .sessions(let spec):
             if spec.once {
-                if first && w.start < workloadEnd { s.schedule(at: max(w.start, s.now), EventPayload(AppEvent.generator, object: UInt32(k))) }
+                if first && w.start < workloadEnd {
+                    s.schedule(at: max(w.start, s.now), EventPayload(AppEvent.generator, object: UInt32(k)))
+                }
                 return
             }
             guard let g = spec.arrivals.nextGap(first: first, randomPhase: false, &trafficRandom[k]) else { return }
@@ -271,7 +273,8 @@ extension World {
         sessions[Int(i)].dnsPort = port
         sessions[Int(i)].dnsPending = 2
         _ = sendAddressQueries(name, from: x.host, address: x.local, port: port, vpc: x.vpc!, label: x.label, now, &s)
-        s.schedule(after: .seconds(5), EventPayload(AppEvent.sessionDNSTimeout, object: i, aux: timers.session.arm(Int(i))))
+        let timeout = EventPayload(AppEvent.sessionDNSTimeout, object: i, aux: timers.session.arm(Int(i)))
+        s.schedule(after: .seconds(5), timeout)
     }
 
     mutating func sessionDNSAnswer(_ i: UInt32, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {
@@ -286,7 +289,8 @@ extension World {
     }
 
     mutating func sessionDNSTimeout(_ i: UInt32, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard Int(i) < sessions.count, sessions[Int(i)].phase == .resolving, timers.session.isCurrent(Int(i), generation) else { return }
+        guard Int(i) < sessions.count, sessions[Int(i)].phase == .resolving,
+              timers.session.isCurrent(Int(i), generation) else { return }
         udpBindings[sessions[Int(i)].host, sessions[Int(i)].dnsPort] = nil
         endSession(i)
     }

@@ -93,8 +93,9 @@ extension World {
         }
         // Durations and the timeout count the invoke phase, after any init (as REPORT's Duration does).
         invocations[Int(k)].start = now + initTime
-        s.schedule(at: now + initTime + functions[f].timeout,
-                   EventPayload(AppEvent.invocationTimeout, object: UInt32(env), aux: timers.invocationTimeout.arm(env)))
+        let generation = timers.invocationTimeout.arm(env)
+        let timeout = EventPayload(AppEvent.invocationTimeout, object: UInt32(env), aux: generation)
+        s.schedule(at: now + initTime + functions[f].timeout, timeout)
         after(initTime, env: env, .startProgram, &s)
     }
 
@@ -121,7 +122,8 @@ extension World {
     /// Continue environment `env` with `next` after `delay`.
     mutating func after(_ delay: SimDuration, env: Int, _ next: Environment.Next, _ s: inout Scheduler) {
         environments[env].next = next
-        s.schedule(after: delay, EventPayload(AppEvent.environmentStep, object: UInt32(env), aux: timers.environmentStep.arm(env)))
+        let step = EventPayload(AppEvent.environmentStep, object: UInt32(env), aux: timers.environmentStep.arm(env))
+        s.schedule(after: delay, step)
     }
 
     mutating func environmentStep(_ env: Int, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
@@ -187,8 +189,9 @@ extension World {
             shutdown(env, now, &s)
         } else {
             environments[env].phase = .idle
-            s.schedule(after: functions[f].idleReclaim,
-                       EventPayload(AppEvent.environmentReclaim, object: UInt32(env), aux: timers.environmentReclaim.arm(env)))
+            let generation = timers.environmentReclaim.arm(env)
+            let reclaim = EventPayload(AppEvent.environmentReclaim, object: UInt32(env), aux: generation)
+            s.schedule(after: functions[f].idleReclaim, reclaim)
         }
         if case .execution(let x) = inv.caller {
             taskFinished(execution: Int(x), outcome == .succeeded ? .succeeded : .failed(Self.errorName(outcome)), now, &s)

@@ -82,14 +82,16 @@ extension World {
             let end = writeTLS(sock, connection: c, plaintext: size.total, now: now, &s)
             channels.update(c) { $0.toClient.push(end, .response(r)) }
             metrics.calls[callIndex[f][Int(req.step)]].responseBytes += UInt64(size.total)
-            s.schedule(after: svc.idleTimeout, EventPayload(AppEvent.serverIdleClose, object: c, aux: channels.armIdleClose(c) ?? 0))
+            let idleClose = EventPayload(AppEvent.serverIdleClose, object: c, aux: channels.armIdleClose(c) ?? 0)
+            s.schedule(after: svc.idleTimeout, idleClose)
         case .databaseReply:
             guard case .databaseStage(let stage) = pending else { return }
             channels.update(c) { $0.pending = .none }
             let end = writeTLS(sock, connection: c, plaintext: databaseReplyBytes(stage: stage, connection: c), now: now, &s)
             channels.update(c) { $0.toClient.push(end, .databaseResponse(stage)) }
         case .sessionReply:
-            guard case .sessions(let spec) = traffic[Int(server.object)], case .sessionReply(let bytes) = pending else { return }
+            guard case .sessions(let spec) = traffic[Int(server.object)], case .sessionReply(let bytes) = pending
+            else { return }
             channels.update(c) { $0.pending = .none }
             let end = spec.tls ? writeTLS(sock, connection: c, plaintext: Int(bytes), now: now, &s)
                                : writeOpaque(sock, connection: c, bytes: Int(bytes), now: now, &s)
@@ -110,8 +112,8 @@ extension World {
 
     /// DynamoDB closes a keep-alive connection idle for its timeout: TLS close_notify, then FIN.
     mutating func serverIdleClose(connection c: UInt32, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard channels.isIdleCloseCurrent(c, generation), let sock = channels.read(c, { $0.serverSocket }), sock != .max,
-              tcp.socket(sock).state == .established else { return }
+        guard channels.isIdleCloseCurrent(c, generation), let sock = channels.read(c, { $0.serverSocket }),
+              sock != .max, tcp.socket(sock).state == .established else { return }
         let end = writeTLS(sock, connection: c, plaintext: TLSModel.closeNotify, now: now, &s)
         channels.update(c) { $0.toClient.push(end, .closeNotify) }
         tcp.close(sock, now: now, &network, &s)

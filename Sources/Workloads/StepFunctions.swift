@@ -28,7 +28,8 @@ extension World {
     }
 
     mutating func scheduleExecutionStep(_ x: Int, after delay: SimDuration, _ s: inout Scheduler) {
-        s.schedule(after: delay, EventPayload(AppEvent.stateMachineStep, object: UInt32(x), aux: timers.executionStep.arm(x)))
+        let step = EventPayload(AppEvent.stateMachineStep, object: UInt32(x), aux: timers.executionStep.arm(x))
+        s.schedule(after: delay, step)
     }
 
     /// A Task state invokes its Lambda function through the Lambda API, service to service: no

@@ -325,7 +325,9 @@ public struct World: EventHandler, Sendable {
         if owner.app == .metadataClient { metadataClientEnded(Int(owner.object), connection: connection) }
         if owner.app?.isClient ?? false {
             ch.clientSocket = .max
-            if owner.app == .environment { clientConnectionEnded(Int(owner.object), connection: connection, reason: reason, now, &s) }
+            if owner.app == .environment {
+                clientConnectionEnded(Int(owner.object), connection: connection, reason: reason, now, &s)
+            }
         } else {
             ch.serverSocket = .max
             channels.cancelIdleClose(connection)

@@ -201,8 +201,8 @@ struct TCPLab: EventHandler {
     /// A host that answers nothing (a Hyperplane ENI's Lambda profile) drops the SYN, and the drop
     /// is counted and traced like any drop in the network.
     @Test func silentHostDropsASegmentForAClosedPort() {
-        var lab = TCPLab(webIngress: [SecurityGroupRule(protocolNumber: -1, ports: .all, peer: .cidr(CIDR("10.0.0.0/16")!))],
-                         serverProfile: .linuxLambda)
+        let fromVPC = SecurityGroupRule(protocolNumber: -1, ports: .all, peer: .cidr(CIDR("10.0.0.0/16")!))
+        var lab = TCPLab(webIngress: [fromVPC], serverProfile: .linuxLambda)
         lab.network.trace = []
         var s = Scheduler()
         _ = connect(&lab, &s, port: 8443)

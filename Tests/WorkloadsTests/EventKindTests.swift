@@ -7,7 +7,8 @@ import Transport
 @Suite struct EventKindTests {
     /// `World.handle` tells the layers' events apart by their raw kind: no two may share one.
     @Test func theLayersVocabulariesAreDisjoint() {
-        let raw = NetworkEvent.allCases.map(\.rawValue) + TransportEvent.allCases.map(\.rawValue) + AppEvent.allCases.map(\.rawValue)
+        let raw = NetworkEvent.allCases.map(\.rawValue) + TransportEvent.allCases.map(\.rawValue)
+            + AppEvent.allCases.map(\.rawValue)
         #expect(Set(raw).count == raw.count)
     }
 
@@ -16,6 +17,7 @@ import Transport
         #expect(AppEvent(p) == .serverWork)
         #expect(NetworkEvent(p) == nil && TransportEvent(p) == nil)
         #expect(p.object == 0xDEAD_BEEF && ServerAction(rawValue: p.aux) == .databaseReply)
-        #expect(EventPayload.serverWork(7, .respond) == EventPayload(AppEvent.serverWork, object: 7, aux: ServerAction.respond.rawValue))
+        let respond = EventPayload(AppEvent.serverWork, object: 7, aux: ServerAction.respond.rawValue)
+        #expect(EventPayload.serverWork(7, .respond) == respond)
     }
 }

@@ -10,6 +10,7 @@ enum TestWorlds {
     static let account = "123456789012"
     static let epoch: Int64 = 1_780_000_000 * 1_000_000_000
     static let frontEndAddress = IPv4Address("3.218.182.10")!
+    static let hour = SimTime.zero + .seconds(3_600)
 
     /// A function outside any VPC (at a Lambda service address) calling DynamoDB over the AWS
     /// network, whose front end answers on 443. With `refusing`, the DynamoDB addresses lead to a
@@ -23,11 +24,12 @@ enum TestWorlds {
         let refuser = n.addHost(.awsService(name: "dynamodb"))
         n.serviceRanges = [(CIDR("3.218.180.0/22")!, refusing ? refuser : frontEnd)]
         n.finalize(random: RandomStreams(seed: seed))
-        var w = World(network: n, seed: RandomStreams(seed: seed), epochNanoseconds: epoch, workloadEnd: SimTime.zero + .seconds(3_600))
+        var w = World(network: n, seed: RandomStreams(seed: seed), epochNanoseconds: epoch, workloadEnd: hour)
         w.addService(ServiceEndpoint(name: "dynamodb", hostname: "dynamodb.us-east-1.amazonaws.com", host: frontEnd,
                                      addresses: [frontEndAddress], accountID: account, region: "us-east-1"))
         w.tcp.setProfile(.awsFrontEnd, for: refuser)
-        var f = LambdaFunction(name: "orders", accountID: account, region: "us-east-1", timeout: timeout, program: program, arrivals: .none)
+        var f = LambdaFunction(name: "orders", accountID: account, region: "us-east-1", timeout: timeout,
+                               program: program, arrivals: .none)
         f.idleReclaim = idleReclaim
         f.hosts = [lambdaHost]
         w.addFunction(f)
@@ -37,16 +39,18 @@ enum TestWorlds {
     /// `TestNetworks.twoSubnets` with a PostgreSQL database on the second host (10.0.2.20:5432) and
     /// a function attached through the first ENI (10.0.1.10) running one query of `serverTime`.
     static func database(serverTime: SimDuration, timeout: SimDuration = .seconds(10), seed: UInt64 = 1) -> World {
-        let fromClients = SecurityGroupRule(protocolNumber: 6, ports: PortRange(5432, 5432), peer: .securityGroup(SecurityGroupIndex(0)))
+        let fromClients = SecurityGroupRule(protocolNumber: 6, ports: PortRange(5432, 5432),
+                                            peer: .securityGroup(SecurityGroupIndex(0)))
         let (n, a, b) = TestNetworks.twoSubnets(webIngress: [fromClients])
-        var w = World(network: n, seed: RandomStreams(seed: seed), epochNanoseconds: epoch, workloadEnd: SimTime.zero + .seconds(3_600))
+        var w = World(network: n, seed: RandomStreams(seed: seed), epochNanoseconds: epoch, workloadEnd: hour)
         w.network.observed = [false, false]
         w.addPlatform(vpc: VPCIndex(0))
-        w.addDatabase(DatabaseInstance(identifier: "orders-db", eni: ENIIndex(1), host: b, port: 5432, address: IPv4Address("10.0.2.20")!,
+        w.addDatabase(DatabaseInstance(identifier: "orders-db", eni: ENIIndex(1), host: b, port: 5432,
+                                       address: IPv4Address("10.0.2.20")!,
                                        endpoint: "orders-db.c9akciq32.us-east-1.rds.amazonaws.com"))
         let query = DatabaseQuery(instance: 0, serverTime: serverTime)
-        var f = LambdaFunction(name: "reader", accountID: account, region: "us-east-1", timeout: timeout, program: [.database(query)],
-                               arrivals: .none)
+        var f = LambdaFunction(name: "reader", accountID: account, region: "us-east-1", timeout: timeout,
+                               program: [.database(query)], arrivals: .none)
         f.enis = [ENIIndex(0)]
         f.hosts = [a]
         w.addFunction(f)
