@@ -45,10 +45,10 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["SimCore", "Wire", "NetModel"], path: "Tests/TestSupport"),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "TestSupport"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "NetModelTests", dependencies: ["NetModel", "Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "NetModel", "SimCore", "Wire", "TestSupport"]),
-        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SimCore", "TestSupport"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Transport", "NetModel", "Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "NetModel", "Workloads", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Topology", "NetModel", "Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),

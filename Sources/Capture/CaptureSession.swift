@@ -85,7 +85,7 @@ public final class CaptureSession {
     public func drain(_ log: inout ObservationLog, now: SimTime) throws {
         let aggregators = self.aggregators, pcapIndex = self.pcapIndex
         for c in log.chunks { streams.add(c) }
-        for (s, _) in log.closedStreams { streams.closed(s, at: now) }
+        for s in log.closedStreams { streams.closed(s, at: now) }
         for t in log.taps {
             let p = pcapIndex[t.eni.int]
             if p >= 0 {

@@ -283,7 +283,7 @@ struct PathProbe: EventHandler {
             world.handle(event, &s)
         case .datagram:
             // No stack answers UDP or ICMP here: only move the packet through the network.
-            if event.payload.kind == NetworkEvent.packetArrival {
+            if NetworkEvent(event.payload) == .packetArrival {
                 _ = world.network.arrive(event.payload.object, now: s.now, &s)
             }
         }

@@ -260,7 +260,7 @@ struct PathStepRenderer {
         case .natPortAllocation(let n):
             return "\(network.natGateways[n.int].id) has no free source port for this destination (ErrorPortAllocation)"
         case .natNoTranslation(let n):
-            return "\(network.natGateways[n.int].id) has no translation for this reply"
+            return "\(network.natGateways[n.int].id) has no translation for this flow"
         case .natUnsupportedProtocol(let n):
             return "\(network.natGateways[n.int].id) forwards TCP, UDP and ICMP only"
         case .unreachableAddress:

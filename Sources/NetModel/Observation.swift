@@ -44,8 +44,8 @@ public struct StreamChunk: Sendable {
 public struct ObservationLog: Sendable {
     public var taps = ContiguousArray<TapRecord>()
     public var chunks = ContiguousArray<StreamChunk>()
-    /// Streams whose sockets are gone at the given time (their chunks can be forgotten later).
-    public var closedStreams = ContiguousArray<(stream: StreamID, time: SimTime)>()
+    /// Streams whose sockets are gone (their chunks can be forgotten later).
+    public var closedStreams = ContiguousArray<StreamID>()
     public init() {}
     public var isLarge: Bool { taps.count >= 8192 || chunks.count >= 8192 }
     public mutating func removeAll() {

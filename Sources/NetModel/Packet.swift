@@ -106,6 +106,29 @@ public struct Packet: Sendable {
     }
 }
 
+extension Packet {
+    /// The RST that answers `p`, a TCP segment no connection accepts (RFC 9293 §3.5.2, reset
+    /// generation): `<SEQ=SEG.ACK><CTL=RST>` if it carries an ACK, else
+    /// `<SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>`, where a SYN and a FIN each count one. It goes back
+    /// the way `p` came, with `p`'s simulation tags (realm, connection, label).
+    public static func reset(answering p: Packet) -> Packet {
+        var r = Packet(source: p.destination, destination: p.source, sourcePort: p.destinationPort,
+                       destinationPort: p.sourcePort, protocolNumber: IPProtocol.tcp, ttl: 64, ipID: 0)
+        r.realm = p.realm
+        r.connection = p.connection
+        r.label = p.label
+        if p.tcpFlags.contains(.ack) {
+            r.tcpFlags = [.rst]
+            r.seq = p.ack
+        } else {
+            r.tcpFlags = [.rst, .ack]
+            let controls: UInt32 = (p.tcpFlags.contains(.syn) ? 1 : 0) &+ (p.tcpFlags.contains(.fin) ? 1 : 0)
+            r.ack = p.seq &+ p.payloadLength &+ controls
+        }
+        return r
+    }
+}
+
 /// A 5-tuple packed into two words so it hashes and compares in a few instructions.
 public struct FlowKey: Hashable, Sendable {
     public var addresses: UInt64     // source << 32 | destination

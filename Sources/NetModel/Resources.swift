@@ -53,21 +53,6 @@ public enum ENIKind: Sendable, Hashable {
     case natGateway(NATGatewayIndex)
     /// An RDS DB instance's requester-managed interface.
     case rds(identifier: String)
-    /// Any other interface.
-    case other
-
-    /// Requester-managed interfaces have `instance-id` "-" in flow logs (aws-vpc-facts §14).
-    public var isRequesterManaged: Bool {
-        switch self { case .instance, .other: return false; default: return true }
-    }
-    public var interfaceType: String {
-        switch self {
-        case .instance, .other: return "interface"
-        case .lambda: return "lambda"
-        case .natGateway: return "nat_gateway"
-        case .rds: return "interface"
-        }
-    }
 }
 
 public struct ENI: Sendable {

@@ -25,7 +25,8 @@ public enum DropReason: Sendable, Hashable {
     /// The NAT gateway could not allocate a source port: 55,000 simultaneous connections to this
     /// destination per address (`ErrorPortAllocation`, aws-vpc-facts §5).
     case natPortAllocation(NATGatewayIndex)
-    /// A packet from outside reached the NAT gateway for which it has no translation.
+    /// A packet reached the NAT gateway for a flow it has no translation of: from outside, or from
+    /// inside and not a SYN (the translation timed out; the gateway answers it with a RST).
     case natNoTranslation(NATGatewayIndex)
     /// The NAT gateway handles TCP, UDP and ICMP only (aws-vpc-facts §5).
     case natUnsupportedProtocol(NATGatewayIndex)
@@ -58,11 +59,5 @@ public enum DropReason: Sendable, Hashable {
         case .hostGone: return "host-gone"
         case .noSocket: return "no-socket"
         }
-    }
-
-    /// Whether an ENI's flow log would show it as `REJECT` (security groups and network ACLs decide
-    /// ACCEPT/REJECT; routing failures happen after the ENI has accepted the packet).
-    public var isFilterDecision: Bool {
-        switch self { case .networkACL, .securityGroup: return true; default: return false }
     }
 }

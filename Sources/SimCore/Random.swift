@@ -97,36 +97,59 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     }
 }
 
-/// SplitMix64 (Steele, Lea & Flood): used to expand seeds, and as a 64-bit mixing function.
-@usableFromInline
-enum SplitMix64 {
+/// SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", 2014):
+/// expands seeds, and mixes 64 bits. The one copy in the package: every model and loader that
+/// needs a deterministic mix calls it.
+public enum SplitMix64 {
+    /// The increment between successive states: 2⁶⁴ divided by the golden ratio, made odd.
+    public static var gamma: UInt64 { 0x9E37_79B9_7F4A_7C15 }
+
     /// Advances `state` and returns the next output.
     @inlinable
-    static func next(_ state: inout UInt64) -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
+    public static func next(_ state: inout UInt64) -> UInt64 {
+        state &+= gamma
         return mix(state)
     }
 
     /// The SplitMix64 finalizer: a bijective avalanche of 64 bits.
     @inlinable
-    static func mix(_ value: UInt64) -> UInt64 {
-        var z = value
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    public static func mix(_ value: UInt64) -> UInt64 {
+        let z = halfMix(value) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+
+    /// The finalizer's first round and the next shift only, a weaker avalanche. The seeds of TLS
+    /// records' filler bytes are made with it (`Channel.nextSeed`); they stay so, as captures of
+    /// the shipped topologies pin those bytes. New code uses `mix`.
+    @inlinable
+    public static func halfMix(_ value: UInt64) -> UInt64 {
+        let z = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        return z ^ (z >> 27)
     }
 }
 
-/// FNV-1a, 64-bit: a fixed, documented hash, used to turn stream names into seeds.
-@usableFromInline
-struct FNV1a64 {
-    @usableFromInline var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+/// FNV-1a, 64-bit (Fowler, Noll & Vo; draft-eastlake-fnv): a fixed, documented hash, stable across
+/// processes and platforms (unlike `Hasher`), used to turn names into seeds and ids.
+public struct FNV1a64: Sendable {
+    /// The standard 64-bit offset basis.
+    public static var offsetBasis: UInt64 { 0xCBF2_9CE4_8422_2325 }
 
-    @inlinable init() {}
+    /// The hash of the bytes added so far.
+    public private(set) var hash: UInt64
 
-    @inlinable
-    mutating func add(_ byte: UInt8) {
+    /// An empty hash starting from `basis` (the standard offset basis unless told otherwise).
+    public init(basis: UInt64 = FNV1a64.offsetBasis) { hash = basis }
+
+    public mutating func add(_ byte: UInt8) {
         hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+    }
+
+    /// The hash of `bytes` (e.g. a string's `utf8`).
+    public static func hash<Bytes: Sequence>(_ bytes: Bytes, basis: UInt64 = FNV1a64.offsetBasis) -> UInt64
+    where Bytes.Element == UInt8 {
+        var h = FNV1a64(basis: basis)
+        for b in bytes { h.add(b) }
+        return h.hash
     }
 }
 
@@ -149,9 +172,7 @@ public struct RandomStreams: Sendable {
     /// `mix` is the SplitMix64 finalizer.
     /// - Complexity: O(name length).
     public func stream(_ name: String) -> RandomStream {
-        var h = FNV1a64()
-        for byte in name.utf8 { h.add(byte) }
-        return derive(h.hash)
+        derive(FNV1a64.hash(name.utf8))
     }
 
     /// The `index`-th stream of component `name`, e.g. one per instance: as `stream(_:)` but

@@ -62,8 +62,9 @@ extension Builder {
             }
             runtime = known
         }
+        // `memory:` is checked but not modelled yet (nothing depends on it).
+        _ = try m["memory"]?.int(128...10240)
         var f = LambdaFunction(name: name, accountID: account, region: catalog.name,
-                               memoryMB: try m["memory"]?.int(128...10240) ?? 512,
                                timeout: try m["timeout"]?.duration() ?? .seconds(3),
                                runtime: runtime, program: program, arrivals: arrivals)
         if f.timeout > .seconds(900) || f.timeout < .seconds(1) { throw m["timeout"]!.fail("a Lambda timeout is 1 s to 900 s") }

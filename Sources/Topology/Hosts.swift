@@ -1,3 +1,4 @@
+import SimCore
 import Wire
 import NetModel
 import Workloads
@@ -130,8 +131,7 @@ extension Builder {
             // A population uses a few hundred of its addresses (deterministic per name).
             var pool: [IPv4Address] = []
             let count = min(Int(cidr.size) - 2, 256)
-            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-            for b in name.utf8 { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+            var hash = FNV1a64.hash(name.utf8)
             var seen = Set<UInt32>()
             while pool.count < count {
                 hash = hash &* 6364136223846793005 &+ 1442695040888963407

@@ -1,3 +1,4 @@
+import SimCore
 import Wire
 import NetModel
 
@@ -39,12 +40,7 @@ extension Builder {
 
     /// A stable AWS-style id for a resource AWS would create (Hyperplane ENIs, NAT ENIs, …).
     static func generatedID(_ prefix: String, _ key: String) -> String {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in key.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        var z = h
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
+        let z = SplitMix64.mix(FNV1a64.hash(key.utf8))
         let hex = Array("0123456789abcdef".utf8)
         var s = prefix + "0"
         var v = z
@@ -52,9 +48,12 @@ extension Builder {
         return s
     }
 
+    /// Automatic addresses are chosen by FNV-1a from this basis: the standard one lacking its last
+    /// digit (14695981039346656037), kept so the shipped topologies keep their addresses.
+    static let addressHashBasis: UInt64 = 1469598103934665603
+
     static func mac(for id: String) -> MACAddress {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in id.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        let h = FNV1a64.hash(id.utf8)
         // Locally administered, unicast, as AWS ENI MACs are (e.g. 0e:…, 12:…).
         let first = (UInt64((h >> 40) & 0xFC) | 0x02) << 40
         return MACAddress(raw: first | (h & 0xFF_FFFF_FFFF))
@@ -78,8 +77,7 @@ extension Builder {
         }
         let usable = UInt32(c.size) - 5
         guard usable > UInt32(used.count) else { throw n.fail("subnet \(net.subnets[s.int].id) has no free address left") }
-        var h: UInt64 = 1469598103934665603
-        for b in key.utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+        let h = FNV1a64.hash(key.utf8, basis: Self.addressHashBasis)
         var off = 4 + UInt32(h % UInt64(usable))
         while used.contains(c.base.raw + off) { off = off + 1 > 4 + usable - 1 ? 4 : off + 1 }
         used.insert(c.base.raw + off)
@@ -89,8 +87,7 @@ extension Builder {
     /// A public IPv4 address from the Region's EC2 pool, chosen from `key` and unique in the file.
     mutating func autoPublicIP(key: String) -> IPv4Address {
         let pool = catalog.publicIPPool
-        var h: UInt64 = 1469598103934665603
-        for b in key.utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+        let h = FNV1a64.hash(key.utf8, basis: Self.addressHashBasis)
         var off = UInt32(h % (pool.size - 2)) + 1
         while usedPublicIPs.contains(pool.base.raw + off) { off = off % UInt32(pool.size - 2) + 1 }
         usedPublicIPs.insert(pool.base.raw + off)

@@ -86,15 +86,10 @@ public struct TCPSocket: Sendable {
     var synRetransmitted = false
     /// When the socket last answered an out-of-window segment (see `outOfWindowReplyAllowed`).
     var lastOutOfWindowReply: SimTime?
-    // Timers: lazily cancelled by generation (stale events carry an old generation).
-    var rtxGeneration: UInt32 = 0
-    var rtxArmed = false
-    var ackGeneration: UInt32 = 0
-    var ackArmed = false
+    /// When the armed delayed-ACK timer fires (its generation is in `TCPStack.ackTimers`).
     var ackDeadline = SimTime.zero
     /// Counted in `TCPStack.liveSockets` (not closed, not in TIME-WAIT).
     var live = true
-    var twGeneration: UInt32 = 0
     // Delayed ACK.
     var quickAcks = 0
     var unackedBytes = 0

@@ -1,3 +1,4 @@
+import SimCore
 import Transport
 
 /// The application view of one connection: the messages each side has written, by the stream
@@ -44,20 +45,30 @@ struct Channel: Sendable {
     var server: AppRef = .none
     var toServer = Queue()
     var toClient = Queue()
-    var tlsEstablished = false
-    var serverIdleGeneration: UInt32 = 0
     var seed: UInt64
     var records: UInt32 = 0
-    /// The request waiting for the server's processing to finish.
-    var pendingResponse: UInt32 = .max
+    /// What the server was asked and has not answered yet (its processing delay is running).
+    var pending: PendingWork = .none
 
     /// A seed for the next TLS record's filler bytes.
     mutating func nextSeed() -> UInt64 {
         records &+= 1
-        var z = seed &+ UInt64(records) &* 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        return z ^ (z >> 27)
+        return SplitMix64.halfMix(seed &+ UInt64(records) &* SplitMix64.gamma)
     }
+}
+
+/// A server's work in progress on one connection: what it was asked, kept until its processing
+/// delay ends and it answers.
+enum PendingWork: Sendable, Equatable {
+    case none
+    /// A DynamoDB request: its slot in `World.requests`, released when the connection ends.
+    case request(UInt32)
+    /// A PostgreSQL message: the protocol stage (0–2 authentication, 3 a query).
+    case databaseStage(UInt32)
+    /// A generated session's request, answered with this many bytes.
+    case sessionReply(bytes: UInt32)
+    /// An instance metadata request: its step in the IMDSv2 exchange.
+    case metadataStep(UInt32)
 }
 
 /// The open channels, by connection: a map from connection to slot and the channels in one
@@ -71,6 +82,8 @@ struct ChannelTable {
     private var slots: [UInt32: Int32] = [:]
     private var store = ContiguousArray<Channel>()
     private var free: [Int32] = []
+    /// The server's idle-close timer of each slot (see `TimerGenerations`).
+    private var idleClose = TimerGenerations()
 
     mutating func insert(_ c: UInt32, _ channel: Channel) {
         if let k = slots[c] { store[Int(k)] = channel; return }
@@ -86,7 +99,25 @@ struct ChannelTable {
     mutating func remove(_ c: UInt32) {
         guard let k = slots.removeValue(forKey: c) else { return }
         store[Int(k)] = Channel(clientSocket: .max, client: .none, seed: 0)     // drops its queues' storage
+        idleClose.cancel(Int(k))
         free.append(k)
+    }
+
+    /// Arms the idle-close timer of connection `c`'s server: the generation its event carries,
+    /// nil when `c` is not open.
+    mutating func armIdleClose(_ c: UInt32) -> UInt32? {
+        guard let k = slots[c] else { return nil }
+        return idleClose.arm(Int(k))
+    }
+
+    mutating func cancelIdleClose(_ c: UInt32) {
+        if let k = slots[c] { idleClose.cancel(Int(k)) }
+    }
+
+    /// Whether an idle-close event of connection `c` carrying `generation` is still live.
+    func isIdleCloseCurrent(_ c: UInt32, _ generation: UInt32) -> Bool {
+        guard let k = slots[c] else { return false }
+        return idleClose.isCurrent(Int(k), generation)
     }
 
     /// A copy of the channel of connection `c`, if it is open.

@@ -70,7 +70,6 @@ extension World {
             let st = tcp.socket(p.socket).state
             if p.phase == .ready && st == .established {
                 environments[env].active = k
-                environments[env].newConnection = false
                 sendRequest(env, now, &s)
                 return
             }
@@ -82,7 +81,6 @@ extension World {
             if st != .closed { tcp.abort(p.socket, now: now, &network, &s) }
             channels.update(p.connection) { $0.clientSocket = .max }
         }
-        environments[env].newConnection = true
         if environments[env].vpc != nil {
             resolve(env, name: hostname(t), now, &s)
         } else if case .service(let i) = t {
@@ -96,7 +94,7 @@ extension World {
         guard let t = target(of: functions[f].program[environments[env].pc]) else { return }
         environments[env].call = .connecting
         let e = environments[env]
-        let owner = AppRef(kind: AppKind.environment, object: UInt32(env))
+        let owner = AppRef(.environment, object: UInt32(env))
         let sock = tcp.connect(host: e.host, local: e.address, remote: address, remotePort: port(t), owner: owner,
                                now: now, &network, &s)
         let c = tcp.socket(sock).connection
@@ -206,7 +204,6 @@ extension World {
         let end = writeTLS(p.socket, connection: p.connection, plaintext: Self.serverTLSProfile.profile.finishedLength,
                            recordLimit: profile.records.maximumPlaintext, now: now, &s)
         channels.update(p.connection) { $0.toServer.push(end, .clientFinished) }
-        channels.update(p.connection) { $0.tlsEstablished = true }
         if case .database = p.target {
             environments[env].pool[k].phase = .authenticating(0)
             sendDatabaseMessage(env, k, stage: 0, plaintext: Self.databaseClientHandshake[0], now, &s)
@@ -226,7 +223,7 @@ extension World {
         switch functions[f].program[pc] {
         case .dynamodb:
             let size = callSizes[f][pc].request
-            let r = newRequest(Request(environment: Int32(env), function: Int32(f), step: Int32(pc), sent: now))
+            let r = newRequest(Request(environment: Int32(env), function: Int32(f), step: Int32(pc)))
             let records = functions[f].runtime.tlsClient.profile.records
             let limit = records.maximumPlaintext
             let (socket, c) = (p.socket, p.connection)
@@ -287,10 +284,10 @@ extension World {
     // MARK: DNS (the Amazon-provided resolver at VPC base + 2)
 
     /// Binds a free UDP port of `host`, drawn from `lowest ..< lowest + count`, to `owner`.
-    mutating func bindUDPPort(host: HostIndex, lowest: UInt16, count: UInt64, owner: UInt32) -> UInt16 {
+    mutating func bindUDPPort(host: HostIndex, lowest: UInt16, count: UInt64, owner: UDPOwner) -> UInt16 {
         var port: UInt16 = 0
-        repeat { port = lowest + UInt16(random.bounded(count)) } while udpBindings[UInt64(host.raw) << 16 | UInt64(port)] != nil
-        udpBindings[UInt64(host.raw) << 16 | UInt64(port)] = owner
+        repeat { port = lowest + UInt16(random.bounded(count)) } while udpBindings[host, port] != nil
+        udpBindings[host, port] = owner
         return port
     }
 
@@ -316,14 +313,15 @@ extension World {
     mutating func resolve(_ env: Int, name: String, _ now: SimTime, _ s: inout Scheduler) {
         environments[env].call = .resolving
         let e = environments[env]
-        if e.dnsPort != 0 { udpBindings[UInt64(e.host.raw) << 16 | UInt64(e.dnsPort)] = nil }
-        let port = bindUDPPort(host: e.host, lowest: 1024, count: 64512, owner: UInt32(env))
+        if e.dnsPort != 0 { udpBindings[e.host, e.dnsPort] = nil }
+        let port = bindUDPPort(host: e.host, lowest: 1024, count: 64512, owner: .environment(env))
         environments[env].dnsPort = port
         environments[env].dnsPending = 2
         environments[env].dnsAnswer = nil
         environments[env].dnsName = sendAddressQueries(name, from: e.host, address: e.address, port: port, vpc: e.vpc!, label: 0, now, &s)
         // resolv.conf default: 5 s timeout before asking again.
-        s.schedule(after: .seconds(5), EventPayload(kind: AppEvent.dnsTimeout, object: UInt32(env), aux: UInt32(port)))
+        let timeout = EventPayload(AppEvent.dnsTimeout, object: UInt32(env), aux: timers.dnsTimeout.arm(env))
+        s.schedule(after: .seconds(5), timeout)
     }
 
     mutating func dnsAnswerArrived(_ env: Int, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {
@@ -332,7 +330,8 @@ extension World {
         environments[env].dnsPending -= 1
         if environments[env].dnsPending == 0 {
             let e = environments[env]
-            udpBindings[UInt64(e.host.raw) << 16 | UInt64(e.dnsPort)] = nil
+            udpBindings[e.host, e.dnsPort] = nil
+            timers.dnsTimeout.cancel(env)
             environments[env].dnsPort = 0
             if let a = e.dnsAnswer { connect(env, to: a, now, &s) } else { finishInvocation(env, .failed("EndpointConnectionError"), now, &s) }
         }
@@ -340,7 +339,7 @@ extension World {
 
     mutating func dnsTimeout(_ env: Int, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
         guard environments[env].phase == .running, environments[env].call == .resolving,
-              UInt32(environments[env].dnsPort) == generation else { return }
+              timers.dnsTimeout.isCurrent(env, generation) else { return }
         resolve(env, name: network.catalog.name(environments[env].dnsName), now, &s)
     }
 

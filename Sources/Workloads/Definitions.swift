@@ -85,7 +85,6 @@ public struct LambdaFunction: Sendable {
     public var name: String
     public var accountID: String
     public var region: String
-    public var memoryMB: Int
     public var timeout: SimDuration
     public var runtime: LambdaRuntime
     /// Hyperplane ENIs (one per configured subnet), or empty for a function outside any VPC.
@@ -100,14 +99,12 @@ public struct LambdaFunction: Sendable {
     public var initSigma = 0.25
     /// Idle environments are reclaimed after this long (research notes §5: 10 min measured).
     public var idleReclaim = SimDuration.seconds(600)
-    public var reservedConcurrency: Int?
 
-    public init(name: String, accountID: String, region: String, memoryMB: Int = 512, timeout: SimDuration = .seconds(3),
+    public init(name: String, accountID: String, region: String, timeout: SimDuration = .seconds(3),
                 runtime: LambdaRuntime = .python312, program: [Step], arrivals: ArrivalPattern) {
-        self.name = name; self.accountID = accountID; self.region = region; self.memoryMB = memoryMB
+        self.name = name; self.accountID = accountID; self.region = region
         self.timeout = timeout; self.runtime = runtime; self.program = program; self.arrivals = arrivals
     }
-    public var arn: String { "arn:aws:lambda:\(region):\(accountID):function:\(name)" }
     /// The principal its SDK calls are made as: the execution role's assumed-role session.
     public var principal: String { "arn:aws:sts::\(accountID):assumed-role/\(name)-role/\(name)" }
 }

@@ -115,7 +115,6 @@ struct Session: Sendable {
     var socket: UInt32 = .max
     var connection: UInt32 = .max
     var remaining: Int32
-    var generation: UInt32 = 0
     var phase: Phase = .connecting
     var dnsPort: UInt16 = 0
     var dnsPending: Int8 = 0
@@ -146,7 +145,7 @@ extension World {
         trafficActivity.append((nil, .zero))
         if case .sessions(let spec) = t {
             for s in spec.servers {
-                tcp.listen(host: s.host, port: spec.port, owner: AppRef(kind: AppKind.sessionServer, object: UInt32(k)))
+                tcp.listen(host: s.host, port: spec.port, owner: AppRef(.sessionServer, object: UInt32(k)))
             }
             if let n = spec.serverName {
                 _ = network.catalog.intern(name: n)
@@ -201,7 +200,9 @@ extension World {
         switch t {
         case .sessions(let spec):
             if spec.once {
-                if first && w.start < workloadEnd { s.schedule(at: max(w.start, s.now), EventPayload(kind: AppEvent.generator, object: UInt32(k))) }
+                if first && w.start < workloadEnd {
+                    s.schedule(at: max(w.start, s.now), EventPayload(AppEvent.generator, object: UInt32(k)))
+                }
                 return
             }
             guard let g = spec.arrivals.nextGap(first: first, randomPhase: false, &trafficRandom[k]) else { return }
@@ -216,7 +217,7 @@ extension World {
         var at = s.now + gap
         if first && at < w.start { at = w.start + gap }
         if at < w.end && at < workloadEnd {
-            s.schedule(at: at, EventPayload(kind: AppEvent.generator, object: UInt32(k)))
+            s.schedule(at: at, EventPayload(AppEvent.generator, object: UInt32(k)))
         }
     }
 
@@ -258,12 +259,12 @@ extension World {
         let x = sessions[Int(i)]
         sessions[Int(i)].phase = .resolving
         // Linux's ephemeral range, 32768–60999.
-        let port = bindUDPPort(host: x.host, lowest: 32768, count: 28232, owner: i | 0x8000_0000)
+        let port = bindUDPPort(host: x.host, lowest: 32768, count: 28232, owner: .session(i))
         sessions[Int(i)].dnsPort = port
         sessions[Int(i)].dnsPending = 2
         _ = sendAddressQueries(name, from: x.host, address: x.local, port: port, vpc: x.vpc!, label: x.label, now, &s)
-        sessions[Int(i)].generation &+= 1
-        s.schedule(after: .seconds(5), EventPayload(kind: AppEvent.sessionDNSTimeout, object: i, aux: sessions[Int(i)].generation & 0xFF_FFFF))
+        let timeout = EventPayload(AppEvent.sessionDNSTimeout, object: i, aux: timers.session.arm(Int(i)))
+        s.schedule(after: .seconds(5), timeout)
     }
 
     mutating func sessionDNSAnswer(_ i: UInt32, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {
@@ -271,15 +272,16 @@ extension World {
         if case .dnsResponse(_, _, DNSType.a, let answer?) = p.payload { sessions[Int(i)].remote = answer }
         sessions[Int(i)].dnsPending -= 1
         if sessions[Int(i)].dnsPending == 0 {
-            udpBindings[UInt64(sessions[Int(i)].host.raw) << 16 | UInt64(sessions[Int(i)].dnsPort)] = nil
+            udpBindings[sessions[Int(i)].host, sessions[Int(i)].dnsPort] = nil
             sessions[Int(i)].dnsPort = 0
             sessionConnect(i, now, &s)
         }
     }
 
     mutating func sessionDNSTimeout(_ i: UInt32, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard Int(i) < sessions.count, sessions[Int(i)].phase == .resolving, sessions[Int(i)].generation & 0xFF_FFFF == generation else { return }
-        udpBindings[UInt64(sessions[Int(i)].host.raw) << 16 | UInt64(sessions[Int(i)].dnsPort)] = nil
+        guard Int(i) < sessions.count, sessions[Int(i)].phase == .resolving,
+              timers.session.isCurrent(Int(i), generation) else { return }
+        udpBindings[sessions[Int(i)].host, sessions[Int(i)].dnsPort] = nil
         endSession(i)
     }
 
@@ -287,7 +289,7 @@ extension World {
         let x = sessions[Int(i)]
         guard case .sessions(let spec) = traffic[Int(x.spec)] else { return }
         sessions[Int(i)].phase = .connecting
-        let owner = AppRef(kind: AppKind.sessionClient, object: i)
+        let owner = AppRef(.sessionClient, object: i)
         let sock = tcp.connect(host: x.host, local: x.local, remote: x.remote, remotePort: spec.port, owner: owner,
                                label: x.label, now: now, &network, &s)
         let c = tcp.socket(sock).connection
@@ -339,9 +341,8 @@ extension World {
         case .sessionResponse:
             sessions[Int(i)].remaining -= 1
             if sessions[Int(i)].remaining > 0 {
-                sessions[Int(i)].generation &+= 1
                 s.schedule(after: SimDuration(seconds: random.exponential(mean: spec.think.seconds)),
-                           EventPayload(kind: AppEvent.sessionStep, object: i, aux: sessions[Int(i)].generation & 0xFF_FFFF))
+                           EventPayload(AppEvent.sessionStep, object: i, aux: timers.session.arm(Int(i))))
             } else {
                 sessions[Int(i)].phase = .closing
                 tcp.close(x.socket, now: now, &network, &s)
@@ -352,7 +353,7 @@ extension World {
     }
 
     mutating func sessionStep(_ i: UInt32, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard Int(i) < sessions.count, sessions[Int(i)].generation & 0xFF_FFFF == generation,
+        guard Int(i) < sessions.count, timers.session.isCurrent(Int(i), generation),
               sessions[Int(i)].phase == .requesting else { return }
         sessionRequest(i, now, &s)
     }
@@ -364,7 +365,7 @@ extension World {
 
     mutating func endSession(_ i: UInt32, _ now: SimTime? = nil) {
         if let now { trafficActivity[Int(sessions[Int(i)].spec)].last = max(trafficActivity[Int(sessions[Int(i)].spec)].last, now) }
-        sessions[Int(i)].generation &+= 1
+        timers.session.cancel(Int(i))
         sessions[Int(i)].connection = .max
         sessions[Int(i)].socket = .max
         freeSessions.append(i)
@@ -376,11 +377,11 @@ extension World {
         guard case .sessions(let spec) = traffic[k] else { return }
         switch m {
         case .clientHello:
-            s.schedule(after: .microseconds(600), EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.handshakeFlight))
+            s.schedule(after: .microseconds(600), .serverWork(c, .handshakeFlight))
         case .sessionRequest(let bytes):
-            channels.update(c) { $0.pendingResponse = bytes }
+            channels.update(c) { $0.pending = .sessionReply(bytes: bytes) }
             let t = SimDuration(seconds: random.lognormal(median: spec.serverTime.seconds, sigma: 0.4))
-            s.schedule(after: t, EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.sessionReply))
+            s.schedule(after: t, .serverWork(c, .sessionReply))
         default:
             break
         }

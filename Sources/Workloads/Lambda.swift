@@ -8,7 +8,7 @@ import Transport
 struct Environment: Sendable {
     enum Phase: Sendable { case initializing, idle, running, dead }
     enum Next: Sendable, Equatable {
-        case none, startProgram, runStep, finishHandshake, afterResponse, retryCall
+        case none, startProgram, finishHandshake, afterResponse, retryCall
     }
     enum Call: Sendable, Equatable { case none, resolving, connecting, handshaking, awaitingResponse, backoff }
 
@@ -18,15 +18,12 @@ struct Environment: Sendable {
     var vpc: VPCIndex?
     var phase: Phase = .initializing
     var needsInit = true
-    var generation: UInt32 = 0
     var next: Next = .none
     var invocation: Int32 = -1
-    var invocationSerial: UInt32 = 0
     var pc = 0
     var call: Call = .none
     var attempt = 0
     var callStart = SimTime.zero
-    var newConnection = false
     /// The SDK clients' pooled connections (keep-alive), at most one per target.
     var pool: [PooledConnection] = []
     /// The pool entry the current call uses (-1: none yet).
@@ -36,7 +33,6 @@ struct Environment: Sendable {
     var dnsAnswer: IPv4Address?
     var dnsName = NameIndex(0)
     var lastUsed = SimTime.zero
-    var reclaimGeneration: UInt32 = 0
 }
 
 struct Invocation: Sendable {
@@ -44,7 +40,6 @@ struct Invocation: Sendable {
     var function: Int32
     var environment: Int32
     var start: SimTime
-    var cold: Bool
     var caller: Caller
 }
 
@@ -57,7 +52,7 @@ extension World {
     mutating func scheduleNextArrival(function f: Int, after: SimDuration, first: Bool, _ s: inout Scheduler) {
         guard let gap = functions[f].arrivals.nextGap(first: first, randomPhase: true, &functionArrivalRandom[f]) else { return }
         let at = s.now + gap
-        if at < workloadEnd { s.schedule(at: at, EventPayload(kind: AppEvent.invocationArrival, object: UInt32(f))) }
+        if at < workloadEnd { s.schedule(at: at, EventPayload(AppEvent.invocationArrival, object: UInt32(f))) }
     }
 
     mutating func invocationArrived(function f: Int, _ now: SimTime, _ s: inout Scheduler) {
@@ -81,13 +76,12 @@ extension World {
         }
         let cold = environments[env].needsInit
         if cold { metrics.functions[f].coldStarts += 1 }
-        let inv = Invocation(function: Int32(f), environment: Int32(env), start: now, cold: cold, caller: caller)
+        let inv = Invocation(function: Int32(f), environment: Int32(env), start: now, caller: caller)
         let k: Int32
         if let r = freeInvocations.popLast() { invocations[Int(r)] = inv; k = r } else { invocations.append(inv); k = Int32(invocations.count - 1) }
         environments[env].invocation = k
         runningInvocations += 1
-        environments[env].invocationSerial &+= 1
-        environments[env].reclaimGeneration &+= 1
+        timers.environmentReclaim.cancel(env)
         environments[env].pc = 0
         environments[env].phase = .running
         // The function timeout counts the invoke phase; a cold start's init runs first (capped at 10 s).
@@ -95,13 +89,13 @@ extension World {
         if cold {
             let fn = functions[f]
             initTime = SimDuration(seconds: random.lognormal(median: fn.initMedian.seconds, sigma: fn.initSigma))
-            metrics.functions[f].initDuration.record(initTime)
             environments[env].needsInit = false
         }
         // Durations and the timeout count the invoke phase, after any init (as REPORT's Duration does).
         invocations[Int(k)].start = now + initTime
-        s.schedule(at: now + initTime + functions[f].timeout,
-                   EventPayload(kind: AppEvent.invocationTimeout, object: UInt32(env), aux: environments[env].invocationSerial & 0xFF_FFFF))
+        let generation = timers.invocationTimeout.arm(env)
+        let timeout = EventPayload(AppEvent.invocationTimeout, object: UInt32(env), aux: generation)
+        s.schedule(at: now + initTime + functions[f].timeout, timeout)
         after(initTime, env: env, .startProgram, &s)
     }
 
@@ -127,19 +121,18 @@ extension World {
 
     /// Continue environment `env` with `next` after `delay`.
     mutating func after(_ delay: SimDuration, env: Int, _ next: Environment.Next, _ s: inout Scheduler) {
-        environments[env].generation &+= 1
         environments[env].next = next
-        s.schedule(after: delay, EventPayload(kind: AppEvent.environmentStep, object: UInt32(env),
-                                              aux: environments[env].generation & 0xFF_FFFF))
+        let step = EventPayload(AppEvent.environmentStep, object: UInt32(env), aux: timers.environmentStep.arm(env))
+        s.schedule(after: delay, step)
     }
 
     mutating func environmentStep(_ env: Int, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard environments[env].generation & 0xFF_FFFF == generation, environments[env].phase == .running else { return }
+        guard timers.environmentStep.isCurrent(env, generation), environments[env].phase == .running else { return }
         let next = environments[env].next
         environments[env].next = .none
         switch next {
         case .none: return
-        case .startProgram, .runStep: runStep(env, now, &s)
+        case .startProgram: runStep(env, now, &s)
         case .finishHandshake: finishHandshake(env, now, &s)
         case .afterResponse:
             environments[env].pc += 1
@@ -187,18 +180,18 @@ extension World {
         }
         environments[env].invocation = -1
         runningInvocations -= 1
-        environments[env].invocationSerial &+= 1
+        timers.invocationTimeout.cancel(env)
         environments[env].call = .none
-        environments[env].generation &+= 1
+        timers.environmentStep.cancel(env)
         environments[env].lastUsed = now
         freeInvocations.append(k)
         if workloadEnded {
             shutdown(env, now, &s)
         } else {
             environments[env].phase = .idle
-            environments[env].reclaimGeneration &+= 1
-            s.schedule(after: functions[f].idleReclaim, EventPayload(kind: AppEvent.environmentReclaim, object: UInt32(env),
-                                                                      aux: environments[env].reclaimGeneration & 0xFF_FFFF))
+            let generation = timers.environmentReclaim.arm(env)
+            let reclaim = EventPayload(AppEvent.environmentReclaim, object: UInt32(env), aux: generation)
+            s.schedule(after: functions[f].idleReclaim, reclaim)
         }
         if case .execution(let x) = inv.caller {
             taskFinished(execution: Int(x), outcome == .succeeded ? .succeeded : .failed(Self.errorName(outcome)), now, &s)
@@ -222,8 +215,8 @@ extension World {
     /// The function timed out: Lambda resets the environment. The runtime process is killed
     /// without closing its sockets, so nothing is sent (research notes §5); the next invoke
     /// initialises again.
-    mutating func invocationTimeout(_ env: Int, serial: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard environments[env].invocationSerial & 0xFF_FFFF == serial, environments[env].invocation >= 0 else { return }
+    mutating func invocationTimeout(_ env: Int, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
+        guard timers.invocationTimeout.isCurrent(env, generation), environments[env].invocation >= 0 else { return }
         finishInvocationAfterReset(env, now, &s)
     }
 
@@ -240,7 +233,8 @@ extension World {
             tcp.discard(p.socket, &network)
             channels.update(p.connection) { $0.clientSocket = .max }
         }
-        if e.dnsPort != 0 { udpBindings[UInt64(e.host.raw) << 16 | UInt64(e.dnsPort)] = nil }
+        if e.dnsPort != 0 { udpBindings[e.host, e.dnsPort] = nil }
+        timers.dnsTimeout.cancel(env)
         environments[env].dnsPort = 0
         environments[env].pool = []
         environments[env].active = -1
@@ -248,7 +242,7 @@ extension World {
 
     /// An idle environment is reclaimed: its microVM is destroyed, no packets are sent.
     mutating func environmentReclaim(_ env: Int, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard environments[env].phase == .idle, environments[env].reclaimGeneration & 0xFF_FFFF == generation else { return }
+        guard environments[env].phase == .idle, timers.environmentReclaim.isCurrent(env, generation) else { return }
         dropSockets(env)
         environments[env].phase = .dead
     }

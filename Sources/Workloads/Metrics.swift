@@ -78,7 +78,6 @@ public struct FunctionMetrics: Sendable {
     public var failed: UInt64 = 0
     public var errors: [String: UInt64] = [:]
     public var duration = LatencyDistribution()
-    public var initDuration = LatencyDistribution()
     public var environmentsCreated: UInt64 = 0
     /// The last few timeout messages, as the function's log would show them.
     public var timeoutMessages: [String] = []

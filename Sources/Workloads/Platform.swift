@@ -10,25 +10,31 @@ struct PlatformClient: Sendable {
     var host: HostIndex
     var eni: ENIIndex
     var address: IPv4Address
-    var vpc: VPCIndex
     var subnet: SubnetIndex
     var ntpPort: UInt16 = 0
     var socket: UInt32 = .max
     var connection: UInt32 = .max
-    var step: UInt32 = 0
 }
 
-/// Platform chatter periods (`platformTick` aux values and intervals).
-enum PlatformChatter {
-    static let ntp: UInt32 = 1
-    static let metadata: UInt32 = 2
-    static let dhcp: UInt32 = 3
-    /// Amazon Linux's chrony polls 169.254.169.123 with `minpoll 4 maxpoll 4`: every 16 s.
-    static let ntpEvery = SimDuration.seconds(16)
-    /// SDK credential providers and agents read the metadata service every few minutes (UNSOURCED).
-    static let metadataEvery = SimDuration.seconds(300)
-    /// VPC DHCP leases last an hour; clients renew at half the lease (RFC 2131 T1) (UNSOURCED lease).
-    static let dhcpEvery = SimDuration.seconds(1800)
+/// What an instance's platform agents do periodically (`AppEvent.platformTick`).
+enum PlatformChatter: UInt32 {
+    /// chrony asks Amazon Time Sync.
+    case ntp = 1
+    /// A credential provider reads the instance metadata service.
+    case metadata = 2
+    /// The DHCP client renews its lease.
+    case dhcp = 3
+
+    var period: SimDuration {
+        switch self {
+        // Amazon Linux's chrony polls 169.254.169.123 with `minpoll 4 maxpoll 4`: every 16 s.
+        case .ntp: return .seconds(16)
+        // SDK credential providers and agents read the metadata service every few minutes (UNSOURCED).
+        case .metadata: return .seconds(300)
+        // VPC DHCP leases last an hour; clients renew at half the lease (RFC 2131 T1) (UNSOURCED lease).
+        case .dhcp: return .seconds(1800)
+        }
+    }
 }
 
 extension World {
@@ -48,62 +54,56 @@ extension World {
     /// Makes an instance run platform agents.
     public mutating func addPlatformClient(host: HostIndex, eni: ENIIndex) {
         let e = network.enis[eni.int]
-        platformClients.append(PlatformClient(host: host, eni: eni, address: e.privateIP, vpc: e.vpc, subnet: e.subnet))
+        platformClients.append(PlatformClient(host: host, eni: eni, address: e.privateIP, subnet: e.subnet))
         for r in Self.metadataRequests + Self.metadataResponses { _ = network.catalog.intern(text: r) }
     }
 
     mutating func startPlatformClient(_ i: Int, _ s: inout Scheduler) {
         // Phases spread the agents over their periods.
-        for (what, every) in [(PlatformChatter.ntp, PlatformChatter.ntpEvery), (PlatformChatter.metadata, PlatformChatter.metadataEvery),
-                              (PlatformChatter.dhcp, PlatformChatter.dhcpEvery)] {
-            let phase = SimDuration(nanoseconds: Int64(random.bounded(UInt64(every.nanoseconds))))
-            s.schedule(after: phase, EventPayload(kind: AppEvent.platformTick, object: UInt32(i), aux: what))
+        for what in [PlatformChatter.ntp, .metadata, .dhcp] {
+            let phase = SimDuration(nanoseconds: Int64(random.bounded(UInt64(what.period.nanoseconds))))
+            s.schedule(after: phase, EventPayload(AppEvent.platformTick, object: UInt32(i), aux: what.rawValue))
         }
     }
 
-    mutating func platformTick(_ i: Int, what: UInt32, _ now: SimTime, _ s: inout Scheduler) {
+    mutating func platformTick(_ i: Int, what: PlatformChatter, _ now: SimTime, _ s: inout Scheduler) {
         guard !workloadEnded else { return }
         let c = platformClients[i]
         switch what {
-        case PlatformChatter.ntp:
+        case .ntp:
             if c.ntpPort == 0 {
                 // chrony keeps one client socket.
                 var port: UInt16
-                repeat { port = 32768 + UInt16(random.bounded(28232)) } while udpBindings[UInt64(c.host.raw) << 16 | UInt64(port)] != nil
+                repeat { port = 32768 + UInt16(random.bounded(28232)) } while udpBindings[c.host, port] != nil
                 platformClients[i].ntpPort = port
-                udpBindings[UInt64(c.host.raw) << 16 | UInt64(port)] = UInt32(i) | 0x4000_0000
+                udpBindings[c.host, port] = .platformClient(i)
             }
             var p = Packet(source: c.address, destination: Self.timeSyncAddress, sourcePort: platformClients[i].ntpPort, destinationPort: 123,
                            protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
             p.payload = .ntp(mode: NTPPacket.Mode.client, transmitTime: epochNanoseconds + now.nanoseconds)
             p.payloadLength = UInt32(NTPPacket.length)
             network.transmit(p, from: c.host, now: now, &s)
-            s.schedule(after: PlatformChatter.ntpEvery, EventPayload(kind: AppEvent.platformTick, object: UInt32(i), aux: what))
-        case PlatformChatter.metadata:
+        case .metadata:
             if c.socket == .max {
-                let owner = AppRef(kind: AppKind.metadataClient, object: UInt32(i))
+                let owner = AppRef(.metadataClient, object: UInt32(i))
                 let sock = tcp.connect(host: c.host, local: c.address, remote: Self.metadataAddress, remotePort: 80, owner: owner,
                                        now: now, &network, &s)
                 let conn = tcp.socket(sock).connection
                 platformClients[i].socket = sock
                 platformClients[i].connection = conn
-                platformClients[i].step = 0
                 channels.insert(conn, Channel(clientSocket: sock, client: owner, seed: random.next()))
             }
-            s.schedule(after: PlatformChatter.metadataEvery, EventPayload(kind: AppEvent.platformTick, object: UInt32(i), aux: what))
-        case PlatformChatter.dhcp:
+        case .dhcp:
             var p = Packet(source: c.address, destination: network.subnets[c.subnet.int].routerAddress, sourcePort: 68, destinationPort: 67,
                            protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
             let xid = UInt32(truncatingIfNeeded: random.next())
             p.payload = .dhcp(transactionID: xid, isReply: false)
             p.payloadLength = UInt32(PlatformMessages.dhcpRequest(transactionID: xid, client: c.address,
                                                                   clientMAC: network.enis[c.eni.int].mac).encodedLength)
-            udpBindings[UInt64(c.host.raw) << 16 | 68] = UInt32(i) | 0x4000_0000
+            udpBindings[c.host, 68] = .platformClient(i)
             network.transmit(p, from: c.host, now: now, &s)
-            s.schedule(after: PlatformChatter.dhcpEvery, EventPayload(kind: AppEvent.platformTick, object: UInt32(i), aux: what))
-        default:
-            break
         }
+        s.schedule(after: what.period, EventPayload(AppEvent.platformTick, object: UInt32(i), aux: what.rawValue))
     }
 
     /// Answers to an instance's platform datagrams are only consumed.
@@ -132,7 +132,7 @@ extension World {
             r.payloadLength = UInt32(ack.encodedLength)
             network.transmit(r, from: h, now: now, &s)
         default:
-            network.stats.drops[.noSocket(h), default: 0] += 1
+            network.drop(.noSocket(h))
         }
     }
 
@@ -140,7 +140,7 @@ extension World {
 
     public mutating func addMetadataService(vpc: VPCIndex) {
         guard let h = network.vpcs[vpc.int].platformHost else { return }
-        tcp.listen(host: h, port: 80, owner: AppRef(kind: AppKind.metadata, object: vpc.raw))
+        tcp.listen(host: h, port: 80, owner: AppRef(.metadata, object: vpc.raw))
     }
 
     mutating func metadataClientConnected(_ i: Int, socket: UInt32, _ now: SimTime, _ s: inout Scheduler) {
@@ -172,7 +172,7 @@ extension World {
 
     mutating func metadataServerMessage(connection c: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
         guard case .textRequest(let step) = m else { return }
-        channels.update(c) { $0.pendingResponse = step }
-        s.schedule(after: .microseconds(150), EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.metadataReply))
+        channels.update(c) { $0.pending = .metadataStep(step) }
+        s.schedule(after: .microseconds(150), .serverWork(c, .metadataReply))
     }
 }

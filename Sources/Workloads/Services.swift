@@ -3,16 +3,6 @@ import Wire
 import NetModel
 import Transport
 
-/// What a server does when its processing delay ends (`AppEvent.serverWork` aux).
-enum ServerAction {
-    static let handshakeFlight: UInt32 = 1
-    static let respond: UInt32 = 2
-    static let databaseReply: UInt32 = 3
-    static let acceptSSL: UInt32 = 4
-    static let sessionReply: UInt32 = 5
-    static let metadataReply: UInt32 = 6
-}
-
 extension World {
     /// The TLS server every modelled server answers as (DynamoDB front ends, RDS, dataset
     /// servers). Per-server profiles would be a field of ServiceEndpoint and DatabaseInstance.
@@ -20,7 +10,7 @@ extension World {
 
     /// The TLS client profile of a connection's client.
     func clientTLSProfile(_ client: AppRef) -> TLSClientProfileID {
-        guard client.kind == AppKind.environment else { return Self.sessionTLSProfile }
+        guard client.app == .environment else { return Self.sessionTLSProfile }
         return functions[Int(environments[Int(client.object)].function)].runtime.tlsClient
     }
 
@@ -28,38 +18,38 @@ extension World {
     mutating func serverMessage(_ owner: AppRef, connection c: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
         switch m {
         case .pgSSLRequest:
-            s.schedule(after: .microseconds(60), EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.acceptSSL))
+            s.schedule(after: .microseconds(60), .serverWork(c, .acceptSSL))
         case .clientHello:
-            let t = owner.kind == AppKind.service ? services[Int(owner.object)].handshakeTime : .microseconds(900)
-            s.schedule(after: t, EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.handshakeFlight))
+            let t = owner.app == .service ? services[Int(owner.object)].handshakeTime : .microseconds(900)
+            s.schedule(after: t, .serverWork(c, .handshakeFlight))
         case .clientFinished, .closeNotify:
             break
         case .request(let r):
             let svc = services[Int(owner.object)]
-            channels.update(c) { $0.pendingResponse = r }
-            channels.update(c) { $0.serverIdleGeneration &+= 1 }
+            channels.update(c) { $0.pending = .request(r) }
+            channels.cancelIdleClose(c)
             let req = requests[Int(r)]
             var median = svc.getMedian
             if case .dynamodb(let call) = functions[Int(req.function)].program[Int(req.step)], call.operation.isWrite {
                 median = svc.putMedian
             }
             let t = SimDuration(seconds: random.lognormal(median: median.seconds, sigma: svc.latencySigma))
-            s.schedule(after: t, EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.respond))
+            s.schedule(after: t, .serverWork(c, .respond))
         case .databaseRequest(let stage):
-            channels.update(c) { $0.pendingResponse = stage }
+            channels.update(c) { $0.pending = .databaseStage(stage) }
             let d = databaseDelay(stage: stage, connection: c)
-            s.schedule(after: d, EventPayload(kind: AppEvent.serverWork, object: c, aux: ServerAction.databaseReply))
+            s.schedule(after: d, .serverWork(c, .databaseReply))
         case .serverFlight, .response, .databaseResponse, .pgSSLAccept, .sessionRequest, .sessionResponse, .textRequest, .textResponse:
             break
         }
     }
 
-    mutating func serverWork(connection c: UInt32, action: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard let (sock, pending, server) = channels.read(c, { ($0.serverSocket, $0.pendingResponse, $0.server) }), sock != .max
+    mutating func serverWork(connection c: UInt32, action: ServerAction, _ now: SimTime, _ s: inout Scheduler) {
+        guard let (sock, pending, server) = channels.read(c, { ($0.serverSocket, $0.pending, $0.server) }), sock != .max
         else { return }
         guard tcp.socket(sock).isOpen else { return }
         switch action {
-        case ServerAction.handshakeFlight:
+        case .handshakeFlight:
             // TLS 1.3 server flight: ServerHello, ChangeCipherSpec (RFC 8446 D.4), then the
             // encrypted EncryptedExtensions, Certificate, CertificateVerify and Finished, one
             // record each as OpenSSL-style servers write them.
@@ -79,10 +69,9 @@ extension World {
                 end = writeTLS(sock, connection: c, plaintext: inner, flush: k == flight.count - 1, now: now, &s)
             }
             channels.update(c) { $0.toClient.push(end, .serverFlight) }
-        case ServerAction.respond:
-            let r = pending
-            guard r != .max else { return }
-            channels.update(c) { $0.pendingResponse = .max }
+        case .respond:
+            guard case .request(let r) = pending else { return }
+            channels.update(c) { $0.pending = .none }
             let req = requests[Int(r)]
             let f = Int(req.function)
             guard case .dynamodb(let call) = functions[f].program[Int(req.step)] else { return }
@@ -107,40 +96,37 @@ extension World {
             let end = writeTLS(sock, connection: c, plaintext: size.total, now: now, &s)
             channels.update(c) { $0.toClient.push(end, .response(r)) }
             metrics.calls[callIndex[f][Int(req.step)]].responseBytes += UInt64(size.total)
-            channels.update(c) { $0.serverIdleGeneration &+= 1 }
-            let gen = (channels.read(c) { $0.serverIdleGeneration } ?? 0) & 0xFF_FFFF
-            s.schedule(after: svc.idleTimeout, EventPayload(kind: AppEvent.serverIdleClose, object: c, aux: gen))
-        case ServerAction.databaseReply:
-            let stage = pending
-            channels.update(c) { $0.pendingResponse = .max }
+            let idleClose = EventPayload(AppEvent.serverIdleClose, object: c, aux: channels.armIdleClose(c) ?? 0)
+            s.schedule(after: svc.idleTimeout, idleClose)
+        case .databaseReply:
+            guard case .databaseStage(let stage) = pending else { return }
+            channels.update(c) { $0.pending = .none }
             let end = writeTLS(sock, connection: c, plaintext: databaseReplyBytes(stage: stage, connection: c), now: now, &s)
             channels.update(c) { $0.toClient.push(end, .databaseResponse(stage)) }
-        case ServerAction.sessionReply:
-            guard case .sessions(let spec) = traffic[Int(server.object)] else { return }
-            let bytes = Int(pending)
-            channels.update(c) { $0.pendingResponse = .max }
-            let end = spec.tls ? writeTLS(sock, connection: c, plaintext: bytes, now: now, &s)
-                               : writeOpaque(sock, connection: c, bytes: bytes, now: now, &s)
+        case .sessionReply:
+            guard case .sessions(let spec) = traffic[Int(server.object)], case .sessionReply(let bytes) = pending
+            else { return }
+            channels.update(c) { $0.pending = .none }
+            let end = spec.tls ? writeTLS(sock, connection: c, plaintext: Int(bytes), now: now, &s)
+                               : writeOpaque(sock, connection: c, bytes: Int(bytes), now: now, &s)
             channels.update(c) { $0.toClient.push(end, .sessionResponse) }
-        case ServerAction.metadataReply:
-            let step = pending
-            channels.update(c) { $0.pendingResponse = .max }
+        case .metadataReply:
+            guard case .metadataStep(let step) = pending else { return }
+            channels.update(c) { $0.pending = .none }
             writeText(sock, Self.metadataResponses[Int(step)], now: now, &s)
             let written = tcp.socket(sock).written
             channels.update(c) { $0.toClient.push(written, .textResponse(step)) }
-        case ServerAction.acceptSSL:
+        case .acceptSSL:
             tcp.write(sock, .postgresSSLAccept, length: UInt32(PostgresSSLResponse.length), now: now, &network, &s)
             let written = tcp.socket(sock).written
             channels.update(c) { $0.toClient.push(written, .pgSSLAccept) }
-        default:
-            break
         }
     }
 
     /// DynamoDB closes a keep-alive connection idle for its timeout: TLS close_notify, then FIN.
     mutating func serverIdleClose(connection c: UInt32, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard let (sock, idle) = channels.read(c, { ($0.serverSocket, $0.serverIdleGeneration) }), sock != .max,
-              idle & 0xFF_FFFF == generation, tcp.socket(sock).state == .established else { return }
+        guard channels.isIdleCloseCurrent(c, generation), let sock = channels.read(c, { $0.serverSocket }),
+              sock != .max, tcp.socket(sock).state == .established else { return }
         let end = writeTLS(sock, connection: c, plaintext: TLSAlert.length, now: now, &s)
         channels.update(c) { $0.toClient.push(end, .closeNotify) }
         tcp.close(sock, now: now, &network, &s)
@@ -161,7 +147,7 @@ extension World {
 
     /// The query the connection's client is running now.
     func currentQuery(_ c: UInt32) -> DatabaseQuery? {
-        guard let r = channels.read(c, { $0.client }), r.kind == AppKind.environment else { return nil }
+        guard let r = channels.read(c, { $0.client }), r.app == .environment else { return nil }
         let env = environments[Int(r.object)]
         if case .database(let q) = functions[Int(env.function)].program[env.pc] { return q }
         return nil

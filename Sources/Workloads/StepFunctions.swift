@@ -7,14 +7,13 @@ struct Execution: Sendable {
     var task: Int32
     var attempt: Int32
     var start: SimTime
-    var generation: UInt32
 }
 
 extension World {
     mutating func scheduleNextExecution(machine m: Int, first: Bool, _ s: inout Scheduler) {
         guard let gap = stateMachines[m].arrivals.nextGap(first: first, randomPhase: true, &machineArrivalRandom[m]) else { return }
         let at = s.now + gap
-        if at < workloadEnd { s.schedule(at: at, EventPayload(kind: AppEvent.executionArrival, object: UInt32(m))) }
+        if at < workloadEnd { s.schedule(at: at, EventPayload(AppEvent.executionArrival, object: UInt32(m))) }
     }
 
     /// StartExecution: the first Task state is scheduled after the service's transition overhead.
@@ -22,21 +21,21 @@ extension World {
         scheduleNextExecution(machine: m, first: false, &s)
         metrics.stateMachines[m].executions += 1
         runningExecutions += 1
-        let x = Execution(machine: Int32(m), task: 0, attempt: 1, start: now, generation: 0)
+        let x = Execution(machine: Int32(m), task: 0, attempt: 1, start: now)
         let k: Int32
         if let r = freeExecutions.popLast() { executions[Int(r)] = x; k = r } else { executions.append(x); k = Int32(executions.count - 1) }
         scheduleExecutionStep(Int(k), after: stateMachines[m].transitionOverhead, &s)
     }
 
     mutating func scheduleExecutionStep(_ x: Int, after delay: SimDuration, _ s: inout Scheduler) {
-        executions[x].generation &+= 1
-        s.schedule(after: delay, EventPayload(kind: AppEvent.stateMachineStep, object: UInt32(x), aux: executions[x].generation & 0xFF_FFFF))
+        let step = EventPayload(AppEvent.stateMachineStep, object: UInt32(x), aux: timers.executionStep.arm(x))
+        s.schedule(after: delay, step)
     }
 
     /// A Task state invokes its Lambda function through the Lambda API, service to service: no
     /// packet of it crosses the customer VPC (aws-vpc-facts §10).
     mutating func executionStep(_ x: Int, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard executions[x].generation & 0xFF_FFFF == generation else { return }
+        guard timers.executionStep.isCurrent(x, generation) else { return }
         let m = Int(executions[x].machine)
         let task = stateMachines[m].tasks[Int(executions[x].task)]
         invoke(function: task.function, caller: .execution(Int32(x)), now, &s)

@@ -50,10 +50,10 @@ public struct World: EventHandler, Sendable {
     var requests = ContiguousArray<Request>()
     var freeRequests: [UInt32] = []
     var channels = ChannelTable()
-    var udpBindings: [UInt64: UInt32] = [:]
+    var timers = ApplicationTimers()
+    var udpBindings = UDPBindings()
     var platformVPC: [HostIndex: VPCIndex] = [:]
     var serviceByHost: [HostIndex: Int] = [:]
-    var databaseByHost: [HostIndex: Int] = [:]
     var functionArrivalRandom: [RandomStream] = []
     var machineArrivalRandom: [RandomStream] = []
     var random: RandomStream
@@ -81,7 +81,7 @@ public struct World: EventHandler, Sendable {
     public mutating func addService(_ s: ServiceEndpoint) {
         serviceByHost[s.host] = services.count
         services.append(s)
-        tcp.listen(host: s.host, port: 443, owner: AppRef(kind: AppKind.service, object: UInt32(services.count - 1)))
+        tcp.listen(host: s.host, port: 443, owner: AppRef(.service, object: UInt32(services.count - 1)))
         _ = network.catalog.intern(name: s.hostname)
     }
 
@@ -94,9 +94,8 @@ public struct World: EventHandler, Sendable {
 
     public mutating func addDatabase(_ d: DatabaseInstance) {
         _ = network.catalog.intern(name: d.endpoint)
-        databaseByHost[d.host] = databases.count
         databases.append(d)
-        tcp.listen(host: d.host, port: d.port, owner: AppRef(kind: AppKind.database, object: UInt32(databases.count - 1)))
+        tcp.listen(host: d.host, port: d.port, owner: AppRef(.database, object: UInt32(databases.count - 1)))
     }
 
     public mutating func addFunction(_ f: LambdaFunction) {
@@ -149,8 +148,8 @@ public struct World: EventHandler, Sendable {
         for i in stateMachines.indices { scheduleNextExecution(machine: i, first: true, &s) }
         for k in traffic.indices { scheduleTraffic(k, first: true, &s) }
         for i in platformClients.indices { startPlatformClient(i, &s) }
-        s.schedule(at: workloadEnd, EventPayload(kind: AppEvent.workloadEnd, object: 0))
-        s.schedule(after: .seconds(60), EventPayload(kind: NetworkEvent.maintenance, object: 0))
+        s.schedule(at: workloadEnd, EventPayload(AppEvent.workloadEnd, object: 0))
+        s.schedule(after: .seconds(60), EventPayload(NetworkEvent.maintenance, object: 0))
     }
 
     // MARK: Dispatch
@@ -158,45 +157,21 @@ public struct World: EventHandler, Sendable {
     public mutating func handle(_ event: Event, _ s: inout Scheduler) {
         let now = s.now
         let p = event.payload
-        switch p.kind {
-        case NetworkEvent.packetArrival:
-            if case .delivered(let h, let packet) = network.arrive(p.object, now: now, &s) {
-                deliver(packet, to: h, now, &s)
+        if let kind = NetworkEvent(p) {
+            switch kind {
+            case .packetArrival:
+                if case .delivered(let h, let packet) = network.arrive(p.object, now: now, &s) {
+                    deliver(packet, to: h, now, &s)
+                }
+            case .maintenance:
+                network.expireState(now: now)
+                if !workloadEnded { s.schedule(after: .seconds(60), EventPayload(NetworkEvent.maintenance, object: 0)) }
             }
-        case TransportEvent.retransmit, TransportEvent.delayedAck, TransportEvent.timeWait:
+        } else if TransportEvent(p) != nil {
             tcp.timer(event, now: now, &network, &s)
-        case AppEvent.invocationArrival:
-            invocationArrived(function: Int(p.object), now, &s)
-        case AppEvent.environmentStep:
-            environmentStep(Int(p.object), generation: p.aux, now, &s)
-        case AppEvent.invocationTimeout:
-            invocationTimeout(Int(p.object), serial: p.aux, now, &s)
-        case AppEvent.serverWork:
-            serverWork(connection: p.object, action: p.aux, now, &s)
-        case AppEvent.serverIdleClose:
-            serverIdleClose(connection: p.object, generation: p.aux, now, &s)
-        case AppEvent.environmentReclaim:
-            environmentReclaim(Int(p.object), generation: p.aux, now, &s)
-        case AppEvent.dnsTimeout:
-            dnsTimeout(Int(p.object), generation: p.aux, now, &s)
-        case AppEvent.executionArrival:
-            executionArrived(machine: Int(p.object), now, &s)
-        case AppEvent.stateMachineStep:
-            executionStep(Int(p.object), generation: p.aux, now, &s)
-        case AppEvent.workloadEnd:
-            endWorkload(now, &s)
-        case AppEvent.generator:
-            trafficFires(Int(p.object), now, &s)
-        case AppEvent.sessionStep:
-            sessionStep(p.object, generation: p.aux, now, &s)
-        case AppEvent.sessionDNSTimeout:
-            sessionDNSTimeout(p.object, generation: p.aux, now, &s)
-        case AppEvent.platformTick:
-            platformTick(Int(p.object), what: p.aux, now, &s)
-        case NetworkEvent.maintenance:
-            network.expireState(now: now)
-            if !workloadEnded { s.schedule(after: .seconds(60), EventPayload(kind: NetworkEvent.maintenance, object: 0)) }
-        default:
+        } else if let kind = AppEvent(p) {
+            handle(kind, p, now, &s)
+        } else {
             preconditionFailure("unknown event kind \(p.kind)")
         }
         drainNotifications(now, &s)
@@ -208,6 +183,25 @@ public struct World: EventHandler, Sendable {
         }
     }
 
+    mutating func handle(_ kind: AppEvent, _ p: EventPayload, _ now: SimTime, _ s: inout Scheduler) {
+        switch kind {
+        case .invocationArrival: invocationArrived(function: Int(p.object), now, &s)
+        case .environmentStep: environmentStep(Int(p.object), generation: p.aux, now, &s)
+        case .invocationTimeout: invocationTimeout(Int(p.object), generation: p.aux, now, &s)
+        case .serverWork: serverWork(connection: p.object, action: ServerAction(rawValue: p.aux)!, now, &s)
+        case .serverIdleClose: serverIdleClose(connection: p.object, generation: p.aux, now, &s)
+        case .environmentReclaim: environmentReclaim(Int(p.object), generation: p.aux, now, &s)
+        case .dnsTimeout: dnsTimeout(Int(p.object), generation: p.aux, now, &s)
+        case .executionArrival: executionArrived(machine: Int(p.object), now, &s)
+        case .stateMachineStep: executionStep(Int(p.object), generation: p.aux, now, &s)
+        case .workloadEnd: endWorkload(now, &s)
+        case .generator: trafficFires(Int(p.object), now, &s)
+        case .sessionStep: sessionStep(p.object, generation: p.aux, now, &s)
+        case .sessionDNSTimeout: sessionDNSTimeout(p.object, generation: p.aux, now, &s)
+        case .platformTick: platformTick(Int(p.object), what: PlatformChatter(rawValue: p.aux)!, now, &s)
+        }
+    }
+
     mutating func deliver(_ p: Packet, to h: HostIndex, _ now: SimTime, _ s: inout Scheduler) {
         switch p.protocolNumber {
         case IPProtocol.tcp:
@@ -215,22 +209,23 @@ public struct World: EventHandler, Sendable {
         case IPProtocol.udp:
             if let vpc = platformVPC[h] {
                 platformDatagram(p, host: h, vpc: vpc, now, &s)
-            } else if let owner = udpBindings[UInt64(h.raw) << 16 | UInt64(p.destinationPort)] {
-                if owner & 0x8000_0000 != 0 {
-                    sessionDNSAnswer(owner & 0x7FFF_FFFF, p, now, &s)
-                } else if owner & 0x4000_0000 != 0 {
-                    platformClientDatagram(Int(owner & 0x3FFF_FFFF), p, now, &s)
-                } else {
-                    dnsAnswerArrived(Int(owner), p, now, &s)
+            } else if let owner = udpBindings[h, p.destinationPort] {
+                switch owner {
+                case .environment(let env): dnsAnswerArrived(env, p, now, &s)
+                case .session(let i): sessionDNSAnswer(i, p, now, &s)
+                case .platformClient(let i): platformClientDatagram(i, p, now, &s)
                 }
             } else {
-                network.stats.drops[.noSocket(h), default: 0] += 1
+                network.drop(.noSocket(h))
             }
         case IPProtocol.icmp:
-            if case .eni(let e) = network.hosts[h.int], case .lambda = network.enis[e.int].kind { return }
+            if case .eni(let e) = network.hosts[h.int], case .lambda = network.enis[e.int].kind {
+                network.drop(.noSocket(h))     // a Hyperplane ENI answers no ICMP
+                return
+            }
             icmpDelivered(p, to: h, now, &s)
         default:
-            network.stats.drops[.noSocket(h), default: 0] += 1
+            network.drop(.noSocket(h))
         }
     }
 
@@ -241,15 +236,15 @@ public struct World: EventHandler, Sendable {
             k += 1
             switch n {
             case .connected(let socket, let owner):
-                switch owner.kind {
-                case AppKind.environment: clientConnected(Int(owner.object), socket: socket, now, &s)
-                case AppKind.sessionClient: sessionConnected(owner.object, now, &s)
-                case AppKind.metadataClient: metadataClientConnected(Int(owner.object), socket: socket, now, &s)
+                switch owner.app {
+                case .environment: clientConnected(Int(owner.object), socket: socket, now, &s)
+                case .sessionClient: sessionConnected(owner.object, now, &s)
+                case .metadataClient: metadataClientConnected(Int(owner.object), socket: socket, now, &s)
                 default: break
                 }
             case .accepted(let socket, let owner):
                 let c = tcp.socket(socket).connection
-                if owner.kind == AppKind.service {
+                if owner.app == .service {
                     metrics.serviceClients[services[Int(owner.object)].name, default: []].insert(tcp.socket(socket).remote.description)
                 }
                 channels.update(c) { $0.serverSocket = socket }
@@ -257,12 +252,10 @@ public struct World: EventHandler, Sendable {
             case .received(let socket, let owner, let upTo):
                 received(socket: socket, owner: owner, upTo: upTo, now, &s)
             case .peerClosed(let socket, let owner):
-                if owner.kind != AppKind.environment && owner.kind != AppKind.sessionClient && owner.kind != AppKind.metadataClient {
-                    // Servers close their side when the client does.
-                    tcp.close(socket, now: now, &network, &s)
-                } else if owner.kind != AppKind.environment {
-                    tcp.close(socket, now: now, &network, &s)
-                }
+                // Servers close their side when the client does, and generated and metadata
+                // clients when the server does; an SDK's pooled connection stays in CLOSE-WAIT
+                // until its next call finds it closed.
+                if owner.app != .environment { tcp.close(socket, now: now, &network, &s) }
             case .ended(let socket, let owner, let connection, let reason):
                 connectionEnded(socket: socket, owner: owner, connection: connection, reason: reason, now, &s)
             }
@@ -338,16 +331,16 @@ public struct World: EventHandler, Sendable {
 
     mutating func received(socket: UInt32, owner: AppRef, upTo: UInt64, _ now: SimTime, _ s: inout Scheduler) {
         let c = tcp.socket(socket).connection
-        let isClient = owner.kind == AppKind.environment || owner.kind == AppKind.sessionClient || owner.kind == AppKind.metadataClient
+        let isClient = owner.app?.isClient ?? false
         // Popped in place: copying the Channel out would retain and release its queues on every
         // data segment. A handler may end the channel; the next pop then finds nothing.
         while let m = channels.update(c, { isClient ? $0.toClient.pop(upTo: upTo) : $0.toServer.pop(upTo: upTo) }) ?? nil {
-            switch owner.kind {
-            case AppKind.environment: clientMessage(Int(owner.object), connection: c, m, now, &s)
-            case AppKind.sessionClient: sessionClientMessage(owner.object, m, now, &s)
-            case AppKind.sessionServer: sessionServerMessage(Int(owner.object), connection: c, m, now, &s)
-            case AppKind.metadata: metadataServerMessage(connection: c, m, now, &s)
-            case AppKind.metadataClient: metadataClientMessage(Int(owner.object), connection: c, m, now, &s)
+            switch owner.app {
+            case .environment: clientMessage(Int(owner.object), connection: c, m, now, &s)
+            case .sessionClient: sessionClientMessage(owner.object, m, now, &s)
+            case .sessionServer: sessionServerMessage(Int(owner.object), connection: c, m, now, &s)
+            case .metadata: metadataServerMessage(connection: c, m, now, &s)
+            case .metadataClient: metadataClientMessage(Int(owner.object), connection: c, m, now, &s)
             default: serverMessage(owner, connection: c, m, now, &s)
             }
         }
@@ -355,17 +348,19 @@ public struct World: EventHandler, Sendable {
 
     mutating func connectionEnded(socket: UInt32, owner: AppRef, connection: UInt32, reason: TCPEndReason, _ now: SimTime, _ s: inout Scheduler) {
         guard var ch = channels[connection] else { return }
-        if owner.kind == AppKind.sessionClient { sessionEnded(owner.object, connection: connection, now) }
-        if owner.kind == AppKind.metadataClient { metadataClientEnded(Int(owner.object), connection: connection) }
-        if owner.kind == AppKind.environment || owner.kind == AppKind.sessionClient || owner.kind == AppKind.metadataClient {
+        if owner.app == .sessionClient { sessionEnded(owner.object, connection: connection, now) }
+        if owner.app == .metadataClient { metadataClientEnded(Int(owner.object), connection: connection) }
+        if owner.app?.isClient ?? false {
             ch.clientSocket = .max
-            if owner.kind == AppKind.environment { clientConnectionEnded(Int(owner.object), connection: connection, reason: reason, now, &s) }
+            if owner.app == .environment {
+                clientConnectionEnded(Int(owner.object), connection: connection, reason: reason, now, &s)
+            }
         } else {
             ch.serverSocket = .max
-            ch.serverIdleGeneration &+= 1
+            channels.cancelIdleClose(connection)
         }
         if ch.clientSocket == .max && ch.serverSocket == .max {
-            if ch.pendingResponse != .max { releaseRequest(ch.pendingResponse) }
+            if case .request(let r) = ch.pending { releaseRequest(r) }
             channels.remove(connection)
         } else {
             channels.insert(connection, ch)
@@ -387,7 +382,6 @@ struct Request: Sendable {
     var environment: Int32
     var function: Int32
     var step: Int32
-    var sent: SimTime
     /// The error the server answered with, if any (e.g. an endpoint policy's AccessDeniedException).
     var error: String? = nil
 }

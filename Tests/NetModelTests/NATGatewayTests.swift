@@ -88,9 +88,12 @@ struct NATLab: EventHandler {
         #expect(rst.0 == lab.inside && rst.1.tcpFlags == [.rst] && rst.1.seq == 901)
         #expect(rst.1.source == IPv4Address("93.184.216.34")! && rst.1.sourcePort == 443)
         #expect(lab.network.nat[0].metrics.idleTimeoutCount == 1)
+        // The packet the RST answers is dropped (and counted, as every drop is).
+        #expect(lab.network.stats.drops[.natNoTranslation(NATGatewayIndex(0))] == 1)
+        #expect(lab.network.nat[0].metrics.packetsDropCount == 1)
         // The remote side gets nothing, and its late packets have no translation any more.
         lab.send(NATLab.tcp("93.184.216.34", 443, "3.213.48.117", port, .ack, seq: 901, ack: 101), from: lab.outside, &s)
-        #expect(lab.network.stats.drops[.natNoTranslation(NATGatewayIndex(0))] == 1)
+        #expect(lab.network.stats.drops[.natNoTranslation(NATGatewayIndex(0))] == 2)
     }
 
     /// 55,000 simultaneous connections per address to one destination, then ErrorPortAllocation.

@@ -28,6 +28,21 @@ final class RandomTests: XCTestCase {
         XCTAssertEqual(empty.hash, 0xCBF2_9CE4_8422_2325)
         empty.add(UInt8(ascii: "a"))
         XCTAssertEqual(empty.hash, 0xAF63_DC4C_8601_EC8C)
+        XCTAssertEqual(FNV1a64.hash("a".utf8), 0xAF63_DC4C_8601_EC8C)
+        XCTAssertEqual(FNV1a64.hash("foobar".utf8), 0x8594_4171_F739_67E8)
+        XCTAssertEqual(FNV1a64.hash([], basis: 7), 7)
+    }
+
+    /// SplitMix64's published first outputs for seed 0, and the finalizer split in two halves.
+    func testSplitMix64KnownValues() {
+        var state: UInt64 = 0
+        XCTAssertEqual(SplitMix64.next(&state), 0xE220_A839_7B1D_CDAF)
+        XCTAssertEqual(SplitMix64.next(&state), 0x6E78_9E6A_A1B9_65F4)
+        forEachSeed(0..<100) { _, r in
+            let v = r.next()
+            let h = SplitMix64.halfMix(v) &* 0x94D0_49BB_1331_11EB
+            XCTAssertEqual(SplitMix64.mix(v), h ^ (h >> 31))
+        }
     }
 
     func testStreamsAreReproducibleAndDistinct() {

@@ -21,8 +21,8 @@ struct TCPLab: EventHandler {
     }
 
     mutating func handle(_ event: Event, _ s: inout Scheduler) {
-        switch event.payload.kind {
-        case NetworkEvent.packetArrival:
+        switch NetworkEvent(event.payload) {
+        case .packetArrival?:
             if case .delivered(let h, let p) = network.arrive(event.payload.object, now: s.now, &s) {
                 tcp.receive(p, host: h, now: s.now, &network, &s)
             }
@@ -203,6 +203,24 @@ struct TCPLab: EventHandler {
         #expect(rst?.ipID == 0)
         #expect(lab.tcp.socket(c).state == .closed)
         #expect(lab.events.contains { if case .ended(_, _, _, .reset) = $0.1 { return true } else { return false } })
+    }
+
+    /// A host that answers nothing (a Hyperplane ENI's Lambda profile) drops the SYN, and the drop
+    /// is counted and traced like any drop in the network.
+    @Test func silentHostDropsASegmentForAClosedPort() {
+        let fromVPC = SecurityGroupRule(protocolNumber: -1, ports: .all, peer: .cidr(CIDR("10.0.0.0/16")!))
+        var lab = TCPLab(webIngress: [fromVPC], serverProfile: .linuxLambda)
+        lab.network.trace = []
+        var s = Scheduler()
+        _ = connect(&lab, &s, port: 8443)
+        s.run(until: SimTime.zero + .milliseconds(500), handler: &lab)
+        #expect(lab.sent(from: 1).isEmpty)
+        #expect(lab.network.stats.drops[.noSocket(lab.hostB)] == 1)
+        guard case .dropped(.noSocket(let h))? = lab.network.trace?.last else {
+            Issue.record("the trace ends with \(String(describing: lab.network.trace?.last))")
+            return
+        }
+        #expect(h == lab.hostB)
     }
 
     @Test func delayedAckAfterQuickAcksAreSpent() {

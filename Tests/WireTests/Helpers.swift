@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 import Wire
+import SimCore
 
 func bytes(hex text: String) -> [UInt8] {
     var out: [UInt8] = []
@@ -63,13 +64,7 @@ func wireError(_ body: () throws -> Void) -> WireError? {
 struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { SplitMix64.next(&state) }
     mutating func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8.random(in: 0...255, using: &self) } }
 }
 

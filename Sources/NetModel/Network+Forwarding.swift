@@ -1,0 +1,187 @@
+// Network+Forwarding: a packet leaves an ENI, arrives at one, or arrives on the public side.
+
+import SimCore
+import Wire
+
+extension Network {
+    /// Whether an address is one of the platform services AWS neither filters nor logs: Amazon
+    /// DNS at the VPC base + 2, link-local 169.254.0.0/16 (169.254.169.253 DNS, .254 metadata,
+    /// .123 Time Sync), and the subnet router at base + 1 (DHCP) (aws-vpc-facts §1.10, §7).
+    public func isPlatformAddress(_ a: IPv4Address, vpc: VPCIndex, subnet: SubnetIndex) -> Bool {
+        a == vpcs[vpc.int].dnsAddress || a.raw & 0xFFFF_0000 == 0xA9FE_0000 || a == subnets[subnet.int].routerAddress
+    }
+
+    /// A packet leaves ENI `e` (sent by its host, or forwarded by the NAT gateway behind it).
+    mutating func egress(_ e: ENIIndex, _ packet: Packet, _ now: SimTime, _ scheduler: inout Scheduler) {
+        var p = packet
+        // Scalars read in place (an ENI or subnet copied out would retain its strings and arrays).
+        let eniSubnet = enis[e.int].subnet, eniVPC = enis[e.int].vpc
+        let subnetCIDR = subnets[eniSubnet.int].cidr, routeTable = subnets[eniSubnet.int].routeTable
+        let networkACL = subnets[eniSubnet.int].networkACL
+        if isPlatformAddress(p.destination, vpc: eniVPC, subnet: eniSubnet) {
+            trace?.append(.leave(e, p))
+            tap(e, .egress, accepted: true, logged: false, p, now)
+            if let r = vpcs[eniVPC.int].platformHost {
+                schedule(p, hop: .host(r), at: now + latency.intraAZ, &scheduler)
+            } else {
+                drop(.unreachableAddress)
+            }
+            return
+        }
+        trace?.append(.leave(e, p))
+        // Where is it going? Same subnet: switched, no route table and no ACL (aws-vpc-facts §2, §8).
+        let sameSubnet = subnetCIDR.contains(p.destination)
+        let route: RouteDecision? = sameSubnet ? nil : compiledRoutes[routeTable.int].lookup(p.destination)
+        // Filters: the ENI's security groups (stateful), then the subnet's ACL (stateless) on the way out.
+        var accepted = securityGroupsAllow(e, p, .egress, now)
+        var reason: DropReason = .securityGroup(e, direction: .egress)
+        if accepted && !sameSubnet {
+            let d = networkACLs[networkACL.int].evaluate(p, direction: .egress, index: networkACL)
+            trace?.append(.networkACL(networkACL, eniSubnet, .egress, rule: d.ruleNumber, allowed: d.allowed))
+            if !d.allowed { accepted = false; reason = .networkACL(networkACL, direction: .egress, rule: d.ruleNumber) }
+        }
+        if trace != nil && accepted {
+            if let route { trace?.append(.route(route)) } else if sameSubnet { trace?.append(.sameSubnet(eniSubnet)) }
+        }
+        var path = EgressPath.withinVPC
+        if let route {
+            switch route.target {
+            case .internetGateway: path = .internetGateway
+            case .gatewayEndpoint: path = .gatewayEndpoint
+            case .blackhole: path = .unknown
+            default: break
+            }
+        } else if !sameSubnet {
+            path = .unknown
+        }
+        tap(e, .egress, accepted: accepted, path: path, p, now)
+        guard accepted else { drop(reason); return }
+        p.fromSubnet = eniSubnet.raw
+
+        if sameSubnet {
+            guard let d = self.eni(owning: p.destination, in: eniVPC) else { drop(.noSuchAddressInVPC(eniVPC)); return }
+            schedule(p, hop: .eniIngress(d), at: now + hopLatency(e, d), &scheduler)
+            return
+        }
+        guard let route else { drop(.noRoute(routeTable)); return }
+        switch route.target {
+        case .local:
+            guard let d = self.eni(owning: p.destination, in: eniVPC) else { drop(.noSuchAddressInVPC(eniVPC)); return }
+            schedule(p, hop: .eniIngress(d), at: now + hopLatency(e, d), &scheduler)
+        case .networkInterface(let d):
+            schedule(p, hop: .eniIngress(d), at: now + hopLatency(e, d), &scheduler)
+        case .natGateway(let n):
+            let d = natGateways[n.int].eni
+            schedule(p, hop: .eniIngress(d), at: now + hopLatency(e, d), &scheduler)
+        case .internetGateway(let g):
+            // One-to-one NAT of the private source to its public address (aws-vpc-facts §6).
+            let before = p.source
+            if p.source == enis[e.int].privateIP, let pub = enis[e.int].publicIP {
+                p.source = pub
+            } else if case .natGateway(let n) = enis[e.int].kind {
+                let gw = natGateways[n.int]
+                guard gw.isPublic else { drop(.privateNATToInternet(n)); return }
+                let k = natAddresses[n.int].firstIndex(of: p.source) ?? 0
+                p.source = gw.elasticIPs[min(k, gw.elasticIPs.count - 1)]
+            } else {
+                drop(.noPublicAddress(g)); return
+            }
+            trace?.append(.internetGateway(g, from: before, to: p.source))
+            p.realm = 0
+            schedule(p, hop: .publicNetwork, at: now + (isInternet(p.destination) ? latency.internet : latency.regional), &scheduler)
+        case .gatewayEndpoint(let g):
+            p.realm = g.raw + 1
+            trace?.append(.gatewayEndpoint(g))
+            schedule(p, hop: .publicNetwork, at: now + latency.regional, &scheduler)
+        case .blackhole:
+            drop(.blackholeRoute(routeTable, route: route.route))
+        }
+    }
+
+    func hopLatency(_ a: ENIIndex, _ b: ENIIndex) -> SimDuration {
+        subnets[enis[a.int].subnet.int].zone == subnets[enis[b.int].subnet.int].zone ? latency.intraAZ : latency.crossAZ
+    }
+
+    /// A packet arrives at ENI `e` from the fabric.
+    mutating func ingress(_ e: ENIIndex, _ packet: Packet, _ now: SimTime, _ scheduler: inout Scheduler) -> ArrivalOutcome {
+        let p = packet
+        let eniSubnet = enis[e.int].subnet       // read in place, as in egress
+        if p.fromSubnet == .max && isPlatformAddress(p.source, vpc: enis[e.int].vpc, subnet: eniSubnet) {
+            tap(e, .ingress, accepted: true, logged: false, p, now)
+            return toHost(e, p, now, &scheduler)
+        }
+        trace?.append(.arrive(e, p))
+        var accepted = true
+        var reason: DropReason = .securityGroup(e, direction: .ingress)
+        if p.fromSubnet != eniSubnet.raw {
+            let acl = subnets[eniSubnet.int].networkACL
+            let d = networkACLs[acl.int].evaluate(p, direction: .ingress, index: acl)
+            trace?.append(.networkACL(acl, eniSubnet, .ingress, rule: d.ruleNumber, allowed: d.allowed))
+            if !d.allowed { accepted = false; reason = .networkACL(acl, direction: .ingress, rule: d.ruleNumber) }
+        }
+        if accepted { accepted = securityGroupsAllow(e, p, .ingress, now) }
+        tap(e, .ingress, accepted: accepted, p, now)
+        guard accepted else { drop(reason); return .handled }
+        // Only a NAT gateway's ENI has no host; hosted ENIs skip matching their kind.
+        if enis[e.int].host == nil, case .natGateway(let n) = enis[e.int].kind {
+            natForward(n, p, now, &scheduler)
+            return .handled
+        }
+        return toHost(e, p, now, &scheduler)
+    }
+
+    mutating func toHost(_ e: ENIIndex, _ p: Packet, _ now: SimTime, _ scheduler: inout Scheduler) -> ArrivalOutcome {
+        guard let h = enis[e.int].host else { drop(.unreachableAddress); return .handled }
+        let hostLatency = enis[e.int].hostLatency
+        if hostLatency > 0 {
+            schedule(p, hop: .host(h), at: now + SimDuration(nanoseconds: hostLatency), &scheduler)
+            return .handled
+        }
+        return deliver(h, p)
+    }
+
+    /// A packet arrives on the public side (from an internet gateway, a gateway endpoint or a public host).
+    mutating func publicArrival(_ packet: Packet, _ now: SimTime, _ scheduler: inout Scheduler) -> ArrivalOutcome {
+        var p = packet
+        if p.realm > 0 {
+            let g = GatewayEndpointIndex(raw: p.realm - 1)
+            let ep = gatewayEndpoints[g.int]
+            if vpcs[ep.vpc.int].contains(p.destination) {
+                // A service's answer back through the endpoint into the VPC.
+                guard let d = eni(owning: p.destination, in: ep.vpc) else { drop(.noSuchAddressInVPC(ep.vpc)); return .handled }
+                p.fromSubnet = .max
+                p.realm = 0      // realms name routing domains on the AWS side only
+                trace?.append(.gatewayEndpoint(g))
+                return ingress(d, p, now, &scheduler)
+            }
+            guard let h = serviceHost(owning: p.destination), case .awsService(let name) = hosts[h.int], name == ep.service
+            else { drop(.endpointServiceMismatch(g)); return .handled }
+            return deliver(h, p)
+        }
+        if let owner = publicOwners[p.destination.raw] {
+            switch owner {
+            case .host(let h):
+                return deliver(h, p)
+            case .eniPublicIP(let e):
+                // Inbound 1:1 NAT at the internet gateway, then into the VPC (aws-vpc-facts §6).
+                guard let g = vpcs[enis[e.int].vpc.int].internetGateway else { drop(.unreachableAddress); return .handled }
+                trace?.append(.internetGateway(g, from: p.destination, to: enis[e.int].privateIP))
+                p.destination = enis[e.int].privateIP
+                p.fromSubnet = .max
+                return ingress(e, p, now, &scheduler)
+            case .natElasticIP(let n, let k):
+                let addrs = natAddresses[n.int]
+                if let g = vpcs[enis[natGateways[n.int].eni.int].vpc.int].internetGateway {
+                    trace?.append(.internetGateway(g, from: p.destination, to: addrs[min(k, addrs.count - 1)]))
+                }
+                p.destination = addrs[min(k, addrs.count - 1)]
+                p.fromSubnet = .max
+                return ingress(natGateways[n.int].eni, p, now, &scheduler)
+            }
+        }
+        if let h = serviceHost(owning: p.destination) { return deliver(h, p) }
+        for r in publicRanges where r.range.contains(p.destination) { return deliver(r.host, p) }
+        drop(.unreachableAddress)
+        return .handled
+    }
+}
