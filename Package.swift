@@ -14,7 +14,7 @@ let package = Package(
     name: "vpcsim",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "vpcsim", targets: ["vpcsim"]),
+        .executable(name: "vpcsim", targets: ["vpcsim"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,34 +26,47 @@ let package = Package(
         .target(name: "Wire"),
         .target(name: "NetModel", dependencies: ["SimCore", "Wire"]),
         .target(name: "Transport", dependencies: ["SimCore", "Wire", "NetModel"]),
-        .target(name: "Workloads", dependencies: [
-            "SimCore", "Wire", "NetModel", "Transport",
-            .product(name: "Histogram", package: "hdrhistogram-swift"),
-        ]),
+        .target(
+            name: "Workloads",
+            dependencies: [
+                "SimCore", "Wire", "NetModel", "Transport",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]),
         .target(name: "Topology", dependencies: ["SimCore", "Wire", "NetModel", "Workloads", "Capture", "Yams"]),
-        .systemLibrary(name: "CPcap", pkgConfig: "libpcap",
-                       providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
-                       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(
+            name: "CPcap", pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "Capture", dependencies: ["SimCore", "Wire", "NetModel", "CPcap", "CZlib"]),
-        .target(name: "Experiments", dependencies: ["SimCore", "Wire", "NetModel", "Transport", "Workloads", "Topology", "Capture"]),
-        .target(name: "Benchmarks", dependencies: ["SimCore", "Wire", "NetModel", "Capture", "Topology", "Experiments"]),
-        .executableTarget(name: "vpcsim", dependencies: [
-            "Experiments", "Benchmarks", "Topology", "SimCore",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "Experiments",
+            dependencies: ["SimCore", "Wire", "NetModel", "Transport", "Workloads", "Topology", "Capture"]),
+        .target(
+            name: "Benchmarks", dependencies: ["SimCore", "Wire", "NetModel", "Capture", "Topology", "Experiments"]),
+        .executableTarget(
+            name: "vpcsim",
+            dependencies: [
+                "Experiments", "Benchmarks", "Topology", "SimCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         .target(name: "TestSupport", dependencies: ["SimCore", "Wire", "NetModel"], path: "Tests/TestSupport"),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "NetModelTests", dependencies: ["NetModel", "Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "NetModel", "SimCore", "Wire", "TestSupport"]),
-        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Transport", "NetModel", "Wire", "SimCore", "TestSupport"]),
+        .testTarget(
+            name: "WorkloadsTests",
+            dependencies: ["Workloads", "Transport", "NetModel", "Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "NetModel", "Workloads", "TestSupport"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Topology", "NetModel", "Wire", "SimCore", "TestSupport"]),
+        .testTarget(
+            name: "CaptureTests", dependencies: ["Capture", "Topology", "NetModel", "Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
         // EndToEndTests runs the vpcsim binary (hence the dependency), besides importing the rest.
-        .testTarget(name: "EndToEndTests", dependencies: ["Experiments", "Topology", "SimCore", "TestSupport", "vpcsim"]),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["Experiments", "Topology", "SimCore", "TestSupport", "vpcsim"]),
     ],
     swiftLanguageModes: [.v6]
 )

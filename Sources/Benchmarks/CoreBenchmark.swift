@@ -12,7 +12,9 @@ public enum CoreBenchmark {
             public var eventsPerSecond: Double
         }
         public var benchmark = "core"
-        public var method = "hold model: K pending events, each fired event schedules one at now + d, d cycled from 2^20 precomputed exponential samples (mean 1 s, in ns)"
+        public var method =
+            "hold model: K pending events, each fired event schedules one at now + d, d cycled from 2^20 precomputed "
+            + "exponential samples (mean 1 s, in ns)"
         public var build: String
         public var rows: [Row]
     }
@@ -24,17 +26,20 @@ public enum CoreBenchmark {
                 let events = max(10_000_000, 10 * k)
                 var best: HoldModelResult?
                 for r in 0..<repeats {
-                    let res = HoldModel.run(pending: k, events: events, throughScheduler: scheduler, seed: UInt64(r + 1))
+                    let res = HoldModel.run(
+                        pending: k, events: events, throughScheduler: scheduler, seed: UInt64(r + 1))
                     if best == nil || res.eventsPerSecond > best!.eventsPerSecond { best = res }
                 }
-                rows.append(.init(pending: k, path: best!.path, events: best!.events, seconds: best!.seconds,
-                                  eventsPerSecond: best!.eventsPerSecond))
+                rows.append(
+                    .init(
+                        pending: k, path: best!.path, events: best!.events, seconds: best!.seconds,
+                        eventsPerSecond: best!.eventsPerSecond))
             }
         }
         #if DEBUG
-        let build = "debug"
+            let build = "debug"
         #else
-        let build = "release"
+            let build = "release"
         #endif
         return Report(build: build, rows: rows)
     }

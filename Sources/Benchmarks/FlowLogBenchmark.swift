@@ -30,26 +30,31 @@ public enum FlowLogBenchmark {
 
     public static func run(topology: String, duration: SimDuration, records: Int, scratch: String) throws -> Report {
         let scenario = try TopologyLoader.load(path: topology, overrides: RunOverrides(duration: duration))
-        let directory = NetworkDirectory(network: scenario.network,
-                                         epochNanoseconds: scenario.world.epochNanoseconds)
+        let directory = NetworkDirectory(
+            network: scenario.network,
+            epochNanoseconds: scenario.world.epochNanoseconds)
         let format = scenario.flowLogs.first?.format ?? .default
         try makeDirectories(scratch)
         // Formatting best of five, gzip once; the end-to-end run once.
-        let b = try FlowLogFormattingBenchmark.run(directory: directory, format: format, records: records, scratchPath: scratch)
+        let b = try FlowLogFormattingBenchmark.run(
+            directory: directory, format: format, records: records, scratchPath: scratch)
         var options = RunOptions(outputDirectory: scratch + "/run")
         options.pcaps = false
         let s = try Runner.run(scenario, options: options)
         #if DEBUG
-        let build = "debug"
+            let build = "debug"
         #else
-        let build = "release"
+            let build = "release"
         #endif
-        return Report(build: build, format: format.logFormatString, records: records,
-                      textRecordsPerSecond: Double(records) / b.textSeconds, gzipRecordsPerSecond: Double(b.gzipRecords) / b.gzipSeconds,
-                      textBytesPerRecord: Double(b.bytes) / Double(records), topology: topology,
-                      simulatedSeconds: s.simulatedSeconds, wallSeconds: s.wallSeconds, packets: s.packets.sent,
-                      packetsPerSecond: Double(s.packets.sent) / s.wallSeconds, events: s.events, eventsPerSecond: s.eventsPerSecond,
-                      flowLogRecords: s.flowLogs.reduce(0) { $0 + $1.records }, peakMemoryKB: s.peakMemoryKB)
+        return Report(
+            build: build, format: format.logFormatString, records: records,
+            textRecordsPerSecond: Double(records) / b.textSeconds,
+            gzipRecordsPerSecond: Double(b.gzipRecords) / b.gzipSeconds,
+            textBytesPerRecord: Double(b.bytes) / Double(records), topology: topology,
+            simulatedSeconds: s.simulatedSeconds, wallSeconds: s.wallSeconds, packets: s.packets.sent,
+            packetsPerSecond: Double(s.packets.sent) / s.wallSeconds, events: s.events,
+            eventsPerSecond: s.eventsPerSecond,
+            flowLogRecords: s.flowLogs.reduce(0) { $0 + $1.records }, peakMemoryKB: s.peakMemoryKB)
     }
 
     public static func json(_ r: Report) throws -> String {
@@ -73,8 +78,10 @@ public enum FlowLogFormattingBenchmark {
     /// Formats `records` synthetic records (varied addresses, ports, counters, directions) of the
     /// ENIs of `directory` with `format` into memory, best of `rounds`; then `gzipRecords` of them
     /// into a gzip file at `scratchPath`, once (compression dominates and varies little).
-    public static func run(directory: NetworkDirectory, format: FlowLogFormat, records: Int, rounds: Int = 5,
-                           gzipRecords: Int = 1_000_000, scratchPath: String) throws -> Result {
+    public static func run(
+        directory: NetworkDirectory, format: FlowLogFormat, records: Int, rounds: Int = 5,
+        gzipRecords: Int = 1_000_000, scratchPath: String
+    ) throws -> Result {
         let text = FlowLogTextFormat(format: format, directory: directory)
         let line = RecordLine()
         let table = syntheticRecords(directory)
@@ -104,14 +111,17 @@ public enum FlowLogFormattingBenchmark {
         let t1 = clock.now
         for k in 0..<zipped {
             text.render(table[k & 4095], into: line)
-            if used + line.count > block.count { try gz.write(UnsafeRawBufferPointer(rebasing: block[0..<used])); used = 0 }
+            if used + line.count > block.count {
+                try gz.write(UnsafeRawBufferPointer(rebasing: block[0..<used])); used = 0
+            }
             UnsafeMutableRawBufferPointer(rebasing: block[used..<(used + line.count)]).copyMemory(from: line.view)
             used += line.count
         }
         try gz.write(UnsafeRawBufferPointer(rebasing: block[0..<used]))
         try gz.finish()
         let gzipSeconds = (clock.now - t1).seconds
-        return Result(records: records, textSeconds: textSeconds, gzipRecords: zipped, gzipSeconds: gzipSeconds, bytes: bytes)
+        return Result(
+            records: records, textSeconds: textSeconds, gzipRecords: zipped, gzipSeconds: gzipSeconds, bytes: bytes)
     }
 
     /// 4096 records spread over the ENIs: random 10.20.x.x clients and any peer, four services,
@@ -129,12 +139,13 @@ public enum FlowLogFormattingBenchmark {
             let egress = k & 1 == 0
             let packets = 1 + r.bounded(500)
             let bytes = 40 + r.bounded(1_000_000)
-            return FlowLogRecord(eni: ENIIndex(e), srcaddr: egress ? own : source, dstaddr: egress ? destination : own,
-                                 pktSrcaddr: source, pktDstaddr: destination, srcport: sourcePort, dstport: [443, 80, 22, 6432][k & 3],
-                                 protocolNumber: k % 17 == 0 ? IPProtocol.udp : IPProtocol.tcp, tcpFlags: UInt8(k & 0x17),
-                                 action: k % 13 != 0 ? .accept : .reject, direction: egress ? .egress : .ingress,
-                                 trafficPath: egress ? .withinVPC : .none, packets: packets, bytes: bytes,
-                                 start: epochSeconds + Int64(k), end: epochSeconds + Int64(k) + 5)
+            return FlowLogRecord(
+                eni: ENIIndex(e), srcaddr: egress ? own : source, dstaddr: egress ? destination : own,
+                pktSrcaddr: source, pktDstaddr: destination, srcport: sourcePort, dstport: [443, 80, 22, 6432][k & 3],
+                protocolNumber: k % 17 == 0 ? IPProtocol.udp : IPProtocol.tcp, tcpFlags: UInt8(k & 0x17),
+                action: k % 13 != 0 ? .accept : .reject, direction: egress ? .egress : .ingress,
+                trafficPath: egress ? .withinVPC : .none, packets: packets, bytes: bytes,
+                start: epochSeconds + Int64(k), end: epochSeconds + Int64(k) + 5)
         }
     }
 }

@@ -67,9 +67,10 @@ public enum HoldModel {
                 return timeQueue(pending: pending, warmup: warmup, events: events, delays: delays)
             }
         }
-        return HoldModelResult(pending: pending, events: events, seconds: seconds,
-                               eventsPerSecond: Double(events) / seconds,
-                               path: throughScheduler ? "scheduler" : "queue")
+        return HoldModelResult(
+            pending: pending, events: events, seconds: seconds,
+            eventsPerSecond: Double(events) / seconds,
+            path: throughScheduler ? "scheduler" : "queue")
     }
 
     static func timeQueue(pending: Int, warmup: Int, events: Int, delays: UnsafePointer<Int64>) -> Double {

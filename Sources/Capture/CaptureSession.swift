@@ -30,8 +30,10 @@ public final class CaptureSession {
 
     /// Opens the pcap files (`captures` deduplicated by ENI) and sets up the flow logs. Flow log
     /// `k` draws its randomness (window phases, file names) from `seed` and `k`.
-    public init(network: Network, epochNanoseconds: Int64, seed: UInt64, captures: [CaptureSpec],
-                flowLogs: [FlowLogConfig], labels: [String], outputDirectory: String) throws {
+    public init(
+        network: Network, epochNanoseconds: Int64, seed: UInt64, captures: [CaptureSpec],
+        flowLogs: [FlowLogConfig], labels: [String], outputDirectory: String
+    ) throws {
         self.outputDirectory = outputDirectory
         self.epochNanoseconds = epochNanoseconds
         self.labels = labels
@@ -56,13 +58,15 @@ public final class CaptureSession {
         self.pcaps = pcaps
         self.pcapIndex = pcapIndex
         self.flowLogs = flowLogs.enumerated().map { k, config in
-            let context = FlowLogSinkContext(config: config, directory: directory, seed: seed &+ UInt64(k) &* 0x9E37_79B9,
-                                             outputDirectory: outputDirectory)
+            let context = FlowLogSinkContext(
+                config: config, directory: directory, seed: seed &+ UInt64(k) &* 0x9E37_79B9,
+                outputDirectory: outputDirectory)
             let destination = config.destination.makeSink(context)
             let labelSink = labels.count > 1 ? FlowLogLabelSink(context, labels: labels) : nil
             let sinks: [any FlowLogSink] = [destination] + (labelSink.map { [$0] } ?? [])
-            let a = FlowLogAggregator(config: config, directory: directory, epochNanoseconds: epochNanoseconds, seed: context.seed,
-                                      sinks: sinks)
+            let a = FlowLogAggregator(
+                config: config, directory: directory, epochNanoseconds: epochNanoseconds, seed: context.seed,
+                sinks: sinks)
             return FlowLogOutputs(aggregator: a, destination: destination, labels: labelSink)
         }
         aggregators = self.flowLogs.map(\.aggregator)
@@ -90,8 +94,9 @@ public final class CaptureSession {
             let p = pcapIndex[t.eni.int]
             if p >= 0 {
                 let n = renderer.render(t, streams: &streams, into: frame)
-                pcaps[Int(p)].writer.write(unixNanoseconds: epochNanoseconds + t.time.nanoseconds,
-                                           frame: UnsafeRawBufferPointer(rebasing: frame[0..<n]))
+                pcaps[Int(p)].writer.write(
+                    unixNanoseconds: epochNanoseconds + t.time.nanoseconds,
+                    frame: UnsafeRawBufferPointer(rebasing: frame[0..<n]))
             }
             for a in aggregators { try a.observe(t) }
         }

@@ -39,7 +39,9 @@ public final class CloudWatchFlowLogSink: FlowLogSink {
 
     func append(_ record: UnsafeRawBufferPointer, stream name: String, start: Int64, end: Int64) throws {
         let w: CompressedFileWriter
-        if let existing = streams.open[name] { w = existing } else {
+        if let existing = streams.open[name] {
+            w = existing
+        } else {
             try makeDirectories(directory)
             w = try CompressedFileWriter(path: directory + "/" + name + ".jsonl", gzip: false)
             streams.add(w, key: name)
@@ -56,7 +58,7 @@ public final class CloudWatchFlowLogSink: FlowLogSink {
         t.append(",\"ingestionTime\":")
         t.decimal(UInt64(ingestion))
         t.append(",\"message\":\"")
-        t.append(Array(record.dropLast()))          // the record's text has no quotes or backslashes
+        t.append(Array(record.dropLast())) // the record's text has no quotes or backslashes
         t.append("\"}\n")
         try w.write(t.bytes)
     }

@@ -4,7 +4,7 @@ import NetModel
 
 /// One flow's counters within one aggregation window.
 struct FlowAccumulator {
-    var packet: Packet           // the first packet (addresses, ports, protocol)
+    var packet: Packet // the first packet (addresses, ports, protocol)
     var direction: TrafficDirection
     var accepted: Bool
     var path: EgressPath
@@ -40,7 +40,10 @@ public final class FlowLogAggregator {
     public private(set) var skipdataRecords: UInt64 = 0
     public private(set) var nodataRecords: UInt64 = 0
 
-    public init(config: FlowLogConfig, directory: NetworkDirectory, epochNanoseconds: Int64, seed: UInt64, sinks: [any FlowLogSink]) {
+    public init(
+        config: FlowLogConfig, directory: NetworkDirectory, epochNanoseconds: Int64, seed: UInt64,
+        sinks: [any FlowLogSink]
+    ) {
         self.config = config
         self.epochNanoseconds = epochNanoseconds
         self.sinks = sinks
@@ -64,11 +67,15 @@ public final class FlowLogAggregator {
     }
 
     /// An aggregator delivering to the flow log's destination, below `outputDirectory`.
-    public convenience init(config: FlowLogConfig, directory: NetworkDirectory, epochNanoseconds: Int64, seed: UInt64,
-                            outputDirectory: String) {
-        let context = FlowLogSinkContext(config: config, directory: directory, seed: seed, outputDirectory: outputDirectory)
-        self.init(config: config, directory: directory, epochNanoseconds: epochNanoseconds, seed: seed,
-                  sinks: [config.destination.makeSink(context)])
+    public convenience init(
+        config: FlowLogConfig, directory: NetworkDirectory, epochNanoseconds: Int64, seed: UInt64,
+        outputDirectory: String
+    ) {
+        let context = FlowLogSinkContext(
+            config: config, directory: directory, seed: seed, outputDirectory: outputDirectory)
+        self.init(
+            config: config, directory: directory, epochNanoseconds: epochNanoseconds, seed: seed,
+            sinks: [config.destination.makeSink(context)])
     }
 
     /// Records one tap.
@@ -85,7 +92,8 @@ public final class FlowLogAggregator {
         var key = t.packet.flow
         key.portsAndProtocol |= UInt64(t.direction.rawValue) << 40 | (t.accepted ? 1 << 41 : 0)
         let size = UInt64(t.packet.ipTotalLength)
-        var f = UInt8(t.packet.tcpFlags.rawValue & (TCPFlags.fin.rawValue | TCPFlags.syn.rawValue | TCPFlags.rst.rawValue))
+        var f = UInt8(
+            t.packet.tcpFlags.rawValue & (TCPFlags.fin.rawValue | TCPFlags.syn.rawValue | TCPFlags.rst.rawValue))
         // SYN-ACK is reported as 18; ACK alone is never reported (aws-vpc-facts §1.7).
         if t.packet.tcpFlags.contains(.syn) && t.packet.tcpFlags.contains(.ack) { f |= TCPFlags.ack.rawValue }
         if let i = tables[e][key] {
@@ -99,8 +107,10 @@ public final class FlowLogAggregator {
             return
         }
         tables[e].insert(key, Int32(flows[e].count))
-        flows[e].append(FlowAccumulator(packet: t.packet, direction: t.direction, accepted: t.accepted, path: t.path,
-                                        packets: 1, bytes: size, first: t.time, last: t.time, flags: f, label: t.packet.label))
+        flows[e].append(
+            FlowAccumulator(
+                packet: t.packet, direction: t.direction, accepted: t.accepted, path: t.path,
+                packets: 1, bytes: size, first: t.time, last: t.time, flags: f, label: t.packet.label))
     }
 
     @inline(__always)
@@ -158,7 +168,10 @@ public final class FlowLogAggregator {
         for f in flows[e] { batch.append(record(ENIIndex(e), a, f)) }
         records += UInt64(flows[e].count)
         if skipped[e] > 0 {
-            batch.append(FlowLogRecord(status: .skipData, eni: ENIIndex(e), start: unixSeconds(windowStart[e]), end: unixSeconds(windowEnd)))
+            batch.append(
+                FlowLogRecord(
+                    status: .skipData, eni: ENIIndex(e), start: unixSeconds(windowStart[e]), end: unixSeconds(windowEnd)
+                ))
             skipdataRecords += 1
             skipped[e] = 0
         }
@@ -188,11 +201,13 @@ public final class FlowLogAggregator {
         var src = p.source, dst = p.destination
         if f.direction == .egress { if !a.owns(src) { src = a.primary } } else { dst = a.primary }
         let icmp = p.protocolNumber == IPProtocol.icmp
-        return FlowLogRecord(eni: eni, srcaddr: src, dstaddr: dst, pktSrcaddr: p.source, pktDstaddr: p.destination,
-                             srcport: icmp ? 0 : p.sourcePort, dstport: icmp ? 0 : p.destinationPort, protocolNumber: p.protocolNumber,
-                             tcpFlags: f.flags, action: f.accepted ? .accept : .reject, direction: f.direction,
-                             trafficPath: f.direction == .egress ? Self.trafficPath(a.nitro, f.path) : .none, label: f.label,
-                             packets: f.packets, bytes: f.bytes, start: unixSeconds(f.first.nanoseconds), end: unixSeconds(f.last.nanoseconds))
+        return FlowLogRecord(
+            eni: eni, srcaddr: src, dstaddr: dst, pktSrcaddr: p.source, pktDstaddr: p.destination,
+            srcport: icmp ? 0 : p.sourcePort, dstport: icmp ? 0 : p.destinationPort, protocolNumber: p.protocolNumber,
+            tcpFlags: f.flags, action: f.accepted ? .accept : .reject, direction: f.direction,
+            trafficPath: f.direction == .egress ? Self.trafficPath(a.nitro, f.path) : .none, label: f.label,
+            packets: f.packets, bytes: f.bytes, start: unixSeconds(f.first.nanoseconds),
+            end: unixSeconds(f.last.nanoseconds))
     }
 
     /// `traffic-path` of an egress record (aws-vpc-facts §1.8): 1 within the VPC; through an

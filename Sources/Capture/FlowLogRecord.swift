@@ -35,11 +35,14 @@ public struct FlowLogRecord: Sendable, Hashable {
     public var start: Int64
     public var end: Int64
 
-    public init(eni: ENIIndex, srcaddr: IPv4Address, dstaddr: IPv4Address, pktSrcaddr: IPv4Address, pktDstaddr: IPv4Address,
-                srcport: UInt16, dstport: UInt16, protocolNumber: UInt8, tcpFlags: UInt8, logStatus: FlowLogStatus = .ok,
-                action: FlowLogAction, direction: TrafficDirection, trafficPath: FlowLogTrafficPath, label: UInt8 = 0,
-                packets: UInt64, bytes: UInt64, start: Int64, end: Int64) {
-        self.eni = eni; self.srcaddr = srcaddr; self.dstaddr = dstaddr; self.pktSrcaddr = pktSrcaddr; self.pktDstaddr = pktDstaddr
+    public init(
+        eni: ENIIndex, srcaddr: IPv4Address, dstaddr: IPv4Address, pktSrcaddr: IPv4Address, pktDstaddr: IPv4Address,
+        srcport: UInt16, dstport: UInt16, protocolNumber: UInt8, tcpFlags: UInt8, logStatus: FlowLogStatus = .ok,
+        action: FlowLogAction, direction: TrafficDirection, trafficPath: FlowLogTrafficPath, label: UInt8 = 0,
+        packets: UInt64, bytes: UInt64, start: Int64, end: Int64
+    ) {
+        self.eni = eni; self.srcaddr = srcaddr; self.dstaddr = dstaddr; self.pktSrcaddr = pktSrcaddr;
+        self.pktDstaddr = pktDstaddr
         self.srcport = srcport; self.dstport = dstport; self.protocolNumber = protocolNumber; self.tcpFlags = tcpFlags
         self.logStatus = logStatus; self.action = action; self.direction = direction; self.trafficPath = trafficPath
         self.label = label; self.packets = packets; self.bytes = bytes; self.start = start; self.end = end
@@ -47,9 +50,10 @@ public struct FlowLogRecord: Sendable, Hashable {
 
     /// A NODATA or SKIPDATA record of one ENI's window.
     public init(status: FlowLogStatus, eni: ENIIndex, start: Int64, end: Int64) {
-        self.init(eni: eni, srcaddr: IPv4Address(raw: 0), dstaddr: IPv4Address(raw: 0), pktSrcaddr: IPv4Address(raw: 0),
-                  pktDstaddr: IPv4Address(raw: 0), srcport: 0, dstport: 0, protocolNumber: 0, tcpFlags: 0, logStatus: status,
-                  action: .accept, direction: .ingress, trafficPath: .none, packets: 0, bytes: 0, start: start, end: end)
+        self.init(
+            eni: eni, srcaddr: IPv4Address(raw: 0), dstaddr: IPv4Address(raw: 0), pktSrcaddr: IPv4Address(raw: 0),
+            pktDstaddr: IPv4Address(raw: 0), srcport: 0, dstport: 0, protocolNumber: 0, tcpFlags: 0, logStatus: status,
+            action: .accept, direction: .ingress, trafficPath: .none, packets: 0, bytes: 0, start: start, end: end)
     }
 }
 

@@ -21,7 +21,8 @@ public enum FlowLogField: String, CaseIterable, Sendable {
     public var version: Int {
         switch self {
         case .version, .accountID, .interfaceID, .srcaddr, .dstaddr, .srcport, .dstport, .protocol, .packets, .bytes,
-             .start, .end, .action, .logStatus: return 2
+            .start, .end, .action, .logStatus:
+            return 2
         case .vpcID, .subnetID, .instanceID, .tcpFlags, .type, .pktSrcaddr, .pktDstaddr: return 3
         case .region, .azID, .sublocationType, .sublocationID: return 4
         case .pktSrcAWSService, .pktDstAWSService, .flowDirection, .trafficPath: return 5
@@ -35,8 +36,10 @@ public enum FlowLogField: String, CaseIterable, Sendable {
 public struct FlowLogFormat: Sendable, Hashable {
     public var fields: [FlowLogField]
 
-    public static let defaultFields: [FlowLogField] = [.version, .accountID, .interfaceID, .srcaddr, .dstaddr, .srcport, .dstport,
-                                                       .protocol, .packets, .bytes, .start, .end, .action, .logStatus]
+    public static let defaultFields: [FlowLogField] = [
+        .version, .accountID, .interfaceID, .srcaddr, .dstaddr, .srcport, .dstport,
+        .protocol, .packets, .bytes, .start, .end, .action, .logStatus,
+    ]
     public static let `default` = FlowLogFormat(fields: defaultFields)
 
     public init(fields: [FlowLogField]) { self.fields = fields }
@@ -123,11 +126,13 @@ public struct FlowLogConfig: Sendable {
     public var accountID: String
     /// Flows per ENI per window beyond which the rest become one SKIPDATA record (nil: unlimited).
     public var maxFlowsPerWindow: Int?
-    public init(id: String, resource: FlowLogResource, trafficType: FlowLogTrafficType = .all, maxAggregationInterval: Int = 600,
-                format: FlowLogFormat = .default, destination: FlowLogDestination = .s3(S3DeliveryOptions()), accountID: String) {
+    public init(
+        id: String, resource: FlowLogResource, trafficType: FlowLogTrafficType = .all,
+        maxAggregationInterval: Int = 600,
+        format: FlowLogFormat = .default, destination: FlowLogDestination = .s3(S3DeliveryOptions()), accountID: String
+    ) {
         self.id = id; self.resource = resource; self.trafficType = trafficType
         self.maxAggregationInterval = maxAggregationInterval; self.format = format; self.destination = destination
         self.accountID = accountID
     }
 }
-

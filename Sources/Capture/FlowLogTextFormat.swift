@@ -187,14 +187,17 @@ enum FormatStep {
     static func varies(_ f: FlowLogField) -> Bool {
         switch f {
         case .srcaddr, .dstaddr, .srcport, .dstport, .protocol, .packets, .bytes, .start, .end, .action, .tcpFlags,
-             .pktSrcaddr, .pktDstaddr, .pktSrcAWSService, .pktDstAWSService, .flowDirection, .trafficPath: return true
+            .pktSrcaddr, .pktDstaddr, .pktSrcAWSService, .pktDstAWSService, .flowDirection, .trafficPath:
+            return true
         default: return false
         }
     }
 
     /// Steps for `fields`, and the fields of each fixed run (a run not at the start of the line
     /// carries its leading space).
-    static func compile(_ fields: [FlowLogField]) -> (steps: [FormatStep], runs: [(leadingSpace: Bool, fields: [FlowLogField])]) {
+    static func compile(_ fields: [FlowLogField]) -> (
+        steps: [FormatStep], runs: [(leadingSpace: Bool, fields: [FlowLogField])]
+    ) {
         var steps: [FormatStep] = []
         var runs: [(leadingSpace: Bool, fields: [FlowLogField])] = []
         for (k, f) in fields.enumerated() {

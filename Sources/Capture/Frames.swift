@@ -36,7 +36,9 @@ public struct NetworkDirectory: Sendable {
         }
     }
 
-    public func eni(owning a: IPv4Address, in vpc: VPCIndex) -> ENIIndex? { owners[UInt64(vpc.raw) << 32 | UInt64(a.raw)] }
+    public func eni(owning a: IPv4Address, in vpc: VPCIndex) -> ENIIndex? {
+        owners[UInt64(vpc.raw) << 32 | UInt64(a.raw)]
+    }
 
     /// The MAC of the VPC router's interface in a subnet (any stable locally administered address).
     public func routerMAC(_ s: SubnetIndex) -> MACAddress {
@@ -74,8 +76,10 @@ public struct StreamStore: Sendable {
     public var count: Int { streams.count }
 
     /// Writes bytes `offset ..< offset + count` of a stream.
-    mutating func write(stream: StreamID, offset: UInt64, count: Int, into w: inout ByteWriter, catalog: NameCatalog,
-                        scratch: inout [UInt8]) {
+    mutating func write(
+        stream: StreamID, offset: UInt64, count: Int, into w: inout ByteWriter, catalog: NameCatalog,
+        scratch: inout [UInt8]
+    ) {
         guard let chunks = streams[stream], !chunks.isEmpty else {
             missing += 1
             w.zeros(count)
@@ -121,12 +125,15 @@ public struct StreamStore: Sendable {
     /// Writes bytes `within ..< within + n` of chunk `c`. Bytes described by a seed are rendered
     /// slice by slice; whole messages (hellos, fixed records, texts) are encoded into `scratch`
     /// and sliced.
-    static func render(_ c: StreamChunk, from within: Int, count n: Int, into w: inout ByteWriter, catalog: NameCatalog,
-                       scratch: inout [UInt8]) {
+    static func render(
+        _ c: StreamChunk, from within: Int, count n: Int, into w: inout ByteWriter, catalog: NameCatalog,
+        scratch: inout [UInt8]
+    ) {
         switch c.content {
         case .tlsCiphertext(let seed):
-            TLSCiphertext.writeRecordSlice(innerPlaintextLength: Int(c.length) - TLSCiphertext.recordLength(innerPlaintextLength: 0),
-                                           seed: seed, from: within, count: n, into: &w)
+            TLSCiphertext.writeRecordSlice(
+                innerPlaintextLength: Int(c.length) - TLSCiphertext.recordLength(innerPlaintextLength: 0),
+                seed: seed, from: within, count: n, into: &w)
             return
         case .opaque(let seed), .icmpEcho(let seed):
             TLSCiphertext.fillBody(seed: seed, from: within, count: n, into: &w)
@@ -151,15 +158,19 @@ public struct StreamStore: Sendable {
                 // Both ends derive the session id from the connection, so the ServerHello echoes it.
                 let profile = id.profile
                 let seed = UInt64(seed)
-                TLSClientHello(profile: profile, serverName: catalog.name(name), random: fill(32, seed, 0xC11E),
-                               sessionID: sessionID(c.stream, length: profile.sessionIDLength),
-                               keyShares: profile.keyShareGroups.enumerated().map { k, group in
-                                   fill(TLSNamedGroup.keyExchangeLength(group)!, seed, 0x4B45 &+ UInt64(k) << 16)
-                               }).encodeRecord(into: &sw)
+                TLSClientHello(
+                    profile: profile, serverName: catalog.name(name), random: fill(32, seed, 0xC11E),
+                    sessionID: sessionID(c.stream, length: profile.sessionIDLength),
+                    keyShares: profile.keyShareGroups.enumerated().map { k, group in
+                        fill(TLSNamedGroup.keyExchangeLength(group)!, seed, 0x4B45 &+ UInt64(k) << 16)
+                    }
+                ).encodeRecord(into: &sw)
             case .tlsServerHello(let server, let client, let seed):
-                server.profile.serverHello(random: fill(32, seed, 0x5E4E),
-                                           sessionIDEcho: sessionID(c.stream, length: client.profile.sessionIDLength),
-                                           x25519KeyShare: fill(32, seed, 0x4B53)).encodeRecord(into: &sw)
+                server.profile.serverHello(
+                    random: fill(32, seed, 0x5E4E),
+                    sessionIDEcho: sessionID(c.stream, length: client.profile.sessionIDLength),
+                    x25519KeyShare: fill(32, seed, 0x4B53)
+                ).encodeRecord(into: &sw)
             case .tlsChangeCipherSpec:
                 TLSChangeCipherSpec.encodeRecord(into: &sw)
             case .postgresSSLRequest:
@@ -188,7 +199,9 @@ public struct FrameRenderer: Sendable {
     public static let maxFrame = 14 + 65_535
 
     /// Writes the frame for `t` into `buffer`; returns its length.
-    public mutating func render(_ t: TapRecord, streams: inout StreamStore, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+    public mutating func render(_ t: TapRecord, streams: inout StreamStore, into buffer: UnsafeMutableRawBufferPointer)
+        -> Int
+    {
         let p = t.packet
         let eni = directory.enis[t.eni.int]
         let other = t.direction == .egress ? p.destination : p.source
@@ -201,8 +214,10 @@ public struct FrameRenderer: Sendable {
         EthernetHeader(destination: dst, source: src).encode(into: &w)
         let total = p.ipTotalLength
         let dontFragment = !(p.protocolNumber == IPProtocol.udp && p.sourcePort == 53)
-        IPv4Header(totalLength: UInt16(total), identification: p.ipID, dontFragment: dontFragment, ttl: p.ttl,
-                   protocolNumber: p.protocolNumber, source: p.source, destination: p.destination).encode(into: &w)
+        IPv4Header(
+            totalLength: UInt16(total), identification: p.ipID, dontFragment: dontFragment, ttl: p.ttl,
+            protocolNumber: p.protocolNumber, source: p.source, destination: p.destination
+        ).encode(into: &w)
         let l4 = w.offset
         switch p.protocolNumber {
         case IPProtocol.tcp:
@@ -211,25 +226,31 @@ public struct FrameRenderer: Sendable {
             if p.tcpOptions.contains(.sackPermitted) { o.sackPermitted = true }
             if p.tcpOptions.contains(.windowScale) { o.windowScale = p.windowScale }
             if p.tcpOptions.contains(.timestamps) { o.timestamps = TCPTimestamps(value: p.tsValue, echo: p.tsEcho) }
-            TCPHeader(srcPort: p.sourcePort, dstPort: p.destinationPort, seq: p.seq, ack: p.ack, flags: p.tcpFlags,
-                      window: p.window, options: o).encode(into: &w)
+            TCPHeader(
+                srcPort: p.sourcePort, dstPort: p.destinationPort, seq: p.seq, ack: p.ack, flags: p.tcpFlags,
+                window: p.window, options: o
+            ).encode(into: &w)
             if p.payloadLength > 0 {
                 if case .stream(let stream, let offset) = p.payload {
-                    streams.write(stream: stream, offset: offset, count: Int(p.payloadLength), into: &w,
-                                  catalog: directory.catalog, scratch: &scratch)
+                    streams.write(
+                        stream: stream, offset: offset, count: Int(p.payloadLength), into: &w,
+                        catalog: directory.catalog, scratch: &scratch)
                 } else {
                     w.zeros(Int(p.payloadLength))
                 }
             }
-            TransportChecksum.patch(segment: UnsafeMutableRawBufferPointer(rebasing: buffer[l4..<(14 + total)]),
-                                    checksumOffset: TransportChecksum.tcpChecksumOffset,
-                                    source: p.source, destination: p.destination, protocolNumber: IPProtocol.tcp)
+            TransportChecksum.patch(
+                segment: UnsafeMutableRawBufferPointer(rebasing: buffer[l4..<(14 + total)]),
+                checksumOffset: TransportChecksum.tcpChecksumOffset,
+                source: p.source, destination: p.destination, protocolNumber: IPProtocol.tcp)
         case IPProtocol.udp:
-            UDPHeader(srcPort: p.sourcePort, dstPort: p.destinationPort, payloadLength: Int(p.payloadLength)).encode(into: &w)
+            UDPHeader(srcPort: p.sourcePort, dstPort: p.destinationPort, payloadLength: Int(p.payloadLength)).encode(
+                into: &w)
             writeDatagram(t, into: &w)
-            TransportChecksum.patch(segment: UnsafeMutableRawBufferPointer(rebasing: buffer[l4..<(14 + total)]),
-                                    checksumOffset: TransportChecksum.udpChecksumOffset,
-                                    source: p.source, destination: p.destination, protocolNumber: IPProtocol.udp)
+            TransportChecksum.patch(
+                segment: UnsafeMutableRawBufferPointer(rebasing: buffer[l4..<(14 + total)]),
+                checksumOffset: TransportChecksum.udpChecksumOffset,
+                source: p.source, destination: p.destination, protocolNumber: IPProtocol.udp)
         case IPProtocol.icmp:
             let type = UInt8(p.destinationPort >> 8), code = UInt8(p.destinationPort & 0xFF)
             let rest = UInt32(p.sourcePort) << 16 | UInt32(p.seq & 0xFFFF)
@@ -257,8 +278,10 @@ public struct FrameRenderer: Sendable {
                 m.rootDispersion = 0x0000_0020
                 m.reference = NTPPacket.timestamp(unixNanoseconds: sent - 8_000_000_000)
                 m.origin = NTPPacket.timestamp(unixNanoseconds: sent)
-                m.receive = NTPPacket.timestamp(unixNanoseconds: directory.epochNanoseconds + t.time.nanoseconds - 10_000)
-                m.transmit = NTPPacket.timestamp(unixNanoseconds: directory.epochNanoseconds + t.time.nanoseconds - 5_000)
+                m.receive = NTPPacket.timestamp(
+                    unixNanoseconds: directory.epochNanoseconds + t.time.nanoseconds - 10_000)
+                m.transmit = NTPPacket.timestamp(
+                    unixNanoseconds: directory.epochNanoseconds + t.time.nanoseconds - 5_000)
             } else {
                 m.transmit = NTPPacket.timestamp(unixNanoseconds: sent)
             }
@@ -266,9 +289,11 @@ public struct FrameRenderer: Sendable {
         case .dhcp(let xid, let isReply):
             let eni = directory.enis[t.eni.int]
             if isReply {
-                PlatformMessages.dhcpAck(transactionID: xid, client: p.destination, clientMAC: eni.mac,
-                                         subnet: directory.subnets[eni.subnet.int],
-                                         dnsServer: directory.vpcs[eni.vpc.int].dnsAddress).encode(into: &w)
+                PlatformMessages.dhcpAck(
+                    transactionID: xid, client: p.destination, clientMAC: eni.mac,
+                    subnet: directory.subnets[eni.subnet.int],
+                    dnsServer: directory.vpcs[eni.vpc.int].dnsAddress
+                ).encode(into: &w)
             } else {
                 PlatformMessages.dhcpRequest(transactionID: xid, client: p.source, clientMAC: eni.mac).encode(into: &w)
             }

@@ -1,9 +1,9 @@
 import CZlib
 import Dispatch
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A file written through zlib (gzip container, `deflateInit2` with window bits 15 + 16) or as
@@ -109,8 +109,9 @@ final class FileSink: @unchecked Sendable {
         }
         file = f
         if gzip {
-            let rc = deflateInit2_(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-                                   Int32(MemoryLayout<z_stream>.size))
+            let rc = deflateInit2_(
+                stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+                Int32(MemoryLayout<z_stream>.size))
             guard rc == Z_OK else {
                 fclose(f); file = nil; unlink(temporaryPath)
                 throw OutputError("zlib deflateInit2 failed (\(rc))")
@@ -120,13 +121,16 @@ final class FileSink: @unchecked Sendable {
 
     func writePlain(_ bytes: UnsafeRawBufferPointer) throws {
         guard let f = file else { return }
-        guard fwrite(bytes.baseAddress, 1, bytes.count, f) == bytes.count else { throw OutputError("write to \(temporaryPath) failed") }
+        guard fwrite(bytes.baseAddress, 1, bytes.count, f) == bytes.count else {
+            throw OutputError("write to \(temporaryPath) failed")
+        }
     }
 
     func deflateChunk(_ chunk: [UInt8]) {
         guard failure == nil else { return }
         chunk.withUnsafeBytes { bytes in
-            stream.pointee.next_in = UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: Bytef.self))
+            stream.pointee.next_in = UnsafeMutablePointer(
+                mutating: bytes.baseAddress!.assumingMemoryBound(to: Bytef.self))
             stream.pointee.avail_in = uInt(bytes.count)
             do { try pump(flush: Z_NO_FLUSH) } catch { failure = error as? OutputError ?? OutputError("\(error)") }
         }
@@ -141,7 +145,9 @@ final class FileSink: @unchecked Sendable {
                 let rc = deflate(stream, flush)
                 guard rc != Z_STREAM_ERROR else { throw OutputError("zlib deflate failed") }
                 let have = buf.count - Int(stream.pointee.avail_out)
-                if have > 0 && fwrite(buf.baseAddress, 1, have, f) != have { throw OutputError("write to \(temporaryPath) failed") }
+                if have > 0 && fwrite(buf.baseAddress, 1, have, f) != have {
+                    throw OutputError("write to \(temporaryPath) failed")
+                }
                 if flush == Z_FINISH && rc == Z_STREAM_END { break }
             } while stream.pointee.avail_out == 0 || (flush == Z_FINISH)
         }

@@ -33,8 +33,10 @@ public final class FlowLogLabelSink: FlowLogSink {
             try file!.write(Self.header)
         }
         line.removeAll()
-        Self.append(r, eniID: eniIDs[r.eni.int], label: Int(r.label) < labelNames.count ? labelNames[Int(r.label)] : "label-\(r.label)",
-                    to: &line)
+        Self.append(
+            r, eniID: eniIDs[r.eni.int],
+            label: Int(r.label) < labelNames.count ? labelNames[Int(r.label)] : "label-\(r.label)",
+            to: &line)
         try file!.write(line.bytes)
         records += 1
     }
@@ -62,8 +64,10 @@ public struct LabelledEpisode: Sendable, Hashable {
     public var sources: [String]
     public var destinations: [String]
     public var ports: [UInt16]
-    public init(label: String, generator: String, start: SimTime, end: SimTime, sources: [String], destinations: [String],
-                ports: [UInt16]) {
+    public init(
+        label: String, generator: String, start: SimTime, end: SimTime, sources: [String], destinations: [String],
+        ports: [UInt16]
+    ) {
         self.label = label; self.generator = generator; self.start = start; self.end = end
         self.sources = sources; self.destinations = destinations; self.ports = ports
     }

@@ -1,8 +1,8 @@
 import CPcap
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 public struct OutputError: Error, CustomStringConvertible {
@@ -27,7 +27,10 @@ public final class PcapWriter {
     public init(path: String) throws {
         self.path = path
         self.temporaryPath = path + ".partial"
-        guard let p = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, Self.snapLength, UInt32(PCAP_TSTAMP_PRECISION_NANO)) else {
+        guard
+            let p = pcap_open_dead_with_tstamp_precision(
+                DLT_EN10MB, Self.snapLength, UInt32(PCAP_TSTAMP_PRECISION_NANO))
+        else {
             throw OutputError("libpcap could not open a capture handle")
         }
         handle = p
@@ -45,11 +48,12 @@ public final class PcapWriter {
         guard let dumper else { return }
         var header = pcap_pkthdr()
         header.ts.tv_sec = Int(t / 1_000_000_000)
-        header.ts.tv_usec = Int(t % 1_000_000_000)      // nanoseconds: the file's precision is nano
+        header.ts.tv_usec = Int(t % 1_000_000_000) // nanoseconds: the file's precision is nano
         header.caplen = UInt32(frame.count)
         header.len = UInt32(frame.count)
-        pcap_dump(UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), &header,
-                  frame.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        pcap_dump(
+            UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), &header,
+            frame.baseAddress!.assumingMemoryBound(to: UInt8.self))
         packets &+= 1
         bytes &+= UInt64(frame.count)
     }

@@ -48,7 +48,9 @@ public final class RecordLine {
     public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
     /// A writer positioned at the end of the line; call `commit` with it when done.
-    @inline(__always) func writer() -> LineWriter { LineWriter(base: base, count: count, limit: capacity, tables: tables) }
+    @inline(__always) func writer() -> LineWriter {
+        LineWriter(base: base, count: count, limit: capacity, tables: tables)
+    }
     @inline(__always) func commit(_ w: LineWriter) { count = w.count }
 }
 
@@ -161,14 +163,22 @@ public struct ServiceIntervals: Sendable {
         var boundaries = Set<UInt64>()
         for r in ranges { boundaries.insert(UInt64(r.range.base.raw)); boundaries.insert(UInt64(r.range.last.raw) + 1) }
         let cuts = boundaries.sorted()
-        let ordered = ranges.sorted { ($0.range.prefixLength, $0.service == "AMAZON" ? 0 : 1) < ($1.range.prefixLength, $1.service == "AMAZON" ? 0 : 1) }
+        let ordered = ranges.sorted {
+            ($0.range.prefixLength, $0.service == "AMAZON" ? 0 : 1) < (
+                $1.range.prefixLength, $1.service == "AMAZON" ? 0 : 1
+            )
+        }
         for (a, b) in zip(cuts, cuts.dropFirst()) {
             let lo = UInt32(a), hi = UInt32(b - 1)
             var best: String?
             for r in ordered where r.range.contains(IPv4Address(raw: lo)) { best = r.service }
             guard let best else { continue }
             let id: Int32
-            if let k = nameIndex[best] { id = k } else { id = Int32(names.count); nameIndex[best] = id; names.append(best) }
+            if let k = nameIndex[best] {
+                id = k
+            } else {
+                id = Int32(names.count); nameIndex[best] = id; names.append(best)
+            }
             if let last = services.last, last == id, let e = ends.last, e &+ 1 == lo {
                 ends[ends.count - 1] = hi
             } else {

@@ -25,8 +25,9 @@ public final class S3FlowLogSink: FlowLogSink {
 
     init(_ context: FlowLogSinkContext, options: S3DeliveryOptions) {
         root = context.outputDirectory + "/" + OutputLayout.flowLogs
-        naming = Naming(accountID: context.config.accountID, region: context.directory.region, flowLogID: context.config.id,
-                        seed: context.seed, options: options)
+        naming = Naming(
+            accountID: context.config.accountID, region: context.directory.region, flowLogID: context.config.id,
+            seed: context.seed, options: options)
         text = FlowLogTextFormat(format: context.config.format, directory: context.directory)
         header = Array((text.header + "\n").utf8)
     }
@@ -62,13 +63,15 @@ public final class S3FlowLogSink: FlowLogSink {
         dir.append(root)
         let o = naming.options
         if o.hiveCompatiblePartitions {
-            dir.append("/AWSLogs/aws-account-id=\(naming.accountID)/aws-service=vpcflowlogs/aws-region=\(naming.region)/year=")
+            dir.append(
+                "/AWSLogs/aws-account-id=\(naming.accountID)/aws-service=vpcflowlogs/aws-region=\(naming.region)/year=")
             dir.padded(d.year, width: 4); dir.append("/month="); dir.padded(d.month, width: 2)
             dir.append("/day="); dir.padded(d.day, width: 2)
             if o.perHourPartition { dir.append("/hour="); dir.padded(d.hour, width: 2) }
         } else {
             dir.append("/AWSLogs/\(naming.accountID)/vpcflowlogs/\(naming.region)/")
-            dir.padded(d.year, width: 4); dir.byte(0x2F); dir.padded(d.month, width: 2); dir.byte(0x2F); dir.padded(d.day, width: 2)
+            dir.padded(d.year, width: 4); dir.byte(0x2F); dir.padded(d.month, width: 2); dir.byte(0x2F);
+            dir.padded(d.day, width: 2)
             if o.perHourPartition { dir.byte(0x2F); dir.padded(d.hour, width: 2) }
         }
         let directory = String(decoding: dir.bytes, as: UTF8.self)
@@ -79,7 +82,9 @@ public final class S3FlowLogSink: FlowLogSink {
         name.padded(d.hour, width: 2); name.padded(d.minute, width: 2); name.byte(0x5A); name.byte(0x5F)
         // An 8-hex-digit suffix (research notes §8), derived from the run's seed, the flow log
         // (FNV-1a of its id: stable across processes, unlike Hasher) and the file's period.
-        let logHash = naming.flowLogID.utf8.reduce(0xCBF2_9CE4_8422_2325 as UInt64) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 }
+        let logHash = naming.flowLogID.utf8.reduce(0xCBF2_9CE4_8422_2325 as UInt64) {
+            ($0 ^ UInt64($1)) &* 0x100_0000_01B3
+        }
         let h = TLSCiphertext.mix(naming.seed ^ 0xF1_0F10 ^ logHash, UInt64(bitPattern: bucket)) & 0xFFFF_FFFF
         let hex = Array("0123456789abcdef".utf8)
         for k in stride(from: 28, through: 0, by: -4) { name.byte(hex[Int((h >> UInt64(k)) & 0xF)]) }

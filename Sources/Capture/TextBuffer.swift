@@ -19,7 +19,7 @@ public struct TextBuffer: Sendable {
     /// Decimal digits of a non-negative integer.
     @inlinable public mutating func decimal(_ value: UInt64) {
         if value < 10 { bytes.append(0x30 &+ UInt8(value)); return }
-        var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes of scratch
+        var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes of scratch
         let n = withUnsafeMutableBytes(of: &tmp) { buf -> Int in
             var v = value
             var i = 24
@@ -58,7 +58,8 @@ extension UTCDateTime {
     public var iso8601: String {
         var t = TextBuffer(capacity: 20)
         t.padded(year, width: 4); t.byte(0x2D); t.padded(month, width: 2); t.byte(0x2D); t.padded(day, width: 2)
-        t.byte(0x54); t.padded(hour, width: 2); t.byte(0x3A); t.padded(minute, width: 2); t.byte(0x3A); t.padded(second, width: 2)
+        t.byte(0x54); t.padded(hour, width: 2); t.byte(0x3A); t.padded(minute, width: 2); t.byte(0x3A);
+        t.padded(second, width: 2)
         t.byte(0x5A)
         return String(decoding: t.bytes, as: UTF8.self)
     }

@@ -27,7 +27,11 @@ enum PathEndpoints {
             guard let h = eni.host else {
                 if case .natGateway(let n) = eni.kind {
                     let id = net.natGateways[n.int].id
-                    throw PathError("\(eni.id) is the network interface of NAT gateway \(id), which only forwards others' traffic: trace from a resource behind it (a function or instance whose route table sends traffic to \(id))")
+                    throw PathError(
+                        "\(eni.id) is the network interface of NAT gateway \(id), which only forwards others' traffic: "
+                            + "trace from a resource behind it (a function or instance whose route table sends traffic "
+                            + "to \(id))"
+                    )
                 }
                 throw PathError("\(eni.id) has no host behind it that could send a packet")
             }
@@ -35,12 +39,17 @@ enum PathEndpoints {
         }
         if name.hasPrefix("eni-") {
             guard let e = net.enis.firstIndex(where: { $0.id == name }) else {
-                throw PathError("no network interface '\(name)' in \(scenario.sourcePath)\(suggestion(name, net.enis.map(\.id)))")
+                throw PathError(
+                    "no network interface '\(name)' in \(scenario.sourcePath)\(suggestion(name, net.enis.map(\.id)))")
             }
             return try fromENI(e, label: PathNaming(world: world).eniLabel(ENIIndex(e)))
         }
         if name.hasPrefix("i-") {
-            guard let e = net.enis.firstIndex(where: { if case .instance(let id) = $0.kind { return id == name } else { return false } }) else {
+            guard
+                let e = net.enis.firstIndex(where: {
+                    if case .instance(let id) = $0.kind { return id == name } else { return false }
+                })
+            else {
                 throw PathError("no instance '\(name)' in \(scenario.sourcePath)")
             }
             return try fromENI(e, label: "instance \(name) (\(net.enis[e].id))")
@@ -60,10 +69,15 @@ enum PathEndpoints {
             return try fromENI(d.eni.int, label: "database \(name) (\(net.enis[d.eni.int].id))")
         }
         let names = world.functions.map(\.name) + world.databases.map(\.identifier)
-        throw PathError("no function, database or network interface (eni-…) named '\(name)' in \(scenario.sourcePath)\(suggestion(name, names))")
+        throw PathError(
+            "no function, database or network interface (eni-…) named '\(name)' in "
+                + "\(scenario.sourcePath)\(suggestion(name, names))"
+        )
     }
 
-    static func destination(_ spec: String, protocol proto: PathProtocol, world: World) throws(PathError) -> PathDestination {
+    static func destination(_ spec: String, protocol proto: PathProtocol, world: World) throws(PathError)
+        -> PathDestination
+    {
         var hostPart = spec
         var port: UInt16 = 0
         if let colon = spec.lastIndex(of: ":") {
@@ -89,11 +103,17 @@ enum PathEndpoints {
         if let e = net.enis.firstIndex(where: { $0.id == hostPart }) {
             return PathDestination(address: net.enis[e].privateIP, port: port, label: naming.eniLabel(ENIIndex(e)))
         }
-        if let e = net.enis.firstIndex(where: { if case .instance(let id) = $0.kind { return id == hostPart } else { return false } }) {
+        if let e = net.enis.firstIndex(where: {
+            if case .instance(let id) = $0.kind { return id == hostPart } else { return false }
+        }) {
             return PathDestination(address: net.enis[e].privateIP, port: port, label: "instance \(hostPart)")
         }
         let names = world.services.map(\.hostname) + world.databases.map(\.identifier)
-        throw PathError("unknown destination '\(hostPart)': give an IPv4 address, a service hostname (\(world.services.map(\.hostname).joined(separator: ", "))), a database name or an eni-… id, then :port\(suggestion(hostPart, names))")
+        throw PathError(
+            "unknown destination '\(hostPart)': give an IPv4 address, a service hostname "
+                + "(\(world.services.map(\.hostname).joined(separator: ", "))), a database name or an eni-… id, then "
+                + ":port\(suggestion(hostPart, names))"
+        )
     }
 
     /// ` (did you mean 'x'?)` for a near miss.
@@ -129,8 +149,13 @@ struct PathNaming {
         }
         for (i, h) in network.hosts.enumerated() where hostLabels[HostIndex(i)] == nil {
             switch h {
-            case .awsService(let name): hostLabels[HostIndex(i)] = "\(Self.serviceName(name)) (com.amazonaws.\(network.region).\(name) front end)"
-            case .platform(let v): hostLabels[HostIndex(i)] = "the platform services of \(network.vpcs[v.int].id) (Amazon DNS at VPC+2, metadata, Time Sync: not routed, and no security group or network ACL applies)"
+            case .awsService(let name):
+                hostLabels[HostIndex(i)] =
+                    "\(Self.serviceName(name)) (com.amazonaws.\(network.region).\(name) front end)"
+            case .platform(let v):
+                hostLabels[HostIndex(i)] =
+                    "the platform services of \(network.vpcs[v.int].id) (Amazon DNS at VPC+2, metadata, Time Sync: not "
+                    + "routed, and no security group or network ACL applies)"
             default: break
             }
         }
@@ -164,7 +189,11 @@ struct PathNaming {
     }
 
     static func serviceName(_ s: String) -> String {
-        switch s { case "dynamodb": return "DynamoDB"; case "s3": return "S3"; default: return s }
+        switch s {
+        case "dynamodb": return "DynamoDB";
+        case "s3": return "S3";
+        default: return s
+        }
     }
 
     func hostLabel(_ h: HostIndex) -> String {

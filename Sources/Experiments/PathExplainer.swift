@@ -20,7 +20,9 @@ public enum PathExplainer {
     public static let probeLimit = SimDuration.seconds(4)
 
     /// Explains the path from `from` to `to` (`address:port`) in `scenario`.
-    public static func explain(_ scenario: Scenario, from: String, to: String, protocol proto: String = "tcp") throws(PathError) -> PathResult {
+    public static func explain(_ scenario: Scenario, from: String, to: String, protocol proto: String = "tcp")
+        throws(PathError) -> PathResult
+    {
         guard let p = PathProtocol(rawValue: proto.lowercased()) else {
             throw PathError("--protocol '\(proto)' is not tcp, udp or icmp")
         }
@@ -37,18 +39,22 @@ public enum PathExplainer {
 
     // MARK: TCP
 
-    static func probeTCP(_ world: inout World, _ source: PathSource, _ destination: PathDestination, _ naming: PathNaming) -> PathResult {
+    static func probeTCP(
+        _ world: inout World, _ source: PathSource, _ destination: PathDestination, _ naming: PathNaming
+    ) -> PathResult {
         var scheduler = Scheduler()
-        let socket = world.tcp.connect(host: source.host, local: source.address, remote: destination.address,
-                                       remotePort: destination.port, realm: 0, owner: .none,
-                                       now: .zero, &world.network, &scheduler)
+        let socket = world.tcp.connect(
+            host: source.host, local: source.address, remote: destination.address,
+            remotePort: destination.port, realm: 0, owner: .none,
+            now: .zero, &world.network, &scheduler)
         let localPort = world.tcp.socket(socket).localPort
         var probe = PathProbe(world: world, mode: .stack)
-        probe.checkAfterEachEvent()          // a SYN that is decided at once (e.g. no route)
+        probe.checkAfterEachEvent() // a SYN that is decided at once (e.g. no route)
         if !probe.done { scheduler.run(until: .zero + probeLimit, handler: &probe) }
         world = probe.world
-        return assemble(probe, protocol: .tcp, source: source, sourcePort: localPort, destination: destination,
-                        synthesised: false, naming: naming)
+        return assemble(
+            probe, protocol: .tcp, source: source, sourcePort: localPort, destination: destination,
+            synthesised: false, naming: naming)
     }
 
     // MARK: UDP and ICMP
@@ -56,22 +62,29 @@ public enum PathExplainer {
     /// Source port of a UDP probe, identifier of an ICMP echo (fixed: the answer is deterministic).
     static let datagramPort: UInt16 = 40000
 
-    static func probeDatagram(_ world: inout World, _ proto: PathProtocol, _ source: PathSource, _ destination: PathDestination,
-                              _ naming: PathNaming) -> PathResult {
+    static func probeDatagram(
+        _ world: inout World, _ proto: PathProtocol, _ source: PathSource, _ destination: PathDestination,
+        _ naming: PathNaming
+    ) -> PathResult {
         var scheduler = Scheduler()
-        var p = Packet(source: source.address, destination: destination.address,
-                       sourcePort: datagramPort, destinationPort: destination.port,
-                       protocolNumber: proto.number, ttl: 64, ipID: 1)
-        if proto == .icmp { p.destinationPort = 8 << 8; p.payload = .icmpEcho(seed: 0); p.payloadLength = 56 }
-        else { p.payload = .opaque(seed: 0); p.payloadLength = 32 }
+        var p = Packet(
+            source: source.address, destination: destination.address,
+            sourcePort: datagramPort, destinationPort: destination.port,
+            protocolNumber: proto.number, ttl: 64, ipID: 1)
+        if proto == .icmp {
+            p.destinationPort = 8 << 8; p.payload = .icmpEcho(seed: 0); p.payloadLength = 56
+        } else {
+            p.payload = .opaque(seed: 0); p.payloadLength = 32
+        }
         world.network.transmit(p, from: source.host, now: .zero, &scheduler)
         var probe = PathProbe(world: world, mode: .datagram)
         probe.checkAfterEachEvent()
         if !probe.done { scheduler.run(until: .zero + probeLimit, handler: &probe) }
         // The reply, from the destination as the packet reached it (after any translation).
         if let (h, delivered) = probe.forwardDelivered, !probe.done {
-            var r = Packet(source: delivered.destination, destination: delivered.source, sourcePort: delivered.destinationPort,
-                           destinationPort: delivered.sourcePort, protocolNumber: delivered.protocolNumber, ttl: 64, ipID: 2)
+            var r = Packet(
+                source: delivered.destination, destination: delivered.source, sourcePort: delivered.destinationPort,
+                destinationPort: delivered.sourcePort, protocolNumber: delivered.protocolNumber, ttl: 64, ipID: 2)
             if proto == .icmp {
                 // Echo reply: type 0, the same identifier.
                 r.sourcePort = delivered.sourcePort
@@ -88,36 +101,43 @@ public enum PathExplainer {
             if !probe.done { scheduler.run(until: scheduler.now + probeLimit, handler: &probe) }
         }
         world = probe.world
-        return assemble(probe, protocol: proto, source: source, sourcePort: datagramPort, destination: destination,
-                        synthesised: true, naming: naming)
+        return assemble(
+            probe, protocol: proto, source: source, sourcePort: datagramPort, destination: destination,
+            synthesised: true, naming: naming)
     }
 
     // MARK: Result
 
-    static func assemble(_ probe: PathProbe, protocol proto: PathProtocol, source: PathSource, sourcePort: UInt16,
-                         destination: PathDestination, synthesised: Bool, naming: PathNaming) -> PathResult {
+    static func assemble(
+        _ probe: PathProbe, protocol proto: PathProtocol, source: PathSource, sourcePort: UInt16,
+        destination: PathDestination, synthesised: Bool, naming: PathNaming
+    ) -> PathResult {
         let trace = probe.world.network.trace ?? []
         let forwardEnd = probe.forwardEnd ?? trace.count
         let forwardSteps = Array(trace[0..<forwardEnd])
         let returnSteps = probe.returnEnd.map { Array(trace[forwardEnd..<$0]) } ?? []
         var renderer = PathStepRenderer(network: probe.world.network, naming: naming)
-        let sent = Packet(source: source.address, destination: destination.address, sourcePort: sourcePort,
-                          destinationPort: proto == .icmp ? 8 << 8 : destination.port, protocolNumber: proto.number)
+        let sent = Packet(
+            source: source.address, destination: destination.address, sourcePort: sourcePort,
+            destinationPort: proto == .icmp ? 8 << 8 : destination.port, protocolNumber: proto.number)
         let forward = renderer.render(forwardSteps, direction: .forward, initial: sent)
         let forwardDrop = renderer.lastDropText
         let answer = probe.forwardDelivered.map { _, p in
             p.protocolNumber == IPProtocol.icmp
-                ? Packet(source: p.destination, destination: p.source, sourcePort: p.sourcePort, destinationPort: 0,
-                         protocolNumber: p.protocolNumber)
-                : Packet(source: p.destination, destination: p.source, sourcePort: p.destinationPort,
-                         destinationPort: p.sourcePort, protocolNumber: p.protocolNumber)
+                ? Packet(
+                    source: p.destination, destination: p.source, sourcePort: p.sourcePort, destinationPort: 0,
+                    protocolNumber: p.protocolNumber)
+                : Packet(
+                    source: p.destination, destination: p.source, sourcePort: p.destinationPort,
+                    destinationPort: p.sourcePort, protocolNumber: p.protocolNumber)
         }
         let back = renderer.render(returnSteps, direction: .return, initial: answer)
         let returnDrop = renderer.lastDropText
 
         var result = PathResult(
             source: source.label, sourceAddress: "\(source.address):\(sourcePort)",
-            destination: destination.label, destinationAddress: "\(destination.address)" + (proto == .icmp ? "" : ":\(destination.port)"),
+            destination: destination.label,
+            destinationAddress: "\(destination.address)" + (proto == .icmp ? "" : ":\(destination.port)"),
             protocol: proto.rawValue, forward: forward, return: back, returnSynthesised: synthesised,
             outcome: .dropped, reason: nil, outcomeText: "")
         if case .dropped(let r)? = forwardSteps.last {
@@ -135,16 +155,22 @@ public enum PathExplainer {
         } else if case .delivered(_, let p)? = returnSteps.last {
             result.outcome = .reachable
             if p.protocolNumber == IPProtocol.tcp && p.tcpFlags.contains(.rst) {
-                result.outcomeText = "reachable both ways (the destination answered with a RST: nothing listens on port \(destination.port))"
+                result.outcomeText =
+                    "reachable both ways (the destination answered with a RST: nothing listens on port "
+                    + "\(destination.port))"
             } else if synthesised {
-                result.outcomeText = "reachable both ways (the return packet is synthesised: \(proto.rawValue.uppercased()) has no stack to answer)"
+                result.outcomeText =
+                    "reachable both ways (the return packet is synthesised: \(proto.rawValue.uppercased()) has no "
+                    + "stack to answer)"
             } else {
                 result.outcomeText = "reachable both ways"
             }
         } else {
             result.outcome = .noAnswer
             result.reason = "no-answer"
-            result.outcomeText = "forward delivered, but the destination did not answer within \(probeLimit) (nothing listens on port \(destination.port) and the host sends no RST)"
+            result.outcomeText =
+                "forward delivered, but the destination did not answer within \(probeLimit) (nothing listens on port "
+                + "\(destination.port) and the host sends no RST)"
         }
         return result
     }
@@ -154,7 +180,11 @@ public enum PathExplainer {
 public enum PathProtocol: String, Sendable, Codable {
     case tcp, udp, icmp
     var number: UInt8 {
-        switch self { case .tcp: return IPProtocol.tcp; case .udp: return IPProtocol.udp; case .icmp: return IPProtocol.icmp }
+        switch self {
+        case .tcp: return IPProtocol.tcp;
+        case .udp: return IPProtocol.udp;
+        case .icmp: return IPProtocol.icmp
+        }
     }
 }
 
@@ -202,7 +232,8 @@ public struct PathResult: Sendable, Codable {
         func endpoint(_ label: String, _ address: String) -> String {
             address.hasPrefix(label + ":") || address == label ? address : "\(label) \(address)"
         }
-        var out = "path: \(endpoint(source, sourceAddress)) → \(endpoint(destination, destinationAddress)), \(`protocol`)\n"
+        var out =
+            "path: \(endpoint(source, sourceAddress)) → \(endpoint(destination, destinationAddress)), \(`protocol`)\n"
         func section(_ title: String, _ steps: [PathStep]) {
             out += title + "\n"
             if steps.isEmpty { out += "   (nothing)\n" }
@@ -248,8 +279,10 @@ public struct PathStep: Sendable, Codable, Equatable {
     public var packet: String?
     public var text: String
 
-    public init(kind: String, resource: String, rule: String? = nil, target: String? = nil, verdict: String? = nil,
-                packet: String? = nil, text: String) {
+    public init(
+        kind: String, resource: String, rule: String? = nil, target: String? = nil, verdict: String? = nil,
+        packet: String? = nil, text: String
+    ) {
         self.kind = kind; self.resource = resource; self.rule = rule; self.target = target
         self.verdict = verdict; self.packet = packet; self.text = text
     }

@@ -36,24 +36,28 @@ struct PathStepRenderer {
         switch step {
         case .leave(let e, let p):
             current = p
-            return PathStep(kind: "leave", resource: network.enis[e.int].id, packet: Self.describe(p),
-                            text: "leave \(naming.eniLabel(e)): \(Self.describe(p))")
+            return PathStep(
+                kind: "leave", resource: network.enis[e.int].id, packet: Self.describe(p),
+                text: "leave \(naming.eniLabel(e)): \(Self.describe(p))")
         case .sent(let h, let p):
             current = p
-            return PathStep(kind: "sent", resource: naming.hostLabel(h), packet: Self.describe(p),
-                            text: "sent by \(naming.hostLabel(h)): \(Self.describe(p))")
+            return PathStep(
+                kind: "sent", resource: naming.hostLabel(h), packet: Self.describe(p),
+                text: "sent by \(naming.hostLabel(h)): \(Self.describe(p))")
         case .arrive(let e, let p):
             current = p
-            return PathStep(kind: "arrive", resource: network.enis[e.int].id, packet: Self.describe(p),
-                            text: "arrive at \(naming.eniLabel(e)): \(Self.describe(p))")
+            return PathStep(
+                kind: "arrive", resource: network.enis[e.int].id, packet: Self.describe(p),
+                text: "arrive at \(naming.eniLabel(e)): \(Self.describe(p))")
         case .securityGroup(let e, let dir, let verdict):
             return securityGroup(e, dir, verdict)
         case .networkACL(let a, let subnet, let dir, let rule, let allowed):
             return networkACL(a, subnet, dir, rule: rule, allowed: allowed)
         case .sameSubnet(let s):
             let sn = network.subnets[s.int]
-            return PathStep(kind: "same-subnet", resource: sn.id,
-                            text: "same subnet \(sn.id) (\(sn.cidr)): switched directly, no route table and no network ACL")
+            return PathStep(
+                kind: "same-subnet", resource: sn.id,
+                text: "same subnet \(sn.id) (\(sn.cidr)): switched directly, no route table and no network ACL")
         case .route(let d):
             return route(d)
         case .internetGateway(let g, let from, let to):
@@ -62,12 +66,15 @@ struct PathStepRenderer {
             let what = outbound ? "source" : "destination"
             let why: String
             if outbound {
-                why = network.natGateways.contains { n in n.elasticIPs.contains(to) } ? "the NAT gateway's Elastic IP" : "the ENI's public IP, 1:1 NAT"
+                why =
+                    network.natGateways.contains { n in n.elasticIPs.contains(to) }
+                    ? "the NAT gateway's Elastic IP" : "the ENI's public IP, 1:1 NAT"
             } else {
                 why = "1:1 NAT back to the private address"
             }
-            return PathStep(kind: "internet-gateway", resource: id, rule: "\(what) \(from) → \(to)",
-                            text: "internet gateway \(id): \(what) \(from) → \(to) (\(why))")
+            return PathStep(
+                kind: "internet-gateway", resource: id, rule: "\(what) \(from) → \(to)",
+                text: "internet gateway \(id): \(what) \(from) → \(to) (\(why))")
         case .natGateway(let n, let from, let fromPort, let to, let toPort):
             let gw = network.natGateways[n.int]
             let addresses = [gw.privateIP] + network.enis[gw.eni.int].secondaryIPs
@@ -77,27 +84,34 @@ struct PathStepRenderer {
             if let p = current, p.protocolNumber == IPProtocol.icmp {
                 // ICMP queries are translated by echo identifier (carried as the source port), which
                 // the trace step does not record for replies: the packet that arrived carries it.
-                t = reply ? "\(what) \(from) → \(to), echo identifier \(p.sourcePort) → \(toPort)"
-                          : "\(what) \(from) → \(to), echo identifier \(fromPort) → \(toPort)"
+                t =
+                    reply
+                    ? "\(what) \(from) → \(to), echo identifier \(p.sourcePort) → \(toPort)"
+                    : "\(what) \(from) → \(to), echo identifier \(fromPort) → \(toPort)"
             }
-            return PathStep(kind: "nat-gateway", resource: gw.id, rule: t,
-                            text: "NAT gateway \(gw.id): \(t)" + (reply ? " (reply translated back to the inside host)" : ""))
+            return PathStep(
+                kind: "nat-gateway", resource: gw.id, rule: t,
+                text: "NAT gateway \(gw.id): \(t)" + (reply ? " (reply translated back to the inside host)" : ""))
         case .gatewayEndpoint(let g):
             let ep = network.gatewayEndpoints[g.int]
             let service = "com.amazonaws.\(network.region).\(ep.service)"
             let towardService: Bool
             if case .route? = previous { towardService = true } else { towardService = false }
-            let text = towardService
-                ? "gateway endpoint \(ep.id) (\(service)): to \(PathNaming.serviceName(ep.service)) over the AWS network, the private source address kept"
+            let text =
+                towardService
+                ? "gateway endpoint \(ep.id) (\(service)): to \(PathNaming.serviceName(ep.service)) over the AWS "
+                    + "network, the private source address kept"
                 : "gateway endpoint \(ep.id) (\(service)): back into \(network.vpcs[ep.vpc.int].id)"
             return PathStep(kind: "gateway-endpoint", resource: ep.id, rule: service, text: text)
         case .delivered(let h, let p):
-            return PathStep(kind: "delivered", resource: naming.hostLabel(h), packet: Self.describe(p),
-                            text: "delivered to \(naming.hostLabel(h)): \(Self.describe(p))")
+            return PathStep(
+                kind: "delivered", resource: naming.hostLabel(h), packet: Self.describe(p),
+                text: "delivered to \(naming.hostLabel(h)): \(Self.describe(p))")
         case .dropped(let r):
             lastDropText = dropText(r)
-            return PathStep(kind: "dropped", resource: dropResource(r), rule: r.code, verdict: "denied",
-                            text: "dropped: \(dropText(r)) (\(r.code))")
+            return PathStep(
+                kind: "dropped", resource: dropResource(r), rule: r.code, verdict: "denied",
+                text: "dropped: \(dropText(r)) (\(r.code))")
         }
     }
 
@@ -112,25 +126,39 @@ struct PathStepRenderer {
             let r = (dir == .ingress ? sg.ingress : sg.egress)[i]
             let arrow = dir == .ingress ? "←" : "→"
             let rule = "\(word) rule \(i + 1)"
-            var text = "security group \(sg.id)\(sg.name != sg.id ? " (\(sg.name))" : "") \(rule): \(Self.ruleMatch(r.protocolNumber, r.ports)) \(arrow) \(peer(r.peer, dir)) (allowed)"
+            var text =
+                "security group \(sg.id)\(sg.name != sg.id ? " (\(sg.name))" : "") \(rule): "
+                + "\(Self.ruleMatch(r.protocolNumber, r.ports)) \(arrow) \(peer(r.peer, dir)) (allowed)"
             if !r.description.isEmpty { text += " — \(r.description)" }
             return PathStep(kind: "security-group", resource: sg.id, rule: rule, verdict: "allowed", text: text)
         case .trackedFlow:
-            return PathStep(kind: "security-group", resource: eni.id, rule: "tracked connection", verdict: "allowed",
-                            text: "security groups of \(eni.id) \(word): allowed as part of a tracked connection (stateful: replies need no rule)")
+            return PathStep(
+                kind: "security-group", resource: eni.id, rule: "tracked connection", verdict: "allowed",
+                text:
+                    "security groups of \(eni.id) \(word): allowed as part of a tracked connection (stateful: replies "
+                    + "need no rule)"
+            )
         case .notApplicable:
-            return PathStep(kind: "security-group", resource: eni.id, rule: "none", verdict: "allowed",
-                            text: "\(naming.eniLabel(e)): no security groups apply (a NAT gateway takes none)")
+            return PathStep(
+                kind: "security-group", resource: eni.id, rule: "none", verdict: "allowed",
+                text: "\(naming.eniLabel(e)): no security groups apply (a NAT gateway takes none)")
         case .denied:
             let groups = eni.securityGroups.map { network.securityGroups[$0.int] }
             let names = groups.map { $0.name != $0.id ? "\($0.id) (\($0.name))" : $0.id }.joined(separator: ", ")
             var what = "traffic"
             if let p = current {
                 let peer = dir == .ingress ? p.source : p.destination
-                what = "\(Self.protocolName(p.protocolNumber)) \(Self.portText(p)) \(dir == .ingress ? "from" : "to") \(peer)"
+                what =
+                    "\(Self.protocolName(p.protocolNumber)) \(Self.portText(p)) \(dir == .ingress ? "from" : "to") "
+                    + "\(peer)"
             }
-            return PathStep(kind: "security-group", resource: groups.first?.id ?? eni.id, rule: "no \(word) rule matches", verdict: "denied",
-                            text: "security group\(groups.count == 1 ? "" : "s") \(names) of \(eni.id): no \(word) rule allows \(what) (denied)")
+            return PathStep(
+                kind: "security-group", resource: groups.first?.id ?? eni.id, rule: "no \(word) rule matches",
+                verdict: "denied",
+                text:
+                    "security group\(groups.count == 1 ? "" : "s") \(names) of \(eni.id): no \(word) rule allows "
+                    + "\(what) (denied)"
+            )
         }
     }
 
@@ -153,17 +181,23 @@ struct PathStepRenderer {
         }
     }
 
-    func networkACL(_ a: NetworkACLIndex, _ s: SubnetIndex, _ dir: TrafficDirection, rule: Int32, allowed: Bool) -> PathStep {
+    func networkACL(_ a: NetworkACLIndex, _ s: SubnetIndex, _ dir: TrafficDirection, rule: Int32, allowed: Bool)
+        -> PathStep
+    {
         let acl = network.networkACLs[a.int]
         let word = dir == .ingress ? "inbound" : "outbound"
         let number = rule == NetworkACLEntry.defaultDenyRuleNumber ? "*" : "\(rule)"
-        var text = "network ACL \(acl.id) (\(network.subnets[s.int].id)) \(word) rule \(number) (\(allowed ? "allow" : "deny"))"
+        var text =
+            "network ACL \(acl.id) (\(network.subnets[s.int].id)) \(word) rule \(number) "
+            + "(\(allowed ? "allow" : "deny"))"
         if let e = (dir == .ingress ? acl.inbound : acl.outbound).first(where: { $0.ruleNumber == rule }) {
             text += ": \(Self.ruleMatch(e.protocolNumber, e.ports)) \(dir == .ingress ? "from" : "to") \(e.cidr)"
         } else {
             text += ": no numbered rule matches"
         }
-        return PathStep(kind: "network-acl", resource: acl.id, rule: "\(word) rule \(number)", verdict: allowed ? "allowed" : "denied", text: text)
+        return PathStep(
+            kind: "network-acl", resource: acl.id, rule: "\(word) rule \(number)",
+            verdict: allowed ? "allowed" : "denied", text: text)
     }
 
     // MARK: Routes
@@ -199,8 +233,11 @@ struct PathStepRenderer {
                 case .cidr(let c) where c.contains(a):
                     others.append((c, "\(c) → \(routeTargetID(o.target))", false))
                 case .prefixList(let pl):
-                    if let c = network.prefixLists[pl.int].cidrs.filter({ $0.contains(a) }).max(by: { $0.prefixLength < $1.prefixLength }) {
-                        others.append((c, "\(network.prefixLists[pl.int].id) (\(c)) → \(routeTargetID(o.target))", true))
+                    if let c = network.prefixLists[pl.int].cidrs.filter({ $0.contains(a) }).max(by: {
+                        $0.prefixLength < $1.prefixLength
+                    }) {
+                        others.append(
+                            (c, "\(network.prefixLists[pl.int].id) (\(c)) → \(routeTargetID(o.target))", true))
                     }
                 default: break
                 }
@@ -208,7 +245,9 @@ struct PathStepRenderer {
         }
         var why = "longest match"
         let winnerIsCIDR: Bool = { if case .cidr = r.destination { return true } else { return false } }()
-        if others.contains(where: { $0.prefix.prefixLength == d.matchedPrefix.prefixLength && $0.isPrefixList }) && winnerIsCIDR {
+        if others.contains(where: { $0.prefix.prefixLength == d.matchedPrefix.prefixLength && $0.isPrefixList })
+            && winnerIsCIDR
+        {
             why = "a CIDR route wins over a prefix-list route of the same length"
         }
         if !others.isEmpty { why += "; overrides " + others.map(\.text).joined(separator: ", ") }
@@ -225,7 +264,8 @@ struct PathStepRenderer {
         case .networkACL(let a, _, _): return network.networkACLs[a.int].id
         case .securityGroup(let e, _): return network.enis[e.int].id
         case .noPublicAddress(let g): return network.internetGateways[g.int].id
-        case .privateNATToInternet(let n), .natPortAllocation(let n), .natNoTranslation(let n), .natUnsupportedProtocol(let n):
+        case .privateNATToInternet(let n), .natPortAllocation(let n), .natNoTranslation(let n),
+            .natUnsupportedProtocol(let n):
             return network.natGateways[n.int].id
         case .unreachableAddress: return current.map { "\($0.destination)" } ?? ""
         case .noSuchAddressInVPC(let v): return network.vpcs[v.int].id
@@ -248,13 +288,20 @@ struct PathStepRenderer {
             }
             return "route \(d) in \(rt.id) is a blackhole (its target no longer exists)"
         case .networkACL(let a, let dir, let rule):
-            return "network ACL \(network.networkACLs[a.int].id) \(dir == .ingress ? "inbound" : "outbound") rule \(rule == NetworkACLEntry.defaultDenyRuleNumber ? "*" : "\(rule)") denies it"
+            return
+                "network ACL \(network.networkACLs[a.int].id) \(dir == .ingress ? "inbound" : "outbound") rule "
+                + "\(rule == NetworkACLEntry.defaultDenyRuleNumber ? "*" : "\(rule)") denies it"
         case .securityGroup(let e, let dir):
-            let ids = network.enis[e.int].securityGroups.map { network.securityGroups[$0.int].id }.joined(separator: ", ")
-            return "no \(dir == .ingress ? "ingress" : "egress") rule of security group \(ids) on \(network.enis[e.int].id) allows it"
+            let ids = network.enis[e.int].securityGroups.map { network.securityGroups[$0.int].id }.joined(
+                separator: ", ")
+            return
+                "no \(dir == .ingress ? "ingress" : "egress") rule of security group \(ids) on "
+                + "\(network.enis[e.int].id) allows it"
         case .noPublicAddress(let g):
             let src = current.map { "\($0.source)" } ?? "the source"
-            return "internet gateway \(network.internetGateways[g.int].id) has no public IPv4 to translate \(src) to: the ENI has no public or Elastic IP (a Lambda ENI never has one; use a NAT gateway)"
+            return
+                "internet gateway \(network.internetGateways[g.int].id) has no public IPv4 to translate \(src) to: the "
+                + "ENI has no public or Elastic IP (a Lambda ENI never has one; use a NAT gateway)"
         case .privateNATToInternet(let n):
             return "\(network.natGateways[n.int].id) is a private NAT gateway: the internet gateway drops its traffic"
         case .natPortAllocation(let n):
@@ -269,7 +316,9 @@ struct PathStepRenderer {
             return "no network interface in \(network.vpcs[v.int].id) owns \(dst)"
         case .endpointServiceMismatch(let g):
             let ep = network.gatewayEndpoints[g.int]
-            return "\(ep.id) reaches only \(PathNaming.serviceName(ep.service)) in \(network.region), and \(dst) is not one of its addresses"
+            return
+                "\(ep.id) reaches only \(PathNaming.serviceName(ep.service)) in \(network.region), and \(dst) is not "
+                + "one of its addresses"
         case .hostGone(let h):
             return "\(naming.hostLabel(h)) no longer exists"
         case .noSocket(let h):
@@ -289,7 +338,9 @@ struct PathStepRenderer {
     }
 
     static func portText(_ p: Packet) -> String {
-        if p.protocolNumber == IPProtocol.icmp { return "type \(p.destinationPort >> 8) code \(p.destinationPort & 0xFF)" }
+        if p.protocolNumber == IPProtocol.icmp {
+            return "type \(p.destinationPort >> 8) code \(p.destinationPort & 0xFF)"
+        }
         return "port \(p.destinationPort)"
     }
 
@@ -314,7 +365,8 @@ struct PathStepRenderer {
             return "\(p.source):\(p.sourcePort) → \(p.destination):\(p.destinationPort) udp"
         case IPProtocol.icmp:
             let type = p.destinationPort >> 8
-            let name = type == 8 ? "echo request" : type == 0 ? "echo reply" : "type \(type) code \(p.destinationPort & 0xFF)"
+            let name =
+                type == 8 ? "echo request" : type == 0 ? "echo reply" : "type \(type) code \(p.destinationPort & 0xFF)"
             return "\(p.source) → \(p.destination) icmp \(name) id \(p.sourcePort)"
         default:
             return "\(p.source) → \(p.destination) protocol \(p.protocolNumber)"

@@ -25,9 +25,10 @@ public enum Runner {
         let out = options.outputDirectory
         try prepareOutputDirectory(out)
 
-        let session = try CaptureSession(network: world.network, epochNanoseconds: world.epochNanoseconds,
-                                         seed: scenario.seed, captures: options.pcaps ? scenario.captures : [],
-                                         flowLogs: scenario.flowLogs, labels: world.labels, outputDirectory: out)
+        let session = try CaptureSession(
+            network: world.network, epochNanoseconds: world.epochNanoseconds,
+            seed: scenario.seed, captures: options.pcaps ? scenario.captures : [],
+            flowLogs: scenario.flowLogs, labels: world.labels, outputDirectory: out)
         world.network.observed = ContiguousArray(session.observed)
         world.tcp.recordStreams = session.needsStreamContents
 
@@ -43,7 +44,8 @@ public enum Runner {
                 try session.drain(&world.network.log, now: now)
                 if options.progress && ContinuousClock.now - lastProgress > .milliseconds(500) {
                     lastProgress = ContinuousClock.now
-                    Progress.show(simulated: now, total: hardEnd, workload: scenario.duration, events: scheduler.dispatched)
+                    Progress.show(
+                        simulated: now, total: hardEnd, workload: scenario.duration, events: scheduler.dispatched)
                 }
                 if options.stop.requested { interrupted = true; break }
                 if world.finished { break }
@@ -52,14 +54,18 @@ public enum Runner {
             }
             if options.progress { Progress.clear() }
             let end = scheduler.now
-            try session.finish(at: end, episodes: world.episodes.map {
-                LabelledEpisode(label: $0.label, generator: $0.generator, start: $0.start, end: $0.end, sources: $0.sources,
-                                destinations: $0.destinations, ports: $0.ports)
-            })
+            try session.finish(
+                at: end,
+                episodes: world.episodes.map {
+                    LabelledEpisode(
+                        label: $0.label, generator: $0.generator, start: $0.start, end: $0.end, sources: $0.sources,
+                        destinations: $0.destinations, ports: $0.ports)
+                })
             let wall = (ContinuousClock.now - wallStart)
-            let summary = RunSummary(scenario: scenario, world: world, end: end, events: scheduler.dispatched, session: session,
-                                     interrupted: interrupted,
-                                     wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18)
+            let summary = RunSummary(
+                scenario: scenario, world: world, end: end, events: scheduler.dispatched, session: session,
+                interrupted: interrupted,
+                wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18)
             try summary.write(to: "\(out)/summary.json")
             return summary
         } catch {
@@ -74,7 +80,8 @@ public enum Runner {
         let fm = FileManager.default
         let captures = out + "/" + OutputLayout.captures
         try makeDirectories(captures)
-        for f in (try? fm.contentsOfDirectory(atPath: captures)) ?? [] where f.hasSuffix(".pcap") || f.hasSuffix(".partial") {
+        for f in (try? fm.contentsOfDirectory(atPath: captures)) ?? []
+        where f.hasSuffix(".pcap") || f.hasSuffix(".partial") {
             try fm.removeItem(atPath: captures + "/" + f)
         }
         for d in OutputLayout.all where d != OutputLayout.captures && fm.fileExists(atPath: out + "/" + d) {
@@ -92,7 +99,8 @@ enum Progress {
         let width = 30
         let filled = pct * width / 100
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        let line = "\r  [\(bar)] \(pct)%  \(Format.seconds(simulated.seconds)) simulated, \(Format.count(events)) events"
+        let line =
+            "\r  [\(bar)] \(pct)%  \(Format.seconds(simulated.seconds)) simulated, \(Format.count(events)) events"
         FileHandle.standardError.write(line.data(using: .utf8)!)
     }
     static func clear() { FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!) }

@@ -129,8 +129,10 @@ public struct RunSummary: Codable, Sendable {
     public var labelFiles: [String]
     public var labelledRecords: UInt64
 
-    init(scenario s: Scenario, world w: World, end: SimTime, events: UInt64, session: CaptureSession, interrupted: Bool,
-         wallSeconds: Double) {
+    init(
+        scenario s: Scenario, world w: World, end: SimTime, events: UInt64, session: CaptureSession, interrupted: Bool,
+        wallSeconds: Double
+    ) {
         let outputDirectory = session.outputDirectory
         let net = w.network
         scenario = s.name
@@ -147,47 +149,56 @@ public struct RunSummary: Codable, Sendable {
             drops[r.code, default: 0] += n
             details[Self.describe(r, net), default: 0] += n
         }
-        packets = Packets(sent: net.stats.packetsSent, delivered: net.stats.packetsDelivered, dropped: net.stats.droppedPackets,
-                          drops: drops, dropDetails: details)
+        packets = Packets(
+            sent: net.stats.packetsSent, delivered: net.stats.packetsDelivered, dropped: net.stats.droppedPackets,
+            drops: drops, dropDetails: details)
         connections = Connections(tcpOpened: w.tcp.connectionsOpened, retransmissionTimeouts: w.tcp.retransmissions)
         requests = LatencySummary(w.metrics.requestLatency)
         // Calls that recorded anything, by name.
         let names = w.metrics.callNames
-        calls = w.metrics.calls.indices.filter { !w.metrics.calls[$0].isEmpty }.sorted { names[$0] < names[$1] }.map { i in
+        calls = w.metrics.calls.indices.filter { !w.metrics.calls[$0].isEmpty }.sorted { names[$0] < names[$1] }.map {
+            i in
             let c = w.metrics.calls[i]
-            return Call(name: names[i], calls: c.calls, errors: c.errors, retries: c.retries, newConnections: c.newConnections,
-                        requestBytes: c.requestBytes, responseBytes: c.responseBytes, latency: LatencySummary(c.latency))
+            return Call(
+                name: names[i], calls: c.calls, errors: c.errors, retries: c.retries, newConnections: c.newConnections,
+                requestBytes: c.requestBytes, responseBytes: c.responseBytes, latency: LatencySummary(c.latency))
         }
         functions = w.functions.enumerated().map { i, f in
             let m = w.metrics.functions[i]
-            return Function(name: f.name, invocations: m.invocations, coldStarts: m.coldStarts, environments: m.environmentsCreated,
-                            succeeded: m.succeeded, timedOut: m.timedOut, failed: m.failed, errors: m.errors,
-                            timeoutMessages: m.timeoutMessages, duration: LatencySummary(m.duration),
-                            enis: f.enis.map { net.enis[$0.int].id })
+            return Function(
+                name: f.name, invocations: m.invocations, coldStarts: m.coldStarts, environments: m.environmentsCreated,
+                succeeded: m.succeeded, timedOut: m.timedOut, failed: m.failed, errors: m.errors,
+                timeoutMessages: m.timeoutMessages, duration: LatencySummary(m.duration),
+                enis: f.enis.map { net.enis[$0.int].id })
         }
         stateMachines = w.stateMachines.enumerated().map { i, m in
             let x = w.metrics.stateMachines[i]
-            return StateMachineSummary(name: m.name, executions: x.executions, succeeded: x.succeeded, failed: x.failed,
-                                       taskRetries: x.taskRetries, duration: LatencySummary(x.duration))
+            return StateMachineSummary(
+                name: m.name, executions: x.executions, succeeded: x.succeeded, failed: x.failed,
+                taskRetries: x.taskRetries, duration: LatencySummary(x.duration))
         }
         natGateways = net.natGateways.enumerated().map { i, g in
             let m = net.nat[i].metrics
-            return NATGatewaySummary(id: g.id, eni: net.enis[g.eni.int].id, bytesProcessed: m.bytesProcessed,
-                                     connectionAttempts: m.connectionAttemptCount, connectionsEstablished: m.connectionEstablishedCount,
-                                     errorPortAllocation: m.errorPortAllocation, idleTimeouts: m.idleTimeoutCount,
-                                     packetsDropped: m.packetsDropCount, peakActiveConnections: m.peakActiveConnectionCount)
+            return NATGatewaySummary(
+                id: g.id, eni: net.enis[g.eni.int].id, bytesProcessed: m.bytesProcessed,
+                connectionAttempts: m.connectionAttemptCount, connectionsEstablished: m.connectionEstablishedCount,
+                errorPortAllocation: m.errorPortAllocation, idleTimeouts: m.idleTimeoutCount,
+                packetsDropped: m.packetsDropCount, peakActiveConnections: m.peakActiveConnectionCount)
         }
         dnsQueries = w.metrics.dnsQueries
         serviceClients = w.metrics.serviceClients.mapValues { $0.sorted() }
         self.outputDirectory = outputDirectory
         pcaps = session.pcaps.map { p in
-            PcapOutput(file: Self.relative(p.writer.path, to: outputDirectory), eni: p.eniID, label: p.spec.label, packets: p.writer.packets)
+            PcapOutput(
+                file: Self.relative(p.writer.path, to: outputDirectory), eni: p.eniID, label: p.spec.label,
+                packets: p.writer.packets)
         }
         flowLogs = session.flowLogs.map { f in
             let a = f.aggregator
-            return FlowLogOutput(id: a.config.id, format: a.config.format.logFormatString,
-                                 files: f.destination.files.map { Self.relative($0, to: outputDirectory) }.sorted(),
-                                 records: a.records, nodata: a.nodataRecords, skipdata: a.skipdataRecords)
+            return FlowLogOutput(
+                id: a.config.id, format: a.config.format.logFormatString,
+                files: f.destination.files.map { Self.relative($0, to: outputDirectory) }.sorted(),
+                records: a.records, nodata: a.nodataRecords, skipdata: a.skipdataRecords)
         }
         self.wallSeconds = wallSeconds
         var usage = rusage()
@@ -210,8 +221,11 @@ public struct RunSummary: Codable, Sendable {
         case .noRoute(let t): return "no-route \(n.routeTables[t.int].id)"
         case .blackholeRoute(let t, let i): return "blackhole-route \(n.routeTables[t.int].id) route \(i + 1)"
         case .networkACL(let a, let d, let rule):
-            return "network-acl \(n.networkACLs[a.int].id) \(d == .ingress ? "inbound" : "outbound") rule \(rule == NetworkACLEntry.defaultDenyRuleNumber ? "*" : String(rule))"
-        case .securityGroup(let e, let d): return "security-group \(n.enis[e.int].id) \(d == .ingress ? "ingress" : "egress")"
+            return
+                "network-acl \(n.networkACLs[a.int].id) \(d == .ingress ? "inbound" : "outbound") rule "
+                + "\(rule == NetworkACLEntry.defaultDenyRuleNumber ? "*" : String(rule))"
+        case .securityGroup(let e, let d):
+            return "security-group \(n.enis[e.int].id) \(d == .ingress ? "ingress" : "egress")"
         case .noPublicAddress(let g): return "igw-no-public-ip \(n.internetGateways[g.int].id)"
         case .privateNATToInternet(let g): return "private-nat-to-igw \(n.natGateways[g.int].id)"
         case .natPortAllocation(let g): return "nat-port-allocation \(n.natGateways[g.int].id)"
@@ -230,7 +244,8 @@ public struct RunSummary: Codable, Sendable {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         enc.keyEncodingStrategy = .convertToSnakeCase
-        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        enc.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         var data = try enc.encode(self)
         data.append(0x0A)
         let tmp = path + ".partial"
@@ -241,60 +256,123 @@ public struct RunSummary: Codable, Sendable {
     /// The human summary a run prints; `command` is the subcommand that ran it.
     public func text(command: String = "run") -> String {
         var s = ""
-        func line(_ label: String, _ value: String) { s += "  " + label.padding(toLength: 13, withPad: " ", startingAt: 0) + value + "\n" }
-        s += "vpcsim \(command) \(scenario) (seed \(seed))\(interrupted ? " — INTERRUPTED, outputs closed early" : "")\n"
-        if interrupted {
-            line("simulated", "\(Format.seconds(simulatedSeconds)) of a \(Format.seconds(workloadSeconds)) workload when interrupted (from \(start))")
-        } else {
-            line("simulated", "\(Format.seconds(workloadSeconds)) of workload, \(Format.seconds(simulatedSeconds)) until connections closed (from \(start))")
+        func line(_ label: String, _ value: String) {
+            s += "  " + label.padding(toLength: 13, withPad: " ", startingAt: 0) + value + "\n"
         }
-        var p = "\(Format.count(packets.sent)) sent, \(Format.count(packets.delivered)) delivered, \(Format.count(packets.dropped)) dropped"
-        if !packets.drops.isEmpty { p += " (" + packets.drops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")" }
+        let flag = interrupted ? " — INTERRUPTED, outputs closed early" : ""
+        s += "vpcsim \(command) \(scenario) (seed \(seed))\(flag)\n"
+        if interrupted {
+            line(
+                "simulated",
+                "\(Format.seconds(simulatedSeconds)) of a \(Format.seconds(workloadSeconds)) workload when interrupted "
+                    + "(from \(start))"
+            )
+        } else {
+            line(
+                "simulated",
+                "\(Format.seconds(workloadSeconds)) of workload, \(Format.seconds(simulatedSeconds)) until connections "
+                    + "closed (from \(start))"
+            )
+        }
+        var p =
+            "\(Format.count(packets.sent)) sent, \(Format.count(packets.delivered)) delivered, "
+            + "\(Format.count(packets.dropped)) dropped"
+        if !packets.drops.isEmpty {
+            p +=
+                " (" + packets.drops.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                + ")"
+        }
         line("packets", p)
-        line("connections", "\(Format.count(connections.tcpOpened)) TCP opened, \(Format.count(connections.retransmissionTimeouts)) retransmission timeouts, \(Format.count(dnsQueries)) DNS queries")
+        line(
+            "connections",
+            "\(Format.count(connections.tcpOpened)) TCP opened, \(Format.count(connections.retransmissionTimeouts)) "
+                + "retransmission timeouts, \(Format.count(dnsQueries)) DNS queries"
+        )
         if requests.count > 0 {
-            line("requests", "\(Format.count(requests.count)): p50 \(Format.ms(requests.p50)), p99 \(Format.ms(requests.p99)), max \(Format.ms(requests.max))")
+            line(
+                "requests",
+                "\(Format.count(requests.count)): p50 \(Format.ms(requests.p50)), p99 \(Format.ms(requests.p99)), max "
+                    + "\(Format.ms(requests.max))"
+            )
         } else {
             line("requests", "0 completed")
         }
         let shownCalls = 12
         for c in calls.prefix(shownCalls) where c.calls > 0 || c.errors > 0 {
-            line("", "\(c.name): \(Format.count(c.calls)) sent, p50 \(Format.ms(c.latency.p50)), p99 \(Format.ms(c.latency.p99)), \(c.newConnections) new connections\(c.errors > 0 ? ", \(c.errors) errors" : "")")
+            line(
+                "",
+                "\(c.name): \(Format.count(c.calls)) sent, p50 \(Format.ms(c.latency.p50)), p99 "
+                    + "\(Format.ms(c.latency.p99)), \(c.newConnections) new "
+                    + "connections\(c.errors > 0 ? ", \(c.errors) errors" : "")"
+            )
         }
         if calls.count > shownCalls {
-            line("", "… and \(Format.count(UInt64(calls.count - shownCalls))) more (function, call) pairs in summary.json")
+            line(
+                "",
+                "… and \(Format.count(UInt64(calls.count - shownCalls))) more (function, call) pairs in summary.json")
         }
         if functions.count > 8 {
             let inv = functions.reduce(0) { $0 + $1.invocations }, cold = functions.reduce(0) { $0 + $1.coldStarts }
             let ok = functions.reduce(0) { $0 + $1.succeeded }, to = functions.reduce(0) { $0 + $1.timedOut }
             let failed = functions.reduce(0) { $0 + $1.failed }
-            line("invocations", "\(functions.count) functions: \(Format.count(inv)) invocations, \(Format.count(cold)) cold starts, \(Format.count(ok)) succeeded, \(to) timed out, \(failed) failed")
+            line(
+                "invocations",
+                "\(functions.count) functions: \(Format.count(inv)) invocations, \(Format.count(cold)) cold starts, "
+                    + "\(Format.count(ok)) succeeded, \(to) timed out, \(failed) failed"
+            )
         }
         for f in functions where functions.count <= 8 {
-            var v = "\(f.name): \(Format.count(f.invocations)) invocations, \(f.coldStarts) cold starts, \(f.succeeded) succeeded"
+            var v =
+                "\(f.name): \(Format.count(f.invocations)) invocations, \(f.coldStarts) cold starts, \(f.succeeded) "
+                + "succeeded"
             if f.timedOut > 0 { v += ", \(f.timedOut) timed out" }
-            if f.failed > 0 { v += ", \(f.failed) failed (" + f.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")" }
+            if f.failed > 0 {
+                v +=
+                    ", \(f.failed) failed ("
+                    + f.errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+            }
             line("invocations", v)
             if let m = f.timeoutMessages.first { line("", "\(f.name): \(m)") }
         }
         for m in stateMachines {
-            line("executions", "\(m.name): \(m.executions) started, \(m.succeeded) succeeded, \(m.failed) failed, p50 \(Format.ms(m.duration.p50))")
+            line(
+                "executions",
+                "\(m.name): \(m.executions) started, \(m.succeeded) succeeded, \(m.failed) failed, p50 "
+                    + "\(Format.ms(m.duration.p50))"
+            )
         }
         for (name, clients) in serviceClients.sorted(by: { $0.key < $1.key }) {
-            line("seen by", "\(name): connections from \(clients.prefix(4).joined(separator: ", "))\(clients.count > 4 ? ", …" : "")")
+            line(
+                "seen by",
+                "\(name): connections from "
+                    + "\(clients.prefix(4).joined(separator: ", "))\(clients.count > 4 ? ", …" : "")"
+            )
         }
         for g in natGateways {
-            line("NAT gateway", "\(g.id): \(Format.bytes(g.bytesProcessed)) processed, \(g.connectionAttempts) connections, \(g.errorPortAllocation) port-allocation errors")
+            line(
+                "NAT gateway",
+                "\(g.id): \(Format.bytes(g.bytesProcessed)) processed, \(g.connectionAttempts) connections, "
+                    + "\(g.errorPortAllocation) port-allocation errors"
+            )
         }
         line("outputs", outputDirectory + "/")
         for c in pcaps { line("", "\(c.file)  (\(c.label), \(Format.count(c.packets)) packets)") }
         for f in flowLogs {
             let first = f.files.first.map { ($0 as NSString).deletingLastPathComponent + "/" } ?? "flowlogs/"
-            line("", "\(first)  (flow log \(f.id): \(f.files.count) file\(f.files.count == 1 ? "" : "s"), \(Format.count(f.records)) records)")
+            line(
+                "",
+                "\(first)  (flow log \(f.id): \(f.files.count) file\(f.files.count == 1 ? "" : "s"), "
+                    + "\(Format.count(f.records)) records)"
+            )
         }
         for f in labelFiles { line("", "\(f)  (ground truth)") }
         line("", "summary.json")
-        line("took", "\(Format.seconds(wallSeconds)) wall clock, \(Format.count(events)) events (\(Format.count(UInt64(eventsPerSecond)))/s), peak memory \(Format.bytes(UInt64(peakMemoryKB) * 1000))")
+        line(
+            "took",
+            "\(Format.seconds(wallSeconds)) wall clock, \(Format.count(events)) events "
+                + "(\(Format.count(UInt64(eventsPerSecond)))/s), peak memory "
+                + "\(Format.bytes(UInt64(peakMemoryKB) * 1000))"
+        )
         return s
     }
 }

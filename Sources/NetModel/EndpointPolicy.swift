@@ -15,8 +15,10 @@ public struct EndpointPolicy: Sendable, Hashable {
         public var actions: [String]
         public var notActions: [String]
         public var resources: [String]
-        public init(sid: String? = nil, effect: Effect, principals: [String] = ["*"], actions: [String],
-                    notActions: [String] = [], resources: [String]) {
+        public init(
+            sid: String? = nil, effect: Effect, principals: [String] = ["*"], actions: [String],
+            notActions: [String] = [], resources: [String]
+        ) {
             self.sid = sid; self.effect = effect; self.principals = principals; self.actions = actions
             self.notActions = notActions; self.resources = resources
         }
@@ -36,7 +38,7 @@ public struct EndpointPolicy: Sendable, Hashable {
     /// The policy AWS attaches when none is given: full access
     /// (`{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`).
     public static let fullAccess = EndpointPolicy(statements: [
-        Statement(effect: .allow, principals: ["*"], actions: ["*"], resources: ["*"]),
+        Statement(effect: .allow, principals: ["*"], actions: ["*"], resources: ["*"])
     ])
 
     /// Decides whether `principal` may perform `action` (e.g. `dynamodb:PutItem`) on `resource`
@@ -51,7 +53,8 @@ public struct EndpointPolicy: Sendable, Hashable {
             } else {
                 actionMatches = s.actions.contains { Self.wildcardMatch($0, action, caseInsensitive: true) }
             }
-            guard actionMatches, s.resources.contains(where: { Self.wildcardMatch($0, resource, caseInsensitive: false) })
+            guard actionMatches,
+                s.resources.contains(where: { Self.wildcardMatch($0, resource, caseInsensitive: false) })
             else { continue }
             if s.effect == .deny { return .explicitlyDenied(statement: i) }
             if allow == nil { allow = i }

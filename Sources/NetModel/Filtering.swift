@@ -44,8 +44,10 @@ extension NetworkACL {
     public func evaluate(_ packet: Packet, direction: TrafficDirection, index: NetworkACLIndex) -> NetworkACLDecision {
         let entries = direction == .ingress ? inbound : outbound
         let peer = direction == .ingress ? packet.source : packet.destination
-        for e in entries where protocolMatches(e.protocolNumber, packet.protocolNumber)
-            && portsMatch(e.protocolNumber, e.ports, packet) && e.cidr.contains(peer) {
+        for e in entries
+        where protocolMatches(e.protocolNumber, packet.protocolNumber)
+            && portsMatch(e.protocolNumber, e.ports, packet) && e.cidr.contains(peer)
+        {
             return NetworkACLDecision(acl: index, ruleNumber: e.ruleNumber, allowed: e.allow)
         }
         return NetworkACLDecision(acl: index, ruleNumber: NetworkACLEntry.defaultDenyRuleNumber, allowed: false)

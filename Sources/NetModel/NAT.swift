@@ -3,7 +3,7 @@ import Wire
 
 /// One translation of a NAT gateway: an inside flow and the source port it was given.
 public struct NATTranslation: Sendable {
-    public var address: UInt8          // which of the gateway's addresses
+    public var address: UInt8 // which of the gateway's addresses
     public var port: UInt16
     public var lastActivity: SimTime
     /// FIN seen from inside (bit 0) / outside (bit 1); RST sets both.
@@ -53,17 +53,20 @@ public struct NATState: Sendable {
 
     public init(random: RandomStream) { self.random = random }
 
-    static func destinationKey(address: UInt8, destination: IPv4Address, port: UInt16, protocolNumber: UInt8) -> FlowKey {
-        FlowKey(source: IPv4Address(raw: UInt32(address)), destination: destination, sourcePort: 0,
-                destinationPort: port, protocolNumber: protocolNumber)
+    static func destinationKey(address: UInt8, destination: IPv4Address, port: UInt16, protocolNumber: UInt8) -> FlowKey
+    {
+        FlowKey(
+            source: IPv4Address(raw: UInt32(address)), destination: destination, sourcePort: 0,
+            destinationPort: port, protocolNumber: protocolNumber)
     }
 
     /// Allocates a source port for `inside` on one of `addresses`; nil when every address has
     /// 55,000 connections to this destination (`ErrorPortAllocation`).
     mutating func allocate(_ inside: FlowKey, addresses: [IPv4Address], now: SimTime) -> NATTranslation? {
         for (ai, addr) in addresses.enumerated() {
-            let dk = Self.destinationKey(address: UInt8(ai), destination: inside.destination,
-                                         port: inside.destinationPort, protocolNumber: inside.protocolNumber)
+            let dk = Self.destinationKey(
+                address: UInt8(ai), destination: inside.destination,
+                port: inside.destinationPort, protocolNumber: inside.protocolNumber)
             let used = perDestination[dk] ?? 0
             if Int(used) >= Self.connectionsPerDestination { continue }
             // Random ports, retried on collision: at most 55,000 of 64,512 can be taken, so a free
@@ -93,15 +96,17 @@ public struct NATState: Sendable {
 
     /// The key under which a reply to `inside` (translated to `address:port`) arrives.
     static func replyKey(_ inside: FlowKey, address: IPv4Address, port: UInt16) -> FlowKey {
-        FlowKey(source: inside.destination, destination: address, sourcePort: inside.destinationPort,
-                destinationPort: port, protocolNumber: inside.protocolNumber)    // ICMP: destinationPort is 0
+        FlowKey(
+            source: inside.destination, destination: address, sourcePort: inside.destinationPort,
+            destinationPort: port, protocolNumber: inside.protocolNumber) // ICMP: destinationPort is 0
     }
 
     mutating func release(_ inside: FlowKey, addresses: [IPv4Address]) {
         guard let t = translations.remove(inside) else { return }
         reverse.remove(Self.replyKey(inside, address: addresses[Int(t.address)], port: t.port))
-        let dk = Self.destinationKey(address: t.address, destination: inside.destination,
-                                     port: inside.destinationPort, protocolNumber: inside.protocolNumber)
+        let dk = Self.destinationKey(
+            address: t.address, destination: inside.destination,
+            port: inside.destinationPort, protocolNumber: inside.protocolNumber)
         if let n = perDestination[dk] { perDestination[dk] = n > 1 ? n - 1 : nil }
         active -= 1
     }

@@ -88,7 +88,9 @@ extension Network {
             }
             trace?.append(.internetGateway(g, from: before, to: p.source))
             p.realm = 0
-            schedule(p, hop: .publicNetwork, at: now + (isInternet(p.destination) ? latency.internet : latency.regional), &scheduler)
+            schedule(
+                p, hop: .publicNetwork, at: now + (isInternet(p.destination) ? latency.internet : latency.regional),
+                &scheduler)
         case .gatewayEndpoint(let g):
             p.realm = g.raw + 1
             trace?.append(.gatewayEndpoint(g))
@@ -103,9 +105,11 @@ extension Network {
     }
 
     /// A packet arrives at ENI `e` from the fabric.
-    mutating func ingress(_ e: ENIIndex, _ packet: Packet, _ now: SimTime, _ scheduler: inout Scheduler) -> ArrivalOutcome {
+    mutating func ingress(_ e: ENIIndex, _ packet: Packet, _ now: SimTime, _ scheduler: inout Scheduler)
+        -> ArrivalOutcome
+    {
         let p = packet
-        let eniSubnet = enis[e.int].subnet       // read in place, as in egress
+        let eniSubnet = enis[e.int].subnet // read in place, as in egress
         if p.fromSubnet == .max && isPlatformAddress(p.source, vpc: enis[e.int].vpc, subnet: eniSubnet) {
             tap(e, .ingress, accepted: true, logged: false, p, now)
             return toHost(e, p, now, &scheduler)
@@ -148,13 +152,16 @@ extension Network {
             let ep = gatewayEndpoints[g.int]
             if vpcs[ep.vpc.int].contains(p.destination) {
                 // A service's answer back through the endpoint into the VPC.
-                guard let d = eni(owning: p.destination, in: ep.vpc) else { drop(.noSuchAddressInVPC(ep.vpc)); return .handled }
+                guard let d = eni(owning: p.destination, in: ep.vpc) else {
+                    drop(.noSuchAddressInVPC(ep.vpc)); return .handled
+                }
                 p.fromSubnet = .max
-                p.realm = 0      // realms name routing domains on the AWS side only
+                p.realm = 0 // realms name routing domains on the AWS side only
                 trace?.append(.gatewayEndpoint(g))
                 return ingress(d, p, now, &scheduler)
             }
-            guard let h = serviceHost(owning: p.destination), case .awsService(let name) = hosts[h.int], name == ep.service
+            guard let h = serviceHost(owning: p.destination), case .awsService(let name) = hosts[h.int],
+                name == ep.service
             else { drop(.endpointServiceMismatch(g)); return .handled }
             return deliver(h, p)
         }
@@ -164,7 +171,9 @@ extension Network {
                 return deliver(h, p)
             case .eniPublicIP(let e):
                 // Inbound 1:1 NAT at the internet gateway, then into the VPC (aws-vpc-facts §6).
-                guard let g = vpcs[enis[e.int].vpc.int].internetGateway else { drop(.unreachableAddress); return .handled }
+                guard let g = vpcs[enis[e.int].vpc.int].internetGateway else {
+                    drop(.unreachableAddress); return .handled
+                }
                 trace?.append(.internetGateway(g, from: p.destination, to: enis[e.int].privateIP))
                 p.destination = enis[e.int].privateIP
                 p.fromSubnet = .max

@@ -9,19 +9,27 @@ extension Network {
         var p = packet
         let addresses = natAddresses[n.int]
         let len = UInt64(p.ipTotalLength)
-        guard p.protocolNumber == IPProtocol.tcp || p.protocolNumber == IPProtocol.udp || p.protocolNumber == IPProtocol.icmp else {
+        guard
+            p.protocolNumber == IPProtocol.tcp || p.protocolNumber == IPProtocol.udp
+                || p.protocolNumber == IPProtocol.icmp
+        else {
             nat[n.int].metrics.packetsDropCount += 1
             drop(.natUnsupportedProtocol(n)); return
         }
         if let k = addresses.firstIndex(of: p.destination) {
             // A reply from outside: translate back to the inside client.
             // ICMP echo replies carry the translated identifier where TCP/UDP carry the port.
-            let rk = p.protocolNumber == IPProtocol.icmp
-                ? FlowKey(source: p.source, destination: addresses[k], sourcePort: 0, destinationPort: p.sourcePort, protocolNumber: IPProtocol.icmp)
-                : FlowKey(source: p.source, destination: addresses[k], sourcePort: p.sourcePort,
-                          destinationPort: p.destinationPort, protocolNumber: p.protocolNumber)
+            let rk =
+                p.protocolNumber == IPProtocol.icmp
+                ? FlowKey(
+                    source: p.source, destination: addresses[k], sourcePort: 0, destinationPort: p.sourcePort,
+                    protocolNumber: IPProtocol.icmp)
+                : FlowKey(
+                    source: p.source, destination: addresses[k], sourcePort: p.sourcePort,
+                    destinationPort: p.destinationPort, protocolNumber: p.protocolNumber)
             guard let inside = nat[n.int].reverse[rk], var t = nat[n.int].translations[inside],
-                  !NATState.isExpired(t, now: now, closedLinger: trackingTimeouts.tcpClosed) else {
+                !NATState.isExpired(t, now: now, closedLinger: trackingTimeouts.tcpClosed)
+            else {
                 nat[n.int].metrics.packetsDropCount += 1
                 drop(.natNoTranslation(n)); return
             }
@@ -38,22 +46,34 @@ extension Network {
             nat[n.int].metrics.packetsInFromDestination += 1
             nat[n.int].metrics.bytesOutToSource += len
             nat[n.int].metrics.packetsOutToSource += 1
-            trace?.append(.natGateway(n, from: p.destination, fromPort: p.protocolNumber == IPProtocol.icmp ? p.sourcePort : p.destinationPort,
-                                      to: inside.source, toPort: inside.sourcePort))
+            trace?.append(
+                .natGateway(
+                    n, from: p.destination,
+                    fromPort: p.protocolNumber == IPProtocol.icmp ? p.sourcePort : p.destinationPort,
+                    to: inside.source, toPort: inside.sourcePort))
             p.destination = inside.source
-            if p.protocolNumber == IPProtocol.icmp { p.sourcePort = inside.sourcePort } else { p.destinationPort = inside.sourcePort }
+            if p.protocolNumber == IPProtocol.icmp {
+                p.sourcePort = inside.sourcePort
+            } else {
+                p.destinationPort = inside.sourcePort
+            }
             scheduleNATEgress(natGateways[n.int].eni, p, now, &scheduler)
             return
         }
         // From inside: find or make a translation.
         // ICMP queries are keyed by identifier (carried as the source port), not by type/code.
-        let inside = p.protocolNumber == IPProtocol.icmp
-            ? FlowKey(source: p.source, destination: p.destination, sourcePort: p.sourcePort, destinationPort: 0, protocolNumber: IPProtocol.icmp)
+        let inside =
+            p.protocolNumber == IPProtocol.icmp
+            ? FlowKey(
+                source: p.source, destination: p.destination, sourcePort: p.sourcePort, destinationPort: 0,
+                protocolNumber: IPProtocol.icmp)
             : p.flow
         let isSYN = p.protocolNumber == IPProtocol.tcp && p.tcpFlags.contains(.syn) && !p.tcpFlags.contains(.ack)
         var t: NATTranslation
         if let existing = nat[n.int].translations[inside],
-           !NATState.isExpired(existing, now: now, closedLinger: trackingTimeouts.tcpClosed) || isSYN && existing.closing == 3 {
+            !NATState.isExpired(existing, now: now, closedLinger: trackingTimeouts.tcpClosed)
+                || isSYN && existing.closing == 3
+        {
             t = existing
             if isSYN && existing.closing == 3 { t.closing = 0; t.established = false }
         } else {
@@ -66,7 +86,9 @@ extension Network {
                 // with a RST, not a FIN (aws-vpc-facts §5).
                 nat[n.int].metrics.packetsDropCount += 1
                 drop(.natNoTranslation(n))
-                if !p.tcpFlags.contains(.rst) { scheduleNATEgress(natGateways[n.int].eni, .reset(answering: p), now, &scheduler) }
+                if !p.tcpFlags.contains(.rst) {
+                    scheduleNATEgress(natGateways[n.int].eni, .reset(answering: p), now, &scheduler)
+                }
                 return
             }
             nat[n.int].metrics.connectionAttemptCount += 1
@@ -86,7 +108,8 @@ extension Network {
         nat[n.int].metrics.packetsInFromSource += 1
         nat[n.int].metrics.bytesOutToDestination += len
         nat[n.int].metrics.packetsOutToDestination += 1
-        trace?.append(.natGateway(n, from: p.source, fromPort: p.sourcePort, to: addresses[Int(t.address)], toPort: t.port))
+        trace?.append(
+            .natGateway(n, from: p.source, fromPort: p.sourcePort, to: addresses[Int(t.address)], toPort: t.port))
         p.source = addresses[Int(t.address)]
         p.sourcePort = t.port
         scheduleNATEgress(natGateways[n.int].eni, p, now, &scheduler)

@@ -7,7 +7,7 @@ extension Network {
     /// Connection tracking first (a reply to a tracked flow is allowed whatever the rules say),
     /// then the union of every group's rules in that direction (aws-vpc-facts §7).
     mutating func securityGroupsAllow(_ e: ENIIndex, _ p: Packet, _ dir: TrafficDirection, _ now: SimTime) -> Bool {
-        if enis[e.int].securityGroups.isEmpty {                   // NAT gateway ENIs take no security groups
+        if enis[e.int].securityGroups.isEmpty { // NAT gateway ENIs take no security groups
             trace?.append(.securityGroup(e, dir, .notApplicable))
             return true
         }
@@ -30,7 +30,7 @@ extension Network {
                 let side: UInt8 = dir == .egress ? 1 : 2
                 if p.tcpFlags.contains(.rst) { t.closing = 3 } else if p.tcpFlags.contains(.fin) { t.closing |= side }
             } else if p.protocolNumber == IPProtocol.udp && dir != t.openedBy {
-                t.closing = 4    // seen both ways: a UDP stream
+                t.closing = 4 // seen both ways: a UDP stream
             }
         }
         if known {
@@ -51,19 +51,25 @@ extension Network {
     static func trackingKey(_ p: Packet) -> FlowKey {
         if p.protocolNumber == IPProtocol.icmp {
             let (a, b) = p.source.raw <= p.destination.raw ? (p.source, p.destination) : (p.destination, p.source)
-            return FlowKey(source: a, destination: b, sourcePort: p.sourcePort, destinationPort: 0, protocolNumber: IPProtocol.icmp)
+            return FlowKey(
+                source: a, destination: b, sourcePort: p.sourcePort, destinationPort: 0, protocolNumber: IPProtocol.icmp
+            )
         }
         return p.flow.canonical
     }
 
     /// The first (group, rule) that allows `p` in `dir`, or nil. Pure: used by the simulator and
     /// by the path explainer alike.
-    public func evaluateSecurityGroups(_ e: ENIIndex, _ p: Packet, _ dir: TrafficDirection) -> (group: SecurityGroupIndex, rule: Int)? {
+    public func evaluateSecurityGroups(_ e: ENIIndex, _ p: Packet, _ dir: TrafficDirection) -> (
+        group: SecurityGroupIndex, rule: Int
+    )? {
         let peer = dir == .ingress ? p.source : p.destination
         for g in enis[e.int].securityGroups {
             let rules = dir == .ingress ? securityGroups[g.int].ingress : securityGroups[g.int].egress
-            for (i, r) in rules.enumerated() where protocolMatches(r.protocolNumber, p.protocolNumber)
-                && portsMatch(r.protocolNumber, r.ports, p) && peerMatches(r.peer, peer) {
+            for (i, r) in rules.enumerated()
+            where protocolMatches(r.protocolNumber, p.protocolNumber)
+                && portsMatch(r.protocolNumber, r.ports, p) && peerMatches(r.peer, peer)
+            {
                 return (g, i)
             }
         }

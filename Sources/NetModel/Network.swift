@@ -81,7 +81,7 @@ public struct Network: Sendable {
 
     // MARK: Compiled lookups
     public private(set) var compiledRoutes: [CompiledRouteTable] = []
-    var privateOwners: [UInt64: ENIIndex] = [:]      // vpc << 32 | address
+    var privateOwners: [UInt64: ENIIndex] = [:] // vpc << 32 | address
     var publicRanges: [(range: CIDR, host: HostIndex, internet: Bool)] = []
     var publicOwners: [UInt32: PublicOwner] = [:]
     /// Sorted private addresses of the ENIs in each security group (for rules that reference a group).
@@ -134,12 +134,15 @@ public struct Network: Sendable {
     /// resource (ENIs included) is in place; hosts may come before or after.
     public mutating func finalize(random: RandomStreams) {
         compiledRoutes = routeTables.enumerated().map { i, rt in
-            CompiledRouteTable(rt, index: RouteTableIndex(i), localCIDRs: vpcs[rt.vpc.int].cidrs, prefixLists: prefixLists)
+            CompiledRouteTable(
+                rt, index: RouteTableIndex(i), localCIDRs: vpcs[rt.vpc.int].cidrs, prefixLists: prefixLists)
         }
         privateOwners = [:]
         publicOwners = [:]
         for (i, e) in enis.enumerated() {
-            for a in [e.privateIP] + e.secondaryIPs { privateOwners[UInt64(e.vpc.raw) << 32 | UInt64(a.raw)] = ENIIndex(i) }
+            for a in [e.privateIP] + e.secondaryIPs {
+                privateOwners[UInt64(e.vpc.raw) << 32 | UInt64(a.raw)] = ENIIndex(i)
+            }
             if let p = e.publicIP { publicOwners[p.raw] = .eniPublicIP(ENIIndex(i)) }
         }
         for (i, n) in natGateways.enumerated() {
@@ -195,11 +198,15 @@ public struct Network: Sendable {
         trace?.append(.dropped(reason))
     }
 
-    mutating func tap(_ eni: ENIIndex, _ direction: TrafficDirection, accepted: Bool, logged: Bool = true,
-                      path: EgressPath = .unknown, _ p: Packet, _ now: SimTime) {
+    mutating func tap(
+        _ eni: ENIIndex, _ direction: TrafficDirection, accepted: Bool, logged: Bool = true,
+        path: EgressPath = .unknown, _ p: Packet, _ now: SimTime
+    ) {
         if observed[eni.int] {
-            log.taps.append(TapRecord(time: now, eni: eni, direction: direction, accepted: accepted, logged: logged,
-                                      path: path, packet: p))
+            log.taps.append(
+                TapRecord(
+                    time: now, eni: eni, direction: direction, accepted: accepted, logged: logged,
+                    path: path, packet: p))
         }
     }
 
@@ -215,7 +222,9 @@ public struct Network: Sendable {
             // Serialise on the ENI's link so back-to-back segments leave in order, spaced by their size.
             var at = now + SimDuration(nanoseconds: enis[e.int].hostLatency)
             if eniTxFree[e.int] > at { at = eniTxFree[e.int] }
-            eniTxFree[e.int] = at + SimDuration(nanoseconds: Int64(p.ipTotalLength + 18) * 8_000_000_000 / enis[e.int].linkBitsPerSecond)
+            eniTxFree[e.int] =
+                at
+                + SimDuration(nanoseconds: Int64(p.ipTotalLength + 18) * 8_000_000_000 / enis[e.int].linkBitsPerSecond)
             if at == now {
                 egress(e, p, now, &scheduler)
             } else {
@@ -225,14 +234,14 @@ public struct Network: Sendable {
             trace?.append(.sent(host, p))
             var at = now
             if hostTxFree[host.int] > at { at = hostTxFree[host.int] }
-            hostTxFree[host.int] = at + SimDuration(nanoseconds: Int64(p.ipTotalLength + 18) * 8 / 10)  // 10 Gb/s
+            hostTxFree[host.int] = at + SimDuration(nanoseconds: Int64(p.ipTotalLength + 18) * 8 / 10) // 10 Gb/s
             let l = (far || isInternet(p.destination)) ? latency.internet : latency.regional
             schedule(p, hop: .publicNetwork, at: at + l, &scheduler)
         case .awsService:
             trace?.append(.sent(host, p))
             var at = now
             if hostTxFree[host.int] > at { at = hostTxFree[host.int] }
-            hostTxFree[host.int] = at + SimDuration(nanoseconds: Int64(p.ipTotalLength + 18) * 8 / 25)  // 25 Gb/s
+            hostTxFree[host.int] = at + SimDuration(nanoseconds: Int64(p.ipTotalLength + 18) * 8 / 25) // 25 Gb/s
             let l = isInternet(p.destination) && p.realm == 0 ? latency.internet : latency.regional
             schedule(p, hop: .publicNetwork, at: at + l, &scheduler)
         case .platform(let v):

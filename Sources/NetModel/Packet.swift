@@ -16,12 +16,15 @@ public struct TCPOptionSet: OptionSet, Hashable, Sendable {
             // SYN layouts: MSS(4) [SACK_PERM(2) TS(10) | NOP NOP SACK_PERM] NOP WS(3)
             var n = 0
             if contains(.mss) { n += 4 }
-            if contains(.timestamps) { n += 12 }                                   // SACK_PERM TS, or NOP NOP TS
-            else if contains(.sackPermitted) { n += 4 }                          // NOP NOP SACK_PERM
-            if contains(.windowScale) { n += 4 }                                 // NOP WS
+            if contains(.timestamps) {
+                n += 12 // SACK_PERM TS, or NOP NOP TS
+            } else if contains(.sackPermitted) {
+                n += 4 // NOP NOP SACK_PERM
+            }
+            if contains(.windowScale) { n += 4 } // NOP WS
             return n
         }
-        return contains(.timestamps) ? 12 : 0                                    // NOP NOP TS
+        return contains(.timestamps) ? 12 : 0 // NOP NOP TS
     }
 }
 
@@ -44,8 +47,8 @@ public enum Hop: Hashable, Sendable {
 public struct Packet: Sendable {
     public var source: IPv4Address
     public var destination: IPv4Address
-    public var sourcePort: UInt16            // ICMP echo: identifier; other ICMP: 0
-    public var destinationPort: UInt16       // ICMP: type << 8 | code
+    public var sourcePort: UInt16 // ICMP echo: identifier; other ICMP: 0
+    public var destinationPort: UInt16 // ICMP: type << 8 | code
     public var protocolNumber: UInt8
     public var ttl: UInt8
     public var ipID: UInt16
@@ -79,8 +82,10 @@ public struct Packet: Sendable {
     /// packet (0 = normal), carried through replies.
     public var label: UInt8
 
-    public init(source: IPv4Address, destination: IPv4Address, sourcePort: UInt16, destinationPort: UInt16,
-                protocolNumber: UInt8, ttl: UInt8 = 64, ipID: UInt16 = 0) {
+    public init(
+        source: IPv4Address, destination: IPv4Address, sourcePort: UInt16, destinationPort: UInt16,
+        protocolNumber: UInt8, ttl: UInt8 = 64, ipID: UInt16 = 0
+    ) {
         self.source = source; self.destination = destination
         self.sourcePort = sourcePort; self.destinationPort = destinationPort
         self.protocolNumber = protocolNumber; self.ttl = ttl; self.ipID = ipID
@@ -101,8 +106,9 @@ public struct Packet: Sendable {
     @inlinable public var ipTotalLength: Int { 20 + transportHeaderLength + Int(payloadLength) }
 
     @inlinable public var flow: FlowKey {
-        FlowKey(source: source, destination: destination, sourcePort: sourcePort,
-                destinationPort: destinationPort, protocolNumber: protocolNumber)
+        FlowKey(
+            source: source, destination: destination, sourcePort: sourcePort,
+            destinationPort: destinationPort, protocolNumber: protocolNumber)
     }
 }
 
@@ -112,8 +118,9 @@ extension Packet {
     /// `<SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>`, where a SYN and a FIN each count one. It goes back
     /// the way `p` came, with `p`'s simulation tags (realm, connection, label).
     public static func reset(answering p: Packet) -> Packet {
-        var r = Packet(source: p.destination, destination: p.source, sourcePort: p.destinationPort,
-                       destinationPort: p.sourcePort, protocolNumber: IPProtocol.tcp, ttl: 64, ipID: 0)
+        var r = Packet(
+            source: p.destination, destination: p.source, sourcePort: p.destinationPort,
+            destinationPort: p.sourcePort, protocolNumber: IPProtocol.tcp, ttl: 64, ipID: 0)
         r.realm = p.realm
         r.connection = p.connection
         r.label = p.label
@@ -131,11 +138,13 @@ extension Packet {
 
 /// A 5-tuple packed into two words so it hashes and compares in a few instructions.
 public struct FlowKey: Hashable, Sendable {
-    public var addresses: UInt64     // source << 32 | destination
-    public var portsAndProtocol: UInt64  // sourcePort << 24 | destinationPort << 8 | protocol
+    public var addresses: UInt64 // source << 32 | destination
+    public var portsAndProtocol: UInt64 // sourcePort << 24 | destinationPort << 8 | protocol
 
-    @inlinable public init(source: IPv4Address, destination: IPv4Address, sourcePort: UInt16,
-                           destinationPort: UInt16, protocolNumber: UInt8) {
+    @inlinable public init(
+        source: IPv4Address, destination: IPv4Address, sourcePort: UInt16,
+        destinationPort: UInt16, protocolNumber: UInt8
+    ) {
         addresses = UInt64(source.raw) << 32 | UInt64(destination.raw)
         portsAndProtocol = UInt64(sourcePort) << 24 | UInt64(destinationPort) << 8 | UInt64(protocolNumber)
     }
@@ -149,8 +158,9 @@ public struct FlowKey: Hashable, Sendable {
     @inlinable public var protocolNumber: UInt8 { UInt8(truncatingIfNeeded: portsAndProtocol) }
     /// The same flow seen from the other end.
     @inlinable public var reversed: FlowKey {
-        FlowKey(source: destination, destination: source, sourcePort: destinationPort,
-                destinationPort: sourcePort, protocolNumber: protocolNumber)
+        FlowKey(
+            source: destination, destination: source, sourcePort: destinationPort,
+            destinationPort: sourcePort, protocolNumber: protocolNumber)
     }
     /// A well-mixed 64-bit hash (not Swift's per-process seeded Hasher, so table layouts — and
     /// anything that might iterate them — are identical from run to run).

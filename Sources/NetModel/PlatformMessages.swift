@@ -27,18 +27,22 @@ public enum PlatformMessages {
 
     /// An instance's unicast DHCPREQUEST when renewing its lease (RFC 2131 §4.3.2, RENEWING).
     public static func dhcpRequest(transactionID: UInt32, client: IPv4Address, clientMAC: MACAddress) -> DHCPMessage {
-        var m = DHCPMessage(isReply: false, transactionID: transactionID, clientAddress: client, clientMAC: clientMAC,
-                            messageType: DHCPMessage.MessageType.request)
+        var m = DHCPMessage(
+            isReply: false, transactionID: transactionID, clientAddress: client, clientMAC: clientMAC,
+            messageType: DHCPMessage.MessageType.request)
         m.hostName = instanceHostName(client)
         return m
     }
 
     /// The VPC's DHCPACK: the subnet router as server and gateway, a one-hour lease, the VPC's
     /// Amazon DNS address and the default domain name.
-    public static func dhcpAck(transactionID: UInt32, client: IPv4Address, clientMAC: MACAddress, subnet: Subnet,
-                               dnsServer: IPv4Address) -> DHCPMessage {
-        var m = DHCPMessage(isReply: true, transactionID: transactionID, clientAddress: client, yourAddress: client,
-                            clientMAC: clientMAC, messageType: DHCPMessage.MessageType.ack)
+    public static func dhcpAck(
+        transactionID: UInt32, client: IPv4Address, clientMAC: MACAddress, subnet: Subnet,
+        dnsServer: IPv4Address
+    ) -> DHCPMessage {
+        var m = DHCPMessage(
+            isReply: true, transactionID: transactionID, clientAddress: client, yourAddress: client,
+            clientMAC: clientMAC, messageType: DHCPMessage.MessageType.ack)
         m.serverIdentifier = subnet.routerAddress
         m.leaseSeconds = 3600
         m.subnetMask = IPv4Address(raw: subnet.cidr.netmask)

@@ -2,8 +2,8 @@ import Wire
 
 /// An availability zone: its account-specific name and its AZ id (flow logs' `az-id`).
 public struct AvailabilityZone: Sendable, Hashable {
-    public var name: String      // e.g. "us-east-1a"
-    public var id: String        // e.g. "use1-az1"
+    public var name: String // e.g. "us-east-1a"
+    public var id: String // e.g. "use1-az1"
     public init(name: String, id: String) { self.name = name; self.id = id }
 }
 
@@ -17,8 +17,10 @@ public struct VPC: Sendable {
     /// The host answering the VPC's platform services (Amazon DNS at base + 2 and
     /// 169.254.169.253, instance metadata, Time Sync, DHCP).
     public var platformHost: HostIndex?
-    public init(id: String, accountID: String, cidrs: [CIDR], mainRouteTable: RouteTableIndex,
-                defaultNetworkACL: NetworkACLIndex) {
+    public init(
+        id: String, accountID: String, cidrs: [CIDR], mainRouteTable: RouteTableIndex,
+        defaultNetworkACL: NetworkACLIndex
+    ) {
         self.id = id; self.accountID = accountID; self.cidrs = cidrs
         self.mainRouteTable = mainRouteTable; self.defaultNetworkACL = defaultNetworkACL
     }
@@ -34,8 +36,10 @@ public struct Subnet: Sendable {
     public var zone: AvailabilityZoneIndex
     public var routeTable: RouteTableIndex
     public var networkACL: NetworkACLIndex
-    public init(id: String, vpc: VPCIndex, cidr: CIDR, zone: AvailabilityZoneIndex,
-                routeTable: RouteTableIndex, networkACL: NetworkACLIndex) {
+    public init(
+        id: String, vpc: VPCIndex, cidr: CIDR, zone: AvailabilityZoneIndex,
+        routeTable: RouteTableIndex, networkACL: NetworkACLIndex
+    ) {
         self.id = id; self.vpc = vpc; self.cidr = cidr; self.zone = zone
         self.routeTable = routeTable; self.networkACL = networkACL
     }
@@ -79,8 +83,10 @@ public struct ENI: Sendable {
     /// Attached to a Nitro-based instance (flow logs: `traffic-path` 7/8, aggregation ≤ 60 s).
     public var nitro: Bool
 
-    public init(id: String, subnet: SubnetIndex, vpc: VPCIndex, privateIP: IPv4Address, mac: MACAddress,
-                securityGroups: [SecurityGroupIndex], kind: ENIKind, accountID: String) {
+    public init(
+        id: String, subnet: SubnetIndex, vpc: VPCIndex, privateIP: IPv4Address, mac: MACAddress,
+        securityGroups: [SecurityGroupIndex], kind: ENIKind, accountID: String
+    ) {
         self.id = id; self.subnet = subnet; self.vpc = vpc; self.privateIP = privateIP
         self.secondaryIPs = []; self.mac = mac; self.securityGroups = securityGroups
         self.publicIP = nil; self.kind = kind; self.accountID = accountID; self.host = nil
@@ -227,12 +233,14 @@ public struct NATGateway: Sendable {
 public struct GatewayEndpoint: Sendable {
     public var id: String
     public var vpc: VPCIndex
-    public var service: String          // "dynamodb" or "s3"
+    public var service: String // "dynamodb" or "s3"
     public var prefixList: PrefixListIndex
     public var routeTables: [RouteTableIndex]
     public var policy: EndpointPolicy
-    public init(id: String, vpc: VPCIndex, service: String, prefixList: PrefixListIndex,
-                routeTables: [RouteTableIndex], policy: EndpointPolicy) {
+    public init(
+        id: String, vpc: VPCIndex, service: String, prefixList: PrefixListIndex,
+        routeTables: [RouteTableIndex], policy: EndpointPolicy
+    ) {
         self.id = id; self.vpc = vpc; self.service = service; self.prefixList = prefixList
         self.routeTables = routeTables; self.policy = policy
     }

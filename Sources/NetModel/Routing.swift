@@ -30,7 +30,7 @@ public struct CompiledRouteTable: Sendable {
     public init(_ rt: RouteTable, index: RouteTableIndex, localCIDRs: [CIDR], prefixLists: [PrefixList]) {
         table = index
         routes = rt.routes
-        var expanded: [(CIDR, Int, Bool)] = []   // prefix, route index, is a prefix-list route
+        var expanded: [(CIDR, Int, Bool)] = [] // prefix, route index, is a prefix-list route
         for (i, r) in rt.routes.enumerated() {
             switch r.destination {
             case .cidr(let c): expanded.append((c, i, false))
@@ -46,9 +46,10 @@ public struct CompiledRouteTable: Sendable {
             if ia != ib { return ia < ib }
             return a.offset < b.offset
         }
-        entries = ContiguousArray(order.map { e in
-            Entry(base: e.element.0.base.raw, mask: e.element.0.netmask, route: Int32(e.element.1))
-        })
+        entries = ContiguousArray(
+            order.map { e in
+                Entry(base: e.element.0.base.raw, mask: e.element.0.netmask, route: Int32(e.element.1))
+            })
     }
 
     /// The route for `destination`, or nil when no route matches. - Complexity: O(entries).
@@ -57,8 +58,9 @@ public struct CompiledRouteTable: Sendable {
         for e in entries where a & e.mask == e.base {
             let r = routes[Int(e.route)]
             let prefixLength = e.mask.nonzeroBitCount
-            return RouteDecision(routeTable: table, route: Int(e.route), target: r.target,
-                                 matchedPrefix: CIDR(base: IPv4Address(raw: e.base), prefixLength: prefixLength))
+            return RouteDecision(
+                routeTable: table, route: Int(e.route), target: r.target,
+                matchedPrefix: CIDR(base: IPv4Address(raw: e.base), prefixLength: prefixLength))
         }
         return nil
     }

@@ -24,13 +24,13 @@ enum DeterministicMath {
         if x.isNaN || x < 0 { return .nan }
         if x == 0 { return -.infinity }
         if x == .infinity { return .infinity }
-        var k = Double(x.exponent)          // exponent is exact for subnormals too
-        var m = x.significand               // in [1, 2)
+        var k = Double(x.exponent) // exponent is exact for subnormals too
+        var m = x.significand // in [1, 2)
         if m > 1.4142135623730951 {
             m *= 0.5
             k += 1
         }
-        let f = m - 1                        // exact (Sterbenz)
+        let f = m - 1 // exact (Sterbenz)
         let s = f / (2 + f)
         let z = s * s
         // R = 2z/3 + 2z²/5 + … + 2z¹⁰/21, by Horner.
@@ -74,8 +74,8 @@ enum DeterministicMath {
     @inlinable
     static func roundedToInt64(_ x: Double) -> Int64 {
         precondition(x.isFinite && x >= -0x1p63 && x < 0x1p63, "value out of Int64 range")
-        let truncated = Int64(x)                 // rounds toward zero
-        let fraction = x - Double(truncated)     // exact: |x| < 2⁵² or fraction is 0
+        let truncated = Int64(x) // rounds toward zero
+        let fraction = x - Double(truncated) // exact: |x| < 2⁵² or fraction is 0
         if fraction >= 0.5 { return truncated + 1 }
         if fraction <= -0.5 { return truncated - 1 }
         return truncated
@@ -94,7 +94,7 @@ enum DeterministicMath {
             e -= 1
             m *= 2
         }
-        var y = 1 + (m - 1) * 0.4142135623730950   // chord through (1,1) and (4,2) … within 6%
+        var y = 1 + (m - 1) * 0.4142135623730950 // chord through (1,1) and (4,2) … within 6%
         if m > 2 { y = 1.4142135623730951 + (m - 2) * 0.2928932188134524 }
         for _ in 0..<5 { y = 0.5 * (y + m / y) }
         return Double(sign: .plus, exponent: e / 2, significand: y)

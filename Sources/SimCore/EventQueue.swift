@@ -238,7 +238,8 @@ public struct EventQueue {
         let front = buffers + EventQueueStorage.frontIndex
         let t = event.time.nanoseconds
         if front.pointee.count &- frontHead >= EventQueue.frontLimit
-            && front.pointee.base[frontHead].time.nanoseconds != Int64.min {
+            && front.pointee.base[frontHead].time.nanoseconds != Int64.min
+        {
             spillFront()
             if t > frontMax {
                 appendToBucket(event)
@@ -249,7 +250,7 @@ public struct EventQueue {
         if n == front.pointee.capacity {
             if frontHead > 0 {
                 let events = front.pointee.base
-                for k in frontHead..<n { events[k &- frontHead] = events[k] }  // slide left
+                for k in frontHead..<n { events[k &- frontHead] = events[k] } // slide left
                 n &-= frontHead
                 frontHead = 0
                 front.pointee.count = n
@@ -303,10 +304,10 @@ public struct EventQueue {
                 if _slowPath(n > front.pointee.capacity) { reserved &+= EventQueueStorage.grow(front, toAtLeast: n) }
                 let events = front.pointee.base
                 if i < 16 {
-                    events.initialize(from: source.pointee.base, count: n)  // level 0: one time
+                    events.initialize(from: source.pointee.base, count: n) // level 0: one time
                 } else {
                     EventQueue.sortByNextDigit(source.pointee.base, count: n, into: events, level: i &>> 4)
-                    EventQueue.insertionSort(events, count: n)  // nearly sorted by now
+                    EventQueue.insertionSort(events, count: n) // nearly sorted by now
                 }
                 source.pointee.count = 0
                 front.pointee.count = n
@@ -342,8 +343,10 @@ public struct EventQueue {
             // hold more than 4 × count (+ slack), the bucket just emptied gives its memory
             // back. Level-15 buckets always do: they hold only events whose sign differs from
             // the base, in practice just those pushed before the first pop.
-            if _slowPath((reserved > 4 &* eventCount &+ EventQueue.reserveSlack || i >= 240)
-                         && source.pointee.capacity > EventQueueStorage.minimumCapacity) {
+            if _slowPath(
+                (reserved > 4 &* eventCount &+ EventQueue.reserveSlack || i >= 240)
+                    && source.pointee.capacity > EventQueueStorage.minimumCapacity)
+            {
                 reserved &-= EventQueueStorage.release(source)
             }
         }
@@ -352,8 +355,10 @@ public struct EventQueue {
     /// Stable counting sort of `count` events from one bucket on `level` (≥ 1), by their key's
     /// digit on the level below, into `destination`.
     @usableFromInline
-    static func sortByNextDigit(_ source: UnsafeMutablePointer<Event>, count: Int,
-                                into destination: UnsafeMutablePointer<Event>, level: Int) {
+    static func sortByNextDigit(
+        _ source: UnsafeMutablePointer<Event>, count: Int,
+        into destination: UnsafeMutablePointer<Event>, level: Int
+    ) {
         let shift = UInt64((level &- 1) &<< 2)
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 16) { offsets in
             offsets.initialize(repeating: 0)

@@ -45,7 +45,8 @@ final class EventQueueStorage {
     init(reservingCapacity: Int) {
         buffers = .allocate(capacity: Self.bufferCount)
         for b in 0..<Self.bufferCount {
-            let capacity = b == Self.prefillBucket ? Swift.max(Self.minimumCapacity, reservingCapacity) : Self.minimumCapacity
+            let capacity =
+                b == Self.prefillBucket ? Swift.max(Self.minimumCapacity, reservingCapacity) : Self.minimumCapacity
             (buffers + b).initialize(to: EventBuffer(base: .allocate(capacity: capacity), count: 0, capacity: capacity))
         }
     }
@@ -64,7 +65,7 @@ final class EventQueueStorage {
 
     deinit {
         for b in 0..<Self.bufferCount {
-            buffers[b].base.deallocate()  // Event is trivial: nothing to deinitialize
+            buffers[b].base.deallocate() // Event is trivial: nothing to deinitialize
         }
         buffers.deallocate()
     }

@@ -19,7 +19,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         s1 = SplitMix64.next(&sm)
         s2 = SplitMix64.next(&sm)
         s3 = SplitMix64.next(&sm)
-        if s0 | s1 | s2 | s3 == 0 { s0 = 1 }  // the all-zero state is a fixed point
+        if s0 | s1 | s2 | s3 == 0 { s0 = 1 } // the all-zero state is a fixed point
     }
 
     /// The next 64 random bits.
@@ -55,7 +55,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         precondition(n > 0, "RandomStream.bounded: n must be positive")
         var product = next().multipliedFullWidth(by: n)
         if product.low < n {
-            let threshold = (0 &- n) % n   // 2⁶⁴ mod n
+            let threshold = (0 &- n) % n // 2⁶⁴ mod n
             while product.low < threshold {
                 product = next().multipliedFullWidth(by: n)
             }
@@ -68,7 +68,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     @inlinable
     public mutating func uniform(_ range: ClosedRange<Int64>) -> Int64 {
         let span = UInt64(bitPattern: range.upperBound &- range.lowerBound) &+ 1
-        if span == 0 { return Int64(bitPattern: next()) }  // the whole Int64 range
+        if span == 0 { return Int64(bitPattern: next()) } // the whole Int64 range
         return range.lowerBound &+ Int64(bitPattern: bounded(span))
     }
 

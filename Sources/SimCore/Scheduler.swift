@@ -99,7 +99,8 @@ public struct Scheduler {
     /// - Complexity: O(1) amortized per event, plus the handler's work.
     @inlinable
     @discardableResult
-    public mutating func run<H: EventHandler>(until: SimTime, maxEvents: UInt64 = .max, handler: inout H) -> StopReason {
+    public mutating func run<H: EventHandler>(until: SimTime, maxEvents: UInt64 = .max, handler: inout H) -> StopReason
+    {
         stopFlag = false
         let limit = until.nanoseconds
         var remaining = maxEvents

@@ -172,7 +172,7 @@ public struct SimDuration: Comparable, Hashable, Sendable, AdditiveArithmetic, C
         case s: return (3, 1)
         case UInt8(ascii: "u"): return next == s ? (5, 2) : nil
         case UInt8(ascii: "n"): return next == s ? (6, 2) : nil
-        case 0xC2:  // "µ" (U+00B5) is C2 B5 in UTF-8
+        case 0xC2: // "µ" (U+00B5) is C2 B5 in UTF-8
             return next == 0xB5 && i + 2 < bytes.count && bytes[i + 2] == s ? (5, 3) : nil
         default: return nil
         }
@@ -199,7 +199,7 @@ public struct SimDuration: Comparable, Hashable, Sendable, AdditiveArithmetic, C
                     digits.append(Character(Unicode.Scalar(UInt8(ascii: "0") + UInt8(remainder / unit))))
                     remainder %= unit
                 }
-                if remainder != 0 { continue }  // not a finite short decimal in this unit
+                if remainder != 0 { continue } // not a finite short decimal in this unit
                 text += "." + digits
             }
             text += suffix

@@ -19,7 +19,9 @@ public struct UTCDateTime: Sendable, Hashable {
     }
 
     /// Unix seconds of a calendar date-time (days-from-civil).
-    public static func unixSeconds(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) -> Int64 {
+    public static func unixSeconds(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0)
+        -> Int64
+    {
         let y = Int64(month <= 2 ? year - 1 : year)
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400

@@ -32,26 +32,34 @@ public struct RegionCatalog: Sendable {
     /// - `pl-63a5400a` com.amazonaws.us-east-1.s3: moto's list.
     public static let usEast1 = RegionCatalog(
         name: "us-east-1",
-        zoneIDs: ["us-east-1a": "use1-az1", "us-east-1b": "use1-az2", "us-east-1c": "use1-az4",
-                  "us-east-1d": "use1-az6", "us-east-1e": "use1-az3", "us-east-1f": "use1-az5"],
+        zoneIDs: [
+            "us-east-1a": "use1-az1", "us-east-1b": "use1-az2", "us-east-1c": "use1-az4",
+            "us-east-1d": "use1-az6", "us-east-1e": "use1-az3", "us-east-1f": "use1-az5",
+        ],
         prefixLists: [
-            ManagedPrefixList(id: "pl-02cd2c6b", name: "com.amazonaws.us-east-1.dynamodb", service: "dynamodb",
-                              cidrs: ["3.218.180.0/22", "35.71.68.0/22", "52.94.0.0/22", "52.119.224.0/20"].map(cidr)),
-            ManagedPrefixList(id: "pl-63a5400a", name: "com.amazonaws.us-east-1.s3", service: "s3",
-                              cidrs: ["3.5.0.0/19", "52.216.0.0/15", "54.231.0.0/16"].map(cidr)),
+            ManagedPrefixList(
+                id: "pl-02cd2c6b", name: "com.amazonaws.us-east-1.dynamodb", service: "dynamodb",
+                cidrs: ["3.218.180.0/22", "35.71.68.0/22", "52.94.0.0/22", "52.119.224.0/20"].map(cidr)),
+            ManagedPrefixList(
+                id: "pl-63a5400a", name: "com.amazonaws.us-east-1.s3", service: "s3",
+                cidrs: ["3.5.0.0/19", "52.216.0.0/15", "54.231.0.0/16"].map(cidr)),
         ],
         ipRanges: [
             ("3.218.180.0/22", "DYNAMODB"), ("35.71.68.0/22", "DYNAMODB"), ("52.94.0.0/22", "DYNAMODB"),
             ("52.119.224.0/20", "DYNAMODB"),
             ("3.5.0.0/19", "S3"), ("52.216.0.0/15", "S3"), ("54.231.0.0/16", "S3"),
-            ("3.208.0.0/12", "EC2"), ("3.80.0.0/12", "EC2"), ("3.80.0.0/12", "AMAZON"), ("34.192.0.0/12", "EC2"), ("44.192.0.0/11", "EC2"), ("54.144.0.0/12", "EC2"),
+            ("3.208.0.0/12", "EC2"), ("3.80.0.0/12", "EC2"), ("3.80.0.0/12", "AMAZON"), ("34.192.0.0/12", "EC2"),
+            ("44.192.0.0/11", "EC2"), ("54.144.0.0/12", "EC2"),
             ("3.208.0.0/12", "AMAZON"), ("34.192.0.0/12", "AMAZON"), ("35.71.64.0/18", "AMAZON"),
             ("44.192.0.0/11", "AMAZON"), ("52.94.0.0/16", "AMAZON"), ("52.119.0.0/16", "AMAZON"),
-            ("52.216.0.0/15", "AMAZON"), ("54.144.0.0/12", "AMAZON"), ("54.231.0.0/16", "AMAZON"), ("3.5.0.0/16", "AMAZON"),
+            ("52.216.0.0/15", "AMAZON"), ("54.144.0.0/12", "AMAZON"), ("54.231.0.0/16", "AMAZON"),
+            ("3.5.0.0/16", "AMAZON"),
         ].map { (cidr($0.0), $0.1) },
         serviceAddresses: [
-            "dynamodb": ["3.218.182.212", "3.218.180.88", "3.218.181.130", "52.94.0.74", "52.94.2.80",
-                         "52.119.224.190", "52.119.233.46", "35.71.69.18"].map(ip),
+            "dynamodb": [
+                "3.218.182.212", "3.218.180.88", "3.218.181.130", "52.94.0.74", "52.94.2.80",
+                "52.119.224.190", "52.119.233.46", "35.71.69.18",
+            ].map(ip),
             "s3": ["52.216.10.44", "52.217.96.12", "54.231.129.8", "3.5.8.150"].map(ip),
         ],
         lambdaServiceAddresses: ["3.214.7.91", "34.197.201.36", "44.205.12.77"].map(ip))

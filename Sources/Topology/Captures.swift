@@ -8,24 +8,35 @@ extension Builder {
         let m = try n.mapping(allowed: ["function", "eni", "nat-gateway", "database", "instance"])
         if let f = m["function"] {
             let name = try f.string()
-            guard let enis = functionENIs[name] else { throw f.fail("no function named '\(name)' is defined in this file") }
-            guard !enis.isEmpty else { throw f.fail("function '\(name)' is not attached to a VPC: it has no ENI to capture") }
+            guard let enis = functionENIs[name] else {
+                throw f.fail("no function named '\(name)' is defined in this file")
+            }
+            guard !enis.isEmpty else {
+                throw f.fail("function '\(name)' is not attached to a VPC: it has no ENI to capture")
+            }
             return enis.map { CaptureSpec(eni: $0, label: "function \(name)") }
         }
-        if let e = m["eni"] { return [CaptureSpec(eni: try lookup(eniByID, e, kind: "network interface"), label: try e.string())] }
+        if let e = m["eni"] {
+            return [CaptureSpec(eni: try lookup(eniByID, e, kind: "network interface"), label: try e.string())]
+        }
         if let g = m["nat-gateway"] {
             let i = try lookup(natByID, g, kind: "NAT gateway")
             return [CaptureSpec(eni: world.network.natGateways[i.int].eni, label: "NAT gateway \(try g.string())")]
         }
         if let d = m["database"] {
             let name = try d.string()
-            guard let i = world.databases.firstIndex(where: { $0.identifier == name }) else { throw d.fail("no database named '\(name)'") }
+            guard let i = world.databases.firstIndex(where: { $0.identifier == name }) else {
+                throw d.fail("no database named '\(name)'")
+            }
             return [CaptureSpec(eni: world.databases[i].eni, label: "database \(name)")]
         }
         if let i = m["instance"] {
             let id = try i.string()
             if let e = instanceByName[id] { return [CaptureSpec(eni: e, label: "instance \(id)")] }
-            guard let e = world.network.enis.firstIndex(where: { if case .instance(let x) = $0.kind { return x == id } else { return false } })
+            guard
+                let e = world.network.enis.firstIndex(where: {
+                    if case .instance(let x) = $0.kind { return x == id } else { return false }
+                })
             else { throw i.fail("no instance named or with id '\(id)' is defined in this file") }
             return [CaptureSpec(eni: ENIIndex(e), label: "instance \(id)")]
         }

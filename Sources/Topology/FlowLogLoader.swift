@@ -5,25 +5,36 @@ import Workloads
 /// `flow-logs:` entries: the flow logs to write and their formats and destinations.
 extension Builder {
     mutating func flowLog(_ n: YNode, world: World) throws -> FlowLogConfig {
-        let m = try n.mapping(allowed: ["id", "resource", "traffic-type", "max-aggregation-interval", "log-format", "destination", "log-group",
-                                        "hive-compatible-partitions", "per-hour-partition", "max-flows-per-window"])
+        let m = try n.mapping(allowed: [
+            "id", "resource", "traffic-type", "max-aggregation-interval", "log-format", "destination", "log-group",
+            "hive-compatible-partitions", "per-hour-partition", "max-flows-per-window",
+        ])
         let id = try declare(try m.required("id"), kind: "flow log")
         let rNode = try m.required("resource")
         let r = try rNode.string()
         let resource: FlowLogResource
-        if r.hasPrefix("vpc-") { resource = .vpc(try lookup(vpcByID, rNode, kind: "vpc")) }
-        else if r.hasPrefix("subnet-") { resource = .subnet(try lookup(subnetByID, rNode, kind: "subnet")) }
-        else if r.hasPrefix("eni-") { resource = .networkInterface(try lookup(eniByID, rNode, kind: "network interface")) }
-        else { throw rNode.fail("a flow log is attached to a vpc-…, subnet-… or eni-… (got '\(r)')") }
+        if r.hasPrefix("vpc-") {
+            resource = .vpc(try lookup(vpcByID, rNode, kind: "vpc"))
+        } else if r.hasPrefix("subnet-") {
+            resource = .subnet(try lookup(subnetByID, rNode, kind: "subnet"))
+        } else if r.hasPrefix("eni-") {
+            resource = .networkInterface(try lookup(eniByID, rNode, kind: "network interface"))
+        } else {
+            throw rNode.fail("a flow log is attached to a vpc-…, subnet-… or eni-… (got '\(r)')")
+        }
         var traffic = FlowLogTrafficType.all
         if let t = m["traffic-type"] {
-            guard let v = FlowLogTrafficType(rawValue: try t.string().uppercased()) else { throw t.fail("traffic-type is ACCEPT, REJECT or ALL") }
+            guard let v = FlowLogTrafficType(rawValue: try t.string().uppercased()) else {
+                throw t.fail("traffic-type is ACCEPT, REJECT or ALL")
+            }
             traffic = v
         }
         var interval = 600
         if let i = m["max-aggregation-interval"] {
             interval = try i.int()
-            guard interval == 60 || interval == 600 else { throw i.fail("max-aggregation-interval is 60 or 600 seconds") }
+            guard interval == 60 || interval == 600 else {
+                throw i.fail("max-aggregation-interval is 60 or 600 seconds")
+            }
         }
         var format = FlowLogFormat.default
         if let f = m["log-format"] {
@@ -40,12 +51,15 @@ extension Builder {
         case "cloudwatch-logs":
             let group = try m["log-group"]?.string() ?? "/vpc/flow-logs/\(id)"
             destination = .cloudWatchLogs(logGroup: group)
-            for k in ["hive-compatible-partitions", "per-hour-partition"] where m[k] != nil { throw m[k]!.fail("\(k) applies to destination: s3") }
+            for k in ["hive-compatible-partitions", "per-hour-partition"] where m[k] != nil {
+                throw m[k]!.fail("\(k) applies to destination: s3")
+            }
         case let other:
             throw m["destination"]!.fail("'\(other)' is not a destination (s3 or cloudwatch-logs)")
         }
-        var c = FlowLogConfig(id: id, resource: resource, trafficType: traffic, maxAggregationInterval: interval, format: format,
-                              destination: destination, accountID: account)
+        var c = FlowLogConfig(
+            id: id, resource: resource, trafficType: traffic, maxAggregationInterval: interval, format: format,
+            destination: destination, accountID: account)
         if let x = m["max-flows-per-window"] { c.maxFlowsPerWindow = try x.int(1...Int.max) }
         return c
     }

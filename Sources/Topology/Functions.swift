@@ -25,7 +25,10 @@ extension Builder {
 
     /// A function and, if it is attached to a VPC, its Hyperplane ENIs; its hosts join with the world.
     mutating func function(_ n: YNode, databases: [PlacedDatabase], index: Int? = nil) throws -> LambdaFunction {
-        let m = try n.mapping(allowed: ["name", "count", "memory", "timeout", "runtime", "vpc", "invocations", "handler", "init-duration", "idle-reclaim"])
+        let m = try n.mapping(allowed: [
+            "name", "count", "memory", "timeout", "runtime", "vpc", "invocations", "handler", "init-duration",
+            "idle-reclaim",
+        ])
         let nameNode = try m.required("name")
         var name = try nameNode.string()
         if let index { name = name.replacingOccurrences(of: "{n}", with: String(index)) }
@@ -64,10 +67,13 @@ extension Builder {
         }
         // `memory:` is checked but not modelled yet (nothing depends on it).
         _ = try m["memory"]?.int(128...10240)
-        var f = LambdaFunction(name: name, accountID: account, region: catalog.name,
-                               timeout: try m["timeout"]?.duration() ?? .seconds(3),
-                               runtime: runtime, program: program, arrivals: arrivals)
-        if f.timeout > .seconds(900) || f.timeout < .seconds(1) { throw m["timeout"]!.fail("a Lambda timeout is 1 s to 900 s") }
+        var f = LambdaFunction(
+            name: name, accountID: account, region: catalog.name,
+            timeout: try m["timeout"]?.duration() ?? .seconds(3),
+            runtime: runtime, program: program, arrivals: arrivals)
+        if f.timeout > .seconds(900) || f.timeout < .seconds(1) {
+            throw m["timeout"]!.fail("a Lambda timeout is 1 s to 900 s")
+        }
         if let d = m["init-duration"] { f.initMedian = try d.duration() }
         if let d = m["idle-reclaim"] { f.idleReclaim = try d.duration() }
         if let vpcNode = m["vpc"] {
@@ -87,15 +93,19 @@ extension Builder {
             for s in subnets {
                 // One Hyperplane ENI per (subnet, security-group set), shared by every function
                 // with the same pair (aws-vpc-facts §9).
-                let key = net.subnets[s.int].id + ":" + groups.map { net.securityGroups[$0.int].id }.sorted().joined(separator: ",")
+                let key =
+                    net.subnets[s.int].id + ":"
+                    + groups.map { net.securityGroups[$0.int].id }.sorted().joined(separator: ",")
                 let e: ENIIndex
                 if let existing = hyperplane[key] {
                     e = existing
                 } else {
                     let eniID = Self.generatedID("eni-", "lambda:" + key)
                     let ip = try allocate(in: s, want: nil, key: eniID, at: vpcNode)
-                    var eni = ENI(id: eniID, subnet: s, vpc: vpc!, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: groups,
-                                  kind: .lambda, accountID: net.vpcs[vpc!.int].accountID)
+                    var eni = ENI(
+                        id: eniID, subnet: s, vpc: vpc!, privateIP: ip, mac: Self.mac(for: eniID),
+                        securityGroups: groups,
+                        kind: .lambda, accountID: net.vpcs[vpc!.int].accountID)
                     eni.description = "AWS Lambda VPC ENI-\(name)"
                     eni.hostLatency = net.latency.hyperplane.nanoseconds
                     e = ENIIndex(net.enis.count)
@@ -125,25 +135,37 @@ extension Builder {
     }
 
     func step(_ n: YNode, databases: [PlacedDatabase]) throws -> Step {
-        guard case .mapping = n.node else { throw n.fail("a handler step is a mapping like {dynamodb: PutItem, table: Orders}") }
-        let m = try n.mapping(allowed: ["dynamodb", "table", "item-bytes", "items", "database", "query-bytes", "result-bytes", "server-time", "compute"])
+        guard case .mapping = n.node else {
+            throw n.fail("a handler step is a mapping like {dynamodb: PutItem, table: Orders}")
+        }
+        let m = try n.mapping(allowed: [
+            "dynamodb", "table", "item-bytes", "items", "database", "query-bytes", "result-bytes", "server-time",
+            "compute",
+        ])
         if let op = m["dynamodb"] {
             let name = try op.string()
             guard let o = DynamoDBOperation(rawValue: name) else {
-                throw op.fail("'\(name)' is not a modelled DynamoDB operation (\(DynamoDBOperation.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw op.fail(
+                    "'\(name)' is not a modelled DynamoDB operation "
+                        + "(\(DynamoDBOperation.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             let table = try (try m.required("table")).string()
-            return .dynamodb(DynamoDBCall(operation: o, table: table, itemBytes: try m["item-bytes"]?.int(2...400_000) ?? 110,
-                                          resultItems: try m["items"]?.int(0...1000) ?? 1))
+            return .dynamodb(
+                DynamoDBCall(
+                    operation: o, table: table, itemBytes: try m["item-bytes"]?.int(2...400_000) ?? 110,
+                    resultItems: try m["items"]?.int(0...1000) ?? 1))
         }
         if let d = m["database"] {
             let name = try d.string()
             guard let i = databases.firstIndex(where: { $0.identifier == name }) else {
                 throw d.fail("no database named '\(name)' is defined in this file")
             }
-            return .database(DatabaseQuery(instance: i, requestBytes: try m["query-bytes"]?.int(6...1_000_000) ?? 96,
-                                           responseBytes: try m["result-bytes"]?.int(6...10_000_000) ?? 420,
-                                           serverTime: try m["server-time"]?.duration() ?? .microseconds(900)))
+            return .database(
+                DatabaseQuery(
+                    instance: i, requestBytes: try m["query-bytes"]?.int(6...1_000_000) ?? 96,
+                    responseBytes: try m["result-bytes"]?.int(6...10_000_000) ?? 420,
+                    serverTime: try m["server-time"]?.duration() ?? .microseconds(900)))
         }
         if let c = m["compute"] { return .compute(try c.duration()) }
         throw n.fail("a handler step needs 'dynamodb', 'database' or 'compute'")
@@ -155,15 +177,20 @@ extension Builder {
         var arrivals = ArrivalPattern.none
         if let e = m["executions"] {
             let em = try e.mapping(allowed: ["rate", "every"])
-            if let r = em["rate"] { arrivals = .poisson(perSecond: try r.rate()) }
-            else if let ev = em["every"] { arrivals = .uniform(perSecond: 1 / (try ev.duration()).seconds) }
+            if let r = em["rate"] {
+                arrivals = .poisson(perSecond: try r.rate())
+            } else if let ev = em["every"] {
+                arrivals = .uniform(perSecond: 1 / (try ev.duration()).seconds)
+            }
         }
         var tasks: [StateMachine.Task] = []
         for s in try (try m.required("states")).list() {
             let sm = try s.mapping(allowed: ["name", "function", "retry"])
             let fNode = try sm.required("function")
             let fname = try fNode.string()
-            guard let fi = functionByName[fname] else { throw fNode.fail("no function named '\(fname)' is defined in this file") }
+            guard let fi = functionByName[fname] else {
+                throw fNode.fail("no function named '\(fname)' is defined in this file")
+            }
             var task = StateMachine.Task(name: try sm["name"]?.string() ?? fname, function: fi)
             if let r = sm["retry"] {
                 let rm = try r.mapping(allowed: ["interval", "max-attempts", "backoff-rate"])

@@ -10,23 +10,33 @@ import Workloads
 extension Builder {
     /// An instance's network interface, or `count` of them named from a template (`name: web-{n}`).
     mutating func instance(_ n: YNode) throws {
-        let m = try n.mapping(allowed: ["id", "name", "count", "subnet", "subnets", "security-groups", "private-ip", "public-ip",
-                                        "eni", "nitro", "platform-agents"])
+        let m = try n.mapping(allowed: [
+            "id", "name", "count", "subnet", "subnets", "security-groups", "private-ip", "public-ip",
+            "eni", "nitro", "platform-agents",
+        ])
         let count = try m["count"]?.int(1...100_000) ?? 1
         if count > 1 {
-            for k in ["id", "private-ip", "eni"] where m[k] != nil { throw m[k]!.fail("'\(k)' names one instance; it cannot be used with count") }
+            for k in ["id", "private-ip", "eni"] where m[k] != nil {
+                throw m[k]!.fail("'\(k)' names one instance; it cannot be used with count")
+            }
             if let p = m["public-ip"], try p.string() != "auto" { throw p.fail("with count, public-ip must be 'auto'") }
         }
         var subnets: [YNode] = []
         if let s = m["subnet"] { subnets.append(s) }
         if let ss = m["subnets"] { subnets += try ss.list() }
-        guard !subnets.isEmpty else { throw n.fail("an instance needs a 'subnet' (or 'subnets' to spread a count over)") }
+        guard !subnets.isEmpty else {
+            throw n.fail("an instance needs a 'subnet' (or 'subnets' to spread a count over)")
+        }
         let template = try m["name"]?.string()
         for k in 1...count {
             let name = template.map { $0.replacingOccurrences(of: "{n}", with: String(k)) }
-            if let name, instanceByName[name] != nil { throw (m["name"] ?? n).fail("duplicate instance name '\(name)'") }
+            if let name, instanceByName[name] != nil {
+                throw (m["name"] ?? n).fail("duplicate instance name '\(name)'")
+            }
             let id: String
-            if let idNode = m["id"] { id = try declare(idNode, kind: "instance") } else {
+            if let idNode = m["id"] {
+                id = try declare(idNode, kind: "instance")
+            } else {
                 guard let name else { throw n.fail("an instance needs an 'id' or a 'name'") }
                 id = Self.generatedID("i-", "instance:" + name)
                 declared[id] = ("instance", n.mark)
@@ -36,11 +46,16 @@ extension Builder {
             let v = net.subnets[s.int].vpc
             let groups = try securityGroups(m, vpc: v)
             let ip = try allocate(in: s, want: try m["private-ip"]?.ipv4(), key: id, at: m["private-ip"] ?? n)
-            let eniID = try m["eni"].map { try declare($0, kind: "network interface") } ?? Self.generatedID("eni-", "instance:" + id)
-            var eni = ENI(id: eniID, subnet: s, vpc: v, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: groups,
-                          kind: .instance(id: id), accountID: net.vpcs[v.int].accountID)
+            let eniID =
+                try m["eni"].map { try declare($0, kind: "network interface") }
+                ?? Self.generatedID("eni-", "instance:" + id)
+            var eni = ENI(
+                id: eniID, subnet: s, vpc: v, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: groups,
+                kind: .instance(id: id), accountID: net.vpcs[v.int].accountID)
             if let p = m["public-ip"] {
-                guard net.vpcs[v.int].internetGateway != nil else { throw p.fail("\(net.vpcs[v.int].id) has no internet gateway to map a public IP") }
+                guard net.vpcs[v.int].internetGateway != nil else {
+                    throw p.fail("\(net.vpcs[v.int].id) has no internet gateway to map a public IP")
+                }
                 if try p.string() == "auto" {
                     eni.publicIP = autoPublicIP(key: id)
                 } else {
@@ -72,8 +87,9 @@ extension Builder {
         let groups = try securityGroups(m, vpc: v)
         let ip = try allocate(in: s, want: try m["private-ip"]?.ipv4(), key: "rds:" + name, at: m["private-ip"] ?? n)
         let eniID = Self.generatedID("eni-", "rds:" + name)
-        var eni = ENI(id: eniID, subnet: s, vpc: v, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: groups,
-                      kind: .rds(identifier: name), accountID: net.vpcs[v.int].accountID)
+        var eni = ENI(
+            id: eniID, subnet: s, vpc: v, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: groups,
+            kind: .rds(identifier: name), accountID: net.vpcs[v.int].accountID)
         eni.description = "RDSNetworkInterface"
         let e = ENIIndex(net.enis.count)
         eniByID[eniID] = e
@@ -82,8 +98,9 @@ extension Builder {
         let port = UInt16(try m["port"]?.int(1...65535) ?? 5432)
         // RDS endpoints: <identifier>.<12 characters fixed per account and Region>.<region>.rds.amazonaws.com
         let suffix = String(Self.generatedID("", "rds:" + account + catalog.name).dropFirst().prefix(12))
-        return PlacedDatabase(identifier: name, eni: e, port: port, address: ip,
-                              endpoint: "\(name).\(suffix).\(catalog.name).rds.amazonaws.com")
+        return PlacedDatabase(
+            identifier: name, eni: e, port: port, address: ip,
+            endpoint: "\(name).\(suffix).\(catalog.name).rds.amazonaws.com")
     }
 
     /// The databases' hosts, behind their network interfaces.
@@ -91,8 +108,10 @@ extension Builder {
         var out: [DatabaseInstance] = []
         for d in databases {
             let h = world.addHost(.eni(d.eni), role: .database)
-            out.append(DatabaseInstance(identifier: d.identifier, eni: d.eni, host: h, port: d.port, address: d.address,
-                                        endpoint: d.endpoint))
+            out.append(
+                DatabaseInstance(
+                    identifier: d.identifier, eni: d.eni, host: h, port: d.port, address: d.address,
+                    endpoint: d.endpoint))
         }
         return out
     }
@@ -112,8 +131,10 @@ extension Builder {
             let h = world.addHost(.awsService(name: pl.service), role: .awsFrontEnd)
             for c in pl.cidrs { world.network.serviceRanges.append((c, h)) }
             if pl.service == "dynamodb" {
-                world.addService(ServiceEndpoint(name: pl.service, hostname: "\(pl.service).\(catalog.name).amazonaws.com", host: h,
-                                                 addresses: addresses, accountID: account, region: catalog.name))
+                world.addService(
+                    ServiceEndpoint(
+                        name: pl.service, hostname: "\(pl.service).\(catalog.name).amazonaws.com", host: h,
+                        addresses: addresses, accountID: account, region: catalog.name))
             }
         }
     }

@@ -20,7 +20,8 @@ extension Builder {
         let prefix = Self.idPrefixes[kind]!
         let hex = id.dropFirst(prefix.count)
         guard id.hasPrefix(prefix), hex.count == 8 || hex.count == 17,
-              hex.allSatisfy({ ("0"..."9").contains($0) || ("a"..."f").contains($0) }) else {
+            hex.allSatisfy({ ("0"..."9").contains($0) || ("a"..."f").contains($0) })
+        else {
             throw n.fail("'\(id)' is not a \(kind) id: expected '\(prefix)' followed by 8 or 17 lowercase hex digits")
         }
         if let prior = declared[id] {
@@ -71,12 +72,18 @@ extension Builder {
         if let a = want {
             guard c.contains(a) else { throw n.fail("\(a) is not in subnet \(net.subnets[s.int].id) (\(c))") }
             let off = a.raw - c.base.raw
-            guard off >= 4, a != c.last else { throw n.fail("\(a) is reserved by AWS in \(c) (the first four addresses and the last)") }
-            guard used.insert(a.raw).inserted else { throw n.fail("\(a) is already assigned in \(net.subnets[s.int].id)") }
+            guard off >= 4, a != c.last else {
+                throw n.fail("\(a) is reserved by AWS in \(c) (the first four addresses and the last)")
+            }
+            guard used.insert(a.raw).inserted else {
+                throw n.fail("\(a) is already assigned in \(net.subnets[s.int].id)")
+            }
             return a
         }
         let usable = UInt32(c.size) - 5
-        guard usable > UInt32(used.count) else { throw n.fail("subnet \(net.subnets[s.int].id) has no free address left") }
+        guard usable > UInt32(used.count) else {
+            throw n.fail("subnet \(net.subnets[s.int].id) has no free address left")
+        }
         let h = FNV1a64.hash(key.utf8, basis: Self.addressHashBasis)
         var off = 4 + UInt32(h % UInt64(usable))
         while used.contains(c.base.raw + off) { off = off + 1 > 4 + usable - 1 ? 4 : off + 1 }

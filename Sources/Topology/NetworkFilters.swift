@@ -11,7 +11,9 @@ extension Builder {
         let isDefault = try m["default"]?.bool() ?? false
         let a = NetworkACLIndex(net.networkACLs.count)
         if isDefault {
-            if net.vpcs[v.int].defaultNetworkACL.raw != .max { throw m["default"]!.fail("\(net.vpcs[v.int].id) already has a default network ACL") }
+            if net.vpcs[v.int].defaultNetworkACL.raw != .max {
+                throw m["default"]!.fail("\(net.vpcs[v.int].id) already has a default network ACL")
+            }
             net.vpcs[v.int].defaultNetworkACL = a
         }
         func entries(_ key: String, peer: String) throws -> [NetworkACLEntry] {
@@ -26,7 +28,8 @@ extension Builder {
                 let ports = try portRange(em, protocolNumber: proto)
                 let peerNode = try em.required(peer)
                 if (try? peerNode.string())?.hasPrefix("pl-") == true {
-                    throw peerNode.fail("network ACLs cannot reference prefix lists; list the CIDRs (aws-vpc-facts §8)")
+                    throw peerNode.fail(
+                        "network ACLs cannot reference prefix lists; list the CIDRs (aws-vpc-facts §8)")
                 }
                 let action = try em.required("action")
                 let allow: Bool
@@ -35,14 +38,18 @@ extension Builder {
                 case "deny": allow = false
                 case let s: throw action.fail("'\(s)' must be allow or deny")
                 }
-                out.append(NetworkACLEntry(ruleNumber: rule, protocolNumber: proto, ports: ports, cidr: try peerNode.cidr(), allow: allow))
+                out.append(
+                    NetworkACLEntry(
+                        ruleNumber: rule, protocolNumber: proto, ports: ports, cidr: try peerNode.cidr(), allow: allow))
             }
             return out
         }
         aclByID[id] = a
-        net.networkACLs.append(NetworkACL(id: id, vpc: v, isDefault: isDefault,
-                                          inbound: try entries("inbound", peer: "source"),
-                                          outbound: try entries("outbound", peer: "destination")))
+        net.networkACLs.append(
+            NetworkACL(
+                id: id, vpc: v, isDefault: isDefault,
+                inbound: try entries("inbound", peer: "source"),
+                outbound: try entries("outbound", peer: "destination")))
     }
 
     mutating func declareSecurityGroup(_ n: YNode) throws {
@@ -50,7 +57,8 @@ extension Builder {
         let id = try declare(try m.required("id"), kind: "security group")
         let v = try lookup(vpcByID, try m.required("vpc"), kind: "vpc")
         sgByID[id] = SecurityGroupIndex(net.securityGroups.count)
-        net.securityGroups.append(SecurityGroup(id: id, name: try m["name"]?.string() ?? id, vpc: v, ingress: [], egress: []))
+        net.securityGroups.append(
+            SecurityGroup(id: id, name: try m["name"]?.string() ?? id, vpc: v, ingress: [], egress: []))
     }
 
     mutating func securityGroupRules(_ n: YNode) throws {
@@ -60,7 +68,8 @@ extension Builder {
         func rules(_ key: String, peerKey: String) throws -> [SecurityGroupRule] {
             guard let list = m[key] else {
                 // A new group allows all outbound and no inbound (aws-vpc-facts §7).
-                return key == "egress" ? [SecurityGroupRule(protocolNumber: -1, ports: .all, peer: .cidr(CIDR("0.0.0.0/0")!))] : []
+                return key == "egress"
+                    ? [SecurityGroupRule(protocolNumber: -1, ports: .all, peer: .cidr(CIDR("0.0.0.0/0")!))] : []
             }
             return try list.list().map { r in
                 let rm = try r.mapping(allowed: ["protocol", "ports", "icmp-type", "icmp-code", peerKey, "description"])
@@ -74,13 +83,15 @@ extension Builder {
                 } else if p.hasPrefix("sg-") {
                     let other = try lookup(sgByID, peerNode, kind: "security group")
                     guard net.securityGroups[other.int].vpc == vpc else {
-                        throw peerNode.fail("\(p) is in another VPC; security groups reference groups in the same (or a peered) VPC")
+                        throw peerNode.fail(
+                            "\(p) is in another VPC; security groups reference groups in the same (or a peered) VPC")
                     }
                     peer = .securityGroup(other)
                 } else {
                     peer = .cidr(try peerNode.cidr())
                 }
-                return SecurityGroupRule(protocolNumber: proto, ports: ports, peer: peer, description: try rm["description"]?.string() ?? "")
+                return SecurityGroupRule(
+                    protocolNumber: proto, ports: ports, peer: peer, description: try rm["description"]?.string() ?? "")
             }
         }
         net.securityGroups[g.int].ingress = try rules("ingress", peerKey: "source")
@@ -94,7 +105,9 @@ extension Builder {
         case "icmp", "1": return 1
         case "all", "-1": return -1
         case let s:
-            guard let v = Int16(s), (0...255).contains(v) else { throw n.fail("'\(s)' is not a protocol (tcp, udp, icmp, all or a number)") }
+            guard let v = Int16(s), (0...255).contains(v) else {
+                throw n.fail("'\(s)' is not a protocol (tcp, udp, icmp, all or a number)")
+            }
             return v
         }
     }
@@ -107,7 +120,9 @@ extension Builder {
             return PortRange(t, c)
         }
         guard let p = m["ports"] else {
-            if protocolNumber == 6 || protocolNumber == 17 { throw m.owner.fail("missing required key 'ports' (a port, a range like 1024-65535, or all)") }
+            if protocolNumber == 6 || protocolNumber == 17 {
+                throw m.owner.fail("missing required key 'ports' (a port, a range like 1024-65535, or all)")
+            }
             return .all
         }
         let s = try p.string()
@@ -123,7 +138,9 @@ extension Builder {
         guard let list = m["security-groups"] else { throw m.owner.fail("missing required key 'security-groups'") }
         let nodes = try list.list()
         guard !nodes.isEmpty else { throw list.fail("at least one security group is needed") }
-        guard nodes.count <= 5 else { throw list.fail("at most 5 security groups per network interface (aws-vpc-facts §7)") }
+        guard nodes.count <= 5 else {
+            throw list.fail("at most 5 security groups per network interface (aws-vpc-facts §7)")
+        }
         return try nodes.map { g in
             let i = try lookup(sgByID, g, kind: "security group")
             guard net.securityGroups[i.int].vpc == v else { throw g.fail("\(try g.string()) is in another VPC") }

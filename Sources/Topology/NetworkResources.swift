@@ -21,12 +21,15 @@ extension Builder {
         if let cs = m["cidrs"] { cidrs += try cs.list().map { try $0.cidr() } }
         guard !cidrs.isEmpty else { throw n.fail("a VPC needs a 'cidr'") }
         for (i, c) in cidrs.enumerated() where !(16...28).contains(c.prefixLength) {
-            throw (m["cidr"] ?? m["cidrs"]!).fail("VPC CIDR blocks must be /16 to /28 (aws: \(c) has /\(c.prefixLength)); block \(i + 1)")
+            throw (m["cidr"] ?? m["cidrs"]!).fail(
+                "VPC CIDR blocks must be /16 to /28 (aws: \(c) has /\(c.prefixLength)); block \(i + 1)")
         }
         vpcByID[id] = VPCIndex(net.vpcs.count)
         // Placeholders: the main route table and default ACL are set in ensureDefaults().
-        net.vpcs.append(VPC(id: id, accountID: try m["account"]?.string() ?? account, cidrs: cidrs,
-                            mainRouteTable: RouteTableIndex(raw: .max), defaultNetworkACL: NetworkACLIndex(raw: .max)))
+        net.vpcs.append(
+            VPC(
+                id: id, accountID: try m["account"]?.string() ?? account, cidrs: cidrs,
+                mainRouteTable: RouteTableIndex(raw: .max), defaultNetworkACL: NetworkACLIndex(raw: .max)))
     }
 
     mutating func routeTable(_ n: YNode) throws -> (RouteTableIndex, YMap) {
@@ -37,7 +40,10 @@ extension Builder {
         let t = RouteTableIndex(net.routeTables.count)
         if main {
             if net.vpcs[v.int].mainRouteTable.raw != .max {
-                throw m["main"]!.fail("\(net.vpcs[v.int].id) already has a main route table (\(net.routeTables[net.vpcs[v.int].mainRouteTable.int].id))")
+                throw m["main"]!.fail(
+                    "\(net.vpcs[v.int].id) already has a main route table "
+                        + "(\(net.routeTables[net.vpcs[v.int].mainRouteTable.int].id))"
+                )
             }
             net.vpcs[v.int].mainRouteTable = t
         }
@@ -59,14 +65,17 @@ extension Builder {
                 let id = Self.generatedID("rtb-", "main:" + vpc.id)
                 net.vpcs[v].mainRouteTable = RouteTableIndex(net.routeTables.count)
                 routeTableByID[id] = net.vpcs[v].mainRouteTable
-                net.routeTables.append(RouteTable(id: id, vpc: VPCIndex(v), routes: localRoutes(VPCIndex(v)), isMain: true))
+                net.routeTables.append(
+                    RouteTable(id: id, vpc: VPCIndex(v), routes: localRoutes(VPCIndex(v)), isMain: true))
             }
             if vpc.defaultNetworkACL.raw == .max {
                 let id = Self.generatedID("acl-", "default:" + vpc.id)
                 net.vpcs[v].defaultNetworkACL = NetworkACLIndex(net.networkACLs.count)
                 aclByID[id] = net.vpcs[v].defaultNetworkACL
-                let all = NetworkACLEntry(ruleNumber: 100, protocolNumber: -1, ports: .all, cidr: CIDR("0.0.0.0/0")!, allow: true)
-                net.networkACLs.append(NetworkACL(id: id, vpc: VPCIndex(v), isDefault: true, inbound: [all], outbound: [all]))
+                let all = NetworkACLEntry(
+                    ruleNumber: 100, protocolNumber: -1, ports: .all, cidr: CIDR("0.0.0.0/0")!, allow: true)
+                net.networkACLs.append(
+                    NetworkACL(id: id, vpc: VPCIndex(v), isDefault: true, inbound: [all], outbound: [all]))
             }
         }
     }
@@ -75,7 +84,9 @@ extension Builder {
         let m = try n.mapping(allowed: ["id", "vpc"])
         let id = try declare(try m.required("id"), kind: "internet gateway")
         let v = try lookup(vpcByID, try m.required("vpc"), kind: "vpc")
-        if let g = net.vpcs[v.int].internetGateway { throw n.fail("\(net.vpcs[v.int].id) already has \(net.internetGateways[g.int].id) attached") }
+        if let g = net.vpcs[v.int].internetGateway {
+            throw n.fail("\(net.vpcs[v.int].id) already has \(net.internetGateways[g.int].id) attached")
+        }
         let g = InternetGatewayIndex(net.internetGateways.count)
         igwByID[id] = g
         net.vpcs[v.int].internetGateway = g
@@ -83,7 +94,9 @@ extension Builder {
     }
 
     mutating func subnet(_ n: YNode) throws {
-        let m = try n.mapping(allowed: ["id", "vpc", "cidr", "availability-zone", "az-id", "route-table", "network-acl"])
+        let m = try n.mapping(allowed: [
+            "id", "vpc", "cidr", "availability-zone", "az-id", "route-table", "network-acl",
+        ])
         let idNode = try m.required("id")
         let id = try declare(idNode, kind: "subnet")
         let v = try lookup(vpcByID, try m.required("vpc"), kind: "vpc")
@@ -91,18 +104,25 @@ extension Builder {
         let c = try cidrNode.cidr()
         guard (16...28).contains(c.prefixLength) else { throw cidrNode.fail("subnet CIDR blocks must be /16 to /28") }
         guard net.vpcs[v.int].cidrs.contains(where: { $0.contains(c) }) else {
-            throw cidrNode.fail("\(c) is not inside \(net.vpcs[v.int].id) (\(net.vpcs[v.int].cidrs.map(\.description).joined(separator: ", ")))")
+            throw cidrNode.fail(
+                "\(c) is not inside \(net.vpcs[v.int].id) "
+                    + "(\(net.vpcs[v.int].cidrs.map(\.description).joined(separator: ", ")))"
+            )
         }
         for other in net.subnets where other.vpc == v && other.cidr.overlaps(c) {
             throw cidrNode.fail("\(c) overlaps subnet \(other.id) (\(other.cidr)) in \(net.vpcs[v.int].id)")
         }
         let azNode = try m.required("availability-zone")
         let azName = try azNode.string()
-        guard azName.hasPrefix(catalog.name) else { throw azNode.fail("'\(azName)' is not an availability zone of \(catalog.name)") }
+        guard azName.hasPrefix(catalog.name) else {
+            throw azNode.fail("'\(azName)' is not an availability zone of \(catalog.name)")
+        }
         let azID = try m["az-id"]?.string() ?? catalog.zoneIDs[azName]
         guard let azID else { throw azNode.fail("unknown availability zone '\(azName)'; give its 'az-id'") }
         let zone: AvailabilityZoneIndex
-        if let z = zoneByName[azName] { zone = z } else {
+        if let z = zoneByName[azName] {
+            zone = z
+        } else {
             zone = AvailabilityZoneIndex(net.zones.count)
             zoneByName[azName] = zone
             net.zones.append(AvailabilityZone(name: azName, id: azID))
@@ -110,7 +130,12 @@ extension Builder {
         var table = net.vpcs[v.int].mainRouteTable
         if let t = m["route-table"] {
             table = try lookup(routeTableByID, t, kind: "route table")
-            guard net.routeTables[table.int].vpc == v else { throw t.fail("\(try t.string()) belongs to \(net.vpcs[net.routeTables[table.int].vpc.int].id), not \(net.vpcs[v.int].id)") }
+            guard net.routeTables[table.int].vpc == v else {
+                throw t.fail(
+                    "\(try t.string()) belongs to \(net.vpcs[net.routeTables[table.int].vpc.int].id), not "
+                        + "\(net.vpcs[v.int].id)"
+                )
+            }
         }
         var acl = net.vpcs[v.int].defaultNetworkACL
         if let a = m["network-acl"] {
@@ -141,10 +166,14 @@ extension Builder {
         let ip = try allocate(in: s, want: try m["private-ip"]?.ipv4(), key: id, at: m["private-ip"] ?? n)
         let g = NATGatewayIndex(net.natGateways.count)
         let eniID = Self.generatedID("eni-", "nat:" + id)
-        var eni = ENI(id: eniID, subnet: s, vpc: net.subnets[s.int].vpc, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: [],
-                      kind: .natGateway(g), accountID: net.vpcs[net.subnets[s.int].vpc.int].accountID)
+        var eni = ENI(
+            id: eniID, subnet: s, vpc: net.subnets[s.int].vpc, privateIP: ip, mac: Self.mac(for: eniID),
+            securityGroups: [],
+            kind: .natGateway(g), accountID: net.vpcs[net.subnets[s.int].vpc.int].accountID)
         // Each further Elastic IP pairs with a secondary private address (aws-vpc-facts §5).
-        for k in 1..<max(eips.count, 1) { eni.secondaryIPs.append(try allocate(in: s, want: nil, key: "\(id)#\(k)", at: n)) }
+        for k in 1..<max(eips.count, 1) {
+            eni.secondaryIPs.append(try allocate(in: s, want: nil, key: "\(id)#\(k)", at: n))
+        }
         eni.description = "Interface for NAT Gateway \(id)"
         eni.linkBitsPerSecond = 100_000_000_000
         let e = ENIIndex(net.enis.count)
@@ -159,30 +188,39 @@ extension Builder {
         let id = try declare(try m.required("id"), kind: "VPC endpoint")
         let v = try lookup(vpcByID, try m.required("vpc"), kind: "vpc")
         let type = try m["type"]?.string() ?? "Gateway"
-        guard type.lowercased() == "gateway" else { throw m["type"]!.fail("only Gateway endpoints (DynamoDB, S3) are modelled") }
+        guard type.lowercased() == "gateway" else {
+            throw m["type"]!.fail("only Gateway endpoints (DynamoDB, S3) are modelled")
+        }
         let svcNode = try m.required("service")
         let svc = try svcNode.string()
         let short = svc.split(separator: ".").last.map(String.init) ?? svc
         guard svc == "com.amazonaws.\(catalog.name).\(short)", let pl = catalog.prefixList(forService: short) else {
-            throw svcNode.fail("'\(svc)' is not a gateway endpoint service of \(catalog.name) (com.amazonaws.\(catalog.name).dynamodb or .s3)")
+            throw svcNode.fail(
+                "'\(svc)' is not a gateway endpoint service of \(catalog.name) (com.amazonaws.\(catalog.name).dynamodb "
+                    + "or .s3)"
+            )
         }
         var tables: [RouteTableIndex] = []
         for t in try m["route-tables"]?.list() ?? [] {
             let rt = try lookup(routeTableByID, t, kind: "route table")
-            guard net.routeTables[rt.int].vpc == v else { throw t.fail("\(try t.string()) is in another VPC than \(id)") }
+            guard net.routeTables[rt.int].vpc == v else {
+                throw t.fail("\(try t.string()) is in another VPC than \(id)")
+            }
             tables.append(rt)
         }
         let policy = try m["policy"].map { try endpointPolicy($0) } ?? .fullAccess
         let g = GatewayEndpointIndex(net.gatewayEndpoints.count)
         endpointByID[id] = g
         let plIndex = prefixListByID[pl.id]!
-        net.gatewayEndpoints.append(GatewayEndpoint(id: id, vpc: v, service: short, prefixList: plIndex, routeTables: tables, policy: policy))
+        net.gatewayEndpoints.append(
+            GatewayEndpoint(id: id, vpc: v, service: short, prefixList: plIndex, routeTables: tables, policy: policy))
         // The endpoint's route (prefix list → vpce) is added to each associated table (aws-vpc-facts §2, §4).
         for t in tables {
             if net.routeTables[t.int].routes.contains(where: { $0.destination == .prefixList(plIndex) }) {
                 throw n.fail("route table \(net.routeTables[t.int].id) already has a route for \(pl.id)")
             }
-            net.routeTables[t.int].routes.append(Route(destination: .prefixList(plIndex), target: .gatewayEndpoint(g), origin: "CreateVpcEndpoint"))
+            net.routeTables[t.int].routes.append(
+                Route(destination: .prefixList(plIndex), target: .gatewayEndpoint(g), origin: "CreateVpcEndpoint"))
         }
     }
 
@@ -191,16 +229,22 @@ extension Builder {
         var node = n
         if case .scalar = n.node {
             // A JSON string, as the API takes it.
-            guard let parsed = try? Yams.compose(yaml: try n.string()) else { throw n.fail("the policy is not valid JSON") }
+            guard let parsed = try? Yams.compose(yaml: try n.string()) else {
+                throw n.fail("the policy is not valid JSON")
+            }
             node = YNode(node: parsed, path: n.path, file: n.file, keyMark: n.mark)
         }
         let m = try node.mapping(allowed: ["Version", "Statement", "Id"])
         var statements: [EndpointPolicy.Statement] = []
         for s in try (try m.required("Statement")).list() {
-            let sm = try s.mapping(allowed: ["Sid", "Effect", "Principal", "Action", "NotAction", "Resource", "Condition"])
+            let sm = try s.mapping(allowed: [
+                "Sid", "Effect", "Principal", "Action", "NotAction", "Resource", "Condition",
+            ])
             if let c = sm["Condition"] { throw c.fail("policy conditions are not modelled") }
             let effectNode = try sm.required("Effect")
-            guard let effect = EndpointPolicy.Effect(rawValue: try effectNode.string()) else { throw effectNode.fail("Effect must be Allow or Deny") }
+            guard let effect = EndpointPolicy.Effect(rawValue: try effectNode.string()) else {
+                throw effectNode.fail("Effect must be Allow or Deny")
+            }
             var principals = ["*"]
             if let p = sm["Principal"] {
                 if case .mapping = p.node {
@@ -213,9 +257,11 @@ extension Builder {
             let actions = try sm["Action"]?.stringList() ?? []
             let notActions = try sm["NotAction"]?.stringList() ?? []
             guard !actions.isEmpty || !notActions.isEmpty else { throw s.fail("a statement needs Action or NotAction") }
-            statements.append(EndpointPolicy.Statement(sid: try sm["Sid"]?.string(), effect: effect, principals: principals,
-                                                       actions: actions, notActions: notActions,
-                                                       resources: try (try sm.required("Resource")).stringList()))
+            statements.append(
+                EndpointPolicy.Statement(
+                    sid: try sm["Sid"]?.string(), effect: effect, principals: principals,
+                    actions: actions, notActions: notActions,
+                    resources: try (try sm.required("Resource")).stringList()))
         }
         return EndpointPolicy(statements: statements)
     }
@@ -235,7 +281,10 @@ extension Builder {
             } else {
                 let c = try dNode.cidr()
                 if net.vpcs[v.int].cidrs.contains(where: { $0.contains(c) }) && subnetCIDRs[v]?.contains(c) != true {
-                    throw dNode.fail("\(c) overlaps the VPC's local route; a more specific route must match a subnet's CIDR exactly (aws-vpc-facts §2)")
+                    throw dNode.fail(
+                        "\(c) overlaps the VPC's local route; a more specific route must match a subnet's CIDR exactly "
+                            + "(aws-vpc-facts §2)"
+                    )
                 }
                 destination = .cidr(c)
             }
@@ -245,7 +294,10 @@ extension Builder {
             let tNode = try rm.required("target")
             let target = try routeTarget(tNode, vpc: v)
             if case .gatewayEndpoint = target {
-                throw tNode.fail("gateway endpoint routes are created by the endpoint: list \(net.routeTables[t.int].id) in the endpoint's 'route-tables' (aws-vpc-facts §4)")
+                throw tNode.fail(
+                    "gateway endpoint routes are created by the endpoint: list \(net.routeTables[t.int].id) in the "
+                        + "endpoint's 'route-tables' (aws-vpc-facts §4)"
+                )
             }
             net.routeTables[t.int].routes.append(Route(destination: destination, target: target))
         }
@@ -258,12 +310,16 @@ extension Builder {
         if s == "blackhole" { return .blackhole }
         if s.hasPrefix("igw-") {
             let g = try lookup(igwByID, n, kind: "internet gateway")
-            guard net.internetGateways[g.int].vpc == v else { throw n.fail("\(s) is attached to another VPC, not \(vpcID)") }
+            guard net.internetGateways[g.int].vpc == v else {
+                throw n.fail("\(s) is attached to another VPC, not \(vpcID)")
+            }
             return .internetGateway(g)
         }
         if s.hasPrefix("nat-") {
             let g = try lookup(natByID, n, kind: "NAT gateway")
-            guard net.subnets[net.natGateways[g.int].subnet.int].vpc == v else { throw n.fail("\(s) is in another VPC, not \(vpcID)") }
+            guard net.subnets[net.natGateways[g.int].subnet.int].vpc == v else {
+                throw n.fail("\(s) is in another VPC, not \(vpcID)")
+            }
             return .natGateway(g)
         }
         if s.hasPrefix("vpce-") {

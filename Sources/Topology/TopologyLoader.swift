@@ -20,7 +20,9 @@ public enum TopologyLoader {
         return try load(yaml: text, file: path, overrides: overrides)
     }
 
-    public static func load(yaml: String, file: String, overrides: RunOverrides = RunOverrides()) throws(TopologyError) -> Scenario {
+    public static func load(yaml: String, file: String, overrides: RunOverrides = RunOverrides()) throws(TopologyError)
+        -> Scenario
+    {
         let root: Node
         do {
             guard let r = try Yams.compose(yaml: yaml) else {
@@ -49,8 +51,9 @@ public enum TopologyLoader {
         case .scanner(_, let problem, let m, _), .parser(_, let problem, let m, _), .composer(_, let problem, let m, _):
             return TopologyError(file: file, line: m.line, column: m.column, message: "YAML syntax: \(problem)")
         case .duplicatedKeysInMapping(let dups, let ctx):
-            return TopologyError(file: file, line: ctx.mark.line, column: ctx.mark.column,
-                                 message: "duplicate key\(dups.count > 1 ? "s" : "") \(dups.map { "'\($0)'" }.joined(separator: ", "))")
+            return TopologyError(
+                file: file, line: ctx.mark.line, column: ctx.mark.column,
+                message: "duplicate key\(dups.count > 1 ? "s" : "") \(dups.map { "'\($0)'" }.joined(separator: ", "))")
         default:
             return TopologyError(file: file, line: 0, column: 0, message: "YAML: \(e)")
         }
@@ -109,25 +112,34 @@ struct Builder {
 
     // MARK: Document
 
-    static let topKeys = ["scenario", "description", "account", "region", "run", "vpcs", "subnets", "route-tables",
-                          "network-acls", "security-groups", "internet-gateways", "nat-gateways", "vpc-endpoints",
-                          "prefix-lists", "instances", "databases", "functions", "state-machines", "flow-logs",
-                          "captures", "latency", "services", "internet", "traffic"]
+    static let topKeys = [
+        "scenario", "description", "account", "region", "run", "vpcs", "subnets", "route-tables",
+        "network-acls", "security-groups", "internet-gateways", "nat-gateways", "vpc-endpoints",
+        "prefix-lists", "instances", "databases", "functions", "state-machines", "flow-logs",
+        "captures", "latency", "services", "internet", "traffic",
+    ]
 
     /// The phases in order. Within them, sections are read in a fixed order, so a file with
     /// several problems always reports the same one.
     mutating func build(_ root: YNode, overrides: RunOverrides) throws -> Scenario {
         let top = try root.mapping(allowed: Self.topKeys)
-        let name = try top["scenario"]?.string() ?? (file as NSString).lastPathComponent.replacingOccurrences(of: ".yaml", with: "")
+        let name =
+            try top["scenario"]?.string()
+            ?? (file as NSString).lastPathComponent.replacingOccurrences(of: ".yaml", with: "")
         let description = try top["description"]?.string() ?? ""
         if let a = top["account"] {
             account = try a.string()
-            guard account.count == 12, account.allSatisfy(\.isNumber) else { throw a.fail("'\(account)' is not a 12-digit AWS account id") }
+            guard account.count == 12, account.allSatisfy(\.isNumber) else {
+                throw a.fail("'\(account)' is not a 12-digit AWS account id")
+            }
         }
         if let r = top["region"] {
             let region = try r.string()
             guard let c = RegionCatalog.named(region) else {
-                throw r.fail("region '\(region)' is not in vpcsim's catalog of AWS-managed prefix lists and address ranges (available: us-east-1)")
+                throw r.fail(
+                    "region '\(region)' is not in vpcsim's catalog of AWS-managed prefix lists and address ranges "
+                        + "(available: us-east-1)"
+                )
             }
             catalog = c
         }
@@ -139,8 +151,9 @@ struct Builder {
         net.finalize(random: RandomStreams(seed: run.seed))
 
         // The world takes the finished network; the builder keeps no copy of it.
-        var world = World(network: net, seed: RandomStreams(seed: run.seed),
-                          epochNanoseconds: run.start * 1_000_000_000, workloadEnd: SimTime.zero + run.duration)
+        var world = World(
+            network: net, seed: RandomStreams(seed: run.seed),
+            epochNanoseconds: run.start * 1_000_000_000, workloadEnd: SimTime.zero + run.duration)
         net = Network(region: catalog.name)
         try buildWorld(top, &world)
 
@@ -151,9 +164,10 @@ struct Builder {
         var flowLogs: [FlowLogConfig] = []
         for n in try top["flow-logs"]?.list() ?? [] { flowLogs.append(try flowLog(n, world: world)) }
 
-        return Scenario(name: name, description: description, sourcePath: file, world: world, seed: run.seed,
-                        duration: run.duration, startUnixSeconds: run.start, captures: captures, flowLogs: flowLogs,
-                        drainLimit: run.drain, functionENIs: functionENIs)
+        return Scenario(
+            name: name, description: description, sourcePath: file, world: world, seed: run.seed,
+            duration: run.duration, startUnixSeconds: run.start, captures: captures, flowLogs: flowLogs,
+            drainLimit: run.drain, functionENIs: functionENIs)
     }
 
     /// Phase 1: the network resources. Tables and ACLs come before subnets, which refer to them;
@@ -225,10 +239,13 @@ struct Builder {
         let s = try n.string()
         let parts = s.split(whereSeparator: { "-T:Z".contains($0) }).compactMap { Int($0) }
         guard parts.count == 6, s.hasSuffix("Z"), (1970...9999).contains(parts[0]), (1...12).contains(parts[1]),
-              (1...31).contains(parts[2]), (0...23).contains(parts[3]), (0...59).contains(parts[4]), (0...59).contains(parts[5]) else {
+            (1...31).contains(parts[2]), (0...23).contains(parts[3]), (0...59).contains(parts[4]),
+            (0...59).contains(parts[5])
+        else {
             throw n.fail("'\(s)' is not a UTC timestamp like 2026-11-23T10:00:00Z")
         }
-        let t = UTCDateTime.unixSeconds(year: parts[0], month: parts[1], day: parts[2], hour: parts[3], minute: parts[4], second: parts[5])
+        let t = UTCDateTime.unixSeconds(
+            year: parts[0], month: parts[1], day: parts[2], hour: parts[3], minute: parts[4], second: parts[5])
         guard UTCDateTime(unixSeconds: t).day == parts[2] else {
             throw n.fail("'\(s)': \(parts[0])-\(parts[1]) has no day \(parts[2])")
         }
@@ -236,7 +253,9 @@ struct Builder {
     }
 
     mutating func latency(_ n: YNode) throws {
-        let m = try n.mapping(allowed: ["intra-az", "cross-az", "hyperplane", "nat-gateway", "regional", "internet", "resolver"])
+        let m = try n.mapping(allowed: [
+            "intra-az", "cross-az", "hyperplane", "nat-gateway", "regional", "internet", "resolver",
+        ])
         if let v = m["intra-az"] { net.latency.intraAZ = try v.duration() }
         if let v = m["cross-az"] { net.latency.crossAZ = try v.duration() }
         if let v = m["hyperplane"] { net.latency.hyperplane = try v.duration() }
@@ -251,6 +270,6 @@ struct Builder {
 struct RunParameters {
     var seed: UInt64 = 1
     var duration = SimDuration.seconds(60)
-    var start = Int64(1_795_428_000)          // 2026-11-23T10:00:00Z
+    var start = Int64(1_795_428_000) // 2026-11-23T10:00:00Z
     var drain = SimDuration.seconds(180)
 }

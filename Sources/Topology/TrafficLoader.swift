@@ -10,7 +10,9 @@ extension Builder {
     func peers(_ n: YNode, _ world: World, publicSide: Bool) throws -> [Peer] {
         let ref = try n.string()
         let parts = ref.split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { throw n.fail("'\(ref)' is not a peer (internet:<name>, instance:<name>, instances:<glob>, service:s3)") }
+        guard parts.count == 2 else {
+            throw n.fail("'\(ref)' is not a peer (internet:<name>, instance:<name>, instances:<glob>, service:s3)")
+        }
         switch parts[0] {
         case "internet":
             guard let p = internetByName[parts[1]] else {
@@ -20,21 +22,33 @@ extension Builder {
             return [p]
         case "instance", "instances":
             let pattern = parts[1]
-            let matches = instanceOrder.filter { EndpointPolicy.wildcardMatch(pattern, $0.name, caseInsensitive: false) }
+            let matches = instanceOrder.filter {
+                EndpointPolicy.wildcardMatch(pattern, $0.name, caseInsensitive: false)
+            }
             guard !matches.isEmpty else { throw n.fail("no instance matches '\(pattern)'") }
-            if parts[0] == "instance" && matches.count > 1 { throw n.fail("'\(pattern)' matches \(matches.count) instances; use instances:") }
+            if parts[0] == "instance" && matches.count > 1 {
+                throw n.fail("'\(pattern)' matches \(matches.count) instances; use instances:")
+            }
             return try matches.map { m in
                 let eni = world.network.enis[m.eni.int]
                 if publicSide {
-                    guard let pub = eni.publicIP else { throw n.fail("instance \(m.name) has no public IP to be reached from the internet") }
+                    guard let pub = eni.publicIP else {
+                        throw n.fail("instance \(m.name) has no public IP to be reached from the internet")
+                    }
                     return Peer(host: eni.host!, pool: [pub])
                 }
                 return Peer(host: eni.host!, pool: [eni.privateIP])
             }
         case "service":
-            guard parts[1] == "s3", let h = world.network.serviceRanges.first(where: { r in
-                if case .awsService(let name) = world.network.hosts[r.host.int] { return name == "s3" } else { return false }
-            })?.host, let addresses = catalog.serviceAddresses["s3"] else {
+            guard parts[1] == "s3",
+                let h = world.network.serviceRanges.first(where: { r in
+                    if case .awsService(let name) = world.network.hosts[r.host.int] {
+                        return name == "s3"
+                    } else {
+                        return false
+                    }
+                })?.host, let addresses = catalog.serviceAddresses["s3"]
+            else {
                 throw n.fail("generated sessions can reach service:s3 (DynamoDB is reached by functions' handlers)")
             }
             return [Peer(host: h, pool: addresses)]
@@ -63,8 +77,10 @@ extension Builder {
             window = ActiveWindow(start: start, end: end)
         }
         if let sNode = m["sessions"] {
-            let sm = try sNode.mapping(allowed: ["from", "to", "port", "tls", "server-name", "requests", "request-bytes", "response-bytes",
-                                                 "server-time", "think", "rate", "every", "once"])
+            let sm = try sNode.mapping(allowed: [
+                "from", "to", "port", "tls", "server-name", "requests", "request-bytes", "response-bytes",
+                "server-time", "think", "rate", "every", "once",
+            ])
             let fromNode = try sm.required("from")
             let clients = try peers(fromNode, world, publicSide: false)
             let fromInternet = clients.allSatisfy { isInternet($0, world) }
@@ -73,19 +89,28 @@ extension Builder {
             if let r = sm["requests"] {
                 let t = try r.string()
                 let parts = t.split(separator: "-").compactMap { Int($0) }
-                guard (1...2).contains(parts.count), parts[0] >= 1, parts.last! >= parts[0] else { throw r.fail("'\(t)' is not a count or range like 1-8") }
+                guard (1...2).contains(parts.count), parts[0] >= 1, parts.last! >= parts[0] else {
+                    throw r.fail("'\(t)' is not a count or range like 1-8")
+                }
                 requests = parts[0]...parts.last!
             }
             var arrivals = ArrivalPattern.none
-            if let r = sm["rate"] { arrivals = .poisson(perSecond: try r.rate()) }
-            else if let e = sm["every"] { arrivals = .uniform(perSecond: 1 / (try e.duration()).seconds) }
-            else if sm["once"] == nil { throw sNode.fail("give a 'rate', 'every' or 'once: true'") }
-            let spec = SessionSpec(name: name, label: label, clients: clients, servers: servers,
-                                   port: UInt16(try (try sm.required("port")).int(1...65535)), tls: try sm["tls"]?.bool() ?? true,
-                                   serverName: try sm["server-name"]?.string(), requests: requests,
-                                   requestBytes: try size(sm["request-bytes"]) ?? 600, responseBytes: try size(sm["response-bytes"]) ?? 4_000,
-                                   serverTime: try sm["server-time"]?.duration() ?? .milliseconds(5), think: try sm["think"]?.duration() ?? .milliseconds(500),
-                                   arrivals: arrivals, window: window)
+            if let r = sm["rate"] {
+                arrivals = .poisson(perSecond: try r.rate())
+            } else if let e = sm["every"] {
+                arrivals = .uniform(perSecond: 1 / (try e.duration()).seconds)
+            } else if sm["once"] == nil {
+                throw sNode.fail("give a 'rate', 'every' or 'once: true'")
+            }
+            let spec = SessionSpec(
+                name: name, label: label, clients: clients, servers: servers,
+                port: UInt16(try (try sm.required("port")).int(1...65535)), tls: try sm["tls"]?.bool() ?? true,
+                serverName: try sm["server-name"]?.string(), requests: requests,
+                requestBytes: try size(sm["request-bytes"]) ?? 600,
+                responseBytes: try size(sm["response-bytes"]) ?? 4_000,
+                serverTime: try sm["server-time"]?.duration() ?? .milliseconds(5),
+                think: try sm["think"]?.duration() ?? .milliseconds(500),
+                arrivals: arrivals, window: window)
             var once = spec
             once.once = try sm["once"]?.bool() ?? false
             world.addTraffic(.sessions(once))
@@ -95,18 +120,27 @@ extension Builder {
             guard scanner.count == 1 else { throw sm["from"]!.fail("a scan comes from one peer") }
             let fromInternet = isInternet(scanner[0], world)
             let targets = try peers(try sm.required("to"), world, publicSide: fromInternet).flatMap(\.pool)
-            world.addTraffic(.scan(ScanSpec(name: name, label: label, scanner: scanner[0], targets: targets,
-                                            ports: try ports(try sm.required("ports")), rate: try (try sm.required("rate")).rate(),
-                                            window: window, sequential: try sm["sequential"]?.bool() ?? false,
-                                            repeats: try sm["repeat"]?.bool() ?? false)))
+            world.addTraffic(
+                .scan(
+                    ScanSpec(
+                        name: name, label: label, scanner: scanner[0], targets: targets,
+                        ports: try ports(try sm.required("ports")), rate: try (try sm.required("rate")).rate(),
+                        window: window, sequential: try sm["sequential"]?.bool() ?? false,
+                        repeats: try sm["repeat"]?.bool() ?? false)))
         } else if let pNode = m["ping"] {
             let pm = try pNode.mapping(allowed: ["from", "to", "rate", "every"])
             let from = try peers(try pm.required("from"), world, publicSide: false)
             guard from.count == 1 else { throw pm["from"]!.fail("pings come from one peer") }
-            let targets = try peers(try pm.required("to"), world, publicSide: isInternet(from[0], world)).flatMap(\.pool)
+            let targets = try peers(try pm.required("to"), world, publicSide: isInternet(from[0], world)).flatMap(
+                \.pool)
             var rate = 1.0
-            if let r = pm["rate"] { rate = try r.rate() } else if let e = pm["every"] { rate = 1 / (try e.duration()).seconds }
-            world.addTraffic(.ping(PingSpec(name: name, label: label, from: from[0], targets: targets, rate: rate, window: window)))
+            if let r = pm["rate"] {
+                rate = try r.rate()
+            } else if let e = pm["every"] {
+                rate = 1 / (try e.duration()).seconds
+            }
+            world.addTraffic(
+                .ping(PingSpec(name: name, label: label, from: from[0], targets: targets, rate: rate, window: window)))
         } else {
             throw n.fail("a traffic entry needs 'sessions', 'scan' or 'ping'")
         }
@@ -133,7 +167,9 @@ extension Builder {
         for i in items {
             let t = try i.string()
             let parts = t.split(separator: "-").compactMap { UInt16($0) }
-            guard (1...2).contains(parts.count), parts[0] >= 1, parts.last! >= parts[0] else { throw i.fail("'\(t)' is not a port or range") }
+            guard (1...2).contains(parts.count), parts[0] >= 1, parts.last! >= parts[0] else {
+                throw i.fail("'\(t)' is not a port or range")
+            }
             out += Array(parts[0]...parts.last!)
         }
         return out

@@ -37,7 +37,10 @@ struct YNode {
     func fail(_ message: String) -> TopologyError { error("\(path): \(message)") }
 
     var isNull: Bool {
-        if case .scalar(let s) = node, s.tag.description.hasSuffix("null") || (s.string.isEmpty || s.string == "~" || s.string == "null") && s.style == .plain {
+        if case .scalar(let s) = node,
+            s.tag.description.hasSuffix("null")
+                || (s.string.isEmpty || s.string == "~" || s.string == "null") && s.style == .plain
+        {
             return true
         }
         return false
@@ -51,9 +54,11 @@ struct YNode {
             let key = ks.string
             guard allowed.contains(key) else {
                 let hint = closest(key, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
-                throw error("\(path): unknown key '\(key)'\(hint); allowed: \(allowed.joined(separator: ", "))", at: k.mark)
+                throw error(
+                    "\(path): unknown key '\(key)'\(hint); allowed: \(allowed.joined(separator: ", "))", at: k.mark)
             }
-            pairs.append((key, YNode(node: v, path: path.isEmpty ? key : "\(path).\(key)", file: file, keyMark: k.mark)))
+            pairs.append(
+                (key, YNode(node: v, path: path.isEmpty ? key : "\(path).\(key)", file: file, keyMark: k.mark)))
         }
         return YMap(owner: self, pairs: pairs)
     }
@@ -70,7 +75,9 @@ struct YNode {
     func list() throws -> [YNode] {
         if isNull { return [] }
         guard case .sequence(let seq) = node else { throw fail("expected a list, found \(kind)") }
-        return seq.enumerated().map { i, n in YNode(node: n, path: "\(path)[\(i)]", file: file, keyMark: n.mark ?? keyMark) }
+        return seq.enumerated().map { i, n in
+            YNode(node: n, path: "\(path)[\(i)]", file: file, keyMark: n.mark ?? keyMark)
+        }
     }
 
     func string() throws -> String {
@@ -128,7 +135,7 @@ struct YNode {
     func rate() throws -> Double {
         let s = try string().replacingOccurrences(of: " ", with: "")
         let parts = s.split(separator: "/")
-        guard let v = Double(parts.first ?? "") , v >= 0 else { throw fail("'\(s)' is not a rate (like 2/s, 30/min)") }
+        guard let v = Double(parts.first ?? ""), v >= 0 else { throw fail("'\(s)' is not a rate (like 2/s, 30/min)") }
         if parts.count == 1 { return v }
         switch parts[1] {
         case "s", "sec", "second": return v

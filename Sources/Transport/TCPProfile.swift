@@ -15,7 +15,7 @@ public struct TCPProfile: Sendable, Equatable {
     public var windowScale: UInt8?
     public var sackPermitted: Bool
     public var timestamps: Bool
-    public var initialCongestionWindow: Int            // segments
+    public var initialCongestionWindow: Int // segments
     public var initialRTO: SimDuration
     /// RTO after a retransmitted SYN: Linux falls back to 3 s (RFC 6298 §5.7).
     public var fallbackRTO: SimDuration

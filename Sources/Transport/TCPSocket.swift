@@ -96,8 +96,10 @@ public struct TCPSocket: Sendable {
     var lastReceive = SimTime.zero
     var ipID: UInt16 = 0
 
-    init(host: HostIndex, owner: AppRef, connection: UInt32, origin: StreamOrigin, local: IPv4Address,
-         localPort: UInt16, remote: IPv4Address, remotePort: UInt16, realm: UInt32, profileIndex: Int) {
+    init(
+        host: HostIndex, owner: AppRef, connection: UInt32, origin: StreamOrigin, local: IPv4Address,
+        localPort: UInt16, remote: IPv4Address, remotePort: UInt16, realm: UInt32, profileIndex: Int
+    ) {
         self.host = host; self.owner = owner; self.connection = connection; self.origin = origin
         self.local = local; self.localPort = localPort; self.remote = remote; self.remotePort = remotePort
         self.realm = realm; self.profileIndex = profileIndex

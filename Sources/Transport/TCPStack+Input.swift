@@ -6,14 +6,19 @@ import NetModel
 
 extension TCPStack {
     /// Handles a TCP segment delivered to `host`.
-    public mutating func receive(_ p: Packet, host: HostIndex, now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler) {
-        let key = Self.demuxKey(remote: p.source, remotePort: p.sourcePort, local: p.destination, localPort: p.destinationPort, realm: p.realm)
+    public mutating func receive(
+        _ p: Packet, host: HostIndex, now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler
+    ) {
+        let key = Self.demuxKey(
+            remote: p.source, remotePort: p.sourcePort, local: p.destination, localPort: p.destinationPort,
+            realm: p.realm)
         if let i = demux[key] {
             input(i, p, now, &net, &scheduler)
             return
         }
         if p.tcpFlags.contains(.syn) && !p.tcpFlags.contains(.ack),
-           let l = listeners[Self.listenerKey(host, p.destinationPort)] {
+            let l = listeners[Self.listenerKey(host, p.destinationPort)]
+        {
             acceptSYN(host, l, p, now, &net, &scheduler)
             return
         }
@@ -25,11 +30,15 @@ extension TCPStack {
         net.transmit(.reset(answering: p), from: host, now: now, &scheduler)
     }
 
-    mutating func acceptSYN(_ host: HostIndex, _ l: Listener, _ p: Packet, _ now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler) {
+    mutating func acceptSYN(
+        _ host: HostIndex, _ l: Listener, _ p: Packet, _ now: SimTime, _ net: inout Network,
+        _ scheduler: inout Scheduler
+    ) {
         let profile = profiles[l.profileIndex]
-        var s = TCPSocket(host: host, owner: l.owner, connection: p.connection, origin: .responder,
-                          local: p.destination, localPort: p.destinationPort, remote: p.source, remotePort: p.sourcePort,
-                          realm: p.realm, profileIndex: l.profileIndex)
+        var s = TCPSocket(
+            host: host, owner: l.owner, connection: p.connection, origin: .responder,
+            local: p.destination, localPort: p.destinationPort, remote: p.source, remotePort: p.sourcePort,
+            realm: p.realm, profileIndex: l.profileIndex)
         s.state = .synReceived
         s.label = p.label
         s.iss = UInt32(truncatingIfNeeded: random.next())
@@ -43,7 +52,10 @@ extension TCPStack {
         s.quickAcks = profile.maxQuickAcks
         negotiate(&s, p)
         let i = allocate(s)
-        demux.insert(Self.demuxKey(remote: p.source, remotePort: p.sourcePort, local: p.destination, localPort: p.destinationPort, realm: p.realm), i)
+        demux.insert(
+            Self.demuxKey(
+                remote: p.source, remotePort: p.sourcePort, local: p.destination, localPort: p.destinationPort,
+                realm: p.realm), i)
         sendSYNACK(i, offered: p.tcpOptions, now, &net, &scheduler)
         sockets[Int(i)].rttSample = (1, now)
         armRetransmit(i, now, &scheduler)
@@ -63,13 +75,15 @@ extension TCPStack {
             s.sndShift = 0
             s.rcvShift = 0
         }
-        s.sndWnd = UInt64(p.window)            // the window in a SYN is never scaled
+        s.sndWnd = UInt64(p.window) // the window in a SYN is never scaled
         s.cwnd = profiles[s.profileIndex].initialCongestionWindow * s.sendMSS
         // Receive space (Linux tcp_init_buffer_space): the first measurement counts against
         // min(window, 10 × advertised MSS).
         s.rcvWindow = profiles[s.profileIndex].receiveWindow
         s.rcvClamp = profiles[s.profileIndex].receiveWindow
-        s.rcvSpace = min(profiles[s.profileIndex].receiveWindow, profiles[s.profileIndex].initialCongestionWindow * Int(profiles[s.profileIndex].mss))
+        s.rcvSpace = min(
+            profiles[s.profileIndex].receiveWindow,
+            profiles[s.profileIndex].initialCongestionWindow * Int(profiles[s.profileIndex].mss))
     }
 
     mutating func input(_ i: UInt32, _ p: Packet, _ now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler) {
@@ -95,7 +109,7 @@ extension TCPStack {
             s.state = .established
             s.retries = 0
             if s.synRetransmitted {
-                s.rto = profiles[s.profileIndex].fallbackRTO.nanoseconds     // Linux: 3 s after a retransmitted SYN
+                s.rto = profiles[s.profileIndex].fallbackRTO.nanoseconds // Linux: 3 s after a retransmitted SYN
             } else if let r = s.rttSample {
                 sample(&s, rtt: (now - r.sent).nanoseconds)
             }
@@ -150,8 +164,14 @@ extension TCPStack {
                 if s.sndNxt < newUna { s.sndNxt = newUna }
                 s.retries = 0
                 s.retransmitted = false
-                if let r = s.rttSample, newUna >= r.end { sample(&s, rtt: (now - r.sent).nanoseconds); s.rttSample = nil }
-                if s.cwnd < s.ssthresh { s.cwnd += min(Int(acked), s.sendMSS) } else { s.cwnd += max(1, s.sendMSS * s.sendMSS / max(s.cwnd, 1)) }
+                if let r = s.rttSample, newUna >= r.end {
+                    sample(&s, rtt: (now - r.sent).nanoseconds); s.rttSample = nil
+                }
+                if s.cwnd < s.ssthresh {
+                    s.cwnd += min(Int(acked), s.sendMSS)
+                } else {
+                    s.cwnd += max(1, s.sendMSS * s.sendMSS / max(s.cwnd, 1))
+                }
                 let finAcked = s.finQueued && newUna == s.written + 2
                 if finAcked {
                     switch s.state {
@@ -167,12 +187,16 @@ extension TCPStack {
             }
             s.sndWnd = UInt64(p.window) << s.sndShift
             sockets[Int(i)] = s
-            if s.sndUna == s.sndNxt { cancelRetransmit(i) } else if acked > 0 && acked < 1 << 31 { armRetransmit(i, now, &scheduler) }
+            if s.sndUna == s.sndNxt {
+                cancelRetransmit(i)
+            } else if acked > 0 && acked < 1 << 31 {
+                armRetransmit(i, now, &scheduler)
+            }
         }
 
         // Data and FIN.
         s = sockets[Int(i)]
-        let rel = UInt64(p.seq &- s.irs)                                  // relative to the peer's ISN (mod 2^32)
+        let rel = UInt64(p.seq &- s.irs) // relative to the peer's ISN (mod 2^32)
         let expected = UInt64(UInt32(truncatingIfNeeded: s.rcvNxt))
         let len = Int(p.payloadLength)
         if len > 0 || p.tcpFlags.contains(.fin) {
@@ -181,7 +205,9 @@ extension TCPStack {
                 sendAck(i, now, &net, &scheduler)
                 return
             }
-            if now - s.lastReceive > SimDuration(nanoseconds: s.rto) { s.quickAcks = profiles[s.profileIndex].maxQuickAcks }
+            if now - s.lastReceive > SimDuration(nanoseconds: s.rto) {
+                s.quickAcks = profiles[s.profileIndex].maxQuickAcks
+            }
             s.lastReceive = now
             var ackNow = false
             if len > 0 {
@@ -190,8 +216,11 @@ extension TCPStack {
                 s.unackedBytes += len
                 if profiles[s.profileIndex].maxReceiveWindow != nil { autotuneReceiveWindow(&s, now) }
                 notifications.append(.received(socket: i, owner: s.owner, upTo: s.received))
-                if s.quickAcks > 0 { s.quickAcks -= 1; ackNow = true }
-                else if s.unackedBytes >= 2 * s.sendMSS { ackNow = true }
+                if s.quickAcks > 0 {
+                    s.quickAcks -= 1; ackNow = true
+                } else if s.unackedBytes >= 2 * s.sendMSS {
+                    ackNow = true
+                }
             }
             if p.tcpFlags.contains(.fin) && !s.finReceived {
                 s.rcvNxt += 1

@@ -11,8 +11,10 @@ extension TCPStack {
 
     mutating func segment(_ i: UInt32, flags: TCPFlags, seqOffset: UInt64, length: Int) -> Packet {
         let s = sockets[Int(i)]
-        var p = Packet(source: s.local, destination: s.remote, sourcePort: s.localPort, destinationPort: s.remotePort,
-                       protocolNumber: IPProtocol.tcp, ttl: profiles[s.profileIndex].ttl, ipID: profiles[s.profileIndex].perSocketIPID ? s.ipID : 0)
+        var p = Packet(
+            source: s.local, destination: s.remote, sourcePort: s.localPort, destinationPort: s.remotePort,
+            protocolNumber: IPProtocol.tcp, ttl: profiles[s.profileIndex].ttl,
+            ipID: profiles[s.profileIndex].perSocketIPID ? s.ipID : 0)
         sockets[Int(i)].ipID &+= 1
         p.tcpFlags = flags
         p.seq = s.seq(seqOffset)
@@ -55,14 +57,18 @@ extension TCPStack {
         net.transmit(p, from: s.host, now: now, &scheduler)
     }
 
-    mutating func sendSYNACK(_ i: UInt32, offered: TCPOptionSet, _ now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler) {
+    mutating func sendSYNACK(
+        _ i: UInt32, offered: TCPOptionSet, _ now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler
+    ) {
         let s = sockets[Int(i)]
         var p = segment(i, flags: [.syn, .ack], seqOffset: 0, length: 0)
         p.window = profiles[s.profileIndex].synWindow
         var o: TCPOptionSet = [.mss]
         if s.sack { o.insert(.sackPermitted) }
         if s.timestamps { o.insert(.timestamps) }
-        if offered.contains(.windowScale), let ws = profiles[s.profileIndex].windowScale { o.insert(.windowScale); p.windowScale = ws }
+        if offered.contains(.windowScale), let ws = profiles[s.profileIndex].windowScale {
+            o.insert(.windowScale); p.windowScale = ws
+        }
         p.tcpOptions = o
         p.mss = profiles[s.profileIndex].mss
         stampTimestamps(&p, s, now)
@@ -82,9 +88,11 @@ extension TCPStack {
     mutating func output(_ i: UInt32, _ now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler) {
         while true {
             let s = sockets[Int(i)]
-            guard s.state == .established || s.state == .closeWait || s.state == .finWait1
-                    || s.state == .closing || s.state == .lastAck else { return }
-            let dataEnd = s.written + 1            // sequence offset just past the last data byte
+            guard
+                s.state == .established || s.state == .closeWait || s.state == .finWait1
+                    || s.state == .closing || s.state == .lastAck
+            else { return }
+            let dataEnd = s.written + 1 // sequence offset just past the last data byte
             let inFlight = Int(s.sndNxt - s.sndUna)
             if s.sndNxt < dataEnd {
                 let window = min(s.cwnd, Int(s.sndWnd))

@@ -6,8 +6,9 @@ import NetModel
 
 extension TCPStack {
     mutating func armRetransmit(_ i: UInt32, _ now: SimTime, _ scheduler: inout Scheduler) {
-        scheduler.schedule(at: now + SimDuration(nanoseconds: sockets[Int(i)].rto),
-                           EventPayload(TransportEvent.retransmit, object: i, aux: retransmitTimers.arm(Int(i))))
+        scheduler.schedule(
+            at: now + SimDuration(nanoseconds: sockets[Int(i)].rto),
+            EventPayload(TransportEvent.retransmit, object: i, aux: retransmitTimers.arm(Int(i))))
     }
 
     mutating func cancelRetransmit(_ i: UInt32) {
@@ -55,11 +56,11 @@ extension TCPStack {
         case .closed, .timeWait:
             return
         default:
-            if s.retries > 15 { end(i, .retransmitTimeout, &net); return }   // tcp_retries2
+            if s.retries > 15 { end(i, .retransmitTimeout, &net); return } // tcp_retries2
             let inFlight = Int(s.sndNxt - s.sndUna)
             sockets[Int(i)].ssthresh = max(inFlight / 2, 2 * s.sendMSS)
             sockets[Int(i)].cwnd = s.sendMSS
-            sockets[Int(i)].sndNxt = s.sndUna      // go back and resend from the first unacknowledged byte
+            sockets[Int(i)].sndNxt = s.sndUna // go back and resend from the first unacknowledged byte
             output(i, now, &net, &scheduler)
         }
         if sockets[Int(i)].state != .closed && !retransmitTimers.isArmed(Int(i)) { armRetransmit(i, now, &scheduler) }
@@ -75,8 +76,9 @@ extension TCPStack {
     mutating func enterTimeWait(_ i: UInt32, _ now: SimTime, _ scheduler: inout Scheduler) {
         cancelRetransmit(i)
         if sockets[Int(i)].live { liveSockets -= 1; sockets[Int(i)].live = false }
-        scheduler.schedule(after: profiles[sockets[Int(i)].profileIndex].timeWait,
-                           EventPayload(TransportEvent.timeWait, object: i, aux: timeWaitTimers.arm(Int(i))))
+        scheduler.schedule(
+            after: profiles[sockets[Int(i)].profileIndex].timeWait,
+            EventPayload(TransportEvent.timeWait, object: i, aux: timeWaitTimers.arm(Int(i))))
     }
 
     /// RFC 6298 estimator with Linux's bounds on the RTO (≥ srtt + 200 ms).
@@ -89,7 +91,10 @@ extension TCPStack {
             s.rttvar = (3 * s.rttvar + abs(s.srtt - r)) / 4
             s.srtt = (7 * s.srtt + r) / 8
         }
-        s.rto = min(max(s.srtt + max(4 * s.rttvar, profiles[s.profileIndex].minRTO.nanoseconds), profiles[s.profileIndex].minRTO.nanoseconds),
-                    profiles[s.profileIndex].maxRTO.nanoseconds)
+        s.rto = min(
+            max(
+                s.srtt + max(4 * s.rttvar, profiles[s.profileIndex].minRTO.nanoseconds),
+                profiles[s.profileIndex].minRTO.nanoseconds),
+            profiles[s.profileIndex].maxRTO.nanoseconds)
     }
 }

@@ -24,11 +24,11 @@ public enum TCPNotification: Sendable {
 }
 
 public enum TCPEndReason: Sendable, Hashable {
-    case closed            // orderly, both FINs
-    case reset             // RST received
-    case connectTimeout    // SYN retries exhausted
+    case closed // orderly, both FINs
+    case reset // RST received
+    case connectTimeout // SYN retries exhausted
     case retransmitTimeout // data retries exhausted
-    case aborted           // the local application reset it
+    case aborted // the local application reset it
 }
 
 /// A listening port on a host.
@@ -100,14 +100,18 @@ public struct TCPStack: Sendable {
     /// The index in `profiles` of the profile `host` runs. Every host that opens or accepts a
     /// connection has one.
     func profileIndex(of host: HostIndex) -> Int {
-        precondition(host.int < hostProfile.count && hostProfile[host.int] >= 0,
-                     "host \(host.raw) has no TCP profile: give it one when it is added")
+        precondition(
+            host.int < hostProfile.count && hostProfile[host.int] >= 0,
+            "host \(host.raw) has no TCP profile: give it one when it is added")
         return Int(hostProfile[host.int])
     }
 
-    static func demuxKey(remote: IPv4Address, remotePort: UInt16, local: IPv4Address, localPort: UInt16, realm: UInt32) -> FlowKey {
-        var k = FlowKey(source: remote, destination: local, sourcePort: remotePort, destinationPort: localPort,
-                        protocolNumber: IPProtocol.tcp)
+    static func demuxKey(remote: IPv4Address, remotePort: UInt16, local: IPv4Address, localPort: UInt16, realm: UInt32)
+        -> FlowKey
+    {
+        var k = FlowKey(
+            source: remote, destination: local, sourcePort: remotePort, destinationPort: localPort,
+            protocolNumber: IPProtocol.tcp)
         k.portsAndProtocol |= UInt64(realm & 0xFF_FFFF) << 40
         return k
     }
@@ -121,23 +125,30 @@ public struct TCPStack: Sendable {
     }
 
     /// Opens a connection (sends the SYN) with the host's profile. Returns the socket index.
-    public mutating func connect(host: HostIndex, local: IPv4Address, remote: IPv4Address, remotePort: UInt16,
-                                 realm: UInt32 = 0, owner: AppRef, label: UInt8 = 0, now: SimTime,
-                                 _ net: inout Network, _ scheduler: inout Scheduler) -> UInt32 {
+    public mutating func connect(
+        host: HostIndex, local: IPv4Address, remote: IPv4Address, remotePort: UInt16,
+        realm: UInt32 = 0, owner: AppRef, label: UInt8 = 0, now: SimTime,
+        _ net: inout Network, _ scheduler: inout Scheduler
+    ) -> UInt32 {
         let index = profileIndex(of: host)
         let profile = profiles[index]
         var port: UInt16 = 0
         let range = profile.ephemeralPorts
         for _ in 0..<256 {
             let p = range.lowerBound + UInt16(random.bounded(UInt64(range.count)))
-            if demux[Self.demuxKey(remote: remote, remotePort: remotePort, local: local, localPort: p, realm: realm)] == nil { port = p; break }
+            if demux[Self.demuxKey(remote: remote, remotePort: remotePort, local: local, localPort: p, realm: realm)]
+                == nil
+            {
+                port = p; break
+            }
         }
         precondition(port != 0, "no free ephemeral port")
         let connection = nextConnection
         nextConnection &+= 1
         connectionsOpened += 1
-        var s = TCPSocket(host: host, owner: owner, connection: connection, origin: .initiator,
-                          local: local, localPort: port, remote: remote, remotePort: remotePort, realm: realm, profileIndex: index)
+        var s = TCPSocket(
+            host: host, owner: owner, connection: connection, origin: .initiator,
+            local: local, localPort: port, remote: remote, remotePort: remotePort, realm: realm, profileIndex: index)
         s.state = .synSent
         s.label = label
         s.iss = UInt32(truncatingIfNeeded: random.next())
@@ -149,7 +160,8 @@ public struct TCPStack: Sendable {
         s.quickAcks = profile.maxQuickAcks
         s.rttSample = (1, now)
         let i = allocate(s)
-        demux.insert(Self.demuxKey(remote: remote, remotePort: remotePort, local: local, localPort: port, realm: realm), i)
+        demux.insert(
+            Self.demuxKey(remote: remote, remotePort: remotePort, local: local, localPort: port, realm: realm), i)
         sendSYN(i, now, &net, &scheduler)
         armRetransmit(i, now, &scheduler)
         return i
@@ -158,12 +170,16 @@ public struct TCPStack: Sendable {
     /// Appends one chunk of application data, `length` bytes described by `content`, to the
     /// socket's stream and sends what the windows allow. With `flush: false` the data waits for a
     /// later write (one `send()` of several TLS records).
-    public mutating func write(_ i: UInt32, _ content: Payload, length: UInt32, flush: Bool = true,
-                               now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler) {
+    public mutating func write(
+        _ i: UInt32, _ content: Payload, length: UInt32, flush: Bool = true,
+        now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler
+    ) {
         guard sockets[Int(i)].isOpen, !sockets[Int(i)].finQueued else { return }
         if recordStreams {
-            net.log.chunks.append(StreamChunk(stream: sockets[Int(i)].sendStream, offset: sockets[Int(i)].written,
-                                              length: length, content: content))
+            net.log.chunks.append(
+                StreamChunk(
+                    stream: sockets[Int(i)].sendStream, offset: sockets[Int(i)].written,
+                    length: length, content: content))
         }
         sockets[Int(i)].written += UInt64(length)
         if flush { output(i, now, &net, &scheduler) }
@@ -217,7 +233,9 @@ public struct TCPStack: Sendable {
     mutating func end(_ i: UInt32, _ reason: TCPEndReason, _ net: inout Network, notify: Bool = true) {
         let s = sockets[Int(i)]
         guard s.state != .closed else { return }
-        demux.remove(Self.demuxKey(remote: s.remote, remotePort: s.remotePort, local: s.local, localPort: s.localPort, realm: s.realm))
+        demux.remove(
+            Self.demuxKey(
+                remote: s.remote, remotePort: s.remotePort, local: s.local, localPort: s.localPort, realm: s.realm))
         if s.live { liveSockets -= 1; sockets[Int(i)].live = false }
         sockets[Int(i)].state = .closed
         retransmitTimers.cancel(Int(i))

@@ -17,8 +17,10 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
     /// The four octets, most significant first.
     @inlinable
     public var octets: (UInt8, UInt8, UInt8, UInt8) {
-        (UInt8(truncatingIfNeeded: raw >> 24), UInt8(truncatingIfNeeded: raw >> 16),
-         UInt8(truncatingIfNeeded: raw >> 8), UInt8(truncatingIfNeeded: raw))
+        (
+            UInt8(truncatingIfNeeded: raw >> 24), UInt8(truncatingIfNeeded: raw >> 16),
+            UInt8(truncatingIfNeeded: raw >> 8), UInt8(truncatingIfNeeded: raw)
+        )
     }
 
     /// Strict dotted-quad parser: exactly four decimal parts 0...255 separated by single dots,
@@ -32,7 +34,7 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                if digits == 1 && leadingZero { return nil }     // "01"
+                if digits == 1 && leadingZero { return nil } // "01"
                 if digits == 0 && byte == UInt8(ascii: "0") { leadingZero = true }
                 part = part * 10 + UInt32(byte - UInt8(ascii: "0"))
                 digits += 1
@@ -111,7 +113,7 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
         var digits = 0
         for byte in prefixText.utf8 {
             guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
-            if digits == 1 && prefix == 0 { return nil }   // leading zero
+            if digits == 1 && prefix == 0 { return nil } // leading zero
             prefix = prefix * 10 + Int(byte - UInt8(ascii: "0"))
             digits += 1
             if prefix > 32 { return nil }

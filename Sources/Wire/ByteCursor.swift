@@ -44,7 +44,8 @@ public struct ByteWriter {
     /// Fails (in all builds) unless `count` more bytes fit. Encoders call this once per header.
     @inlinable
     public func require(_ count: Int) {
-        precondition(count <= buffer.count - offset, "ByteWriter: \(count) bytes do not fit (\(buffer.count - offset) left)")
+        precondition(
+            count <= buffer.count - offset, "ByteWriter: \(count) bytes do not fit (\(buffer.count - offset) left)")
     }
 
     @inlinable
@@ -97,7 +98,8 @@ public struct ByteWriter {
         let n = source.count
         guard n > 0 else { return }
         assert(offset + n <= buffer.count, "ByteWriter overflow")
-        (buffer.baseAddress.unsafelyUnwrapped + offset).copyMemory(from: source.baseAddress.unsafelyUnwrapped, byteCount: n)
+        (buffer.baseAddress.unsafelyUnwrapped + offset).copyMemory(
+            from: source.baseAddress.unsafelyUnwrapped, byteCount: n)
         _offset += n
     }
 

@@ -46,7 +46,7 @@ public enum InternetChecksum {
             acc &+= UInt64(UInt16(bigEndian: last))
         }
         let hostOrder = UInt16(truncatingIfNeeded: fold(acc))
-        let networkOrder = UInt16(bigEndian: hostOrder)   // byte swap on little-endian hosts
+        let networkOrder = UInt16(bigEndian: hostOrder) // byte swap on little-endian hosts
         return fold(UInt64(networkOrder) &+ UInt64(initial))
     }
 
@@ -73,10 +73,13 @@ public enum InternetChecksum {
     /// Sum of the TCP/UDP pseudo-header: source, destination, zero, protocol, length
     /// (RFC 793 §3.1, RFC 768). `length` is the TCP/UDP header plus payload length.
     @inlinable
-    public static func pseudoHeaderSum(source: IPv4Address, destination: IPv4Address,
-                                       protocol protocolNumber: UInt8, length: Int) -> UInt32 {
+    public static func pseudoHeaderSum(
+        source: IPv4Address, destination: IPv4Address,
+        protocol protocolNumber: UInt8, length: Int
+    ) -> UInt32 {
         precondition(length >= 0 && length <= 0xFFFF, "pseudo-header length out of range")
-        let s = UInt64(source.raw >> 16) &+ UInt64(source.raw & 0xFFFF)
+        let s =
+            UInt64(source.raw >> 16) &+ UInt64(source.raw & 0xFFFF)
             &+ UInt64(destination.raw >> 16) &+ UInt64(destination.raw & 0xFFFF)
             &+ UInt64(protocolNumber) &+ UInt64(length)
         return fold(s)
@@ -94,12 +97,15 @@ public enum TransportChecksum {
     /// header), computes the checksum over pseudo-header + segment and writes it at
     /// `checksumOffset`. For UDP a computed 0 is sent as 0xFFFF (RFC 768: 0 means "none").
     @inlinable
-    public static func patch(segment: UnsafeMutableRawBufferPointer, checksumOffset: Int,
-                             source: IPv4Address, destination: IPv4Address, protocolNumber: UInt8) {
+    public static func patch(
+        segment: UnsafeMutableRawBufferPointer, checksumOffset: Int,
+        source: IPv4Address, destination: IPv4Address, protocolNumber: UInt8
+    ) {
         precondition(checksumOffset >= 0 && checksumOffset + 2 <= segment.count, "checksum offset outside segment")
         segment.storeBytes(of: 0, toByteOffset: checksumOffset, as: UInt16.self)
-        var value = compute(segment: UnsafeRawBufferPointer(segment), source: source,
-                            destination: destination, protocolNumber: protocolNumber)
+        var value = compute(
+            segment: UnsafeRawBufferPointer(segment), source: source,
+            destination: destination, protocolNumber: protocolNumber)
         if value == 0 && protocolNumber == IPProtocol.udp { value = 0xFFFF }
         segment.storeBytes(of: value.bigEndian, toByteOffset: checksumOffset, as: UInt16.self)
     }
@@ -107,23 +113,30 @@ public enum TransportChecksum {
     /// The checksum of `segment` as it stands (the checksum field included in the sum, so call
     /// it with the field zeroed to compute, or use `verify` on a received segment).
     @inlinable
-    public static func compute(segment: UnsafeRawBufferPointer, source: IPv4Address,
-                               destination: IPv4Address, protocolNumber: UInt8) -> UInt16 {
-        let pseudo = InternetChecksum.pseudoHeaderSum(source: source, destination: destination,
-                                                      protocol: protocolNumber, length: segment.count)
+    public static func compute(
+        segment: UnsafeRawBufferPointer, source: IPv4Address,
+        destination: IPv4Address, protocolNumber: UInt8
+    ) -> UInt16 {
+        let pseudo = InternetChecksum.pseudoHeaderSum(
+            source: source, destination: destination,
+            protocol: protocolNumber, length: segment.count)
         return InternetChecksum.finish(InternetChecksum.sum(segment, initial: pseudo))
     }
 
     /// True when the checksum field in `segment` is correct (a received segment sums to
     /// 0xFFFF including its checksum). A UDP checksum of 0 means "not computed" and is accepted.
     @inlinable
-    public static func verify(segment: UnsafeRawBufferPointer, source: IPv4Address,
-                              destination: IPv4Address, protocolNumber: UInt8) -> Bool {
+    public static func verify(
+        segment: UnsafeRawBufferPointer, source: IPv4Address,
+        destination: IPv4Address, protocolNumber: UInt8
+    ) -> Bool {
         if protocolNumber == IPProtocol.udp, segment.count >= 8,
-           segment.loadUnaligned(fromByteOffset: udpChecksumOffset, as: UInt16.self) == 0 {
+            segment.loadUnaligned(fromByteOffset: udpChecksumOffset, as: UInt16.self) == 0
+        {
             return true
         }
-        return compute(segment: segment, source: source, destination: destination,
-                       protocolNumber: protocolNumber) == 0
+        return compute(
+            segment: segment, source: source, destination: destination,
+            protocolNumber: protocolNumber) == 0
     }
 }

@@ -9,8 +9,8 @@ public struct DHCPMessage: Hashable, Sendable {
 
     public var isReply: Bool
     public var transactionID: UInt32
-    public var clientAddress: IPv4Address          // ciaddr
-    public var yourAddress: IPv4Address            // yiaddr
+    public var clientAddress: IPv4Address // ciaddr
+    public var yourAddress: IPv4Address // yiaddr
     public var clientMAC: MACAddress
     public var messageType: UInt8
     public var serverIdentifier: IPv4Address?
@@ -21,8 +21,10 @@ public struct DHCPMessage: Hashable, Sendable {
     public var domainName: String?
     public var hostName: String?
 
-    public init(isReply: Bool, transactionID: UInt32, clientAddress: IPv4Address, yourAddress: IPv4Address = .any,
-                clientMAC: MACAddress, messageType: UInt8) {
+    public init(
+        isReply: Bool, transactionID: UInt32, clientAddress: IPv4Address, yourAddress: IPv4Address = .any,
+        clientMAC: MACAddress, messageType: UInt8
+    ) {
         self.isReply = isReply; self.transactionID = transactionID; self.clientAddress = clientAddress
         self.yourAddress = yourAddress; self.clientMAC = clientMAC; self.messageType = messageType
     }
@@ -30,7 +32,7 @@ public struct DHCPMessage: Hashable, Sendable {
     /// The options area: each present option, then END; the whole message padded to the BOOTP
     /// minimum of 300 bytes as common clients and servers do.
     var optionsLength: Int {
-        var n = 3                                                   // 53: message type
+        var n = 3 // 53: message type
         if serverIdentifier != nil { n += 6 }
         if leaseSeconds != nil { n += 6 }
         if subnetMask != nil { n += 6 }
@@ -38,8 +40,8 @@ public struct DHCPMessage: Hashable, Sendable {
         if dnsServer != nil { n += 6 }
         if let d = domainName { n += 2 + d.utf8.count }
         if let h = hostName { n += 2 + h.utf8.count }
-        if !isReply { n += 2 + 4 }                                  // 55: parameter request list (4 items)
-        return n + 1                                                // END
+        if !isReply { n += 2 + 4 } // 55: parameter request list (4 items)
+        return n + 1 // END
     }
 
     public var encodedLength: Int { max(300, Self.fixedLength + optionsLength) }
@@ -48,15 +50,15 @@ public struct DHCPMessage: Hashable, Sendable {
         let total = encodedLength
         w.require(total)
         let start = w.offset
-        w.u8(isReply ? 2 : 1)            // op
-        w.u8(1); w.u8(6); w.u8(0)        // htype Ethernet, hlen 6, hops
+        w.u8(isReply ? 2 : 1) // op
+        w.u8(1); w.u8(6); w.u8(0) // htype Ethernet, hlen 6, hops
         w.u32(transactionID)
-        w.u16(0); w.u16(0)               // secs, flags (unicast)
+        w.u16(0); w.u16(0) // secs, flags (unicast)
         clientAddress.encode(into: &w)
         yourAddress.encode(into: &w)
-        w.u32(0); w.u32(0)               // siaddr, giaddr
+        w.u32(0); w.u32(0) // siaddr, giaddr
         clientMAC.encode(into: &w)
-        w.zeros(10 + 64 + 128)           // chaddr padding, sname, file
+        w.zeros(10 + 64 + 128) // chaddr padding, sname, file
         w.u32(Self.magicCookie)
         w.u8(53); w.u8(1); w.u8(messageType)
         func address(_ code: UInt8, _ a: IPv4Address?) { if let a { w.u8(code); w.u8(4); a.encode(into: &w) } }
@@ -78,7 +80,9 @@ public struct DHCPMessage: Hashable, Sendable {
 
     public init(parsing r: inout ByteReader) throws(WireError) {
         let op = try r.u8()
-        guard op == 1 || op == 2, try r.u8() == 1, try r.u8() == 6 else { throw .malformed("not an Ethernet BOOTP message") }
+        guard op == 1 || op == 2, try r.u8() == 1, try r.u8() == 6 else {
+            throw .malformed("not an Ethernet BOOTP message")
+        }
         _ = try r.u8()
         let xid = try r.u32()
         _ = try r.u32()
@@ -89,7 +93,8 @@ public struct DHCPMessage: Hashable, Sendable {
         _ = try r.bytes(10 + 64 + 128)
         guard try r.u32() == Self.magicCookie else { throw .malformed("no DHCP magic cookie") }
         var type: UInt8?
-        var m = DHCPMessage(isReply: op == 2, transactionID: xid, clientAddress: ci, yourAddress: yi, clientMAC: mac, messageType: 0)
+        var m = DHCPMessage(
+            isReply: op == 2, transactionID: xid, clientAddress: ci, yourAddress: yi, clientMAC: mac, messageType: 0)
         while !r.isAtEnd {
             let code = try r.u8()
             if code == 255 { break }
@@ -99,7 +104,11 @@ public struct DHCPMessage: Hashable, Sendable {
             switch code {
             case 53: type = data.first
             case 54: m.serverIdentifier = addr()
-            case 51: if data.count == 4 { m.leaseSeconds = UInt32(data[0]) << 24 | UInt32(data[1]) << 16 | UInt32(data[2]) << 8 | UInt32(data[3]) }
+            case 51:
+                if data.count == 4 {
+                    m.leaseSeconds =
+                        UInt32(data[0]) << 24 | UInt32(data[1]) << 16 | UInt32(data[2]) << 8 | UInt32(data[3])
+                }
             case 1: m.subnetMask = addr()
             case 3: m.router = addr()
             case 6: m.dnsServer = addr()

@@ -28,17 +28,38 @@ public struct DNSFlags: Hashable, Sendable {
         if on { rawValue |= mask } else { rawValue &= ~mask }
     }
 
-    public var isResponse: Bool { get { bit(Self.qrBit) } set { set(Self.qrBit, newValue) } }
+    public var isResponse: Bool {
+        get { bit(Self.qrBit) }
+        set { set(Self.qrBit, newValue) }
+    }
     public var opcode: UInt8 {
         get { UInt8(truncatingIfNeeded: rawValue >> 11) & 0x0F }
         set { rawValue = rawValue & ~0x7800 | UInt16(newValue & 0x0F) << 11 }
     }
-    public var authoritative: Bool { get { bit(Self.aaBit) } set { set(Self.aaBit, newValue) } }
-    public var truncated: Bool { get { bit(Self.tcBit) } set { set(Self.tcBit, newValue) } }
-    public var recursionDesired: Bool { get { bit(Self.rdBit) } set { set(Self.rdBit, newValue) } }
-    public var recursionAvailable: Bool { get { bit(Self.raBit) } set { set(Self.raBit, newValue) } }
-    public var authenticData: Bool { get { bit(Self.adBit) } set { set(Self.adBit, newValue) } }
-    public var checkingDisabled: Bool { get { bit(Self.cdBit) } set { set(Self.cdBit, newValue) } }
+    public var authoritative: Bool {
+        get { bit(Self.aaBit) }
+        set { set(Self.aaBit, newValue) }
+    }
+    public var truncated: Bool {
+        get { bit(Self.tcBit) }
+        set { set(Self.tcBit, newValue) }
+    }
+    public var recursionDesired: Bool {
+        get { bit(Self.rdBit) }
+        set { set(Self.rdBit, newValue) }
+    }
+    public var recursionAvailable: Bool {
+        get { bit(Self.raBit) }
+        set { set(Self.raBit, newValue) }
+    }
+    public var authenticData: Bool {
+        get { bit(Self.adBit) }
+        set { set(Self.adBit, newValue) }
+    }
+    public var checkingDisabled: Bool {
+        get { bit(Self.cdBit) }
+        set { set(Self.cdBit, newValue) }
+    }
     /// 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED.
     public var rcode: UInt8 {
         get { UInt8(truncatingIfNeeded: rawValue) & 0x0F }
@@ -181,8 +202,10 @@ public struct DNSMessage: Hashable, Sendable {
     public var authorities: [DNSRecord]
     public var additionals: [DNSRecord]
 
-    public init(id: UInt16, flags: DNSFlags, question: DNSQuestion?, answers: [DNSRecord] = [],
-                authorities: [DNSRecord] = [], additionals: [DNSRecord] = []) {
+    public init(
+        id: UInt16, flags: DNSFlags, question: DNSQuestion?, answers: [DNSRecord] = [],
+        authorities: [DNSRecord] = [], additionals: [DNSRecord] = []
+    ) {
         self.id = id
         self.flags = flags
         self.question = question
@@ -280,8 +303,10 @@ public struct DNSMessage: Hashable, Sendable {
 
     /// Writes the name in `slot`, replacing its longest suffix already present in the message
     /// by a compression pointer (RFC 1035 §4.1.4), and records its literal labels for reuse.
-    func writeName<S: DNSSink>(slot: Int, into sink: inout S,
-                               table: UnsafeMutableBufferPointer<(Int, Int, Int)>, used: inout Int) {
+    func writeName<S: DNSSink>(
+        slot: Int, into sink: inout S,
+        table: UnsafeMutableBufferPointer<(Int, Int, Int)>, used: inout Int
+    ) {
         var name = self.name(inSlot: slot)
         name.withUTF8 { utf8 in
             precondition(utf8.count < Self.maximumNameLength, "DNS name too long")
@@ -292,8 +317,9 @@ public struct DNSMessage: Hashable, Sendable {
                     let (otherSlot, otherStart, offset) = table[e]
                     var other = self.name(inSlot: otherSlot)
                     let same = other.withUTF8 { o in
-                        Self.equalIgnoringASCIICase(UnsafeBufferPointer(rebasing: utf8[labelStart...]),
-                                                    UnsafeBufferPointer(rebasing: o[otherStart...]))
+                        Self.equalIgnoringASCIICase(
+                            UnsafeBufferPointer(rebasing: utf8[labelStart...]),
+                            UnsafeBufferPointer(rebasing: o[otherStart...]))
                     }
                     if same {
                         sink.u16(0xC000 | UInt16(offset))

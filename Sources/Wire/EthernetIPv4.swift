@@ -79,9 +79,11 @@ public struct IPv4Header: Hashable, Sendable {
     public var destination: IPv4Address
 
     @inlinable
-    public init(dscpECN: UInt8 = 0, totalLength: UInt16, identification: UInt16 = 0,
-                dontFragment: Bool = true, moreFragments: Bool = false, fragmentOffset: UInt16 = 0,
-                ttl: UInt8 = 64, protocolNumber: UInt8, source: IPv4Address, destination: IPv4Address) {
+    public init(
+        dscpECN: UInt8 = 0, totalLength: UInt16, identification: UInt16 = 0,
+        dontFragment: Bool = true, moreFragments: Bool = false, fragmentOffset: UInt16 = 0,
+        ttl: UInt8 = 64, protocolNumber: UInt8, source: IPv4Address, destination: IPv4Address
+    ) {
         self.dscpECN = dscpECN
         self.totalLength = totalLength
         self.identification = identification
@@ -96,11 +98,14 @@ public struct IPv4Header: Hashable, Sendable {
 
     /// Convenience: total length from the payload length.
     @inlinable
-    public init(payloadLength: Int, identification: UInt16 = 0, ttl: UInt8 = 64,
-                protocolNumber: UInt8, source: IPv4Address, destination: IPv4Address) {
+    public init(
+        payloadLength: Int, identification: UInt16 = 0, ttl: UInt8 = 64,
+        protocolNumber: UInt8, source: IPv4Address, destination: IPv4Address
+    ) {
         precondition(payloadLength >= 0 && payloadLength + Self.length <= 0xFFFF, "IPv4 payload too long")
-        self.init(totalLength: UInt16(payloadLength + Self.length), identification: identification,
-                  ttl: ttl, protocolNumber: protocolNumber, source: source, destination: destination)
+        self.init(
+            totalLength: UInt16(payloadLength + Self.length), identification: identification,
+            ttl: ttl, protocolNumber: protocolNumber, source: source, destination: destination)
     }
 
     @inlinable public var encodedLength: Int { Self.length }
@@ -165,7 +170,8 @@ public struct IPv4Header: Hashable, Sendable {
         if InternetChecksum.finish(InternetChecksum.sum(header)) != 0 {
             // Recompute with the field treated as zero to report the expected value.
             let withoutField = InternetChecksum.sum(header) &+ UInt32(~found)
-            throw .badChecksum(expected: InternetChecksum.finish(InternetChecksum.fold(UInt64(withoutField))), found: found)
+            throw .badChecksum(
+                expected: InternetChecksum.finish(InternetChecksum.fold(UInt64(withoutField))), found: found)
         }
     }
 

@@ -11,10 +11,10 @@ public struct NTPPacket: Hashable, Sendable {
     public var stratum: UInt8 = 0
     public var poll: Int8 = 4
     public var precision: Int8 = -25
-    public var rootDelay: UInt32 = 0          // NTP short format
+    public var rootDelay: UInt32 = 0 // NTP short format
     public var rootDispersion: UInt32 = 0
     public var referenceID: UInt32 = 0
-    public var reference: UInt64 = 0          // NTP timestamps (32.32 fixed point)
+    public var reference: UInt64 = 0 // NTP timestamps (32.32 fixed point)
     public var origin: UInt64 = 0
     public var receive: UInt64 = 0
     public var transmit: UInt64 = 0

@@ -78,8 +78,10 @@ public struct TCPOptions: Hashable, Sendable {
     public var sackBlocks: [SACKBlock]
 
     @inlinable
-    public init(mss: UInt16? = nil, sackPermitted: Bool = false, windowScale: UInt8? = nil,
-                timestamps: TCPTimestamps? = nil, sackBlocks: [SACKBlock] = []) {
+    public init(
+        mss: UInt16? = nil, sackPermitted: Bool = false, windowScale: UInt8? = nil,
+        timestamps: TCPTimestamps? = nil, sackBlocks: [SACKBlock] = []
+    ) {
         self.mss = mss
         self.sackPermitted = sackPermitted
         self.windowScale = windowScale
@@ -124,8 +126,9 @@ public struct TCPOptions: Hashable, Sendable {
             writer.u32(UInt32(Kind.nop) << 24 | UInt32(Kind.windowScale) << 16 | 3 << 8 | UInt32(windowScale))
         }
         if !sackBlocks.isEmpty {
-            writer.u32(UInt32(Kind.nop) << 24 | UInt32(Kind.nop) << 16 | UInt32(Kind.sack) << 8
-                       | UInt32(2 + 8 * sackBlocks.count))
+            writer.u32(
+                UInt32(Kind.nop) << 24 | UInt32(Kind.nop) << 16 | UInt32(Kind.sack) << 8
+                    | UInt32(2 + 8 * sackBlocks.count))
             for block in sackBlocks {
                 writer.u32(block.left)
                 writer.u32(block.right)
@@ -205,8 +208,10 @@ public struct TCPHeader: Hashable, Sendable {
     public var options: TCPOptions
 
     @inlinable
-    public init(srcPort: UInt16, dstPort: UInt16, seq: UInt32, ack: UInt32, flags: TCPFlags,
-                window: UInt16, urgent: UInt16 = 0, options: TCPOptions = TCPOptions()) {
+    public init(
+        srcPort: UInt16, dstPort: UInt16, seq: UInt32, ack: UInt32, flags: TCPFlags,
+        window: UInt16, urgent: UInt16 = 0, options: TCPOptions = TCPOptions()
+    ) {
         self.srcPort = srcPort
         self.dstPort = dstPort
         self.seq = seq
@@ -232,7 +237,7 @@ public struct TCPHeader: Hashable, Sendable {
         writer.u8(UInt8(length / 4) << 4)
         writer.u8(flags.rawValue)
         writer.u16(window)
-        writer.u16(0)            // checksum, patched after the payload is written
+        writer.u16(0) // checksum, patched after the payload is written
         writer.u16(urgent)
         options.encode(into: &writer)
     }
@@ -252,7 +257,7 @@ public struct TCPHeader: Hashable, Sendable {
         guard offsetByte & 0x0F == 0 else { throw .malformed("TCP reserved bits set") }
         flags = TCPFlags(rawValue: try reader.u8())
         window = try reader.u16()
-        _ = try reader.u16()     // checksum
+        _ = try reader.u16() // checksum
         urgent = try reader.u16()
         guard headerLength - Self.minimumLength <= reader.remaining else { throw .badHeaderLength(headerLength) }
         options = try TCPOptions(parsing: try reader.bytes(headerLength - Self.minimumLength))

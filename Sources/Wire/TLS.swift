@@ -22,21 +22,21 @@ public enum TLSHandshakeType {
 
 /// ExtensionType values used here, RFC 8446 §4.2 and the IANA registry.
 public enum TLSExtensionType {
-    public static let serverName: UInt16 = 0                 // RFC 6066
-    public static let statusRequest: UInt16 = 5              // RFC 6066
-    public static let supportedGroups: UInt16 = 10           // RFC 8422
-    public static let ecPointFormats: UInt16 = 11            // RFC 8422
-    public static let signatureAlgorithms: UInt16 = 13       // RFC 8446
-    public static let alpn: UInt16 = 16                      // RFC 7301
-    public static let padding: UInt16 = 21                   // RFC 7685
-    public static let encryptThenMAC: UInt16 = 22            // RFC 7366
-    public static let extendedMasterSecret: UInt16 = 23      // RFC 7627
-    public static let sessionTicket: UInt16 = 35             // RFC 5077
-    public static let postHandshakeAuth: UInt16 = 49         // RFC 8446
-    public static let supportedVersions: UInt16 = 43         // RFC 8446
-    public static let pskKeyExchangeModes: UInt16 = 45       // RFC 8446
-    public static let keyShare: UInt16 = 51                  // RFC 8446
-    public static let renegotiationInfo: UInt16 = 0xFF01     // RFC 5746
+    public static let serverName: UInt16 = 0 // RFC 6066
+    public static let statusRequest: UInt16 = 5 // RFC 6066
+    public static let supportedGroups: UInt16 = 10 // RFC 8422
+    public static let ecPointFormats: UInt16 = 11 // RFC 8422
+    public static let signatureAlgorithms: UInt16 = 13 // RFC 8446
+    public static let alpn: UInt16 = 16 // RFC 7301
+    public static let padding: UInt16 = 21 // RFC 7685
+    public static let encryptThenMAC: UInt16 = 22 // RFC 7366
+    public static let extendedMasterSecret: UInt16 = 23 // RFC 7627
+    public static let sessionTicket: UInt16 = 35 // RFC 5077
+    public static let postHandshakeAuth: UInt16 = 49 // RFC 8446
+    public static let supportedVersions: UInt16 = 43 // RFC 8446
+    public static let pskKeyExchangeModes: UInt16 = 45 // RFC 8446
+    public static let keyShare: UInt16 = 51 // RFC 8446
+    public static let renegotiationInfo: UInt16 = 0xFF01 // RFC 5746
 }
 
 /// NamedGroup values (RFC 8446 §4.2.7) and the size of a key share for each (§4.2.8).
@@ -128,7 +128,9 @@ public struct TLSRecordHeader: Hashable, Sendable {
 
     /// Parses a header and returns it with its whole fragment (throws `.truncated` if the
     /// fragment is not all there). The reader ends after the record.
-    public static func parseRecord(_ reader: inout ByteReader) throws(WireError) -> (header: TLSRecordHeader, fragment: UnsafeRawBufferPointer) {
+    public static func parseRecord(_ reader: inout ByteReader) throws(WireError) -> (
+        header: TLSRecordHeader, fragment: UnsafeRawBufferPointer
+    ) {
         let header = try TLSRecordHeader(parsing: &reader)
         return (header, try reader.bytes(Int(header.length)))
     }
@@ -174,8 +176,9 @@ public enum TLSCiphertext {
 
     @inlinable
     public static func writeHeader(innerPlaintextLength: Int, into writer: inout ByteWriter) {
-        precondition(innerPlaintextLength >= 0 && innerPlaintextLength <= maximumInnerPlaintextLength,
-                     "inner plaintext length \(innerPlaintextLength) outside 0...16384")
+        precondition(
+            innerPlaintextLength >= 0 && innerPlaintextLength <= maximumInnerPlaintextLength,
+            "inner plaintext length \(innerPlaintextLength) outside 0...16384")
         writer.require(TLSRecordHeader.length)
         writer.u8(TLSContentType.applicationData.rawValue)
         writer.u16(0x0303)
@@ -224,8 +227,10 @@ public enum TLSCiphertext {
     /// Writes bytes `offset ..< offset + count` of a whole record (5-byte header followed by
     /// the body), for segments that cut a record anywhere, including inside its header.
     @inlinable
-    public static func writeRecordSlice(innerPlaintextLength: Int, seed: UInt64, from offset: Int,
-                                        count: Int, into writer: inout ByteWriter) {
+    public static func writeRecordSlice(
+        innerPlaintextLength: Int, seed: UInt64, from offset: Int,
+        count: Int, into writer: inout ByteWriter
+    ) {
         let total = recordLength(innerPlaintextLength: innerPlaintextLength)
         precondition(offset >= 0 && count >= 0 && offset + count <= total, "slice outside record")
         writer.require(count)

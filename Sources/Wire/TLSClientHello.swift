@@ -13,15 +13,18 @@ public struct TLSClientHello: Hashable, Sendable {
     /// key_exchange bytes of each key share, in the order of `profile.keyShareGroups`.
     public var keyShares: [[UInt8]]
 
-    public init(profile: TLSClientProfile, serverName: String, random: [UInt8], sessionID: [UInt8],
-                keyShares: [[UInt8]]) {
+    public init(
+        profile: TLSClientProfile, serverName: String, random: [UInt8], sessionID: [UInt8],
+        keyShares: [[UInt8]]
+    ) {
         precondition(random.count == 32, "random must be 32 bytes")
         precondition(sessionID.count == profile.sessionIDLength, "session id must be \(profile.sessionIDLength) bytes")
         let groups = profile.keyShareGroups
         precondition(keyShares.count == groups.count, "one key share per group of the profile")
         for (share, group) in zip(keyShares, groups) {
-            precondition(share.count == TLSNamedGroup.keyExchangeLength(group),
-                         "key share of group \(group) has the wrong size")
+            precondition(
+                share.count == TLSNamedGroup.keyExchangeLength(group),
+                "key share of group \(group) has the wrong size")
         }
         precondition(serverName.utf8.count <= 0xFFFF - 9, "server name too long")
         self.profile = profile
@@ -96,8 +99,8 @@ public struct TLSClientHello: Hashable, Sendable {
                 guard n > 0 else { continue }
                 s.u16(e.type)
                 s.u16(UInt16(n + 5))
-                s.u16(UInt16(n + 3))                // server_name_list length
-                s.u8(0)                             // host_name
+                s.u16(UInt16(n + 3)) // server_name_list length
+                s.u8(0) // host_name
                 s.u16(UInt16(n))
                 s.utf8(serverName)
             case .ecPointFormats(let formats), .pskKeyExchangeModes(let formats):
@@ -130,9 +133,9 @@ public struct TLSClientHello: Hashable, Sendable {
             case .statusRequest:
                 s.u16(e.type)
                 s.u16(5)
-                s.u8(1)                             // ocsp
-                s.u16(0)                            // responder_id_list
-                s.u16(0)                            // request_extensions
+                s.u8(1) // ocsp
+                s.u16(0) // responder_id_list
+                s.u16(0) // request_extensions
             case .renegotiationInfo:
                 s.u16(e.type)
                 s.u16(1)
@@ -141,7 +144,7 @@ public struct TLSClientHello: Hashable, Sendable {
                 let entries = keyShares.reduce(0) { $0 + 4 + $1.count }
                 s.u16(e.type)
                 s.u16(UInt16(2 + entries))
-                s.u16(UInt16(entries))              // client_shares length
+                s.u16(UInt16(entries)) // client_shares length
                 for (group, share) in zip(groups, keyShares) {
                     s.u16(group)
                     s.u16(UInt16(share.count))
@@ -175,12 +178,12 @@ public struct TLSClientHello: Hashable, Sendable {
         var h = ByteReader(fragment)
         guard try h.u8() == TLSHandshakeType.clientHello else { throw .malformed("not a ClientHello") }
         guard Int(try h.u24()) == fragment.count - 4 else { throw .badLength(fragment.count) }
-        try h.skip(2)                               // legacy_version
+        try h.skip(2) // legacy_version
         let random = try h.array(32)
         guard Int(try h.u8()) == profile.sessionIDLength else { throw .malformed("session id length") }
         let sessionID = try h.array(profile.sessionIDLength)
-        try h.skip(Int(try h.u16()))                // cipher suites
-        try h.skip(Int(try h.u8()))                 // compression methods
+        try h.skip(Int(try h.u16())) // cipher suites
+        try h.skip(Int(try h.u8())) // compression methods
         let extensionsEnd = Int(try h.u16()) + h.offset
         var serverName = ""
         var keyShares: [[UInt8]] = []
@@ -204,8 +207,9 @@ public struct TLSClientHello: Hashable, Sendable {
             }
         }
         guard keyShares.count == groups.count else { throw .malformed("no key_share") }
-        let candidate = TLSClientHello(profile: profile, serverName: serverName, random: random, sessionID: sessionID,
-                                       keyShares: keyShares)
+        let candidate = TLSClientHello(
+            profile: profile, serverName: serverName, random: random, sessionID: sessionID,
+            keyShares: keyShares)
         let length = candidate.recordLength
         guard length == r.offset else { throw .badLength(r.offset) }
         let same = withUnsafeTemporaryAllocation(byteCount: length, alignment: 8) { scratch in

@@ -44,9 +44,11 @@ public struct TLSClientProfile: Hashable, Sendable {
     /// How the client cuts its application data into records.
     public var records: TLSRecordHabits
 
-    public init(name: String, recordVersion: UInt16, legacyVersion: UInt16 = 0x0303, sessionIDLength: Int,
-                cipherSuites: [UInt16], compressionMethods: [UInt8] = [0], extensions: [TLSClientExtension],
-                padding: TLSPaddingRule, records: TLSRecordHabits) {
+    public init(
+        name: String, recordVersion: UInt16, legacyVersion: UInt16 = 0x0303, sessionIDLength: Int,
+        cipherSuites: [UInt16], compressionMethods: [UInt8] = [0], extensions: [TLSClientExtension],
+        padding: TLSPaddingRule, records: TLSRecordHabits
+    ) {
         precondition(sessionIDLength == 0 || sessionIDLength == 32, "legacy_session_id is empty or 32 bytes")
         for case .keyShare(let groups) in extensions {
             for g in groups {
@@ -79,8 +81,10 @@ public struct TLSClientProfile: Hashable, Sendable {
     /// does.
     public func clientHelloRecordLength(serverName: String) -> Int {
         let shares = keyShareGroups.map { TLSClientHello.zeros(TLSNamedGroup.keyExchangeLength($0)!) }
-        return TLSClientHello(profile: self, serverName: serverName, random: TLSClientHello.zeros(32),
-                              sessionID: TLSClientHello.zeros(sessionIDLength), keyShares: shares).recordLength
+        return TLSClientHello(
+            profile: self, serverName: serverName, random: TLSClientHello.zeros(32),
+            sessionID: TLSClientHello.zeros(sessionIDLength), keyShares: shares
+        ).recordLength
     }
 }
 

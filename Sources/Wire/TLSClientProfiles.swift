@@ -45,7 +45,7 @@ extension TLSClientProfile {
         cipherSuites: openSSL3CipherSuites,
         extensions: [
             .serverName,
-            .ecPointFormats([0, 1, 2]),                    // uncompressed, ansiX962 prime and char2
+            .ecPointFormats([0, 1, 2]), // uncompressed, ansiX962 prime and char2
             .supportedGroups(openSSL3Groups),
             .alpn(["http/1.1"]),
             .encryptThenMAC,
@@ -53,21 +53,21 @@ extension TLSClientProfile {
             .postHandshakeAuth,
             .signatureAlgorithms(openSSL3SignatureAlgorithms),
             .supportedVersions([0x0304, 0x0303]),
-            .pskKeyExchangeModes([1]),                     // psk_dhe_ke
+            .pskKeyExchangeModes([1]), // psk_dhe_ke
             .keyShare([TLSNamedGroup.x25519]),
             .padding,
         ],
-        padding: .openSSL(above: 0xFF, target: 0x200),     // F5_WORKAROUND_MIN/MAX_MSG_LEN
+        padding: .openSSL(above: 0xFF, target: 0x200), // F5_WORKAROUND_MIN/MAX_MSG_LEN
         records: TLSRecordHabits(separateHeaderAndBodyRecords: true))
 
     /// Cipher suites in the order OpenSSL 3.0 offers them under Python's default context.
     public static let openSSL3CipherSuites: [UInt16] = [
-        0x1302, 0x1303, 0x1301,                 // TLS 1.3: AES-256-GCM, ChaCha20-Poly1305, AES-128-GCM
-        0xC02C, 0xC030, 0xC02B, 0xC02F,         // ECDHE-{ECDSA,RSA}-AES{256,128}-GCM
-        0xCCA9, 0xCCA8,                         // ECDHE-{ECDSA,RSA}-CHACHA20-POLY1305
-        0xC024, 0xC028, 0xC023, 0xC027,         // ECDHE-{ECDSA,RSA}-AES{256,128}-CBC-SHA{384,256}
-        0x009F, 0x009E, 0x006B, 0x0067,         // DHE-RSA-AES{256,128}-GCM, DHE-RSA-AES{256,128}-SHA256
-        0x00FF,                                 // TLS_EMPTY_RENEGOTIATION_INFO_SCSV
+        0x1302, 0x1303, 0x1301, // TLS 1.3: AES-256-GCM, ChaCha20-Poly1305, AES-128-GCM
+        0xC02C, 0xC030, 0xC02B, 0xC02F, // ECDHE-{ECDSA,RSA}-AES{256,128}-GCM
+        0xCCA9, 0xCCA8, // ECDHE-{ECDSA,RSA}-CHACHA20-POLY1305
+        0xC024, 0xC028, 0xC023, 0xC027, // ECDHE-{ECDSA,RSA}-AES{256,128}-CBC-SHA{384,256}
+        0x009F, 0x009E, 0x006B, 0x0067, // DHE-RSA-AES{256,128}-GCM, DHE-RSA-AES{256,128}-SHA256
+        0x00FF, // TLS_EMPTY_RENEGOTIATION_INFO_SCSV
     ]
     /// x25519, secp256r1, x448, secp521r1, secp384r1, ffdhe2048 … ffdhe8192.
     public static let openSSL3Groups: [UInt16] = [

@@ -120,8 +120,10 @@ public struct TLSServerProfile: Hashable, Sendable {
     /// One NewSessionTicket (RFC 8446 §4.6.1).
     public var newSessionTicketLength: Int
 
-    public init(name: String, cipherSuite: UInt16, encryptedExtensionsLength: Int, certificateChainDER: [Int],
-                certificateVerifyLength: Int, newSessionTicketLength: Int) {
+    public init(
+        name: String, cipherSuite: UInt16, encryptedExtensionsLength: Int, certificateChainDER: [Int],
+        certificateVerifyLength: Int, newSessionTicketLength: Int
+    ) {
         self.name = name
         self.cipherSuite = cipherSuite
         self.encryptedExtensionsLength = encryptedExtensionsLength
@@ -145,8 +147,9 @@ public struct TLSServerProfile: Hashable, Sendable {
 
     /// The server's ServerHello: its suite, the client's session id echoed.
     public func serverHello(random: [UInt8], sessionIDEcho: [UInt8], x25519KeyShare: [UInt8]) -> TLSServerHello {
-        TLSServerHello(random: random, sessionIDEcho: sessionIDEcho, cipherSuite: cipherSuite,
-                       x25519KeyShare: x25519KeyShare)
+        TLSServerHello(
+            random: random, sessionIDEcho: sessionIDEcho, cipherSuite: cipherSuite,
+            x25519KeyShare: x25519KeyShare)
     }
 
     /// The flight between boto3 and an AWS endpoint such as dynamodb.us-east-1.amazonaws.com:

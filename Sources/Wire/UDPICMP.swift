@@ -109,7 +109,9 @@ public struct ICMPv4Header: Hashable, Sendable {
 
     /// Writes the header followed by `payload`, with the checksum over both.
     @inlinable
-    public func encode(into writer: inout ByteWriter, payload: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) {
+    public func encode(
+        into writer: inout ByteWriter, payload: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
+    ) {
         writer.require(Self.length + payload.count)
         let start = writer.offset
         writer.u8(type)

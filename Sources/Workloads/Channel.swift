@@ -9,7 +9,7 @@ struct Channel: Sendable {
         case clientHello
         case serverFlight
         case clientFinished
-        case request(UInt32)        // request slot
+        case request(UInt32) // request slot
         case response(UInt32)
         case closeNotify
         case databaseRequest(UInt32)
@@ -98,7 +98,7 @@ struct ChannelTable {
 
     mutating func remove(_ c: UInt32) {
         guard let k = slots.removeValue(forKey: c) else { return }
-        store[Int(k)] = Channel(clientSocket: .max, client: .none, seed: 0)     // drops its queues' storage
+        store[Int(k)] = Channel(clientSocket: .max, client: .none, seed: 0) // drops its queues' storage
         idleClose.cancel(Int(k))
         free.append(k)
     }

@@ -95,8 +95,9 @@ extension World {
         environments[env].call = .connecting
         let e = environments[env]
         let owner = AppRef(.environment, object: UInt32(env))
-        let sock = tcp.connect(host: e.host, local: e.address, remote: address, remotePort: port(t), owner: owner,
-                               now: now, &network, &s)
+        let sock = tcp.connect(
+            host: e.host, local: e.address, remote: address, remotePort: port(t), owner: owner,
+            now: now, &network, &s)
         let c = tcp.socket(sock).connection
         environments[env].pool.append(PooledConnection(target: t, connection: c, socket: sock, phase: .connecting))
         environments[env].active = environments[env].pool.count - 1
@@ -104,7 +105,9 @@ extension World {
         metrics.calls[callIndex[f][e.pc]].newConnections += 1
     }
 
-    func poolIndex(_ env: Int, connection c: UInt32) -> Int? { environments[env].pool.firstIndex { $0.connection == c } }
+    func poolIndex(_ env: Int, connection c: UInt32) -> Int? {
+        environments[env].pool.firstIndex { $0.connection == c }
+    }
 
     mutating func clientConnected(_ env: Int, socket: UInt32, _ now: SimTime, _ s: inout Scheduler) {
         guard let k = environments[env].pool.firstIndex(where: { $0.socket == socket }) else { return }
@@ -125,14 +128,17 @@ extension World {
         environments[env].pool[k].phase = .handshaking
         environments[env].call = .handshaking
         let profile = functions[Int(environments[env].function)].runtime.tlsClient
-        writeClientHello(p.socket, connection: p.connection, profile: profile, serverName: hostname(p.target),
-                         now: now, &s)
+        writeClientHello(
+            p.socket, connection: p.connection, profile: profile, serverName: hostname(p.target),
+            now: now, &s)
         let written = tcp.socket(p.socket).written
         channels.update(p.connection) { $0.toServer.push(written, .clientHello) }
     }
 
     /// Client-side messages: SSL negotiation, the server's handshake flight, responses.
-    mutating func clientMessage(_ env: Int, connection: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
+    mutating func clientMessage(
+        _ env: Int, connection: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler
+    ) {
         guard let k = poolIndex(env, connection: connection) else {
             if case .response(let r) = m { releaseRequest(r) }
             return
@@ -150,14 +156,16 @@ extension World {
             let req = requests[Int(r)]
             releaseRequest(r)
             guard environments[env].phase == .running, environments[env].call == .awaitingResponse,
-                  Int(req.environment) == env, Int(req.step) == environments[env].pc else { return }
+                Int(req.environment) == env, Int(req.step) == environments[env].pc
+            else { return }
             completeCall(env, error: req.error, now, &s)
         case .databaseResponse(let stage):
             guard environments[env].phase == .running else { return }
             if case .authenticating(let st) = environments[env].pool[k].phase, st == stage {
                 if stage < 2 {
                     environments[env].pool[k].phase = .authenticating(stage + 1)
-                    sendDatabaseMessage(env, k, stage: stage + 1, plaintext: Self.databaseClientHandshake[Int(stage + 1)], now, &s)
+                    sendDatabaseMessage(
+                        env, k, stage: stage + 1, plaintext: Self.databaseClientHandshake[Int(stage + 1)], now, &s)
                 } else {
                     environments[env].pool[k].phase = .ready
                     sendRequest(env, now, &s)
@@ -198,11 +206,13 @@ extension World {
         // seed drawn here is unused (a CCS has fixed bytes); drawing it keeps later seeds as they were.
         _ = channels.update(p.connection) { $0.nextSeed() }
         if profile.middleboxCompatibility {
-            tcp.write(p.socket, .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength), flush: false,
-                      now: now, &network, &s)
+            tcp.write(
+                p.socket, .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength), flush: false,
+                now: now, &network, &s)
         }
-        let end = writeTLS(p.socket, connection: p.connection, plaintext: Self.serverTLSProfile.profile.finishedLength,
-                           recordLimit: profile.records.maximumPlaintext, now: now, &s)
+        let end = writeTLS(
+            p.socket, connection: p.connection, plaintext: Self.serverTLSProfile.profile.finishedLength,
+            recordLimit: profile.records.maximumPlaintext, now: now, &s)
         channels.update(p.connection) { $0.toServer.push(end, .clientFinished) }
         if case .database = p.target {
             environments[env].pool[k].phase = .authenticating(0)
@@ -251,7 +261,9 @@ extension World {
     static let databaseClientHandshake = [84, 86, 108]
     static let databaseServerHandshake = [24, 92, 55 + 343 + 13 + 6]
 
-    mutating func sendDatabaseMessage(_ env: Int, _ k: Int, stage: UInt32, plaintext: Int, _ now: SimTime, _ s: inout Scheduler) {
+    mutating func sendDatabaseMessage(
+        _ env: Int, _ k: Int, stage: UInt32, plaintext: Int, _ now: SimTime, _ s: inout Scheduler
+    ) {
         let p = environments[env].pool[k]
         let limit = functions[Int(environments[env].function)].runtime.tlsClient.profile.records.maximumPlaintext
         let end = writeTLS(p.socket, connection: p.connection, plaintext: plaintext, recordLimit: limit, now: now, &s)
@@ -259,19 +271,28 @@ extension World {
     }
 
     /// The client's connection ended (reset, timed out, or closed).
-    mutating func clientConnectionEnded(_ env: Int, connection: UInt32, reason: TCPEndReason, _ now: SimTime, _ s: inout Scheduler) {
+    mutating func clientConnectionEnded(
+        _ env: Int, connection: UInt32, reason: TCPEndReason, _ now: SimTime, _ s: inout Scheduler
+    ) {
         guard let k = poolIndex(env, connection: connection) else { return }
         let wasActive = environments[env].active == k
         environments[env].pool.remove(at: k)
-        if wasActive { environments[env].active = -1 } else if environments[env].active > k { environments[env].active -= 1 }
-        guard wasActive, environments[env].phase == .running, environments[env].call != .none, environments[env].call != .backoff else { return }
+        if wasActive {
+            environments[env].active = -1
+        } else if environments[env].active > k {
+            environments[env].active -= 1
+        }
+        guard wasActive, environments[env].phase == .running, environments[env].call != .none,
+            environments[env].call != .backoff
+        else { return }
         // botocore legacy retries for DynamoDB: 10 attempts, sleeping 50 ms × 2^(n−1), no jitter
         // (research notes §6; `_retry.json`, `retryhandler.py`).
         let f = Int(environments[env].function)
         let key = callIndex[f][environments[env].pc]
         if environments[env].attempt >= 10 || reason == .aborted {
             metrics.calls[key].errors += 1
-            finishInvocation(env, .failed(reason == .reset ? "ConnectionClosedError" : "EndpointConnectionError"), now, &s)
+            finishInvocation(
+                env, .failed(reason == .reset ? "ConnectionClosedError" : "EndpointConnectionError"), now, &s)
             return
         }
         metrics.calls[key].retries += 1
@@ -293,13 +314,16 @@ extension World {
 
     /// glibc's getaddrinfo with AF_UNSPEC: an A and an AAAA query from one socket, in parallel, to
     /// the VPC's resolver. Returns the name's index in the catalog.
-    mutating func sendAddressQueries(_ name: String, from host: HostIndex, address: IPv4Address, port: UInt16, vpc: VPCIndex,
-                                     label: UInt8, _ now: SimTime, _ s: inout Scheduler) -> NameIndex {
+    mutating func sendAddressQueries(
+        _ name: String, from host: HostIndex, address: IPv4Address, port: UInt16, vpc: VPCIndex,
+        label: UInt8, _ now: SimTime, _ s: inout Scheduler
+    ) -> NameIndex {
         let nameIndex = network.catalog.intern(name: name)
         let server = network.vpcs[vpc.int].dnsAddress
         for qtype in [DNSType.a, DNSType.aaaa] {
-            var p = Packet(source: address, destination: server, sourcePort: port, destinationPort: 53,
-                           protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
+            var p = Packet(
+                source: address, destination: server, sourcePort: port, destinationPort: 53,
+                protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
             let id = UInt16(truncatingIfNeeded: random.next())
             p.payload = .dnsQuery(id: id, name: nameIndex, type: qtype)
             p.payloadLength = UInt32(dnsMessageLength(name: nameIndex, type: qtype, response: false, answered: false))
@@ -318,7 +342,8 @@ extension World {
         environments[env].dnsPort = port
         environments[env].dnsPending = 2
         environments[env].dnsAnswer = nil
-        environments[env].dnsName = sendAddressQueries(name, from: e.host, address: e.address, port: port, vpc: e.vpc!, label: 0, now, &s)
+        environments[env].dnsName = sendAddressQueries(
+            name, from: e.host, address: e.address, port: port, vpc: e.vpc!, label: 0, now, &s)
         // resolv.conf default: 5 s timeout before asking again.
         let timeout = EventPayload(AppEvent.dnsTimeout, object: UInt32(env), aux: timers.dnsTimeout.arm(env))
         s.schedule(after: .seconds(5), timeout)
@@ -333,13 +358,18 @@ extension World {
             udpBindings[e.host, e.dnsPort] = nil
             timers.dnsTimeout.cancel(env)
             environments[env].dnsPort = 0
-            if let a = e.dnsAnswer { connect(env, to: a, now, &s) } else { finishInvocation(env, .failed("EndpointConnectionError"), now, &s) }
+            if let a = e.dnsAnswer {
+                connect(env, to: a, now, &s)
+            } else {
+                finishInvocation(env, .failed("EndpointConnectionError"), now, &s)
+            }
         }
     }
 
     mutating func dnsTimeout(_ env: Int, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
         guard environments[env].phase == .running, environments[env].call == .resolving,
-              timers.dnsTimeout.isCurrent(env, generation) else { return }
+            timers.dnsTimeout.isCurrent(env, generation)
+        else { return }
         resolve(env, name: network.catalog.name(environments[env].dnsName), now, &s)
     }
 
@@ -358,8 +388,9 @@ extension World {
                 answer = a[Int(random.bounded(UInt64(a.count)))]
             }
         }
-        var r = Packet(source: q.destination, destination: q.source, sourcePort: 53, destinationPort: q.sourcePort,
-                       protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0)
+        var r = Packet(
+            source: q.destination, destination: q.source, sourcePort: 53, destinationPort: q.sourcePort,
+            protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0)
         r.payload = .dnsResponse(id: id, name: name, type: qtype, answer: answer)
         r.payloadLength = UInt32(dnsMessageLength(name: name, type: qtype, response: true, answered: answer != nil))
         network.transmit(r, from: h, now: now, &s)

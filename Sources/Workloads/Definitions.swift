@@ -19,8 +19,11 @@ public struct DatabaseQuery: Sendable, Hashable {
     public var requestBytes: Int
     public var responseBytes: Int
     public var serverTime: SimDuration
-    public init(instance: Int, requestBytes: Int = 96, responseBytes: Int = 420, serverTime: SimDuration = .microseconds(900)) {
-        self.instance = instance; self.requestBytes = requestBytes; self.responseBytes = responseBytes; self.serverTime = serverTime
+    public init(
+        instance: Int, requestBytes: Int = 96, responseBytes: Int = 420, serverTime: SimDuration = .microseconds(900)
+    ) {
+        self.instance = instance; self.requestBytes = requestBytes; self.responseBytes = responseBytes;
+        self.serverTime = serverTime
     }
 }
 
@@ -100,8 +103,10 @@ public struct LambdaFunction: Sendable {
     /// Idle environments are reclaimed after this long (research notes §5: 10 min measured).
     public var idleReclaim = SimDuration.seconds(600)
 
-    public init(name: String, accountID: String, region: String, timeout: SimDuration = .seconds(3),
-                runtime: LambdaRuntime = .python312, program: [Step], arrivals: ArrivalPattern) {
+    public init(
+        name: String, accountID: String, region: String, timeout: SimDuration = .seconds(3),
+        runtime: LambdaRuntime = .python312, program: [Step], arrivals: ArrivalPattern
+    ) {
         self.name = name; self.accountID = accountID; self.region = region
         self.timeout = timeout; self.runtime = runtime; self.program = program; self.arrivals = arrivals
     }
@@ -111,8 +116,8 @@ public struct LambdaFunction: Sendable {
 
 /// An AWS service front end (DynamoDB) as the model answers it.
 public struct ServiceEndpoint: Sendable {
-    public var name: String                   // "dynamodb"
-    public var hostname: String               // "dynamodb.us-east-1.amazonaws.com"
+    public var name: String // "dynamodb"
+    public var hostname: String // "dynamodb.us-east-1.amazonaws.com"
     public var host: HostIndex
     /// Addresses DNS hands out (inside the service's prefix-list ranges).
     public var addresses: [IPv4Address]
@@ -128,7 +133,9 @@ public struct ServiceEndpoint: Sendable {
     /// Idle keep-alive connections are closed (close_notify + FIN) after this long
     /// (research notes §3: ~60 s in 2017 reports, ~90 s in 2025).
     public var idleTimeout = SimDuration.seconds(60)
-    public init(name: String, hostname: String, host: HostIndex, addresses: [IPv4Address], accountID: String, region: String) {
+    public init(
+        name: String, hostname: String, host: HostIndex, addresses: [IPv4Address], accountID: String, region: String
+    ) {
         self.name = name; self.hostname = hostname; self.host = host; self.addresses = addresses
         self.accountID = accountID; self.region = region
     }
@@ -143,7 +150,9 @@ public struct DatabaseInstance: Sendable {
     public var address: IPv4Address
     /// The DNS name clients connect to, e.g. `orders-db.c9akciq32.us-east-1.rds.amazonaws.com`.
     public var endpoint: String
-    public init(identifier: String, eni: ENIIndex, host: HostIndex, port: UInt16, address: IPv4Address, endpoint: String) {
+    public init(
+        identifier: String, eni: ENIIndex, host: HostIndex, port: UInt16, address: IPv4Address, endpoint: String
+    ) {
         self.identifier = identifier; self.eni = eni; self.host = host; self.port = port; self.address = address
         self.endpoint = endpoint
     }
@@ -158,7 +167,10 @@ public struct StateMachine: Sendable {
         public var retryInterval: SimDuration
         public var maxAttempts: Int
         public var backoffRate: Double
-        public init(name: String, function: Int, retryInterval: SimDuration = .seconds(1), maxAttempts: Int = 3, backoffRate: Double = 2) {
+        public init(
+            name: String, function: Int, retryInterval: SimDuration = .seconds(1), maxAttempts: Int = 3,
+            backoffRate: Double = 2
+        ) {
             self.name = name; self.function = function; self.retryInterval = retryInterval
             self.maxAttempts = maxAttempts; self.backoffRate = backoffRate
         }

@@ -39,12 +39,16 @@ public struct HTTPMessageSize: Sendable, Hashable {
 public enum DynamoDBWire {
     /// `User-Agent` of boto3 1.43 in a Python 3.12 Lambda (shape measured from boto3 1.43.11 with
     /// `AWS_EXECUTION_ENV=AWS_Lambda_python3.12`; the kernel and Python versions are Lambda's).
-    public static let userAgent = "Boto3/1.43.11 md/Botocore#1.43.11 ua/2.1 os/linux#5.10.240-257.962.amzn2.x86_64 md/arch#x86_64 lang/python#3.12.11 md/pyimpl#CPython exec-env/AWS_Lambda_python3.12 m/P,e,Z,b,D cfg/retry-mode#legacy Botocore/1.43.11"
+    public static let userAgent =
+        "Boto3/1.43.11 md/Botocore#1.43.11 ua/2.1 os/linux#5.10.240-257.962.amzn2.x86_64 md/arch#x86_64 "
+        + "lang/python#3.12.11 md/pyimpl#CPython exec-env/AWS_Lambda_python3.12 m/P,e,Z,b,D cfg/retry-mode#legacy "
+        + "Botocore/1.43.11"
     /// Length of the execution role's session token (`AWS_SESSION_TOKEN`); real Lambda tokens run
     /// ~1,000–1,300 characters (measured request used 1,040).
     public static let sessionTokenLength = 1_040
     /// `X-Amzn-Trace-Id` value: Lambda sets `_X_AMZN_TRACE_ID` per invocation and botocore forwards it.
-    static let traceID = "Root=1-6650a2f1-3c1e8b9d4f7a2e6b1d0c9a8f;Parent=5e7d3c2b1a0f9e8d;Sampled=0;Lineage=1:8f2c4a6e:0"
+    static let traceID =
+        "Root=1-6650a2f1-3c1e8b9d4f7a2e6b1d0c9a8f;Parent=5e7d3c2b1a0f9e8d;Sampled=0;Lineage=1:8f2c4a6e:0"
 
     static func pad(_ n: Int) -> String { String(repeating: "x", count: max(n, 0)) }
 
@@ -57,10 +61,15 @@ public enum DynamoDBWire {
         case .getItem, .deleteItem:
             return #"{"TableName": "", "Key": }"#.utf8.count + c.table.utf8.count + key
         case .updateItem:
-            return ##"{"TableName": "", "Key": , "UpdateExpression": "SET #s = :s", "ExpressionAttributeNames": {"#s": "status"}, "ExpressionAttributeValues": {":s": {"S": "SHIPPED"}}}"##.utf8.count
+            return
+                (##"{"TableName": "", "Key": , "UpdateExpression": "SET #s = :s", "##
+                + ##""ExpressionAttributeNames": {"#s": "status"}, "##
+                + ##""ExpressionAttributeValues": {":s": {"S": "SHIPPED"}}}"##).utf8.count
                 + c.table.utf8.count + key
         case .query:
-            return #"{"TableName": "", "KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": {"S": "customer#000000000000"}}}"#.utf8.count
+            return
+                (#"{"TableName": "", "KeyConditionExpression": "pk = :pk", "#
+                + #""ExpressionAttributeValues": {":pk": {"S": "customer#000000000000"}}}"#).utf8.count
                 + c.table.utf8.count
         }
     }
@@ -81,7 +90,8 @@ public enum DynamoDBWire {
             "X-Amzn-Trace-Id: \(traceID)",
             "X-Amz-Date: 20261123T100000Z",
             "X-Amz-Security-Token: \(pad(sessionTokenLength))",
-            "Authorization: AWS4-HMAC-SHA256 Credential=ASIA\(pad(16))/20261123/\(region)/dynamodb/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=\(pad(64))",
+            "Authorization: AWS4-HMAC-SHA256 Credential=ASIA\(pad(16))/20261123/\(region)/dynamodb/aws4_request, "
+                + "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=\(pad(64))",
             "amz-sdk-invocation-id: \(pad(36))",
             "amz-sdk-request: attempt=1",
             "Content-Length: \(body)",
@@ -94,17 +104,21 @@ public enum DynamoDBWire {
     public static func response(_ c: DynamoDBCall) -> HTTPMessageSize {
         let body: Int
         switch c.operation {
-        case .putItem, .deleteItem, .updateItem: body = 2                                   // {}
+        case .putItem, .deleteItem, .updateItem: body = 2 // {}
         case .getItem: body = #"{"Item":}"#.utf8.count + c.itemBytes
-        case .query: body = #"{"Count":,"Items":[],"ScannedCount":}"#.utf8.count + 2 * String(c.resultItems).utf8.count
-            + c.resultItems * (c.itemBytes + 1)
+        case .query:
+            body =
+                #"{"Count":,"Items":[],"ScannedCount":}"#.utf8.count + 2 * String(c.resultItems).utf8.count
+                + c.resultItems * (c.itemBytes + 1)
         }
         return HTTPMessageSize(headers: responseHeaders(body: body), body: body)
     }
 
     /// An error response: HTTP 400 with `{"__type":"com.amazonaws.dynamodb.v20120810#<Name>","message":"…"}`.
     public static func errorResponse(name: String, message: String) -> HTTPMessageSize {
-        let body = #"{"__type":"com.amazonaws.dynamodb.v20120810#","message":""}"#.utf8.count + name.utf8.count + message.utf8.count
+        let body =
+            #"{"__type":"com.amazonaws.dynamodb.v20120810#","message":""}"#.utf8.count + name.utf8.count
+            + message.utf8.count
         return HTTPMessageSize(headers: responseHeaders(body: body, status: "400 Bad Request"), body: body)
     }
 
@@ -123,8 +137,12 @@ public enum DynamoDBWire {
     }
 
     /// The message DynamoDB returns when a gateway endpoint's policy denies the call.
-    public static func endpointPolicyDenial(principal: String, action: String, resource: String, explicit: Bool) -> String {
+    public static func endpointPolicyDenial(principal: String, action: String, resource: String, explicit: Bool)
+        -> String
+    {
         "User: \(principal) is not authorized to perform: \(action) on resource: \(resource) "
-            + (explicit ? "with an explicit deny in a VPC endpoint policy" : "because no VPC endpoint policy allows the \(action) action")
+            + (explicit
+                ? "with an explicit deny in a VPC endpoint policy"
+                : "because no VPC endpoint policy allows the \(action) action")
     }
 }

@@ -40,12 +40,17 @@ public struct SessionSpec: Sendable {
     public var window: ActiveWindow
     /// One session only, at the window's start (arrivals are then ignored).
     public var once = false
-    public init(name: String, label: UInt8 = 0, clients: [Peer], servers: [Peer], port: UInt16, tls: Bool = true,
-                serverName: String? = nil, requests: ClosedRange<Int> = 1...1, requestBytes: Int = 600, responseBytes: Int = 4_000,
-                serverTime: SimDuration = .milliseconds(5), think: SimDuration = .milliseconds(200),
-                arrivals: ArrivalPattern, window: ActiveWindow = .always) {
-        self.name = name; self.label = label; self.clients = clients; self.servers = servers; self.port = port; self.tls = tls
-        self.serverName = serverName; self.requests = requests; self.requestBytes = requestBytes; self.responseBytes = responseBytes
+    public init(
+        name: String, label: UInt8 = 0, clients: [Peer], servers: [Peer], port: UInt16, tls: Bool = true,
+        serverName: String? = nil, requests: ClosedRange<Int> = 1...1, requestBytes: Int = 600,
+        responseBytes: Int = 4_000,
+        serverTime: SimDuration = .milliseconds(5), think: SimDuration = .milliseconds(200),
+        arrivals: ArrivalPattern, window: ActiveWindow = .always
+    ) {
+        self.name = name; self.label = label; self.clients = clients; self.servers = servers; self.port = port;
+        self.tls = tls
+        self.serverName = serverName; self.requests = requests; self.requestBytes = requestBytes;
+        self.responseBytes = responseBytes
         self.serverTime = serverTime; self.think = think; self.arrivals = arrivals; self.window = window
     }
 }
@@ -65,8 +70,10 @@ public struct ScanSpec: Sendable {
     /// A sweep ends once every target and port has been probed, unless it repeats (a worm or a
     /// scanner that keeps cycling). Random probing always goes on for its window.
     public var repeats: Bool
-    public init(name: String, label: UInt8, scanner: Peer, targets: [IPv4Address], ports: [UInt16], rate: Double,
-                window: ActiveWindow = .always, sequential: Bool = false, repeats: Bool = false) {
+    public init(
+        name: String, label: UInt8, scanner: Peer, targets: [IPv4Address], ports: [UInt16], rate: Double,
+        window: ActiveWindow = .always, sequential: Bool = false, repeats: Bool = false
+    ) {
         self.name = name; self.label = label; self.scanner = scanner; self.targets = targets; self.ports = ports
         self.rate = rate; self.window = window; self.sequential = sequential; self.repeats = repeats
     }
@@ -83,8 +90,11 @@ public struct PingSpec: Sendable {
     public var targets: [IPv4Address]
     public var rate: Double
     public var window: ActiveWindow
-    public init(name: String, label: UInt8 = 0, from: Peer, targets: [IPv4Address], rate: Double, window: ActiveWindow = .always) {
-        self.name = name; self.label = label; self.from = from; self.targets = targets; self.rate = rate; self.window = window
+    public init(
+        name: String, label: UInt8 = 0, from: Peer, targets: [IPv4Address], rate: Double, window: ActiveWindow = .always
+    ) {
+        self.name = name; self.label = label; self.from = from; self.targets = targets; self.rate = rate;
+        self.window = window
     }
 }
 
@@ -95,13 +105,25 @@ public enum TrafficSpec: Sendable {
     case ping(PingSpec)
 
     public var name: String {
-        switch self { case .sessions(let s): return s.name; case .scan(let s): return s.name; case .ping(let s): return s.name }
+        switch self {
+        case .sessions(let s): return s.name;
+        case .scan(let s): return s.name;
+        case .ping(let s): return s.name
+        }
     }
     public var label: UInt8 {
-        switch self { case .sessions(let s): return s.label; case .scan(let s): return s.label; case .ping(let s): return s.label }
+        switch self {
+        case .sessions(let s): return s.label;
+        case .scan(let s): return s.label;
+        case .ping(let s): return s.label
+        }
     }
     var window: ActiveWindow {
-        switch self { case .sessions(let s): return s.window; case .scan(let s): return s.window; case .ping(let s): return s.window }
+        switch self {
+        case .sessions(let s): return s.window;
+        case .scan(let s): return s.window;
+        case .ping(let s): return s.window
+        }
     }
 }
 
@@ -178,15 +200,20 @@ extension World {
             let w = ActiveWindow(start: first, end: trafficActivity[k].last)
             switch t {
             case .sessions(let s):
-                return Episode(label: labels[Int(s.label)], generator: s.name, start: w.start, end: w.end,
-                               sources: s.clients.flatMap(\.pool).map(\.description), destinations: s.servers.flatMap(\.pool).map(\.description),
-                               ports: [s.port])
+                return Episode(
+                    label: labels[Int(s.label)], generator: s.name, start: w.start, end: w.end,
+                    sources: s.clients.flatMap(\.pool).map(\.description),
+                    destinations: s.servers.flatMap(\.pool).map(\.description),
+                    ports: [s.port])
             case .scan(let s):
-                return Episode(label: labels[Int(s.label)], generator: s.name, start: w.start, end: w.end,
-                               sources: s.scanner.pool.map(\.description), destinations: s.targets.map(\.description), ports: s.ports)
+                return Episode(
+                    label: labels[Int(s.label)], generator: s.name, start: w.start, end: w.end,
+                    sources: s.scanner.pool.map(\.description), destinations: s.targets.map(\.description),
+                    ports: s.ports)
             case .ping(let s):
-                return Episode(label: labels[Int(s.label)], generator: s.name, start: w.start, end: w.end,
-                               sources: s.from.pool.map(\.description), destinations: s.targets.map(\.description), ports: [])
+                return Episode(
+                    label: labels[Int(s.label)], generator: s.name, start: w.start, end: w.end,
+                    sources: s.from.pool.map(\.description), destinations: s.targets.map(\.description), ports: [])
             }
         }
     }
@@ -244,9 +271,14 @@ extension World {
         let n = Int32(spec.requests.lowerBound + Int(trafficRandom[k].bounded(UInt64(spec.requests.count))))
         var vpc: VPCIndex?
         if case .eni(let e) = network.hosts[client.host.int] { vpc = network.enis[e.int].vpc }
-        let session = Session(spec: Int32(k), host: client.host, local: local, remote: remote, remaining: n, vpc: vpc, label: spec.label)
+        let session = Session(
+            spec: Int32(k), host: client.host, local: local, remote: remote, remaining: n, vpc: vpc, label: spec.label)
         let i: UInt32
-        if let f = freeSessions.popLast() { sessions[Int(f)] = session; i = f } else { sessions.append(session); i = UInt32(sessions.count - 1) }
+        if let f = freeSessions.popLast() {
+            sessions[Int(f)] = session; i = f
+        } else {
+            sessions.append(session); i = UInt32(sessions.count - 1)
+        }
         runningSessions += 1
         if let name = spec.serverName, vpc != nil {
             sessionResolve(i, name: name, now, &s)
@@ -280,7 +312,8 @@ extension World {
 
     mutating func sessionDNSTimeout(_ i: UInt32, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
         guard Int(i) < sessions.count, sessions[Int(i)].phase == .resolving,
-              timers.session.isCurrent(Int(i), generation) else { return }
+            timers.session.isCurrent(Int(i), generation)
+        else { return }
         udpBindings[sessions[Int(i)].host, sessions[Int(i)].dnsPort] = nil
         endSession(i)
     }
@@ -290,8 +323,9 @@ extension World {
         guard case .sessions(let spec) = traffic[Int(x.spec)] else { return }
         sessions[Int(i)].phase = .connecting
         let owner = AppRef(.sessionClient, object: i)
-        let sock = tcp.connect(host: x.host, local: x.local, remote: x.remote, remotePort: spec.port, owner: owner,
-                               label: x.label, now: now, &network, &s)
+        let sock = tcp.connect(
+            host: x.host, local: x.local, remote: x.remote, remotePort: spec.port, owner: owner,
+            label: x.label, now: now, &network, &s)
         let c = tcp.socket(sock).connection
         sessions[Int(i)].socket = sock
         sessions[Int(i)].connection = c
@@ -303,8 +337,9 @@ extension World {
         guard case .sessions(let spec) = traffic[Int(x.spec)] else { return }
         if spec.tls {
             sessions[Int(i)].phase = .handshaking
-            writeClientHello(x.socket, connection: x.connection, profile: Self.sessionTLSProfile,
-                             serverName: Self.sni(spec), now: now, &s)
+            writeClientHello(
+                x.socket, connection: x.connection, profile: Self.sessionTLSProfile,
+                serverName: Self.sni(spec), now: now, &s)
             let written = tcp.socket(x.socket).written
             channels.update(x.connection) { $0.toServer.push(written, .clientHello) }
         } else {
@@ -314,11 +349,16 @@ extension World {
 
     mutating func sessionRequest(_ i: UInt32, _ now: SimTime, _ s: inout Scheduler) {
         let x = sessions[Int(i)]
-        guard case .sessions(let spec) = traffic[Int(x.spec)], tcp.socket(x.socket).state == .established else { return }
+        guard case .sessions(let spec) = traffic[Int(x.spec)], tcp.socket(x.socket).state == .established else {
+            return
+        }
         sessions[Int(i)].phase = .requesting
-        let response = UInt32(max(1, min(Double(Int32.max), random.lognormal(median: Double(spec.responseBytes), sigma: 0.6))))
-        let end = spec.tls ? writeTLS(x.socket, connection: x.connection, plaintext: spec.requestBytes, now: now, &s)
-                           : writeOpaque(x.socket, connection: x.connection, bytes: spec.requestBytes, now: now, &s)
+        let response = UInt32(
+            max(1, min(Double(Int32.max), random.lognormal(median: Double(spec.responseBytes), sigma: 0.6))))
+        let end =
+            spec.tls
+            ? writeTLS(x.socket, connection: x.connection, plaintext: spec.requestBytes, now: now, &s)
+            : writeOpaque(x.socket, connection: x.connection, bytes: spec.requestBytes, now: now, &s)
         channels.update(x.connection) { $0.toServer.push(end, .sessionRequest(response)) }
     }
 
@@ -331,8 +371,9 @@ extension World {
             // here is unused (a CCS has fixed bytes); drawing it keeps later seeds as they were.
             _ = channels.update(x.connection) { $0.nextSeed() }
             if Self.sessionTLSProfile.profile.middleboxCompatibility {
-                tcp.write(x.socket, .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength),
-                          flush: false, now: now, &network, &s)
+                tcp.write(
+                    x.socket, .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength),
+                    flush: false, now: now, &network, &s)
             }
             let finished = Self.serverTLSProfile.profile.finishedLength
             let end = writeTLS(x.socket, connection: x.connection, plaintext: finished, now: now, &s)
@@ -341,8 +382,9 @@ extension World {
         case .sessionResponse:
             sessions[Int(i)].remaining -= 1
             if sessions[Int(i)].remaining > 0 {
-                s.schedule(after: SimDuration(seconds: random.exponential(mean: spec.think.seconds)),
-                           EventPayload(AppEvent.sessionStep, object: i, aux: timers.session.arm(Int(i))))
+                s.schedule(
+                    after: SimDuration(seconds: random.exponential(mean: spec.think.seconds)),
+                    EventPayload(AppEvent.sessionStep, object: i, aux: timers.session.arm(Int(i))))
             } else {
                 sessions[Int(i)].phase = .closing
                 tcp.close(x.socket, now: now, &network, &s)
@@ -354,7 +396,8 @@ extension World {
 
     mutating func sessionStep(_ i: UInt32, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
         guard Int(i) < sessions.count, timers.session.isCurrent(Int(i), generation),
-              sessions[Int(i)].phase == .requesting else { return }
+            sessions[Int(i)].phase == .requesting
+        else { return }
         sessionRequest(i, now, &s)
     }
 
@@ -364,7 +407,10 @@ extension World {
     }
 
     mutating func endSession(_ i: UInt32, _ now: SimTime? = nil) {
-        if let now { trafficActivity[Int(sessions[Int(i)].spec)].last = max(trafficActivity[Int(sessions[Int(i)].spec)].last, now) }
+        if let now {
+            trafficActivity[Int(sessions[Int(i)].spec)].last = max(
+                trafficActivity[Int(sessions[Int(i)].spec)].last, now)
+        }
         timers.session.cancel(Int(i))
         sessions[Int(i)].connection = .max
         sessions[Int(i)].socket = .max
@@ -373,7 +419,9 @@ extension World {
     }
 
     /// A generic server: completes the TLS handshake and answers each request after its service time.
-    mutating func sessionServerMessage(_ k: Int, connection c: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
+    mutating func sessionServerMessage(
+        _ k: Int, connection c: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler
+    ) {
         guard case .sessions(let spec) = traffic[k] else { return }
         switch m {
         case .clientHello:
@@ -403,9 +451,10 @@ extension World {
             port = pick(spec.ports, &trafficRandom[k])
         }
         // A stateless scanner's SYN: random source port and sequence, a small window, MSS only.
-        var p = Packet(source: source, destination: target, sourcePort: UInt16(1024 + trafficRandom[k].bounded(64512)),
-                       destinationPort: port, protocolNumber: IPProtocol.tcp, ttl: 54,
-                       ipID: UInt16(truncatingIfNeeded: trafficRandom[k].next()))
+        var p = Packet(
+            source: source, destination: target, sourcePort: UInt16(1024 + trafficRandom[k].bounded(64512)),
+            destinationPort: port, protocolNumber: IPProtocol.tcp, ttl: 54,
+            ipID: UInt16(truncatingIfNeeded: trafficRandom[k].next()))
         p.tcpFlags = .syn
         p.seq = UInt32(truncatingIfNeeded: trafficRandom[k].next())
         p.window = 1024
@@ -419,8 +468,10 @@ extension World {
         let source = pick(spec.from.pool, &trafficRandom[k])
         let n = trafficCursor[k]
         trafficCursor[k] += 1
-        var p = Packet(source: source, destination: spec.targets[n % spec.targets.count], sourcePort: UInt16(truncatingIfNeeded: 0x4000 + k),
-                       destinationPort: 0x0800, protocolNumber: IPProtocol.icmp, ttl: 64, ipID: UInt16(truncatingIfNeeded: n))
+        var p = Packet(
+            source: source, destination: spec.targets[n % spec.targets.count],
+            sourcePort: UInt16(truncatingIfNeeded: 0x4000 + k),
+            destinationPort: 0x0800, protocolNumber: IPProtocol.icmp, ttl: 64, ipID: UInt16(truncatingIfNeeded: n))
         p.seq = UInt32(truncatingIfNeeded: n + 1)
         p.payloadLength = 56
         p.payload = .icmpEcho(seed: UInt64(n))
@@ -431,9 +482,10 @@ extension World {
     /// Linux answers an ICMP echo request with an echo reply carrying the same identifier,
     /// sequence number and data.
     mutating func icmpDelivered(_ p: Packet, to h: HostIndex, _ now: SimTime, _ s: inout Scheduler) {
-        guard p.destinationPort >> 8 == 8 else { return }    // only echo requests are answered
-        var r = Packet(source: p.destination, destination: p.source, sourcePort: p.sourcePort, destinationPort: 0x0000,
-                       protocolNumber: IPProtocol.icmp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
+        guard p.destinationPort >> 8 == 8 else { return } // only echo requests are answered
+        var r = Packet(
+            source: p.destination, destination: p.source, sourcePort: p.sourcePort, destinationPort: 0x0000,
+            protocolNumber: IPProtocol.icmp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
         r.seq = p.seq
         r.payloadLength = p.payloadLength
         r.payload = p.payload

@@ -32,8 +32,10 @@ public struct HostProfiles: Sendable {
     public var platform: TCPProfile
     public var internet: TCPProfile
 
-    public init(lambdaEnvironment: TCPProfile, instance: TCPProfile, database: TCPProfile, awsFrontEnd: TCPProfile,
-                platform: TCPProfile, internet: TCPProfile) {
+    public init(
+        lambdaEnvironment: TCPProfile, instance: TCPProfile, database: TCPProfile, awsFrontEnd: TCPProfile,
+        platform: TCPProfile, internet: TCPProfile
+    ) {
         self.lambdaEnvironment = lambdaEnvironment; self.instance = instance; self.database = database
         self.awsFrontEnd = awsFrontEnd; self.platform = platform; self.internet = internet
     }

@@ -50,7 +50,9 @@ extension World {
     // MARK: Arrivals
 
     mutating func scheduleNextArrival(function f: Int, after: SimDuration, first: Bool, _ s: inout Scheduler) {
-        guard let gap = functions[f].arrivals.nextGap(first: first, randomPhase: true, &functionArrivalRandom[f]) else { return }
+        guard let gap = functions[f].arrivals.nextGap(first: first, randomPhase: true, &functionArrivalRandom[f]) else {
+            return
+        }
         let at = s.now + gap
         if at < workloadEnd { s.schedule(at: at, EventPayload(AppEvent.invocationArrival, object: UInt32(f))) }
     }
@@ -78,7 +80,11 @@ extension World {
         if cold { metrics.functions[f].coldStarts += 1 }
         let inv = Invocation(function: Int32(f), environment: Int32(env), start: now, caller: caller)
         let k: Int32
-        if let r = freeInvocations.popLast() { invocations[Int(r)] = inv; k = r } else { invocations.append(inv); k = Int32(invocations.count - 1) }
+        if let r = freeInvocations.popLast() {
+            invocations[Int(r)] = inv; k = r
+        } else {
+            invocations.append(inv); k = Int32(invocations.count - 1)
+        }
         environments[env].invocation = k
         runningInvocations += 1
         timers.environmentReclaim.cancel(env)
@@ -172,7 +178,8 @@ extension World {
         case .timedOut:
             metrics.functions[f].timedOut += 1
             if metrics.functions[f].timeoutMessages.count < 5 {
-                metrics.functions[f].timeoutMessages.append("Task timed out after \(Self.twoDecimals(duration)) seconds")
+                metrics.functions[f].timeoutMessages.append(
+                    "Task timed out after \(Self.twoDecimals(duration)) seconds")
             }
         case .failed(let why):
             metrics.functions[f].failed += 1
@@ -194,7 +201,8 @@ extension World {
             s.schedule(after: functions[f].idleReclaim, reclaim)
         }
         if case .execution(let x) = inv.caller {
-            taskFinished(execution: Int(x), outcome == .succeeded ? .succeeded : .failed(Self.errorName(outcome)), now, &s)
+            taskFinished(
+                execution: Int(x), outcome == .succeeded ? .succeeded : .failed(Self.errorName(outcome)), now, &s)
         }
     }
 

@@ -4,8 +4,9 @@ import SimCore
 /// A latency distribution in nanoseconds (HdrHistogram, 2 significant digits — 1 % resolution —
 /// from 1 µs to 1 h; ~30 kB each, so hundreds of functions' distributions stay small).
 public struct LatencyDistribution: Sendable {
-    public private(set) var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1_000, highestTrackableValue: 3_600_000_000_000,
-                                                          numberOfSignificantValueDigits: .two)
+    public private(set) var histogram = Histogram<UInt64>(
+        lowestDiscernibleValue: 1_000, highestTrackableValue: 3_600_000_000_000,
+        numberOfSignificantValueDigits: .two)
     public init() {}
     public mutating func record(_ d: SimDuration) { _ = histogram.record(UInt64(Swift.max(d.nanoseconds, 1_000))) }
     public var count: UInt64 { histogram.totalCount }

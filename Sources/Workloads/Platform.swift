@@ -41,12 +41,23 @@ extension World {
     /// IMDSv2, as an SDK credential provider does it: PUT a session token, then GET the role's
     /// credentials with it, over one keep-alive connection to 169.254.169.254:80.
     static let metadataRequests = [
-        "PUT /latest/api/token HTTP/1.1\r\nHost: 169.254.169.254\r\nAccept-Encoding: identity\r\nUser-Agent: Botocore/1.43.11\r\nX-aws-ec2-metadata-token-ttl-seconds: 21600\r\nContent-Length: 0\r\n\r\n",
-        "GET /latest/meta-data/iam/security-credentials/app-role HTTP/1.1\r\nHost: 169.254.169.254\r\nAccept-Encoding: identity\r\nUser-Agent: Botocore/1.43.11\r\nX-aws-ec2-metadata-token: AQAEAEk7nQq6Vj9mOl0xS1mW9wYk3Q8tZl5xP2cK4vR7bN0hD1fT6gJ8sA==\r\n\r\n",
+        "PUT /latest/api/token HTTP/1.1\r\nHost: 169.254.169.254\r\nAccept-Encoding: identity\r\nUser-Agent: "
+            + "Botocore/1.43.11\r\nX-aws-ec2-metadata-token-ttl-seconds: 21600\r\nContent-Length: 0\r\n\r\n",
+        "GET /latest/meta-data/iam/security-credentials/app-role HTTP/1.1\r\nHost: 169.254.169.254\r\nAccept-Encoding: "
+            + "identity\r\nUser-Agent: Botocore/1.43.11\r\nX-aws-ec2-metadata-token: "
+            + "AQAEAEk7nQq6Vj9mOl0xS1mW9wYk3Q8tZl5xP2cK4vR7bN0hD1fT6gJ8sA==\r\n\r\n",
     ]
     static let metadataResponses = [
-        "HTTP/1.1 200 OK\r\nX-Aws-Ec2-Metadata-Token-Ttl-Seconds: 21600\r\nContent-Type: text/plain\r\nDate: Mon, 23 Nov 2026 10:00:00 GMT\r\nServer: EC2ws\r\nConnection: keep-alive\r\nContent-Length: 56\r\n\r\nAQAEAEk7nQq6Vj9mOl0xS1mW9wYk3Q8tZl5xP2cK4vR7bN0hD1fT6gJ8sA==",
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nAccept-Ranges: none\r\nLast-Modified: Mon, 23 Nov 2026 09:41:12 GMT\r\nContent-Length: 1262\r\nDate: Mon, 23 Nov 2026 10:00:00 GMT\r\nServer: EC2ws\r\nConnection: close\r\n\r\n{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"2026-11-23T09:41:12Z\",\n  \"Type\" : \"AWS-HMAC\",\n  \"AccessKeyId\" : \"ASIAQ3EGTJ2FX7KW5NOP\",\n  \"SecretAccessKey\" : \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY\",\n  \"Token\" : \"" + String(repeating: "IQoJb3JpZ2luX2VjEHoaCXVzLWVhc3QtMSJHMEUCIQD", count: 24) + "\",\n  \"Expiration\" : \"2026-11-23T16:04:38Z\"\n}",
+        "HTTP/1.1 200 OK\r\nX-Aws-Ec2-Metadata-Token-Ttl-Seconds: 21600\r\nContent-Type: text/plain\r\nDate: Mon, 23 "
+            + "Nov 2026 10:00:00 GMT\r\nServer: EC2ws\r\nConnection: keep-alive\r\nContent-Length: "
+            + "56\r\n\r\nAQAEAEk7nQq6Vj9mOl0xS1mW9wYk3Q8tZl5xP2cK4vR7bN0hD1fT6gJ8sA==",
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nAccept-Ranges: none\r\nLast-Modified: Mon, 23 Nov 2026 "
+            + "09:41:12 GMT\r\nContent-Length: 1262\r\nDate: Mon, 23 Nov 2026 10:00:00 GMT\r\nServer: "
+            + "EC2ws\r\nConnection: close\r\n\r\n{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : "
+            + "\"2026-11-23T09:41:12Z\",\n  \"Type\" : \"AWS-HMAC\",\n  \"AccessKeyId\" : \"ASIAQ3EGTJ2FX7KW5NOP\",\n  "
+            + "\"SecretAccessKey\" : \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY\",\n  \"Token\" : \""
+            + String(repeating: "IQoJb3JpZ2luX2VjEHoaCXVzLWVhc3QtMSJHMEUCIQD", count: 24)
+            + "\",\n  \"Expiration\" : \"2026-11-23T16:04:38Z\"\n}",
     ]
     static let metadataAddress = IPv4Address(169, 254, 169, 254)
     static let timeSyncAddress = IPv4Address(169, 254, 169, 123)
@@ -78,28 +89,36 @@ extension World {
                 platformClients[i].ntpPort = port
                 udpBindings[c.host, port] = .platformClient(i)
             }
-            var p = Packet(source: c.address, destination: Self.timeSyncAddress, sourcePort: platformClients[i].ntpPort, destinationPort: 123,
-                           protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
+            var p = Packet(
+                source: c.address, destination: Self.timeSyncAddress, sourcePort: platformClients[i].ntpPort,
+                destinationPort: 123,
+                protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
             p.payload = .ntp(mode: NTPPacket.Mode.client, transmitTime: epochNanoseconds + now.nanoseconds)
             p.payloadLength = UInt32(NTPPacket.length)
             network.transmit(p, from: c.host, now: now, &s)
         case .metadata:
             if c.socket == .max {
                 let owner = AppRef(.metadataClient, object: UInt32(i))
-                let sock = tcp.connect(host: c.host, local: c.address, remote: Self.metadataAddress, remotePort: 80, owner: owner,
-                                       now: now, &network, &s)
+                let sock = tcp.connect(
+                    host: c.host, local: c.address, remote: Self.metadataAddress, remotePort: 80, owner: owner,
+                    now: now, &network, &s)
                 let conn = tcp.socket(sock).connection
                 platformClients[i].socket = sock
                 platformClients[i].connection = conn
                 channels.insert(conn, Channel(clientSocket: sock, client: owner, seed: random.next()))
             }
         case .dhcp:
-            var p = Packet(source: c.address, destination: network.subnets[c.subnet.int].routerAddress, sourcePort: 68, destinationPort: 67,
-                           protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
+            var p = Packet(
+                source: c.address, destination: network.subnets[c.subnet.int].routerAddress, sourcePort: 68,
+                destinationPort: 67,
+                protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
             let xid = UInt32(truncatingIfNeeded: random.next())
             p.payload = .dhcp(transactionID: xid, isReply: false)
-            p.payloadLength = UInt32(PlatformMessages.dhcpRequest(transactionID: xid, client: c.address,
-                                                                  clientMAC: network.enis[c.eni.int].mac).encodedLength)
+            p.payloadLength = UInt32(
+                PlatformMessages.dhcpRequest(
+                    transactionID: xid, client: c.address,
+                    clientMAC: network.enis[c.eni.int].mac
+                ).encodedLength)
             udpBindings[c.host, 68] = .platformClient(i)
             network.transmit(p, from: c.host, now: now, &s)
         }
@@ -110,25 +129,29 @@ extension World {
     mutating func platformClientDatagram(_ i: Int, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {}
 
     /// A datagram reached a VPC's platform host: Amazon DNS, Time Sync or DHCP.
-    mutating func platformDatagram(_ p: Packet, host h: HostIndex, vpc: VPCIndex, _ now: SimTime, _ s: inout Scheduler) {
+    mutating func platformDatagram(_ p: Packet, host h: HostIndex, vpc: VPCIndex, _ now: SimTime, _ s: inout Scheduler)
+    {
         switch p.destinationPort {
         case 53:
             answerDNS(p, resolver: h, vpc: vpc, now, &s)
         case 123:
             guard case .ntp(_, let sent) = p.payload else { return }
-            var r = Packet(source: p.destination, destination: p.source, sourcePort: 123, destinationPort: p.sourcePort,
-                           protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0)
+            var r = Packet(
+                source: p.destination, destination: p.source, sourcePort: 123, destinationPort: p.sourcePort,
+                protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0)
             r.payload = .ntp(mode: NTPPacket.Mode.server, transmitTime: sent)
             r.payloadLength = UInt32(NTPPacket.length)
             network.transmit(r, from: h, now: now, &s)
         case 67:
             guard case .dhcp(let xid, false) = p.payload, let e = network.eni(owning: p.source, in: vpc) else { return }
-            var r = Packet(source: p.destination, destination: p.source, sourcePort: 67, destinationPort: 68,
-                           protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0)
+            var r = Packet(
+                source: p.destination, destination: p.source, sourcePort: 67, destinationPort: 68,
+                protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0)
             r.payload = .dhcp(transactionID: xid, isReply: true)
-            let ack = PlatformMessages.dhcpAck(transactionID: xid, client: p.source, clientMAC: network.enis[e.int].mac,
-                                               subnet: network.subnets[network.enis[e.int].subnet.int],
-                                               dnsServer: network.vpcs[vpc.int].dnsAddress)
+            let ack = PlatformMessages.dhcpAck(
+                transactionID: xid, client: p.source, clientMAC: network.enis[e.int].mac,
+                subnet: network.subnets[network.enis[e.int].subnet.int],
+                dnsServer: network.vpcs[vpc.int].dnsAddress)
             r.payloadLength = UInt32(ack.encodedLength)
             network.transmit(r, from: h, now: now, &s)
         default:
@@ -155,7 +178,9 @@ extension World {
         channels.update(c.connection) { $0.toServer.push(written, .textRequest(step)) }
     }
 
-    mutating func metadataClientMessage(_ i: Int, connection: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
+    mutating func metadataClientMessage(
+        _ i: Int, connection: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler
+    ) {
         guard case .textResponse(let step) = m, platformClients[i].connection == connection else { return }
         if step + 1 < UInt32(Self.metadataRequests.count) {
             metadataClientSend(i, step: step + 1, now, &s)
@@ -170,7 +195,9 @@ extension World {
         platformClients[i].connection = .max
     }
 
-    mutating func metadataServerMessage(connection c: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
+    mutating func metadataServerMessage(
+        connection c: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler
+    ) {
         guard case .textRequest(let step) = m else { return }
         channels.update(c) { $0.pending = .metadataStep(step) }
         s.schedule(after: .microseconds(150), .serverWork(c, .metadataReply))

@@ -15,7 +15,9 @@ extension World {
     }
 
     /// Server-side messages: the TLS handshake and requests of a service, a database's protocol.
-    mutating func serverMessage(_ owner: AppRef, connection c: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler) {
+    mutating func serverMessage(
+        _ owner: AppRef, connection c: UInt32, _ m: Channel.Message, _ now: SimTime, _ s: inout Scheduler
+    ) {
         switch m {
         case .pgSSLRequest:
             s.schedule(after: .microseconds(60), .serverWork(c, .acceptSSL))
@@ -39,7 +41,8 @@ extension World {
             channels.update(c) { $0.pending = .databaseStage(stage) }
             let d = databaseDelay(stage: stage, connection: c)
             s.schedule(after: d, .serverWork(c, .databaseReply))
-        case .serverFlight, .response, .databaseResponse, .pgSSLAccept, .sessionRequest, .sessionResponse, .textRequest, .textResponse:
+        case .serverFlight, .response, .databaseResponse, .pgSSLAccept, .sessionRequest, .sessionResponse, .textRequest,
+            .textResponse:
             break
         }
     }
@@ -59,10 +62,12 @@ extension World {
             let client = clientTLSProfile(channels.read(c) { $0.client } ?? .none)
             let hello = TLSServerHello.recordLength(sessionIDEchoLength: client.profile.sessionIDLength)
             let seed = channels.update(c) { $0.nextSeed() } ?? 0
-            tcp.write(sock, .tlsServerHello(profile: server, client: client, seed: seed), length: UInt32(hello),
-                      flush: false, now: now, &network, &s)
-            tcp.write(sock, .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength), flush: false,
-                      now: now, &network, &s)
+            tcp.write(
+                sock, .tlsServerHello(profile: server, client: client, seed: seed), length: UInt32(hello),
+                flush: false, now: now, &network, &s)
+            tcp.write(
+                sock, .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength), flush: false,
+                now: now, &network, &s)
             var end: UInt64 = 0
             let flight = server.profile.encryptedFlight
             for (k, inner) in flight.enumerated() {
@@ -83,12 +88,14 @@ extension World {
                 // The gateway endpoint's policy is evaluated for requests that came through it (aws-vpc-facts §4).
                 let ep = network.gatewayEndpoints[Int(realm - 1)]
                 let resource = "arn:aws:dynamodb:\(svc.region):\(svc.accountID):table/\(call.table)"
-                let decision = ep.policy.evaluate(principal: functions[f].principal, action: call.operation.action, resource: resource)
+                let decision = ep.policy.evaluate(
+                    principal: functions[f].principal, action: call.operation.action, resource: resource)
                 if !decision.isAllowed {
                     let explicit: Bool
                     if case .explicitlyDenied = decision { explicit = true } else { explicit = false }
-                    let message = DynamoDBWire.endpointPolicyDenial(principal: functions[f].principal, action: call.operation.action,
-                                                                    resource: resource, explicit: explicit)
+                    let message = DynamoDBWire.endpointPolicyDenial(
+                        principal: functions[f].principal, action: call.operation.action,
+                        resource: resource, explicit: explicit)
                     size = DynamoDBWire.errorResponse(name: "AccessDeniedException", message: message)
                     requests[Int(r)].error = "AccessDeniedException"
                 }
@@ -101,14 +108,17 @@ extension World {
         case .databaseReply:
             guard case .databaseStage(let stage) = pending else { return }
             channels.update(c) { $0.pending = .none }
-            let end = writeTLS(sock, connection: c, plaintext: databaseReplyBytes(stage: stage, connection: c), now: now, &s)
+            let end = writeTLS(
+                sock, connection: c, plaintext: databaseReplyBytes(stage: stage, connection: c), now: now, &s)
             channels.update(c) { $0.toClient.push(end, .databaseResponse(stage)) }
         case .sessionReply:
             guard case .sessions(let spec) = traffic[Int(server.object)], case .sessionReply(let bytes) = pending
             else { return }
             channels.update(c) { $0.pending = .none }
-            let end = spec.tls ? writeTLS(sock, connection: c, plaintext: Int(bytes), now: now, &s)
-                               : writeOpaque(sock, connection: c, bytes: Int(bytes), now: now, &s)
+            let end =
+                spec.tls
+                ? writeTLS(sock, connection: c, plaintext: Int(bytes), now: now, &s)
+                : writeOpaque(sock, connection: c, bytes: Int(bytes), now: now, &s)
             channels.update(c) { $0.toClient.push(end, .sessionResponse) }
         case .metadataReply:
             guard case .metadataStep(let step) = pending else { return }
@@ -126,7 +136,8 @@ extension World {
     /// DynamoDB closes a keep-alive connection idle for its timeout: TLS close_notify, then FIN.
     mutating func serverIdleClose(connection c: UInt32, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
         guard channels.isIdleCloseCurrent(c, generation), let sock = channels.read(c, { $0.serverSocket }),
-              sock != .max, tcp.socket(sock).state == .established else { return }
+            sock != .max, tcp.socket(sock).state == .established
+        else { return }
         let end = writeTLS(sock, connection: c, plaintext: TLSAlert.length, now: now, &s)
         channels.update(c) { $0.toClient.push(end, .closeNotify) }
         tcp.close(sock, now: now, &network, &s)
@@ -135,7 +146,7 @@ extension World {
     // MARK: Database (PostgreSQL over TLS)
 
     func databaseDelay(stage: UInt32, connection c: UInt32) -> SimDuration {
-        if stage < 3 { return .microseconds(stage == 2 ? 2_500 : 300) }    // SCRAM key derivation on the final step
+        if stage < 3 { return .microseconds(stage == 2 ? 2_500 : 300) } // SCRAM key derivation on the final step
         if let q = currentQuery(c) { return q.serverTime }
         return .microseconds(900)
     }

@@ -11,7 +11,8 @@ struct Execution: Sendable {
 
 extension World {
     mutating func scheduleNextExecution(machine m: Int, first: Bool, _ s: inout Scheduler) {
-        guard let gap = stateMachines[m].arrivals.nextGap(first: first, randomPhase: true, &machineArrivalRandom[m]) else { return }
+        guard let gap = stateMachines[m].arrivals.nextGap(first: first, randomPhase: true, &machineArrivalRandom[m])
+        else { return }
         let at = s.now + gap
         if at < workloadEnd { s.schedule(at: at, EventPayload(AppEvent.executionArrival, object: UInt32(m))) }
     }
@@ -23,7 +24,11 @@ extension World {
         runningExecutions += 1
         let x = Execution(machine: Int32(m), task: 0, attempt: 1, start: now)
         let k: Int32
-        if let r = freeExecutions.popLast() { executions[Int(r)] = x; k = r } else { executions.append(x); k = Int32(executions.count - 1) }
+        if let r = freeExecutions.popLast() {
+            executions[Int(r)] = x; k = r
+        } else {
+            executions.append(x); k = Int32(executions.count - 1)
+        }
         scheduleExecutionStep(Int(k), after: stateMachines[m].transitionOverhead, &s)
     }
 

@@ -136,7 +136,9 @@ public struct World: EventHandler, Sendable {
         var sized: [String: [DynamoDBCall: (HTTPMessageSize, HTTPMessageSize)]] = [:]
         callSizes = functions.map { f in
             f.program.map { step in
-                guard case .dynamodb(let c) = step else { return (HTTPMessageSize(headers: 0, body: 0), HTTPMessageSize(headers: 0, body: 0)) }
+                guard case .dynamodb(let c) = step else {
+                    return (HTTPMessageSize(headers: 0, body: 0), HTTPMessageSize(headers: 0, body: 0))
+                }
                 if let known = sized[f.region]?[c] { return known }
                 let sizes = (DynamoDBWire.request(c, region: f.region), DynamoDBWire.response(c))
                 sized[f.region, default: [:]][c] = sizes
@@ -177,7 +179,8 @@ public struct World: EventHandler, Sendable {
         drainNotifications(now, &s)
         if network.log.isLarge { s.requestStop() }
         if workloadEnded && !finished && runningInvocations == 0 && runningExecutions == 0 && runningSessions == 0
-            && tcp.liveSockets == 0 && network.inFlight == 0 {
+            && tcp.liveSockets == 0 && network.inFlight == 0
+        {
             finished = true
             s.requestStop()
         }
@@ -220,7 +223,7 @@ public struct World: EventHandler, Sendable {
             }
         case IPProtocol.icmp:
             if case .eni(let e) = network.hosts[h.int], case .lambda = network.enis[e.int].kind {
-                network.drop(.noSocket(h))     // a Hyperplane ENI answers no ICMP
+                network.drop(.noSocket(h)) // a Hyperplane ENI answers no ICMP
                 return
             }
             icmpDelivered(p, to: h, now, &s)
@@ -245,7 +248,8 @@ public struct World: EventHandler, Sendable {
             case .accepted(let socket, let owner):
                 let c = tcp.socket(socket).connection
                 if owner.app == .service {
-                    metrics.serviceClients[services[Int(owner.object)].name, default: []].insert(tcp.socket(socket).remote.description)
+                    metrics.serviceClients[services[Int(owner.object)].name, default: []].insert(
+                        tcp.socket(socket).remote.description)
                 }
                 channels.update(c) { $0.serverSocket = socket }
                 channels.update(c) { $0.server = owner }
@@ -268,30 +272,37 @@ public struct World: EventHandler, Sendable {
     /// Writes `plaintext` bytes of application data as TLS 1.3 ciphertext records of at most
     /// `recordLimit` bytes of plaintext each (RFC 8446 §5.1: one record per 2^14 bytes at most);
     /// returns the stream offset where the last record ends.
-    mutating func writeTLS(_ socket: UInt32, connection: UInt32, plaintext: Int,
-                           recordLimit: Int = TLSCiphertext.maximumInnerPlaintextLength, flush: Bool = true,
-                           now: SimTime, _ s: inout Scheduler) -> UInt64 {
+    mutating func writeTLS(
+        _ socket: UInt32, connection: UInt32, plaintext: Int,
+        recordLimit: Int = TLSCiphertext.maximumInnerPlaintextLength, flush: Bool = true,
+        now: SimTime, _ s: inout Scheduler
+    ) -> UInt64 {
         var left = plaintext
         repeat {
             let inner = min(left, recordLimit)
             left -= inner
             let seed = (channels.update(connection) { $0.nextSeed() } ?? 0)
             let length = UInt32(TLSCiphertext.recordLength(innerPlaintextLength: inner))
-            tcp.write(socket, .tlsCiphertext(seed: seed), length: length, flush: flush && left == 0, now: now,
-                      &network, &s)
+            tcp.write(
+                socket, .tlsCiphertext(seed: seed), length: length, flush: flush && left == 0, now: now,
+                &network, &s)
         } while left > 0
         return tcp.socket(socket).written
     }
 
-    mutating func writeOpaque(_ socket: UInt32, connection: UInt32, bytes: Int, now: SimTime, _ s: inout Scheduler) -> UInt64 {
+    mutating func writeOpaque(_ socket: UInt32, connection: UInt32, bytes: Int, now: SimTime, _ s: inout Scheduler)
+        -> UInt64
+    {
         let seed = (channels.update(connection) { $0.nextSeed() } ?? 0)
         tcp.write(socket, .opaque(seed: seed), length: UInt32(bytes), now: now, &network, &s)
         return tcp.socket(socket).written
     }
 
     /// Writes a ClientHello of `profile` for `serverName` (added to the catalog if new).
-    mutating func writeClientHello(_ socket: UInt32, connection: UInt32, profile: TLSClientProfileID,
-                                   serverName: String, now: SimTime, _ s: inout Scheduler) {
+    mutating func writeClientHello(
+        _ socket: UInt32, connection: UInt32, profile: TLSClientProfileID,
+        serverName: String, now: SimTime, _ s: inout Scheduler
+    ) {
         let name = network.catalog.intern(name: serverName)
         let key = UInt64(profile.rawValue) << 32 | UInt64(name.raw)
         let length: Int
@@ -303,8 +314,9 @@ public struct World: EventHandler, Sendable {
         }
         // The renderer derives random and key share from the low 32 bits of the seed.
         let seed = UInt32(truncatingIfNeeded: channels.update(connection) { $0.nextSeed() } ?? 0)
-        tcp.write(socket, .tlsClientHello(profile: profile, serverName: name, seed: seed), length: UInt32(length),
-                  now: now, &network, &s)
+        tcp.write(
+            socket, .tlsClientHello(profile: profile, serverName: name, seed: seed), length: UInt32(length),
+            now: now, &network, &s)
     }
 
     /// Writes a literal payload (added to the catalog if new).
@@ -320,7 +332,8 @@ public struct World: EventHandler, Sendable {
         if let n = dnsLength[key] { return n }
         let text = network.catalog.name(name)
         let answer = answered ? IPv4Address(raw: 1) : nil
-        let n = response
+        let n =
+            response
             ? PlatformMessages.dnsResponse(id: 0, name: text, type: type, answer: answer).encodedLength
             : PlatformMessages.dnsQuery(id: 0, name: text, type: type).encodedLength
         dnsLength[key] = n
@@ -334,7 +347,9 @@ public struct World: EventHandler, Sendable {
         let isClient = owner.app?.isClient ?? false
         // Popped in place: copying the Channel out would retain and release its queues on every
         // data segment. A handler may end the channel; the next pop then finds nothing.
-        while let m = channels.update(c, { isClient ? $0.toClient.pop(upTo: upTo) : $0.toServer.pop(upTo: upTo) }) ?? nil {
+        while let m = channels.update(c, { isClient ? $0.toClient.pop(upTo: upTo) : $0.toServer.pop(upTo: upTo) })
+            ?? nil
+        {
             switch owner.app {
             case .environment: clientMessage(Int(owner.object), connection: c, m, now, &s)
             case .sessionClient: sessionClientMessage(owner.object, m, now, &s)
@@ -346,7 +361,9 @@ public struct World: EventHandler, Sendable {
         }
     }
 
-    mutating func connectionEnded(socket: UInt32, owner: AppRef, connection: UInt32, reason: TCPEndReason, _ now: SimTime, _ s: inout Scheduler) {
+    mutating func connectionEnded(
+        socket: UInt32, owner: AppRef, connection: UInt32, reason: TCPEndReason, _ now: SimTime, _ s: inout Scheduler
+    ) {
         guard var ch = channels[connection] else { return }
         if owner.app == .sessionClient { sessionEnded(owner.object, connection: connection, now) }
         if owner.app == .metadataClient { metadataClientEnded(Int(owner.object), connection: connection) }

@@ -11,9 +11,9 @@ struct VPCSim: ParsableCommand {
         commandName: "vpcsim",
         abstract: "A packet-level simulator of AWS VPC networking.",
         discussion: """
-        Runs a topology (Topologies/*.yaml) and writes what a real network would show: pcap files \
-        per captured ENI, VPC Flow Log files laid out as S3 receives them, and a summary.
-        """,
+            Runs a topology (Topologies/*.yaml) and writes what a real network would show: pcap files \
+            per captured ENI, VPC Flow Log files laid out as S3 receives them, and a summary.
+            """,
         subcommands: [Run.self, Dataset.self, PathCommand.self, Bench.self])
 }
 
@@ -71,7 +71,8 @@ struct SimulationOptions: ParsableArguments {
 }
 
 struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Simulate a topology and write its pcaps, flow logs and summary.")
+    static let configuration = CommandConfiguration(
+        abstract: "Simulate a topology and write its pcaps, flow logs and summary.")
 
     @OptionGroup var simulation: SimulationOptions
 
@@ -86,9 +87,9 @@ struct PathCommand: ParsableCommand {
         commandName: "path",
         abstract: "Explain the hops between two endpoints, both ways, and the rule that decided each.",
         discussion: """
-        Runs the topology's own forwarding with tracing on: TCP opens a real connection (the SYN \
-        forward, the SYN-ACK or RST back); UDP and ICMP send one packet and a synthesised reply.
-        """)
+            Runs the topology's own forwarding with tracing on: TCP opens a real connection (the SYN \
+            forward, the SYN-ACK or RST back); UDP and ICMP send one packet and a synthesised reply.
+            """)
 
     @Argument(help: "The topology file (YAML).")
     var topology: String
@@ -96,7 +97,11 @@ struct PathCommand: ParsableCommand {
     @Option(help: "Source: a function name or an ENI id (eni-…).")
     var from: String
 
-    @Option(help: "Destination: an IPv4 address, a service hostname or a database name, then :port (e.g. dynamodb.us-east-1.amazonaws.com:443).")
+    @Option(
+        help: ArgumentHelp(
+            "Destination: an IPv4 address, a service hostname or a database name, then :port (e.g. "
+                + "dynamodb.us-east-1.amazonaws.com:443).")
+    )
     var to: String
 
     @Option(name: .customLong("protocol"), help: "tcp, udp or icmp.")
@@ -119,13 +124,15 @@ struct PathCommand: ParsableCommand {
 }
 
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [BenchCore.self, BenchFlowLogs.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks.", subcommands: [BenchCore.self, BenchFlowLogs.self])
 }
 
 struct BenchCore: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "core",
-        abstract: "Event-queue throughput: the hold model at K = 1e3, 1e5, 1e6 pending events, bare queue and dispatch loop.")
+        abstract:
+            "Event-queue throughput: the hold model at K = 1e3, 1e5, 1e6 pending events, bare queue and dispatch loop.")
 
     @Flag(help: "Print JSON.")
     var json = false
@@ -140,7 +147,11 @@ struct BenchCore: ParsableCommand {
         } else {
             print("hold model, \(report.build) build (best of \(repeats))")
             for r in report.rows {
-                print("  K = \(String(r.pending).padding(toLength: 8, withPad: " ", startingAt: 0)) \(r.path.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(format: "%6.1f", r.eventsPerSecond / 1e6)) M events/s")
+                print(
+                    "  K = \(String(r.pending).padding(toLength: 8, withPad: " ", startingAt: 0)) "
+                        + "\(r.path.padding(toLength: 10, withPad: " ", startingAt: 0)) "
+                        + "\(String(format: "%6.1f", r.eventsPerSecond / 1e6)) M events/s"
+                )
             }
         }
     }
@@ -163,7 +174,10 @@ struct Dataset: ParsableCommand {
 struct BenchFlowLogs: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flowlogs",
-        abstract: "Flow-log records formatted per second (text and gzip), and end-to-end simulated packets per second with flow logs on and pcaps off.")
+        abstract:
+            "Flow-log records formatted per second (text and gzip), and end-to-end simulated packets per second with "
+            + "flow logs on and pcaps off."
+    )
 
     @Flag(help: "Print JSON.")
     var json = false
@@ -178,7 +192,9 @@ struct BenchFlowLogs: ParsableCommand {
     var records = 5_000_000
 
     func run() throws {
-        guard let d = SimDuration(parsing: duration), d.nanoseconds > 0 else { throw ValidationError("--duration '\(duration)' is not a duration") }
+        guard let d = SimDuration(parsing: duration), d.nanoseconds > 0 else {
+            throw ValidationError("--duration '\(duration)' is not a duration")
+        }
         let scratch = NSTemporaryDirectory() + "vpcsim-bench-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let r = try FlowLogBenchmark.run(topology: topology, duration: d, records: records, scratch: scratch)
@@ -186,10 +202,18 @@ struct BenchFlowLogs: ParsableCommand {
             print(try FlowLogBenchmark.json(r))
         } else {
             print("flow logs, \(r.build) build")
-            print(String(format: "  formatting   %.2f M records/s as text, %.2f M records/s through gzip (%.0f bytes/record)",
-                         r.textRecordsPerSecond / 1e6, r.gzipRecordsPerSecond / 1e6, r.textBytesPerRecord))
-            print(String(format: "  end to end   %.0f simulated s in %.1f s: %.2f M packets/s, %.2f M events/s, %llu records, peak %d MB",
-                         r.simulatedSeconds, r.wallSeconds, r.packetsPerSecond / 1e6, r.eventsPerSecond / 1e6, r.flowLogRecords, r.peakMemoryKB / 1000))
+            print(
+                String(
+                    format:
+                        "  formatting   %.2f M records/s as text, %.2f M records/s through gzip (%.0f bytes/record)",
+                    r.textRecordsPerSecond / 1e6, r.gzipRecordsPerSecond / 1e6, r.textBytesPerRecord))
+            print(
+                String(
+                    format:
+                        "  end to end   %.0f simulated s in %.1f s: %.2f M packets/s, %.2f M events/s, %llu records, "
+                        + "peak %d MB",
+                    r.simulatedSeconds, r.wallSeconds, r.packetsPerSecond / 1e6, r.eventsPerSecond / 1e6,
+                    r.flowLogRecords, r.peakMemoryKB / 1000))
         }
     }
 }

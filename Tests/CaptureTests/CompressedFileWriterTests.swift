@@ -11,7 +11,9 @@ import TestSupport
     static let text: [UInt8] = {
         var s = ""
         for i in 0..<12_000 {
-            s += "2 123456789012 eni-0a1b2c3d4e5f60718 10.0.1.\(i % 250) 52.94.\(i % 7).\(i % 200) \(32768 + i % 28000) 443 6 \(i % 40 + 1) \(i * 37 % 90_000) 1795428000 1795428060 ACCEPT OK\n"
+            s +=
+                "2 123456789012 eni-0a1b2c3d4e5f60718 10.0.1.\(i % 250) 52.94.\(i % 7).\(i % 200) \(32768 + i % 28000) "
+                + "443 6 \(i % 40 + 1) \(i * 37 % 90_000) 1795428000 1795428060 ACCEPT OK\n"
         }
         return Array(s.utf8)
     }()
@@ -44,7 +46,8 @@ import TestSupport
         try write(b, pieces: 1).finish()
         #expect(!FileManager.default.fileExists(atPath: a + ".partial"))
         let zipped = try Data(contentsOf: URL(fileURLWithPath: a))
-        #expect(zipped == (try Data(contentsOf: URL(fileURLWithPath: b))), "chunking does not change the compressed bytes")
+        #expect(
+            zipped == (try Data(contentsOf: URL(fileURLWithPath: b))), "chunking does not change the compressed bytes")
         #expect(zipped.count < Self.text.count / 4)
         // The real gzip reads it back exactly.
         let r = runProgram(which("gzip") ?? "/bin/gzip", ["-dc", a])
@@ -60,7 +63,7 @@ import TestSupport
         w.abandon()
         #expect(!FileManager.default.fileExists(atPath: path))
         #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
-        try w.finish()          // a no-op once abandoned
+        try w.finish() // a no-op once abandoned
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 }

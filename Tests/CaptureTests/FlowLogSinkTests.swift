@@ -22,10 +22,12 @@ final class RecordingSink: FlowLogSink {
 /// The aggregator's typed records and the sinks behind `FlowLogSink`.
 extension FlowLogTests {
     func aggregator(_ sinks: [any FlowLogSink], network: Network? = nil, interval: Int = 60) -> FlowLogAggregator {
-        let config = FlowLogConfig(id: "fl-0123456789abcdef0", resource: .vpc(VPCIndex(0)), maxAggregationInterval: interval,
-                                   accountID: "123456789012")
-        return FlowLogAggregator(config: config, directory: NetworkDirectory(network: network ?? self.network),
-                                 epochNanoseconds: epoch, seed: 1, sinks: sinks)
+        let config = FlowLogConfig(
+            id: "fl-0123456789abcdef0", resource: .vpc(VPCIndex(0)), maxAggregationInterval: interval,
+            accountID: "123456789012")
+        return FlowLogAggregator(
+            config: config, directory: NetworkDirectory(network: network ?? self.network),
+            epochNanoseconds: epoch, seed: 1, sinks: sinks)
     }
 
     @Test func sinksReceiveTypedRecordsOneBatchPerWindow() throws {
@@ -37,16 +39,21 @@ extension FlowLogTests {
         #expect(sink.finished == 1)
         #expect(sink.advancedTo == [1_795_428_200], "advance passes Unix seconds")
         let ok = sink.records.filter { $0.logStatus == .ok }
-        #expect(ok == [
-            FlowLogRecord(eni: ENIIndex(0), srcaddr: IPv4Address("10.0.1.10")!, dstaddr: IPv4Address("10.0.2.20")!,
-                          pktSrcaddr: IPv4Address("10.0.1.10")!, pktDstaddr: IPv4Address("10.0.2.20")!, srcport: 40000, dstport: 443,
-                          protocolNumber: 6, tcpFlags: 3, action: .accept, direction: .egress, trafficPath: .withinVPC,
-                          packets: 5, bytes: 5 * 40 + 100, start: 1_795_428_030, end: 1_795_428_030),
-            FlowLogRecord(eni: ENIIndex(0), srcaddr: IPv4Address("10.0.2.20")!, dstaddr: IPv4Address("10.0.1.10")!,
-                          pktSrcaddr: IPv4Address("10.0.2.20")!, pktDstaddr: IPv4Address("10.0.1.10")!, srcport: 443, dstport: 40000,
-                          protocolNumber: 6, tcpFlags: 19, action: .accept, direction: .ingress, trafficPath: .none,
-                          packets: 3, bytes: 3 * 40 + 300, start: 1_795_428_030, end: 1_795_428_030),
-        ])
+        #expect(
+            ok == [
+                FlowLogRecord(
+                    eni: ENIIndex(0), srcaddr: IPv4Address("10.0.1.10")!, dstaddr: IPv4Address("10.0.2.20")!,
+                    pktSrcaddr: IPv4Address("10.0.1.10")!, pktDstaddr: IPv4Address("10.0.2.20")!, srcport: 40000,
+                    dstport: 443,
+                    protocolNumber: 6, tcpFlags: 3, action: .accept, direction: .egress, trafficPath: .withinVPC,
+                    packets: 5, bytes: 5 * 40 + 100, start: 1_795_428_030, end: 1_795_428_030),
+                FlowLogRecord(
+                    eni: ENIIndex(0), srcaddr: IPv4Address("10.0.2.20")!, dstaddr: IPv4Address("10.0.1.10")!,
+                    pktSrcaddr: IPv4Address("10.0.2.20")!, pktDstaddr: IPv4Address("10.0.1.10")!, srcport: 443,
+                    dstport: 40000,
+                    protocolNumber: 6, tcpFlags: 19, action: .accept, direction: .ingress, trafficPath: .none,
+                    packets: 3, bytes: 3 * 40 + 300, start: 1_795_428_030, end: 1_795_428_030),
+            ])
         // The two records of the connection's window come as one batch; each quiet window after
         // it as one NODATA record of 60 s.
         #expect(sink.batches.first?.count == 2)
@@ -76,15 +83,17 @@ extension FlowLogTests {
         own.packet.label = 1
         forwarded.packet.label = 1
         let dir = temporaryDirectory("flowlog-sinks")
-        let config = FlowLogConfig(id: "fl-0123456789abcdef0", resource: .networkInterface(ENIIndex(1)), maxAggregationInterval: 60,
-                                   format: try FlowLogFormat(parsing: "${srcaddr} ${dstaddr} ${pkt-srcaddr}"), accountID: "123456789012")
+        let config = FlowLogConfig(
+            id: "fl-0123456789abcdef0", resource: .networkInterface(ENIIndex(1)), maxAggregationInterval: 60,
+            format: try FlowLogFormat(parsing: "${srcaddr} ${dstaddr} ${pkt-srcaddr}"), accountID: "123456789012")
         let directory = NetworkDirectory(network: net)
         let context = FlowLogSinkContext(config: config, directory: directory, seed: 1, outputDirectory: dir)
         try makeDirectories(dir + "/" + OutputLayout.labels)
         let labels = FlowLogLabelSink(context, labels: ["normal", "scan"])
         let recorded = RecordingSink()
-        let a = FlowLogAggregator(config: config, directory: directory, epochNanoseconds: epoch, seed: 1,
-                                  sinks: [config.destination.makeSink(context), labels, recorded])
+        let a = FlowLogAggregator(
+            config: config, directory: directory, epochNanoseconds: epoch, seed: 1,
+            sinks: [config.destination.makeSink(context), labels, recorded])
         try a.observe(own)
         try a.observe(forwarded)
         try a.finish(at: SimTime(nanoseconds: 10_000_000_000))
@@ -97,9 +106,11 @@ extension FlowLogTests {
         }
         #expect(rendered == ["10.0.0.12 10.0.1.10 10.0.0.12\n", "10.0.0.10 10.0.1.10 52.94.0.1\n"])
         let s3 = dir + "/" + OutputLayout.flowLogs
-        #expect(filesUnder(s3).flatMap { gunzipLines(s3 + "/" + $0).dropFirst() } == rendered.map { String($0.dropLast()) })
+        #expect(
+            filesUnder(s3).flatMap { gunzipLines(s3 + "/" + $0).dropFirst() } == rendered.map { String($0.dropLast()) })
         #expect(labels.records == 2)
-        #expect(gunzipLines(labels.path).dropFirst().map { $0.split(separator: ",").prefix(3).joined(separator: ",") }
+        #expect(
+            gunzipLines(labels.path).dropFirst().map { $0.split(separator: ",").prefix(3).joined(separator: ",") }
                 == ["eni-0000000e,10.0.0.12,10.0.1.10", "eni-0000000e,10.0.0.10,10.0.1.10"])
     }
 }
@@ -109,17 +120,22 @@ extension FlowLogTests {
     let network = TestNetworks.twoSubnets().network
 
     func tap(_ t: Double, eni: Int, _ dir: TrafficDirection, _ src: String, _ dst: String) -> TapRecord {
-        var p = Packet(source: IPv4Address(src)!, destination: IPv4Address(dst)!, sourcePort: 40000, destinationPort: 443,
-                       protocolNumber: IPProtocol.tcp)
+        var p = Packet(
+            source: IPv4Address(src)!, destination: IPv4Address(dst)!, sourcePort: 40000, destinationPort: 443,
+            protocolNumber: IPProtocol.tcp)
         p.tcpFlags = .syn
-        return TapRecord(time: SimTime(nanoseconds: Int64(t * 1e9)), eni: ENIIndex(eni), direction: dir, accepted: true,
-                         logged: true, path: dir == .egress ? .withinVPC : .unknown, packet: p)
+        return TapRecord(
+            time: SimTime(nanoseconds: Int64(t * 1e9)), eni: ENIIndex(eni), direction: dir, accepted: true,
+            logged: true, path: dir == .egress ? .withinVPC : .unknown, packet: p)
     }
 
-    func session(captures: [CaptureSpec], flowLogs: [FlowLogConfig], labels: [String] = ["normal"], out: String) throws -> CaptureSession {
+    func session(captures: [CaptureSpec], flowLogs: [FlowLogConfig], labels: [String] = ["normal"], out: String) throws
+        -> CaptureSession
+    {
         try makeDirectories(out + "/" + OutputLayout.captures)
-        return try CaptureSession(network: network, epochNanoseconds: 1_795_428_000 * 1_000_000_000, seed: 1,
-                                  captures: captures, flowLogs: flowLogs, labels: labels, outputDirectory: out)
+        return try CaptureSession(
+            network: network, epochNanoseconds: 1_795_428_000 * 1_000_000_000, seed: 1,
+            captures: captures, flowLogs: flowLogs, labels: labels, outputDirectory: out)
     }
 
     @Test func observesCapturedAndCoveredENIsOnly() throws {
@@ -139,11 +155,15 @@ extension FlowLogTests {
 
     @Test func drainWritesFramesAndRecordsAndFinishCloses() throws {
         let out = temporaryDirectory("session")
-        let subnetB = FlowLogConfig(id: "fl-1", resource: .subnet(SubnetIndex(1)), maxAggregationInterval: 60, accountID: "123456789012")
-        let s = try session(captures: [CaptureSpec(eni: ENIIndex(0), label: "instance a")], flowLogs: [subnetB],
-                            labels: ["normal", "scan"], out: out)
+        let subnetB = FlowLogConfig(
+            id: "fl-1", resource: .subnet(SubnetIndex(1)), maxAggregationInterval: 60, accountID: "123456789012")
+        let s = try session(
+            captures: [CaptureSpec(eni: ENIIndex(0), label: "instance a")], flowLogs: [subnetB],
+            labels: ["normal", "scan"], out: out)
         var log = ObservationLog()
-        log.taps = [tap(1, eni: 0, .egress, "10.0.1.10", "10.0.2.20"), tap(1.001, eni: 1, .ingress, "10.0.1.10", "10.0.2.20")]
+        log.taps = [
+            tap(1, eni: 0, .egress, "10.0.1.10", "10.0.2.20"), tap(1.001, eni: 1, .ingress, "10.0.1.10", "10.0.2.20"),
+        ]
         try s.drain(&log, now: SimTime(nanoseconds: 2_000_000_000))
         #expect(log.taps.isEmpty, "drained")
         log.taps = [tap(3, eni: 0, .egress, "10.0.1.10", "10.0.2.20")]
@@ -185,11 +205,12 @@ extension FlowLogTests {
         let isRange = ports.count > 2 && Int(ports.last!) - Int(ports.first!) + 1 == ports.count
         let start = epoch / 1_000_000_000 + e.start.nanoseconds / 1_000_000_000
         let end = epoch / 1_000_000_000 + e.end.nanoseconds / 1_000_000_000
-        let r = EpisodeRecord(label: e.label, generator: e.generator, start: UTCDateTime(unixSeconds: start).iso8601,
-                              end: UTCDateTime(unixSeconds: end).iso8601, startUnix: start, endUnix: end,
-                              sources: Array(e.sources.prefix(64)), destinations: Array(e.destinations.prefix(64)),
-                              ports: isRange ? [ports.first!, ports.last!] : Array(ports.prefix(64)), portsAreRange: isRange,
-                              truncated: e.sources.count > 64 || e.destinations.count > 64 || (!isRange && ports.count > 64))
+        let r = EpisodeRecord(
+            label: e.label, generator: e.generator, start: UTCDateTime(unixSeconds: start).iso8601,
+            end: UTCDateTime(unixSeconds: end).iso8601, startUnix: start, endUnix: end,
+            sources: Array(e.sources.prefix(64)), destinations: Array(e.destinations.prefix(64)),
+            ports: isRange ? [ports.first!, ports.last!] : Array(ports.prefix(64)), portsAreRange: isRange,
+            truncated: e.sources.count > 64 || e.destinations.count > 64 || (!isRange && ports.count > 64))
         return String(decoding: try enc.encode(r), as: UTF8.self) + "\n"
     }
 
@@ -197,14 +218,18 @@ extension FlowLogTests {
         let epoch: Int64 = 1_795_428_000 * 1_000_000_000
         let awkward = "q\"b\\s/t\tn\nr\rb\u{8}f\u{C}z\u{0}\u{1F}\u{7F} é ✓ 😀"
         let episodes = [
-            LabelledEpisode(label: "port-scan", generator: "scan/1", start: SimTime(nanoseconds: 11_223_000_000_000),
-                            end: SimTime(nanoseconds: 11_400_500_000_000), sources: ["10.0.1.10"], destinations: ["10.0.2.20"],
-                            ports: Array(1...1024)),
-            LabelledEpisode(label: awkward, generator: awkward, start: .zero, end: SimTime(nanoseconds: 1),
-                            sources: (0..<70).map { "10.0.0.\($0)" }, destinations: [], ports: [443, 22, 443]),
-            LabelledEpisode(label: "ping", generator: "sweep", start: .zero, end: .zero, sources: [awkward],
-                            destinations: (0..<64).map { "h\($0)" }, ports: (0..<70).map { UInt16($0 * 3) }),
-            LabelledEpisode(label: "", generator: "", start: .zero, end: .zero, sources: [], destinations: [], ports: [1, 2]),
+            LabelledEpisode(
+                label: "port-scan", generator: "scan/1", start: SimTime(nanoseconds: 11_223_000_000_000),
+                end: SimTime(nanoseconds: 11_400_500_000_000), sources: ["10.0.1.10"], destinations: ["10.0.2.20"],
+                ports: Array(1...1024)),
+            LabelledEpisode(
+                label: awkward, generator: awkward, start: .zero, end: SimTime(nanoseconds: 1),
+                sources: (0..<70).map { "10.0.0.\($0)" }, destinations: [], ports: [443, 22, 443]),
+            LabelledEpisode(
+                label: "ping", generator: "sweep", start: .zero, end: .zero, sources: [awkward],
+                destinations: (0..<64).map { "h\($0)" }, ports: (0..<70).map { UInt16($0 * 3) }),
+            LabelledEpisode(
+                label: "", generator: "", start: .zero, end: .zero, sources: [], destinations: [], ports: [1, 2]),
         ]
         for e in episodes {
             var t = TextBuffer()

@@ -10,28 +10,37 @@ import Topology
 /// Flow-log aggregation rules (aws-vpc-facts §1), checked on records built from synthetic taps.
 @Suite struct FlowLogTests {
     let network = TestNetworks.twoSubnets().network
-    let epoch: Int64 = 1_795_428_000 * 1_000_000_000      // 2026-11-23T10:00:00Z
+    let epoch: Int64 = 1_795_428_000 * 1_000_000_000 // 2026-11-23T10:00:00Z
 
-    func tap(_ t: Double, eni: Int, _ dir: TrafficDirection, _ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16,
-             _ flags: TCPFlags, payload: UInt32 = 0, accepted: Bool = true, logged: Bool = true, path: EgressPath = .withinVPC) -> TapRecord {
-        var p = Packet(source: IPv4Address(src)!, destination: IPv4Address(dst)!, sourcePort: sport, destinationPort: dport,
-                       protocolNumber: IPProtocol.tcp)
+    func tap(
+        _ t: Double, eni: Int, _ dir: TrafficDirection, _ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16,
+        _ flags: TCPFlags, payload: UInt32 = 0, accepted: Bool = true, logged: Bool = true,
+        path: EgressPath = .withinVPC
+    ) -> TapRecord {
+        var p = Packet(
+            source: IPv4Address(src)!, destination: IPv4Address(dst)!, sourcePort: sport, destinationPort: dport,
+            protocolNumber: IPProtocol.tcp)
         p.tcpFlags = flags
         p.payloadLength = payload
-        return TapRecord(time: SimTime(nanoseconds: Int64(t * 1e9)), eni: ENIIndex(eni), direction: dir, accepted: accepted,
-                         logged: logged, path: dir == .egress ? path : .unknown, packet: p)
+        return TapRecord(
+            time: SimTime(nanoseconds: Int64(t * 1e9)), eni: ENIIndex(eni), direction: dir, accepted: accepted,
+            logged: logged, path: dir == .egress ? path : .unknown, packet: p)
     }
 
     /// Runs taps through an aggregator and returns the records (header first) of every file.
-    func records(_ taps: [TapRecord], format: FlowLogFormat = .default, interval: Int = 60, traffic: FlowLogTrafficType = .all,
-                 finishAt: Double? = nil, maxFlows: Int? = nil, resource: FlowLogResource = .vpc(VPCIndex(0)),
-                 s3: S3DeliveryOptions = S3DeliveryOptions(), network: Network? = nil) throws -> (files: [String], lines: [[String]]) {
+    func records(
+        _ taps: [TapRecord], format: FlowLogFormat = .default, interval: Int = 60, traffic: FlowLogTrafficType = .all,
+        finishAt: Double? = nil, maxFlows: Int? = nil, resource: FlowLogResource = .vpc(VPCIndex(0)),
+        s3: S3DeliveryOptions = S3DeliveryOptions(), network: Network? = nil
+    ) throws -> (files: [String], lines: [[String]]) {
         let dir = temporaryDirectory("flowlogs")
-        var config = FlowLogConfig(id: "fl-0123456789abcdef0", resource: resource, trafficType: traffic,
-                                   maxAggregationInterval: interval, format: format, destination: .s3(s3), accountID: "123456789012")
+        var config = FlowLogConfig(
+            id: "fl-0123456789abcdef0", resource: resource, trafficType: traffic,
+            maxAggregationInterval: interval, format: format, destination: .s3(s3), accountID: "123456789012")
         config.maxFlowsPerWindow = maxFlows
-        let a = FlowLogAggregator(config: config, directory: NetworkDirectory(network: network ?? self.network),
-                                  epochNanoseconds: epoch, seed: 1, outputDirectory: dir)
+        let a = FlowLogAggregator(
+            config: config, directory: NetworkDirectory(network: network ?? self.network),
+            epochNanoseconds: epoch, seed: 1, outputDirectory: dir)
         for t in taps { try a.observe(t) }
         let end = SimTime(nanoseconds: Int64((finishAt ?? ((taps.last?.time.seconds ?? 0) + 1)) * 1e9))
         try a.advance(to: end)
@@ -64,12 +73,19 @@ import Topology
     @Test func defaultFormatRecordsOneLinePerDirection() throws {
         let (files, lines) = try records(shortConnection(at: 30))
         #expect(files.count == 1)
-        #expect(files[0].hasPrefix("AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/23/123456789012_vpcflowlogs_us-east-1_fl-0123456789abcdef0_20261123T1000Z_"))
+        #expect(
+            files[0].hasPrefix(
+                "AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/23/"
+                    + "123456789012_vpcflowlogs_us-east-1_fl-0123456789abcdef0_20261123T1000Z_"
+            ))
         #expect(files[0].hasSuffix(".log.gz"))
         #expect(lines.count == 2)
         let out = lines[0], back = lines[1]
-        #expect(out == ["2", "123456789012", "eni-0000000a", "10.0.1.10", "10.0.2.20", "40000", "443", "6", "5",
-                        "\(5 * 40 + 100)", "1795428030", "1795428030", "ACCEPT", "OK"])
+        #expect(
+            out == [
+                "2", "123456789012", "eni-0000000a", "10.0.1.10", "10.0.2.20", "40000", "443", "6", "5",
+                "\(5 * 40 + 100)", "1795428030", "1795428030", "ACCEPT", "OK",
+            ])
         #expect(back[3] == "10.0.2.20" && back[4] == "10.0.1.10" && back[8] == "3" && back[9] == "\(3 * 40 + 300)")
     }
 
@@ -84,8 +100,10 @@ import Topology
             tap(1, eni: 0, .egress, "10.0.1.10", 40001, "10.0.2.20", 443, .syn),
             tap(1.001, eni: 0, .ingress, "10.0.2.20", 443, "10.0.1.10", 40001, [.syn, .ack]),
         ]
-        taps += [tap(100, eni: 0, .egress, "10.0.1.10", 40001, "10.0.2.20", 443, [.ack, .psh], payload: 10),
-                 tap(100.001, eni: 0, .ingress, "10.0.2.20", 443, "10.0.1.10", 40001, .ack)]
+        taps += [
+            tap(100, eni: 0, .egress, "10.0.1.10", 40001, "10.0.2.20", 443, [.ack, .psh], payload: 10),
+            tap(100.001, eni: 0, .ingress, "10.0.2.20", 443, "10.0.1.10", 40001, .ack),
+        ]
         taps += [tap(200, eni: 0, .egress, "10.0.1.10", 40001, "10.0.2.20", 443, [.fin, .ack])]
         let withStatus = try FlowLogFormat(parsing: "${srcport} ${dstport} ${tcp-flags} ${log-status}")
         let long = try records(taps, format: withStatus).lines.filter { $0[3] == "OK" }
@@ -95,7 +113,9 @@ import Topology
     @Test func windowsSplitALongFlowWithoutOverlap() throws {
         let fmt = try FlowLogFormat(parsing: "${packets} ${start} ${end} ${log-status}")
         var taps: [TapRecord] = []
-        for k in 0..<300 { taps.append(tap(Double(k), eni: 0, .egress, "10.0.1.10", 40002, "10.0.2.20", 443, .ack, payload: 1)) }
+        for k in 0..<300 {
+            taps.append(tap(Double(k), eni: 0, .egress, "10.0.1.10", 40002, "10.0.2.20", 443, .ack, payload: 1))
+        }
         let lines = try records(taps, format: fmt, finishAt: 300).lines.filter { $0[3] == "OK" }
         // 300 packets, at most 60 per 60-second window, windows back to back.
         #expect(lines.reduce(0) { $0 + Int($1[0])! } == 300)
@@ -108,13 +128,25 @@ import Topology
     }
 
     @Test func customFormatFieldsInAnyOrderAndHighestVersion() throws {
-        let fmt = try FlowLogFormat(parsing: "${flow-direction} ${traffic-path} ${pkt-dstaddr} ${vpc-id} ${instance-id} ${version} ${az-id} ${type} ${subnet-id}")
+        let fmt = try FlowLogFormat(
+            parsing:
+                "${flow-direction} ${traffic-path} ${pkt-dstaddr} ${vpc-id} ${instance-id} ${version} ${az-id} ${type} "
+                + "${subnet-id}"
+        )
         #expect(fmt.version == 5)
         #expect(fmt.header == "flow-direction traffic-path pkt-dstaddr vpc-id instance-id version az-id type subnet-id")
         let lines = try records(Array(shortConnection(at: 5).prefix(2)), format: fmt).lines
-        #expect(lines[0] == ["egress", "1", "10.0.2.20", "vpc-00000001", "i-0000000a", "5", "use1-az1", "IPv4", "subnet-0000000a"])
-        #expect(lines[1] == ["ingress", "-", "10.0.1.10", "vpc-00000001", "i-0000000a", "5", "use1-az1", "IPv4", "subnet-0000000a"])
-        #expect(throws: FlowLogFormat.ParseError.unknownField("srcip")) { try FlowLogFormat(parsing: "${version} ${srcip}") }
+        #expect(
+            lines[0] == [
+                "egress", "1", "10.0.2.20", "vpc-00000001", "i-0000000a", "5", "use1-az1", "IPv4", "subnet-0000000a",
+            ])
+        #expect(
+            lines[1] == [
+                "ingress", "-", "10.0.1.10", "vpc-00000001", "i-0000000a", "5", "use1-az1", "IPv4", "subnet-0000000a",
+            ])
+        #expect(throws: FlowLogFormat.ParseError.unknownField("srcip")) {
+            try FlowLogFormat(parsing: "${version} ${srcip}")
+        }
         #expect(throws: FlowLogFormat.ParseError.malformed("version")) { try FlowLogFormat(parsing: "version") }
     }
 
@@ -123,8 +155,8 @@ import Topology
     @Test func intermediateENIAddresses() throws {
         let fmt = try FlowLogFormat(parsing: "${flow-direction} ${srcaddr} ${dstaddr} ${pkt-srcaddr} ${pkt-dstaddr}")
         let taps = [
-            tap(1, eni: 1, .ingress, "10.0.1.10", 40000, "52.94.0.1", 443, .syn),                 // inside → NAT
-            tap(1.0001, eni: 1, .egress, "52.94.0.1", 443, "10.0.1.10", 40000, [.syn, .ack]),     // NAT → inside
+            tap(1, eni: 1, .ingress, "10.0.1.10", 40000, "52.94.0.1", 443, .syn), // inside → NAT
+            tap(1.0001, eni: 1, .egress, "52.94.0.1", 443, "10.0.1.10", 40000, [.syn, .ack]), // NAT → inside
         ]
         let lines = try records(taps, format: fmt).lines
         #expect(lines[0] == ["ingress", "10.0.1.10", "10.0.2.20", "10.0.1.10", "52.94.0.1"])
@@ -157,7 +189,10 @@ import Topology
 
     @Test func skipdataWhenCapacityIsExceeded() throws {
         var taps: [TapRecord] = []
-        for k in 0..<5 { taps.append(tap(1 + Double(k) * 0.01, eni: 0, .egress, "10.0.1.10", UInt16(40000 + k), "10.0.2.20", 443, .syn)) }
+        for k in 0..<5 {
+            taps.append(
+                tap(1 + Double(k) * 0.01, eni: 0, .egress, "10.0.1.10", UInt16(40000 + k), "10.0.2.20", 443, .syn))
+        }
         let lines = try records(taps, maxFlows: 3).lines
         #expect(lines.filter { $0[13] == "OK" }.count == 3)
         let skip = lines.filter { $0[13] == "SKIPDATA" }
@@ -166,9 +201,12 @@ import Topology
 
     @Test func filesFollowFiveMinutePeriodsOfRecordEnds() throws {
         var taps: [TapRecord] = []
-        for m in [1.0, 4.0, 6.0, 11.0] { taps.append(tap(m * 60, eni: 0, .egress, "10.0.1.10", 40000, "10.0.2.20", 443, .ack)) }
+        for m in [1.0, 4.0, 6.0, 11.0] {
+            taps.append(tap(m * 60, eni: 0, .egress, "10.0.1.10", 40000, "10.0.2.20", 443, .ack))
+        }
         let files = try records(taps).files
-        #expect(files.map { String($0.split(separator: "_")[4]) } == ["20261123T1000Z", "20261123T1005Z", "20261123T1010Z"])
+        #expect(
+            files.map { String($0.split(separator: "_")[4]) } == ["20261123T1000Z", "20261123T1005Z", "20261123T1010Z"])
     }
 
     /// A 600-second maximum aggregation interval holds a flow's packets in one record, except on a
@@ -183,7 +221,9 @@ import Topology
             tap(200, eni: 0, .egress, "10.0.1.10", 40000, "10.0.2.20", 443, .ack),
             tap(200.001, eni: 1, .ingress, "10.0.1.10", 40000, "10.0.2.20", 443, .ack),
         ]
-        let lines = try records(taps, format: fmt, interval: 600, finishAt: 700, network: net).lines.filter { $0[4] == "OK" }
+        let lines = try records(taps, format: fmt, interval: 600, finishAt: 700, network: net).lines.filter {
+            $0[4] == "OK"
+        }
         let nitro = lines.filter { $0[0] == "eni-0000000a" }, other = lines.filter { $0[0] == "eni-0000000b" }
         #expect(nitro.map { $0[1] } == ["1", "1"], "two 60-second windows on the Nitro ENI")
         #expect(other.map { [$0[1], $0[2], $0[3]] } == [["2", "1795428010", "1795428200"]], "one 600-second window")
@@ -197,20 +237,35 @@ import Topology
             tap(1.001, eni: 1, .ingress, "10.0.1.10", 40000, "10.0.2.20", 443, .syn),
         ]
         #expect(try records(taps, format: fmt).lines.map { $0[0] } == ["eni-0000000a", "eni-0000000b"])
-        #expect(try records(taps, format: fmt, resource: .subnet(SubnetIndex(0))).lines.map { $0[0] } == ["eni-0000000a"])
-        #expect(try records(taps, format: fmt, resource: .networkInterface(ENIIndex(1))).lines.map { $0[0] } == ["eni-0000000b"])
+        #expect(
+            try records(taps, format: fmt, resource: .subnet(SubnetIndex(0))).lines.map { $0[0] } == ["eni-0000000a"])
+        #expect(
+            try records(taps, format: fmt, resource: .networkInterface(ENIIndex(1))).lines.map { $0[0] } == [
+                "eni-0000000b"
+            ])
     }
 
     /// S3 prefixes: Hive-compatible partitions and per-hour folders (aws-vpc-facts §1.12).
     @Test func hiveCompatibleAndPerHourPrefixes() throws {
         let taps = shortConnection(at: 30)
         let plain = try records(taps, s3: S3DeliveryOptions(perHourPartition: true)).files
-        #expect(plain.count == 1 && plain[0].hasPrefix("AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/23/10/123456789012_vpcflowlogs_"))
-        let hive = try records(taps, s3: S3DeliveryOptions(hiveCompatiblePartitions: true, perHourPartition: true)).files
-        #expect(hive.count == 1 && hive[0].hasPrefix(
-            "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2026/month=11/day=23/hour=10/123456789012_vpcflowlogs_"))
+        #expect(
+            plain.count == 1
+                && plain[0].hasPrefix(
+                    "AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/23/10/123456789012_vpcflowlogs_")
+        )
+        let hive = try records(taps, s3: S3DeliveryOptions(hiveCompatiblePartitions: true, perHourPartition: true))
+            .files
+        #expect(
+            hive.count == 1
+                && hive[0].hasPrefix(
+                    "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/"
+                        + "year=2026/month=11/day=23/hour=10/123456789012_vpcflowlogs_"
+                ))
         let daily = try records(taps, s3: S3DeliveryOptions(hiveCompatiblePartitions: true)).files
-        #expect(daily.count == 1 && daily[0].contains("/day=23/123456789012_vpcflowlogs_us-east-1_fl-0123456789abcdef0_20261123T1000Z_"))
+        #expect(
+            daily.count == 1
+                && daily[0].contains("/day=23/123456789012_vpcflowlogs_us-east-1_fl-0123456789abcdef0_20261123T1000Z_"))
     }
 }
 
@@ -220,15 +275,22 @@ import Topology
     @Test func intervalsAgreeWithAScanOfTheRanges() {
         var ranges = RegionCatalog.usEast1.ipRanges
         // Nested and adjacent ranges across octet boundaries, to exercise the per-octet index.
-        ranges += [(CIDR("3.0.0.0/7")!, "AMAZON"), (CIDR("3.255.255.0/24")!, "EC2"), (CIDR("4.0.0.0/24")!, "S3"),
-                   (CIDR("200.0.0.0/8")!, "AMAZON"), (CIDR("200.1.0.0/16")!, "DYNAMODB"), (CIDR("255.255.255.0/24")!, "EC2")]
+        ranges += [
+            (CIDR("3.0.0.0/7")!, "AMAZON"), (CIDR("3.255.255.0/24")!, "EC2"), (CIDR("4.0.0.0/24")!, "S3"),
+            (CIDR("200.0.0.0/8")!, "AMAZON"), (CIDR("200.1.0.0/16")!, "DYNAMODB"), (CIDR("255.255.255.0/24")!, "EC2"),
+        ]
         let table = ServiceIntervals(ranges)
-        let ordered = ranges.sorted { ($0.range.prefixLength, $0.service == "AMAZON" ? 0 : 1) < ($1.range.prefixLength, $1.service == "AMAZON" ? 0 : 1) }
+        let ordered = ranges.sorted {
+            ($0.range.prefixLength, $0.service == "AMAZON" ? 0 : 1) < (
+                $1.range.prefixLength, $1.service == "AMAZON" ? 0 : 1
+            )
+        }
         func scan(_ a: IPv4Address) -> String? { ordered.last { $0.range.contains(a) }?.service }
         var probes: [UInt32] = [0, 1, 0xFFFF_FFFF, 0x0A00_0001]
         for r in ranges {
             for d: Int64 in [-1, 0, 1] {
-                for edge in [Int64(r.range.base.raw), Int64(r.range.last.raw)] where (0...Int64(UInt32.max)).contains(edge + d) {
+                for edge in [Int64(r.range.base.raw), Int64(r.range.last.raw)]
+                where (0...Int64(UInt32.max)).contains(edge + d) {
                     probes.append(UInt32(edge + d))
                 }
             }

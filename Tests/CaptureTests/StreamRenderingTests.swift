@@ -8,7 +8,9 @@ import TestSupport
 /// Stream chunks, described in the payload vocabulary, render to bytes that Wire's parsers accept.
 @Suite struct StreamRenderingTests {
     /// Renders a whole stream in slices of `step` bytes, as segments would cut it.
-    func bytes(of stream: StreamID, length: Int, step: Int, _ store: inout StreamStore, _ catalog: NameCatalog) -> [UInt8] {
+    func bytes(of stream: StreamID, length: Int, step: Int, _ store: inout StreamStore, _ catalog: NameCatalog)
+        -> [UInt8]
+    {
         var out = [UInt8](repeating: 0, count: length)
         var scratch: [UInt8] = []
         out.withUnsafeMutableBytes { buffer in
@@ -33,16 +35,20 @@ import TestSupport
         let record = TLSCiphertext.recordLength(innerPlaintextLength: 100)
         var store = StreamStore()
         var offset: UInt64 = 0
-        for (content, length) in [(Payload.postgresSSLRequest, PostgresSSLRequest.length),
-                                  (.tlsClientHello(profile: profile, serverName: name, seed: 77), helloLength),
-                                  (.tlsChangeCipherSpec, TLSChangeCipherSpec.recordLength),
-                                  (.tlsCiphertext(seed: 3), record), (.text(text), 6)] {
+        for (content, length) in [
+            (Payload.postgresSSLRequest, PostgresSSLRequest.length),
+            (.tlsClientHello(profile: profile, serverName: name, seed: 77), helloLength),
+            (.tlsChangeCipherSpec, TLSChangeCipherSpec.recordLength),
+            (.tlsCiphertext(seed: 3), record), (.text(text), 6),
+        ] {
             store.add(StreamChunk(stream: client, offset: offset, length: UInt32(length), content: content))
             offset += UInt64(length)
         }
         let serverHelloLength = TLSServerHello.recordLength(sessionIDEchoLength: profile.profile.sessionIDLength)
-        store.add(StreamChunk(stream: server, offset: 0, length: UInt32(serverHelloLength),
-                              content: .tlsServerHello(profile: .awsEndpoint, client: profile, seed: 9)))
+        store.add(
+            StreamChunk(
+                stream: server, offset: 0, length: UInt32(serverHelloLength),
+                content: .tlsServerHello(profile: .awsEndpoint, client: profile, seed: 9)))
 
         let up = bytes(of: client, length: Int(offset), step: 97, &store, catalog)
         #expect(Array(up[0..<8]) == [0, 0, 0, 8, 0x04, 0xD2, 0x16, 0x2F])
@@ -63,10 +69,13 @@ import TestSupport
 
         // Another seed: another random and key share, the same session id (same connection).
         var other = StreamStore()
-        other.add(StreamChunk(stream: client, offset: 0, length: UInt32(helloLength),
-                              content: .tlsClientHello(profile: profile, serverName: name, seed: 78)))
+        other.add(
+            StreamChunk(
+                stream: client, offset: 0, length: UInt32(helloLength),
+                content: .tlsClientHello(profile: profile, serverName: name, seed: 78)))
         let again = try bytes(of: client, length: helloLength, step: 1000, &other, catalog)
             .withUnsafeBytes { try TLSClientHello(parsingRecord: $0, profile: profile.profile) }
-        #expect(again.random != hello.random && again.keyShares != hello.keyShares && again.sessionID == hello.sessionID)
+        #expect(
+            again.random != hello.random && again.keyShares != hello.keyShares && again.sessionID == hello.sessionID)
     }
 }

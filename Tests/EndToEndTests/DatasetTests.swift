@@ -19,7 +19,8 @@ import Topology
     }
 
     @Test func labelsCoverEveryAnomalyAndMatchRecords() throws {
-        let scenario = try TopologyLoader.load(path: try Self.earlyTopology(), overrides: RunOverrides(duration: .seconds(240)))
+        let scenario = try TopologyLoader.load(
+            path: try Self.earlyTopology(), overrides: RunOverrides(duration: .seconds(240)))
         let dir = temporaryDirectory("dataset")
         var options = RunOptions(outputDirectory: dir)
         options.pcaps = true
@@ -28,17 +29,26 @@ import Topology
         #expect(summary.peakMemoryKB > 0)
 
         // Episodes: one line per anomaly with its real extent.
-        let episodes = try String(contentsOfFile: dir + "/labels/episodes.jsonl", encoding: .utf8).split(separator: "\n")
-            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
-        #expect(Set(episodes.map { $0["label"] as! String }) == ["port-scan", "data-exfiltration", "denied-lateral-movement"])
+        let episodes = try String(contentsOfFile: dir + "/labels/episodes.jsonl", encoding: .utf8).split(
+            separator: "\n"
+        )
+        .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(
+            Set(episodes.map { $0["label"] as! String }) == [
+                "port-scan", "data-exfiltration", "denied-lateral-movement",
+            ])
         let scan = episodes.first { $0["label"] as? String == "port-scan" }!
         #expect((scan["sources"] as! [String]) == ["194.26.29.102"])
         // One sweep of 1,024 ports at 200 a second: about 5 s of its 8-second window.
         #expect((4...6).contains((scan["end_unix"] as! Int) - (scan["start_unix"] as! Int)))
         #expect((scan["ports"] as! [Int]) == [1, 1024] && scan["ports_are_range"] as? Bool == true)
         let lateralEpisode = episodes.first { $0["label"] as? String == "denied-lateral-movement" }!
-        #expect((lateralEpisode["ports"] as! [Int]) == [22, 445, 3389, 5985] && lateralEpisode["ports_are_range"] as? Bool == false)
-        #expect(episodes.map { $0["start_unix"] as! Int } == episodes.map { $0["start_unix"] as! Int }.sorted(), "in order of start")
+        #expect(
+            (lateralEpisode["ports"] as! [Int]) == [22, 445, 3389, 5985]
+                && lateralEpisode["ports_are_range"] as? Bool == false)
+        #expect(
+            episodes.map { $0["start_unix"] as! Int } == episodes.map { $0["start_unix"] as! Int }.sorted(),
+            "in order of start")
         let exfil = episodes.first { $0["label"] as? String == "data-exfiltration" }!
         #expect((exfil["end_unix"] as! Int) > (exfil["start_unix"] as! Int), "a 40 MB upload takes a while")
 
@@ -57,10 +67,14 @@ import Topology
         // accepted on the way out of app-3; exfiltration: accepted through the NAT gateway.
         #expect((byLabel["port-scan"] ?? []).filter { $0.hasSuffix(",REJECT,port-scan") }.count > 1000)
         // Each port probed once: one record from the scanner per destination port.
-        let probed = (byLabel["port-scan"] ?? []).map { $0.split(separator: ",").map(String.init) }.filter { $0[1] == "194.26.29.102" }.map { Int($0[4])! }
+        let probed = (byLabel["port-scan"] ?? []).map { $0.split(separator: ",").map(String.init) }.filter {
+            $0[1] == "194.26.29.102"
+        }.map { Int($0[4])! }
         #expect(probed.sorted() == Array(1...1024))
         let lateral = byLabel["denied-lateral-movement"] ?? []
-        #expect(lateral.contains { $0.hasSuffix(",REJECT,denied-lateral-movement") } && lateral.contains { $0.hasSuffix(",ACCEPT,denied-lateral-movement") })
+        #expect(
+            lateral.contains { $0.hasSuffix(",REJECT,denied-lateral-movement") }
+                && lateral.contains { $0.hasSuffix(",ACCEPT,denied-lateral-movement") })
         let nat = summary.natGateways[0].eni
         #expect((byLabel["data-exfiltration"] ?? []).contains { $0.hasPrefix(nat + ",") })
         #expect((byLabel["data-exfiltration"] ?? []).allSatisfy { $0.contains(",ACCEPT,") })
@@ -68,7 +82,12 @@ import Topology
         // Platform chatter is in the instance's pcap and never in the flow logs (aws-vpc-facts §1.10).
         let pcap = dir + "/" + summary.pcaps.first { $0.label == "instance web-2" }!.file
         let tshark = try requireTool("tshark")
-        let platform = runProgram(tshark, ["-r", pcap, "-Y", "ntp || dhcp || (ip.addr == 169.254.169.254 && http)", "-T", "fields", "-e", "frame.protocols"])
+        let platform = runProgram(
+            tshark,
+            [
+                "-r", pcap, "-Y", "ntp || dhcp || (ip.addr == 169.254.169.254 && http)", "-T", "fields", "-e",
+                "frame.protocols",
+            ])
         #expect(platform.stdout.contains("ntp"))
         #expect(platform.stdout.contains("http"))
         #expect(!run.records.contains { $0.contains(" 169.254.") })
@@ -80,59 +99,83 @@ import Topology
     /// its outbound rules do not allow the reply out — ACCEPT in, REJECT out.
     @Test func pingThroughAStatelessACLIsAcceptedThenRejected() throws {
         let yaml = """
-        account: "123456789012"
-        region: us-east-1
-        run: {duration: 30s, seed: 3}
-        vpcs: [{id: vpc-0000000000000000a, cidr: 10.0.0.0/16}]
-        subnets:
-          - {id: subnet-0000000000000000a, vpc: vpc-0000000000000000a, cidr: 10.0.1.0/24, availability-zone: us-east-1a,
-             route-table: rtb-0000000000000000a, network-acl: acl-0000000000000000a}
-        route-tables:
-          - {id: rtb-0000000000000000a, vpc: vpc-0000000000000000a, routes: [{destination: 0.0.0.0/0, target: igw-0000000000000000a}]}
-        internet-gateways: [{id: igw-0000000000000000a, vpc: vpc-0000000000000000a}]
-        network-acls:
-          - id: acl-0000000000000000a
-            vpc: vpc-0000000000000000a
-            inbound: [{rule: 100, protocol: icmp, source: 0.0.0.0/0, action: allow}]
-            outbound: [{rule: 100, protocol: tcp, ports: 1024-65535, destination: 0.0.0.0/0, action: allow}]
-        security-groups:
-          - id: sg-0000000000000000a
-            vpc: vpc-0000000000000000a
-            ingress: [{protocol: icmp, source: 203.0.113.0/24}]
-        instances: [{name: host, subnet: subnet-0000000000000000a, security-groups: [sg-0000000000000000a], public-ip: 3.85.10.20, platform-agents: false}]
-        internet: [{name: home, address: 203.0.113.12}]
-        traffic: [{name: ping, ping: {from: "internet:home", to: "instance:host", every: 5s}}]
-        flow-logs:
-          - {id: fl-0000000000000000a, resource: vpc-0000000000000000a, max-aggregation-interval: 60,
-             log-format: "${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${action} ${flow-direction} ${log-status}"}
-        captures: [{instance: host}]
-        """
+            account: "123456789012"
+            region: us-east-1
+            run: {duration: 30s, seed: 3}
+            vpcs: [{id: vpc-0000000000000000a, cidr: 10.0.0.0/16}]
+            subnets:
+              - {id: subnet-0000000000000000a, vpc: vpc-0000000000000000a, cidr: 10.0.1.0/24,
+                 availability-zone: us-east-1a, route-table: rtb-0000000000000000a, network-acl: acl-0000000000000000a}
+            route-tables:
+              - {id: rtb-0000000000000000a, vpc: vpc-0000000000000000a,
+                 routes: [{destination: 0.0.0.0/0, target: igw-0000000000000000a}]}
+            internet-gateways: [{id: igw-0000000000000000a, vpc: vpc-0000000000000000a}]
+            network-acls:
+              - id: acl-0000000000000000a
+                vpc: vpc-0000000000000000a
+                inbound: [{rule: 100, protocol: icmp, source: 0.0.0.0/0, action: allow}]
+                outbound: [{rule: 100, protocol: tcp, ports: 1024-65535, destination: 0.0.0.0/0, action: allow}]
+            security-groups:
+              - id: sg-0000000000000000a
+                vpc: vpc-0000000000000000a
+                ingress: [{protocol: icmp, source: 203.0.113.0/24}]
+            instances:
+              - {name: host, subnet: subnet-0000000000000000a, security-groups: [sg-0000000000000000a],
+                 public-ip: 3.85.10.20, platform-agents: false}
+            internet: [{name: home, address: 203.0.113.12}]
+            traffic: [{name: ping, ping: {from: "internet:home", to: "instance:host", every: 5s}}]
+            flow-logs:
+              - {id: fl-0000000000000000a, resource: vpc-0000000000000000a, max-aggregation-interval: 60,
+                 log-format: "${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets}
+                   ${action} ${flow-direction} ${log-status}"}
+            captures: [{instance: host}]
+            """
         let scenario = try TopologyLoader.load(yaml: yaml, file: "ping.yaml")
         let dir = temporaryDirectory("ping")
         let summary = try Runner.run(scenario, options: RunOptions(outputDirectory: dir))
-        let records = RecordIndex(directory: dir).records.map { $0.split(separator: " ").map(String.init) }.filter { $0[9] == "OK" }
+        let records = RecordIndex(directory: dir).records.map { $0.split(separator: " ").map(String.init) }.filter {
+            $0[9] == "OK"
+        }
         let inbound = records.filter { $0[8] == "ingress" }
         let outbound = records.filter { $0[8] == "egress" }
-        #expect(!inbound.isEmpty && inbound.allSatisfy { $0[1] == "203.0.113.12" && $0[3] == "0" && $0[4] == "0" && $0[5] == "1" && $0[7] == "ACCEPT" })
-        #expect(!outbound.isEmpty && outbound.allSatisfy { $0[2] == "203.0.113.12" && $0[5] == "1" && $0[7] == "REJECT" })
-        #expect(summary.packets.dropDetails.keys.contains { $0.hasPrefix("network-acl acl-0000000000000000a outbound rule *") })
+        #expect(
+            !inbound.isEmpty
+                && inbound.allSatisfy {
+                    $0[1] == "203.0.113.12" && $0[3] == "0" && $0[4] == "0" && $0[5] == "1" && $0[7] == "ACCEPT"
+                })
+        #expect(
+            !outbound.isEmpty && outbound.allSatisfy { $0[2] == "203.0.113.12" && $0[5] == "1" && $0[7] == "REJECT" })
+        #expect(
+            summary.packets.dropDetails.keys.contains {
+                $0.hasPrefix("network-acl acl-0000000000000000a outbound rule *")
+            })
         let check = runProgram("/usr/bin/env", ["python3", try #require(checkRunTool()), "--quiet", dir])
         #expect(check.status == 0, "\(check.stdout)")
     }
 
     @Test func cloudWatchLogsStreamsPerENI() throws {
-        let text = try String(contentsOfFile: repositoryRoot() + "/Topologies/lambda-dynamodb-nat-gateway.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "    max-aggregation-interval: 60\n", with: "    max-aggregation-interval: 60\n    destination: cloudwatch-logs\n    log-group: /vpc/flow-logs\n")
-        let scenario = try TopologyLoader.load(yaml: text, file: "cwl.yaml", overrides: RunOverrides(duration: .seconds(20)))
+        let text = try String(
+            contentsOfFile: repositoryRoot() + "/Topologies/lambda-dynamodb-nat-gateway.yaml", encoding: .utf8
+        )
+        .replacingOccurrences(
+            of: "    max-aggregation-interval: 60\n",
+            with: "    max-aggregation-interval: 60\n    destination: cloudwatch-logs\n    log-group: /vpc/flow-logs\n")
+        let scenario = try TopologyLoader.load(
+            yaml: text, file: "cwl.yaml", overrides: RunOverrides(duration: .seconds(20)))
         let dir = temporaryDirectory("cwl")
         let summary = try Runner.run(scenario, options: RunOptions(outputDirectory: dir))
         let files = filesUnder(dir + "/cloudwatch-logs")
         // One stream per ENI that carried traffic: the function's and the NAT gateway's.
-        #expect(Set(files) == ["_vpc_flow-logs/\(summary.functions[0].enis[0])-all.jsonl", "_vpc_flow-logs/\(summary.natGateways[0].eni)-all.jsonl"])
+        #expect(
+            Set(files) == [
+                "_vpc_flow-logs/\(summary.functions[0].enis[0])-all.jsonl",
+                "_vpc_flow-logs/\(summary.natGateways[0].eni)-all.jsonl",
+            ])
         #expect(filesUnder(dir + "/flowlogs").isEmpty)
         var events = 0
         for f in files {
-            let lines = try String(contentsOfFile: dir + "/cloudwatch-logs/" + f, encoding: .utf8).split(separator: "\n")
+            let lines = try String(contentsOfFile: dir + "/cloudwatch-logs/" + f, encoding: .utf8).split(
+                separator: "\n")
             for l in lines {
                 let e = try JSONSerialization.jsonObject(with: Data(l.utf8)) as! [String: Any]
                 let message = (e["message"] as! String).split(separator: " ")
@@ -157,7 +200,9 @@ struct RecordIndex {
         for f in filesUnder(directory + "/flowlogs") where f.hasSuffix(".log.gz") {
             let lines = gunzipLines(directory + "/flowlogs/" + f)
             let header = lines.first!.split(separator: " ").map(String.init)
-            let want = ["interface-id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol", "start", "end", "action"]
+            let want = [
+                "interface-id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol", "start", "end", "action",
+            ]
             let idx = want.compactMap { header.firstIndex(of: $0) }
             for l in lines.dropFirst() {
                 out.append(l)

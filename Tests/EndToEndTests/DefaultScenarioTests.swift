@@ -9,10 +9,13 @@ import Topology
 @Suite(.serialized) struct DefaultScenarioTests {
     static let topology = repositoryRoot() + "/Topologies/lambda-dynamodb-gateway-endpoint.yaml"
 
-    func run(seed: UInt64? = nil, duration: SimDuration? = nil, out: String? = nil, slice: UInt64 = 1 << 20,
-             stop: StopSignal = StopSignal()) throws -> (RunSummary, String) {
+    func run(
+        seed: UInt64? = nil, duration: SimDuration? = nil, out: String? = nil, slice: UInt64 = 1 << 20,
+        stop: StopSignal = StopSignal()
+    ) throws -> (RunSummary, String) {
         let dir = out ?? temporaryDirectory("e2e")
-        let scenario = try TopologyLoader.load(path: Self.topology, overrides: RunOverrides(seed: seed, duration: duration))
+        let scenario = try TopologyLoader.load(
+            path: Self.topology, overrides: RunOverrides(seed: seed, duration: duration))
         var options = RunOptions(outputDirectory: dir)
         options.sliceEvents = slice
         options.stop = stop
@@ -50,7 +53,9 @@ import Topology
         // Same seed: every output identical (the helper names the first differing packet or record).
         #expect(firstOutputDifference(a, b) == nil, "\(firstOutputDifference(a, b) ?? "")")
         let pcapA = files.first { $0.hasSuffix(".pcap") }!
-        #expect(FileManager.default.contents(atPath: a + "/" + pcapA) != FileManager.default.contents(atPath: c + "/" + pcapA))
+        #expect(
+            FileManager.default.contents(atPath: a + "/" + pcapA)
+                != FileManager.default.contents(atPath: c + "/" + pcapA))
         #expect(firstOutputDifference(a, c) != nil)
     }
 

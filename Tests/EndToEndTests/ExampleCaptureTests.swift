@@ -14,25 +14,36 @@ import TestSupport
     }
 
     @Test func examplesAreCommitted() {
-        #expect(Set(Self.examples) == ["lambda-dynamodb-gateway-endpoint", "lambda-dynamodb-nat-gateway", "lambda-public-subnet"])
+        #expect(
+            Set(Self.examples) == [
+                "lambda-dynamodb-gateway-endpoint", "lambda-dynamodb-nat-gateway", "lambda-public-subnet",
+            ])
     }
 
     @Test(arguments: examples) func exampleIsWhatTheBinaryWrites(_ name: String) throws {
         let example = Self.root + "/" + name
-        let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: example + "/summary.json"))) as? [String: Any])
+        let summary = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: example + "/summary.json")))
+                as? [String: Any])
         let topology = try #require(summary["topology"] as? String)
         let seed = try #require(summary["seed"] as? Int)
         let seconds = try #require(summary["workload_seconds"] as? Double)
         let out = temporaryDirectory("example-" + name)
         defer { try? FileManager.default.removeItem(atPath: out) }
         // From the repository root with the relative path the summary names, as Tools/refresh-examples runs it.
-        let r = runProgram(vpcsimBinary(), ["run", topology, "--seed", String(seed), "--duration", "\(Int(seconds))s",
-                                            "--out", out, "--quiet"], currentDirectory: repositoryRoot())
+        let r = runProgram(
+            vpcsimBinary(),
+            [
+                "run", topology, "--seed", String(seed), "--duration", "\(Int(seconds))s",
+                "--out", out, "--quiet",
+            ], currentDirectory: repositoryRoot())
         #expect(r.status == 0, "\(r.stderr)")
         #expect(!filesUnder(example).filter { $0.hasPrefix("captures/") || $0.hasPrefix("flowlogs/") }.isEmpty)
         // The first differing packet or record, if any (the summary's own fields are checked too).
         let difference = firstOutputDifference(example, out)
-        #expect(difference == nil, "\(name) differs from what vpcsim writes now (run Tools/refresh-examples): \(difference ?? "")")
+        #expect(
+            difference == nil,
+            "\(name) differs from what vpcsim writes now (run Tools/refresh-examples): \(difference ?? "")")
         let report = try CheckRunReport(example)
         #expect(report.ok, "check-run on \(example):\n\(report.failures)")
     }

@@ -30,8 +30,9 @@ import Topology
 
     /// Every test needs the virtualenv; without it they fail (not skip), before running anything.
     init() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.python),
-                     "no Python virtualenv at .build/pyenv (flowlogs-reader, duckdb): run Tools/install-deps --test")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: Self.python),
+            "no Python virtualenv at .build/pyenv (flowlogs-reader, duckdb): run Tools/install-deps --test")
     }
 
     struct Report {
@@ -44,7 +45,8 @@ import Topology
             ((json["problems"] as? [[String: String]]) ?? []).map { ($0["where"] ?? "", $0["message"] ?? "") }
         }
         func query(_ title: String) -> [[Any]] {
-            ((json["queries"] as? [[String: Any]]) ?? []).first { $0["title"] as? String == title }?["rows"] as? [[Any]] ?? []
+            ((json["queries"] as? [[String: Any]]) ?? []).first { $0["title"] as? String == title }?["rows"] as? [[Any]]
+                ?? []
         }
     }
 
@@ -52,7 +54,9 @@ import Topology
     func validate(_ paths: [String]) throws -> Report {
         let r = runProgram(Self.python, [Self.tool, "--json"] + paths)
         let json = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any] ?? [:]
-        #expect(!json.isEmpty, "validate-flowlogs printed no JSON report:\n\(r.stdout.prefix(2000))\n\(r.stderr.prefix(2000))")
+        #expect(
+            !json.isEmpty,
+            "validate-flowlogs printed no JSON report:\n\(r.stdout.prefix(2000))\n\(r.stderr.prefix(2000))")
         return Report(status: r.status, json: json, output: r.stdout + r.stderr)
     }
 
@@ -75,7 +79,8 @@ import Topology
         #expect(r.json["duckdb_rows"] as? Int == r.records, "DuckDB's table holds every record")
         #expect(r.json["files"] as? Int == logs.reduce(0) { $0 + $1.files.count })
         // The files' headers are the flow logs' formats.
-        let formats = Set(logs.map { $0.format.split(separator: " ").map { $0.dropFirst(2).dropLast() }.joined(separator: " ") })
+        let formats = Set(
+            logs.map { $0.format.split(separator: " ").map { $0.dropFirst(2).dropLast() }.joined(separator: " ") })
         #expect(Set(r.json["formats"] as? [String] ?? []) == formats)
         // The table has exactly the documented columns and types.
         #expect((r.json["duckdb_table"] as? [[String]]) == Self.athenaTable)
@@ -88,9 +93,11 @@ import Topology
     @Test func defaultFormatParsesAndLoadsIntoAthenasTable() throws {
         let run = try ScenarioRun("lambda-dynamodb-gateway-endpoint", duration: .seconds(30))
         let r = try expectValid(run)
-        #expect(r.json["formats"] as? [String] == [
-            "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status",
-        ])
+        #expect(
+            r.json["formats"] as? [String] == [
+                "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end "
+                    + "action log-status"
+            ])
     }
 
     @Test func version5FieldsParseAndLoadIntoAthenasTable() throws {

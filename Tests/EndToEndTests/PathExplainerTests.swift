@@ -11,9 +11,11 @@ import Topology
     /// One VPC (10.0.0.0/16) with an internet gateway, a public subnet 10.0.0.0/24 (rtb-…0a:
     /// 0.0.0.0/0 → igw) holding a NAT gateway with an Elastic IP, and a private subnet 10.0.1.0/24
     /// whose route table, network ACL, security groups and extras each test fills in.
-    static func topology(privateRoutes: String, endpointTables: String = "[]", privateACL: String = "",
-                         extraACLs: String = "", groups: String, extra: String = "", functionSubnet: String = "subnet-0000000000000000b",
-                         functionGroups: String = "[sg-0000000000000000a]") -> String {
+    static func topology(
+        privateRoutes: String, endpointTables: String = "[]", privateACL: String = "",
+        extraACLs: String = "", groups: String, extra: String = "", functionSubnet: String = "subnet-0000000000000000b",
+        functionGroups: String = "[sg-0000000000000000a]"
+    ) -> String {
         """
         account: "123456789012"
         region: us-east-1
@@ -74,10 +76,10 @@ import Topology
     }
 
     static let openGroup = """
-      - id: sg-0000000000000000a
-        name: worker
-        vpc: vpc-0000000000000000a
-    """
+          - id: sg-0000000000000000a
+            name: worker
+            vpc: vpc-0000000000000000a
+        """
 
     func explain(_ yaml: String, from: String = "worker", to: String, protocol p: String = "tcp") throws -> PathResult {
         let scenario = try TopologyLoader.load(yaml: yaml, file: "path-test.yaml")
@@ -121,17 +123,20 @@ import Topology
 
     @Test func moreSpecificCIDRRouteOverridesThePrefixListAndDefaultRoutes() throws {
         // 52.94.0.0/24 → NAT is more specific than the endpoint's 52.94.0.0/22 (pl-02cd2c6b) and 0.0.0.0/0.
-        let yaml = Self.topology(privateRoutes: """
+        let yaml = Self.topology(
+            privateRoutes: """
 
-              - destination: 0.0.0.0/0
-                target: igw-0000000000000000a
-              - destination: 52.94.0.0/24
-                target: nat-0000000000000000a
-        """, endpointTables: "[rtb-0000000000000000b]", groups: Self.openGroup)
+                      - destination: 0.0.0.0/0
+                        target: igw-0000000000000000a
+                      - destination: 52.94.0.0/24
+                        target: nat-0000000000000000a
+                """, endpointTables: "[rtb-0000000000000000b]", groups: Self.openGroup)
         let r = try explain(yaml, to: "52.94.0.74:443")
         #expect(r.outcome == .reachable, "\(r.text)")
         let route = try #require(step(r.forward, "route"))
-        #expect(route.resource == "rtb-0000000000000000b" && route.rule == "52.94.0.0/24" && route.target == "nat-0000000000000000a")
+        #expect(
+            route.resource == "rtb-0000000000000000b" && route.rule == "52.94.0.0/24"
+                && route.target == "nat-0000000000000000a")
         #expect(route.text.contains("overrides"))
         #expect(route.text.contains("pl-02cd2c6b (52.94.0.0/22) → vpce-0000000000000000a"))
         #expect(route.text.contains("0.0.0.0/0 → igw-0000000000000000a"))
@@ -145,33 +150,34 @@ import Topology
     }
 
     static let databaseGroups = """
-      - id: sg-0000000000000000a
-        name: worker
-        vpc: vpc-0000000000000000a
-      - id: sg-0000000000000000b
-        name: orders-db
-        vpc: vpc-0000000000000000a
-        ingress:
-          - protocol: tcp
-            ports: 5432
-            source: sg-0000000000000000a
-            description: from the worker function
-    """
+          - id: sg-0000000000000000a
+            name: worker
+            vpc: vpc-0000000000000000a
+          - id: sg-0000000000000000b
+            name: orders-db
+            vpc: vpc-0000000000000000a
+            ingress:
+              - protocol: tcp
+                ports: 5432
+                source: sg-0000000000000000a
+                description: from the worker function
+        """
     static let database = """
-    databases:
-      - name: orders-db
-        subnet: subnet-0000000000000000c
-        security-groups: [sg-0000000000000000b]
-        private-ip: 10.0.2.20
-        port: 5432
-    """
+        databases:
+          - name: orders-db
+            subnet: subnet-0000000000000000c
+            security-groups: [sg-0000000000000000b]
+            private-ip: 10.0.2.20
+            port: 5432
+        """
 
     @Test func securityGroupReferencingAnotherGroup() throws {
         let yaml = Self.topology(privateRoutes: "[]", groups: Self.databaseGroups, extra: Self.database)
         let ok = try explain(yaml, to: "orders-db:5432")
         #expect(ok.outcome == .reachable, "\(ok.text)")
         #expect(step(ok.forward, "route")?.target == "local")
-        let ingress = try #require(ok.forward.first { $0.kind == "security-group" && $0.resource == "sg-0000000000000000b" })
+        let ingress = try #require(
+            ok.forward.first { $0.kind == "security-group" && $0.resource == "sg-0000000000000000b" })
         #expect(ingress.rule == "ingress rule 1" && ingress.verdict == "allowed")
         #expect(ingress.text.contains("tcp 5432 ← sg-0000000000000000a (worker;"))
         #expect(ok.forward.last?.resource.contains("database orders-db") == true)
@@ -188,11 +194,12 @@ import Topology
     }
 
     @Test func natGatewayPathTranslatesBothWays() throws {
-        let yaml = Self.topology(privateRoutes: """
+        let yaml = Self.topology(
+            privateRoutes: """
 
-              - destination: 0.0.0.0/0
-                target: nat-0000000000000000a
-        """, groups: Self.openGroup)
+                      - destination: 0.0.0.0/0
+                        target: nat-0000000000000000a
+                """, groups: Self.openGroup)
         let r = try explain(yaml, to: "dynamodb.us-east-1.amazonaws.com:443")
         #expect(r.outcome == .reachable, "\(r.text)")
         let routes = r.forward.filter { $0.kind == "route" }
@@ -219,7 +226,8 @@ import Topology
     }
 
     @Test func lambdaInAPublicSubnetHasNoPublicAddress() throws {
-        let yaml = Self.topology(privateRoutes: "[]", groups: Self.openGroup, functionSubnet: "subnet-0000000000000000a")
+        let yaml = Self.topology(
+            privateRoutes: "[]", groups: Self.openGroup, functionSubnet: "subnet-0000000000000000a")
         let r = try explain(yaml, to: "dynamodb.us-east-1.amazonaws.com:443")
         #expect(r.outcome == .dropped)
         #expect(r.reason == "igw-no-public-ip")
@@ -244,22 +252,23 @@ import Topology
         // Outbound allows everything; inbound only SSH: the SYN-ACK to an ephemeral port hits `*`.
         let acl = """
 
-          - id: acl-0000000000000000b
-            vpc: vpc-0000000000000000a
-            outbound:
-              - rule: 100
-                protocol: all
-                destination: 0.0.0.0/0
-                action: allow
-            inbound:
-              - rule: 100
-                protocol: tcp
-                ports: 22
-                source: 0.0.0.0/0
-                action: allow
-        """
-        let yaml = Self.topology(privateRoutes: "[]", endpointTables: "[rtb-0000000000000000b]", privateACL: "acl-0000000000000000b",
-                                 extraACLs: acl, groups: Self.openGroup)
+              - id: acl-0000000000000000b
+                vpc: vpc-0000000000000000a
+                outbound:
+                  - rule: 100
+                    protocol: all
+                    destination: 0.0.0.0/0
+                    action: allow
+                inbound:
+                  - rule: 100
+                    protocol: tcp
+                    ports: 22
+                    source: 0.0.0.0/0
+                    action: allow
+            """
+        let yaml = Self.topology(
+            privateRoutes: "[]", endpointTables: "[rtb-0000000000000000b]", privateACL: "acl-0000000000000000b",
+            extraACLs: acl, groups: Self.openGroup)
         let r = try explain(yaml, to: "dynamodb.us-east-1.amazonaws.com:443")
         #expect(r.outcome == .returnDropped, "\(r.text)")
         #expect(r.reason == "network-acl")
@@ -275,8 +284,11 @@ import Topology
     // MARK: More
 
     @Test func udpReturnIsSynthesisedAndClosedTCPPortAnswersWithRST() throws {
-        let yaml = Self.topology(privateRoutes: "[]", groups: Self.databaseGroups.replacingOccurrences(of: "protocol: tcp\n        ports: 5432", with: "protocol: all"),
-                                 extra: Self.database)
+        let yaml = Self.topology(
+            privateRoutes: "[]",
+            groups: Self.databaseGroups.replacingOccurrences(
+                of: "protocol: tcp\n        ports: 5432", with: "protocol: all"),
+            extra: Self.database)
         let udp = try explain(yaml, to: "10.0.2.20:5432", protocol: "udp")
         #expect(udp.returnSynthesised)
         #expect(udp.outcome == .reachable, "\(udp.text)")
@@ -291,14 +303,23 @@ import Topology
     @Test func badInputIsOneClearError() throws {
         let scenario = try TopologyLoader.load(path: Self.defaultTopology)
         func message(_ from: String, _ to: String, _ p: String = "tcp") -> String? {
-            do { _ = try PathExplainer.explain(scenario, from: from, to: to, protocol: p); return nil } catch { return error.message }
+            do { _ = try PathExplainer.explain(scenario, from: from, to: to, protocol: p); return nil } catch {
+                return error.message
+            }
         }
-        #expect(message("orders-writr", "dynamodb.us-east-1.amazonaws.com:443")?.contains("did you mean 'orders-writer'") == true)
-        #expect(message("eni-0000000000000000f", "dynamodb.us-east-1.amazonaws.com:443")?.contains("no network interface") == true)
+        #expect(
+            message("orders-writr", "dynamodb.us-east-1.amazonaws.com:443")?.contains("did you mean 'orders-writer'")
+                == true)
+        #expect(
+            message("eni-0000000000000000f", "dynamodb.us-east-1.amazonaws.com:443")?.contains("no network interface")
+                == true)
         #expect(message("orders-writer", "dynamodb.us-east-1.amazonaws.com")?.contains("needs a port") == true)
         #expect(message("orders-writer", "nowhere:443")?.contains("unknown destination 'nowhere'") == true)
-        #expect(message("orders-writer", "dynamodb.us-east-1.amazonaws.com:443", "sctp")?.contains("not tcp, udp or icmp") == true)
-        let nat = try TopologyLoader.load(yaml: Self.topology(privateRoutes: "[]", groups: Self.openGroup), file: "t.yaml")
+        #expect(
+            message("orders-writer", "dynamodb.us-east-1.amazonaws.com:443", "sctp")?.contains("not tcp, udp or icmp")
+                == true)
+        let nat = try TopologyLoader.load(
+            yaml: Self.topology(privateRoutes: "[]", groups: Self.openGroup), file: "t.yaml")
         let natENI = nat.network.enis[nat.network.natGateways[0].eni.int].id
         do {
             _ = try PathExplainer.explain(nat, from: natENI, to: "10.0.1.9:443")
@@ -323,20 +344,35 @@ import Topology
     var binary: String { vpcsimBinary() }
 
     @Test func commandLineNamesTheHopsAndRejectsAnUnknownSource() throws {
-        let ok = runProgram(binary, ["path", Self.defaultTopology, "--from", "orders-writer", "--to", "dynamodb.us-east-1.amazonaws.com:443"])
+        let ok = runProgram(
+            binary,
+            ["path", Self.defaultTopology, "--from", "orders-writer", "--to", "dynamodb.us-east-1.amazonaws.com:443"])
         #expect(ok.status == 0, "\(ok.stderr)")
-        for hop in ["eni-", "security group sg-0a1b2c3d4e5f60021 (orders-lambda) egress rule 1: tcp 443 → pl-02cd2c6b (allowed)",
-                    "network ACL acl-", "outbound rule 100 (allow)",
-                    "route table rtb-0a1b2c3d4e5f60011: ", "via pl-02cd2c6b → vpce-0a1b2c3d4e5f60099 (longest match)",
-                    "gateway endpoint vpce-0a1b2c3d4e5f60099", "delivered to DynamoDB (dynamodb.us-east-1.amazonaws.com)",
-                    "return:", "tracked connection", "outcome: reachable both ways"] {
+        for hop in [
+            "eni-",
+            "security group sg-0a1b2c3d4e5f60021 (orders-lambda) egress rule 1: tcp 443 → pl-02cd2c6b (allowed)",
+            "network ACL acl-", "outbound rule 100 (allow)",
+            "route table rtb-0a1b2c3d4e5f60011: ", "via pl-02cd2c6b → vpce-0a1b2c3d4e5f60099 (longest match)",
+            "gateway endpoint vpce-0a1b2c3d4e5f60099", "delivered to DynamoDB (dynamodb.us-east-1.amazonaws.com)",
+            "return:", "tracked connection", "outcome: reachable both ways",
+        ] {
             #expect(ok.stdout.contains(hop), "missing '\(hop)' in:\n\(ok.stdout)")
         }
-        let json = runProgram(binary, ["path", Self.defaultTopology, "--from", "orders-writer", "--to", "dynamodb.us-east-1.amazonaws.com:443", "--json"])
+        let json = runProgram(
+            binary,
+            [
+                "path", Self.defaultTopology, "--from", "orders-writer", "--to", "dynamodb.us-east-1.amazonaws.com:443",
+                "--json",
+            ])
         #expect(json.status == 0)
         #expect((try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) != nil)
 
-        let bad = runProgram(binary, ["path", Self.defaultTopology, "--from", "eni-0123456789abcdef0", "--to", "dynamodb.us-east-1.amazonaws.com:443"])
+        let bad = runProgram(
+            binary,
+            [
+                "path", Self.defaultTopology, "--from", "eni-0123456789abcdef0", "--to",
+                "dynamodb.us-east-1.amazonaws.com:443",
+            ])
         #expect(bad.status == 2)
         #expect(bad.stderr.split(separator: "\n").count == 1)
         #expect(bad.stderr.hasPrefix("vpcsim: error: no network interface 'eni-0123456789abcdef0'"))

@@ -12,8 +12,9 @@ struct ScenarioRun {
     let scenario: Scenario
 
     init(_ name: String, duration: SimDuration? = nil, seed: UInt64? = nil) throws {
-        scenario = try TopologyLoader.load(path: repositoryRoot() + "/Topologies/\(name).yaml",
-                                           overrides: RunOverrides(seed: seed, duration: duration))
+        scenario = try TopologyLoader.load(
+            path: repositoryRoot() + "/Topologies/\(name).yaml",
+            overrides: RunOverrides(seed: seed, duration: duration))
         directory = temporaryDirectory(name)
         summary = try Runner.run(scenario, options: RunOptions(outputDirectory: directory))
     }
@@ -33,9 +34,14 @@ struct ScenarioRun {
 
     /// tshark fields of every frame matching `filter`.
     func frames(_ pcap: String, _ filter: String, fields: [String]) throws -> [[String]] {
-        let r = runProgram(try requireTool("tshark"), ["-r", pcap, "-Y", filter, "-T", "fields"] + fields.flatMap { ["-e", $0] })
-        guard r.status == 0 else { throw ToolFailure("tshark -r \(pcap) -Y '\(filter)' exited \(r.status): \(r.stderr)") }
-        return r.stdout.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        let r = runProgram(
+            try requireTool("tshark"), ["-r", pcap, "-Y", filter, "-T", "fields"] + fields.flatMap { ["-e", $0] })
+        guard r.status == 0 else {
+            throw ToolFailure("tshark -r \(pcap) -Y '\(filter)' exited \(r.status): \(r.stderr)")
+        }
+        return r.stdout.split(separator: "\n").map {
+            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        }
     }
 
     /// All flow-log records (header-keyed) of all files.
@@ -89,15 +95,23 @@ struct ScenarioRun {
         // The NAT ENI's four records per conversation (aws-vpc-facts §1.11).
         let natENI = run.summary.natGateways[0].eni
         let recs = run.flowLogRecords.filter { $0["interface-id"] == natENI && $0["log-status"] == "OK" }
-        let conv = recs.filter { $0["pkt-srcaddr"] == run.functionIP || $0["pkt-dstaddr"] == run.functionIP || $0["srcaddr"] == "10.0.0.10" || $0["dstaddr"] == "10.0.0.10" }
+        let conv = recs.filter {
+            $0["pkt-srcaddr"] == run.functionIP || $0["pkt-dstaddr"] == run.functionIP || $0["srcaddr"] == "10.0.0.10"
+                || $0["dstaddr"] == "10.0.0.10"
+        }
         let inFromLambda = conv.first { $0["flow-direction"] == "ingress" && $0["srcaddr"] == run.functionIP }
         #expect(inFromLambda?["dstaddr"] == "10.0.0.10" && inFromLambda?["pkt-dstaddr"]?.hasPrefix("10.") == false)
         let outToLambda = conv.first { $0["flow-direction"] == "egress" && $0["dstaddr"] == run.functionIP }
         #expect(outToLambda?["srcaddr"] == "10.0.0.10" && outToLambda?["pkt-srcaddr"] == inFromLambda?["pkt-dstaddr"])
         #expect(outToLambda?["pkt-src-aws-service"] == "DYNAMODB" && outToLambda?["instance-id"] == "-")
-        let outToDynamo = conv.first { $0["flow-direction"] == "egress" && $0["srcaddr"] == "10.0.0.10" && $0["pkt-srcaddr"] == "10.0.0.10" }
+        let outToDynamo = conv.first {
+            $0["flow-direction"] == "egress" && $0["srcaddr"] == "10.0.0.10" && $0["pkt-srcaddr"] == "10.0.0.10"
+        }
         #expect(outToDynamo?["traffic-path"] == "2")
-        #expect(conv.contains { $0["flow-direction"] == "ingress" && $0["dstaddr"] == "10.0.0.10" && $0["pkt-dstaddr"] == "10.0.0.10" })
+        #expect(
+            conv.contains {
+                $0["flow-direction"] == "ingress" && $0["dstaddr"] == "10.0.0.10" && $0["pkt-dstaddr"] == "10.0.0.10"
+            })
     }
 
     /// Lambda has no public IP: the IGW drops every SYN; the function retries on Linux's schedule
@@ -109,8 +123,11 @@ struct ScenarioRun {
         #expect(f.invocations > 3 && f.timedOut == f.invocations && f.succeeded == 0)
         #expect(f.timeoutMessages.allSatisfy { $0 == "Task timed out after 3.00 seconds" })
         #expect(run.summary.packets.drops.keys.sorted() == ["igw-no-public-ip"])
-        #expect(run.summary.packets.dropDetails["igw-no-public-ip igw-0c1d2e3f4a5b60051"] == run.summary.packets.dropped)
-        let syns = try run.frames(run.pcap(run.functionENI), "tcp.flags.syn == 1", fields: ["tcp.srcport", "frame.time_epoch", "tcp.flags.ack"])
+        #expect(
+            run.summary.packets.dropDetails["igw-no-public-ip igw-0c1d2e3f4a5b60051"] == run.summary.packets.dropped)
+        let syns = try run.frames(
+            run.pcap(run.functionENI), "tcp.flags.syn == 1",
+            fields: ["tcp.srcport", "frame.time_epoch", "tcp.flags.ack"])
         #expect(syns.allSatisfy { $0[2] == "0" }, "no SYN-ACK ever arrives")
         // Per connection: the SYN and its retransmission one second later, nothing more.
         let byPort = Dictionary(grouping: syns, by: { $0[0] })
@@ -121,7 +138,11 @@ struct ScenarioRun {
         }
         // Flow logs: the SYNs were accepted outbound; nothing came back.
         let recs = run.flowLogRecords.filter { $0["log-status"] == "OK" }
-        #expect(!recs.isEmpty && recs.allSatisfy { $0["srcaddr"] == run.functionIP && $0["dstport"] == "443" && $0["action"] == "ACCEPT" })
+        #expect(
+            !recs.isEmpty
+                && recs.allSatisfy {
+                    $0["srcaddr"] == run.functionIP && $0["dstport"] == "443" && $0["action"] == "ACCEPT"
+                })
     }
 
     @Test func privateSubnetWithoutARouteDropsAtTheRouter() throws {
@@ -132,7 +153,8 @@ struct ScenarioRun {
         #expect(run.summary.packets.drops == ["no-route": run.summary.packets.dropped])
         #expect(run.summary.packets.dropDetails.keys.contains("no-route rtb-0d1e2f3a4b5c60011"))
         // DNS still works (the resolver is inside the VPC): the pcap shows the answers.
-        #expect(try !run.frames(run.pcap(run.functionENI), "dns.flags.response == 1 && dns.a", fields: ["dns.a"]).isEmpty)
+        #expect(
+            try !run.frames(run.pcap(run.functionENI), "dns.flags.response == 1 && dns.a", fields: ["dns.a"]).isEmpty)
     }
 
     @Test func rdsThroughASecurityGroupReferenceAndDynamoDBThroughTheEndpoint() throws {
@@ -140,17 +162,23 @@ struct ScenarioRun {
         #expect(try run.check().ok)
         #expect(run.summary.functions[0].succeeded == run.summary.functions[0].invocations)
         let lambda = run.pcap(run.functionENI)
-        let ports = Set(try run.frames(lambda, "tcp.flags.syn == 1 && tcp.flags.ack == 0", fields: ["tcp.dstport"]).map { $0[0] })
+        let ports = Set(
+            try run.frames(lambda, "tcp.flags.syn == 1 && tcp.flags.ack == 0", fields: ["tcp.dstport"]).map { $0[0] })
         #expect(ports == ["5432", "443"])
         // libpq's SSLRequest, then TLS on 5432 with the RDS endpoint as SNI.
         let db = run.pcap(label: "database orders-db")!
         #expect(try !run.frames(db, "pgsql", fields: ["frame.number"]).isEmpty)
         let sni = try run.frames(db, "tls.handshake.type == 1", fields: ["tls.handshake.extensions_server_name"])
-        #expect(sni.first?.first?.hasPrefix("orders-db.") == true && sni.first?.first?.hasSuffix(".us-east-1.rds.amazonaws.com") == true)
+        #expect(
+            sni.first?.first?.hasPrefix("orders-db.") == true
+                && sni.first?.first?.hasSuffix(".us-east-1.rds.amazonaws.com") == true)
         // The database's capture shows the function as the only client.
         #expect(Set(try run.frames(db, "tcp.dstport == 5432", fields: ["ip.src"]).map { $0[0] }) == [run.functionIP])
         #expect(run.summary.packets.dropped == 0)
-        #expect(run.flowLogRecords.contains { $0["dstport"] == "5432" && $0["action"] == "ACCEPT" && $0["interface-id"] == run.functionENI })
+        #expect(
+            run.flowLogRecords.contains {
+                $0["dstport"] == "5432" && $0["action"] == "ACCEPT" && $0["interface-id"] == run.functionENI
+            })
     }
 
     @Test func stepFunctionsInvokeStaysOutOfTheVPC() throws {
@@ -186,13 +214,17 @@ struct ScenarioRun {
         let run = try ScenarioRun("nacl-blocks-return", duration: .seconds(20))
         #expect(try run.check().ok)
         #expect(run.summary.functions[0].timedOut == run.summary.functions[0].invocations)
-        #expect(run.summary.packets.dropDetails.keys.allSatisfy { $0 == "network-acl acl-0f1a2b3c4d5e60061 inbound rule *" })
+        #expect(
+            run.summary.packets.dropDetails.keys.allSatisfy { $0 == "network-acl acl-0f1a2b3c4d5e60061 inbound rule *" }
+        )
         let recs = run.flowLogRecords.filter { $0["log-status"] == "OK" }
         let out = recs.filter { $0["srcaddr"] == run.functionIP }
         let back = recs.filter { $0["dstaddr"] == run.functionIP }
         #expect(!out.isEmpty && out.allSatisfy { $0["action"] == "ACCEPT" && $0["dstport"] == "443" })
         #expect(!back.isEmpty && back.allSatisfy { $0["action"] == "REJECT" && $0["srcport"] == "443" })
         // The SYN-ACKs reached the ENI's capture (then were rejected).
-        #expect(try !run.frames(run.pcap(run.functionENI), "tcp.flags.syn == 1 && tcp.flags.ack == 1", fields: ["ip.src"]).isEmpty)
+        #expect(
+            try !run.frames(run.pcap(run.functionENI), "tcp.flags.syn == 1 && tcp.flags.ack == 1", fields: ["ip.src"])
+                .isEmpty)
     }
 }

@@ -24,8 +24,9 @@ struct Lab: EventHandler {
     }
 
     static func tcp(_ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16, _ flags: TCPFlags) -> Packet {
-        var p = Packet(source: IPv4Address(src)!, destination: IPv4Address(dst)!, sourcePort: sport, destinationPort: dport,
-                       protocolNumber: IPProtocol.tcp)
+        var p = Packet(
+            source: IPv4Address(src)!, destination: IPv4Address(dst)!, sourcePort: sport, destinationPort: dport,
+            protocolNumber: IPProtocol.tcp)
         p.tcpFlags = flags
         return p
     }
@@ -66,7 +67,9 @@ struct Lab: EventHandler {
     }
 
     @Test func egressRuleDecidesNewOutboundFlows() {
-        let only443 = [SecurityGroupRule(protocolNumber: 6, ports: PortRange(443, 443), peer: .cidr(CIDR("10.0.0.0/16")!))]
+        let only443 = [
+            SecurityGroupRule(protocolNumber: 6, ports: PortRange(443, 443), peer: .cidr(CIDR("10.0.0.0/16")!))
+        ]
         var lab = Lab(clientEgress: only443)
         var s = Scheduler()
         lab.send(Lab.tcp("10.0.1.10", 40001, "10.0.2.20", 80, .syn), from: lab.hostA, &s)
@@ -77,9 +80,18 @@ struct Lab: EventHandler {
     /// A stateless ACL that forgets the ephemeral range: the SYN arrives, the SYN-ACK leaving
     /// subnet B is denied by the implicit rule (aws-vpc-facts §8, "ephemeral ports").
     @Test func networkACLIsStatelessAndDeniesTheReturnPath() {
-        let acl = NetworkACL(id: "acl-0000000b", vpc: VPCIndex(0), isDefault: false,
-                             inbound: [NetworkACLEntry(ruleNumber: 100, protocolNumber: 6, ports: PortRange(443, 443), cidr: CIDR("10.0.0.0/16")!, allow: true)],
-                             outbound: [NetworkACLEntry(ruleNumber: 100, protocolNumber: 6, ports: PortRange(443, 443), cidr: CIDR("0.0.0.0/0")!, allow: true)])
+        let acl = NetworkACL(
+            id: "acl-0000000b", vpc: VPCIndex(0), isDefault: false,
+            inbound: [
+                NetworkACLEntry(
+                    ruleNumber: 100, protocolNumber: 6, ports: PortRange(443, 443), cidr: CIDR("10.0.0.0/16")!,
+                    allow: true)
+            ],
+            outbound: [
+                NetworkACLEntry(
+                    ruleNumber: 100, protocolNumber: 6, ports: PortRange(443, 443), cidr: CIDR("0.0.0.0/0")!,
+                    allow: true)
+            ])
         var lab = Lab(acl: acl)
         var s = Scheduler()
         lab.send(Lab.tcp("10.0.1.10", 40000, "10.0.2.20", 443, .syn), from: lab.hostA, &s)
@@ -93,14 +105,26 @@ struct Lab: EventHandler {
     }
 
     @Test func aclEntriesAreEvaluatedInOrderFirstMatchWins() {
-        let acl = NetworkACL(id: "acl-00000002", vpc: VPCIndex(0), isDefault: false,
-                             inbound: [NetworkACLEntry(ruleNumber: 200, protocolNumber: -1, ports: .all, cidr: CIDR("0.0.0.0/0")!, allow: true),
-                                       NetworkACLEntry(ruleNumber: 90, protocolNumber: 6, ports: PortRange(22, 22), cidr: CIDR("10.0.1.0/24")!, allow: false)],
-                             outbound: [])
+        let acl = NetworkACL(
+            id: "acl-00000002", vpc: VPCIndex(0), isDefault: false,
+            inbound: [
+                NetworkACLEntry(
+                    ruleNumber: 200, protocolNumber: -1, ports: .all, cidr: CIDR("0.0.0.0/0")!, allow: true),
+                NetworkACLEntry(
+                    ruleNumber: 90, protocolNumber: 6, ports: PortRange(22, 22), cidr: CIDR("10.0.1.0/24")!,
+                    allow: false),
+            ],
+            outbound: [])
         let ssh = Lab.tcp("10.0.1.10", 1, "10.0.2.20", 22, .syn)
-        #expect(acl.evaluate(ssh, direction: .ingress, index: NetworkACLIndex(3)) == NetworkACLDecision(acl: NetworkACLIndex(3), ruleNumber: 90, allowed: false))
-        #expect(acl.evaluate(Lab.tcp("10.0.9.10", 1, "10.0.2.20", 22, .syn), direction: .ingress, index: NetworkACLIndex(3)).ruleNumber == 200)
-        #expect(acl.evaluate(ssh, direction: .egress, index: NetworkACLIndex(3)) == NetworkACLDecision(acl: NetworkACLIndex(3), ruleNumber: 32767, allowed: false))
+        #expect(
+            acl.evaluate(ssh, direction: .ingress, index: NetworkACLIndex(3))
+                == NetworkACLDecision(acl: NetworkACLIndex(3), ruleNumber: 90, allowed: false))
+        #expect(
+            acl.evaluate(Lab.tcp("10.0.9.10", 1, "10.0.2.20", 22, .syn), direction: .ingress, index: NetworkACLIndex(3))
+                .ruleNumber == 200)
+        #expect(
+            acl.evaluate(ssh, direction: .egress, index: NetworkACLIndex(3))
+                == NetworkACLDecision(acl: NetworkACLIndex(3), ruleNumber: 32767, allowed: false))
     }
 
     @Test func hopLatencyAndSerialisationKeepOrder() {
@@ -115,7 +139,7 @@ struct Lab: EventHandler {
         let arrivals = lab.network.log.taps.filter { $0.direction == .ingress }.map(\.time.nanoseconds)
         #expect(arrivals.count == 5)
         #expect(arrivals == arrivals.sorted())
-        #expect(arrivals[0] == 40_000)                    // intra-AZ hop: 40 µs
-        #expect(arrivals[1] - arrivals[0] > 1_000)         // 1.5 kB at 10 Gb/s ≈ 1.2 µs apart
+        #expect(arrivals[0] == 40_000) // intra-AZ hop: 40 µs
+        #expect(arrivals[1] - arrivals[0] > 1_000) // 1.5 kB at 10 Gb/s ≈ 1.2 µs apart
     }
 }

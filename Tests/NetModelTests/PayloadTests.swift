@@ -31,16 +31,22 @@ import Wire
         let name = "dynamodb.us-east-1.amazonaws.com"
         let query = PlatformMessages.dnsQuery(id: 0xBEEF, name: name, type: DNSType.a)
         #expect(query.encodedLength == 12 + 34 + 4)
-        let answered = PlatformMessages.dnsResponse(id: 0xBEEF, name: name, type: DNSType.a, answer: IPv4Address(52, 94, 0, 1))
+        let answered = PlatformMessages.dnsResponse(
+            id: 0xBEEF, name: name, type: DNSType.a, answer: IPv4Address(52, 94, 0, 1))
         #expect(answered.encodedLength == query.encodedLength + 16)
         #expect(answered.answers.first?.ttl == 5)
-        #expect(PlatformMessages.dnsResponse(id: 1, name: name, type: DNSType.aaaa, answer: nil).encodedLength == query.encodedLength)
+        #expect(
+            PlatformMessages.dnsResponse(id: 1, name: name, type: DNSType.aaaa, answer: nil).encodedLength
+                == query.encodedLength)
 
         let client = IPv4Address(10, 0, 1, 25), mac = MACAddress(0x02, 0, 0, 0, 0, 1)
         let request = PlatformMessages.dhcpRequest(transactionID: 9, client: client, clientMAC: mac)
-        let subnet = Subnet(id: "subnet-0000000000000000a", vpc: VPCIndex(0), cidr: CIDR("10.0.1.0/24")!, zone: AvailabilityZoneIndex(0),
-                            routeTable: RouteTableIndex(0), networkACL: NetworkACLIndex(0))
-        let ack = PlatformMessages.dhcpAck(transactionID: 9, client: client, clientMAC: mac, subnet: subnet, dnsServer: IPv4Address(10, 0, 0, 2))
+        let subnet = Subnet(
+            id: "subnet-0000000000000000a", vpc: VPCIndex(0), cidr: CIDR("10.0.1.0/24")!,
+            zone: AvailabilityZoneIndex(0),
+            routeTable: RouteTableIndex(0), networkACL: NetworkACLIndex(0))
+        let ack = PlatformMessages.dhcpAck(
+            transactionID: 9, client: client, clientMAC: mac, subnet: subnet, dnsServer: IPv4Address(10, 0, 0, 2))
         for m in [request, ack] {
             var bytes = [UInt8](repeating: 0xEE, count: m.encodedLength + 8)
             let written = bytes.withUnsafeMutableBytes { buffer in
@@ -51,6 +57,8 @@ import Wire
             #expect(written == m.encodedLength)
             #expect(try DHCPMessage(parsing: Array(bytes[0..<written])) == m)
         }
-        #expect(request.hostName == "ip-10-0-1-25" && ack.router == IPv4Address(10, 0, 1, 1) && ack.subnetMask == IPv4Address(255, 255, 255, 0))
+        #expect(
+            request.hostName == "ip-10-0-1-25" && ack.router == IPv4Address(10, 0, 1, 1)
+                && ack.subnetMask == IPv4Address(255, 255, 255, 0))
     }
 }

@@ -8,11 +8,14 @@ import Testing
     let audit = "arn:aws:dynamodb:us-east-1:123456789012:table/Audit"
 
     @Test func defaultPolicyAllowsEverything() {
-        #expect(EndpointPolicy.fullAccess.evaluate(principal: role, action: "dynamodb:PutItem", resource: audit).isAllowed)
+        #expect(
+            EndpointPolicy.fullAccess.evaluate(principal: role, action: "dynamodb:PutItem", resource: audit).isAllowed)
     }
 
     @Test func onlyTheListedTableIsAllowed() {
-        let p = EndpointPolicy(statements: [.init(effect: .allow, actions: ["dynamodb:GetItem", "dynamodb:PutItem"], resources: [orders])])
+        let p = EndpointPolicy(statements: [
+            .init(effect: .allow, actions: ["dynamodb:GetItem", "dynamodb:PutItem"], resources: [orders])
+        ])
         #expect(p.evaluate(principal: role, action: "dynamodb:PutItem", resource: orders).isAllowed)
         #expect(p.evaluate(principal: role, action: "dynamodb:PutItem", resource: audit) == .implicitlyDenied)
         #expect(p.evaluate(principal: role, action: "dynamodb:DeleteItem", resource: orders) == .implicitlyDenied)
@@ -23,14 +26,21 @@ import Testing
             .init(effect: .allow, actions: ["dynamodb:*"], resources: ["*"]),
             .init(effect: .deny, actions: ["dynamodb:Delete*"], resources: ["*"]),
         ])
-        #expect(p.evaluate(principal: role, action: "dynamodb:DeleteItem", resource: orders) == .explicitlyDenied(statement: 1))
-        #expect(p.evaluate(principal: role, action: "DynamoDB:putitem", resource: orders).isAllowed)   // actions are case-insensitive
+        #expect(
+            p.evaluate(principal: role, action: "dynamodb:DeleteItem", resource: orders)
+                == .explicitlyDenied(statement: 1))
+        // Actions are case-insensitive.
+        #expect(p.evaluate(principal: role, action: "DynamoDB:putitem", resource: orders).isAllowed)
     }
 
     @Test func accountPrincipalMeansOnlyTheRootUser() {
-        let p = EndpointPolicy(statements: [.init(effect: .allow, principals: ["123456789012"], actions: ["*"], resources: ["*"])])
+        let p = EndpointPolicy(statements: [
+            .init(effect: .allow, principals: ["123456789012"], actions: ["*"], resources: ["*"])
+        ])
         #expect(!p.evaluate(principal: role, action: "dynamodb:GetItem", resource: orders).isAllowed)
-        #expect(p.evaluate(principal: "arn:aws:iam::123456789012:root", action: "dynamodb:GetItem", resource: orders).isAllowed)
+        #expect(
+            p.evaluate(principal: "arn:aws:iam::123456789012:root", action: "dynamodb:GetItem", resource: orders)
+                .isAllowed)
     }
 
     @Test func wildcards() {

@@ -5,8 +5,9 @@ import NetModel
 /// `Packet.reset(answering:)`: the one RST builder, used by TCP stacks and NAT gateways.
 @Suite struct ResetTests {
     func segment(_ flags: TCPFlags, seq: UInt32, ack: UInt32 = 0, length: UInt32 = 0) -> Packet {
-        var p = Packet(source: IPv4Address("10.0.1.10")!, destination: IPv4Address("10.0.2.20")!, sourcePort: 40000,
-                       destinationPort: 8443, protocolNumber: IPProtocol.tcp, ttl: 64, ipID: 7)
+        var p = Packet(
+            source: IPv4Address("10.0.1.10")!, destination: IPv4Address("10.0.2.20")!, sourcePort: 40000,
+            destinationPort: 8443, protocolNumber: IPProtocol.tcp, ttl: 64, ipID: 7)
         p.tcpFlags = flags
         p.seq = seq
         p.ack = ack

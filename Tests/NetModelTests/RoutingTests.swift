@@ -5,16 +5,19 @@ import Wire
 /// Route priority (aws-vpc-facts §2): longest prefix first; on equal length a CIDR route beats a
 /// prefix-list route; the local route covers the VPC.
 @Suite struct RoutingTests {
-    let dynamo = PrefixList(id: "pl-02cd2c6b", name: "com.amazonaws.us-east-1.dynamodb",
-                            cidrs: [CIDR("52.94.0.0/22")!, CIDR("3.218.180.0/22")!], awsService: "dynamodb")
+    let dynamo = PrefixList(
+        id: "pl-02cd2c6b", name: "com.amazonaws.us-east-1.dynamodb",
+        cidrs: [CIDR("52.94.0.0/22")!, CIDR("3.218.180.0/22")!], awsService: "dynamodb")
 
     func compile(_ routes: [Route], lists: [PrefixList]? = nil) -> CompiledRouteTable {
         let rt = RouteTable(id: "rtb-00000001", vpc: VPCIndex(0), routes: routes, isMain: false)
-        return CompiledRouteTable(rt, index: RouteTableIndex(0), localCIDRs: [CIDR("10.0.0.0/16")!], prefixLists: lists ?? [dynamo])
+        return CompiledRouteTable(
+            rt, index: RouteTableIndex(0), localCIDRs: [CIDR("10.0.0.0/16")!], prefixLists: lists ?? [dynamo])
     }
     let local = Route(destination: .cidr(CIDR("10.0.0.0/16")!), target: .local)
     let defaultToNAT = Route(destination: .cidr(CIDR("0.0.0.0/0")!), target: .natGateway(NATGatewayIndex(0)))
-    let endpoint = Route(destination: .prefixList(PrefixListIndex(0)), target: .gatewayEndpoint(GatewayEndpointIndex(0)))
+    let endpoint = Route(
+        destination: .prefixList(PrefixListIndex(0)), target: .gatewayEndpoint(GatewayEndpointIndex(0)))
 
     @Test func localRouteCoversTheVPC() {
         let t = compile([local, defaultToNAT])
@@ -33,7 +36,8 @@ import Wire
     @Test func moreSpecificCIDRRouteBeatsThePrefixList() {
         // The doc's example: 54.123.165.0/24 → igw beats the S3 list's 54.123.160.0/19.
         let s3 = PrefixList(id: "pl-63a5400a", name: "s3", cidrs: [CIDR("54.123.160.0/19")!], awsService: "s3")
-        let specific = Route(destination: .cidr(CIDR("54.123.165.0/24")!), target: .internetGateway(InternetGatewayIndex(0)))
+        let specific = Route(
+            destination: .cidr(CIDR("54.123.165.0/24")!), target: .internetGateway(InternetGatewayIndex(0)))
         let t = compile([local, endpoint, specific], lists: [s3])
         #expect(t.lookup(IPv4Address("54.123.165.4")!)?.target == .internetGateway(InternetGatewayIndex(0)))
         #expect(t.lookup(IPv4Address("54.123.170.4")!)?.target == .gatewayEndpoint(GatewayEndpointIndex(0)))

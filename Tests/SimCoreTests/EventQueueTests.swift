@@ -176,9 +176,9 @@ final class EventQueueTests: XCTestCase {
                 let burst = Int(random.bounded(700))
                 for k in 0..<burst {
                     switch round % 3 {
-                    case 0: push(now + Int64(burst - k))                  // decreasing
-                    case 1: push(now + Int64(random.bounded(2_000)))      // scattered
-                    default: push(now + Int64(random.bounded(3)))         // many equal
+                    case 0: push(now + Int64(burst - k)) // decreasing
+                    case 1: push(now + Int64(random.bounded(2_000))) // scattered
+                    default: push(now + Int64(random.bounded(3))) // many equal
                     }
                 }
                 for _ in 0..<random.bounded(400) { if let t = popAndCompare() { now = t } }
@@ -193,7 +193,9 @@ final class EventQueueTests: XCTestCase {
     func testMemoryStaysBounded() {
         var q = EventQueue(reservingCapacity: 20_000)
         var random = RandomStream(seed: 77)
-        for i in 0..<20_000 { q.push(SimTime(nanoseconds: Int64(random.exponential(mean: 1e9))), EventPayload(raw: UInt64(i))) }
+        for i in 0..<20_000 {
+            q.push(SimTime(nanoseconds: Int64(random.exponential(mean: 1e9))), EventPayload(raw: UInt64(i)))
+        }
         for _ in 0..<200_000 {
             let e = q.pop()!
             q.push(e.time + .nanoseconds(Int64(random.exponential(mean: 1e9))), e.payload)
@@ -201,7 +203,9 @@ final class EventQueueTests: XCTestCase {
         let actual = (0..<EventQueueStorage.bufferCount).reduce(0) { $0 + q.buffers[$1].capacity }
         XCTAssertEqual(q.reserved, actual)
         XCTAssertLessThanOrEqual(actual, 6 * q.count + EventQueue.reserveSlack)
-        XCTAssertEqual(q.buffers[EventQueueStorage.prefillBucket].capacity, EventQueueStorage.minimumCapacity, "the prefill bucket gave its memory back")
+        XCTAssertEqual(
+            q.buffers[EventQueueStorage.prefillBucket].capacity, EventQueueStorage.minimumCapacity,
+            "the prefill bucket gave its memory back")
     }
 
     func testManyEqualTimesAreFIFOAcrossRefills() {
@@ -273,7 +277,7 @@ final class EventQueueTests: XCTestCase {
         q.removeAll()
         XCTAssertTrue(q.isEmpty)
         XCTAssertNil(q.pop())
-        q.push(SimTime(nanoseconds: 3), EventPayload(raw: 1))  // earlier than the last pop: allowed after removeAll
+        q.push(SimTime(nanoseconds: 3), EventPayload(raw: 1)) // earlier than the last pop: allowed after removeAll
         q.push(SimTime(nanoseconds: 2), EventPayload(raw: 2))
         XCTAssertEqual(q.pop()?.payload.raw, 2)
         XCTAssertEqual(q.pop()?.payload.raw, 1)

@@ -2,9 +2,9 @@ import XCTest
 import TestSupport
 @testable import SimCore
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 final class RandomTests: XCTestCase {
@@ -12,9 +12,11 @@ final class RandomTests: XCTestCase {
     /// xoshiro256** + FNV-1a-64 naming. A change of generator or derivation breaks these.
     func testPinnedValues() {
         var r0 = RandomStream(seed: 0)
-        XCTAssertEqual([r0.next(), r0.next(), r0.next()], [0x99EC_5F36_CB75_F2B4, 0xBF6E_1F78_4956_452A, 0x1A5F_849D_4933_E6E0])
+        XCTAssertEqual(
+            [r0.next(), r0.next(), r0.next()], [0x99EC_5F36_CB75_F2B4, 0xBF6E_1F78_4956_452A, 0x1A5F_849D_4933_E6E0])
         var r42 = RandomStream(seed: 42)
-        XCTAssertEqual([r42.next(), r42.next(), r42.next()], [0x1578_0B2E_0C2E_C716, 0x6104_D986_6D11_3A7E, 0xAE17_5332_39E4_99A1])
+        XCTAssertEqual(
+            [r42.next(), r42.next(), r42.next()], [0x1578_0B2E_0C2E_C716, 0x6104_D986_6D11_3A7E, 0xAE17_5332_39E4_99A1])
         var named = RandomStreams(seed: 1).stream("workload.arrivals")
         XCTAssertEqual([named.next(), named.next()], [0x87EC_9B1D_1516_D595, 0xB721_E178_1BD6_3C94])
         var indexed = RandomStreams(seed: 1).stream("link", index: 3)
@@ -88,7 +90,7 @@ final class RandomTests: XCTestCase {
         XCTAssertEqual(r.uniform(9...9), 9)
         let all = Set((0..<1_000).map { _ in r.uniform(-1...1) })
         XCTAssertEqual(all, [-1, 0, 1])
-        _ = r.uniform(Int64.min...Int64.max)  // full range must not trap
+        _ = r.uniform(Int64.min...Int64.max) // full range must not trap
         let extremes = (0..<1_000).map { _ in r.uniform(Int64.max - 1...Int64.max) }
         XCTAssertEqual(Set(extremes), [Int64.max - 1, Int64.max])
     }

@@ -121,9 +121,9 @@ final class SchedulerTests: XCTestCase {
     func testZeroDelayRunsAfterAlreadyQueuedSameTimeEvents() {
         var s = makeScheduler([5, 5, 5, 6])
         var h = RecordingHandler()
-        h.followUps[0] = (0, 100)   // scheduled at now by event 0
+        h.followUps[0] = (0, 100) // scheduled at now by event 0
         h.followUps[100] = (0, 101) // and a chain of zero delays
-        h.followUps[2] = (1, 102)   // at 6, after event 3 which was queued first
+        h.followUps[2] = (1, 102) // at 6, after event 3 which was queued first
         XCTAssertEqual(s.run(until: .max, handler: &h), .queueEmpty)
         XCTAssertEqual(h.trace.map(\.1), [0, 1, 2, 100, 101, 3, 102])
         XCTAssertEqual(h.trace.map(\.0), [5, 5, 5, 5, 5, 6, 6])

@@ -47,10 +47,12 @@ final class TimeTests: XCTestCase {
     }
 
     func testParsingBadInputs() {
-        let bad = ["", "s", "1", "1x", "1.s", ".5s", "1 s", " 1s", "1s ", "30m2h", "1s1s", "1ss", "--1s", "-",
-                   "1e3s", "1.5", "m", "1us2ms", "+1s", "1,5s", "1.2.3s", "9223372036854775808ns",
-                   "-9223372036854775809ns", "106752d", "99999999999999999999s", "1.1234567890123456789s",
-                   "1µ", "1u", "1n", "1 h", "1H", "00", "s1"]
+        let bad = [
+            "", "s", "1", "1x", "1.s", ".5s", "1 s", " 1s", "1s ", "30m2h", "1s1s", "1ss", "--1s", "-",
+            "1e3s", "1.5", "m", "1us2ms", "+1s", "1,5s", "1.2.3s", "9223372036854775808ns",
+            "-9223372036854775809ns", "106752d", "99999999999999999999s", "1.1234567890123456789s",
+            "1µ", "1u", "1n", "1 h", "1H", "00", "s1",
+        ]
         for text in bad {
             XCTAssertNil(SimDuration(parsing: text), "\(text) should not parse")
         }
@@ -61,7 +63,8 @@ final class TimeTests: XCTestCase {
             (90_000_000_000, "90s"), (250_000_000, "250ms"), (1_500_000_000, "1.5s"), (3_600_000_000_000, "1h"),
             (60_000_000_000, "1m"), (0, "0s"), (1, "1ns"), (-1_500_000_000, "-1.5s"), (500_000_000, "500ms"),
             (129_600_000_000_000, "36h"), (9_000_000_000_000, "2.5h"), (86_400_000_000_000, "1d"),
-            (1_000_001, "1000001ns"), (1_500, "1.5us"), (90_500_000_000, "90.5s"), (40_000, "40us"), (1_234_567_891, "1.234567891s"),
+            (1_000_001, "1000001ns"), (1_500, "1.5us"), (90_500_000_000, "90.5s"), (40_000, "40us"),
+            (1_234_567_891, "1.234567891s"),
         ]
         for (ns, text) in cases {
             XCTAssertEqual(SimDuration.nanoseconds(ns).description, text)
@@ -75,7 +78,9 @@ final class TimeTests: XCTestCase {
                 let magnitude = Int64(bitPattern: random.next() >> random.bounded(64))
                 values.append(random.bounded(2) == 0 ? magnitude : -magnitude)
                 // Round numbers exercise the larger units.
-                values.append(Int64(random.bounded(10_000)) * [1, 1_000, 1_000_000, 100_000_000, 60_000_000_000][Int(random.bounded(5))])
+                values.append(
+                    Int64(random.bounded(10_000))
+                        * [1, 1_000, 1_000_000, 100_000_000, 60_000_000_000][Int(random.bounded(5))])
             }
         }
         for v in values {

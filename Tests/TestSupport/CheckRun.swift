@@ -10,7 +10,8 @@ public struct ToolFailure: Error, CustomStringConvertible {
 /// never a crash of the whole test bundle.
 public func requireTool(_ name: String, package: String? = nil) throws -> String {
     guard let path = which(name) else {
-        throw ToolFailure("\(name) is not installed (apt-get install \(package ?? name); Tools/install-deps --test installs it)")
+        throw ToolFailure(
+            "\(name) is not installed (apt-get install \(package ?? name); Tools/install-deps --test installs it)")
     }
     return path
 }
@@ -34,25 +35,31 @@ public struct CheckRunReport {
     public var raw: String
 
     public init(_ directory: String, options: [String] = []) throws {
-        guard let tool = checkRunTool() else { throw ToolFailure("../shared/tools/check-run not found; set VPCSIM_CHECK_RUN") }
+        guard let tool = checkRunTool() else {
+            throw ToolFailure("../shared/tools/check-run not found; set VPCSIM_CHECK_RUN")
+        }
         let r = runProgram("/usr/bin/env", ["python3", tool, "--json"] + options + [directory])
         // check-run exits 0 (pass) or 1 (a check failed); anything else is a crash or a usage error.
         guard r.status == 0 || r.status == 1 else {
             throw ToolFailure("check-run exited \(r.status):\n\(r.stderr.suffix(2000))\(r.stdout.prefix(500))")
         }
         guard let data = r.stdout.data(using: .utf8), !data.isEmpty,
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let ok = json["ok"] as? Bool, let checks = json["checks"] as? [[String: Any]], !checks.isEmpty
+            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let ok = json["ok"] as? Bool, let checks = json["checks"] as? [[String: Any]], !checks.isEmpty
         else {
-            throw ToolFailure("check-run printed no JSON report (exit \(r.status)):\n\(r.stdout.prefix(500))\n\(r.stderr.suffix(1000))")
+            throw ToolFailure(
+                "check-run printed no JSON report (exit "
+                    + "\(r.status)):\n\(r.stdout.prefix(500))\n\(r.stderr.suffix(1000))"
+            )
         }
         self.ok = ok
         self.exitStatus = r.status
         self.raw = r.stdout
         self.checks = checks.map { c in
-            Check(number: c["check"] as? Int ?? -1, title: c["title"] as? String ?? "",
-                  status: c["status"] as? String ?? "", errors: c["errors"] as? [String] ?? [],
-                  warnings: c["warnings"] as? [String] ?? [], info: c["info"] as? [String] ?? [])
+            Check(
+                number: c["check"] as? Int ?? -1, title: c["title"] as? String ?? "",
+                status: c["status"] as? String ?? "", errors: c["errors"] as? [String] ?? [],
+                warnings: c["warnings"] as? [String] ?? [], info: c["info"] as? [String] ?? [])
         }
         // The verdict and the exit status must agree, or the report is not to be trusted.
         guard ok == (r.status == 0) else {

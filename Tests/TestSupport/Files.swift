@@ -9,8 +9,10 @@ public func temporaryDirectory(_ name: String = "vpcsim-test") -> String {
 
 /// Runs a program; returns its exit status and standard output and error.
 @discardableResult
-public func runProgram(_ path: String, _ arguments: [String], environment: [String: String]? = nil,
-                       currentDirectory: String? = nil) -> (status: Int32, stdout: String, stderr: String) {
+public func runProgram(
+    _ path: String, _ arguments: [String], environment: [String: String]? = nil,
+    currentDirectory: String? = nil
+) -> (status: Int32, stdout: String, stderr: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: path)
     p.arguments = arguments
@@ -20,8 +22,12 @@ public func runProgram(_ path: String, _ arguments: [String], environment: [Stri
     let base = NSTemporaryDirectory() + "vpcsim-run-\(UUID().uuidString)"
     FileManager.default.createFile(atPath: base + ".out", contents: nil)
     FileManager.default.createFile(atPath: base + ".err", contents: nil)
-    defer { try? FileManager.default.removeItem(atPath: base + ".out"); try? FileManager.default.removeItem(atPath: base + ".err") }
-    guard let out = FileHandle(forWritingAtPath: base + ".out"), let err = FileHandle(forWritingAtPath: base + ".err") else {
+    defer {
+        try? FileManager.default.removeItem(atPath: base + ".out");
+        try? FileManager.default.removeItem(atPath: base + ".err")
+    }
+    guard let out = FileHandle(forWritingAtPath: base + ".out"), let err = FileHandle(forWritingAtPath: base + ".err")
+    else {
         return (-1, "", "cannot create output files")
     }
     p.standardOutput = out
@@ -57,7 +63,9 @@ public func filesUnder(_ dir: String) -> [String] {
     var out: [String] = []
     while let f = e.nextObject() as? String {
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: dir + "/" + f, isDirectory: &isDir), !isDir.boolValue { out.append(f) }
+        if FileManager.default.fileExists(atPath: dir + "/" + f, isDirectory: &isDir), !isDir.boolValue {
+            out.append(f)
+        }
     }
     return out.sorted()
 }

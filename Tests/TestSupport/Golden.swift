@@ -69,9 +69,12 @@ func lines(_ d: Data) -> [String] { String(decoding: d, as: UTF8.self).component
 /// summary.json's lines without the fields that vary between identical runs.
 func stableSummary(_ path: String) -> [String] {
     guard let d = FileManager.default.contents(atPath: path),
-          var json = try? JSONSerialization.jsonObject(with: d) as? [String: Any] else { return ["(missing or not JSON)"] }
+        var json = try? JSONSerialization.jsonObject(with: d) as? [String: Any]
+    else { return ["(missing or not JSON)"] }
     for k in ["wall_seconds", "events_per_second", "peak_memory_kb", "output_directory"] { json.removeValue(forKey: k) }
-    guard let out = try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .prettyPrinted]) else { return [] }
+    guard let out = try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .prettyPrinted]) else {
+        return []
+    }
     return lines(out)
 }
 

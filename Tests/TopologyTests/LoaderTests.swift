@@ -6,24 +6,24 @@ import Workloads
 
 @Suite struct LoaderTests {
     static let minimal = """
-    account: "123456789012"
-    region: us-east-1
-    vpcs:
-      - id: vpc-0000000000000000a
-        cidr: 10.0.0.0/16
-    subnets:
-      - id: subnet-0000000000000000a
-        vpc: vpc-0000000000000000a
-        cidr: 10.0.1.0/24
-        availability-zone: us-east-1a
-        route-table: rtb-0000000000000000a
-    route-tables:
-      - id: rtb-0000000000000000a
-        vpc: vpc-0000000000000000a
-    security-groups:
-      - id: sg-0000000000000000a
-        vpc: vpc-0000000000000000a
-    """
+        account: "123456789012"
+        region: us-east-1
+        vpcs:
+          - id: vpc-0000000000000000a
+            cidr: 10.0.0.0/16
+        subnets:
+          - id: subnet-0000000000000000a
+            vpc: vpc-0000000000000000a
+            cidr: 10.0.1.0/24
+            availability-zone: us-east-1a
+            route-table: rtb-0000000000000000a
+        route-tables:
+          - id: rtb-0000000000000000a
+            vpc: vpc-0000000000000000a
+        security-groups:
+          - id: sg-0000000000000000a
+            vpc: vpc-0000000000000000a
+        """
 
     func load(_ yaml: String) throws(TopologyError) -> Scenario {
         try TopologyLoader.load(yaml: yaml, file: "test.yaml")
@@ -42,7 +42,11 @@ import Workloads
         #expect(n.vpcs.count == 1 && n.subnets.count == 1)
         // The endpoint's route was added to its route table (aws-vpc-facts §4).
         let rt = n.routeTables.first { $0.id == "rtb-0a1b2c3d4e5f60011" }!
-        #expect(rt.routes.contains { $0.destination == .prefixList(PrefixListIndex(0)) && $0.target == .gatewayEndpoint(GatewayEndpointIndex(0)) })
+        #expect(
+            rt.routes.contains {
+                $0.destination == .prefixList(PrefixListIndex(0))
+                    && $0.target == .gatewayEndpoint(GatewayEndpointIndex(0))
+            })
         #expect(n.prefixLists[0].id == "pl-02cd2c6b")
         // One Hyperplane ENI for the function's (subnet, security-group set), with a host behind it.
         let lambdaENIs = n.enis.filter { $0.kind == .lambda }
@@ -65,27 +69,29 @@ import Workloads
 
     /// Every host's TCP profile comes from what it is, through the world's one table.
     @Test func everyHostRunsTheProfileOfItsRole() throws {
-        let y = Self.minimal + """
+        let y =
+            Self.minimal + """
 
-          - id: sg-0000000000000000b
-            vpc: vpc-0000000000000000a
-        internet-gateways:
-          - id: igw-0000000000000000a
-            vpc: vpc-0000000000000000a
-        instances:
-          - {name: web, subnet: subnet-0000000000000000a, security-groups: [sg-0000000000000000a], public-ip: auto}
-        databases:
-          - {name: orders-db, subnet: subnet-0000000000000000a, security-groups: [sg-0000000000000000b]}
-        functions:
-          - name: inside
-            vpc: {subnets: [subnet-0000000000000000a], security-groups: [sg-0000000000000000a]}
-            handler: [{compute: 5ms}]
-          - name: outside
-            handler: [{compute: 5ms}]
-        internet:
-          - {name: clients, cidr: 81.2.64.0/24}
-          - {name: partner, address: 151.101.65.140}
-        """
+                  - id: sg-0000000000000000b
+                    vpc: vpc-0000000000000000a
+                internet-gateways:
+                  - id: igw-0000000000000000a
+                    vpc: vpc-0000000000000000a
+                instances:
+                  - {name: web, subnet: subnet-0000000000000000a, security-groups: [sg-0000000000000000a],
+                     public-ip: auto}
+                databases:
+                  - {name: orders-db, subnet: subnet-0000000000000000a, security-groups: [sg-0000000000000000b]}
+                functions:
+                  - name: inside
+                    vpc: {subnets: [subnet-0000000000000000a], security-groups: [sg-0000000000000000a]}
+                    handler: [{compute: 5ms}]
+                  - name: outside
+                    handler: [{compute: 5ms}]
+                internet:
+                  - {name: clients, cidr: 81.2.64.0/24}
+                  - {name: partner, address: 151.101.65.140}
+                """
         let w = try load(y).world
         let n = w.network
         var seen: [HostRole: Int] = [:]
@@ -108,15 +114,20 @@ import Workloads
             #expect(w.tcp.profile(of: HostIndex(i)) == w.hostProfiles[role], "host \(i): \(attachment)")
         }
         // Two Lambda hosts (inside and outside the VPC), two AWS front ends (DynamoDB, S3), two internet hosts.
-        #expect(seen == [.lambdaEnvironment: 2, .instance: 1, .database: 1, .awsFrontEnd: 2, .platform: 1,
-                         .internet: 2])
+        #expect(
+            seen == [
+                .lambdaEnvironment: 2, .instance: 1, .database: 1, .awsFrontEnd: 2, .platform: 1,
+                .internet: 2,
+            ])
         // The roles' profiles differ where AWS's hosts differ (ephemeral ports, MSS toward the internet).
         #expect(w.hostProfiles.lambdaEnvironment != w.hostProfiles.instance)
         #expect(w.hostProfiles.awsFrontEnd != w.hostProfiles.instance)
     }
 
     @Test func unknownReferenceNamesFileLineAndId() {
-        let e = failure(Self.minimal.replacingOccurrences(of: "route-table: rtb-0000000000000000a", with: "route-table: rtb-0000000000000000b"))
+        let e = failure(
+            Self.minimal.replacingOccurrences(
+                of: "route-table: rtb-0000000000000000a", with: "route-table: rtb-0000000000000000b"))
         #expect(e?.file == "test.yaml")
         #expect(e?.line == 11)
         #expect(e?.message.contains("no route table with id 'rtb-0000000000000000b'") == true)
@@ -125,18 +136,21 @@ import Workloads
     }
 
     @Test func overlappingSubnets() {
-        let y = Self.minimal + """
+        let y =
+            Self.minimal + """
 
-        subnets_extra: []
-        """
+                subnets_extra: []
+                """
         _ = y
-        let twoSubnets = Self.minimal.replacingOccurrences(of: "route-tables:", with: """
-          - id: subnet-0000000000000000b
-            vpc: vpc-0000000000000000a
-            cidr: 10.0.1.128/25
-            availability-zone: us-east-1b
-        route-tables:
-        """)
+        let twoSubnets = Self.minimal.replacingOccurrences(
+            of: "route-tables:",
+            with: """
+                  - id: subnet-0000000000000000b
+                    vpc: vpc-0000000000000000a
+                    cidr: 10.0.1.128/25
+                    availability-zone: us-east-1b
+                route-tables:
+                """)
         let e = failure(twoSubnets)
         #expect(e?.line == 14)
         #expect(e?.message.contains("overlaps subnet subnet-0000000000000000a (10.0.1.0/24)") == true)
@@ -154,7 +168,9 @@ import Workloads
         let e = failure("run: {start: 2026-02-29T10:00:00Z}\n" + Self.minimal)
         #expect(e?.line == 1)
         #expect(e?.message.contains("2026-2 has no day 29") == true, "\(String(describing: e))")
-        #expect(failure("run: {start: 2026-11-23 10:00}\n" + Self.minimal)?.message.contains("is not a UTC timestamp") == true)
+        #expect(
+            failure("run: {start: 2026-11-23 10:00}\n" + Self.minimal)?.message.contains("is not a UTC timestamp")
+                == true)
     }
 
     @Test func invalidCIDR() {
@@ -164,43 +180,52 @@ import Workloads
     }
 
     @Test func routeToATargetInAnotherVPC() {
-        let y = Self.minimal.replacingOccurrences(of: "security-groups:", with: """
-          - id: rtb-0000000000000000c
-            vpc: vpc-0000000000000000a
-            routes:
-              - destination: 0.0.0.0/0
-                target: igw-0000000000000000b
-        internet-gateways:
-          - id: igw-0000000000000000b
-            vpc: vpc-0000000000000000b
-        security-groups:
-        """).replacingOccurrences(of: "subnets:", with: """
-          - id: vpc-0000000000000000b
-            cidr: 172.16.0.0/16
-        subnets:
-        """)
+        let y = Self.minimal.replacingOccurrences(
+            of: "security-groups:",
+            with: """
+                  - id: rtb-0000000000000000c
+                    vpc: vpc-0000000000000000a
+                    routes:
+                      - destination: 0.0.0.0/0
+                        target: igw-0000000000000000b
+                internet-gateways:
+                  - id: igw-0000000000000000b
+                    vpc: vpc-0000000000000000b
+                security-groups:
+                """
+        ).replacingOccurrences(
+            of: "subnets:",
+            with: """
+                  - id: vpc-0000000000000000b
+                    cidr: 172.16.0.0/16
+                subnets:
+                """)
         let e = failure(y)
-        #expect(e?.message.contains("igw-0000000000000000b is attached to another VPC, not vpc-0000000000000000a") == true)
+        #expect(
+            e?.message.contains("igw-0000000000000000b is attached to another VPC, not vpc-0000000000000000a") == true)
         #expect(e?.line == 21)
     }
 
     /// `minimal` with `routes` in its route table (and an internet gateway to route to).
     static func withRoutes(_ routes: [String]) -> String {
         let table = "route-tables:\n  - id: rtb-0000000000000000a\n    vpc: vpc-0000000000000000a"
-        return minimal.replacingOccurrences(of: table, with: """
-        internet-gateways:
-          - id: igw-0000000000000000a
-            vpc: vpc-0000000000000000a
-        route-tables:
-          - id: rtb-0000000000000000a
-            vpc: vpc-0000000000000000a
-            routes:
-        """ + routes.map { "\n      - {destination: \($0), target: igw-0000000000000000a}" }.joined())
+        return minimal.replacingOccurrences(
+            of: table,
+            with: """
+                internet-gateways:
+                  - id: igw-0000000000000000a
+                    vpc: vpc-0000000000000000a
+                route-tables:
+                  - id: rtb-0000000000000000a
+                    vpc: vpc-0000000000000000a
+                    routes:
+                """ + routes.map { "\n      - {destination: \($0), target: igw-0000000000000000a}" }.joined())
     }
 
     @Test func aDestinationIsRoutedOncePerTable() throws {
         let e = failure(Self.withRoutes(["0.0.0.0/0", "198.51.100.0/24", "0.0.0.0/0"]))
-        #expect(e?.message == "route-tables[0].routes[2].destination: "
+        #expect(
+            e?.message == "route-tables[0].routes[2].destination: "
                 + "route table rtb-0000000000000000a already has a route for 0.0.0.0/0")
         #expect(e?.line == 21)
         #expect(e?.column == 23)
@@ -218,7 +243,8 @@ import Workloads
         }
         #expect(cidrs == ["10.0.0.0/16", "10.0.1.0/24"])
         let e = failure(Self.withRoutes(["10.0.2.0/24"]))
-        #expect(e?.message == "route-tables[0].routes[0].destination: 10.0.2.0/24 overlaps the VPC's local route; "
+        #expect(
+            e?.message == "route-tables[0].routes[0].destination: 10.0.2.0/24 overlaps the VPC's local route; "
                 + "a more specific route must match a subnet's CIDR exactly (aws-vpc-facts §2)")
         #expect(e?.line == 19)
     }
@@ -241,9 +267,12 @@ import Workloads
     }
 
     @Test func duplicateAndMalformedIds() {
-        let dup = Self.minimal.replacingOccurrences(of: "security-groups:\n  - id: sg-0000000000000000a", with: "security-groups:\n  - id: subnet-0000000000000000a")
+        let dup = Self.minimal.replacingOccurrences(
+            of: "security-groups:\n  - id: sg-0000000000000000a",
+            with: "security-groups:\n  - id: subnet-0000000000000000a")
         #expect(failure(dup)?.message.contains("is not a security group id") == true)
-        let bad = Self.minimal.replacingOccurrences(of: "  - id: vpc-0000000000000000a\n    cidr", with: "  - id: vpc-main\n    cidr")
+        let bad = Self.minimal.replacingOccurrences(
+            of: "  - id: vpc-0000000000000000a\n    cidr", with: "  - id: vpc-main\n    cidr")
         let e = failure(bad)
         #expect(e?.line == 4)
         #expect(e?.message.contains("'vpc-main' is not a vpc id") == true)
@@ -267,7 +296,9 @@ import Workloads
         let e = failure(Self.function(runtime: "nodejs20.x"))
         #expect(e?.file == "test.yaml")
         #expect(e?.line == 20, "\(String(describing: e))")
-        #expect(e?.message.contains("functions[0].runtime: runtime 'nodejs20.x' is not modelled") == true, "\(String(describing: e))")
+        #expect(
+            e?.message.contains("functions[0].runtime: runtime 'nodejs20.x' is not modelled") == true,
+            "\(String(describing: e))")
         #expect(e?.message.contains("(modelled: python3.9, python3.10, python3.11, python3.12, python3.13)") == true)
     }
 
@@ -278,18 +309,20 @@ import Workloads
     }
 
     @Test func gatewayEndpointRoutesComeFromTheEndpoint() {
-        let y = Self.minimal.replacingOccurrences(of: "route-tables:\n  - id: rtb-0000000000000000a\n    vpc: vpc-0000000000000000a", with: """
-        route-tables:
-          - id: rtb-0000000000000000a
-            vpc: vpc-0000000000000000a
-            routes:
-              - destination: pl-02cd2c6b
-                target: vpce-0000000000000000a
-        vpc-endpoints:
-          - id: vpce-0000000000000000a
-            vpc: vpc-0000000000000000a
-            service: com.amazonaws.us-east-1.dynamodb
-        """)
+        let y = Self.minimal.replacingOccurrences(
+            of: "route-tables:\n  - id: rtb-0000000000000000a\n    vpc: vpc-0000000000000000a",
+            with: """
+                route-tables:
+                  - id: rtb-0000000000000000a
+                    vpc: vpc-0000000000000000a
+                    routes:
+                      - destination: pl-02cd2c6b
+                        target: vpce-0000000000000000a
+                vpc-endpoints:
+                  - id: vpce-0000000000000000a
+                    vpc: vpc-0000000000000000a
+                    service: com.amazonaws.us-east-1.dynamodb
+                """)
         #expect(failure(y)?.message.contains("list rtb-0000000000000000a in the endpoint's 'route-tables'") == true)
     }
 }

@@ -13,7 +13,10 @@ struct TCPLab: EventHandler {
     var hostB: HostIndex
     var events: [(SimTime, TCPNotification)] = []
 
-    init(webIngress: [SecurityGroupRule]? = nil, subnetBACL: NetworkACL? = nil, serverProfile: TCPProfile = .linuxInstance) {
+    init(
+        webIngress: [SecurityGroupRule]? = nil, subnetBACL: NetworkACL? = nil,
+        serverProfile: TCPProfile = .linuxInstance
+    ) {
         (network, hostA, hostB) = TestNetworks.twoSubnets(webIngress: webIngress, subnetBACL: subnetBACL)
         tcp.setProfile(.linuxInstance, for: hostA)
         tcp.setProfile(serverProfile, for: hostB)
@@ -39,8 +42,9 @@ struct TCPLab: EventHandler {
 
 @Suite struct TCPTests {
     func connect(_ lab: inout TCPLab, _ s: inout Scheduler, port: UInt16 = 443) -> UInt32 {
-        lab.tcp.connect(host: lab.hostA, local: IPv4Address("10.0.1.10")!, remote: IPv4Address("10.0.2.20")!, remotePort: port,
-                        owner: AppRef(kind: 1, object: 0), now: s.now, &lab.network, &s)
+        lab.tcp.connect(
+            host: lab.hostA, local: IPv4Address("10.0.1.10")!, remote: IPv4Address("10.0.2.20")!, remotePort: port,
+            owner: AppRef(kind: 1, object: 0), now: s.now, &lab.network, &s)
     }
 
     @Test func handshakeCarriesLinuxOptionsAndNegotiates() {
@@ -76,7 +80,9 @@ struct TCPLab: EventHandler {
         // MSS 8961 minus 12 bytes of timestamps; initial window 10 segments covers it all.
         #expect(data.map(\.payloadLength) == [8949, 8949, 8949, 3153])
         func offset(_ p: Packet) -> UInt64? {
-            if case .stream(let stream, let offset) = p.payload, stream.connection == p.connection, stream.origin == .initiator {
+            if case .stream(let stream, let offset) = p.payload, stream.connection == p.connection,
+                stream.origin == .initiator
+            {
                 return offset
             }
             return nil
@@ -84,7 +90,9 @@ struct TCPLab: EventHandler {
         #expect(data.map(offset) == [0, 8949, 17898, 26847])
         #expect(data.last!.tcpFlags == [.ack, .psh])
         #expect(data.dropLast().allSatisfy { $0.tcpFlags == [.ack] })
-        let received = lab.events.compactMap { e -> UInt64? in if case .received(_, let o, let up) = e.1, o.kind == 2 { return up } else { return nil } }
+        let received = lab.events.compactMap { e -> UInt64? in
+            if case .received(_, let o, let up) = e.1, o.kind == 2 { return up } else { return nil }
+        }
         #expect(received.last == 30_000)
         #expect(lab.tcp.socket(c).unacknowledged == 0)
         #expect(lab.tcp.retransmissions == 0)
@@ -98,29 +106,39 @@ struct TCPLab: EventHandler {
         lab.tcp.close(c, now: s.now, &lab.network, &s)
         s.run(until: s.now + .seconds(1), handler: &lab)
         // The server sees the FIN and (as our servers do) closes too.
-        let serverSocket = lab.events.compactMap { e -> UInt32? in if case .peerClosed(let sk, _) = e.1 { return sk } else { return nil } }.first!
+        let serverSocket = lab.events.compactMap { e -> UInt32? in
+            if case .peerClosed(let sk, _) = e.1 { return sk } else { return nil }
+        }.first!
         lab.tcp.close(serverSocket, now: s.now, &lab.network, &s)
         s.run(until: s.now + .seconds(1), handler: &lab)
         #expect(lab.tcp.socket(c).state == .timeWait)
         #expect(lab.tcp.liveSockets == 0)
         let flags = lab.taps.filter { $0.direction == .egress }.map(\.packet.tcpFlags)
         #expect(flags.filter { $0.contains(.fin) }.count == 2)
-        let closedServer = lab.events.contains { if case .ended(_, let o, _, .closed) = $0.1 { return o.kind == 2 } else { return false } }
+        let closedServer = lab.events.contains {
+            if case .ended(_, let o, _, .closed) = $0.1 { return o.kind == 2 } else { return false }
+        }
         #expect(closedServer)
         s.run(until: s.now + .seconds(61), handler: &lab)
-        let closedClient = lab.events.contains { if case .ended(_, let o, _, .closed) = $0.1 { return o.kind == 1 } else { return false } }
+        let closedClient = lab.events.contains {
+            if case .ended(_, let o, _, .closed) = $0.1 { return o.kind == 1 } else { return false }
+        }
         #expect(closedClient)
     }
 
     /// Linux before 6.5: SYNs at 0, 1, 3, 7, 15, 31, 63 s; connect() fails at 127 s (research notes §1).
     @Test func synRetransmissionFollowsLinuxBackoff() {
-        var lab = TCPLab(webIngress: [])          // the server's group admits nothing: SYNs vanish
+        var lab = TCPLab(webIngress: []) // the server's group admits nothing: SYNs vanish
         var s = Scheduler()
         _ = connect(&lab, &s)
         s.run(until: SimTime.zero + .seconds(200), handler: &lab)
-        let times = lab.taps.filter { $0.eni.int == 0 && $0.direction == .egress }.map { $0.time.nanoseconds / 1_000_000_000 }
+        let times = lab.taps.filter { $0.eni.int == 0 && $0.direction == .egress }.map {
+            $0.time.nanoseconds / 1_000_000_000
+        }
         #expect(times == [0, 1, 3, 7, 15, 31, 63])
-        let timeout = lab.events.first { if case .ended(_, _, _, .connectTimeout) = $0.1 { return true } else { return false } }
+        let timeout = lab.events.first {
+            if case .ended(_, _, _, .connectTimeout) = $0.1 { return true } else { return false }
+        }
         #expect(timeout?.0 == SimTime.zero + .seconds(127))
         // Every retransmitted SYN is the same segment.
         let syns = lab.sent(from: 0)
@@ -132,9 +150,12 @@ struct TCPLab: EventHandler {
     /// top of the server's own SYN-ACK timer, and the client still gives up on Linux's schedule.
     @Test func retransmittedSYNIsAnsweredWhileSYNReceived() {
         let any = CIDR("0.0.0.0/0")!
-        let acl = NetworkACL(id: "acl-00000002", vpc: VPCIndex(0), isDefault: false,
-                             inbound: [NetworkACLEntry(ruleNumber: 100, protocolNumber: -1, ports: .all, cidr: any, allow: true)],
-                             outbound: [NetworkACLEntry(ruleNumber: 100, protocolNumber: 6, ports: PortRange(443, 443), cidr: any, allow: true)])
+        let acl = NetworkACL(
+            id: "acl-00000002", vpc: VPCIndex(0), isDefault: false,
+            inbound: [NetworkACLEntry(ruleNumber: 100, protocolNumber: -1, ports: .all, cidr: any, allow: true)],
+            outbound: [
+                NetworkACLEntry(ruleNumber: 100, protocolNumber: 6, ports: PortRange(443, 443), cidr: any, allow: true)
+            ])
         var lab = TCPLab(subnetBACL: acl)
         var s = Scheduler()
         _ = connect(&lab, &s)
@@ -159,7 +180,9 @@ struct TCPLab: EventHandler {
         }
         // More SYN-ACKs than the timer alone would send (1 + tcp_synack_retries = 6).
         #expect(synacks.count > 6)
-        let timeout = lab.events.first { if case .ended(_, let o, _, .connectTimeout) = $0.1 { return o.kind == 1 } else { return false } }
+        let timeout = lab.events.first {
+            if case .ended(_, let o, _, .connectTimeout) = $0.1 { return o.kind == 1 } else { return false }
+        }
         #expect(timeout?.0 == SimTime.zero + .seconds(127))
     }
 
@@ -174,7 +197,13 @@ struct TCPLab: EventHandler {
             s.run(until: SimTime.zero + .milliseconds(5), handler: &lab)
             lab.tcp.write(c, .opaque(seed: 1), length: 24_000_000, now: s.now, &lab.network, &s)
             s.run(until: s.now + .seconds(5), handler: &lab)
-            let done = lab.events.first { if case .received(_, let o, let up) = $0.1 { return o.kind == 2 && up == 24_000_000 } else { return false } }
+            let done = lab.events.first {
+                if case .received(_, let o, let up) = $0.1 {
+                    return o.kind == 2 && up == 24_000_000
+                } else {
+                    return false
+                }
+            }
             let windows = lab.sent(from: 1).filter { !$0.tcpFlags.contains(.syn) }.map { Int($0.window) << 7 }
             return (done?.0 ?? .max, windows)
         }
@@ -189,12 +218,15 @@ struct TCPLab: EventHandler {
         // Windows only grow.
         #expect(zip(tuned.windows, tuned.windows.dropFirst()).allSatisfy { $0 <= $1 })
         let start = SimTime.zero + .milliseconds(5)
-        #expect(2 * (plain.done - start).nanoseconds > 3 * (tuned.done - start).nanoseconds,
-                "tuned \(tuned.done - start), fixed \(plain.done - start)")
+        #expect(
+            2 * (plain.done - start).nanoseconds > 3 * (tuned.done - start).nanoseconds,
+            "tuned \(tuned.done - start), fixed \(plain.done - start)")
     }
 
     @Test func closedPortAnswersWithReset() {
-        var lab = TCPLab(webIngress: [SecurityGroupRule(protocolNumber: -1, ports: .all, peer: .cidr(CIDR("10.0.0.0/16")!))])
+        var lab = TCPLab(webIngress: [
+            SecurityGroupRule(protocolNumber: -1, ports: .all, peer: .cidr(CIDR("10.0.0.0/16")!))
+        ])
         var s = Scheduler()
         let c = connect(&lab, &s, port: 8443)
         s.run(until: SimTime.zero + .seconds(1), handler: &lab)
@@ -235,7 +267,10 @@ struct TCPLab: EventHandler {
             s.run(until: s.now + .microseconds(100), handler: &lab)
         }
         s.run(until: s.now + .milliseconds(100), handler: &lab)
-        let acks = lab.taps.filter { $0.eni.int == 1 && $0.direction == .egress && $0.packet.payloadLength == 0 && !$0.packet.tcpFlags.contains(.syn) }
+        let acks = lab.taps.filter {
+            $0.eni.int == 1 && $0.direction == .egress && $0.packet.payloadLength == 0
+                && !$0.packet.tcpFlags.contains(.syn)
+        }
         #expect(acks.count >= 16)
         let data = lab.taps.filter { $0.eni.int == 0 && $0.direction == .egress && $0.packet.payloadLength > 0 }
         let finalAck = acks.last!

@@ -59,45 +59,71 @@ private func referenceSum(_ b: [UInt8]) -> UInt32 {
         // checksum field: the captured SYN (60-byte IP datagram, 40-byte TCP segment) had 0xfe30
         // and the captured DNS query (UDP length 58) had 0xfe4d.
         let lo = IPv4Address(127, 0, 0, 1)
-        #expect(InternetChecksum.pseudoHeaderSum(source: lo, destination: lo, protocol: IPProtocol.tcp, length: 40) == 0xFE30)
-        #expect(InternetChecksum.pseudoHeaderSum(source: lo, destination: lo, protocol: IPProtocol.udp, length: 58) == 0xFE4D)
+        #expect(
+            InternetChecksum.pseudoHeaderSum(source: lo, destination: lo, protocol: IPProtocol.tcp, length: 40)
+                == 0xFE30)
+        #expect(
+            InternetChecksum.pseudoHeaderSum(source: lo, destination: lo, protocol: IPProtocol.udp, length: 58)
+                == 0xFE4D)
     }
 
     @Test func transportVerifyDetectsEverySingleBitFlip() {
         let src = IPv4Address(10, 0, 1, 25), dst = IPv4Address(3, 218, 182, 212)
         var segment = render { w in
-            TCPHeader(srcPort: 40000, dstPort: 443, seq: 1, ack: 2, flags: [.ack, .psh], window: 500,
-                      options: TCPOptions(timestamps: TCPTimestamps(value: 5, echo: 6))).encode(into: &w)
+            TCPHeader(
+                srcPort: 40000, dstPort: 443, seq: 1, ack: 2, flags: [.ack, .psh], window: 500,
+                options: TCPOptions(timestamps: TCPTimestamps(value: 5, echo: 6))
+            ).encode(into: &w)
             w.bytes(Array("hello, checksum".utf8))
         }
         segment.withUnsafeMutableBytes {
             TransportChecksum.patch(segment: $0, checksumOffset: 16, source: src, destination: dst, protocolNumber: 6)
         }
-        #expect(segment.withUnsafeBytes { TransportChecksum.verify(segment: $0, source: src, destination: dst, protocolNumber: 6) })
+        #expect(
+            segment.withUnsafeBytes {
+                TransportChecksum.verify(segment: $0, source: src, destination: dst, protocolNumber: 6)
+            })
         // Wrong pseudo-header is detected too.
-        #expect(!segment.withUnsafeBytes { TransportChecksum.verify(segment: $0, source: src, destination: IPv4Address(3, 218, 182, 213), protocolNumber: 6) })
+        #expect(
+            !segment.withUnsafeBytes {
+                TransportChecksum.verify(
+                    segment: $0, source: src, destination: IPv4Address(3, 218, 182, 213), protocolNumber: 6)
+            })
         for bit in 0..<(segment.count * 8) {
             var corrupted = segment
             corrupted[bit / 8] ^= 1 << UInt8(bit % 8)
-            #expect(!corrupted.withUnsafeBytes { TransportChecksum.verify(segment: $0, source: src, destination: dst, protocolNumber: 6) },
-                    "bit \(bit)")
+            #expect(
+                !corrupted.withUnsafeBytes {
+                    TransportChecksum.verify(segment: $0, source: src, destination: dst, protocolNumber: 6)
+                },
+                "bit \(bit)")
         }
     }
 
     @Test func udpZeroChecksumIsSentAsFFFF() {
         // Find a payload whose checksum computes to zero, then check patch writes 0xFFFF.
         let src = IPv4Address(10, 0, 0, 1), dst = IPv4Address(10, 0, 0, 2)
-        var segment = render { w in UDPHeader(srcPort: 1, dstPort: 2, payloadLength: 2).encode(into: &w); w.u16(0) }
-        let c = segment.withUnsafeBytes { TransportChecksum.compute(segment: $0, source: src, destination: dst, protocolNumber: 17) }
+        var segment = render { w in
+            UDPHeader(srcPort: 1, dstPort: 2, payloadLength: 2).encode(into: &w); w.u16(0)
+        }
+        let c = segment.withUnsafeBytes {
+            TransportChecksum.compute(segment: $0, source: src, destination: dst, protocolNumber: 17)
+        }
         // Adjust the payload word so that the sum becomes 0xFFFF (checksum 0).
-        let adjust = c                       // adding the missing amount completes the sum
+        let adjust = c // adding the missing amount completes the sum
         segment[8] = UInt8(adjust >> 8); segment[9] = UInt8(adjust & 0xFF)
-        #expect(segment.withUnsafeBytes { TransportChecksum.compute(segment: $0, source: src, destination: dst, protocolNumber: 17) } == 0)
+        #expect(
+            segment.withUnsafeBytes {
+                TransportChecksum.compute(segment: $0, source: src, destination: dst, protocolNumber: 17)
+            } == 0)
         segment.withUnsafeMutableBytes {
             TransportChecksum.patch(segment: $0, checksumOffset: 6, source: src, destination: dst, protocolNumber: 17)
         }
         #expect(segment[6] == 0xFF && segment[7] == 0xFF)
-        #expect(segment.withUnsafeBytes { TransportChecksum.verify(segment: $0, source: src, destination: dst, protocolNumber: 17) })
+        #expect(
+            segment.withUnsafeBytes {
+                TransportChecksum.verify(segment: $0, source: src, destination: dst, protocolNumber: 17)
+            })
     }
 }
 
@@ -107,9 +133,11 @@ private func referenceSum(_ b: [UInt8]) -> UInt32 {
         #expect(IPv4Address("0.0.0.0")?.raw == 0)
         #expect(IPv4Address("255.255.255.255")?.raw == 0xFFFF_FFFF)
         #expect(IPv4Address("192.168.0.1"[...]) == IPv4Address(192, 168, 0, 1))
-        for bad in ["", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.04", "1.2.3.00", "256.0.0.1", "1.2.3.4 ",
-                    " 1.2.3.4", "1..2.3", "1.2.3.", ".1.2.3", "a.b.c.d", "1.2.3.+4", "1.2.3.1000", "1.2.3.-1",
-                    "0x1.2.3.4"] {
+        for bad in [
+            "", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.04", "1.2.3.00", "256.0.0.1", "1.2.3.4 ",
+            " 1.2.3.4", "1..2.3", "1.2.3.", ".1.2.3", "a.b.c.d", "1.2.3.+4", "1.2.3.1000", "1.2.3.-1",
+            "0x1.2.3.4",
+        ] {
             #expect(IPv4Address(bad) == nil, "\(bad) should be rejected")
         }
     }
@@ -139,8 +167,10 @@ private func referenceSum(_ b: [UInt8]) -> UInt32 {
         #expect(CIDR.parse("10.0.0.0/16")?.wasCanonical == true)
         #expect(CIDR("0.0.0.0/0")?.size == 1 << 32)
         #expect(CIDR("10.1.2.3/32")?.size == 1)
-        for bad in ["10.0.0.0", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/016", "10.0.0/16", "10.0.0.0/1 6",
-                    "10.0.0.0//16", "/16", "10.0.0.0/-1", "10.0.0.0/16 "] {
+        for bad in [
+            "10.0.0.0", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/016", "10.0.0/16", "10.0.0.0/1 6",
+            "10.0.0.0//16", "/16", "10.0.0.0/-1", "10.0.0.0/16 ",
+        ] {
             #expect(CIDR(bad) == nil, "\(bad) should be rejected")
         }
         #expect(CIDR("10.0.0.0/0")?.base == IPv4Address(0, 0, 0, 0))
@@ -166,7 +196,9 @@ private func referenceSum(_ b: [UInt8]) -> UInt32 {
         // Randomised: contains(address) agrees with first...last.
         var rng = SeededGenerator(seed: 16)
         for _ in 0..<2000 {
-            let c = CIDR(base: IPv4Address(raw: .random(in: 0...UInt32.max, using: &rng)), prefixLength: .random(in: 0...32, using: &rng))
+            let c = CIDR(
+                base: IPv4Address(raw: .random(in: 0...UInt32.max, using: &rng)),
+                prefixLength: .random(in: 0...32, using: &rng))
             let a = IPv4Address(raw: .random(in: 0...UInt32.max, using: &rng))
             #expect(c.contains(a) == (c.first <= a && a <= c.last))
             #expect(c.base.raw & ~c.netmask == 0)
@@ -190,13 +222,18 @@ private func referenceSum(_ b: [UInt8]) -> UInt32 {
             w.patch24(at: 3, 0xA1A2A3)
             w.u64LittleEndian(0x0102030405060708)
         }
-        #expect(out == [1, 0xBE, 0xEF, 0xA1, 0xA2, 0xA3, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 0x13, 0x14, 0, 0,
-                        8, 7, 6, 5, 4, 3, 2, 1])
+        #expect(
+            out == [
+                1, 0xBE, 0xEF, 0xA1, 0xA2, 0xA3, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 0x13, 0x14, 0, 0,
+                8, 7, 6, 5, 4, 3, 2, 1,
+            ])
     }
 
     @Test func byteReaderRejectsTruncation() throws {
         let b: [UInt8] = [1, 2, 3]
-        #expect(wireError { _ = try parse(b) { (r: inout ByteReader) throws(WireError) in try r.u32() } } == .truncated(needed: 4, available: 3))
+        #expect(
+            wireError { _ = try parse(b) { (r: inout ByteReader) throws(WireError) in try r.u32() } }
+                == .truncated(needed: 4, available: 3))
         let (v, end) = try parse(b) { (r: inout ByteReader) throws(WireError) in (try r.u8(), try r.u16()) }
         #expect(v.0 == 1 && v.1 == 0x0203 && end == 3)
     }

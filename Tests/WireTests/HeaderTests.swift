@@ -10,12 +10,15 @@ enum LinuxSYN {
     static let ipv4 = "4500003c009a400040063c207f0000017f000001"
     static let tcp = "d3321f90513a8b0f00000000a002ffd7292d0000" + "0204ffd70402080aeeec68d8000000000103030a"
     static let capturedTCPChecksum: UInt16 = 0xFE30
-    static let header = TCPHeader(srcPort: 54066, dstPort: 8080, seq: 0x513A_8B0F, ack: 0, flags: .syn, window: 65495,
-                                  options: TCPOptions(mss: 65495, sackPermitted: true, windowScale: 10,
-                                                      timestamps: TCPTimestamps(value: 0xEEEC_68D8, echo: 0)))
-    static let ip = IPv4Header(totalLength: 60, identification: 0x009A, dontFragment: true, ttl: 64,
-                               protocolNumber: IPProtocol.tcp, source: IPv4Address(127, 0, 0, 1),
-                               destination: IPv4Address(127, 0, 0, 1))
+    static let header = TCPHeader(
+        srcPort: 54066, dstPort: 8080, seq: 0x513A_8B0F, ack: 0, flags: .syn, window: 65495,
+        options: TCPOptions(
+            mss: 65495, sackPermitted: true, windowScale: 10,
+            timestamps: TCPTimestamps(value: 0xEEEC_68D8, echo: 0)))
+    static let ip = IPv4Header(
+        totalLength: 60, identification: 0x009A, dontFragment: true, ttl: 64,
+        protocolNumber: IPProtocol.tcp, source: IPv4Address(127, 0, 0, 1),
+        destination: IPv4Address(127, 0, 0, 1))
 }
 
 private func randomOptions(_ rng: inout SeededGenerator) -> TCPOptions {
@@ -26,7 +29,9 @@ private func randomOptions(_ rng: inout SeededGenerator) -> TCPOptions {
     if Bool.random(using: &rng) { o.timestamps = TCPTimestamps(value: rng.next32(), echo: rng.next32()) }
     let room = (40 - o.encodedLength - 4) / 8
     if room > 0 && Int.random(in: 0..<4, using: &rng) == 0 {
-        o.sackBlocks = (0..<Int.random(in: 1...room, using: &rng)).map { _ in SACKBlock(left: rng.next32(), right: rng.next32()) }
+        o.sackBlocks = (0..<Int.random(in: 1...room, using: &rng)).map { _ in
+            SACKBlock(left: rng.next32(), right: rng.next32())
+        }
     }
     return o
 }
@@ -37,19 +42,23 @@ extension SeededGenerator {
 
 @Suite struct EthernetTests {
     @Test func constructAndDeconstruct() throws {
-        let h = EthernetHeader(destination: MACAddress(0x02, 0, 0, 0, 0, 0x01), source: MACAddress(0x02, 0, 0, 0, 0, 0x02))
+        let h = EthernetHeader(
+            destination: MACAddress(0x02, 0, 0, 0, 0, 0x01), source: MACAddress(0x02, 0, 0, 0, 0, 0x02))
         let expected = bytes(hex: "020000000001 020000000002 0800")
         #expect(render { h.encode(into: &$0) } == expected)
         #expect(try EthernetHeader(parsing: expected) == h)
         #expect(try EthernetHeader(parsing: bytes(hex: LinuxSYN.ethernet)).etherType == EtherType.ipv4)
-        #expect(wireError { _ = try EthernetHeader(parsing: Array(expected.prefix(13))) } == .truncated(needed: 14, available: 13))
+        #expect(
+            wireError { _ = try EthernetHeader(parsing: Array(expected.prefix(13))) }
+                == .truncated(needed: 14, available: 13))
     }
 
     @Test func roundTrip() throws {
         var rng = SeededGenerator(seed: 802)
         for _ in 0..<500 {
-            let h = EthernetHeader(destination: MACAddress(raw: rng.next() >> 16), source: MACAddress(raw: rng.next() >> 16),
-                                   etherType: .random(in: 0...UInt16.max, using: &rng))
+            let h = EthernetHeader(
+                destination: MACAddress(raw: rng.next() >> 16), source: MACAddress(raw: rng.next() >> 16),
+                etherType: .random(in: 0...UInt16.max, using: &rng))
             #expect(try EthernetHeader(parsing: render { h.encode(into: &$0) }) == h)
         }
     }
@@ -71,11 +80,12 @@ extension SeededGenerator {
     @Test func roundTrip() throws {
         var rng = SeededGenerator(seed: 791)
         for _ in 0..<1000 {
-            let h = IPv4Header(dscpECN: .random(in: 0...255, using: &rng), totalLength: .random(in: 20...1500, using: &rng),
-                               identification: .random(in: 0...UInt16.max, using: &rng), dontFragment: .random(using: &rng),
-                               moreFragments: .random(using: &rng), fragmentOffset: .random(in: 0...0x1FFF, using: &rng),
-                               ttl: .random(in: 0...255, using: &rng), protocolNumber: .random(in: 0...255, using: &rng),
-                               source: IPv4Address(raw: rng.next32()), destination: IPv4Address(raw: rng.next32()))
+            let h = IPv4Header(
+                dscpECN: .random(in: 0...255, using: &rng), totalLength: .random(in: 20...1500, using: &rng),
+                identification: .random(in: 0...UInt16.max, using: &rng), dontFragment: .random(using: &rng),
+                moreFragments: .random(using: &rng), fragmentOffset: .random(in: 0...0x1FFF, using: &rng),
+                ttl: .random(in: 0...255, using: &rng), protocolNumber: .random(in: 0...255, using: &rng),
+                source: IPv4Address(raw: rng.next32()), destination: IPv4Address(raw: rng.next32()))
             var packet = render { h.encode(into: &$0) }
             packet += [UInt8](repeating: 0xAB, count: Int(h.totalLength) - 20)
             #expect(try IPv4Header(parsing: packet) == h)
@@ -84,7 +94,8 @@ extension SeededGenerator {
 
     @Test func rejectsBadInput() {
         let good = bytes(hex: LinuxSYN.ipv4 + LinuxSYN.tcp)
-        #expect(wireError { _ = try IPv4Header(parsing: Array(good.prefix(19))) } == .truncated(needed: 20, available: 19))
+        #expect(
+            wireError { _ = try IPv4Header(parsing: Array(good.prefix(19))) } == .truncated(needed: 20, available: 19))
         // Total length says 60 but only 59 bytes are there.
         #expect(wireError { _ = try IPv4Header(parsing: Array(good.prefix(59))) } == .badLength(60))
         var v6 = good; v6[0] = 0x65
@@ -93,14 +104,15 @@ extension SeededGenerator {
         #expect(wireError { _ = try IPv4Header(parsing: ihl) } == .badHeaderLength(16))
         var shortTotal = good; shortTotal[2] = 0; shortTotal[3] = 19
         #expect(wireError { _ = try IPv4Header(parsing: shortTotal) } == .badLength(19))
-        var corrupted = good; corrupted[8] = 63       // TTL changed, checksum not updated
+        var corrupted = good; corrupted[8] = 63 // TTL changed, checksum not updated
         #expect(wireError { _ = try IPv4Header(parsing: corrupted) } == .badChecksum(expected: 0x3D20, found: 0x3C20))
     }
 
     @Test func optionsAreSkippedAndCovered() throws {
         // IHL 6: one 4-byte option word (NOP NOP NOP EOL); checksum covers it.
-        let h = IPv4Header(totalLength: 24, identification: 7, ttl: 9, protocolNumber: 17,
-                           source: IPv4Address(10, 0, 0, 1), destination: IPv4Address(10, 0, 0, 2))
+        let h = IPv4Header(
+            totalLength: 24, identification: 7, ttl: 9, protocolNumber: 17,
+            source: IPv4Address(10, 0, 0, 1), destination: IPv4Address(10, 0, 0, 2))
         var b = render { h.encode(into: &$0) }
         b[0] = 0x46
         b.insert(contentsOf: [1, 1, 1, 0], at: 20)
@@ -122,8 +134,9 @@ extension SeededGenerator {
         expected[16] = 0; expected[17] = 0
         #expect(segment == expected)
         segment.withUnsafeMutableBytes {
-            TransportChecksum.patch(segment: $0, checksumOffset: TCPHeader.Field.checksum, source: src, destination: src,
-                                    protocolNumber: IPProtocol.tcp)
+            TransportChecksum.patch(
+                segment: $0, checksumOffset: TCPHeader.Field.checksum, source: src, destination: src,
+                protocolNumber: IPProtocol.tcp)
         }
         #expect(hexString(segment) == LinuxSYN.tcp)
     }
@@ -133,22 +146,28 @@ extension SeededGenerator {
         let (h, end) = try parse(segment) { (r: inout ByteReader) throws(WireError) in try TCPHeader(parsing: &r) }
         #expect(h == LinuxSYN.header)
         #expect(end == 40)
-        #expect(segment.withUnsafeBytes {
-            TransportChecksum.verify(segment: $0, source: IPv4Address(127, 0, 0, 1), destination: IPv4Address(127, 0, 0, 1),
-                                     protocolNumber: IPProtocol.tcp)
-        })
+        #expect(
+            segment.withUnsafeBytes {
+                TransportChecksum.verify(
+                    segment: $0, source: IPv4Address(127, 0, 0, 1), destination: IPv4Address(127, 0, 0, 1),
+                    protocolNumber: IPProtocol.tcp)
+            })
         // The kernel's offload placeholder is not a valid checksum, and verify says so.
         var captured = segment
-        captured[16] = UInt8(LinuxSYN.capturedTCPChecksum >> 8); captured[17] = UInt8(LinuxSYN.capturedTCPChecksum & 0xFF)
-        #expect(!captured.withUnsafeBytes {
-            TransportChecksum.verify(segment: $0, source: IPv4Address(127, 0, 0, 1), destination: IPv4Address(127, 0, 0, 1),
-                                     protocolNumber: IPProtocol.tcp)
-        })
+        captured[16] = UInt8(LinuxSYN.capturedTCPChecksum >> 8);
+        captured[17] = UInt8(LinuxSYN.capturedTCPChecksum & 0xFF)
+        #expect(
+            !captured.withUnsafeBytes {
+                TransportChecksum.verify(
+                    segment: $0, source: IPv4Address(127, 0, 0, 1), destination: IPv4Address(127, 0, 0, 1),
+                    protocolNumber: IPProtocol.tcp)
+            })
     }
 
     @Test func linuxOptionLayouts() {
         // SYN: mss, sackOK, TS, nop, wscale (20 bytes).
-        let syn = TCPOptions(mss: 1460, sackPermitted: true, windowScale: 7, timestamps: TCPTimestamps(value: 1, echo: 0))
+        let syn = TCPOptions(
+            mss: 1460, sackPermitted: true, windowScale: 7, timestamps: TCPTimestamps(value: 1, echo: 0))
         #expect(hexString(render { syn.encode(into: &$0) }) == "020405b4" + "0402080a0000000100000000" + "01030307")
         // SYN-ACK to a peer without timestamps: mss, nop, nop, sackOK, nop, wscale (12 bytes).
         let synAck = TCPOptions(mss: 1460, sackPermitted: true, windowScale: 7)
@@ -158,7 +177,8 @@ extension SeededGenerator {
         let data = TCPOptions(timestamps: TCPTimestamps(value: 0x0102_0304, echo: 0x0506_0708))
         #expect(hexString(render { data.encode(into: &$0) }) == "0101080a0102030405060708")
         // SACK blocks after nop, nop, following TS.
-        let sack = TCPOptions(timestamps: TCPTimestamps(value: 1, echo: 2), sackBlocks: [SACKBlock(left: 10, right: 20)])
+        let sack = TCPOptions(
+            timestamps: TCPTimestamps(value: 1, echo: 2), sackBlocks: [SACKBlock(left: 10, right: 20)])
         #expect(sack.encodedLength == 24)
         #expect(hexString(render { sack.encode(into: &$0) }) == "0101080a0000000100000002" + "0101050a0000000a00000014")
         #expect(TCPOptions.none.encodedLength == 0)
@@ -167,13 +187,16 @@ extension SeededGenerator {
     @Test func roundTrip() throws {
         var rng = SeededGenerator(seed: 9293)
         for _ in 0..<2000 {
-            let h = TCPHeader(srcPort: .random(in: 0...UInt16.max, using: &rng), dstPort: .random(in: 0...UInt16.max, using: &rng),
-                              seq: rng.next32(), ack: rng.next32(), flags: TCPFlags(rawValue: .random(in: 0...255, using: &rng)),
-                              window: .random(in: 0...UInt16.max, using: &rng), urgent: .random(in: 0...UInt16.max, using: &rng),
-                              options: randomOptions(&rng))
+            let h = TCPHeader(
+                srcPort: .random(in: 0...UInt16.max, using: &rng), dstPort: .random(in: 0...UInt16.max, using: &rng),
+                seq: rng.next32(), ack: rng.next32(), flags: TCPFlags(rawValue: .random(in: 0...255, using: &rng)),
+                window: .random(in: 0...UInt16.max, using: &rng), urgent: .random(in: 0...UInt16.max, using: &rng),
+                options: randomOptions(&rng))
             let encoded = render { h.encode(into: &$0) }
             #expect(encoded.count == h.headerLength && h.headerLength % 4 == 0)
-            let (parsed, end) = try parse(encoded + [1, 2, 3]) { (r: inout ByteReader) throws(WireError) in try TCPHeader(parsing: &r) }
+            let (parsed, end) = try parse(encoded + [1, 2, 3]) { (r: inout ByteReader) throws(WireError) in
+                try TCPHeader(parsing: &r)
+            }
             #expect(parsed == h)
             #expect(end == h.headerLength)
         }
@@ -188,15 +211,16 @@ extension SeededGenerator {
 
     @Test func rejectsBadInput() {
         let good = bytes(hex: LinuxSYN.tcp)
-        #expect(wireError { _ = try TCPHeader(parsing: Array(good.prefix(19))) } == .truncated(needed: 20, available: 19))
+        #expect(
+            wireError { _ = try TCPHeader(parsing: Array(good.prefix(19))) } == .truncated(needed: 20, available: 19))
         #expect(wireError { _ = try TCPHeader(parsing: Array(good.prefix(39))) } == .badHeaderLength(40))
         var offset = good; offset[12] = 0x40
         #expect(wireError { _ = try TCPHeader(parsing: offset) } == .badHeaderLength(16))
-        var badLength = good; badLength[21] = 5       // MSS with length 5
+        var badLength = good; badLength[21] = 5 // MSS with length 5
         #expect(wireError { _ = try TCPHeader(parsing: badLength) } != nil)
         var zeroLength = good; zeroLength[21] = 0
         #expect(wireError { _ = try TCPHeader(parsing: zeroLength) } == .malformed("TCP option 2 length 0"))
-        var overrun = good; overrun[39] = 0x08; overrun[38] = 0x08   // TS option starting at the last bytes
+        var overrun = good; overrun[39] = 0x08; overrun[38] = 0x08 // TS option starting at the last bytes
         #expect(wireError { _ = try TCPHeader(parsing: overrun) } != nil)
     }
 
@@ -213,57 +237,76 @@ extension SeededGenerator {
 /// captured with tcpdump on lo. UDP checksums on lo are offload placeholders (fe4d, fe5d); the
 /// vectors hold the correct values a2c8 / a760, computed independently in Python.
 enum DNSCapture {
-    static let queryFrame = "000000000000000000000000" + "0800" + "4500004ea02e00004011dc6e7f0000017f000001"
+    static let queryFrame =
+        "000000000000000000000000" + "0800" + "4500004ea02e00004011dc6e7f0000017f000001"
         + "836414e9003aa2c8"
-        + "8fed01000001000000000000" + "0864796e616d6f64620975732d656173742d3109616d617a6f6e61777303636f6d00" + "00010001"
-    static let responseFrame = "000000000000000000000000" + "0800" + "4500005e616740004011db257f0000017f000001"
+        + "8fed01000001000000000000" + "0864796e616d6f64620975732d656173742d3109616d617a6f6e61777303636f6d00"
+        + "00010001"
+    static let responseFrame =
+        "000000000000000000000000" + "0800" + "4500005e616740004011db257f0000017f000001"
         + "14e98364004aa760"
-        + "8fed81800001000100000000" + "0864796e616d6f64620975732d656173742d3109616d617a6f6e61777303636f6d00" + "00010001"
+        + "8fed81800001000100000000" + "0864796e616d6f64620975732d656173742d3109616d617a6f6e61777303636f6d00"
+        + "00010001"
         + "c00c000100010000000500" + "0403dab6d4"
     static let name = "dynamodb.us-east-1.amazonaws.com"
     static let client = Endpoint(mac: .zero, ip: IPv4Address(127, 0, 0, 1), port: 0x8364)
     static let server = Endpoint(mac: .zero, ip: IPv4Address(127, 0, 0, 1), port: 5353)
     static let query = DNSMessage.query(id: 0x8FED, name: name)
-    static let response = DNSMessage.response(to: query, answers: [DNSRecord(name: name, ttl: 5, data: .a(IPv4Address(3, 218, 182, 212)))])
+    static let response = DNSMessage.response(
+        to: query, answers: [DNSRecord(name: name, ttl: 5, data: .a(IPv4Address(3, 218, 182, 212)))])
 }
 
 @Suite struct UDPTests {
     @Test func constructDigQueryAndResponseFrames() {
         let q = render { DNSCapture.query.encode(into: &$0) }
-        #expect(hexString(udpFrame(from: DNSCapture.client, to: DNSCapture.server, ipID: 0xA02E, dontFragment: false, payload: q))
+        #expect(
+            hexString(
+                udpFrame(from: DNSCapture.client, to: DNSCapture.server, ipID: 0xA02E, dontFragment: false, payload: q))
                 == DNSCapture.queryFrame)
         let a = render { DNSCapture.response.encode(into: &$0) }
-        #expect(hexString(udpFrame(from: DNSCapture.server, to: DNSCapture.client, ipID: 0x6167, dontFragment: true, payload: a))
+        #expect(
+            hexString(
+                udpFrame(from: DNSCapture.server, to: DNSCapture.client, ipID: 0x6167, dontFragment: true, payload: a))
                 == DNSCapture.responseFrame)
     }
 
     @Test func deconstruct() throws {
         let frame = bytes(hex: DNSCapture.responseFrame)
-        let (udp, end) = try parse(Array(frame[34...])) { (r: inout ByteReader) throws(WireError) in try UDPHeader(parsing: &r) }
+        let (udp, end) = try parse(Array(frame[34...])) { (r: inout ByteReader) throws(WireError) in
+            try UDPHeader(parsing: &r)
+        }
         #expect(udp == UDPHeader(srcPort: 5353, dstPort: 0x8364, length: 74))
         #expect(end == 8 && udp.payloadLength == 66)
-        #expect(Array(frame[34...]).withUnsafeBytes {
-            TransportChecksum.verify(segment: $0, source: DNSCapture.server.ip, destination: DNSCapture.client.ip, protocolNumber: IPProtocol.udp)
-        })
+        #expect(
+            Array(frame[34...]).withUnsafeBytes {
+                TransportChecksum.verify(
+                    segment: $0, source: DNSCapture.server.ip, destination: DNSCapture.client.ip,
+                    protocolNumber: IPProtocol.udp)
+            })
     }
 
     @Test func roundTripAndRejects() throws {
         var rng = SeededGenerator(seed: 768)
         for _ in 0..<500 {
             let payload = rng.bytes(.random(in: 0...64, using: &rng))
-            let h = UDPHeader(srcPort: .random(in: 0...UInt16.max, using: &rng), dstPort: .random(in: 0...UInt16.max, using: &rng),
-                              payloadLength: payload.count)
+            let h = UDPHeader(
+                srcPort: .random(in: 0...UInt16.max, using: &rng), dstPort: .random(in: 0...UInt16.max, using: &rng),
+                payloadLength: payload.count)
             #expect(try UDPHeader(parsing: render { h.encode(into: &$0) } + payload) == h)
         }
         let segment = Array(bytes(hex: DNSCapture.queryFrame)[34...])
-        #expect(wireError { _ = try UDPHeader(parsing: Array(segment.prefix(7))) } == .truncated(needed: 8, available: 7))
+        #expect(
+            wireError { _ = try UDPHeader(parsing: Array(segment.prefix(7))) } == .truncated(needed: 8, available: 7))
         #expect(wireError { _ = try UDPHeader(parsing: Array(segment.dropLast())) } == .badLength(58))
         var tiny = segment; tiny[4] = 0; tiny[5] = 7
         #expect(wireError { _ = try UDPHeader(parsing: tiny) } == .badLength(7))
-        var corrupted = segment; corrupted[20] ^= 0x20     // flip case of one name byte
-        #expect(!corrupted.withUnsafeBytes {
-            TransportChecksum.verify(segment: $0, source: DNSCapture.client.ip, destination: DNSCapture.server.ip, protocolNumber: IPProtocol.udp)
-        })
+        var corrupted = segment; corrupted[20] ^= 0x20 // flip case of one name byte
+        #expect(
+            !corrupted.withUnsafeBytes {
+                TransportChecksum.verify(
+                    segment: $0, source: DNSCapture.client.ip, destination: DNSCapture.server.ip,
+                    protocolNumber: IPProtocol.udp)
+            })
     }
 }
 
@@ -275,7 +318,9 @@ enum DNSCapture {
     @Test func constructAndDeconstruct() throws {
         let payload = Array("vpcsim-ping!".utf8)
         let encoded = render { w in
-            payload.withUnsafeBytes { ICMPv4Header.echoRequest(identifier: 0x1A2B, sequence: 1).encode(into: &w, payload: $0) }
+            payload.withUnsafeBytes {
+                ICMPv4Header.echoRequest(identifier: 0x1A2B, sequence: 1).encode(into: &w, payload: $0)
+            }
         }
         #expect(hexString(encoded) == Self.echo)
         let parsed = try ICMPv4Header(parsing: bytes(hex: Self.echo))
@@ -284,8 +329,10 @@ enum DNSCapture {
 
     @Test func roundTripAndRejects() throws {
         var rng = SeededGenerator(seed: 792)
-        let kinds: [ICMPv4Header] = [.echoReply(identifier: 1, sequence: 2), .destinationUnreachable(code: 3),
-                                     .destinationUnreachable(code: 4, nextHopMTU: 1500), .timeExceeded()]
+        let kinds: [ICMPv4Header] = [
+            .echoReply(identifier: 1, sequence: 2), .destinationUnreachable(code: 3),
+            .destinationUnreachable(code: 4, nextHopMTU: 1500), .timeExceeded(),
+        ]
         for kind in kinds {
             for _ in 0..<50 {
                 let payload = rng.bytes(.random(in: 0...60, using: &rng))
@@ -298,13 +345,16 @@ enum DNSCapture {
             Issue.record("corrupted ICMP accepted"); return
         }
         #expect(found == 0x9C82 && expected != found)
-        #expect(wireError { _ = try ICMPv4Header(parsing: [8, 0, 0, 0, 0, 0, 0]) } == .truncated(needed: 8, available: 7))
+        #expect(
+            wireError { _ = try ICMPv4Header(parsing: [8, 0, 0, 0, 0, 0, 0]) } == .truncated(needed: 8, available: 7))
     }
 
     @Test func patchChecksumForCallerWrittenPayload() throws {
         // Time exceeded quoting the original IPv4 header + 8 bytes, written by the caller.
         let quoted = bytes(hex: LinuxSYN.ipv4) + Array(bytes(hex: LinuxSYN.tcp)[0..<8])
-        var message = render { w in ICMPv4Header.timeExceeded().encode(into: &w); w.bytes(quoted) }
+        var message = render { w in
+            ICMPv4Header.timeExceeded().encode(into: &w); w.bytes(quoted)
+        }
         message.withUnsafeMutableBytes { ICMPv4Header.patchChecksum(message: $0) }
         #expect(try ICMPv4Header(parsing: message) == .timeExceeded())
     }

@@ -75,14 +75,16 @@ struct PcapFile {
 
     init(snapLength: UInt32 = 262_144) {
         le32(0xA1B2_3C4D)
-        le16(2); le16(4)            // version 2.4
-        le32(0); le32(0)            // thiszone, sigfigs
+        le16(2); le16(4) // version 2.4
+        le32(0); le32(0) // thiszone, sigfigs
         le32(snapLength)
-        le32(1)                     // LINKTYPE_ETHERNET
+        le32(1) // LINKTYPE_ETHERNET
     }
 
     private mutating func le16(_ v: UInt16) { data += [UInt8(v & 0xFF), UInt8(v >> 8)] }
-    private mutating func le32(_ v: UInt32) { for i in 0..<4 { data.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) } }
+    private mutating func le32(_ v: UInt32) {
+        for i in 0..<4 { data.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) }
+    }
 
     mutating func add(frame: [UInt8], nanoseconds: UInt64) {
         le32(UInt32(nanoseconds / 1_000_000_000))
@@ -104,39 +106,51 @@ struct Endpoint {
 }
 
 /// Ethernet + IPv4 + TCP + payload, with correct IPv4 and TCP checksums.
-func tcpFrame(from src: Endpoint, to dst: Endpoint, ipID: UInt16, ttl: UInt8 = 64, header: TCPHeader,
-              payloadLength: Int = 0, payload: (inout ByteWriter) -> Void = { _ in }) -> [UInt8] {
+func tcpFrame(
+    from src: Endpoint, to dst: Endpoint, ipID: UInt16, ttl: UInt8 = 64, header: TCPHeader,
+    payloadLength: Int = 0, payload: (inout ByteWriter) -> Void = { _ in }
+) -> [UInt8] {
     let segmentLength = header.headerLength + payloadLength
     var frame = [UInt8](repeating: 0, count: EthernetHeader.length + IPv4Header.length + segmentLength)
     frame.withUnsafeMutableBytes { raw in
         var w = ByteWriter(raw)
         EthernetHeader(destination: dst.mac, source: src.mac).encode(into: &w)
-        IPv4Header(payloadLength: segmentLength, identification: ipID, ttl: ttl, protocolNumber: IPProtocol.tcp,
-                   source: src.ip, destination: dst.ip).encode(into: &w)
+        IPv4Header(
+            payloadLength: segmentLength, identification: ipID, ttl: ttl, protocolNumber: IPProtocol.tcp,
+            source: src.ip, destination: dst.ip
+        ).encode(into: &w)
         let segmentStart = w.offset
         header.encode(into: &w)
         payload(&w)
-        precondition(w.offset == raw.count, "payload wrote \(w.offset - segmentStart - header.headerLength), expected \(payloadLength)")
-        TransportChecksum.patch(segment: UnsafeMutableRawBufferPointer(rebasing: raw[segmentStart...]),
-                                checksumOffset: TCPHeader.Field.checksum, source: src.ip, destination: dst.ip,
-                                protocolNumber: IPProtocol.tcp)
+        precondition(
+            w.offset == raw.count,
+            "payload wrote \(w.offset - segmentStart - header.headerLength), expected \(payloadLength)")
+        TransportChecksum.patch(
+            segment: UnsafeMutableRawBufferPointer(rebasing: raw[segmentStart...]),
+            checksumOffset: TCPHeader.Field.checksum, source: src.ip, destination: dst.ip,
+            protocolNumber: IPProtocol.tcp)
     }
     return frame
 }
 
 /// Ethernet + IPv4 + UDP + payload, with correct checksums.
-func udpFrame(from src: Endpoint, to dst: Endpoint, ipID: UInt16, dontFragment: Bool, ttl: UInt8 = 64,
-              payload: [UInt8]) -> [UInt8] {
+func udpFrame(
+    from src: Endpoint, to dst: Endpoint, ipID: UInt16, dontFragment: Bool, ttl: UInt8 = 64,
+    payload: [UInt8]
+) -> [UInt8] {
     let udp = UDPHeader(srcPort: src.port, dstPort: dst.port, payloadLength: payload.count)
     return render { w in
         EthernetHeader(destination: dst.mac, source: src.mac).encode(into: &w)
-        IPv4Header(totalLength: UInt16(20 + Int(udp.length)), identification: ipID, dontFragment: dontFragment,
-                   ttl: ttl, protocolNumber: IPProtocol.udp, source: src.ip, destination: dst.ip).encode(into: &w)
+        IPv4Header(
+            totalLength: UInt16(20 + Int(udp.length)), identification: ipID, dontFragment: dontFragment,
+            ttl: ttl, protocolNumber: IPProtocol.udp, source: src.ip, destination: dst.ip
+        ).encode(into: &w)
         let start = w.offset
         udp.encode(into: &w)
         w.bytes(payload)
-        TransportChecksum.patch(segment: w.written(from: start), checksumOffset: UDPHeader.Field.checksum,
-                                source: src.ip, destination: dst.ip, protocolNumber: IPProtocol.udp)
+        TransportChecksum.patch(
+            segment: w.written(from: start), checksumOffset: UDPHeader.Field.checksum,
+            source: src.ip, destination: dst.ip, protocolNumber: IPProtocol.udp)
     }
 }
 
@@ -156,7 +170,7 @@ func tshark(_ arguments: [String]) throws -> ProcessResult {
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
-    env["HOME"] = NSTemporaryDirectory()      // keep tshark from reading a user profile
+    env["HOME"] = NSTemporaryDirectory() // keep tshark from reading a user profile
     process.environment = env
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
@@ -165,9 +179,10 @@ func tshark(_ arguments: [String]) throws -> ProcessResult {
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus,
-                         stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+    return ProcessResult(
+        status: process.terminationStatus,
+        stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self))
 }
 
 struct TsharkMissing: Error, CustomStringConvertible {
@@ -183,13 +198,20 @@ func temporaryPath(_ name: String) -> String {
 /// tshark's expert-info summary must list no errors and no warnings. Returns the output.
 @discardableResult
 func expectNoExpertWarnings(pcap path: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-    let result = try tshark(["-r", path, "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE",
-                             "-o", "udp.check_checksum:TRUE", "-z", "expert", "-q"])
+    let result = try tshark([
+        "-r", path, "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE",
+        "-o", "udp.check_checksum:TRUE", "-z", "expert", "-q",
+    ])
     #expect(result.status == 0, "tshark failed: \(result.stderr)", sourceLocation: sourceLocation)
-    #expect(!result.stdout.contains("Errors ("), "tshark expert errors:\n\(result.stdout)", sourceLocation: sourceLocation)
+    #expect(
+        !result.stdout.contains("Errors ("), "tshark expert errors:\n\(result.stdout)", sourceLocation: sourceLocation)
     // tshark 4.0 titles the section "Warns (n)".
-    #expect(!result.stdout.contains("Warns ("), "tshark expert warnings:\n\(result.stdout)", sourceLocation: sourceLocation)
-    #expect(!result.stdout.contains("Warnings ("), "tshark expert warnings:\n\(result.stdout)", sourceLocation: sourceLocation)
-    #expect(!result.stderr.lowercased().contains("warn"), "tshark stderr: \(result.stderr)", sourceLocation: sourceLocation)
+    #expect(
+        !result.stdout.contains("Warns ("), "tshark expert warnings:\n\(result.stdout)", sourceLocation: sourceLocation)
+    #expect(
+        !result.stdout.contains("Warnings ("), "tshark expert warnings:\n\(result.stdout)",
+        sourceLocation: sourceLocation)
+    #expect(
+        !result.stderr.lowercased().contains("warn"), "tshark stderr: \(result.stderr)", sourceLocation: sourceLocation)
     return result.stdout
 }

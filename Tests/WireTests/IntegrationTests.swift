@@ -11,33 +11,41 @@ import Wire
     static func putItemConversation() -> Conversation {
         var rng = SeededGenerator(seed: 2024)
         let sessionID = rng.bytes(32)
-        let hello = TLSClientHello(profile: .boto3OpenSSL3, serverName: sni, random: rng.bytes(32), sessionID: sessionID,
-                                   keyShares: [rng.bytes(32)])
+        let hello = TLSClientHello(
+            profile: .boto3OpenSSL3, serverName: sni, random: rng.bytes(32), sessionID: sessionID,
+            keyShares: [rng.bytes(32)])
         // The AWS flight's sizes, negotiated with TLS_AES_128_GCM_SHA256 (SHA-256 Finished).
         var server = TLSServerProfile.awsEndpoint
         server.cipherSuite = TLSCipherSuite.aes128GCMSHA256
-        let serverHello = server.serverHello(random: rng.bytes(32), sessionIDEcho: sessionID, x25519KeyShare: rng.bytes(32))
+        let serverHello = server.serverHello(
+            random: rng.bytes(32), sessionIDEcho: sessionID, x25519KeyShare: rng.bytes(32))
         var c = Conversation()
         c.handshake()
         c.send(fromClient: true, stream: [.plain(render { hello.encodeRecord(into: &$0) })])
-        c.send(fromClient: false, stream: [
-            .plain(render { serverHello.encodeRecord(into: &$0) }),
-            .plain(render { TLSChangeCipherSpec.encodeRecord(into: &$0) }),
-            .ciphertext(inner: server.encryptedExtensionsLength, seed: 1),
-            .ciphertext(inner: server.certificateLength, seed: 2),
-            .ciphertext(inner: server.certificateVerifyLength, seed: 3),
-            .ciphertext(inner: server.finishedLength, seed: 4),
-        ])
-        c.send(fromClient: true, stream: [
-            .plain(render { TLSChangeCipherSpec.encodeRecord(into: &$0) }),
-            .ciphertext(inner: server.finishedLength, seed: 5),
-            .ciphertext(inner: 1960, seed: 6),      // measured PutItem header block
-            .ciphertext(inner: 152, seed: 7),       // measured PutItem body
-        ])
-        c.send(fromClient: false, stream: [
-            .ciphertext(inner: server.newSessionTicketLength, seed: 8),
-            .ciphertext(inner: 256, seed: 9),       // response: 254 header bytes + "{}"
-        ])
+        c.send(
+            fromClient: false,
+            stream: [
+                .plain(render { serverHello.encodeRecord(into: &$0) }),
+                .plain(render { TLSChangeCipherSpec.encodeRecord(into: &$0) }),
+                .ciphertext(inner: server.encryptedExtensionsLength, seed: 1),
+                .ciphertext(inner: server.certificateLength, seed: 2),
+                .ciphertext(inner: server.certificateVerifyLength, seed: 3),
+                .ciphertext(inner: server.finishedLength, seed: 4),
+            ])
+        c.send(
+            fromClient: true,
+            stream: [
+                .plain(render { TLSChangeCipherSpec.encodeRecord(into: &$0) }),
+                .ciphertext(inner: server.finishedLength, seed: 5),
+                .ciphertext(inner: 1960, seed: 6), // measured PutItem header block
+                .ciphertext(inner: 152, seed: 7), // measured PutItem body
+            ])
+        c.send(
+            fromClient: false,
+            stream: [
+                .ciphertext(inner: server.newSessionTicketLength, seed: 8),
+                .ciphertext(inner: 256, seed: 9), // response: 254 header bytes + "{}"
+            ])
         c.close()
         return c
     }
@@ -63,18 +71,25 @@ import Wire
         let analysis = try tshark(["-r", path] + checks + ["-Y", "tcp.analysis.flags"])
         #expect(analysis.stdout.isEmpty, "tcp analysis flagged:\n\(analysis.stdout)")
 
-        let sni = try tshark(["-r", path, "-Y", "tls.handshake.type == 1", "-T", "fields", "-e", "tls.handshake.extensions_server_name",
-                              "-e", "tls.handshake.ja3"])
+        let sni = try tshark([
+            "-r", path, "-Y", "tls.handshake.type == 1", "-T", "fields", "-e", "tls.handshake.extensions_server_name",
+            "-e", "tls.handshake.ja3",
+        ])
         #expect(sni.stdout == Self.sni + "\t" + RealJA3.hash + "\n")
 
-        let server = try tshark(["-r", path, "-Y", "tls.handshake.type == 2", "-T", "fields", "-e", "tls.handshake.extensions.supported_version",
-                                 "-e", "tls.handshake.ciphersuite"])
+        let server = try tshark([
+            "-r", path, "-Y", "tls.handshake.type == 2", "-T", "fields", "-e",
+            "tls.handshake.extensions.supported_version",
+            "-e", "tls.handshake.ciphersuite",
+        ])
         #expect(server.stdout == "0x0304\t0x1301\n")
 
         // Records reassembled across segments, in stream order. tshark reports plaintext records
         // under content_type and TLS 1.3 protected records under opaque_type.
-        let records = try tshark(["-r", path, "-Y", "tls", "-T", "fields", "-e", "tls.record.content_type",
-                                  "-e", "tls.record.opaque_type", "-e", "tls.record.length"])
+        let records = try tshark([
+            "-r", path, "-Y", "tls", "-T", "fields", "-e", "tls.record.content_type",
+            "-e", "tls.record.opaque_type", "-e", "tls.record.length",
+        ])
         var plainTypes: [String] = [], opaqueTypes: [String] = [], lengths: [String] = []
         for line in records.stdout.split(separator: "\n") {
             let cols = line.split(separator: "\t", omittingEmptySubsequences: false)

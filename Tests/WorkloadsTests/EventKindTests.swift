@@ -7,7 +7,8 @@ import Transport
 @Suite struct EventKindTests {
     /// `World.handle` tells the layers' events apart by their raw kind: no two may share one.
     @Test func theLayersVocabulariesAreDisjoint() {
-        let raw = NetworkEvent.allCases.map(\.rawValue) + TransportEvent.allCases.map(\.rawValue)
+        let raw =
+            NetworkEvent.allCases.map(\.rawValue) + TransportEvent.allCases.map(\.rawValue)
             + AppEvent.allCases.map(\.rawValue)
         #expect(Set(raw).count == raw.count)
     }

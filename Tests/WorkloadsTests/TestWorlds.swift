@@ -15,9 +15,11 @@ enum TestWorlds {
     /// A function outside any VPC (at a Lambda service address) calling DynamoDB over the AWS
     /// network, whose front end answers on 443. With `refusing`, the DynamoDB addresses lead to a
     /// host with no listener that resets every connection (connection refused).
-    static func dynamoDB(program: [Step] = [.dynamodb(DynamoDBCall(operation: .getItem, table: "Orders"))],
-                         timeout: SimDuration = .seconds(3), idleReclaim: SimDuration = .seconds(600),
-                         refusing: Bool = false, seed: UInt64 = 1) -> World {
+    static func dynamoDB(
+        program: [Step] = [.dynamodb(DynamoDBCall(operation: .getItem, table: "Orders"))],
+        timeout: SimDuration = .seconds(3), idleReclaim: SimDuration = .seconds(600),
+        refusing: Bool = false, seed: UInt64 = 1
+    ) -> World {
         var n = Network(region: "us-east-1")
         let lambdaHost = n.addHost(.publicAddress(IPv4Address("3.214.7.91")!, internet: false))
         let frontEnd = n.addHost(.awsService(name: "dynamodb"))
@@ -28,11 +30,14 @@ enum TestWorlds {
         // Hosts added to the network directly take their roles' TCP profiles here (World.addHost does both).
         w.tcp.setProfile(w.hostProfiles[.lambdaEnvironment], for: lambdaHost)
         w.tcp.setProfile(w.hostProfiles[.awsFrontEnd], for: frontEnd)
-        w.addService(ServiceEndpoint(name: "dynamodb", hostname: "dynamodb.us-east-1.amazonaws.com", host: frontEnd,
-                                     addresses: [frontEndAddress], accountID: account, region: "us-east-1"))
+        w.addService(
+            ServiceEndpoint(
+                name: "dynamodb", hostname: "dynamodb.us-east-1.amazonaws.com", host: frontEnd,
+                addresses: [frontEndAddress], accountID: account, region: "us-east-1"))
         w.tcp.setProfile(w.hostProfiles[.awsFrontEnd], for: refuser)
-        var f = LambdaFunction(name: "orders", accountID: account, region: "us-east-1", timeout: timeout,
-                               program: program, arrivals: .none)
+        var f = LambdaFunction(
+            name: "orders", accountID: account, region: "us-east-1", timeout: timeout,
+            program: program, arrivals: .none)
         f.idleReclaim = idleReclaim
         f.hosts = [lambdaHost]
         w.addFunction(f)
@@ -42,20 +47,24 @@ enum TestWorlds {
     /// `TestNetworks.twoSubnets` with a PostgreSQL database on the second host (10.0.2.20:5432) and
     /// a function attached through the first ENI (10.0.1.10) running one query of `serverTime`.
     static func database(serverTime: SimDuration, timeout: SimDuration = .seconds(10), seed: UInt64 = 1) -> World {
-        let fromClients = SecurityGroupRule(protocolNumber: 6, ports: PortRange(5432, 5432),
-                                            peer: .securityGroup(SecurityGroupIndex(0)))
+        let fromClients = SecurityGroupRule(
+            protocolNumber: 6, ports: PortRange(5432, 5432),
+            peer: .securityGroup(SecurityGroupIndex(0)))
         let (n, a, b) = TestNetworks.twoSubnets(webIngress: [fromClients])
         var w = World(network: n, seed: RandomStreams(seed: seed), epochNanoseconds: epoch, workloadEnd: hour)
         w.network.observed = [false, false]
         w.tcp.setProfile(w.hostProfiles[.lambdaEnvironment], for: a)
         w.tcp.setProfile(w.hostProfiles[.database], for: b)
         w.addPlatform(vpc: VPCIndex(0))
-        w.addDatabase(DatabaseInstance(identifier: "orders-db", eni: ENIIndex(1), host: b, port: 5432,
-                                       address: IPv4Address("10.0.2.20")!,
-                                       endpoint: "orders-db.c9akciq32.us-east-1.rds.amazonaws.com"))
+        w.addDatabase(
+            DatabaseInstance(
+                identifier: "orders-db", eni: ENIIndex(1), host: b, port: 5432,
+                address: IPv4Address("10.0.2.20")!,
+                endpoint: "orders-db.c9akciq32.us-east-1.rds.amazonaws.com"))
         let query = DatabaseQuery(instance: 0, serverTime: serverTime)
-        var f = LambdaFunction(name: "reader", accountID: account, region: "us-east-1", timeout: timeout,
-                               program: [.database(query)], arrivals: .none)
+        var f = LambdaFunction(
+            name: "reader", accountID: account, region: "us-east-1", timeout: timeout,
+            program: [.database(query)], arrivals: .none)
         f.enis = [ENIIndex(0)]
         f.hosts = [a]
         w.addFunction(f)
