@@ -1,3 +1,4 @@
+import SimCore
 import Wire
 
 /// Writes records as CloudWatch Logs holds them (aws-vpc-facts §1.12): one log stream per ENI,
@@ -48,7 +49,7 @@ public final class CloudWatchFlowLogSink: FlowLogSink {
         }
         sequence += 1
         // Delivery to CloudWatch Logs takes about 5 minutes after the window (aws-vpc-facts §1.4).
-        let ingestion = end * 1000 + 300_000 + Int64(TLSCiphertext.mix(seed, sequence) % 60_000)
+        let ingestion = end * 1000 + 300_000 + Int64(SplitMix64.value(seed: seed, index: sequence) % 60_000)
         var t = TextBuffer(capacity: record.count + 96)
         t.append("{\"id\":\"")
         t.padded(Int(start % 1_000_000_000_000), width: 12)

@@ -56,7 +56,7 @@ public final class FlowLogAggregator {
         // Capture windows are not aligned to the clock: each ENI gets its own phase (research
         // notes §8: AWS's examples start at :50 and :16).
         windowStart = (0..<n).map { i in
-            let phase = TLSCiphertext.mix(seed, UInt64(i) &+ 0xF10) % UInt64(60_000_000_000)
+            let phase = SplitMix64.value(seed: seed, index: UInt64(i) &+ 0xF10) % UInt64(60_000_000_000)
             return -Int64(phase)
         }
         everActive = Array(repeating: false, count: n)
@@ -177,7 +177,7 @@ public final class FlowLogAggregator {
         }
         try deliver()
         flows[e].removeAll(keepingCapacity: true)
-        tables[e] = FlowTable<Int32>(capacity: 16)
+        tables[e].removeAll()
     }
 
     func emitNoData(_ e: Int, from: Int64, to: Int64) throws {

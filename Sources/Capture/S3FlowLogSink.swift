@@ -82,10 +82,10 @@ public final class S3FlowLogSink: FlowLogSink {
         name.padded(d.hour, width: 2); name.padded(d.minute, width: 2); name.byte(0x5A); name.byte(0x5F)
         // An 8-hex-digit suffix (research notes §8), derived from the run's seed, the flow log
         // (FNV-1a of its id: stable across processes, unlike Hasher) and the file's period.
-        let logHash = naming.flowLogID.utf8.reduce(0xCBF2_9CE4_8422_2325 as UInt64) {
-            ($0 ^ UInt64($1)) &* 0x100_0000_01B3
-        }
-        let h = TLSCiphertext.mix(naming.seed ^ 0xF1_0F10 ^ logHash, UInt64(bitPattern: bucket)) & 0xFFFF_FFFF
+        let logHash = FNV1a64.hash(naming.flowLogID.utf8)
+        let h =
+            SplitMix64.value(seed: naming.seed ^ 0xF1_0F10 ^ logHash, index: UInt64(bitPattern: bucket))
+            & 0xFFFF_FFFF
         let hex = Array("0123456789abcdef".utf8)
         for k in stride(from: 28, through: 0, by: -4) { name.byte(hex[Int((h >> UInt64(k)) & 0xF)]) }
         name.append(".log.gz")

@@ -43,6 +43,13 @@ public struct FlowTable<Value> {
         }
     }
 
+    /// Removes every entry, keeping the storage (no allocation). - Complexity: O(capacity).
+    @inlinable public mutating func removeAll() {
+        guard _count > 0 else { return }
+        for i in slots.indices { slots[i] = nil }
+        _count = 0
+    }
+
     /// Whether `key` is present.
     @inlinable public func contains(_ key: FlowKey) -> Bool { self[key] != nil }
 

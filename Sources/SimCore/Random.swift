@@ -118,6 +118,14 @@ public enum SplitMix64 {
         return z ^ (z >> 31)
     }
 
+    /// The `index`-th output of the stream that starts at `seed`, without walking it: a counter-mode
+    /// hash for values that must not depend on how many were drawn before (window phases, file
+    /// names, filler bytes).
+    @inlinable
+    public static func value(seed: UInt64, index: UInt64) -> UInt64 {
+        mix(seed &+ (index &+ 1) &* gamma)
+    }
+
     /// The finalizer's first round and the next shift only, a weaker avalanche. The seeds of TLS
     /// records' filler bytes are made with it (`Channel.nextSeed`); they stay so, as captures of
     /// the shipped topologies pin those bytes. New code uses `mix`.
