@@ -1,10 +1,11 @@
 import SimCore
 import Wire
 
-/// Writes records as CloudWatch Logs holds them (aws-vpc-facts §1.12): one log stream per ENI,
-/// named `<eni-id>-all` (the suffix follows the traffic type; only `-all` is attested), each
-/// event with `timestamp` = the record's start (ms) and an `ingestionTime` after its end — one
-/// JSON object per line, as a subscription delivers events or an export lists them.
+/// Writes records as CloudWatch Logs holds them: one log stream per ENI
+/// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-cwl.html), named `<eni-id>-all` (assumed: AWS documents
+/// no stream name; `-all` is what subscription payloads show, and the suffix follows the traffic type), each event with
+/// `timestamp` = the record's start (ms) and an `ingestionTime` after its end — one JSON object per line, as a
+/// subscription delivers events or an export lists them.
 public final class CloudWatchFlowLogSink: FlowLogSink {
     let directory: String
     let logGroup: String
@@ -48,7 +49,8 @@ public final class CloudWatchFlowLogSink: FlowLogSink {
             streams.add(w, key: name)
         }
         sequence += 1
-        // Delivery to CloudWatch Logs takes about 5 minutes after the window (aws-vpc-facts §1.4).
+        // Delivery to CloudWatch Logs takes about 5 minutes after the window
+        // (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html).
         let ingestion = end * 1000 + 300_000 + Int64(SplitMix64.value(seed: seed, index: sequence) % 60_000)
         var t = TextBuffer(capacity: record.count + 96)
         t.append("{\"id\":\"")

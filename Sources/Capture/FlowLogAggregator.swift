@@ -17,8 +17,8 @@ struct FlowAccumulator {
 }
 
 /// Aggregates one flow log's records: per ENI, per capture window, per 5-tuple, direction and
-/// action (aws-vpc-facts §1.1, §1.4). Each closed window becomes typed records
-/// (``FlowLogRecord``), handed in one batch to every sink.
+/// action (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html). Each closed window becomes typed
+/// records (``FlowLogRecord``), handed in one batch to every sink.
 public final class FlowLogAggregator {
     public let config: FlowLogConfig
     let epochNanoseconds: Int64
@@ -53,8 +53,8 @@ public final class FlowLogAggregator {
             let nitro = directory.enis[i].nitro
             return Int64(nitro ? min(config.maxAggregationInterval, 60) : config.maxAggregationInterval) * 1_000_000_000
         }
-        // Capture windows are not aligned to the clock: each ENI gets its own phase (research
-        // notes §8: AWS's examples start at :50 and :16).
+        // Capture windows are not aligned to the clock: each ENI gets its own phase (the records in
+        // https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html start at :50 and :16).
         windowStart = (0..<n).map { i in
             let phase = SplitMix64.value(seed: seed, index: UInt64(i) &+ 0xF10) % UInt64(60_000_000_000)
             return -Int64(phase)
@@ -94,7 +94,8 @@ public final class FlowLogAggregator {
         let size = UInt64(t.packet.ipTotalLength)
         var f = UInt8(
             t.packet.tcpFlags.rawValue & (TCPFlags.fin.rawValue | TCPFlags.syn.rawValue | TCPFlags.rst.rawValue))
-        // SYN-ACK is reported as 18; ACK alone is never reported (aws-vpc-facts §1.7).
+        // SYN-ACK is reported as 18; ACK alone is never reported
+        // (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html, `tcp-flags`).
         if t.packet.tcpFlags.contains(.syn) && t.packet.tcpFlags.contains(.ack) { f |= TCPFlags.ack.rawValue }
         if let i = tables[e][key] {
             // One access to the accumulator (each `flows[e][i].x` would be a checked access of
@@ -210,10 +211,10 @@ public final class FlowLogAggregator {
             end: unixSeconds(f.last.nanoseconds))
     }
 
-    /// `traffic-path` of an egress record (aws-vpc-facts §1.8): 1 within the VPC; through an
-    /// internet gateway 8 from a Nitro instance, else 2; through a gateway endpoint 7 from a
-    /// Nitro instance, else 2. For Lambda and NAT gateway ENIs AWS documents no code; they are
-    /// not instances, so they get the generic 1/2.
+    /// `traffic-path` of an egress record (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html): 1
+    /// within the VPC; through an internet gateway 8 from a Nitro instance, else 2; through a gateway endpoint 7 from a
+    /// Nitro instance, else 2. For Lambda and NAT gateway ENIs AWS documents no code; they are not instances, so they
+    /// get the generic 1/2.
     static func trafficPath(_ nitro: Bool, _ path: EgressPath) -> FlowLogTrafficPath {
         switch path {
         case .unknown: return .none

@@ -1,6 +1,7 @@
 import NetModel
 
-/// The fields of VPC Flow Log records (aws-vpc-facts §1.2), with the version that introduced each.
+/// The fields of VPC Flow Log records (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html), with
+/// the version that introduced each.
 public enum FlowLogField: String, CaseIterable, Sendable {
     case version, accountID = "account-id", interfaceID = "interface-id", srcaddr, dstaddr, srcport, dstport
     case `protocol`, packets, bytes, start, end, action, logStatus = "log-status"
@@ -16,8 +17,9 @@ public enum FlowLogField: String, CaseIterable, Sendable {
     case ecsTaskARN = "ecs-task-arn", ecsTaskID = "ecs-task-id"
     case rejectReason = "reject-reason"
 
-    /// The flow-log version that introduced the field. The ECS fields (7) and `reject-reason` (8)
-    /// are numbered as AWS's current table does (UNSOURCED in the primary docs, aws-vpc-facts §1.2).
+    /// The flow-log version that introduced the field
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html). Assumed: the ECS fields 7 and
+    /// `reject-reason` 8, as third-party copies of AWS's current table number them.
     public var version: Int {
         switch self {
         case .version, .accountID, .interfaceID, .srcaddr, .dstaddr, .srcport, .dstport, .protocol, .packets, .bytes,
@@ -73,7 +75,8 @@ public struct FlowLogFormat: Sendable, Hashable {
         self.fields = fields
     }
 
-    /// The version records carry: the highest among the chosen fields (aws-vpc-facts §1.3).
+    /// The version records carry: the highest among the chosen fields
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html).
     public var version: Int { fields.map(\.version).max() ?? 2 }
     /// The header line of S3 text files: the field names, space-separated.
     public var header: String { fields.map(\.rawValue).joined(separator: " ") }
@@ -100,7 +103,8 @@ public enum FlowLogTrafficType: String, Sendable, Hashable {
     case accept = "ACCEPT", reject = "REJECT", all = "ALL"
 }
 
-/// S3 delivery options (CloudFormation `DestinationOptions`, aws-vpc-facts §1.12).
+/// S3 delivery options (CloudFormation `DestinationOptions`,
+/// https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3.html).
 public struct S3DeliveryOptions: Sendable, Hashable {
     public var hiveCompatiblePartitions = false
     public var perHourPartition = false
@@ -111,7 +115,8 @@ public struct S3DeliveryOptions: Sendable, Hashable {
 
 public enum FlowLogDestination: Sendable, Hashable {
     case s3(S3DeliveryOptions)
-    /// CloudWatch Logs: one log stream per ENI (`<eni-id>-all`) in the log group (aws-vpc-facts §1.12).
+    /// CloudWatch Logs: one log stream per ENI (`<eni-id>-all`) in the log group
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-cwl.html).
     case cloudWatchLogs(logGroup: String)
 }
 
@@ -119,7 +124,8 @@ public struct FlowLogConfig: Sendable {
     public var id: String
     public var resource: FlowLogResource
     public var trafficType: FlowLogTrafficType
-    /// 60 or 600 seconds; ENIs of Nitro instances always aggregate over at most 60 s (aws-vpc-facts §1.4).
+    /// 60 or 600 seconds; ENIs of Nitro instances always aggregate over at most 60 s
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html).
     public var maxAggregationInterval: Int
     public var format: FlowLogFormat
     public var destination: FlowLogDestination

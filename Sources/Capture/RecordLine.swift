@@ -158,7 +158,8 @@ public struct ServiceIntervals: Sendable {
 
     public init(_ ranges: [(range: CIDR, service: String)]) {
         // Paint from the least to the most specific so a specific subset (DYNAMODB, S3) wins over
-        // AMAZON and EC2 (aws-vpc-facts §1.9: one code is shown; the specific one in AWS's example).
+        // AMAZON and EC2 (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html: one code is shown for
+        // overlapping ranges; AWS's example shows S3, not AMAZON, for an S3 address).
         var nameIndex: [String: Int32] = [:]
         var boundaries = Set<UInt64>()
         for r in ranges { boundaries.insert(UInt64(r.range.base.raw)); boundaries.insert(UInt64(r.range.last.raw) + 1) }

@@ -2,10 +2,10 @@ import SimCore
 import Wire
 
 /// Writes records into gzip files laid out as VPC Flow Logs deliver them to S3
-/// (aws-vpc-facts §1.12): `AWSLogs/<account>/vpcflowlogs/<region>/<yyyy>/<mm>/<dd>/` (or the
-/// Hive-compatible prefix, optionally per hour), one file per 5 minutes of record end times,
-/// named `<account>_vpcflowlogs_<region>_<flow-log-id>_<yyyymmddThhmmZ>_<hash>.log.gz`, each
-/// starting with the header line.
+/// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3.html):
+/// `AWSLogs/<account>/vpcflowlogs/<region>/<yyyy>/<mm>/<dd>/` (or the Hive-compatible prefix, optionally per hour), one
+/// file per 5 minutes of record end times, named
+/// `<account>_vpcflowlogs_<region>_<flow-log-id>_<yyyymmddThhmmZ>_<hash>.log.gz`, each starting with the header line.
 public final class S3FlowLogSink: FlowLogSink {
     struct Naming: Sendable {
         var accountID: String
@@ -80,8 +80,9 @@ public final class S3FlowLogSink: FlowLogSink {
         name.append("\(naming.accountID)_vpcflowlogs_\(naming.region)_\(naming.flowLogID)_")
         name.padded(d.year, width: 4); name.padded(d.month, width: 2); name.padded(d.day, width: 2); name.byte(0x54)
         name.padded(d.hour, width: 2); name.padded(d.minute, width: 2); name.byte(0x5A); name.byte(0x5F)
-        // An 8-hex-digit suffix (research notes §8), derived from the run's seed, the flow log
-        // (FNV-1a of its id: stable across processes, unlike Hasher) and the file's period.
+        // An 8-hex-digit suffix (as in AWS's example file name,
+        // https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3.html), derived from the run's seed, the flow
+        // log (FNV-1a of its id: stable across processes, unlike Hasher) and the file's period.
         let logHash = FNV1a64.hash(naming.flowLogID.utf8)
         let h =
             SplitMix64.value(seed: naming.seed ^ 0xF1_0F10 ^ logHash, index: UInt64(bitPattern: bucket))

@@ -1,4 +1,5 @@
-/// An endpoint policy: an IAM resource policy attached to a gateway endpoint (aws-vpc-facts §4).
+/// An endpoint policy: an IAM resource policy attached to a gateway endpoint
+/// (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html).
 ///
 /// A request through the endpoint must be allowed by it (and by identity and resource policies,
 /// which the model treats as allowing). Evaluation follows IAM: an explicit deny wins, otherwise
@@ -10,7 +11,8 @@ public struct EndpointPolicy: Sendable, Hashable {
         public var sid: String?
         public var effect: Effect
         /// Principal patterns; `["*"]` is everyone. `arn:aws:iam::<acct>:root` (or a bare account id)
-        /// grants only the account's root user, not its roles (aws-vpc-facts §4).
+        /// grants only the account's root user, not its roles
+        /// (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html).
         public var principals: [String]
         public var actions: [String]
         public var notActions: [String]

@@ -40,7 +40,8 @@ func portsMatch(_ selector: ProtocolSelector, _ ports: PortRange, _ packet: Pack
 
 extension NetworkACL {
     /// Stateless, ordered evaluation: the lowest-numbered matching entry decides; the implicit
-    /// `*` entry (32767) denies everything else (aws-vpc-facts §8).
+    /// `*` entry (32767) denies everything else
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html).
     public func evaluate(_ packet: Packet, direction: TrafficDirection, index: NetworkACLIndex) -> NetworkACLDecision {
         let entries = direction == .ingress ? inbound : outbound
         let peer = direction == .ingress ? packet.source : packet.destination
@@ -54,7 +55,8 @@ extension NetworkACL {
     }
 }
 
-/// Connection-tracking state of a security-group flow (aws-vpc-facts §7).
+/// Connection-tracking state of a security-group flow
+/// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html).
 public struct TrackedFlow: Sendable {
     /// The direction (relative to the ENI) of the packet that opened the flow.
     public var openedBy: TrafficDirection
@@ -63,15 +65,17 @@ public struct TrackedFlow: Sendable {
     public var closing: UInt8
 }
 
-/// Timeouts of tracked connections (aws-vpc-facts §7, `ConnectionTrackingSpecification` defaults).
+/// Timeouts of tracked connections: the `ConnectionTrackingSpecification` defaults
+/// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html).
 public struct ConnectionTrackingTimeouts: Sendable {
     public var tcpEstablished = SimDuration.seconds(432_000)
     public var udpStream = SimDuration.seconds(180)
     public var udp = SimDuration.seconds(30)
     /// ICMP and other protocols: "a matching reply type within 600 s" is a response.
     public var other = SimDuration.seconds(600)
-    /// After both FINs or an RST (UNSOURCED: AWS does not document it; Linux conntrack keeps
-    /// TIME_WAIT 120 s, we keep closed flows for 10 s so late packets are still judged as replies).
+    /// After both FINs or an RST. Assumed: AWS documents nothing; Linux conntrack keeps TIME_WAIT 120 s
+    /// (net/netfilter/nf_conntrack_proto_tcp.c, tcp_timeouts); we keep closed flows 10 s so late packets
+    /// are still judged as replies.
     public var tcpClosed = SimDuration.seconds(10)
     public init() {}
 }

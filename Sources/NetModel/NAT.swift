@@ -11,7 +11,8 @@ public struct NATTranslation: Sendable {
     public var established: Bool
 }
 
-/// CloudWatch metrics of a NAT gateway (namespace `AWS/NATGateway`, aws-vpc-facts §5).
+/// CloudWatch metrics of a NAT gateway (namespace `AWS/NATGateway`,
+/// https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway-cloudwatch.html).
 public struct NATGatewayMetrics: Sendable, Hashable {
     public var bytesInFromSource: UInt64 = 0
     public var bytesOutToDestination: UInt64 = 0
@@ -32,10 +33,10 @@ public struct NATGatewayMetrics: Sendable, Hashable {
     public var bytesProcessed: UInt64 { bytesInFromSource + bytesInFromDestination }
 }
 
-/// Translation state of one NAT gateway (aws-vpc-facts §5): source NAT to its private address
-/// (the internet gateway maps that to the Elastic IP), ports 1024–65535, at most 55,000
-/// simultaneous connections per address to one (destination IP, port, protocol), 350 s idle
-/// timeout after which a packet from inside gets a RST.
+/// Translation state of one NAT gateway (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html):
+/// source NAT to its private address (the internet gateway maps that to the Elastic IP), ports 1024–65535, at most
+/// 55,000 simultaneous connections per address to one (destination IP, port, protocol), 350 s idle timeout after which
+/// a packet from inside gets a RST.
 public struct NATState: Sendable {
     public static let portRange: ClosedRange<UInt16> = 1024...65535
     public static let connectionsPerDestination = 55_000

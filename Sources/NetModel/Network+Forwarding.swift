@@ -6,7 +6,9 @@ import Wire
 extension Network {
     /// Whether an address is one of the platform services AWS neither filters nor logs: Amazon
     /// DNS at the VPC base + 2, link-local 169.254.0.0/16 (169.254.169.253 DNS, .254 metadata,
-    /// .123 Time Sync), and the subnet router at base + 1 (DHCP) (aws-vpc-facts §1.10, §7).
+    /// .123 Time Sync), and the subnet router at base + 1 (DHCP)
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Security.html,
+    /// https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-limitations.html).
     public func isPlatformAddress(_ a: IPv4Address, vpc: VPCIndex, subnet: SubnetIndex) -> Bool {
         a == vpcs[vpc.int].dnsAddress || a.raw & 0xFFFF_0000 == 0xA9FE_0000 || a == subnets[subnet.int].routerAddress
     }
@@ -29,7 +31,8 @@ extension Network {
             return
         }
         trace?.append(.leave(e, p))
-        // Where is it going? Same subnet: switched, no route table and no ACL (aws-vpc-facts §2, §8).
+        // Where is it going? Same subnet: switched, no route table and no ACL (ACLs apply where
+        // traffic enters or leaves a subnet: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html).
         let sameSubnet = subnetCIDR.contains(p.destination)
         let route: RouteDecision? = sameSubnet ? nil : compiledRoutes[routeTable.int].lookup(p.destination)
         // Filters: the ENI's security groups (stateful), then the subnet's ACL (stateless) on the way out.
@@ -74,7 +77,8 @@ extension Network {
             let d = natGateways[n.int].eni
             schedule(p, hop: .eniIngress(d), at: now + hopLatency(e, d), &scheduler)
         case .internetGateway(let g):
-            // One-to-one NAT of the private source to its public address (aws-vpc-facts §6).
+            // One-to-one NAT of the private source to its public address
+            // (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html).
             let before = p.source
             if p.source == enis[e.int].privateIP, let pub = enis[e.int].publicIP {
                 p.source = pub
@@ -170,7 +174,8 @@ extension Network {
             case .host(let h):
                 return deliver(h, p)
             case .eniPublicIP(let e):
-                // Inbound 1:1 NAT at the internet gateway, then into the VPC (aws-vpc-facts §6).
+                // Inbound 1:1 NAT at the internet gateway, then into the VPC
+                // (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html).
                 guard let g = vpcs[enis[e.int].vpc.int].internetGateway else {
                     drop(.unreachableAddress); return .handled
                 }

@@ -83,7 +83,8 @@ extension Network {
             }
             if p.protocolNumber == IPProtocol.tcp && !isSYN {
                 // An idle-timed-out (or unknown) connection: the gateway answers the inside host
-                // with a RST, not a FIN (aws-vpc-facts §5).
+                // with a RST, not a FIN
+                // (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-troubleshooting.html).
                 nat[n.int].metrics.packetsDropCount += 1
                 drop(.natNoTranslation(n))
                 if !p.tcpFlags.contains(.rst) {

@@ -5,7 +5,8 @@ import Wire
 
 extension Network {
     /// Connection tracking first (a reply to a tracked flow is allowed whatever the rules say),
-    /// then the union of every group's rules in that direction (aws-vpc-facts §7).
+    /// then the union of every group's rules in that direction
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html).
     mutating func securityGroupsAllow(_ e: ENIIndex, _ p: Packet, _ dir: TrafficDirection, _ now: SimTime) -> Bool {
         if enis[e.int].securityGroups.isEmpty { // NAT gateway ENIs take no security groups
             trace?.append(.securityGroup(e, dir, .notApplicable))

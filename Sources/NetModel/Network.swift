@@ -22,8 +22,10 @@ public enum HostAttachment: Sendable, Hashable {
     /// reaches them, directly or through a gateway endpoint.
     case awsService(name: String)
     /// A VPC's platform services, reached from every ENI without security groups, ACLs or flow
-    /// logs (aws-vpc-facts §1.10, §7): Amazon DNS (base + 2, 169.254.169.253), instance metadata
-    /// (169.254.169.254), Amazon Time Sync (169.254.169.123) and DHCP at the subnet router (base + 1).
+    /// logs (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Security.html,
+    /// https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-limitations.html): Amazon DNS (base + 2,
+    /// 169.254.169.253), instance metadata (169.254.169.254), Amazon Time Sync (169.254.169.123) and DHCP at the subnet
+    /// router (base + 1).
     case platform(VPCIndex)
 }
 
@@ -246,7 +248,7 @@ public struct Network: Sendable {
             schedule(p, hop: .publicNetwork, at: at + l, &scheduler)
         case .platform(let v):
             // Answers go straight back to the asking ENI; no security group or ACL applies to
-            // platform services (aws-vpc-facts §1.10, §7).
+            // platform services (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Security.html).
             trace?.append(.sent(host, p))
             guard let d = eni(owning: p.destination, in: v) else { drop(.noSuchAddressInVPC(v)); return }
             p.fromSubnet = .max

@@ -9,7 +9,8 @@ public struct TapRecord: Sendable {
     public var direction: TrafficDirection
     /// ACCEPT or REJECT as flow logs would report it (security groups and network ACLs decide).
     public var accepted: Bool
-    /// False for traffic AWS never writes to flow logs (Amazon DNS, metadata, …, aws-vpc-facts §1.10).
+    /// False for traffic AWS never writes to flow logs (Amazon DNS, metadata, …,
+    /// https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-limitations.html).
     public var logged: Bool
     /// For egress: where the route sent it (flow logs' `traffic-path`).
     public var path: EgressPath

@@ -24,7 +24,7 @@ public struct VPC: Sendable {
         self.id = id; self.accountID = accountID; self.cidrs = cidrs
         self.mainRouteTable = mainRouteTable; self.defaultNetworkACL = defaultNetworkACL
     }
-    /// VPC base + 2 (fact: reserved addresses, aws-vpc-facts §2).
+    /// VPC base + 2 (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
     public var dnsAddress: IPv4Address { cidrs[0].address(at: 2) }
     public func contains(_ a: IPv4Address) -> Bool { cidrs.contains { $0.contains(a) } }
 }
@@ -43,7 +43,8 @@ public struct Subnet: Sendable {
         self.id = id; self.vpc = vpc; self.cidr = cidr; self.zone = zone
         self.routeTable = routeTable; self.networkACL = networkACL
     }
-    /// The VPC router's address in this subnet: base + 1 (aws-vpc-facts §2).
+    /// The VPC router's address in this subnet: base + 1
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
     public var routerAddress: IPv4Address { cidr.address(at: 1) }
 }
 
@@ -67,7 +68,8 @@ public struct ENI: Sendable {
     public var secondaryIPs: [IPv4Address]
     public var mac: MACAddress
     public var securityGroups: [SecurityGroupIndex]
-    /// Public IPv4 or Elastic IP, translated 1:1 by the internet gateway (aws-vpc-facts §6).
+    /// Public IPv4 or Elastic IP, translated 1:1 by the internet gateway
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html).
     public var publicIP: IPv4Address?
     public var kind: ENIKind
     public var accountID: String
@@ -118,7 +120,8 @@ public enum RouteTarget: Sendable, Hashable {
     case natGateway(NATGatewayIndex)
     case gatewayEndpoint(GatewayEndpointIndex)
     case networkInterface(ENIIndex)
-    /// A route whose target was deleted; matching packets are dropped (aws-vpc-facts §2).
+    /// A route whose target was deleted; matching packets are dropped (`blackhole`,
+    /// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Route.html).
     case blackhole
 }
 
@@ -183,7 +186,8 @@ public struct SecurityGroup: Sendable {
 }
 
 public struct NetworkACLEntry: Sendable, Hashable {
-    /// 1…32766; the implicit final deny is 32767 (IPv4), written `*` (aws-vpc-facts §8).
+    /// 1…32766; the implicit final deny is 32767 (IPv4), written `*`
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html).
     public var ruleNumber: Int32
     public var protocolNumber: ProtocolSelector
     public var ports: PortRange
@@ -229,7 +233,8 @@ public struct NATGateway: Sendable {
     public var isPublic: Bool { !elasticIPs.isEmpty }
 }
 
-/// A gateway VPC endpoint for DynamoDB or S3 (aws-vpc-facts §4).
+/// A gateway VPC endpoint for DynamoDB or S3
+/// (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html).
 public struct GatewayEndpoint: Sendable {
     public var id: String
     public var vpc: VPCIndex

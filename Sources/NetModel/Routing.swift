@@ -12,7 +12,7 @@ public struct RouteDecision: Sendable, Hashable {
 /// A route table compiled for lookups: every (prefix, route) pair, prefix lists expanded,
 /// ordered so that the first entry containing an address is the route AWS would pick.
 ///
-/// Priority (aws-vpc-facts §2, "Route priority" and "Route priority and prefix lists"):
+/// Priority (https://docs.aws.amazon.com/vpc/latest/userguide/route-tables-priority.html):
 /// 1. the longest prefix wins, whatever kind of route it is;
 /// 2. between equally long prefixes, a CIDR route wins over a prefix-list route;
 /// 3. between prefix-list routes with the same prefix, AWS picks one and keeps it; we keep the

@@ -11,30 +11,36 @@ public enum TrafficDirection: UInt8, Sendable, Hashable {
 public enum DropReason: Sendable, Hashable {
     /// No route in the table matches the destination.
     case noRoute(RouteTableIndex)
-    /// The matching route's target no longer exists (aws-vpc-facts §2).
+    /// The matching route's target no longer exists (`blackhole`,
+    /// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Route.html).
     case blackholeRoute(RouteTableIndex, route: Int)
     /// A network ACL entry denied it (`rule` 32767 is the implicit `*` deny).
     case networkACL(NetworkACLIndex, direction: TrafficDirection, rule: Int32)
     /// No security group rule on the ENI allows it and it is not a tracked reply.
     case securityGroup(ENIIndex, direction: TrafficDirection)
-    /// The internet gateway has no public IPv4 address to translate the source to (aws-vpc-facts §6:
-    /// an ENI without a public or Elastic IP — every Lambda ENI — cannot use the IGW).
+    /// The internet gateway has no public IPv4 address to translate the source to: an ENI without a
+    /// public or Elastic IP (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html) — every Lambda
+    /// ENI (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html) — cannot use the IGW.
     case noPublicAddress(InternetGatewayIndex)
-    /// A private NAT gateway's traffic routed to an internet gateway is dropped (aws-vpc-facts §5).
+    /// A private NAT gateway's traffic routed to an internet gateway is dropped
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html).
     case privateNATToInternet(NATGatewayIndex)
     /// The NAT gateway could not allocate a source port: 55,000 simultaneous connections to this
-    /// destination per address (`ErrorPortAllocation`, aws-vpc-facts §5).
+    /// destination per address (`ErrorPortAllocation`,
+    /// https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html).
     case natPortAllocation(NATGatewayIndex)
     /// A packet reached the NAT gateway for a flow it has no translation of: from outside, or from
     /// inside and not a SYN (the translation timed out; the gateway answers it with a RST).
     case natNoTranslation(NATGatewayIndex)
-    /// The NAT gateway handles TCP, UDP and ICMP only (aws-vpc-facts §5).
+    /// The NAT gateway handles TCP, UDP and ICMP only
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html).
     case natUnsupportedProtocol(NATGatewayIndex)
     /// Nothing on the public side owns the destination address.
     case unreachableAddress
     /// Nothing in the VPC owns the destination address.
     case noSuchAddressInVPC(VPCIndex)
-    /// The gateway endpoint only reaches its service in its own Region (aws-vpc-facts §4).
+    /// The gateway endpoint only reaches its service in its own Region
+    /// (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html).
     case endpointServiceMismatch(GatewayEndpointIndex)
     /// The receiving host no longer exists (e.g. a Lambda execution environment was torn down).
     case hostGone(HostIndex)

@@ -2,7 +2,8 @@ import Wire
 
 /// AWS facts vpcsim carries for a Region: AZ ids, AWS-managed prefix lists, public address
 /// ranges by service, and the addresses service endpoints resolve to. Snapshots, not ground
-/// truth: a topology file can override each (aws-vpc-facts §3).
+/// truth: a topology file can override each (current entries: `aws ec2 get-managed-prefix-list-entries`,
+/// https://docs.aws.amazon.com/vpc/latest/userguide/working-with-aws-managed-prefix-lists.html).
 public struct RegionCatalog: Sendable {
     public struct ManagedPrefixList: Sendable {
         public var id: String
@@ -14,11 +15,12 @@ public struct RegionCatalog: Sendable {
     /// AZ name → AZ id. The mapping is account-specific; this is one plausible mapping.
     public var zoneIDs: [String: String]
     public var prefixLists: [ManagedPrefixList]
-    /// ip-ranges.json service subsets (aws-vpc-facts §3, "ip-ranges.json format").
+    /// ip-ranges.json service subsets (https://docs.aws.amazon.com/vpc/latest/userguide/aws-ip-ranges.html).
     public var ipRanges: [(range: CIDR, service: String)]
     /// Addresses `<service>.<region>.amazonaws.com` resolves to (inside the service's prefix list).
     public var serviceAddresses: [String: [IPv4Address]]
-    /// Addresses the Lambda service uses for functions outside any VPC (in EC2 ranges; UNSOURCED).
+    /// Addresses the Lambda service uses for functions outside any VPC. Assumed: in EC2 ranges; AWS publishes
+    /// no Lambda range.
     public var lambdaServiceAddresses: [IPv4Address]
     /// Where `public-ip: auto` takes public IPv4 addresses from (an EC2 range of the Region).
     public var publicIPPool = CIDR(base: IPv4Address(3, 80, 0, 0), prefixLength: 12)
@@ -26,7 +28,9 @@ public struct RegionCatalog: Sendable {
     static func cidr(_ s: String) -> CIDR { CIDR(s)! }
     static func ip(_ s: String) -> IPv4Address { IPv4Address(s)! }
 
-    /// us-east-1, from the reference's snapshots (aws-vpc-facts §3):
+    /// us-east-1, from public snapshots: IDs as `aws ec2 describe-prefix-lists` shows them, CIDRs from
+    /// ip-ranges.json (https://docs.aws.amazon.com/vpc/latest/userguide/aws-ip-ranges.html) and moto's
+    /// defaults (https://github.com/getmoto/moto):
     /// - `pl-02cd2c6b` com.amazonaws.us-east-1.dynamodb: the union of the describe-prefix-lists,
     ///   moto and ip-ranges snapshots, 52.119.224.0/21 + 52.119.232.0/21 merged into /20;
     /// - `pl-63a5400a` com.amazonaws.us-east-1.s3: moto's list.

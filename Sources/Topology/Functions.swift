@@ -92,7 +92,7 @@ extension Builder {
             let groups = try securityGroups(vm, vpc: vpc!)
             for s in subnets {
                 // One Hyperplane ENI per (subnet, security-group set), shared by every function
-                // with the same pair (aws-vpc-facts §9).
+                // with the same pair (https://docs.aws.amazon.com/lambda/latest/dg/foundation-networking.html).
                 let key =
                     net.subnets[s.int].id + ":"
                     + groups.map { net.securityGroups[$0.int].id }.sorted().joined(separator: ",")

@@ -63,7 +63,8 @@ extension Builder {
     // MARK: Addresses
 
     /// Takes `want` (or, if nil, a free address chosen from `key`) in the subnet: not reserved
-    /// (the first four and the last, aws-vpc-facts §2) and not in use.
+    /// (the first four and the last, https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html) and not in
+    /// use.
     mutating func allocate(in s: SubnetIndex, want: IPv4Address?, key: String, at n: YNode) throws -> IPv4Address {
         let c = net.subnets[s.int].cidr
         // Taken out while it grows: a second reference would copy the set on every insertion.

@@ -29,7 +29,8 @@ extension Builder {
                 let peerNode = try em.required(peer)
                 if (try? peerNode.string())?.hasPrefix("pl-") == true {
                     throw peerNode.fail(
-                        "network ACLs cannot reference prefix lists; list the CIDRs (aws-vpc-facts §8)")
+                        "network ACLs cannot reference prefix lists; list the CIDRs (see "
+                            + "https://docs.aws.amazon.com/vpc/latest/userguide/managed-prefix-lists-referencing.html)")
                 }
                 let action = try em.required("action")
                 let allow: Bool
@@ -67,7 +68,8 @@ extension Builder {
         let vpc = net.securityGroups[g.int].vpc
         func rules(_ key: String, peerKey: String) throws -> [SecurityGroupRule] {
             guard let list = m[key] else {
-                // A new group allows all outbound and no inbound (aws-vpc-facts §7).
+                // A new group allows all outbound and no inbound
+                // (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html).
                 return key == "egress"
                     ? [SecurityGroupRule(protocolNumber: -1, ports: .all, peer: .cidr(CIDR("0.0.0.0/0")!))] : []
             }
@@ -139,7 +141,9 @@ extension Builder {
         let nodes = try list.list()
         guard !nodes.isEmpty else { throw list.fail("at least one security group is needed") }
         guard nodes.count <= 5 else {
-            throw list.fail("at most 5 security groups per network interface (aws-vpc-facts §7)")
+            throw list.fail(
+                "at most 5 security groups per network interface (see "
+                    + "https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html)")
         }
         return try nodes.map { g in
             let i = try lookup(sgByID, g, kind: "security group")

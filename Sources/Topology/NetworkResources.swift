@@ -56,7 +56,8 @@ extension Builder {
         net.vpcs[v.int].cidrs.map { Route(destination: .cidr($0), target: .local, origin: "CreateRouteTable") }
     }
 
-    /// Every VPC has a main route table and a default ACL (rule 100 allows all, aws-vpc-facts §8);
+    /// Every VPC has a main route table (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html) and a
+    /// default ACL (rule 100 allows all, https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html);
     /// create them when the file does not.
     mutating func ensureDefaults(_ root: YNode) throws {
         for v in net.vpcs.indices {
@@ -156,7 +157,11 @@ extension Builder {
         if let es = m["elastic-ips"] { eips += try es.list().map { try $0.ipv4() } }
         switch connectivity {
         case "public":
-            guard !eips.isEmpty else { throw n.fail("a public NAT gateway needs an 'elastic-ip' (aws-vpc-facts §5)") }
+            guard !eips.isEmpty else {
+                throw n.fail(
+                    "a public NAT gateway needs an 'elastic-ip' (see "
+                        + "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html)")
+            }
             guard eips.count <= 8 else { throw n.fail("a NAT gateway has at most 8 addresses") }
         case "private":
             guard eips.isEmpty else { throw m["elastic-ip"]!.fail("a private NAT gateway has no Elastic IP") }
@@ -170,7 +175,8 @@ extension Builder {
             id: eniID, subnet: s, vpc: net.subnets[s.int].vpc, privateIP: ip, mac: Self.mac(for: eniID),
             securityGroups: [],
             kind: .natGateway(g), accountID: net.vpcs[net.subnets[s.int].vpc.int].accountID)
-        // Each further Elastic IP pairs with a secondary private address (aws-vpc-facts §5).
+        // Each further Elastic IP pairs with a secondary private address
+        // (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html).
         for k in 1..<max(eips.count, 1) {
             eni.secondaryIPs.append(try allocate(in: s, want: nil, key: "\(id)#\(k)", at: n))
         }
@@ -214,7 +220,8 @@ extension Builder {
         let plIndex = prefixListByID[pl.id]!
         net.gatewayEndpoints.append(
             GatewayEndpoint(id: id, vpc: v, service: short, prefixList: plIndex, routeTables: tables, policy: policy))
-        // The endpoint's route (prefix list → vpce) is added to each associated table (aws-vpc-facts §2, §4).
+        // The endpoint's route (prefix list → vpce) is added to each associated table
+        // (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html).
         for t in tables {
             if net.routeTables[t.int].routes.contains(where: { $0.destination == .prefixList(plIndex) }) {
                 throw n.fail("route table \(net.routeTables[t.int].id) already has a route for \(pl.id)")
@@ -283,7 +290,7 @@ extension Builder {
                 if net.vpcs[v.int].cidrs.contains(where: { $0.contains(c) }) && subnetCIDRs[v]?.contains(c) != true {
                     throw dNode.fail(
                         "\(c) overlaps the VPC's local route; a more specific route must match a subnet's CIDR exactly "
-                            + "(aws-vpc-facts §2)"
+                            + "(see https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html)"
                     )
                 }
                 destination = .cidr(c)
@@ -296,7 +303,8 @@ extension Builder {
             if case .gatewayEndpoint = target {
                 throw tNode.fail(
                     "gateway endpoint routes are created by the endpoint: list \(net.routeTables[t.int].id) in the "
-                        + "endpoint's 'route-tables' (aws-vpc-facts §4)"
+                        + "endpoint's 'route-tables' (see "
+                        + "https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html)"
                 )
             }
             net.routeTables[t.int].routes.append(Route(destination: destination, target: target))

@@ -41,12 +41,14 @@ public struct TCPProfile: Sendable, Equatable {
     /// hand a burst to TCP as one, so one ACK answers it.
     public var ackCoalescing = SimDuration.microseconds(12)
 
-    /// A Linux client as in a Lambda microVM (research notes §1, from `include/net/tcp.h`):
+    /// A Linux client as in a Lambda microVM (Linux include/net/tcp.h; SYN backoff: net/ipv4/tcp_timer.c):
     /// initial RTO 1 s, RTO min 200 ms, max 120 s, `tcp_syn_retries` 6 (SYNs at 0, 1, 3, 7, 15,
     /// 31, 63 s before 6.5), 10-segment initial window, delayed ACK ≥ 40 ms, up to 16 quick ACKs,
     /// TIME-WAIT 60 s, TTL 64, DF with a per-socket IP ID. The Hyperplane ENI MTU is not documented;
-    /// 9001 inside a VPC gives MSS 8961 and a SYN window of 7 × 8961 = 62727 (aws-vpc-facts §6).
-    /// Lambda picks source ports in 1024–65535 (aws-vpc-facts §8).
+    /// assumed 9001 as inside a VPC (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/network_mtu.html), giving MSS
+    /// 8961 and a SYN window of 7 × 8961 = 62727, as Amazon Linux 2 sends
+    /// (https://github.com/FoxIO-LLC/ja4/blob/main/ja4plus-mapping.csv). Lambda picks source ports in 1024–65535
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html, ephemeral ports).
     public static let linuxLambda: TCPProfile = {
         var p = TCPProfile(
             mss: 8961, synWindow: 62727, receiveWindow: 62727, windowScale: 7, sackPermitted: true, timestamps: true,
@@ -59,8 +61,8 @@ public struct TCPProfile: Sendable, Equatable {
     }()
 
     /// Linux grows the receive buffer toward `tcp_rmem[2]` (6 MiB by default) as the
-    /// application reads, and advertises half of it (`tcp_adv_win_scale` = 1; research notes §1:
-    /// the same halving gives the SYN window): windows of up to 3 MiB.
+    /// application reads, and advertises half of it (`tcp_adv_win_scale` = 1; Linux net/ipv4/tcp.c, tcp_init;
+    /// include/net/tcp.h, tcp_win_from_space; the same halving gives the SYN window): windows of up to 3 MiB.
     public static let linuxMaxReceiveWindow = 6_291_456 / 2
 
     /// A Linux EC2 instance (MTU 9001, Linux ephemeral range 32768–60999).
@@ -71,8 +73,8 @@ public struct TCPProfile: Sendable, Equatable {
         return p
     }()
 
-    /// A DynamoDB front end as one raw capture shows its SYN-ACK (research notes §2: MSS 1460,
-    /// window scale 6, SACK permitted, no TCP timestamps; low confidence). MTU 1500 toward clients.
+    /// A DynamoDB front end's SYN-ACK. Assumed: MSS 1460, window scale 6, SACK permitted, no TCP timestamps;
+    /// no public capture of it was found. MTU 1500 toward clients.
     public static let awsFrontEnd = TCPProfile(
         mss: 1460, synWindow: 26883, receiveWindow: 26883 * 16, windowScale: 6, sackPermitted: true, timestamps: false,
         initialCongestionWindow: 10, initialRTO: .seconds(1), fallbackRTO: .seconds(3),

@@ -72,7 +72,8 @@ public struct TCPStack: Sendable {
     let timestampSecret: UInt64
 
     /// Linux's TCP timestamp offset is a keyed hash of the (source, destination) address pair
-    /// since 4.11 (research notes §1), so every connection between two addresses shares it.
+    /// since 4.11 (Linux net/core/secure_seq.c, secure_tcp_ts_off), so every connection between two
+    /// addresses shares it.
     func timestampOffset(_ local: IPv4Address, _ remote: IPv4Address) -> UInt32 {
         UInt32(truncatingIfNeeded: SplitMix64.mix(timestampSecret ^ (UInt64(local.raw) << 32 | UInt64(remote.raw))))
     }

@@ -75,7 +75,7 @@ extension World {
             }
             // urllib3 finds the pooled connection dropped (the server closed it after its idle
             // timeout) and closes it without reading the close_notify: Linux answers unread data
-            // on close() with a RST (research notes §1, "Closing").
+            // on close() with a RST (Linux net/ipv4/tcp.c, __tcp_close; RFC 2525 §2.17).
             environments[env].pool.remove(at: k)
             environments[env].active = -1
             if st != .closed { tcp.abort(p.socket, now: now, &network, &s) }
@@ -147,8 +147,8 @@ extension World {
         case .pgSSLAccept:
             sendClientHello(env, k, now, &s)
         case .serverFlight:
-            // Certificate-chain verification and key schedule on the client: ~1.5 ms of CPU in a
-            // small Lambda (UNSOURCED estimate).
+            // Certificate-chain verification and key schedule on the client. Assumed: ~1.5 ms of CPU in
+            // a small Lambda; no published figure.
             if environments[env].phase == .running && environments[env].active == k {
                 after(.microseconds(1_500), env: env, .finishHandshake, &s)
             }
@@ -286,7 +286,7 @@ extension World {
             environments[env].call != .backoff
         else { return }
         // botocore legacy retries for DynamoDB: 10 attempts, sleeping 50 ms × 2^(n−1), no jitter
-        // (research notes §6; `_retry.json`, `retryhandler.py`).
+        // (botocore botocore/data/_retry.json, "dynamodb"; botocore/retryhandler.py, delay_exponential).
         let f = Int(environments[env].function)
         let key = callIndex[f][environments[env].pc]
         if environments[env].attempt >= 10 || reason == .aborted {

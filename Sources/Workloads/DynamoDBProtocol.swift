@@ -1,7 +1,8 @@
 import Wire
 
 /// DynamoDB's low-level HTTP/1.1 JSON protocol, sized as boto3 sends it and DynamoDB answers
-/// (aws-vpc-facts §11; request header set measured from a real boto3 1.43 request, see README).
+/// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html; request header set
+/// measured from a real boto3 1.43 request, see README).
 ///
 /// The model needs message *sizes*: each call's request and response are built once as text with
 /// placeholder values of the right lengths, and their byte counts reused for every call.
@@ -100,7 +101,9 @@ public enum DynamoDBWire {
         return HTTPMessageSize(headers: headers, body: body)
     }
 
-    /// The success response DynamoDB sends (header set and order from a 2024 capture, research notes §3).
+    /// The success response DynamoDB sends (headers:
+    /// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html). Assumed:
+    /// `Server: Server` and `Connection: keep-alive`, in the order boto3's ResponseMetadata.HTTPHeaders lists them.
     public static func response(_ c: DynamoDBCall) -> HTTPMessageSize {
         let body: Int
         switch c.operation {

@@ -220,9 +220,9 @@ extension World {
         return "\(centis / 100).\(frac < 10 ? "0" : "")\(frac)"
     }
 
-    /// The function timed out: Lambda resets the environment. The runtime process is killed
-    /// without closing its sockets, so nothing is sent (research notes §5); the next invoke
-    /// initialises again.
+    /// The function timed out: Lambda resets the environment
+    /// (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html); the next invoke
+    /// initialises again. Assumed: the reset sends nothing on the function's sockets.
     mutating func invocationTimeout(_ env: Int, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
         guard timers.invocationTimeout.isCurrent(env, generation), environments[env].invocation >= 0 else { return }
         finishInvocationAfterReset(env, now, &s)

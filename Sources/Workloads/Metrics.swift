@@ -64,7 +64,8 @@ public struct LatencyStatistics: Sendable {
 /// How an invocation ended.
 public enum InvocationOutcome: Sendable, Hashable {
     case succeeded
-    /// `Task timed out after N.NN seconds` (research notes §5: the elapsed time, two decimals).
+    /// `Task timed out after N.NN seconds`, two decimals
+    /// (https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-networking.html).
     case timedOut
     /// The handler raised an error (e.g. an SDK call failed after its retries).
     case failed(String)

@@ -5,7 +5,8 @@ import Transport
 
 /// An EC2 instance's platform agents: chrony asking Amazon Time Sync, the metadata service
 /// polled for credentials, DHCP lease renewals. All of it crosses the instance's ENI (so it is in
-/// pcaps) and none of it is filtered or logged (aws-vpc-facts §1.10, §7).
+/// pcaps) and none of it is filtered (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Security.html) or logged
+/// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-limitations.html).
 struct PlatformClient: Sendable {
     var host: HostIndex
     var eni: ENIIndex
@@ -29,9 +30,11 @@ enum PlatformChatter: UInt32 {
         switch self {
         // Amazon Linux's chrony polls 169.254.169.123 with `minpoll 4 maxpoll 4`: every 16 s.
         case .ntp: return .seconds(16)
-        // SDK credential providers and agents read the metadata service every few minutes (UNSOURCED).
+        // SDK credential providers and agents read the metadata service. Assumed: every 5 minutes; no
+        // documented period.
         case .metadata: return .seconds(300)
-        // VPC DHCP leases last an hour; clients renew at half the lease (RFC 2131 T1) (UNSOURCED lease).
+        // Clients renew at half the lease (RFC 2131 §4.4.5, T1). Assumed: a one-hour lease; AWS documents
+        // no IPv4 lease time.
         case .dhcp: return .seconds(1800)
         }
     }

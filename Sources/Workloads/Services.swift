@@ -85,7 +85,8 @@ extension World {
             var size = callSizes[f][Int(req.step)].response
             let realm = tcp.socket(sock).realm
             if realm > 0 {
-                // The gateway endpoint's policy is evaluated for requests that came through it (aws-vpc-facts §4).
+                // The gateway endpoint's policy is evaluated for requests that came through it
+                // (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html).
                 let ep = network.gatewayEndpoints[Int(realm - 1)]
                 let resource = "arn:aws:dynamodb:\(svc.region):\(svc.accountID):table/\(call.table)"
                 let decision = ep.policy.evaluate(

@@ -38,7 +38,8 @@ extension World {
     }
 
     /// A Task state invokes its Lambda function through the Lambda API, service to service: no
-    /// packet of it crosses the customer VPC (aws-vpc-facts §10).
+    /// packet of it crosses the customer VPC (https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html;
+    /// functions run in a Lambda-owned VPC, https://docs.aws.amazon.com/lambda/latest/dg/foundation-networking.html).
     mutating func executionStep(_ x: Int, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {
         guard timers.executionStep.isCurrent(x, generation) else { return }
         let m = Int(executions[x].machine)

@@ -7,7 +7,8 @@ import TestSupport
 import Topology
 @testable import Capture
 
-/// Flow-log aggregation rules (aws-vpc-facts §1), checked on records built from synthetic taps.
+/// Flow-log aggregation rules (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html), checked on
+/// records built from synthetic taps.
 @Suite struct FlowLogTests {
     let network = TestNetworks.twoSubnets().network
     let epoch: Int64 = 1_795_428_000 * 1_000_000_000 // 2026-11-23T10:00:00Z
@@ -90,7 +91,9 @@ import Topology
     }
 
     /// tcp-flags OR-ed over the window: client side of a short connection 3, server side 19,
-    /// ACK-only 0, FIN-only in a later window 1, SYN-ACK alone 18 (aws-vpc-facts §1.7).
+    /// ACK-only 0, FIN-only in a later window 1, SYN-ACK alone 18
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html,
+    /// https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html).
     @Test func tcpFlagsFollowAWSRules() throws {
         let fmt = try FlowLogFormat(parsing: "${srcport} ${dstport} ${tcp-flags} ${start} ${end}")
         let short = try records(shortConnection(at: 10), format: fmt).lines
@@ -151,7 +154,9 @@ import Topology
     }
 
     /// An intermediate ENI (a NAT gateway's) shows its own primary address where the packet's
-    /// address is not its own; pkt-srcaddr/pkt-dstaddr keep the packet's (aws-vpc-facts §1.5, §1.11).
+    /// address is not its own; pkt-srcaddr/pkt-dstaddr keep the packet's
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-limitations.html,
+    /// https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html).
     @Test func intermediateENIAddresses() throws {
         let fmt = try FlowLogFormat(parsing: "${flow-direction} ${srcaddr} ${dstaddr} ${pkt-srcaddr} ${pkt-dstaddr}")
         let taps = [
@@ -210,7 +215,8 @@ import Topology
     }
 
     /// A 600-second maximum aggregation interval holds a flow's packets in one record, except on a
-    /// Nitro instance's ENI, whose records cover at most 60 s whatever the setting (aws-vpc-facts §1.4).
+    /// Nitro instance's ENI, whose records cover at most 60 s whatever the setting
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html).
     @Test func aggregationIntervalIs600SecondsExceptOnNitro() throws {
         var net = network
         net.enis[1].nitro = false
@@ -245,7 +251,8 @@ import Topology
             ])
     }
 
-    /// S3 prefixes: Hive-compatible partitions and per-hour folders (aws-vpc-facts §1.12).
+    /// S3 prefixes: Hive-compatible partitions and per-hour folders
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3.html).
     @Test func hiveCompatibleAndPerHourPrefixes() throws {
         let taps = shortConnection(at: 30)
         let plain = try records(taps, s3: S3DeliveryOptions(perHourPartition: true)).files
@@ -270,7 +277,8 @@ import Topology
 }
 
 /// `pkt-*-aws-service`: the interval table answers as a scan of the ranges would — the most
-/// specific range containing the address, AMAZON losing a tie (aws-vpc-facts §1.9).
+/// specific range containing the address, AMAZON losing a tie
+/// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html).
 @Suite struct ServiceIntervalTests {
     @Test func intervalsAgreeWithAScanOfTheRanges() {
         var ranges = RegionCatalog.usEast1.ipRanges

@@ -79,7 +79,8 @@ import Topology
         #expect((byLabel["data-exfiltration"] ?? []).contains { $0.hasPrefix(nat + ",") })
         #expect((byLabel["data-exfiltration"] ?? []).allSatisfy { $0.contains(",ACCEPT,") })
 
-        // Platform chatter is in the instance's pcap and never in the flow logs (aws-vpc-facts §1.10).
+        // Platform chatter is in the instance's pcap and never in the flow logs
+        // (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-limitations.html).
         let pcap = dir + "/" + summary.pcaps.first { $0.label == "instance web-2" }!.file
         let tshark = try requireTool("tshark")
         let platform = runProgram(
@@ -95,8 +96,8 @@ import Topology
         #expect(check.status == 0, "\(check.stdout)")
     }
 
-    /// The documented ping scenario (aws-vpc-facts §1.6): the ACL admits the echo request in but
-    /// its outbound rules do not allow the reply out — ACCEPT in, REJECT out.
+    /// The documented ping scenario (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html):
+    /// the ACL admits the echo request in but its outbound rules do not allow the reply out — ACCEPT in, REJECT out.
     @Test func pingThroughAStatelessACLIsAcceptedThenRejected() throws {
         let yaml = """
             account: "123456789012"

@@ -107,7 +107,8 @@ import Topology
         for field in ["pkt-srcaddr", "az-id", "pkt-src-aws-service", "flow-direction", "traffic-path"] {
             #expect(format.split(separator: " ").contains(Substring(field)), "\(field) is in the v5 format")
         }
-        // The NAT gateway's ENI and the function's ENI both appear (aws-vpc-facts §1.11).
+        // The NAT gateway's ENI and the function's ENI both appear
+        // (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html).
         let span = r.query("time span")
         #expect(span.first?.first as? Int == 2)
     }

@@ -83,7 +83,9 @@ struct ScenarioRun {
         #expect(try run.check().ok)
         let nat = run.summary.natGateways[0]
         #expect(nat.connectionsEstablished == 2 && nat.bytesProcessed > 100_000 && nat.errorPortAllocation == 0)
-        // DynamoDB sees the Elastic IP as the source (aws-vpc-facts §5, §6).
+        // DynamoDB sees the Elastic IP as the source
+        // (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html,
+        // https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html).
         #expect(run.summary.serviceClients["dynamodb"] == ["3.213.48.117"])
         // The NAT ENI's capture shows both sides: Lambda → DynamoDB and NAT private IP → DynamoDB.
         let natPcap = run.pcap(label: "NAT gateway nat-0b1c2d3e4f5a60041")!
@@ -92,7 +94,8 @@ struct ScenarioRun {
         // Lambda's own capture never shows the NAT or the EIP.
         let lambdaHosts = Set(try run.frames(run.pcap(run.functionENI), "tcp", fields: ["ip.src"]).map { $0[0] })
         #expect(!lambdaHosts.contains("10.0.0.10") && !lambdaHosts.contains("3.213.48.117"))
-        // The NAT ENI's four records per conversation (aws-vpc-facts §1.11).
+        // The NAT ENI's four records per conversation
+        // (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html).
         let natENI = run.summary.natGateways[0].eni
         let recs = run.flowLogRecords.filter { $0["interface-id"] == natENI && $0["log-status"] == "OK" }
         let conv = recs.filter {
@@ -115,7 +118,7 @@ struct ScenarioRun {
     }
 
     /// Lambda has no public IP: the IGW drops every SYN; the function retries on Linux's schedule
-    /// until the 3 s timeout (aws-vpc-facts §6, §9).
+    /// until the 3 s timeout (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html).
     @Test func publicSubnetTimesOutAtTheInternetGateway() throws {
         let run = try ScenarioRun("lambda-public-subnet", duration: .seconds(20))
         #expect(try run.check().ok)
@@ -209,7 +212,9 @@ struct ScenarioRun {
         #expect(run.flowLogRecords.allSatisfy { $0["action"] == "ACCEPT" || $0["log-status"] == "NODATA" })
     }
 
-    /// Stateless ACL without the ephemeral range inbound: ACCEPT out, REJECT in (aws-vpc-facts §1.6, §8).
+    /// Stateless ACL without the ephemeral range inbound: ACCEPT out, REJECT in
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html,
+    /// https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html).
     @Test func naclBlocksTheReturnPath() throws {
         let run = try ScenarioRun("nacl-blocks-return", duration: .seconds(20))
         #expect(try run.check().ok)

@@ -78,7 +78,8 @@ struct Lab: EventHandler {
     }
 
     /// A stateless ACL that forgets the ephemeral range: the SYN arrives, the SYN-ACK leaving
-    /// subnet B is denied by the implicit rule (aws-vpc-facts §8, "ephemeral ports").
+    /// subnet B is denied by the implicit rule (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html,
+    /// ephemeral ports).
     @Test func networkACLIsStatelessAndDeniesTheReturnPath() {
         let acl = NetworkACL(
             id: "acl-0000000b", vpc: VPCIndex(0), isDefault: false,

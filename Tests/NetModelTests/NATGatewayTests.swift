@@ -33,7 +33,8 @@ struct NATLab: EventHandler {
     }
 }
 
-/// NAT gateway behaviour (aws-vpc-facts §5, §6).
+/// NAT gateway behaviour (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html,
+/// https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html).
 @Suite struct NATGatewayTests {
     @Test func sourceNATToTheElasticIPAndBack() {
         var lab = NATLab()

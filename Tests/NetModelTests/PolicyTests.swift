@@ -1,7 +1,8 @@
 import Testing
 @testable import NetModel
 
-/// Endpoint policies follow IAM evaluation (aws-vpc-facts §4).
+/// Endpoint policies follow IAM evaluation
+/// (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html).
 @Suite struct EndpointPolicyTests {
     let role = "arn:aws:sts::123456789012:assumed-role/orders-writer-role/orders-writer"
     let orders = "arn:aws:dynamodb:us-east-1:123456789012:table/Orders"

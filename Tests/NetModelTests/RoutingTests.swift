@@ -2,8 +2,8 @@ import Testing
 import Wire
 @testable import NetModel
 
-/// Route priority (aws-vpc-facts §2): longest prefix first; on equal length a CIDR route beats a
-/// prefix-list route; the local route covers the VPC.
+/// Route priority (https://docs.aws.amazon.com/vpc/latest/userguide/route-tables-priority.html): longest prefix first;
+/// on equal length a CIDR route beats a prefix-list route; the local route covers the VPC.
 @Suite struct RoutingTests {
     let dynamo = PrefixList(
         id: "pl-02cd2c6b", name: "com.amazonaws.us-east-1.dynamodb",

@@ -40,7 +40,8 @@ import Workloads
         #expect(s.name == "lambda-dynamodb-gateway-endpoint")
         #expect(s.duration == .seconds(90) && s.seed == 1)
         #expect(n.vpcs.count == 1 && n.subnets.count == 1)
-        // The endpoint's route was added to its route table (aws-vpc-facts §4).
+        // The endpoint's route was added to its route table
+        // (https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html).
         let rt = n.routeTables.first { $0.id == "rtb-0a1b2c3d4e5f60011" }!
         #expect(
             rt.routes.contains {
@@ -63,7 +64,8 @@ import Workloads
         // A main route table and a default ACL (rule 100 allows all) are created.
         #expect(n.routeTables.count == 2 && n.routeTables.contains { $0.isMain })
         #expect(n.networkACLs.count == 1 && n.networkACLs[0].inbound.first?.ruleNumber == 100)
-        // A security group without egress rules allows all outbound (aws-vpc-facts §7).
+        // A security group without egress rules allows all outbound
+        // (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html).
         #expect(n.securityGroups[0].egress.count == 1 && n.securityGroups[0].ingress.isEmpty)
     }
 
@@ -235,7 +237,8 @@ import Workloads
         #expect(local?.line == 20)
     }
 
-    /// Inside the VPC's CIDR, only a subnet's exact CIDR may be routed (aws-vpc-facts §2).
+    /// Inside the VPC's CIDR, only a subnet's exact CIDR may be routed
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html).
     @Test func aRouteInsideTheVPCMustMatchASubnet() throws {
         let s = try load(Self.withRoutes(["10.0.1.0/24"]))
         let cidrs = s.network.routeTables[0].routes.map { r -> String in
@@ -245,7 +248,8 @@ import Workloads
         let e = failure(Self.withRoutes(["10.0.2.0/24"]))
         #expect(
             e?.message == "route-tables[0].routes[0].destination: 10.0.2.0/24 overlaps the VPC's local route; "
-                + "a more specific route must match a subnet's CIDR exactly (aws-vpc-facts §2)")
+                + "a more specific route must match a subnet's CIDR exactly "
+                + "(see https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html)")
         #expect(e?.line == 19)
     }
 

@@ -126,7 +126,8 @@ struct TCPLab: EventHandler {
         #expect(closedClient)
     }
 
-    /// Linux before 6.5: SYNs at 0, 1, 3, 7, 15, 31, 63 s; connect() fails at 127 s (research notes §1).
+    /// Linux before 6.5: SYNs at 0, 1, 3, 7, 15, 31, 63 s; connect() fails at 127 s (net/ipv4/tcp_timer.c,
+    /// tcp_retransmit_timer and retransmits_timed_out; `tcp_syn_retries` 6).
     @Test func synRetransmissionFollowsLinuxBackoff() {
         var lab = TCPLab(webIngress: []) // the server's group admits nothing: SYNs vanish
         var s = Scheduler()

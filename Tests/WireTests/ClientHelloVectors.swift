@@ -1,5 +1,5 @@
 // Real ClientHello records captured from boto3 1.43.11 / botocore 1.43.11 / urllib3 2.7.0 /
-// Python 3.11.7 ssl / OpenSSL 3.0.19 (see /work/notes/wire-findings.md for how). The random,
+// Python 3.11.7 ssl / OpenSSL 3.0.19. The random,
 // legacy_session_id and x25519 key_exchange bytes are zeroed; everything else is as sent.
 // The first was captured with tcpdump on loopback during put_item; the others by pointing
 // botocore (same code path, endpoint_url override) at a local listener with other SNIs.
