@@ -54,7 +54,7 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["SimCore", "Wire", "NetModel"], path: "Tests/TestSupport"),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "TestSupport"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "SimCore", "TestSupport"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "SimCore"]),
         .testTarget(name: "NetModelTests", dependencies: ["NetModel", "Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "NetModel", "SimCore", "Wire", "TestSupport"]),
         .testTarget(
