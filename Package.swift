@@ -46,7 +46,7 @@ let package = Package(
             dependencies: ["SimCore", "Wire", "NetModel", "Transport", "Workloads", "Topology", "Capture"]),
         // The importers read AWS describe-* JSON, CloudFormation and Terraform and write topology
         // YAML text; the loader validates it. Topology only for the Region catalog.
-        .target(name: "Import", dependencies: ["Topology", "Yams"]),
+        .target(name: "Import", dependencies: ["SimCore", "Topology", "Yams"]),
         .target(
             name: "Benchmarks", dependencies: ["SimCore", "Wire", "NetModel", "Capture", "Topology", "Experiments"]),
         .executableTarget(
