@@ -114,7 +114,7 @@ public struct AWSDescribeImporter {
             guard let data = FileManager.default.contents(atPath: full) else {
                 throw ImportError(Origin(file: full, path: ""), "cannot read the file")
             }
-            var json = try JSONValue.parse(data, file: full, display: display)
+            var json = try JSONValue.parse(data, file: full, display: full)
             json = JSONValue(value: json.value, origin: Origin(file: full, path: "$"))
             var account: String?
             var region: String?
