@@ -26,7 +26,9 @@ public struct CloudFormationImporter {
         let text = String(decoding: data, as: UTF8.self)
         let root: Node
         do {
-            guard let r = try Yams.compose(yaml: text) else { throw ImportError(Origin(file: path, path: ""), "the template is empty") }
+            guard let r = try Yams.compose(yaml: text) else {
+                throw ImportError(Origin(file: path, path: ""), "the template is empty")
+            }
             root = r
         } catch let e as ImportError {
             throw e
@@ -65,19 +67,26 @@ public struct CloudFormationImporter {
         reader.inventory.region = region
         for name in cx.order {
             let (type, body) = cx.resources[name]!
-            if let c = body["Condition"]?.text, !(try reader.cx.condition(c, "Resources.\(name).Condition", line: body.line)) {
+            if let c = body["Condition"]?.text,
+                !(try reader.cx.condition(c, "Resources.\(name).Condition", line: body.line))
+            {
                 continue
             }
             var props = body["Properties"] ?? .map([], line: body.line)
-            if type == "AWS::Serverless::Function", case .map(let g, _) = globals ?? .none, case .map(let p, let l) = props {
+            if type == "AWS::Serverless::Function", case .map(let g, _) = globals ?? .none,
+                case .map(let p, let l) = props
+            {
                 props = .map(g.filter { k, _ in !p.contains { $0.0 == k } } + p, line: l)
             }
             let evaluated = try reader.cx.eval(props, "Resources.\(name).Properties")
             try reader.resource(name, type, evaluated, line: body.line)
         }
         try reader.finish()
-        var w = TopologyWriter(reader.inventory, command: "vpcsim import cloudformation \((path as NSString).lastPathComponent)")
-        w.commentRoot = (path as NSString).deletingLastPathComponent.isEmpty ? "" : (path as NSString).deletingLastPathComponent + "/"
+        var w = TopologyWriter(
+            reader.inventory, command: "vpcsim import cloudformation \((path as NSString).lastPathComponent)")
+        w.commentRoot =
+            (path as NSString).deletingLastPathComponent.isEmpty
+            ? "" : (path as NSString).deletingLastPathComponent + "/"
         return try w.render()
     }
 
@@ -94,28 +103,34 @@ public struct CloudFormationImporter {
                     value = d.text ?? (d.items?.compactMap(\.text).joined(separator: ",") ?? "")
                 } else {
                     throw ImportError(
-                        cx.origin("Parameters.\(name)", p.line), "no value: the parameter has no Default; give --parameters \(name)=…")
+                        cx.origin("Parameters.\(name)", p.line),
+                        "no value: the parameter has no Default; give --parameters \(name)=…")
                 }
                 if type.hasPrefix("AWS::SSM::Parameter::Value"), parameters[name] == nil {
                     throw ImportError(
                         cx.origin("Parameters.\(name)", p.line),
                         "an SSM parameter cannot be read offline; give --parameters \(name)=…")
                 }
-                if let allowed = p["AllowedValues"]?.items?.compactMap(\.text), !allowed.isEmpty, !allowed.contains(value) {
+                if let allowed = p["AllowedValues"]?.items?.compactMap(\.text), !allowed.isEmpty,
+                    !allowed.contains(value)
+                {
                     throw ImportError(
                         cx.origin("Parameters.\(name)", p.line),
                         "'\(value)' is not one of the AllowedValues (\(allowed.joined(separator: ", ")))")
                 }
                 if type.hasPrefix("List<") || type == "CommaDelimitedList" {
                     cx.parameters[name] = .list(
-                        value.split(separator: ",").map { .text($0.trimmingCharacters(in: .whitespaces), line: p.line) }, line: p.line)
+                        value.split(separator: ",").map {
+                            .text($0.trimmingCharacters(in: .whitespaces), line: p.line)
+                        }, line: p.line)
                 } else {
                     cx.parameters[name] = .text(value, line: p.line)
                 }
             }
         }
         for k in parameters.keys.sorted() where !declared.contains(k) {
-            throw ImportError(Origin(file: path, path: "Parameters"), "--parameters \(k): the template has no such parameter")
+            throw ImportError(
+                Origin(file: path, path: "Parameters"), "--parameters \(k): the template has no such parameter")
         }
     }
 
@@ -136,7 +151,8 @@ public struct CloudFormationImporter {
                     if k == "Fn::Sub" {
                         let s = arg.text ?? arg.items?.first?.text ?? ""
                         var rest = Substring(s)
-                        while let open = rest.range(of: "${"), let close = rest[open.upperBound...].firstIndex(of: "}") {
+                        while let open = rest.range(of: "${"), let close = rest[open.upperBound...].firstIndex(of: "}")
+                        {
                             let name = rest[open.upperBound..<close].split(separator: ".").first.map(String.init) ?? ""
                             if cx.resources[name] != nil { out.append((name, line)) }
                             rest = rest[rest.index(after: close)...]
@@ -157,7 +173,7 @@ public struct CloudFormationImporter {
             }
             edges[name] = out
         }
-        var state: [String: Int] = [:]  // 1 visiting, 2 done
+        var state: [String: Int] = [:] // 1 visiting, 2 done
         var stack: [(String, Int)] = []
         func visit(_ n: String) -> [(String, Int)]? {
             state[n] = 1
@@ -180,7 +196,9 @@ public struct CloudFormationImporter {
                 let first = cycle[start + 1]
                 throw ImportError(
                     cx.origin("Resources.\(cycle[start].0)", first.1),
-                    "circular dependency between resources: \(names.joined(separator: " → ")) (CloudFormation rejects the template)")
+                    "circular dependency between resources: \(names.joined(separator: " → ")) "
+                        + "(CloudFormation rejects the template)"
+                )
             }
         }
     }

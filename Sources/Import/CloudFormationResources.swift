@@ -27,7 +27,9 @@ struct CFReader {
         return Ref(id: id, origin: o(name, key, p[key]))
     }
     func refs(_ name: String, _ p: CFValue, _ key: String) -> [Ref] {
-        (p[key]?.items ?? []).enumerated().compactMap { i, v in v.text.map { Ref(id: $0, origin: o(name, "\(key)[\(i)]", v)) } }
+        (p[key]?.items ?? []).enumerated().compactMap { i, v in
+            v.text.map { Ref(id: $0, origin: o(name, "\(key)[\(i)]", v)) }
+        }
     }
 
     mutating func resource(_ name: String, _ type: String, _ p: CFValue, line: Int) throws(ImportError) {
@@ -42,7 +44,9 @@ struct CFReader {
             }
             inventory.vpcs.append(.init(id: id, name: tagName, cidrs: [c], account: nil, origin: origin))
         case "AWS::EC2::VPCCidrBlock":
-            if let c = text(p, "CidrBlock"), let v = text(p, "VpcId"), let i = inventory.vpcs.firstIndex(where: { $0.id == v }) {
+            if let c = text(p, "CidrBlock"), let v = text(p, "VpcId"),
+                let i = inventory.vpcs.firstIndex(where: { $0.id == v })
+            {
                 inventory.vpcs[i].cidrs.append(c)
             } else {
                 inventory.skip("AWS::EC2::VPCCidrBlock (IPv6 or IPAM)")
@@ -56,7 +60,9 @@ struct CFReader {
             let zone = text(p, "AvailabilityZone") ?? zones.first?.text ?? "\(cx.region)a"
             if p["MapPublicIpOnLaunch"]?.text == "true" { mapPublicIP.insert(id) }
             inventory.subnets.append(
-                .init(id: id, name: tagName, vpc: try ref(name, p, "VpcId"), cidr: c, zone: zone, zoneID: nil, origin: origin))
+                .init(
+                    id: id, name: tagName, vpc: try ref(name, p, "VpcId"), cidr: c, zone: zone, zoneID: nil,
+                    origin: origin))
         case "AWS::EC2::RouteTable":
             inventory.routeTables.append(.init(id: id, name: tagName, vpc: try ref(name, p, "VpcId"), origin: origin))
         case "AWS::EC2::Route":
@@ -71,16 +77,24 @@ struct CFReader {
             }
             guard let target, !target.id.hasPrefix("vgw-") else {
                 let kind =
-                    ["VpcPeeringConnectionId": "VPC peering connection", "TransitGatewayId": "transit gateway",
-                     "EgressOnlyInternetGatewayId": "egress-only internet gateway", "VpcEndpointId": "VPC endpoint (Gateway Load Balancer)",
-                     "CarrierGatewayId": "carrier gateway", "LocalGatewayId": "local gateway"]
+                    [
+                        "VpcPeeringConnectionId": "VPC peering connection", "TransitGatewayId": "transit gateway",
+                        "EgressOnlyInternetGatewayId": "egress-only internet gateway",
+                        "VpcEndpointId": "VPC endpoint (Gateway Load Balancer)",
+                        "CarrierGatewayId": "carrier gateway", "LocalGatewayId": "local gateway",
+                    ]
                     .first { p[$0.key] != nil }?.value ?? "virtual private gateway"
                 inventory.skip("route to a \(kind)")
                 return
             }
-            routes.append((try ref(name, p, "RouteTableId"), .init(destination: d, destinationOrigin: o(name, dKey, p[dKey]), target: target)))
+            routes.append(
+                (
+                    try ref(name, p, "RouteTableId"),
+                    .init(destination: d, destinationOrigin: o(name, dKey, p[dKey]), target: target)
+                ))
         case "AWS::EC2::SubnetRouteTableAssociation":
-            inventory.routeAssociations.append(.init(subnet: try ref(name, p, "SubnetId"), table: try ref(name, p, "RouteTableId")))
+            inventory.routeAssociations.append(
+                .init(subnet: try ref(name, p, "SubnetId"), table: try ref(name, p, "RouteTableId")))
         case "AWS::EC2::InternetGateway":
             igws.append((id, tagName, origin))
         case "AWS::EC2::VPCGatewayAttachment":
@@ -102,7 +116,9 @@ struct CFReader {
             var eips: [String] = []
             if let a = text(p, "AllocationId") {
                 guard let ip = eipByAllocation[a] else {
-                    throw ImportError(o(name, "AllocationId", p["AllocationId"]), "no AWS::EC2::EIP with allocation '\(a)' in the template")
+                    throw ImportError(
+                        o(name, "AllocationId", p["AllocationId"]),
+                        "no AWS::EC2::EIP with allocation '\(a)' in the template")
                 }
                 eips.append(ip)
             }
@@ -120,7 +136,9 @@ struct CFReader {
             }
             if let egress = p["SecurityGroupEgress"]?.items {
                 for (i, r) in egress.enumerated() {
-                    if let rule = try sgRule(name, "SecurityGroupEgress[\(i)]", r, egress: true) { g.rules.append(rule) }
+                    if let rule = try sgRule(name, "SecurityGroupEgress[\(i)]", r, egress: true) {
+                        g.rules.append(rule)
+                    }
                 }
             } else {
                 // Without SecurityGroupEgress the group keeps AWS's default allow-all egress rule.
@@ -129,7 +147,9 @@ struct CFReader {
             inventory.securityGroups.append(g)
         case "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress":
             let egress = type.hasSuffix("Egress")
-            if let rule = try sgRule(name, "", p, egress: egress) { extraRules.append((try ref(name, p, "GroupId"), rule)) }
+            if let rule = try sgRule(name, "", p, egress: egress) {
+                extraRules.append((try ref(name, p, "GroupId"), rule))
+            }
         case "AWS::EC2::NetworkAcl":
             inventory.networkACLs.append(.init(id: id, name: tagName, vpc: try ref(name, p, "VpcId"), origin: origin))
         case "AWS::EC2::NetworkAclEntry":
@@ -140,17 +160,20 @@ struct CFReader {
             let proto = text(p, "Protocol") ?? "-1"
             var rule = Inventory.ACLRule(
                 number: Int(text(p, "RuleNumber") ?? "") ?? 0, egress: text(p, "Egress") == "true",
-                proto: AWSProtocol.name(proto), cidr: cidr, allow: (text(p, "RuleAction") ?? "allow").lowercased() == "allow")
+                proto: AWSProtocol.name(proto), cidr: cidr,
+                allow: (text(p, "RuleAction") ?? "allow").lowercased() == "allow")
             if rule.proto == "icmp" {
                 rule.icmpType = p["Icmp"]?["Type"]?.text.flatMap { Int($0) }.flatMap { $0 < 0 ? nil : $0 }
                 rule.icmpCode = p["Icmp"]?["Code"]?.text.flatMap { Int($0) }.flatMap { $0 < 0 ? nil : $0 }
             } else if rule.proto == "tcp" || rule.proto == "udp" {
                 rule.ports = AWSProtocol.ports(
-                    Int(p["PortRange"]?["From"]?.text ?? "0") ?? 0, Int(p["PortRange"]?["To"]?.text ?? "65535") ?? 65535)
+                    Int(p["PortRange"]?["From"]?.text ?? "0") ?? 0, Int(p["PortRange"]?["To"]?.text ?? "65535") ?? 65535
+                )
             }
             aclEntries.append((try ref(name, p, "NetworkAclId"), rule))
         case "AWS::EC2::SubnetNetworkAclAssociation":
-            inventory.aclAssociations.append(.init(subnet: try ref(name, p, "SubnetId"), table: try ref(name, p, "NetworkAclId")))
+            inventory.aclAssociations.append(
+                .init(subnet: try ref(name, p, "SubnetId"), table: try ref(name, p, "NetworkAclId")))
         case "AWS::EC2::VPCEndpoint":
             let t = text(p, "VpcEndpointType") ?? "Gateway"
             guard t == "Gateway" else {
@@ -161,7 +184,8 @@ struct CFReader {
             if let d = p["PolicyDocument"] {
                 policy = d.text ?? json(d)
                 if policy?.contains("\"Condition\"") == true {
-                    inventory.note("\(name): its policy has conditions, which vpcsim does not evaluate: full access assumed")
+                    inventory.note(
+                        "\(name): its policy has conditions, which vpcsim does not evaluate: full access assumed")
                     inventory.skip("VPC endpoint policy condition")
                     policy = nil
                 }
@@ -178,7 +202,8 @@ struct CFReader {
             inventory.prefixLists.append(
                 .init(
                     id: id, name: text(p, "PrefixListName") ?? name,
-                    cidrs: (p["Entries"]?.items ?? []).compactMap { $0["Cidr"]?.text }, awsManaged: false, origin: origin))
+                    cidrs: (p["Entries"]?.items ?? []).compactMap { $0["Cidr"]?.text }, awsManaged: false,
+                    origin: origin))
         case "AWS::EC2::Instance":
             var subnet = p["SubnetId"] != nil ? try ref(name, p, "SubnetId") : nil
             var groups = refs(name, p, "SecurityGroupIds")
@@ -186,7 +211,9 @@ struct CFReader {
             var privateIP = text(p, "PrivateIpAddress")
             if let nic = p["NetworkInterfaces"]?.items?.first(where: { ($0["DeviceIndex"]?.text ?? "0") == "0" }) {
                 if let s = nic["SubnetId"]?.text { subnet = Ref(id: s, origin: o(name, "NetworkInterfaces", nic)) }
-                groups += (nic["GroupSet"]?.items ?? []).compactMap { v in v.text.map { Ref(id: $0, origin: o(name, "NetworkInterfaces", nic)) } }
+                groups += (nic["GroupSet"]?.items ?? []).compactMap { v in
+                    v.text.map { Ref(id: $0, origin: o(name, "NetworkInterfaces", nic)) }
+                }
                 if nic["AssociatePublicIpAddress"]?.text == "true" { publicIP = "auto" }
                 privateIP = privateIP ?? nic["PrivateIpAddress"]?.text
             }
@@ -204,8 +231,12 @@ struct CFReader {
                 name: id, runtime: text(p, "Runtime"), memory: text(p, "MemorySize").flatMap { Int($0) },
                 timeout: text(p, "Timeout").flatMap { Int($0) }, subnets: [], groups: [], origin: origin)
             if let v = p["VpcConfig"] {
-                f.subnets = (v["SubnetIds"]?.items ?? []).compactMap { x in x.text.map { Ref(id: $0, origin: o(name, "VpcConfig.SubnetIds", x)) } }
-                f.groups = (v["SecurityGroupIds"]?.items ?? []).compactMap { x in x.text.map { Ref(id: $0, origin: o(name, "VpcConfig.SecurityGroupIds", x)) } }
+                f.subnets = (v["SubnetIds"]?.items ?? []).compactMap { x in
+                    x.text.map { Ref(id: $0, origin: o(name, "VpcConfig.SubnetIds", x)) }
+                }
+                f.groups = (v["SecurityGroupIds"]?.items ?? []).compactMap { x in
+                    x.text.map { Ref(id: $0, origin: o(name, "VpcConfig.SecurityGroupIds", x)) }
+                }
             }
             inventory.functions.append(f)
         case "AWS::RDS::DBSubnetGroup":
@@ -218,7 +249,9 @@ struct CFReader {
             }
             let groupName = text(p, "DBSubnetGroupName") ?? ""
             guard let subnets = subnetGroups[groupName], !subnets.isEmpty else {
-                throw ImportError(o(name, "DBSubnetGroupName", p["DBSubnetGroupName"]), "no AWS::RDS::DBSubnetGroup '\(groupName)' in the template")
+                throw ImportError(
+                    o(name, "DBSubnetGroupName", p["DBSubnetGroupName"]),
+                    "no AWS::RDS::DBSubnetGroup '\(groupName)' in the template")
             }
             let zone = text(p, "AvailabilityZone")
             let subnet = subnets.first { s in inventory.subnets.first { $0.id == s.id }?.zone == zone } ?? subnets[0]
@@ -251,9 +284,13 @@ struct CFReader {
     }
 
     /// One rule of a security group (inline or a stand-alone ingress/egress resource).
-    mutating func sgRule(_ name: String, _ sub: String, _ r: CFValue, egress: Bool) throws(ImportError) -> Inventory.SGRule? {
+    mutating func sgRule(_ name: String, _ sub: String, _ r: CFValue, egress: Bool) throws(ImportError) -> Inventory
+        .SGRule?
+    {
         let proto = AWSProtocol.name(r["IpProtocol"]?.text ?? "-1")
-        var rule = Inventory.SGRule(egress: egress, proto: proto, peer: Ref(id: "", origin: o(name, sub, r)), description: r["Description"]?.text)
+        var rule = Inventory.SGRule(
+            egress: egress, proto: proto, peer: Ref(id: "", origin: o(name, sub, r)),
+            description: r["Description"]?.text)
         let from = Int(r["FromPort"]?.text ?? "") ?? -1
         let to = Int(r["ToPort"]?.text ?? "") ?? -1
         if proto == "icmp" {
@@ -272,7 +309,11 @@ struct CFReader {
                 return rule
             }
         }
-        if r["CidrIpv6"] != nil { inventory.skip("IPv6 security group rule") } else { inventory.skip("security group rule without a peer vpcsim reads") }
+        if r["CidrIpv6"] != nil {
+            inventory.skip("IPv6 security group rule")
+        } else {
+            inventory.skip("security group rule without a peer vpcsim reads")
+        }
         return nil
     }
 
@@ -312,11 +353,16 @@ struct CFReader {
             inventory.networkACLs[i].rules.append(rule)
         }
         for (ip, instance) in eipInstances {
-            if let i = inventory.instances.firstIndex(where: { $0.id == instance }) { inventory.instances[i].publicIP = ip }
+            if let i = inventory.instances.firstIndex(where: { $0.id == instance }) {
+                inventory.instances[i].publicIP = ip
+            }
         }
         // Groups of no SecurityGroupIds: the VPC's default group, which AWS creates with the VPC.
         for i in inventory.instances.indices where inventory.instances[i].groups.isEmpty {
-            inventory.note("\(inventory.instances[i].id): no security groups given; the VPC's default group is not modelled, so none")
+            inventory.note(
+                "\(inventory.instances[i].id): no security groups given; the VPC's default group is not "
+                    + "modelled, so none"
+            )
         }
     }
 }

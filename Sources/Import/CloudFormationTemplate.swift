@@ -51,7 +51,16 @@ indirect enum CFValue {
         case "GetAtt":
             if let s = plain.text, let dot = s.firstIndex(of: ".") {
                 self = .map(
-                    [("Fn::GetAtt", .list([.text(String(s[..<dot]), line: line), .text(String(s[s.index(after: dot)...]), line: line)], line: line))],
+                    [
+                        (
+                            "Fn::GetAtt",
+                            .list(
+                                [
+                                    .text(String(s[..<dot]), line: line),
+                                    .text(String(s[s.index(after: dot)...]), line: line),
+                                ], line: line)
+                        )
+                    ],
                     line: line)
             } else {
                 self = .map([("Fn::GetAtt", plain)], line: line)
@@ -149,7 +158,9 @@ struct CFContext {
             }
             return .list(out, line: line)
         case .map(let pairs, let line):
-            if pairs.count == 1, let (k, arg) = pairs.first, k == "Ref" || k.hasPrefix("Fn::") || k == "Condition" && path.contains("Fn::") {
+            if pairs.count == 1, let (k, arg) = pairs.first,
+                k == "Ref" || k.hasPrefix("Fn::") || k == "Condition" && path.contains("Fn::")
+            {
                 return try intrinsic(k, arg, "\(path).\(k)", line: line)
             }
             var out: [(String, CFValue)] = []
@@ -162,7 +173,9 @@ struct CFContext {
         }
     }
 
-    func fail(_ path: String, _ line: Int, _ message: String) -> ImportError { ImportError(origin(path, line), message) }
+    func fail(_ path: String, _ line: Int, _ message: String) -> ImportError {
+        ImportError(origin(path, line), message)
+    }
 
     func string(_ v: CFValue, _ path: String) throws(ImportError) -> String {
         guard let s = v.text else { throw fail(path, v.line, "expected a string here") }
@@ -189,7 +202,9 @@ struct CFContext {
             if let items = arg.items, items.count == 2 {
                 template = try string(items[0], path)
                 if case .map(let m, _) = items[1] {
-                    for (name, x) in m { vars[name] = try string(try eval(x, "\(path)[1].\(name)"), "\(path)[1].\(name)") }
+                    for (name, x) in m {
+                        vars[name] = try string(try eval(x, "\(path)[1].\(name)"), "\(path)[1].\(name)")
+                    }
                 }
             } else {
                 template = try string(arg, path)
@@ -199,8 +214,11 @@ struct CFContext {
             guard let items = arg.items, items.count == 2, let sep = items[0].text else {
                 throw fail(path, line, "Fn::Join takes [delimiter, [values]]")
             }
-            guard let list = try eval(items[1], path + "[1]").items else { throw fail(path, line, "Fn::Join needs a list") }
-            return .text(try list.map { v throws(ImportError) in try string(v, path) }.joined(separator: sep), line: line)
+            guard let list = try eval(items[1], path + "[1]").items else {
+                throw fail(path, line, "Fn::Join needs a list")
+            }
+            return .text(
+                try list.map { v throws(ImportError) in try string(v, path) }.joined(separator: sep), line: line)
         case "Fn::Split":
             guard let items = arg.items, items.count == 2, let sep = items[0].text else {
                 throw fail(path, line, "Fn::Split takes [delimiter, string]")
@@ -208,10 +226,14 @@ struct CFContext {
             let s = try string(try eval(items[1], path + "[1]"), path)
             return .list(s.components(separatedBy: sep).map { .text($0, line: line) }, line: line)
         case "Fn::Select":
-            guard let items = arg.items, items.count == 2 else { throw fail(path, line, "Fn::Select takes [index, list]") }
+            guard let items = arg.items, items.count == 2 else {
+                throw fail(path, line, "Fn::Select takes [index, list]")
+            }
             let index = try string(try eval(items[0], path + "[0]"), path)
             guard let i = Int(index) else { throw fail(path, line, "Fn::Select: '\(index)' is not an index") }
-            guard let list = try eval(items[1], path + "[1]").items else { throw fail(path, line, "Fn::Select needs a list") }
+            guard let list = try eval(items[1], path + "[1]").items else {
+                throw fail(path, line, "Fn::Select needs a list")
+            }
             guard list.indices.contains(i) else {
                 throw fail(path, line, "Fn::Select: index \(i) is outside the list of \(list.count)")
             }
@@ -233,16 +255,22 @@ struct CFContext {
                 count >= 1, count <= 256, UInt64(count) <= UInt64(1) << UInt64(32 - bits - c.bits)
             else { throw fail(path, line, "Fn::Cidr: cannot cut \(block) into those blocks") }
             let size = UInt32(1) << UInt32(bits)
-            return .list((0..<count).map { .text("\(CIDRText.format(c.base &+ UInt32($0) &* size))/\(32 - bits)", line: line) }, line: line)
+            return .list(
+                (0..<count).map { .text("\(CIDRText.format(c.base &+ UInt32($0) &* size))/\(32 - bits)", line: line) },
+                line: line)
         case "Fn::If":
             guard let items = arg.items, items.count == 3, let name = items[0].text else {
                 throw fail(path, line, "Fn::If takes [condition, value if true, value if false]")
             }
-            return try eval(try condition(name, path, line: line) ? items[1] : items[2], path + (try condition(name, path, line: line) ? "[1]" : "[2]"))
+            return try eval(
+                try condition(name, path, line: line) ? items[1] : items[2],
+                path + (try condition(name, path, line: line) ? "[1]" : "[2]"))
         case "Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not", "Condition":
             return .text(try test(.map([(k, arg)], line: line), path) ? "true" : "false", line: line)
         case "Fn::FindInMap":
-            guard let items = arg.items, items.count >= 3 else { throw fail(path, line, "Fn::FindInMap takes [map, key, key]") }
+            guard let items = arg.items, items.count >= 3 else {
+                throw fail(path, line, "Fn::FindInMap takes [map, key, key]")
+            }
             var keys: [String] = []
             for (i, x) in items.prefix(3).enumerated() { keys.append(try string(try eval(x, "\(path)[\(i)]"), path)) }
             guard let v = mappings?[keys[0]]?[keys[1]]?[keys[2]] else {
@@ -263,7 +291,8 @@ struct CFContext {
         case "AWS::AccountId": return .text(account, line: line)
         case "AWS::StackName": return .text(stackName, line: line)
         case "AWS::StackId":
-            return .text("arn:aws:cloudformation:\(region):\(account):stack/\(stackName)/\(physicalID("", "stack"))", line: line)
+            return .text(
+                "arn:aws:cloudformation:\(region):\(account):stack/\(stackName)/\(physicalID("", "stack"))", line: line)
         case "AWS::Partition": return .text("aws", line: line)
         case "AWS::URLSuffix": return .text("amazonaws.com", line: line)
         case "AWS::NoValue": return .none
@@ -275,7 +304,9 @@ struct CFContext {
         throw fail(path, line, "Ref '\(name)': no parameter or resource of that name in the template")
     }
 
-    mutating func getAtt(_ logical: String, _ attribute: String, _ path: String, line: Int) throws(ImportError) -> String {
+    mutating func getAtt(_ logical: String, _ attribute: String, _ path: String, line: Int) throws(ImportError)
+        -> String
+    {
         guard let r = resources[logical] else {
             throw fail(path, line, "Fn::GetAtt '\(logical)': no resource of that name in the template")
         }
@@ -310,15 +341,21 @@ struct CFContext {
         }
         throw fail(
             path, line,
-            "Fn::GetAtt \(logical).\(attribute) (\(r.type)) is not known before the stack exists, or not one vpcsim reads")
+            "Fn::GetAtt \(logical).\(attribute) (\(r.type)) is not known before the stack exists, "
+                + "or not one vpcsim reads"
+        )
     }
 
-    mutating func substitute(_ s: String, _ vars: [String: String], _ path: String, line: Int) throws(ImportError) -> String {
+    mutating func substitute(_ s: String, _ vars: [String: String], _ path: String, line: Int) throws(ImportError)
+        -> String
+    {
         var out = ""
         var rest = Substring(s)
         while let open = rest.range(of: "${") {
             out += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].firstIndex(of: "}") else { throw fail(path, line, "Fn::Sub: unclosed ${") }
+            guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
+                throw fail(path, line, "Fn::Sub: unclosed ${")
+            }
             let name = String(rest[open.upperBound..<close])
             rest = rest[rest.index(after: close)...]
             if name.hasPrefix("!") {
@@ -342,7 +379,10 @@ struct CFContext {
         if let c = conditions[name] { return c }
         guard let node = conditionNodes[name] else { throw fail(path, line, "no condition '\(name)' in Conditions") }
         guard !evaluatingConditions.contains(name) else {
-            throw fail("Conditions.\(name)", node.line, "conditions refer to each other in a cycle: \((evaluatingConditions + [name]).joined(separator: " → "))")
+            throw fail(
+                "Conditions.\(name)", node.line,
+                "conditions refer to each other in a cycle: \((evaluatingConditions + [name]).joined(separator: " → "))"
+            )
         }
         evaluatingConditions.append(name)
         let value = try test(node, "Conditions.\(name)")
@@ -363,7 +403,9 @@ struct CFContext {
             let b = try eval(items[1], path + "[1]")
             return a.text != nil && a.text == b.text
         case "Fn::And", "Fn::Or":
-            guard let items = arg.items, (2...10).contains(items.count) else { throw fail(path, line, "\(k) takes 2 to 10 conditions") }
+            guard let items = arg.items, (2...10).contains(items.count) else {
+                throw fail(path, line, "\(k) takes 2 to 10 conditions")
+            }
             var results: [Bool] = []
             for (i, x) in items.enumerated() { results.append(try test(x, "\(path).\(k)[\(i)]")) }
             return k == "Fn::And" ? results.allSatisfy { $0 } : results.contains(true)

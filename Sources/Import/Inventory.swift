@@ -52,9 +52,9 @@ struct Inventory {
         var origin: Origin
     }
     struct Route {
-        var destination: String  // a CIDR or pl-…
+        var destination: String // a CIDR or pl-…
         var destinationOrigin: Origin
-        var target: Ref  // local, blackhole, igw-…, nat-…, eni-…, i-… (an instance: its primary ENI)
+        var target: Ref // local, blackhole, igw-…, nat-…, eni-…, i-… (an instance: its primary ENI)
     }
     struct RouteTable {
         var id: String
@@ -93,7 +93,7 @@ struct Inventory {
         var ports: String?
         var icmpType: Int?
         var icmpCode: Int?
-        var peer: Ref  // a CIDR (id = the CIDR), sg-… or pl-…
+        var peer: Ref // a CIDR (id = the CIDR), sg-… or pl-…
         var description: String?
     }
     struct SecurityGroup {
@@ -169,7 +169,7 @@ struct Inventory {
         var trafficType: String
         var interval: Int?
         var format: String?
-        var destination: String  // s3 | cloudwatch-logs
+        var destination: String // s3 | cloudwatch-logs
         var logGroup: String?
         var hive: Bool?
         var perHour: Bool?

@@ -182,10 +182,11 @@ struct TopologyWriter {
             if let m = fn.memory { f.append(("memory", "\(m)")) }
             if let t = fn.timeout { f.append(("timeout", "\(t)s")) }
             if !fn.subnets.isEmpty {
-                f.append((
-                    "vpc",
-                    "{subnets: \(flow(fn.subnets.map(\.id))), security-groups: \(flow(fn.groups.map(\.id)))}"
-                ))
+                f.append(
+                    (
+                        "vpc",
+                        "{subnets: \(flow(fn.subnets.map(\.id))), security-groups: \(flow(fn.groups.map(\.id)))}"
+                    ))
             }
             return (nil, fn.origin, f)
         }
@@ -215,8 +216,12 @@ struct TopologyWriter {
         let catalog = inv.region.flatMap { RegionCatalog.named($0) }
         var rename: [String: String] = [:]
         var referenced = Set<String>()
-        for t in inv.routeTables { for r in t.routes where r.destination.hasPrefix("pl-") { referenced.insert(r.destination) } }
-        for g in inv.securityGroups { for r in g.rules where r.peer.id.hasPrefix("pl-") { referenced.insert(r.peer.id) } }
+        for t in inv.routeTables {
+            for r in t.routes where r.destination.hasPrefix("pl-") { referenced.insert(r.destination) }
+        }
+        for g in inv.securityGroups {
+            for r in g.rules where r.peer.id.hasPrefix("pl-") { referenced.insert(r.peer.id) }
+        }
         var kept: [Inventory.PrefixList] = []
         for var p in inv.prefixLists {
             guard p.awsManaged else { kept.append(p); continue }
@@ -225,11 +230,15 @@ struct TopologyWriter {
             } else if let c = catalog?.prefixLists.first(where: { $0.name == p.name }) {
                 if referenced.contains(p.id) {
                     rename[p.id] = c.id
-                    inv.note("AWS-managed prefix list \(p.id) (\(p.name)) is \(c.id) in AWS and vpcsim's catalog: referred to as \(c.id)")
+                    inv.note(
+                        "AWS-managed prefix list \(p.id) (\(p.name)) is \(c.id) in AWS and vpcsim's catalog: "
+                            + "referred to as \(c.id)"
+                    )
                 }
             } else if referenced.contains(p.id), p.cidrs != nil {
                 p.awsManaged = false
-                inv.note("AWS-managed prefix list \(p.id) (\(p.name)) is not in vpcsim's catalog: written with its entries")
+                inv.note(
+                    "AWS-managed prefix list \(p.id) (\(p.name)) is not in vpcsim's catalog: written with its entries")
                 kept.append(p)
             } else if !referenced.contains(p.id) {
                 inv.skip("AWS-managed prefix list (not referenced)")
@@ -241,7 +250,9 @@ struct TopologyWriter {
         guard !rename.isEmpty else { return }
         for t in inv.routeTables.indices {
             for r in inv.routeTables[t].routes.indices {
-                if let n = rename[inv.routeTables[t].routes[r].destination] { inv.routeTables[t].routes[r].destination = n }
+                if let n = rename[inv.routeTables[t].routes[r].destination] {
+                    inv.routeTables[t].routes[r].destination = n
+                }
             }
         }
         for g in inv.securityGroups.indices {
@@ -292,10 +303,14 @@ struct TopologyWriter {
             try need(t.vpc, in: vpcs, "VPC", "describe-vpcs")
             for r in t.routes {
                 if r.destination.hasPrefix("pl-") && !lists.contains(r.destination) {
-                    throw ImportError(r.destinationOrigin, "no prefix list '\(r.destination)' in the input (describe-managed-prefix-lists)")
+                    throw ImportError(
+                        r.destinationOrigin,
+                        "no prefix list '\(r.destination)' in the input (describe-managed-prefix-lists)")
                 }
                 let id = r.target.id
-                if id.hasPrefix("igw-") { try need(r.target, in: igws, "internet gateway", "describe-internet-gateways") }
+                if id.hasPrefix("igw-") {
+                    try need(r.target, in: igws, "internet gateway", "describe-internet-gateways")
+                }
                 if id.hasPrefix("nat-") { try need(r.target, in: nats, "NAT gateway", "describe-nat-gateways") }
                 if id.hasPrefix("eni-") {
                     try need(r.target, in: enis, "network interface of an instance", "describe-instances")
@@ -315,7 +330,9 @@ struct TopologyWriter {
         for g in inv.securityGroups {
             try need(g.vpc, in: vpcs, "VPC", "describe-vpcs")
             for r in g.rules {
-                if r.peer.id.hasPrefix("sg-") { try need(r.peer, in: groups, "security group", "describe-security-groups") }
+                if r.peer.id.hasPrefix("sg-") {
+                    try need(r.peer, in: groups, "security group", "describe-security-groups")
+                }
                 if r.peer.id.hasPrefix("pl-") {
                     try need(r.peer, in: lists, "prefix list", "describe-managed-prefix-lists and its entries")
                 }
@@ -342,7 +359,9 @@ struct TopologyWriter {
             let id = l.resource.id
             if id.hasPrefix("vpc-") { try need(l.resource, in: vpcs, "VPC", "describe-vpcs") }
             if id.hasPrefix("subnet-") { try need(l.resource, in: subnets, "subnet", "describe-subnets") }
-            if id.hasPrefix("eni-") { try need(l.resource, in: enis, "network interface of an instance", "describe-instances") }
+            if id.hasPrefix("eni-") {
+                try need(l.resource, in: enis, "network interface of an instance", "describe-instances")
+            }
         }
     }
 
@@ -397,9 +416,12 @@ func scalar(_ s: String) -> String { plain(s) }
 
 /// `s` as a YAML scalar: plain when it cannot be misread (ids, CIDRs, names), else quoted.
 func plain(_ s: String) -> String {
-    let safe = !s.isEmpty && s.unicodeScalars.allSatisfy { c in
-        ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || "._/-+@".unicodeScalars.contains(c)
-    }
+    let safe =
+        !s.isEmpty
+        && s.unicodeScalars.allSatisfy { c in
+            ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)
+                || "._/-+@".unicodeScalars.contains(c)
+        }
     let first = s.unicodeScalars.first
     let special = ["true", "false", "yes", "no", "on", "off", "null", "y", "n"].contains(s.lowercased())
     if safe, let first, first != "-" || s.count == 1, !special { return s }

@@ -92,7 +92,8 @@ private struct Resolver {
         guard !targets.isEmpty else { throw includeNode.fail("expected a file name or a list of file names") }
         // The including file without its `include:` key is laid over what it includes.
         let own = Node.mapping(
-            Node.Mapping(top.filter { $0.key.keyText != "include" }.map { ($0.key, $0.value) }, top.tag, top.style,
+            Node.Mapping(
+                top.filter { $0.key.keyText != "include" }.map { ($0.key, $0.value) }, top.tag, top.style,
                 top.mark))
         var merged: (Node, NodeSource)?
         let directory = (file as NSString).deletingLastPathComponent
@@ -104,7 +105,8 @@ private struct Resolver {
                 s.string.hasPrefix("/") || directory.isEmpty
                 ? s.string : (directory as NSString).appendingPathComponent(s.string)
             let normalized = (path as NSString).standardizingPath
-            if let i = chain.firstIndex(of: normalized) ?? (normalized == (file as NSString).standardizingPath ? 0 : nil)
+            if let i = chain.firstIndex(of: normalized)
+                ?? (normalized == (file as NSString).standardizingPath ? 0 : nil)
             {
                 let cycle = (chain[i...] + [(file as NSString).standardizingPath, normalized]).joined(separator: " → ")
                 throw t.fail("include cycle: \(cycle)")
@@ -120,7 +122,8 @@ private struct Resolver {
                 merged = included
             }
         }
-        return try Merger.merge(merged!.0, merged!.1, own, NodeSource(file: file), path: "", topLevel: true, keyMark: nil)
+        return try Merger.merge(
+            merged!.0, merged!.1, own, NodeSource(file: file), path: "", topLevel: true, keyMark: nil)
     }
 }
 
@@ -144,7 +147,8 @@ private enum Merger {
                     }
                     let (n, s) = try mergeValue(
                         v, bs.key(key), ov.value, os.key(key), path: childPath,
-                        entityList: topLevel && path.isEmpty && Includes.entityLists.contains(key), keyMark: ov.key.mark)
+                        entityList: topLevel && path.isEmpty && Includes.entityLists.contains(key), keyMark: ov.key.mark
+                    )
                     pairs.append((k, n))
                     sources[key] = s
                 } else {
@@ -187,7 +191,9 @@ private enum Merger {
                     sources.append(itemSource)
                 }
             }
-            return (.sequence(Node.Sequence(items, bq.tag, bq.style, bq.mark)), NodeSource(file: bs.file, items: sources))
+            return (
+                .sequence(Node.Sequence(items, bq.tag, bq.style, bq.mark)), NodeSource(file: bs.file, items: sources)
+            )
         default:
             if same(b, o) { return (b, bs) }
             let here = o.mark ?? keyMark
@@ -204,7 +210,9 @@ private enum Merger {
     static func identity(_ n: Node) -> String? {
         guard case .mapping(let m) = n else { return nil }
         for key in ["id", "name"] {
-            if let v = m.first(where: { $0.key.keyText == key })?.value, case .scalar(let s) = v { return key + ":" + s.string }
+            if let v = m.first(where: { $0.key.keyText == key })?.value, case .scalar(let s) = v {
+                return key + ":" + s.string
+            }
         }
         return nil
     }

@@ -7,14 +7,14 @@ import Import
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Write a topology from AWS describe-* JSON, a CloudFormation template or a Terraform plan.",
+        abstract: "Write a topology from AWS describe-* JSON or a CloudFormation template.",
         discussion: """
             The topology holds the network (ids as the input has them, each entry commented with where it came \
             from); keep workloads in a file of your own that includes it (`include: FILE`), so a re-import \
             loses nothing. What vpcsim does not model is listed in one warning and in the file's header. A \
             problem in the input is one error naming the file and JSON path (or line); nothing is written.
             """,
-        subcommands: [ImportAWS.self, ImportCloudFormation.self, ImportTerraform.self])
+        subcommands: [ImportAWS.self, ImportCloudFormation.self])
 }
 
 /// What every import shares: where the topology goes, and how it is checked and written.
@@ -119,20 +119,5 @@ struct ImportCloudFormation: ParsableCommand {
                 path: template, parameters: values, region: region, account: account, stackName: name
             ).run()
         }
-    }
-}
-
-struct ImportTerraform: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "terraform",
-        abstract: "From `terraform show -json` of a plan or a state.")
-
-    @Argument(help: "The JSON file.")
-    var input: String
-
-    @OptionGroup var out: ImportOutput
-
-    func run() throws {
-        try out.write { () throws(ImportError) in try TerraformImporter(path: input).run() }
     }
 }

@@ -15,7 +15,9 @@ import TestSupport
         }
         let dir = temporaryDirectory("import-fixtures")
         let r = runProgram(python, [repositoryRoot() + "/Tools/make-import-fixtures", dir] + extra)
-        guard r.status == 0 else { throw ToolFailure("make-import-fixtures exited \(r.status):\n\(r.stderr.suffix(3000))") }
+        guard r.status == 0 else {
+            throw ToolFailure("make-import-fixtures exited \(r.status):\n\(r.stderr.suffix(3000))")
+        }
         guard !filesUnder(dir).isEmpty else { throw ToolFailure("make-import-fixtures wrote nothing") }
         return dir
     }
@@ -46,8 +48,9 @@ import TestSupport
         #expect(r.status == 0, "\(r.stderr)")
         let text = try String(contentsOfFile: out, encoding: .utf8)
         // Ids preserved, origins in comments, the one summary of what is not modelled.
-        let vpcs = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: fx + "/shop/123456789012/us-east-1/describe-vpcs.json")))
+        let vpcs =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: fx + "/shop/123456789012/us-east-1/describe-vpcs.json")))
             as! [String: Any]
         for v in vpcs["Vpcs"] as! [[String: Any]] { #expect(text.contains("- id: \(v["VpcId"] as! String)")) }
         #expect(text.contains("# shop-private — 123456789012/us-east-1/describe-route-tables.json $.RouteTables["))
@@ -80,7 +83,8 @@ import TestSupport
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/summary.json")))
             as! [String: Any]
         let functions = summary["functions"] as? [[String: Any]] ?? []
-        let byName = Dictionary(uniqueKeysWithValues: functions.compactMap { f in (f["name"] as? String).map { ($0, f) } })
+        let byName = Dictionary(
+            uniqueKeysWithValues: functions.compactMap { f in (f["name"] as? String).map { ($0, f) } })
         #expect((byName["orders-writer"]?["timed_out"] as? Int) == 0)
         #expect((byName["orders-writer"]?["succeeded"] as? Int ?? 0) > 0)
         #expect((byName["shop-api"]?["timed_out"] as? Int) == 0)
@@ -99,8 +103,10 @@ import TestSupport
         #expect(runProgram(binary, ["import", "aws", merged + "/shop", "-o", dir + "/b.yaml", "--quiet"]).status == 0)
         // The same resources in the same order; only the origins in the comments differ.
         func uncommented(_ p: String) throws -> [String] {
-            try String(contentsOfFile: p, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("  #") && !$0.hasPrefix("#") }
-                .map(String.init)
+            try String(contentsOfFile: p, encoding: .utf8).split(separator: "\n").filter {
+                !$0.hasPrefix("  #") && !$0.hasPrefix("#")
+            }
+            .map(String.init)
         }
         #expect(try uncommented(dir + "/a.yaml") == uncommented(dir + "/b.yaml"))
     }
@@ -111,8 +117,16 @@ import TestSupport
         let fx = try Self.fixtures(["--scenario", "broken-nat", "--scenario", "broken-sg"])
         let dir = temporaryDirectory("import-broken")
         for (scenario, expected) in [
-            ("broken-nat", #"describe-route-tables\.json: \$\.RouteTables\[\d+\]\.Routes\[\d+\]\.NatGatewayId: no NAT gateway 'nat-[0-9a-f]+' in the input"#),
-            ("broken-sg", #"describe-security-groups\.json: \$\.SecurityGroups\[\d+\]\.IpPermissions\[0\]\.UserIdGroupPairs\[0\]\.GroupId: no security group 'sg-[0-9a-f]+' in the input"#),
+            (
+                "broken-nat",
+                #"describe-route-tables\.json: \$\.RouteTables\[\d+\]\.Routes\[\d+\]\.NatGatewayId: "#
+                    + #"no NAT gateway 'nat-[0-9a-f]+' in the input"#
+            ),
+            (
+                "broken-sg",
+                #"describe-security-groups\.json: \$\.SecurityGroups\[\d+\]\.IpPermissions\[0\]"#
+                    + #"\.UserIdGroupPairs\[0\]\.GroupId: no security group 'sg-[0-9a-f]+' in the input"#
+            ),
         ] {
             let out = dir + "/\(scenario).yaml"
             let r = runProgram(binary, ["import", "aws", fx + "/" + scenario, "-o", out])
@@ -127,14 +141,17 @@ import TestSupport
     @Test func truncatedJSONIsALocatedErrorAndWritesNothing() throws {
         let dir = temporaryDirectory("import-truncated")
         try FileManager.default.createDirectory(atPath: dir + "/in", withIntermediateDirectories: true)
-        let full = #"{"Vpcs": [{"VpcId": "vpc-0a1b2c3d4e5f60718", "CidrBlock": "10.0.0.0/16", "OwnerId": "123456789012"}]}"#
+        let full =
+            #"{"Vpcs": [{"VpcId": "vpc-0a1b2c3d4e5f60718", "CidrBlock": "10.0.0.0/16", "OwnerId": "123456789012"}]}"#
         try String(full.prefix(60)).write(toFile: dir + "/in/describe-vpcs.json", atomically: true, encoding: .utf8)
         // An existing output is left as it was.
         try "previous\n".write(toFile: dir + "/out.yaml", atomically: true, encoding: .utf8)
         let r = runProgram(binary, ["import", "aws", dir + "/in", "--region", "us-east-1", "-o", dir + "/out.yaml"])
         #expect(r.status == 2)
         #expect(r.stderr.split(separator: "\n").count == 1)
-        #expect(r.stderr.hasPrefix("vpcsim: error: \(dir)/in/describe-vpcs.json:1: not valid JSON (truncated?)"), "\(r.stderr)")
+        #expect(
+            r.stderr.hasPrefix("vpcsim: error: \(dir)/in/describe-vpcs.json:1: not valid JSON (truncated?)"),
+            "\(r.stderr)")
         #expect(try String(contentsOfFile: dir + "/out.yaml", encoding: .utf8) == "previous\n")
         #expect(filesUnder(dir).sorted() == ["in/describe-vpcs.json", "out.yaml"])
     }

@@ -28,14 +28,15 @@ import TestSupport
         let text = try String(contentsOfFile: out, encoding: .utf8)
         #expect(text.contains("#   AWS::IAM::Role: 1"))
         #expect(text.contains("# orders Public Subnet (AZ1) — vpc-lambda-dynamodb.yaml Resources.PublicSubnet1"))
-        #expect(text.contains("cidr: 10.192.2.0/24"))  // Fn::Select [2, Fn::Cidr [10.192.0.0/16, 4, 8]]
-        #expect(text.contains("availability-zone: us-east-1b"))  // Fn::Select [1, Fn::GetAZs ""]
-        #expect(text.contains("- name: orders-writer"))  // Fn::Sub ${EnvironmentName}-writer
-        #expect(text.contains("- name: orders-db"))  // Fn::Join
+        #expect(text.contains("cidr: 10.192.2.0/24")) // Fn::Select [2, Fn::Cidr [10.192.0.0/16, 4, 8]]
+        #expect(text.contains("availability-zone: us-east-1b")) // Fn::Select [1, Fn::GetAZs ""]
+        #expect(text.contains("- name: orders-writer")) // Fn::Sub ${EnvironmentName}-writer
+        #expect(text.contains("- name: orders-db")) // Fn::Join
         #expect(text.contains("vpce-") == (egress == "endpoint"))
         #expect(text.contains("nat-") == (egress == "nat"))
         let again = runProgram(
-            binary, ["import", "cloudformation", Self.template, "--parameters", "EgressPath=\(egress)", "-o", dir + "/b.yaml"])
+            binary,
+            ["import", "cloudformation", Self.template, "--parameters", "EgressPath=\(egress)", "-o", dir + "/b.yaml"])
         #expect(again.status == 0)
         #expect(try String(contentsOfFile: dir + "/b.yaml", encoding: .utf8) == text)
 
@@ -49,14 +50,16 @@ import TestSupport
         captures: [{function: orders-writer}]
 
         """.write(toFile: dir + "/workload.yaml", atomically: true, encoding: .utf8)
-        let db = runProgram(binary, ["path", dir + "/workload.yaml", "--from", "orders-writer", "--to", "orders-db:5432"])
+        let db = runProgram(
+            binary, ["path", dir + "/workload.yaml", "--from", "orders-writer", "--to", "orders-db:5432"])
         #expect(db.stdout.contains("outcome: reachable both ways"), "\(db.stdout)\(db.stderr)")
         let run = runProgram(binary, ["run", dir + "/workload.yaml", "--out", dir + "/out"])
         #expect(run.status == 0, "\(run.stderr)")
         if egress == "none" {
             #expect(run.stdout.contains("orders-writer: Task timed out after 3.00 seconds"))
         } else {
-            #expect(run.stdout.contains(try Regex(#"orders-writer: (\d+) invocations, \d+ cold starts, \1 succeeded\n"#)))
+            #expect(
+                run.stdout.contains(try Regex(#"orders-writer: (\d+) invocations, \d+ cold starts, \1 succeeded\n"#)))
         }
     }
 
@@ -96,9 +99,13 @@ import TestSupport
     @Test func parameterWithoutValueAndUnknownParameterAreLocatedErrors() throws {
         let dir = temporaryDirectory("import-cfn-params")
         let r = runProgram(
-            binary, ["import", "cloudformation", Self.template, "--parameters", "EgressPath=vpn", "-o", dir + "/o.yaml"])
+            binary,
+            ["import", "cloudformation", Self.template, "--parameters", "EgressPath=vpn", "-o", dir + "/o.yaml"])
         #expect(r.status == 2)
-        #expect(r.stderr.contains("vpc-lambda-dynamodb.yaml:16: Parameters.EgressPath: 'vpn' is not one of the AllowedValues"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains(
+                "vpc-lambda-dynamodb.yaml:16: Parameters.EgressPath: 'vpn' is not one of the AllowedValues"),
+            "\(r.stderr)")
         let u = runProgram(
             binary, ["import", "cloudformation", Self.template, "--parameters", "Nope=1", "-o", dir + "/o.yaml"])
         #expect(u.status == 2)

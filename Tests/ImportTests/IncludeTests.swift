@@ -47,15 +47,15 @@ import TestSupport
         let dir = try write([
             "net/imported.yaml": Self.network,
             "workload.yaml": """
-                include: net/imported.yaml
-                scenario: orders
-                functions:
-                  - name: orders-writer
-                    invocations: {rate: 2/s}
-                    handler: [{dynamodb: PutItem, table: Orders}]
-                captures: [{function: orders-writer}]
+            include: net/imported.yaml
+            scenario: orders
+            functions:
+              - name: orders-writer
+                invocations: {rate: 2/s}
+                handler: [{dynamodb: PutItem, table: Orders}]
+            captures: [{function: orders-writer}]
 
-                """,
+            """,
         ])
         let s = try load(dir + "/workload.yaml").get()
         #expect(s.name == "orders")
@@ -72,12 +72,12 @@ import TestSupport
         let dir = try write([
             "imported.yaml": Self.network,
             "workload.yaml": """
-                include: imported.yaml
-                functions:
-                  - name: orders-writer
-                    timeout: 10s
+            include: imported.yaml
+            functions:
+              - name: orders-writer
+                timeout: 10s
 
-                """,
+            """,
         ])
         guard case .failure(let e) = load(dir + "/workload.yaml") else {
             Issue.record("a conflicting timeout loaded")
@@ -114,7 +114,9 @@ import TestSupport
     }
 
     @Test func includeCycleAndMissingFileAreLocatedErrors() throws {
-        let dir = try write(["a.yaml": "include: b.yaml\n", "b.yaml": "include: [a.yaml]\n", "c.yaml": "include: nope.yaml\n"])
+        let dir = try write([
+            "a.yaml": "include: b.yaml\n", "b.yaml": "include: [a.yaml]\n", "c.yaml": "include: nope.yaml\n",
+        ])
         guard case .failure(let e) = load(dir + "/a.yaml") else {
             Issue.record("loaded")
             return
