@@ -4,7 +4,8 @@
 // Each target declares exactly the modules it imports (A → B means A imports B):
 //   SimCore, Wire → NetModel → Transport → Workloads ─┐
 //                   NetModel → Capture ────────────────┴→ Topology → Experiments → vpcsim (CLI)
-// Benchmarks (`vpcsim bench`) sits beside Experiments and measures the layers from outside.
+// Benchmarks (`vpcsim bench`) sits beside Experiments and measures the layers from outside; Import
+// (`vpcsim import`) beside them turns AWS describe-* JSON, CloudFormation and Terraform into topology text.
 // SimCore knows nothing of packets; Wire knows nothing of time; NetModel knows nothing of pcap
 // or flow-log text — captures observe the model from outside through its tap log, and know no
 // YAML: Topology builds their specifications.
@@ -43,12 +44,15 @@ let package = Package(
         .target(
             name: "Experiments",
             dependencies: ["SimCore", "Wire", "NetModel", "Transport", "Workloads", "Topology", "Capture"]),
+        // The importers read AWS describe-* JSON, CloudFormation and Terraform and write topology
+        // YAML text; the loader validates it. Topology only for the Region catalog.
+        .target(name: "Import", dependencies: ["SimCore", "Topology", "Yams"]),
         .target(
             name: "Benchmarks", dependencies: ["SimCore", "Wire", "NetModel", "Capture", "Topology", "Experiments"]),
         .executableTarget(
             name: "vpcsim",
             dependencies: [
-                "Experiments", "Benchmarks", "Topology", "SimCore",
+                "Experiments", "Benchmarks", "Topology", "SimCore", "Import",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -63,6 +67,8 @@ let package = Package(
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "NetModel", "Workloads", "TestSupport"]),
         .testTarget(
             name: "CaptureTests", dependencies: ["Capture", "Topology", "NetModel", "Wire", "SimCore", "TestSupport"]),
+        // ImportTests runs the vpcsim binary on imported topologies, besides importing Import.
+        .testTarget(name: "ImportTests", dependencies: ["Import", "Topology", "TestSupport", "vpcsim"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
         // EndToEndTests runs the vpcsim binary (hence the dependency), besides importing the rest.
         .testTarget(

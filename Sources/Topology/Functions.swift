@@ -11,7 +11,7 @@ extension Builder {
     mutating func functionEntry(_ n: YNode) throws {
         var count = 1
         if case .mapping(let fm) = n.node, let c = fm.first(where: { $0.key.string == "count" })?.value {
-            count = try YNode(node: c, path: n.path + ".count", file: file, keyMark: c.mark).int(1...10_000)
+            count = try YNode(node: c, path: n.path + ".count", file: n.file, keyMark: c.mark).int(1...10_000)
         }
         for k in 1...count {
             var f = try function(n, databases: databases, index: count > 1 ? k : nil)
@@ -52,8 +52,10 @@ extension Builder {
                 throw inv.fail("give a 'rate' (like 2/s) or 'every' (like 500ms)")
             }
         }
+        // No handler: the function exists (its ENIs are placed) but runs nothing, as an imported
+        // function does until a workload file gives it one.
         var program: [Step] = []
-        for s in try (try m.required("handler")).list() {
+        for s in try m["handler"]?.list() ?? [] {
             program.append(try step(s, databases: databases))
         }
         var runtime = LambdaRuntime.python312

@@ -23,22 +23,13 @@ public enum TopologyLoader {
     public static func load(yaml: String, file: String, overrides: RunOverrides = RunOverrides()) throws(TopologyError)
         -> Scenario
     {
-        let root: Node
-        do {
-            guard let r = try Yams.compose(yaml: yaml) else {
-                throw TopologyError(file: file, line: 1, column: 1, message: "the file is empty")
-            }
-            root = r
-        } catch let e as TopologyError {
-            throw e
-        } catch let e as YamlError {
-            throw yamlError(e, file: file)
-        } catch {
-            throw TopologyError(file: file, line: 0, column: 0, message: "\(error)")
-        }
+        // The front door: the file and whatever it includes, merged into one document that
+        // remembers which file each part came from (Includes.swift).
+        let (root, source) = try Includes.resolve(yaml: yaml, file: file)
         do {
             var b = Builder(file: file)
-            return try b.build(YNode(node: root, path: "", file: file, keyMark: nil), overrides: overrides)
+            return try b.build(
+                YNode(node: root, path: "", file: file, keyMark: nil, source: source), overrides: overrides)
         } catch let e as TopologyError {
             throw e
         } catch {

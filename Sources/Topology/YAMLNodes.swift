@@ -24,6 +24,9 @@ struct YNode {
     let file: String
     /// Position of the key this value belongs to (errors about a value point at its key).
     let keyMark: Mark?
+    /// Which file each part of this node came from, when the document merges several (`include:`);
+    /// nil: all of it from `file`.
+    var source: NodeSource? = nil
 
     var mark: Mark? { node.mark ?? keyMark }
     var line: Int { mark?.line ?? 0 }
@@ -52,13 +55,21 @@ struct YNode {
         for (k, v) in m {
             guard case .scalar(let ks) = k else { throw error("\(path): keys must be plain strings", at: k.mark) }
             let key = ks.string
+            let from = source?.key(key)
+            let keyFile = from?.file ?? file
             guard allowed.contains(key) else {
                 let hint = closest(key, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
-                throw error(
-                    "\(path): unknown key '\(key)'\(hint); allowed: \(allowed.joined(separator: ", "))", at: k.mark)
+                throw TopologyError(
+                    file: keyFile, line: k.mark?.line ?? 0, column: k.mark?.column ?? 0,
+                    message: "\(path): unknown key '\(key)'\(hint); allowed: \(allowed.joined(separator: ", "))")
             }
             pairs.append(
-                (key, YNode(node: v, path: path.isEmpty ? key : "\(path).\(key)", file: file, keyMark: k.mark)))
+                (
+                    key,
+                    YNode(
+                        node: v, path: path.isEmpty ? key : "\(path).\(key)", file: keyFile, keyMark: k.mark,
+                        source: from)
+                ))
         }
         return YMap(owner: self, pairs: pairs)
     }
@@ -76,7 +87,9 @@ struct YNode {
         if isNull { return [] }
         guard case .sequence(let seq) = node else { throw fail("expected a list, found \(kind)") }
         return seq.enumerated().map { i, n in
-            YNode(node: n, path: "\(path)[\(i)]", file: file, keyMark: n.mark ?? keyMark)
+            let from = source?.item(i)
+            return YNode(
+                node: n, path: "\(path)[\(i)]", file: from?.file ?? file, keyMark: n.mark ?? keyMark, source: from)
         }
     }
 

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `vpcsim import cloudformation` on a template in the shape of AWS's VPC samples (checked with
+/// cfn-lint, the linter AWS publishes), then runs of the imported stacks.
+@Suite struct ImportCloudFormationTests {
+    var binary: String { vpcsimBinary() }
+    static let template = repositoryRoot() + "/Tests/Fixtures/import/vpc-lambda-dynamodb.yaml"
+
+    @Test func fixtureIsAValidTemplateForCfnLint() throws {
+        let lint = repositoryRoot() + "/.build/pyenv/bin/cfn-lint"
+        guard FileManager.default.isExecutableFile(atPath: lint) else {
+            throw ToolFailure("\(lint) is missing: run Tools/install-deps --test")
+        }
+        let r = runProgram(lint, [Self.template])
+        #expect(r.status == 0, "cfn-lint: \(r.stdout)\(r.stderr)")
+    }
+
+    /// EgressPath=endpoint: the function reaches DynamoDB through the gateway endpoint; nat:
+    /// through the NAT gateway; none: every invocation times out. The database is reachable in all.
+    @Test(arguments: ["endpoint", "nat", "none"]) func stackRunsAsAHumanWouldPredict(_ egress: String) throws {
+        let dir = temporaryDirectory("import-cfn")
+        let out = dir + "/stack.yaml"
+        let r = runProgram(
+            binary, ["import", "cloudformation", Self.template, "--parameters", "EgressPath=\(egress)", "-o", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(text.contains("#   AWS::IAM::Role: 1"))
+        #expect(text.contains("# orders Public Subnet (AZ1) — vpc-lambda-dynamodb.yaml Resources.PublicSubnet1"))
+        #expect(text.contains("cidr: 10.192.2.0/24")) // Fn::Select [2, Fn::Cidr [10.192.0.0/16, 4, 8]]
+        #expect(text.contains("availability-zone: us-east-1b")) // Fn::Select [1, Fn::GetAZs ""]
+        #expect(text.contains("- name: orders-writer")) // Fn::Sub ${EnvironmentName}-writer
+        #expect(text.contains("- name: orders-db")) // Fn::Join
+        #expect(text.contains("vpce-") == (egress == "endpoint"))
+        #expect(text.contains("nat-") == (egress == "nat"))
+        let again = runProgram(
+            binary,
+            ["import", "cloudformation", Self.template, "--parameters", "EgressPath=\(egress)", "-o", dir + "/b.yaml"])
+        #expect(again.status == 0)
+        #expect(try String(contentsOfFile: dir + "/b.yaml", encoding: .utf8) == text)
+
+        try """
+        include: stack.yaml
+        run: {duration: 10s}
+        functions:
+          - name: orders-writer
+            invocations: {rate: 2/s}
+            handler: [{database: orders-db}, {dynamodb: PutItem, table: Orders}]
+        captures: [{function: orders-writer}]
+
+        """.write(toFile: dir + "/workload.yaml", atomically: true, encoding: .utf8)
+        let db = runProgram(
+            binary, ["path", dir + "/workload.yaml", "--from", "orders-writer", "--to", "orders-db:5432"])
+        #expect(db.stdout.contains("outcome: reachable both ways"), "\(db.stdout)\(db.stderr)")
+        let run = runProgram(binary, ["run", dir + "/workload.yaml", "--out", dir + "/out"])
+        #expect(run.status == 0, "\(run.stderr)")
+        if egress == "none" {
+            #expect(run.stdout.contains("orders-writer: Task timed out after 3.00 seconds"))
+        } else {
+            #expect(
+                run.stdout.contains(try Regex(#"orders-writer: (\d+) invocations, \d+ cold starts, \1 succeeded\n"#)))
+        }
+    }
+
+    @Test func cycleOfRefsIsOneLocatedErrorAndWritesNothing() throws {
+        let dir = temporaryDirectory("import-cfn-cycle")
+        try """
+        Resources:
+          VPC:
+            Type: AWS::EC2::VPC
+            Properties: {CidrBlock: 10.0.0.0/16}
+          GroupA:
+            Type: AWS::EC2::SecurityGroup
+            Properties:
+              GroupDescription: a
+              VpcId: !Ref VPC
+              SecurityGroupIngress:
+                - {IpProtocol: tcp, FromPort: 80, ToPort: 80, SourceSecurityGroupId: !Ref GroupB}
+          GroupB:
+            Type: AWS::EC2::SecurityGroup
+            Properties:
+              GroupDescription: b
+              VpcId: !Ref VPC
+              SecurityGroupIngress:
+                - {IpProtocol: tcp, FromPort: 80, ToPort: 80, SourceSecurityGroupId: !GetAtt GroupA.GroupId}
+
+        """.write(toFile: dir + "/cycle.yaml", atomically: true, encoding: .utf8)
+        let r = runProgram(binary, ["import", "cloudformation", dir + "/cycle.yaml", "-o", dir + "/out.yaml"])
+        #expect(r.status == 2)
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(
+            r.stderr.contains(
+                "cycle.yaml:11: Resources.GroupA: circular dependency between resources: GroupA → GroupB → GroupA"),
+            "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out.yaml"))
+    }
+
+    @Test func parameterWithoutValueAndUnknownParameterAreLocatedErrors() throws {
+        let dir = temporaryDirectory("import-cfn-params")
+        let r = runProgram(
+            binary,
+            ["import", "cloudformation", Self.template, "--parameters", "EgressPath=vpn", "-o", dir + "/o.yaml"])
+        #expect(r.status == 2)
+        #expect(
+            r.stderr.contains(
+                "vpc-lambda-dynamodb.yaml:16: Parameters.EgressPath: 'vpn' is not one of the AllowedValues"),
+            "\(r.stderr)")
+        let u = runProgram(
+            binary, ["import", "cloudformation", Self.template, "--parameters", "Nope=1", "-o", dir + "/o.yaml"])
+        #expect(u.status == 2)
+        #expect(u.stderr.contains("--parameters Nope: the template has no such parameter"))
+        #expect(filesUnder(dir).isEmpty)
+    }
+}
