@@ -84,6 +84,7 @@ public struct CloudFormationImporter {
         try reader.finish()
         var w = TopologyWriter(
             reader.inventory, command: "vpcsim import cloudformation \((path as NSString).lastPathComponent)")
+        w.sources = SourceHints.cloudFormation
         w.commentRoot =
             (path as NSString).deletingLastPathComponent.isEmpty
             ? "" : (path as NSString).deletingLastPathComponent + "/"

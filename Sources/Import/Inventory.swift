@@ -1,3 +1,5 @@
+import Topology
+
 /// Where a resource (or one of its fields) came from: a file and a JSON path, a template's
 /// logical id and property, or a Terraform address — and the line, when the input has lines.
 public struct Origin: Sendable, Hashable {
@@ -25,6 +27,10 @@ public struct ImportError: Error, CustomStringConvertible, Sendable {
         return origin.path.isEmpty ? "\(place): \(message)" : "\(place): \(origin.path): \(message)"
     }
 }
+
+/// A stable AWS-style id for what an importer must invent (CloudFormation and Terraform create
+/// ids at deployment): `<prefix>0` and 16 hex digits from `key`, as the loader forms its own.
+func generatedID(_ prefix: String, _ key: String) -> String { LoaderIDs.generated(prefix, key) }
 
 /// A reference to another resource by id, and where the reference is written.
 struct Ref: Sendable {
@@ -201,5 +207,19 @@ struct Inventory {
     var notes: [String] = []
 
     mutating func skip(_ kind: String, _ count: Int = 1) { notModelled[kind, default: 0] += count }
+
+    /// The security group AWS creates with every VPC, named `default`: inbound from its own
+    /// members, all outbound (https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html).
+    /// Added once per id.
+    mutating func addDefaultSecurityGroup(id: String, vpc: Ref, origin: Origin) {
+        guard !securityGroups.contains(where: { $0.id == id }) else { return }
+        securityGroups.append(
+            SecurityGroup(
+                id: id, name: "default", vpc: vpc, description: "default VPC security group",
+                rules: [
+                    SGRule(egress: false, proto: "all", peer: Ref(id: id, origin: origin)),
+                    SGRule(egress: true, proto: "all", peer: Ref(id: "0.0.0.0/0", origin: origin)),
+                ], origin: origin))
+    }
     mutating func note(_ s: String) { if !notes.contains(s) { notes.append(s) } }
 }

@@ -39,6 +39,8 @@ struct TopologyWriter {
     /// Stripped from origins' file names in comments, so the text does not depend on where the
     /// input sits (errors keep the whole path).
     var commentRoot: String = ""
+    /// Where each kind of resource would come from in this input, for errors naming a missing one.
+    var sources: [String: String] = SourceHints.aws
 
     private var out: [String] = []
     private var entries: [(line: Int, origin: Origin)] = []
@@ -268,7 +270,8 @@ struct TopologyWriter {
             for r in inv.routeTables[t].routes.indices where inv.routeTables[t].routes[r].target.id.hasPrefix("i-") {
                 let target = inv.routeTables[t].routes[r].target
                 guard let i = inv.instances.first(where: { $0.id == target.id }) else {
-                    throw ImportError(target.origin, "no instance '\(target.id)' in the input (describe-instances)")
+                    let source = sources["instance"].map { " (\($0))" } ?? ""
+                    throw ImportError(target.origin, "no instance '\(target.id)' in the input\(source)")
                 }
                 guard let eni = i.eni else {
                     throw ImportError(target.origin, "instance '\(target.id)' has no network interface id in the input")
@@ -292,75 +295,76 @@ struct TopologyWriter {
         let enis = Set(inv.instances.compactMap(\.eni))
         let instances = Set(inv.instances.map(\.id))
 
-        func need(_ r: Ref, in set: Set<String>, _ kind: String, _ source: String) throws(ImportError) {
+        func need(_ r: Ref, in set: Set<String>, _ kind: String) throws(ImportError) {
             guard set.contains(r.id) else {
-                throw ImportError(r.origin, "no \(kind) '\(r.id)' in the input (\(source))")
+                let source = sources[kind].map { " (\($0))" } ?? ""
+                throw ImportError(r.origin, "no \(kind) '\(r.id)' in the input\(source)")
             }
         }
-        for s in inv.subnets { try need(s.vpc, in: vpcs, "VPC", "describe-vpcs") }
-        for g in inv.internetGateways { try need(g.vpc, in: vpcs, "VPC", "describe-vpcs") }
+        for s in inv.subnets { try need(s.vpc, in: vpcs, "VPC") }
+        for g in inv.internetGateways { try need(g.vpc, in: vpcs, "VPC") }
         for t in inv.routeTables {
-            try need(t.vpc, in: vpcs, "VPC", "describe-vpcs")
+            try need(t.vpc, in: vpcs, "VPC")
             for r in t.routes {
                 if r.destination.hasPrefix("pl-") && !lists.contains(r.destination) {
                     throw ImportError(
                         r.destinationOrigin,
-                        "no prefix list '\(r.destination)' in the input (describe-managed-prefix-lists)")
+                        "no prefix list '\(r.destination)' in the input\(sources["prefix list"].map { " (\($0))" } ?? "")")
                 }
                 let id = r.target.id
                 if id.hasPrefix("igw-") {
-                    try need(r.target, in: igws, "internet gateway", "describe-internet-gateways")
+                    try need(r.target, in: igws, "internet gateway")
                 }
-                if id.hasPrefix("nat-") { try need(r.target, in: nats, "NAT gateway", "describe-nat-gateways") }
+                if id.hasPrefix("nat-") { try need(r.target, in: nats, "NAT gateway") }
                 if id.hasPrefix("eni-") {
-                    try need(r.target, in: enis, "network interface of an instance", "describe-instances")
+                    try need(r.target, in: enis, "network interface of an instance")
                 }
-                if id.hasPrefix("i-") { try need(r.target, in: instances, "instance", "describe-instances") }
+                if id.hasPrefix("i-") { try need(r.target, in: instances, "instance") }
             }
         }
         for a in inv.routeAssociations {
-            try need(a.subnet, in: subnets, "subnet", "describe-subnets")
-            try need(a.table, in: tables, "route table", "describe-route-tables")
+            try need(a.subnet, in: subnets, "subnet")
+            try need(a.table, in: tables, "route table")
         }
-        for a in inv.networkACLs { try need(a.vpc, in: vpcs, "VPC", "describe-vpcs") }
+        for a in inv.networkACLs { try need(a.vpc, in: vpcs, "VPC") }
         for a in inv.aclAssociations {
-            try need(a.subnet, in: subnets, "subnet", "describe-subnets")
-            try need(a.table, in: acls, "network ACL", "describe-network-acls")
+            try need(a.subnet, in: subnets, "subnet")
+            try need(a.table, in: acls, "network ACL")
         }
         for g in inv.securityGroups {
-            try need(g.vpc, in: vpcs, "VPC", "describe-vpcs")
+            try need(g.vpc, in: vpcs, "VPC")
             for r in g.rules {
                 if r.peer.id.hasPrefix("sg-") {
-                    try need(r.peer, in: groups, "security group", "describe-security-groups")
+                    try need(r.peer, in: groups, "security group")
                 }
                 if r.peer.id.hasPrefix("pl-") {
-                    try need(r.peer, in: lists, "prefix list", "describe-managed-prefix-lists and its entries")
+                    try need(r.peer, in: lists, "prefix list")
                 }
             }
         }
-        for n in inv.natGateways { try need(n.subnet, in: subnets, "subnet", "describe-subnets") }
+        for n in inv.natGateways { try need(n.subnet, in: subnets, "subnet") }
         for e in inv.endpoints {
-            try need(e.vpc, in: vpcs, "VPC", "describe-vpcs")
-            for t in e.routeTables { try need(t, in: tables, "route table", "describe-route-tables") }
+            try need(e.vpc, in: vpcs, "VPC")
+            for t in e.routeTables { try need(t, in: tables, "route table") }
         }
         for i in inv.instances {
-            try need(i.subnet, in: subnets, "subnet", "describe-subnets")
-            for g in i.groups { try need(g, in: groups, "security group", "describe-security-groups") }
+            try need(i.subnet, in: subnets, "subnet")
+            for g in i.groups { try need(g, in: groups, "security group") }
         }
         for d in inv.databases {
-            try need(d.subnet, in: subnets, "subnet", "describe-subnets")
-            for g in d.groups { try need(g, in: groups, "security group", "describe-security-groups") }
+            try need(d.subnet, in: subnets, "subnet")
+            for g in d.groups { try need(g, in: groups, "security group") }
         }
         for f in inv.functions {
-            for s in f.subnets { try need(s, in: subnets, "subnet", "describe-subnets") }
-            for g in f.groups { try need(g, in: groups, "security group", "describe-security-groups") }
+            for s in f.subnets { try need(s, in: subnets, "subnet") }
+            for g in f.groups { try need(g, in: groups, "security group") }
         }
         for l in inv.flowLogs {
             let id = l.resource.id
-            if id.hasPrefix("vpc-") { try need(l.resource, in: vpcs, "VPC", "describe-vpcs") }
-            if id.hasPrefix("subnet-") { try need(l.resource, in: subnets, "subnet", "describe-subnets") }
+            if id.hasPrefix("vpc-") { try need(l.resource, in: vpcs, "VPC") }
+            if id.hasPrefix("subnet-") { try need(l.resource, in: subnets, "subnet") }
             if id.hasPrefix("eni-") {
-                try need(l.resource, in: enis, "network interface of an instance", "describe-instances")
+                try need(l.resource, in: enis, "network interface of an instance")
             }
         }
     }
@@ -406,6 +410,31 @@ struct TopologyWriter {
         }
     }
 
+}
+
+/// Where each kind of resource comes from, per input, as errors about a missing one name it.
+enum SourceHints {
+    static let aws: [String: String] = [
+        "VPC": "describe-vpcs", "subnet": "describe-subnets", "route table": "describe-route-tables",
+        "network ACL": "describe-network-acls", "security group": "describe-security-groups",
+        "internet gateway": "describe-internet-gateways", "NAT gateway": "describe-nat-gateways",
+        "prefix list": "describe-managed-prefix-lists and its entries", "instance": "describe-instances",
+        "network interface of an instance": "describe-instances",
+    ]
+    static let cloudFormation: [String: String] = [
+        "VPC": "AWS::EC2::VPC", "subnet": "AWS::EC2::Subnet", "route table": "AWS::EC2::RouteTable",
+        "network ACL": "AWS::EC2::NetworkAcl", "security group": "AWS::EC2::SecurityGroup",
+        "internet gateway": "AWS::EC2::InternetGateway", "NAT gateway": "AWS::EC2::NatGateway",
+        "prefix list": "AWS::EC2::PrefixList", "instance": "AWS::EC2::Instance",
+        "network interface of an instance": "AWS::EC2::Instance",
+    ]
+    static let terraform: [String: String] = [
+        "VPC": "aws_vpc or data.aws_vpc", "subnet": "aws_subnet or data.aws_subnet",
+        "route table": "aws_route_table", "network ACL": "aws_network_acl", "security group": "aws_security_group",
+        "internet gateway": "aws_internet_gateway", "NAT gateway": "aws_nat_gateway",
+        "prefix list": "aws_ec2_managed_prefix_list", "instance": "aws_instance",
+        "network interface of an instance": "aws_instance",
+    ]
 }
 
 /// A flow list: `[a, b]`.

@@ -48,7 +48,7 @@ extension Builder {
             let ip = try allocate(in: s, want: try m["private-ip"]?.ipv4(), key: id, at: m["private-ip"] ?? n)
             let eniID =
                 try m["eni"].map { try declare($0, kind: "network interface") }
-                ?? Self.generatedID("eni-", "instance:" + id)
+                ?? LoaderIDs.instanceENI(id)
             var eni = ENI(
                 id: eniID, subnet: s, vpc: v, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: groups,
                 kind: .instance(id: id), accountID: net.vpcs[v.int].accountID)
@@ -96,11 +96,9 @@ extension Builder {
         net.enis.append(eni)
         databaseByName[name] = databaseByName.count
         let port = UInt16(try m["port"]?.int(1...65535) ?? 5432)
-        // RDS endpoints: <identifier>.<12 characters fixed per account and Region>.<region>.rds.amazonaws.com
-        let suffix = String(Self.generatedID("", "rds:" + account + catalog.name).dropFirst().prefix(12))
         return PlacedDatabase(
             identifier: name, eni: e, port: port, address: ip,
-            endpoint: "\(name).\(suffix).\(catalog.name).rds.amazonaws.com")
+            endpoint: LoaderIDs.rdsEndpoint(identifier: name, account: account, region: catalog.name))
     }
 
     /// The databases' hosts, behind their network interfaces.

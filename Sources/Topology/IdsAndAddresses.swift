@@ -40,14 +40,7 @@ extension Builder {
     }
 
     /// A stable AWS-style id for a resource AWS would create (Hyperplane ENIs, NAT ENIs, …).
-    static func generatedID(_ prefix: String, _ key: String) -> String {
-        let z = SplitMix64.mix(FNV1a64.hash(key.utf8))
-        let hex = Array("0123456789abcdef".utf8)
-        var s = prefix + "0"
-        var v = z
-        for _ in 0..<16 { s.append(Character(UnicodeScalar(hex[Int(v & 0xF)]))); v >>= 4 }
-        return s
-    }
+    static func generatedID(_ prefix: String, _ key: String) -> String { LoaderIDs.generated(prefix, key) }
 
     /// Automatic addresses are chosen by FNV-1a from this basis: the standard one lacking its last
     /// digit (14695981039346656037), kept so the shipped topologies keep their addresses.
@@ -100,5 +93,28 @@ extension Builder {
         while usedPublicIPs.contains(pool.base.raw + off) { off = off % UInt32(pool.size - 2) + 1 }
         usedPublicIPs.insert(pool.base.raw + off)
         return IPv4Address(raw: pool.base.raw + off)
+    }
+}
+
+/// Ids and names the loader derives for what AWS creates with a resource, so that other readers
+/// of topology files (the importers) can name them as the loaded network will have them.
+public enum LoaderIDs {
+    /// `<prefix>0` and 16 hex digits from `key`: the form of every id the loader generates.
+    public static func generated(_ prefix: String, _ key: String) -> String {
+        let z = SplitMix64.mix(FNV1a64.hash(key.utf8))
+        let hex = Array("0123456789abcdef".utf8)
+        var s = prefix + "0"
+        var v = z
+        for _ in 0..<16 { s.append(Character(UnicodeScalar(hex[Int(v & 0xF)]))); v >>= 4 }
+        return s
+    }
+    /// The network interface the loader creates for NAT gateway `natGateway`.
+    public static func natGatewayENI(_ natGateway: String) -> String { generated("eni-", "nat:" + natGateway) }
+    /// The network interface of an instance that names none.
+    public static func instanceENI(_ instance: String) -> String { generated("eni-", "instance:" + instance) }
+    /// `<identifier>.<12 characters fixed per account and Region>.<region>.rds.amazonaws.com`.
+    public static func rdsEndpoint(identifier: String, account: String, region: String) -> String {
+        let suffix = String(generated("", "rds:" + account + region).dropFirst().prefix(12))
+        return "\(identifier).\(suffix).\(region).rds.amazonaws.com"
     }
 }

@@ -170,7 +170,7 @@ extension Builder {
         }
         let ip = try allocate(in: s, want: try m["private-ip"]?.ipv4(), key: id, at: m["private-ip"] ?? n)
         let g = NATGatewayIndex(net.natGateways.count)
-        let eniID = Self.generatedID("eni-", "nat:" + id)
+        let eniID = LoaderIDs.natGatewayENI(id)
         var eni = ENI(
             id: eniID, subnet: s, vpc: net.subnets[s.int].vpc, privateIP: ip, mac: Self.mac(for: eniID),
             securityGroups: [],

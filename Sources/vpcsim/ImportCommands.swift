@@ -7,14 +7,14 @@ import Import
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Write a topology from AWS describe-* JSON or a CloudFormation template.",
+        abstract: "Write a topology from AWS describe-* JSON, a CloudFormation template or a Terraform plan or state.",
         discussion: """
             The topology holds the network (ids as the input has them, each entry commented with where it came \
             from); keep workloads in a file of your own that includes it (`include: FILE`), so a re-import \
             loses nothing. What vpcsim does not model is listed in one warning and in the file's header. A \
             problem in the input is one error naming the file and JSON path (or line); nothing is written.
             """,
-        subcommands: [ImportAWS.self, ImportCloudFormation.self])
+        subcommands: [ImportAWS.self, ImportCloudFormation.self, ImportTerraform.self])
 }
 
 /// What every import shares: where the topology goes, and how it is checked and written.
@@ -118,6 +118,29 @@ struct ImportCloudFormation: ParsableCommand {
             try CloudFormationImporter(
                 path: template, parameters: values, region: region, account: account, stackName: name
             ).run()
+        }
+    }
+}
+
+struct ImportTerraform: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "terraform",
+        abstract: "From `terraform show -json` of a plan (what applying it would create) or of a state.")
+
+    @Argument(help: "The JSON file (`terraform show -json tfplan > plan.json`, or of the state).")
+    var input: String
+
+    @Option(help: "The Region (default: the aws provider's region, else the subnets' availability zones).")
+    var region: String?
+
+    @Option(help: "The account, when the input shows none (owner ids, ARNs).")
+    var account = "123456789012"
+
+    @OptionGroup var out: ImportOutput
+
+    func run() throws {
+        try out.write { () throws(ImportError) in
+            try TerraformImporter(path: input, region: region, account: account).run()
         }
     }
 }
