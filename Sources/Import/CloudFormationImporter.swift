@@ -54,11 +54,12 @@ public struct CloudFormationImporter {
             cx.resources[name] = (type, body)
             cx.order.append(name)
         }
-        try readParameters(template, &cx)
+        try readParameters(template, &cx, keyLines: Self.parameterKeyLines(root))
         if case .map(let conditions, _) = template["Conditions"] ?? .none {
             for (name, v) in conditions { cx.conditionNodes[name] = v }
         }
         try checkCycles(cx)
+        try cx.assignAddresses()
 
         // Globals of the serverless transform, for its functions.
         let globals = template["Globals"]?["Function"]
@@ -91,11 +92,28 @@ public struct CloudFormationImporter {
         return try w.render()
     }
 
-    func readParameters(_ template: CFValue, _ cx: inout CFContext) throws(ImportError) {
+    /// The line of the `Parameters` key and of each parameter's name, where errors about them point.
+    static func parameterKeyLines(_ root: Node) -> (section: Int?, names: [String: Int]) {
+        guard case .mapping(let m) = root,
+            let entry = m.first(where: { $0.key.string == "Parameters" })
+        else { return (nil, [:]) }
+        var names: [String: Int] = [:]
+        if case .mapping(let ps) = entry.value {
+            for (k, _) in ps { if let n = k.string, let l = k.mark?.line { names[n] = l } }
+        }
+        return (entry.key.mark?.line, names)
+    }
+
+    func readParameters(_ template: CFValue, _ cx: inout CFContext, keyLines: (section: Int?, names: [String: Int]))
+        throws(ImportError)
+    {
         var declared = Set<String>()
         if case .map(let ps, _) = template["Parameters"] ?? .none {
-            for (name, p) in ps {
+            for (name, body) in ps {
                 declared.insert(name)
+                // Errors point at the parameter's name, not the first line of its body.
+                var p = body
+                if let l = keyLines.names[name], case .map(let fields, _) = body { p = .map(fields, line: l) }
                 let type = p["Type"]?.text ?? "String"
                 var value: String
                 if let v = parameters[name] {
@@ -131,7 +149,9 @@ public struct CloudFormationImporter {
         }
         for k in parameters.keys.sorted() where !declared.contains(k) {
             throw ImportError(
-                Origin(file: path, path: "Parameters"), "--parameters \(k): the template has no such parameter")
+                Origin(file: path, path: "Parameters", line: keyLines.section),
+                "--parameters \(k): the template has no such parameter (it declares "
+                    + "\(declared.isEmpty ? "none" : declared.sorted().joined(separator: ", ")))")
         }
     }
 

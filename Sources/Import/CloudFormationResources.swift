@@ -1,3 +1,4 @@
+import Topology
 import Foundation
 
 /// Evaluated CloudFormation resources → inventory records.
@@ -14,7 +15,9 @@ struct CFReader {
     var routes: [(table: Ref, route: Inventory.Route)] = []
     var igws: [(String, String, Origin)] = []
     var mapPublicIP = Set<String>()
-    var defaultGroups: [String: (vpc: String, origin: Origin)] = [:]
+    /// Each VPC's default security group (by VPC id) and default network ACL (by ACL id).
+    var defaultGroups: [String: (group: String, origin: Origin)] = [:]
+    var defaultACLs: [String: (vpc: Ref, name: String)] = [:]
 
     func o(_ name: String, _ sub: String = "", _ v: CFValue?) -> Origin {
         cx.origin("Resources.\(name)" + (sub.isEmpty ? "" : ".Properties.\(sub)"), v?.line ?? 0)
@@ -43,6 +46,13 @@ struct CFReader {
                 return
             }
             inventory.vpcs.append(.init(id: id, name: tagName, cidrs: [c], account: nil, origin: origin))
+            // What AWS creates with the VPC: its default security group, and its default network
+            // ACL (written only if the template refers to it).
+            let vpc = Ref(id: id, origin: origin)
+            let group = try cx.getAtt(name, "DefaultSecurityGroup", "Resources.\(name)", line: line)
+            inventory.addDefaultSecurityGroup(id: group, vpc: vpc, origin: origin)
+            defaultGroups[id] = (group, origin)
+            defaultACLs[try cx.getAtt(name, "DefaultNetworkAcl", "Resources.\(name)", line: line)] = (vpc, tagName)
         case "AWS::EC2::VPCCidrBlock":
             if let c = text(p, "CidrBlock"), let v = text(p, "VpcId"),
                 let i = inventory.vpcs.firstIndex(where: { $0.id == v })
@@ -125,7 +135,7 @@ struct CFReader {
             inventory.natGateways.append(
                 .init(
                     id: id, name: tagName, subnet: try ref(name, p, "SubnetId"), connectivity: connectivity,
-                    elasticIPs: eips, privateIP: text(p, "PrivateIpAddress"), eni: nil, origin: origin))
+                    elasticIPs: eips, privateIP: text(p, "PrivateIpAddress") ?? cx.privateIPs[name], eni: nil, origin: origin))
         case "AWS::EC2::SecurityGroup":
             let vpc = try ref(name, p, "VpcId")
             var g = Inventory.SecurityGroup(
@@ -207,25 +217,40 @@ struct CFReader {
         case "AWS::EC2::Instance":
             var subnet = p["SubnetId"] != nil ? try ref(name, p, "SubnetId") : nil
             var groups = refs(name, p, "SecurityGroupIds")
-            var publicIP: String?
-            var privateIP = text(p, "PrivateIpAddress")
+            var eni: String?
+            var privateIP = text(p, "PrivateIpAddress") ?? cx.privateIPs[name]
+            var publicIP = try cx.instancePublicIP(name)
             if let nic = p["NetworkInterfaces"]?.items?.first(where: { ($0["DeviceIndex"]?.text ?? "0") == "0" }) {
-                if let s = nic["SubnetId"]?.text { subnet = Ref(id: s, origin: o(name, "NetworkInterfaces", nic)) }
-                groups += (nic["GroupSet"]?.items ?? []).compactMap { v in
-                    v.text.map { Ref(id: $0, origin: o(name, "NetworkInterfaces", nic)) }
+                if let e = nic["NetworkInterfaceId"]?.text {
+                    // An AWS::EC2::NetworkInterface of the template: its subnet, groups and address.
+                    guard let n = try cx.logical("AWS::EC2::NetworkInterface", withRef: e) else {
+                        throw ImportError(
+                            o(name, "NetworkInterfaces", nic), "no AWS::EC2::NetworkInterface '\(e)' in the template")
+                    }
+                    let np = try cx.eval(cx.resources[n]!.body["Properties"] ?? .none, "Resources.\(n).Properties")
+                    subnet = try ref(n, np, "SubnetId")
+                    groups = refs(n, np, "GroupSet")
+                    privateIP = cx.privateIPs[n]
+                    eni = e
+                } else {
+                    if let s = nic["SubnetId"]?.text { subnet = Ref(id: s, origin: o(name, "NetworkInterfaces", nic)) }
+                    groups += (nic["GroupSet"]?.items ?? []).compactMap { v in
+                        v.text.map { Ref(id: $0, origin: o(name, "NetworkInterfaces", nic)) }
+                    }
+                    privateIP = nic["PrivateIpAddress"]?.text ?? privateIP
                 }
-                if nic["AssociatePublicIpAddress"]?.text == "true" { publicIP = "auto" }
-                privateIP = privateIP ?? nic["PrivateIpAddress"]?.text
             }
             guard let subnet else {
                 inventory.skip("AWS::EC2::Instance (not in a VPC)")
                 return
             }
-            if publicIP == nil && mapPublicIP.contains(subnet.id) { publicIP = "auto" }
+            if publicIP == nil, mapPublicIP.contains(subnet.id) { publicIP = cx.launchPublicIP(name) }
             inventory.instances.append(
                 .init(
                     id: id, name: tagName, subnet: subnet, groups: groups, privateIP: privateIP, publicIP: publicIP,
-                    eni: nil, origin: origin))
+                    eni: eni ?? LoaderIDs.instanceENI(id), origin: origin))
+        case "AWS::EC2::NetworkInterface":
+            if cx.attachedInterfaces[id] == nil { inventory.skip("AWS::EC2::NetworkInterface (not attached to an instance)") }
         case "AWS::Lambda::Function", "AWS::Serverless::Function":
             var f = Inventory.Function(
                 name: id, runtime: text(p, "Runtime"), memory: text(p, "MemorySize").flatMap { Int($0) },
@@ -346,6 +371,20 @@ struct CFReader {
             }
             inventory.securityGroups[i].rules.append(rule)
         }
+        // The VPC's default network ACL, when the template adds entries or subnets to it: AWS
+        // creates it allowing all traffic in and out
+        // (https://docs.aws.amazon.com/vpc/latest/userguide/default-network-acl.html).
+        let referenced = aclEntries.map(\.acl.id) + inventory.aclAssociations.map(\.table.id)
+        for id in referenced where !inventory.networkACLs.contains(where: { $0.id == id }) {
+            guard let d = defaultACLs[id] else { continue }
+            let all = [false, true].map {
+                Inventory.ACLRule(number: 100, egress: $0, proto: "all", cidr: "0.0.0.0/0", allow: true)
+            }
+            inventory.networkACLs.append(
+                .init(
+                    id: id, name: "default network ACL of \(d.name)", vpc: d.vpc, isDefault: true, rules: all,
+                    origin: d.vpc.origin))
+        }
         for (acl, rule) in aclEntries {
             guard let i = inventory.networkACLs.firstIndex(where: { $0.id == acl.id }) else {
                 throw ImportError(acl.origin, "no AWS::EC2::NetworkAcl '\(acl.id)' in the template")
@@ -357,12 +396,13 @@ struct CFReader {
                 inventory.instances[i].publicIP = ip
             }
         }
-        // Groups of no SecurityGroupIds: the VPC's default group, which AWS creates with the VPC.
+        // EC2 puts an instance launched without security groups in its VPC's default group
+        // (https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html).
         for i in inventory.instances.indices where inventory.instances[i].groups.isEmpty {
-            inventory.note(
-                "\(inventory.instances[i].id): no security groups given; the VPC's default group is not "
-                    + "modelled, so none"
-            )
+            let vpc = inventory.subnets.first { $0.id == inventory.instances[i].subnet.id }?.vpc.id
+            if let vpc, let g = defaultGroups[vpc] {
+                inventory.instances[i].groups = [Ref(id: g.group, origin: inventory.instances[i].origin)]
+            }
         }
     }
 }

@@ -86,6 +86,10 @@ struct CFContext {
     var resources: [String: (type: String, body: CFValue)] = [:]
     var order: [String] = []
     var evaluatingConditions: [String] = []
+    /// Private addresses of instances, network interfaces and NAT gateways, by logical id
+    /// (`assignAddresses`), and which instance each network interface is attached to, by its id.
+    var privateIPs: [String: String] = [:]
+    var attachedInterfaces: [String: String] = [:]
 
     func origin(_ path: String, _ line: Int) -> Origin { Origin(file: file, path: path, line: line > 0 ? line : nil) }
 
@@ -334,6 +338,7 @@ struct CFContext {
         case ("AWS::Lambda::Function", "Arn"), ("AWS::Serverless::Function", "Arn"):
             return "arn:aws:lambda:\(region):\(account):function:\(try ref(logical))"
         default:
+            if let v = try computedAttribute(logical, r.type, attribute, path, line: line) { return v }
             // A resource vpcsim does not read (a role, a bucket): its attribute only has to exist.
             if !r.type.hasPrefix("AWS::EC2::") && !r.type.hasPrefix("AWS::RDS::") {
                 return "\(logical).\(attribute)"

@@ -54,6 +54,7 @@ struct TopologyWriter {
         var inv = inventory
         try resolvePrefixLists(&inv)
         try resolveInstanceTargets(&inv)
+        resolveNATInterfaces(&inv)
         try check(inv)
         inventory = inv
 
@@ -281,6 +282,19 @@ struct TopologyWriter {
         }
     }
 
+    /// A NAT gateway's network interface is created by the loader under an id of its own
+    /// (`LoaderIDs.natGatewayENI`); a flow log of the interface the input names is moved to it.
+    func resolveNATInterfaces(_ inv: inout Inventory) {
+        for n in inv.natGateways {
+            guard let real = n.eni else { continue }
+            let own = LoaderIDs.natGatewayENI(n.id)
+            for l in inv.flowLogs.indices where inv.flowLogs[l].resource.id == real {
+                inv.flowLogs[l].resource.id = own
+                inv.note("\(n.id): its network interface \(real) is \(own) in vpcsim (flow log \(inv.flowLogs[l].id))")
+            }
+        }
+    }
+
     func check(_ inv: Inventory) throws(ImportError) {
         let vpcs = Set(inv.vpcs.map(\.id))
         let subnets = Set(inv.subnets.map(\.id))
@@ -292,7 +306,7 @@ struct TopologyWriter {
         let catalog = inv.region.flatMap { RegionCatalog.named($0) }
         let lists = Set(inv.prefixLists.filter { !$0.awsManaged || $0.cidrs != nil }.map(\.id))
             .union(catalog?.prefixLists.map(\.id) ?? [])
-        let enis = Set(inv.instances.compactMap(\.eni))
+        let enis = Set(inv.instances.compactMap(\.eni)).union(inv.natGateways.map { LoaderIDs.natGatewayENI($0.id) })
         let instances = Set(inv.instances.map(\.id))
 
         func need(_ r: Ref, in set: Set<String>, _ kind: String) throws(ImportError) {
@@ -364,7 +378,7 @@ struct TopologyWriter {
             if id.hasPrefix("vpc-") { try need(l.resource, in: vpcs, "VPC") }
             if id.hasPrefix("subnet-") { try need(l.resource, in: subnets, "subnet") }
             if id.hasPrefix("eni-") {
-                try need(l.resource, in: enis, "network interface of an instance")
+                try need(l.resource, in: enis, "network interface of an instance or a NAT gateway")
             }
         }
     }
@@ -420,6 +434,7 @@ enum SourceHints {
         "internet gateway": "describe-internet-gateways", "NAT gateway": "describe-nat-gateways",
         "prefix list": "describe-managed-prefix-lists and its entries", "instance": "describe-instances",
         "network interface of an instance": "describe-instances",
+        "network interface of an instance or a NAT gateway": "describe-instances, describe-nat-gateways",
     ]
     static let cloudFormation: [String: String] = [
         "VPC": "AWS::EC2::VPC", "subnet": "AWS::EC2::Subnet", "route table": "AWS::EC2::RouteTable",
@@ -427,6 +442,7 @@ enum SourceHints {
         "internet gateway": "AWS::EC2::InternetGateway", "NAT gateway": "AWS::EC2::NatGateway",
         "prefix list": "AWS::EC2::PrefixList", "instance": "AWS::EC2::Instance",
         "network interface of an instance": "AWS::EC2::Instance",
+        "network interface of an instance or a NAT gateway": "AWS::EC2::Instance, AWS::EC2::NatGateway",
     ]
     static let terraform: [String: String] = [
         "VPC": "aws_vpc or data.aws_vpc", "subnet": "aws_subnet or data.aws_subnet",
@@ -434,6 +450,7 @@ enum SourceHints {
         "internet gateway": "aws_internet_gateway", "NAT gateway": "aws_nat_gateway",
         "prefix list": "aws_ec2_managed_prefix_list", "instance": "aws_instance",
         "network interface of an instance": "aws_instance",
+        "network interface of an instance or a NAT gateway": "aws_instance, aws_nat_gateway",
     ]
 }
 

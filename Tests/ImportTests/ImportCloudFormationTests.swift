@@ -34,6 +34,26 @@ import TestSupport
         #expect(text.contains("- name: orders-db")) // Fn::Join
         #expect(text.contains("vpce-") == (egress == "endpoint"))
         #expect(text.contains("nat-") == (egress == "nat"))
+        // The VPC's default group, as AWS creates it, holds the bastion launched without groups.
+        let defaultGroup = String(
+            try #require(
+                text.firstMatch(of: try Regex(#"- id: (sg-[0-9a-f]{17})\n    name: default\n"#))?.output[1].substring))
+        #expect(text.contains("  - {protocol: all, source: \(defaultGroup)}"))
+        let bastion = try #require(
+            text.firstMatch(
+                of: try Regex(
+                    #"name: orders-bastion\n.*\n    security-groups: \[(sg-[0-9a-f]{17})\]\n    private-ip: ([0-9.]+)\n"#
+                        + #"    public-ip: [0-9.]+\n    eni: (eni-[0-9a-f]{17})"#))?.output)
+        #expect(bastion[1].substring.map(String.init) == defaultGroup)
+        // Fn::GetAtt Bastion.PrivateIp and ReportsInterface.PrimaryPrivateIpAddress are the addresses
+        // the instances get.
+        let bastionIP = try #require(bastion[2].substring.map(String.init))
+        #expect(text.contains("source: \(bastionIP)/32, description: \"psql from the bastion\""))
+        let reportsIP = String(
+            try #require(
+                text.firstMatch(of: try Regex(#"name: orders-reports\n(?:.*\n){2}    private-ip: ([0-9.]+)"#))?
+                    .output[1].substring))
+        #expect(text.contains("source: \(reportsIP)/32, description: \"the reports host\""))
         let again = runProgram(
             binary,
             ["import", "cloudformation", Self.template, "--parameters", "EgressPath=\(egress)", "-o", dir + "/b.yaml"])
@@ -53,8 +73,16 @@ import TestSupport
         let db = runProgram(
             binary, ["path", dir + "/workload.yaml", "--from", "orders-writer", "--to", "orders-db:5432"])
         #expect(db.stdout.contains("outcome: reachable both ways"), "\(db.stdout)\(db.stderr)")
+        // The bastion reaches the database through its /32 rule (its default group allows all out).
+        let psql = runProgram(
+            binary,
+            ["path", dir + "/workload.yaml", "--from", try #require(bastion[3].substring.map(String.init)), "--to",
+             "orders-db:5432"])
+        #expect(psql.stdout.contains("outcome: reachable both ways"), "\(psql.stdout)\(psql.stderr)")
         let run = runProgram(binary, ["run", dir + "/workload.yaml", "--out", dir + "/out"])
         #expect(run.status == 0, "\(run.stderr)")
+        // The flow log of the NAT gateway's interface (Fn::GetAtt NatGateway.EniId) has records.
+        #expect(filesUnder(dir + "/out").contains { $0.hasPrefix("cloudwatch-logs/_orders_nat/") } == (egress == "nat"))
         if egress == "none" {
             #expect(run.stdout.contains("orders-writer: Task timed out after 3.00 seconds"))
         } else {
@@ -104,12 +132,14 @@ import TestSupport
         #expect(r.status == 2)
         #expect(
             r.stderr.contains(
-                "vpc-lambda-dynamodb.yaml:16: Parameters.EgressPath: 'vpn' is not one of the AllowedValues"),
+                "vpc-lambda-dynamodb.yaml:15: Parameters.EgressPath: 'vpn' is not one of the AllowedValues"),
             "\(r.stderr)")
         let u = runProgram(
             binary, ["import", "cloudformation", Self.template, "--parameters", "Nope=1", "-o", dir + "/o.yaml"])
         #expect(u.status == 2)
-        #expect(u.stderr.contains("--parameters Nope: the template has no such parameter"))
+        #expect(
+            u.stderr.contains(
+                "vpc-lambda-dynamodb.yaml:8: Parameters: --parameters Nope: the template has no such parameter"))
         #expect(filesUnder(dir).isEmpty)
     }
 }
