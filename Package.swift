@@ -44,9 +44,10 @@ let package = Package(
         .target(
             name: "Experiments",
             dependencies: ["SimCore", "Wire", "NetModel", "Transport", "Workloads", "Topology", "Capture"]),
-        // The importers read AWS describe-* JSON, CloudFormation and Terraform and write topology
-        // YAML text; the loader validates it. Topology only for the Region catalog.
-        .target(name: "Import", dependencies: ["SimCore", "Topology", "Yams"]),
+        // The importers read AWS describe-* JSON (and AWS Config snapshots, gzipped as Config
+        // delivers them: CZlib), CloudFormation and Terraform and write topology YAML text; the
+        // loader validates it. Topology only for the Region catalog and the ids the loader derives.
+        .target(name: "Import", dependencies: ["SimCore", "Topology", "Yams", "CZlib"]),
         .target(
             name: "Benchmarks", dependencies: ["SimCore", "Wire", "NetModel", "Capture", "Topology", "Experiments"]),
         .executableTarget(

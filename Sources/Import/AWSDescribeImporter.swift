@@ -2,7 +2,8 @@ import Foundation
 
 /// `vpcsim import aws DIR`: the JSON the AWS CLI prints for `ec2 describe-*`, `lambda
 /// list-functions` / `get-function-configuration` and `rds describe-db-instances`, one file per
-/// call or several calls merged in one file, anywhere under DIR. A 12-digit folder name is an
+/// call or several calls merged in one file, anywhere under DIR; and AWS Config snapshots and
+/// configuration items (`.json`, or `.json.gz` as Config delivers them). A 12-digit folder name is an
 /// account and a Region-shaped one a Region (`DIR/123456789012/us-east-1/…`, as collectors and
 /// AWS Config lay them out). Files are read in path order; each resource is dispatched by the
 /// top-level key its call prints (`Vpcs`, `Subnets`, …); pagination tokens are ignored.
@@ -48,6 +49,11 @@ public struct AWSDescribeImporter {
             for f in files {
                 for s in f.json.list("Subnets") {
                     if let z = s.string("AvailabilityZone") { regions.insert(String(z.dropLast())) }
+                }
+                for item in f.json.list("configurationItems") + f.json.list("baseConfigurationItems") {
+                    if let r = item.string("awsRegion") ?? AWSDescribeReader.arnRegion(item.string("ARN") ?? item.string("arn")) {
+                        regions.insert(r)
+                    }
                 }
             }
         }
@@ -100,7 +106,7 @@ public struct AWSDescribeImporter {
                 throw ImportError(Origin(file: directory, path: ""), "cannot list the directory")
             }
             while let p = e.nextObject() as? String {
-                if p.hasSuffix(".json") { paths.append(p) }
+                if p.hasSuffix(".json") || p.hasSuffix(".json.gz") { paths.append(p) }
             }
             paths.sort()
         } else {
@@ -111,8 +117,14 @@ public struct AWSDescribeImporter {
         for p in paths {
             let full = p.isEmpty ? directory : directory + "/" + p
             let display = p.isEmpty ? (directory as NSString).lastPathComponent : p
-            guard let data = FileManager.default.contents(atPath: full) else {
+            guard var data = FileManager.default.contents(atPath: full) else {
                 throw ImportError(Origin(file: full, path: ""), "cannot read the file")
+            }
+            if full.hasSuffix(".gz") {
+                guard let plain = gunzip(data) else {
+                    throw ImportError(Origin(file: full, path: ""), "not a complete gzip file")
+                }
+                data = plain
             }
             var json = try JSONValue.parse(data, file: full, display: full)
             json = JSONValue(value: json.value, origin: Origin(file: full, path: "$"))

@@ -230,7 +230,7 @@ extension AWSDescribeReader {
         let zone = v.string("AvailabilityZone")
         guard let s = subnets.first(where: { $0["SubnetAvailabilityZone"]?.string("Name") == zone }) ?? subnets.first
         else {
-            throw ImportError(v.origin.at("DBSubnetGroup"), "a database needs its subnet group's subnets")
+            throw ImportError(v["DBSubnetGroup"]?.origin ?? v.origin, "a database needs its subnet group's subnets")
         }
         inventory.databases.append(
             .init(

@@ -22,6 +22,11 @@ struct AWSDescribeReader {
         guard let object = json.object else {
             throw ImportError(json.origin, "expected a JSON object as the AWS CLI prints it ({\"Vpcs\": [...]} …)")
         }
+        // An AWS Config snapshot, configuration history or batch-get-resource-config output.
+        if object["configurationItems"] != nil || object["baseConfigurationItems"] != nil {
+            try configurationItems(json, account: f.account)
+            return
+        }
         // get-function-configuration prints one function's configuration at the top level.
         if object["FunctionName"] != nil {
             try function(json)
@@ -55,17 +60,19 @@ struct AWSDescribeReader {
         for v in json.list("SecurityGroups") { try securityGroup(v) }
         for v in json.list("SecurityGroupRules") { try securityGroupRule(v) }
         for r in json.list("Reservations") { for i in r.list("Instances") { try instance(i) } }
-        for v in json.list("Addresses") {
-            guard let ip = v.string("PublicIp"), once("eip:" + ip) else { continue }
-            addressCount += 1
-            if let a = v.string("AllocationId") { addresses[a] = ip }
-            if v.string("AssociationId") == nil { inventory.skip("AWS::EC2::EIP (not associated)") }
-        }
+        for v in json.list("Addresses") { address(v) }
         interfaces += json.list("NetworkInterfaces")
         for v in json.list("FlowLogs") { try flowLog(v) }
         for v in json.list("Functions") { try function(v) }
         if let c = json["Configuration"] { try function(c) }
         for v in json.list("DBInstances") { try database(v) }
+    }
+
+    mutating func address(_ v: JSONValue) {
+        guard let ip = v.string("PublicIp"), once("eip:" + ip) else { return }
+        addressCount += 1
+        if let a = v.string("AllocationId") { addresses[a] = ip }
+        if v.string("AssociationId") == nil { inventory.skip("AWS::EC2::EIP (not associated)") }
     }
 
     static func prefixListID(in path: String) -> String? {
@@ -159,7 +166,7 @@ struct AWSDescribeReader {
             .init(
                 id: id, name: v.nameTag, vpc: try v.ref("VpcId"), service: try v.require("ServiceName"),
                 routeTables: v.list("RouteTableIds").enumerated().compactMap { i, t in
-                    t.string.map { Ref(id: $0, origin: v.origin.at("RouteTableIds").at("[\(i)]")) }
+                    t.string.map { Ref(id: $0, origin: t.origin) }
                 }, policy: policy, origin: v.origin))
     }
 
@@ -206,11 +213,10 @@ struct AWSDescribeReader {
                 if r.string("DestinationIpv6CidrBlock") != nil { inventory.skip("IPv6 route") }
                 continue
             }
-            let dOrigin = r.origin.at(
-                r.string("DestinationCidrBlock") != nil ? "DestinationCidrBlock" : "DestinationPrefixListId")
+            let dOrigin = (r["DestinationCidrBlock"] ?? r["DestinationPrefixListId"])?.origin ?? r.origin
             if let g = r.string("GatewayId"), g.hasPrefix("vpce-") {
                 // Added by the gateway endpoint, which lists this table; vpcsim adds it the same way.
-                pendingEndpointRoutes.append((table: id, endpoint: Ref(id: g, origin: r.origin.at("GatewayId"))))
+                pendingEndpointRoutes.append((table: id, endpoint: Ref(id: g, origin: r["GatewayId"]!.origin)))
                 continue
             }
             if r.string("State") == "blackhole" {
@@ -222,7 +228,7 @@ struct AWSDescribeReader {
             }
             let target: Ref
             if let g = r.string("GatewayId"), g.hasPrefix("igw-") {
-                target = Ref(id: g, origin: r.origin.at("GatewayId"))
+                target = Ref(id: g, origin: r["GatewayId"]!.origin)
             } else if r.string("NatGatewayId") != nil {
                 target = try r.ref("NatGatewayId")
             } else if r.string("InstanceId") != nil {

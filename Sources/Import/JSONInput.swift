@@ -5,6 +5,14 @@ import Yams
 struct JSONValue {
     let value: Any
     let origin: Origin
+    /// Set for an AWS Config configuration item's `configuration`, whose keys are the EC2 API's
+    /// with a lower-case first letter (`vpcId`, `dBInstanceIdentifier`): lookups by the
+    /// describe-* name find them, and origins name the key as written.
+    var configItem = false
+
+    init(value: Any, origin: Origin, configItem: Bool = false) {
+        self.value = value; self.origin = origin; self.configItem = configItem
+    }
 
     /// Parses `data` (from `file`, named in origins as `display`); invalid or truncated JSON is an
     /// error at the line and column where the parser stopped.
@@ -36,8 +44,19 @@ struct JSONValue {
     var object: [String: Any]? { value as? [String: Any] }
 
     subscript(_ key: String) -> JSONValue? {
-        guard let o = object, let v = o[key], !(v is NSNull) else { return nil }
-        return JSONValue(value: v, origin: origin.at(key))
+        guard let o = object else { return nil }
+        for k in configItem ? Self.configItemKeys(key) : [key] {
+            if let v = o[k], !(v is NSNull) { return JSONValue(value: v, origin: origin.at(k), configItem: configItem) }
+        }
+        return nil
+    }
+
+    /// The names a configuration item may give a describe-* key: as is (resource types AWS
+    /// Config records in CloudFormation's property names), with a lower-case first letter (the
+    /// EC2 API's, as Config records them), and security groups' `ipv4Ranges` for `IpRanges`.
+    static func configItemKeys(_ key: String) -> [String] {
+        let lower = key.prefix(1).lowercased() + key.dropFirst()
+        return key == "IpRanges" ? [key, "ipv4Ranges", "ipRanges"] : [key, lower]
     }
 
     func string(_ key: String) -> String? { self[key]?.value as? String }
@@ -56,12 +75,16 @@ struct JSONValue {
 
     /// A list's items (an absent key: none).
     func list(_ key: String) -> [JSONValue] {
-        guard let a = self[key]?.value as? [Any] else { return [] }
-        return a.enumerated().map { JSONValue(value: $1, origin: origin.at(key).at("[\($0)]")) }
+        guard let l = self[key], let a = l.value as? [Any] else { return [] }
+        return a.enumerated().map { i, v in
+            // Config's older `ipRanges` lists bare CIDRs.
+            let item = configItem && key == "IpRanges" && v is String ? ["cidrIp": v] : v
+            return JSONValue(value: item, origin: l.origin.at("[\(i)]"), configItem: configItem)
+        }
     }
     var items: [JSONValue] {
         guard let a = value as? [Any] else { return [] }
-        return a.enumerated().map { JSONValue(value: $1, origin: origin.at("[\($0)]")) }
+        return a.enumerated().map { JSONValue(value: $1, origin: origin.at("[\($0)]"), configItem: configItem) }
     }
     var string: String? { value as? String }
 
@@ -77,5 +100,7 @@ struct JSONValue {
     }
 
     /// A reference field: the id and where it is written.
-    func ref(_ key: String) throws(ImportError) -> Ref { Ref(id: try require(key), origin: origin.at(key)) }
+    func ref(_ key: String) throws(ImportError) -> Ref {
+        Ref(id: try require(key), origin: self[key]?.origin ?? origin.at(key))
+    }
 }

@@ -111,6 +111,37 @@ import TestSupport
         #expect(try uncommented(dir + "/a.yaml") == uncommented(dir + "/b.yaml"))
     }
 
+    /// The same account as an AWS Config snapshot (gzipped, in Config's S3 layout, configuration
+    /// items with Config's key spelling) imports to the same topology as its describe-* files;
+    /// the IAM role Config also recorded is listed as not modelled.
+    @Test func configSnapshotImportsToTheSameTopology() throws {
+        let perCall = try Self.fixtures(["--scenario", "shop"])
+        let config = try Self.fixtures(["--scenario", "shop", "--config-snapshot"])
+        #expect(filesUnder(config + "/shop").allSatisfy { $0.hasPrefix("AWSLogs/123456789012/Config/us-east-1/") && $0.hasSuffix(".json.gz") })
+        let dir = temporaryDirectory("import-config")
+        #expect(runProgram(binary, ["import", "aws", perCall + "/shop", "-o", dir + "/a.yaml", "--quiet"]).status == 0)
+        let r = runProgram(binary, ["import", "aws", config + "/shop", "-o", dir + "/b.yaml"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("AWS::IAM::Role: 1"))
+        func uncommented(_ p: String) throws -> [String] {
+            try String(contentsOfFile: p, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("  #") && !$0.hasPrefix("#") }
+                .map(String.init)
+        }
+        #expect(try uncommented(dir + "/a.yaml") == uncommented(dir + "/b.yaml"))
+        #expect(try String(contentsOfFile: dir + "/b.yaml", encoding: .utf8).contains(".json.gz $.configurationItems["))
+
+        // A rule naming a group the snapshot lacks: located at the item's key as Config spells it.
+        let broken = try Self.fixtures(["--scenario", "broken-sg", "--config-snapshot"])
+        let e = runProgram(binary, ["import", "aws", broken + "/broken-sg", "-o", dir + "/c.yaml"])
+        #expect(e.status == 2)
+        #expect(
+            e.stderr.contains(
+                try Regex(
+                    #"ConfigSnapshot_[^:]*\.json\.gz: \$\.configurationItems\[\d+\]\.configuration\.ipPermissions\[0\]"#
+                        + #"\.userIdGroupPairs\[0\]\.groupId: no security group 'sg-[0-9a-f]+' in the input"#)), "\(e.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/c.yaml"))
+    }
+
     /// A route to a NAT gateway the snapshot lacks, and a rule naming a group it lacks: one located
     /// error each, nothing written.
     @Test func missingReferencesAreLocatedErrorsAndWriteNothing() throws {
