@@ -5,7 +5,8 @@
 //   SimCore, Wire → NetModel → Transport → Workloads ─┐
 //                   NetModel → Capture ────────────────┴→ Topology → Experiments → vpcsim (CLI)
 // Benchmarks (`vpcsim bench`) sits beside Experiments and measures the layers from outside; Import
-// (`vpcsim import`) beside them turns AWS describe-* JSON, CloudFormation and Terraform into topology text.
+// (`vpcsim import`) beside them turns AWS describe-* JSON, CloudFormation and Terraform into topology text,
+// and Export (`vpcsim export`) turns a loaded topology back into describe-* JSON.
 // SimCore knows nothing of packets; Wire knows nothing of time; NetModel knows nothing of pcap
 // or flow-log text — captures observe the model from outside through its tap log, and know no
 // YAML: Topology builds their specifications.
@@ -48,12 +49,14 @@ let package = Package(
         // delivers them: CZlib), CloudFormation and Terraform and write topology YAML text; the
         // loader validates it. Topology only for the Region catalog and the ids the loader derives.
         .target(name: "Import", dependencies: ["SimCore", "Topology", "Yams", "CZlib"]),
+        // `vpcsim export aws`: a loaded topology as describe-* JSON (reads the model; Foundation's JSON).
+        .target(name: "Export", dependencies: ["SimCore", "Wire", "NetModel", "Workloads", "Capture", "Topology"]),
         .target(
             name: "Benchmarks", dependencies: ["SimCore", "Wire", "NetModel", "Capture", "Topology", "Experiments"]),
         .executableTarget(
             name: "vpcsim",
             dependencies: [
-                "Experiments", "Benchmarks", "Topology", "SimCore", "Import",
+                "Experiments", "Benchmarks", "Topology", "SimCore", "Import", "Export",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -70,6 +73,9 @@ let package = Package(
             name: "CaptureTests", dependencies: ["Capture", "Topology", "NetModel", "Wire", "SimCore", "TestSupport"]),
         // ImportTests runs the vpcsim binary on imported topologies, besides importing Import.
         .testTarget(name: "ImportTests", dependencies: ["Import", "Topology", "TestSupport", "vpcsim"]),
+        // ExportTests runs `vpcsim export` and `vpcsim import` and compares the loaded networks.
+        .testTarget(
+            name: "ExportTests", dependencies: ["Topology", "NetModel", "Workloads", "Capture", "TestSupport", "vpcsim"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
         // EndToEndTests runs the vpcsim binary (hence the dependency), besides importing the rest.
         .testTarget(

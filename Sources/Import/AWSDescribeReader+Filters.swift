@@ -276,13 +276,27 @@ extension AWSDescribeReader {
                         + "(an emulator's address, or a stale snapshot's)")
             }
         }
+        // A database's address: describe-db-instances has none, but its RDS-managed interface
+        // (description RDSNetworkInterface) does; taken when exactly one such interface is in the
+        // database's subnet with its security groups.
+        for d in inventory.databases.indices {
+            let db = inventory.databases[d]
+            let groups = Set(db.groups.map(\.id))
+            let candidates = interfaces.filter {
+                $0.string("Description") == "RDSNetworkInterface" && $0.string("SubnetId") == db.subnet.id
+                    && Set($0.list("Groups").compactMap { $0.string("GroupId") }) == groups
+            }
+            let addresses = Set(candidates.compactMap { $0.string("PrivateIpAddress") })
+            if addresses.count == 1 { inventory.databases[d].privateIP = addresses.first }
+        }
         var seenENIs = Set<String>()
         for v in interfaces {
             guard let id = v.string("NetworkInterfaceId"), seenENIs.insert(id).inserted else { continue }
             if natENIs.contains(id) || instanceENIs.contains(id) { continue }
             let type = v.string("InterfaceType") ?? "interface"
             let description = v.string("Description") ?? ""
-            if type == "lambda" || type == "nat_gateway" || description == "RDSNetworkInterface" {
+            // EC2's model spells a NAT gateway's type natGateway; output in the wild has nat_gateway.
+            if type == "lambda" || type == "nat_gateway" || type == "natGateway" || description == "RDSNetworkInterface" {
                 continue // the loader creates these with the function, NAT gateway or database
             }
             if type == "vpc_endpoint" || type == "interface" && v["Attachment"]?.string("InstanceId") == nil {

@@ -159,6 +159,7 @@ struct Inventory {
         var groups: [Ref]
         var port: Int?
         var origin: Origin
+        var privateIP: String? = nil
     }
     struct Function {
         var name: String

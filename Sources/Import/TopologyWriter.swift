@@ -177,6 +177,7 @@ struct TopologyWriter {
                 ("security-groups", flow(d.groups.map(\.id))),
             ]
             if let p = d.port { f.append(("port", "\(p)")) }
+            if let ip = d.privateIP { f.append(("private-ip", ip)) }
             return (nil, d.origin, f)
         }
         section("functions", inv.functions) { fn in
@@ -286,8 +287,8 @@ struct TopologyWriter {
     /// (`LoaderIDs.natGatewayENI`); a flow log of the interface the input names is moved to it.
     func resolveNATInterfaces(_ inv: inout Inventory) {
         for n in inv.natGateways {
-            guard let real = n.eni else { continue }
             let own = LoaderIDs.natGatewayENI(n.id)
+            guard let real = n.eni, real != own else { continue }
             for l in inv.flowLogs.indices where inv.flowLogs[l].resource.id == real {
                 inv.flowLogs[l].resource.id = own
                 inv.note("\(n.id): its network interface \(real) is \(own) in vpcsim (flow log \(inv.flowLogs[l].id))")
@@ -424,34 +425,6 @@ struct TopologyWriter {
         }
     }
 
-}
-
-/// Where each kind of resource comes from, per input, as errors about a missing one name it.
-enum SourceHints {
-    static let aws: [String: String] = [
-        "VPC": "describe-vpcs", "subnet": "describe-subnets", "route table": "describe-route-tables",
-        "network ACL": "describe-network-acls", "security group": "describe-security-groups",
-        "internet gateway": "describe-internet-gateways", "NAT gateway": "describe-nat-gateways",
-        "prefix list": "describe-managed-prefix-lists and its entries", "instance": "describe-instances",
-        "network interface of an instance": "describe-instances",
-        "network interface of an instance or a NAT gateway": "describe-instances, describe-nat-gateways",
-    ]
-    static let cloudFormation: [String: String] = [
-        "VPC": "AWS::EC2::VPC", "subnet": "AWS::EC2::Subnet", "route table": "AWS::EC2::RouteTable",
-        "network ACL": "AWS::EC2::NetworkAcl", "security group": "AWS::EC2::SecurityGroup",
-        "internet gateway": "AWS::EC2::InternetGateway", "NAT gateway": "AWS::EC2::NatGateway",
-        "prefix list": "AWS::EC2::PrefixList", "instance": "AWS::EC2::Instance",
-        "network interface of an instance": "AWS::EC2::Instance",
-        "network interface of an instance or a NAT gateway": "AWS::EC2::Instance, AWS::EC2::NatGateway",
-    ]
-    static let terraform: [String: String] = [
-        "VPC": "aws_vpc or data.aws_vpc", "subnet": "aws_subnet or data.aws_subnet",
-        "route table": "aws_route_table", "network ACL": "aws_network_acl", "security group": "aws_security_group",
-        "internet gateway": "aws_internet_gateway", "NAT gateway": "aws_nat_gateway",
-        "prefix list": "aws_ec2_managed_prefix_list", "instance": "aws_instance",
-        "network interface of an instance": "aws_instance",
-        "network interface of an instance or a NAT gateway": "aws_instance, aws_nat_gateway",
-    ]
 }
 
 /// A flow list: `[a, b]`.

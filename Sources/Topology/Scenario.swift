@@ -27,5 +27,7 @@ public struct Scenario: Sendable {
     public var drainLimit: SimDuration
     /// The Hyperplane ENIs of each function, by function name.
     public var functionENIs: [String: [ENIIndex]]
+    /// The instances, in the file's order: each one's name (its id when it has none) and network interface.
+    public var instances: [(name: String, eni: ENIIndex)] = []
     public var network: Network { world.network }
 }

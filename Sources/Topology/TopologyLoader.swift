@@ -155,10 +155,12 @@ struct Builder {
         var flowLogs: [FlowLogConfig] = []
         for n in try top["flow-logs"]?.list() ?? [] { flowLogs.append(try flowLog(n, world: world)) }
 
-        return Scenario(
+        var scenario = Scenario(
             name: name, description: description, sourcePath: file, world: world, seed: run.seed,
             duration: run.duration, startUnixSeconds: run.start, captures: captures, flowLogs: flowLogs,
             drainLimit: run.drain, functionENIs: functionENIs)
+        scenario.instances = instanceOrder.map { ($0.name, $0.eni) }
+        return scenario
     }
 
     /// Phase 1: the network resources. Tables and ACLs come before subnets, which refer to them;

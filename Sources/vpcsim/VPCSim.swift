@@ -14,7 +14,7 @@ struct VPCSim: ParsableCommand {
             Runs a topology (Topologies/*.yaml) and writes what a real network would show: pcap files \
             per captured ENI, VPC Flow Log files laid out as S3 receives them, and a summary.
             """,
-        subcommands: [Run.self, Dataset.self, PathCommand.self, ImportCommand.self, Bench.self])
+        subcommands: [Run.self, Dataset.self, PathCommand.self, ImportCommand.self, ExportCommand.self, Bench.self])
 }
 
 /// What `run` and `dataset` share: the topology, where outputs go, the seed and the duration.

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import Topology
+import TestSupport
+
+/// `vpcsim export aws` of every shipped topology with a VPC: the files have the output shapes of
+/// botocore's service models (Tools/check-aws-json), and `vpcsim import aws` of them loads to the
+/// same network (NetworkListing says what is compared).
+@Suite struct ExportRoundTripTests {
+    var binary: String { vpcsimBinary() }
+    static let python = repositoryRoot() + "/.build/pyenv/bin/python3"
+
+    static var topologies: [String] {
+        let dir = repositoryRoot() + "/Topologies"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".yaml") }
+            .sorted()
+    }
+
+    @Test func everyShippedTopologyIsCovered() {
+        #expect(Self.topologies.count >= 10, "\(Self.topologies)")
+    }
+
+    @Test(arguments: topologies) func exportImportsToTheSameNetwork(_ name: String) throws {
+        let original = try TopologyLoader.load(path: repositoryRoot() + "/Topologies/" + name)
+        try #require(!original.network.vpcs.isEmpty, "\(name) has no VPC")
+        let dir = temporaryDirectory("export-\(name)")
+        let e = runProgram(binary, ["export", "aws", repositoryRoot() + "/Topologies/" + name, "--output", dir + "/aws"])
+        #expect(e.status == 0, "\(e.stderr)")
+        #expect(e.stdout.contains("wrote 1"), "\(e.stdout)")
+        let files = filesUnder(dir + "/aws")
+        #expect(files.contains("\(original.network.vpcs[0].accountID)/us-east-1/describe-vpcs.json"), "\(files)")
+        #expect(files.contains { $0.hasSuffix("/lambda-list-functions.json") })
+        #expect(files.contains { $0.hasSuffix("/rds-describe-db-instances.json") })
+
+        // The shapes the AWS CLI prints: botocore's output shapes, checked member by member.
+        guard FileManager.default.isExecutableFile(atPath: Self.python) else {
+            throw ToolFailure("\(Self.python) is missing: run Tools/install-deps --test")
+        }
+        let check = runProgram(Self.python, [repositoryRoot() + "/Tools/check-aws-json", dir + "/aws"])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("\(files.count) files, 0 problems"), "\(check.stdout)\(check.stderr)")
+
+        // Import, load, compare.
+        let i = runProgram(binary, ["import", "aws", dir + "/aws", "--output", dir + "/imported.yaml", "--quiet"])
+        #expect(i.status == 0, "\(i.stderr)")
+        let imported = try TopologyLoader.load(path: dir + "/imported.yaml")
+        let a = NetworkListing.lines(original)
+        let b = NetworkListing.lines(imported)
+        let firstDifference = zip(a, b).first { $0 != $1 }.map { "original: \($0.0)\nimported: \($0.1)" }
+        #expect(a == b, "\(name): \(firstDifference ?? "\(a.count) lines vs \(b.count)")")
+
+        // Exporting the same topology again gives the same bytes.
+        #expect(runProgram(binary, ["export", "aws", repositoryRoot() + "/Topologies/" + name, "-o", dir + "/again"]).status == 0)
+        for f in files {
+            #expect(
+                FileManager.default.contents(atPath: dir + "/aws/" + f) == FileManager.default.contents(atPath: dir + "/again/" + f),
+                "\(f)")
+        }
+    }
+
+    /// An output that is not empty, and a topology with a problem: one error each, nothing written.
+    @Test func refusesAFullDirectoryAndABadTopology() throws {
+        let dir = temporaryDirectory("export-errors")
+        try FileManager.default.createDirectory(atPath: dir + "/full", withIntermediateDirectories: true)
+        try "x\n".write(toFile: dir + "/full/keep.txt", atomically: true, encoding: .utf8)
+        let t = repositoryRoot() + "/Topologies/lambda-dynamodb-nat-gateway.yaml"
+        let r = runProgram(binary, ["export", "aws", t, "-o", dir + "/full"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("exists and is not an empty directory"), "\(r.stderr)")
+        #expect(filesUnder(dir + "/full") == ["keep.txt"])
+
+        try "vpcs: [{id: vpc-0123, cidr: 10.0.0.0/16}]\n".write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+        let b = runProgram(binary, ["export", "aws", dir + "/bad.yaml", "-o", dir + "/out"])
+        #expect(b.status == 2)
+        #expect(b.stderr.split(separator: "\n").count == 1)
+        #expect(b.stderr.contains("bad.yaml:1:"), "\(b.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+    }
+}
