@@ -75,7 +75,8 @@ let package = Package(
         .testTarget(name: "ImportTests", dependencies: ["Import", "Topology", "TestSupport", "vpcsim"]),
         // ExportTests runs `vpcsim export` and `vpcsim import` and compares the loaded networks.
         .testTarget(
-            name: "ExportTests", dependencies: ["Topology", "NetModel", "Workloads", "Capture", "TestSupport", "vpcsim"]),
+            name: "ExportTests",
+            dependencies: ["Topology", "NetModel", "Workloads", "Capture", "TestSupport", "vpcsim"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
         // EndToEndTests runs the vpcsim binary (hence the dependency), besides importing the rest.
         .testTarget(

@@ -150,13 +150,16 @@ extension AWSExport {
             "DBSubnetGroup": [
                 "DBSubnetGroupName": "\(d.identifier)-subnets", "DBSubnetGroupDescription": "\(d.identifier) subnets",
                 "VpcId": network.vpcs[eni.vpc.int].id, "SubnetGroupStatus": "Complete",
-                "Subnets": [["SubnetIdentifier": s.id, "SubnetAvailabilityZone": ["Name": zone], "SubnetStatus": "Active"]],
+                "Subnets": [
+                    ["SubnetIdentifier": s.id, "SubnetAvailabilityZone": ["Name": zone], "SubnetStatus": "Active"]
+                ],
             ],
             "VpcSecurityGroups": eni.securityGroups.map {
                 ["VpcSecurityGroupId": network.securityGroups[$0.int].id, "Status": "active"]
             },
             "PubliclyAccessible": false, "MultiAZ": false, "DbInstancePort": 0,
-            "DBInstanceArn": arn("rds", "db:\(d.identifier)"), "DbiResourceId": derived("db-", d.identifier).uppercased(),
+            "DBInstanceArn": arn("rds", "db:\(d.identifier)"),
+            "DbiResourceId": derived("db-", d.identifier).uppercased(),
         ]
     }
 }

@@ -37,7 +37,10 @@ public struct AWSExport {
             ("describe-addresses", ["Addresses": addresses()]),
             ("describe-vpc-endpoints", ["VpcEndpoints": network.gatewayEndpoints.map(endpoint)]),
             ("describe-managed-prefix-lists", ["PrefixLists": network.prefixLists.map(prefixList)]),
-            ("describe-network-interfaces", ["NetworkInterfaces": network.enis.indices.map { networkInterface(ENIIndex($0)) }]),
+            (
+                "describe-network-interfaces",
+                ["NetworkInterfaces": network.enis.indices.map { networkInterface(ENIIndex($0)) }]
+            ),
             ("describe-instances", ["Reservations": scenario.instances.map(reservation)]),
             ("describe-flow-logs", ["FlowLogs": scenario.flowLogs.map(flowLog)]),
             ("lambda-list-functions", ["Functions": scenario.world.functions.map(function)]),
@@ -45,7 +48,8 @@ public struct AWSExport {
         ]
         // get-managed-prefix-list-entries, one file per customer-managed list (the file name holds its id).
         for p in network.prefixLists where p.awsService == nil {
-            out.append(("get-managed-prefix-list-entries-\(p.id)", ["Entries": p.cidrs.map { ["Cidr": $0.description] }]))
+            out.append(
+                ("get-managed-prefix-list-entries-\(p.id)", ["Entries": p.cidrs.map { ["Cidr": $0.description] }]))
         }
         return out.sorted { $0.0 < $1.0 }.map { ($0.0 + ".json", $0.1) }
     }
@@ -163,13 +167,16 @@ public struct AWSExport {
         }
         return [
             "RouteTableId": t.id, "VpcId": network.vpcs[t.vpc.int].id, "OwnerId": network.vpcs[t.vpc.int].accountID,
-            "Associations": associations, "Routes": t.routes.map(route), "PropagatingVgws": [] as [Any], "Tags": [] as [Any],
+            "Associations": associations, "Routes": t.routes.map(route), "PropagatingVgws": [] as [Any],
+            "Tags": [] as [Any],
         ]
     }
 
     func route(_ r: Route) -> [String: Any] {
         // EC2 knows three origins of a route in a table; a gateway endpoint's is CreateRoute.
-        var out: [String: Any] = ["Origin": r.origin == "CreateRouteTable" ? "CreateRouteTable" : "CreateRoute", "State": "active"]
+        var out: [String: Any] = [
+            "Origin": r.origin == "CreateRouteTable" ? "CreateRouteTable" : "CreateRoute", "State": "active",
+        ]
         switch r.destination {
         case .cidr(let c): out["DestinationCidrBlock"] = c.description
         case .prefixList(let p): out["DestinationPrefixListId"] = network.prefixLists[p.int].id
@@ -204,7 +211,8 @@ public struct AWSExport {
                 out["PortRange"] = ["From": Int(e.ports.from), "To": Int(e.ports.to)]
             } else if e.protocolNumber == 1 {
                 out["IcmpTypeCode"] = [
-                    "Type": e.ports.from == 65535 ? -1 : Int(e.ports.from), "Code": e.ports.to == 65535 ? -1 : Int(e.ports.to),
+                    "Type": e.ports.from == 65535 ? -1 : Int(e.ports.from),
+                    "Code": e.ports.to == 65535 ? -1 : Int(e.ports.to),
                 ]
             }
             return out
@@ -238,7 +246,11 @@ public struct AWSExport {
             var order: [String] = []
             var byKey: [String: [String: Any]] = [:]
             for r in rules {
-                var p: [String: Any] = ["IpProtocol": r.protocolNumber == -1 ? "-1" : ["6": "tcp", "17": "udp", "1": "icmp"][String(r.protocolNumber)] ?? String(r.protocolNumber)]
+                var p: [String: Any] = [
+                    "IpProtocol": r.protocolNumber == -1
+                        ? "-1"
+                        : ["6": "tcp", "17": "udp", "1": "icmp"][String(r.protocolNumber)] ?? String(r.protocolNumber)
+                ]
                 if r.protocolNumber == 6 || r.protocolNumber == 17 {
                     p["FromPort"] = Int(r.ports.from)
                     p["ToPort"] = Int(r.ports.to)
@@ -316,7 +328,8 @@ public struct AWSExport {
         return [
             "NatGatewayId": g.id, "SubnetId": network.subnets[g.subnet.int].id,
             "VpcId": network.vpcs[network.subnets[g.subnet.int].vpc.int].id, "State": "available",
-            "ConnectivityType": g.isPublic ? "public" : "private", "NatGatewayAddresses": addresses, "Tags": [] as [Any],
+            "ConnectivityType": g.isPublic ? "public" : "private", "NatGatewayAddresses": addresses,
+            "Tags": [] as [Any],
         ]
     }
 
@@ -331,7 +344,8 @@ public struct AWSExport {
                 out.append([
                     "PublicIp": p.description, "AllocationId": al, "AssociationId": derived("eipassoc-", al),
                     "Domain": "vpc", "NetworkInterfaceId": eni.id, "NetworkInterfaceOwnerId": eni.accountID,
-                    "PrivateIpAddress": a.privateIP.description, "PublicIpv4Pool": "amazon", "NetworkBorderGroup": region,
+                    "PrivateIpAddress": a.privateIP.description, "PublicIpv4Pool": "amazon",
+                    "NetworkBorderGroup": region,
                 ])
             }
         }
@@ -367,7 +381,8 @@ public struct AWSExport {
         }
         let version = p == .fullAccess ? "2008-10-17" : "2012-10-17"
         let data = try! JSONSerialization.data(
-            withJSONObject: ["Version": version, "Statement": statements], options: [.sortedKeys, .withoutEscapingSlashes])
+            withJSONObject: ["Version": version, "Statement": statements],
+            options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
 

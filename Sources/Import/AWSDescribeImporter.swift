@@ -51,7 +51,9 @@ public struct AWSDescribeImporter {
                     if let z = s.string("AvailabilityZone") { regions.insert(String(z.dropLast())) }
                 }
                 for item in f.json.list("configurationItems") + f.json.list("baseConfigurationItems") {
-                    if let r = item.string("awsRegion") ?? AWSDescribeReader.arnRegion(item.string("ARN") ?? item.string("arn")) {
+                    if let r = item.string("awsRegion")
+                        ?? AWSDescribeReader.arnRegion(item.string("ARN") ?? item.string("arn"))
+                    {
                         regions.insert(r)
                     }
                 }
@@ -86,7 +88,7 @@ public struct AWSDescribeImporter {
         try reader.finish()
         var w = TopologyWriter(reader.inventory, command: "vpcsim import aws \(displayName)")
         var isDir: ObjCBool = false
-        FileManager.default.fileExists(atPath: directory, isDirectory: &isDir)
+        _ = FileManager.default.fileExists(atPath: directory, isDirectory: &isDir)
         let root = isDir.boolValue ? directory : (directory as NSString).deletingLastPathComponent
         w.commentRoot = root.isEmpty || root.hasSuffix("/") ? root : root + "/"
         return try w.render()

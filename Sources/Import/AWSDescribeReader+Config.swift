@@ -14,7 +14,8 @@ extension AWSDescribeReader {
     /// Resource types read, in the order describe-* outputs are read (so references resolve the
     /// same way), with the key that holds each one's id.
     static let configTypes: [(type: String, idKey: String)] = [
-        ("AWS::EC2::VPC", "VpcId"), ("AWS::EC2::Subnet", "SubnetId"), ("AWS::EC2::InternetGateway", "InternetGatewayId"),
+        ("AWS::EC2::VPC", "VpcId"), ("AWS::EC2::Subnet", "SubnetId"),
+        ("AWS::EC2::InternetGateway", "InternetGatewayId"),
         ("AWS::EC2::NatGateway", "NatGatewayId"), ("AWS::EC2::VPCEndpoint", "VpcEndpointId"),
         ("AWS::EC2::PrefixList", "PrefixListId"), ("AWS::EC2::RouteTable", "RouteTableId"),
         ("AWS::EC2::NetworkAcl", "NetworkAclId"), ("AWS::EC2::SecurityGroup", "GroupId"),
@@ -54,7 +55,9 @@ extension AWSDescribeReader {
                 case "AWS::EC2::VPCEndpoint": try endpoint(v)
                 case "AWS::EC2::PrefixList":
                     try prefixList(v)
-                    if v["Entries"] != nil { entries[try v.require("PrefixListId")] = v.list("Entries").compactMap { $0.string("Cidr") } }
+                    if v["Entries"] != nil {
+                        entries[try v.require("PrefixListId")] = v.list("Entries").compactMap { $0.string("Cidr") }
+                    }
                 case "AWS::EC2::RouteTable": try routeTable(v)
                 case "AWS::EC2::NetworkAcl": try networkACL(v)
                 case "AWS::EC2::SecurityGroup": try securityGroup(v)
@@ -86,7 +89,8 @@ extension AWSDescribeReader {
         }
         let probe = JSONValue(value: object, origin: c.origin, configItem: true)
         if probe[idKey] == nil {
-            let id = idKey == "FunctionName" || idKey == "DBInstanceIdentifier"
+            let id =
+                idKey == "FunctionName" || idKey == "DBInstanceIdentifier"
                 ? item.string("resourceName") : item.string("resourceId")
             if let id { object[idKey] = id }
         }

@@ -296,7 +296,8 @@ extension AWSDescribeReader {
             let type = v.string("InterfaceType") ?? "interface"
             let description = v.string("Description") ?? ""
             // EC2's model spells a NAT gateway's type natGateway; output in the wild has nat_gateway.
-            if type == "lambda" || type == "nat_gateway" || type == "natGateway" || description == "RDSNetworkInterface" {
+            if type == "lambda" || type == "nat_gateway" || type == "natGateway" || description == "RDSNetworkInterface"
+            {
                 continue // the loader creates these with the function, NAT gateway or database
             }
             if type == "vpc_endpoint" || type == "interface" && v["Attachment"]?.string("InstanceId") == nil {

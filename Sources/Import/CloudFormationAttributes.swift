@@ -58,7 +58,8 @@ extension CFContext {
                 tries += 1
             }
             guard tries < usable else {
-                throw ImportError(origin("Resources.\(name)", resources[name]!.body.line), "no free address left in its subnet")
+                throw ImportError(
+                    origin("Resources.\(name)", resources[name]!.body.line), "no free address left in its subnet")
             }
             used.insert(cidr.base + off)
             taken[subnet] = used
@@ -139,8 +140,8 @@ extension CFContext {
     }
 
     /// Attributes that need the resource's other properties: addresses, names, endpoints
-    /// (return values as the CloudFormation resource reference lists them, e.g.
-    /// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-instance.html#aws-resource-ec2-instance-return-values).
+    /// (return values as the CloudFormation resource reference lists them, e.g. "Return values" in
+    /// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-instance.html).
     /// nil: not one of these.
     mutating func computedAttribute(_ logical: String, _ type: String, _ attribute: String, _ path: String, line: Int)
         throws(ImportError) -> String?
@@ -181,7 +182,8 @@ extension CFContext {
         case ("AWS::EC2::Instance", "PublicIp"):
             return try need(try instancePublicIP(logical), "the instance gets no public IPv4 address")
         case ("AWS::EC2::Instance", "PublicDnsName"):
-            return dnsName(try need(try instancePublicIP(logical), "the instance gets no public IPv4 address"), isPublic: true)
+            return dnsName(
+                try need(try instancePublicIP(logical), "the instance gets no public IPv4 address"), isPublic: true)
         case ("AWS::EC2::Instance", "VpcId"), ("AWS::EC2::NetworkInterface", "VpcId"),
             ("AWS::EC2::Instance", "AvailabilityZone"):
             let subnet = try need(try subnetOf(), "it names no subnet")

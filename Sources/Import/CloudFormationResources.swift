@@ -135,7 +135,8 @@ struct CFReader {
             inventory.natGateways.append(
                 .init(
                     id: id, name: tagName, subnet: try ref(name, p, "SubnetId"), connectivity: connectivity,
-                    elasticIPs: eips, privateIP: text(p, "PrivateIpAddress") ?? cx.privateIPs[name], eni: nil, origin: origin))
+                    elasticIPs: eips, privateIP: text(p, "PrivateIpAddress") ?? cx.privateIPs[name], eni: nil,
+                    origin: origin))
         case "AWS::EC2::SecurityGroup":
             let vpc = try ref(name, p, "VpcId")
             var g = Inventory.SecurityGroup(
@@ -250,7 +251,9 @@ struct CFReader {
                     id: id, name: tagName, subnet: subnet, groups: groups, privateIP: privateIP, publicIP: publicIP,
                     eni: eni ?? LoaderIDs.instanceENI(id), origin: origin))
         case "AWS::EC2::NetworkInterface":
-            if cx.attachedInterfaces[id] == nil { inventory.skip("AWS::EC2::NetworkInterface (not attached to an instance)") }
+            if cx.attachedInterfaces[id] == nil {
+                inventory.skip("AWS::EC2::NetworkInterface (not attached to an instance)")
+            }
         case "AWS::Lambda::Function", "AWS::Serverless::Function":
             var f = Inventory.Function(
                 name: id, runtime: text(p, "Runtime"), memory: text(p, "MemorySize").flatMap { Int($0) },

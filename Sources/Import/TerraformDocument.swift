@@ -177,7 +177,8 @@ struct TFDocument {
     func find(mode: String, type: String, name: String, key: String?, module: String) -> [Int] {
         instances.indices.filter { i in
             let x = instances[i]
-            return x.module == module && x.mode == mode && x.type == type && x.name == name && (key == nil || x.key == key)
+            return x.module == module && x.mode == mode && x.type == type && x.name == name
+                && (key == nil || x.key == key)
         }
     }
 
@@ -218,7 +219,8 @@ struct TFDocument {
                 guard steps.count >= 2 else { continue }
                 let (name, key) = Self.stripKey(steps[1])
                 let wanted = steps.count >= 3 ? Self.stripKey(steps[2]).name : "id"
-                var found = find(mode: isData ? "data" : "managed", type: steps[0], name: name, key: key, module: cx.module)
+                var found = find(
+                    mode: isData ? "data" : "managed", type: steps[0], name: name, key: key, module: cx.module)
                 if found.isEmpty {
                     throw ImportError(
                         origin,
@@ -274,24 +276,36 @@ struct TFDocument {
         return try resolve(e, in: Context(module: parent, key: nil), list: true, at: origin)
     }
 
-    mutating func output(call: String, name: String, in cx: Context, at origin: Origin) throws(ImportError) -> [String] {
+    mutating func output(call: String, name: String, in cx: Context, at origin: Origin) throws(ImportError) -> [String]
+    {
         let (callName, key) = Self.stripKey(call)
         let path = Self.callPath(cx.module) + [callName]
         guard let e = configModule(path)?["outputs"]?[name]?["expression"] else {
             throw ImportError(origin, "refers to module.\(callName).\(name), an output the configuration does not hold")
         }
-        let prefix = (cx.module.isEmpty ? "" : cx.module + ".") + "module.\(callName)"
+        let base = (cx.module.isEmpty ? "" : cx.module + ".") + "module.\(callName)"
+        // The instances of the module call (several with count or for_each), or the one named.
         var modules: [String] = []
-        for x in instances where x.module == prefix + (key.map { "[\($0)]" } ?? "") || x.module.hasPrefix(prefix + "[") {
-            if key == nil || x.module == prefix + "[\(key!)]" || x.module == prefix {
-                let m = x.module.hasPrefix(prefix + "[") ? String(x.module.prefix { $0 != "]" }) + "]" : prefix
-                if !modules.contains(m) { modules.append(m) }
-            }
+        for x in instances {
+            guard let m = Self.moduleInstance(of: x.module, under: base) else { continue }
+            if let key, m != base + "[\(key)]" { continue }
+            if !modules.contains(m) { modules.append(m) }
         }
-        if modules.isEmpty { modules = [prefix] }
+        if modules.isEmpty { modules = [key.map { base + "[\($0)]" } ?? base] }
         var out: [String] = []
         for m in modules { out += try resolve(e, in: Context(module: m, key: nil), list: true, at: origin) }
         return out
+    }
+
+    /// The instance of module call `base` (`module.net`) that `module` is in or under:
+    /// `module.net[0].module.sub` → `module.net[0]`; nil when it is not under it.
+    static func moduleInstance(of module: String, under base: String) -> String? {
+        let mt = tokens(module)
+        let bt = tokens(base)
+        guard mt.count >= bt.count, mt.prefix(bt.count - 1).elementsEqual(bt.prefix(bt.count - 1)),
+            stripKey(mt[bt.count - 1]).name == stripKey(bt[bt.count - 1]).name
+        else { return nil }
+        return mt.prefix(bt.count).joined(separator: ".")
     }
 
     static func parentModule(_ module: String) -> String {
@@ -306,7 +320,8 @@ struct TFDocument {
         let x = instances[i]
         let key = x.address + " " + name
         guard !resolving.contains(key) else {
-            throw ImportError(x.origin.at(name), "references between resources form a cycle: \(resolving.joined(separator: " → "))")
+            throw ImportError(
+                x.origin.at(name), "references between resources form a cycle: \(resolving.joined(separator: " → "))")
         }
         resolving.append(key)
         defer { resolving.removeLast() }

@@ -47,8 +47,10 @@ public struct TerraformImporter {
     /// The aws provider's region (a constant or a variable), else the zones of the subnets.
     static func region(in doc: inout TFDocument) throws(ImportError) -> String? {
         if let e = doc.configuration?["provider_config"]?["aws"]?["expressions"]?["region"],
-            let r = try doc.resolve(e, in: .init(module: "", key: nil), list: false, at: Origin(file: doc.file, path: "provider.aws.region"))
-                .first
+            let r = try doc.resolve(
+                e, in: .init(module: "", key: nil), list: false, at: Origin(file: doc.file, path: "provider.aws.region")
+            )
+            .first
         {
             return r
         }

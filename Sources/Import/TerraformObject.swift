@@ -90,7 +90,11 @@ struct TFObject {
         let unknownItems = (unknown as? [String: Any])?[key] as? [Any]
         var configBlocks: [JSONValue] = []
         if let e = expressions?[key] {
-            if e.value is [Any] { configBlocks = e.items } else if e.object != nil && e["references"] == nil { configBlocks = [e] }
+            if e.value is [Any] {
+                configBlocks = e.items
+            } else if e.object != nil && e["references"] == nil {
+                configBlocks = [e]
+            }
         }
         var used = Set<Int>()
         var out: [TFObject] = []

@@ -33,7 +33,8 @@ extension TFReader {
                 return nil
             }
             return .init(
-                destination: destination, destinationOrigin: r.origin.at(dKey), target: Ref(id: t, origin: r.origin.at(key)))
+                destination: destination, destinationOrigin: r.origin.at(dKey),
+                target: Ref(id: t, origin: r.origin.at(key)))
         }
         for (key, kind) in kinds where (try r.scalar(key, &doc)) != nil {
             inventory.skip("route to a \(kind)")
@@ -129,7 +130,8 @@ extension TFReader {
         }
         var policy = r.value.string("policy").flatMap { $0.isEmpty ? nil : $0 }
         if let p = policy, p.contains("\"Condition\"") {
-            inventory.note("\(x.address): its policy has conditions, which vpcsim does not evaluate: full access assumed")
+            inventory.note(
+                "\(x.address): its policy has conditions, which vpcsim does not evaluate: full access assumed")
             inventory.skip("VPC endpoint policy condition")
             policy = nil
         }
@@ -260,7 +262,8 @@ extension TFReader {
             let label = inventory.vpcs.first { $0.id == d.vpc }?.name ?? d.vpc
             if let g = d.group { inventory.addDefaultSecurityGroup(id: g, vpc: vpc, origin: d.origin) }
             if let t = d.table, !inventory.routeTables.contains(where: { $0.id == t }) {
-                var table = Inventory.RouteTable(id: t, name: "main route table of \(label)", vpc: vpc, origin: d.origin)
+                var table = Inventory.RouteTable(
+                    id: t, name: "main route table of \(label)", vpc: vpc, origin: d.origin)
                 table.main = true
                 inventory.routeTables.append(table)
             }
@@ -303,7 +306,8 @@ extension TFReader {
             guard let a = inventory.networkACLs.firstIndex(where: { $0.id == acl.id }) else {
                 throw ImportError(acl.origin, "no aws_network_acl '\(acl.id)' in the \(what)")
             }
-            if !inventory.networkACLs[a].rules.contains(where: { $0.number == rule.number && $0.egress == rule.egress }) {
+            if !inventory.networkACLs[a].rules.contains(where: { $0.number == rule.number && $0.egress == rule.egress })
+            {
                 inventory.networkACLs[a].rules.append(rule)
             }
         }
@@ -322,7 +326,9 @@ extension TFReader {
             if inventory.prefixLists[p].cidrs?.contains(cidr) != true { inventory.prefixLists[p].cidrs?.append(cidr) }
         }
         for (ip, instance) in eipInstances {
-            if let i = inventory.instances.firstIndex(where: { $0.id == instance }) { inventory.instances[i].publicIP = ip }
+            if let i = inventory.instances.firstIndex(where: { $0.id == instance }) {
+                inventory.instances[i].publicIP = ip
+            }
         }
         // EC2 puts an instance launched without security groups in its VPC's default group
         // (https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html).

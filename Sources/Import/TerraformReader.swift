@@ -42,7 +42,8 @@ struct TFReader {
             let x = doc.instances[i]
             inventory.skip(x.mode == "data" ? "data.\(x.type)" : x.type)
         }
-        for i in doc.instances.indices where doc.instances[i].mode == "data" && Self.order.contains(doc.instances[i].type)
+        for i in doc.instances.indices
+        where doc.instances[i].mode == "data" && Self.order.contains(doc.instances[i].type)
             && !Self.dataRead.contains(doc.instances[i].type)
         {
             inventory.skip("data.\(doc.instances[i].type)")
@@ -109,7 +110,8 @@ struct TFReader {
             }
         case "aws_vpc_ipv4_cidr_block_association":
             let vpc = try ref(r, "vpc_id")
-            guard let c = try r.scalar("cidr_block", &doc), let v = inventory.vpcs.firstIndex(where: { $0.id == vpc.id })
+            guard let c = try r.scalar("cidr_block", &doc),
+                let v = inventory.vpcs.firstIndex(where: { $0.id == vpc.id })
             else {
                 inventory.skip("aws_vpc_ipv4_cidr_block_association (IPAM or another VPC)")
                 return
@@ -226,11 +228,14 @@ struct TFReader {
             inventory.networkACLs.removeAll { $0.id == acl }
             inventory.networkACLs.append(a)
         case "aws_network_acl_rule":
-            if let rule = try aclRule(r, egress: r.bool("egress") ?? false, number: "rule_number", action: "rule_action") {
+            if let rule = try aclRule(
+                r, egress: r.bool("egress") ?? false, number: "rule_number", action: "rule_action")
+            {
                 aclRules.append((try ref(r, "network_acl_id"), rule))
             }
         case "aws_network_acl_association":
-            inventory.aclAssociations.append(.init(subnet: try ref(r, "subnet_id"), table: try ref(r, "network_acl_id")))
+            inventory.aclAssociations.append(
+                .init(subnet: try ref(r, "subnet_id"), table: try ref(r, "network_acl_id")))
         case "aws_security_group", "aws_default_security_group":
             try securityGroup(i, x, r)
         case "aws_security_group_rule":
@@ -262,7 +267,9 @@ struct TFReader {
         case "aws_vpc_endpoint_route_table_association":
             endpointTables.append((try ref(r, "vpc_endpoint_id"), try ref(r, "route_table_id")))
         case "aws_network_interface":
-            if !attachedInterfaces.contains(x.address) { inventory.skip("aws_network_interface (not attached to an instance)") }
+            if !attachedInterfaces.contains(x.address) {
+                inventory.skip("aws_network_interface (not attached to an instance)")
+            }
         case "aws_instance":
             try instance(i, x, r)
         case "aws_db_subnet_group":

@@ -324,7 +324,9 @@ struct TopologyWriter {
                 if r.destination.hasPrefix("pl-") && !lists.contains(r.destination) {
                     throw ImportError(
                         r.destinationOrigin,
-                        "no prefix list '\(r.destination)' in the input\(sources["prefix list"].map { " (\($0))" } ?? "")")
+                        "no prefix list '\(r.destination)' in the input"
+                            + (sources["prefix list"].map { " (\($0))" } ?? "")
+                    )
                 }
                 let id = r.target.id
                 if id.hasPrefix("igw-") {

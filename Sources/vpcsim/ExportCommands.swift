@@ -37,18 +37,21 @@ struct ExportAWS: ParsableCommand {
         }
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: output, isDirectory: &isDir) {
-            guard isDir.boolValue, (try? FileManager.default.contentsOfDirectory(atPath: output))?.isEmpty == true else {
+            guard isDir.boolValue, (try? FileManager.default.contentsOfDirectory(atPath: output))?.isEmpty == true
+            else {
                 fail("\(output) exists and is not an empty directory: give a new one")
             }
         }
         let export = AWSExport(scenario)
         let folder = "\(export.account)/\(export.region)"
         // Written beside the destination, then moved into place.
-        let temporary = output.hasSuffix("/") ? String(output.dropLast()) + ".tmp-\(getpid())" : output + ".tmp-\(getpid())"
+        let temporary =
+            output.hasSuffix("/") ? String(output.dropLast()) + ".tmp-\(getpid())" : output + ".tmp-\(getpid())"
         do {
             try FileManager.default.createDirectory(atPath: temporary + "/" + folder, withIntermediateDirectories: true)
             for (file, json) in export.documents() {
-                try AWSExport.text(json).write(toFile: temporary + "/\(folder)/\(file)", atomically: false, encoding: .utf8)
+                try AWSExport.text(json).write(
+                    toFile: temporary + "/\(folder)/\(file)", atomically: false, encoding: .utf8)
             }
             if FileManager.default.fileExists(atPath: output) { try FileManager.default.removeItem(atPath: output) }
             try FileManager.default.moveItem(atPath: temporary, toPath: output)

@@ -44,7 +44,9 @@ struct ImportOutput: ParsableArguments {
         let temporary = output + ".tmp-\(getpid())"
         do {
             let parent = (output as NSString).deletingLastPathComponent
-            if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+            if !parent.isEmpty {
+                try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            }
             try imported.text.write(toFile: temporary, atomically: false, encoding: .utf8)
             if FileManager.default.fileExists(atPath: output) { try FileManager.default.removeItem(atPath: output) }
             try FileManager.default.moveItem(atPath: temporary, toPath: output)

@@ -24,7 +24,8 @@ import TestSupport
         let original = try TopologyLoader.load(path: repositoryRoot() + "/Topologies/" + name)
         try #require(!original.network.vpcs.isEmpty, "\(name) has no VPC")
         let dir = temporaryDirectory("export-\(name)")
-        let e = runProgram(binary, ["export", "aws", repositoryRoot() + "/Topologies/" + name, "--output", dir + "/aws"])
+        let e = runProgram(
+            binary, ["export", "aws", repositoryRoot() + "/Topologies/" + name, "--output", dir + "/aws"])
         #expect(e.status == 0, "\(e.stderr)")
         #expect(e.stdout.contains("wrote 1"), "\(e.stdout)")
         let files = filesUnder(dir + "/aws")
@@ -50,10 +51,13 @@ import TestSupport
         #expect(a == b, "\(name): \(firstDifference ?? "\(a.count) lines vs \(b.count)")")
 
         // Exporting the same topology again gives the same bytes.
-        #expect(runProgram(binary, ["export", "aws", repositoryRoot() + "/Topologies/" + name, "-o", dir + "/again"]).status == 0)
+        #expect(
+            runProgram(binary, ["export", "aws", repositoryRoot() + "/Topologies/" + name, "-o", dir + "/again"]).status
+                == 0)
         for f in files {
             #expect(
-                FileManager.default.contents(atPath: dir + "/aws/" + f) == FileManager.default.contents(atPath: dir + "/again/" + f),
+                FileManager.default.contents(atPath: dir + "/aws/" + f)
+                    == FileManager.default.contents(atPath: dir + "/again/" + f),
                 "\(f)")
         }
     }
@@ -69,7 +73,8 @@ import TestSupport
         #expect(r.stderr.contains("exists and is not an empty directory"), "\(r.stderr)")
         #expect(filesUnder(dir + "/full") == ["keep.txt"])
 
-        try "vpcs: [{id: vpc-0123, cidr: 10.0.0.0/16}]\n".write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+        try "vpcs: [{id: vpc-0123, cidr: 10.0.0.0/16}]\n".write(
+            toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
         let b = runProgram(binary, ["export", "aws", dir + "/bad.yaml", "-o", dir + "/out"])
         #expect(b.status == 2)
         #expect(b.stderr.split(separator: "\n").count == 1)

@@ -82,7 +82,8 @@ enum NetworkListing {
         }
         for e in n.gatewayEndpoints {
             out.append(
-                "vpce \(e.id) vpc=\(n.vpcs[e.vpc.int].id) service=\(e.service) pl=\(n.prefixLists[e.prefixList.int].id) "
+                "vpce \(e.id) vpc=\(n.vpcs[e.vpc.int].id) service=\(e.service) "
+                    + "pl=\(n.prefixLists[e.prefixList.int].id) "
                     + "tables=\(e.routeTables.map { n.routeTables[$0.int].id }) policy=\(e.policy)")
         }
         for p in n.prefixLists { out.append("pl \(p.id) name=\(p.name) cidrs=\(p.cidrs.map(\.description))") }
@@ -100,7 +101,9 @@ enum NetworkListing {
         }
         for d in s.world.databases {
             out.append(
-                "database \(d.identifier) eni=\(n.enis[d.eni.int].id) port=\(d.port) ip=\(d.address) endpoint=\(d.endpoint)")
+                "database \(d.identifier) eni=\(n.enis[d.eni.int].id) port=\(d.port) ip=\(d.address) "
+                    + "endpoint=\(d.endpoint)"
+            )
         }
         for l in s.flowLogs {
             let resource: String

@@ -117,15 +117,20 @@ import TestSupport
     @Test func configSnapshotImportsToTheSameTopology() throws {
         let perCall = try Self.fixtures(["--scenario", "shop"])
         let config = try Self.fixtures(["--scenario", "shop", "--config-snapshot"])
-        #expect(filesUnder(config + "/shop").allSatisfy { $0.hasPrefix("AWSLogs/123456789012/Config/us-east-1/") && $0.hasSuffix(".json.gz") })
+        #expect(
+            filesUnder(config + "/shop").allSatisfy {
+                $0.hasPrefix("AWSLogs/123456789012/Config/us-east-1/") && $0.hasSuffix(".json.gz")
+            })
         let dir = temporaryDirectory("import-config")
         #expect(runProgram(binary, ["import", "aws", perCall + "/shop", "-o", dir + "/a.yaml", "--quiet"]).status == 0)
         let r = runProgram(binary, ["import", "aws", config + "/shop", "-o", dir + "/b.yaml"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("AWS::IAM::Role: 1"))
         func uncommented(_ p: String) throws -> [String] {
-            try String(contentsOfFile: p, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("  #") && !$0.hasPrefix("#") }
-                .map(String.init)
+            try String(contentsOfFile: p, encoding: .utf8).split(separator: "\n").filter {
+                !$0.hasPrefix("  #") && !$0.hasPrefix("#")
+            }
+            .map(String.init)
         }
         #expect(try uncommented(dir + "/a.yaml") == uncommented(dir + "/b.yaml"))
         #expect(try String(contentsOfFile: dir + "/b.yaml", encoding: .utf8).contains(".json.gz $.configurationItems["))
@@ -138,7 +143,8 @@ import TestSupport
             e.stderr.contains(
                 try Regex(
                     #"ConfigSnapshot_[^:]*\.json\.gz: \$\.configurationItems\[\d+\]\.configuration\.ipPermissions\[0\]"#
-                        + #"\.userIdGroupPairs\[0\]\.groupId: no security group 'sg-[0-9a-f]+' in the input"#)), "\(e.stderr)")
+                        + #"\.userIdGroupPairs\[0\]\.groupId: no security group 'sg-[0-9a-f]+' in the input"#)),
+            "\(e.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/c.yaml"))
     }
 

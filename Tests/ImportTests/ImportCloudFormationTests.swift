@@ -42,7 +42,8 @@ import TestSupport
         let bastion = try #require(
             text.firstMatch(
                 of: try Regex(
-                    #"name: orders-bastion\n.*\n    security-groups: \[(sg-[0-9a-f]{17})\]\n    private-ip: ([0-9.]+)\n"#
+                    #"name: orders-bastion\n.*\n    security-groups: \[(sg-[0-9a-f]{17})\]\n"#
+                        + #"    private-ip: ([0-9.]+)\n"#
                         + #"    public-ip: [0-9.]+\n    eni: (eni-[0-9a-f]{17})"#))?.output)
         #expect(bastion[1].substring.map(String.init) == defaultGroup)
         // Fn::GetAtt Bastion.PrivateIp and ReportsInterface.PrimaryPrivateIpAddress are the addresses
@@ -76,8 +77,10 @@ import TestSupport
         // The bastion reaches the database through its /32 rule (its default group allows all out).
         let psql = runProgram(
             binary,
-            ["path", dir + "/workload.yaml", "--from", try #require(bastion[3].substring.map(String.init)), "--to",
-             "orders-db:5432"])
+            [
+                "path", dir + "/workload.yaml", "--from", try #require(bastion[3].substring.map(String.init)), "--to",
+                "orders-db:5432",
+            ])
         #expect(psql.stdout.contains("outcome: reachable both ways"), "\(psql.stdout)\(psql.stderr)")
         let run = runProgram(binary, ["run", dir + "/workload.yaml", "--out", dir + "/out"])
         #expect(run.status == 0, "\(run.stderr)")

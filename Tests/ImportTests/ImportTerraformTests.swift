@@ -44,9 +44,20 @@ import TestSupport
         #expect(text.contains("#   aws_iam_role: 1"))
         #expect(r.stderr.contains("aws_egress_only_internet_gateway: 1"))
         // The stand-alone rule, the default group an instance without groups is in, the NACL rule.
-        #expect(text.contains(try Regex(#"ingress:\n      - \{protocol: tcp, ports: 5432, source: sg-[0-9a-f]{17}, description: orders-writer\}"#)))
-        #expect(text.contains(try Regex(#"name: default\n    vpc: vpc-[0-9a-f]{17}\n    description: "default VPC security group""#)))
+        #expect(
+            text.contains(
+                try Regex(
+                    #"ingress:\n      - \{protocol: tcp, ports: 5432, source: sg-[0-9a-f]{17}, "#
+                        + #"description: orders-writer\}"#
+                )))
+        #expect(
+            text.contains(
+                try Regex(#"name: default\n    vpc: vpc-[0-9a-f]{17}\n    description: "default VPC security group""#)))
         #expect(text.contains("{rule: 90, protocol: tcp, ports: 22, source: 0.0.0.0/0, action: deny}"))
+        // A VPC that exists already, read from its data source, and the subnet the plan adds to it.
+        #expect(text.contains("# shared — \(kind).json data.aws_vpc.shared\n  - id: vpc-0f1e2d3c4b5a69788\n"))
+        #expect(text.contains(try Regex(#"# shared-tools — [a-z]+\.json aws_subnet\.tools\n  - id: subnet-[0-9a-f]{17}\n"#
+            + #"    vpc: vpc-0f1e2d3c4b5a69788\n"#)))
         if kind == "state" {
             #expect(text.contains("- id: vpc-0c3e5a7b9d1f20418")) // ids as AWS gave them
             #expect(text.contains("account: \"210987654321\""))
@@ -56,7 +67,9 @@ import TestSupport
         }
 
         // The same input gives the same bytes.
-        #expect(runProgram(binary, ["import", "terraform", Self.dir + "/\(kind).json", "-o", dir + "/b.yaml", "--quiet"]).status == 0)
+        #expect(
+            runProgram(binary, ["import", "terraform", Self.dir + "/\(kind).json", "-o", dir + "/b.yaml", "--quiet"])
+                .status == 0)
         #expect(try String(contentsOfFile: dir + "/b.yaml", encoding: .utf8) == text)
 
         try Self.workload.write(toFile: dir + "/workload.yaml", atomically: true, encoding: .utf8)
@@ -74,7 +87,9 @@ import TestSupport
         let run = runProgram(binary, ["run", dir + "/workload.yaml", "--out", dir + "/out"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("orders-audit: Task timed out after 3.00 seconds"), "\(run.stdout)")
-        #expect(run.stdout.contains(try Regex(#"orders-writer: (\d+) invocations, \d+ cold starts, \1 succeeded\n"#)), "\(run.stdout)")
+        #expect(
+            run.stdout.contains(try Regex(#"orders-writer: (\d+) invocations, \d+ cold starts, \1 succeeded\n"#)),
+            "\(run.stdout)")
         #expect(filesUnder(dir + "/out").contains { $0.hasPrefix("cloudwatch-logs/_vpc_orders/") })
         let report = try CheckRunReport(dir + "/out")
         #expect(report.ok, "\(report.failures)")
@@ -91,7 +106,8 @@ import TestSupport
         let config = try #require(plan.range(of: "\"address\": \"aws_subnet.isolated\""))
         let refs = try #require(plan.range(of: "\"aws_vpc.this.id\",", range: config.upperBound..<plan.endIndex))
         let bare = try #require(plan.range(of: "\"aws_vpc.this\"", range: refs.upperBound..<plan.endIndex))
-        missingReference.replaceSubrange(refs.lowerBound..<bare.upperBound, with: "\"aws_vpc.gone.id\", \"aws_vpc.gone\"")
+        missingReference.replaceSubrange(
+            refs.lowerBound..<bare.upperBound, with: "\"aws_vpc.gone.id\", \"aws_vpc.gone\"")
         // The state without its VPC's own id (every reference to it is left as it was).
         var missingVPC = state
         let vpc = try #require(state.range(of: "\"id\": \"vpc-0c3e5a7b9d1f20418\""))
@@ -100,7 +116,8 @@ import TestSupport
             ("truncated.json", String(plan.prefix(2000)), #"truncated\.json:\d+: not valid JSON \(truncated\?\)"#),
             (
                 "missing-reference.json", missingReference,
-                #"missing-reference\.json: module\.network\.aws_subnet\.isolated\.vpc_id: refers to aws_vpc\.gone\.id, "#
+                #"missing-reference\.json: module\.network\.aws_subnet\.isolated\.vpc_id: "#
+                    + #"refers to aws_vpc\.gone\.id, "#
                     + #"and the plan holds no aws_vpc\.gone in module\.network"#
             ),
             (
@@ -110,7 +127,8 @@ import TestSupport
                     + #"the input \(aws_vpc or data\.aws_vpc\)"#
             ),
             (
-                "version.json", plan.replacingOccurrences(of: "\"format_version\": \"1.2\"", with: "\"format_version\": \"2.0\""),
+                "version.json",
+                plan.replacingOccurrences(of: "\"format_version\": \"1.2\"", with: "\"format_version\": \"2.0\""),
                 #"version\.json: \$\.format_version: unsupported format_version "2\.0""#
             ),
         ]
