@@ -68,7 +68,7 @@ struct ImportOutput: ParsableArguments {
 struct ImportAWS: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aws",
-        abstract: "From describe-* JSON (AWS CLI output, one file per call or merged), under a directory.")
+        abstract: "From describe-* JSON (AWS CLI output, one file per call or merged) or AWS Config snapshots.")
 
     @Argument(help: "A directory of .json files (account/Region folders allowed), or one .json file.")
     var input: String
