@@ -32,7 +32,9 @@ let package = Package(
                 "SimCore", "Wire", "NetModel", "Transport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
-        .target(name: "Topology", dependencies: ["SimCore", "Wire", "NetModel", "Workloads", "Capture", "Yams"]),
+        .target(name: "Topology", dependencies: ["SimCore", "Wire", "NetModel", "Workloads", "Capture", "Cost", "Yams"]),
+        // Cost: the price catalog's values, bill items and their arithmetic; knows no YAML and no model.
+        .target(name: "Cost"),
         .systemLibrary(
             name: "CPcap", pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]),
@@ -42,13 +44,13 @@ let package = Package(
         .target(name: "Capture", dependencies: ["SimCore", "Wire", "NetModel", "CPcap", "CZlib"]),
         .target(
             name: "Experiments",
-            dependencies: ["SimCore", "Wire", "NetModel", "Transport", "Workloads", "Topology", "Capture"]),
+            dependencies: ["SimCore", "Wire", "NetModel", "Transport", "Workloads", "Topology", "Capture", "Cost", "CZlib"]),
         .target(
             name: "Benchmarks", dependencies: ["SimCore", "Wire", "NetModel", "Capture", "Topology", "Experiments"]),
         .executableTarget(
             name: "vpcsim",
             dependencies: [
-                "Experiments", "Benchmarks", "Topology", "SimCore",
+                "Experiments", "Benchmarks", "Topology", "Cost", "SimCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -64,9 +66,11 @@ let package = Package(
         .testTarget(
             name: "CaptureTests", dependencies: ["Capture", "Topology", "NetModel", "Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
+        .testTarget(name: "CostTests", dependencies: ["Cost", "Topology", "TestSupport"]),
         // EndToEndTests runs the vpcsim binary (hence the dependency), besides importing the rest.
         .testTarget(
-            name: "EndToEndTests", dependencies: ["Experiments", "Topology", "SimCore", "TestSupport", "vpcsim"]),
+            name: "EndToEndTests",
+            dependencies: ["Experiments", "Topology", "Cost", "SimCore", "TestSupport", "vpcsim"]),
     ],
     swiftLanguageModes: [.v6]
 )

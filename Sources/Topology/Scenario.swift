@@ -28,4 +28,6 @@ public struct Scenario: Sendable {
     /// The Hyperplane ENIs of each function, by function name.
     public var functionENIs: [String: [ENIIndex]]
     public var network: Network { world.network }
+    /// The calls its functions make, "function/Operation".
+    public var callNames: [String] { world.plannedCallNames }
 }
