@@ -150,9 +150,10 @@ public enum ExperimentRunner {
         results.variants = variants
         let files = try ExperimentOutputs.write(
             results, spec: spec, jobs: jobs, records: records, catalog: catalog, plotter: plotter, directory: out)
+        let total = ContinuousClock.now - wallStart
         return ExperimentOutcome(
             results: results, runs: jobs.count, cached: state.cached, interrupted: false, files: files,
-            wallSeconds: wallSeconds)
+            wallSeconds: Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18)
     }
 
     static func empty(_ spec: ExperimentSpec, region: String, version: VPCSimVersion) -> ExperimentResults {

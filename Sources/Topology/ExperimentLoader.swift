@@ -30,7 +30,7 @@ public enum ExperimentLoader {
         let dir = (file as NSString).deletingLastPathComponent
         func relative(_ n: YNode) throws -> String {
             let p = try n.string()
-            let full = p.hasPrefix("/") || dir.isEmpty ? p : dir + "/" + p
+            let full = ((p.hasPrefix("/") || dir.isEmpty ? p : dir + "/" + p) as NSString).standardizingPath
             guard FileManager.default.fileExists(atPath: full) else { throw n.fail("no topology file '\(full)'") }
             return full
         }
@@ -63,7 +63,11 @@ public enum ExperimentLoader {
         }
         var parameters: [ExperimentSpec.Parameter] = []
         for (i, p) in try (top["sweep"]?.list() ?? []).enumerated() {
-            parameters.append(try parameter(p, index: i, file: file))
+            let param = try parameter(p, index: i, file: file)
+            guard !parameters.contains(where: { $0.name == param.name }) else {
+                throw p.fail("two swept parameters are named '\(param.name)'")
+            }
+            parameters.append(param)
         }
         var calls: [String] = []
         var notes = ""

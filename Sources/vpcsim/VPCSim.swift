@@ -15,7 +15,7 @@ struct VPCSim: ParsableCommand {
             Runs a topology (Topologies/*.yaml) and writes what a real network would show: pcap files \
             per captured ENI, VPC Flow Log files laid out as S3 receives them, and a summary.
             """,
-        subcommands: [Run.self, Dataset.self, CostCommand.self, PathCommand.self, Bench.self])
+        subcommands: [Run.self, Dataset.self, ExperimentCommand.self, CostCommand.self, PathCommand.self, Bench.self])
 }
 
 /// What `run` and `dataset` share: the topology, where outputs go, the seed and the duration.
