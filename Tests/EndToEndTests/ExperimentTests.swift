@@ -242,3 +242,22 @@ import Topology
         for (k, share) in ink.enumerated() { #expect(share > 0.02, "plot \(k) looks blank: \(share) of its box inked") }
     }
 }
+
+@Suite struct StatisticsTests {
+    @Test func quantilesInterpolateLikeRsTypeSeven() {
+        let xs = [1.0, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+        #expect(Statistics.quantile(sorted: xs, 0.5) == 5.5)
+        #expect(abs(Statistics.quantile(sorted: xs, 0.9) - 9.1) < 1e-12)
+        #expect(Statistics.quantile(sorted: xs, 0) == 1 && Statistics.quantile(sorted: xs, 1) == 10)
+        #expect(Statistics.quantile(sorted: [], 0.5) == 0)
+    }
+
+    @Test func studentIntervals() {
+        #expect(Statistics.t975(df: 1) == 12.706 && Statistics.t975(df: 30) == 2.042)
+        #expect(abs(Statistics.t975(df: 120) - 1.980) < 0.001)
+        // mean 2, s = 1, n = 3: 2 ± 4.303 / √3.
+        let ci = Statistics.confidenceInterval95([1, 2, 3])!
+        #expect(abs(ci.lower - (2 - 4.303 / 3.0.squareRoot())) < 1e-12 && abs(ci.upper - (2 + 4.303 / 3.0.squareRoot())) < 1e-12)
+        #expect(Statistics.confidenceInterval95([4]) == nil)
+    }
+}
