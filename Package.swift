@@ -32,7 +32,8 @@ let package = Package(
                 "SimCore", "Wire", "NetModel", "Transport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
-        .target(name: "Topology", dependencies: ["SimCore", "Wire", "NetModel", "Workloads", "Capture", "Cost", "Yams"]),
+        .target(
+            name: "Topology", dependencies: ["SimCore", "Wire", "NetModel", "Workloads", "Capture", "Cost", "Yams"]),
         // Cost: the price catalog's values, bill items and their arithmetic; knows no YAML and no model.
         .target(name: "Cost"),
         .systemLibrary(
@@ -44,7 +45,9 @@ let package = Package(
         .target(name: "Capture", dependencies: ["SimCore", "Wire", "NetModel", "CPcap", "CZlib"]),
         .target(
             name: "Experiments",
-            dependencies: ["SimCore", "Wire", "NetModel", "Transport", "Workloads", "Topology", "Capture", "Cost", "CZlib"]),
+            dependencies: [
+                "SimCore", "Wire", "NetModel", "Transport", "Workloads", "Topology", "Capture", "Cost",
+            ]),
         .target(
             name: "Benchmarks", dependencies: ["SimCore", "Wire", "NetModel", "Capture", "Topology", "Experiments"]),
         .executableTarget(

@@ -78,9 +78,10 @@ public enum CostModel {
                 guard amount > 0 else { continue }
                 usd += amount / t.per * t.usd
                 if tiers.count > 1 {
-                    spans.append(
-                        "\(DecimalText.plain(t.tierFrom))–\(t.tierTo.map { DecimalText.plain($0) } ?? "∞") \(item.unit) at "
-                            + "$\(DecimalText.plain(t.usd))\(t.per == 1 ? "" : " per \(DecimalText.plain(t.per))")")
+                    let upperText = t.tierTo.map { DecimalText.plain($0) } ?? "∞"
+                    let per = t.per == 1 ? "" : " per \(DecimalText.plain(t.per))"
+                    let from = DecimalText.plain(t.tierFrom)
+                    spans.append("\(from)–\(upperText) \(item.unit) at $\(DecimalText.plain(t.usd))\(per)")
                 }
             }
             lines.append(
@@ -104,7 +105,8 @@ extension CostBreakdown {
     public var text: String {
         var s = "monthly cost in \(region) (\(DecimalText.plain(hoursPerMonth)) hours per month)\n"
         s +=
-            "  usage measured over \(DecimalText.fixed(windowSeconds, 1)) s, scaled × \(DecimalText.fixed(usageScale, 1)) "
+            "  usage measured over \(DecimalText.fixed(windowSeconds, 1)) s, "
+            + "scaled × \(DecimalText.fixed(usageScale, 1)) "
             + "to a month; fixed items are hours per month × count\n"
         for kind in [BillItem.Kind.fixed, .usage] {
             let ls = lines.filter { $0.kind == kind }

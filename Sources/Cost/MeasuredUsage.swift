@@ -99,7 +99,9 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
             case name = "name"
             case stateTransitions = "state_transitions"
         }
-        public init(name: String, stateTransitions: UInt64) { self.name = name; self.stateTransitions = stateTransitions }
+        public init(name: String, stateTransitions: UInt64) {
+            self.name = name; self.stateTransitions = stateTransitions
+        }
 
     }
     public struct FlowLog: Codable, Sendable, Equatable {
@@ -140,7 +142,6 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
     public var dynamodb: [DynamoDBCalls]
     public var stateMachines: [StateMachine]
     public var flowLogs: [FlowLog]
-
 
     enum CodingKeys: String, CodingKey {
         case region = "region"
@@ -190,7 +191,9 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
         q["internet_egress_bytes"] = Double(internetEgressBytes)
         q["lambda_requests"] = Double(functions.reduce(0) { $0 + $1.invocations })
         for arch in ["x86_64", "arm64"] {
-            q["lambda_gb_seconds_" + arch] = functions.filter { $0.architecture == arch }.reduce(0) { $0 + $1.gbSeconds }
+            q["lambda_gb_seconds_" + arch] = functions.filter { $0.architecture == arch }.reduce(0) {
+                $0 + $1.gbSeconds
+            }
         }
         q["dynamodb_read_units"] = dynamodb.reduce(0) { $0 + $1.readRequestUnits }
         q["dynamodb_write_units"] = dynamodb.reduce(0) { $0 + $1.writeRequestUnits }

@@ -15,7 +15,8 @@ enum ExperimentReport {
             <meta charset="utf-8">
             <title>\(esc(r.experiment)) — vpcsim experiment</title>
             <style>
-            body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }
+            body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222;
+              padding: 0 1em; }
             h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ccc; }
             .meta { color: #555; } table { border-collapse: collapse; margin: 0.6em 0; }
             th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; vertical-align: top; }
@@ -69,7 +70,8 @@ enum ExperimentReport {
         }
         h += "</table>\n<p class=\"small\">Latency: each seed's percentile over the calls after the warm-up"
         h += r.calls.isEmpty ? " (every call)" : " (\(esc(r.calls.joined(separator: ", "))))"
-        h += ", averaged over the seeds; the interval is Student's t over the seeds. Monthly cost: the mean over seeds; "
+        h +=
+            ", averaged over the seeds; the interval is Student's t over the seeds. Monthly cost: the mean over seeds; "
         h += "the interval likewise.</p>\n"
         return h
     }
@@ -80,7 +82,8 @@ enum ExperimentReport {
         for v in r.variants {
             for (k, p) in v.points.enumerated() {
                 let label = r.parameters.map { "\($0.name) \(p.parameters[$0.name] ?? "")" }.joined(separator: ", ")
-                let title = "\(esc(v.name))\(label.isEmpty ? "" : " — " + esc(label)): $\(usd(p.cost.monthlyUsd)) a month"
+                let title =
+                    "\(esc(v.name))\(label.isEmpty ? "" : " — " + esc(label)): $\(usd(p.cost.monthlyUsd)) a month"
                 h += k == 0 ? "<h3>\(title)</h3>\n" : "<details><summary>\(title)</summary>\n"
                 h += "<table class=\"bill\">\n<tr><th class=\"l\">item</th><th>kind</th><th>quantity a month</th>"
                 h += "<th>USD per unit</th><th>USD a month</th><th class=\"l\">price from</th></tr>\n"
@@ -108,20 +111,24 @@ enum ExperimentReport {
         h += "internet (IP total lengths, as a capture sums them), invocations and billed durations (init included), "
         h += "DynamoDB request units from item sizes, Step Functions transitions, and the bytes of flow-log records "
         h += "written. Fixed items are the resources the topology has, for 730 hours.</li>\n"
+        let burningmonk = "https://theburningmonk.com/2019/02/lambda-optimization-tip-enable-http-keep-alive/"
+        let cloudonaut = "https://cloudonaut.io/vpc-endpoint-increases-dynamodb-latency-by-30-percent/"
         h += "<li><b>Published anchors.</b> A Node.js Lambda's DynamoDB PutItem took ≈ 10 ms on average with HTTP "
-        h += "keep-alive and ≈ 33 ms without (<a href=\"https://theburningmonk.com/2019/02/lambda-optimization-tip-enable-"
-        h += "http-keep-alive/\">theburningmonk</a>); with reused connections there was no significant difference "
-        h += "between internet gateway, NAT gateway and gateway endpoint paths, and with a new connection per request "
-        h += "the endpoint path measured ≈ 10 ms slower (<a href=\"https://cloudonaut.io/vpc-endpoint-increases-dynamodb-"
-        h += "latency-by-30-percent/\">cloudonaut</a>, EC2, Node.js SDK v2). Compare the table above with them: the "
-        h += "model's SDK is boto3 (Python), whose new connections also load the CA bundle.</li>\n"
-        h += "<li><b>Delays.</b> Every hop's delay is drawn from a distribution (vpcsim's README, \"What is modelled\", "
+        h += "keep-alive and ≈ 33 ms without (<a href=\"\(burningmonk)\">theburningmonk</a>); with reused "
+        h += "connections there was no significant difference between internet gateway, NAT gateway and gateway "
+        h += "endpoint paths, and with a new connection per request the endpoint path measured ≈ 10 ms slower "
+        h += "(<a href=\"\(cloudonaut)\">cloudonaut</a>, EC2, Node.js SDK v2). Compare the table above with them: "
+        h += "the model's SDK is boto3 (Python), whose new connections also load the CA bundle.</li>\n"
+        h +=
+            "<li><b>Delays.</b> Every hop's delay is drawn from a distribution (vpcsim's README, \"What is modelled\", "
         h += "gives each one's source or the assumption behind it). No public measurement of a NAT gateway's or a "
         h += "gateway endpoint's own delay exists: their difference here is the extra hops the NAT path really takes "
         h += "(to the gateway's ENI, through it, and across AZs when it is in another one).</li>\n"
-        let unverified = Set(r.variants.flatMap { $0.points.flatMap { $0.cost.items.filter { !$0.verified } } }.map(\.title))
+        let unverified = Set(
+            r.variants.flatMap { $0.points.flatMap { $0.cost.items.filter { !$0.verified } } }.map(\.title))
         if !unverified.isEmpty {
-            h += "<li><b>Unverified prices.</b> These came from third parties or recollection, not an AWS page or Price "
+            h +=
+                "<li><b>Unverified prices.</b> These came from third parties or recollection, not an AWS page or Price "
             h += "List reading: \(esc(unverified.sorted().joined(separator: "; "))). Check them (the catalog's "
             h += "<code>check</code> URL) before relying on them.</li>\n"
         }

@@ -177,7 +177,8 @@ extension ExperimentResults {
         let items = BillItem.standard.map(\.id).filter { byItem[$0] != nil }.map { id -> CostItem in
             let ls = byItem[id]!
             return CostItem(
-                item: id, title: ls[0].title, kind: ls[0].kind.rawValue, quantity: ls.reduce(0) { $0 + $1.quantity } / n,
+                item: id, title: ls[0].title, kind: ls[0].kind.rawValue,
+                quantity: ls.reduce(0) { $0 + $1.quantity } / n,
                 unit: ls[0].unit, unitUsd: ls[0].unitUSD, monthlyUsd: ls.reduce(0) { $0 + $1.monthlyUSD } / n,
                 source: ls[0].source, verified: ls[0].verified, priced: ls[0].priced)
         }

@@ -81,7 +81,9 @@ public enum ExperimentRunner {
 
         let out = options.outputDirectory
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        if let c = options.cacheDirectory { try FileManager.default.createDirectory(atPath: c, withIntermediateDirectories: true) }
+        if let c = options.cacheDirectory {
+            try FileManager.default.createDirectory(atPath: c, withIntermediateDirectories: true)
+        }
         let board = JobBoard(count: jobs.count)
         // Cached runs first.
         if let cache = options.cacheDirectory, !options.keepRuns {
@@ -106,7 +108,8 @@ public enum ExperimentRunner {
                         if let r {
                             board.finish(i, r, cached: false)
                             if let cache = options.cacheDirectory, !options.keepRuns {
-                                try? JSONEncoder().encode(r).write(to: URL(fileURLWithPath: "\(cache)/\(queued[i].key).json"))
+                                try? JSONEncoder().encode(r).write(
+                                    to: URL(fileURLWithPath: "\(cache)/\(queued[i].key).json"))
                             }
                         } else {
                             board.interrupt()
@@ -196,7 +199,8 @@ public enum ExperimentRunner {
         func safe(_ s: String) -> String {
             String(s.map { $0.isLetter || $0.isNumber || "-_.=,".contains($0) ? $0 : "_" })
         }
-        return "runs/\(safe(spec.variants[job.variant].name))/\(point.isEmpty ? "default" : safe(point))/seed-\(job.seed)"
+        return
+            "runs/\(safe(spec.variants[job.variant].name))/\(point.isEmpty ? "default" : safe(point))/seed-\(job.seed)"
     }
 
     static func hex(_ v: UInt64) -> String {
@@ -271,7 +275,8 @@ public struct VPCSimVersion: Sendable {
     public var text: String { "vpcsim \(Self.release) (build \(build))" }
 
     public static let current: VPCSimVersion = {
-        let data = FileManager.default.contents(atPath: "/proc/self/exe")
+        let data =
+            FileManager.default.contents(atPath: "/proc/self/exe")
             ?? FileManager.default.contents(atPath: CommandLine.arguments[0]) ?? Data()
         let h = data.withUnsafeBytes { FNV1a64.hash($0) }
         return VPCSimVersion(build: String(ExperimentRunner.hex(h).prefix(12)))

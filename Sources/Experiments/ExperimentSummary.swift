@@ -11,10 +11,12 @@ public enum ExperimentSummary {
             for p in v.points {
                 let label = r.parameters.map { "\($0.name) \(p.parameters[$0.name] ?? "")" }.joined(separator: ", ")
                 s += "  \(v.name)\(label.isEmpty ? "" : " (" + label + ")"): "
-                s += "p50 \(ExperimentReport.ms(p.latencyMs.p50)) ms \(ExperimentReport.interval(p.latencyMs.p50Ci95, ExperimentReport.ms)), "
-                s += "p99 \(ExperimentReport.ms(p.latencyMs.p99)) ms \(ExperimentReport.interval(p.latencyMs.p99Ci95, ExperimentReport.ms)), "
-                s += "$\(DecimalText.fixed(p.cost.monthlyUsd, 2))/month "
-                s += "(fixed $\(DecimalText.fixed(p.cost.fixedMonthlyUsd, 2)) + usage $\(DecimalText.fixed(p.cost.usageMonthlyUsd, 2)))\n"
+                let ms = ExperimentReport.ms, ci = ExperimentReport.interval
+                let c = p.cost
+                s += "p50 \(ms(p.latencyMs.p50)) ms \(ci(p.latencyMs.p50Ci95, ms)), "
+                s += "p99 \(ms(p.latencyMs.p99)) ms \(ci(p.latencyMs.p99Ci95, ms)), "
+                s += "$\(DecimalText.fixed(c.monthlyUsd, 2))/month (fixed $\(DecimalText.fixed(c.fixedMonthlyUsd, 2)) "
+                s += "+ usage $\(DecimalText.fixed(c.usageMonthlyUsd, 2)))\n"
             }
         }
         s += "  outputs      \(directory)/\n"

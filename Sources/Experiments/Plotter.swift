@@ -11,7 +11,8 @@ struct Plotter: Sendable {
     /// `.build/pyenv/bin/python3` of the checkout, must import matplotlib.
     static func locate() throws -> Plotter {
         guard let root = ResourcePaths.root() else {
-            throw ExperimentError("cannot find Tools/plot-experiment (run from the vpcsim checkout, or set VPCSIM_ROOT)")
+            throw ExperimentError(
+                "cannot find Tools/plot-experiment (run from the vpcsim checkout, or set VPCSIM_ROOT)")
         }
         let python = ProcessInfo.processInfo.environment["VPCSIM_PYTHON"] ?? root + "/.build/pyenv/bin/python3"
         let p = Plotter(python: python, script: root + "/Tools/plot-experiment")
@@ -32,7 +33,9 @@ struct Plotter: Sendable {
             throw ExperimentError("Tools/plot-experiment failed (exit \(r.status)):\n\(r.stderr.suffix(2000))")
         }
         let names = r.stdout.split(separator: "\n").map(String.init).filter { $0.hasSuffix(".svg") }
-        guard !names.isEmpty else { throw ExperimentError("Tools/plot-experiment drew no plot:\n\(r.stderr.suffix(2000))") }
+        guard !names.isEmpty else {
+            throw ExperimentError("Tools/plot-experiment drew no plot:\n\(r.stderr.suffix(2000))")
+        }
         return try names.map { n in
             guard let data = FileManager.default.contents(atPath: directory + "/plots/" + n) else {
                 throw ExperimentError("Tools/plot-experiment listed plots/\(n) but did not write it")

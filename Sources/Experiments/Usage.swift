@@ -81,7 +81,8 @@ struct UsageCounters: Sendable {
             functions: w.functions.enumerated().map { i, f in
                 .init(
                     name: f.name, architecture: f.architecture.rawValue, memoryMB: f.memoryMB,
-                    invocations: invocations[i], billedMilliseconds: billed[i], initMilliseconds: Double(inits[i]) / 1e6)
+                    invocations: invocations[i], billedMilliseconds: billed[i], initMilliseconds: Double(inits[i]) / 1e6
+                )
             },
             dynamodb: names.indices.compactMap { k in
                 guard reads[k] > 0 || writes[k] > 0 else { return nil }

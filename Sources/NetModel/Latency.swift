@@ -23,12 +23,12 @@ public struct ZonePair: Sendable, Hashable {
 /// defaults, their sources and the assumptions behind them:
 /// - `intraAZ` median 55 µs, σ 0.3: two ENIs in one AZ. Measured RTTs between instances in one
 ///   AZ are 0.1–0.25 ms (best of 50 pings ≈ 0.25 ms, https://www.xkyle.com/Measuring-AWS-Region-and-AZ-Latency/;
-///   same-AZ pings "more consistent, much lower std-dev" than cross-AZ,
-///   https://lukasliesis.medium.com/what-is-aws-ec2-cross-availability-zones-network-lag-vs-inside-same-zone-827a4e06b6d7).
+///   same-AZ pings "more consistent, much lower std-dev" than cross-AZ, L. Liesis, Nov 2022, "What is AWS EC2
+///   cross availability zones network lag vs inside same zone", lukasliesis.medium.com).
 ///   The shape is assumed (no published distribution).
 /// - `crossAZ` median 420 µs, σ 0.15: us-east-1 AZ pairs measured 0.66–1.26 ms average ICMP RTT,
-///   min→max spread small (R. Imaoka, June 2019,
-///   https://github.com/richardimaoka/blog-en/blob/bfc5f9a307a332296414407b4b9e90abc05c137f/posts/network-latency-analysis-with-ping-aws-single-region.md);
+///   min→max spread small (R. Imaoka, June 2019, github.com/richardimaoka/blog-en at bfc5f9a,
+///   posts/network-latency-analysis-with-ping-aws-single-region.md);
 ///   `crossAZPairs` holds that table's per-pair medians (half the average RTT), keyed by AZ name
 ///   of the author's account — a plausible set of pair distances, not per-AZ-id truth.
 /// - `hyperplane` median 60 µs, σ 0.3: Lambda microVM ↔ its Hyperplane ENI through the V2N

@@ -94,7 +94,8 @@ extension Network {
             if far { usage.internetEgressBytes &+= UInt64(p.ipTotalLength) }
             let slot = e.int * (zones.count + 2) + zones.count + (far ? 1 : 0)
             schedule(
-                p, hop: .publicNetwork, at: Self.fifo(&eniHopFree, slot, now + delays.draw(far ? .internet : .regional)),
+                p, hop: .publicNetwork,
+                at: Self.fifo(&eniHopFree, slot, now + delays.draw(far ? .internet : .regional)),
                 &scheduler)
         case .gatewayEndpoint(let g):
             p.realm = g.raw + 1
@@ -180,7 +181,8 @@ extension Network {
             return deliver(h, p)
         }
         if let owner = publicOwners[p.destination.raw] {
-            if case .host = owner {} else if isInternet(p.source) {
+            if case .host = owner {
+            } else if isInternet(p.source) {
                 usage.internetIngressBytes &+= UInt64(p.ipTotalLength)
             }
             switch owner {

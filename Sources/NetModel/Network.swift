@@ -257,7 +257,8 @@ public struct Network: Sendable {
             hostTxFree[host.int] = at + SimDuration(nanoseconds: Int64(p.ipTotalLength + 18) * 8 / 10) // 10 Gb/s
             let far = far || isInternet(p.destination)
             let arrival = at + delays.draw(far ? .internet : .regional)
-            schedule(p, hop: .publicNetwork, at: Self.fifo(&hostHopFree, host.int * 2 + (far ? 1 : 0), arrival), &scheduler)
+            schedule(
+                p, hop: .publicNetwork, at: Self.fifo(&hostHopFree, host.int * 2 + (far ? 1 : 0), arrival), &scheduler)
         case .awsService:
             trace?.append(.sent(host, p))
             var at = now
@@ -265,7 +266,8 @@ public struct Network: Sendable {
             hostTxFree[host.int] = at + SimDuration(nanoseconds: Int64(p.ipTotalLength + 18) * 8 / 25) // 25 Gb/s
             let far = isInternet(p.destination) && p.realm == 0
             let arrival = at + delays.draw(far ? .internet : .regional)
-            schedule(p, hop: .publicNetwork, at: Self.fifo(&hostHopFree, host.int * 2 + (far ? 1 : 0), arrival), &scheduler)
+            schedule(
+                p, hop: .publicNetwork, at: Self.fifo(&hostHopFree, host.int * 2 + (far ? 1 : 0), arrival), &scheduler)
         case .platform(let v):
             // Answers go straight back to the asking ENI; no security group or ACL applies to
             // platform services (aws-vpc-facts §1.10, §7).

@@ -72,14 +72,19 @@ public struct RegionCatalog: Sendable {
         lambdaServiceAddresses: ["3.214.7.91", "34.197.201.36", "44.205.12.77"].map(ip),
         // Average ICMP RTT (ms) between instances of each AZ pair, June 2019, AZ names of the
         // author's account (R. Imaoka,
-        // https://github.com/richardimaoka/blog-en/blob/bfc5f9a307a332296414407b4b9e90abc05c137f/posts/network-latency-analysis-with-ping-aws-single-region.md):
+        // github.com/richardimaoka/blog-en at bfc5f9a, posts/network-latency-analysis-with-ping-aws-single-region.md):
         // a plausible set of pair distances, not the distances of these names in every account.
         crossAZRTTMilliseconds: [
-            ("us-east-1a", "us-east-1b", 0.807), ("us-east-1a", "us-east-1c", 0.962), ("us-east-1a", "us-east-1d", 1.259),
-            ("us-east-1a", "us-east-1e", 0.876), ("us-east-1a", "us-east-1f", 1.143), ("us-east-1b", "us-east-1c", 0.79),
-            ("us-east-1b", "us-east-1d", 0.835), ("us-east-1b", "us-east-1e", 0.952), ("us-east-1b", "us-east-1f", 1.022),
-            ("us-east-1c", "us-east-1d", 0.657), ("us-east-1c", "us-east-1e", 0.972), ("us-east-1c", "us-east-1f", 0.863),
-            ("us-east-1d", "us-east-1e", 1.196), ("us-east-1d", "us-east-1f", 0.969), ("us-east-1e", "us-east-1f", 0.971),
+            ("us-east-1a", "us-east-1b", 0.807), ("us-east-1a", "us-east-1c", 0.962),
+            ("us-east-1a", "us-east-1d", 1.259),
+            ("us-east-1a", "us-east-1e", 0.876), ("us-east-1a", "us-east-1f", 1.143),
+            ("us-east-1b", "us-east-1c", 0.79),
+            ("us-east-1b", "us-east-1d", 0.835), ("us-east-1b", "us-east-1e", 0.952),
+            ("us-east-1b", "us-east-1f", 1.022),
+            ("us-east-1c", "us-east-1d", 0.657), ("us-east-1c", "us-east-1e", 0.972),
+            ("us-east-1c", "us-east-1f", 0.863),
+            ("us-east-1d", "us-east-1e", 1.196), ("us-east-1d", "us-east-1f", 0.969),
+            ("us-east-1e", "us-east-1f", 0.971),
         ])
 
     public static func named(_ region: String) -> RegionCatalog? { region == "us-east-1" ? usEast1 : nil }

@@ -157,7 +157,8 @@ public enum ExperimentLoader {
     static func number(_ label: String) -> (Double?, String) {
         let t = label.replacingOccurrences(of: " ", with: "")
         if let d = Double(t) { return (d, "") }
-        for (suffix, factor) in [("GB", 1e9), ("MB", 1e6), ("kB", 1e3), ("KB", 1e3), ("B", 1.0)] where t.hasSuffix(suffix) {
+        for (suffix, factor) in [("GB", 1e9), ("MB", 1e6), ("kB", 1e3), ("KB", 1e3), ("B", 1.0)]
+        where t.hasSuffix(suffix) {
             if let v = Double(t.dropLast(suffix.count)) { return (v * factor, "B") }
         }
         for (suffix, factor) in [("/s", 1.0), ("/min", 1.0 / 60), ("/h", 1.0 / 3600)] where t.hasSuffix(suffix) {
@@ -183,7 +184,10 @@ public enum ExperimentLoader {
             let hint = closest(c, in: Array(calls)).map { " (did you mean '\($0)'?)" } ?? ""
             throw TopologyError(
                 file: spec.file, line: Self.line(of: "calls", in: spec.text), column: 1,
-                message: "report.calls: no variant makes the call '\(c)'\(hint); calls: \(calls.sorted().joined(separator: ", "))")
+                message:
+                    "report.calls: no variant makes the call '\(c)'\(hint); calls: "
+                    + calls.sorted().joined(separator: ", ")
+            )
         }
     }
 

@@ -162,7 +162,8 @@ extension Builder {
             var itemBytes = 110
             if let b = m["item-bytes"] {
                 itemBytes = try size(b) ?? 110
-                // DynamoDB's item size limit is 400 KB (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html).
+                // DynamoDB's item size limit is 400 KB
+                // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html).
                 guard (2...409_600).contains(itemBytes) else {
                     throw b.fail("\(itemBytes) bytes is outside 2…409600 (DynamoDB items are at most 400 KB)")
                 }

@@ -89,7 +89,9 @@ struct PatchApplier {
         let next = rest.dropFirst()
         switch node {
         case .mapping(var m):
-            guard case .key(let k) = c else { throw fail(p, done, "[\(Self.text(c))] indexes a list, and this is a mapping") }
+            guard case .key(let k) = c else {
+                throw fail(p, done, "[\(Self.text(c))] indexes a list, and this is a mapping")
+            }
             var pairs = m.map { ($0.key, $0.value) }
             if let i = pairs.firstIndex(where: { $0.0.string == k }) {
                 let new = try update(pairs[i].1, next, done: done + [c], patch: p, value: value)
@@ -107,7 +109,9 @@ struct PatchApplier {
                 guard case .key = after else {
                     throw fail(p, done + [c], "'\(k)' does not exist, so it has no items to index")
                 }
-                created = try update(p.origin.mark(.mapping(Node.Mapping([]))), next, done: done + [c], patch: p, value: value)
+                created =
+                    try update(
+                        p.origin.mark(.mapping(Node.Mapping([]))), next, done: done + [c], patch: p, value: value)
                     ?? Node("")
             } else if p.operation == .add {
                 created = p.origin.mark(.sequence(Node.Sequence(Self.items(value!, origin: p.origin))))
@@ -121,7 +125,8 @@ struct PatchApplier {
             switch c {
             case .index(let n):
                 guard n < s.count else {
-                    throw fail(p, done, "index \(n) is past the end (the list has \(s.count) item\(s.count == 1 ? "" : "s"))")
+                    throw fail(
+                        p, done, "index \(n) is past the end (the list has \(s.count) item\(s.count == 1 ? "" : "s"))")
                 }
                 i = n
             case .key(let name):
@@ -129,7 +134,8 @@ struct PatchApplier {
                 guard let n = names.firstIndex(where: { $0 == name }) else {
                     let known = names.compactMap { $0 }
                     let hint = closest(name, in: known).map { " (did you mean '\($0)'?)" } ?? ""
-                    let listed = known.isEmpty ? "its items have no name or id" : "it has \(known.joined(separator: ", "))"
+                    let listed =
+                        known.isEmpty ? "its items have no name or id" : "it has \(known.joined(separator: ", "))"
                     throw fail(p, done, "no item named '\(name)' (by name or id)\(hint); \(listed)")
                 }
                 i = n
@@ -204,4 +210,3 @@ struct PatchApplier {
         return s
     }
 }
-

@@ -25,7 +25,9 @@ public struct TopologyPath: Sendable, Hashable, CustomStringConvertible {
             chars = chars.dropFirst()
             switch c {
             case ".":
-                if !flushKey() && !afterBracket { return .failure(PathSyntaxError("empty key before '.' in '\(text)'")) }
+                if !flushKey() && !afterBracket {
+                    return .failure(PathSyntaxError("empty key before '.' in '\(text)'"))
+                }
                 afterBracket = false
             case "[":
                 if !flushKey() && out.isEmpty { return .failure(PathSyntaxError("'\(text)' starts with '['")) }
@@ -83,7 +85,9 @@ public struct PatchOrigin: Sendable, Hashable {
     public var column: Int
     public init(file: String, line: Int, column: Int) { self.file = file; self.line = line; self.column = column }
     /// A command-line argument, e.g. `--set 'functions[0].memory=1024'`.
-    public static func argument(_ text: String) -> PatchOrigin { PatchOrigin(file: argumentPrefix + text, line: 0, column: 0) }
+    public static func argument(_ text: String) -> PatchOrigin {
+        PatchOrigin(file: argumentPrefix + text, line: 0, column: 0)
+    }
 
     static let argumentPrefix = "--set "
     static let tagPrefix = "tag:vpcsim,2026:from:"
@@ -99,7 +103,8 @@ public struct PatchOrigin: Sendable, Hashable {
         case .alias: return nil
         }
         guard name.hasPrefix(tagPrefix) else { return nil }
-        let parts = name.dropFirst(tagPrefix.count).split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        let parts = name.dropFirst(tagPrefix.count).split(
+            separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, let line = Int(parts[0]), let column = Int(parts[1]) else { return nil }
         return PatchOrigin(file: String(parts[2]), line: line, column: column)
     }

@@ -8,7 +8,8 @@ import Experiments
 struct ExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiment",
-        abstract: "Run an experiment: variants of a topology, swept over values, replicated over seeds; price and plot it.",
+        abstract:
+            "Run an experiment: variants of a topology, swept over values, replicated over seeds; price and plot it.",
         discussion: """
             Writes OUT/report.html, results.json, results.csv, requests.csv.gz and plots/. Runs whose inputs \
             (the patched topology, seed, durations and this binary) did not change are taken from OUT/.cache.
@@ -29,7 +30,8 @@ struct ExperimentCommand: ParsableCommand {
     @Flag(name: .customLong("no-cache"), help: "Run every point, and keep nothing for later.")
     var noCache = false
 
-    @Flag(name: .customLong("keep-runs"), help: "Keep each run's outputs (pcaps, flow logs, summary.json) in OUT/runs/.")
+    @Flag(
+        name: .customLong("keep-runs"), help: "Keep each run's outputs (pcaps, flow logs, summary.json) in OUT/runs/.")
     var keepRuns = false
 
     @Flag(name: .customLong("no-plots"), help: "Draw no plots (the report then has tables only; no Python needed).")

@@ -28,8 +28,8 @@ import Topology
                   route-tables.rtb-0c2d3e4f5a6b70011.routes: []
                 add:
                   vpc-endpoints:
-                    - {id: vpce-0c2d3e4f5a6b70099, vpc: vpc-0c2d3e4f5a6b70718, service: com.amazonaws.us-east-1.dynamodb,
-                       type: Gateway, route-tables: [rtb-0c2d3e4f5a6b70011]}
+                    - {id: vpce-0c2d3e4f5a6b70099, vpc: vpc-0c2d3e4f5a6b70718,
+                       service: com.amazonaws.us-east-1.dynamodb, type: Gateway, route-tables: [rtb-0c2d3e4f5a6b70011]}
                 remove:
                   - captures[2]
                   - nat-gateways.nat-0c2d3e4f5a6b70041
@@ -74,12 +74,15 @@ import Topology
                     #expect(p[k] != nil, "point lacks \(k)")
                 }
                 let lat = try #require(p["latency_ms"] as? [String: Any])
-                for k in ["p50", "p90", "p99", "p50_ci95", "p99_ci95"] { #expect(lat[k] != nil, "latency_ms lacks \(k)") }
+                for k in ["p50", "p90", "p99", "p50_ci95", "p99_ci95"] {
+                    #expect(lat[k] != nil, "latency_ms lacks \(k)")
+                }
                 let cost = try #require(p["cost"] as? [String: Any])
                 for k in ["monthly_usd", "fixed_monthly_usd", "usage_monthly_usd", "items"] { #expect(cost[k] != nil) }
                 let measured = try #require(p["measured"] as? [String: Any])
                 for k in [
-                    "nat_gateway_bytes", "cross_az_bytes", "internet_egress_bytes", "endpoint_bytes", "lambda_gb_seconds",
+                    "nat_gateway_bytes", "cross_az_bytes", "internet_egress_bytes", "endpoint_bytes",
+                    "lambda_gb_seconds",
                     "flow_log_bytes",
                 ] {
                     #expect(measured[k] != nil, "measured lacks \(k)")
@@ -95,7 +98,8 @@ import Topology
                     let data = try #require(items.first { $0["item"] as? String == "nat-gateway-data" })
                     #expect(data["unit_usd"] as? Double == 0.045 && data["unit"] as? String == "GB")
                     #expect((measured["nat_gateway_bytes"] as? Double ?? 0) > 0)
-                    #expect((measured["cross_az_bytes"] as? Double ?? 0) > 0, "orders-writer-b crosses to the NAT gateway")
+                    #expect(
+                        (measured["cross_az_bytes"] as? Double ?? 0) > 0, "orders-writer-b crosses to the NAT gateway")
                 } else {
                     #expect(cost["fixed_monthly_usd"] as? Double == 0)
                     let ep = try #require(items.first { $0["item"] as? String == "gateway-endpoint-data" })
@@ -122,13 +126,16 @@ import Topology
         #expect(third.status == 0 && third.stdout.isEmpty)
         let fourth = runProgram(Self.binary, ["experiment", file, "--out", dir + "/a"])
         #expect(fourth.stdout.contains("8 runs (8 from the cache)"), "\(fourth.stdout)")
-        let outputs = ["report.html", "results.json", "results.csv", "requests.csv.gz"] + filesUnder(dir + "/a/plots").map {
-            "plots/" + $0
-        }
+        let outputs =
+            ["report.html", "results.json", "results.csv", "requests.csv.gz"]
+            + filesUnder(dir + "/a/plots").map {
+                "plots/" + $0
+            }
         #expect(outputs.count == 8)
         for f in outputs {
             #expect(
-                FileManager.default.contents(atPath: dir + "/a/" + f) == FileManager.default.contents(atPath: dir + "/b/" + f),
+                FileManager.default.contents(atPath: dir + "/a/" + f)
+                    == FileManager.default.contents(atPath: dir + "/b/" + f),
                 "\(f) differs between a cached and a fresh run")
         }
         try checkInBrowser(dir + "/a/report.html", plots: filesUnder(dir + "/a/plots").count)
@@ -142,7 +149,7 @@ import Topology
         #expect(e.status == 0, "\(e.stderr)")
         let r = try Self.json(dir + "/x/results.json")
         let v = try #require((r["variants"] as? [[String: Any]])?.first)
-        let point = try #require((v["points"] as? [[String: Any]])?.last)  // rate 8/s
+        let point = try #require((v["points"] as? [[String: Any]])?.last) // rate 8/s
         let seed = try #require((point["per_seed"] as? [[String: Any]])?.first)
         let expected = try #require(seed["monthly_usd"] as? Double)
         let run = runProgram(
@@ -171,7 +178,8 @@ import Topology
         var widths: [Double] = []
         for seeds in ["[1, 2, 3]", "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]"] {
             let spec = try ExperimentLoader.load(path: try Self.smallExperiment(dir, seeds: seeds, sweep: false))
-            var o = ExperimentOptions(outputDirectory: dir + "/out", priceDirectory: repositoryRoot() + "/Topologies/prices")
+            var o = ExperimentOptions(
+                outputDirectory: dir + "/out", priceDirectory: repositoryRoot() + "/Topologies/prices")
             o.plots = false
             o.cacheDirectory = dir + "/cache"
             let outcome = try ExperimentRunner.run(spec, options: o)
@@ -199,7 +207,8 @@ import Topology
             of: "</body>",
             with: """
                 <script>
-                const boxes = [...document.querySelectorAll("figure svg")].map(s => { const r = s.getBoundingClientRect();
+                const boxes = [...document.querySelectorAll("figure svg")].map(s => {
+                  const r = s.getBoundingClientRect();
                   return [r.left + scrollX, r.top + scrollY, r.width, r.height].map(Math.round); });
                 const pre = document.createElement("pre"); pre.id = "probe";
                 pre.textContent = JSON.stringify({boxes, height: document.documentElement.scrollHeight});
@@ -212,7 +221,8 @@ import Topology
             laid.stdout.range(of: "<pre id=\"probe\">").map { laid.stdout[$0.upperBound...] }?.prefix { $0 != "<" },
             "the probe wrote no boxes")
         let layout = try #require(
-            try JSONSerialization.jsonObject(with: Data(String(json).replacingOccurrences(of: "&quot;", with: "\"").utf8))
+            try JSONSerialization.jsonObject(
+                with: Data(String(json).replacingOccurrences(of: "&quot;", with: "\"").utf8))
                 as? [String: Any])
         let boxes = try #require(layout["boxes"] as? [[Int]])
         #expect(boxes.count == plots && boxes.allSatisfy { $0[2] > 200 && $0[3] > 100 }, "\(boxes)")
@@ -257,7 +267,9 @@ import Topology
         #expect(abs(Statistics.t975(df: 120) - 1.980) < 0.001)
         // mean 2, s = 1, n = 3: 2 ± 4.303 / √3.
         let ci = Statistics.confidenceInterval95([1, 2, 3])!
-        #expect(abs(ci.lower - (2 - 4.303 / 3.0.squareRoot())) < 1e-12 && abs(ci.upper - (2 + 4.303 / 3.0.squareRoot())) < 1e-12)
+        #expect(
+            abs(ci.lower - (2 - 4.303 / 3.0.squareRoot())) < 1e-12
+                && abs(ci.upper - (2 + 4.303 / 3.0.squareRoot())) < 1e-12)
         #expect(Statistics.confidenceInterval95([4]) == nil)
     }
 }

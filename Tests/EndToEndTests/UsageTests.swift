@@ -53,7 +53,9 @@ import Topology
         let fl = try #require(run.summary.usage.flowLogs.first)
         var bytes: UInt64 = 0
         for f in filesUnder(run.directory + "/flowlogs") where f.hasSuffix(".log.gz") {
-            bytes += gunzipLines(run.directory + "/flowlogs/" + f).dropFirst().reduce(0) { $0 + UInt64($1.utf8.count + 1) }
+            bytes += gunzipLines(run.directory + "/flowlogs/" + f).dropFirst().reduce(0) {
+                $0 + UInt64($1.utf8.count + 1)
+            }
         }
         #expect(fl.destination == "s3" && fl.bytes == bytes && fl.records == run.summary.flowLogs[0].records)
     }
@@ -66,7 +68,8 @@ import Topology
         #expect(f.initMilliseconds > 100, "cold starts' init is billed")
         // Each invocation is billed at least its duration, rounded up to the millisecond.
         #expect(Double(f.billedMilliseconds) >= f.initMilliseconds + fn.duration.mean * Double(fn.invocations))
-        #expect(Double(f.billedMilliseconds) <= f.initMilliseconds + (fn.duration.mean + 1) * Double(fn.invocations) + 1)
+        #expect(
+            Double(f.billedMilliseconds) <= f.initMilliseconds + (fn.duration.mean + 1) * Double(fn.invocations) + 1)
         // DynamoDB units: 110-byte items, one PutItem (1 WRU) and one GetItem (½ RRU, eventually consistent) each.
         let put = run.summary.usage.dynamodb.first { $0.call.hasSuffix("PutItem") }
         let get = run.summary.usage.dynamodb.first { $0.call.hasSuffix("GetItem") }

@@ -77,7 +77,7 @@ import TestSupport
         let d = delays(&l, a, count: 2000)
         #expect(abs(Double(d[1000]) / 404_000 - 1) < 0.03, "median \(d[1000]) ns")
         let usage = l.network.usage
-        let bytes = UInt64(2000 * (20 + 20 + 100))  // IPv4 + TCP headers (no options) + payload
+        let bytes = UInt64(2000 * (20 + 20 + 100)) // IPv4 + TCP headers (no options) + payload
         #expect(usage.crossAZ(from: AvailabilityZoneIndex(0), to: AvailabilityZoneIndex(1)) == bytes)
         #expect(usage.crossAZ(from: AvailabilityZoneIndex(1), to: AvailabilityZoneIndex(0)) == 0)
         #expect(usage.totalCrossAZBytes == bytes)

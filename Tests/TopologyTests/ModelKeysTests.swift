@@ -23,7 +23,9 @@ import Workloads
         #expect(l.regional == LatencyModel().regional && l.regional.sigma > 0)
         #expect(throws: TopologyError.self) { try load("latency.cross-az={median: 1ms, sigma: 5}") }
         #expect(throws: TopologyError.self) { try load("latency.cross-az-pairs=[{zones: [us-east-1a], median: 1ms}]") }
-        #expect(throws: TopologyError.self) { try load("latency.cross-az-pairs=[{zones: [eu-west-1a, us-east-1b], median: 1ms}]") }
+        #expect(throws: TopologyError.self) {
+            try load("latency.cross-az-pairs=[{zones: [eu-west-1a, us-east-1b], median: 1ms}]")
+        }
     }
 
     @Test func theCatalogsAZPairDistancesApplyToTheZonesInUse() throws {
@@ -43,7 +45,7 @@ import Workloads
         guard case .dynamodb(let get) = f.program[1] else { Issue.record("GetItem"); return }
         #expect(get.consistentRead)
         #expect(throws: TopologyError.self) { try load("functions[0].architecture=sparc") }
-        #expect(throws: TopologyError.self) { try load("functions[0].handler[0].consistent-read=true") }  // PutItem
+        #expect(throws: TopologyError.self) { try load("functions[0].handler[0].consistent-read=true") } // PutItem
         #expect(throws: TopologyError.self) { try load("functions[0].handler[0].item-bytes=500kB") }
     }
 }

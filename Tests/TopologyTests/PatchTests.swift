@@ -66,9 +66,13 @@ import Workloads
 
     @Test func aBadValueIsTheLoadersErrorAtTheArgument() {
         let e = failure("functions[0].handler[0].item-bytes=4kX")
-        #expect(e.hasPrefix("--set functions[0].handler[0].item-bytes=4kX: functions[0].handler[0].item-bytes: '4kX'"), "\(e)")
+        #expect(
+            e.hasPrefix("--set functions[0].handler[0].item-bytes=4kX: functions[0].handler[0].item-bytes: '4kX'"),
+            "\(e)")
         let k = failure("functions[0].memroy=1024")
-        #expect(k.hasPrefix("--set functions[0].memroy=1024: functions[0]: unknown key 'memroy' (did you mean 'memory'?)"), "\(k)")
+        #expect(
+            k.hasPrefix("--set functions[0].memroy=1024: functions[0]: unknown key 'memroy' (did you mean 'memory'?)"),
+            "\(k)")
         // An error in the base file still points at the base file.
         #expect(failure("functions[0].vpc.security-groups=[sg-0a1b2c3d4e5f60099]").contains("no security group"))
     }
@@ -88,22 +92,26 @@ import Workloads
             TopologyPatch(
                 operation: .add, path: try TopologyPath.parse("vpc-endpoints").get(), origin: .argument("add"),
                 value: .text(
-                    "{id: vpce-0b1c2d3e4f5a60099, vpc: vpc-0b1c2d3e4f5a60718, service: com.amazonaws.us-east-1.dynamodb, "
+                    "{id: vpce-0b1c2d3e4f5a60099, vpc: vpc-0b1c2d3e4f5a60718, "
+                        + "service: com.amazonaws.us-east-1.dynamodb, "
                         + "type: Gateway, route-tables: [rtb-0b1c2d3e4f5a60011]}")))
         let s = try TopologyLoader.load(yaml: yaml, file: base, patches: patches)
         #expect(s.network.natGateways.isEmpty && s.network.gatewayEndpoints.count == 1)
         // Removing what is not there is an error naming the key.
         let bad = TopologyPatch(
-            operation: .remove, path: try TopologyPath.parse("nat-gateway").get(), origin: .argument("remove nat-gateway"),
+            operation: .remove, path: try TopologyPath.parse("nat-gateway").get(),
+            origin: .argument("remove nat-gateway"),
             value: nil)
         #expect(throws: TopologyError.self) { try TopologyLoader.load(yaml: yaml, file: base, patches: [bad]) }
     }
 
     @Test func canonicalTextFollowsTheValuesNotTheSpelling() throws {
-        let a = try TopologyLoader.canonicalText(path: Self.endpoint, patches: [try .commandLine("functions[0].memory=1024")])
+        let a = try TopologyLoader.canonicalText(
+            path: Self.endpoint, patches: [try .commandLine("functions[0].memory=1024")])
         let b = try TopologyLoader.canonicalText(
             path: Self.endpoint, patches: [try .commandLine("functions.orders-writer.memory=1024")])
-        let c = try TopologyLoader.canonicalText(path: Self.endpoint, patches: [try .commandLine("functions[0].memory=2048")])
+        let c = try TopologyLoader.canonicalText(
+            path: Self.endpoint, patches: [try .commandLine("functions[0].memory=2048")])
         #expect(a == b && a != c)
     }
 
@@ -114,7 +122,8 @@ import Workloads
         let perAZ = spec.variants.firstIndex { $0.name == "nat-gateway-per-az" }!
         let endpoint = spec.variants.firstIndex { $0.name == "gateway-endpoint" }!
         let p = spec.points[2]
-        let a = try TopologyLoader.load(path: spec.variants[perAZ].topology, patches: spec.patches(variant: perAZ, point: p))
+        let a = try TopologyLoader.load(
+            path: spec.variants[perAZ].topology, patches: spec.patches(variant: perAZ, point: p))
         #expect(a.network.natGateways.count == 2)
         let b = try TopologyLoader.load(
             path: spec.variants[endpoint].topology, patches: spec.patches(variant: endpoint, point: p))
@@ -151,7 +160,10 @@ import Workloads
         let e3 = error(badKey)
         #expect(e3.hasPrefix(dir + "/x.yaml:\(line("connection-reus:", in: badKey)):"), "\(e3)")
         #expect(e3.contains("unknown key 'connection-reus' (did you mean 'connection-reuse'?)"))
-        let badCall = base.replacingOccurrences(of: "calls: [orders-writer-a/PutItem", with: "calls: [orders-writer-a/PutItm")
-        #expect(error(badCall).contains("no variant makes the call 'orders-writer-a/PutItm' (did you mean 'orders-writer-a/PutItem'?)"))
+        let badCall = base.replacingOccurrences(
+            of: "calls: [orders-writer-a/PutItem", with: "calls: [orders-writer-a/PutItm")
+        #expect(
+            error(badCall).contains(
+                "no variant makes the call 'orders-writer-a/PutItm' (did you mean 'orders-writer-a/PutItem'?)"))
     }
 }

@@ -85,8 +85,8 @@ import TestSupport
                 s.run(until: s.now + .milliseconds(100), handler: &lab)
             }
             let t0 = s.now
-            lab.tcp.write(c, .opaque(seed: 100), length: 300, now: s.now, &lab.network, &s)  // header
-            lab.tcp.write(c, .opaque(seed: 101), length: 150, now: s.now, &lab.network, &s)  // body
+            lab.tcp.write(c, .opaque(seed: 100), length: 300, now: s.now, &lab.network, &s) // header
+            lab.tcp.write(c, .opaque(seed: 101), length: 150, now: s.now, &lab.network, &s) // body
             s.run(until: s.now + .milliseconds(200), handler: &lab)
             let data = lab.taps.filter { $0.eni.int == 0 && $0.direction == .egress && $0.time >= t0 }
                 .filter { $0.packet.payloadLength > 0 }
