@@ -15,11 +15,12 @@ enum ExperimentReport {
             <meta charset="utf-8">
             <title>\(esc(r.experiment)) — vpcsim experiment</title>
             <style>
-            body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222;
+            body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1250px; color: #222;
               padding: 0 1em; }
             h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ccc; }
             .meta { color: #555; } table { border-collapse: collapse; margin: 0.6em 0; }
-            th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; vertical-align: top; }
+            th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; vertical-align: top; }
+            #headline td { white-space: nowrap; } #headline { font-size: 0.85em; }
             th { background: #f3f3f3; } td.l, th.l { text-align: left; }
             figure { margin: 1em 0; } figure svg { width: 100%; height: auto; max-width: 1000px; }
             figcaption { color: #555; font-size: 0.9em; } pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; }

@@ -30,7 +30,7 @@ public enum ExperimentLoader {
         let dir = (file as NSString).deletingLastPathComponent
         func relative(_ n: YNode) throws -> String {
             let p = try n.string()
-            let full = ((p.hasPrefix("/") || dir.isEmpty ? p : dir + "/" + p) as NSString).standardizingPath
+            let full = normalized(p.hasPrefix("/") || dir.isEmpty ? p : dir + "/" + p)
             guard FileManager.default.fileExists(atPath: full) else { throw n.fail("no topology file '\(full)'") }
             return full
         }
@@ -143,6 +143,20 @@ public enum ExperimentLoader {
         return ExperimentSpec.Parameter(
             name: try m["name"]?.string() ?? paths[0].description, paths: paths, values: values, origins: origins,
             unit: units.count == 1 ? units.first! : "")
+    }
+
+    /// `a/b/../c` as `a/c` (relative paths too, which `standardizingPath` leaves alone).
+    static func normalized(_ path: String) -> String {
+        var out: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: false) {
+            if part == "." { continue }
+            if part == "..", let last = out.last, last != "..", !last.isEmpty {
+                out.removeLast()
+            } else {
+                out.append(part)
+            }
+        }
+        return out.joined(separator: "/")
     }
 
     static func parsePath(_ text: String, origin: PatchOrigin) throws(TopologyError) -> TopologyPath {
