@@ -137,7 +137,6 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
     public var endpoints: [Endpoint]
     public var crossAZ: [ZonePair]
     public var internetEgressBytes: UInt64
-    public var internetIngressBytes: UInt64
     public var functions: [Function]
     public var dynamodb: [DynamoDBCalls]
     public var stateMachines: [StateMachine]
@@ -153,7 +152,6 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
         case endpoints = "endpoints"
         case crossAZ = "cross_az"
         case internetEgressBytes = "internet_egress_bytes"
-        case internetIngressBytes = "internet_ingress_bytes"
         case functions = "functions"
         case dynamodb = "dynamodb"
         case stateMachines = "state_machines"
@@ -162,7 +160,7 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
     public init(
         region: String, windowSeconds: Double, warmupSeconds: Double = 0, flowLogWindowSeconds: Double? = nil,
         natGateways: [NATGateway] = [], publicIPv4Addresses: Int = 0, endpoints: [Endpoint] = [],
-        crossAZ: [ZonePair] = [], internetEgressBytes: UInt64 = 0, internetIngressBytes: UInt64 = 0,
+        crossAZ: [ZonePair] = [], internetEgressBytes: UInt64 = 0,
         functions: [Function] = [], dynamodb: [DynamoDBCalls] = [], stateMachines: [StateMachine] = [],
         flowLogs: [FlowLog] = []
     ) {
@@ -170,7 +168,7 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
         self.flowLogWindowSeconds = flowLogWindowSeconds ?? windowSeconds + warmupSeconds
         self.natGateways = natGateways; self.publicIPv4Addresses = publicIPv4Addresses; self.endpoints = endpoints
         self.crossAZ = crossAZ; self.internetEgressBytes = internetEgressBytes
-        self.internetIngressBytes = internetIngressBytes; self.functions = functions; self.dynamodb = dynamodb
+        self.functions = functions; self.dynamodb = dynamodb
         self.stateMachines = stateMachines; self.flowLogs = flowLogs
     }
 

@@ -77,7 +77,6 @@ struct UsageCounters: Sendable {
             },
             crossAZ: crossAZ,
             internetEgressBytes: end.network.internetEgressBytes - baseline.network.internetEgressBytes,
-            internetIngressBytes: end.network.internetIngressBytes - baseline.network.internetIngressBytes,
             functions: w.functions.enumerated().map { i, f in
                 .init(
                     name: f.name, architecture: f.architecture.rawValue, memoryMB: f.memoryMB,

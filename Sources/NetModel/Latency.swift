@@ -74,7 +74,9 @@ public enum HopKind: Int, Sendable, CaseIterable {
 /// Draws hop delays: one table lookup and one multiplication per hop. Compiled from a
 /// ``LatencyModel`` when the network is finalised; the zone-pair medians are a flat matrix.
 public struct DelaySampler: Sendable {
-    var tables: [LognormalTable]
+    /// The factor tables of every hop kind, one after another (4,096 each): one flat array, so a
+    /// draw touches no nested buffer.
+    var factors: ContiguousArray<Double>
     var medians: ContiguousArray<Int64> // by HopKind
     var zonePairMedians: ContiguousArray<Int64> // zones × zones
     var zones: Int
@@ -89,12 +91,14 @@ public struct DelaySampler: Sendable {
             model.resolver,
         ]
         var bySigma: [Double: LognormalTable] = [:]
-        tables = hops.map { h in
-            if let t = bySigma[h.sigma] { return t }
-            let t = LognormalTable(sigma: h.sigma)
+        var flat = ContiguousArray<Double>()
+        flat.reserveCapacity(hops.count << LognormalTable.bits)
+        for h in hops {
+            let t = bySigma[h.sigma] ?? LognormalTable(sigma: h.sigma)
             bySigma[h.sigma] = t
-            return t
+            for i in 0..<(1 << LognormalTable.bits) { flat.append(t.factor(at: i)) }
         }
+        factors = flat
         medians = ContiguousArray(hops.map(\.median.nanoseconds))
         self.zones = max(zones, 1)
         zonePairMedians = ContiguousArray(repeating: 0, count: self.zones * self.zones)
@@ -108,8 +112,8 @@ public struct DelaySampler: Sendable {
     }
 
     @inline(__always) mutating func scaled(_ median: Int64, _ kind: HopKind) -> SimDuration {
-        let f = tables[kind.rawValue].factor(&random)
-        return SimDuration(nanoseconds: Int64(Double(median) * f))
+        let r = Int(truncatingIfNeeded: random.next() >> UInt64(64 - LognormalTable.bits))
+        return SimDuration(nanoseconds: Int64(Double(median) * factors[kind.rawValue << LognormalTable.bits | r]))
     }
 
     /// A delay of `kind`. - Complexity: O(1).

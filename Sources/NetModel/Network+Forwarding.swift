@@ -181,10 +181,6 @@ extension Network {
             return deliver(h, p)
         }
         if let owner = publicOwners[p.destination.raw] {
-            if case .host = owner {
-            } else if isInternet(p.source) {
-                usage.internetIngressBytes &+= UInt64(p.ipTotalLength)
-            }
             switch owner {
             case .host(let h):
                 return deliver(h, p)

@@ -11,8 +11,6 @@ public struct NetworkUsage: Sendable, Equatable {
     /// Bytes leaving the VPCs through an internet gateway toward the internet (not toward AWS
     /// public addresses of the Region, which AWS does not bill as internet egress).
     public var internetEgressBytes: UInt64 = 0
-    /// Bytes arriving from the internet through an internet gateway (free; reported).
-    public var internetIngressBytes: UInt64 = 0
 
     public init() {}
 
