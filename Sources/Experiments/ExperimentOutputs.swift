@@ -20,6 +20,10 @@ enum ExperimentOutputs {
         try writeRequests(out + "/requests.csv.gz", spec: spec, jobs: jobs, records: records)
         files.append("requests.csv.gz")
         var plots: [(name: String, svg: String)] = []
+        // An earlier experiment's plots are not this one's.
+        if FileManager.default.fileExists(atPath: out + "/plots") {
+            try FileManager.default.removeItem(atPath: out + "/plots")
+        }
         if let plotter {
             plots = try plotter.draw(directory: out)
             files += plots.map { "plots/" + $0.name }
