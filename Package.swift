@@ -34,7 +34,10 @@ let package = Package(
                 "SimCore", "Wire", "NetModel", "Transport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
-        .target(name: "Topology", dependencies: ["SimCore", "Wire", "NetModel", "Workloads", "Capture", "Yams"]),
+        .target(
+            name: "Topology", dependencies: ["SimCore", "Wire", "NetModel", "Workloads", "Capture", "Cost", "Yams"]),
+        // Cost: the price catalog's values, bill items and their arithmetic; knows no YAML and no model.
+        .target(name: "Cost"),
         .systemLibrary(
             name: "CPcap", pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]),
@@ -44,7 +47,9 @@ let package = Package(
         .target(name: "Capture", dependencies: ["SimCore", "Wire", "NetModel", "CPcap", "CZlib"]),
         .target(
             name: "Experiments",
-            dependencies: ["SimCore", "Wire", "NetModel", "Transport", "Workloads", "Topology", "Capture"]),
+            dependencies: [
+                "SimCore", "Wire", "NetModel", "Transport", "Workloads", "Topology", "Capture", "Cost",
+            ]),
         // The importers read AWS describe-* JSON (and AWS Config snapshots, gzipped as Config
         // delivers them: CZlib), CloudFormation and Terraform and write topology YAML text; the
         // loader validates it. Topology only for the Region catalog and the ids the loader derives.
@@ -56,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "vpcsim",
             dependencies: [
-                "Experiments", "Benchmarks", "Topology", "SimCore", "Import", "Export",
+                "Experiments", "Benchmarks", "Topology", "Cost", "SimCore", "Import", "Export",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -78,9 +83,11 @@ let package = Package(
             name: "ExportTests",
             dependencies: ["Topology", "NetModel", "Workloads", "Capture", "TestSupport", "vpcsim"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
+        .testTarget(name: "CostTests", dependencies: ["Cost", "Topology", "TestSupport"]),
         // EndToEndTests runs the vpcsim binary (hence the dependency), besides importing the rest.
         .testTarget(
-            name: "EndToEndTests", dependencies: ["Experiments", "Topology", "SimCore", "TestSupport", "vpcsim"]),
+            name: "EndToEndTests",
+            dependencies: ["Experiments", "Topology", "Cost", "SimCore", "TestSupport", "vpcsim"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,6 +17,7 @@ public final class CloudWatchFlowLogSink: FlowLogSink {
     var streams = OpenFiles<String>()
     var sequence: UInt64 = 0
     public var files: [String] { streams.finished }
+    public private(set) var deliveredBytes: UInt64 = 0
 
     init(_ context: FlowLogSinkContext, logGroup: String) {
         // The group's name may contain slashes: keep it readable as one directory.
@@ -32,6 +33,7 @@ public final class CloudWatchFlowLogSink: FlowLogSink {
     public func write(_ records: UnsafeBufferPointer<FlowLogRecord>) throws {
         for r in records {
             text.render(r, into: line)
+            deliveredBytes += UInt64(line.view.count)
             try append(line.view, stream: streamNames[r.eni.int], start: r.start, end: r.end)
         }
     }

@@ -23,10 +23,15 @@ public protocol FlowLogSink: AnyObject {
     func abandon()
     /// Paths of the files finished so far.
     var files: [String] { get }
+    /// Bytes of record text delivered so far (each record's line with its newline, before any
+    /// compression): what AWS's per-GB vended-log delivery charge applies to. Sinks that deliver
+    /// no log text (labels) report 0.
+    var deliveredBytes: UInt64 { get }
 }
 
 extension FlowLogSink {
     public func advance(toUnixSeconds unixSeconds: Int64) throws {}
+    public var deliveredBytes: UInt64 { 0 }
 }
 
 /// What a sink is built from: the flow log, the network it reports on, the run's seed for this

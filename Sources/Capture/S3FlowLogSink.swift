@@ -21,6 +21,7 @@ public final class S3FlowLogSink: FlowLogSink {
     let line = RecordLine()
     var openFiles = OpenFiles<Int64>()
     public var files: [String] { openFiles.finished }
+    public private(set) var deliveredBytes: UInt64 = 0
     static let period: Int64 = 300
 
     init(_ context: FlowLogSinkContext, options: S3DeliveryOptions) {
@@ -35,6 +36,7 @@ public final class S3FlowLogSink: FlowLogSink {
     public func write(_ records: UnsafeBufferPointer<FlowLogRecord>) throws {
         for r in records {
             text.render(r, into: line)
+            deliveredBytes += UInt64(line.view.count)
             try append(line.view, endSeconds: r.end)
         }
     }

@@ -3,6 +3,7 @@ import SimCore
 import Workloads
 import Topology
 import Capture
+import Cost
 
 public struct RunOptions: Sendable {
     public var outputDirectory: String
@@ -13,15 +14,35 @@ public struct RunOptions: Sendable {
     public var sliceEvents: UInt64 = 1 << 20
     /// What stops the run early, at a slice boundary: Ctrl-C by default.
     public var stop: StopSignal = Interrupt.process
+    /// The start of the workload excluded from the measured usage (`summary.json`'s `usage`):
+    /// the cold starts of a run that begins with no execution environment.
+    public var warmup = SimDuration.zero
+    /// Keep every completed call in ``RunResult/requests`` (experiments).
+    public var recordRequests = false
+    /// Write `summary.json` (experiments keep their results elsewhere when runs are not kept).
+    public var writeSummary = true
     public init(outputDirectory: String) { self.outputDirectory = outputDirectory }
+}
+
+/// A finished run: its summary and, when asked for, every call it completed.
+public struct RunResult: Sendable {
+    public var summary: RunSummary
+    public var requests: ContiguousArray<RequestRecord>
+    /// The name of each `RequestRecord.call`.
+    public var callNames: [String]
 }
 
 /// Runs a scenario: the event loop in slices, observers draining the model's log between them,
 /// outputs finished (or, when interrupted, closed cleanly) at the end.
 public enum Runner {
     public static func run(_ scenario: Scenario, options: RunOptions) throws -> RunSummary {
+        try execute(scenario, options: options).summary
+    }
+
+    public static func execute(_ scenario: Scenario, options: RunOptions) throws -> RunResult {
         let wallStart = ContinuousClock.now
         var world = scenario.world
+        if options.recordRequests { world.metrics.requestLog = [] }
         let out = options.outputDirectory
         try prepareOutputDirectory(out)
 
@@ -35,13 +56,23 @@ public enum Runner {
         var scheduler = Scheduler(reservingCapacity: 1 << 12)
         world.start(&scheduler)
         let hardEnd = SimTime.zero + scenario.duration + scenario.drainLimit
+        let warmup = min(options.warmup, scenario.duration)
+        // Until the warm-up ends, then to the end; the counters at the end of the warm-up are
+        // the baseline of the measured usage.
+        var target = warmup > .zero ? SimTime.zero + warmup : hardEnd
+        var baseline = UsageCounters()
         var interrupted = false
         var lastProgress = ContinuousClock.now
         do {
             while true {
-                let reason = scheduler.run(until: hardEnd, maxEvents: options.sliceEvents, handler: &world)
+                let reason = scheduler.run(until: target, maxEvents: options.sliceEvents, handler: &world)
                 let now = scheduler.now
                 try session.drain(&world.network.log, now: now)
+                if target != hardEnd && (reason == .timeLimit || reason == .queueEmpty) {
+                    baseline = UsageCounters(world)
+                    target = hardEnd
+                    continue
+                }
                 if options.progress && ContinuousClock.now - lastProgress > .milliseconds(500) {
                     lastProgress = ContinuousClock.now
                     Progress.show(
@@ -62,12 +93,15 @@ public enum Runner {
                         destinations: $0.destinations, ports: $0.ports)
                 })
             let wall = (ContinuousClock.now - wallStart)
+            let usage = UsageCounters.measured(
+                world, since: baseline, scenario: scenario, warmup: warmup, session: session)
             let summary = RunSummary(
                 scenario: scenario, world: world, end: end, events: scheduler.dispatched, session: session,
-                interrupted: interrupted,
+                interrupted: interrupted, usage: usage,
                 wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18)
-            try summary.write(to: "\(out)/summary.json")
-            return summary
+            if options.writeSummary { try summary.write(to: "\(out)/summary.json") }
+            return RunResult(
+                summary: summary, requests: world.metrics.requestLog ?? [], callNames: world.metrics.callNames)
         } catch {
             session.abandon()
             throw error
@@ -104,4 +138,30 @@ enum Progress {
         FileHandle.standardError.write(line.data(using: .utf8)!)
     }
     static func clear() { FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!) }
+
+    /// An experiment's bar: runs done (cached ones counted), elapsed time, and an estimate of
+    /// what is left from the pace of the runs done so far here.
+    static func experiment(_ s: JobBoard.Snapshot, since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let pct = s.total == 0 ? 100 : s.done * 100 / s.total
+        let width = 30
+        let filled = pct * width / 100
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        let fresh = s.done - s.cached
+        var eta = "ETA --:--"
+        if fresh > 0 {
+            let left = seconds / Double(fresh) * Double(s.total - s.done)
+            eta = "ETA " + clock(left)
+        }
+        let cached = s.cached > 0 ? " (\(s.cached) cached)" : ""
+        let line = "\r  [\(bar)] \(s.done)/\(s.total) runs\(cached), \(clock(seconds)) elapsed, \(eta)\u{1B}[K"
+        FileHandle.standardError.write(line.data(using: .utf8)!)
+    }
+
+    static func clock(_ s: Double) -> String {
+        let t = Int(s.rounded())
+        let sec = t % 60
+        return "\(t / 60):\(sec < 10 ? "0" : "")\(sec)"
+    }
 }

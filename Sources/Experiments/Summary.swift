@@ -5,6 +5,7 @@ import Transport
 import Workloads
 import Topology
 import Capture
+import Cost
 
 /// Percentiles of a latency distribution, in milliseconds.
 public struct LatencySummary: Codable, Sendable {
@@ -52,6 +53,10 @@ public struct RunSummary: Codable, Sendable {
         public var timeoutMessages: [String]
         public var duration: LatencySummary
         public var enis: [String]
+        public var memoryMb: Int
+        public var architecture: String
+        /// Billed duration of all its invocations, init included (the whole run).
+        public var billedMilliseconds: UInt64
     }
     public struct Call: Codable, Sendable {
         public var name: String
@@ -61,6 +66,9 @@ public struct RunSummary: Codable, Sendable {
         public var newConnections: UInt64
         public var requestBytes: UInt64
         public var responseBytes: UInt64
+        /// DynamoDB on-demand request units of the successful calls (the whole run).
+        public var readRequestUnits: Double
+        public var writeRequestUnits: Double
         public var latency: LatencySummary
     }
     public struct StateMachineSummary: Codable, Sendable {
@@ -69,6 +77,7 @@ public struct RunSummary: Codable, Sendable {
         public var succeeded: UInt64
         public var failed: UInt64
         public var taskRetries: UInt64
+        public var stateTransitions: UInt64
         public var duration: LatencySummary
     }
     public struct NATGatewaySummary: Codable, Sendable {
@@ -95,6 +104,9 @@ public struct RunSummary: Codable, Sendable {
         public var records: UInt64
         public var nodata: UInt64
         public var skipdata: UInt64
+        /// `s3` or `cloudwatch-logs`, and the bytes of record text delivered there.
+        public var destination: String
+        public var bytes: UInt64
     }
 
     public var scenario: String
@@ -128,11 +140,14 @@ public struct RunSummary: Codable, Sendable {
     public var labels: [String]
     public var labelFiles: [String]
     public var labelledRecords: UInt64
+    /// What AWS would bill, as measured after the warm-up: `vpcsim cost` prices it.
+    public var usage: MeasuredUsage
 
     init(
         scenario s: Scenario, world w: World, end: SimTime, events: UInt64, session: CaptureSession, interrupted: Bool,
-        wallSeconds: Double
+        usage: MeasuredUsage, wallSeconds: Double
     ) {
+        self.usage = usage
         let outputDirectory = session.outputDirectory
         let net = w.network
         scenario = s.name
@@ -161,7 +176,9 @@ public struct RunSummary: Codable, Sendable {
             let c = w.metrics.calls[i]
             return Call(
                 name: names[i], calls: c.calls, errors: c.errors, retries: c.retries, newConnections: c.newConnections,
-                requestBytes: c.requestBytes, responseBytes: c.responseBytes, latency: LatencySummary(c.latency))
+                requestBytes: c.requestBytes, responseBytes: c.responseBytes,
+                readRequestUnits: Double(c.readUnitHalves) / 2, writeRequestUnits: Double(c.writeUnitHalves) / 2,
+                latency: LatencySummary(c.latency))
         }
         functions = w.functions.enumerated().map { i, f in
             let m = w.metrics.functions[i]
@@ -169,13 +186,14 @@ public struct RunSummary: Codable, Sendable {
                 name: f.name, invocations: m.invocations, coldStarts: m.coldStarts, environments: m.environmentsCreated,
                 succeeded: m.succeeded, timedOut: m.timedOut, failed: m.failed, errors: m.errors,
                 timeoutMessages: m.timeoutMessages, duration: LatencySummary(m.duration),
-                enis: f.enis.map { net.enis[$0.int].id })
+                enis: f.enis.map { net.enis[$0.int].id }, memoryMb: f.memoryMB, architecture: f.architecture.rawValue,
+                billedMilliseconds: m.billedMilliseconds)
         }
         stateMachines = w.stateMachines.enumerated().map { i, m in
             let x = w.metrics.stateMachines[i]
             return StateMachineSummary(
                 name: m.name, executions: x.executions, succeeded: x.succeeded, failed: x.failed,
-                taskRetries: x.taskRetries, duration: LatencySummary(x.duration))
+                taskRetries: x.taskRetries, stateTransitions: x.stateTransitions, duration: LatencySummary(x.duration))
         }
         natGateways = net.natGateways.enumerated().map { i, g in
             let m = net.nat[i].metrics
@@ -198,7 +216,9 @@ public struct RunSummary: Codable, Sendable {
             return FlowLogOutput(
                 id: a.config.id, format: a.config.format.logFormatString,
                 files: f.destination.files.map { Self.relative($0, to: outputDirectory) }.sorted(),
-                records: a.records, nodata: a.nodataRecords, skipdata: a.skipdataRecords)
+                records: a.records, nodata: a.nodataRecords, skipdata: a.skipdataRecords,
+                destination: usage.flowLogs.first { $0.id == a.config.id }?.destination ?? "s3",
+                bytes: f.destination.deliveredBytes)
         }
         self.wallSeconds = wallSeconds
         var usage = rusage()

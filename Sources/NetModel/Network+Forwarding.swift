@@ -24,7 +24,9 @@ extension Network {
             trace?.append(.leave(e, p))
             tap(e, .egress, accepted: true, logged: false, p, now)
             if let r = vpcs[eniVPC.int].platformHost {
-                schedule(p, hop: .host(r), at: now + latency.intraAZ, &scheduler)
+                let zone = subnets[eniSubnet.int].zone.int
+                let at = Self.fifo(&eniHopFree, e.int * (zones.count + 2) + zone, now + delays.draw(.intraAZ))
+                schedule(p, hop: .host(r), at: at, &scheduler)
             } else {
                 drop(.unreachableAddress)
             }
@@ -63,19 +65,19 @@ extension Network {
 
         if sameSubnet {
             guard let d = self.eni(owning: p.destination, in: eniVPC) else { drop(.noSuchAddressInVPC(eniVPC)); return }
-            schedule(p, hop: .eniIngress(d), at: now + hopLatency(e, d), &scheduler)
+            schedule(p, hop: .eniIngress(d), at: fabricArrival(e, d, p, now), &scheduler)
             return
         }
         guard let route else { drop(.noRoute(routeTable)); return }
         switch route.target {
         case .local:
             guard let d = self.eni(owning: p.destination, in: eniVPC) else { drop(.noSuchAddressInVPC(eniVPC)); return }
-            schedule(p, hop: .eniIngress(d), at: now + hopLatency(e, d), &scheduler)
+            schedule(p, hop: .eniIngress(d), at: fabricArrival(e, d, p, now), &scheduler)
         case .networkInterface(let d):
-            schedule(p, hop: .eniIngress(d), at: now + hopLatency(e, d), &scheduler)
+            schedule(p, hop: .eniIngress(d), at: fabricArrival(e, d, p, now), &scheduler)
         case .natGateway(let n):
             let d = natGateways[n.int].eni
-            schedule(p, hop: .eniIngress(d), at: now + hopLatency(e, d), &scheduler)
+            schedule(p, hop: .eniIngress(d), at: fabricArrival(e, d, p, now), &scheduler)
         case .internetGateway(let g):
             // One-to-one NAT of the private source to its public address
             // (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html).
@@ -92,20 +94,31 @@ extension Network {
             }
             trace?.append(.internetGateway(g, from: before, to: p.source))
             p.realm = 0
+            let far = isInternet(p.destination)
+            if far { usage.internetEgressBytes &+= UInt64(p.ipTotalLength) }
+            let slot = e.int * (zones.count + 2) + zones.count + (far ? 1 : 0)
             schedule(
-                p, hop: .publicNetwork, at: now + (isInternet(p.destination) ? latency.internet : latency.regional),
+                p, hop: .publicNetwork,
+                at: Self.fifo(&eniHopFree, slot, now + delays.draw(far ? .internet : .regional)),
                 &scheduler)
         case .gatewayEndpoint(let g):
             p.realm = g.raw + 1
             trace?.append(.gatewayEndpoint(g))
-            schedule(p, hop: .publicNetwork, at: now + latency.regional, &scheduler)
+            usage.gatewayEndpointBytes[g.int] &+= UInt64(p.ipTotalLength)
+            let slot = e.int * (zones.count + 2) + zones.count
+            schedule(p, hop: .publicNetwork, at: Self.fifo(&eniHopFree, slot, now + delays.draw(.regional)), &scheduler)
         case .blackhole:
             drop(.blackholeRoute(routeTable, route: route.route))
         }
     }
 
-    func hopLatency(_ a: ENIIndex, _ b: ENIIndex) -> SimDuration {
-        subnets[enis[a.int].subnet.int].zone == subnets[enis[b.int].subnet.int].zone ? latency.intraAZ : latency.crossAZ
+    /// When a packet leaving ENI `a` now reaches ENI `b`: a delay drawn for their zones (the
+    /// pair's cross-AZ distance, or intra-AZ), kept behind earlier packets on the same path. A
+    /// packet between zones is counted for cross-AZ data transfer.
+    mutating func fabricArrival(_ a: ENIIndex, _ b: ENIIndex, _ p: Packet, _ now: SimTime) -> SimTime {
+        let za = subnets[enis[a.int].subnet.int].zone, zb = subnets[enis[b.int].subnet.int].zone
+        if za != zb { usage.crossAZBytes[za.int * usage.zones + zb.int] &+= UInt64(p.ipTotalLength) }
+        return Self.fifo(&eniHopFree, a.int * (zones.count + 2) + zb.int, now + delays.draw(from: za, to: zb))
     }
 
     /// A packet arrives at ENI `e` from the fabric.
@@ -142,7 +155,8 @@ extension Network {
         guard let h = enis[e.int].host else { drop(.unreachableAddress); return .handled }
         let hostLatency = enis[e.int].hostLatency
         if hostLatency > 0 {
-            schedule(p, hop: .host(h), at: now + SimDuration(nanoseconds: hostLatency), &scheduler)
+            let at = Self.fifo(&eniDeliverFree, e.int, now + delays.draw(median: hostLatency, like: .hyperplane))
+            schedule(p, hop: .host(h), at: at, &scheduler)
             return .handled
         }
         return deliver(h, p)
@@ -162,6 +176,7 @@ extension Network {
                 p.fromSubnet = .max
                 p.realm = 0 // realms name routing domains on the AWS side only
                 trace?.append(.gatewayEndpoint(g))
+                usage.gatewayEndpointBytes[g.int] &+= UInt64(p.ipTotalLength)
                 return ingress(d, p, now, &scheduler)
             }
             guard let h = serviceHost(owning: p.destination), case .awsService(let name) = hosts[h.int],

@@ -57,7 +57,7 @@ extension Network {
             } else {
                 p.destinationPort = inside.sourcePort
             }
-            scheduleNATEgress(natGateways[n.int].eni, p, now, &scheduler)
+            scheduleNATEgress(n, toInside: true, p, now, &scheduler)
             return
         }
         // From inside: find or make a translation.
@@ -88,7 +88,7 @@ extension Network {
                 nat[n.int].metrics.packetsDropCount += 1
                 drop(.natNoTranslation(n))
                 if !p.tcpFlags.contains(.rst) {
-                    scheduleNATEgress(natGateways[n.int].eni, .reset(answering: p), now, &scheduler)
+                    scheduleNATEgress(n, toInside: true, .reset(answering: p), now, &scheduler)
                 }
                 return
             }
@@ -113,10 +113,14 @@ extension Network {
             .natGateway(n, from: p.source, fromPort: p.sourcePort, to: addresses[Int(t.address)], toPort: t.port))
         p.source = addresses[Int(t.address)]
         p.sourcePort = t.port
-        scheduleNATEgress(natGateways[n.int].eni, p, now, &scheduler)
+        scheduleNATEgress(n, toInside: false, p, now, &scheduler)
     }
 
-    mutating func scheduleNATEgress(_ natENI: ENIIndex, _ p: Packet, _ now: SimTime, _ scheduler: inout Scheduler) {
-        schedule(p, hop: .eniEgress(natENI), at: now + latency.natGateway, &scheduler)
+    /// The gateway's processing delay, then out of its ENI (in order per direction).
+    mutating func scheduleNATEgress(
+        _ n: NATGatewayIndex, toInside: Bool, _ p: Packet, _ now: SimTime, _ scheduler: inout Scheduler
+    ) {
+        let at = Self.fifo(&natHopFree, n.int * 2 + (toInside ? 0 : 1), now + delays.draw(.natGateway))
+        schedule(p, hop: .eniEgress(natGateways[n.int].eni), at: at, &scheduler)
     }
 }

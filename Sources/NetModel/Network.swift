@@ -79,6 +79,8 @@ public struct Network: Sendable {
     /// index. Carried for the observers; nothing here reads it.
     public var catalog = NameCatalog()
     public var latency = LatencyModel()
+    /// Draws each hop's delay from `latency` (compiled by `finalize`).
+    public internal(set) var delays = DelaySampler.unset
     public var trackingTimeouts = ConnectionTrackingTimeouts()
 
     // MARK: Compiled lookups
@@ -94,6 +96,15 @@ public struct Network: Sendable {
     var freeSlots: [UInt32] = []
     var eniTxFree = ContiguousArray<SimTime>()
     var hostTxFree = ContiguousArray<SimTime>()
+    /// Per-hop FIFO: the latest arrival scheduled on each (sender, next-hop class), so a drawn
+    /// delay never lets a packet overtake an earlier one on the same path (TCP would see
+    /// reordering no AWS path shows at these rates). Classes of an ENI's sends: the destination
+    /// ENI's zone (0 ..< zones), then the regional and the internet side; of a public host's
+    /// sends: regional, internet; of a NAT gateway: toward the inside, toward the outside.
+    var eniHopFree = ContiguousArray<SimTime>()
+    var eniDeliverFree = ContiguousArray<SimTime>()
+    var hostHopFree = ContiguousArray<SimTime>()
+    var natHopFree = ContiguousArray<SimTime>()
     public var hostAlive = ContiguousArray<Bool>()
     var tracking = ContiguousArray<FlowTable<TrackedFlow>>()
     public var nat: [NATState] = []
@@ -104,6 +115,8 @@ public struct Network: Sendable {
     public var observed = ContiguousArray<Bool>()
     public var log = ObservationLog()
     public var stats = NetworkStatistics()
+    /// Bytes AWS bills by volume: across AZs, through gateway endpoints, out to the internet.
+    public var usage = NetworkUsage()
     /// When non-nil, every decision is appended here (for the path explainer; off in runs).
     public var trace: [TraceStep]?
 
@@ -117,6 +130,7 @@ public struct Network: Sendable {
         let h = HostIndex(hosts.count)
         hosts.append(attachment)
         hostTxFree.append(.zero)
+        hostHopFree.append(contentsOf: [.zero, .zero])
         hostAlive.append(true)
         if case .eni(let e) = attachment { enis[e.int].host = h }
         registerPublicSide(h)
@@ -157,6 +171,11 @@ public struct Network: Sendable {
                 .flatMap { [$0.privateIP.raw] + $0.secondaryIPs.map(\.raw) }.sorted()
         }
         eniTxFree = ContiguousArray(repeating: .zero, count: enis.count)
+        eniHopFree = ContiguousArray(repeating: .zero, count: enis.count * (zones.count + 2))
+        eniDeliverFree = ContiguousArray(repeating: .zero, count: enis.count)
+        natHopFree = ContiguousArray(repeating: .zero, count: natGateways.count * 2)
+        delays = DelaySampler(latency, zones: zones.count, random: random.stream("network:latency"))
+        usage.size(zones: zones.count, gatewayEndpoints: gatewayEndpoints.count)
         tracking = ContiguousArray((0..<enis.count).map { _ in FlowTable<TrackedFlow>(capacity: 64) })
         if observed.count < enis.count { observed += Array(repeating: false, count: enis.count - observed.count) }
         nat = natGateways.map { NATState(random: random.stream("nat-gateway:" + $0.id)) }
@@ -222,7 +241,8 @@ public struct Network: Sendable {
         case .eni(let e):
             // Fields read in place: copying an ENI out would retain its strings and arrays per packet.
             // Serialise on the ENI's link so back-to-back segments leave in order, spaced by their size.
-            var at = now + SimDuration(nanoseconds: enis[e.int].hostLatency)
+            let hostLatency = enis[e.int].hostLatency
+            var at = hostLatency > 0 ? now + delays.draw(median: hostLatency, like: .hyperplane) : now
             if eniTxFree[e.int] > at { at = eniTxFree[e.int] }
             eniTxFree[e.int] =
                 at
@@ -237,23 +257,35 @@ public struct Network: Sendable {
             var at = now
             if hostTxFree[host.int] > at { at = hostTxFree[host.int] }
             hostTxFree[host.int] = at + SimDuration(nanoseconds: Int64(p.ipTotalLength + 18) * 8 / 10) // 10 Gb/s
-            let l = (far || isInternet(p.destination)) ? latency.internet : latency.regional
-            schedule(p, hop: .publicNetwork, at: at + l, &scheduler)
+            let far = far || isInternet(p.destination)
+            let arrival = at + delays.draw(far ? .internet : .regional)
+            schedule(
+                p, hop: .publicNetwork, at: Self.fifo(&hostHopFree, host.int * 2 + (far ? 1 : 0), arrival), &scheduler)
         case .awsService:
             trace?.append(.sent(host, p))
             var at = now
             if hostTxFree[host.int] > at { at = hostTxFree[host.int] }
             hostTxFree[host.int] = at + SimDuration(nanoseconds: Int64(p.ipTotalLength + 18) * 8 / 25) // 25 Gb/s
-            let l = isInternet(p.destination) && p.realm == 0 ? latency.internet : latency.regional
-            schedule(p, hop: .publicNetwork, at: at + l, &scheduler)
+            let far = isInternet(p.destination) && p.realm == 0
+            let arrival = at + delays.draw(far ? .internet : .regional)
+            schedule(
+                p, hop: .publicNetwork, at: Self.fifo(&hostHopFree, host.int * 2 + (far ? 1 : 0), arrival), &scheduler)
         case .platform(let v):
             // Answers go straight back to the asking ENI; no security group or ACL applies to
             // platform services (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Security.html).
             trace?.append(.sent(host, p))
             guard let d = eni(owning: p.destination, in: v) else { drop(.noSuchAddressInVPC(v)); return }
             p.fromSubnet = .max
-            schedule(p, hop: .eniIngress(d), at: now + latency.resolver, &scheduler)
+            let arrival = Self.fifo(&hostHopFree, host.int * 2, now + delays.draw(.resolver))
+            schedule(p, hop: .eniIngress(d), at: arrival, &scheduler)
         }
+    }
+
+    /// `t`, or later if an earlier packet on the same path is due after it; records the result.
+    @inline(__always) static func fifo(_ free: inout ContiguousArray<SimTime>, _ slot: Int, _ t: SimTime) -> SimTime {
+        let at = free[slot] > t ? free[slot] : t
+        free[slot] = at
+        return at
     }
 
     func isInternet(_ a: IPv4Address) -> Bool {

@@ -1,3 +1,4 @@
+import SimCore
 import Wire
 
 /// AWS facts vpcsim carries for a Region: AZ ids, AWS-managed prefix lists, public address
@@ -24,6 +25,12 @@ public struct RegionCatalog: Sendable {
     public var lambdaServiceAddresses: [IPv4Address]
     /// Where `public-ip: auto` takes public IPv4 addresses from (an EC2 range of the Region).
     public var publicIPPool = CIDR(base: IPv4Address(3, 80, 0, 0), prefixLength: 12)
+    /// Measured average RTT between instances of each AZ pair, by AZ name, in milliseconds.
+    public var crossAZRTTMilliseconds: [(String, String, Double)] = []
+    /// One-way cross-AZ medians by AZ name pair: half the measured average RTT.
+    public var crossAZOneWay: [(String, String, SimDuration)] {
+        crossAZRTTMilliseconds.map { ($0.0, $0.1, SimDuration(nanoseconds: Int64($0.2 * 500_000))) }
+    }
 
     static func cidr(_ s: String) -> CIDR { CIDR(s)! }
     static func ip(_ s: String) -> IPv4Address { IPv4Address(s)! }
@@ -66,7 +73,23 @@ public struct RegionCatalog: Sendable {
             ].map(ip),
             "s3": ["52.216.10.44", "52.217.96.12", "54.231.129.8", "3.5.8.150"].map(ip),
         ],
-        lambdaServiceAddresses: ["3.214.7.91", "34.197.201.36", "44.205.12.77"].map(ip))
+        lambdaServiceAddresses: ["3.214.7.91", "34.197.201.36", "44.205.12.77"].map(ip),
+        // Average ICMP RTT (ms) between instances of each AZ pair, June 2019, AZ names of the
+        // author's account (R. Imaoka,
+        // github.com/richardimaoka/blog-en at bfc5f9a, posts/network-latency-analysis-with-ping-aws-single-region.md):
+        // a plausible set of pair distances, not the distances of these names in every account.
+        crossAZRTTMilliseconds: [
+            ("us-east-1a", "us-east-1b", 0.807), ("us-east-1a", "us-east-1c", 0.962),
+            ("us-east-1a", "us-east-1d", 1.259),
+            ("us-east-1a", "us-east-1e", 0.876), ("us-east-1a", "us-east-1f", 1.143),
+            ("us-east-1b", "us-east-1c", 0.79),
+            ("us-east-1b", "us-east-1d", 0.835), ("us-east-1b", "us-east-1e", 0.952),
+            ("us-east-1b", "us-east-1f", 1.022),
+            ("us-east-1c", "us-east-1d", 0.657), ("us-east-1c", "us-east-1e", 0.972),
+            ("us-east-1c", "us-east-1f", 0.863),
+            ("us-east-1d", "us-east-1e", 1.196), ("us-east-1d", "us-east-1f", 0.969),
+            ("us-east-1e", "us-east-1f", 0.971),
+        ])
 
     public static func named(_ region: String) -> RegionCatalog? { region == "us-east-1" ? usEast1 : nil }
 

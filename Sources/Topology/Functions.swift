@@ -26,8 +26,8 @@ extension Builder {
     /// A function and, if it is attached to a VPC, its Hyperplane ENIs; its hosts join with the world.
     mutating func function(_ n: YNode, databases: [PlacedDatabase], index: Int? = nil) throws -> LambdaFunction {
         let m = try n.mapping(allowed: [
-            "name", "count", "memory", "timeout", "runtime", "vpc", "invocations", "handler", "init-duration",
-            "idle-reclaim",
+            "name", "count", "memory", "architecture", "timeout", "runtime", "vpc", "invocations", "handler",
+            "init-duration", "idle-reclaim", "connection-reuse", "tcp-nodelay",
         ])
         let nameNode = try m.required("name")
         var name = try nameNode.string()
@@ -67,12 +67,20 @@ extension Builder {
             }
             runtime = known
         }
-        // `memory:` is checked but not modelled yet (nothing depends on it).
-        _ = try m["memory"]?.int(128...10240)
         var f = LambdaFunction(
             name: name, accountID: account, region: catalog.name,
             timeout: try m["timeout"]?.duration() ?? .seconds(3),
             runtime: runtime, program: program, arrivals: arrivals)
+        if let v = m["memory"] { f.memoryMB = try v.int(128...10240) }
+        if let a = m["architecture"] {
+            let wanted = try a.string()
+            guard let arch = LambdaArchitecture(rawValue: wanted) else {
+                throw a.fail("'\(wanted)' is not a Lambda architecture (x86_64, arm64)")
+            }
+            f.architecture = arch
+        }
+        if let v = m["connection-reuse"] { f.connectionReuse = try v.bool() }
+        if let v = m["tcp-nodelay"] { f.tcpNoDelay = try v.bool() }
         if f.timeout > .seconds(900) || f.timeout < .seconds(1) {
             throw m["timeout"]!.fail("a Lambda timeout is 1 s to 900 s")
         }
@@ -109,7 +117,7 @@ extension Builder {
                         securityGroups: groups,
                         kind: .lambda, accountID: net.vpcs[vpc!.int].accountID)
                     eni.description = "AWS Lambda VPC ENI-\(name)"
-                    eni.hostLatency = net.latency.hyperplane.nanoseconds
+                    eni.hostLatency = net.latency.hyperplane.median.nanoseconds
                     e = ENIIndex(net.enis.count)
                     net.enis.append(eni)
                     eniByID[eniID] = e
@@ -141,8 +149,8 @@ extension Builder {
             throw n.fail("a handler step is a mapping like {dynamodb: PutItem, table: Orders}")
         }
         let m = try n.mapping(allowed: [
-            "dynamodb", "table", "item-bytes", "items", "database", "query-bytes", "result-bytes", "server-time",
-            "compute",
+            "dynamodb", "table", "item-bytes", "items", "consistent-read", "database", "query-bytes", "result-bytes",
+            "server-time", "compute",
         ])
         if let op = m["dynamodb"] {
             let name = try op.string()
@@ -153,10 +161,26 @@ extension Builder {
                 )
             }
             let table = try (try m.required("table")).string()
+            var itemBytes = 110
+            if let b = m["item-bytes"] {
+                itemBytes = try size(b) ?? 110
+                // DynamoDB's item size limit is 400 KB
+                // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html).
+                guard (2...409_600).contains(itemBytes) else {
+                    throw b.fail("\(itemBytes) bytes is outside 2…409600 (DynamoDB items are at most 400 KB)")
+                }
+            }
+            var consistent = false
+            if let c = m["consistent-read"] {
+                consistent = try c.bool()
+                guard o == .getItem || o == .query || !consistent else {
+                    throw c.fail("only GetItem and Query take ConsistentRead")
+                }
+            }
             return .dynamodb(
                 DynamoDBCall(
-                    operation: o, table: table, itemBytes: try m["item-bytes"]?.int(2...400_000) ?? 110,
-                    resultItems: try m["items"]?.int(0...1000) ?? 1))
+                    operation: o, table: table, itemBytes: itemBytes, resultItems: try m["items"]?.int(0...1000) ?? 1,
+                    consistentRead: consistent))
         }
         if let d = m["database"] {
             let name = try d.string()

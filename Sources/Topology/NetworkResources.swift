@@ -239,7 +239,7 @@ extension Builder {
             guard let parsed = try? Yams.compose(yaml: try n.string()) else {
                 throw n.fail("the policy is not valid JSON")
             }
-            node = YNode(node: parsed, path: n.path, file: n.file, keyMark: n.mark)
+            node = YNode(node: parsed, path: n.path, file: n.file, keyMark: n.mark, origin: n.origin)
         }
         let m = try node.mapping(allowed: ["Version", "Statement", "Id"])
         var statements: [EndpointPolicy.Statement] = []

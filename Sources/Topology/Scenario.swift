@@ -30,4 +30,6 @@ public struct Scenario: Sendable {
     /// The instances, in the file's order: each one's name (its id when it has none) and network interface.
     public var instances: [(name: String, eni: ENIIndex)] = []
     public var network: Network { world.network }
+    /// The calls its functions make, "function/Operation".
+    public var callNames: [String] { world.plannedCallNames }
 }

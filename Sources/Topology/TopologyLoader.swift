@@ -10,22 +10,19 @@ import Capture
 /// scenario. Every problem is reported once, as `file:line:column: message`, naming the key or
 /// the id at fault; nothing is built from a file with a problem.
 public enum TopologyLoader {
-    public static func load(path: String, overrides: RunOverrides = RunOverrides()) throws(TopologyError) -> Scenario {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TopologyError(file: path, line: 0, column: 0, message: "cannot read the file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw TopologyError(file: path, line: 0, column: 0, message: "the file is not UTF-8 text")
-        }
-        return try load(yaml: text, file: path, overrides: overrides)
+    /// Loads a topology file, with `patches` applied to its document before it is read (so the
+    /// loader checks patched values too, and names the patch for their problems).
+    public static func load(
+        path: String, overrides: RunOverrides = RunOverrides(), patches: [TopologyPatch] = []
+    ) throws(TopologyError) -> Scenario {
+        let text = try readText(path)
+        return try load(yaml: text, file: path, overrides: overrides, patches: patches)
     }
 
-    public static func load(yaml: String, file: String, overrides: RunOverrides = RunOverrides()) throws(TopologyError)
-        -> Scenario
-    {
-        // The front door: the file and whatever it includes, merged into one document that
-        // remembers which file each part came from (Includes.swift).
-        let (root, source) = try Includes.resolve(yaml: yaml, file: file)
+    public static func load(
+        yaml: String, file: String, overrides: RunOverrides = RunOverrides(), patches: [TopologyPatch] = []
+    ) throws(TopologyError) -> Scenario {
+        let (root, source) = try document(yaml: yaml, file: file, patches: patches)
         do {
             var b = Builder(file: file)
             return try b.build(
@@ -35,6 +32,34 @@ public enum TopologyLoader {
         } catch {
             throw TopologyError(file: file, line: 0, column: 0, message: "\(error)")
         }
+    }
+
+    /// The patched document as canonical text (no comments, styles or origins): equal texts
+    /// describe the same topology. The experiment cache keys runs by it.
+    public static func canonicalText(path: String, patches: [TopologyPatch] = []) throws(TopologyError) -> String {
+        PatchApplier.canonical(try document(yaml: try readText(path), file: path, patches: patches).root)
+    }
+
+    static func readText(_ path: String) throws(TopologyError) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TopologyError(file: path, line: 0, column: 0, message: "cannot read the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw TopologyError(file: path, line: 0, column: 0, message: "the file is not UTF-8 text")
+        }
+        return text
+    }
+
+    /// The document a topology file describes: the file and whatever it includes, merged into one
+    /// document that remembers which file each part came from (Includes.swift), with `patches`
+    /// applied on top (Patches.swift).
+    static func document(yaml: String, file: String, patches: [TopologyPatch]) throws(TopologyError)
+        -> (root: Node, source: NodeSource)
+    {
+        let (root, source) = try Includes.resolve(yaml: yaml, file: file)
+        guard !patches.isEmpty else { return (root, source) }
+        var applier = PatchApplier()
+        return (try applier.apply(patches, to: root), source)
     }
 
     static func yamlError(_ e: YamlError, file: String) -> TopologyError {
@@ -88,6 +113,8 @@ struct Builder {
     var usedPublicIPs: Set<UInt32> = []
     var zoneByName: [String: AvailabilityZoneIndex] = [:]
     var hyperplane: [String: ENIIndex] = [:]
+    /// `latency.cross-az-pairs` entries, resolved to zone indices after the subnets.
+    var zonePairNodes: [(String, String, SimDuration, YNode)] = []
 
     // What phase 1 places on the network and phase 3 gives hosts, in the file's order.
     var instanceOrder: [(name: String, eni: ENIIndex, agents: Bool)] = []
@@ -139,6 +166,7 @@ struct Builder {
         if let l = top["latency"] { try latency(l) }
 
         try buildNetwork(top, root)
+        try resolveZonePairs()
         net.finalize(random: RandomStreams(seed: run.seed))
 
         // The world takes the finished network; the builder keeps no copy of it.
@@ -245,17 +273,53 @@ struct Builder {
         return t
     }
 
+    /// The `latency:` section: each hop a duration (a constant) or `{median: 400us, sigma: 0.2}`
+    /// (log-normal), and `cross-az-pairs: [{zones: [us-east-1a, us-east-1b], median: 380us}]`.
+    /// Zone pairs are resolved once the subnets have named their zones (`resolveZonePairs`).
     mutating func latency(_ n: YNode) throws {
         let m = try n.mapping(allowed: [
-            "intra-az", "cross-az", "hyperplane", "nat-gateway", "regional", "internet", "resolver",
+            "intra-az", "cross-az", "cross-az-pairs", "hyperplane", "nat-gateway", "regional", "internet", "resolver",
         ])
-        if let v = m["intra-az"] { net.latency.intraAZ = try v.duration() }
-        if let v = m["cross-az"] { net.latency.crossAZ = try v.duration() }
-        if let v = m["hyperplane"] { net.latency.hyperplane = try v.duration() }
-        if let v = m["nat-gateway"] { net.latency.natGateway = try v.duration() }
-        if let v = m["regional"] { net.latency.regional = try v.duration() }
-        if let v = m["internet"] { net.latency.internet = try v.duration() }
-        if let v = m["resolver"] { net.latency.resolver = try v.duration() }
+        if let v = m["intra-az"] { net.latency.intraAZ = try hopDelay(v) }
+        if let v = m["cross-az"] { net.latency.crossAZ = try hopDelay(v) }
+        if let v = m["hyperplane"] { net.latency.hyperplane = try hopDelay(v) }
+        if let v = m["nat-gateway"] { net.latency.natGateway = try hopDelay(v) }
+        if let v = m["regional"] { net.latency.regional = try hopDelay(v) }
+        if let v = m["internet"] { net.latency.internet = try hopDelay(v) }
+        if let v = m["resolver"] { net.latency.resolver = try hopDelay(v) }
+        if let v = m["cross-az-pairs"] {
+            zonePairNodes = []
+            for p in try v.list() {
+                let pm = try p.mapping(allowed: ["zones", "median"])
+                let zones = try (try pm.required("zones")).stringList()
+                guard zones.count == 2, zones[0] != zones[1] else {
+                    throw p.fail("'zones' names two different availability zones")
+                }
+                zonePairNodes.append((zones[0], zones[1], try (try pm.required("median")).duration(), p))
+            }
+        }
+    }
+
+    /// Cross-AZ medians per pair of the zones the subnets use: the Region catalog's measured
+    /// pairs, then the file's `cross-az-pairs` over them.
+    mutating func resolveZonePairs() throws {
+        for (a, b, median) in catalog.crossAZOneWay {
+            if let za = zoneByName[a], let zb = zoneByName[b] { net.latency.crossAZPairs[ZonePair(za, zb)] = median }
+        }
+        for (a, b, median, node) in zonePairNodes {
+            for z in [a, b] where !z.hasPrefix(catalog.name) {
+                throw node.fail("'\(z)' is not an availability zone of \(catalog.name)")
+            }
+            if let za = zoneByName[a], let zb = zoneByName[b] { net.latency.crossAZPairs[ZonePair(za, zb)] = median }
+        }
+    }
+
+    func hopDelay(_ n: YNode) throws -> HopDelay {
+        if case .scalar = n.node { return .constant(try n.duration()) }
+        let m = try n.mapping(allowed: ["median", "sigma"])
+        let sigma = try m["sigma"]?.double() ?? 0
+        guard sigma >= 0 && sigma <= 2 else { throw m["sigma"]!.fail("sigma must be within 0…2") }
+        return HopDelay(median: try (try m.required("median")).duration(), sigma: sigma)
     }
 }
 

@@ -12,8 +12,9 @@ public struct TopologyError: Error, CustomStringConvertible, Sendable {
     public init(file: String, line: Int, column: Int, message: String) {
         self.file = file; self.line = line; self.column = column; self.message = message
     }
-    /// `file:line:column: message` — the form compilers use, so editors can jump to it.
-    public var description: String { "\(file):\(line):\(column): \(message)" }
+    /// `file:line:column: message` — the form compilers use, so editors can jump to it; `file:
+    /// message` when there is no position (an unreadable file, a command-line argument).
+    public var description: String { line > 0 ? "\(file):\(line):\(column): \(message)" : "\(file): \(message)" }
 }
 
 /// A YAML node with the context needed to report problems with it.
@@ -21,17 +22,38 @@ struct YNode {
     let node: Node
     /// Key path from the document root, e.g. `subnets[1].cidr`.
     let path: String
+    /// The file the node was written in: the document's, or a patch's.
     let file: String
+    /// Set when a patch wrote this node or one above it (``PatchOrigin``).
+    let origin: PatchOrigin?
     /// Position of the key this value belongs to (errors about a value point at its key).
     let keyMark: Mark?
     /// Which file each part of this node came from, when the document merges several (`include:`);
     /// nil: all of it from `file`.
-    var source: NodeSource? = nil
+    let source: NodeSource?
+
+    init(
+        node: Node, path: String, file: String, keyMark: Mark?, origin inherited: PatchOrigin? = nil,
+        source: NodeSource? = nil
+    ) {
+        self.node = node; self.path = path; self.keyMark = keyMark; self.source = source
+        let o = PatchOrigin.of(node) ?? inherited
+        self.origin = o
+        self.file = o?.file ?? file
+    }
 
     var mark: Mark? { node.mark ?? keyMark }
     var line: Int { mark?.line ?? 0 }
 
-    func error(_ message: String, at m: Mark? = nil) -> TopologyError {
+    /// An error at `m` (default: this node). `other`: the node the error is about when it is not
+    /// this one (a key), so a key a patch wrote is reported where the patch is.
+    func error(_ message: String, at m: Mark? = nil, node other: Node? = nil) -> TopologyError {
+        if let other, let o = PatchOrigin.of(other) { return o.error(message, at: m ?? other.mark) }
+        if let o = origin {
+            // A value a patch wrote: its own position in the patch's file (a value the patch set
+            // on an existing key has no position of its key there).
+            return o.error(message, at: m ?? node.mark)
+        }
         let k = m ?? mark
         return TopologyError(file: file, line: k?.line ?? 0, column: k?.column ?? 0, message: message)
     }
@@ -59,15 +81,20 @@ struct YNode {
             let keyFile = from?.file ?? file
             guard allowed.contains(key) else {
                 let hint = closest(key, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
-                throw TopologyError(
-                    file: keyFile, line: k.mark?.line ?? 0, column: k.mark?.column ?? 0,
-                    message: "\(path): unknown key '\(key)'\(hint); allowed: \(allowed.joined(separator: ", "))")
+                let message = "\(path): unknown key '\(key)'\(hint); allowed: \(allowed.joined(separator: ", "))"
+                if origin == nil && PatchOrigin.of(k) == nil {
+                    // Written in this file or one it includes: the key's own file.
+                    throw TopologyError(
+                        file: keyFile, line: k.mark?.line ?? 0, column: k.mark?.column ?? 0, message: message)
+                }
+                throw error(message, at: k.mark, node: k)
             }
             pairs.append(
                 (
                     key,
                     YNode(
-                        node: v, path: path.isEmpty ? key : "\(path).\(key)", file: keyFile, keyMark: k.mark,
+                        node: v, path: path.isEmpty ? key : "\(path).\(key)", file: keyFile,
+                        keyMark: PatchOrigin.of(v) == nil || PatchOrigin.of(k) != nil ? k.mark : nil, origin: origin,
                         source: from)
                 ))
         }
@@ -89,7 +116,8 @@ struct YNode {
         return seq.enumerated().map { i, n in
             let from = source?.item(i)
             return YNode(
-                node: n, path: "\(path)[\(i)]", file: from?.file ?? file, keyMark: n.mark ?? keyMark, source: from)
+                node: n, path: "\(path)[\(i)]", file: from?.file ?? file, keyMark: n.mark ?? keyMark, origin: origin,
+                source: from)
         }
     }
 

@@ -40,6 +40,11 @@ public struct TCPProfile: Sendable, Equatable {
     /// Segments arriving within this time are acknowledged together: receive offloads (GRO)
     /// hand a burst to TCP as one, so one ACK answers it.
     public var ackCoalescing = SimDuration.microseconds(12)
+    /// Slow-start restart: a sender idle for longer than its RTO restarts from the initial
+    /// window (Linux `tcp_slow_start_after_idle`, default 1: include/net/tcp.h
+    /// `tcp_slow_start_after_idle_check`, net/ipv4/tcp_output.c `tcp_cwnd_restart`; RFC 5681 §4.1
+    /// "Restarting Idle Connections" says every TCP SHOULD).
+    public var slowStartAfterIdle = true
 
     /// A Linux client as in a Lambda microVM (Linux include/net/tcp.h; SYN backoff: net/ipv4/tcp_timer.c):
     /// initial RTO 1 s, RTO min 200 ms, max 120 s, `tcp_syn_retries` 6 (SYNs at 0, 1, 3, 7, 15,

@@ -55,6 +55,17 @@ public struct TCPSocket: Sendable {
     var sendMSS = 536
     var cwnd = 0
     var ssthresh = Int.max
+    /// When data was last sent (Linux `lsndtime`, for slow-start restart after idle); negative
+    /// before any.
+    var lastDataSent = SimTime(nanoseconds: -1)
+    /// Linux's cwnd validation (`tcp_cwnd_validate`): the most bytes in flight in the current
+    /// window of data, where that window ends, and (`cwndLimited`, below) whether the congestion
+    /// window limited it.
+    var cwndUsageEnd: UInt64 = 0
+    var maxInFlight: Int32 = 0
+    /// Nagle's algorithm is on (the socket has no TCP_NODELAY), and the end of the last
+    /// sub-MSS segment sent (Linux `snd_sml`, for Minshall's variant).
+    var smallSegmentEnd: UInt64 = 0
     // Receive side.
     var irs: UInt32 = 0
     var rcvNxt: UInt64 = 0
@@ -95,6 +106,9 @@ public struct TCPSocket: Sendable {
     var unackedBytes = 0
     var lastReceive = SimTime.zero
     var ipID: UInt16 = 0
+    /// Nagle's algorithm is on; the current window was cwnd-limited (see above).
+    var nagle = false
+    var cwndLimited = false
 
     init(
         host: HostIndex, owner: AppRef, connection: UInt32, origin: StreamOrigin, local: IPv4Address,

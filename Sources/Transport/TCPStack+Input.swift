@@ -50,6 +50,7 @@ extension TCPStack {
         s.sndMax = 1
         s.rto = profile.initialRTO.nanoseconds
         s.quickAcks = profile.maxQuickAcks
+        s.nagle = !l.noDelay
         negotiate(&s, p)
         let i = allocate(s)
         demux.insert(
@@ -167,7 +168,9 @@ extension TCPStack {
                 if let r = s.rttSample, newUna >= r.end {
                     sample(&s, rtt: (now - r.sent).nanoseconds); s.rttSample = nil
                 }
-                if s.cwnd < s.ssthresh {
+                if !congestionWindowMayGrow(s) {
+                    // An application-limited sender keeps its window (tcp_is_cwnd_limited).
+                } else if s.cwnd < s.ssthresh {
                     s.cwnd += min(Int(acked), s.sendMSS)
                 } else {
                     s.cwnd += max(1, s.sendMSS * s.sendMSS / max(s.cwnd, 1))

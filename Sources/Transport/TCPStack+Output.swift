@@ -84,8 +84,14 @@ extension TCPStack {
         net.transmit(p, from: s.host, now: now, &scheduler)
     }
 
-    /// Sends new data (and the FIN) as far as the congestion and receive windows allow.
+    /// Sends new data (and the FIN) as far as the congestion and receive windows allow, holding
+    /// back a small segment while Nagle's algorithm asks (Minshall's variant, as Linux's
+    /// `tcp_nagle_check` and `tcp_minshall_check` in net/ipv4/tcp_output.c: a sub-MSS segment
+    /// waits only while an earlier sub-MSS segment is unacknowledged).
     mutating func output(_ i: UInt32, _ now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler) {
+        var sent = false
+        var cwndLimited = false
+        defer { if sent || cwndLimited { validateCongestionWindow(i, cwndLimited: cwndLimited) } }
         while true {
             let s = sockets[Int(i)]
             guard
@@ -100,9 +106,17 @@ extension TCPStack {
                 let available = Int(dataEnd - s.sndNxt)
                 let payloadMax = s.sendMSS - (s.timestamps ? 12 : 0)
                 let len = min(available, payloadMax, max(room, 0))
-                if len <= 0 { break }
+                if len <= 0 {
+                    if inFlight >= s.cwnd { cwndLimited = true }
+                    break
+                }
                 // Avoid silly-window segments while earlier data is still in flight.
                 if len < payloadMax && len < available && inFlight > 0 { break }
+                if len < payloadMax && s.nagle && inFlight > 0 && s.smallSegmentEnd > s.sndUna
+                    && s.smallSegmentEnd <= s.sndNxt
+                {
+                    break
+                }
                 var flags: TCPFlags = [.ack]
                 if s.sndNxt + UInt64(len) == dataEnd { flags.insert(.psh) }
                 var p = segment(i, flags: flags, seqOffset: s.sndNxt, length: len)
@@ -110,11 +124,14 @@ extension TCPStack {
                 if s.sndNxt + UInt64(len) > s.sndNxt && sockets[Int(i)].rttSample == nil && !s.retransmitted {
                     sockets[Int(i)].rttSample = (s.sndNxt + UInt64(len), now)
                 }
+                if s.sndNxt >= s.sndMax { sockets[Int(i)].lastDataSent = now } // new data (tcp_event_data_sent)
+                if len < payloadMax { sockets[Int(i)].smallSegmentEnd = s.sndNxt + UInt64(len) }
                 sockets[Int(i)].sndNxt += UInt64(len)
                 sockets[Int(i)].sndMax = max(sockets[Int(i)].sndMax, sockets[Int(i)].sndNxt)
                 sockets[Int(i)].unackedBytes = 0
                 ackTimers.cancel(Int(i))
                 net.transmit(p, from: s.host, now: now, &scheduler)
+                sent = true
                 continue
             }
             if s.finQueued && s.sndNxt == dataEnd {
@@ -134,5 +151,48 @@ extension TCPStack {
         }
         let s = sockets[Int(i)]
         if s.sndNxt > s.sndUna && !retransmitTimers.isArmed(Int(i)) { armRetransmit(i, now, &scheduler) }
+    }
+
+    /// Linux's `tcp_cwnd_validate` (net/ipv4/tcp_output.c): per window of data, remember whether
+    /// the congestion window limited the sender, or else the most bytes it had in flight; the
+    /// window grows only when it was used (``congestionWindowMayGrow(_:)``).
+    mutating func validateCongestionWindow(_ i: UInt32, cwndLimited: Bool) {
+        let s = sockets[Int(i)]
+        let inFlight = Int(s.sndNxt - s.sndUna)
+        if s.sndUna >= s.cwndUsageEnd || cwndLimited || (!s.cwndLimited && inFlight > Int(s.maxInFlight)) {
+            sockets[Int(i)].cwndLimited = cwndLimited
+            sockets[Int(i)].maxInFlight = Int32(clamping: inFlight)
+            sockets[Int(i)].cwndUsageEnd = s.sndNxt
+        }
+    }
+
+    /// Linux's `tcp_is_cwnd_limited` (include/net/tcp.h): grow the window only if the sender used
+    /// it, or in slow start while it is below twice the most that was in flight.
+    func congestionWindowMayGrow(_ s: TCPSocket) -> Bool {
+        s.cwndLimited || (s.cwnd < s.ssthresh && s.cwnd < 2 * Int(s.maxInFlight))
+    }
+
+    /// Slow-start restart when the application writes after an idle period longer than the RTO
+    /// with nothing in flight (Linux `tcp_slow_start_after_idle_check` → `tcp_cwnd_restart`):
+    /// the window halves once per RTO of idleness beyond the first, and never stays above the
+    /// initial window; ssthresh keeps ¾ of the old window.
+    mutating func restartWindowAfterIdle(_ i: UInt32, _ now: SimTime) {
+        let s = sockets[Int(i)]
+        guard profiles[s.profileIndex].slowStartAfterIdle, s.sndNxt == s.sndUna, s.lastDataSent.nanoseconds >= 0,
+            s.rto > 0
+        else { return }
+        var delta = (now - s.lastDataSent).nanoseconds
+        guard delta > s.rto else { return }
+        let restart = min(profiles[s.profileIndex].initialCongestionWindow * s.sendMSS, s.cwnd)
+        if s.ssthresh != Int.max { sockets[Int(i)].ssthresh = max(s.ssthresh, s.cwnd / 2 + s.cwnd / 4) }
+        var cwnd = s.cwnd
+        while true {
+            delta -= s.rto
+            guard delta > 0 && cwnd > restart else { break }
+            cwnd >>= 1
+        }
+        sockets[Int(i)].cwnd = max(cwnd, restart)
+        sockets[Int(i)].cwndLimited = false
+        sockets[Int(i)].maxInFlight = 0
     }
 }

@@ -35,6 +35,8 @@ public enum TCPEndReason: Sendable, Hashable {
 struct Listener: Sendable {
     var owner: AppRef
     var profileIndex: Int
+    /// Accepted sockets get TCP_NODELAY.
+    var noDelay: Bool
 }
 
 /// The TCP implementation of every simulated host: sockets in one contiguous array, found by a
@@ -120,15 +122,20 @@ public struct TCPStack: Sendable {
 
     // MARK: Application interface
 
-    /// Accepts connections to `port` on `host`, with the host's profile.
-    public mutating func listen(host: HostIndex, port: UInt16, owner: AppRef) {
-        listeners[Self.listenerKey(host, port)] = Listener(owner: owner, profileIndex: profileIndex(of: host))
+    /// Accepts connections to `port` on `host`, with the host's profile. `noDelay`: accepted
+    /// sockets have TCP_NODELAY set (Nagle's algorithm off), as the modelled servers set it.
+    public mutating func listen(host: HostIndex, port: UInt16, owner: AppRef, noDelay: Bool = true) {
+        listeners[Self.listenerKey(host, port)] = Listener(
+            owner: owner, profileIndex: profileIndex(of: host), noDelay: noDelay)
     }
 
     /// Opens a connection (sends the SYN) with the host's profile. Returns the socket index.
+    /// `noDelay`: the application sets TCP_NODELAY (every modelled client does unless told
+    /// otherwise: urllib3's `default_socket_options`, libpq, curl, browsers); without it Linux
+    /// runs Nagle's algorithm.
     public mutating func connect(
         host: HostIndex, local: IPv4Address, remote: IPv4Address, remotePort: UInt16,
-        realm: UInt32 = 0, owner: AppRef, label: UInt8 = 0, now: SimTime,
+        realm: UInt32 = 0, owner: AppRef, label: UInt8 = 0, noDelay: Bool = true, now: SimTime,
         _ net: inout Network, _ scheduler: inout Scheduler
     ) -> UInt32 {
         let index = profileIndex(of: host)
@@ -159,6 +166,7 @@ public struct TCPStack: Sendable {
         s.sndNxt = 1
         s.sndMax = 1
         s.quickAcks = profile.maxQuickAcks
+        s.nagle = !noDelay
         s.rttSample = (1, now)
         let i = allocate(s)
         demux.insert(
@@ -182,6 +190,7 @@ public struct TCPStack: Sendable {
                     stream: sockets[Int(i)].sendStream, offset: sockets[Int(i)].written,
                     length: length, content: content))
         }
+        restartWindowAfterIdle(i, now)
         sockets[Int(i)].written += UInt64(length)
         if flush { output(i, now, &net, &scheduler) }
     }

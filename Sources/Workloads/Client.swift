@@ -97,12 +97,13 @@ extension World {
         let owner = AppRef(.environment, object: UInt32(env))
         let sock = tcp.connect(
             host: e.host, local: e.address, remote: address, remotePort: port(t), owner: owner,
-            now: now, &network, &s)
+            noDelay: functions[f].tcpNoDelay, now: now, &network, &s)
         let c = tcp.socket(sock).connection
         environments[env].pool.append(PooledConnection(target: t, connection: c, socket: sock, phase: .connecting))
         environments[env].active = environments[env].pool.count - 1
         channels.insert(c, Channel(clientSocket: sock, client: owner, seed: random.next()))
         metrics.calls[callIndex[f][e.pc]].newConnections += 1
+        environments[env].callOpenedConnection = true
     }
 
     func poolIndex(_ env: Int, connection c: UInt32) -> Int? {
@@ -118,8 +119,10 @@ extension World {
             tcp.write(socket, .postgresSSLRequest, length: UInt32(PostgresSSLRequest.length), now: now, &network, &s)
             let written = tcp.socket(socket).written
             channels.update(p.connection) { $0.toServer.push(written, .pgSSLRequest) }
-        } else {
-            sendClientHello(env, k, now, &s)
+        } else if environments[env].active == k {
+            // The SDK's per-connection CPU work (urllib3 loads the CA bundle) before the ClientHello.
+            let f = Int(environments[env].function)
+            after(functions[f].cpuTime(functions[f].runtime.sdk.connectionSetup), env: env, .sendClientHello, &s)
         }
     }
 
@@ -147,10 +150,11 @@ extension World {
         case .pgSSLAccept:
             sendClientHello(env, k, now, &s)
         case .serverFlight:
-            // Certificate-chain verification and key schedule on the client. Assumed: ~1.5 ms of CPU in
-            // a small Lambda; no published figure.
+            // Certificate-chain verification and the key schedule on the client's CPU share (assumed:
+            // ~1.5 ms of one vCPU; no published figure).
             if environments[env].phase == .running && environments[env].active == k {
-                after(.microseconds(1_500), env: env, .finishHandshake, &s)
+                let f = Int(environments[env].function)
+                after(functions[f].cpuTime(functions[f].runtime.sdk.handshake), env: env, .finishHandshake, &s)
             }
         case .response(let r):
             let req = requests[Int(r)]
@@ -185,7 +189,12 @@ extension World {
         let latency = now - environments[env].callStart
         metrics.calls[key].latency.record(latency)
         metrics.requestLatency.record(latency)
+        metrics.requestLog?.append(
+            RequestRecord(
+                call: Int32(key), start: environments[env].callStart, latency: latency,
+                newConnection: environments[env].callOpenedConnection, failed: error != nil))
         environments[env].call = .none
+        if !functions[f].connectionReuse { closeActiveConnection(env, now, &s) }
         if let error {
             // botocore raises ClientError for a 400 that is not retryable; the handler fails.
             metrics.calls[key].errors += 1
@@ -193,7 +202,16 @@ extension World {
             return
         }
         // Response parsing and the handler's own work between calls.
-        after(.microseconds(250), env: env, .afterResponse, &s)
+        after(functions[f].cpuTime(functions[f].runtime.sdk.response), env: env, .afterResponse, &s)
+    }
+
+    /// An SDK without keep-alive closes the call's connection once the response is read.
+    mutating func closeActiveConnection(_ env: Int, _ now: SimTime, _ s: inout Scheduler) {
+        let k = environments[env].active
+        guard k >= 0, k < environments[env].pool.count else { return }
+        let p = environments[env].pool.remove(at: k)
+        environments[env].active = -1
+        if tcp.socket(p.socket).state == .established { tcp.close(p.socket, now: now, &network, &s) }
     }
 
     mutating func finishHandshake(_ env: Int, _ now: SimTime, _ s: inout Scheduler) {

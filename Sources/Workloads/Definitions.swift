@@ -63,6 +63,9 @@ public enum ArrivalPattern: Sendable, Hashable {
 public struct LambdaRuntime: Hashable, Sendable {
     public let name: String
     public let tlsClient: TLSClientProfileID
+    /// CPU work of its SDK on one full vCPU (scaled by the function's share, see
+    /// ``LambdaFunction/cpuTime(_:)``).
+    public var sdk = SDKCosts.boto3
 
     /// The runtimes a topology may name. The boto3 profile was measured with OpenSSL 3.0, which
     /// the python3.12 and later runtimes (Amazon Linux 2023) use; the older Python runtimes
@@ -81,6 +84,31 @@ public struct LambdaRuntime: Hashable, Sendable {
         guard let r = Self.modelled.first(where: { $0.name == name }) else { return nil }
         self = r
     }
+}
+
+/// CPU time an SDK spends per connection and per call, on one full vCPU.
+public struct SDKCosts: Hashable, Sendable {
+    /// Before the ClientHello of each new HTTPS connection. boto3: botocore sets `ca_certs` on
+    /// its pools, and urllib3's `ssl_wrap_socket` calls `SSLContext.load_verify_locations` with
+    /// certifi's bundle on every new connection (https://github.com/urllib3/urllib3/issues/3623);
+    /// with OpenSSL 3 that load takes ~15 ms (https://github.com/sethmlarson/truststore/pull/171,
+    /// "~15 ms per call"; https://github.com/python/cpython/issues/95031, "about 5x slower" than
+    /// OpenSSL 1.1).
+    public var connectionSetup: SimDuration
+    /// Certificate-chain verification and the key schedule after the server's flight
+    /// (ASSUMED: 0.45 ms on one vCPU — an RSA-2048 chain and X25519; no measurement found).
+    public var handshake: SimDuration
+    /// Parsing a response and the handler's own work before its next step (ASSUMED: 72 µs on
+    /// one vCPU, the 250 µs this model used at 512 MB).
+    public var response: SimDuration
+    public static let boto3 = SDKCosts(
+        connectionSetup: .milliseconds(15), handshake: .microseconds(450), response: .microseconds(72))
+}
+
+/// The instruction set a function runs on (priced differently; `architectures` in the API).
+public enum LambdaArchitecture: String, Sendable, CaseIterable {
+    case x86_64
+    case arm64
 }
 
 /// A Lambda function and how it is attached.
@@ -104,6 +132,14 @@ public struct LambdaFunction: Sendable {
     /// Idle environments are reclaimed after this long: 10 minutes, as measured in 2019
     /// (https://mikhail.io/2019/08/aws-lambda-cold-starts-after-10-minutes/).
     public var idleReclaim = SimDuration.seconds(600)
+    /// Configured memory (MB): billed GB-seconds and the CPU share (128 MB is Lambda's default).
+    public var memoryMB = 128
+    public var architecture = LambdaArchitecture.x86_64
+    /// The SDK keeps connections open between calls (boto3 always does; `false` models an SDK
+    /// configured without keep-alive, e.g. aws-sdk-js v2 before AWS_NODEJS_CONNECTION_REUSE_ENABLED).
+    public var connectionReuse = true
+    /// The SDK sets TCP_NODELAY (urllib3 does: `HTTPConnection.default_socket_options`).
+    public var tcpNoDelay = true
 
     public init(
         name: String, accountID: String, region: String, timeout: SimDuration = .seconds(3),
@@ -114,6 +150,13 @@ public struct LambdaFunction: Sendable {
     }
     /// The principal its SDK calls are made as: the execution role's assumed-role session.
     public var principal: String { "arn:aws:sts::\(accountID):assumed-role/\(name)-role/\(name)" }
+
+    /// Lambda allocates CPU in proportion to memory, one full vCPU at 1,769 MB
+    /// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html); a single-threaded
+    /// runtime gains nothing above it. `work` on one vCPU takes this long in the function.
+    public func cpuTime(_ work: SimDuration) -> SimDuration {
+        memoryMB >= 1769 ? work : SimDuration(nanoseconds: work.nanoseconds * 1769 / Int64(memoryMB))
+    }
 }
 
 /// An AWS service front end (DynamoDB) as the model answers it.
@@ -132,6 +175,13 @@ public struct ServiceEndpoint: Sendable {
     public var getMedian = SimDuration.microseconds(3_400)
     public var putMedian = SimDuration.microseconds(5_200)
     public var latencySigma = 0.35
+    /// Added to the median per KB of item read or written. ASSUMED (no published figure): AWS
+    /// says a 1 KB and a 400 KB item differ in latency
+    /// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TroubleshootingLatency.html);
+    /// 20 µs/KB for reads and 40 µs/KB for writes (replicated to three AZs) put a 400 KB item at
+    /// +8 ms and +16 ms.
+    public var readPerKB = SimDuration.microseconds(20)
+    public var writePerKB = SimDuration.microseconds(40)
     /// TLS server processing before its first flight (key exchange and signature).
     public var handshakeTime = SimDuration.microseconds(450)
     /// Idle keep-alive connections are closed (close_notify + FIN) after this long: ~60 s in 2017

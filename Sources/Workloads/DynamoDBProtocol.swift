@@ -25,8 +25,37 @@ public struct DynamoDBCall: Sendable, Hashable {
     public var itemBytes: Int
     /// For Query: how many items come back.
     public var resultItems: Int
-    public init(operation: DynamoDBOperation, table: String, itemBytes: Int = 180, resultItems: Int = 1) {
+    /// GetItem and Query: `"ConsistentRead": true` (a strongly consistent read costs a full read
+    /// request unit per 4 KB instead of a half).
+    public var consistentRead: Bool
+    public init(
+        operation: DynamoDBOperation, table: String, itemBytes: Int = 180, resultItems: Int = 1,
+        consistentRead: Bool = false
+    ) {
         self.operation = operation; self.table = table; self.itemBytes = itemBytes; self.resultItems = resultItems
+        self.consistentRead = consistentRead
+    }
+
+    /// On-demand request units of one successful call, in halves (an eventually consistent read
+    /// of up to 4 KB is half a unit). Reads: 1 unit per 4 KB of the items returned, rounded up,
+    /// ½ when eventually consistent; writes: 1 unit per 1 KB of the item, rounded up (UpdateItem
+    /// and DeleteItem meter the larger of the item before and after, here the item)
+    /// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html).
+    /// The item's size is `itemBytes`, taken as DynamoDB meters it (names and values); the JSON
+    /// on the wire is somewhat larger, which the model ignores.
+    public var requestUnitHalves: (read: UInt64, write: UInt64) {
+        let size = UInt64(max(itemBytes, 1))
+        switch operation {
+        case .putItem, .updateItem, .deleteItem:
+            return (0, 2 * ((size + 1023) / 1024))
+        case .getItem:
+            let units = (size + 4095) / 4096
+            return (consistentRead ? 2 * units : units, 0)
+        case .query:
+            let total = size * UInt64(max(resultItems, 0))
+            let units = max((total + 4095) / 4096, 1)
+            return (consistentRead ? 2 * units : units, 0)
+        }
     }
 }
 
@@ -59,7 +88,10 @@ public enum DynamoDBWire {
         switch c.operation {
         case .putItem:
             return #"{"TableName": "", "Item": }"#.utf8.count + c.table.utf8.count + c.itemBytes
-        case .getItem, .deleteItem:
+        case .getItem:
+            return #"{"TableName": "", "Key": }"#.utf8.count + c.table.utf8.count + key
+                + (c.consistentRead ? #", "ConsistentRead": true"#.utf8.count : 0)
+        case .deleteItem:
             return #"{"TableName": "", "Key": }"#.utf8.count + c.table.utf8.count + key
         case .updateItem:
             return
@@ -71,7 +103,7 @@ public enum DynamoDBWire {
             return
                 (#"{"TableName": "", "KeyConditionExpression": "pk = :pk", "#
                 + #""ExpressionAttributeValues": {":pk": {"S": "customer#000000000000"}}}"#).utf8.count
-                + c.table.utf8.count
+                + c.table.utf8.count + (c.consistentRead ? #", "ConsistentRead": true"#.utf8.count : 0)
         }
     }
 

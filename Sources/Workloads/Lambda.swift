@@ -8,7 +8,7 @@ import Transport
 struct Environment: Sendable {
     enum Phase: Sendable { case initializing, idle, running, dead }
     enum Next: Sendable, Equatable {
-        case none, startProgram, finishHandshake, afterResponse, retryCall
+        case none, startProgram, sendClientHello, finishHandshake, afterResponse, retryCall
     }
     enum Call: Sendable, Equatable { case none, resolving, connecting, handshaking, awaitingResponse, backoff }
 
@@ -24,6 +24,8 @@ struct Environment: Sendable {
     var call: Call = .none
     var attempt = 0
     var callStart = SimTime.zero
+    /// The current call opened a connection (for the request log).
+    var callOpenedConnection = false
     /// The SDK clients' pooled connections (keep-alive), at most one per target.
     var pool: [PooledConnection] = []
     /// The pool entry the current call uses (-1: none yet).
@@ -41,6 +43,8 @@ struct Invocation: Sendable {
     var environment: Int32
     var start: SimTime
     var caller: Caller
+    /// The init phase that ran before it (cold start), zero when warm.
+    var initTime = SimDuration.zero
 }
 
 /// Where a finished Step Functions task goes.
@@ -99,6 +103,7 @@ extension World {
         }
         // Durations and the timeout count the invoke phase, after any init (as REPORT's Duration does).
         invocations[Int(k)].start = now + initTime
+        invocations[Int(k)].initTime = initTime
         let generation = timers.invocationTimeout.arm(env)
         let timeout = EventPayload(AppEvent.invocationTimeout, object: UInt32(env), aux: generation)
         s.schedule(at: now + initTime + functions[f].timeout, timeout)
@@ -139,6 +144,12 @@ extension World {
         switch next {
         case .none: return
         case .startProgram: runStep(env, now, &s)
+        case .sendClientHello:
+            let k = environments[env].active
+            guard k >= 0, k < environments[env].pool.count,
+                tcp.socket(environments[env].pool[k].socket).state == .established
+            else { return }
+            sendClientHello(env, k, now, &s)
         case .finishHandshake: finishHandshake(env, now, &s)
         case .afterResponse:
             environments[env].pc += 1
@@ -160,6 +171,7 @@ extension World {
         case .dynamodb, .database:
             environments[env].attempt = 1
             environments[env].callStart = now
+            environments[env].callOpenedConnection = false
             beginCall(env, now, &s)
         }
     }
@@ -173,6 +185,9 @@ extension World {
         let f = Int(inv.function)
         let duration = now - inv.start
         metrics.functions[f].duration.record(duration)
+        let billed = (inv.initTime + duration).nanoseconds
+        metrics.functions[f].billedMilliseconds += UInt64((max(billed, 0) + 999_999) / 1_000_000)
+        metrics.functions[f].initNanoseconds += inv.initTime.nanoseconds
         switch outcome {
         case .succeeded: metrics.functions[f].succeeded += 1
         case .timedOut:

@@ -83,6 +83,14 @@ public struct FunctionMetrics: Sendable {
     public var environmentsCreated: UInt64 = 0
     /// The last few timeout messages, as the function's log would show them.
     public var timeoutMessages: [String] = []
+    /// Billed duration, summed over invocations: each invocation's init (on a cold start) plus
+    /// its duration, rounded up to the millisecond. Lambda bills the INIT phase of on-demand
+    /// ZIP functions on managed runtimes since 2025-08-01
+    /// (https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/)
+    /// and rounds billed duration up to 1 ms (https://aws.amazon.com/lambda/pricing/).
+    public var billedMilliseconds: UInt64 = 0
+    /// Init durations of cold starts, summed (part of `billedMilliseconds`).
+    public var initNanoseconds: Int64 = 0
     public init() {}
 }
 
@@ -97,6 +105,10 @@ public struct CallMetrics: Sendable {
     public var latency = LatencyDistribution()
     public var requestBytes: UInt64 = 0
     public var responseBytes: UInt64 = 0
+    /// DynamoDB on-demand request units of the calls answered successfully, in halves
+    /// (``DynamoDBCall/requestUnitHalves``).
+    public var readUnitHalves: UInt64 = 0
+    public var writeUnitHalves: UInt64 = 0
     public init() {}
     /// Whether nothing was ever recorded (every update adds to a counter or the distribution).
     public var isEmpty: Bool {
@@ -111,8 +123,22 @@ public struct StateMachineMetrics: Sendable {
     public var succeeded: UInt64 = 0
     public var failed: UInt64 = 0
     public var taskRetries: UInt64 = 0
+    /// State transitions as Standard workflows bill them: one per state entered, retries
+    /// included (https://aws.amazon.com/step-functions/pricing/).
+    public var stateTransitions: UInt64 = 0
     public var duration = LatencyDistribution()
     public init() {}
+}
+
+/// One SDK call as the experiment's request log keeps it.
+public struct RequestRecord: Sendable, Equatable {
+    /// Index into `WorkloadMetrics.callNames`.
+    public var call: Int32
+    public var start: SimTime
+    public var latency: SimDuration
+    /// The call opened a new connection (DNS, TCP and TLS were part of its latency).
+    public var newConnection: Bool
+    public var failed: Bool
 }
 
 public struct WorkloadMetrics: Sendable {
@@ -128,5 +154,8 @@ public struct WorkloadMetrics: Sendable {
     /// NAT): what DynamoDB would log as the caller's source IP.
     public var serviceClients: [String: Set<String>] = [:]
     public var requestLatency = LatencyDistribution()
+    /// Every completed call, when asked for (experiments); nil otherwise, so long runs keep no
+    /// per-request memory.
+    public var requestLog: ContiguousArray<RequestRecord>?
     public init() {}
 }

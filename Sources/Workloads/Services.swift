@@ -32,8 +32,12 @@ extension World {
             channels.cancelIdleClose(c)
             let req = requests[Int(r)]
             var median = svc.getMedian
-            if case .dynamodb(let call) = functions[Int(req.function)].program[Int(req.step)], call.operation.isWrite {
-                median = svc.putMedian
+            if case .dynamodb(let call) = functions[Int(req.function)].program[Int(req.step)] {
+                // Service time grows with the bytes of items read or written.
+                let kb = Int64(call.itemBytes * (call.operation == .query ? max(call.resultItems, 1) : 1)) / 1024
+                median =
+                    call.operation.isWrite
+                    ? svc.putMedian + svc.writePerKB * kb : svc.getMedian + svc.readPerKB * kb
             }
             let t = SimDuration(seconds: random.lognormal(median: median.seconds, sigma: svc.latencySigma))
             s.schedule(after: t, .serverWork(c, .respond))
@@ -103,7 +107,13 @@ extension World {
             }
             let end = writeTLS(sock, connection: c, plaintext: size.total, now: now, &s)
             channels.update(c) { $0.toClient.push(end, .response(r)) }
-            metrics.calls[callIndex[f][Int(req.step)]].responseBytes += UInt64(size.total)
+            let key = callIndex[f][Int(req.step)]
+            metrics.calls[key].responseBytes += UInt64(size.total)
+            if requests[Int(r)].error == nil {
+                let units = call.requestUnitHalves
+                metrics.calls[key].readUnitHalves += units.read
+                metrics.calls[key].writeUnitHalves += units.write
+            }
             let idleClose = EventPayload(AppEvent.serverIdleClose, object: c, aux: channels.armIdleClose(c) ?? 0)
             s.schedule(after: svc.idleTimeout, idleClose)
         case .databaseReply:

@@ -44,6 +44,7 @@ extension World {
         guard timers.executionStep.isCurrent(x, generation) else { return }
         let m = Int(executions[x].machine)
         let task = stateMachines[m].tasks[Int(executions[x].task)]
+        metrics.stateMachines[m].stateTransitions += 1
         invoke(function: task.function, caller: .execution(Int32(x)), now, &s)
     }
 

@@ -110,6 +110,19 @@ public struct World: EventHandler, Sendable {
         machineArrivalRandom.append(seeds.stream("executions:" + m.name))
     }
 
+    /// The distinct calls the functions make ("function/Operation", "function/db-identifier"),
+    /// in the order the summary's per-call figures will list them (sorted).
+    public var plannedCallNames: [String] {
+        var names: Set<String> = []
+        for f in functions.indices {
+            for pc in functions[f].program.indices {
+                if case .compute = functions[f].program[pc] { continue }
+                names.insert(callName(f, pc))
+            }
+        }
+        return names.sorted()
+    }
+
     /// Gives every (function, step) its call's metrics entry, one entry per distinct call name,
     /// for the functions not registered yet.
     mutating func registerCalls() {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SimCore
 import Topology
+import Cost
 import Experiments
 import Benchmarks
 
@@ -14,7 +15,10 @@ struct VPCSim: ParsableCommand {
             Runs a topology (Topologies/*.yaml) and writes what a real network would show: pcap files \
             per captured ENI, VPC Flow Log files laid out as S3 receives them, and a summary.
             """,
-        subcommands: [Run.self, Dataset.self, PathCommand.self, ImportCommand.self, ExportCommand.self, Bench.self])
+        subcommands: [
+            Run.self, Dataset.self, ExperimentCommand.self, CostCommand.self, PathCommand.self, ImportCommand.self,
+            ExportCommand.self, Bench.self,
+        ])
 }
 
 /// What `run` and `dataset` share: the topology, where outputs go, the seed and the duration.
@@ -31,6 +35,20 @@ struct SimulationOptions: ParsableArguments {
     @Option(help: "Workload duration, like 90s, 10m or 24h (default: the topology's run.duration).")
     var duration: String?
 
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp(
+            "Change a value of the topology before it is read: path=value, e.g. "
+                + "functions.orders-writer.invocations.rate=50/s or 'functions[0].handler[0].item-bytes=4kB' "
+                + "(repeatable).", valueName: "path=value"))
+    var set: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "Leave this much of the workload out of summary.json's usage (cold starts of the first invocations), "
+                + "like 10s."))
+    var warmup: String?
+
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
@@ -38,6 +56,9 @@ struct SimulationOptions: ParsableArguments {
     func validate() throws {
         if let duration, (SimDuration(parsing: duration)?.nanoseconds ?? 0) <= 0 {
             throw ValidationError("--duration '\(duration)' is not a duration like 90s, 10m or 1h")
+        }
+        if let warmup, SimDuration(parsing: warmup) == nil {
+            throw ValidationError("--warmup '\(warmup)' is not a duration like 10s")
         }
     }
 
@@ -48,7 +69,9 @@ struct SimulationOptions: ParsableArguments {
         if let duration, let d = SimDuration(parsing: duration) { overrides.duration = d }
         let scenario: Scenario
         do {
-            scenario = try TopologyLoader.load(path: topology, overrides: overrides)
+            var patches: [TopologyPatch] = []
+            for a in set { patches.append(try TopologyPatch.commandLine(a)) }
+            scenario = try TopologyLoader.load(path: topology, overrides: overrides, patches: patches)
         } catch {
             FileHandle.standardError.write("vpcsim: error: \(error)\n".data(using: .utf8)!)
             throw ExitCode(2)
@@ -57,6 +80,7 @@ struct SimulationOptions: ParsableArguments {
         var options = RunOptions(outputDirectory: out ?? "Captures/\(base)")
         options.pcaps = pcaps
         options.progress = !quiet && isatty(2) != 0
+        if let warmup, let w = SimDuration(parsing: warmup) { options.warmup = w }
         Interrupt.install()
         let summary: RunSummary
         do {

@@ -10,9 +10,10 @@ public enum TestNetworks {
     /// egress and no ingress; group 1 ("web") admits TCP 443 from group 0, or `webIngress`.
     public static func twoSubnets(
         clientEgress: [SecurityGroupRule]? = nil, webIngress: [SecurityGroupRule]? = nil,
-        subnetBACL: NetworkACL? = nil
+        subnetBACL: NetworkACL? = nil, latency: LatencyModel = .constantForTests
     ) -> (network: Network, hostA: HostIndex, hostB: HostIndex) {
         var n = Network(region: "us-east-1")
+        n.latency = latency
         n.zones = [AvailabilityZone(name: "us-east-1a", id: "use1-az1")]
         n.vpcs = [
             VPC(
@@ -76,8 +77,11 @@ extension TestNetworks {
     /// A private subnet (10.0.1.0/24, default route → NAT) with one instance (10.0.1.10, host 0),
     /// a public subnet (10.0.0.0/24, default route → IGW) holding a public NAT gateway (10.0.0.10,
     /// Elastic IP 3.213.48.117), and an internet host at 93.184.216.34 (host 1).
-    public static func natGateway() -> (network: Network, inside: HostIndex, outside: HostIndex) {
+    public static func natGateway(latency: LatencyModel = .constantForTests) -> (
+        network: Network, inside: HostIndex, outside: HostIndex
+    ) {
         var n = Network(region: "us-east-1")
+        n.latency = latency
         n.zones = [AvailabilityZone(name: "us-east-1a", id: "use1-az1")]
         n.vpcs = [
             VPC(
@@ -136,5 +140,22 @@ extension TestNetworks {
         n.observed = [true, true]
         n.finalize(random: RandomStreams(seed: 11))
         return (n, inside, outside)
+    }
+}
+
+extension LatencyModel {
+    /// Constant delays (the model's values before hops had distributions), for tests that check
+    /// exact times: 40 µs within an AZ, 400 µs across, 60 µs Hyperplane, 30 µs NAT gateway,
+    /// 350 µs regional, 12 ms internet, 120 µs resolver.
+    public static var constantForTests: LatencyModel {
+        var m = LatencyModel()
+        m.intraAZ = .constant(.microseconds(40))
+        m.crossAZ = .constant(.microseconds(400))
+        m.hyperplane = .constant(.microseconds(60))
+        m.natGateway = .constant(.microseconds(30))
+        m.regional = .constant(.microseconds(350))
+        m.internet = .constant(.milliseconds(12))
+        m.resolver = .constant(.microseconds(120))
+        return m
     }
 }

@@ -1,0 +1,98 @@
+/// A line of a bill: which catalog price applies to which measured quantity, and how the
+/// quantity becomes billed units. Adding an item is one value here, its prices in the catalog,
+/// and the quantity in ``MeasuredUsage/quantities``.
+public struct BillItem: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        /// Billed per hour while the resource exists: the quantity is a count, × hours per month.
+        case fixed
+        /// Billed by volume: the quantity measured in the window, scaled to a month.
+        case usage
+    }
+    /// The line's name in outputs, e.g. `nat-gateway-hours`.
+    public var id: String
+    public var title: String
+    /// The catalog item (``PriceEntry/item``).
+    public var price: String
+    /// The measured quantity (a key of ``MeasuredUsage/quantities``).
+    public var quantity: String
+    public var kind: Kind
+    /// The billed unit, e.g. `hour`, `GB`.
+    public var unit: String
+    /// Measured units in one billed unit (bytes per GB).
+    public var measuredPerUnit: Double
+
+    public init(
+        id: String, title: String, price: String, quantity: String, kind: Kind, unit: String,
+        measuredPerUnit: Double = 1
+    ) {
+        self.id = id; self.title = title; self.price = price; self.quantity = quantity; self.kind = kind
+        self.unit = unit; self.measuredPerUnit = measuredPerUnit
+    }
+
+    /// AWS bills data in GB of 2³⁰ bytes (the "GB" of its usage reports; ASSUMED for every data
+    /// item, as AWS's pricing pages do not say).
+    public static let bytesPerGB = 1_073_741_824.0
+
+    /// The items vpcsim prices, in the order bills list them.
+    public static let standard: [BillItem] = [
+        BillItem(
+            id: "nat-gateway-hours", title: "NAT gateway hours", price: "nat_gateway.hour",
+            quantity: "nat_gateway_count", kind: .fixed, unit: "hour"),
+        BillItem(
+            id: "public-ipv4-hours", title: "Public IPv4 address hours (Elastic IPs included)",
+            price: "public_ipv4.hour", quantity: "public_ipv4_count", kind: .fixed, unit: "hour"),
+        BillItem(
+            id: "interface-endpoint-hours", title: "Interface endpoint hours (per AZ)",
+            price: "interface_endpoint.hour_per_az", quantity: "interface_endpoint_az_count", kind: .fixed,
+            unit: "hour"),
+        BillItem(
+            id: "nat-gateway-data", title: "NAT gateway data processed (both directions)",
+            price: "nat_gateway.data_processed", quantity: "nat_gateway_bytes", kind: .usage, unit: "GB",
+            measuredPerUnit: bytesPerGB),
+        BillItem(
+            id: "gateway-endpoint-data", title: "Gateway endpoint data (no charge)",
+            price: "gateway_endpoint.hour_and_gb", quantity: "gateway_endpoint_bytes", kind: .usage, unit: "GB",
+            measuredPerUnit: bytesPerGB),
+        BillItem(
+            id: "interface-endpoint-data", title: "Interface endpoint data processed",
+            price: "interface_endpoint.data_processed", quantity: "interface_endpoint_bytes", kind: .usage,
+            unit: "GB", measuredPerUnit: bytesPerGB),
+        // Data between AZs is charged when it leaves one AZ and again when it enters the other
+        // (https://aws.amazon.com/about-aws/global-infrastructure/global-network/faqs: "in" and "out").
+        BillItem(
+            id: "cross-az-out", title: "Data transfer between AZs, out", price: "data_transfer.cross_az",
+            quantity: "cross_az_bytes", kind: .usage, unit: "GB", measuredPerUnit: bytesPerGB),
+        BillItem(
+            id: "cross-az-in", title: "Data transfer between AZs, in", price: "data_transfer.cross_az",
+            quantity: "cross_az_bytes", kind: .usage, unit: "GB", measuredPerUnit: bytesPerGB),
+        BillItem(
+            id: "internet-egress", title: "Data transfer out to the internet", price: "data_transfer.internet_egress",
+            quantity: "internet_egress_bytes", kind: .usage, unit: "GB", measuredPerUnit: bytesPerGB),
+        BillItem(
+            id: "lambda-requests", title: "Lambda requests", price: "lambda.requests", quantity: "lambda_requests",
+            kind: .usage, unit: "request"),
+        BillItem(
+            id: "lambda-duration-x86", title: "Lambda duration, x86_64 (init included)", price: "lambda.duration_x86",
+            quantity: "lambda_gb_seconds_x86_64", kind: .usage, unit: "GB-second"),
+        BillItem(
+            id: "lambda-duration-arm64", title: "Lambda duration, arm64 (init included)",
+            price: "lambda.duration_arm64", quantity: "lambda_gb_seconds_arm64", kind: .usage, unit: "GB-second"),
+        BillItem(
+            id: "dynamodb-reads", title: "DynamoDB on-demand read request units", price: "dynamodb.ondemand_read",
+            quantity: "dynamodb_read_units", kind: .usage, unit: "read request unit"),
+        BillItem(
+            id: "dynamodb-writes", title: "DynamoDB on-demand write request units", price: "dynamodb.ondemand_write",
+            quantity: "dynamodb_write_units", kind: .usage, unit: "write request unit"),
+        BillItem(
+            id: "step-functions-transitions", title: "Step Functions Standard state transitions",
+            price: "step_functions.standard_state_transition", quantity: "step_functions_transitions", kind: .usage,
+            unit: "state transition"),
+        BillItem(
+            id: "flow-logs-cloudwatch-logs", title: "Flow logs delivered to CloudWatch Logs (vended logs)",
+            price: "flow_logs.vended_to_cloudwatch_logs", quantity: "flow_log_bytes_cloudwatch-logs", kind: .usage,
+            unit: "GB", measuredPerUnit: bytesPerGB),
+        BillItem(
+            id: "flow-logs-s3", title: "Flow logs delivered to S3 (vended logs)", price: "flow_logs.vended_to_s3",
+            quantity: "flow_log_bytes_s3", kind: .usage, unit: "GB", measuredPerUnit: bytesPerGB),
+    ]
+}

@@ -1,0 +1,31 @@
+/// What the network carried that AWS bills by volume, counted as packets pass (plain integer
+/// adds, no allocation): IP total lengths, as a capture's `ip.len` sums them. NAT gateways count
+/// their own bytes in ``NATGatewayMetrics``.
+public struct NetworkUsage: Sendable, Equatable {
+    /// Bytes from zone `a` to zone `b` (index `a × zones + b`; the diagonal stays 0): packets
+    /// between two ENIs in different AZs, a NAT gateway's ENI included.
+    public var crossAZBytes = ContiguousArray<UInt64>()
+    public var zones = 0
+    /// Bytes through each gateway endpoint, both directions.
+    public var gatewayEndpointBytes = ContiguousArray<UInt64>()
+    /// Bytes leaving the VPCs through an internet gateway toward the internet (not toward AWS
+    /// public addresses of the Region, which AWS does not bill as internet egress).
+    public var internetEgressBytes: UInt64 = 0
+
+    public init() {}
+
+    mutating func size(zones: Int, gatewayEndpoints: Int) {
+        self.zones = zones
+        if crossAZBytes.count != zones * zones { crossAZBytes = ContiguousArray(repeating: 0, count: zones * zones) }
+        if gatewayEndpointBytes.count != gatewayEndpoints {
+            gatewayEndpointBytes = ContiguousArray(repeating: 0, count: gatewayEndpoints)
+        }
+    }
+
+    /// Bytes from zone `a` to zone `b`.
+    public func crossAZ(from a: AvailabilityZoneIndex, to b: AvailabilityZoneIndex) -> UInt64 {
+        crossAZBytes[a.int * zones + b.int]
+    }
+    /// Every byte that crossed between zones, both directions.
+    public var totalCrossAZBytes: UInt64 { crossAZBytes.reduce(0, +) }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import Testing
+import Cost
+import Topology
+import TestSupport
+
+/// Each bill item priced with the shipped us-east-1 catalog against a hand-computed figure. The
+/// window is a whole month (730 h), so usage is not scaled unless a test says so.
+@Suite struct CostModelTests {
+    static let catalog = try! PriceCatalogLoader.load(directory: repositoryRoot() + "/Topologies/prices")
+    static let month = 730.0 * 3600
+    static let gb = 1_073_741_824.0
+
+    func bill(_ u: MeasuredUsage) -> CostBreakdown {
+        CostModel.price(u, catalog: Self.catalog, region: "us-east-1")
+    }
+    func line(_ b: CostBreakdown, _ id: String) throws -> CostLine {
+        try #require(b.lines.first { $0.item == id }, "no line \(id) in \(b.lines.map(\.item))")
+    }
+    static func near(_ a: Double, _ b: Double) -> Bool { abs(a - b) < 1e-9 * max(1, abs(b)) }
+
+    @Test func natGatewayHoursAreTheSeedsThirtyTwoEightyFive() throws {
+        let b = bill(
+            MeasuredUsage(
+                region: "us-east-1", windowSeconds: 60,
+                natGateways: [.init(id: "nat-1", availabilityZone: "us-east-1a", bytes: 0)]))
+        let l = try line(b, "nat-gateway-hours")
+        #expect(l.kind == .fixed && l.quantity == 730 && l.unitUSD == 0.045)
+        #expect(Self.near(l.monthlyUSD, 32.85)) // $0.045/h × 730 h
+        #expect(Self.near(b.fixedMonthlyUSD, 32.85) && b.usageMonthlyUSD == 0)
+    }
+
+    @Test func natGatewayDataIsPerGBBothDirections() throws {
+        // 1 GB (2^30 bytes) in a 1-hour window: 730 GB a month at $0.045.
+        let b = bill(
+            MeasuredUsage(
+                region: "us-east-1", windowSeconds: 3600,
+                natGateways: [.init(id: "nat-1", availabilityZone: "us-east-1a", bytes: UInt64(Self.gb))]))
+        let l = try line(b, "nat-gateway-data")
+        #expect(Self.near(l.quantity, 730) && l.unitUSD == 0.045)
+        #expect(Self.near(l.monthlyUSD, 32.85))
+        #expect(Self.near(b.usageScale, 730))
+    }
+
+    @Test func publicIPv4PerAddressHour() throws {
+        let b = bill(MeasuredUsage(region: "us-east-1", windowSeconds: 60, publicIPv4Addresses: 2))
+        #expect(Self.near(try line(b, "public-ipv4-hours").monthlyUSD, 7.30)) // 2 × 730 h × $0.005
+    }
+
+    @Test func gatewayEndpointIsFree() throws {
+        let b = bill(
+            MeasuredUsage(
+                region: "us-east-1", windowSeconds: Self.month,
+                endpoints: [
+                    .init(id: "vpce-1", service: "dynamodb", type: "Gateway", availabilityZones: 0, bytes: 5 << 30)
+                ]
+            ))
+        let l = try line(b, "gateway-endpoint-data")
+        #expect(Self.near(l.quantity, 5) && l.monthlyUSD == 0 && l.priced)
+        #expect(b.monthlyUSD == 0)
+    }
+
+    @Test func interfaceEndpointPerAZHourAndTieredData() throws {
+        let b = bill(
+            MeasuredUsage(
+                region: "us-east-1", windowSeconds: Self.month,
+                endpoints: [.init(id: "vpce-2", service: "s3", type: "Interface", availabilityZones: 3, bytes: 2 << 30)]
+            ))
+        #expect(Self.near(try line(b, "interface-endpoint-hours").monthlyUSD, 21.90)) // 3 AZ × 730 h × $0.01
+        #expect(Self.near(try line(b, "interface-endpoint-data").monthlyUSD, 0.02)) // 2 GB × $0.01 (first PB)
+    }
+
+    @Test func crossAZIsChargedOutAndIn() throws {
+        let b = bill(
+            MeasuredUsage(
+                region: "us-east-1", windowSeconds: Self.month,
+                crossAZ: [
+                    .init(from: "us-east-1a", to: "us-east-1b", bytes: 6 << 30),
+                    .init(from: "us-east-1b", to: "us-east-1a", bytes: 4 << 30),
+                ]))
+        #expect(Self.near(try line(b, "cross-az-out").monthlyUSD, 0.10)) // 10 GB × $0.01 leaving
+        #expect(Self.near(try line(b, "cross-az-in").monthlyUSD, 0.10)) // and again entering
+    }
+
+    @Test func internetEgressSpansItsTiers() throws {
+        // 15,000 GB: 10,240 GB at $0.09 and 4,760 GB at $0.085.
+        let b = bill(
+            MeasuredUsage(region: "us-east-1", windowSeconds: Self.month, internetEgressBytes: UInt64(15_000 * Self.gb))
+        )
+        let l = try line(b, "internet-egress")
+        #expect(Self.near(l.monthlyUSD, 10_240 * 0.09 + 4_760 * 0.085))
+        #expect(l.tiers.count == 2)
+    }
+
+    @Test func lambdaRequestsAndGBSecondsPerArchitecture() throws {
+        let b = bill(
+            MeasuredUsage(
+                region: "us-east-1", windowSeconds: Self.month,
+                functions: [
+                    .init(
+                        name: "f", architecture: "x86_64", memoryMB: 1024, invocations: 1_500_000,
+                        billedMilliseconds: 1_000_000, initMilliseconds: 0),
+                    .init(
+                        name: "g", architecture: "arm64", memoryMB: 512, invocations: 500_000,
+                        billedMilliseconds: 4_000_000, initMilliseconds: 300),
+                ]))
+        #expect(Self.near(try line(b, "lambda-requests").monthlyUSD, 0.40)) // 2 M × $0.20 per million
+        #expect(Self.near(try line(b, "lambda-duration-x86").monthlyUSD, 1000 * 0.0000166667)) // 1 GB × 1,000 s
+        #expect(Self.near(try line(b, "lambda-duration-arm64").monthlyUSD, 2000 * 0.0000133334)) // ½ GB × 4,000 s
+    }
+
+    @Test func dynamoDBRequestUnits() throws {
+        let b = bill(
+            MeasuredUsage(
+                region: "us-east-1", windowSeconds: Self.month,
+                dynamodb: [.init(call: "f/GetItem", readRequestUnits: 4_000_000, writeRequestUnits: 2_000_000)]))
+        #expect(Self.near(try line(b, "dynamodb-reads").monthlyUSD, 0.50)) // 4 M × $0.125 per million
+        #expect(Self.near(try line(b, "dynamodb-writes").monthlyUSD, 1.25)) // 2 M × $0.625 per million
+    }
+
+    @Test func stepFunctionsTransitions() throws {
+        let b = bill(
+            MeasuredUsage(
+                region: "us-east-1", windowSeconds: Self.month,
+                stateMachines: [.init(name: "m", stateTransitions: 10_000)]))
+        #expect(Self.near(try line(b, "step-functions-transitions").monthlyUSD, 0.25)) // × $0.000025
+    }
+
+    @Test func flowLogsDeliveryPerDestinationScaledFromTheWholeWorkload() throws {
+        // Record bytes count over the whole workload (the flow-log window), not the measured one.
+        let b = bill(
+            MeasuredUsage(
+                region: "us-east-1", windowSeconds: Self.month / 2, warmupSeconds: 0, flowLogWindowSeconds: Self.month,
+                flowLogs: [
+                    .init(id: "fl-1", destination: "s3", bytes: 2 << 30, records: 1),
+                    .init(id: "fl-2", destination: "cloudwatch-logs", bytes: 2 << 30, records: 1),
+                ]))
+        #expect(Self.near(try line(b, "flow-logs-s3").monthlyUSD, 0.50)) // 2 GB × $0.25
+        #expect(Self.near(try line(b, "flow-logs-cloudwatch-logs").monthlyUSD, 1.00)) // 2 GB × $0.50
+    }
+
+    @Test func aShortWindowIsScaledToAMonth() throws {
+        // 1 MB of NAT traffic in 60 s: × 43,800 to a month.
+        let b = bill(
+            MeasuredUsage(
+                region: "us-east-1", windowSeconds: 60,
+                natGateways: [.init(id: "nat-1", availabilityZone: "us-east-1a", bytes: 1 << 20)]))
+        #expect(Self.near(b.usageScale, 43_800))
+        #expect(Self.near(try line(b, "nat-gateway-data").quantity, 43_800.0 / 1024))
+        #expect(Self.near(b.monthlyUSD, 32.85 + 43_800.0 / 1024 * 0.045))
+    }
+
+    @Test func aRegionWithoutAPriceSaysSo() throws {
+        // The catalog has no flow-log delivery prices for us-east-2 (none were found).
+        let b = CostModel.price(
+            MeasuredUsage(
+                region: "us-east-2", windowSeconds: 60,
+                flowLogs: [.init(id: "fl", destination: "s3", bytes: 1, records: 1)]),
+            catalog: Self.catalog, region: "us-east-2")
+        #expect(b.unpriced == ["flow-logs-s3"])
+        #expect(b.text.contains("not priced: flow-logs-s3"))
+    }
+
+    @Test func everyShippedPriceKeepsItsProvenance() throws {
+        #expect(Self.catalog.regions.count == 8)
+        for e in Self.catalog.entries {
+            #expect(!e.dateRead.isEmpty && !e.basis.isEmpty, "\(e.item) \(e.region)")
+            // Verified means seen on an AWS page, doc or blog, or in an AWS Price List reading.
+            #expect(!e.verified || ["aws-page", "aws-doc", "aws-blog", "aws-price-list-3p"].contains(e.basis))
+        }
+        // Every bill item has a us-east-1 price.
+        for item in BillItem.standard {
+            #expect(!Self.catalog.tiers(item.price, region: "us-east-1").isEmpty, "\(item.id)")
+        }
+    }
+
+    @Test func badCatalogEntriesAreLocated() throws {
+        let dir = temporaryDirectory("prices")
+        try
+            ("region: us-east-1\nprices:\n  - item: x\n    unit: GB\n    usd: -1\n    date-read: '2026'\n"
+            + "    verified: false\n    basis: recall\n")
+            .write(toFile: dir + "/us-east-1.yaml", atomically: true, encoding: .utf8)
+        #expect(throws: TopologyError.self) { try PriceCatalogLoader.load(directory: dir) }
+        do {
+            _ = try PriceCatalogLoader.load(directory: dir)
+        } catch {
+            #expect(error.description.hasPrefix(dir + "/us-east-1.yaml:5:"), "\(error)")
+            #expect(error.description.contains("cannot be negative"))
+        }
+    }
+}

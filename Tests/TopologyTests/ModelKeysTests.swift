@@ -1,0 +1,51 @@
+import Testing
+import TestSupport
+import NetModel
+import Workloads
+@testable import Topology
+
+/// The topology keys behind latency, cost and the SDK's behaviour.
+@Suite struct ModelKeysTests {
+    static let endpoint = repositoryRoot() + "/Topologies/lambda-dynamodb-gateway-endpoint.yaml"
+
+    func load(_ sets: String...) throws -> Scenario {
+        try TopologyLoader.load(path: Self.endpoint, patches: sets.map { try TopologyPatch.commandLine($0) })
+    }
+
+    @Test func latencyHopsTakeAConstantOrADistribution() throws {
+        let s = try load(
+            "latency={intra-az: 50us, cross-az: {median: 500us, sigma: 0.2}, "
+                + "cross-az-pairs: [{zones: [us-east-1a, us-east-1c], median: 300us}]}")
+        let l = s.network.latency
+        #expect(l.intraAZ == .constant(.microseconds(50)))
+        #expect(l.crossAZ == HopDelay(median: .microseconds(500), sigma: 0.2))
+        // The default hops keep their sourced or assumed distributions.
+        #expect(l.regional == LatencyModel().regional && l.regional.sigma > 0)
+        #expect(throws: TopologyError.self) { try load("latency.cross-az={median: 1ms, sigma: 5}") }
+        #expect(throws: TopologyError.self) { try load("latency.cross-az-pairs=[{zones: [us-east-1a], median: 1ms}]") }
+        #expect(throws: TopologyError.self) {
+            try load("latency.cross-az-pairs=[{zones: [eu-west-1a, us-east-1b], median: 1ms}]")
+        }
+    }
+
+    @Test func theCatalogsAZPairDistancesApplyToTheZonesInUse() throws {
+        let s = try TopologyLoader.load(path: repositoryRoot() + "/Topologies/lambda-dynamodb-two-az-nat.yaml")
+        let a = AvailabilityZoneIndex(0), b = AvailabilityZoneIndex(1)
+        #expect(s.network.zones.map(\.name) == ["us-east-1a", "us-east-1b"])
+        // us-east-1a ↔ us-east-1b: 0.807 ms average RTT in the 2019 measurement, half each way.
+        #expect(s.network.latency.median(from: a, to: b) == .nanoseconds(403_500))
+    }
+
+    @Test func functionsCostKeys() throws {
+        let s = try load(
+            "functions[0].memory=1769", "functions[0].architecture=arm64", "functions[0].connection-reuse=false",
+            "functions[0].tcp-nodelay=false", "functions[0].handler[1].consistent-read=true")
+        let f = s.world.functions[0]
+        #expect(f.memoryMB == 1769 && f.architecture == .arm64 && !f.connectionReuse && !f.tcpNoDelay)
+        guard case .dynamodb(let get) = f.program[1] else { Issue.record("GetItem"); return }
+        #expect(get.consistentRead)
+        #expect(throws: TopologyError.self) { try load("functions[0].architecture=sparc") }
+        #expect(throws: TopologyError.self) { try load("functions[0].handler[0].consistent-read=true") } // PutItem
+        #expect(throws: TopologyError.self) { try load("functions[0].handler[0].item-bytes=500kB") }
+    }
+}
