@@ -87,8 +87,8 @@ public final class FlowLogTextFormat {
             }
             if k > 0 { w.byte(0x20) }
             switch field {
-            case .srcaddr: w.ipv4(r.srcaddr)
-            case .dstaddr: w.ipv4(r.dstaddr)
+            case .srcaddr: w.ip(r.srcaddr)
+            case .dstaddr: w.ip(r.dstaddr)
             case .srcport: w.decimal(UInt64(r.srcport))
             case .dstport: w.decimal(UInt64(r.dstport))
             case .protocol: w.decimal(UInt64(r.protocolNumber))
@@ -99,8 +99,8 @@ public final class FlowLogTextFormat {
             case .action: w.bytes(r.action == .accept ? words.accept : words.reject)
             case .tcpFlags:
                 if r.protocolNumber == IPProtocol.tcp { w.decimal(UInt64(r.tcpFlags)) } else { w.byte(0x2D) }
-            case .pktSrcaddr: w.ipv4(r.pktSrcaddr)
-            case .pktDstaddr: w.ipv4(r.pktDstaddr)
+            case .pktSrcaddr: w.ip(r.pktSrcaddr)
+            case .pktDstaddr: w.ip(r.pktDstaddr)
             case .pktSrcAWSService:
                 if let k = services.lookup(r.pktSrcaddr) { w.bytes(serviceText[k]) } else { w.byte(0x2D) }
             case .pktDstAWSService:
@@ -108,6 +108,7 @@ public final class FlowLogTextFormat {
             case .flowDirection: w.bytes(r.direction == .egress ? words.egress : words.ingress)
             case .trafficPath:
                 if r.trafficPath != .none { w.decimal(UInt64(r.trafficPath.rawValue)) } else { w.byte(0x2D) }
+            case .type: w.bytes(r.family == .ipv4 ? words.ipv4 : words.ipv6)
             default: w.bytes(Self.fixedSpan(field, text[e], words))
             }
         }
@@ -134,6 +135,8 @@ public final class FlowLogTextFormat {
             case .instanceID: w.bytes(t.instance)
             case .region: w.bytes(words.region)
             case .azID: w.bytes(t.zone)
+            // A window without traffic has no packet to take a family from; AWS's NODATA example
+            // shows the default format only, so `type` keeps the IPv4 this has always written.
             case .type: w.bytes(words.ipv4)
             default: w.byte(0x2D)
             }
@@ -142,7 +145,9 @@ public final class FlowLogTextFormat {
         line.commit(w)
     }
 
-    /// The text of a field that is the same in every OK record of an ENI.
+    /// The text of a field that is the same in every OK record of an ENI: its ids, and `-` for
+    /// what the model does not have (ECS fields, `reject-reason` without Block Public Access,
+    /// sublocations), as AWS writes for traffic they do not apply to.
     static func fixedSpan(_ field: FlowLogField, _ t: ENIText, _ words: Words) -> Span {
         switch field {
         case .version: return words.version
@@ -152,7 +157,6 @@ public final class FlowLogTextFormat {
         case .vpcID: return t.vpc
         case .subnetID: return t.subnet
         case .instanceID: return t.instance
-        case .type: return words.ipv4
         case .region: return words.region
         case .azID: return t.zone
         default: return words.dash
@@ -166,9 +170,10 @@ public final class FlowLogTextFormat {
 
     /// Words written in records, interned once.
     struct Words {
-        let accept, reject, ok, ipv4, egress, ingress, version, region, nodata, skipdata, dash: Span
+        let accept, reject, ok, ipv4, ipv6, egress, ingress, version, region, nodata, skipdata, dash: Span
         init(_ pool: TextPool, version: String, region: String) {
-            accept = pool.span("ACCEPT"); reject = pool.span("REJECT"); ok = pool.span("OK"); ipv4 = pool.span("IPv4")
+            accept = pool.span("ACCEPT"); reject = pool.span("REJECT"); ok = pool.span("OK")
+            ipv4 = pool.span(IPFamily.ipv4.description); ipv6 = pool.span(IPFamily.ipv6.description)
             dash = pool.span("-")
             egress = pool.span("egress"); ingress = pool.span("ingress")
             self.version = pool.span(version); self.region = pool.span(region)
@@ -187,7 +192,7 @@ enum FormatStep {
     static func varies(_ f: FlowLogField) -> Bool {
         switch f {
         case .srcaddr, .dstaddr, .srcport, .dstport, .protocol, .packets, .bytes, .start, .end, .action, .tcpFlags,
-            .pktSrcaddr, .pktDstaddr, .pktSrcAWSService, .pktDstAWSService, .flowDirection, .trafficPath:
+            .type, .pktSrcaddr, .pktDstaddr, .pktSrcAWSService, .pktDstAWSService, .flowDirection, .trafficPath:
             return true
         default: return false
         }

@@ -6,9 +6,14 @@ import Wire
 extension Network {
     /// Whether an address is one of the platform services AWS neither filters nor logs: Amazon
     /// DNS at the VPC base + 2, link-local 169.254.0.0/16 (169.254.169.253 DNS, .254 metadata,
-    /// .123 Time Sync), and the subnet router at base + 1 (DHCP) (aws-vpc-facts §1.10, §7).
-    public func isPlatformAddress(_ a: IPv4Address, vpc: VPCIndex, subnet: SubnetIndex) -> Bool {
-        a == vpcs[vpc.int].dnsAddress || a.raw & 0xFFFF_0000 == 0xA9FE_0000 || a == subnets[subnet.int].routerAddress
+    /// .123 Time Sync), and the subnet router at base + 1 (DHCP) (aws-vpc-facts §1.10, §7). Their
+    /// IPv6 endpoints are in fd00:ec2::/32 (fd00:ec2::253 DNS, ::254 metadata, ::123 Time Sync;
+    /// https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html,
+    /// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/set-time.html).
+    public func isPlatformAddress(_ a: IPAddress, vpc: VPCIndex, subnet: SubnetIndex) -> Bool {
+        guard a.isIPv4 else { return a.high >> 32 == 0xFD00_0EC2 }
+        return a == vpcs[vpc.int].dnsAddress || a.ipv4Raw & 0xFFFF_0000 == 0xA9FE_0000
+            || a == subnets[subnet.int].routerAddress
     }
 
     /// A packet leaves ENI `e` (sent by its host, or forwarded by the NAT gateway behind it).
@@ -16,7 +21,7 @@ extension Network {
         var p = packet
         // Scalars read in place (an ENI or subnet copied out would retain its strings and arrays).
         let eniSubnet = enis[e.int].subnet, eniVPC = enis[e.int].vpc
-        let subnetCIDR = subnets[eniSubnet.int].cidr, routeTable = subnets[eniSubnet.int].routeTable
+        let routeTable = subnets[eniSubnet.int].routeTable
         let networkACL = subnets[eniSubnet.int].networkACL
         if isPlatformAddress(p.destination, vpc: eniVPC, subnet: eniSubnet) {
             trace?.append(.leave(e, p))
@@ -30,7 +35,7 @@ extension Network {
         }
         trace?.append(.leave(e, p))
         // Where is it going? Same subnet: switched, no route table and no ACL (aws-vpc-facts §2, §8).
-        let sameSubnet = subnetCIDR.contains(p.destination)
+        let sameSubnet = subnets[eniSubnet.int].contains(p.destination)
         let route: RouteDecision? = sameSubnet ? nil : compiledRoutes[routeTable.int].lookup(p.destination)
         // Filters: the ENI's security groups (stateful), then the subnet's ACL (stateless) on the way out.
         var accepted = securityGroupsAllow(e, p, .egress, now)
@@ -165,7 +170,7 @@ extension Network {
             else { drop(.endpointServiceMismatch(g)); return .handled }
             return deliver(h, p)
         }
-        if let owner = publicOwners[p.destination.raw] {
+        if let owner = publicOwners[0, p.destination] {
             switch owner {
             case .host(let h):
                 return deliver(h, p)

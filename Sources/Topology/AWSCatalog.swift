@@ -17,14 +17,14 @@ public struct RegionCatalog: Sendable {
     /// ip-ranges.json service subsets (aws-vpc-facts §3, "ip-ranges.json format").
     public var ipRanges: [(range: CIDR, service: String)]
     /// Addresses `<service>.<region>.amazonaws.com` resolves to (inside the service's prefix list).
-    public var serviceAddresses: [String: [IPv4Address]]
+    public var serviceAddresses: [String: [IPAddress]]
     /// Addresses the Lambda service uses for functions outside any VPC (in EC2 ranges; UNSOURCED).
-    public var lambdaServiceAddresses: [IPv4Address]
+    public var lambdaServiceAddresses: [IPAddress]
     /// Where `public-ip: auto` takes public IPv4 addresses from (an EC2 range of the Region).
     public var publicIPPool = CIDR(base: IPv4Address(3, 80, 0, 0), prefixLength: 12)
 
     static func cidr(_ s: String) -> CIDR { CIDR(s)! }
-    static func ip(_ s: String) -> IPv4Address { IPv4Address(s)! }
+    static func ip(_ s: String) -> IPAddress { IPAddress(s)! }
 
     /// us-east-1, from the reference's snapshots (aws-vpc-facts §3):
     /// - `pl-02cd2c6b` com.amazonaws.us-east-1.dynamodb: the union of the describe-prefix-lists,

@@ -5,8 +5,9 @@ import Transport
 @Suite struct SocketLayoutTests {
     @Test func socket() {
         // 370 bytes until the three timer generations and two armed flags moved out of the
-        // socket into `TCPStack`'s `TimerGenerations` tables.
-        #expect(MemoryLayout<TCPSocket>.size == 354)
-        #expect(MemoryLayout<TCPSocket>.stride == 360)
+        // socket into `TCPStack`'s `TimerGenerations` tables; 354 until the local and remote
+        // addresses became 16-byte `IPAddress`es (IPv4 and IPv6), declared first to avoid padding.
+        #expect(MemoryLayout<TCPSocket>.size == 378)
+        #expect(MemoryLayout<TCPSocket>.stride == 384)
     }
 }
