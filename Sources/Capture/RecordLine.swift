@@ -109,12 +109,18 @@ struct LineWriter {
 
     /// An address as flow logs write it: a dotted quad, or RFC 5952 text for IPv6.
     @inline(__always) mutating func ip(_ a: IPAddress) {
-        if a.isIPv4 { ipv4(a.ipv4Raw) } else { ipv6(a) }
+        if a.isIPv4 {
+            ipv4(a.ipv4Raw)
+        } else {
+            precondition(count &+ 39 <= limit, "record too long")
+            count &+= Self.ipv6(a, at: base + count)
+        }
     }
 
-    @inline(never) mutating func ipv6(_ a: IPAddress) {
-        precondition(count &+ 39 <= limit, "record too long")
-        count &+= a.writeIPv6(into: base + count)
+    /// Out of line, and not `mutating`: a call that took the writer `inout` kept it in memory for
+    /// the whole record instead of in registers.
+    @inline(never) static func ipv6(_ a: IPAddress, at p: UnsafeMutablePointer<UInt8>) -> Int {
+        a.writeIPv6(into: p)
     }
 
     @inline(__always) mutating func ipv4(_ raw: UInt32) {
@@ -234,9 +240,12 @@ public struct ServiceIntervals: Sendable {
 
     /// The service subset of an address, as an index into `names`.
     public func lookup(_ a: IPAddress) -> Int? {
-        guard a.isIPv4 else { return lookup6(a) }
-        let raw = a.ipv4Raw
-        return starts.withUnsafeBufferPointer { st in
+        a.isIPv4 ? lookup(ipv4: a.ipv4Raw) : lookup6(a)
+    }
+
+    /// The service subset of an IPv4 address given as its 32-bit value.
+    @inline(__always) public func lookup(ipv4 raw: UInt32) -> Int? {
+        starts.withUnsafeBufferPointer { st in
             var lo = 0, hi = st.count
             while lo < hi {
                 let mid = (lo &+ hi) >> 1

@@ -11,9 +11,19 @@ extension Network {
     /// https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html,
     /// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/set-time.html).
     public func isPlatformAddress(_ a: IPAddress, vpc: VPCIndex, subnet: SubnetIndex) -> Bool {
+        Self.isPlatform(
+            a,
+            PlatformAddresses(dns: vpcs[vpc.int].dnsAddress.ipv4Raw, router: subnets[subnet.int].routerAddress.ipv4Raw))
+    }
+
+    /// The same test on a subnet's addresses compiled by `finalize`: the packet path reads two
+    /// integers instead of calling a method on `self` (which, from a mutating method, copied the
+    /// whole `Network` once inlined).
+    @inline(__always)
+    static func isPlatform(_ a: IPAddress, _ platform: PlatformAddresses) -> Bool {
         guard a.isIPv4 else { return a.high >> 32 == 0xFD00_0EC2 }
-        return a == vpcs[vpc.int].dnsAddress || a.ipv4Raw & 0xFFFF_0000 == 0xA9FE_0000
-            || a == subnets[subnet.int].routerAddress
+        let raw = a.ipv4Raw
+        return raw == platform.dns || raw & 0xFFFF_0000 == 0xA9FE_0000 || raw == platform.router
     }
 
     /// A packet leaves ENI `e` (sent by its host, or forwarded by the NAT gateway behind it).
@@ -23,7 +33,7 @@ extension Network {
         let eniSubnet = enis[e.int].subnet, eniVPC = enis[e.int].vpc
         let routeTable = subnets[eniSubnet.int].routeTable
         let networkACL = subnets[eniSubnet.int].networkACL
-        if isPlatformAddress(p.destination, vpc: eniVPC, subnet: eniSubnet) {
+        if Self.isPlatform(p.destination, platformAddresses[eniSubnet.int]) {
             trace?.append(.leave(e, p))
             tap(e, .egress, accepted: true, logged: false, p, now)
             if let r = vpcs[eniVPC.int].platformHost {
@@ -115,7 +125,7 @@ extension Network {
     {
         let p = packet
         let eniSubnet = enis[e.int].subnet // read in place, as in egress
-        if p.fromSubnet == .max && isPlatformAddress(p.source, vpc: enis[e.int].vpc, subnet: eniSubnet) {
+        if p.fromSubnet == .max && Self.isPlatform(p.source, platformAddresses[eniSubnet.int]) {
             tap(e, .ingress, accepted: true, logged: false, p, now)
             return toHost(e, p, now, &scheduler)
         }

@@ -88,6 +88,9 @@ public struct Network: Sendable {
     var publicRanges: [(range: CIDR, host: HostIndex, internet: Bool)] = []
     /// Public address (scope 0) → who answers there.
     var publicOwners = AddressMap<PublicOwner>()
+    /// Per subnet, its VPC's Amazon DNS address and its router's (IPv4), for the platform test on
+    /// the packet path.
+    var platformAddresses = ContiguousArray<PlatformAddresses>()
     /// Sorted private addresses, both families, of the ENIs in each security group (for rules that
     /// reference a group: AWS allows "the private IP addresses" of the members' ENIs — that their
     /// IPv6 addresses count as well is assumed, the docs name no family).
@@ -157,6 +160,10 @@ public struct Network: Sendable {
         groupMembers = securityGroups.indices.map { g in
             enis.filter { $0.securityGroups.contains(SecurityGroupIndex(g)) }.flatMap(\.privateAddresses).sorted()
         }
+        platformAddresses = ContiguousArray(
+            subnets.map {
+                PlatformAddresses(dns: vpcs[$0.vpc.int].dnsAddress.ipv4Raw, router: $0.routerAddress.ipv4Raw)
+            })
         eniTxFree = ContiguousArray(repeating: .zero, count: enis.count)
         tracking = ContiguousArray((0..<enis.count).map { _ in FlowTable<TrackedFlow>(capacity: 64) })
         if observed.count < enis.count { observed += Array(repeating: false, count: enis.count - observed.count) }
@@ -317,4 +324,10 @@ public struct Network: Sendable {
             }
         }
     }
+}
+
+/// A subnet's IPv4 platform addresses: its VPC's Amazon DNS (base + 2) and its router (base + 1).
+struct PlatformAddresses: Sendable {
+    var dns: UInt32
+    var router: UInt32
 }

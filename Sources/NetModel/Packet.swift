@@ -104,7 +104,7 @@ public struct Packet: Sendable {
 
     /// IPv4 or IPv6: the family of the destination (a packet's two addresses share one).
     @inlinable public var family: IPFamily { destination.family }
-    @inlinable public var isIPv4: Bool { destination.isIPv4 }
+    @inlinable @inline(__always) public var isIPv4: Bool { destination.isIPv4 }
 
     /// Whether this is an ICMP packet of its family (ICMP over IPv4, ICMPv6 over IPv6): its
     /// ports hold type/code and identifier.
@@ -113,7 +113,7 @@ public struct Packet: Sendable {
     }
 
     /// Transport header length in bytes (TCP with options, UDP 8, ICMP and ICMPv6 8).
-    @inlinable public var transportHeaderLength: Int {
+    @inlinable @inline(__always) public var transportHeaderLength: Int {
         switch protocolNumber {
         case IPProtocol.tcp: return 20 + tcpOptions.encodedLength
         case IPProtocol.udp, IPProtocol.icmp, IPProtocol.icmpv6: return 8
@@ -121,11 +121,13 @@ public struct Packet: Sendable {
         }
     }
     /// The IP header's length: 20 for IPv4 (no options), 40 for IPv6 (no extension headers).
-    @inlinable public var ipHeaderLength: Int { isIPv4 ? 20 : 40 }
+    @inlinable @inline(__always) public var ipHeaderLength: Int { isIPv4 ? 20 : 40 }
     /// The whole IP packet: IPv4 Total Length, or for IPv6 the 40-byte header plus Payload Length
     /// (RFC 8200 §3 counts the payload only). This is what flow logs count as `bytes` and what
     /// `check-run` sums from pcaps for both families.
-    @inlinable public var ipTotalLength: Int { ipHeaderLength + transportHeaderLength + Int(payloadLength) }
+    @inlinable @inline(__always) public var ipTotalLength: Int {
+        ipHeaderLength + transportHeaderLength + Int(payloadLength)
+    }
 
     @inlinable public var flow: FlowKey {
         FlowKey(
@@ -180,6 +182,13 @@ public struct FlowKey: Hashable, Sendable {
     @inlinable public var sourcePort: UInt16 { UInt16(truncatingIfNeeded: portsAndProtocol >> 24) }
     @inlinable public var destinationPort: UInt16 { UInt16(truncatingIfNeeded: portsAndProtocol >> 8) }
     @inlinable public var protocolNumber: UInt8 { UInt8(truncatingIfNeeded: portsAndProtocol) }
+    /// Ports first (flows of one ENI differ there most often), then the words that differ between
+    /// IPv4 addresses, then the high words that are zero for IPv4.
+    @inlinable @inline(__always) public static func == (l: FlowKey, r: FlowKey) -> Bool {
+        l.portsAndProtocol == r.portsAndProtocol && l.source.low == r.source.low
+            && l.destination.low == r.destination.low && l.source.high == r.source.high
+            && l.destination.high == r.destination.high
+    }
     /// The same flow seen from the other end.
     @inlinable public var reversed: FlowKey {
         FlowKey(
@@ -192,7 +201,7 @@ public struct FlowKey: Hashable, Sendable {
     /// For two IPv4 addresses it is the hash of the 16-byte IPv4 key this replaced (source << 32 |
     /// destination, then the ports word), so IPv4 tables lay out exactly as before; the IPv6 bits
     /// enter through `extra`, which is zero for IPv4.
-    @inlinable public var mixedHash: UInt64 {
+    @inlinable @inline(__always) public var mixedHash: UInt64 {
         let addresses = source.low << 32 | destination.low & 0xFFFF_FFFF
         let extra =
             (source.high &* 0xD6E8_FEB8_6659_FD93) ^ (destination.high &* 0xA076_1D64_78BD_642F)

@@ -28,7 +28,7 @@ public struct VPC: Sendable {
         self.mainRouteTable = mainRouteTable; self.defaultNetworkACL = defaultNetworkACL
     }
     /// VPC base + 2 (fact: reserved addresses, aws-vpc-facts §2).
-    public var dnsAddress: IPAddress { cidrs[0].address(at: 2) }
+    @inlinable @inline(__always) public var dnsAddress: IPAddress { cidrs[0].address(at: 2) }
     public func contains(_ a: IPAddress) -> Bool { cidrs.contains { $0.contains(a) } }
 }
 
@@ -52,9 +52,9 @@ public struct Subnet: Sendable {
         self.routeTable = routeTable; self.networkACL = networkACL
     }
     /// The VPC router's address in this subnet: base + 1 (aws-vpc-facts §2).
-    public var routerAddress: IPAddress { cidr.address(at: 1) }
+    @inlinable @inline(__always) public var routerAddress: IPAddress { cidr.address(at: 1) }
     /// Whether `a` is in one of the subnet's blocks (switched within the subnet, no route table).
-    @inlinable public func contains(_ a: IPAddress) -> Bool {
+    @inlinable @inline(__always) public func contains(_ a: IPAddress) -> Bool {
         if a.isIPv4 { return cidr.contains(a) }
         return ipv6CIDR?.contains(a) ?? false
     }

@@ -71,6 +71,9 @@ public struct CompiledRouteTable: Sendable {
     }
 
     /// The route for `destination`, or nil when no route matches. - Complexity: O(entries of its family).
+    /// Inlined into forwarding, so the table is read in place rather than copied (with a retain of
+    /// each of its arrays) per packet.
+    @inline(__always)
     public func lookup(_ destination: IPAddress) -> RouteDecision? {
         if destination.isIPv4 {
             let a = destination.ipv4Raw
@@ -79,7 +82,7 @@ public struct CompiledRouteTable: Sendable {
                 let prefixLength = e.mask.nonzeroBitCount
                 return RouteDecision(
                     routeTable: table, route: Int(e.route), target: r.target,
-                    matchedPrefix: CIDR(base: IPAddress(ipv4: e.base), prefixLength: prefixLength))
+                    matchedPrefix: CIDR(canonicalBase: IPAddress(ipv4: e.base), prefixLength: prefixLength))
             }
             return nil
         }
@@ -88,7 +91,7 @@ public struct CompiledRouteTable: Sendable {
             return RouteDecision(
                 routeTable: table, route: Int(e.route), target: routes[Int(e.route)].target,
                 matchedPrefix: CIDR(
-                    base: IPAddress(high: e.baseHigh, low: e.baseLow), prefixLength: Int(e.prefixLength)))
+                    canonicalBase: IPAddress(high: e.baseHigh, low: e.baseLow), prefixLength: Int(e.prefixLength)))
         }
         return nil
     }

@@ -21,6 +21,13 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
         self.base = IPAddress(high: base.high & mh, low: base.low & ml)
     }
 
+    /// A prefix whose `base` is already canonical (no host bits): compiled route tables rebuild
+    /// the prefix a lookup matched without masking again.
+    public init(canonicalBase base: IPAddress, prefixLength: Int) {
+        self.base = base
+        self.prefixLength = prefixLength
+    }
+
     /// An IPv4 prefix (a convenience for the 32-bit wire type).
     public init(base: IPv4Address, prefixLength: Int) { self.init(base: IPAddress(base), prefixLength: prefixLength) }
 
@@ -28,7 +35,7 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
     @inlinable public var isIPv4: Bool { base.isIPv4 }
 
     /// The 128-bit mask of the first `totalBits` bits.
-    @inlinable
+    @inlinable @inline(__always)
     static func mask(totalBits n: Int) -> (UInt64, UInt64) {
         if n <= 0 { return (0, 0) }
         if n <= 64 { return (~UInt64(0) << UInt64(64 - n), 0) }
@@ -37,7 +44,7 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// This prefix's mask over the 128-bit form (an IPv4 prefix also fixes the mapped bits).
-    @inlinable public var mask128: (high: UInt64, low: UInt64) {
+    @inlinable @inline(__always) public var mask128: (high: UInt64, low: UInt64) {
         Self.mask(totalBits: isIPv4 ? 96 + prefixLength : prefixLength)
     }
 
@@ -86,14 +93,14 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
     }
     /// Number of addresses: 1 … 2^32 for IPv4; for IPv6, saturating at `UInt64.max` (a /64 or
     /// shorter holds more than a UInt64 can count).
-    @inlinable public var size: UInt64 {
+    @inlinable @inline(__always) public var size: UInt64 {
         let hostBits = family.bitWidth - prefixLength
         return hostBits >= 64 ? .max : UInt64(1) << UInt64(hostBits)
     }
 
     /// Whether `address` is in the prefix. For an IPv4 prefix the mask covers the mapped bits too,
     /// so one masked compare per word decides; an IPv6 prefix refuses IPv4 addresses explicitly.
-    @inlinable
+    @inlinable @inline(__always)
     public func contains(_ address: IPAddress) -> Bool {
         let (mh, ml) = mask128
         return address.high & mh == base.high && address.low & ml == base.low && (isIPv4 || !address.isIPv4)
@@ -108,7 +115,7 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
     public func overlaps(_ other: CIDR) -> Bool { contains(other.base) || other.contains(base) }
 
     /// `base + offset`, e.g. `vpc.address(at: 2)` is the Amazon-provided DNS resolver.
-    @inlinable
+    @inlinable @inline(__always)
     public func address(at offset: UInt64) -> IPAddress {
         precondition(offset < size, "offset \(offset) outside /\(prefixLength)")
         return base.adding(offset)

@@ -61,8 +61,8 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
     public static let anyIPv6 = IPAddress(high: 0, low: 0)
 
     /// Whether this is an IPv4 address (held IPv4-mapped). Two compares: the IPv4 hot path's test.
-    @inlinable public var isIPv4: Bool { high == 0 && low & 0xFFFF_FFFF_0000_0000 == Self.mappedTag }
-    @inlinable public var family: IPFamily { isIPv4 ? .ipv4 : .ipv6 }
+    @inlinable @inline(__always) public var isIPv4: Bool { high == 0 && low & 0xFFFF_FFFF_0000_0000 == Self.mappedTag }
+    @inlinable @inline(__always) public var family: IPFamily { isIPv4 ? .ipv4 : .ipv6 }
 
     /// The low 32 bits: the IPv4 address's value when ``isIPv4``.
     @inlinable public var ipv4Raw: UInt32 { UInt32(truncatingIfNeeded: low) }
@@ -79,7 +79,7 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// `self + offset` within the low 64 bits, carrying into the high ones.
-    @inlinable public func adding(_ offset: UInt64) -> IPAddress {
+    @inlinable @inline(__always) public func adding(_ offset: UInt64) -> IPAddress {
         let (l, carry) = low.addingReportingOverflow(offset)
         return IPAddress(high: carry ? high &+ 1 : high, low: l)
     }
