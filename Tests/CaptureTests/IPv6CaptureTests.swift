@@ -122,6 +122,79 @@ import Topology
         #expect(network.catalog.addresses.count == 1)
     }
 
+    /// The same IPv6 taps into a pcap and a flow log, read by check-run: the capture passes tshark,
+    /// and per 5-tuple the flow log's packets and bytes equal the pcap's (check-run sums IPv6
+    /// packets as 40 + Payload Length, the flow log counts `ipTotalLength`).
+    @Test func checkRunAgreesOnIPv6Captures() throws {
+        let (network, _, _) = TestNetworks.twoSubnetsDualStack()
+        let out = temporaryDirectory("ipv6-run")
+        let epoch: Int64 = 1_795_428_000 * 1_000_000_000
+        let format = try FlowLogFormat(
+            parsing: "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} "
+                + "${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${type} ${pkt-srcaddr} ${pkt-dstaddr} "
+                + "${flow-direction} ${reject-reason}")
+        let config = FlowLogConfig(
+            id: "fl-0123456789abcdef0", resource: .networkInterface(ENIIndex(0)), maxAggregationInterval: 60,
+            format: format, accountID: "123456789012")
+        let directory = NetworkDirectory(network: network)
+        let aggregator = FlowLogAggregator(
+            config: config, directory: directory, epochNanoseconds: epoch, seed: 3, outputDirectory: out)
+        try FileManager.default.createDirectory(atPath: out + "/captures", withIntermediateDirectories: true)
+        let pcap = try PcapWriter(path: out + "/captures/eni-0000000a.pcap")
+        var renderer = FrameRenderer(directory: directory)
+        var streams = StreamStore()
+        func segment(_ out: Bool, _ flags: TCPFlags, seq: UInt32, ack: UInt32, bytes: UInt32 = 0) -> Packet {
+            var p = out ? Self.packet(Self.a6, 40000, Self.b6, 8080, 6) : Self.packet(Self.b6, 8080, Self.a6, 40000, 6)
+            p.tcpFlags = flags
+            p.seq = seq
+            p.ack = ack
+            p.window = 500
+            p.payloadLength = bytes
+            return p
+        }
+        var taps: [(TrafficDirection, Packet)] = [
+            (.egress, segment(true, .syn, seq: 1000, ack: 0)),
+            (.ingress, segment(false, [.syn, .ack], seq: 5000, ack: 1001)),
+            (.egress, segment(true, .ack, seq: 1001, ack: 5001)),
+            (.egress, segment(true, [.psh, .ack], seq: 1001, ack: 5001, bytes: 700)),
+            (.ingress, segment(false, .ack, seq: 5001, ack: 1701)),
+        ]
+        var udp = Self.packet(Self.a6, 50000, Self.b6, 50001, 17)
+        udp.payload = .opaque(seed: 5)
+        udp.payloadLength = 120
+        taps.append((.egress, udp))
+        for (type, src, dst) in [(UInt16(128), Self.a6, Self.b6), (129, Self.b6, Self.a6)] {
+            var echo = Self.packet(src, 9, dst, type << 8, IPProtocol.icmpv6)
+            echo.seq = 1
+            echo.payload = .icmpEcho(seed: 1)
+            echo.payloadLength = 56
+            taps.append((type == 128 ? .egress : .ingress, echo))
+        }
+        var buf = [UInt8](repeating: 0, count: FrameRenderer.maxFrame)
+        for (i, (dir, p)) in taps.enumerated() {
+            let t = TapRecord(
+                time: SimTime(nanoseconds: 5_000_000_000 + Int64(i) * 1_000_000), eni: ENIIndex(0), direction: dir,
+                accepted: true, logged: true, path: dir == .egress ? .withinVPC : .unknown, packet: p)
+            try aggregator.observe(t)
+            let n = buf.withUnsafeMutableBytes { renderer.render(t, streams: &streams, into: $0) }
+            buf.withUnsafeBytes {
+                pcap.write(
+                    unixNanoseconds: epoch + t.time.nanoseconds, frame: UnsafeRawBufferPointer(rebasing: $0[0..<n]))
+            }
+        }
+        try pcap.finish()
+        try aggregator.finish(at: SimTime(nanoseconds: 70_000_000_000))
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: out + "/summary.json"))
+        let report = try CheckRunReport(out)
+        #expect(report.ok, "\(report.failures)")
+        let conservation = try report.check(5)
+        #expect(conservation.status == "pass" && conservation.errors.isEmpty, "\(conservation.info)")
+        #expect(
+            conservation.info.contains { $0.hasSuffix("5 5-tuple(s), \(taps.count) packets matched") },
+            "\(conservation.info)")
+        #expect(try report.check(4).info.contains { $0.contains("valid records") })
+    }
+
     /// AWS's documented IPv6 record ("Flow log record examples", IPv6 traffic), rendered from a
     /// record with its values: the same line, byte for byte.
     @Test func awsIPv6ExampleRecord() throws {

@@ -1,7 +1,7 @@
 import Testing
 import SimCore
 import Wire
-import NetModel
+@testable import NetModel
 
 /// The sizes of the types the hot path copies per packet: every hop stores a `Packet` in the pool,
 /// every observed one appends a `TapRecord`, every table probe hashes a `FlowKey`. A change here
@@ -30,5 +30,8 @@ import NetModel
     @Test func flowKey() {
         #expect(MemoryLayout<FlowKey>.size == 40)
         #expect(MemoryLayout<FlowKey>.stride == 40)
+        // A connection-tracking slot: the key and a 10-byte TrackedFlow, no separate Optional tag.
+        #expect(MemoryLayout<TrackedFlow>.size == 10)
+        #expect(MemoryLayout<FlowTable<TrackedFlow>.Slot?>.stride == 56)
     }
 }
