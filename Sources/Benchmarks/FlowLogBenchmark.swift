@@ -132,9 +132,9 @@ public enum FlowLogFormattingBenchmark {
         var r = RandomStream(seed: 99)
         return (0..<4096).map { k in
             let e = k % enis
-            let own = directory.enis.isEmpty ? IPv4Address(raw: 0) : directory.enis[e].privateIP
-            let source = IPv4Address(raw: 0x0A14_0000 | UInt32(r.bounded(65536)))
-            let destination = IPv4Address(raw: UInt32(truncatingIfNeeded: r.next()))
+            let own = directory.enis.isEmpty ? IPAddress(ipv4: 0) : directory.enis[e].privateIP
+            let source = IPAddress(ipv4: 0x0A14_0000 | UInt32(r.bounded(65536)))
+            let destination = IPAddress(ipv4: UInt32(truncatingIfNeeded: r.next()))
             let sourcePort = UInt16(truncatingIfNeeded: r.next())
             let egress = k & 1 == 0
             let packets = 1 + r.bounded(500)

@@ -200,8 +200,12 @@ public final class FlowLogAggregator {
     func record(_ eni: ENIIndex, _ a: ENIAddresses, _ f: FlowAccumulator) -> FlowLogRecord {
         let p = f.packet
         var src = p.source, dst = p.destination
-        if f.direction == .egress { if !a.owns(src) { src = a.primary } } else { dst = a.primary }
-        let icmp = p.protocolNumber == IPProtocol.icmp
+        if f.direction == .egress {
+            if !a.owns(src) { src = a.primary(p.isIPv4) }
+        } else {
+            dst = a.primary(p.isIPv4)
+        }
+        let icmp = p.isICMP
         return FlowLogRecord(
             eni: eni, srcaddr: src, dstaddr: dst, pktSrcaddr: p.source, pktDstaddr: p.destination,
             srcport: icmp ? 0 : p.sourcePort, dstport: icmp ? 0 : p.destinationPort, protocolNumber: p.protocolNumber,
@@ -227,9 +231,17 @@ public final class FlowLogAggregator {
 
 /// An ENI's addresses and whether it is Nitro-based, as its records need them.
 struct ENIAddresses {
-    var primary: IPv4Address
-    var secondary: [IPv4Address]
+    var primary: IPAddress
+    /// The primary IPv6 address (the primary IPv4 when the ENI has none).
+    var primary6: IPAddress
+    /// Secondary IPv4 and all IPv6 addresses.
+    var others: [IPAddress]
     var nitro: Bool
-    init(_ eni: ENI) { primary = eni.privateIP; secondary = eni.secondaryIPs; nitro = eni.nitro }
-    @inline(__always) func owns(_ a: IPv4Address) -> Bool { a == primary || secondary.contains(a) }
+    init(_ eni: ENI) {
+        primary = eni.privateIP; primary6 = eni.primaryAddress(.ipv6)
+        others = eni.secondaryIPs + eni.ipv6Addresses; nitro = eni.nitro
+    }
+    @inline(__always) func owns(_ a: IPAddress) -> Bool { a == primary || others.contains(a) }
+    /// The ENI's own address as records show it for traffic of a family.
+    @inline(__always) func primary(_ ipv4: Bool) -> IPAddress { ipv4 ? primary : primary6 }
 }

@@ -7,16 +7,17 @@ import NetModel
 /// For `logStatus` NODATA and SKIPDATA only `eni`, `start`, `end` and `logStatus` carry meaning
 /// (the text format writes `-` for the traffic fields); the others are zero.
 public struct FlowLogRecord: Sendable, Hashable {
-    public var eni: ENIIndex
     /// `srcaddr` / `dstaddr`: the addresses as the interface reports them — an egress packet whose
     /// source is not one of the ENI's addresses shows the ENI's primary private IP, and an
     /// ingress packet always shows it as the destination (AWS VPC user guide, "Flow log records",
-    /// fields srcaddr and dstaddr; the NAT gateway case in "Flow log record examples").
-    public var srcaddr: IPv4Address
-    public var dstaddr: IPv4Address
+    /// fields srcaddr and dstaddr; the NAT gateway case in "Flow log record examples"). For IPv6
+    /// traffic that is the ENI's primary IPv6 address.
+    public var srcaddr: IPAddress
+    public var dstaddr: IPAddress
     /// `pkt-srcaddr` / `pkt-dstaddr`: the packet's own addresses.
-    public var pktSrcaddr: IPv4Address
-    public var pktDstaddr: IPv4Address
+    public var pktSrcaddr: IPAddress
+    public var pktDstaddr: IPAddress
+    public var eni: ENIIndex
     /// Zero for ICMP, as AWS writes them.
     public var srcport: UInt16
     public var dstport: UInt16
@@ -36,7 +37,7 @@ public struct FlowLogRecord: Sendable, Hashable {
     public var end: Int64
 
     public init(
-        eni: ENIIndex, srcaddr: IPv4Address, dstaddr: IPv4Address, pktSrcaddr: IPv4Address, pktDstaddr: IPv4Address,
+        eni: ENIIndex, srcaddr: IPAddress, dstaddr: IPAddress, pktSrcaddr: IPAddress, pktDstaddr: IPAddress,
         srcport: UInt16, dstport: UInt16, protocolNumber: UInt8, tcpFlags: UInt8, logStatus: FlowLogStatus = .ok,
         action: FlowLogAction, direction: TrafficDirection, trafficPath: FlowLogTrafficPath, label: UInt8 = 0,
         packets: UInt64, bytes: UInt64, start: Int64, end: Int64
@@ -48,11 +49,14 @@ public struct FlowLogRecord: Sendable, Hashable {
         self.label = label; self.packets = packets; self.bytes = bytes; self.start = start; self.end = end
     }
 
+    /// `type`: the traffic's IP family (IPv4 for NODATA and SKIPDATA, whose addresses are zero).
+    @inlinable public var family: IPFamily { pktDstaddr.family }
+
     /// A NODATA or SKIPDATA record of one ENI's window.
     public init(status: FlowLogStatus, eni: ENIIndex, start: Int64, end: Int64) {
         self.init(
-            eni: eni, srcaddr: IPv4Address(raw: 0), dstaddr: IPv4Address(raw: 0), pktSrcaddr: IPv4Address(raw: 0),
-            pktDstaddr: IPv4Address(raw: 0), srcport: 0, dstport: 0, protocolNumber: 0, tcpFlags: 0, logStatus: status,
+            eni: eni, srcaddr: .anyIPv4, dstaddr: .anyIPv4, pktSrcaddr: .anyIPv4,
+            pktDstaddr: .anyIPv4, srcport: 0, dstport: 0, protocolNumber: 0, tcpFlags: 0, logStatus: status,
             action: .accept, direction: .ingress, trafficPath: .none, packets: 0, bytes: 0, start: start, end: end)
     }
 }

@@ -1,7 +1,11 @@
 import NetModel
 
-/// The fields of VPC Flow Log records (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html), with
-/// the version that introduced each.
+/// The fields of VPC and Transit Gateway Flow Log records, with the version that introduced each
+/// and the kind of flow log that has it (``FlowLogKind``).
+///
+/// Sources: VPC fields, "Flow log records", https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html
+/// (versions 2–5, 7 for the ECS fields, 8 for `reject-reason`); transit gateway fields, "Transit Gateway Flow
+/// Log records", https://docs.aws.amazon.com/vpc/latest/tgw/tgw-flow-logs.html#flow-log-records (version 6).
 public enum FlowLogField: String, CaseIterable, Sendable {
     case version, accountID = "account-id", interfaceID = "interface-id", srcaddr, dstaddr, srcport, dstport
     case `protocol`, packets, bytes, start, end, action, logStatus = "log-status"
@@ -16,6 +20,16 @@ public enum FlowLogField: String, CaseIterable, Sendable {
     case ecsServiceName = "ecs-service-name", ecsTaskDefinitionARN = "ecs-task-definition-arn"
     case ecsTaskARN = "ecs-task-arn", ecsTaskID = "ecs-task-id"
     case rejectReason = "reject-reason"
+    // Version 6: transit gateway flow logs only.
+    case resourceType = "resource-type", tgwID = "tgw-id", tgwAttachmentID = "tgw-attachment-id"
+    case tgwSrcVPCAccountID = "tgw-src-vpc-account-id", tgwDstVPCAccountID = "tgw-dst-vpc-account-id"
+    case tgwSrcVPCID = "tgw-src-vpc-id", tgwDstVPCID = "tgw-dst-vpc-id"
+    case tgwSrcSubnetID = "tgw-src-subnet-id", tgwDstSubnetID = "tgw-dst-subnet-id"
+    case tgwSrcENI = "tgw-src-eni", tgwDstENI = "tgw-dst-eni", tgwSrcAZID = "tgw-src-az-id", tgwDstAZID =
+        "tgw-dst-az-id"
+    case tgwPairAttachmentID = "tgw-pair-attachment-id"
+    case packetsLostNoRoute = "packets-lost-no-route", packetsLostBlackhole = "packets-lost-blackhole"
+    case packetsLostMTUExceeded = "packets-lost-mtu-exceeded", packetsLostTTLExpired = "packets-lost-ttl-expired"
 
     /// The flow-log version that introduced the field
     /// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html). Assumed: the ECS fields 7 and
@@ -28,10 +42,44 @@ public enum FlowLogField: String, CaseIterable, Sendable {
         case .vpcID, .subnetID, .instanceID, .tcpFlags, .type, .pktSrcaddr, .pktDstaddr: return 3
         case .region, .azID, .sublocationType, .sublocationID: return 4
         case .pktSrcAWSService, .pktDstAWSService, .flowDirection, .trafficPath: return 5
+        case .ecsClusterARN, .ecsClusterName, .ecsContainerInstanceARN, .ecsContainerInstanceID, .ecsContainerID,
+            .ecsSecondContainerID, .ecsServiceName, .ecsTaskDefinitionARN, .ecsTaskARN, .ecsTaskID:
+            return 7
         case .rejectReason: return 8
-        default: return 7
+        case .resourceType, .tgwID, .tgwAttachmentID, .tgwSrcVPCAccountID, .tgwDstVPCAccountID, .tgwSrcVPCID,
+            .tgwDstVPCID, .tgwSrcSubnetID, .tgwDstSubnetID, .tgwSrcENI, .tgwDstENI, .tgwSrcAZID, .tgwDstAZID,
+            .tgwPairAttachmentID, .packetsLostNoRoute, .packetsLostBlackhole, .packetsLostMTUExceeded,
+            .packetsLostTTLExpired:
+            return 6
         }
     }
+
+    /// Which kinds of flow log have the field. The two tables share the five-tuple, counters,
+    /// times, `log-status`, `type`, `tcp-flags`, `region`, `flow-direction` and the
+    /// `pkt-*-aws-service` fields; the ENI's ids, `action`, `pkt-srcaddr`/`pkt-dstaddr`, the zone
+    /// and sublocation, `traffic-path`, ECS and `reject-reason` are VPC-only; `resource-type`,
+    /// the `tgw-*` ids and the `packets-lost-*` counters are transit-gateway-only.
+    public var kinds: Set<FlowLogKind> {
+        switch self {
+        case .version, .accountID, .srcaddr, .dstaddr, .srcport, .dstport, .protocol, .packets, .bytes, .start, .end,
+            .logStatus, .type, .tcpFlags, .region, .flowDirection, .pktSrcAWSService, .pktDstAWSService:
+            return [.vpc, .transitGateway]
+        case .resourceType, .tgwID, .tgwAttachmentID, .tgwSrcVPCAccountID, .tgwDstVPCAccountID, .tgwSrcVPCID,
+            .tgwDstVPCID, .tgwSrcSubnetID, .tgwDstSubnetID, .tgwSrcENI, .tgwDstENI, .tgwSrcAZID, .tgwDstAZID,
+            .tgwPairAttachmentID, .packetsLostNoRoute, .packetsLostBlackhole, .packetsLostMTUExceeded,
+            .packetsLostTTLExpired:
+            return [.transitGateway]
+        default:
+            return [.vpc]
+        }
+    }
+}
+
+/// A VPC flow log (on a VPC, subnet or ENI) or a transit gateway flow log (on a transit gateway or
+/// one of its attachments): they have different field tables and default formats.
+public enum FlowLogKind: String, Hashable, Sendable, CustomStringConvertible {
+    case vpc, transitGateway
+    public var description: String { self == .vpc ? "VPC flow logs" : "transit gateway flow logs" }
 }
 
 /// A record format: the default (the 14 v2 fields) or a custom `${field} …` list in any order.
@@ -44,6 +92,17 @@ public struct FlowLogFormat: Sendable, Hashable {
     ]
     public static let `default` = FlowLogFormat(fields: defaultFields)
 
+    /// A transit gateway flow log's default format: every version 2–6 field of its table, in the
+    /// table's order (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-flow-logs.html, "Default format").
+    public static let transitGatewayDefaultFields: [FlowLogField] = [
+        .version, .resourceType, .accountID, .tgwID, .tgwAttachmentID, .tgwSrcVPCAccountID, .tgwDstVPCAccountID,
+        .tgwSrcVPCID, .tgwDstVPCID, .tgwSrcSubnetID, .tgwDstSubnetID, .tgwSrcENI, .tgwDstENI, .tgwSrcAZID,
+        .tgwDstAZID, .tgwPairAttachmentID, .srcaddr, .dstaddr, .srcport, .dstport, .protocol, .packets, .bytes,
+        .start, .end, .logStatus, .type, .packetsLostNoRoute, .packetsLostBlackhole, .packetsLostMTUExceeded,
+        .packetsLostTTLExpired, .tcpFlags, .region, .flowDirection, .pktSrcAWSService, .pktDstAWSService,
+    ]
+    public static let transitGatewayDefault = FlowLogFormat(fields: transitGatewayDefaultFields)
+
     public init(fields: [FlowLogField]) { self.fields = fields }
 
     public enum ParseError: Error, Equatable, CustomStringConvertible {
@@ -51,23 +110,31 @@ public struct FlowLogFormat: Sendable, Hashable {
         case malformed(String)
         case unknownField(String)
         case duplicate(String)
+        /// A field the other kind of flow log has (`tgw-id` in a VPC flow log, `action` in a
+        /// transit gateway's).
+        case wrongKind(String, FlowLogKind)
         public var description: String {
             switch self {
             case .empty: return "the log format names no fields"
             case .malformed(let t): return "'\(t)' is not of the form ${field-name}"
             case .unknownField(let f): return "unknown flow-log field '\(f)'"
             case .duplicate(let f): return "field '\(f)' appears twice"
+            case .wrongKind(let f, let kind):
+                let other: FlowLogKind = kind == .vpc ? .transitGateway : .vpc
+                return "field '\(f)' belongs to \(other), not \(kind)"
             }
         }
     }
 
-    /// Parses a `LogFormat` string as the EC2 API takes it: `${version} ${vpc-id} …`.
-    public init(parsing text: String) throws(ParseError) {
+    /// Parses a `LogFormat` string as the EC2 API takes it: `${version} ${vpc-id} …`, accepting
+    /// only the fields of `kind`'s table.
+    public init(parsing text: String, kind: FlowLogKind = .vpc) throws(ParseError) {
         var fields: [FlowLogField] = []
         for token in text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }) {
             guard token.hasPrefix("${"), token.hasSuffix("}"), token.count > 3 else { throw .malformed(String(token)) }
             let name = String(token.dropFirst(2).dropLast())
             guard let f = FlowLogField(rawValue: name) else { throw .unknownField(name) }
+            guard f.kinds.contains(kind) else { throw .wrongKind(name, kind) }
             guard !fields.contains(f) else { throw .duplicate(name) }
             fields.append(f)
         }

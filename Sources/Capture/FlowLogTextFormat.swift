@@ -19,8 +19,9 @@ public final class FlowLogTextFormat {
     let fields: UnsafeMutablePointer<FlowLogField>
     let fieldCount: Int
     /// The format compiled for OK records: `steps` are the fields that vary per record, and runs
-    /// of fields whose text is fixed per ENI, each pre-rendered once per ENI into `runs`
-    /// (`runs[e * runCount + j]`, with the separating spaces).
+    /// of fields whose text is fixed per ENI and address family (`type` is), each pre-rendered
+    /// once per ENI and family into `runs` (`runs[(f * textCount + e) * runCount + j]`, f = 0 for
+    /// IPv4 and 1 for IPv6, with the separating spaces).
     let steps: UnsafeMutablePointer<FormatStep>
     let stepCount: Int
     let runs: UnsafeMutablePointer<Span>
@@ -45,15 +46,17 @@ public final class FlowLogTextFormat {
         steps = .allocate(capacity: max(stepCount, 1))
         steps.initialize(from: program.steps, count: stepCount)
         runCount = program.runs.count
-        runs = .allocate(capacity: max(runCount * textCount, 1))
-        for e in 0..<textCount {
-            for (j, run) in program.runs.enumerated() {
-                var bytes: [UInt8] = run.leadingSpace ? [0x20] : []
-                for (k, field) in run.fields.enumerated() {
-                    if k > 0 { bytes.append(0x20) }
-                    bytes += Self.fixedText(field, text[e], words)
+        runs = .allocate(capacity: max(2 * runCount * textCount, 1))
+        for (f, family) in [IPFamily.ipv4, .ipv6].enumerated() {
+            for e in 0..<textCount {
+                for (j, run) in program.runs.enumerated() {
+                    var bytes: [UInt8] = run.leadingSpace ? [0x20] : []
+                    for (k, field) in run.fields.enumerated() {
+                        if k > 0 { bytes.append(0x20) }
+                        bytes += Self.fixedText(field, text[e], words, family)
+                    }
+                    (runs + (f * textCount + e) * runCount + j).initialize(to: pool.span(bytes))
                 }
-                (runs + e * runCount + j).initialize(to: pool.span(bytes))
             }
         }
     }
@@ -76,8 +79,18 @@ public final class FlowLogTextFormat {
     }
 
     func renderOK(_ r: FlowLogRecord, _ line: RecordLine) {
+        if r.family == .ipv4 { renderIPv4(r, line) } else { renderIPv6(r, line) }
+    }
+
+    /// An IPv4 record's four addresses are all IPv4 (the packet's, or the ENI's primary IPv4), so
+    /// its rendering is compiled without the IPv6 paths: the IPv4 hot path formats as it did
+    /// before addresses had two families.
+    @inline(never) func renderIPv4(_ r: FlowLogRecord, _ line: RecordLine) { renderOK(r, line, v4: true) }
+    @inline(never) func renderIPv6(_ r: FlowLogRecord, _ line: RecordLine) { renderOK(r, line, v4: false) }
+
+    @inline(__always) func renderOK(_ r: FlowLogRecord, _ line: RecordLine, v4: Bool) {
         let e = r.eni.int
-        let fixed = runs + e * runCount
+        let fixed = runs + ((v4 ? 0 : textCount) &+ e) * runCount
         var w = line.writer()
         for k in 0..<stepCount {
             let field: FlowLogField
@@ -87,8 +100,8 @@ public final class FlowLogTextFormat {
             }
             if k > 0 { w.byte(0x20) }
             switch field {
-            case .srcaddr: w.ipv4(r.srcaddr)
-            case .dstaddr: w.ipv4(r.dstaddr)
+            case .srcaddr: if v4 { w.ipv4(r.srcaddr.ipv4Raw) } else { w.ip(r.srcaddr) }
+            case .dstaddr: if v4 { w.ipv4(r.dstaddr.ipv4Raw) } else { w.ip(r.dstaddr) }
             case .srcport: w.decimal(UInt64(r.srcport))
             case .dstport: w.decimal(UInt64(r.dstport))
             case .protocol: w.decimal(UInt64(r.protocolNumber))
@@ -99,16 +112,18 @@ public final class FlowLogTextFormat {
             case .action: w.bytes(r.action == .accept ? words.accept : words.reject)
             case .tcpFlags:
                 if r.protocolNumber == IPProtocol.tcp { w.decimal(UInt64(r.tcpFlags)) } else { w.byte(0x2D) }
-            case .pktSrcaddr: w.ipv4(r.pktSrcaddr)
-            case .pktDstaddr: w.ipv4(r.pktDstaddr)
+            case .pktSrcaddr: if v4 { w.ipv4(r.pktSrcaddr.ipv4Raw) } else { w.ip(r.pktSrcaddr) }
+            case .pktDstaddr: if v4 { w.ipv4(r.pktDstaddr.ipv4Raw) } else { w.ip(r.pktDstaddr) }
             case .pktSrcAWSService:
-                if let k = services.lookup(r.pktSrcaddr) { w.bytes(serviceText[k]) } else { w.byte(0x2D) }
+                let s = v4 ? services.lookup(ipv4: r.pktSrcaddr.ipv4Raw) : services.lookup(r.pktSrcaddr)
+                if let k = s { w.bytes(serviceText[k]) } else { w.byte(0x2D) }
             case .pktDstAWSService:
-                if let k = services.lookup(r.pktDstaddr) { w.bytes(serviceText[k]) } else { w.byte(0x2D) }
+                let s = v4 ? services.lookup(ipv4: r.pktDstaddr.ipv4Raw) : services.lookup(r.pktDstaddr)
+                if let k = s { w.bytes(serviceText[k]) } else { w.byte(0x2D) }
             case .flowDirection: w.bytes(r.direction == .egress ? words.egress : words.ingress)
             case .trafficPath:
                 if r.trafficPath != .none { w.decimal(UInt64(r.trafficPath.rawValue)) } else { w.byte(0x2D) }
-            default: w.bytes(Self.fixedSpan(field, text[e], words))
+            default: w.bytes(Self.fixedSpan(field, text[e], words, v4 ? .ipv4 : .ipv6))
             }
         }
         w.byte(0x0A)
@@ -134,6 +149,8 @@ public final class FlowLogTextFormat {
             case .instanceID: w.bytes(t.instance)
             case .region: w.bytes(words.region)
             case .azID: w.bytes(t.zone)
+            // A window without traffic has no packet to take a family from; AWS's NODATA example
+            // shows the default format only, so `type` keeps the IPv4 this has always written.
             case .type: w.bytes(words.ipv4)
             default: w.byte(0x2D)
             }
@@ -142,8 +159,10 @@ public final class FlowLogTextFormat {
         line.commit(w)
     }
 
-    /// The text of a field that is the same in every OK record of an ENI.
-    static func fixedSpan(_ field: FlowLogField, _ t: ENIText, _ words: Words) -> Span {
+    /// The text of a field that is the same in every OK record of an ENI: its ids, and `-` for
+    /// what the model does not have (ECS fields, `reject-reason` without Block Public Access,
+    /// sublocations), as AWS writes for traffic they do not apply to.
+    static func fixedSpan(_ field: FlowLogField, _ t: ENIText, _ words: Words, _ family: IPFamily) -> Span {
         switch field {
         case .version: return words.version
         case .accountID: return t.account
@@ -152,23 +171,24 @@ public final class FlowLogTextFormat {
         case .vpcID: return t.vpc
         case .subnetID: return t.subnet
         case .instanceID: return t.instance
-        case .type: return words.ipv4
+        case .type: return family == .ipv4 ? words.ipv4 : words.ipv6
         case .region: return words.region
         case .azID: return t.zone
         default: return words.dash
         }
     }
 
-    static func fixedText(_ field: FlowLogField, _ t: ENIText, _ words: Words) -> [UInt8] {
-        let span = fixedSpan(field, t, words)
+    static func fixedText(_ field: FlowLogField, _ t: ENIText, _ words: Words, _ family: IPFamily) -> [UInt8] {
+        let span = fixedSpan(field, t, words, family)
         return Array(UnsafeBufferPointer(start: span.start, count: span.count))
     }
 
     /// Words written in records, interned once.
     struct Words {
-        let accept, reject, ok, ipv4, egress, ingress, version, region, nodata, skipdata, dash: Span
+        let accept, reject, ok, ipv4, ipv6, egress, ingress, version, region, nodata, skipdata, dash: Span
         init(_ pool: TextPool, version: String, region: String) {
-            accept = pool.span("ACCEPT"); reject = pool.span("REJECT"); ok = pool.span("OK"); ipv4 = pool.span("IPv4")
+            accept = pool.span("ACCEPT"); reject = pool.span("REJECT"); ok = pool.span("OK")
+            ipv4 = pool.span(IPFamily.ipv4.description); ipv6 = pool.span(IPFamily.ipv6.description)
             dash = pool.span("-")
             egress = pool.span("egress"); ingress = pool.span("ingress")
             self.version = pool.span(version); self.region = pool.span(region)

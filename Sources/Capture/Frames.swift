@@ -14,7 +14,7 @@ public struct NetworkDirectory: Sendable {
     public var region: String
     /// Public address ranges of AWS services, most specific first (flow logs' `pkt-*-aws-service`).
     public var awsRanges: [(range: CIDR, service: String)]
-    var owners: [UInt64: ENIIndex]
+    var owners: AddressMap<ENIIndex>
     /// Unix time of simulated time zero (ns), for timestamps inside payloads (NTP).
     public var epochNanoseconds: Int64 = 0
 
@@ -30,15 +30,13 @@ public struct NetworkDirectory: Sendable {
         catalog = network.catalog
         region = network.region
         awsRanges = network.catalog.awsServiceRanges.sorted { $0.range.prefixLength > $1.range.prefixLength }
-        owners = [:]
+        owners = AddressMap()
         for (i, e) in network.enis.enumerated() {
-            for a in [e.privateIP] + e.secondaryIPs { owners[UInt64(e.vpc.raw) << 32 | UInt64(a.raw)] = ENIIndex(i) }
+            for a in e.privateAddresses { owners[e.vpc.raw, a] = ENIIndex(i) }
         }
     }
 
-    public func eni(owning a: IPv4Address, in vpc: VPCIndex) -> ENIIndex? {
-        owners[UInt64(vpc.raw) << 32 | UInt64(a.raw)]
-    }
+    public func eni(owning a: IPAddress, in vpc: VPCIndex) -> ENIIndex? { owners[vpc.raw, a] }
 
     /// The MAC of the VPC router's interface in a subnet (any stable locally administered address).
     public func routerMAC(_ s: SubnetIndex) -> MACAddress {
@@ -46,7 +44,7 @@ public struct NetworkDirectory: Sendable {
     }
 
     /// The AWS service an address belongs to (the most specific ip-ranges subset), if any.
-    public func awsService(of a: IPv4Address) -> String? {
+    public func awsService(of a: IPAddress) -> String? {
         for r in awsRanges where r.range.contains(a) { return r.service }
         return nil
     }
@@ -198,7 +196,9 @@ public struct FrameRenderer: Sendable {
     /// The largest frame: 14 + 65535.
     public static let maxFrame = 14 + 65_535
 
-    /// Writes the frame for `t` into `buffer`; returns its length.
+    /// Writes the frame for `t` into `buffer`; returns its length. IPv4 packets get an IPv4
+    /// header (EtherType 0x0800); IPv6 packets an IPv6 header (0x86DD, RFC 2464), with a multicast
+    /// destination sent to its 33:33 MAC (RFC 2464 §7).
     public mutating func render(_ t: TapRecord, streams: inout StreamStore, into buffer: UnsafeMutableRawBufferPointer)
         -> Int
     {
@@ -206,19 +206,29 @@ public struct FrameRenderer: Sendable {
         let eni = directory.enis[t.eni.int]
         let other = t.direction == .egress ? p.destination : p.source
         var peer = directory.routerMAC(eni.subnet)
-        if directory.subnets[eni.subnet.int].cidr.contains(other), let x = directory.eni(owning: other, in: eni.vpc) {
+        if directory.subnets[eni.subnet.int].contains(other), let x = directory.eni(owning: other, in: eni.vpc) {
             peer = directory.enis[x.int].mac
         }
         var w = ByteWriter(buffer)
-        let (src, dst) = t.direction == .egress ? (eni.mac, peer) : (peer, eni.mac)
-        EthernetHeader(destination: dst, source: src).encode(into: &w)
+        var (src, dst) = t.direction == .egress ? (eni.mac, peer) : (peer, eni.mac)
         let total = p.ipTotalLength
-        let dontFragment = !(p.protocolNumber == IPProtocol.udp && p.sourcePort == 53)
-        IPv4Header(
-            totalLength: UInt16(total), identification: p.ipID, dontFragment: dontFragment, ttl: p.ttl,
-            protocolNumber: p.protocolNumber, source: p.source, destination: p.destination
-        ).encode(into: &w)
+        if p.isIPv4 {
+            EthernetHeader(destination: dst, source: src).encode(into: &w)
+            let dontFragment = !(p.protocolNumber == IPProtocol.udp && p.sourcePort == 53)
+            IPv4Header(
+                totalLength: UInt16(total), identification: p.ipID, dontFragment: dontFragment, ttl: p.ttl,
+                protocolNumber: p.protocolNumber, source: p.source.ipv4Value, destination: p.destination.ipv4Value
+            ).encode(into: &w)
+        } else {
+            if p.destination.isMulticast { dst = MACAddress(ipv6Multicast: p.destination) }
+            EthernetHeader(destination: dst, source: src, etherType: EtherType.ipv6).encode(into: &w)
+            IPv6Header(
+                flowLabel: Self.flowLabel(p), payloadLength: UInt16(total - IPv6Header.length),
+                nextHeader: p.protocolNumber, hopLimit: p.ttl, source: p.source, destination: p.destination
+            ).encode(into: &w)
+        }
         let l4 = w.offset
+        let upper = UnsafeMutableRawBufferPointer(rebasing: buffer[l4..<(14 + total)])
         switch p.protocolNumber {
         case IPProtocol.tcp:
             var o = TCPOptions()
@@ -240,27 +250,50 @@ public struct FrameRenderer: Sendable {
                 }
             }
             TransportChecksum.patch(
-                segment: UnsafeMutableRawBufferPointer(rebasing: buffer[l4..<(14 + total)]),
-                checksumOffset: TransportChecksum.tcpChecksumOffset,
+                segment: upper, checksumOffset: TransportChecksum.tcpChecksumOffset,
                 source: p.source, destination: p.destination, protocolNumber: IPProtocol.tcp)
         case IPProtocol.udp:
             UDPHeader(srcPort: p.sourcePort, dstPort: p.destinationPort, payloadLength: Int(p.payloadLength)).encode(
                 into: &w)
             writeDatagram(t, into: &w)
             TransportChecksum.patch(
-                segment: UnsafeMutableRawBufferPointer(rebasing: buffer[l4..<(14 + total)]),
-                checksumOffset: TransportChecksum.udpChecksumOffset,
+                segment: upper, checksumOffset: TransportChecksum.udpChecksumOffset,
                 source: p.source, destination: p.destination, protocolNumber: IPProtocol.udp)
         case IPProtocol.icmp:
             let type = UInt8(p.destinationPort >> 8), code = UInt8(p.destinationPort & 0xFF)
             let rest = UInt32(p.sourcePort) << 16 | UInt32(p.seq & 0xFFFF)
             ICMPv4Header(type: type, code: code, rest: rest).encode(into: &w)
             TLSCiphertext.fillBody(seed: p.payload.fillerSeed, from: 0, count: Int(p.payloadLength), into: &w)
-            ICMPv4Header.patchChecksum(message: UnsafeMutableRawBufferPointer(rebasing: buffer[l4..<(14 + total)]))
+            ICMPv4Header.patchChecksum(message: upper)
+        case IPProtocol.icmpv6:
+            if case .neighborDiscovery(let target, let advertisement, let router) = p.payload {
+                // The link-layer option is the sending interface's MAC (RFC 4861 §4.3, §4.4).
+                let kind: NeighborDiscoveryMessage.Kind =
+                    advertisement ? .advertisement(router: router, solicited: true, override: true) : .solicitation
+                NeighborDiscoveryMessage(kind: kind, target: directory.catalog.address(target), linkLayerAddress: src)
+                    .encode(into: &w, source: p.source, destination: p.destination)
+            } else {
+                // Echo: identifier in the source port, sequence in `seq`, as for ICMP.
+                let type = UInt8(p.destinationPort >> 8), code = UInt8(p.destinationPort & 0xFF)
+                let rest = UInt32(p.sourcePort) << 16 | UInt32(p.seq & 0xFFFF)
+                ICMPv6Header(type: type, code: code, rest: rest).encode(
+                    into: &w, source: p.source, destination: p.destination)
+                TLSCiphertext.fillBody(seed: p.payload.fillerSeed, from: 0, count: Int(p.payloadLength), into: &w)
+                ICMPv6Header.patchChecksum(message: upper, source: p.source, destination: p.destination)
+            }
         default:
-            w.zeros(total - 20)
+            w.zeros(total - p.ipHeaderLength)
         }
         return 14 + total
+    }
+
+    /// The IPv6 flow label: 0 for neighbor discovery (as Linux sends it), else a hash of the
+    /// directional five-tuple. Assumed: Linux (net.ipv6.auto_flowlabels = 1) labels each socket's
+    /// flow from a hash of it, so both directions differ and a flow keeps its label; the hash
+    /// itself is the kernel's own and is not reproduced.
+    static func flowLabel(_ p: Packet) -> UInt32 {
+        if case .neighborDiscovery = p.payload { return 0 }
+        return UInt32(truncatingIfNeeded: p.flow.mixedHash) & 0xF_FFFF
     }
 
     /// Writes a UDP payload. Sizes need no check here: the model took each message's length from
@@ -290,12 +323,13 @@ public struct FrameRenderer: Sendable {
             let eni = directory.enis[t.eni.int]
             if isReply {
                 PlatformMessages.dhcpAck(
-                    transactionID: xid, client: p.destination, clientMAC: eni.mac,
+                    transactionID: xid, client: p.destination.ipv4Value, clientMAC: eni.mac,
                     subnet: directory.subnets[eni.subnet.int],
-                    dnsServer: directory.vpcs[eni.vpc.int].dnsAddress
+                    dnsServer: directory.vpcs[eni.vpc.int].dnsAddress.ipv4Value
                 ).encode(into: &w)
             } else {
-                PlatformMessages.dhcpRequest(transactionID: xid, client: p.source, clientMAC: eni.mac).encode(into: &w)
+                PlatformMessages.dhcpRequest(transactionID: xid, client: p.source.ipv4Value, clientMAC: eni.mac).encode(
+                    into: &w)
             }
         case .dnsQuery(let id, let name, let type):
             PlatformMessages.dnsQuery(id: id, name: directory.catalog.name(name), type: type).encode(into: &w)

@@ -42,7 +42,7 @@ public final class FlowLogLabelSink: FlowLogSink {
     }
 
     static func append(_ r: FlowLogRecord, eniID: String, label: String, to t: inout TextBuffer) {
-        t.append(eniID); t.byte(0x2C); t.ipv4(r.srcaddr); t.byte(0x2C); t.ipv4(r.dstaddr); t.byte(0x2C)
+        t.append(eniID); t.byte(0x2C); t.ip(r.srcaddr); t.byte(0x2C); t.ip(r.dstaddr); t.byte(0x2C)
         t.decimal(UInt64(r.srcport)); t.byte(0x2C); t.decimal(UInt64(r.dstport)); t.byte(0x2C)
         t.decimal(UInt64(r.protocolNumber)); t.byte(0x2C)
         t.decimal(UInt64(r.start)); t.byte(0x2C); t.decimal(UInt64(r.end)); t.byte(0x2C)

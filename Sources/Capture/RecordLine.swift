@@ -107,12 +107,28 @@ struct LineWriter {
         }
     }
 
-    @inline(__always) mutating func ipv4(_ a: IPv4Address) {
+    /// An address as flow logs write it: a dotted quad, or RFC 5952 text for IPv6.
+    @inline(__always) mutating func ip(_ a: IPAddress) {
+        if a.isIPv4 {
+            ipv4(a.ipv4Raw)
+        } else {
+            precondition(count &+ 39 <= limit, "record too long")
+            count &+= Self.ipv6(a, at: base + count)
+        }
+    }
+
+    /// Out of line, and not `mutating`: a call that took the writer `inout` kept it in memory for
+    /// the whole record instead of in registers.
+    @inline(never) static func ipv6(_ a: IPAddress, at p: UnsafeMutablePointer<UInt8>) -> Int {
+        a.writeIPv6(into: p)
+    }
+
+    @inline(__always) mutating func ipv4(_ raw: UInt32) {
         precondition(count &+ 15 <= limit, "record too long")
         let o = tables.octets
         var shift: UInt32 = 24
         while true {
-            let packed = o[Int((a.raw >> shift) & 0xFF)]
+            let packed = o[Int((raw >> shift) & 0xFF)]
             let n = Int(packed >> 24)
             base[count] = UInt8(truncatingIfNeeded: packed >> 16)
             base[count &+ 1] = UInt8(truncatingIfNeeded: packed >> 8)
@@ -149,11 +165,15 @@ final class TextPool {
 }
 
 /// Public AWS ranges flattened into disjoint intervals, the most specific subset winning, for
-/// `pkt-*-aws-service` lookups by binary search.
+/// `pkt-*-aws-service` lookups by binary search. IPv4 and IPv6 ranges (ip-ranges.json's
+/// `prefixes` and `ipv6_prefixes`) are flattened separately; IPv4 intervals stay 32-bit.
 public struct ServiceIntervals: Sendable {
     var starts: [UInt32] = []
     var ends: [UInt32] = []
     var services: [Int32] = []
+    var starts6: [IPAddress] = []
+    var ends6: [IPAddress] = []
+    var services6: [Int32] = []
     public private(set) var names: [String] = []
 
     public init(_ ranges: [(range: CIDR, service: String)]) {
@@ -161,44 +181,91 @@ public struct ServiceIntervals: Sendable {
         // AMAZON and EC2 (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html: one code is shown for
         // overlapping ranges; AWS's example shows S3, not AMAZON, for an S3 address).
         var nameIndex: [String: Int32] = [:]
-        var boundaries = Set<UInt64>()
-        for r in ranges { boundaries.insert(UInt64(r.range.base.raw)); boundaries.insert(UInt64(r.range.last.raw) + 1) }
-        let cuts = boundaries.sorted()
-        let ordered = ranges.sorted {
-            ($0.range.prefixLength, $0.service == "AMAZON" ? 0 : 1) < (
-                $1.range.prefixLength, $1.service == "AMAZON" ? 0 : 1
-            )
+        func id(_ name: String) -> Int32 {
+            if let k = nameIndex[name] { return k }
+            let k = Int32(names.count)
+            nameIndex[name] = k
+            names.append(name)
+            return k
         }
-        for (a, b) in zip(cuts, cuts.dropFirst()) {
-            let lo = UInt32(a), hi = UInt32(b - 1)
-            var best: String?
-            for r in ordered where r.range.contains(IPv4Address(raw: lo)) { best = r.service }
-            guard let best else { continue }
-            let id: Int32
-            if let k = nameIndex[best] {
-                id = k
-            } else {
-                id = Int32(names.count); nameIndex[best] = id; names.append(best)
+        let top = IPAddress(high: ~0, low: ~0)
+        for family in [IPFamily.ipv4, .ipv6] {
+            let mine = ranges.filter { $0.range.family == family }
+            // Cut points where some range starts or ends, as 128-bit values (the cut after the last
+            // IPv4 address lies beyond the mapped block, which keeps it in order).
+            var boundaries = Set<IPAddress>()
+            var reachesTop = false
+            for r in mine {
+                boundaries.insert(r.range.first)
+                if r.range.last == top { reachesTop = true } else { boundaries.insert(r.range.last.adding(1)) }
             }
-            if let last = services.last, last == id, let e = ends.last, e &+ 1 == lo {
-                ends[ends.count - 1] = hi
+            let cuts = boundaries.sorted()
+            let ordered = mine.sorted {
+                ($0.range.prefixLength, $0.service == "AMAZON" ? 0 : 1) < (
+                    $1.range.prefixLength, $1.service == "AMAZON" ? 0 : 1
+                )
+            }
+            for (k, lo) in cuts.enumerated() {
+                let hi: IPAddress
+                if k + 1 < cuts.count {
+                    let next = cuts[k + 1]
+                    hi = IPAddress(high: next.low == 0 ? next.high &- 1 : next.high, low: next.low &- 1)
+                } else if reachesTop {
+                    hi = top
+                } else {
+                    break
+                }
+                var best: String?
+                for r in ordered where r.range.contains(lo) { best = r.service }
+                guard let best else { continue }
+                append(family, lo, hi, id(best))
+            }
+        }
+    }
+
+    mutating func append(_ family: IPFamily, _ lo: IPAddress, _ hi: IPAddress, _ service: Int32) {
+        if family == .ipv4 {
+            if let last = services.last, last == service, let e = ends.last, e &+ 1 == lo.ipv4Raw {
+                ends[ends.count - 1] = hi.ipv4Raw
             } else {
-                starts.append(lo); ends.append(hi); services.append(id)
+                starts.append(lo.ipv4Raw); ends.append(hi.ipv4Raw); services.append(service)
+            }
+        } else {
+            if let last = services6.last, last == service, let e = ends6.last, e.adding(1) == lo {
+                ends6[ends6.count - 1] = hi
+            } else {
+                starts6.append(lo); ends6.append(hi); services6.append(service)
             }
         }
     }
 
     /// The service subset of an address, as an index into `names`.
-    public func lookup(_ a: IPv4Address) -> Int? {
+    public func lookup(_ a: IPAddress) -> Int? {
+        a.isIPv4 ? lookup(ipv4: a.ipv4Raw) : lookup6(a)
+    }
+
+    /// The service subset of an IPv4 address given as its 32-bit value.
+    @inline(__always) public func lookup(ipv4 raw: UInt32) -> Int? {
         starts.withUnsafeBufferPointer { st in
             var lo = 0, hi = st.count
             while lo < hi {
                 let mid = (lo &+ hi) >> 1
-                if st[mid] <= a.raw { lo = mid &+ 1 } else { hi = mid }
+                if st[mid] <= raw { lo = mid &+ 1 } else { hi = mid }
             }
             let k = lo &- 1
-            guard k >= 0, a.raw <= ends[k] else { return nil }
+            guard k >= 0, raw <= ends[k] else { return nil }
             return Int(services[k])
         }
+    }
+
+    func lookup6(_ a: IPAddress) -> Int? {
+        var lo = 0, hi = starts6.count
+        while lo < hi {
+            let mid = (lo &+ hi) >> 1
+            if starts6[mid] <= a { lo = mid &+ 1 } else { hi = mid }
+        }
+        let k = lo &- 1
+        guard k >= 0, a <= ends6[k] else { return nil }
+        return Int(services6[k])
     }
 }

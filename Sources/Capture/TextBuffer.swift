@@ -44,11 +44,21 @@ public struct TextBuffer: Sendable {
         while v > 0 && i >= 0 { digits[i] = 0x30 &+ UInt8(v % 10); v /= 10; i -= 1 }
         bytes.append(contentsOf: digits)
     }
-    @inlinable public mutating func ipv4(_ a: IPv4Address) {
-        decimal(UInt64(a.raw >> 24)); byte(0x2E)
-        decimal(UInt64((a.raw >> 16) & 0xFF)); byte(0x2E)
-        decimal(UInt64((a.raw >> 8) & 0xFF)); byte(0x2E)
-        decimal(UInt64(a.raw & 0xFF))
+    /// A dotted quad, or RFC 5952 text for an IPv6 address.
+    @inlinable public mutating func ip(_ a: IPAddress) {
+        guard a.isIPv4 else {
+            var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0) // 40 bytes ≥ 39
+            withUnsafeMutableBytes(of: &scratch) { buf in
+                let p = buf.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: a.writeIPv6(into: p)))
+            }
+            return
+        }
+        let raw = a.ipv4Raw
+        decimal(UInt64(raw >> 24)); byte(0x2E)
+        decimal(UInt64((raw >> 16) & 0xFF)); byte(0x2E)
+        decimal(UInt64((raw >> 8) & 0xFF)); byte(0x2E)
+        decimal(UInt64(raw & 0xFF))
     }
     public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
 }

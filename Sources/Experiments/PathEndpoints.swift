@@ -7,13 +7,13 @@ import Topology
 /// Where a path probe starts: a host with a TCP stack (and its own profile), the address it sends from.
 struct PathSource {
     var host: HostIndex
-    var address: IPv4Address
+    var address: IPAddress
     var label: String
 }
 
 /// Where a path probe goes.
 struct PathDestination {
-    var address: IPv4Address
+    var address: IPAddress
     var port: UInt16
     var label: String
 }
@@ -91,7 +91,10 @@ enum PathEndpoints {
         guard !hostPart.isEmpty else { throw PathError("--to '\(spec)' names no destination before the port") }
         let net = world.network
         let naming = PathNaming(world: world)
-        if let a = IPv4Address(hostPart) {
+        // IPv4 only: an IPv6 destination needs the bracketed form ("[2001:db8::1]:443", RFC 3986
+        // §3.2.2) before its colons can be told from the port's.
+        if let v4 = IPv4Address(hostPart) {
+            let a = IPAddress(v4)
             return PathDestination(address: a, port: port, label: naming.addressLabel(a))
         }
         if let s = world.services.first(where: { $0.hostname == hostPart }), let a = s.addresses.first {
@@ -215,7 +218,7 @@ struct PathNaming {
     }
 
     /// What an address is, for a destination given as an IPv4 address.
-    func addressLabel(_ a: IPv4Address) -> String {
+    func addressLabel(_ a: IPAddress) -> String {
         for (i, e) in network.enis.enumerated() where e.owns(a) { return eniLabel(ENIIndex(i)) }
         for (i, e) in network.enis.enumerated() where e.publicIP == a { return "public IP of \(eniLabel(ENIIndex(i)))" }
         for n in network.natGateways where n.elasticIPs.contains(a) { return "Elastic IP of NAT gateway \(n.id)" }

@@ -302,7 +302,7 @@ public struct AWSExport {
 
     /// A NAT gateway's addresses: its primary private address and first Elastic IP, then each
     /// further Elastic IP paired with a secondary private address of its interface.
-    func natAddresses(_ g: NATGateway) -> [(privateIP: IPv4Address, publicIP: IPv4Address?, allocation: String?)] {
+    func natAddresses(_ g: NATGateway) -> [(privateIP: IPAddress, publicIP: IPAddress?, allocation: String?)] {
         let eni = network.enis[g.eni.int]
         let privates = [g.privateIP] + eni.secondaryIPs
         return privates.enumerated().map { k, ip in

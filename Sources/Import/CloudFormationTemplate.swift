@@ -144,7 +144,7 @@ struct CFContext {
         let pool = RegionCatalog.named(region)?.publicIPPool ?? RegionCatalog.usEast1.publicIPPool
         let h = FNV1a64.hash((stackName + "/eip/" + logical).utf8)
         let off = UInt32(h % (pool.size - 2)) + 1
-        return CIDRText.format(pool.base.raw + off)
+        return CIDRText.format(pool.base.ipv4Raw + off)
     }
 
     // MARK: Evaluation

@@ -414,6 +414,6 @@ struct TFDocument {
     static func publicIP(key: String, region: String) -> String {
         let pool = RegionCatalog.named(region)?.publicIPPool ?? RegionCatalog.usEast1.publicIPPool
         let h = FNV1a64.hash(("terraform/" + key).utf8)
-        return CIDRText.format(pool.base.raw + UInt32(h % (pool.size - 2)) + 1)
+        return CIDRText.format(pool.base.ipv4Raw + UInt32(h % (pool.size - 2)) + 1)
     }
 }

@@ -23,13 +23,13 @@ func protocolMatches(_ selector: ProtocolSelector, _ p: UInt8) -> Bool {
     selector == -1 || selector == ProtocolSelector(p)
 }
 
-/// Whether a rule's port range covers the packet: destination port for TCP/UDP; for ICMP the
-/// range holds type (`from`) and code (`to`, 65535 = any code; `from` 65535 = any type).
+/// Whether a rule's port range covers the packet: destination port for TCP/UDP; for ICMP and
+/// ICMPv6 the range holds type (`from`) and code (`to`, 65535 = any code; `from` 65535 = any type).
 func portsMatch(_ selector: ProtocolSelector, _ ports: PortRange, _ packet: Packet) -> Bool {
     switch packet.protocolNumber {
     case IPProtocol.tcp, IPProtocol.udp:
         return selector == -1 || ports.contains(packet.destinationPort)
-    case IPProtocol.icmp:
+    case IPProtocol.icmp, IPProtocol.icmpv6:
         if selector == -1 { return true }
         let type = UInt16(packet.destinationPort >> 8), code = UInt16(packet.destinationPort & 0xFF)
         return (ports.from == 65535 || ports.from == type) && (ports.to == 65535 || ports.to == code)
@@ -40,8 +40,9 @@ func portsMatch(_ selector: ProtocolSelector, _ ports: PortRange, _ packet: Pack
 
 extension NetworkACL {
     /// Stateless, ordered evaluation: the lowest-numbered matching entry decides; the implicit
-    /// `*` entry (32767) denies everything else
-    /// (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html).
+    /// `*` entry (32767 for IPv4, 32768 for IPv6) denies everything else
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html). An entry's CIDR matches
+    /// only addresses of its own family.
     public func evaluate(_ packet: Packet, direction: TrafficDirection, index: NetworkACLIndex) -> NetworkACLDecision {
         let entries = direction == .ingress ? inbound : outbound
         let peer = direction == .ingress ? packet.source : packet.destination
@@ -51,18 +52,25 @@ extension NetworkACL {
         {
             return NetworkACLDecision(acl: index, ruleNumber: e.ruleNumber, allowed: e.allow)
         }
-        return NetworkACLDecision(acl: index, ruleNumber: NetworkACLEntry.defaultDenyRuleNumber, allowed: false)
+        return NetworkACLDecision(
+            acl: index, ruleNumber: NetworkACLEntry.defaultDenyRuleNumber(packet.family), allowed: false)
     }
 }
 
 /// Connection-tracking state of a security-group flow
 /// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html).
+///
+/// The time first: 10 bytes (stride 16) rather than 17 (24), so a tracking-table slot with its
+/// 40-byte key is 56 bytes, not 64.
 public struct TrackedFlow: Sendable {
+    public var lastSeen: SimTime
     /// The direction (relative to the ENI) of the packet that opened the flow.
     public var openedBy: TrafficDirection
-    public var lastSeen: SimTime
     /// FIN seen from the ENI side (bit 0) / the peer side (bit 1); RST sets both.
     public var closing: UInt8
+    public init(openedBy: TrafficDirection, lastSeen: SimTime, closing: UInt8) {
+        self.lastSeen = lastSeen; self.openedBy = openedBy; self.closing = closing
+    }
 }
 
 /// Timeouts of tracked connections: the `ConnectionTrackingSpecification` defaults
@@ -83,8 +91,7 @@ public struct ConnectionTrackingTimeouts: Sendable {
 extension FlowKey {
     /// The flow's key with the lower (address, port) endpoint first, so both directions map to one entry.
     @inlinable public var canonical: FlowKey {
-        let a = (UInt64(source.raw) << 16) | UInt64(sourcePort)
-        let b = (UInt64(destination.raw) << 16) | UInt64(destinationPort)
-        return a <= b ? self : reversed
+        if source != destination { return source < destination ? self : reversed }
+        return sourcePort <= destinationPort ? self : reversed
     }
 }

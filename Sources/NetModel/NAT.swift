@@ -54,16 +54,15 @@ public struct NATState: Sendable {
 
     public init(random: RandomStream) { self.random = random }
 
-    static func destinationKey(address: UInt8, destination: IPv4Address, port: UInt16, protocolNumber: UInt8) -> FlowKey
-    {
+    static func destinationKey(address: UInt8, destination: IPAddress, port: UInt16, protocolNumber: UInt8) -> FlowKey {
         FlowKey(
-            source: IPv4Address(raw: UInt32(address)), destination: destination, sourcePort: 0,
+            source: IPAddress(ipv4: UInt32(address)), destination: destination, sourcePort: 0,
             destinationPort: port, protocolNumber: protocolNumber)
     }
 
     /// Allocates a source port for `inside` on one of `addresses`; nil when every address has
     /// 55,000 connections to this destination (`ErrorPortAllocation`).
-    mutating func allocate(_ inside: FlowKey, addresses: [IPv4Address], now: SimTime) -> NATTranslation? {
+    mutating func allocate(_ inside: FlowKey, addresses: [IPAddress], now: SimTime) -> NATTranslation? {
         for (ai, addr) in addresses.enumerated() {
             let dk = Self.destinationKey(
                 address: UInt8(ai), destination: inside.destination,
@@ -96,13 +95,13 @@ public struct NATState: Sendable {
     }
 
     /// The key under which a reply to `inside` (translated to `address:port`) arrives.
-    static func replyKey(_ inside: FlowKey, address: IPv4Address, port: UInt16) -> FlowKey {
+    static func replyKey(_ inside: FlowKey, address: IPAddress, port: UInt16) -> FlowKey {
         FlowKey(
             source: inside.destination, destination: address, sourcePort: inside.destinationPort,
             destinationPort: port, protocolNumber: inside.protocolNumber) // ICMP: destinationPort is 0
     }
 
-    mutating func release(_ inside: FlowKey, addresses: [IPv4Address]) {
+    mutating func release(_ inside: FlowKey, addresses: [IPAddress]) {
         guard let t = translations.remove(inside) else { return }
         reverse.remove(Self.replyKey(inside, address: addresses[Int(t.address)], port: t.port))
         let dk = Self.destinationKey(

@@ -1,7 +1,9 @@
 import Wire
 
-/// The strings and bytes that payloads and outputs refer to by index: server and DNS names,
-/// literal payloads, and which AWS service owns which public ranges.
+/// The strings, bytes and addresses that payloads and outputs refer to by index: server and DNS
+/// names, literal payloads, addresses a payload names (a neighbor-discovery target, an AAAA
+/// answer: 16 bytes a payload should not carry inline), and which AWS service owns which public
+/// ranges.
 ///
 /// The network carries it (``Network/catalog``) but never reads it: forwarding, filtering and
 /// translation see only indices. Applications intern what they send (Workloads), the loader adds
@@ -12,12 +14,15 @@ public struct NameCatalog: Sendable {
     public private(set) var names: [String] = []
     /// Interned literal payloads by ``TextIndex``.
     public private(set) var texts: [[UInt8]] = []
+    /// Interned addresses by ``AddressIndex``.
+    public private(set) var addresses: [IPAddress] = []
     /// Public address ranges by ip-ranges.json service subset (e.g. DYNAMODB, S3, AMAZON), for
     /// flow logs' `pkt-src-aws-service` / `pkt-dst-aws-service`
     /// (https://docs.aws.amazon.com/vpc/latest/userguide/aws-ip-ranges.html).
     public var awsServiceRanges: [(range: CIDR, service: String)] = []
     var nameIndices: [String: NameIndex] = [:]
     var textIndices: [[UInt8]: TextIndex] = [:]
+    var addressIndices: [IPAddress: AddressIndex] = [:]
 
     public init() {}
 
@@ -39,6 +44,18 @@ public struct NameCatalog: Sendable {
         textIndices[bytes] = i
         return i
     }
+
+    /// The index of an address, added if new.
+    public mutating func intern(address: IPAddress) -> AddressIndex {
+        if let i = addressIndices[address] { return i }
+        let i = AddressIndex(addresses.count)
+        addresses.append(address)
+        addressIndices[address] = i
+        return i
+    }
+
+    /// The address at `i` (`::` for an index never interned).
+    public func address(_ i: AddressIndex) -> IPAddress { i.int < addresses.count ? addresses[i.int] : .anyIPv6 }
 
     /// The name at `i` ("unknown.invalid" for an index never interned, RFC 6761 §6.4).
     public func name(_ i: NameIndex) -> String { i.int < names.count ? names[i.int] : "unknown.invalid" }

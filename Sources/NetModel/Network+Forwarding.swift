@@ -6,11 +6,25 @@ import Wire
 extension Network {
     /// Whether an address is one of the platform services AWS neither filters nor logs: Amazon
     /// DNS at the VPC base + 2, link-local 169.254.0.0/16 (169.254.169.253 DNS, .254 metadata,
-    /// .123 Time Sync), and the subnet router at base + 1 (DHCP)
-    /// (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Security.html,
-    /// https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-limitations.html).
-    public func isPlatformAddress(_ a: IPv4Address, vpc: VPCIndex, subnet: SubnetIndex) -> Bool {
-        a == vpcs[vpc.int].dnsAddress || a.raw & 0xFFFF_0000 == 0xA9FE_0000 || a == subnets[subnet.int].routerAddress
+    /// .123 Time Sync), and the subnet router at base + 1 (DHCP) (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Security.html,
+    /// https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-limitations.html). Their
+    /// IPv6 endpoints are in fd00:ec2::/32 (fd00:ec2::253 DNS, ::254 metadata, ::123 Time Sync;
+    /// https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html,
+    /// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/set-time.html).
+    public func isPlatformAddress(_ a: IPAddress, vpc: VPCIndex, subnet: SubnetIndex) -> Bool {
+        Self.isPlatform(
+            a,
+            PlatformAddresses(dns: vpcs[vpc.int].dnsAddress.ipv4Raw, router: subnets[subnet.int].routerAddress.ipv4Raw))
+    }
+
+    /// The same test on a subnet's addresses compiled by `finalize`: the packet path reads two
+    /// integers instead of calling a method on `self` (which, from a mutating method, copied the
+    /// whole `Network` once inlined).
+    @inline(__always)
+    static func isPlatform(_ a: IPAddress, _ platform: PlatformAddresses) -> Bool {
+        guard a.isIPv4 else { return a.high >> 32 == 0xFD00_0EC2 }
+        let raw = a.ipv4Raw
+        return raw == platform.dns || raw & 0xFFFF_0000 == 0xA9FE_0000 || raw == platform.router
     }
 
     /// A packet leaves ENI `e` (sent by its host, or forwarded by the NAT gateway behind it).
@@ -18,9 +32,9 @@ extension Network {
         var p = packet
         // Scalars read in place (an ENI or subnet copied out would retain its strings and arrays).
         let eniSubnet = enis[e.int].subnet, eniVPC = enis[e.int].vpc
-        let subnetCIDR = subnets[eniSubnet.int].cidr, routeTable = subnets[eniSubnet.int].routeTable
+        let routeTable = subnets[eniSubnet.int].routeTable
         let networkACL = subnets[eniSubnet.int].networkACL
-        if isPlatformAddress(p.destination, vpc: eniVPC, subnet: eniSubnet) {
+        if Self.isPlatform(p.destination, platformAddresses[eniSubnet.int]) {
             trace?.append(.leave(e, p))
             tap(e, .egress, accepted: true, logged: false, p, now)
             if let r = vpcs[eniVPC.int].platformHost {
@@ -35,7 +49,7 @@ extension Network {
         trace?.append(.leave(e, p))
         // Where is it going? Same subnet: switched, no route table and no ACL (ACLs apply where
         // traffic enters or leaves a subnet: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html).
-        let sameSubnet = subnetCIDR.contains(p.destination)
+        let sameSubnet = subnets[eniSubnet.int].contains(p.destination)
         let route: RouteDecision? = sameSubnet ? nil : compiledRoutes[routeTable.int].lookup(p.destination)
         // Filters: the ENI's security groups (stateful), then the subnet's ACL (stateless) on the way out.
         var accepted = securityGroupsAllow(e, p, .egress, now)
@@ -127,7 +141,7 @@ extension Network {
     {
         let p = packet
         let eniSubnet = enis[e.int].subnet // read in place, as in egress
-        if p.fromSubnet == .max && isPlatformAddress(p.source, vpc: enis[e.int].vpc, subnet: eniSubnet) {
+        if p.fromSubnet == .max && Self.isPlatform(p.source, platformAddresses[eniSubnet.int]) {
             tap(e, .ingress, accepted: true, logged: false, p, now)
             return toHost(e, p, now, &scheduler)
         }
@@ -184,7 +198,7 @@ extension Network {
             else { drop(.endpointServiceMismatch(g)); return .handled }
             return deliver(h, p)
         }
-        if let owner = publicOwners[p.destination.raw] {
+        if let owner = publicOwners[0, p.destination] {
             switch owner {
             case .host(let h):
                 return deliver(h, p)

@@ -9,9 +9,11 @@ extension Network {
         var p = packet
         let addresses = natAddresses[n.int]
         let len = UInt64(p.ipTotalLength)
+        // IPv4 only: NAT64 (IPv6 to 64:ff9b::/96, RFC 6146) is where IPv6 will enter here.
         guard
-            p.protocolNumber == IPProtocol.tcp || p.protocolNumber == IPProtocol.udp
-                || p.protocolNumber == IPProtocol.icmp
+            p.isIPv4
+                && (p.protocolNumber == IPProtocol.tcp || p.protocolNumber == IPProtocol.udp
+                    || p.protocolNumber == IPProtocol.icmp)
         else {
             nat[n.int].metrics.packetsDropCount += 1
             drop(.natUnsupportedProtocol(n)); return

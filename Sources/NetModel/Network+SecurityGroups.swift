@@ -48,12 +48,13 @@ extension Network {
     }
 
     /// The connection-tracking key of a packet: both directions of a flow map to one key. ICMP
-    /// queries are tracked by identifier, so an echo reply matches its request.
+    /// and ICMPv6 queries are tracked by identifier, so an echo reply matches its request.
     static func trackingKey(_ p: Packet) -> FlowKey {
-        if p.protocolNumber == IPProtocol.icmp {
-            let (a, b) = p.source.raw <= p.destination.raw ? (p.source, p.destination) : (p.destination, p.source)
+        if p.isICMP {
+            let (a, b) = p.source <= p.destination ? (p.source, p.destination) : (p.destination, p.source)
             return FlowKey(
-                source: a, destination: b, sourcePort: p.sourcePort, destinationPort: 0, protocolNumber: IPProtocol.icmp
+                source: a, destination: b, sourcePort: p.sourcePort, destinationPort: 0,
+                protocolNumber: p.protocolNumber
             )
         }
         return p.flow.canonical
@@ -77,16 +78,19 @@ extension Network {
         return nil
     }
 
-    func peerMatches(_ peer: SecurityGroupPeer, _ a: IPv4Address) -> Bool {
+    /// Whether a rule's peer covers address `a`: a CIDR or prefix-list entry of `a`'s family
+    /// (a rule is for IPv4 or for IPv6, as AWS's `CidrIpv4` / `CidrIpv6`), or a member of the
+    /// referenced group.
+    func peerMatches(_ peer: SecurityGroupPeer, _ a: IPAddress) -> Bool {
         switch peer {
         case .cidr(let c): return c.contains(a)
         case .prefixList(let pl): return prefixLists[pl.int].cidrs.contains { $0.contains(a) }
-        case .securityGroup(let g): return binarySearch(groupMembers[g.int], a.raw)
+        case .securityGroup(let g): return binarySearch(groupMembers[g.int], a)
         }
     }
 }
 
-func binarySearch(_ a: [UInt32], _ x: UInt32) -> Bool {
+func binarySearch(_ a: [IPAddress], _ x: IPAddress) -> Bool {
     var lo = 0, hi = a.count
     while lo < hi {
         let mid = (lo + hi) >> 1

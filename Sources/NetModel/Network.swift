@@ -15,7 +15,7 @@ public enum HostAttachment: Sendable, Hashable {
     case eni(ENIIndex)
     /// At an address on the AWS public side (e.g. the Lambda service's own network, for a function
     /// not attached to a VPC). `internet` hosts are far away; AWS ones are in the Region.
-    case publicAddress(IPv4Address, internet: Bool)
+    case publicAddress(IPAddress, internet: Bool)
     /// Many addresses on the public side at once (a population of internet clients or scanners).
     case publicRange(CIDR, internet: Bool)
     /// An AWS service front end: owns address ranges on the public side and answers whatever
@@ -32,7 +32,9 @@ public enum HostAttachment: Sendable, Hashable {
 /// Who owns an address on the public side.
 public enum PublicOwner: Sendable, Hashable {
     case host(HostIndex)
-    /// The public IPv4 of an ENI, translated 1:1 by the VPC's internet gateway.
+    /// The public IPv4 of an ENI, translated 1:1 by the VPC's internet gateway. (An ENI's IPv6
+    /// addresses are public as they are: the internet gateway forwards them untranslated, so the
+    /// IPv6 work adds an owner case here for them.)
     case eniPublicIP(ENIIndex)
     /// An Elastic IP of a NAT gateway (address index `k`).
     case natElasticIP(NATGatewayIndex, Int)
@@ -85,11 +87,18 @@ public struct Network: Sendable {
 
     // MARK: Compiled lookups
     public private(set) var compiledRoutes: [CompiledRouteTable] = []
-    var privateOwners: [UInt64: ENIIndex] = [:] // vpc << 32 | address
+    /// (VPC, private address of either family) → the ENI that owns it.
+    var privateOwners = AddressMap<ENIIndex>()
     var publicRanges: [(range: CIDR, host: HostIndex, internet: Bool)] = []
-    var publicOwners: [UInt32: PublicOwner] = [:]
-    /// Sorted private addresses of the ENIs in each security group (for rules that reference a group).
-    public private(set) var groupMembers: [[UInt32]] = []
+    /// Public address (scope 0) → who answers there.
+    var publicOwners = AddressMap<PublicOwner>()
+    /// Per subnet, its VPC's Amazon DNS address and its router's (IPv4), for the platform test on
+    /// the packet path.
+    var platformAddresses = ContiguousArray<PlatformAddresses>()
+    /// Sorted private addresses, both families, of the ENIs in each security group (for rules that
+    /// reference a group: AWS allows "the private IP addresses" of the members' ENIs — that their
+    /// IPv6 addresses count as well is assumed, the docs name no family).
+    public private(set) var groupMembers: [[IPAddress]] = []
 
     // MARK: State
     var pool = ContiguousArray<Packet>()
@@ -110,7 +119,7 @@ public struct Network: Sendable {
     public var nat: [NATState] = []
     /// Each NAT gateway's source addresses: its primary private IP, then its ENI's secondaries
     /// (built once by `finalize`, so forwarding allocates nothing).
-    var natAddresses: [[IPv4Address]] = []
+    var natAddresses: [[IPAddress]] = []
     /// ENIs whose packets are recorded in the observation log.
     public var observed = ContiguousArray<Bool>()
     public var log = ObservationLog()
@@ -140,7 +149,7 @@ public struct Network: Sendable {
     /// Records who answers at a public-side host's address or range.
     mutating func registerPublicSide(_ h: HostIndex) {
         switch hosts[h.int] {
-        case .publicAddress(let a, _): publicOwners[a.raw] = .host(h)
+        case .publicAddress(let a, _): publicOwners[0, a] = .host(h)
         case .publicRange(let c, let far): publicRanges.append((c, h, far))
         default: break
         }
@@ -153,23 +162,24 @@ public struct Network: Sendable {
             CompiledRouteTable(
                 rt, index: RouteTableIndex(i), localCIDRs: vpcs[rt.vpc.int].cidrs, prefixLists: prefixLists)
         }
-        privateOwners = [:]
-        publicOwners = [:]
+        privateOwners = AddressMap()
+        publicOwners = AddressMap()
         for (i, e) in enis.enumerated() {
-            for a in [e.privateIP] + e.secondaryIPs {
-                privateOwners[UInt64(e.vpc.raw) << 32 | UInt64(a.raw)] = ENIIndex(i)
-            }
-            if let p = e.publicIP { publicOwners[p.raw] = .eniPublicIP(ENIIndex(i)) }
+            for a in e.privateAddresses { privateOwners[e.vpc.raw, a] = ENIIndex(i) }
+            if let p = e.publicIP { publicOwners[0, p] = .eniPublicIP(ENIIndex(i)) }
         }
         for (i, n) in natGateways.enumerated() {
-            for (k, eip) in n.elasticIPs.enumerated() { publicOwners[eip.raw] = .natElasticIP(NATGatewayIndex(i), k) }
+            for (k, eip) in n.elasticIPs.enumerated() { publicOwners[0, eip] = .natElasticIP(NATGatewayIndex(i), k) }
         }
         publicRanges = []
         for h in hosts.indices { registerPublicSide(HostIndex(h)) }
         groupMembers = securityGroups.indices.map { g in
-            enis.filter { $0.securityGroups.contains(SecurityGroupIndex(g)) }
-                .flatMap { [$0.privateIP.raw] + $0.secondaryIPs.map(\.raw) }.sorted()
+            enis.filter { $0.securityGroups.contains(SecurityGroupIndex(g)) }.flatMap(\.privateAddresses).sorted()
         }
+        platformAddresses = ContiguousArray(
+            subnets.map {
+                PlatformAddresses(dns: vpcs[$0.vpc.int].dnsAddress.ipv4Raw, router: $0.routerAddress.ipv4Raw)
+            })
         eniTxFree = ContiguousArray(repeating: .zero, count: enis.count)
         eniHopFree = ContiguousArray(repeating: .zero, count: enis.count * (zones.count + 2))
         eniDeliverFree = ContiguousArray(repeating: .zero, count: enis.count)
@@ -183,13 +193,11 @@ public struct Network: Sendable {
     }
 
     /// The ENI that owns `address` in `vpc`.
-    public func eni(owning address: IPv4Address, in vpc: VPCIndex) -> ENIIndex? {
-        privateOwners[UInt64(vpc.raw) << 32 | UInt64(address.raw)]
-    }
+    public func eni(owning address: IPAddress, in vpc: VPCIndex) -> ENIIndex? { privateOwners[vpc.raw, address] }
     /// Who owns a public address.
-    public func publicOwner(of address: IPv4Address) -> PublicOwner? { publicOwners[address.raw] }
-    /// The AWS service host whose ranges contain `address`.
-    public func serviceHost(owning address: IPv4Address) -> HostIndex? {
+    public func publicOwner(of address: IPAddress) -> PublicOwner? { publicOwners[0, address] }
+    /// The AWS service host whose ranges (either family) contain `address`.
+    public func serviceHost(owning address: IPAddress) -> HostIndex? {
         for s in serviceRanges where s.range.contains(address) { return s.host }
         return nil
     }
@@ -288,9 +296,9 @@ public struct Network: Sendable {
         return at
     }
 
-    func isInternet(_ a: IPv4Address) -> Bool {
+    func isInternet(_ a: IPAddress) -> Bool {
         if serviceHost(owning: a) != nil { return false }
-        if let o = publicOwners[a.raw] {
+        if let o = publicOwners[0, a] {
             if case .host(let h) = o, case .publicAddress(_, let far) = hosts[h.int] { return far }
             return false
         }
@@ -350,4 +358,10 @@ public struct Network: Sendable {
             }
         }
     }
+}
+
+/// A subnet's IPv4 platform addresses: its VPC's Amazon DNS (base + 2) and its router (base + 1).
+struct PlatformAddresses: Sendable {
+    var dns: UInt32
+    var router: UInt32
 }

@@ -44,30 +44,27 @@ public enum Hop: Hashable, Sendable {
 ///
 /// Descriptors live in the network's packet pool and are referred to by index from events, so a
 /// packet in flight costs one pool slot and one 16-byte event per hop, never an allocation.
+///
+/// The addresses are ``IPAddress``es of either family (an IPv4 packet has two IPv4 addresses);
+/// ``family`` says which header the packet has. Fields are declared widest first so the 32
+/// bytes of addresses leave no padding: 103 bytes, stride 104 (96 when addresses were 32-bit).
 public struct Packet: Sendable {
-    public var source: IPv4Address
-    public var destination: IPv4Address
-    public var sourcePort: UInt16 // ICMP echo: identifier; other ICMP: 0
-    public var destinationPort: UInt16 // ICMP: type << 8 | code
-    public var protocolNumber: UInt8
-    public var ttl: UInt8
-    public var ipID: UInt16
+    public var source: IPAddress
+    public var destination: IPAddress
+    /// What the payload bytes are (``Payload``): a slice of a TCP stream, or a datagram's own description.
+    public var payload: Payload
+    /// Ground truth for datasets (not on the wire): the traffic label of whatever generated the
+    /// packet (0 = normal), carried through replies.
+    public var label: UInt8
     public var tcpFlags: TCPFlags
     public var tcpOptions: TCPOptionSet
-    public var windowScale: UInt8
-    public var mss: UInt16
-    public var window: UInt16
     public var seq: UInt32
     public var ack: UInt32
     public var tsValue: UInt32
     public var tsEcho: UInt32
     public var payloadLength: UInt32
-    /// What the payload bytes are (``Payload``): a slice of a TCP stream, or a datagram's own description.
-    public var payload: Payload
 
     // Forwarding state: not on the wire.
-    /// The next arrival.
-    public var hop: Hop
     /// Routing domain on the AWS side: 0 = the public network; k+1 = reached through gateway
     /// endpoint k (the service answers through the same endpoint).
     public var realm: UInt32
@@ -78,12 +75,23 @@ public struct Packet: Sendable {
     /// two ends' applications can agree on message boundaries without materialising bytes — the
     /// way simulators attach tags to packets. `UInt32.max` when none.
     public var connection: UInt32
-    /// Ground truth for datasets (not on the wire): the traffic label of whatever generated the
-    /// packet (0 = normal), carried through replies.
-    public var label: UInt8
+    /// The next arrival.
+    public var hop: Hop
+
+    public var sourcePort: UInt16 // ICMP/ICMPv6 echo: identifier; other ICMP: 0
+    public var destinationPort: UInt16 // ICMP/ICMPv6: type << 8 | code
+    /// IPv4 Identification (IPv6 has none outside a fragment header; unused there).
+    public var ipID: UInt16
+    public var mss: UInt16
+    public var window: UInt16
+    /// IPv4 Protocol, or IPv6 Next Header (no extension headers are modelled).
+    public var protocolNumber: UInt8
+    /// IPv4 TTL, or IPv6 Hop Limit.
+    public var ttl: UInt8
+    public var windowScale: UInt8
 
     public init(
-        source: IPv4Address, destination: IPv4Address, sourcePort: UInt16, destinationPort: UInt16,
+        source: IPAddress, destination: IPAddress, sourcePort: UInt16, destinationPort: UInt16,
         protocolNumber: UInt8, ttl: UInt8 = 64, ipID: UInt16 = 0
     ) {
         self.source = source; self.destination = destination
@@ -94,16 +102,32 @@ public struct Packet: Sendable {
         hop = .publicNetwork; realm = 0; fromSubnet = .max; connection = .max; label = 0
     }
 
-    /// Transport header length in bytes (TCP with options, UDP 8, ICMP 8).
-    @inlinable public var transportHeaderLength: Int {
+    /// IPv4 or IPv6: the family of the destination (a packet's two addresses share one).
+    @inlinable public var family: IPFamily { destination.family }
+    @inlinable @inline(__always) public var isIPv4: Bool { destination.isIPv4 }
+
+    /// Whether this is an ICMP packet of its family (ICMP over IPv4, ICMPv6 over IPv6): its
+    /// ports hold type/code and identifier.
+    @inlinable public var isICMP: Bool {
+        protocolNumber == IPProtocol.icmp || protocolNumber == IPProtocol.icmpv6
+    }
+
+    /// Transport header length in bytes (TCP with options, UDP 8, ICMP and ICMPv6 8).
+    @inlinable @inline(__always) public var transportHeaderLength: Int {
         switch protocolNumber {
         case IPProtocol.tcp: return 20 + tcpOptions.encodedLength
-        case IPProtocol.udp, IPProtocol.icmp: return 8
+        case IPProtocol.udp, IPProtocol.icmp, IPProtocol.icmpv6: return 8
         default: return 0
         }
     }
-    /// IPv4 total length: what flow logs count as `bytes` and what `check-run` sums.
-    @inlinable public var ipTotalLength: Int { 20 + transportHeaderLength + Int(payloadLength) }
+    /// The IP header's length: 20 for IPv4 (no options), 40 for IPv6 (no extension headers).
+    @inlinable @inline(__always) public var ipHeaderLength: Int { isIPv4 ? 20 : 40 }
+    /// The whole IP packet: IPv4 Total Length, or for IPv6 the 40-byte header plus Payload Length
+    /// (RFC 8200 §3 counts the payload only). This is what flow logs count as `bytes` and what
+    /// `check-run` sums from pcaps for both families.
+    @inlinable @inline(__always) public var ipTotalLength: Int {
+        ipHeaderLength + transportHeaderLength + Int(payloadLength)
+    }
 
     @inlinable public var flow: FlowKey {
         FlowKey(
@@ -136,26 +160,35 @@ extension Packet {
     }
 }
 
-/// A 5-tuple packed into two words so it hashes and compares in a few instructions.
+/// A 5-tuple: two addresses of either family and one word of ports and protocol (40 bytes; 16
+/// when addresses were 32-bit — the price of one key type for both families, see ``IPAddress``).
 public struct FlowKey: Hashable, Sendable {
-    public var addresses: UInt64 // source << 32 | destination
-    public var portsAndProtocol: UInt64 // sourcePort << 24 | destinationPort << 8 | protocol
+    public var source: IPAddress
+    public var destination: IPAddress
+    /// sourcePort << 24 | destinationPort << 8 | protocol; bits 40… are free for a table's own
+    /// tags (direction, realm).
+    public var portsAndProtocol: UInt64
 
     @inlinable public init(
-        source: IPv4Address, destination: IPv4Address, sourcePort: UInt16,
+        source: IPAddress, destination: IPAddress, sourcePort: UInt16,
         destinationPort: UInt16, protocolNumber: UInt8
     ) {
-        addresses = UInt64(source.raw) << 32 | UInt64(destination.raw)
+        self.source = source; self.destination = destination
         portsAndProtocol = UInt64(sourcePort) << 24 | UInt64(destinationPort) << 8 | UInt64(protocolNumber)
     }
-    @inlinable public init(addresses: UInt64, portsAndProtocol: UInt64) {
-        self.addresses = addresses; self.portsAndProtocol = portsAndProtocol
+    @inlinable public init(source: IPAddress, destination: IPAddress, portsAndProtocol: UInt64) {
+        self.source = source; self.destination = destination; self.portsAndProtocol = portsAndProtocol
     }
-    @inlinable public var source: IPv4Address { IPv4Address(raw: UInt32(truncatingIfNeeded: addresses >> 32)) }
-    @inlinable public var destination: IPv4Address { IPv4Address(raw: UInt32(truncatingIfNeeded: addresses)) }
     @inlinable public var sourcePort: UInt16 { UInt16(truncatingIfNeeded: portsAndProtocol >> 24) }
     @inlinable public var destinationPort: UInt16 { UInt16(truncatingIfNeeded: portsAndProtocol >> 8) }
     @inlinable public var protocolNumber: UInt8 { UInt8(truncatingIfNeeded: portsAndProtocol) }
+    /// Ports first (flows of one ENI differ there most often), then the words that differ between
+    /// IPv4 addresses, then the high words that are zero for IPv4.
+    @inlinable @inline(__always) public static func == (l: FlowKey, r: FlowKey) -> Bool {
+        l.portsAndProtocol == r.portsAndProtocol && l.source.low == r.source.low
+            && l.destination.low == r.destination.low && l.source.high == r.source.high
+            && l.destination.high == r.destination.high
+    }
     /// The same flow seen from the other end.
     @inlinable public var reversed: FlowKey {
         FlowKey(
@@ -164,8 +197,17 @@ public struct FlowKey: Hashable, Sendable {
     }
     /// A well-mixed 64-bit hash (not Swift's per-process seeded Hasher, so table layouts — and
     /// anything that might iterate them — are identical from run to run).
-    @inlinable public var mixedHash: UInt64 {
-        var h = addresses &* 0x9E37_79B9_7F4A_7C15
+    ///
+    /// For two IPv4 addresses it is the hash of the 16-byte IPv4 key this replaced (source << 32 |
+    /// destination, then the ports word), so IPv4 tables lay out exactly as before; the IPv6 bits
+    /// enter through `extra`, which is zero for IPv4.
+    @inlinable @inline(__always) public var mixedHash: UInt64 {
+        let addresses = source.low << 32 | destination.low & 0xFFFF_FFFF
+        let extra =
+            (source.high &* 0xD6E8_FEB8_6659_FD93) ^ (destination.high &* 0xA076_1D64_78BD_642F)
+            ^ ((source.low >> 32 ^ 0xFFFF) &* 0xE703_7ED1_A0B4_28DB)
+            ^ ((destination.low >> 32 ^ 0xFFFF) &* 0x8EBC_6AF0_9C88_C6E3)
+        var h = (addresses ^ extra) &* 0x9E37_79B9_7F4A_7C15
         h ^= (portsAndProtocol &+ 0x632B_E59B_D9B4_E019) &* 0xBF58_476D_1CE4_E5B9
         h ^= h >> 31
         h &*= 0x94D0_49BB_1331_11EB

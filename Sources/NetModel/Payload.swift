@@ -2,10 +2,13 @@ import Wire
 
 public enum NameTag {}
 public enum TextTag {}
+public enum AddressTag {}
 /// A name interned in the ``NameCatalog``: a TLS server name or a DNS name.
 public typealias NameIndex = Index<NameTag>
 /// A literal payload interned in the ``NameCatalog``.
 public typealias TextIndex = Index<TextTag>
+/// An address interned in the ``NameCatalog``.
+public typealias AddressIndex = Index<AddressTag>
 
 /// The end of a TCP connection that wrote a byte stream.
 public enum StreamOrigin: UInt8, Hashable, Sendable {
@@ -51,8 +54,14 @@ public enum Payload: Hashable, Sendable {
     case text(TextIndex)
     /// A DNS query (``PlatformMessages/dnsQuery(id:name:type:)``).
     case dnsQuery(id: UInt16, name: NameIndex, type: UInt16)
-    /// A DNS response (``PlatformMessages/dnsResponse(id:name:type:answer:)``).
+    /// A DNS response (``PlatformMessages/dnsResponse(id:name:type:answer:)``). An A record's
+    /// answer is inline (4 bytes); an AAAA answer would name an ``AddressIndex``, so a payload
+    /// stays 17 bytes.
     case dnsResponse(id: UInt16, name: NameIndex, type: UInt16, answer: IPv4Address?)
+    /// An ICMPv6 neighbor solicitation for `target` (RFC 4861 §4.3), or the advertisement that
+    /// answers it (§4.4; `router` sets the R flag). The link-layer address option is the sending
+    /// interface's MAC, which a capture knows (``Wire/NeighborDiscoveryMessage``).
+    case neighborDiscovery(target: AddressIndex, advertisement: Bool, router: Bool)
     /// NTPv4 (RFC 5905): `mode` 3 = client request, 4 = server reply; `transmitTime` is the
     /// request's transmit time (Unix ns), which a reply echoes as its origin timestamp.
     case ntp(mode: UInt8, transmitTime: Int64)

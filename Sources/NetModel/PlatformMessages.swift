@@ -34,8 +34,8 @@ public enum PlatformMessages {
         return m
     }
 
-    /// The VPC's DHCPACK: the subnet router as server and gateway, a one-hour lease, the VPC's
-    /// Amazon DNS address and the default domain name.
+    /// The VPC's DHCPACK (DHCPv4, so IPv4 addresses): the subnet router as server and gateway, a
+    /// one-hour lease, the VPC's Amazon DNS address and the default domain name.
     public static func dhcpAck(
         transactionID: UInt32, client: IPv4Address, clientMAC: MACAddress, subnet: Subnet,
         dnsServer: IPv4Address
@@ -43,10 +43,10 @@ public enum PlatformMessages {
         var m = DHCPMessage(
             isReply: true, transactionID: transactionID, clientAddress: client, yourAddress: client,
             clientMAC: clientMAC, messageType: DHCPMessage.MessageType.ack)
-        m.serverIdentifier = subnet.routerAddress
+        m.serverIdentifier = subnet.routerAddress.ipv4Value
         m.leaseSeconds = 3600
-        m.subnetMask = IPv4Address(raw: subnet.cidr.netmask)
-        m.router = subnet.routerAddress
+        m.subnetMask = IPv4Address(raw: subnet.cidr.ipv4Netmask)
+        m.router = subnet.routerAddress.ipv4Value
         m.dnsServer = dnsServer
         m.domainName = "ec2.internal"
         return m

@@ -10,6 +10,9 @@ public struct AvailabilityZone: Sendable, Hashable {
 public struct VPC: Sendable {
     public var id: String
     public var accountID: String
+    /// The VPC's CIDR blocks: the primary IPv4 block first (every VPC has one), then any
+    /// secondary IPv4 blocks and IPv6 blocks (an IPv6 block is one more `CIDR` here; `contains`
+    /// and the local route cover it).
     public var cidrs: [CIDR]
     public var mainRouteTable: RouteTableIndex
     public var defaultNetworkACL: NetworkACLIndex
@@ -25,14 +28,19 @@ public struct VPC: Sendable {
         self.mainRouteTable = mainRouteTable; self.defaultNetworkACL = defaultNetworkACL
     }
     /// VPC base + 2 (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
-    public var dnsAddress: IPv4Address { cidrs[0].address(at: 2) }
-    public func contains(_ a: IPv4Address) -> Bool { cidrs.contains { $0.contains(a) } }
+    @inlinable @inline(__always) public var dnsAddress: IPAddress { cidrs[0].address(at: 2) }
+    public func contains(_ a: IPAddress) -> Bool { cidrs.contains { $0.contains(a) } }
 }
 
 public struct Subnet: Sendable {
     public var id: String
     public var vpc: VPCIndex
+    /// The subnet's IPv4 block.
     public var cidr: CIDR
+    /// The subnet's IPv6 block (a /64 in AWS) in a dual-stack subnet; nil in an IPv4-only one.
+    /// An IPv6-only subnet (AWS gives it no IPv4 block) is the one shape this struct cannot hold
+    /// yet: `cidr` would become optional.
+    public var ipv6CIDR: CIDR?
     public var zone: AvailabilityZoneIndex
     public var routeTable: RouteTableIndex
     public var networkACL: NetworkACLIndex
@@ -40,12 +48,17 @@ public struct Subnet: Sendable {
         id: String, vpc: VPCIndex, cidr: CIDR, zone: AvailabilityZoneIndex,
         routeTable: RouteTableIndex, networkACL: NetworkACLIndex
     ) {
-        self.id = id; self.vpc = vpc; self.cidr = cidr; self.zone = zone
+        self.id = id; self.vpc = vpc; self.cidr = cidr; self.ipv6CIDR = nil; self.zone = zone
         self.routeTable = routeTable; self.networkACL = networkACL
     }
     /// The VPC router's address in this subnet: base + 1
     /// (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
-    public var routerAddress: IPv4Address { cidr.address(at: 1) }
+    @inlinable @inline(__always) public var routerAddress: IPAddress { cidr.address(at: 1) }
+    /// Whether `a` is in one of the subnet's blocks (switched within the subnet, no route table).
+    @inlinable @inline(__always) public func contains(_ a: IPAddress) -> Bool {
+        if a.isIPv4 { return cidr.contains(a) }
+        return ipv6CIDR?.contains(a) ?? false
+    }
 }
 
 /// What an ENI belongs to; decides `instance-id`, interface type and who processes its packets.
@@ -64,13 +77,17 @@ public struct ENI: Sendable {
     public var id: String
     public var subnet: SubnetIndex
     public var vpc: VPCIndex
-    public var privateIP: IPv4Address
-    public var secondaryIPs: [IPv4Address]
+    /// The primary private IPv4 address (what flow logs show as the ENI's own IPv4 address).
+    public var privateIP: IPAddress
+    public var secondaryIPs: [IPAddress]
+    /// IPv6 addresses from the subnet's /64 (dual-stack or IPv6-only subnets). They are globally
+    /// unique and not translated by the internet gateway; the first is the primary IPv6 address.
+    public var ipv6Addresses: [IPAddress]
     public var mac: MACAddress
     public var securityGroups: [SecurityGroupIndex]
     /// Public IPv4 or Elastic IP, translated 1:1 by the internet gateway
     /// (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html).
-    public var publicIP: IPv4Address?
+    public var publicIP: IPAddress?
     public var kind: ENIKind
     public var accountID: String
     /// The host whose packets leave and arrive through this ENI (none for a NAT gateway's ENI,
@@ -86,16 +103,25 @@ public struct ENI: Sendable {
     public var nitro: Bool
 
     public init(
-        id: String, subnet: SubnetIndex, vpc: VPCIndex, privateIP: IPv4Address, mac: MACAddress,
+        id: String, subnet: SubnetIndex, vpc: VPCIndex, privateIP: IPAddress, mac: MACAddress,
         securityGroups: [SecurityGroupIndex], kind: ENIKind, accountID: String
     ) {
         self.id = id; self.subnet = subnet; self.vpc = vpc; self.privateIP = privateIP
-        self.secondaryIPs = []; self.mac = mac; self.securityGroups = securityGroups
+        self.secondaryIPs = []; self.ipv6Addresses = []; self.mac = mac; self.securityGroups = securityGroups
         self.publicIP = nil; self.kind = kind; self.accountID = accountID; self.host = nil
         self.hostLatency = 0; self.linkBitsPerSecond = 10_000_000_000; self.description = ""
         if case .instance = kind { self.nitro = true } else { self.nitro = false }
     }
-    public func owns(_ a: IPv4Address) -> Bool { a == privateIP || secondaryIPs.contains(a) }
+    public func owns(_ a: IPAddress) -> Bool {
+        a == privateIP || secondaryIPs.contains(a) || ipv6Addresses.contains(a)
+    }
+    /// Every private address of the ENI, both families: the primary IPv4 first.
+    public var privateAddresses: [IPAddress] { [privateIP] + secondaryIPs + ipv6Addresses }
+    /// The ENI's own address of `family` as flow logs write it (`srcaddr`/`dstaddr` when the
+    /// packet's is not one of the ENI's): the primary private IPv4, or the first IPv6 address.
+    public func primaryAddress(_ family: IPFamily) -> IPAddress {
+        family == .ipv4 ? privateIP : (ipv6Addresses.first ?? privateIP)
+    }
 }
 
 public struct PrefixList: Sendable {
@@ -186,7 +212,7 @@ public struct SecurityGroup: Sendable {
 }
 
 public struct NetworkACLEntry: Sendable, Hashable {
-    /// 1…32766; the implicit final deny is 32767 (IPv4), written `*`
+    /// 1…32766; the implicit final deny is 32767 for IPv4 and 32768 for IPv6, written `*`
     /// (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html).
     public var ruleNumber: Int32
     public var protocolNumber: ProtocolSelector
@@ -198,13 +224,20 @@ public struct NetworkACLEntry: Sendable, Hashable {
         self.cidr = cidr; self.allow = allow
     }
     public static let defaultDenyRuleNumber: Int32 = 32767
+    /// The IPv6 `*` rule's number in the EC2 API.
+    public static let defaultDenyRuleNumberIPv6: Int32 = 32768
+    /// The `*` rule that denies what no entry matched, for a packet of `family`.
+    public static func defaultDenyRuleNumber(_ family: IPFamily) -> Int32 {
+        family == .ipv4 ? defaultDenyRuleNumber : defaultDenyRuleNumberIPv6
+    }
 }
 
 public struct NetworkACL: Sendable {
     public var id: String
     public var vpc: VPCIndex
     public var isDefault: Bool
-    /// Sorted by rule number; the implicit `*` deny is not stored.
+    /// Sorted by rule number; the implicit `*` deny is not stored. Entries of both families live
+    /// in one list (an entry's `cidr` says which); AWS numbers them in one sequence.
     public var inbound: [NetworkACLEntry]
     public var outbound: [NetworkACLEntry]
     public init(id: String, vpc: VPCIndex, isDefault: Bool, inbound: [NetworkACLEntry], outbound: [NetworkACLEntry]) {
@@ -224,10 +257,10 @@ public struct NATGateway: Sendable {
     public var id: String
     public var subnet: SubnetIndex
     public var eni: ENIIndex
-    public var privateIP: IPv4Address
+    public var privateIP: IPAddress
     /// Elastic IPs for a public NAT gateway (translated at the internet gateway); empty for a private one.
-    public var elasticIPs: [IPv4Address]
-    public init(id: String, subnet: SubnetIndex, eni: ENIIndex, privateIP: IPv4Address, elasticIPs: [IPv4Address]) {
+    public var elasticIPs: [IPAddress]
+    public init(id: String, subnet: SubnetIndex, eni: ENIIndex, privateIP: IPAddress, elasticIPs: [IPAddress]) {
         self.id = id; self.subnet = subnet; self.eni = eni; self.privateIP = privateIP; self.elasticIPs = elasticIPs
     }
     public var isPublic: Bool { !elasticIPs.isEmpty }

@@ -19,9 +19,9 @@ public enum TraceStep: Sendable {
     /// The route table's choice.
     case route(RouteDecision)
     /// The internet gateway translated an address (source outbound, destination inbound).
-    case internetGateway(InternetGatewayIndex, from: IPv4Address, to: IPv4Address)
+    case internetGateway(InternetGatewayIndex, from: IPAddress, to: IPAddress)
     /// The NAT gateway translated the source (outbound) or destination (a reply).
-    case natGateway(NATGatewayIndex, from: IPv4Address, fromPort: UInt16, to: IPv4Address, toPort: UInt16)
+    case natGateway(NATGatewayIndex, from: IPAddress, fromPort: UInt16, to: IPAddress, toPort: UInt16)
     /// Through a gateway endpoint toward its service (or back).
     case gatewayEndpoint(GatewayEndpointIndex)
     /// Reached a host's stack.

@@ -19,10 +19,10 @@ public struct RegionCatalog: Sendable {
     /// ip-ranges.json service subsets (https://docs.aws.amazon.com/vpc/latest/userguide/aws-ip-ranges.html).
     public var ipRanges: [(range: CIDR, service: String)]
     /// Addresses `<service>.<region>.amazonaws.com` resolves to (inside the service's prefix list).
-    public var serviceAddresses: [String: [IPv4Address]]
+    public var serviceAddresses: [String: [IPAddress]]
     /// Addresses the Lambda service uses for functions outside any VPC. Assumed: in EC2 ranges; AWS publishes
     /// no Lambda range.
-    public var lambdaServiceAddresses: [IPv4Address]
+    public var lambdaServiceAddresses: [IPAddress]
     /// Where `public-ip: auto` takes public IPv4 addresses from (an EC2 range of the Region).
     public var publicIPPool = CIDR(base: IPv4Address(3, 80, 0, 0), prefixLength: 12)
     /// Measured average RTT between instances of each AZ pair, by AZ name, in milliseconds.
@@ -33,7 +33,7 @@ public struct RegionCatalog: Sendable {
     }
 
     static func cidr(_ s: String) -> CIDR { CIDR(s)! }
-    static func ip(_ s: String) -> IPv4Address { IPv4Address(s)! }
+    static func ip(_ s: String) -> IPAddress { IPAddress(s)! }
 
     /// us-east-1, from public snapshots: IDs as `aws ec2 describe-prefix-lists` shows them, CIDRs from
     /// ip-ranges.json (https://docs.aws.amazon.com/vpc/latest/userguide/aws-ip-ranges.html) and moto's

@@ -60,7 +60,7 @@ extension Builder {
                     eni.publicIP = autoPublicIP(key: id)
                 } else {
                     let a = try p.ipv4()
-                    guard usedPublicIPs.insert(a.raw).inserted else { throw p.fail("\(a) is already in use") }
+                    guard usedPublicIPs.insert(a.ipv4Raw).inserted else { throw p.fail("\(a) is already in use") }
                     eni.publicIP = a
                 }
             }
@@ -148,14 +148,14 @@ extension Builder {
             try checkNotAWS(cidr.base, c)
             let h = world.addHost(.publicRange(cidr, internet: true), role: .internet)
             // A population uses a few hundred of its addresses (deterministic per name).
-            var pool: [IPv4Address] = []
+            var pool: [IPAddress] = []
             let count = min(Int(cidr.size) - 2, 256)
             var hash = FNV1a64.hash(name.utf8)
             var seen = Set<UInt32>()
             while pool.count < count {
                 hash = hash &* 6364136223846793005 &+ 1442695040888963407
-                let a = cidr.base.raw + 1 + UInt32((hash >> 33) % (cidr.size - 2))
-                if seen.insert(a).inserted { pool.append(IPv4Address(raw: a)) }
+                let a = cidr.base.ipv4Raw + 1 + UInt32((hash >> 33) % (cidr.size - 2))
+                if seen.insert(a).inserted { pool.append(IPAddress(ipv4: a)) }
             }
             internetByName[name] = Peer(host: h, pool: pool)
         } else if let a = m["address"] {
@@ -168,7 +168,7 @@ extension Builder {
         }
     }
 
-    func checkNotAWS(_ a: IPv4Address, _ n: YNode) throws {
+    func checkNotAWS(_ a: IPAddress, _ n: YNode) throws {
         if let r = catalog.ipRanges.first(where: { $0.range.contains(a) }) {
             throw n.fail("\(a) is in AWS's \(r.service) range \(r.range); internet populations must be outside AWS")
         }
@@ -181,6 +181,6 @@ struct PlacedDatabase {
     var identifier: String
     var eni: ENIIndex
     var port: UInt16
-    var address: IPv4Address
+    var address: IPAddress
     var endpoint: String
 }

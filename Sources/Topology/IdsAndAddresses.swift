@@ -58,18 +58,18 @@ extension Builder {
     /// Takes `want` (or, if nil, a free address chosen from `key`) in the subnet: not reserved
     /// (the first four and the last, https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html) and not in
     /// use.
-    mutating func allocate(in s: SubnetIndex, want: IPv4Address?, key: String, at n: YNode) throws -> IPv4Address {
+    mutating func allocate(in s: SubnetIndex, want: IPAddress?, key: String, at n: YNode) throws -> IPAddress {
         let c = net.subnets[s.int].cidr
         // Taken out while it grows: a second reference would copy the set on every insertion.
         var used = usedAddresses.removeValue(forKey: s) ?? []
         defer { usedAddresses[s] = used }
         if let a = want {
             guard c.contains(a) else { throw n.fail("\(a) is not in subnet \(net.subnets[s.int].id) (\(c))") }
-            let off = a.raw - c.base.raw
+            let off = a.ipv4Raw - c.base.ipv4Raw
             guard off >= 4, a != c.last else {
                 throw n.fail("\(a) is reserved by AWS in \(c) (the first four addresses and the last)")
             }
-            guard used.insert(a.raw).inserted else {
+            guard used.insert(a.ipv4Raw).inserted else {
                 throw n.fail("\(a) is already assigned in \(net.subnets[s.int].id)")
             }
             return a
@@ -80,19 +80,19 @@ extension Builder {
         }
         let h = FNV1a64.hash(key.utf8, basis: Self.addressHashBasis)
         var off = 4 + UInt32(h % UInt64(usable))
-        while used.contains(c.base.raw + off) { off = off + 1 > 4 + usable - 1 ? 4 : off + 1 }
-        used.insert(c.base.raw + off)
-        return IPv4Address(raw: c.base.raw + off)
+        while used.contains(c.base.ipv4Raw + off) { off = off + 1 > 4 + usable - 1 ? 4 : off + 1 }
+        used.insert(c.base.ipv4Raw + off)
+        return IPAddress(ipv4: c.base.ipv4Raw + off)
     }
 
     /// A public IPv4 address from the Region's EC2 pool, chosen from `key` and unique in the file.
-    mutating func autoPublicIP(key: String) -> IPv4Address {
+    mutating func autoPublicIP(key: String) -> IPAddress {
         let pool = catalog.publicIPPool
         let h = FNV1a64.hash(key.utf8, basis: Self.addressHashBasis)
         var off = UInt32(h % (pool.size - 2)) + 1
-        while usedPublicIPs.contains(pool.base.raw + off) { off = off % UInt32(pool.size - 2) + 1 }
-        usedPublicIPs.insert(pool.base.raw + off)
-        return IPv4Address(raw: pool.base.raw + off)
+        while usedPublicIPs.contains(pool.base.ipv4Raw + off) { off = off % UInt32(pool.size - 2) + 1 }
+        usedPublicIPs.insert(pool.base.ipv4Raw + off)
+        return IPAddress(ipv4: pool.base.ipv4Raw + off)
     }
 }
 

@@ -152,7 +152,7 @@ extension Builder {
         let id = try declare(try m.required("id"), kind: "NAT gateway")
         let s = try lookup(subnetByID, try m.required("subnet"), kind: "subnet")
         let connectivity = try m["connectivity"]?.string() ?? "public"
-        var eips: [IPv4Address] = []
+        var eips: [IPAddress] = []
         if let e = m["elastic-ip"] { eips.append(try e.ipv4()) }
         if let es = m["elastic-ips"] { eips += try es.list().map { try $0.ipv4() } }
         switch connectivity {

@@ -155,16 +155,22 @@ struct YNode {
         return d
     }
 
-    func cidr() throws -> CIDR {
+    /// A CIDR block of `family` (IPv4 unless a key says otherwise: an `ipv6-cidr` key asks for
+    /// `.ipv6`).
+    func cidr(_ family: IPFamily = .ipv4) throws -> CIDR {
         let s = try string()
-        guard let c = CIDR(s) else { throw fail("'\(s)' is not a valid IPv4 CIDR block (like 10.0.0.0/16)") }
+        guard let c = CIDR(s), c.family == family else {
+            let example = family == .ipv4 ? "10.0.0.0/16" : "2600:1f18:1234:5600::/56"
+            throw fail("'\(s)' is not a valid \(family) CIDR block (like \(example))")
+        }
         return c
     }
 
-    func ipv4() throws -> IPv4Address {
+    /// An IPv4 address (the model's address type, holding IPv4).
+    func ipv4() throws -> IPAddress {
         let s = try string()
         guard let a = IPv4Address(s) else { throw fail("'\(s)' is not a valid IPv4 address") }
-        return a
+        return IPAddress(a)
     }
 
     func stringList() throws -> [String] {

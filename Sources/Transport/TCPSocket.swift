@@ -21,6 +21,9 @@ public struct AppRef: Hashable, Sendable {
 /// 1…n = data bytes, n+1 = FIN), so stream offsets never wrap; the 32-bit wire numbers are
 /// derived when a segment is built.
 public struct TCPSocket: Sendable {
+    // The 16-byte addresses first, so they leave no padding.
+    public internal(set) var local: IPAddress
+    public internal(set) var remote: IPAddress
     public internal(set) var state: TCPState = .closed
     public internal(set) var host: HostIndex
     public internal(set) var owner: AppRef
@@ -30,9 +33,7 @@ public struct TCPSocket: Sendable {
     public internal(set) var origin: StreamOrigin
     /// The byte stream this end sends (its chunks are in the observation log).
     public var sendStream: StreamID { StreamID(connection: connection, origin: origin) }
-    public internal(set) var local: IPv4Address
     public internal(set) var localPort: UInt16
-    public internal(set) var remote: IPv4Address
     public internal(set) var remotePort: UInt16
     public internal(set) var realm: UInt32
     /// Ground-truth traffic label stamped on every segment (datasets; 0 = normal).
@@ -111,8 +112,8 @@ public struct TCPSocket: Sendable {
     var cwndLimited = false
 
     init(
-        host: HostIndex, owner: AppRef, connection: UInt32, origin: StreamOrigin, local: IPv4Address,
-        localPort: UInt16, remote: IPv4Address, remotePort: UInt16, realm: UInt32, profileIndex: Int
+        host: HostIndex, owner: AppRef, connection: UInt32, origin: StreamOrigin, local: IPAddress,
+        localPort: UInt16, remote: IPAddress, remotePort: UInt16, realm: UInt32, profileIndex: Int
     ) {
         self.host = host; self.owner = owner; self.connection = connection; self.origin = origin
         self.local = local; self.localPort = localPort; self.remote = remote; self.remotePort = remotePort

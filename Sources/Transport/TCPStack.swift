@@ -74,10 +74,17 @@ public struct TCPStack: Sendable {
     let timestampSecret: UInt64
 
     /// Linux's TCP timestamp offset is a keyed hash of the (source, destination) address pair
-    /// since 4.11 (Linux net/core/secure_seq.c, secure_tcp_ts_off), so every connection between two
-    /// addresses shares it.
-    func timestampOffset(_ local: IPv4Address, _ remote: IPv4Address) -> UInt32 {
-        UInt32(truncatingIfNeeded: SplitMix64.mix(timestampSecret ^ (UInt64(local.raw) << 32 | UInt64(remote.raw))))
+    /// since 4.11 (`secure_tcp_ts_off` and `secure_tcpv6_ts_off` in
+    /// net/core/secure_seq.c), so every connection between two addresses shares it.
+    func timestampOffset(_ local: IPAddress, _ remote: IPAddress) -> UInt32 {
+        var pair = UInt64(local.ipv4Raw) << 32 | UInt64(remote.ipv4Raw)
+        if !(local.isIPv4 && remote.isIPv4) { // fold in all 256 bits
+            var h = SplitMix64.mix(local.high)
+            h = SplitMix64.mix(h ^ local.low)
+            h = SplitMix64.mix(h ^ remote.high)
+            pair = h ^ remote.low
+        }
+        return UInt32(truncatingIfNeeded: SplitMix64.mix(timestampSecret ^ pair))
     }
 
     /// The index of `p` in `profiles`, adding it the first time it is seen.
@@ -109,7 +116,7 @@ public struct TCPStack: Sendable {
         return Int(hostProfile[host.int])
     }
 
-    static func demuxKey(remote: IPv4Address, remotePort: UInt16, local: IPv4Address, localPort: UInt16, realm: UInt32)
+    static func demuxKey(remote: IPAddress, remotePort: UInt16, local: IPAddress, localPort: UInt16, realm: UInt32)
         -> FlowKey
     {
         var k = FlowKey(
@@ -134,7 +141,7 @@ public struct TCPStack: Sendable {
     /// otherwise: urllib3's `default_socket_options`, libpq, curl, browsers); without it Linux
     /// runs Nagle's algorithm.
     public mutating func connect(
-        host: HostIndex, local: IPv4Address, remote: IPv4Address, remotePort: UInt16,
+        host: HostIndex, local: IPAddress, remote: IPAddress, remotePort: UInt16,
         realm: UInt32 = 0, owner: AppRef, label: UInt8 = 0, noDelay: Bool = true, now: SimTime,
         _ net: inout Network, _ scheduler: inout Scheduler
     ) -> UInt32 {

@@ -1,4 +1,6 @@
-// Addresses and prefixes: IPv4 (RFC 791), CIDR blocks (RFC 4632), Ethernet MAC (IEEE 802).
+// IPv4 addresses as the IPv4 wire format carries them (RFC 791), Ethernet MAC (IEEE 802), and the
+// protocol numbers and EtherTypes of the headers Wire encodes. The address type of the model, for
+// both families, is `IPAddress` (IPAddress.swift); prefixes are `CIDR` (CIDR.swift).
 
 /// An IPv4 address held as a host-order integer: a.b.c.d == a<<24 | b<<16 | c<<8 | d.
 public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertible {
@@ -79,77 +81,6 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
     @inlinable public func encode(into writer: inout ByteWriter) { writer.u32(raw) }
 }
 
-/// An IPv4 prefix (RFC 4632). `base` is always canonical: its host bits are zero.
-public struct CIDR: Hashable, Sendable, CustomStringConvertible {
-    public private(set) var base: IPv4Address
-    public private(set) var prefixLength: Int
-
-    /// Builds the prefix containing `base`, clearing host bits (AWS accepts "10.0.0.5/16" and
-    /// stores "10.0.0.0/16").
-    public init(base: IPv4Address, prefixLength: Int) {
-        precondition((0...32).contains(prefixLength), "prefix length \(prefixLength) outside 0...32")
-        self.prefixLength = prefixLength
-        self.base = IPv4Address(raw: base.raw & CIDR.mask(prefixLength))
-    }
-
-    @inlinable
-    static func mask(_ prefixLength: Int) -> UInt32 {
-        prefixLength == 0 ? 0 : ~UInt32(0) << UInt32(32 - prefixLength)
-    }
-
-    /// "a.b.c.d/n"; nil when malformed. Host bits are cleared.
-    public init?(_ text: some StringProtocol) {
-        guard let parsed = CIDR.parse(text) else { return nil }
-        self = parsed.cidr
-    }
-
-    /// Parses "a.b.c.d/n" (strict address, n = 0...32 in decimal without leading zeros) and says
-    /// whether the text was already canonical (no host bits set).
-    public static func parse(_ text: some StringProtocol) -> (cidr: CIDR, wasCanonical: Bool)? {
-        guard let slash = text.firstIndex(of: "/") else { return nil }
-        guard let address = IPv4Address(text[text.startIndex..<slash]) else { return nil }
-        let prefixText = text[text.index(after: slash)...]
-        var prefix = 0
-        var digits = 0
-        for byte in prefixText.utf8 {
-            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
-            if digits == 1 && prefix == 0 { return nil } // leading zero
-            prefix = prefix * 10 + Int(byte - UInt8(ascii: "0"))
-            digits += 1
-            if prefix > 32 { return nil }
-        }
-        guard digits > 0 else { return nil }
-        let cidr = CIDR(base: address, prefixLength: prefix)
-        return (cidr, cidr.base == address)
-    }
-
-    @inlinable public var netmask: UInt32 { CIDR.mask(prefixLength) }
-    @inlinable public var first: IPv4Address { base }
-    @inlinable public var last: IPv4Address { IPv4Address(raw: base.raw | ~netmask) }
-    /// Number of addresses, 1 ... 2^32.
-    @inlinable public var size: UInt64 { UInt64(1) << UInt64(32 - prefixLength) }
-
-    @inlinable
-    public func contains(_ address: IPv4Address) -> Bool { address.raw & netmask == base.raw }
-
-    @inlinable
-    public func contains(_ other: CIDR) -> Bool {
-        other.prefixLength >= prefixLength && contains(other.base)
-    }
-
-    @inlinable
-    public func overlaps(_ other: CIDR) -> Bool { contains(other.base) || other.contains(base) }
-
-    /// `base + offset`, e.g. `vpc.address(at: 2)` is the Amazon-provided DNS resolver.
-    @inlinable
-    public func address(at offset: UInt32) -> IPv4Address {
-        precondition(UInt64(offset) < size, "offset \(offset) outside /\(prefixLength)")
-        return IPv4Address(raw: base.raw &+ offset)
-    }
-
-    public var description: String { "\(base)/\(prefixLength)" }
-}
-
 /// An IEEE 802 MAC address in the low 48 bits of `raw` (first octet most significant).
 public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
     public var raw: UInt64
@@ -199,15 +130,22 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// IANA protocol numbers carried in the IPv4 Protocol field (RFC 790 / IANA registry).
+/// IANA protocol numbers carried in the IPv4 Protocol and IPv6 Next Header fields (IANA
+/// "Assigned Internet Protocol Numbers").
 public enum IPProtocol {
     public static let icmp: UInt8 = 1
     public static let tcp: UInt8 = 6
     public static let udp: UInt8 = 17
+    /// ICMP for IPv6 (RFC 4443 §1).
+    public static let icmpv6: UInt8 = 58
+    /// IPv6 "No Next Header" (RFC 8200 §4.7).
+    public static let noNextHeader: UInt8 = 59
 }
 
 /// IEEE 802.3 EtherType values.
 public enum EtherType {
     public static let ipv4: UInt16 = 0x0800
     public static let arp: UInt16 = 0x0806
+    /// IPv6 over Ethernet (RFC 2464 §3).
+    public static let ipv6: UInt16 = 0x86DD
 }

@@ -7,7 +7,7 @@ public enum WireError: Error, Hashable, Sendable {
     /// The input ended before a field: `needed` bytes were required at a point where only
     /// `available` remained.
     case truncated(needed: Int, available: Int)
-    /// IPv4 version nibble was not 4.
+    /// The version nibble was not 4 (IPv4 header) or 6 (IPv6 header).
     case badVersion(UInt8)
     /// A header-length field (IPv4 IHL, TCP data offset) was below the minimum or beyond the input.
     case badHeaderLength(Int)

@@ -1,4 +1,5 @@
-// The Internet checksum (RFC 1071) and the TCP/UDP pseudo-header (RFC 793 §3.1, RFC 768).
+// The Internet checksum (RFC 1071) and the TCP/UDP pseudo-headers of IPv4 (RFC 793 §3.1, RFC 768)
+// and IPv6 (RFC 8200 §8.1).
 
 /// RFC 1071 ones'-complement sum.
 ///
@@ -84,6 +85,37 @@ public enum InternetChecksum {
             &+ UInt64(protocolNumber) &+ UInt64(length)
         return fold(s)
     }
+
+    /// Sum of the IPv6 pseudo-header (RFC 8200 §8.1): source, destination, the 32-bit
+    /// upper-layer packet length, three zero bytes and the Next Header value. TCP, UDP and ICMPv6
+    /// (RFC 4443 §2.3) all cover it.
+    @inlinable
+    public static func ipv6PseudoHeaderSum(
+        source: IPAddress, destination: IPAddress, protocol protocolNumber: UInt8, length: Int
+    ) -> UInt32 {
+        precondition(length >= 0 && length <= Int(UInt32.max), "pseudo-header length out of range")
+        @inline(__always) func words(_ w: UInt64) -> UInt64 {
+            (w >> 48) &+ ((w >> 32) & 0xFFFF) &+ ((w >> 16) & 0xFFFF) &+ (w & 0xFFFF)
+        }
+        let s =
+            words(source.high) &+ words(source.low) &+ words(destination.high) &+ words(destination.low)
+            &+ UInt64(length >> 16) &+ UInt64(length & 0xFFFF) &+ UInt64(protocolNumber)
+        return fold(s)
+    }
+
+    /// The pseudo-header sum of either family: IPv4's (RFC 793) when both addresses are IPv4,
+    /// else IPv6's (RFC 8200 §8.1).
+    @inlinable
+    public static func pseudoHeaderSum(
+        source: IPAddress, destination: IPAddress, protocol protocolNumber: UInt8, length: Int
+    ) -> UInt32 {
+        if source.isIPv4 && destination.isIPv4 {
+            return pseudoHeaderSum(
+                source: IPv4Address(raw: source.ipv4Raw), destination: IPv4Address(raw: destination.ipv4Raw),
+                protocol: protocolNumber, length: length)
+        }
+        return ipv6PseudoHeaderSum(source: source, destination: destination, protocol: protocolNumber, length: length)
+    }
 }
 
 /// TCP and UDP checksums over pseudo-header + segment.
@@ -121,6 +153,47 @@ public enum TransportChecksum {
             source: source, destination: destination,
             protocol: protocolNumber, length: segment.count)
         return InternetChecksum.finish(InternetChecksum.sum(segment, initial: pseudo))
+    }
+
+    /// `patch` for either family (an IPv6 pseudo-header unless both addresses are IPv4). UDP over
+    /// IPv6 must carry a checksum; a computed 0 is sent as 0xFFFF there too (RFC 8200 §8.1).
+    @inlinable
+    public static func patch(
+        segment: UnsafeMutableRawBufferPointer, checksumOffset: Int,
+        source: IPAddress, destination: IPAddress, protocolNumber: UInt8
+    ) {
+        precondition(checksumOffset >= 0 && checksumOffset + 2 <= segment.count, "checksum offset outside segment")
+        segment.storeBytes(of: 0, toByteOffset: checksumOffset, as: UInt16.self)
+        var value = compute(
+            segment: UnsafeRawBufferPointer(segment), source: source,
+            destination: destination, protocolNumber: protocolNumber)
+        if value == 0 && protocolNumber == IPProtocol.udp { value = 0xFFFF }
+        segment.storeBytes(of: value.bigEndian, toByteOffset: checksumOffset, as: UInt16.self)
+    }
+
+    /// `compute` for either family.
+    @inlinable
+    public static func compute(
+        segment: UnsafeRawBufferPointer, source: IPAddress, destination: IPAddress, protocolNumber: UInt8
+    ) -> UInt16 {
+        let pseudo = InternetChecksum.pseudoHeaderSum(
+            source: source, destination: destination, protocol: protocolNumber, length: segment.count)
+        return InternetChecksum.finish(InternetChecksum.sum(segment, initial: pseudo))
+    }
+
+    /// `verify` for either family. A zero UDP checksum ("none") is accepted over IPv4 only: over
+    /// IPv6 it is invalid and the datagram is discarded (RFC 8200 §8.1).
+    @inlinable
+    public static func verify(
+        segment: UnsafeRawBufferPointer, source: IPAddress, destination: IPAddress, protocolNumber: UInt8
+    ) -> Bool {
+        if protocolNumber == IPProtocol.udp, segment.count >= 8,
+            segment.loadUnaligned(fromByteOffset: udpChecksumOffset, as: UInt16.self) == 0
+        {
+            return source.isIPv4 && destination.isIPv4
+        }
+        return compute(segment: segment, source: source, destination: destination, protocolNumber: protocolNumber)
+            == 0
     }
 
     /// True when the checksum field in `segment` is correct (a received segment sums to

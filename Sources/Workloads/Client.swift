@@ -89,7 +89,7 @@ extension World {
         }
     }
 
-    mutating func connect(_ env: Int, to address: IPv4Address, _ now: SimTime, _ s: inout Scheduler) {
+    mutating func connect(_ env: Int, to address: IPAddress, _ now: SimTime, _ s: inout Scheduler) {
         let f = Int(environments[env].function)
         guard let t = target(of: functions[f].program[environments[env].pc]) else { return }
         environments[env].call = .connecting
@@ -333,7 +333,7 @@ extension World {
     /// glibc's getaddrinfo with AF_UNSPEC: an A and an AAAA query from one socket, in parallel, to
     /// the VPC's resolver. Returns the name's index in the catalog.
     mutating func sendAddressQueries(
-        _ name: String, from host: HostIndex, address: IPv4Address, port: UInt16, vpc: VPCIndex,
+        _ name: String, from host: HostIndex, address: IPAddress, port: UInt16, vpc: VPCIndex,
         label: UInt8, _ now: SimTime, _ s: inout Scheduler
     ) -> NameIndex {
         let nameIndex = network.catalog.intern(name: name)
@@ -369,7 +369,9 @@ extension World {
 
     mutating func dnsAnswerArrived(_ env: Int, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {
         guard environments[env].call == .resolving, p.destinationPort == environments[env].dnsPort else { return }
-        if case .dnsResponse(_, _, DNSType.a, let answer?) = p.payload { environments[env].dnsAnswer = answer }
+        if case .dnsResponse(_, _, DNSType.a, let answer?) = p.payload {
+            environments[env].dnsAnswer = IPAddress(answer)
+        }
         environments[env].dnsPending -= 1
         if environments[env].dnsPending == 0 {
             let e = environments[env]
@@ -395,15 +397,17 @@ extension World {
     /// addresses, a database endpoint with its private address; no answer for AAAA.
     mutating func answerDNS(_ q: Packet, resolver h: HostIndex, vpc: VPCIndex, _ now: SimTime, _ s: inout Scheduler) {
         guard case .dnsQuery(let id, let name, let qtype) = q.payload else { return }
+        // An A record carries an IPv4 address (the addresses here are all IPv4 today; AAAA answers
+        // and dual-stack services choose by family here).
         var answer: IPv4Address?
         if qtype == DNSType.a, name.int < network.catalog.names.count {
             let text = network.catalog.name(name)
             if let svc = services.first(where: { $0.hostname == text }) {
-                answer = svc.addresses[Int(random.bounded(UInt64(svc.addresses.count)))]
+                answer = svc.addresses[Int(random.bounded(UInt64(svc.addresses.count)))].ipv4
             } else if let db = databases.first(where: { $0.endpoint == text }) {
-                answer = db.address
+                answer = db.address.ipv4
             } else if let a = dnsRecords[text], !a.isEmpty {
-                answer = a[Int(random.bounded(UInt64(a.count)))]
+                answer = a[Int(random.bounded(UInt64(a.count)))].ipv4
             }
         }
         var r = Packet(

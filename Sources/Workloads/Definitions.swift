@@ -165,7 +165,7 @@ public struct ServiceEndpoint: Sendable {
     public var hostname: String // "dynamodb.us-east-1.amazonaws.com"
     public var host: HostIndex
     /// Addresses DNS hands out (inside the service's prefix-list ranges).
-    public var addresses: [IPv4Address]
+    public var addresses: [IPAddress]
     public var accountID: String
     public var region: String
     /// Server-side latency per operation: log-normal (median, sigma). DynamoDB promises "single-digit
@@ -189,7 +189,7 @@ public struct ServiceEndpoint: Sendable {
     /// (https://github.com/feast-dev/feast/pull/5167).
     public var idleTimeout = SimDuration.seconds(60)
     public init(
-        name: String, hostname: String, host: HostIndex, addresses: [IPv4Address], accountID: String, region: String
+        name: String, hostname: String, host: HostIndex, addresses: [IPAddress], accountID: String, region: String
     ) {
         self.name = name; self.hostname = hostname; self.host = host; self.addresses = addresses
         self.accountID = accountID; self.region = region
@@ -202,11 +202,11 @@ public struct DatabaseInstance: Sendable {
     public var eni: ENIIndex
     public var host: HostIndex
     public var port: UInt16
-    public var address: IPv4Address
+    public var address: IPAddress
     /// The DNS name clients connect to, e.g. `orders-db.c9akciq32.us-east-1.rds.amazonaws.com`.
     public var endpoint: String
     public init(
-        identifier: String, eni: ENIIndex, host: HostIndex, port: UInt16, address: IPv4Address, endpoint: String
+        identifier: String, eni: ENIIndex, host: HostIndex, port: UInt16, address: IPAddress, endpoint: String
     ) {
         self.identifier = identifier; self.eni = eni; self.host = host; self.port = port; self.address = address
         self.endpoint = endpoint

@@ -7,8 +7,8 @@ import Transport
 /// attached to a public range picks an address from `pool` per session or probe.
 public struct Peer: Sendable, Hashable {
     public var host: HostIndex
-    public var pool: [IPv4Address]
-    public init(host: HostIndex, pool: [IPv4Address]) { self.host = host; self.pool = pool }
+    public var pool: [IPAddress]
+    public init(host: HostIndex, pool: [IPAddress]) { self.host = host; self.pool = pool }
 }
 
 /// An active period within the run (anomalies are episodes, not background).
@@ -60,7 +60,7 @@ public struct ScanSpec: Sendable {
     public var name: String
     public var label: UInt8
     public var scanner: Peer
-    public var targets: [IPv4Address]
+    public var targets: [IPAddress]
     public var ports: [UInt16]
     /// Probes per second while active.
     public var rate: Double
@@ -71,7 +71,7 @@ public struct ScanSpec: Sendable {
     /// scanner that keeps cycling). Random probing always goes on for its window.
     public var repeats: Bool
     public init(
-        name: String, label: UInt8, scanner: Peer, targets: [IPv4Address], ports: [UInt16], rate: Double,
+        name: String, label: UInt8, scanner: Peer, targets: [IPAddress], ports: [UInt16], rate: Double,
         window: ActiveWindow = .always, sequential: Bool = false, repeats: Bool = false
     ) {
         self.name = name; self.label = label; self.scanner = scanner; self.targets = targets; self.ports = ports
@@ -87,11 +87,11 @@ public struct PingSpec: Sendable {
     public var name: String
     public var label: UInt8
     public var from: Peer
-    public var targets: [IPv4Address]
+    public var targets: [IPAddress]
     public var rate: Double
     public var window: ActiveWindow
     public init(
-        name: String, label: UInt8 = 0, from: Peer, targets: [IPv4Address], rate: Double, window: ActiveWindow = .always
+        name: String, label: UInt8 = 0, from: Peer, targets: [IPAddress], rate: Double, window: ActiveWindow = .always
     ) {
         self.name = name; self.label = label; self.from = from; self.targets = targets; self.rate = rate;
         self.window = window
@@ -132,8 +132,8 @@ struct Session: Sendable {
     enum Phase: Sendable, Equatable { case resolving, connecting, handshaking, requesting, closing }
     var spec: Int32
     var host: HostIndex
-    var local: IPv4Address
-    var remote: IPv4Address
+    var local: IPAddress
+    var remote: IPAddress
     var socket: UInt32 = .max
     var connection: UInt32 = .max
     var remaining: Int32
@@ -301,7 +301,9 @@ extension World {
 
     mutating func sessionDNSAnswer(_ i: UInt32, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {
         guard sessions[Int(i)].phase == .resolving, p.destinationPort == sessions[Int(i)].dnsPort else { return }
-        if case .dnsResponse(_, _, DNSType.a, let answer?) = p.payload { sessions[Int(i)].remote = answer }
+        if case .dnsResponse(_, _, DNSType.a, let answer?) = p.payload {
+            sessions[Int(i)].remote = IPAddress(answer)
+        }
         sessions[Int(i)].dnsPending -= 1
         if sessions[Int(i)].dnsPending == 0 {
             udpBindings[sessions[Int(i)].host, sessions[Int(i)].dnsPort] = nil
@@ -439,7 +441,7 @@ extension World {
 
     mutating func probe(_ k: Int, _ spec: ScanSpec, _ now: SimTime, _ s: inout Scheduler) {
         let source = pick(spec.scanner.pool, &trafficRandom[k])
-        let target: IPv4Address, port: UInt16
+        let target: IPAddress, port: UInt16
         if spec.sequential {
             let n = trafficCursor[k]
             if spec.sweepDone(after: n) { return }

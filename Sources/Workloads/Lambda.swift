@@ -14,7 +14,7 @@ struct Environment: Sendable {
 
     var function: Int32
     var host: HostIndex
-    var address: IPv4Address
+    var address: IPAddress
     var vpc: VPCIndex?
     var phase: Phase = .initializing
     var needsInit = true
@@ -32,7 +32,7 @@ struct Environment: Sendable {
     var active = -1
     var dnsPort: UInt16 = 0
     var dnsPending = 0
-    var dnsAnswer: IPv4Address?
+    var dnsAnswer: IPAddress?
     var dnsName = NameIndex(0)
     var lastUsed = SimTime.zero
 }
@@ -114,7 +114,7 @@ extension World {
         let fn = functions[f]
         let n = environments.filter { $0.function == Int32(f) }.count
         let host = fn.hosts[n % fn.hosts.count]
-        let address: IPv4Address
+        let address: IPAddress
         var vpc: VPCIndex?
         switch network.hosts[host.int] {
         case .eni(let e):

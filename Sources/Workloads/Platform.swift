@@ -10,7 +10,7 @@ import Transport
 struct PlatformClient: Sendable {
     var host: HostIndex
     var eni: ENIIndex
-    var address: IPv4Address
+    var address: IPAddress
     var subnet: SubnetIndex
     var ntpPort: UInt16 = 0
     var socket: UInt32 = .max
@@ -62,8 +62,8 @@ extension World {
             + String(repeating: "IQoJb3JpZ2luX2VjEHoaCXVzLWVhc3QtMSJHMEUCIQD", count: 24)
             + "\",\n  \"Expiration\" : \"2026-11-23T16:04:38Z\"\n}",
     ]
-    static let metadataAddress = IPv4Address(169, 254, 169, 254)
-    static let timeSyncAddress = IPv4Address(169, 254, 169, 123)
+    static let metadataAddress = IPAddress(169, 254, 169, 254)
+    static let timeSyncAddress = IPAddress(169, 254, 169, 123)
 
     /// Makes an instance run platform agents.
     public mutating func addPlatformClient(host: HostIndex, eni: ENIIndex) {
@@ -119,7 +119,7 @@ extension World {
             p.payload = .dhcp(transactionID: xid, isReply: false)
             p.payloadLength = UInt32(
                 PlatformMessages.dhcpRequest(
-                    transactionID: xid, client: c.address,
+                    transactionID: xid, client: c.address.ipv4Value,
                     clientMAC: network.enis[c.eni.int].mac
                 ).encodedLength)
             udpBindings[c.host, 68] = .platformClient(i)
@@ -152,9 +152,9 @@ extension World {
                 protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0)
             r.payload = .dhcp(transactionID: xid, isReply: true)
             let ack = PlatformMessages.dhcpAck(
-                transactionID: xid, client: p.source, clientMAC: network.enis[e.int].mac,
+                transactionID: xid, client: p.source.ipv4Value, clientMAC: network.enis[e.int].mac,
                 subnet: network.subnets[network.enis[e.int].subnet.int],
-                dnsServer: network.vpcs[vpc.int].dnsAddress)
+                dnsServer: network.vpcs[vpc.int].dnsAddress.ipv4Value)
             r.payloadLength = UInt32(ack.encodedLength)
             network.transmit(r, from: h, now: now, &s)
         default:

@@ -38,7 +38,7 @@ public struct World: EventHandler, Sendable {
     /// Ground-truth labels; index 0 is "normal".
     public internal(set) var labels: [String] = ["normal"]
     /// Names the VPC resolvers answer beyond AWS endpoints (dataset servers).
-    var dnsRecords: [String: [IPv4Address]] = [:]
+    var dnsRecords: [String: [IPAddress]] = [:]
     /// Instances whose platform agents talk to metadata, Time Sync and DHCP.
     var platformClients: [PlatformClient] = []
 

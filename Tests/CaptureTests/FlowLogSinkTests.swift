@@ -42,14 +42,14 @@ extension FlowLogTests {
         #expect(
             ok == [
                 FlowLogRecord(
-                    eni: ENIIndex(0), srcaddr: IPv4Address("10.0.1.10")!, dstaddr: IPv4Address("10.0.2.20")!,
-                    pktSrcaddr: IPv4Address("10.0.1.10")!, pktDstaddr: IPv4Address("10.0.2.20")!, srcport: 40000,
+                    eni: ENIIndex(0), srcaddr: IPAddress("10.0.1.10")!, dstaddr: IPAddress("10.0.2.20")!,
+                    pktSrcaddr: IPAddress("10.0.1.10")!, pktDstaddr: IPAddress("10.0.2.20")!, srcport: 40000,
                     dstport: 443,
                     protocolNumber: 6, tcpFlags: 3, action: .accept, direction: .egress, trafficPath: .withinVPC,
                     packets: 5, bytes: 5 * 40 + 100, start: 1_795_428_030, end: 1_795_428_030),
                 FlowLogRecord(
-                    eni: ENIIndex(0), srcaddr: IPv4Address("10.0.2.20")!, dstaddr: IPv4Address("10.0.1.10")!,
-                    pktSrcaddr: IPv4Address("10.0.2.20")!, pktDstaddr: IPv4Address("10.0.1.10")!, srcport: 443,
+                    eni: ENIIndex(0), srcaddr: IPAddress("10.0.2.20")!, dstaddr: IPAddress("10.0.1.10")!,
+                    pktSrcaddr: IPAddress("10.0.2.20")!, pktDstaddr: IPAddress("10.0.1.10")!, srcport: 443,
                     dstport: 40000,
                     protocolNumber: 6, tcpFlags: 19, action: .accept, direction: .ingress, trafficPath: .none,
                     packets: 3, bytes: 3 * 40 + 300, start: 1_795_428_030, end: 1_795_428_030),
@@ -77,7 +77,7 @@ extension FlowLogTests {
     /// address; forwarding a packet from elsewhere shows its primary.
     @Test func interfaceAddressesAreTheSameInTextAndLabels() throws {
         var net = TestNetworks.natGateway().network
-        net.enis[1].secondaryIPs = [IPv4Address("10.0.0.11")!, IPv4Address("10.0.0.12")!]
+        net.enis[1].secondaryIPs = [IPAddress("10.0.0.11")!, IPAddress("10.0.0.12")!]
         var own = tap(1, eni: 1, .egress, "10.0.0.12", 1024, "10.0.1.10", 40000, .syn)
         var forwarded = tap(1.5, eni: 1, .egress, "52.94.0.1", 443, "10.0.1.10", 40001, [.syn, .ack])
         own.packet.label = 1
@@ -97,7 +97,7 @@ extension FlowLogTests {
         try a.observe(own)
         try a.observe(forwarded)
         try a.finish(at: SimTime(nanoseconds: 10_000_000_000))
-        #expect(recorded.records.map(\.srcaddr) == [IPv4Address("10.0.0.12")!, IPv4Address("10.0.0.10")!])
+        #expect(recorded.records.map(\.srcaddr) == [IPAddress("10.0.0.12")!, IPAddress("10.0.0.10")!])
         let text = FlowLogTextFormat(format: config.format, directory: directory)
         let line = RecordLine()
         let rendered = recorded.records.map { r -> String in
@@ -121,7 +121,7 @@ extension FlowLogTests {
 
     func tap(_ t: Double, eni: Int, _ dir: TrafficDirection, _ src: String, _ dst: String) -> TapRecord {
         var p = Packet(
-            source: IPv4Address(src)!, destination: IPv4Address(dst)!, sourcePort: 40000, destinationPort: 443,
+            source: IPAddress(src)!, destination: IPAddress(dst)!, sourcePort: 40000, destinationPort: 443,
             protocolNumber: IPProtocol.tcp)
         p.tcpFlags = .syn
         return TapRecord(

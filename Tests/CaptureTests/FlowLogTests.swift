@@ -19,7 +19,7 @@ import Topology
         path: EgressPath = .withinVPC
     ) -> TapRecord {
         var p = Packet(
-            source: IPv4Address(src)!, destination: IPv4Address(dst)!, sourcePort: sport, destinationPort: dport,
+            source: IPAddress(src)!, destination: IPAddress(dst)!, sourcePort: sport, destinationPort: dport,
             protocolNumber: IPProtocol.tcp)
         p.tcpFlags = flags
         p.payloadLength = payload
@@ -293,11 +293,11 @@ import Topology
                 $1.range.prefixLength, $1.service == "AMAZON" ? 0 : 1
             )
         }
-        func scan(_ a: IPv4Address) -> String? { ordered.last { $0.range.contains(a) }?.service }
+        func scan(_ a: IPAddress) -> String? { ordered.last { $0.range.contains(a) }?.service }
         var probes: [UInt32] = [0, 1, 0xFFFF_FFFF, 0x0A00_0001]
         for r in ranges {
             for d: Int64 in [-1, 0, 1] {
-                for edge in [Int64(r.range.base.raw), Int64(r.range.last.raw)]
+                for edge in [Int64(r.range.base.ipv4Raw), Int64(r.range.last.ipv4Raw)]
                 where (0...Int64(UInt32.max)).contains(edge + d) {
                     probes.append(UInt32(edge + d))
                 }
@@ -305,7 +305,7 @@ import Topology
         }
         var random = RandomStream(seed: 7)
         for _ in 0..<20_000 { probes.append(UInt32(truncatingIfNeeded: random.next())) }
-        for a in probes.map({ IPv4Address(raw: $0) }) {
+        for a in probes.map({ IPAddress(ipv4: $0) }) {
             #expect(table.lookup(a).map { table.names[$0] } == scan(a), "\(a)")
         }
     }

@@ -17,7 +17,7 @@ import TestSupport
         var renderer = FrameRenderer(directory: NetworkDirectory(network: network))
         var streams = StreamStore()
         var syn = Packet(
-            source: IPv4Address("10.0.1.10")!, destination: IPv4Address("10.0.2.20")!, sourcePort: 40000,
+            source: IPAddress("10.0.1.10")!, destination: IPAddress("10.0.2.20")!, sourcePort: 40000,
             destinationPort: 443, protocolNumber: IPProtocol.tcp, ttl: 64, ipID: 0x1234)
         syn.tcpFlags = .syn
         syn.seq = 1000
@@ -27,7 +27,7 @@ import TestSupport
         syn.windowScale = 7
         syn.tsValue = 99
         var query = Packet(
-            source: IPv4Address("10.0.1.10")!, destination: IPv4Address("10.0.0.2")!, sourcePort: 3333,
+            source: IPAddress("10.0.1.10")!, destination: IPAddress("10.0.0.2")!, sourcePort: 3333,
             destinationPort: 53, protocolNumber: IPProtocol.udp)
         query.payload = .dnsQuery(id: 0xBEEF, name: name, type: DNSType.a)
         query.payloadLength = UInt32(
@@ -43,7 +43,7 @@ import TestSupport
             #expect(n == 14 + p.ipTotalLength)
             // The rendered IPv4 header parses (its checksum included) and the TCP/UDP checksum verifies.
             let ip = try IPv4Header(parsing: Array(buf[14..<n]))
-            #expect(ip.source == p.source && Int(ip.totalLength) == p.ipTotalLength && ip.dontFragment)
+            #expect(IPAddress(ip.source) == p.source && Int(ip.totalLength) == p.ipTotalLength && ip.dontFragment)
             buf.withUnsafeBytes { b in
                 #expect(
                     TransportChecksum.verify(

@@ -19,6 +19,14 @@ struct ScenarioRun {
         summary = try Runner.run(scenario, options: RunOptions(outputDirectory: directory))
     }
 
+    /// A run of topology text (a shipped topology edited by a test).
+    init(yaml: String, name: String, duration: SimDuration? = nil) throws {
+        scenario = try TopologyLoader.load(
+            yaml: yaml, file: name + ".yaml", overrides: RunOverrides(seed: nil, duration: duration))
+        directory = temporaryDirectory(name)
+        summary = try Runner.run(scenario, options: RunOptions(outputDirectory: directory))
+    }
+
     /// check-run's verdict and JSON report.
     func check(_ extra: [String] = []) throws -> (ok: Bool, report: [String: Any], text: String) {
         let tool = try #require(checkRunTool(), "../shared/tools/check-run not found; set VPCSIM_CHECK_RUN")
@@ -115,6 +123,25 @@ struct ScenarioRun {
             conv.contains {
                 $0["flow-direction"] == "ingress" && $0["dstaddr"] == "10.0.0.10" && $0["pkt-dstaddr"] == "10.0.0.10"
             })
+    }
+
+    /// A flow log whose format reaches version 8 (`type`, ECS fields, `reject-reason`) passes
+    /// check-run, which knows versions 2–8: every record says version 8, `type` IPv4, and `-` for
+    /// the ECS fields and `reject-reason` (no ECS task sent the traffic, no Block Public Access
+    /// rejected it).
+    @Test func version8FormatPassesCheckRun() throws {
+        var yaml = try String(
+            contentsOfFile: repositoryRoot() + "/Topologies/lambda-dynamodb-nat-gateway.yaml", encoding: .utf8)
+        let last = "${pkt-dst-aws-service} ${flow-direction} ${traffic-path}"
+        try #require(yaml.contains(last))
+        yaml = yaml.replacingOccurrences(of: last, with: last + " ${ecs-cluster-name} ${ecs-task-id} ${reject-reason}")
+        let run = try ScenarioRun(yaml: yaml, name: "flow-log-v8", duration: .seconds(20))
+        let check = try run.check()
+        #expect(check.ok, "\(check.text.prefix(3000))")
+        let recs = run.flowLogRecords
+        #expect(recs.count > 10)
+        #expect(recs.allSatisfy { $0["version"] == "8" && $0["reject-reason"] == "-" && $0["ecs-task-id"] == "-" })
+        #expect(recs.allSatisfy { $0["type"] == "IPv4" && $0["ecs-cluster-name"] == "-" })
     }
 
     /// Lambda has no public IP: the IGW drops every SYN; the function retries on Linux's schedule

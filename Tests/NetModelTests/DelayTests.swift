@@ -29,7 +29,7 @@ import TestSupport
 
     func packet(_ k: Int) -> Packet {
         var p = Packet(
-            source: IPv4Address("10.0.1.10")!, destination: IPv4Address("10.0.2.20")!, sourcePort: 40000,
+            source: IPAddress("10.0.1.10")!, destination: IPAddress("10.0.2.20")!, sourcePort: 40000,
             destinationPort: 443, protocolNumber: IPProtocol.tcp)
         p.tcpFlags = k == 0 ? [.syn] : [.ack]
         p.payloadLength = 100

@@ -8,8 +8,8 @@ import TestSupport
     func key(_ r: inout RandomStream) -> FlowKey {
         // A small key space so inserts, replacements and removals collide often.
         FlowKey(
-            source: IPv4Address(raw: 0x0A00_0000 | UInt32(r.bounded(8))),
-            destination: IPv4Address(raw: 0x3400_0000 | UInt32(r.bounded(4))),
+            source: IPAddress(ipv4: 0x0A00_0000 | UInt32(r.bounded(8))),
+            destination: IPAddress(ipv4: 0x3400_0000 | UInt32(r.bounded(4))),
             sourcePort: UInt16(r.bounded(64)), destinationPort: 443, protocolNumber: 6)
     }
 
@@ -35,10 +35,10 @@ import TestSupport
 
     @Test func canonicalKeyIsTheSameForBothDirections() {
         let f = FlowKey(
-            source: IPv4Address("10.0.1.5")!, destination: IPv4Address("52.94.0.1")!, sourcePort: 40000,
+            source: IPAddress("10.0.1.5")!, destination: IPAddress("52.94.0.1")!, sourcePort: 40000,
             destinationPort: 443, protocolNumber: 6)
         #expect(f.canonical == f.reversed.canonical)
         #expect(f.reversed.reversed == f)
-        #expect(f.source == IPv4Address("10.0.1.5")! && f.destinationPort == 443 && f.protocolNumber == 6)
+        #expect(f.source == IPAddress("10.0.1.5")! && f.destinationPort == 443 && f.protocolNumber == 6)
     }
 }

@@ -25,7 +25,7 @@ struct Lab: EventHandler {
 
     static func tcp(_ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16, _ flags: TCPFlags) -> Packet {
         var p = Packet(
-            source: IPv4Address(src)!, destination: IPv4Address(dst)!, sourcePort: sport, destinationPort: dport,
+            source: IPAddress(src)!, destination: IPAddress(dst)!, sourcePort: sport, destinationPort: dport,
             protocolNumber: IPProtocol.tcp)
         p.tcpFlags = flags
         return p

@@ -24,7 +24,7 @@ struct NATLab: EventHandler {
         _ src: String, _ sp: UInt16, _ dst: String, _ dp: UInt16, _ f: TCPFlags, seq: UInt32 = 0, ack: UInt32 = 0
     ) -> Packet {
         var p = Packet(
-            source: IPv4Address(src)!, destination: IPv4Address(dst)!, sourcePort: sp, destinationPort: dp,
+            source: IPAddress(src)!, destination: IPAddress(dst)!, sourcePort: sp, destinationPort: dp,
             protocolNumber: IPProtocol.tcp)
         p.tcpFlags = f
         p.seq = seq
@@ -42,20 +42,20 @@ struct NATLab: EventHandler {
         lab.send(NATLab.tcp("10.0.1.10", 40000, "93.184.216.34", 443, .syn), from: lab.inside, &s)
         let out = lab.delivered.last!
         #expect(out.0 == lab.outside)
-        #expect(out.1.source == IPv4Address("3.213.48.117")!)
+        #expect(out.1.source == IPAddress("3.213.48.117")!)
         #expect(NATState.portRange.contains(out.1.sourcePort))
         // The NAT ENI saw it arrive from the instance and leave with its own private address.
         let natTaps = lab.network.log.taps.filter { $0.eni.int == 1 }
         #expect(natTaps.map(\.direction) == [.ingress, .egress])
         #expect(
-            natTaps[1].packet.source == IPv4Address("10.0.0.10")! && natTaps[1].packet.sourcePort == out.1.sourcePort)
+            natTaps[1].packet.source == IPAddress("10.0.0.10")! && natTaps[1].packet.sourcePort == out.1.sourcePort)
         lab.send(
             NATLab.tcp("93.184.216.34", 443, "3.213.48.117", out.1.sourcePort, [.syn, .ack]), from: lab.outside, &s)
         let back = lab.delivered.last!
         #expect(back.0 == lab.inside)
         #expect(
-            back.1.destination == IPv4Address("10.0.1.10")! && back.1.destinationPort == 40000
-                && back.1.source == IPv4Address("93.184.216.34")!)
+            back.1.destination == IPAddress("10.0.1.10")! && back.1.destinationPort == 40000
+                && back.1.source == IPAddress("93.184.216.34")!)
         #expect(lab.network.nat[0].metrics.connectionEstablishedCount == 1)
         #expect(lab.network.nat[0].metrics.bytesProcessed == 80)
     }
@@ -65,12 +65,12 @@ struct NATLab: EventHandler {
         var lab = NATLab()
         var s = Scheduler()
         let range = lab.network.addHost(.publicRange(CIDR("198.51.100.0/24")!, internet: true))
-        let single = lab.network.addHost(.publicAddress(IPv4Address("203.0.113.9")!, internet: true))
-        #expect(lab.network.publicOwner(of: IPv4Address("203.0.113.9")!) == .host(single))
+        let single = lab.network.addHost(.publicAddress(IPAddress("203.0.113.9")!, internet: true))
+        #expect(lab.network.publicOwner(of: IPAddress("203.0.113.9")!) == .host(single))
         lab.send(NATLab.tcp("10.0.1.10", 40000, "198.51.100.7", 443, .syn), from: lab.inside, &s)
         lab.send(NATLab.tcp("10.0.1.10", 40001, "203.0.113.9", 443, .syn), from: lab.inside, &s)
         #expect(lab.delivered.map(\.0) == [range, single])
-        #expect(lab.delivered.allSatisfy { $0.1.source == IPv4Address("3.213.48.117")! })
+        #expect(lab.delivered.allSatisfy { $0.1.source == IPAddress("3.213.48.117")! })
     }
 
     @Test func unsolicitedInboundHasNoTranslation() {
@@ -101,7 +101,7 @@ struct NATLab: EventHandler {
         #expect(lab.delivered.count == before + 1)
         let rst = lab.delivered.last!
         #expect(rst.0 == lab.inside && rst.1.tcpFlags == [.rst] && rst.1.seq == 901)
-        #expect(rst.1.source == IPv4Address("93.184.216.34")! && rst.1.sourcePort == 443)
+        #expect(rst.1.source == IPAddress("93.184.216.34")! && rst.1.sourcePort == 443)
         #expect(lab.network.nat[0].metrics.idleTimeoutCount == 1)
         // The packet the RST answers is dropped (and counted, as every drop is).
         #expect(lab.network.stats.drops[.natNoTranslation(NATGatewayIndex(0))] == 1)
@@ -115,11 +115,11 @@ struct NATLab: EventHandler {
     /// 55,000 simultaneous connections per address to one destination, then ErrorPortAllocation.
     @Test func portAllocationLimit() {
         var state = NATState(random: RandomStream(seed: 5))
-        let eip = [IPv4Address("10.0.0.10")!]
+        let eip = [IPAddress("10.0.0.10")!]
         var ports = Set<UInt16>()
         for i in 0..<NATState.connectionsPerDestination {
             let k = FlowKey(
-                source: IPv4Address(raw: 0x0A00_0100 + UInt32(i / 60_000)), destination: IPv4Address("93.184.216.34")!,
+                source: IPAddress(ipv4: 0x0A00_0100 + UInt32(i / 60_000)), destination: IPAddress("93.184.216.34")!,
                 sourcePort: UInt16(1024 + i % 60_000), destinationPort: 443, protocolNumber: IPProtocol.tcp)
             guard let t = state.allocate(k, addresses: eip, now: .zero) else {
                 Issue.record("allocation \(i) failed"); return
@@ -128,36 +128,36 @@ struct NATLab: EventHandler {
         }
         #expect(ports.count == NATState.connectionsPerDestination, "ports are unique per destination")
         let one = FlowKey(
-            source: IPv4Address("10.0.1.99")!, destination: IPv4Address("93.184.216.34")!, sourcePort: 1,
+            source: IPAddress("10.0.1.99")!, destination: IPAddress("93.184.216.34")!, sourcePort: 1,
             destinationPort: 443, protocolNumber: IPProtocol.tcp)
         #expect(state.allocate(one, addresses: eip, now: .zero) == nil)
         // Another destination port is a different destination.
         let other = FlowKey(
-            source: IPv4Address("10.0.1.99")!, destination: IPv4Address("93.184.216.34")!, sourcePort: 1,
+            source: IPAddress("10.0.1.99")!, destination: IPAddress("93.184.216.34")!, sourcePort: 1,
             destinationPort: 80, protocolNumber: IPProtocol.tcp)
         #expect(state.allocate(other, addresses: eip, now: .zero) != nil)
         // A second address doubles the room.
-        #expect(state.allocate(one, addresses: eip + [IPv4Address("10.0.0.11")!], now: .zero)?.address == 1)
+        #expect(state.allocate(one, addresses: eip + [IPAddress("10.0.0.11")!], now: .zero)?.address == 1)
     }
 
     @Test func icmpEchoIsTranslatedByIdentifier() {
         var lab = NATLab()
         var s = Scheduler()
         var ping = Packet(
-            source: IPv4Address("10.0.1.10")!, destination: IPv4Address("93.184.216.34")!, sourcePort: 0x1234,
+            source: IPAddress("10.0.1.10")!, destination: IPAddress("93.184.216.34")!, sourcePort: 0x1234,
             destinationPort: 0x0800, protocolNumber: IPProtocol.icmp)
         ping.payloadLength = 56
         lab.send(ping, from: lab.inside, &s)
         let out = lab.delivered.last!.1
-        #expect(out.source == IPv4Address("3.213.48.117")! && out.destinationPort == 0x0800)
+        #expect(out.source == IPAddress("3.213.48.117")! && out.destinationPort == 0x0800)
         var reply = Packet(
-            source: IPv4Address("93.184.216.34")!, destination: IPv4Address("3.213.48.117")!,
+            source: IPAddress("93.184.216.34")!, destination: IPAddress("3.213.48.117")!,
             sourcePort: out.sourcePort,
             destinationPort: 0x0000, protocolNumber: IPProtocol.icmp)
         reply.payloadLength = 56
         lab.send(reply, from: lab.outside, &s)
         let back = lab.delivered.last!
-        #expect(back.0 == lab.inside && back.1.sourcePort == 0x1234 && back.1.destination == IPv4Address("10.0.1.10")!)
+        #expect(back.0 == lab.inside && back.1.sourcePort == 0x1234 && back.1.destination == IPAddress("10.0.1.10")!)
         #expect(lab.network.stats.drops.isEmpty, "the instance's security group tracked the echo")
     }
 
@@ -165,7 +165,7 @@ struct NATLab: EventHandler {
         var lab = NATLab()
         var s = Scheduler()
         var gre = Packet(
-            source: IPv4Address("10.0.1.10")!, destination: IPv4Address("93.184.216.34")!, sourcePort: 0,
+            source: IPAddress("10.0.1.10")!, destination: IPAddress("93.184.216.34")!, sourcePort: 0,
             destinationPort: 0, protocolNumber: 47)
         gre.payloadLength = 20
         lab.send(gre, from: lab.inside, &s)

@@ -22,7 +22,7 @@ import Wire
     @Test func payloadsAreFlatValues() {
         #expect(_isPOD(Payload.self) && _isPOD(StreamChunk.self) && _isPOD(Packet.self))
         #expect(MemoryLayout<Payload>.size <= 24)
-        #expect(MemoryLayout<Packet>.stride == 96)
+        #expect(MemoryLayout<Packet>.stride == 104)
         let a = StreamID(connection: 7, origin: .initiator), b = StreamID(connection: 7, origin: .responder)
         #expect(a != b && Set([a, b, StreamID(connection: 7, origin: .initiator)]).count == 2)
     }

@@ -6,7 +6,7 @@ import NetModel
 @Suite struct ResetTests {
     func segment(_ flags: TCPFlags, seq: UInt32, ack: UInt32 = 0, length: UInt32 = 0) -> Packet {
         var p = Packet(
-            source: IPv4Address("10.0.1.10")!, destination: IPv4Address("10.0.2.20")!, sourcePort: 40000,
+            source: IPAddress("10.0.1.10")!, destination: IPAddress("10.0.2.20")!, sourcePort: 40000,
             destinationPort: 8443, protocolNumber: IPProtocol.tcp, ttl: 64, ipID: 7)
         p.tcpFlags = flags
         p.seq = seq
@@ -32,7 +32,7 @@ import NetModel
 
     @Test func itGoesBackTheWayTheSegmentCame() {
         let r = Packet.reset(answering: segment(.syn, seq: 1))
-        #expect(r.source == IPv4Address("10.0.2.20")! && r.destination == IPv4Address("10.0.1.10")!)
+        #expect(r.source == IPAddress("10.0.2.20")! && r.destination == IPAddress("10.0.1.10")!)
         #expect(r.sourcePort == 8443 && r.destinationPort == 40000)
         #expect(r.ipID == 0 && r.ttl == 64 && r.tcpOptions.isEmpty)
         #expect(r.realm == 3 && r.connection == 12 && r.label == 2)

@@ -21,16 +21,16 @@ import Wire
 
     @Test func localRouteCoversTheVPC() {
         let t = compile([local, defaultToNAT])
-        #expect(t.lookup(IPv4Address("10.0.7.9")!)?.target == .local)
-        #expect(t.lookup(IPv4Address("8.8.8.8")!)?.target == .natGateway(NATGatewayIndex(0)))
+        #expect(t.lookup(IPAddress("10.0.7.9")!)?.target == .local)
+        #expect(t.lookup(IPAddress("8.8.8.8")!)?.target == .natGateway(NATGatewayIndex(0)))
     }
 
     @Test func prefixListRouteBeatsTheDefaultRouteBecauseItIsMoreSpecific() {
         let t = compile([local, defaultToNAT, endpoint])
-        let d = t.lookup(IPv4Address("52.94.1.10")!)
+        let d = t.lookup(IPAddress("52.94.1.10")!)
         #expect(d?.target == .gatewayEndpoint(GatewayEndpointIndex(0)))
         #expect(d?.matchedPrefix == CIDR("52.94.0.0/22")!)
-        #expect(t.lookup(IPv4Address("52.95.0.1")!)?.target == .natGateway(NATGatewayIndex(0)))
+        #expect(t.lookup(IPAddress("52.95.0.1")!)?.target == .natGateway(NATGatewayIndex(0)))
     }
 
     @Test func moreSpecificCIDRRouteBeatsThePrefixList() {
@@ -39,24 +39,24 @@ import Wire
         let specific = Route(
             destination: .cidr(CIDR("54.123.165.0/24")!), target: .internetGateway(InternetGatewayIndex(0)))
         let t = compile([local, endpoint, specific], lists: [s3])
-        #expect(t.lookup(IPv4Address("54.123.165.4")!)?.target == .internetGateway(InternetGatewayIndex(0)))
-        #expect(t.lookup(IPv4Address("54.123.170.4")!)?.target == .gatewayEndpoint(GatewayEndpointIndex(0)))
+        #expect(t.lookup(IPAddress("54.123.165.4")!)?.target == .internetGateway(InternetGatewayIndex(0)))
+        #expect(t.lookup(IPAddress("54.123.170.4")!)?.target == .gatewayEndpoint(GatewayEndpointIndex(0)))
     }
 
     @Test func equalPrefixCIDRRouteWinsOverPrefixListRoute() {
         let cidr = Route(destination: .cidr(CIDR("52.94.0.0/22")!), target: .natGateway(NATGatewayIndex(1)))
         // Listed after the prefix-list route, still wins on the tie.
         let t = compile([local, endpoint, cidr])
-        #expect(t.lookup(IPv4Address("52.94.2.2")!)?.target == .natGateway(NATGatewayIndex(1)))
+        #expect(t.lookup(IPAddress("52.94.2.2")!)?.target == .natGateway(NATGatewayIndex(1)))
         // The list's other range still goes to the endpoint.
-        #expect(t.lookup(IPv4Address("3.218.181.1")!)?.target == .gatewayEndpoint(GatewayEndpointIndex(0)))
+        #expect(t.lookup(IPAddress("3.218.181.1")!)?.target == .gatewayEndpoint(GatewayEndpointIndex(0)))
     }
 
     @Test func noRouteAndBlackhole() {
         let hole = Route(destination: .cidr(CIDR("192.168.0.0/16")!), target: .blackhole)
         let t = compile([local, hole])
-        #expect(t.lookup(IPv4Address("52.94.0.1")!) == nil)
-        let d = t.lookup(IPv4Address("192.168.3.3")!)
+        #expect(t.lookup(IPAddress("52.94.0.1")!) == nil)
+        let d = t.lookup(IPAddress("192.168.3.3")!)
         #expect(d?.target == .blackhole)
         #expect(d?.route == 1)
     }

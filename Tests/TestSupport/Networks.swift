@@ -53,12 +53,12 @@ public enum TestNetworks {
         ]
         n.enis = [
             ENI(
-                id: "eni-0000000a", subnet: SubnetIndex(0), vpc: VPCIndex(0), privateIP: IPv4Address("10.0.1.10")!,
+                id: "eni-0000000a", subnet: SubnetIndex(0), vpc: VPCIndex(0), privateIP: IPAddress("10.0.1.10")!,
                 mac: MACAddress(raw: 0x0200_0000_000A), securityGroups: [SecurityGroupIndex(0)],
                 kind: .instance(id: "i-0000000a"),
                 accountID: "123456789012"),
             ENI(
-                id: "eni-0000000b", subnet: SubnetIndex(1), vpc: VPCIndex(0), privateIP: IPv4Address("10.0.2.20")!,
+                id: "eni-0000000b", subnet: SubnetIndex(1), vpc: VPCIndex(0), privateIP: IPAddress("10.0.2.20")!,
                 mac: MACAddress(raw: 0x0200_0000_000B), securityGroups: [SecurityGroupIndex(1)],
                 kind: .instance(id: "i-0000000b"),
                 accountID: "123456789012"),
@@ -74,6 +74,32 @@ public enum TestNetworks {
 }
 
 extension TestNetworks {
+    public static let dualStackVPC = CIDR("2600:1f18:aa:bb00::/56")!
+    public static let dualStackA = IPAddress("2600:1f18:aa:bb01::10")!
+    public static let dualStackB = IPAddress("2600:1f18:aa:bb02::20")!
+
+    /// `twoSubnets` made dual-stack: the VPC's IPv6 block 2600:1f18:aa:bb00::/56 with its local
+    /// route, 2600:1f18:aa:bb01::/64 and …bb02::/64 for the subnets, ENI 0 at …bb01::10 and ENI 1
+    /// at …bb02::20, the default ACL's rule 101 for `::/0` (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html) and the client
+    /// group's egress to `::/0`.
+    public static func twoSubnetsDualStack() -> (network: Network, hostA: HostIndex, hostB: HostIndex) {
+        var (n, a, b) = twoSubnets()
+        n.vpcs[0].cidrs.append(dualStackVPC)
+        n.routeTables[0].routes.append(Route(destination: .cidr(dualStackVPC), target: .local))
+        n.subnets[0].ipv6CIDR = CIDR("2600:1f18:aa:bb01::/64")!
+        n.subnets[1].ipv6CIDR = CIDR("2600:1f18:aa:bb02::/64")!
+        n.enis[0].ipv6Addresses = [dualStackA]
+        n.enis[1].ipv6Addresses = [dualStackB]
+        let all6 = NetworkACLEntry(ruleNumber: 101, protocolNumber: -1, ports: .all, cidr: CIDR("::/0")!, allow: true)
+        let acl = n.networkACLs[0]
+        n.networkACLs[0] = NetworkACL(
+            id: acl.id, vpc: acl.vpc, isDefault: true, inbound: acl.inbound + [all6], outbound: acl.outbound + [all6])
+        n.securityGroups[0].egress.append(
+            SecurityGroupRule(protocolNumber: -1, ports: .all, peer: .cidr(CIDR("::/0")!)))
+        n.finalize(random: RandomStreams(seed: 7))
+        return (n, a, b)
+    }
+
     /// A private subnet (10.0.1.0/24, default route → NAT) with one instance (10.0.1.10, host 0),
     /// a public subnet (10.0.0.0/24, default route → IGW) holding a public NAT gateway (10.0.0.10,
     /// Elastic IP 3.213.48.117), and an internet host at 93.184.216.34 (host 1).
@@ -120,23 +146,23 @@ extension TestNetworks {
         ]
         n.enis = [
             ENI(
-                id: "eni-0000000a", subnet: SubnetIndex(0), vpc: VPCIndex(0), privateIP: IPv4Address("10.0.1.10")!,
+                id: "eni-0000000a", subnet: SubnetIndex(0), vpc: VPCIndex(0), privateIP: IPAddress("10.0.1.10")!,
                 mac: MACAddress(raw: 0x0200_0000_000A), securityGroups: [SecurityGroupIndex(0)],
                 kind: .instance(id: "i-0000000a"),
                 accountID: "123456789012"),
             ENI(
-                id: "eni-0000000e", subnet: SubnetIndex(1), vpc: VPCIndex(0), privateIP: IPv4Address("10.0.0.10")!,
+                id: "eni-0000000e", subnet: SubnetIndex(1), vpc: VPCIndex(0), privateIP: IPAddress("10.0.0.10")!,
                 mac: MACAddress(raw: 0x0200_0000_000E), securityGroups: [], kind: .natGateway(NATGatewayIndex(0)),
                 accountID: "123456789012"),
         ]
         n.natGateways = [
             NATGateway(
-                id: "nat-00000001", subnet: SubnetIndex(1), eni: ENIIndex(1), privateIP: IPv4Address("10.0.0.10")!,
-                elasticIPs: [IPv4Address("3.213.48.117")!])
+                id: "nat-00000001", subnet: SubnetIndex(1), eni: ENIIndex(1), privateIP: IPAddress("10.0.0.10")!,
+                elasticIPs: [IPAddress("3.213.48.117")!])
         ]
         let inside = n.addHost(.eni(ENIIndex(0)))
         n.enis[0].host = inside
-        let outside = n.addHost(.publicAddress(IPv4Address("93.184.216.34")!, internet: true))
+        let outside = n.addHost(.publicAddress(IPAddress("93.184.216.34")!, internet: true))
         n.observed = [true, true]
         n.finalize(random: RandomStreams(seed: 11))
         return (n, inside, outside)

@@ -181,6 +181,39 @@ import Workloads
         #expect(e?.message.contains("subnets[0].cidr: '10.0.1.0/33' is not a valid IPv4 CIDR block") == true)
     }
 
+    /// CIDR parses both families; a key that takes an IPv4 block still refuses an IPv6 one, at its
+    /// line (IPv6 blocks come with their own keys).
+    @Test func ipv6BlockWhereIPv4IsExpected() {
+        let e = failure(
+            Self.minimal.replacingOccurrences(of: "cidr: 10.0.1.0/24", with: "cidr: 2600:1f18:aa:bb01::/64"))
+        #expect(e?.line == 9)
+        #expect(
+            e?.message.contains("subnets[0].cidr: '2600:1f18:aa:bb01::/64' is not a valid IPv4 CIDR block") == true,
+            "\(String(describing: e))")
+    }
+
+    /// A transit gateway field in a VPC flow log's format is one located error naming the field.
+    @Test func transitGatewayFieldInAVPCFlowLog() {
+        let yaml =
+            Self.minimal + """
+
+                flow-logs:
+                  - id: fl-0000000000000000a
+                    resource: vpc-0000000000000000a
+                    log-format: "${version} ${srcaddr} ${tgw-id}"
+                """
+        let e = failure(yaml)
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        let line = lines.firstIndex { $0.contains("log-format") }
+        #expect(e?.line == line.map { $0 + 1 }, "\(String(describing: e))")
+        #expect(
+            e?.message.contains("field 'tgw-id' belongs to transit gateway flow logs, not VPC flow logs") == true,
+            "\(String(describing: e))")
+        // The version-7 and -8 fields are VPC fields.
+        let ok = yaml.replacingOccurrences(of: "${tgw-id}", with: "${ecs-task-id} ${reject-reason}")
+        #expect((try? load(ok))?.flowLogs.first?.format.version == 8)
+    }
+
     @Test func routeToATargetInAnotherVPC() {
         let y = Self.minimal.replacingOccurrences(
             of: "security-groups:",

@@ -9,7 +9,7 @@ import TestSupport
 @Suite struct CongestionTests {
     func connect(_ lab: inout TCPLab, _ s: inout Scheduler, noDelay: Bool = true) -> UInt32 {
         let c = lab.tcp.connect(
-            host: lab.hostA, local: IPv4Address("10.0.1.10")!, remote: IPv4Address("10.0.2.20")!, remotePort: 443,
+            host: lab.hostA, local: IPAddress("10.0.1.10")!, remote: IPAddress("10.0.2.20")!, remotePort: 443,
             owner: AppRef(kind: 1, object: 0), noDelay: noDelay, now: s.now, &lab.network, &s)
         s.run(until: s.now + .milliseconds(5), handler: &lab)
         return c

@@ -7,8 +7,9 @@ import Transport
         // 370 bytes until the three timer generations and two armed flags moved out of the
         // socket into `TCPStack`'s `TimerGenerations` tables; 354 before slow-start restart
         // (last send time), cwnd validation (window end, most in flight, limited) and Nagle
-        // (last small segment's end, the flag) added 34.
-        #expect(MemoryLayout<TCPSocket>.size == 388)
-        #expect(MemoryLayout<TCPSocket>.stride == 392)
+        // (last small segment's end, the flag) added 34, and the local and remote addresses
+        // became 16-byte `IPAddress`es (IPv4 and IPv6), declared first to avoid padding.
+        #expect(MemoryLayout<TCPSocket>.size == 412)
+        #expect(MemoryLayout<TCPSocket>.stride == 416)
     }
 }

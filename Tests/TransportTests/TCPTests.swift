@@ -43,7 +43,7 @@ struct TCPLab: EventHandler {
 @Suite struct TCPTests {
     func connect(_ lab: inout TCPLab, _ s: inout Scheduler, port: UInt16 = 443) -> UInt32 {
         lab.tcp.connect(
-            host: lab.hostA, local: IPv4Address("10.0.1.10")!, remote: IPv4Address("10.0.2.20")!, remotePort: port,
+            host: lab.hostA, local: IPAddress("10.0.1.10")!, remote: IPAddress("10.0.2.20")!, remotePort: port,
             owner: AppRef(kind: 1, object: 0), now: s.now, &lab.network, &s)
     }
 

@@ -9,7 +9,7 @@ import TestSupport
 enum TestWorlds {
     static let account = "123456789012"
     static let epoch: Int64 = 1_780_000_000 * 1_000_000_000
-    static let frontEndAddress = IPv4Address("3.218.182.10")!
+    static let frontEndAddress = IPAddress("3.218.182.10")!
     static let hour = SimTime.zero + .seconds(3_600)
 
     /// A function outside any VPC (at a Lambda service address) calling DynamoDB over the AWS
@@ -21,7 +21,7 @@ enum TestWorlds {
         refusing: Bool = false, seed: UInt64 = 1
     ) -> World {
         var n = Network(region: "us-east-1")
-        let lambdaHost = n.addHost(.publicAddress(IPv4Address("3.214.7.91")!, internet: false))
+        let lambdaHost = n.addHost(.publicAddress(IPAddress("3.214.7.91")!, internet: false))
         let frontEnd = n.addHost(.awsService(name: "dynamodb"))
         let refuser = n.addHost(.awsService(name: "dynamodb"))
         n.serviceRanges = [(CIDR("3.218.180.0/22")!, refusing ? refuser : frontEnd)]
@@ -59,7 +59,7 @@ enum TestWorlds {
         w.addDatabase(
             DatabaseInstance(
                 identifier: "orders-db", eni: ENIIndex(1), host: b, port: 5432,
-                address: IPv4Address("10.0.2.20")!,
+                address: IPAddress("10.0.2.20")!,
                 endpoint: "orders-db.c9akciq32.us-east-1.rds.amazonaws.com"))
         let query = DatabaseQuery(instance: 0, serverTime: serverTime)
         var f = LambdaFunction(
