@@ -32,6 +32,8 @@ let package = Package(
                 "SimCore", "Wire", "NetModel", "Transport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
+        // Topology also imports CYaml, the libyaml module Yams builds and exports: its budget pass
+        // reads libyaml's events before Yams composes the document (YAMLBudget.swift).
         .target(name: "Topology", dependencies: ["SimCore", "Wire", "NetModel", "Workloads", "Capture", "Yams"]),
         .systemLibrary(
             name: "CPcap", pkgConfig: "libpcap",

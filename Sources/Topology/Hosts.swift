@@ -149,9 +149,14 @@ extension Builder {
             let cidr = try c.cidr()
             try checkNotAWS(cidr.base, c)
             let h = world.addHost(.publicRange(cidr, internet: true), role: .internet)
-            // A population uses a few hundred of its addresses (deterministic per name).
+            // A population uses a few hundred of its addresses (deterministic per name): not the
+            // network and broadcast addresses of a block of 4 or more; a /31 or /32 uses all of
+            // its one or two.
             var pool: [IPv4Address] = []
-            let count = min(Int(cidr.size) - 2, 256)
+            if cidr.size <= 2 {
+                pool = (0..<UInt32(cidr.size)).map { IPv4Address(raw: cidr.base.raw + $0) }
+            }
+            let count = cidr.size <= 2 ? 0 : min(Int(cidr.size) - 2, 256)
             var hash = FNV1a64.hash(name.utf8)
             var seen = Set<UInt32>()
             while pool.count < count {

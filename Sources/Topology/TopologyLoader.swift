@@ -11,21 +11,20 @@ import Capture
 /// the id at fault; nothing is built from a file with a problem.
 public enum TopologyLoader {
     public static func load(path: String, overrides: RunOverrides = RunOverrides()) throws(TopologyError) -> Scenario {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TopologyError(file: path, line: 0, column: 0, message: "cannot read the file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw TopologyError(file: path, line: 0, column: 0, message: "the file is not UTF-8 text")
-        }
-        return try load(yaml: text, file: path, overrides: overrides)
+        let bytes = try TopologyFile.contents(path)
+        return try load(yaml: try TopologyFile.text(bytes, file: path), file: path, overrides: overrides)
     }
 
     public static func load(yaml: String, file: String, overrides: RunOverrides = RunOverrides()) throws(TopologyError)
         -> Scenario
     {
+        try YAMLBudget.check(Array(yaml.utf8), file: file)
         let root: Node
         do {
-            guard let r = try Yams.compose(yaml: yaml) else {
+            // No implicit typing of scalars (the loader reads each as the quantity it expects):
+            // with Yams' default resolver, every key's tag was resolved by regular expressions
+            // while checking for duplicates, most of the time of loading a large file.
+            guard let r = try Yams.compose(yaml: yaml, .basic) else {
                 throw TopologyError(file: file, line: 1, column: 1, message: "the file is empty")
             }
             root = r
@@ -55,7 +54,9 @@ public enum TopologyLoader {
                 file: file, line: ctx.mark.line, column: ctx.mark.column,
                 message: "duplicate key\(dups.count > 1 ? "s" : "") \(dups.map { "'\($0)'" }.joined(separator: ", "))")
         default:
-            return TopologyError(file: file, line: 0, column: 0, message: "YAML: \(e)")
+            // The budget pass has read the whole file with libyaml already; what is left is rare.
+            return TopologyError(
+                file: file, line: 0, column: 0, message: "YAML: \(e)".split(separator: "\n").joined(separator: " "))
         }
     }
 }
@@ -127,12 +128,7 @@ struct Builder {
             try top["scenario"]?.string()
             ?? (file as NSString).lastPathComponent.replacingOccurrences(of: ".yaml", with: "")
         let description = try top["description"]?.string() ?? ""
-        if let a = top["account"] {
-            account = try a.string()
-            guard account.count == 12, account.allSatisfy(\.isNumber) else {
-                throw a.fail("'\(account)' is not a 12-digit AWS account id")
-            }
-        }
+        if let a = top["account"] { account = try a.accountID() }
         if let r = top["region"] {
             let region = try r.string()
             guard let c = RegionCatalog.named(region) else {
@@ -216,53 +212,55 @@ struct Builder {
         for n in try top["traffic"]?.list() ?? [] { try trafficGenerator(n, &world) }
     }
 
-    /// The `run:` section, with the command line's overrides.
+    /// The `run:` section, with the command line's overrides. A run's last simulated second
+    /// (start + duration + drain) must be one a pcap can timestamp.
     func runParameters(_ top: YMap, _ root: YNode, _ overrides: RunOverrides) throws -> RunParameters {
         var run = RunParameters()
+        var durationNode: YNode?
         if let r = top["run"] {
             let m = try r.mapping(allowed: ["duration", "seed", "start", "drain"])
-            if let d = m["duration"] { run.duration = try d.duration() }
-            if let s = m["seed"] { run.seed = UInt64(try s.int(0...Int.max)) }
-            if let s = m["start"] { run.start = try parseTimestamp(s) }
+            durationNode = m["duration"]
+            if let d = m["duration"] { run.duration = try d.duration(in: .nanoseconds(1)...TopologyLimits.longestRun) }
+            if let s = m["seed"] { run.seed = try s.seed() }
+            if let s = m["start"] { run.start = try s.timestamp() }
             if let d = m["drain"] { run.drain = try d.duration() }
         }
         if let s = overrides.seed { run.seed = s }
-        if let d = overrides.duration { run.duration = d }
-        guard run.duration.nanoseconds > 0 else {
-            throw (top["run"] ?? root).fail("the run's duration must be positive")
+        if let d = overrides.duration {
+            guard d.nanoseconds > 0 && d <= TopologyLimits.longestRun else {
+                throw TopologyError(
+                    file: file, line: 0, column: 0,
+                    message: "--duration \(d) is outside the allowed range 1ns … \(TopologyLimits.longestRun)")
+            }
+            run.duration = d
+            durationNode = nil
+        }
+        let endSeconds = run.start + (run.duration + run.drain + .nanoseconds(999_999_999)).nanoseconds / 1_000_000_000
+        if endSeconds > TopologyLimits.latestEnd {
+            let message =
+                "the run would end at \(UTCDateTime(unixSeconds: endSeconds).iso8601) (start + duration + drain), "
+                + "after 2106-02-07T06:28:15Z, the last second a pcap can timestamp"
+            guard let node = durationNode ?? top["run"] else {
+                throw TopologyError(
+                    file: file, line: 0, column: 0, message: (top["run"] == nil ? "run: " : "") + message)
+            }
+            throw node.fail(message)
         }
         return run
-    }
-
-    func parseTimestamp(_ n: YNode) throws -> Int64 {
-        // yyyy-mm-ddThh:mm:ssZ
-        let s = try n.string()
-        let parts = s.split(whereSeparator: { "-T:Z".contains($0) }).compactMap { Int($0) }
-        guard parts.count == 6, s.hasSuffix("Z"), (1970...9999).contains(parts[0]), (1...12).contains(parts[1]),
-            (1...31).contains(parts[2]), (0...23).contains(parts[3]), (0...59).contains(parts[4]),
-            (0...59).contains(parts[5])
-        else {
-            throw n.fail("'\(s)' is not a UTC timestamp like 2026-11-23T10:00:00Z")
-        }
-        let t = UTCDateTime.unixSeconds(
-            year: parts[0], month: parts[1], day: parts[2], hour: parts[3], minute: parts[4], second: parts[5])
-        guard UTCDateTime(unixSeconds: t).day == parts[2] else {
-            throw n.fail("'\(s)': \(parts[0])-\(parts[1]) has no day \(parts[2])")
-        }
-        return t
     }
 
     mutating func latency(_ n: YNode) throws {
         let m = try n.mapping(allowed: [
             "intra-az", "cross-az", "hyperplane", "nat-gateway", "regional", "internet", "resolver",
         ])
-        if let v = m["intra-az"] { net.latency.intraAZ = try v.duration() }
-        if let v = m["cross-az"] { net.latency.crossAZ = try v.duration() }
-        if let v = m["hyperplane"] { net.latency.hyperplane = try v.duration() }
-        if let v = m["nat-gateway"] { net.latency.natGateway = try v.duration() }
-        if let v = m["regional"] { net.latency.regional = try v.duration() }
-        if let v = m["internet"] { net.latency.internet = try v.duration() }
-        if let v = m["resolver"] { net.latency.resolver = try v.duration() }
+        let range = SimDuration.zero...TopologyLimits.longestLatency
+        if let v = m["intra-az"] { net.latency.intraAZ = try v.duration(in: range) }
+        if let v = m["cross-az"] { net.latency.crossAZ = try v.duration(in: range) }
+        if let v = m["hyperplane"] { net.latency.hyperplane = try v.duration(in: range) }
+        if let v = m["nat-gateway"] { net.latency.natGateway = try v.duration(in: range) }
+        if let v = m["regional"] { net.latency.regional = try v.duration(in: range) }
+        if let v = m["internet"] { net.latency.internet = try v.duration(in: range) }
+        if let v = m["resolver"] { net.latency.resolver = try v.duration(in: range) }
     }
 }
 

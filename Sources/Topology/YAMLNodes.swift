@@ -12,8 +12,9 @@ public struct TopologyError: Error, CustomStringConvertible, Sendable {
     public init(file: String, line: Int, column: Int, message: String) {
         self.file = file; self.line = line; self.column = column; self.message = message
     }
-    /// `file:line:column: message` — the form compilers use, so editors can jump to it.
-    public var description: String { "\(file):\(line):\(column): \(message)" }
+    /// `file:line:column: message` — the form compilers use, so editors can jump to it — or
+    /// `file: message` for a problem with the file as a whole (line 0).
+    public var description: String { line > 0 ? "\(file):\(line):\(column): \(message)" : "\(file): \(message)" }
 }
 
 /// A YAML node with the context needed to report problems with it.
@@ -92,12 +93,6 @@ struct YNode {
         return v
     }
 
-    func double() throws -> Double {
-        let s = try string()
-        guard let v = Double(s) else { throw fail("'\(s)' is not a number") }
-        return v
-    }
-
     func bool() throws -> Bool {
         switch try string().lowercased() {
         case "true", "yes", "on": return true
@@ -106,13 +101,8 @@ struct YNode {
         }
     }
 
-    func duration() throws -> SimDuration {
-        let s = try string()
-        guard let d = SimDuration(parsing: s), d.nanoseconds >= 0 else {
-            throw fail("'\(s)' is not a duration (like 90s, 250ms, 10m, 1h)")
-        }
-        return d
-    }
+    /// A duration of 0 … ten years (``TopologyLimits/longestRun``); see `duration(in:)`.
+    func duration() throws -> SimDuration { try duration(in: .zero...TopologyLimits.longestRun) }
 
     func cidr() throws -> CIDR {
         let s = try string()
@@ -129,20 +119,6 @@ struct YNode {
     func stringList() throws -> [String] {
         if case .scalar = node { return [try string()] }
         return try list().map { try $0.string() }
-    }
-
-    /// A rate such as `2/s`, `120/min`, `0.5/s` or a bare number per second.
-    func rate() throws -> Double {
-        let s = try string().replacingOccurrences(of: " ", with: "")
-        let parts = s.split(separator: "/")
-        guard let v = Double(parts.first ?? ""), v >= 0 else { throw fail("'\(s)' is not a rate (like 2/s, 30/min)") }
-        if parts.count == 1 { return v }
-        switch parts[1] {
-        case "s", "sec", "second": return v
-        case "min", "m", "minute": return v / 60
-        case "h", "hour": return v / 3600
-        default: throw fail("'\(s)': rate unit must be /s, /min or /h")
-        }
     }
 }
 
