@@ -57,7 +57,7 @@ extension Builder {
                     throw p.fail("\(net.vpcs[v.int].id) has no internet gateway to map a public IP")
                 }
                 if try p.string() == "auto" {
-                    eni.publicIP = autoPublicIP(key: id)
+                    eni.publicIP = try autoPublicIP(key: id, at: p)
                 } else {
                     let a = try p.ipv4()
                     guard usedPublicIPs.insert(a.raw).inserted else { throw p.fail("\(a) is already in use") }

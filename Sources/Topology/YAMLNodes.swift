@@ -13,8 +13,34 @@ public struct TopologyError: Error, CustomStringConvertible, Sendable {
         self.file = file; self.line = line; self.column = column; self.message = message
     }
     /// `file:line:column: message` — the form compilers use, so editors can jump to it — or
-    /// `file: message` for a problem with the file as a whole (line 0).
-    public var description: String { line > 0 ? "\(file):\(line):\(column): \(message)" : "\(file): \(message)" }
+    /// `file: message` for a problem with the file as a whole (line 0). Always one line: control
+    /// characters in quoted values (a multi-line scalar, say) are escaped.
+    public var description: String {
+        let text = line > 0 ? "\(file):\(line):\(column): \(message)" : "\(file): \(message)"
+        return Self.oneLine(text)
+    }
+
+    /// `text` with control characters (and Unicode's line and paragraph separators and
+    /// direction overrides) written as `\n`, `\t` or `\u{…}`.
+    static func oneLine(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: Self.escaped) else { return text }
+        var out = ""
+        for u in text.unicodeScalars {
+            switch u {
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case _ where Self.escaped(u): out += "\\u{\(String(u.value, radix: 16))}"
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    static func escaped(_ u: Unicode.Scalar) -> Bool {
+        u.value < 0x20 || u.value == 0x7F || (0x80...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029
+            || (0x202A...0x202E).contains(u.value) || (0x2066...0x2069).contains(u.value)
+    }
 }
 
 /// A YAML node with the context needed to report problems with it.
@@ -35,7 +61,10 @@ struct YNode {
     }
 
     /// `path: message`, pointing at this node.
-    func fail(_ message: String) -> TopologyError { error("\(path): \(message)") }
+    func fail(_ message: String) -> TopologyError { error(prefix + message) }
+
+    /// `path: `, or nothing at the document's root.
+    var prefix: String { path.isEmpty ? "" : "\(path): " }
 
     var isNull: Bool {
         if case .scalar(let s) = node,
@@ -51,12 +80,12 @@ struct YNode {
         guard case .mapping(let m) = node else { throw fail("expected a mapping (key: value pairs), found \(kind)") }
         var pairs: [(key: String, value: YNode)] = []
         for (k, v) in m {
-            guard case .scalar(let ks) = k else { throw error("\(path): keys must be plain strings", at: k.mark) }
+            guard case .scalar(let ks) = k else { throw error("\(prefix)keys must be plain strings", at: k.mark) }
             let key = ks.string
             guard allowed.contains(key) else {
                 let hint = closest(key, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
                 throw error(
-                    "\(path): unknown key '\(key)'\(hint); allowed: \(allowed.joined(separator: ", "))", at: k.mark)
+                    "\(prefix)unknown key '\(key)'\(hint); allowed: \(allowed.joined(separator: ", "))", at: k.mark)
             }
             pairs.append(
                 (key, YNode(node: v, path: path.isEmpty ? key : "\(path).\(key)", file: file, keyMark: k.mark)))
