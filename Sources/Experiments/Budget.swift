@@ -21,8 +21,8 @@ public struct RunBudget: Sendable {
 /// packets and events, pcap and flow-log bytes, and peak memory (from how many sessions,
 /// invocations and flows are alive at once). The per-unit costs are measured on the shipped
 /// topologies (a DynamoDB call is about 6 packets and 20 events; a generated session about 10
-/// packets plus its bytes in 1,448-byte segments); a test keeps the estimates within a factor
-/// of three of what those runs write.
+/// packets plus its bytes in 1,448-byte segments, with 10 % more for ACKs; 2.5 events a
+/// packet); a test keeps the estimates within a factor of three of what those runs do.
 public struct WorkEstimate: Sendable {
     public var packets = 0.0
     public var events = 0.0
@@ -57,9 +57,16 @@ public struct WorkEstimate: Sendable {
                 captured.flatMap { e in [net.enis[e.int].privateIP] + (net.enis[e.int].publicIP.map { [$0] } ?? []) })
             return Double(addresses.filter(mine.contains).count) / Double(addresses.count)
         }
-        /// Captured NAT gateways that clients' default routes point at (both legs cross the ENI).
+        /// Captured NAT gateways that clients' default routes point at, for servers on the internet
+        /// (AWS services are reached through endpoints): both legs cross the NAT's ENI.
         func natShare(_ clients: [Peer], _ servers: [Peer]) -> Double {
-            guard servers.contains(where: { eni($0.host) == nil }) else { return 0 }
+            let internet = servers.contains { p in
+                switch net.hosts[p.host.int] {
+                case .publicRange(_, let i), .publicAddress(_, let i): return i
+                default: return false
+                }
+            }
+            guard internet else { return 0 }
             let gateways = net.natGateways.indices.filter { captured.contains(net.natGateways[$0].eni) }
             guard !gateways.isEmpty, !clients.isEmpty else { return 0 }
             let through = clients.filter { c in
@@ -72,7 +79,7 @@ public struct WorkEstimate: Sendable {
             }
             return 2 * Double(through.count) / Double(clients.count)
         }
-        func add(packets p: Double, bytes: Double, eventsPerPacket: Double = 3, capturedShare: Double) {
+        func add(packets p: Double, bytes: Double, eventsPerPacket: Double = 2.5, capturedShare: Double) {
             packets += p
             events += p * eventsPerPacket
             capturedPackets += p * capturedShare
@@ -99,10 +106,10 @@ public struct WorkEstimate: Sendable {
             switch t {
             case .sessions(let s):
                 let active = Self.activeSeconds(s.window, seconds)
-                let sessions = s.once ? 1 : Self.count(s.arrivals, active)
+                let sessions = s.once ? (active > 0 ? 1 : 0) : Self.count(s.arrivals, active)
                 let requests = Double(s.requests.lowerBound + s.requests.upperBound) / 2
                 let data = requests * (Double(s.requestBytes) + Double(s.responseBytes) * 1.2) + (s.tls ? 6_000 : 0)
-                let perSession = 10 + requests * 3 + data / 1_448 * 1.5 + (s.serverName != nil ? 4 : 0)
+                let perSession = 10 + requests * 3 + data / 1_448 * 1.1 + (s.serverName != nil ? 4 : 0)
                 let shares = share(s.clients) + share(s.servers) + natShare(s.clients, s.servers)
                 add(packets: sessions * perSession, bytes: sessions * (data + perSession * 70), capturedShare: shares)
                 let lifetime = requests * (s.think.seconds + s.serverTime.seconds + 0.01) + 60
@@ -127,13 +134,16 @@ public struct WorkEstimate: Sendable {
         capturedBytes += Double(captured.count) * seconds * 0.17 * 110
 
         pcapBytes = captured.isEmpty ? 0 : 24 + capturedBytes + capturedPackets * 30
+        // NODATA: a record per quiet window of every ENI, through the drain too (a run whose
+        // world never settles goes on to its drain limit).
         let covered = Double(net.enis.count) * (scenario.flowLogs.isEmpty ? 0 : 1)
-        let records = scenario.flowLogs.isEmpty ? 0 : flows + covered * seconds / 60
+        let windows = (seconds + scenario.drainLimit.seconds) / 60
+        let records = scenario.flowLogs.isEmpty ? 0 : flows + covered * windows
         flowLogBytes = records * 40 * Double(scenario.flowLogs.count)
         // A baseline of 60 MB, a few kB per host, per live session or invocation (sockets, channels,
         // queued events) and per flow a window holds.
         let hosts = Double(net.hosts.count + net.enis.count)
-        memoryBytes = 60e6 + hosts * 4_000 + concurrent * 8_000 + min(records, records / max(seconds / 60, 1)) * 400
+        memoryBytes = 60e6 + hosts * 4_000 + concurrent * 8_000 + records / max(windows, 1) * 400
     }
 
     /// Arrivals in `seconds`.
@@ -168,8 +178,12 @@ public struct WorkEstimate: Sendable {
                 + "shorten it with --duration, or run anyway with --force"
         }
         if events > b.events {
-            let hours = events / 1.5e6 / 3600
-            return "this run would dispatch ≈ \(Self.count(events)) events (about \(Self.count(hours)) hours at 1.5 M "
+            let minutes = events / 1.5e6 / 60
+            let time =
+                minutes < 1
+                ? "under a minute"
+                : minutes < 120 ? "\(Self.count(minutes)) minutes" : "\(Self.count(minutes / 60)) hours"
+            return "this run would dispatch ≈ \(Self.count(events)) events (about \(time) at 1.5 M "
                 + "events/s), above the budget of \(Self.count(b.events)); raise it with --max-events "
                 + "\(Self.count(events * 1.25).replacingOccurrences(of: ",", with: "")), shorten it with --duration, "
                 + "or run anyway with --force"
