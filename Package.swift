@@ -14,7 +14,9 @@ let package = Package(
     name: "vpcsim",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "vpcsim", targets: ["vpcsim"])
+        .executable(name: "vpcsim", targets: ["vpcsim"]),
+        // For the fuzzing package in Tools/fuzz, which depends on this one by path.
+        .library(name: "VPCSimTopology", targets: ["Topology"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
