@@ -45,7 +45,26 @@ enum YAMLBudget {
             var anchor: String?
             var nodesBefore: Int
             var expectKey = true
-            var keys: [String: Int] = [:]
+            /// The keys so far and their lines: a list while the mapping is small (hashing every
+            /// key of a large file costs more than comparing a few), then a dictionary too.
+            var keys: [(key: String, line: Int)] = []
+            var index: [String: Int]?
+
+            /// The line of an earlier `key`, or nil after recording it at `line`.
+            mutating func insert(_ key: String, line: Int) -> Int? {
+                if let index {
+                    if let first = index[key] { return first }
+                } else if let first = keys.first(where: { $0.key == key }) {
+                    return first.line
+                }
+                keys.append((key, line))
+                if index != nil {
+                    index![key] = line
+                } else if keys.count > 32 {
+                    index = Dictionary(keys.map { ($0.key, $0.line) }, uniquingKeysWith: { a, _ in a })
+                }
+                return nil
+            }
         }
         let file: String
         var stack: [Frame] = []
@@ -114,7 +133,7 @@ enum YAMLBudget {
                 decoding: UnsafeBufferPointer(start: e.data.scalar.value, count: Int(e.data.scalar.length)),
                 as: UTF8.self)
             let line = Int(e.start_mark.line) + 1
-            if let first = stack[stack.count - 1].keys.updateValue(line, forKey: key) {
+            if let first = stack[stack.count - 1].insert(key, line: line) {
                 return error(e, "duplicate key '\(key)' (first at line \(first))")
             }
             return nil

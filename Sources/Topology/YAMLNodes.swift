@@ -46,11 +46,36 @@ public struct TopologyError: Error, CustomStringConvertible, Sendable {
 /// A YAML node with the context needed to report problems with it.
 struct YNode {
     let node: Node
-    /// Key path from the document root, e.g. `subnets[1].cidr`.
-    let path: String
+    /// The parent's key path and this node's last step: the full path is built only when asked
+    /// for (an error, a child), not for every value of a large file.
+    let parentPath: String
+    let step: Step
     let file: String
     /// Position of the key this value belongs to (errors about a value point at its key).
     let keyMark: Mark?
+
+    enum Step {
+        case none
+        case key(String)
+        case index(Int)
+    }
+
+    init(node: Node, path: String, file: String, keyMark: Mark?) {
+        self.init(node: node, parentPath: path, step: .none, file: file, keyMark: keyMark)
+    }
+
+    init(node: Node, parentPath: String, step: Step, file: String, keyMark: Mark?) {
+        self.node = node; self.parentPath = parentPath; self.step = step; self.file = file; self.keyMark = keyMark
+    }
+
+    /// Key path from the document root, e.g. `subnets[1].cidr`.
+    var path: String {
+        switch step {
+        case .none: return parentPath
+        case .key(let k): return parentPath.isEmpty ? k : parentPath + "." + k
+        case .index(let i): return parentPath + "[" + String(i) + "]"
+        }
+    }
 
     var mark: Mark? { node.mark ?? keyMark }
     var line: Int { mark?.line ?? 0 }
@@ -79,6 +104,8 @@ struct YNode {
     func mapping(allowed: [String]) throws -> YMap {
         guard case .mapping(let m) = node else { throw fail("expected a mapping (key: value pairs), found \(kind)") }
         var pairs: [(key: String, value: YNode)] = []
+        pairs.reserveCapacity(m.count)
+        let path = self.path
         for (k, v) in m {
             guard case .scalar(let ks) = k else { throw error("\(prefix)keys must be plain strings", at: k.mark) }
             let key = ks.string
@@ -87,8 +114,7 @@ struct YNode {
                 throw error(
                     "\(prefix)unknown key '\(key)'\(hint); allowed: \(allowed.joined(separator: ", "))", at: k.mark)
             }
-            pairs.append(
-                (key, YNode(node: v, path: path.isEmpty ? key : "\(path).\(key)", file: file, keyMark: k.mark)))
+            pairs.append((key, YNode(node: v, parentPath: path, step: .key(key), file: file, keyMark: k.mark)))
         }
         return YMap(owner: self, pairs: pairs)
     }
@@ -105,8 +131,9 @@ struct YNode {
     func list() throws -> [YNode] {
         if isNull { return [] }
         guard case .sequence(let seq) = node else { throw fail("expected a list, found \(kind)") }
+        let path = self.path
         return seq.enumerated().map { i, n in
-            YNode(node: n, path: "\(path)[\(i)]", file: file, keyMark: n.mark ?? keyMark)
+            YNode(node: n, parentPath: path, step: .index(i), file: file, keyMark: n.mark ?? keyMark)
         }
     }
 
