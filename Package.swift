@@ -16,7 +16,9 @@ let package = Package(
     name: "vpcsim",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "vpcsim", targets: ["vpcsim"])
+        .executable(name: "vpcsim", targets: ["vpcsim"]),
+        // For the fuzzing package in Tools/fuzz, which depends on this one by path.
+        .library(name: "VPCSimTopology", targets: ["Topology"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,6 +36,8 @@ let package = Package(
                 "SimCore", "Wire", "NetModel", "Transport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
+        // Topology also imports CYaml, the libyaml module Yams builds and exports: its budget pass
+        // reads libyaml's events before Yams composes the document (YAMLBudget.swift).
         .target(
             name: "Topology", dependencies: ["SimCore", "Wire", "NetModel", "Workloads", "Capture", "Cost", "Yams"]),
         // Cost: the price catalog's values, bill items and their arithmetic; knows no YAML and no model.

@@ -27,6 +27,10 @@ public final class CaptureSession {
     /// Per ENI, its index in `pcaps`, or -1.
     let pcapIndex: [Int32]
     let aggregators: [FlowLogAggregator]
+    #if DEBUG
+        /// Captured packets that flow logs record, per ENI and 5-tuple (debug builds' invariant check).
+        public private(set) var capturedLoggedPackets: [DebugFlow: UInt64] = [:]
+    #endif
 
     /// Opens the pcap files (`captures` deduplicated by ENI) and sets up the flow logs. Flow log
     /// `k` draws its randomness (window phases, file names) from `seed` and `k`.
@@ -50,7 +54,9 @@ public final class CaptureSession {
                 pcapIndex[c.eni.int] = Int32(pcaps.count)
                 pcaps.append(PcapCapture(spec: c, eniID: id, writer: w))
             }
-            if labels.count > 1 { try makeDirectories(outputDirectory + "/" + OutputLayout.labels) }
+            if labels.count > 1 {
+                try makeDirectories(outputDirectory + "/" + OutputLayout.labels, under: outputDirectory)
+            }
         } catch {
             for p in pcaps { p.writer.abandon() }
             throw error
@@ -97,10 +103,16 @@ public final class CaptureSession {
                 pcaps[Int(p)].writer.write(
                     unixNanoseconds: epochNanoseconds + t.time.nanoseconds,
                     frame: UnsafeRawBufferPointer(rebasing: frame[0..<n]))
+                #if DEBUG
+                    if t.logged {
+                        capturedLoggedPackets[DebugFlow(eni: Int32(t.eni.int), flow: t.packet.flow), default: 0] += 1
+                    }
+                #endif
             }
             for a in aggregators { try a.observe(t) }
         }
         log.removeAll()
+        for p in pcaps { try p.writer.checkErrors() }
         streams.forget(before: now - .seconds(30))
         for a in aggregators { try a.advance(to: now) }
     }

@@ -8,6 +8,8 @@ import Wire
 /// subscription delivers events or an export lists them.
 public final class CloudWatchFlowLogSink: FlowLogSink {
     let directory: String
+    /// The run's output directory, which must still exist when a stream's file is created.
+    let base: String
     let logGroup: String
     let seed: UInt64
     /// Per ENI, its log stream's name: `<eni-id>-<traffic type>`.
@@ -23,6 +25,7 @@ public final class CloudWatchFlowLogSink: FlowLogSink {
         // The group's name may contain slashes: keep it readable as one directory.
         let safe = String(logGroup.map { $0 == "/" ? "_" : $0 })
         directory = context.outputDirectory + "/" + OutputLayout.cloudWatchLogs + "/" + safe
+        base = context.outputDirectory
         self.logGroup = logGroup
         seed = context.seed
         let suffix = context.config.trafficType.rawValue.lowercased()
@@ -46,7 +49,7 @@ public final class CloudWatchFlowLogSink: FlowLogSink {
         if let existing = streams.open[name] {
             w = existing
         } else {
-            try makeDirectories(directory)
+            try makeDirectories(directory, under: base)
             w = try CompressedFileWriter(path: directory + "/" + name + ".jsonl", gzip: false)
             streams.add(w, key: name)
         }

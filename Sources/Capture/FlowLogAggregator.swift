@@ -39,6 +39,10 @@ public final class FlowLogAggregator {
     public private(set) var records: UInt64 = 0
     public private(set) var skipdataRecords: UInt64 = 0
     public private(set) var nodataRecords: UInt64 = 0
+    #if DEBUG
+        /// Packets of the emitted records, per ENI and 5-tuple (debug builds' invariant check).
+        public private(set) var emittedPackets: [DebugFlow: UInt64] = [:]
+    #endif
 
     public init(
         config: FlowLogConfig, directory: NetworkDirectory, epochNanoseconds: Int64, seed: UInt64,
@@ -124,14 +128,33 @@ public final class FlowLogAggregator {
     }
 
     /// Closes every window that has ended by `now` (time passes for ENIs without traffic too).
+    ///
+    /// A long stretch (a drain of days with nothing but NODATA) is rolled an hour at a time,
+    /// telling the sinks after each hour, so that files whose periods are over close as time
+    /// passes: all at once, every period's file would be open together, and memory and open
+    /// files would grow with the stretch's length.
     public func advance(to now: SimTime) throws {
-        for e in coverage.indices where coverage[e] { try roll(e, to: now.nanoseconds) }
-        let unixNow = epochNanoseconds / 1_000_000_000 + now.nanoseconds / 1_000_000_000
+        while now.nanoseconds - advanced > Self.rollStep {
+            try advanceAll(to: advanced + Self.rollStep)
+        }
+        try advanceAll(to: now.nanoseconds)
+    }
+
+    /// The longest stretch rolled before the sinks hear of it: one hour.
+    static let rollStep: Int64 = 3_600_000_000_000
+    /// How far `advance` has rolled.
+    var advanced: Int64 = 0
+
+    func advanceAll(to t: Int64) throws {
+        for e in coverage.indices where coverage[e] { try roll(e, to: t) }
+        advanced = max(advanced, t)
+        let unixNow = epochNanoseconds / 1_000_000_000 + t / 1_000_000_000
         for s in sinks { try s.advance(toUnixSeconds: unixNow) }
     }
 
     /// Emits what every open window holds and finishes every sink.
     public func finish(at now: SimTime) throws {
+        while now.nanoseconds - advanced > Self.rollStep { try advanceAll(to: advanced + Self.rollStep) }
         for e in coverage.indices where coverage[e] {
             try roll(e, to: now.nanoseconds)
             if !flows[e].isEmpty || skipped[e] > 0 { try emit(e, windowEnd: now.nanoseconds) }
@@ -167,6 +190,9 @@ public final class FlowLogAggregator {
         batch.removeAll(keepingCapacity: true)
         let a = addresses[e]
         for f in flows[e] { batch.append(record(ENIIndex(e), a, f)) }
+        #if DEBUG
+            for f in flows[e] { emittedPackets[DebugFlow(eni: Int32(e), flow: f.packet.flow), default: 0] += f.packets }
+        #endif
         records += UInt64(flows[e].count)
         if skipped[e] > 0 {
             batch.append(
@@ -244,4 +270,10 @@ struct ENIAddresses {
     @inline(__always) func owns(_ a: IPAddress) -> Bool { a == primary || others.contains(a) }
     /// The ENI's own address as records show it for traffic of a family.
     @inline(__always) func primary(_ ipv4: Bool) -> IPAddress { ipv4 ? primary : primary6 }
+}
+
+/// An ENI and a 5-tuple, for debug builds' check that flow logs count the packets the pcaps hold.
+public struct DebugFlow: Hashable, Sendable {
+    public var eni: Int32
+    public var flow: FlowKey
 }

@@ -1,5 +1,6 @@
 import CZlib
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -51,13 +52,15 @@ public final class CompressedFileWriter {
             let n = min(rest.count, Self.chunkSize - staging.count)
             staging.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest.prefix(n)))
             rest = UnsafeRawBufferPointer(rebasing: rest.dropFirst(n))
-            if staging.count == Self.chunkSize { handOff() }
+            if staging.count == Self.chunkSize { try handOff() }
         }
     }
 
-    /// Queues the staged bytes for compression (waiting while `maxPendingChunks` are queued).
-    func handOff() {
+    /// Queues the staged bytes for compression (waiting while `maxPendingChunks` are queued);
+    /// throws the error of an earlier chunk that failed on the queue (disk full, …).
+    func handOff() throws {
         guard let queue, !staging.isEmpty else { return }
+        if let failure = sink.failure { throw failure }
         let chunk = staging
         staging = []
         staging.reserveCapacity(Self.chunkSize)
@@ -72,12 +75,14 @@ public final class CompressedFileWriter {
     public func finish() throws {
         guard !done else { return }
         done = true
-        handOff()
+        do { try handOff() } catch { abandon(force: true); throw error }
         if let queue { try queue.sync { try sink.finish() } } else { try sink.finish() }
     }
 
-    public func abandon() {
-        guard !done else { return }
+    public func abandon() { abandon(force: false) }
+
+    func abandon(force: Bool) {
+        guard !done || force else { return }
         done = true
         staging = []
         if let queue { queue.sync { sink.abandon() } } else { sink.abandon() }
@@ -96,8 +101,9 @@ final class FileSink: @unchecked Sendable {
     /// On the heap: zlib keeps a pointer back to its z_stream, so it must not move.
     let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
     var out = [UInt8](repeating: 0, count: 1 << 16)
-    /// The first error met while deflating or writing on the queue.
-    var failure: OutputError?
+    /// The first error met while deflating or writing on the queue (read from the writer's thread).
+    let failed = Mutex<OutputError?>(nil)
+    var failure: OutputError? { failed.withLock { $0 } }
 
     init(path: String, gzip: Bool, level: Int32) throws {
         self.path = path
@@ -105,7 +111,7 @@ final class FileSink: @unchecked Sendable {
         self.gzip = gzip
         stream.initialize(to: z_stream())
         guard let f = fopen(temporaryPath, "wb") else {
-            throw OutputError("cannot create \(temporaryPath): \(String(cString: strerror(errno)))")
+            throw OutputError("cannot create \(path): \(String(cString: strerror(errno)))")
         }
         file = f
         if gzip {
@@ -121,9 +127,7 @@ final class FileSink: @unchecked Sendable {
 
     func writePlain(_ bytes: UnsafeRawBufferPointer) throws {
         guard let f = file else { return }
-        guard fwrite(bytes.baseAddress, 1, bytes.count, f) == bytes.count else {
-            throw OutputError("write to \(temporaryPath) failed")
-        }
+        guard fwrite(bytes.baseAddress, 1, bytes.count, f) == bytes.count else { throw writeError() }
     }
 
     func deflateChunk(_ chunk: [UInt8]) {
@@ -132,7 +136,10 @@ final class FileSink: @unchecked Sendable {
             stream.pointee.next_in = UnsafeMutablePointer(
                 mutating: bytes.baseAddress!.assumingMemoryBound(to: Bytef.self))
             stream.pointee.avail_in = uInt(bytes.count)
-            do { try pump(flush: Z_NO_FLUSH) } catch { failure = error as? OutputError ?? OutputError("\(error)") }
+            do { try pump(flush: Z_NO_FLUSH) } catch {
+                let e = error as? OutputError ?? OutputError("\(error)")
+                failed.withLock { if $0 == nil { $0 = e } }
+            }
         }
     }
 
@@ -145,9 +152,7 @@ final class FileSink: @unchecked Sendable {
                 let rc = deflate(stream, flush)
                 guard rc != Z_STREAM_ERROR else { throw OutputError("zlib deflate failed") }
                 let have = buf.count - Int(stream.pointee.avail_out)
-                if have > 0 && fwrite(buf.baseAddress, 1, have, f) != have {
-                    throw OutputError("write to \(temporaryPath) failed")
-                }
+                if have > 0 && fwrite(buf.baseAddress, 1, have, f) != have { throw writeError() }
                 if flush == Z_FINISH && rc == Z_STREAM_END { break }
             } while stream.pointee.avail_out == 0 || (flush == Z_FINISH)
         }
@@ -162,12 +167,27 @@ final class FileSink: @unchecked Sendable {
             do { try pump(flush: Z_FINISH) } catch { abandon(); throw error }
             deflateEnd(stream)
         }
+        // Flushed and closed with both results checked: a full disk or a file-size limit shows
+        // here at the latest, never as a short file under the final name.
+        let flushed = fflush(f) == 0 && ferror(f) == 0
+        let flushErrno = errno
         let closed = fclose(f) == 0
+        let closeErrno = errno
         file = nil
-        guard closed else { unlink(temporaryPath); throw OutputError("write to \(temporaryPath) failed") }
-        guard rename(temporaryPath, path) == 0 else {
-            throw OutputError("cannot rename \(temporaryPath) to \(path): \(String(cString: strerror(errno)))")
+        guard flushed && closed else {
+            unlink(temporaryPath)
+            throw writeError(flushed ? closeErrno : flushErrno)
         }
+        guard rename(temporaryPath, path) == 0 else {
+            let why = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw OutputError("cannot rename \(temporaryPath) to \(path): \(why)")
+        }
+    }
+
+    /// The error of a failed write: the file's final name and the OS's reason.
+    func writeError(_ code: Int32 = errno) -> OutputError {
+        OutputError("cannot write \(path): \(String(cString: strerror(code == 0 ? EIO : code)))")
     }
 
     func abandon() {
@@ -182,6 +202,23 @@ final class FileSink: @unchecked Sendable {
         abandon()
         stream.deinitialize(count: 1)
         stream.deallocate()
+    }
+}
+
+/// Creates `path` and the directories between it and `base`, which must exist: an output
+/// directory removed during a run is reported, never silently created again.
+public func makeDirectories(_ path: String, under base: String) throws {
+    var st = stat()
+    guard stat(base, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+        throw OutputError("the output directory \(base) was removed during the run")
+    }
+    guard path.hasPrefix(base) else { return try makeDirectories(path) }
+    var built = base
+    for part in path.dropFirst(base.count).split(separator: "/") {
+        built += "/" + part
+        if mkdir(built, 0o755) != 0 && errno != EEXIST {
+            throw OutputError("cannot create directory \(built): \(String(cString: strerror(errno)))")
+        }
     }
 }
 

@@ -15,6 +15,8 @@ public final class S3FlowLogSink: FlowLogSink {
         var options = S3DeliveryOptions()
     }
     let root: String
+    /// The run's output directory, which must still exist when a file is created.
+    let base: String
     let naming: Naming
     let header: [UInt8]
     let text: FlowLogTextFormat
@@ -26,6 +28,7 @@ public final class S3FlowLogSink: FlowLogSink {
 
     init(_ context: FlowLogSinkContext, options: S3DeliveryOptions) {
         root = context.outputDirectory + "/" + OutputLayout.flowLogs
+        base = context.outputDirectory
         naming = Naming(
             accountID: context.config.accountID, region: context.directory.region, flowLogID: context.config.id,
             seed: context.seed, options: options)
@@ -77,7 +80,7 @@ public final class S3FlowLogSink: FlowLogSink {
             if o.perHourPartition { dir.byte(0x2F); dir.padded(d.hour, width: 2) }
         }
         let directory = String(decoding: dir.bytes, as: UTF8.self)
-        try makeDirectories(directory)
+        try makeDirectories(directory, under: base)
         var name = TextBuffer(capacity: 128)
         name.append("\(naming.accountID)_vpcflowlogs_\(naming.region)_\(naming.flowLogID)_")
         name.padded(d.year, width: 4); name.padded(d.month, width: 2); name.padded(d.day, width: 2); name.byte(0x54)

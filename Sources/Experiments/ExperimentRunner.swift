@@ -187,6 +187,7 @@ public enum ExperimentRunner {
         o.warmup = spec.warmup
         o.recordRequests = true
         o.writeSummary = options.keepRuns
+        o.exclusive = false
         o.stop = options.stop
         let result = try Runner.execute(scenario, options: o)
         if result.summary.interrupted { return nil }

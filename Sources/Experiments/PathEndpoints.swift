@@ -82,6 +82,9 @@ enum PathEndpoints {
         var port: UInt16 = 0
         if let colon = spec.lastIndex(of: ":") {
             hostPart = String(spec[..<colon])
+            guard proto != .icmp else {
+                throw PathError("--to '\(spec)': ICMP has no ports; name the destination alone (like \(hostPart))")
+            }
             let p = spec[spec.index(after: colon)...]
             guard let v = UInt16(p), v > 0 else { throw PathError("--to '\(spec)': '\(p)' is not a port (1–65535)") }
             port = v

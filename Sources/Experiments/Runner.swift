@@ -21,6 +21,9 @@ public struct RunOptions: Sendable {
     public var recordRequests = false
     /// Write `summary.json` (experiments keep their results elsewhere when runs are not kept).
     public var writeSummary = true
+    /// The process's only run (the command line's): a second Ctrl-C then removes its partial
+    /// outputs before exiting. Experiments run many at once and clear `exclusive`.
+    public var exclusive = true
     public init(outputDirectory: String) { self.outputDirectory = outputDirectory }
 }
 
@@ -34,6 +37,16 @@ public struct RunResult: Sendable {
 
 /// Runs a scenario: the event loop in slices, observers draining the model's log between them,
 /// outputs finished (or, when interrupted, closed cleanly) at the end.
+///
+/// Everything is written into a fresh directory beside the output directory (``OutputStaging``)
+/// and swapped in when the run is complete; an interrupted run is kept beside it as
+/// `<out>.interrupted`; a run that fails (a write error, a vanished directory) removes what it
+/// wrote and leaves the previous outputs as they were.
+///
+/// Everything is written into a fresh directory beside the output directory (``OutputStaging``)
+/// and swapped in when the run is complete; an interrupted run is kept beside it as
+/// `<out>.interrupted`; a run that fails (a write error, a vanished directory) removes what it
+/// wrote and leaves the previous outputs as they were.
 public enum Runner {
     public static func run(_ scenario: Scenario, options: RunOptions) throws -> RunSummary {
         try execute(scenario, options: options).summary
@@ -43,31 +56,44 @@ public enum Runner {
         let wallStart = ContinuousClock.now
         var world = scenario.world
         if options.recordRequests { world.metrics.requestLog = [] }
-        let out = options.outputDirectory
-        try prepareOutputDirectory(out)
-
-        let session = try CaptureSession(
-            network: world.network, epochNanoseconds: world.epochNanoseconds,
-            seed: scenario.seed, captures: options.pcaps ? scenario.captures : [],
-            flowLogs: scenario.flowLogs, labels: world.labels, outputDirectory: out)
-        world.network.observed = ContiguousArray(session.observed)
-        world.tcp.recordStreams = session.needsStreamContents
-
-        var scheduler = Scheduler(reservingCapacity: 1 << 12)
-        world.start(&scheduler)
-        let hardEnd = SimTime.zero + scenario.duration + scenario.drainLimit
-        let warmup = min(options.warmup, scenario.duration)
-        // Until the warm-up ends, then to the end; the counters at the end of the warm-up are
-        // the baseline of the measured usage.
-        var target = warmup > .zero ? SimTime.zero + warmup : hardEnd
-        var baseline = UsageCounters()
-        var interrupted = false
-        var lastProgress = ContinuousClock.now
+        let staging = try OutputStaging(final: options.outputDirectory)
+        // The process's only run: a second Ctrl-C removes its partial outputs before exiting.
+        let forced = options.exclusive && options.stop === Interrupt.process
+        if forced { Interrupt.protect(staging: staging.path) }
+        defer { if forced { Interrupt.protect(staging: nil) } }
+        let out = staging.path
+        var session: CaptureSession?
         do {
+            try makeDirectories(out + "/" + OutputLayout.captures)
+            try makeDirectories(out + "/" + OutputLayout.flowLogs)
+            let s = try CaptureSession(
+                network: world.network, epochNanoseconds: world.epochNanoseconds,
+                seed: scenario.seed, captures: options.pcaps ? scenario.captures : [],
+                flowLogs: scenario.flowLogs, labels: world.labels, outputDirectory: out)
+            session = s
+            world.network.observed = ContiguousArray(s.observed)
+            world.tcp.recordStreams = s.needsStreamContents
+
+            var scheduler = Scheduler(reservingCapacity: 1 << 12)
+            world.start(&scheduler)
+            let hardEnd = SimTime.zero + scenario.duration + scenario.drainLimit
+            let warmup = min(options.warmup, scenario.duration)
+            // Until the warm-up ends, then to the end; the counters at the end of the warm-up are
+            // the baseline of the measured usage.
+            var target = warmup > .zero ? SimTime.zero + warmup : hardEnd
+            var baseline = UsageCounters()
+            var interrupted = false
+            var lastProgress = ContinuousClock.now
             while true {
                 let reason = scheduler.run(until: target, maxEvents: options.sliceEvents, handler: &world)
                 let now = scheduler.now
-                try session.drain(&world.network.log, now: now)
+                try s.drain(&world.network.log, now: now)
+                guard access(out, F_OK) == 0 else {
+                    throw OutputError("the output directory \(out) was removed during the run")
+                }
+                #if DEBUG
+                    try Invariants.check(world, session: s, at: now)
+                #endif
                 if target != hardEnd && (reason == .timeLimit || reason == .queueEmpty) {
                     baseline = UsageCounters(world)
                     target = hardEnd
@@ -85,44 +111,56 @@ public enum Runner {
             }
             if options.progress { Progress.clear() }
             let end = scheduler.now
-            try session.finish(
+            try s.finish(
                 at: end,
                 episodes: world.episodes.map {
                     LabelledEpisode(
                         label: $0.label, generator: $0.generator, start: $0.start, end: $0.end, sources: $0.sources,
                         destinations: $0.destinations, ports: $0.ports)
                 })
+            #if DEBUG
+                try Invariants.checkFinished(world, session: s, at: end)
+            #endif
             let wall = (ContinuousClock.now - wallStart)
-            let usage = UsageCounters.measured(
-                world, since: baseline, scenario: scenario, warmup: warmup, session: session)
-            let summary = RunSummary(
-                scenario: scenario, world: world, end: end, events: scheduler.dispatched, session: session,
+            let usage = UsageCounters.measured(world, since: baseline, scenario: scenario, warmup: warmup, session: s)
+            var summary = RunSummary(
+                scenario: scenario, world: world, end: end, events: scheduler.dispatched, session: s,
                 interrupted: interrupted, usage: usage,
                 wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18)
+            summary.outputDirectory = interrupted ? staging.interruptedPath : staging.final
+            if interrupted { summary.interruptedBy = options.stop.reason }
             if options.writeSummary { try summary.write(to: "\(out)/summary.json") }
+            try Interrupt.critical {
+                try interrupted ? staging.keepAsInterrupted() : staging.commit()
+                if forced { Interrupt.protect(staging: nil) } // nothing left for a forced stop to remove
+            }
             return RunResult(
                 summary: summary, requests: world.metrics.requestLog ?? [], callNames: world.metrics.callNames)
         } catch {
-            session.abandon()
-            throw error
+            session?.abandon()
+            staging.discard()
+            throw RunFailure(error, staging: staging)
         }
     }
+}
 
-    /// Creates the output directory and removes what an earlier run left there (pcaps, flow-log
-    /// files, summary), so the directory holds exactly this run's outputs.
-    static func prepareOutputDirectory(_ out: String) throws {
-        let fm = FileManager.default
-        let captures = out + "/" + OutputLayout.captures
-        try makeDirectories(captures)
-        for f in (try? fm.contentsOfDirectory(atPath: captures)) ?? []
-        where f.hasSuffix(".pcap") || f.hasSuffix(".partial") {
-            try fm.removeItem(atPath: captures + "/" + f)
+/// A run that failed: its reason (with the partial run's paths shown as the output
+/// directory's), and the state it left: nothing written, the previous outputs unchanged.
+public struct RunFailure: Error, CustomStringConvertible {
+    public let reason: String
+    public let outputDirectory: String
+    public let previousOutputsExist: Bool
+    init(_ error: Error, staging: OutputStaging) {
+        reason = "\(error)".replacingOccurrences(of: staging.path, with: staging.final)
+        outputDirectory = staging.final
+        previousOutputsExist = OutputStaging.names.contains {
+            FileManager.default.fileExists(atPath: staging.final + "/" + $0)
         }
-        for d in OutputLayout.all where d != OutputLayout.captures && fm.fileExists(atPath: out + "/" + d) {
-            try fm.removeItem(atPath: out + "/" + d)
-        }
-        try makeDirectories(out + "/" + OutputLayout.flowLogs)
-        if fm.fileExists(atPath: out + "/summary.json") { try fm.removeItem(atPath: out + "/summary.json") }
+    }
+    public var description: String {
+        reason + "; the run was abandoned and nothing of it was kept ("
+            + (previousOutputsExist
+                ? "the previous outputs in \(outputDirectory) are unchanged)" : "\(outputDirectory) has no outputs)")
     }
 }
 

@@ -117,6 +117,8 @@ public struct RunSummary: Codable, Sendable {
     public var simulatedSeconds: Double
     public var events: UInt64
     public var interrupted: Bool
+    /// What interrupted the run (`SIGINT`, `SIGTERM`, `SIGHUP`, `request`), or nil.
+    public var interruptedBy: String?
     public var packets: Packets
     public var connections: Connections
     public var requests: LatencySummary
@@ -268,9 +270,16 @@ public struct RunSummary: Codable, Sendable {
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         var data = try enc.encode(self)
         data.append(0x0A)
-        let tmp = path + ".partial"
-        try data.write(to: URL(fileURLWithPath: tmp))
-        guard rename(tmp, path) == 0 else { throw OutputError("cannot rename \(tmp) to \(path)") }
+        // Through the checked writer: a full disk is reported with its reason, and no partial
+        // summary is left under the final name.
+        let w = try CompressedFileWriter(path: path, gzip: false)
+        do {
+            try data.withUnsafeBytes { try w.write($0) }
+            try w.finish()
+        } catch {
+            w.abandon()
+            throw error
+        }
     }
 
     /// The human summary a run prints; `command` is the subcommand that ran it.
@@ -279,7 +288,8 @@ public struct RunSummary: Codable, Sendable {
         func line(_ label: String, _ value: String) {
             s += "  " + label.padding(toLength: 13, withPad: " ", startingAt: 0) + value + "\n"
         }
-        let flag = interrupted ? " — INTERRUPTED, outputs closed early" : ""
+        let flag =
+            interrupted ? " — INTERRUPTED\(interruptedBy.map { " by \($0)" } ?? ""), outputs closed early" : ""
         s += "vpcsim \(command) \(scenario) (seed \(seed))\(flag)\n"
         if interrupted {
             line(

@@ -6,7 +6,8 @@ import Wire
 extension Network {
     /// Whether an address is one of the platform services AWS neither filters nor logs: Amazon
     /// DNS at the VPC base + 2, link-local 169.254.0.0/16 (169.254.169.253 DNS, .254 metadata,
-    /// .123 Time Sync), and the subnet router at base + 1 (DHCP) (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Security.html,
+    /// .123 Time Sync), and the subnet router at base + 1 (DHCP)
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Security.html,
     /// https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-limitations.html). Their
     /// IPv6 endpoints are in fd00:ec2::/32 (fd00:ec2::253 DNS, ::254 metadata, ::123 Time Sync;
     /// https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html,

@@ -65,7 +65,8 @@ public struct Scheduler {
         queue.pushUnchecked(time, payload)
     }
 
-    /// Schedules `payload` at `now + delay`. Precondition: `delay >= 0`; traps on overflow.
+    /// Schedules `payload` at `now + delay` (saturating at `SimTime.max`, where it never fires).
+    /// Precondition: `delay >= 0`.
     /// - Complexity: O(1) amortized.
     @inlinable
     public mutating func schedule(after delay: SimDuration, _ payload: EventPayload) {
@@ -95,7 +96,7 @@ public struct Scheduler {
     ///
     /// `now` never moves backwards: if `until < now`, nothing is dispatched and `now` stays.
     /// Note that `run(until: .max)` ending in `.queueEmpty` leaves `now` at `SimTime.max`, where
-    /// any further `schedule(after:)` overflows; give a finite horizon to keep going after it.
+    /// every further `schedule(after:)` saturates to `now`; give a finite horizon to keep going.
     /// - Complexity: O(1) amortized per event, plus the handler's work.
     @inlinable
     @discardableResult

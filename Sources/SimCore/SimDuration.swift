@@ -1,6 +1,7 @@
 // SimDuration: a span of simulated time, integer nanoseconds, with a human-friendly text form.
 
-/// A span of simulated time: whole nanoseconds, possibly negative. Arithmetic traps on overflow.
+/// A span of simulated time: whole nanoseconds, possibly negative. Arithmetic saturates at
+/// ±(2⁶³ − 1) ns (about ±292 years) instead of trapping.
 ///
 /// The text form (`description`, `init(parsing:)`) uses the units `d`, `h`, `m` (minutes), `s`,
 /// `ms`, `us` and `ns`, so `"90s"`, `"250ms"`, `"1.5s"` and `"2h30m"` all read naturally in
@@ -20,45 +21,59 @@ public struct SimDuration: Comparable, Hashable, Sendable, AdditiveArithmetic, C
     @inlinable
     public static func nanoseconds(_ n: Int64) -> SimDuration { SimDuration(nanoseconds: n) }
 
-    /// `n` microseconds. Traps on overflow.
+    /// `n` microseconds, saturating.
     @inlinable
-    public static func microseconds(_ n: Int64) -> SimDuration { SimDuration(nanoseconds: n * 1_000) }
+    public static func microseconds(_ n: Int64) -> SimDuration {
+        SimDuration(nanoseconds: Saturating.multiply(n, 1_000))
+    }
 
-    /// `n` milliseconds. Traps on overflow.
+    /// `n` milliseconds, saturating.
     @inlinable
-    public static func milliseconds(_ n: Int64) -> SimDuration { SimDuration(nanoseconds: n * 1_000_000) }
+    public static func milliseconds(_ n: Int64) -> SimDuration {
+        SimDuration(nanoseconds: Saturating.multiply(n, 1_000_000))
+    }
 
-    /// `n` seconds. Traps on overflow.
+    /// `n` seconds, saturating.
     @inlinable
-    public static func seconds(_ n: Int64) -> SimDuration { SimDuration(nanoseconds: n * 1_000_000_000) }
+    public static func seconds(_ n: Int64) -> SimDuration {
+        SimDuration(nanoseconds: Saturating.multiply(n, 1_000_000_000))
+    }
 
-    /// `seconds` seconds, rounded to the nearest nanosecond (ties away from zero).
-    /// Precondition: the result is finite and fits in `Int64` nanoseconds.
+    /// `seconds` seconds, rounded to the nearest nanosecond (ties away from zero); values beyond
+    /// the representable range (infinities included) saturate. Precondition: not NaN.
     @inlinable
     public init(seconds: Double) {
-        self.nanoseconds = DeterministicMath.roundedToInt64(seconds * 1e9)
+        let ns = seconds * 1e9
+        precondition(!ns.isNaN, "SimDuration(seconds:): NaN")
+        if ns >= 0x1p63 {
+            self.nanoseconds = .max
+        } else if ns < -0x1p63 {
+            self.nanoseconds = .min
+        } else {
+            self.nanoseconds = DeterministicMath.roundedToInt64(ns)
+        }
     }
 
     /// Orders durations by length.
     @inlinable
     public static func < (l: SimDuration, r: SimDuration) -> Bool { l.nanoseconds < r.nanoseconds }
 
-    /// The sum of two durations. Traps on overflow.
+    /// The sum of two durations, saturating.
     @inlinable
     public static func + (l: SimDuration, r: SimDuration) -> SimDuration {
-        SimDuration(nanoseconds: l.nanoseconds + r.nanoseconds)
+        SimDuration(nanoseconds: Saturating.add(l.nanoseconds, r.nanoseconds))
     }
 
-    /// The difference of two durations. Traps on overflow.
+    /// The difference of two durations, saturating.
     @inlinable
     public static func - (l: SimDuration, r: SimDuration) -> SimDuration {
-        SimDuration(nanoseconds: l.nanoseconds - r.nanoseconds)
+        SimDuration(nanoseconds: Saturating.subtract(l.nanoseconds, r.nanoseconds))
     }
 
-    /// `l` repeated `r` times. Traps on overflow.
+    /// `l` repeated `r` times, saturating.
     @inlinable
     public static func * (l: SimDuration, r: Int64) -> SimDuration {
-        SimDuration(nanoseconds: l.nanoseconds * r)
+        SimDuration(nanoseconds: Saturating.multiply(l.nanoseconds, r))
     }
 
     /// Length in seconds, as a `Double`. For reporting and for feeding distributions only.

@@ -50,6 +50,16 @@ extension Builder {
             if let g = m["log-group"] { throw g.fail("log-group applies to destination: cloudwatch-logs") }
         case "cloudwatch-logs":
             let group = try m["log-group"]?.string() ?? "/vpc/flow-logs/\(id)"
+            // Log group names: 1–512 of [.-_/#A-Za-z0-9]
+            // (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html);
+            // "." and ".." would name a directory outside the group's own.
+            let allowed = Set("._-/#abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+            guard (1...512).contains(group.utf8.count), group.utf8.allSatisfy(allowed.contains), group != ".",
+                group != ".."
+            else {
+                throw m["log-group"]!.fail(
+                    "'\(group)' is not a log group name (1–512 of the characters . - _ / # A–Z a–z 0–9; not . or ..)")
+            }
             destination = .cloudWatchLogs(logGroup: group)
             for k in ["hive-compatible-partitions", "per-hour-partition"] where m[k] != nil {
                 throw m[k]!.fail("\(k) applies to destination: s3")
@@ -60,7 +70,7 @@ extension Builder {
         var c = FlowLogConfig(
             id: id, resource: resource, trafficType: traffic, maxAggregationInterval: interval, format: format,
             destination: destination, accountID: account)
-        if let x = m["max-flows-per-window"] { c.maxFlowsPerWindow = try x.int(1...Int.max) }
+        if let x = m["max-flows-per-window"] { c.maxFlowsPerWindow = try x.int(1...10_000_000) }
         return c
     }
 }

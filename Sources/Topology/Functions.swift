@@ -45,9 +45,7 @@ extension Builder {
                 default: throw im["pattern"]!.fail("'\(pattern)' must be poisson or uniform")
                 }
             } else if let e = im["every"] {
-                let d = try e.duration()
-                guard d.nanoseconds > 0 else { throw e.fail("must be positive") }
-                arrivals = .uniform(perSecond: 1 / d.seconds)
+                arrivals = .uniform(perSecond: try e.period())
             } else {
                 throw inv.fail("give a 'rate' (like 2/s) or 'every' (like 500ms)")
             }
@@ -67,9 +65,10 @@ extension Builder {
             }
             runtime = known
         }
+        // A Lambda timeout is 1 s to 900 s (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html).
         var f = LambdaFunction(
             name: name, accountID: account, region: catalog.name,
-            timeout: try m["timeout"]?.duration() ?? .seconds(3),
+            timeout: try m["timeout"]?.duration(in: .seconds(1)...(.seconds(900))) ?? .seconds(3),
             runtime: runtime, program: program, arrivals: arrivals)
         if let v = m["memory"] { f.memoryMB = try v.int(128...10240) }
         if let a = m["architecture"] {
@@ -81,11 +80,10 @@ extension Builder {
         }
         if let v = m["connection-reuse"] { f.connectionReuse = try v.bool() }
         if let v = m["tcp-nodelay"] { f.tcpNoDelay = try v.bool() }
-        if f.timeout > .seconds(900) || f.timeout < .seconds(1) {
-            throw m["timeout"]!.fail("a Lambda timeout is 1 s to 900 s")
-        }
-        if let d = m["init-duration"] { f.initMedian = try d.duration() }
-        if let d = m["idle-reclaim"] { f.idleReclaim = try d.duration() }
+        // The init phase is limited to 10 s
+        // (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
+        if let d = m["init-duration"] { f.initMedian = try d.duration(in: .milliseconds(1)...(.seconds(10))) }
+        if let d = m["idle-reclaim"] { f.idleReclaim = try d.duration(in: .seconds(1)...TopologyLimits.longestDelay) }
         if let vpcNode = m["vpc"] {
             let vm = try vpcNode.mapping(allowed: ["subnets", "security-groups"])
             let subnetNodes = try (try vm.required("subnets")).list()
@@ -163,7 +161,7 @@ extension Builder {
             let table = try (try m.required("table")).string()
             var itemBytes = 110
             if let b = m["item-bytes"] {
-                itemBytes = try size(b) ?? 110
+                itemBytes = try b.size()
                 // DynamoDB's item size limit is 400 KB
                 // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html).
                 guard (2...409_600).contains(itemBytes) else {
@@ -191,9 +189,10 @@ extension Builder {
                 DatabaseQuery(
                     instance: i, requestBytes: try m["query-bytes"]?.int(6...1_000_000) ?? 96,
                     responseBytes: try m["result-bytes"]?.int(6...10_000_000) ?? 420,
-                    serverTime: try m["server-time"]?.duration() ?? .microseconds(900)))
+                    serverTime: try m["server-time"]?.duration(in: .zero...TopologyLimits.longestDelay)
+                        ?? .microseconds(900)))
         }
-        if let c = m["compute"] { return .compute(try c.duration()) }
+        if let c = m["compute"] { return .compute(try c.duration(in: .zero...TopologyLimits.longestDelay)) }
         throw n.fail("a handler step needs 'dynamodb', 'database' or 'compute'")
     }
 
@@ -206,7 +205,7 @@ extension Builder {
             if let r = em["rate"] {
                 arrivals = .poisson(perSecond: try r.rate())
             } else if let ev = em["every"] {
-                arrivals = .uniform(perSecond: 1 / (try ev.duration()).seconds)
+                arrivals = .uniform(perSecond: try ev.period())
             }
         }
         var tasks: [StateMachine.Task] = []
@@ -220,15 +219,22 @@ extension Builder {
             var task = StateMachine.Task(name: try sm["name"]?.string() ?? fname, function: fi)
             if let r = sm["retry"] {
                 let rm = try r.mapping(allowed: ["interval", "max-attempts", "backoff-rate"])
-                if let v = rm["interval"] { task.retryInterval = try v.duration() }
+                // IntervalSeconds 1…99999999, MaxAttempts 0…99999999, BackoffRate ≥ 1.0
+                // (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html);
+                // vpcsim also caps BackoffRate at 1000 (assumed: no larger value is useful).
+                if let v = rm["interval"] {
+                    task.retryInterval = try v.duration(in: .seconds(1)...(.seconds(99_999_999)))
+                }
                 if let v = rm["max-attempts"] { task.maxAttempts = try v.int(0...99_999_999) }
-                if let v = rm["backoff-rate"] { task.backoffRate = try v.double() }
+                if let v = rm["backoff-rate"] { task.backoffRate = try v.number(in: 1...1000) }
             }
             tasks.append(task)
         }
         guard !tasks.isEmpty else { throw n.fail("a state machine needs at least one state") }
         var sm = StateMachine(name: name, tasks: tasks, arrivals: arrivals)
-        if let o = m["transition-overhead"] { sm.transitionOverhead = try o.duration() }
+        if let o = m["transition-overhead"] {
+            sm.transitionOverhead = try o.duration(in: .zero...TopologyLimits.longestDelay)
+        }
         return sm
     }
 }

@@ -57,7 +57,7 @@ extension Builder {
                     throw p.fail("\(net.vpcs[v.int].id) has no internet gateway to map a public IP")
                 }
                 if try p.string() == "auto" {
-                    eni.publicIP = autoPublicIP(key: id)
+                    eni.publicIP = try autoPublicIP(key: id, at: p)
                 } else {
                     let a = try p.ipv4()
                     guard usedPublicIPs.insert(a.ipv4Raw).inserted else { throw p.fail("\(a) is already in use") }
@@ -147,9 +147,14 @@ extension Builder {
             let cidr = try c.cidr()
             try checkNotAWS(cidr.base, c)
             let h = world.addHost(.publicRange(cidr, internet: true), role: .internet)
-            // A population uses a few hundred of its addresses (deterministic per name).
+            // A population uses a few hundred of its addresses (deterministic per name): not the
+            // network and broadcast addresses of a block of 4 or more; a /31 or /32 uses all of
+            // its one or two.
             var pool: [IPAddress] = []
-            let count = min(Int(cidr.size) - 2, 256)
+            if cidr.size <= 2 {
+                pool = (0..<UInt32(cidr.size)).map { IPAddress(ipv4: cidr.base.ipv4Raw + $0) }
+            }
+            let count = cidr.size <= 2 ? 0 : min(Int(cidr.size) - 2, 256)
             var hash = FNV1a64.hash(name.utf8)
             var seen = Set<UInt32>()
             while pool.count < count {

@@ -86,8 +86,11 @@ extension Builder {
     }
 
     /// A public IPv4 address from the Region's EC2 pool, chosen from `key` and unique in the file.
-    mutating func autoPublicIP(key: String) -> IPAddress {
+    mutating func autoPublicIP(key: String, at n: YNode) throws -> IPAddress {
         let pool = catalog.publicIPPool
+        guard UInt64(usedPublicIPs.count) < pool.size - 2 else {
+            throw n.fail("the Region's public address pool (\(pool)) has no address left")
+        }
         let h = FNV1a64.hash(key.utf8, basis: Self.addressHashBasis)
         var off = UInt32(h % (pool.size - 2)) + 1
         while usedPublicIPs.contains(pool.base.ipv4Raw + off) { off = off % UInt32(pool.size - 2) + 1 }

@@ -64,19 +64,7 @@ final class NodeSource: Sendable {
 
 private struct Resolver {
     mutating func document(yaml: String, file: String, chain: [String]) throws(TopologyError) -> (Node, NodeSource) {
-        let root: Node
-        do {
-            guard let r = try Yams.compose(yaml: yaml) else {
-                throw TopologyError(file: file, line: 1, column: 1, message: "the file is empty")
-            }
-            root = r
-        } catch let e as TopologyError {
-            throw e
-        } catch let e as YamlError {
-            throw TopologyLoader.yamlError(e, file: file)
-        } catch {
-            throw TopologyError(file: file, line: 0, column: 0, message: "\(error)")
-        }
+        let root = try TopologyLoader.parse(yaml: yaml, file: file)
         guard case .mapping(let top) = root, let entry = top.first(where: { $0.key.keyText == "include" }) else {
             return (root, NodeSource(file: file))
         }
@@ -111,10 +99,12 @@ private struct Resolver {
                 let cycle = (chain[i...] + [(file as NSString).standardizingPath, normalized]).joined(separator: " → ")
                 throw t.fail("include cycle: \(cycle)")
             }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw t.fail("cannot read '\(s.string)' (looked for \(path))")
+            let text: String
+            do { text = try TopologyLoader.readText(path) } catch {
+                // An unreadable include is reported where it is named; a bad byte inside it, where it is.
+                if error.line > 0 { throw error }
+                throw t.fail("cannot read '\(s.string)' (looked for \(path)): \(error.message)")
             }
-            guard let text = String(data: data, encoding: .utf8) else { throw t.fail("'\(path)' is not UTF-8 text") }
             let included = try document(yaml: text, file: path, chain: chain + [(file as NSString).standardizingPath])
             if let m = merged {
                 merged = try Merger.merge(m.0, m.1, included.0, included.1, path: "", topLevel: true, keyMark: nil)

@@ -28,7 +28,7 @@ extension Builder {
         // Placeholders: the main route table and default ACL are set in ensureDefaults().
         net.vpcs.append(
             VPC(
-                id: id, accountID: try m["account"]?.string() ?? account, cidrs: cidrs,
+                id: id, accountID: try m["account"]?.accountID() ?? account, cidrs: cidrs,
                 mainRouteTable: RouteTableIndex(raw: .max), defaultNetworkACL: NetworkACLIndex(raw: .max)))
     }
 
@@ -235,11 +235,20 @@ extension Builder {
     func endpointPolicy(_ n: YNode) throws -> EndpointPolicy {
         var node = n
         if case .scalar = n.node {
-            // A JSON string, as the API takes it.
-            guard let parsed = try? Yams.compose(yaml: try n.string()) else {
+            // A JSON string, as the API takes it: read with the same budget as a file.
+            let json = try n.string()
+            do {
+                try YAMLBudget.check(Array(json.utf8), file: n.file)
+                guard let parsed = try Yams.compose(yaml: json, .basic) else { throw n.fail("the policy is empty") }
+                node = YNode(node: parsed, path: n.path, file: n.file, keyMark: n.mark, origin: n.origin)
+            } catch let e as TopologyError where e.line > 0 {
+                throw n.fail(
+                    "the policy is not valid JSON (line \(e.line), column \(e.column) of the string: \(e.message))")
+            } catch let e as TopologyError {
+                throw e
+            } catch {
                 throw n.fail("the policy is not valid JSON")
             }
-            node = YNode(node: parsed, path: n.path, file: n.file, keyMark: n.mark, origin: n.origin)
         }
         let m = try node.mapping(allowed: ["Version", "Statement", "Id"])
         var statements: [EndpointPolicy.Statement] = []
@@ -249,26 +258,26 @@ extension Builder {
             ])
             if let c = sm["Condition"] { throw c.fail("policy conditions are not modelled") }
             let effectNode = try sm.required("Effect")
-            guard let effect = EndpointPolicy.Effect(rawValue: try effectNode.string()) else {
+            guard let effect = EndpointPolicy.Effect(rawValue: try effectNode.text()) else {
                 throw effectNode.fail("Effect must be Allow or Deny")
             }
             var principals = ["*"]
             if let p = sm["Principal"] {
                 if case .mapping = p.node {
                     let pm = try p.mapping(allowed: ["AWS"])
-                    principals = try (try pm.required("AWS")).stringList()
+                    principals = try (try pm.required("AWS")).textList()
                 } else {
-                    principals = try p.stringList()
+                    principals = try p.textList()
                 }
             }
-            let actions = try sm["Action"]?.stringList() ?? []
-            let notActions = try sm["NotAction"]?.stringList() ?? []
+            let actions = try sm["Action"]?.textList() ?? []
+            let notActions = try sm["NotAction"]?.textList() ?? []
             guard !actions.isEmpty || !notActions.isEmpty else { throw s.fail("a statement needs Action or NotAction") }
             statements.append(
                 EndpointPolicy.Statement(
-                    sid: try sm["Sid"]?.string(), effect: effect, principals: principals,
+                    sid: try sm["Sid"]?.text(), effect: effect, principals: principals,
                     actions: actions, notActions: notActions,
-                    resources: try (try sm.required("Resource")).stringList()))
+                    resources: try (try sm.required("Resource")).textList()))
         }
         return EndpointPolicy(statements: statements)
     }

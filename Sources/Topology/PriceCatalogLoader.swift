@@ -35,20 +35,20 @@ public enum PriceCatalogLoader {
                 ])
                 var e = PriceEntry(
                     item: try (try m.required("item")).string(), region: region,
-                    unit: try (try m.required("unit")).string(), usd: try (try m.required("usd")).double(),
+                    unit: try (try m.required("unit")).string(), usd: try (try m.required("usd")).number(),
                     source: try m["source"].flatMap { $0.isNull ? nil : try $0.string() },
                     check: try m["check"]?.string(), dateRead: try (try m.required("date-read")).string(),
                     verified: try (try m.required("verified")).bool(), basis: try (try m.required("basis")).string(),
                     note: try m["note"]?.string())
                 if let per = m["per"] {
-                    e.per = try per.double()
+                    e.per = try per.number()
                     guard e.per > 0 else { throw per.fail("must be positive") }
                 }
                 guard e.usd >= 0 else { throw m["usd"]!.fail("a price cannot be negative") }
                 if let t = m["tier"] {
                     let tm = try t.mapping(allowed: ["from", "to"])
-                    e.tierFrom = try (try tm.required("from")).double()
-                    e.tierTo = try tm["to"]?.double()
+                    e.tierFrom = try (try tm.required("from")).number()
+                    e.tierTo = try tm["to"]?.number()
                     if let to = e.tierTo, to <= e.tierFrom { throw t.fail("'to' must be above 'from'") }
                 }
                 out.append(e)

@@ -40,14 +40,10 @@ public enum TopologyLoader {
         PatchApplier.canonical(try document(yaml: try readText(path), file: path, patches: patches).root)
     }
 
+    /// A topology file's text: the OS's reason when it cannot be read, a size limit, the first byte
+    /// that is not UTF-8 (TopologyFile.swift).
     static func readText(_ path: String) throws(TopologyError) -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TopologyError(file: path, line: 0, column: 0, message: "cannot read the file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw TopologyError(file: path, line: 0, column: 0, message: "the file is not UTF-8 text")
-        }
-        return text
+        try TopologyFile.text(try TopologyFile.contents(path), file: path)
     }
 
     /// The document a topology file describes: the file and whatever it includes, merged into one
@@ -62,6 +58,27 @@ public enum TopologyLoader {
         return (try applier.apply(patches, to: root), source)
     }
 
+    /// One file's YAML as a node tree: libyaml's events checked against the budgets first
+    /// (YAMLBudget.swift: nesting, node count, aliases expanded, one document), then composed with
+    /// no implicit typing of scalars (the loader reads each as the quantity it expects; with Yams'
+    /// default resolver, resolving every key's tag by regular expressions was most of the time of
+    /// loading a large file).
+    static func parse(yaml: String, file: String) throws(TopologyError) -> Node {
+        try YAMLBudget.check(Array(yaml.utf8), file: file)
+        do {
+            guard let r = try Yams.compose(yaml: yaml, .basic) else {
+                throw TopologyError(file: file, line: 1, column: 1, message: "the file is empty")
+            }
+            return r
+        } catch let e as TopologyError {
+            throw e
+        } catch let e as YamlError {
+            throw yamlError(e, file: file)
+        } catch {
+            throw TopologyError(file: file, line: 0, column: 0, message: "\(error)")
+        }
+    }
+
     static func yamlError(_ e: YamlError, file: String) -> TopologyError {
         switch e {
         case .scanner(_, let problem, let m, _), .parser(_, let problem, let m, _), .composer(_, let problem, let m, _):
@@ -71,7 +88,9 @@ public enum TopologyLoader {
                 file: file, line: ctx.mark.line, column: ctx.mark.column,
                 message: "duplicate key\(dups.count > 1 ? "s" : "") \(dups.map { "'\($0)'" }.joined(separator: ", "))")
         default:
-            return TopologyError(file: file, line: 0, column: 0, message: "YAML: \(e)")
+            // The budget pass has read the whole file with libyaml already; what is left is rare.
+            return TopologyError(
+                file: file, line: 0, column: 0, message: "YAML: \(e)".split(separator: "\n").joined(separator: " "))
         }
     }
 }
@@ -145,12 +164,7 @@ struct Builder {
             try top["scenario"]?.string()
             ?? (file as NSString).lastPathComponent.replacingOccurrences(of: ".yaml", with: "")
         let description = try top["description"]?.string() ?? ""
-        if let a = top["account"] {
-            account = try a.string()
-            guard account.count == 12, account.allSatisfy(\.isNumber) else {
-                throw a.fail("'\(account)' is not a 12-digit AWS account id")
-            }
-        }
+        if let a = top["account"] { account = try a.accountID() }
         if let r = top["region"] {
             let region = try r.string()
             guard let c = RegionCatalog.named(region) else {
@@ -237,40 +251,41 @@ struct Builder {
         for n in try top["traffic"]?.list() ?? [] { try trafficGenerator(n, &world) }
     }
 
-    /// The `run:` section, with the command line's overrides.
+    /// The `run:` section, with the command line's overrides. A run's last simulated second
+    /// (start + duration + drain) must be one a pcap can timestamp.
     func runParameters(_ top: YMap, _ root: YNode, _ overrides: RunOverrides) throws -> RunParameters {
         var run = RunParameters()
+        var durationNode: YNode?
         if let r = top["run"] {
             let m = try r.mapping(allowed: ["duration", "seed", "start", "drain"])
-            if let d = m["duration"] { run.duration = try d.duration() }
-            if let s = m["seed"] { run.seed = UInt64(try s.int(0...Int.max)) }
-            if let s = m["start"] { run.start = try parseTimestamp(s) }
+            durationNode = m["duration"]
+            if let d = m["duration"] { run.duration = try d.duration(in: .nanoseconds(1)...TopologyLimits.longestRun) }
+            if let s = m["seed"] { run.seed = try s.seed() }
+            if let s = m["start"] { run.start = try s.timestamp() }
             if let d = m["drain"] { run.drain = try d.duration() }
         }
         if let s = overrides.seed { run.seed = s }
-        if let d = overrides.duration { run.duration = d }
-        guard run.duration.nanoseconds > 0 else {
-            throw (top["run"] ?? root).fail("the run's duration must be positive")
+        if let d = overrides.duration {
+            guard d.nanoseconds > 0 && d <= TopologyLimits.longestRun else {
+                throw TopologyError(
+                    file: file, line: 0, column: 0,
+                    message: "--duration \(d) is outside the allowed range 1ns … \(TopologyLimits.longestRun)")
+            }
+            run.duration = d
+            durationNode = nil
+        }
+        let endSeconds = run.start + (run.duration + run.drain + .nanoseconds(999_999_999)).nanoseconds / 1_000_000_000
+        if endSeconds > TopologyLimits.latestEnd {
+            let message =
+                "the run would end at \(UTCDateTime(unixSeconds: endSeconds).iso8601) (start + duration + drain), "
+                + "after 2106-02-07T06:28:15Z, the last second a pcap can timestamp"
+            guard let node = durationNode ?? top["run"] else {
+                throw TopologyError(
+                    file: file, line: 0, column: 0, message: (top["run"] == nil ? "run: " : "") + message)
+            }
+            throw node.fail(message)
         }
         return run
-    }
-
-    func parseTimestamp(_ n: YNode) throws -> Int64 {
-        // yyyy-mm-ddThh:mm:ssZ
-        let s = try n.string()
-        let parts = s.split(whereSeparator: { "-T:Z".contains($0) }).compactMap { Int($0) }
-        guard parts.count == 6, s.hasSuffix("Z"), (1970...9999).contains(parts[0]), (1...12).contains(parts[1]),
-            (1...31).contains(parts[2]), (0...23).contains(parts[3]), (0...59).contains(parts[4]),
-            (0...59).contains(parts[5])
-        else {
-            throw n.fail("'\(s)' is not a UTC timestamp like 2026-11-23T10:00:00Z")
-        }
-        let t = UTCDateTime.unixSeconds(
-            year: parts[0], month: parts[1], day: parts[2], hour: parts[3], minute: parts[4], second: parts[5])
-        guard UTCDateTime(unixSeconds: t).day == parts[2] else {
-            throw n.fail("'\(s)': \(parts[0])-\(parts[1]) has no day \(parts[2])")
-        }
-        return t
     }
 
     /// The `latency:` section: each hop a duration (a constant) or `{median: 400us, sigma: 0.2}`
@@ -295,7 +310,8 @@ struct Builder {
                 guard zones.count == 2, zones[0] != zones[1] else {
                     throw p.fail("'zones' names two different availability zones")
                 }
-                zonePairNodes.append((zones[0], zones[1], try (try pm.required("median")).duration(), p))
+                zonePairNodes.append(
+                    (zones[0], zones[1], try (try pm.required("median")).duration(in: Self.latencyRange), p))
             }
         }
     }
@@ -315,12 +331,13 @@ struct Builder {
     }
 
     func hopDelay(_ n: YNode) throws -> HopDelay {
-        if case .scalar = n.node { return .constant(try n.duration()) }
+        if case .scalar = n.node { return .constant(try n.duration(in: Self.latencyRange)) }
         let m = try n.mapping(allowed: ["median", "sigma"])
-        let sigma = try m["sigma"]?.double() ?? 0
-        guard sigma >= 0 && sigma <= 2 else { throw m["sigma"]!.fail("sigma must be within 0…2") }
-        return HopDelay(median: try (try m.required("median")).duration(), sigma: sigma)
+        let sigma = try m["sigma"]?.number(in: 0...2) ?? 0
+        return HopDelay(median: try (try m.required("median")).duration(in: Self.latencyRange), sigma: sigma)
     }
+
+    static let latencyRange = SimDuration.zero...TopologyLimits.longestLatency
 }
 
 /// A run's parameters: the `run:` section's, or their defaults.

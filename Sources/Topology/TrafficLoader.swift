@@ -68,12 +68,21 @@ extension Builder {
     mutating func trafficGenerator(_ n: YNode, _ world: inout World) throws {
         let m = try n.mapping(allowed: ["name", "label", "window", "sessions", "scan", "ping"])
         let name = try (try m.required("name")).string()
-        let label = try m["label"].map { try world.labelIndex(try $0.string()) } ?? 0
+        var label: UInt8 = 0
+        if let l = m["label"] {
+            let text = try l.string()
+            guard world.labels.contains(text) || world.labels.count <= TopologyLimits.labels else {
+                throw l.fail("a file may use at most \(TopologyLimits.labels) distinct labels")
+            }
+            label = world.labelIndex(text)
+        }
         var window = ActiveWindow.always
         if let w = m["window"] {
             let wm = try w.mapping(allowed: ["start", "duration"])
             let start = SimTime.zero + (try wm["start"]?.duration() ?? .zero)
-            let end = try wm["duration"].map { start + (try $0.duration()) } ?? SimTime(nanoseconds: .max)
+            let end =
+                try wm["duration"].map { start + (try $0.duration(in: .nanoseconds(1)...TopologyLimits.longestRun)) }
+                ?? SimTime(nanoseconds: .max)
             window = ActiveWindow(start: start, end: end)
         }
         if let sNode = m["sessions"] {
@@ -87,18 +96,13 @@ extension Builder {
             let servers = try peers(try sm.required("to"), world, publicSide: fromInternet)
             var requests = 1...1
             if let r = sm["requests"] {
-                let t = try r.string()
-                let parts = t.split(separator: "-").compactMap { Int($0) }
-                guard (1...2).contains(parts.count), parts[0] >= 1, parts.last! >= parts[0] else {
-                    throw r.fail("'\(t)' is not a count or range like 1-8")
-                }
-                requests = parts[0]...parts.last!
+                requests = try range(r, in: 1...TopologyLimits.mostRequests, what: "a count or range like 1-8")
             }
             var arrivals = ArrivalPattern.none
             if let r = sm["rate"] {
                 arrivals = .poisson(perSecond: try r.rate())
             } else if let e = sm["every"] {
-                arrivals = .uniform(perSecond: 1 / (try e.duration()).seconds)
+                arrivals = .uniform(perSecond: try e.period())
             } else if sm["once"] == nil {
                 throw sNode.fail("give a 'rate', 'every' or 'once: true'")
             }
@@ -106,10 +110,11 @@ extension Builder {
                 name: name, label: label, clients: clients, servers: servers,
                 port: UInt16(try (try sm.required("port")).int(1...65535)), tls: try sm["tls"]?.bool() ?? true,
                 serverName: try sm["server-name"]?.string(), requests: requests,
-                requestBytes: try size(sm["request-bytes"]) ?? 600,
-                responseBytes: try size(sm["response-bytes"]) ?? 4_000,
-                serverTime: try sm["server-time"]?.duration() ?? .milliseconds(5),
-                think: try sm["think"]?.duration() ?? .milliseconds(500),
+                requestBytes: try sm["request-bytes"]?.size() ?? 600,
+                responseBytes: try sm["response-bytes"]?.size() ?? 4_000,
+                serverTime: try sm["server-time"]?.duration(in: .zero...TopologyLimits.longestDelay)
+                    ?? .milliseconds(5),
+                think: try sm["think"]?.duration(in: .zero...TopologyLimits.longestDelay) ?? .milliseconds(500),
                 arrivals: arrivals, window: window)
             var once = spec
             once.once = try sm["once"]?.bool() ?? false
@@ -137,7 +142,7 @@ extension Builder {
             if let r = pm["rate"] {
                 rate = try r.rate()
             } else if let e = pm["every"] {
-                rate = 1 / (try e.duration()).seconds
+                rate = try e.period()
             }
             world.addTraffic(
                 .ping(PingSpec(name: name, label: label, from: from[0], targets: targets, rate: rate, window: window)))
@@ -146,17 +151,19 @@ extension Builder {
         }
     }
 
-    /// `600`, `18kB`, `300MB`, `2GB` (decimal units).
-    func size(_ n: YNode?) throws -> Int? {
-        guard let n else { return nil }
-        let t = try n.string().replacingOccurrences(of: " ", with: "")
-        let units: [(String, Double)] = [("GB", 1e9), ("MB", 1e6), ("kB", 1e3), ("KB", 1e3), ("B", 1)]
-        for (u, f) in units where t.hasSuffix(u) {
-            guard let v = Double(t.dropLast(u.count)), v >= 0 else { break }
-            return Int(v * f)
+    /// `n` or `a-b` (ASCII digits), inside `bounds`.
+    func range(_ n: YNode, in bounds: ClosedRange<Int>, what: String) throws -> ClosedRange<Int> {
+        let t = try n.string()
+        let parts = t.split(separator: "-", omittingEmptySubsequences: false).map { p -> Int? in
+            p.utf8.count <= 18 && !p.isEmpty && p.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) ? Int(p) : nil
         }
-        guard let v = Int(t), v >= 0 else { throw n.fail("'\(t)' is not a size (like 600, 18kB, 300MB)") }
-        return v
+        guard (1...2).contains(parts.count), let lo = parts.first!, let hi = parts.last!, lo <= hi else {
+            throw n.fail("'\(t)' is not \(what)")
+        }
+        guard bounds.contains(lo), bounds.contains(hi) else {
+            throw n.fail("'\(t)' is outside \(bounds.lowerBound) … \(bounds.upperBound)")
+        }
+        return lo...hi
     }
 
     /// `[22, 80, 443]`, `1-1024`, or `22`.
@@ -165,12 +172,8 @@ extension Builder {
         let items: [YNode]
         if case .sequence = n.node { items = try n.list() } else { items = [n] }
         for i in items {
-            let t = try i.string()
-            let parts = t.split(separator: "-").compactMap { UInt16($0) }
-            guard (1...2).contains(parts.count), parts[0] >= 1, parts.last! >= parts[0] else {
-                throw i.fail("'\(t)' is not a port or range")
-            }
-            out += Array(parts[0]...parts.last!)
+            let r = try range(i, in: 1...65535, what: "a port or range like 1-1024")
+            out += r.map { UInt16($0) }
         }
         return out
     }

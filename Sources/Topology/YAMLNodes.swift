@@ -12,17 +12,45 @@ public struct TopologyError: Error, CustomStringConvertible, Sendable {
     public init(file: String, line: Int, column: Int, message: String) {
         self.file = file; self.line = line; self.column = column; self.message = message
     }
-    /// `file:line:column: message` — the form compilers use, so editors can jump to it; `file:
-    /// message` when there is no position (an unreadable file, a command-line argument).
-    public var description: String { line > 0 ? "\(file):\(line):\(column): \(message)" : "\(file): \(message)" }
+    /// `file:line:column: message` — the form compilers use, so editors can jump to it — or
+    /// `file: message` for a problem with the file as a whole (line 0). Always one line: control
+    /// characters in quoted values (a multi-line scalar, say) are escaped.
+    public var description: String {
+        let text = line > 0 ? "\(file):\(line):\(column): \(message)" : "\(file): \(message)"
+        return Self.oneLine(text)
+    }
+
+    /// `text` with control characters (and Unicode's line and paragraph separators and
+    /// direction overrides) written as `\n`, `\t` or `\u{…}`.
+    static func oneLine(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: Self.escaped) else { return text }
+        var out = ""
+        for u in text.unicodeScalars {
+            switch u {
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case _ where Self.escaped(u): out += "\\u{\(String(u.value, radix: 16))}"
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    static func escaped(_ u: Unicode.Scalar) -> Bool {
+        u.value < 0x20 || u.value == 0x7F || (0x80...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029
+            || (0x202A...0x202E).contains(u.value) || (0x2066...0x2069).contains(u.value)
+    }
 }
 
 /// A YAML node with the context needed to report problems with it.
 struct YNode {
     let node: Node
-    /// Key path from the document root, e.g. `subnets[1].cidr`.
-    let path: String
-    /// The file the node was written in: the document's, or a patch's.
+    /// The parent's key path and this node's last step: the full path is built only when asked
+    /// for (an error, a child), not for every value of a large file.
+    let parentPath: String
+    let step: Step
+    /// The file the node was written in: the document's, an included one's, or a patch's.
     let file: String
     /// Set when a patch wrote this node or one above it (``PatchOrigin``).
     let origin: PatchOrigin?
@@ -32,14 +60,37 @@ struct YNode {
     /// nil: all of it from `file`.
     let source: NodeSource?
 
+    enum Step {
+        case none
+        case key(String)
+        case index(Int)
+    }
+
     init(
-        node: Node, path: String, file: String, keyMark: Mark?, origin inherited: PatchOrigin? = nil,
+        node: Node, path: String, file: String, keyMark: Mark?, origin: PatchOrigin? = nil,
         source: NodeSource? = nil
     ) {
-        self.node = node; self.path = path; self.keyMark = keyMark; self.source = source
+        self.init(
+            node: node, parentPath: path, step: .none, file: file, keyMark: keyMark, origin: origin, source: source)
+    }
+
+    init(
+        node: Node, parentPath: String, step: Step, file: String, keyMark: Mark?, origin inherited: PatchOrigin? = nil,
+        source: NodeSource? = nil
+    ) {
+        self.node = node; self.parentPath = parentPath; self.step = step; self.keyMark = keyMark; self.source = source
         let o = PatchOrigin.of(node) ?? inherited
         self.origin = o
         self.file = o?.file ?? file
+    }
+
+    /// Key path from the document root, e.g. `subnets[1].cidr`.
+    var path: String {
+        switch step {
+        case .none: return parentPath
+        case .key(let k): return parentPath.isEmpty ? k : parentPath + "." + k
+        case .index(let i): return parentPath + "[" + String(i) + "]"
+        }
     }
 
     var mark: Mark? { node.mark ?? keyMark }
@@ -59,7 +110,10 @@ struct YNode {
     }
 
     /// `path: message`, pointing at this node.
-    func fail(_ message: String) -> TopologyError { error("\(path): \(message)") }
+    func fail(_ message: String) -> TopologyError { error(prefix + message) }
+
+    /// `path: `, or nothing at the document's root.
+    var prefix: String { path.isEmpty ? "" : "\(path): " }
 
     var isNull: Bool {
         if case .scalar(let s) = node,
@@ -74,14 +128,16 @@ struct YNode {
     func mapping(allowed: [String]) throws -> YMap {
         guard case .mapping(let m) = node else { throw fail("expected a mapping (key: value pairs), found \(kind)") }
         var pairs: [(key: String, value: YNode)] = []
+        pairs.reserveCapacity(m.count)
+        let path = self.path
         for (k, v) in m {
-            guard case .scalar(let ks) = k else { throw error("\(path): keys must be plain strings", at: k.mark) }
+            guard case .scalar(let ks) = k else { throw error("\(prefix)keys must be plain strings", at: k.mark) }
             let key = ks.string
             let from = source?.key(key)
             let keyFile = from?.file ?? file
             guard allowed.contains(key) else {
                 let hint = closest(key, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
-                let message = "\(path): unknown key '\(key)'\(hint); allowed: \(allowed.joined(separator: ", "))"
+                let message = "\(prefix)unknown key '\(key)'\(hint); allowed: \(allowed.joined(separator: ", "))"
                 if origin == nil && PatchOrigin.of(k) == nil {
                     // Written in this file or one it includes: the key's own file.
                     throw TopologyError(
@@ -93,7 +149,7 @@ struct YNode {
                 (
                     key,
                     YNode(
-                        node: v, path: path.isEmpty ? key : "\(path).\(key)", file: keyFile,
+                        node: v, parentPath: path, step: .key(key), file: keyFile,
                         keyMark: PatchOrigin.of(v) == nil || PatchOrigin.of(k) != nil ? k.mark : nil, origin: origin,
                         source: from)
                 ))
@@ -113,11 +169,12 @@ struct YNode {
     func list() throws -> [YNode] {
         if isNull { return [] }
         guard case .sequence(let seq) = node else { throw fail("expected a list, found \(kind)") }
+        let path = self.path
         return seq.enumerated().map { i, n in
             let from = source?.item(i)
             return YNode(
-                node: n, path: "\(path)[\(i)]", file: from?.file ?? file, keyMark: n.mark ?? keyMark, origin: origin,
-                source: from)
+                node: n, parentPath: path, step: .index(i), file: from?.file ?? file, keyMark: n.mark ?? keyMark,
+                origin: origin, source: from)
         }
     }
 
@@ -133,12 +190,6 @@ struct YNode {
         return v
     }
 
-    func double() throws -> Double {
-        let s = try string()
-        guard let v = Double(s) else { throw fail("'\(s)' is not a number") }
-        return v
-    }
-
     func bool() throws -> Bool {
         switch try string().lowercased() {
         case "true", "yes", "on": return true
@@ -147,13 +198,8 @@ struct YNode {
         }
     }
 
-    func duration() throws -> SimDuration {
-        let s = try string()
-        guard let d = SimDuration(parsing: s), d.nanoseconds >= 0 else {
-            throw fail("'\(s)' is not a duration (like 90s, 250ms, 10m, 1h)")
-        }
-        return d
-    }
+    /// A duration of 0 … ten years (``TopologyLimits/longestRun``); see `duration(in:)`.
+    func duration() throws -> SimDuration { try duration(in: .zero...TopologyLimits.longestRun) }
 
     /// A CIDR block of `family` (IPv4 unless a key says otherwise: an `ipv6-cidr` key asks for
     /// `.ipv6`).
@@ -176,20 +222,6 @@ struct YNode {
     func stringList() throws -> [String] {
         if case .scalar = node { return [try string()] }
         return try list().map { try $0.string() }
-    }
-
-    /// A rate such as `2/s`, `120/min`, `0.5/s` or a bare number per second.
-    func rate() throws -> Double {
-        let s = try string().replacingOccurrences(of: " ", with: "")
-        let parts = s.split(separator: "/")
-        guard let v = Double(parts.first ?? ""), v >= 0 else { throw fail("'\(s)' is not a rate (like 2/s, 30/min)") }
-        if parts.count == 1 { return v }
-        switch parts[1] {
-        case "s", "sec", "second": return v
-        case "min", "m", "minute": return v / 60
-        case "h", "hour": return v / 3600
-        default: throw fail("'\(s)': rate unit must be /s, /min or /h")
-        }
     }
 }
 

@@ -29,6 +29,9 @@ public enum TCPEndReason: Sendable, Hashable {
     case connectTimeout // SYN retries exhausted
     case retransmitTimeout // data retries exhausted
     case aborted // the local application reset it
+    /// connect() found no free ephemeral port for the destination (Linux's EADDRNOTAVAIL): no
+    /// SYN was sent.
+    case noEphemeralPort
 }
 
 /// A listening port on a host.
@@ -46,6 +49,9 @@ public struct TCPStack: Sendable {
     var freeSockets: [UInt32] = []
     /// Incoming-segment key (remote → local, with the realm folded in) → socket.
     var demux = FlowTable<UInt32>(capacity: 4096)
+    /// Ephemeral ports in use per (local address, remote address and port): connect() fails at
+    /// once when they are all taken, instead of searching the whole range each time.
+    var portsInUse = FlowTable<Int32>(capacity: 256)
     var listeners: [UInt64: Listener] = [:]
     /// Each host's profile, by host index: an index into `profiles`, or -1 before it is set.
     var hostProfile = ContiguousArray<Int32>()
@@ -149,18 +155,22 @@ public struct TCPStack: Sendable {
         let profile = profiles[index]
         var port: UInt16 = 0
         let range = profile.ephemeralPorts
-        for _ in 0..<256 {
-            let p = range.lowerBound + UInt16(random.bounded(UInt64(range.count)))
-            if demux[Self.demuxKey(remote: remote, remotePort: remotePort, local: local, localPort: p, realm: realm)]
+        func free(_ p: UInt16) -> Bool {
+            demux[Self.demuxKey(remote: remote, remotePort: remotePort, local: local, localPort: p, realm: realm)]
                 == nil
-            {
-                port = p; break
-            }
         }
-        precondition(port != 0, "no free ephemeral port")
+        let destination = Self.demuxKey(
+            remote: remote, remotePort: remotePort, local: local, localPort: 0, realm: realm)
+        if Int(portsInUse[destination] ?? 0) < range.count {
+            for _ in 0..<256 {
+                let p = range.lowerBound + UInt16(random.bounded(UInt64(range.count)))
+                if free(p) { port = p; break }
+            }
+            if port == 0 { port = range.first(where: free) ?? 0 } // nearly full: look at each port once
+        }
         let connection = nextConnection
         nextConnection &+= 1
-        connectionsOpened += 1
+        if port != 0 { connectionsOpened += 1 }
         var s = TCPSocket(
             host: host, owner: owner, connection: connection, origin: .initiator,
             local: local, localPort: port, remote: remote, remotePort: remotePort, realm: realm, profileIndex: index)
@@ -176,8 +186,15 @@ public struct TCPStack: Sendable {
         s.nagle = !noDelay
         s.rttSample = (1, now)
         let i = allocate(s)
+        if port == 0 {
+            // Every port toward this destination is in use (TIME-WAIT included): the application
+            // learns it from the socket's end, as from a failed connect().
+            end(i, .noEphemeralPort, &net)
+            return i
+        }
         demux.insert(
             Self.demuxKey(remote: remote, remotePort: remotePort, local: local, localPort: port, realm: realm), i)
+        if !portsInUse.update(destination, { $0 += 1 }) { portsInUse.insert(destination, 1) }
         sendSYN(i, now, &net, &scheduler)
         armRetransmit(i, now, &scheduler)
         return i
@@ -253,6 +270,13 @@ public struct TCPStack: Sendable {
         demux.remove(
             Self.demuxKey(
                 remote: s.remote, remotePort: s.remotePort, local: s.local, localPort: s.localPort, realm: s.realm))
+        if s.origin == .initiator && s.localPort != 0 {
+            let destination = Self.demuxKey(
+                remote: s.remote, remotePort: s.remotePort, local: s.local, localPort: 0, realm: s.realm)
+            if let n = portsInUse[destination] {
+                if n > 1 { portsInUse[destination] = n - 1 } else { portsInUse.remove(destination) }
+            }
+        }
         if s.live { liveSockets -= 1; sockets[Int(i)].live = false }
         sockets[Int(i)].state = .closed
         retransmitTimers.cancel(Int(i))

@@ -322,10 +322,22 @@ extension World {
 
     // MARK: DNS (the Amazon-provided resolver at VPC base + 2)
 
-    /// Binds a free UDP port of `host`, drawn from `lowest ..< lowest + count`, to `owner`.
-    mutating func bindUDPPort(host: HostIndex, lowest: UInt16, count: UInt64, owner: UDPOwner) -> UInt16 {
+    /// Binds a free UDP port of `host`, drawn from `lowest ..< lowest + count`, to `owner`; nil
+    /// when every port of the range is taken (bind() would fail with EADDRINUSE).
+    mutating func bindUDPPort(host: HostIndex, lowest: UInt16, count: UInt64, owner: UDPOwner) -> UInt16? {
         var port: UInt16 = 0
-        repeat { port = lowest + UInt16(random.bounded(count)) } while udpBindings[host, port] != nil
+        var tries = 0
+        repeat {
+            port = lowest + UInt16(random.bounded(count))
+            tries += 1
+        } while udpBindings[host, port] != nil && tries < 256
+        if udpBindings[host, port] != nil {
+            // Nearly full: look at every port once rather than drawing forever.
+            guard
+                let free = (0..<count).lazy.map({ lowest + UInt16($0) }).first(where: { udpBindings[host, $0] == nil })
+            else { return nil }
+            port = free
+        }
         udpBindings[host, port] = owner
         return port
     }
@@ -356,14 +368,19 @@ extension World {
         environments[env].call = .resolving
         let e = environments[env]
         if e.dnsPort != 0 { udpBindings[e.host, e.dnsPort] = nil }
-        let port = bindUDPPort(host: e.host, lowest: 1024, count: 64512, owner: .environment(env))
+        // resolv.conf default: 5 s timeout before asking again.
+        let timeout = EventPayload(AppEvent.dnsTimeout, object: UInt32(env), aux: timers.dnsTimeout.arm(env))
+        guard let port = bindUDPPort(host: e.host, lowest: 1024, count: 64512, owner: .environment(env)) else {
+            // No UDP port free on the host: nothing is sent; the resolver is asked again later.
+            environments[env].dnsPort = 0
+            s.schedule(after: .seconds(5), timeout)
+            return
+        }
         environments[env].dnsPort = port
         environments[env].dnsPending = 2
         environments[env].dnsAnswer = nil
         environments[env].dnsName = sendAddressQueries(
             name, from: e.host, address: e.address, port: port, vpc: e.vpc!, label: 0, now, &s)
-        // resolv.conf default: 5 s timeout before asking again.
-        let timeout = EventPayload(AppEvent.dnsTimeout, object: UInt32(env), aux: timers.dnsTimeout.arm(env))
         s.schedule(after: .seconds(5), timeout)
     }
 

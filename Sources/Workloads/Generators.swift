@@ -291,7 +291,10 @@ extension World {
         let x = sessions[Int(i)]
         sessions[Int(i)].phase = .resolving
         // Linux's ephemeral range, 32768–60999.
-        let port = bindUDPPort(host: x.host, lowest: 32768, count: 28232, owner: .session(i))
+        guard let port = bindUDPPort(host: x.host, lowest: 32768, count: 28232, owner: .session(i)) else {
+            endSession(i, now) // no UDP port free on the client: the lookup fails at once
+            return
+        }
         sessions[Int(i)].dnsPort = port
         sessions[Int(i)].dnsPending = 2
         _ = sendAddressQueries(name, from: x.host, address: x.local, port: port, vpc: x.vpc!, label: x.label, now, &s)

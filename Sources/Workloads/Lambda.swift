@@ -98,7 +98,9 @@ extension World {
         var initTime = SimDuration.zero
         if cold {
             let fn = functions[f]
-            initTime = SimDuration(seconds: random.lognormal(median: fn.initMedian.seconds, sigma: fn.initSigma))
+            initTime = min(
+                SimDuration(seconds: random.lognormal(median: fn.initMedian.seconds, sigma: fn.initSigma)),
+                .seconds(10))
             environments[env].needsInit = false
         }
         // Durations and the timeout count the invoke phase, after any init (as REPORT's Duration does).

@@ -7,6 +7,8 @@ struct Execution: Sendable {
     var task: Int32
     var attempt: Int32
     var start: SimTime
+    /// The wait before the latest retry, in seconds (the next is this × BackoffRate).
+    var retryWait = 0.0
 }
 
 extension World {
@@ -69,8 +71,12 @@ extension World {
         case .failed:
             if Int(executions[x].attempt) <= task.maxAttempts {
                 metrics.stateMachines[m].taskRetries += 1
-                var wait = task.retryInterval.seconds
-                for _ in 1..<Int(executions[x].attempt) { wait *= task.backoffRate }
+                // IntervalSeconds × BackoffRate^(n−1), one multiplication per retry, capped at ten
+                // years (the longest run): no retry loop grows with the attempt count.
+                let wait =
+                    executions[x].attempt == 1
+                    ? task.retryInterval.seconds : min(executions[x].retryWait * task.backoffRate, 315_360_000)
+                executions[x].retryWait = wait
                 executions[x].attempt += 1
                 scheduleExecutionStep(x, after: SimDuration(seconds: wait), &s)
             } else {

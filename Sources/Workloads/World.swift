@@ -41,6 +41,8 @@ public struct World: EventHandler, Sendable {
     var dnsRecords: [String: [IPAddress]] = [:]
     /// Instances whose platform agents talk to metadata, Time Sync and DHCP.
     var platformClients: [PlatformClient] = []
+    /// How many instances run platform agents.
+    public var platformClientCount: Int { platformClients.count }
 
     var environments = ContiguousArray<Environment>()
     var invocations = ContiguousArray<Invocation>()

@@ -19,20 +19,50 @@ struct VPCSim: ParsableCommand {
             Run.self, Dataset.self, ExperimentCommand.self, CostCommand.self, PathCommand.self, ImportCommand.self,
             ExportCommand.self, Bench.self,
         ])
+
+    /// Parses and runs the command; every error is one line, `vpcsim: error: …`, with the exit
+    /// status the parser gives it (64 for a usage error). Help and version go to standard output.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            report(error)
+        }
+    }
+
+    static func report(_ error: Error) -> Never {
+        if let code = error as? ExitCode { Foundation.exit(code.rawValue) } // already reported
+        let code = exitCode(for: error)
+        if code == .success { exit(withError: error) } // --help and the like, as the parser prints them
+        let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+        let args = CommandLine.arguments.dropFirst()
+        let sub = args.first.flatMap { a in configuration.subcommands.first { $0._commandName == a }?._commandName }
+        let nested = args.dropFirst().first.flatMap { a in
+            Bench.configuration.subcommands.first { $0._commandName == a && sub == "bench" }?._commandName
+        }
+        let help = ["vpcsim", sub, nested].compactMap { $0 }.joined(separator: " ") + " --help"
+        let text = message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message
+        FileHandle.standardError.write(Data("vpcsim: error: \(text) (see '\(help)')\n".utf8))
+        Foundation.exit(code.rawValue)
+    }
 }
 
-/// What `run` and `dataset` share: the topology, where outputs go, the seed and the duration.
+/// What `run` and `dataset` share: the topology, where outputs go, the seed, the duration, and
+/// the budgets a run must fit unless forced.
 struct SimulationOptions: ParsableArguments {
     @Argument(help: "The topology file (YAML), e.g. Topologies/lambda-dynamodb-gateway-endpoint.yaml.")
     var topology: String
 
-    @Option(help: "Output directory (default: Captures/<topology name>).")
+    @Option(parsing: .unconditional, help: "Output directory (default: Captures/<topology name>).")
     var out: String?
 
-    @Option(help: "Random seed (default: the topology's run.seed).")
-    var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Random seed, 0 … 18446744073709551615 (default: the topology's run.seed).")
+    var seed: String?
 
-    @Option(help: "Workload duration, like 90s, 10m or 24h (default: the topology's run.duration).")
+    @Option(
+        parsing: .unconditional,
+        help: "Workload duration, like 90s, 10m or 24h, at most 3650d (default: the topology's run.duration).")
     var duration: String?
 
     @Option(
@@ -52,20 +82,76 @@ struct SimulationOptions: ParsableArguments {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
-    /// Checked while parsing, so a bad value is reported with the subcommand's usage.
+    @Flag(help: "Run even if the estimated events, output size or memory exceed their budgets.")
+    var force = false
+
+    @Option(
+        parsing: .unconditional, help: "The most simulated events a run may take (default: 5000000000, about an hour).")
+    var maxEvents: String?
+
+    @Option(parsing: .unconditional, help: "The most a run may write, like 5GB (default) or 500MB.")
+    var maxOutput: String?
+
+    @Option(parsing: .unconditional, help: "The most memory a run may need, like 8GB (default).")
+    var maxMemory: String?
+
+    /// Checked while parsing, so a bad value is reported as a usage error.
     func validate() throws {
-        if let duration, (SimDuration(parsing: duration)?.nanoseconds ?? 0) <= 0 {
-            throw ValidationError("--duration '\(duration)' is not a duration like 90s, 10m or 1h")
+        if let duration {
+            guard let d = SimDuration(parsing: duration), d.nanoseconds > 0, !duration.hasPrefix("-") else {
+                throw ValidationError("--duration '\(duration)' is not a duration like 90s, 10m or 1h")
+            }
+            guard d <= TopologyLimits.longestRun else {
+                throw ValidationError(
+                    "--duration '\(duration)' is longer than \(TopologyLimits.longestRun), the longest run")
+            }
         }
-        if let warmup, SimDuration(parsing: warmup) == nil {
-            throw ValidationError("--warmup '\(warmup)' is not a duration like 10s")
+        if let warmup {
+            guard let w = SimDuration(parsing: warmup), w.nanoseconds >= 0, !warmup.hasPrefix("-") else {
+                throw ValidationError("--warmup '\(warmup)' is not a duration like 10s")
+            }
         }
+        if let seed, parsedSeed(seed) == nil {
+            throw ValidationError("--seed '\(seed)' is not a seed (an integer 0 … 18446744073709551615)")
+        }
+        if let out {
+            do { try OutputStaging.validate(out) } catch let e as UsageError { throw ValidationError(e.description) }
+        }
+        _ = try budget()
     }
 
-    /// Loads the topology and runs it; a topology error exits 2, a failure while running 1, an
-    /// interrupted run 130. `command` names the subcommand in the printed summary.
+    func parsedSeed(_ s: String) -> UInt64? {
+        s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) ? UInt64(s) : nil
+    }
+
+    /// The budgets, from the options.
+    func budget() throws -> RunBudget {
+        var b = RunBudget()
+        func size(_ text: String, _ option: String) throws -> Double {
+            let units: [(String, Double)] = [("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3), ("B", 1)]
+            let (u, f) = units.first { text.hasSuffix($0.0) } ?? ("", 1)
+            guard let v = Double(text.dropLast(u.count)), v.isFinite, v > 0, text.utf8.allSatisfy({ $0 < 0x80 }) else {
+                throw ValidationError("\(option) '\(text)' is not a size like 500MB or 20GB")
+            }
+            return v * f
+        }
+        if let maxEvents {
+            guard let v = Double(maxEvents), v.isFinite, v > 0, maxEvents.utf8.allSatisfy({ $0 < 0x80 }) else {
+                throw ValidationError("--max-events '\(maxEvents)' is not a positive number")
+            }
+            b.events = v
+        }
+        if let maxOutput { b.outputBytes = try size(maxOutput, "--max-output") }
+        if let maxMemory { b.memoryBytes = try size(maxMemory, "--max-memory") }
+        return b
+    }
+
+    /// Loads the topology and runs it; a topology error exits 2, a run over budget 3, a failure
+    /// while running 1, an interrupted run 128 + the signal's number (130 for Ctrl-C).
     func simulate(pcaps: Bool, command: String) throws {
-        var overrides = RunOverrides(seed: seed)
+        // From the start: a signal while the topology loads stops the run before it writes.
+        Interrupt.install()
+        var overrides = RunOverrides(seed: seed.flatMap(parsedSeed))
         if let duration, let d = SimDuration(parsing: duration) { overrides.duration = d }
         let scenario: Scenario
         do {
@@ -76,21 +162,33 @@ struct SimulationOptions: ParsableArguments {
             FileHandle.standardError.write("vpcsim: error: \(error)\n".data(using: .utf8)!)
             throw ExitCode(2)
         }
+        if !force, let excess = WorkEstimate(scenario, pcaps: pcaps).excess(try budget()) {
+            FileHandle.standardError.write("vpcsim: error: \(topology): \(excess)\n".data(using: .utf8)!)
+            throw ExitCode(3)
+        }
         let base = ((topology as NSString).lastPathComponent as NSString).deletingPathExtension
         var options = RunOptions(outputDirectory: out ?? "Captures/\(base)")
         options.pcaps = pcaps
         options.progress = !quiet && isatty(2) != 0
         if let warmup, let w = SimDuration(parsing: warmup) { options.warmup = w }
-        Interrupt.install()
         let summary: RunSummary
         do {
             summary = try Runner.run(scenario, options: options)
+        } catch let e as UsageError {
+            FileHandle.standardError.write("vpcsim: error: \(e)\n".data(using: .utf8)!)
+            throw ExitCode(64)
         } catch {
+            if options.stop.requested { FileHandle.standardError.write("\n".data(using: .utf8)!) }
             FileHandle.standardError.write("vpcsim: error: \(error)\n".data(using: .utf8)!)
             throw ExitCode(1)
         }
         if !quiet { print(summary.text(command: command), terminator: "") }
-        if summary.interrupted { throw ExitCode(130) }
+        if summary.interrupted {
+            let by = summary.interruptedBy ?? "a signal"
+            FileHandle.standardError.write(
+                Data("vpcsim: interrupted by \(by): the partial run is in \(summary.outputDirectory)/\n".utf8))
+            throw ExitCode(options.stop.exitStatus)
+        }
     }
 }
 
@@ -161,8 +259,12 @@ struct BenchCore: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    @Option(help: "Best of this many repetitions.")
+    @Option(help: "Best of this many repetitions (1 … 100).")
     var repeats = 3
+
+    func validate() throws {
+        guard (1...100).contains(repeats) else { throw ValidationError("--repeats \(repeats) is outside 1 … 100") }
+    }
 
     func run() throws {
         let report = CoreBenchmark.run(repeats: repeats)
@@ -206,22 +308,44 @@ struct BenchFlowLogs: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    @Option(help: "Topology for the end-to-end run.")
-    var topology = "Topologies/dataset-enterprise.yaml"
+    @Option(help: "Topology for the end-to-end run (default: the repository's Topologies/dataset-enterprise.yaml).")
+    var topology: String?
 
     @Option(help: "Simulated duration of the end-to-end run.")
     var duration = "10m"
 
-    @Option(help: "Records to format.")
+    @Option(help: "Records to format (1 … 100000000).")
     var records = 5_000_000
 
-    func run() throws {
-        guard let d = SimDuration(parsing: duration), d.nanoseconds > 0 else {
-            throw ValidationError("--duration '\(duration)' is not a duration")
+    func validate() throws {
+        guard let d = SimDuration(parsing: duration), d.nanoseconds > 0, d <= .seconds(86_400) else {
+            throw ValidationError("--duration '\(duration)' is not a duration of 1ns … 1d")
         }
+        guard (1...100_000_000).contains(records) else {
+            throw ValidationError("--records \(records) is outside 1 … 100000000")
+        }
+    }
+
+    /// The dataset topology: given, or found in the repository this binary was built in (from
+    /// the working directory or the binary's own location), so the benchmark runs from anywhere.
+    func topologyPath() throws -> String {
+        if let topology { return topology }
+        let name = "Topologies/dataset-enterprise.yaml"
+        var candidates = [FileManager.default.currentDirectoryPath]
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            candidates.append(dir.path)
+            dir = dir.deletingLastPathComponent()
+        }
+        for c in candidates where FileManager.default.fileExists(atPath: c + "/" + name) { return c + "/" + name }
+        throw ValidationError("cannot find \(name) here or above the vpcsim binary; give --topology")
+    }
+
+    func run() throws {
+        let d = SimDuration(parsing: duration)!
         let scratch = NSTemporaryDirectory() + "vpcsim-bench-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let r = try FlowLogBenchmark.run(topology: topology, duration: d, records: records, scratch: scratch)
+        let r = try FlowLogBenchmark.run(topology: try topologyPath(), duration: d, records: records, scratch: scratch)
         if json {
             print(try FlowLogBenchmark.json(r))
         } else {

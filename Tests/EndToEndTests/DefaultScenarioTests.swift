@@ -69,15 +69,23 @@ import Topology
         #expect(!filesUnder(dir).contains { $0.hasSuffix(".partial") })
     }
 
-    /// Ctrl-C: the run stops at the next slice and closes every file cleanly.
+    /// Ctrl-C: the run stops at the next slice, closes every file cleanly and keeps them beside
+    /// the output directory, as `<out>.interrupted`.
     @Test func interruptedRunLeavesFilesThatOpen() throws {
         // This run's own signal, as Ctrl-C would raise it: runs of other tests in this process go on.
         let stop = StopSignal()
         stop.request()
-        let (summary, dir) = try run(duration: .seconds(60), slice: 500, stop: stop)
+        let out = temporaryDirectory("e2e") + "/out"
+        let (summary, _) = try run(duration: .seconds(60), out: out, slice: 500, stop: stop)
         #expect(summary.interrupted)
+        #expect(summary.interruptedBy == "request")
         #expect(summary.simulatedSeconds < 30)
         #expect(summary.text().contains("of a 60.0 s workload when interrupted"), "\(summary.text())")
+        let dir = summary.outputDirectory
+        #expect(dir == out + ".interrupted")
+        #expect(!FileManager.default.fileExists(atPath: out), "an interrupted run does not take --out's place")
+        let beside = try FileManager.default.contentsOfDirectory(atPath: (out as NSString).deletingLastPathComponent)
+        #expect(beside == ["out.interrupted"], "no partial directory is left: \(beside)")
         #expect(!filesUnder(dir).contains { $0.hasSuffix(".partial") })
         // Pcaps and flow logs are well formed; a TLS record or stream may be cut by the stop, so only
         // checks 1 (pcaps open), 2 (no expert warnings), 4 (flow-log format) and 6 (summary) must

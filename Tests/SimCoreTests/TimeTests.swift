@@ -23,6 +23,32 @@ final class TimeTests: XCTestCase {
         XCTAssertEqual(SimDuration(seconds: -2.0000000004), .nanoseconds(-2_000_000_000))
     }
 
+    /// Time arithmetic clamps instead of trapping (issue 10: a delay near Int64.max nanoseconds
+    /// in a topology file killed the process with "arithmetic overflow").
+    func testArithmeticSaturates() {
+        let late = SimTime(nanoseconds: .max - 5)
+        XCTAssertEqual(late + .seconds(1), .max)
+        XCTAssertEqual(SimTime(nanoseconds: .min + 5) - .seconds(1), SimTime(nanoseconds: .min))
+        XCTAssertEqual(SimTime.max - SimTime(nanoseconds: -10), SimDuration(nanoseconds: .max))
+        XCTAssertEqual(SimDuration(nanoseconds: .max) + .nanoseconds(1), SimDuration(nanoseconds: .max))
+        XCTAssertEqual(SimDuration(nanoseconds: .min) - .nanoseconds(1), SimDuration(nanoseconds: .min))
+        XCTAssertEqual(SimDuration.seconds(.max), SimDuration(nanoseconds: .max))
+        XCTAssertEqual(SimDuration.seconds(-Int64.max), SimDuration(nanoseconds: .min))
+        XCTAssertEqual(SimDuration.seconds(10) * .max, SimDuration(nanoseconds: .max))
+        XCTAssertEqual(SimDuration.seconds(10) * -Int64.max, SimDuration(nanoseconds: .min))
+        XCTAssertEqual(SimDuration(seconds: 1e300), SimDuration(nanoseconds: .max))
+        XCTAssertEqual(SimDuration(seconds: .infinity), SimDuration(nanoseconds: .max))
+        XCTAssertEqual(SimDuration(seconds: -.infinity), SimDuration(nanoseconds: .min))
+        XCTAssertEqual(SimDuration(seconds: 9.223372036854775e9), SimDuration(nanoseconds: 9_223_372_036_854_774_784))
+        var s = Scheduler()
+        struct Nothing: EventHandler { mutating func handle(_ event: Event, _ scheduler: inout Scheduler) {} }
+        var h = Nothing()
+        s.schedule(after: SimDuration(nanoseconds: .max), EventPayload(kind: 1, object: 0))
+        s.run(until: SimTime(nanoseconds: 10), handler: &h)
+        s.schedule(after: SimDuration(nanoseconds: .max), EventPayload(kind: 1, object: 0))
+        XCTAssertEqual(s.nextEventTime(), .max)
+    }
+
     func testTimeDescription() {
         XCTAssertEqual(SimTime(nanoseconds: 12_345_678_901).description, "12.345678901s")
         XCTAssertEqual(SimTime.zero.description, "0.000000000s")

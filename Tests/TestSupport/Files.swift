@@ -7,11 +7,14 @@ public func temporaryDirectory(_ name: String = "vpcsim-test") -> String {
     return path
 }
 
-/// Runs a program; returns its exit status and standard output and error.
+/// Runs a program; returns its exit status and standard output and error. With `timeout`
+/// (seconds), a program still running then is sent SIGTERM, and SIGKILL 5 s later; its status is
+/// then ``timedOutStatus`` and standard error ends with a line saying so — a hang fails the test
+/// that ran it instead of the whole suite. `onStart` gets the child's process id once it runs.
 @discardableResult
 public func runProgram(
     _ path: String, _ arguments: [String], environment: [String: String]? = nil,
-    currentDirectory: String? = nil
+    currentDirectory: String? = nil, timeout: Double? = nil, onStart: ((Int32) -> Void)? = nil
 ) -> (status: Int32, stdout: String, stderr: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: path)
@@ -33,13 +36,30 @@ public func runProgram(
     p.standardOutput = out
     p.standardError = err
     do { try p.run() } catch { return (-1, "", "cannot run \(path): \(error)") }
+    onStart?(p.processIdentifier)
+    var timedOut = false
+    if let timeout {
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning {
+            timedOut = true
+            kill(p.processIdentifier, SIGTERM)
+            let hard = Date().addingTimeInterval(5)
+            while p.isRunning && Date() < hard { usleep(20_000) }
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        }
+    }
     p.waitUntilExit()
     try? out.close()
     try? err.close()
     let outData = FileManager.default.contents(atPath: base + ".out") ?? Data()
-    let errData = FileManager.default.contents(atPath: base + ".err") ?? Data()
-    return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    var errText = String(decoding: FileManager.default.contents(atPath: base + ".err") ?? Data(), as: UTF8.self)
+    if timedOut { errText += "\n[runProgram: \(path) still running after \(timeout!) s: stopped]\n" }
+    return (timedOut ? timedOutStatus : p.terminationStatus, String(decoding: outData, as: UTF8.self), errText)
 }
+
+/// The status `runProgram` reports for a program it had to stop at its timeout.
+public let timedOutStatus: Int32 = -2
 
 /// Finds a program on PATH.
 public func which(_ name: String) -> String? {

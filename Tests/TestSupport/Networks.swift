@@ -80,8 +80,9 @@ extension TestNetworks {
 
     /// `twoSubnets` made dual-stack: the VPC's IPv6 block 2600:1f18:aa:bb00::/56 with its local
     /// route, 2600:1f18:aa:bb01::/64 and …bb02::/64 for the subnets, ENI 0 at …bb01::10 and ENI 1
-    /// at …bb02::20, the default ACL's rule 101 for `::/0` (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html) and the client
-    /// group's egress to `::/0`.
+    /// at …bb02::20, the default ACL's rule 101 for `::/0`
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html) and the client group's
+    /// egress to `::/0`.
     public static func twoSubnetsDualStack() -> (network: Network, hostA: HostIndex, hostB: HostIndex) {
         var (n, a, b) = twoSubnets()
         n.vpcs[0].cidrs.append(dualStackVPC)
