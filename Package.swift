@@ -20,26 +20,39 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         .target(name: "SimCore"),
         .target(name: "Wire"),
         .target(name: "NetModel", dependencies: ["SimCore", "Wire"]),
+        .target(
+            name: "Messages",
+            dependencies: [
+                "SimCore", "Wire", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]),
         .target(name: "Transport", dependencies: ["SimCore", "Wire", "NetModel"]),
         .target(
             name: "Workloads",
             dependencies: [
-                "SimCore", "Wire", "NetModel", "Transport",
+                "SimCore", "Wire", "NetModel", "Transport", "Messages",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
-        .target(name: "Topology", dependencies: ["SimCore", "Wire", "NetModel", "Workloads", "Capture", "Yams"]),
+        .target(
+            name: "Topology", dependencies: ["SimCore", "Wire", "NetModel", "Messages", "Workloads", "Capture", "Yams"]),
         .systemLibrary(
             name: "CPcap", pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]),
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
-        .target(name: "Capture", dependencies: ["SimCore", "Wire", "NetModel", "CPcap", "CZlib"]),
+        .target(name: "Capture", dependencies: ["SimCore", "Wire", "NetModel", "Messages", "CPcap", "CZlib"]),
         .target(
             name: "Experiments",
             dependencies: ["SimCore", "Wire", "NetModel", "Transport", "Workloads", "Topology", "Capture"]),

@@ -4,9 +4,21 @@ import Workloads
 import Topology
 import Capture
 
+/// What the bytes inside TLS records are. Both modes write the same packets, of the same sizes
+/// at the same times; they differ only in those bytes.
+public enum TLSMode: String, Sendable, CaseIterable {
+    /// Records of the right sizes whose contents are seeded filler (fast; nothing to decrypt).
+    case sizeOnly = "size-only"
+    /// Real TLS sessions (swift-crypto) carrying the real messages, with the keys in
+    /// `tls-keys.log` and in each capture's pcapng.
+    case decryptable
+}
+
 public struct RunOptions: Sendable {
     public var outputDirectory: String
     public var pcaps = true
+    /// How TLS records are written: sized filler, or real TLS with the keys logged.
+    public var tls = TLSMode.sizeOnly
     /// Print progress to standard error (when it is a terminal).
     public var progress = false
     /// Events per slice of the event loop; between slices observers drain and Ctrl-C is checked.
@@ -28,9 +40,11 @@ public enum Runner {
         let session = try CaptureSession(
             network: world.network, epochNanoseconds: world.epochNanoseconds,
             seed: scenario.seed, captures: options.pcaps ? scenario.captures : [],
-            flowLogs: scenario.flowLogs, labels: world.labels, outputDirectory: out)
+            flowLogs: scenario.flowLogs, labels: world.labels, outputDirectory: out,
+            decryptable: options.tls == .decryptable)
         world.network.observed = ContiguousArray(session.observed)
         world.tcp.recordStreams = session.needsStreamContents
+        world.decryptable = options.tls == .decryptable
 
         var scheduler = Scheduler(reservingCapacity: 1 << 12)
         world.start(&scheduler)
@@ -41,7 +55,7 @@ public enum Runner {
             while true {
                 let reason = scheduler.run(until: hardEnd, maxEvents: options.sliceEvents, handler: &world)
                 let now = scheduler.now
-                try session.drain(&world.network.log, now: now)
+                try session.drain(&world.network.log, messages: &world.messages, now: now)
                 if options.progress && ContinuousClock.now - lastProgress > .milliseconds(500) {
                     lastProgress = ContinuousClock.now
                     Progress.show(
@@ -81,14 +95,16 @@ public enum Runner {
         let captures = out + "/" + OutputLayout.captures
         try makeDirectories(captures)
         for f in (try? fm.contentsOfDirectory(atPath: captures)) ?? []
-        where f.hasSuffix(".pcap") || f.hasSuffix(".partial") {
+        where f.hasSuffix(".pcap") || f.hasSuffix(".pcapng") || f.hasSuffix(".partial") {
             try fm.removeItem(atPath: captures + "/" + f)
         }
         for d in OutputLayout.all where d != OutputLayout.captures && fm.fileExists(atPath: out + "/" + d) {
             try fm.removeItem(atPath: out + "/" + d)
         }
         try makeDirectories(out + "/" + OutputLayout.flowLogs)
-        if fm.fileExists(atPath: out + "/summary.json") { try fm.removeItem(atPath: out + "/summary.json") }
+        for f in ["summary.json", OutputLayout.tlsKeyLog] where fm.fileExists(atPath: out + "/" + f) {
+            try fm.removeItem(atPath: out + "/" + f)
+        }
     }
 }
 

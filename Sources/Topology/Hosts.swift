@@ -76,7 +76,9 @@ extension Builder {
 
     /// A database instance's network interface; its host joins with the world.
     mutating func database(_ n: YNode) throws -> PlacedDatabase {
-        let m = try n.mapping(allowed: ["name", "engine", "subnet", "security-groups", "private-ip", "port"])
+        let m = try n.mapping(allowed: [
+            "name", "engine", "subnet", "security-groups", "private-ip", "port", "ssl-max-protocol-version",
+        ])
         let nameNode = try m.required("name")
         let name = try nameNode.string()
         guard databaseByName[name] == nil else { throw nameNode.fail("duplicate database name '\(name)'") }
@@ -98,9 +100,19 @@ extension Builder {
         let port = UInt16(try m["port"]?.int(1...65535) ?? 5432)
         // RDS endpoints: <identifier>.<12 characters fixed per account and Region>.<region>.rds.amazonaws.com
         let suffix = String(Self.generatedID("", "rds:" + account + catalog.name).dropFirst().prefix(12))
+        // PostgreSQL's ssl_max_protocol_version, a parameter of RDS parameter groups
+        // (https://www.postgresql.org/docs/16/runtime-config-connection.html#GUC-SSL-MAX-PROTOCOL-VERSION).
+        var tls = TLSServerProfileID.postgreSQL
+        if let v = m["ssl-max-protocol-version"] {
+            switch try v.string() {
+            case "TLSv1.3", "": tls = .postgreSQL
+            case "TLSv1.2": tls = .postgreSQLTLS12
+            case let other: throw v.fail("'\(other)' must be TLSv1.2 or TLSv1.3")
+            }
+        }
         return PlacedDatabase(
             identifier: name, eni: e, port: port, address: ip,
-            endpoint: "\(name).\(suffix).\(catalog.name).rds.amazonaws.com")
+            endpoint: "\(name).\(suffix).\(catalog.name).rds.amazonaws.com", tlsServer: tls)
     }
 
     /// The databases' hosts, behind their network interfaces.
@@ -108,10 +120,10 @@ extension Builder {
         var out: [DatabaseInstance] = []
         for d in databases {
             let h = world.addHost(.eni(d.eni), role: .database)
-            out.append(
-                DatabaseInstance(
-                    identifier: d.identifier, eni: d.eni, host: h, port: d.port, address: d.address,
-                    endpoint: d.endpoint))
+            var db = DatabaseInstance(
+                identifier: d.identifier, eni: d.eni, host: h, port: d.port, address: d.address, endpoint: d.endpoint)
+            db.tlsServer = d.tlsServer
+            out.append(db)
         }
         return out
     }
@@ -185,4 +197,5 @@ struct PlacedDatabase {
     var port: UInt16
     var address: IPv4Address
     var endpoint: String
+    var tlsServer: TLSServerProfileID
 }

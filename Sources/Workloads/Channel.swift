@@ -9,6 +9,8 @@ struct Channel: Sendable {
         case clientHello
         case serverFlight
         case clientFinished
+        /// TLS 1.2: the server's ChangeCipherSpec and Finished (the client may then send data).
+        case serverFinished
         case request(UInt32) // request slot
         case response(UInt32)
         case closeNotify
@@ -47,6 +49,11 @@ struct Channel: Sendable {
     var toClient = Queue()
     var seed: UInt64
     var records: UInt32 = 0
+    /// The connection's TLS handshake plan (an index into `World.tlsPlans`), -1 before the ClientHello.
+    var plan: Int32 = -1
+    /// Sequence number of the next protected record each way (RFC 8446 §5.3, RFC 5246 §6.1).
+    var sequenceToServer: UInt32 = 0
+    var sequenceToClient: UInt32 = 0
     /// What the server was asked and has not answered yet (its processing delay is running).
     var pending: PendingWork = .none
 

@@ -2,6 +2,7 @@ import SimCore
 import Wire
 import NetModel
 import Transport
+import Messages
 
 /// One thing a function's handler does, in order.
 public enum Step: Sendable, Hashable {
@@ -104,6 +105,9 @@ public struct LambdaFunction: Sendable {
     /// Idle environments are reclaimed after this long: 10 minutes, as measured in 2019
     /// (https://mikhail.io/2019/08/aws-lambda-cold-starts-after-10-minutes/).
     public var idleReclaim = SimDuration.seconds(600)
+    /// The execution role's credentials its SDK signs with: by default AWS's documented example
+    /// key pair with a made-up session token of the measured length.
+    public var credentials: AWSCredentials
 
     public init(
         name: String, accountID: String, region: String, timeout: SimDuration = .seconds(3),
@@ -111,6 +115,7 @@ public struct LambdaFunction: Sendable {
     ) {
         self.name = name; self.accountID = accountID; self.region = region
         self.timeout = timeout; self.runtime = runtime; self.program = program; self.arrivals = arrivals
+        self.credentials = .documentedExample(tokenSeed: FNV1a64.hash(name.utf8))
     }
     /// The principal its SDK calls are made as: the execution role's assumed-role session.
     public var principal: String { "arn:aws:sts::\(accountID):assumed-role/\(name)-role/\(name)" }
@@ -155,6 +160,13 @@ public struct DatabaseInstance: Sendable {
     public var address: IPv4Address
     /// The DNS name clients connect to, e.g. `orders-db.c9akciq32.us-east-1.rds.amazonaws.com`.
     public var endpoint: String
+    /// How it answers TLS (``TLSServerProfileID/postgreSQLTLS12`` with `ssl_max_protocol_version` TLSv1.2).
+    public var tlsServer = TLSServerProfileID.postgreSQL
+    /// The login functions use: user, database and password (simulation values; the password is
+    /// never sent, SCRAM proves it).
+    public var user = "app"
+    public var databaseName = "orders"
+    public var password = "example-password"
     public init(
         identifier: String, eni: ENIIndex, host: HostIndex, port: UInt16, address: IPv4Address, endpoint: String
     ) {

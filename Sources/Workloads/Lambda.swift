@@ -41,6 +41,9 @@ struct Invocation: Sendable {
     var environment: Int32
     var start: SimTime
     var caller: Caller
+    /// The function's invocation count when this one began (1, 2, …): the order number its
+    /// handler's items carry.
+    var number: UInt64 = 0
 }
 
 /// Where a finished Step Functions task goes.
@@ -78,7 +81,9 @@ extension World {
         }
         let cold = environments[env].needsInit
         if cold { metrics.functions[f].coldStarts += 1 }
-        let inv = Invocation(function: Int32(f), environment: Int32(env), start: now, caller: caller)
+        let inv = Invocation(
+            function: Int32(f), environment: Int32(env), start: now, caller: caller,
+            number: UInt64(metrics.functions[f].invocations))
         let k: Int32
         if let r = freeInvocations.popLast() {
             invocations[Int(r)] = inv; k = r

@@ -34,10 +34,19 @@ struct SimulationOptions: ParsableArguments {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
+    @Option(
+        help: ArgumentHelp(
+            "TLS record contents: size-only (filler of the right sizes) or decryptable (real TLS; keys in "
+                + "tls-keys.log and in a pcapng beside each pcap).", valueName: "size-only|decryptable"))
+    var tls = "size-only"
+
     /// Checked while parsing, so a bad value is reported with the subcommand's usage.
     func validate() throws {
         if let duration, (SimDuration(parsing: duration)?.nanoseconds ?? 0) <= 0 {
             throw ValidationError("--duration '\(duration)' is not a duration like 90s, 10m or 1h")
+        }
+        if TLSMode(rawValue: tls) == nil {
+            throw ValidationError("--tls '\(tls)' must be size-only or decryptable")
         }
     }
 
@@ -56,6 +65,7 @@ struct SimulationOptions: ParsableArguments {
         let base = ((topology as NSString).lastPathComponent as NSString).deletingPathExtension
         var options = RunOptions(outputDirectory: out ?? "Captures/\(base)")
         options.pcaps = pcaps
+        options.tls = TLSMode(rawValue: tls) ?? .sizeOnly
         options.progress = !quiet && isatty(2) != 0
         Interrupt.install()
         let summary: RunSummary
