@@ -68,6 +68,14 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["SimCore", "Wire", "NetModel"], path: "Tests/TestSupport"),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "SimCore"]),
+        .testTarget(
+            name: "MessagesTests",
+            dependencies: [
+                "Messages", "Wire", "SimCore", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]),
         .testTarget(name: "NetModelTests", dependencies: ["NetModel", "Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "NetModel", "SimCore", "Wire", "TestSupport"]),
         .testTarget(

@@ -166,6 +166,12 @@ public final class CaptureSession {
         for a in aggregators { a.abandon() }
     }
 
+    /// Whether TLS is real in this run.
+    public var decryptable: Bool { streams.tls.decryptable }
+
+    /// How many TLS sessions pcap `k`'s pcapng embeds keys for.
+    public func sessionsShown(pcap k: Int) -> Int { k < shownSessions.count ? shownSessions[k].count : 0 }
+
     /// Key-log lines of every session shown so far, by connection.
     var sessionLines: [UInt32: [String]] = [:]
 
