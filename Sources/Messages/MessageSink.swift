@@ -98,18 +98,20 @@ public struct ByteSink: MessageSink {
 }
 
 /// Counts bytes and keeps their CRC-32 (ISO-HDLC, zlib's `crc32`), for a body whose checksum a
-/// header carries (DynamoDB's `x-amz-crc32`). Bytes go through a small buffer, so a body is
-/// checksummed without being kept.
+/// header carries (DynamoDB's `x-amz-crc32`). Bytes go through a 64-byte buffer inside the
+/// value, so a body is checksummed without being kept or allocated.
 public struct CRC32Sink: MessageSink {
     public var count = 0
     var crc: UInt = 0
-    var buffer: [UInt8] = []
-    public init() { buffer.reserveCapacity(256) }
+    var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    var used = 0
+    public init() {}
 
     public mutating func byte(_ b: UInt8) {
-        buffer.append(b)
+        withUnsafeMutableBytes(of: &buffer) { $0[used] = b }
+        used += 1
         count += 1
-        if buffer.count >= 256 { flush() }
+        if used == 64 { flush() }
     }
     public mutating func bytes<C: Collection>(_ b: C) where C.Element == UInt8 {
         for x in b { byte(x) }
@@ -118,9 +120,12 @@ public struct CRC32Sink: MessageSink {
     public mutating func computed(_ count: Int, _ fill: () -> [UInt8]) { bytes(fill()) }
 
     mutating func flush() {
-        guard !buffer.isEmpty else { return }
-        crc = buffer.withUnsafeBufferPointer { CZlib.crc32(crc, $0.baseAddress, UInt32($0.count)) }
-        buffer.removeAll(keepingCapacity: true)
+        guard used > 0 else { return }
+        let n = used
+        crc = withUnsafeBytes(of: &buffer) { b in
+            CZlib.crc32(crc, b.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt32(n))
+        }
+        used = 0
     }
 
     /// The CRC-32 of everything written.

@@ -25,9 +25,14 @@ public struct AWSCredentials: Sendable, Hashable {
     public static func documentedExample(tokenSeed seed: UInt64, tokenLength: Int = 1_040) -> AWSCredentials {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
         var token = Array("IQoJb3JpZ2luX2Vj".utf8)
+        token.reserveCapacity(tokenLength + 10)
         var k: UInt64 = 0
         while token.count < tokenLength {
-            token.append(alphabet[Int(SplitMix64.value(seed: seed, index: k) % 64)])
+            var v = SplitMix64.value(seed: seed, index: k) // ten base64 characters per draw
+            for _ in 0..<10 {
+                token.append(alphabet[Int(v & 63)])
+                v >>= 6
+            }
             k += 1
         }
         return AWSCredentials(

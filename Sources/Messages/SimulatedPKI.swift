@@ -21,6 +21,8 @@ public struct SimulatedPKI: Sendable {
     public let runStartUnixSeconds: Int64
     var identities: [String: TLSServerIdentity] = [:]
     var issuer: (root: [UInt8], intermediate: [UInt8], intermediateSKI: ArraySlice<UInt8>)?
+    var sizes: [String: [Int]] = [:]
+    var placeholderIssuer: (root: [UInt8], intermediate: [UInt8], intermediateSKI: ArraySlice<UInt8>)?
 
     /// The PKI of a run: `seed` is the run's seed, `runStartUnixSeconds` the simulated start.
     public init(seed: UInt64, runStartUnixSeconds: Int64) {
@@ -40,6 +42,21 @@ public struct SimulatedPKI: Sendable {
         return id
     }
 
+    /// The DER sizes of the chain ``identity(serverName:)`` generates, without its RSA
+    /// signatures: the same certificates built with a placeholder signature of a real one's
+    /// length (an RSA-2048 signature is always 256 bytes), so the model sizes a handshake without
+    /// the cost of signing. Tests compare the two.
+    public mutating func derSizes(serverName: String) -> [Int] {
+        if let known = sizes[serverName] { return known }
+        let issuer = placeholderIssuer ?? Self.makeIssuer(seed: seed, placeholder: true)
+        placeholderIssuer = issuer
+        let leaf = Self.makeLeaf(
+            serverName: serverName, seed: seed, start: runStartUnixSeconds, issuerSKI: issuer.intermediateSKI,
+            placeholder: true)
+        sizes[serverName] = [leaf.count, issuer.intermediate.count]
+        return [leaf.count, issuer.intermediate.count]
+    }
+
     // MARK: Keys
 
     static let rootKey = try! _RSA.Signing.PrivateKey(pemRepresentation: SimulationKeys.root)
@@ -57,14 +74,30 @@ public struct SimulatedPKI: Sendable {
 
     static let organisation = "Amazon (vpcsim simulated PKI)"
 
-    static func makeIssuer(seed: UInt64) -> (root: [UInt8], intermediate: [UInt8], intermediateSKI: ArraySlice<UInt8>) {
+    static let rootPublicKey = try! _RSA.Signing.PublicKey(pemRepresentation: SimulationKeys.rootPublic)
+    static let intermediatePublicKey = try! _RSA.Signing.PublicKey(pemRepresentation: SimulationKeys.intermediatePublic)
+    static let leafPublicKey = try! _RSA.Signing.PublicKey(pemRepresentation: SimulationKeys.leafPublic)
+
+    /// The issuer's signing key: the real one, or a placeholder for sizes (which needs only the
+    /// public keys, cheaper to load than the private ones).
+    static func signer(_ key: @autoclosure () -> _RSA.Signing.PrivateKey, public: _RSA.Signing.PublicKey, placeholder: Bool)
+        -> Certificate.PrivateKey
+    {
+        placeholder
+            ? Certificate.PrivateKey(PlaceholderSigner(publicKey: Certificate.PublicKey(`public`)))
+            : Certificate.PrivateKey(key())
+    }
+
+    static func makeIssuer(seed: UInt64, placeholder: Bool = false) -> (
+        root: [UInt8], intermediate: [UInt8], intermediateSKI: ArraySlice<UInt8>
+    ) {
         do {
             let rootName = try DistinguishedName {
                 CountryName("US")
                 OrganizationName(organisation)
                 CommonName("Amazon Root CA 1 (simulated)")
             }
-            let rootPublic = Certificate.PublicKey(rootKey.publicKey)
+            let rootPublic = Certificate.PublicKey(rootPublicKey)
             let rootSKI = SubjectKeyIdentifier(hash: rootPublic)
             // Amazon Root CA 1: 2015-05-26 to 2038-01-17.
             let root = try Certificate(
@@ -78,8 +111,8 @@ public struct SimulatedPKI: Sendable {
                         KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true), critical: true),
                     try Certificate.Extension(rootSKI, critical: false),
                 ]),
-                issuerPrivateKey: Certificate.PrivateKey(rootKey))
-            let intermediatePublic = Certificate.PublicKey(intermediateKey.publicKey)
+                issuerPrivateKey: signer(rootKey, public: rootPublicKey, placeholder: placeholder))
+            let intermediatePublic = Certificate.PublicKey(intermediatePublicKey)
             let intermediateSKI = SubjectKeyIdentifier(hash: intermediatePublic)
             // Amazon RSA 2048 M03: 2022-08-23 to 2030-08-23, path length 0, server and client auth.
             let intermediate = try Certificate(
@@ -104,21 +137,23 @@ public struct SimulatedPKI: Sendable {
                     crlDistributionPoint("http://crl.rootca1.amazontrust.invalid/rootca1.crl"),
                     serverPolicy,
                 ]),
-                issuerPrivateKey: Certificate.PrivateKey(rootKey))
+                issuerPrivateKey: signer(rootKey, public: rootPublicKey, placeholder: placeholder))
             return (der(root), der(intermediate), intermediateSKI.keyIdentifier)
         } catch {
             preconditionFailure("building the simulated CA certificates failed: \(error)")
         }
     }
 
-    static func makeLeaf(serverName: String, seed: UInt64, start: Int64, issuerSKI: ArraySlice<UInt8>) -> [UInt8] {
+    static func makeLeaf(
+        serverName: String, seed: UInt64, start: Int64, issuerSKI: ArraySlice<UInt8>, placeholder: Bool = false
+    ) -> [UInt8] {
         let nameSeed = FNV1a64.hash(serverName.utf8) ^ seed
         // Issued 1–200 days before the run, at midnight UTC, for 395 days (ACM renews 13-month
         // certificates: https://docs.aws.amazon.com/acm/latest/userguide/managed-renewal.html).
         let day = Int64(86_400)
         let issued = (start / day - 1 - Int64(SplitMix64.value(seed: nameSeed, index: 0) % 200)) * day
         do {
-            let publicKey = Certificate.PublicKey(leafKey.publicKey)
+            let publicKey = Certificate.PublicKey(leafPublicKey)
             let leaf = try Certificate(
                 version: .v3, serialNumber: serial(nameSeed, 3, bytes: 16), publicKey: publicKey,
                 notValidBefore: date(issued), notValidAfter: date(issued + 395 * day - 1),
@@ -140,7 +175,7 @@ public struct SimulatedPKI: Sendable {
                     try Certificate.Extension(aia("r2m03"), critical: false),
                     try Certificate.Extension(BasicConstraints.notCertificateAuthority, critical: true),
                 ]),
-                issuerPrivateKey: Certificate.PrivateKey(intermediateKey))
+                issuerPrivateKey: signer(intermediateKey, public: intermediatePublicKey, placeholder: placeholder))
             return der(leaf)
         } catch {
             preconditionFailure("building the simulated certificate for \(serverName) failed: \(error)")
@@ -198,4 +233,25 @@ public struct TLSServerIdentity: Sendable, Hashable {
     /// DER of the self-signed root (not sent; for verifying a chain).
     public var root: [UInt8]
     public var derSizes: [Int] { certificates.map(\.count) }
+}
+
+/// A signer that writes a zero-filled signature as long as an RSA-2048 one: certificates it
+/// "signs" have the DER length of the real ones, for sizing only (never written to an output).
+struct PlaceholderSigner: CustomPrivateKey {
+    let publicKey: Certificate.PublicKey
+    var defaultSignatureAlgorithm: Certificate.SignatureAlgorithm { .sha256WithRSAEncryption }
+    var supportedSignatureAlgorithms: [Certificate.SignatureAlgorithm] { [.sha256WithRSAEncryption] }
+
+    func signSynchronously(bytes: some DataProtocol, signatureAlgorithm: Certificate.SignatureAlgorithm) throws
+        -> Certificate.Signature
+    {
+        try Certificate.Signature(
+            signatureAlgorithm: signatureAlgorithm,
+            signatureBytes: ASN1BitString(bytes: ArraySlice(repeating: 0, count: SimulatedPKI.signatureLength)))
+    }
+
+    static var defaultPEMDiscriminator: String { "PRIVATE KEY" }
+    func serialize(into coder: inout DER.Serializer) throws {
+        throw ASN1Error.invalidASN1Object(reason: "a placeholder signer has no key to serialize")
+    }
 }

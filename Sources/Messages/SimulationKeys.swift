@@ -98,4 +98,40 @@ enum SimulationKeys {
         g+ijAZO3BUH98GtJ3VMbYw==
         -----END PRIVATE KEY-----
         """
+    /// The public half of ``root`` (`openssl pkey -pubout`), for sizing without parsing the private key.
+    static let rootPublic = """
+        -----BEGIN PUBLIC KEY-----
+        MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAypBUbX97Vgrlq01W5VYq
+        p76lad5CLtmpRd58uh0le8dX+qVMa5BfpeKyw/8lBGMnko7vSnrEx0cwb+epxsA7
+        rSR04m4LOTKGcmdCTNICpcCu1zUAL/scBavh95xgYoYCgqEjUtn8tCFB/MXLsA6O
+        SDcCQv3YEf9X3SY+Qz3Gdi9RmZAynRJRDMXU98J+ZUhnEIdV2sh5FIeWWJzP2gUU
+        fHEXdZ86tS4I7Z/lzSCDUmBxxqj/xP57faCQXc6pLqmkwn/E0koJs5ASMX+uNrXt
+        d9nn4GvV6R5oCYVqQaUGb1HQ0i8C32IDjq5NzI4pEXH72FlbdELOSpBP3x+XJxJu
+        ywIDAQAB
+        -----END PUBLIC KEY-----
+        """
+    /// The public half of ``intermediate`` (`openssl pkey -pubout`), for sizing without parsing the private key.
+    static let intermediatePublic = """
+        -----BEGIN PUBLIC KEY-----
+        MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAwt2Gm2/vOxlqWK7a74Y8
+        ZcNlWBsc9zS4RwVq0ryBZ+pmusejNoBIsHzYrh1e3vQIZB5VmBudRVDzpIJiR64G
+        ud7kOs3+xQ+2SqaltXob4Bc4l4y/3T7G4osc7FLuLsOjmPwR4bT0PTQOCr0Tx6Xx
+        WF2JRcqAP4XRv9xPRipFqk0Af+MBqnNVGXyXVIaj/jRmrK+YX2OMqbOEiOd/Msly
+        ANTWH8x4Q6YdJi6dg2iyhom3Lcf1j+QcHoRYmGZCEVUtEApus4thDDo4/aZANFSG
+        30geRD/GyREdOU+pLd259bdVzDRB2w9niJkLpfq1MQD/ZbSoNflUjA0w1gLD6UYy
+        AwIDAQAB
+        -----END PUBLIC KEY-----
+        """
+    /// The public half of ``leaf`` (`openssl pkey -pubout`), for sizing without parsing the private key.
+    static let leafPublic = """
+        -----BEGIN PUBLIC KEY-----
+        MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAw0yV3s0z5wKQ7Pcbivc+
+        h+fMsurS7dgPrvN1IJiyTAYrk/E20m0VGtMla1yixQv1oPzIgicZHqJVxaZO6cgr
+        +41Wn7IvRMu0exQT/rUxYd5AsHrB90qLAEXk/dqXbZ052qvoObbiY+Ql0UMYzQBX
+        cOa5AOVVqah/1cl1b3meX8caE22oXcw7JEKxmLG8QUnJyqEZ2Tzmw5D7Nw20e/8H
+        RQHpfneSF+uB3xjr/m8rpKXOk/K8RZIakbmsIVz728Gt+OaB8rxMjDiuCUKZc4TW
+        Z64+dPoBCJI0RX8fPwyCFPn0ekB98dHGe9nZYiMn9c6Uhs+9LgFvxHCq+GFJpu3+
+        AwIDAQAB
+        -----END PUBLIC KEY-----
+        """
 }

@@ -4,11 +4,56 @@ import NetModel
 import Transport
 import Messages
 
-/// A connection's TLS handshake plan with the profiles that made it.
+/// A connection's TLS handshake plan with the profiles that made it, and its flights flattened
+/// to plain records the writers walk without copying the plan.
 struct TLSPlanEntry: Sendable {
     var client: TLSClientProfileID
     var server: TLSServerProfileID
     var plan: TLSFlightPlan
+    /// The server's first flight, the client's second, TLS 1.2's server Finished.
+    var flights: [[PlannedRecord]]
+    var serverHelloLength: UInt32
+    var tls13: Bool
+
+    init(client: TLSClientProfileID, server: TLSServerProfileID, plan: TLSFlightPlan) {
+        self.client = client
+        self.server = server
+        self.plan = plan
+        flights = [plan.serverFlight, plan.clientFinish, plan.serverFinish].map { f in
+            f.map { r in
+                let length = UInt32(plan.length(of: r))
+                switch r {
+                case .changeCipherSpec: return PlannedRecord(kind: 0, message: 0, length: length)
+                case .plain(let m, _): return PlannedRecord(kind: 1, message: m.rawValue, length: length)
+                case .sealed(let m, _): return PlannedRecord(kind: 2, message: m.rawValue, length: length)
+                }
+            }
+        }
+        serverHelloLength = UInt32(plan.serverHelloLength)
+        tls13 = plan.negotiation.isTLS13
+    }
+
+    static let serverFlight = 0, clientFinish = 1, serverFinish = 2
+}
+
+/// One record of a flight: 0 ChangeCipherSpec, 1 a handshake message in clear, 2 a protected one.
+struct PlannedRecord: Sendable {
+    var kind: UInt8
+    var message: UInt8
+    var length: UInt32
+}
+
+extension Channel {
+    /// The seed and sequence number of the next protected record from one side.
+    mutating func nextRecord(fromClient: Bool) -> (seed: UInt64, sequence: UInt32) {
+        let seed = nextSeed()
+        if fromClient {
+            sequenceToServer &+= 1
+            return (seed, sequenceToServer &- 1)
+        }
+        sequenceToClient &+= 1
+        return (seed, sequenceToClient &- 1)
+    }
 }
 
 /// Writing TLS into sockets: the hellos, each side's flights as the connection's
@@ -25,10 +70,10 @@ extension World {
     mutating func tlsPlan(client: TLSClientProfileID, server: TLSServerProfileID, name: NameIndex) -> Int32 {
         let key = UInt64(client.rawValue) << 40 | UInt64(server.rawValue) << 32 | UInt64(name.raw)
         if let k = tlsPlanIndex[key] { return k }
-        let identity = pki.identity(serverName: network.catalog.name(name))
+        let derSizes = pki.derSizes(serverName: network.catalog.name(name))
         let plan: TLSFlightPlan
         do {
-            plan = try TLSFlightPlan(client: client.profile, server: server.profile, derSizes: identity.derSizes)
+            plan = try TLSFlightPlan(client: client.profile, server: server.profile, derSizes: derSizes)
         } catch {
             preconditionFailure("TLS client \(client.profile.name) cannot talk to server \(server.profile.name): \(error)")
         }
@@ -37,10 +82,10 @@ extension World {
         return Int32(tlsPlans.count - 1)
     }
 
-    /// The plan of connection `c` (set by its ClientHello).
-    func plan(_ c: UInt32) -> TLSPlanEntry? {
+    /// The plan of connection `c` (set by its ClientHello), as an index into `tlsPlans`.
+    func planIndex(_ c: UInt32) -> Int? {
         guard let k = channels.read(c, { $0.plan }), k >= 0 else { return nil }
-        return tlsPlans[Int(k)]
+        return Int(k)
     }
 
     /// Writes a ClientHello of `profile` for `serverName` (added to the catalog if new) to a
@@ -51,7 +96,11 @@ extension World {
     ) {
         let name = network.catalog.intern(name: serverName)
         let plan = tlsPlan(client: profile, server: server, name: name)
-        channels.update(connection) { $0.plan = plan }
+        let overhead = UInt8(tlsPlans[Int(plan)].plan.negotiation.recordOverhead)
+        channels.update(connection) {
+            $0.plan = plan
+            $0.recordOverhead = overhead
+        }
         let key = UInt64(profile.rawValue) << 32 | UInt64(name.raw)
         let length: Int
         if let known = clientHelloLength[key] {
@@ -72,80 +121,74 @@ extension World {
     /// the stream offset where it ends.
     mutating func writeServerFlight(_ sock: UInt32, connection c: UInt32, now: SimTime, _ s: inout Scheduler) -> UInt64
     {
-        guard let p = plan(c) else { return tcp.socket(sock).written }
+        guard let k = planIndex(c) else { return tcp.socket(sock).written }
         let seed = channels.update(c) { $0.nextSeed() } ?? 0
         tcp.write(
-            sock, .tlsServerHello(profile: p.server, client: p.client, seed: seed),
-            length: UInt32(p.plan.serverHelloLength), flush: false, now: now, &network, &s)
-        writeFlight(p.plan.serverFlight, p.plan, sock, connection: c, fromClient: false, now: now, &s)
-        if p.plan.restartsSequenceForApplicationData { channels.update(c) { $0.sequenceToClient = 0 } }
+            sock, .tlsServerHello(profile: tlsPlans[k].server, client: tlsPlans[k].client, seed: seed),
+            length: tlsPlans[k].serverHelloLength, flush: false, now: now, &network, &s)
+        writeFlight(k, TLSPlanEntry.serverFlight, sock, connection: c, fromClient: false, now: now, &s)
         return tcp.socket(sock).written
     }
 
     /// The client's second flight (Finished, and in TLS 1.2 its key exchange before it). Returns
     /// whether the client must then wait for the server's Finished (TLS 1.2) before sending data.
     mutating func writeClientFinish(_ sock: UInt32, connection c: UInt32, now: SimTime, _ s: inout Scheduler) -> Bool {
-        guard let p = plan(c) else { return false }
+        guard let k = planIndex(c) else { return false }
         // The seed drawn here is unused (a CCS has fixed bytes); drawing it keeps later seeds as they were.
         _ = channels.update(c) { $0.nextSeed() }
-        writeFlight(p.plan.clientFinish, p.plan, sock, connection: c, fromClient: true, now: now, &s)
-        if p.plan.restartsSequenceForApplicationData { channels.update(c) { $0.sequenceToServer = 0 } }
-        channels.update(c) { $0.toServer.push(tcp.socket(sock).written, .clientFinished) }
-        return !p.plan.serverFinish.isEmpty
+        writeFlight(k, TLSPlanEntry.clientFinish, sock, connection: c, fromClient: true, now: now, &s)
+        let end = tcp.socket(sock).written
+        channels.update(c) { $0.toServer.push(end, .clientFinished) }
+        return !tlsPlans[k].tls13
     }
 
     /// TLS 1.2: the server has the client's Finished; its own CCS and Finished follow once it has
     /// derived the keys and checked the client's Finished. Assumed: 150 µs (an X25519 exchange
     /// and the PRF; OpenSSL measures these in tens of microseconds on a server core).
     mutating func scheduleServerFinish(_ c: UInt32, _ s: inout Scheduler) {
-        guard let p = plan(c), !p.plan.serverFinish.isEmpty else { return }
+        guard let k = planIndex(c), !tlsPlans[k].tls13 else { return }
         s.schedule(after: .microseconds(150), .serverWork(c, .handshakeFinish))
     }
 
     /// TLS 1.2: the server answers the client's Finished with its CCS and Finished.
     mutating func writeServerFinish(_ sock: UInt32, connection c: UInt32, now: SimTime, _ s: inout Scheduler) {
-        guard let p = plan(c), !p.plan.serverFinish.isEmpty else { return }
-        writeFlight(p.plan.serverFinish, p.plan, sock, connection: c, fromClient: false, now: now, &s)
-        channels.update(c) { $0.toClient.push(tcp.socket(sock).written, .serverFinished) }
+        guard let k = planIndex(c), !tlsPlans[k].tls13 else { return }
+        writeFlight(k, TLSPlanEntry.serverFinish, sock, connection: c, fromClient: false, now: now, &s)
+        let end = tcp.socket(sock).written
+        channels.update(c) { $0.toClient.push(end, .serverFinished) }
     }
 
+    /// Writes flight `f` of plan `k`. In TLS 1.3 the keys change after a side's flight, so its
+    /// sequence numbers start again for application data (RFC 8446 §5.3).
     mutating func writeFlight(
-        _ records: [TLSFlightPlan.Record], _ plan: TLSFlightPlan, _ sock: UInt32, connection c: UInt32,
-        fromClient: Bool, now: SimTime, _ s: inout Scheduler
+        _ k: Int, _ f: Int, _ sock: UInt32, connection c: UInt32, fromClient: Bool, now: SimTime, _ s: inout Scheduler
     ) {
-        for (k, r) in records.enumerated() {
-            let flush = k == records.count - 1
-            let length = UInt32(plan.length(of: r))
-            switch r {
-            case .changeCipherSpec:
-                tcp.write(sock, .tlsChangeCipherSpec, length: length, flush: flush, now: now, &network, &s)
-            case .plain(let m, _):
-                let content = TLSRecordContent(kind: .plainHandshake, message: UInt32(m.rawValue), sequence: 0)
-                tcp.write(sock, .tlsRecord(content), length: length, flush: flush, now: now, &network, &s)
-            case .sealed(let m, _):
-                let seed = channels.update(c) { $0.nextSeed() } ?? 0
-                let sequence = nextSequence(c, fromClient: fromClient)
+        let count = tlsPlans[k].flights[f].count
+        let tls13 = tlsPlans[k].tls13
+        for i in 0..<count {
+            let r = tlsPlans[k].flights[f][i]
+            let flush = i == count - 1
+            switch r.kind {
+            case 0:
+                tcp.write(sock, .tlsChangeCipherSpec, length: r.length, flush: flush, now: now, &network, &s)
+            case 1:
+                let content = TLSRecordContent(kind: .plainHandshake, message: UInt32(r.message), sequence: 0)
+                tcp.write(sock, .tlsRecord(content), length: r.length, flush: flush, now: now, &network, &s)
+            default:
+                let (seed, sequence) = channels.update(c) { $0.nextRecord(fromClient: fromClient) } ?? (0, 0)
                 // TLS 1.3's protected handshake is filler unless the run is decryptable; TLS
                 // 1.2's Finished is always real (its cleartext neighbours are).
                 let payload: Payload =
-                    plan.negotiation.isTLS13 && !decryptable
+                    tls13 && !decryptable
                     ? .tlsCiphertext(seed: seed)
                     : .tlsRecord(
-                        TLSRecordContent(kind: .protectedHandshake, message: UInt32(m.rawValue), sequence: sequence))
-                tcp.write(sock, payload, length: length, flush: flush, now: now, &network, &s)
+                        TLSRecordContent(kind: .protectedHandshake, message: UInt32(r.message), sequence: sequence))
+                tcp.write(sock, payload, length: r.length, flush: flush, now: now, &network, &s)
             }
         }
-    }
-
-    mutating func nextSequence(_ c: UInt32, fromClient: Bool) -> UInt32 {
-        channels.update(c) { ch in
-            if fromClient {
-                ch.sequenceToServer &+= 1
-                return ch.sequenceToServer &- 1
-            }
-            ch.sequenceToClient &+= 1
-            return ch.sequenceToClient &- 1
-        } ?? 0
+        if tls13 {
+            channels.update(c) { ch in if fromClient { ch.sequenceToServer = 0 } else { ch.sequenceToClient = 0 } }
+        }
     }
 
     /// Writes `plaintext` bytes of application data as protected records of at most
@@ -157,21 +200,24 @@ extension World {
         recordLimit: Int = TLSCiphertext.maximumInnerPlaintextLength, flush: Bool = true,
         now: SimTime, _ s: inout Scheduler
     ) -> UInt64 {
-        let p = plan(connection)?.plan
-        let fromClient = channels.read(connection) { $0.clientSocket == socket } ?? false
         var left = plaintext
         var at = offset
         repeat {
             let inner = min(left, recordLimit)
             left -= inner
-            let seed = (channels.update(connection) { $0.nextSeed() } ?? 0)
-            let length = UInt32(p?.protectedRecordLength(plaintext: inner) ?? TLSCiphertext.recordLength(innerPlaintextLength: inner))
             let payload: Payload
+            let length: UInt32
             if let message {
-                let sequence = nextSequence(connection, fromClient: fromClient)
+                let (sequence, overhead) = channels.update(connection) { ch -> (UInt32, Int) in
+                    (ch.nextRecord(fromClient: ch.clientSocket == socket).sequence, Int(ch.recordOverhead))
+                } ?? (0, TLSCiphertext.overhead)
+                length = UInt32(TLSRecordHeader.length + inner + overhead)
                 payload = .tlsRecord(
                     TLSRecordContent(kind: .applicationData, message: message, offset: UInt32(at), sequence: sequence))
             } else {
+                let (seed, overhead) = channels.update(connection) { ($0.nextSeed(), Int($0.recordOverhead)) }
+                    ?? (0, TLSCiphertext.overhead)
+                length = UInt32(TLSRecordHeader.length + inner + overhead)
                 payload = .tlsCiphertext(seed: seed)
             }
             tcp.write(socket, payload, length: length, flush: flush && left == 0, now: now, &network, &s)
@@ -183,10 +229,10 @@ extension World {
     /// A close_notify alert (RFC 8446 §6.1), protected.
     mutating func writeCloseNotify(_ socket: UInt32, connection c: UInt32, now: SimTime, _ s: inout Scheduler) -> UInt64 {
         guard decryptable else { return writeTLS(socket, connection: c, plaintext: TLSAlert.length, now: now, &s) }
-        let fromClient = channels.read(c) { $0.clientSocket == socket } ?? false
-        _ = channels.update(c) { $0.nextSeed() }
-        let sequence = nextSequence(c, fromClient: fromClient)
-        let length = plan(c)?.plan.protectedRecordLength(plaintext: TLSAlert.length) ?? 0
+        let (sequence, overhead) = channels.update(c) { ch -> (UInt32, Int) in
+            (ch.nextRecord(fromClient: ch.clientSocket == socket).sequence, Int(ch.recordOverhead))
+        } ?? (0, TLSCiphertext.overhead)
+        let length = TLSRecordHeader.length + TLSAlert.length + overhead
         tcp.write(
             socket, .tlsRecord(TLSRecordContent(kind: .alert, message: UInt32(TLSAlert.closeNotify), sequence: sequence)),
             length: UInt32(length), now: now, &network, &s)

@@ -12,7 +12,10 @@ import TestSupport
 /// and the signatures — with the one documented deviation of TLS 1.3's zero-length PSS salt.
 @Suite struct TLSSessionTests {
     static let start: Int64 = 1_795_428_000 // 2026-11-23T10:00:00Z
-    static let names = ["dynamodb.us-east-1.amazonaws.com", "orders-db.c9akciq32ab1.us-east-1.rds.amazonaws.com"]
+    static let names = [
+        "dynamodb.us-east-1.amazonaws.com", "orders-db.c9akciq32ab1.us-east-1.rds.amazonaws.com", "x.io",
+        "partner-api.example.com", String(repeating: "long-label.", count: 9) + "example.com",
+    ]
     static let servers: [TLSServerProfileID] = TLSServerProfileID.allCases
 
     static func session(_ server: TLSServerProfileID, name: String, seed: UInt64 = 1) -> TLSSession {
@@ -25,9 +28,11 @@ import TestSupport
     @Test func planSizesAreTheSessionsSizes() throws {
         for server in Self.servers {
             for name in Self.names {
+                // The model sizes from placeholder-signed certificates; they have the real ones' sizes.
                 var pki = SimulatedPKI(seed: 1, runStartUnixSeconds: Self.start)
-                let identity = pki.identity(serverName: name)
-                let plan = try TLSFlightPlan(client: .boto3OpenSSL3, server: server.profile, derSizes: identity.derSizes)
+                let sizes = pki.derSizes(serverName: name)
+                #expect(sizes == pki.identity(serverName: name).derSizes)
+                let plan = try TLSFlightPlan(client: .boto3OpenSSL3, server: server.profile, derSizes: sizes)
                 let s = Self.session(server, name: name)
                 #expect(s.negotiation == plan.negotiation)
                 #expect(s.serverHelloRecord.count == plan.serverHelloLength, "\(server) \(name)")
@@ -48,6 +53,15 @@ import TestSupport
                 #expect(plan.serverFinish.isEmpty == s.negotiation.isTLS13)
             }
         }
+    }
+
+    /// The committed public keys are the halves of the committed private keys.
+    @Test func publicKeyFixturesMatchThePrivateKeys() {
+        #expect(SimulatedPKI.rootKey.publicKey.derRepresentation == SimulatedPKI.rootPublicKey.derRepresentation)
+        #expect(
+            SimulatedPKI.intermediateKey.publicKey.derRepresentation
+                == SimulatedPKI.intermediatePublicKey.derRepresentation)
+        #expect(SimulatedPKI.leafKey.publicKey.derRepresentation == SimulatedPKI.leafPublicKey.derRepresentation)
     }
 
     @Test func sessionsAreReproducibleAndSeedsMatter() {
