@@ -4,6 +4,8 @@
 // Each target declares exactly the modules it imports (A → B means A imports B):
 //   SimCore, Wire → NetModel → Transport → Workloads ─┐
 //                   NetModel → Capture ────────────────┴→ Topology → Experiments → vpcsim (CLI)
+//   SimCore, Wire → Messages (TLS with swift-crypto and swift-certificates, application
+//                   messages) ← Workloads, Capture, Topology
 // Benchmarks (`vpcsim bench`) sits beside Experiments and measures the layers from outside.
 // SimCore knows nothing of packets; Wire knows nothing of time; NetModel knows nothing of pcap
 // or flow-log text — captures observe the model from outside through its tap log, and know no
