@@ -28,9 +28,6 @@ public final class CaptureSession {
     /// TLS sessions it shows (in order of appearance).
     public let pcapngs: [PcapNGWriter]
     public let keyLog: TLSKeyLogFile?
-    var shownSessions: [[UInt32]]
-    var shown: [Set<UInt32>]
-    var logged: Set<UInt32> = []
     let frame: UnsafeMutableRawBufferPointer
     /// Per ENI, its index in `pcaps`, or -1.
     let pcapIndex: [Int32]
@@ -81,8 +78,6 @@ public final class CaptureSession {
         self.pcaps = pcaps
         self.pcapngs = pcapngs
         self.keyLog = keyLog
-        shownSessions = Array(repeating: [], count: pcapngs.count)
-        shown = Array(repeating: [], count: pcapngs.count)
         self.pcapIndex = pcapIndex
         self.flowLogs = flowLogs.enumerated().map { k, config in
             let context = FlowLogSinkContext(
@@ -150,9 +145,7 @@ public final class CaptureSession {
     /// for a dataset, writes the episodes file.
     public func finish(at end: SimTime, episodes: [LabelledEpisode]) throws {
         for p in pcaps { try p.writer.finish() }
-        for (k, p) in pcapngs.enumerated() {
-            try p.finish(secrets: shownSessions[k].flatMap { sessionLines[$0] ?? [] })
-        }
+        for p in pcapngs { try p.finish() }
         try keyLog?.finish()
         for a in aggregators { try a.finish(at: end) }
         if labels.count > 1 { try EpisodeLog.write(episodes, epochNanoseconds: epochNanoseconds, to: episodesPath) }
@@ -170,24 +163,19 @@ public final class CaptureSession {
     public var decryptable: Bool { streams.tls.decryptable }
 
     /// How many TLS sessions pcap `k`'s pcapng embeds keys for.
-    public func sessionsShown(pcap k: Int) -> Int { k < shownSessions.count ? shownSessions[k].count : 0 }
-
-    /// Key-log lines of every session shown so far, by connection.
-    var sessionLines: [UInt32: [String]] = [:]
+    public func sessionsShown(pcap k: Int) -> Int { k < pcapngs.count ? pcapngs[k].sessions : 0 }
 
     /// A TCP packet of connection `c` was written to pcap `p`: once its TLS session exists, the
     /// pcapng shows it (its secrets go in that file's Decryption Secrets Block) and the key log
     /// gets its lines the first time any capture shows it.
     func noteSession(_ packet: Packet, pcap p: Int) {
-        guard case .stream(let id, _) = packet.payload, !shown[p].contains(id.connection),
-            let session = streams.tls.sessions[id.connection]
-        else { return }
-        shown[p].insert(id.connection)
-        shownSessions[p].append(id.connection)
-        if logged.insert(id.connection).inserted {
-            sessionLines[id.connection] = session.keyLog
-            keyLog?.append(session.keyLog)
-        }
+        guard case .stream(let id, _) = packet.payload, let session = streams.tls.sessions[id.connection] else { return }
+        let c = id.connection
+        let seen = streams.tls.shownIn[c]
+        if seen?.contains(Int32(p)) == true { return }
+        streams.tls.shownIn[c, default: []].append(Int32(p))
+        pcapngs[p].appendSecrets(session.keyLog)
+        if seen == nil { keyLog?.append(session.keyLog) }
     }
 
     public var episodesPath: String { outputDirectory + "/" + OutputLayout.labels + "/episodes.jsonl" }

@@ -11,24 +11,43 @@
 /// Packet Block (§4.3) per frame — so Wireshark decrypts it with no setting at all. libpcap
 /// writes only classic pcap, so the blocks are written here, little-endian.
 ///
-/// The secrets are known only once the run ends (a connection's keys exist when its handshake
-/// has been rendered), so packets go to a temporary body file and ``finish(secrets:)`` writes the
-/// header blocks, the secrets and the body under a temporary name, then renames it into place.
+/// The secrets are known only as the run goes (a connection's keys exist once its handshake has
+/// been rendered), so packets and secrets go to two temporary files and ``finish()`` writes the
+/// header blocks, the secrets and the packets under a temporary name, then renames it into place.
 public final class PcapNGWriter {
     public let path: String
     let bodyPath: String
+    let secretsPath: String
     var body: UnsafeMutablePointer<FILE>?
+    var secrets: UnsafeMutablePointer<FILE>?
     var block: [UInt8] = []
     public private(set) var packets: UInt64 = 0
+    /// TLS sessions whose secrets the file carries.
+    public private(set) var sessions = 0
 
     public init(path: String) throws {
         self.path = path
         bodyPath = path + ".body.partial"
+        secretsPath = path + ".secrets.partial"
         guard let f = fopen(bodyPath, "wb") else {
             throw OutputError("cannot create \(bodyPath): \(String(cString: strerror(errno)))")
         }
         body = f
+        guard let g = fopen(secretsPath, "w+b") else {
+            fclose(f)
+            unlink(bodyPath)
+            throw OutputError("cannot create \(secretsPath): \(String(cString: strerror(errno)))")
+        }
+        secrets = g
         block.reserveCapacity(FrameRenderer.maxFrame + 64)
+    }
+
+    /// Adds one TLS session's key-log lines to the file's Decryption Secrets Block.
+    public func appendSecrets(_ lines: [String]) {
+        guard let secrets else { return }
+        let text = Array(lines.map { $0 + "\n" }.joined().utf8)
+        _ = text.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, secrets) }
+        sessions += 1
     }
 
     /// Appends one frame as an Enhanced Packet Block on interface 0.
@@ -53,11 +72,22 @@ public final class PcapNGWriter {
     }
 
     /// Writes the file: header blocks, the secrets (NSS key-log lines), the packets; renames it
-    /// into place and removes the body file.
-    public func finish(secrets: [String]) throws {
-        guard let b = body else { return }
+    /// into place and removes the temporary files.
+    public func finish() throws {
+        guard let b = body, let sf = secrets else { return }
         body = nil
+        secrets = nil
         guard fclose(b) == 0 else { throw OutputError("cannot write \(bodyPath): \(String(cString: strerror(errno)))") }
+        var keyLog: [UInt8] = []
+        rewind(sf)
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, sf) }
+            if n == 0 { break }
+            keyLog += buffer[0..<n]
+        }
+        fclose(sf)
+        unlink(secretsPath)
         let temporary = path + ".partial"
         guard let out = fopen(temporary, "wb") else {
             throw OutputError("cannot create \(temporary): \(String(cString: strerror(errno)))")
@@ -65,14 +95,14 @@ public final class PcapNGWriter {
         var head: [UInt8] = []
         Self.sectionHeader(&head)
         Self.interfaceDescription(&head)
-        Self.decryptionSecrets(&head, keyLog: secrets.map { $0 + "\n" }.joined())
+        // A capture that shows no TLS session gets no (empty) secrets block.
+        if !keyLog.isEmpty { Self.decryptionSecrets(&head, keyLog: keyLog) }
         var ok = head.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, out) } == head.count
         if ok, let input = fopen(bodyPath, "rb") {
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
             while ok {
-                let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, input) }
+                let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, input) }
                 if n == 0 { break }
-                ok = chunk.withUnsafeBytes { fwrite($0.baseAddress, 1, n, out) } == n
+                ok = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, n, out) } == n
             }
             fclose(input)
         } else {
@@ -92,8 +122,11 @@ public final class PcapNGWriter {
     /// Removes the partial files (the run failed).
     public func abandon() {
         if let b = body { fclose(b) }
+        if let f = secrets { fclose(f) }
         body = nil
+        secrets = nil
         unlink(bodyPath)
+        unlink(secretsPath)
         unlink(path + ".partial")
     }
 
@@ -153,8 +186,7 @@ public final class PcapNGWriter {
     }
 
     /// Decryption Secrets Block (§4.7): secrets type TLS Key Log, the key-log text padded to 32 bits.
-    static func decryptionSecrets(_ b: inout [UInt8], keyLog: String) {
-        let secrets = Array(keyLog.utf8)
+    static func decryptionSecrets(_ b: inout [UInt8], keyLog secrets: [UInt8]) {
         var body: [UInt8] = []
         u32(&body, 0x544C_534B) // "TLSK"
         u32(&body, UInt32(secrets.count))

@@ -15,10 +15,13 @@ public struct TLSRendering: Sendable {
     var pki: SimulatedPKI
     var sessions: [UInt32: TLSSession] = [:]
     var messages: [UInt32: AppMessage] = [:]
-    /// The last message built whole (a message's records share it).
-    var messageCache: (key: UInt64, bytes: [UInt8])?
-    /// The last record built (a record's segments share it).
-    var record: (stream: StreamID, offset: UInt64, bytes: [UInt8])?
+    /// The last messages built whole (a message's records share it), by message index.
+    var messageCache = RecentBytes<UInt32>(capacity: 8)
+    /// The last records built (a record's segments share it; a capture interleaves the segments of
+    /// many streams), by stream and offset.
+    var records = RecentBytes<RecordKey>(capacity: 32)
+    /// Per connection, the pcaps that have shown its session (their pcapngs have its secrets).
+    var shownIn: [UInt32: [Int32]] = [:]
     /// Negotiated versions by (client, server) profile pair.
     var versions: [UInt16: Bool] = [:]
 
@@ -81,8 +84,9 @@ extension StreamStore {
     mutating func renderTLS(
         _ c: StreamChunk, from within: Int, count n: Int, into w: inout ByteWriter, catalog: NameCatalog
     ) {
-        if let r = tls.record, r.stream == c.stream, r.offset == c.offset, r.bytes.count == Int(c.length) {
-            w.bytes(r.bytes[within..<(within + n)])
+        let key = RecordKey(stream: c.stream, offset: c.offset)
+        if let r = tls.records[key], r.count == Int(c.length) {
+            w.bytes(r[within..<(within + n)])
             return
         }
         guard let bytes = tlsRecordBytes(c, catalog: catalog) else {
@@ -93,7 +97,7 @@ extension StreamStore {
         precondition(
             bytes.count == Int(c.length),
             "TLS record of \(bytes.count) bytes where the model wrote \(c.length) (\(c.content)): sizes disagree")
-        tls.record = (c.stream, c.offset, bytes)
+        tls.records[key] = bytes
         w.bytes(bytes[within..<(within + n)])
     }
 
@@ -127,8 +131,15 @@ extension StreamStore {
                     contentType: TLSContentType.alert.rawValue, plaintext: [1, UInt8(r.message)])
             case .applicationData:
                 guard let m = tls.messages[r.message] else { return nil }
-                let text = m.bytes(
-                    from: Int(r.offset), count: plaintext, session: s, cache: &tls.messageCache, key: UInt64(r.message))
+                let text: [UInt8]
+                if case .http(let h) = m {
+                    text = h.bytes(from: Int(r.offset), count: plaintext)
+                } else {
+                    let whole = tls.messageCache[r.message] ?? m.encode(session: s)
+                    tls.messageCache[r.message] = whole
+                    guard Int(r.offset) + plaintext <= whole.count else { return nil }
+                    text = Array(whole[Int(r.offset)..<(Int(r.offset) + plaintext)])
+                }
                 return s.seal(
                     fromClient: fromClient, handshakeKeys: false, sequence: UInt64(r.sequence),
                     contentType: TLSContentType.applicationData.rawValue, plaintext: text)
@@ -144,6 +155,38 @@ extension StreamStore {
         for c in chunks {
             if case .tlsRecord(let r) = c.content, r.kind == .applicationData { tls.messages[r.message] = nil }
         }
-        if id.origin == .initiator { tls.sessions[id.connection] = nil }
+        if id.origin == .initiator {
+            tls.sessions[id.connection] = nil
+            tls.shownIn[id.connection] = nil
+        }
+    }
+}
+
+/// Where a record starts: its stream and offset.
+struct RecordKey: Hashable, Sendable {
+    var stream: StreamID
+    var offset: UInt64
+}
+
+/// A few recently built byte strings by key, the oldest replaced first.
+struct RecentBytes<Key: Hashable & Sendable>: Sendable {
+    var entries: [(key: Key, bytes: [UInt8])] = []
+    var next = 0
+    let capacity: Int
+    init(capacity: Int) { self.capacity = capacity }
+
+    subscript(key: Key) -> [UInt8]? {
+        get { entries.first { $0.key == key }?.bytes }
+        set {
+            guard let newValue else { return }
+            if let k = entries.firstIndex(where: { $0.key == key }) {
+                entries[k].bytes = newValue
+            } else if entries.count < capacity {
+                entries.append((key, newValue))
+            } else {
+                entries[next] = (key, newValue)
+                next = (next + 1) % capacity
+            }
+        }
     }
 }

@@ -20,27 +20,16 @@ public enum AppMessage: Sendable, Hashable {
         }
     }
 
-    /// Bytes `offset ..< offset + count` of the message. `session` is the connection's TLS
-    /// session (PostgreSQL's channel binding hashes its certificate). `cache` keeps the last
-    /// message built whole, so the records of one message encode it once.
-    public func bytes(
-        from offset: Int, count: Int, session: TLSSession?, cache: inout (key: UInt64, bytes: [UInt8])?, key: UInt64
-    ) -> [UInt8] {
-        if case .http(let m) = self { return m.bytes(from: offset, count: count) }
-        let whole: [UInt8]
-        if let c = cache, c.key == key {
-            whole = c.bytes
-        } else {
-            switch self {
-            case .dynamoDBRequest(let r): whole = r.encode()
-            case .dynamoDBResponse(let r): whole = r.encode()
-            case .postgres(let m): whole = m.encode(certificate: session?.leafCertificate ?? [])
-            case .http: whole = []
-            }
-            cache = (key, whole)
+    /// The whole message. `session` is the connection's TLS session (PostgreSQL's channel binding
+    /// hashes its certificate). A generated session's HTTP message is better built in slices
+    /// (``SyntheticHTTPMessage/bytes(from:count:)``): it may be hundreds of megabytes.
+    public func encode(session: TLSSession?) -> [UInt8] {
+        switch self {
+        case .dynamoDBRequest(let r): return r.encode()
+        case .dynamoDBResponse(let r): return r.encode()
+        case .postgres(let m): return m.encode(certificate: session?.leafCertificate ?? [])
+        case .http(let m): return m.bytes(from: 0, count: m.length)
         }
-        precondition(offset + count <= whole.count, "a record reaches past its message (\(offset + count) > \(whole.count))")
-        return Array(whole[offset..<(offset + count)])
     }
 }
 

@@ -19,9 +19,11 @@ import TestSupport
         }
         #expect(!FileManager.default.fileExists(atPath: path), "written under a temporary name until finished")
         let secret = "CLIENT_RANDOM " + String(repeating: "ab", count: 32) + " " + String(repeating: "cd", count: 48)
-        try w.finish(secrets: [secret])
+        w.appendSecrets([secret])
+        try w.finish()
         let d = [UInt8](try #require(FileManager.default.contents(atPath: path)))
         #expect(!FileManager.default.fileExists(atPath: path + ".body.partial"))
+        #expect(!FileManager.default.fileExists(atPath: path + ".secrets.partial"))
         // Block types in order (§4.1 SHB, §4.2 IDB, §4.7 DSB, §4.3 EPB), each with its length twice.
         var types: [Int] = []
         var i = 0
@@ -47,6 +49,22 @@ import TestSupport
         #expect(info.status == 0 && info.stdout.contains("Number of packets:   2"), "\(info.stdout)\(info.stderr)")
         let lengths = runProgram(try requireTool("tshark"), ["-r", path, "-T", "fields", "-e", "frame.len"])
         #expect(lengths.status == 0 && lengths.stdout == "61\n64\n", "\(lengths.stdout)\(lengths.stderr)")
+    }
+
+    @Test func noSessionsNoSecretsBlock() throws {
+        let path = temporaryDirectory("pcapng-plain") + "/z.pcapng"
+        let w = try PcapNGWriter(path: path)
+        [UInt8](repeating: 2, count: 60).withUnsafeBytes { w.write(unixNanoseconds: 5, frame: $0) }
+        try w.finish()
+        let d = [UInt8](try #require(FileManager.default.contents(atPath: path)))
+        var types: [Int] = []
+        var i = 0
+        while i < d.count {
+            types.append(Self.u32(d, i))
+            i += Self.u32(d, i + 4)
+        }
+        #expect(types == [0x0A0D_0D0A, 1, 6])
+        #expect(runProgram(try requireTool("capinfos"), [path]).status == 0)
     }
 
     @Test func abandonLeavesNothing() throws {
