@@ -81,8 +81,4 @@ public struct TLSFlightPlan: Sendable, Hashable {
 
     /// Application data or an alert of `plaintext` bytes in one protected record.
     public func protectedRecordLength(plaintext: Int) -> Int { negotiation.protectedRecordLength(plaintext: plaintext) }
-
-    /// Whether a direction's sequence numbers restart when application data begins (TLS 1.3
-    /// changes keys after the handshake, RFC 8446 §5.3; TLS 1.2 keeps counting from its Finished).
-    public var restartsSequenceForApplicationData: Bool { negotiation.isTLS13 }
 }

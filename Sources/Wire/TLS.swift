@@ -74,12 +74,6 @@ public enum TLSCipherSuite {
     /// TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 (TLS 1.2).
     public static let ecdheRSAChaCha20Poly1305: UInt16 = 0xCCA8
 
-    /// Whether `suite` is one of the modelled suites (TLS 1.3 or TLS 1.2 ECDHE-RSA AEAD).
-    public static func isModelled(_ suite: UInt16) -> Bool {
-        [aes128GCMSHA256, aes256GCMSHA384, chacha20Poly1305SHA256, ecdheRSAAES128GCMSHA256, ecdheRSAAES256GCMSHA384,
-            ecdheRSAChaCha20Poly1305].contains(suite)
-    }
-
     /// Output length of the suite's hash: the size of a TLS 1.3 Finished.verify_data (§4.4.4), and
     /// of the TLS 1.2 PRF's hash (RFC 5246 §5).
     public static func hashLength(_ suite: UInt16) -> Int {

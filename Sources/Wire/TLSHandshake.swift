@@ -177,12 +177,8 @@ public struct TLSClientKeyExchange: Hashable, Sendable {
     }
 }
 
-/// A TLSPlaintext record header in front of one handshake message (RFC 5246 §6.2.1), for the
-/// messages TLS 1.2 sends in clear.
+/// A TLSPlaintext record carrying one handshake message (RFC 5246 §6.2.1), as TLS 1.2 sends its
+/// Certificate, ServerKeyExchange, ServerHelloDone and ClientKeyExchange.
 public enum TLSHandshakeRecord {
     public static func recordLength(handshakeLength: Int) -> Int { TLSRecordHeader.length + handshakeLength }
-    public static func writeHeader(handshakeLength: Int, into w: inout ByteWriter) {
-        TLSRecordHeader(contentType: TLSContentType.handshake.rawValue, length: UInt16(handshakeLength)).encode(
-            into: &w)
-    }
 }
