@@ -4,6 +4,8 @@
 // Each target declares exactly the modules it imports (A → B means A imports B):
 //   SimCore, Wire → NetModel → Transport → Workloads ─┐
 //                   NetModel → Capture ────────────────┴→ Topology → Experiments → vpcsim (CLI)
+//   SimCore, Wire → Messages (TLS with swift-crypto and swift-certificates, application
+//                   messages) ← Workloads, Capture, Topology
 // Benchmarks (`vpcsim bench`) sits beside Experiments and measures the layers from outside; Import
 // (`vpcsim import`) beside them turns AWS describe-* JSON, CloudFormation and Terraform into topology text,
 // and Export (`vpcsim export`) turns a loaded topology back into describe-* JSON.
@@ -24,22 +26,37 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         .target(name: "SimCore"),
         .target(name: "Wire"),
         .target(name: "NetModel", dependencies: ["SimCore", "Wire"]),
+        .target(
+            name: "Messages",
+            dependencies: [
+                "SimCore", "Wire", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]),
         .target(name: "Transport", dependencies: ["SimCore", "Wire", "NetModel"]),
         .target(
             name: "Workloads",
             dependencies: [
-                "SimCore", "Wire", "NetModel", "Transport",
+                "SimCore", "Wire", "NetModel", "Transport", "Messages",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
         // Topology also imports CYaml, the libyaml module Yams builds and exports: its budget pass
         // reads libyaml's events before Yams composes the document (YAMLBudget.swift).
         .target(
-            name: "Topology", dependencies: ["SimCore", "Wire", "NetModel", "Workloads", "Capture", "Cost", "Yams"]),
+            name: "Topology",
+            dependencies: [
+                "SimCore", "Wire", "NetModel", "Messages", "Workloads", "Capture", "Cost", "Yams",
+            ]),
         // Cost: the price catalog's values, bill items and their arithmetic; knows no YAML and no model.
         .target(name: "Cost"),
         .systemLibrary(
@@ -48,7 +65,7 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
-        .target(name: "Capture", dependencies: ["SimCore", "Wire", "NetModel", "CPcap", "CZlib"]),
+        .target(name: "Capture", dependencies: ["SimCore", "Wire", "NetModel", "Messages", "CPcap", "CZlib"]),
         .target(
             name: "Experiments",
             dependencies: [
@@ -72,11 +89,19 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["SimCore", "Wire", "NetModel"], path: "Tests/TestSupport"),
         .testTarget(name: "SimCoreTests", dependencies: ["SimCore", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "SimCore"]),
+        .testTarget(
+            name: "MessagesTests",
+            dependencies: [
+                "Messages", "Wire", "SimCore", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]),
         .testTarget(name: "NetModelTests", dependencies: ["NetModel", "Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "NetModel", "SimCore", "Wire", "TestSupport"]),
         .testTarget(
             name: "WorkloadsTests",
-            dependencies: ["Workloads", "Transport", "NetModel", "Wire", "SimCore", "TestSupport"]),
+            dependencies: ["Workloads", "Messages", "Transport", "NetModel", "Wire", "SimCore", "TestSupport"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology", "NetModel", "Workloads", "TestSupport"]),
         .testTarget(
             name: "CaptureTests", dependencies: ["Capture", "Topology", "NetModel", "Wire", "SimCore", "TestSupport"]),

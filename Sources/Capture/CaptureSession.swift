@@ -1,6 +1,7 @@
 import SimCore
 import Wire
 import NetModel
+import Messages
 
 /// Everything that observes one run from outside the model: pcap files of the captured ENIs,
 /// flow logs (aggregators and their sinks) and, for datasets, ground-truth labels.
@@ -22,7 +23,11 @@ public final class CaptureSession {
     public let labels: [String]
     let epochNanoseconds: Int64
     var renderer: FrameRenderer
-    var streams = StreamStore()
+    var streams: StreamStore
+    /// Decryptable runs: each pcap's pcapng twin, the key log, and per pcap the connections whose
+    /// TLS sessions it shows (in order of appearance).
+    public let pcapngs: [PcapNGWriter]
+    public let keyLog: TLSKeyLogFile?
     let frame: UnsafeMutableRawBufferPointer
     /// Per ENI, its index in `pcaps`, or -1.
     let pcapIndex: [Int32]
@@ -34,11 +39,16 @@ public final class CaptureSession {
 
     /// Opens the pcap files (`captures` deduplicated by ENI) and sets up the flow logs. Flow log
     /// `k` draws its randomness (window phases, file names) from `seed` and `k`.
+    /// With `decryptable`, TLS is real: each pcap gets a pcapng twin with the key log embedded,
+    /// and `tls-keys.log` is written beside the captures.
     public init(
         network: Network, epochNanoseconds: Int64, seed: UInt64, captures: [CaptureSpec],
-        flowLogs: [FlowLogConfig], labels: [String], outputDirectory: String
+        flowLogs: [FlowLogConfig], labels: [String], outputDirectory: String, decryptable: Bool = false
     ) throws {
         self.outputDirectory = outputDirectory
+        streams = StreamStore(
+            tls: TLSRendering(
+                decryptable: decryptable, seed: seed, runStartUnixSeconds: epochNanoseconds / 1_000_000_000))
         self.epochNanoseconds = epochNanoseconds
         self.labels = labels
         let directory = NetworkDirectory(network: network, epochNanoseconds: epochNanoseconds)
@@ -46,6 +56,8 @@ public final class CaptureSession {
         renderer = FrameRenderer(directory: directory)
         var seen = Set<ENIIndex>()
         var pcaps: [PcapCapture] = []
+        var pcapngs: [PcapNGWriter] = []
+        var keyLog: TLSKeyLogFile?
         var pcapIndex = [Int32](repeating: -1, count: directory.enis.count)
         do {
             for c in captures where seen.insert(c.eni).inserted {
@@ -53,15 +65,25 @@ public final class CaptureSession {
                 let w = try PcapWriter(path: "\(outputDirectory)/\(OutputLayout.captures)/\(id).pcap")
                 pcapIndex[c.eni.int] = Int32(pcaps.count)
                 pcaps.append(PcapCapture(spec: c, eniID: id, writer: w))
+                if decryptable {
+                    pcapngs.append(try PcapNGWriter(path: "\(outputDirectory)/\(OutputLayout.captures)/\(id).pcapng"))
+                }
+            }
+            if decryptable && !pcaps.isEmpty {
+                keyLog = try TLSKeyLogFile(path: outputDirectory + "/" + OutputLayout.tlsKeyLog)
             }
             if labels.count > 1 {
                 try makeDirectories(outputDirectory + "/" + OutputLayout.labels, under: outputDirectory)
             }
         } catch {
             for p in pcaps { p.writer.abandon() }
+            for p in pcapngs { p.abandon() }
+            keyLog?.abandon()
             throw error
         }
         self.pcaps = pcaps
+        self.pcapngs = pcapngs
+        self.keyLog = keyLog
         self.pcapIndex = pcapIndex
         self.flowLogs = flowLogs.enumerated().map { k, config in
             let context = FlowLogSinkContext(
@@ -93,16 +115,30 @@ public final class CaptureSession {
     /// first (packets refer to them), closed streams, then taps in time order — frames for the
     /// pcaps, packets for the flow logs; then closes the flow-log windows that ended by `now`.
     public func drain(_ log: inout ObservationLog, now: SimTime) throws {
+        var none = MessageLog()
+        try drain(&log, messages: &none, now: now)
+    }
+
+    /// As ``drain(_:now:)``, also taking the plaintexts the applications logged (decryptable runs).
+    public func drain(_ log: inout ObservationLog, messages: inout MessageLog, now: SimTime) throws {
         let aggregators = self.aggregators, pcapIndex = self.pcapIndex
         for c in log.chunks { streams.add(c) }
         for s in log.closedStreams { streams.closed(s, at: now) }
+        if !messages.entries.isEmpty {
+            streams.tls.add(messages)
+            messages.removeAll()
+        }
         for t in log.taps {
             let p = pcapIndex[t.eni.int]
             if p >= 0 {
                 let n = renderer.render(t, streams: &streams, into: frame)
-                pcaps[Int(p)].writer.write(
-                    unixNanoseconds: epochNanoseconds + t.time.nanoseconds,
-                    frame: UnsafeRawBufferPointer(rebasing: frame[0..<n]))
+                let bytes = UnsafeRawBufferPointer(rebasing: frame[0..<n])
+                let time = epochNanoseconds + t.time.nanoseconds
+                pcaps[Int(p)].writer.write(unixNanoseconds: time, frame: bytes)
+                if !pcapngs.isEmpty {
+                    pcapngs[Int(p)].write(unixNanoseconds: time, frame: bytes)
+                    noteSession(t.packet, pcap: Int(p))
+                }
                 #if DEBUG
                     if t.logged {
                         capturedLoggedPackets[DebugFlow(eni: Int32(t.eni.int), flow: t.packet.flow), default: 0] += 1
@@ -121,6 +157,8 @@ public final class CaptureSession {
     /// for a dataset, writes the episodes file.
     public func finish(at end: SimTime, episodes: [LabelledEpisode]) throws {
         for p in pcaps { try p.writer.finish() }
+        for p in pcapngs { try p.finish() }
+        try keyLog?.finish()
         for a in aggregators { try a.finish(at: end) }
         if labels.count > 1 { try EpisodeLog.write(episodes, epochNanoseconds: epochNanoseconds, to: episodesPath) }
     }
@@ -128,7 +166,30 @@ public final class CaptureSession {
     /// Removes partial files after a failure.
     public func abandon() {
         for p in pcaps { p.writer.abandon() }
+        for p in pcapngs { p.abandon() }
+        keyLog?.abandon()
         for a in aggregators { a.abandon() }
+    }
+
+    /// Whether TLS is real in this run.
+    public var decryptable: Bool { streams.tls.decryptable }
+
+    /// How many TLS sessions pcap `k`'s pcapng embeds keys for.
+    public func sessionsShown(pcap k: Int) -> Int { k < pcapngs.count ? pcapngs[k].sessions : 0 }
+
+    /// A TCP packet of connection `c` was written to pcap `p`: once its TLS session exists, the
+    /// pcapng shows it (its secrets go in that file's Decryption Secrets Block) and the key log
+    /// gets its lines the first time any capture shows it.
+    func noteSession(_ packet: Packet, pcap p: Int) {
+        guard case .stream(let id, _) = packet.payload, let session = streams.tls.sessions[id.connection] else {
+            return
+        }
+        let c = id.connection
+        let seen = streams.tls.shownIn[c]
+        if seen?.contains(Int32(p)) == true { return }
+        streams.tls.shownIn[c, default: []].append(Int32(p))
+        pcapngs[p].appendSecrets(session.keyLog)
+        if seen == nil { keyLog?.append(session.keyLog) }
     }
 
     public var episodesPath: String { outputDirectory + "/" + OutputLayout.labels + "/episodes.jsonl" }

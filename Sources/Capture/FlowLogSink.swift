@@ -53,8 +53,10 @@ public enum OutputLayout {
     public static let flowLogs = "flowlogs"
     public static let cloudWatchLogs = "cloudwatch-logs"
     public static let labels = "labels"
+    /// Decryptable runs: the NSS key log of the captures' TLS sessions, beside the captures.
+    public static let tlsKeyLog = "tls-keys.log"
     /// Every subdirectory above: a new run clears them of an earlier run's outputs (of captures/,
-    /// only its pcaps).
+    /// only its pcaps and pcapngs).
     public static let all = [captures, flowLogs, cloudWatchLogs, labels]
 }
 

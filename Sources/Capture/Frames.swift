@@ -1,6 +1,7 @@
 import SimCore
 import Wire
 import NetModel
+import Messages
 
 /// The static facts a capture needs about the network, copied once when the run starts.
 public struct NetworkDirectory: Sendable {
@@ -55,8 +56,12 @@ public struct StreamStore: Sendable {
     var streams: [StreamID: ContiguousArray<StreamChunk>] = [:]
     var closing: [(stream: StreamID, at: SimTime)] = []
     var closingHead = 0
-    public private(set) var missing: UInt64 = 0
-    public init() {}
+    public internal(set) var missing: UInt64 = 0
+    /// Real TLS: sessions, logged plaintexts (TLSRendering.swift).
+    public var tls: TLSRendering
+    public init(tls: TLSRendering = TLSRendering(decryptable: false, seed: 0, runStartUnixSeconds: 0)) {
+        self.tls = tls
+    }
 
     public mutating func add(_ c: StreamChunk) { streams[c.stream, default: []].append(c) }
 
@@ -65,7 +70,9 @@ public struct StreamStore: Sendable {
 
     public mutating func forget(before limit: SimTime) {
         while closingHead < closing.count && closing[closingHead].at < limit {
-            streams[closing[closingHead].stream] = nil
+            let id = closing[closingHead].stream
+            if let chunks = streams[id] { forgetTLS(id, chunks) }
+            streams[id] = nil
             closingHead += 1
         }
         if closingHead > 4096 { closing.removeFirst(closingHead); closingHead = 0 }
@@ -101,7 +108,11 @@ public struct StreamStore: Sendable {
             let c = chunks[i]
             let within = Int(off - c.offset)
             let n = min(Int(c.length) - within, left)
-            Self.render(c, from: within, count: n, into: &w, catalog: catalog, scratch: &scratch)
+            if tls.handles(c.content) {
+                renderTLS(c, from: within, count: n, into: &w, catalog: catalog)
+            } else {
+                Self.render(c, from: within, count: n, into: &w, catalog: catalog, scratch: &scratch)
+            }
             off += UInt64(n)
             left -= n
             i += 1
@@ -110,15 +121,7 @@ public struct StreamStore: Sendable {
 
     /// Deterministic bytes for a TLS random, session id or key share: byte `k` is byte `k % 8`
     /// (little endian) of SplitMix64(seed ^ salt, k / 8).
-    static func fill(_ n: Int, _ seed: UInt64, _ salt: UInt64) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: n)
-        var word: UInt64 = 0
-        for k in 0..<n {
-            if k & 7 == 0 { word = TLSCiphertext.mix(seed ^ salt, UInt64(k >> 3)) }
-            out[k] = UInt8(truncatingIfNeeded: word >> UInt64((k & 7) * 8))
-        }
-        return out
-    }
+    static func fill(_ n: Int, _ seed: UInt64, _ salt: UInt64) -> [UInt8] { TLSSeeds.fill(n, seed, salt) }
 
     /// Writes bytes `within ..< within + n` of chunk `c`. Bytes described by a seed are rendered
     /// slice by slice; whole messages (hellos, fixed records, texts) are encoded into `scratch`
@@ -157,17 +160,21 @@ public struct StreamStore: Sendable {
                 let profile = id.profile
                 let seed = UInt64(seed)
                 TLSClientHello(
-                    profile: profile, serverName: catalog.name(name), random: fill(32, seed, 0xC11E),
+                    profile: profile, serverName: catalog.name(name), random: fill(32, seed, TLSSeeds.clientRandom),
                     sessionID: sessionID(c.stream, length: profile.sessionIDLength),
                     keyShares: profile.keyShareGroups.enumerated().map { k, group in
-                        fill(TLSNamedGroup.keyExchangeLength(group)!, seed, 0x4B45 &+ UInt64(k) << 16)
+                        fill(TLSNamedGroup.keyExchangeLength(group)!, seed, TLSSeeds.clientKeyShare(k))
                     }
                 ).encodeRecord(into: &sw)
             case .tlsServerHello(let server, let client, let seed):
-                server.profile.serverHello(
-                    random: fill(32, seed, 0x5E4E),
-                    sessionIDEcho: sessionID(c.stream, length: client.profile.sessionIDLength),
-                    x25519KeyShare: fill(32, seed, 0x4B53)
+                // TLS 1.3 without real keys (a TLS 1.2 hello is rendered with its session).
+                let suite =
+                    (try? TLSNegotiation.negotiate(client: client.profile, server: server.profile).get())?
+                    .cipherSuite ?? TLSCipherSuite.aes256GCMSHA384
+                TLSServerHello(
+                    random: fill(32, seed, TLSSeeds.serverRandom),
+                    sessionIDEcho: sessionID(c.stream, length: client.profile.sessionIDLength), cipherSuite: suite,
+                    x25519KeyShare: fill(32, seed, TLSSeeds.serverKeyShare)
                 ).encodeRecord(into: &sw)
             case .tlsChangeCipherSpec:
                 TLSChangeCipherSpec.encodeRecord(into: &sw)
@@ -183,7 +190,7 @@ public struct StreamStore: Sendable {
 
     /// The legacy_session_id both ends of a connection use (the client's, echoed by the server).
     static func sessionID(_ stream: StreamID, length: Int) -> [UInt8] {
-        fill(length, UInt64(stream.connection), 0x5E55_1011)
+        fill(length, UInt64(stream.connection), TLSSeeds.sessionID)
     }
 }
 

@@ -13,7 +13,9 @@ import Capture
 /// - ``discard()`` removes the partial run (a failed run writes nothing).
 public struct OutputStaging: Sendable {
     /// The names a run owns in its output directory.
-    public static let names = OutputLayout.all + ["summary.json"]
+    public static let names = OutputLayout.all + files
+    /// The names above that are files (the others are directories).
+    static let files = [OutputLayout.tlsKeyLog, "summary.json"]
     /// `--out` as given, for messages and the summary.
     public let final: String
     /// The partial run's directory.
@@ -55,7 +57,7 @@ public struct OutputStaging: Sendable {
             for name in names {
                 let p = out + "/" + name
                 guard FileManager.default.fileExists(atPath: p, isDirectory: &isDirectory) else { continue }
-                if isDirectory.boolValue != (name != "summary.json") {
+                if isDirectory.boolValue == files.contains(name) {
                     throw UsageError(
                         "\(p) is a \(isDirectory.boolValue ? "directory" : "file"), not one of vpcsim's outputs; "
                             + "vpcsim will not replace it (move it, or choose another --out)")

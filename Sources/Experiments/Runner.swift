@@ -5,9 +5,21 @@ import Topology
 import Capture
 import Cost
 
+/// What the bytes inside TLS records are. Both modes write the same packets, of the same sizes
+/// at the same times; they differ only in those bytes.
+public enum TLSMode: String, Sendable, CaseIterable {
+    /// Records of the right sizes whose contents are seeded filler (fast; nothing to decrypt).
+    case sizeOnly = "size-only"
+    /// Real TLS sessions (swift-crypto) carrying the real messages, with the keys in
+    /// `tls-keys.log` and in each capture's pcapng.
+    case decryptable
+}
+
 public struct RunOptions: Sendable {
     public var outputDirectory: String
     public var pcaps = true
+    /// How TLS records are written: sized filler, or real TLS with the keys logged.
+    public var tls = TLSMode.sizeOnly
     /// Print progress to standard error (when it is a terminal).
     public var progress = false
     /// Events per slice of the event loop; between slices observers drain and Ctrl-C is checked.
@@ -69,10 +81,12 @@ public enum Runner {
             let s = try CaptureSession(
                 network: world.network, epochNanoseconds: world.epochNanoseconds,
                 seed: scenario.seed, captures: options.pcaps ? scenario.captures : [],
-                flowLogs: scenario.flowLogs, labels: world.labels, outputDirectory: out)
+                flowLogs: scenario.flowLogs, labels: world.labels, outputDirectory: out,
+                decryptable: options.tls == .decryptable)
             session = s
             world.network.observed = ContiguousArray(s.observed)
             world.tcp.recordStreams = s.needsStreamContents
+            world.decryptable = options.tls == .decryptable
 
             var scheduler = Scheduler(reservingCapacity: 1 << 12)
             world.start(&scheduler)
@@ -87,7 +101,7 @@ public enum Runner {
             while true {
                 let reason = scheduler.run(until: target, maxEvents: options.sliceEvents, handler: &world)
                 let now = scheduler.now
-                try s.drain(&world.network.log, now: now)
+                try s.drain(&world.network.log, messages: &world.messages, now: now)
                 guard access(out, F_OK) == 0 else {
                     throw OutputError("the output directory \(out) was removed during the run")
                 }

@@ -96,6 +96,9 @@ public struct RunSummary: Codable, Sendable {
         public var eni: String
         public var label: String
         public var packets: UInt64
+        /// Decryptable runs: the pcapng twin and how many TLS sessions' keys it embeds.
+        public var pcapng: String?
+        public var tlsSessions: Int?
     }
     public struct FlowLogOutput: Codable, Sendable {
         public var id: String
@@ -131,6 +134,11 @@ public struct RunSummary: Codable, Sendable {
     public var serviceClients: [String: [String]]
     public var outputDirectory: String
     public var pcaps: [PcapOutput]
+    /// "size-only" or "decryptable".
+    public var tls: String
+    /// Decryptable runs with captures: the key log and the number of sessions it holds.
+    public var tlsKeyLog: String?
+    public var tlsKeyLogSessions: Int?
     public var flowLogs: [FlowLogOutput]
     /// Wall-clock figures (not deterministic; everything else is).
     public var wallSeconds: Double
@@ -208,11 +216,16 @@ public struct RunSummary: Codable, Sendable {
         dnsQueries = w.metrics.dnsQueries
         serviceClients = w.metrics.serviceClients.mapValues { $0.sorted() }
         self.outputDirectory = outputDirectory
-        pcaps = session.pcaps.map { p in
-            PcapOutput(
+        pcaps = session.pcaps.enumerated().map { k, p in
+            let ng = k < session.pcapngs.count ? session.pcapngs[k] : nil
+            return PcapOutput(
                 file: Self.relative(p.writer.path, to: outputDirectory), eni: p.eniID, label: p.spec.label,
-                packets: p.writer.packets)
+                packets: p.writer.packets, pcapng: ng.map { Self.relative($0.path, to: outputDirectory) },
+                tlsSessions: ng == nil ? nil : session.sessionsShown(pcap: k))
         }
+        tls = session.decryptable ? "decryptable" : "size-only"
+        tlsKeyLog = session.keyLog.map { Self.relative($0.path, to: outputDirectory) }
+        tlsKeyLogSessions = session.keyLog?.sessions
         flowLogs = session.flowLogs.map { f in
             let a = f.aggregator
             return FlowLogOutput(
@@ -386,7 +399,15 @@ public struct RunSummary: Codable, Sendable {
             )
         }
         line("outputs", outputDirectory + "/")
-        for c in pcaps { line("", "\(c.file)  (\(c.label), \(Format.count(c.packets)) packets)") }
+        for c in pcaps {
+            line("", "\(c.file)  (\(c.label), \(Format.count(c.packets)) packets)")
+            if let ng = c.pcapng, let n = c.tlsSessions {
+                line("", "\(ng)  (the same packets, keys of \(n) TLS session\(n == 1 ? "" : "s") embedded)")
+            }
+        }
+        if let k = tlsKeyLog, let n = tlsKeyLogSessions {
+            line("", "\(k)  (NSS key log, \(n) TLS session\(n == 1 ? "" : "s"))")
+        }
         for f in flowLogs {
             let first = f.files.first.map { ($0 as NSString).deletingLastPathComponent + "/" } ?? "flowlogs/"
             line(

@@ -79,6 +79,10 @@ public enum Payload: Hashable, Sendable {
     /// One TLS 1.3 protected record, header included, whose length is the chunk's; the body is
     /// pseudo-random from `seed`.
     case tlsCiphertext(seed: UInt64)
+    /// A TLS record a capture rebuilds from the connection's real handshake (its hellos' chunks
+    /// name the profiles, the server name and the seeds): a handshake message in clear or
+    /// protected, or — in a decryptable run — protected application data or an alert.
+    case tlsRecord(TLSRecordContent)
     /// PostgreSQL's SSLRequest (``Wire/PostgresSSLRequest``).
     case postgresSSLRequest
     /// The server's 'S' answer to it.
@@ -90,5 +94,32 @@ public enum Payload: Hashable, Sendable {
         case .opaque(let seed), .icmpEcho(let seed), .tlsCiphertext(let seed): return seed
         default: return 0
         }
+    }
+}
+
+/// What one TLS record of a ``Payload/tlsRecord(_:)`` chunk carries (13 bytes: a payload stays
+/// a few plain integers).
+public struct TLSRecordContent: Hashable, Sendable {
+    public enum Kind: UInt8, Hashable, Sendable {
+        /// A handshake message in clear (TLS 1.2): `message` is a ``Wire/TLSFlightMessage``.
+        case plainHandshake = 0
+        /// A handshake message under the handshake keys (TLS 1.3) or the first keys (TLS 1.2's
+        /// Finished): `message` is a ``Wire/TLSFlightMessage``.
+        case protectedHandshake = 1
+        /// Application data: bytes `offset...` of the plaintext the application logged as
+        /// message number `message` (the run's message log).
+        case applicationData = 2
+        /// An alert: `message` is its description (0, close_notify), level warning.
+        case alert = 3
+    }
+    public var kind: Kind
+    public var message: UInt32
+    public var offset: UInt32
+    /// The record's sequence number under its keys (RFC 8446 §5.3, RFC 5246 §6.1).
+    public var sequence: UInt32
+
+    @inlinable
+    public init(kind: Kind, message: UInt32, offset: UInt32 = 0, sequence: UInt32) {
+        self.kind = kind; self.message = message; self.offset = offset; self.sequence = sequence
     }
 }

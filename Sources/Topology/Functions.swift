@@ -2,6 +2,7 @@ import Foundation
 import Wire
 import NetModel
 import Workloads
+import Messages
 
 /// Lambda functions, read with the network (phase 1) for their Hyperplane ENIs and given hosts with
 /// the world (phase 3), and Step Functions state machines.
@@ -27,7 +28,7 @@ extension Builder {
     mutating func function(_ n: YNode, databases: [PlacedDatabase], index: Int? = nil) throws -> LambdaFunction {
         let m = try n.mapping(allowed: [
             "name", "count", "memory", "architecture", "timeout", "runtime", "vpc", "invocations", "handler",
-            "init-duration", "idle-reclaim", "connection-reuse", "tcp-nodelay",
+            "init-duration", "idle-reclaim", "connection-reuse", "tcp-nodelay", "credentials",
         ])
         let nameNode = try m.required("name")
         var name = try nameNode.string()
@@ -80,6 +81,19 @@ extension Builder {
         }
         if let v = m["connection-reuse"] { f.connectionReuse = try v.bool() }
         if let v = m["tcp-nodelay"] { f.tcpNoDelay = try v.bool() }
+        if let c = m["credentials"] {
+            // The execution role's credentials the SDK signs with (decryptable captures show the
+            // SigV4 signature); any key left out keeps the default, AWS's documented example pair.
+            let cm = try c.mapping(allowed: ["access-key-id", "secret-access-key", "session-token"])
+            if let v = cm["access-key-id"] { f.credentials.accessKeyID = try v.string() }
+            if let v = cm["secret-access-key"] { f.credentials.secretAccessKey = try v.string() }
+            if let v = cm["session-token"] { f.credentials.sessionToken = try v.string() }
+            for (key, value) in [
+                ("access-key-id", f.credentials.accessKeyID), ("secret-access-key", f.credentials.secretAccessKey),
+            ] where value.isEmpty || value.utf8.contains(where: { $0 <= 32 || $0 > 126 }) {
+                throw (cm[key] ?? c).fail("must be printable ASCII without spaces")
+            }
+        }
         // The init phase is limited to 10 s
         // (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
         if let d = m["init-duration"] { f.initMedian = try d.duration(in: .milliseconds(1)...(.seconds(10))) }

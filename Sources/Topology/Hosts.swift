@@ -76,7 +76,9 @@ extension Builder {
 
     /// A database instance's network interface; its host joins with the world.
     mutating func database(_ n: YNode) throws -> PlacedDatabase {
-        let m = try n.mapping(allowed: ["name", "engine", "subnet", "security-groups", "private-ip", "port"])
+        let m = try n.mapping(allowed: [
+            "name", "engine", "subnet", "security-groups", "private-ip", "port", "ssl-max-protocol-version",
+        ])
         let nameNode = try m.required("name")
         let name = try nameNode.string()
         guard databaseByName[name] == nil else { throw nameNode.fail("duplicate database name '\(name)'") }
@@ -96,9 +98,19 @@ extension Builder {
         net.enis.append(eni)
         databaseByName[name] = databaseByName.count
         let port = UInt16(try m["port"]?.int(1...65535) ?? 5432)
+        // PostgreSQL's ssl_max_protocol_version, a parameter of RDS parameter groups
+        // (https://www.postgresql.org/docs/16/runtime-config-connection.html#GUC-SSL-MAX-PROTOCOL-VERSION).
+        var tls = TLSServerProfileID.postgreSQL
+        if let v = m["ssl-max-protocol-version"] {
+            switch try v.string() {
+            case "TLSv1.3", "": tls = .postgreSQL
+            case "TLSv1.2": tls = .postgreSQLTLS12
+            case let other: throw v.fail("'\(other)' must be TLSv1.2 or TLSv1.3")
+            }
+        }
         return PlacedDatabase(
             identifier: name, eni: e, port: port, address: ip,
-            endpoint: LoaderIDs.rdsEndpoint(identifier: name, account: account, region: catalog.name))
+            endpoint: LoaderIDs.rdsEndpoint(identifier: name, account: account, region: catalog.name), tlsServer: tls)
     }
 
     /// The databases' hosts, behind their network interfaces.
@@ -106,10 +118,10 @@ extension Builder {
         var out: [DatabaseInstance] = []
         for d in databases {
             let h = world.addHost(.eni(d.eni), role: .database)
-            out.append(
-                DatabaseInstance(
-                    identifier: d.identifier, eni: d.eni, host: h, port: d.port, address: d.address,
-                    endpoint: d.endpoint))
+            var db = DatabaseInstance(
+                identifier: d.identifier, eni: d.eni, host: h, port: d.port, address: d.address, endpoint: d.endpoint)
+            db.tlsServer = d.tlsServer
+            out.append(db)
         }
         return out
     }
@@ -188,4 +200,5 @@ struct PlacedDatabase {
     var port: UInt16
     var address: IPAddress
     var endpoint: String
+    var tlsServer: TLSServerProfileID
 }

@@ -61,20 +61,48 @@ public enum TLSNamedGroup {
     }
 }
 
-/// TLS 1.3 cipher suites (RFC 8446 §B.4).
+/// Cipher suites: TLS 1.3's (RFC 8446 §B.4) and the TLS 1.2 ECDHE-RSA suites with an AEAD
+/// (RFC 5289 §3, RFC 7905 §2).
 public enum TLSCipherSuite {
     public static let aes128GCMSHA256: UInt16 = 0x1301
     public static let aes256GCMSHA384: UInt16 = 0x1302
     public static let chacha20Poly1305SHA256: UInt16 = 0x1303
+    /// TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (TLS 1.2).
+    public static let ecdheRSAAES128GCMSHA256: UInt16 = 0xC02F
+    /// TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 (TLS 1.2).
+    public static let ecdheRSAAES256GCMSHA384: UInt16 = 0xC030
+    /// TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 (TLS 1.2).
+    public static let ecdheRSAChaCha20Poly1305: UInt16 = 0xCCA8
 
-    /// Output length of the suite's transcript hash: the size of Finished.verify_data (§4.4.4).
+    /// Output length of the suite's hash: the size of a TLS 1.3 Finished.verify_data (§4.4.4), and
+    /// of the TLS 1.2 PRF's hash (RFC 5246 §5).
     public static func hashLength(_ suite: UInt16) -> Int {
         switch suite {
-        case aes256GCMSHA384: return 48
-        case aes128GCMSHA256, chacha20Poly1305SHA256: return 32
-        default: preconditionFailure("cipher suite \(suite) is not a modelled TLS 1.3 suite")
+        case aes256GCMSHA384, ecdheRSAAES256GCMSHA384: return 48
+        case aes128GCMSHA256, chacha20Poly1305SHA256, ecdheRSAAES128GCMSHA256, ecdheRSAChaCha20Poly1305: return 32
+        default: preconditionFailure("cipher suite \(suite) is not a modelled suite")
         }
     }
+
+    /// Bytes of the AEAD key: 16 for AES-128-GCM, 32 for AES-256-GCM and ChaCha20-Poly1305.
+    public static func keyLength(_ suite: UInt16) -> Int {
+        switch suite {
+        case aes128GCMSHA256, ecdheRSAAES128GCMSHA256: return 16
+        default: return 32
+        }
+    }
+
+    /// ChaCha20-Poly1305 rather than AES-GCM.
+    public static func isChaCha20(_ suite: UInt16) -> Bool {
+        suite == chacha20Poly1305SHA256 || suite == ecdheRSAChaCha20Poly1305
+    }
+}
+
+/// SignatureScheme values (RFC 8446 §4.2.3), also TLS 1.2's SignatureAndHashAlgorithm pairs.
+public enum TLSSignatureScheme {
+    public static let rsaPKCS1SHA256: UInt16 = 0x0401
+    public static let rsaPSSRSAESHA256: UInt16 = 0x0804
+    public static let rsaPSSRSAESHA384: UInt16 = 0x0805
 }
 
 /// Alert (RFC 8446 §6): level and description, two bytes of inner plaintext.

@@ -1,6 +1,7 @@
-// The server's side of a TLS 1.3 handshake: the ServerHello in clear (RFC 8446 §4.1.3) and a
-// TLSServerProfile saying how a server answers — the suite it picks, and the sizes of the
-// messages it encrypts.
+// The server's side of a TLS handshake: the ServerHello in clear (RFC 8446 §4.1.3 for TLS 1.3,
+// RFC 5246 §7.4.1.3 for TLS 1.2) and a TLSServerProfile saying how a server answers — the
+// versions, suites, groups and ALPN protocols it prefers. What it negotiates with a client
+// profile is ``TLSNegotiation``; the messages of its flights are in TLSHandshake.swift.
 
 /// A TLS 1.3 ServerHello (RFC 8446 §4.1.3) as an AWS endpoint answers boto3's ClientHello:
 /// record version 0x0303, legacy_version 0x0303, the client's session id echoed, null
@@ -35,10 +36,18 @@ public struct TLSServerHello: Hashable, Sendable {
         TLSRecordHeader.length + handshakeLength(sessionIDEchoLength: n)
     }
 
+    /// Writes the record: the 5-byte header, then the handshake message.
     public func encodeRecord(into writer: inout ByteWriter) {
+        writer.require(recordLength)
+        TLSRecordHeader(contentType: TLSContentType.handshake.rawValue, length: UInt16(handshakeLength)).encode(
+            into: &writer)
+        encodeHandshake(into: &writer)
+    }
+
+    /// Writes the handshake message alone (what the transcript hash covers, RFC 8446 §4.4.1).
+    public func encodeHandshake(into writer: inout ByteWriter) {
         let handshake = handshakeLength
-        writer.require(TLSRecordHeader.length + handshake)
-        TLSRecordHeader(contentType: TLSContentType.handshake.rawValue, length: UInt16(handshake)).encode(into: &writer)
+        writer.require(handshake)
         writer.u8(TLSHandshakeType.serverHello)
         writer.u24(UInt32(handshake - 4))
         writer.u16(0x0303)
@@ -97,104 +106,184 @@ public struct TLSServerHello: Hashable, Sendable {
     }
 }
 
-/// How a TLS 1.3 server answers: the suite it selects, and the sizes of the handshake messages it
-/// encrypts (inner plaintext bytes, before TLSCiphertext adds 1 + 16). Each handshake message
-/// travels in its own record, as OpenSSL-style servers write them. The ServerHello itself is
-/// ``TLSServerHello``.
+/// A TLS 1.2 ServerHello (RFC 5246 §7.4.1.3) as an OpenSSL 3.0 server writes it: a new 32-byte
+/// session id, the suite, null compression, then the extensions it answers, in OpenSSL's order
+/// (ssl/statem/extensions.c, `ext_defs`): renegotiation_info (RFC 5746), ec_point_formats
+/// (RFC 8422 §5.2), ALPN (RFC 7301), extended_master_secret (RFC 7627).
+public struct TLS12ServerHello: Hashable, Sendable {
+    public var random: [UInt8]
+    public var sessionID: [UInt8]
+    public var cipherSuite: UInt16
+    public var renegotiationInfo: Bool
+    public var ecPointFormats: [UInt8]?
+    public var alpn: String?
+    public var extendedMasterSecret: Bool
+
+    public init(
+        random: [UInt8], sessionID: [UInt8], cipherSuite: UInt16, renegotiationInfo: Bool, ecPointFormats: [UInt8]?,
+        alpn: String?, extendedMasterSecret: Bool
+    ) {
+        precondition(random.count == 32 && sessionID.count <= 32)
+        self.random = random
+        self.sessionID = sessionID
+        self.cipherSuite = cipherSuite
+        self.renegotiationInfo = renegotiationInfo
+        self.ecPointFormats = ecPointFormats
+        self.alpn = alpn
+        self.extendedMasterSecret = extendedMasterSecret
+    }
+
+    var extensionsLength: Int {
+        (renegotiationInfo ? 5 : 0) + (ecPointFormats.map { 5 + $0.count } ?? 0)
+            + (alpn.map { 4 + 2 + 1 + $0.utf8.count } ?? 0) + (extendedMasterSecret ? 4 : 0)
+    }
+    public var handshakeLength: Int { 4 + 2 + 32 + 1 + sessionID.count + 2 + 1 + 2 + extensionsLength }
+    public var recordLength: Int { TLSRecordHeader.length + handshakeLength }
+
+    public func encodeRecord(into writer: inout ByteWriter) {
+        writer.require(recordLength)
+        TLSRecordHeader(contentType: TLSContentType.handshake.rawValue, length: UInt16(handshakeLength)).encode(
+            into: &writer)
+        encodeHandshake(into: &writer)
+    }
+
+    public func encodeHandshake(into w: inout ByteWriter) {
+        w.require(handshakeLength)
+        w.u8(TLSHandshakeType.serverHello)
+        w.u24(UInt32(handshakeLength - 4))
+        w.u16(0x0303)
+        w.bytes(random)
+        w.u8(UInt8(sessionID.count))
+        w.bytes(sessionID)
+        w.u16(cipherSuite)
+        w.u8(0)
+        w.u16(UInt16(extensionsLength))
+        if renegotiationInfo {
+            w.u16(TLSExtensionType.renegotiationInfo)
+            w.u16(1)
+            w.u8(0)
+        }
+        if let ecPointFormats {
+            w.u16(TLSExtensionType.ecPointFormats)
+            w.u16(UInt16(1 + ecPointFormats.count))
+            w.u8(UInt8(ecPointFormats.count))
+            w.bytes(ecPointFormats)
+        }
+        if let alpn {
+            let n = alpn.utf8.count
+            w.u16(TLSExtensionType.alpn)
+            w.u16(UInt16(2 + 1 + n))
+            w.u16(UInt16(1 + n))
+            w.u8(UInt8(n))
+            w.bytes(alpn.utf8)
+        }
+        if extendedMasterSecret {
+            w.u16(TLSExtensionType.extendedMasterSecret)
+            w.u16(0)
+        }
+    }
+}
+
+/// How a TLS server answers: the versions, suites and groups it accepts, in its order of
+/// preference (it picks the first the client offers, as OpenSSL does with
+/// `SSL_OP_CIPHER_SERVER_PREFERENCE`), and the ALPN protocols it speaks. Its certificate chain is
+/// generated by the simulation's PKI (Messages' `SimulatedPKI`): an RSA-2048 leaf for the server
+/// name under an "Amazon RSA 2048 M0x"-shaped intermediate, so the sizes of the Certificate and
+/// CertificateVerify messages come from real DER and real signatures. Each handshake message
+/// travels in its own record, as OpenSSL-style servers write them.
 ///
-/// Adding a server (another AWS front end, an RDS engine, a dataset server): a `static let` below
-/// with its sizes, a case in ``TLSServerProfileID``, and the servers that use it chosen in
-/// Workloads (today every server answers as ``awsEndpoint``). A server whose ServerHello differs
-/// in layout (extensions, HelloRetryRequest) would move the fields of ``TLSServerHello`` here, as
-/// ``TLSClientProfile`` does for the ClientHello.
+/// Adding a server (another AWS front end, an RDS engine, a dataset server): a `static let` below,
+/// a case in ``TLSServerProfileID``, and the servers that use it chosen in Workloads.
 public struct TLSServerProfile: Hashable, Sendable {
     public var name: String
-    /// The TLS 1.3 suite the server selects from the client's offer.
-    public var cipherSuite: UInt16
-    /// EncryptedExtensions (RFC 8446 §4.3.1).
-    public var encryptedExtensionsLength: Int
-    /// DER sizes of the certificates sent, leaf first.
-    public var certificateChainDER: [Int]
-    /// CertificateVerify (RFC 8446 §4.4.3).
-    public var certificateVerifyLength: Int
-    /// One NewSessionTicket (RFC 8446 §4.6.1).
+    /// Protocol versions accepted, best first (0x0304 TLS 1.3, 0x0303 TLS 1.2).
+    public var versions: [UInt16]
+    /// TLS 1.3 suites, in the server's order of preference.
+    public var tls13CipherSuites: [UInt16]
+    /// TLS 1.2 suites (ECDHE-RSA with an AEAD), in the server's order of preference.
+    public var tls12CipherSuites: [UInt16]
+    /// Key-exchange groups, in order of preference (only x25519 is modelled).
+    public var groups: [UInt16]
+    /// ALPN protocols the server speaks; it selects the first of the client's list it knows.
+    public var alpnProtocols: [String]
+    /// One NewSessionTicket (RFC 8446 §4.6.1). The model does not write tickets yet.
     public var newSessionTicketLength: Int
 
     public init(
-        name: String, cipherSuite: UInt16, encryptedExtensionsLength: Int, certificateChainDER: [Int],
-        certificateVerifyLength: Int, newSessionTicketLength: Int
+        name: String, versions: [UInt16], tls13CipherSuites: [UInt16], tls12CipherSuites: [UInt16],
+        groups: [UInt16] = [TLSNamedGroup.x25519], alpnProtocols: [String], newSessionTicketLength: Int
     ) {
+        precondition(!versions.isEmpty && versions.allSatisfy { $0 == 0x0304 || $0 == 0x0303 })
+        precondition(groups == [TLSNamedGroup.x25519], "only x25519 key exchange is modelled")
         self.name = name
-        self.cipherSuite = cipherSuite
-        self.encryptedExtensionsLength = encryptedExtensionsLength
-        self.certificateChainDER = certificateChainDER
-        self.certificateVerifyLength = certificateVerifyLength
+        self.versions = versions
+        self.tls13CipherSuites = tls13CipherSuites
+        self.tls12CipherSuites = tls12CipherSuites
+        self.groups = groups
+        self.alpnProtocols = alpnProtocols
         self.newSessionTicketLength = newSessionTicketLength
     }
 
-    /// Finished (RFC 8446 §4.4.4), either side's: 4 + the suite's hash length.
-    public var finishedLength: Int { 4 + TLSCipherSuite.hashLength(cipherSuite) }
-
-    /// Certificate message (RFC 8446 §4.4.2): 4 + 1 (empty context) + 3 (list length) + per
-    /// entry 3 + DER + 2 (no entry extensions; the client sent no status_request).
-    public var certificateLength: Int { 4 + 1 + 3 + certificateChainDER.reduce(0) { $0 + 3 + $1 + 2 } }
-
-    /// The encrypted part of the server's flight, after ServerHello and ChangeCipherSpec:
-    /// EncryptedExtensions, Certificate, CertificateVerify, Finished.
-    public var encryptedFlight: [Int] {
-        [encryptedExtensionsLength, certificateLength, certificateVerifyLength, finishedLength]
-    }
-
-    /// The server's ServerHello: its suite, the client's session id echoed.
-    public func serverHello(random: [UInt8], sessionIDEcho: [UInt8], x25519KeyShare: [UInt8]) -> TLSServerHello {
-        TLSServerHello(
-            random: random, sessionIDEcho: sessionIDEcho, cipherSuite: cipherSuite,
-            x25519KeyShare: x25519KeyShare)
-    }
-
     /// The flight between boto3 and an AWS endpoint such as dynamodb.us-east-1.amazonaws.com:
-    /// TLS_AES_256_GCM_SHA384 (observed against dynamodb.us-east-1), ALPN http/1.1, an RSA-2048
-    /// leaf under Amazon RSA 2048 M02/M03.
+    /// TLS 1.3 with TLS_AES_256_GCM_SHA384 (observed against dynamodb.us-east-1; an OpenSSL 3.0
+    /// server with server preference orders AES-256, ChaCha20, AES-128), ALPN http/1.1
+    /// (EncryptedExtensions of 4 + 2 + 2 + 2 + 2 + 1 + 8 = 21 bytes, as an OpenSSL 3.0 server sends
+    /// it); TLS 1.2 with ECDHE-RSA and AES-GCM for clients without 1.3 (AWS endpoints require at
+    /// least 1.2: https://aws.amazon.com/blogs/security/tls-1-2-required-for-aws-endpoints/).
     ///
-    /// - EncryptedExtensions carrying ALPN "http/1.1": 4 (header) + 2 (extensions length) +
-    ///   2 + 2 + 2 + 1 + 8 (ALPN) = 21, as an OpenSSL 3.0 server sends it. (A server that also
-    ///   acknowledges SNI with an empty server_name extension would send 25.)
-    /// - Leaf for dynamodb.us-east-1.amazonaws.com: 1550 bytes of DER. Not measured on the real
-    ///   endpoint; estimated by generating, with openssl, a certificate that mirrors a real ACM
-    ///   leaf issued by Amazon RSA 2048 M03 (RSA-2048 key, SHA-256 signature, AKI, SKI, SAN,
-    ///   policy 2.23.140.1.2.1, KU, EKU, CRL DP, AIA OCSP+caIssuers, basicConstraints, three
-    ///   embedded SCTs): the generator reproduces that real leaf's 1495 bytes exactly when given
-    ///   its single 20-byte name, and gives 1550 for CN=dynamodb.us-east-1.amazonaws.com with
-    ///   SANs dynamodb.us-east-1.amazonaws.com and *.ddb.us-east-1.amazonaws.com (the second SAN
-    ///   is an assumption; without it: 1519).
-    /// - Intermediate "Amazon RSA 2048 M02"/"M03" (issued by Amazon Root CA 1, 2022-08-23): 1122
-    ///   bytes, read from the DER length prefix (30 82 04 5E) of the real certificates in public
-    ///   PEM bundles (https://www.amazontrust.com/repository/).
-    /// - CertificateVerify with rsa_pss_rsae_sha256 and a 2048-bit key: 4 + 2 (scheme) +
-    ///   2 (length) + 256 = 264.
-    /// - Finished: 4 + 48 (HMAC-SHA384 verify_data) = 52.
-    /// - NewSessionTicket: 4 + 4 (lifetime) + 4 (age_add) + 1 + 8 (nonce) + 2 + 105 (ticket) +
-    ///   2 (no extensions) = 130. Estimate: the 105-byte ticket is the size seen in a public
-    ///   `openssl s_client` transcript against a CloudFront (s2n-tls) endpoint; the 8-byte nonce
-    ///   is assumed. (The OpenSSL 3.0 server of the loopback capture sent two tickets of 249
-    ///   bytes each instead.) The model does not write tickets yet.
+    /// NewSessionTicket: 4 + 4 (lifetime) + 4 (age_add) + 1 + 8 (nonce) + 2 + 105 (ticket) + 2 = 130.
+    /// Estimate: the 105-byte ticket is the size seen in a public `openssl s_client` transcript
+    /// against a CloudFront (s2n-tls) endpoint; the 8-byte nonce is assumed.
     public static let awsEndpoint = TLSServerProfile(
-        name: "AWS service endpoint (TLS 1.3, RSA-2048 under Amazon RSA 2048 M02/M03)",
-        cipherSuite: TLSCipherSuite.aes256GCMSHA384,
-        encryptedExtensionsLength: 4 + 2 + (2 + 2 + 2 + 1 + 8),
-        certificateChainDER: [1550, 1122],
-        certificateVerifyLength: 4 + 2 + 2 + 256,
+        name: "AWS service endpoint (TLS 1.3, RSA-2048 under an Amazon RSA 2048 M0x-shaped CA)",
+        versions: [0x0304, 0x0303],
+        tls13CipherSuites: [
+            TLSCipherSuite.aes256GCMSHA384, TLSCipherSuite.chacha20Poly1305SHA256, TLSCipherSuite.aes128GCMSHA256,
+        ],
+        tls12CipherSuites: [
+            TLSCipherSuite.ecdheRSAAES256GCMSHA384, TLSCipherSuite.ecdheRSAAES128GCMSHA256,
+            TLSCipherSuite.ecdheRSAChaCha20Poly1305,
+        ],
+        alpnProtocols: ["http/1.1"],
         newSessionTicketLength: 4 + 4 + 4 + 1 + 8 + 2 + 105 + 2)
+
+    /// PostgreSQL (RDS) after an SSLRequest: OpenSSL with the engine's defaults, no ALPN selected
+    /// (PostgreSQL 16 sets no ALPN callback; 17 accepts only "postgresql", which a client
+    /// negotiating through SSLRequest need not offer:
+    /// https://www.postgresql.org/docs/17/protocol-flow.html#PROTOCOL-FLOW-SSL), so
+    /// EncryptedExtensions is empty (6 bytes). RDS for PostgreSQL accepts TLS 1.2 and 1.3
+    /// (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/PostgreSQL.Concepts.General.SSL.html).
+    public static let postgreSQL: TLSServerProfile = {
+        var p = awsEndpoint
+        p.name = "RDS for PostgreSQL (TLS 1.3, RSA-2048)"
+        p.alpnProtocols = []
+        return p
+    }()
+
+    /// ``postgreSQL`` with `ssl_max_protocol_version = 'TLSv1.2'`: every modelled client then
+    /// negotiates TLS 1.2 with ECDHE-RSA-AES256-GCM-SHA384.
+    public static let postgreSQLTLS12: TLSServerProfile = {
+        var p = postgreSQL
+        p.name = "RDS for PostgreSQL with ssl_max_protocol_version TLSv1.2 (ECDHE-RSA, AES-GCM)"
+        p.versions = [0x0303]
+        return p
+    }()
 }
 
 /// The registry of modelled TLS servers (a ServerHello chunk names its server by this id).
 public enum TLSServerProfileID: UInt8, CaseIterable, Hashable, Sendable {
     /// ``TLSServerProfile/awsEndpoint``.
     case awsEndpoint = 0
+    /// ``TLSServerProfile/postgreSQL``.
+    case postgreSQL = 1
+    /// ``TLSServerProfile/postgreSQLTLS12``.
+    case postgreSQLTLS12 = 2
 
     public var profile: TLSServerProfile {
         switch self {
         case .awsEndpoint: TLSServerProfile.awsEndpoint
+        case .postgreSQL: TLSServerProfile.postgreSQL
+        case .postgreSQLTLS12: TLSServerProfile.postgreSQLTLS12
         }
     }
 }

@@ -54,7 +54,7 @@ struct ApplicationTimers: Sendable {
 
 /// What a server does when its processing delay ends (`AppEvent.serverWork`).
 enum ServerAction: UInt32 {
-    /// Write the TLS 1.3 server flight.
+    /// Write the TLS server flight (after the ServerHello).
     case handshakeFlight = 1
     /// Answer the pending DynamoDB request.
     case respond = 2
@@ -66,6 +66,8 @@ enum ServerAction: UInt32 {
     case sessionReply = 5
     /// Answer an instance metadata request.
     case metadataReply = 6
+    /// TLS 1.2: answer the client's Finished with ChangeCipherSpec and Finished.
+    case handshakeFinish = 7
 }
 
 extension EventPayload {

@@ -1,4 +1,5 @@
 import SimCore
+import Wire
 import Transport
 
 /// The application view of one connection: the messages each side has written, by the stream
@@ -9,6 +10,8 @@ struct Channel: Sendable {
         case clientHello
         case serverFlight
         case clientFinished
+        /// TLS 1.2: the server's ChangeCipherSpec and Finished (the client may then send data).
+        case serverFinished
         case request(UInt32) // request slot
         case response(UInt32)
         case closeNotify
@@ -47,6 +50,14 @@ struct Channel: Sendable {
     var toClient = Queue()
     var seed: UInt64
     var records: UInt32 = 0
+    /// The connection's TLS handshake plan (an index into `World.tlsPlans`), -1 before the ClientHello.
+    var plan: Int32 = -1
+    /// Bytes a protected record adds to its plaintext under the connection's negotiated version
+    /// and suite (TLS 1.3: 17), copied from the plan so writing a record needs no plan lookup.
+    var recordOverhead: UInt8 = UInt8(TLSCiphertext.overhead)
+    /// Sequence number of the next protected record each way (RFC 8446 §5.3, RFC 5246 §6.1).
+    var sequenceToServer: UInt32 = 0
+    var sequenceToClient: UInt32 = 0
     /// What the server was asked and has not answered yet (its processing delay is running).
     var pending: PendingWork = .none
 

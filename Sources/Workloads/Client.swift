@@ -2,6 +2,7 @@ import SimCore
 import Wire
 import NetModel
 import Transport
+import Messages
 
 /// What an SDK call talks to.
 enum Target: Sendable, Equatable {
@@ -40,6 +41,13 @@ extension World {
         switch t {
         case .service(let i): return services[Int(i)].hostname
         case .database(let i): return databases[Int(i)].endpoint
+        }
+    }
+    /// How the server behind `t` answers TLS.
+    func tlsServer(_ t: Target) -> TLSServerProfileID {
+        switch t {
+        case .service: return Self.serverTLSProfile
+        case .database(let i): return databases[Int(i)].tlsServer
         }
     }
     func port(_ t: Target) -> UInt16 {
@@ -132,8 +140,8 @@ extension World {
         environments[env].call = .handshaking
         let profile = functions[Int(environments[env].function)].runtime.tlsClient
         writeClientHello(
-            p.socket, connection: p.connection, profile: profile, serverName: hostname(p.target),
-            now: now, &s)
+            p.socket, connection: p.connection, profile: profile, server: tlsServer(p.target),
+            serverName: hostname(p.target), now: now, &s)
         let written = tcp.socket(p.socket).written
         channels.update(p.connection) { $0.toServer.push(written, .clientHello) }
     }
@@ -149,6 +157,13 @@ extension World {
         switch m {
         case .pgSSLAccept:
             sendClientHello(env, k, now, &s)
+        case .serverFinished:
+            // TLS 1.2: the handshake is complete once the server's Finished has arrived.
+            if environments[env].phase == .running && environments[env].active == k
+                && environments[env].pool[k].phase == .handshaking
+            {
+                handshakeComplete(env, k, now, &s)
+            }
         case .serverFlight:
             // Certificate-chain verification and the key schedule on the client's CPU share (assumed:
             // ~1.5 ms of one vCPU; no published figure).
@@ -168,8 +183,7 @@ extension World {
             if case .authenticating(let st) = environments[env].pool[k].phase, st == stage {
                 if stage < 2 {
                     environments[env].pool[k].phase = .authenticating(stage + 1)
-                    sendDatabaseMessage(
-                        env, k, stage: stage + 1, plaintext: Self.databaseClientHandshake[Int(stage + 1)], now, &s)
+                    sendDatabaseMessage(env, k, stage: stage + 1, now, &s)
                 } else {
                     environments[env].pool[k].phase = .ready
                     sendRequest(env, now, &s)
@@ -219,22 +233,18 @@ extension World {
         guard k >= 0, k < environments[env].pool.count else { return }
         let p = environments[env].pool[k]
         guard tcp.socket(p.socket).state == .established else { return }
-        let profile = functions[Int(environments[env].function)].runtime.tlsClient.profile
-        // ChangeCipherSpec (middlebox compatibility mode) and Finished leave in one write. The
-        // seed drawn here is unused (a CCS has fixed bytes); drawing it keeps later seeds as they were.
-        _ = channels.update(p.connection) { $0.nextSeed() }
-        if profile.middleboxCompatibility {
-            tcp.write(
-                p.socket, .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength), flush: false,
-                now: now, &network, &s)
+        // ChangeCipherSpec (middlebox compatibility mode) and Finished leave in one write; TLS
+        // 1.2 then waits for the server's Finished.
+        if !writeClientFinish(p.socket, connection: p.connection, now: now, &s) {
+            handshakeComplete(env, k, now, &s)
         }
-        let end = writeTLS(
-            p.socket, connection: p.connection, plaintext: Self.serverTLSProfile.profile.finishedLength,
-            recordLimit: profile.records.maximumPlaintext, now: now, &s)
-        channels.update(p.connection) { $0.toServer.push(end, .clientFinished) }
-        if case .database = p.target {
+    }
+
+    /// The TLS handshake is done: PostgreSQL authenticates, an HTTPS client sends its request.
+    mutating func handshakeComplete(_ env: Int, _ k: Int, _ now: SimTime, _ s: inout Scheduler) {
+        if case .database = environments[env].pool[k].target {
             environments[env].pool[k].phase = .authenticating(0)
-            sendDatabaseMessage(env, k, stage: 0, plaintext: Self.databaseClientHandshake[0], now, &s)
+            sendDatabaseMessage(env, k, stage: 0, now, &s)
         } else {
             environments[env].pool[k].phase = .ready
             sendRequest(env, now, &s)
@@ -249,43 +259,89 @@ extension World {
         let key = callIndex[f][pc]
         environments[env].call = .awaitingResponse
         switch functions[f].program[pc] {
-        case .dynamodb:
-            let size = callSizes[f][pc].request
-            let r = newRequest(Request(environment: Int32(env), function: Int32(f), step: Int32(pc)))
+        case .dynamodb(let call):
+            let request = dynamoDBRequest(env, call, target: p.target, now)
+            let size = request.sizes
+            let message = log(.dynamoDBRequest(request))
+            let r = newRequest(
+                Request(environment: Int32(env), function: Int32(f), step: Int32(pc), key: request.key))
             let records = functions[f].runtime.tlsClient.profile.records
             let limit = records.maximumPlaintext
             let (socket, c) = (p.socket, p.connection)
             let end: UInt64
             if records.separateHeaderAndBodyRecords {
-                _ = writeTLS(socket, connection: c, plaintext: size.headers, recordLimit: limit, now: now, &s)
-                end = writeTLS(socket, connection: c, plaintext: size.body, recordLimit: limit, now: now, &s)
+                _ = writeTLS(
+                    socket, connection: c, plaintext: size.headers, message: message, recordLimit: limit, now: now, &s)
+                end = writeTLS(
+                    socket, connection: c, plaintext: size.body, message: message, offset: size.headers,
+                    recordLimit: limit, now: now, &s)
             } else {
-                end = writeTLS(socket, connection: c, plaintext: size.total, recordLimit: limit, now: now, &s)
+                end = writeTLS(
+                    socket, connection: c, plaintext: size.total, message: message, recordLimit: limit, now: now, &s)
             }
             channels.update(p.connection) { $0.toServer.push(end, .request(r)) }
             metrics.calls[key].requestBytes += UInt64(size.total)
-        case .database(let q):
-            sendDatabaseMessage(env, k, stage: 3, plaintext: q.requestBytes, now, &s)
-            metrics.calls[key].requestBytes += UInt64(q.requestBytes)
+        case .database:
+            let bytes = sendDatabaseMessage(env, k, stage: 3, now, &s)
+            metrics.calls[key].requestBytes += UInt64(bytes)
         case .compute:
             return
         }
         metrics.calls[key].calls += 1
     }
 
-    /// PostgreSQL (protocol 3.0) message sizes inside TLS: StartupMessage, then SCRAM-SHA-256
-    /// SASLInitialResponse and SASLResponse (RFC 7677); the server's replies are in
-    /// `databaseServerHandshake`.
-    static let databaseClientHandshake = [84, 86, 108]
-    static let databaseServerHandshake = [24, 92, 55 + 343 + 13 + 6]
+    /// The request botocore builds for `call` now: the function's credentials, the invocation's
+    /// trace header and order number, the attempt.
+    func dynamoDBRequest(_ env: Int, _ call: DynamoDBCall, target: Target, _ now: SimTime) -> DynamoDBRequest {
+        let f = Int(environments[env].function)
+        let fn = functions[f]
+        let inv = invocations[Int(environments[env].invocation)]
+        let seconds = (epochNanoseconds + now.nanoseconds) / 1_000_000_000
+        let identity = SplitMix64.mix(FNV1a64.hash(fn.name.utf8) ^ inv.number)
+        return DynamoDBRequest(
+            call: call, host: hostname(target), region: fn.region, credentials: fn.credentials,
+            userAgent: DynamoDBWire.userAgent, unixSeconds: seconds,
+            trace: XRayTraceHeader(
+                unixSeconds: (epochNanoseconds + inv.start.nanoseconds) / 1_000_000_000, seed: identity),
+            invocationID: SplitMix64.mix(identity &+ UInt64(environments[env].pc)),
+            attempt: environments[env].attempt, key: inv.number)
+    }
 
-    mutating func sendDatabaseMessage(
-        _ env: Int, _ k: Int, stage: UInt32, plaintext: Int, _ now: SimTime, _ s: inout Scheduler
-    ) {
+    /// The PostgreSQL message of a client stage: 0 StartupMessage, 1 SASLInitialResponse,
+    /// 2 SASLResponse (SCRAM-SHA-256-PLUS, RFC 7677), 3 the step's query. Returns its length.
+    @discardableResult
+    mutating func sendDatabaseMessage(_ env: Int, _ k: Int, stage: UInt32, _ now: SimTime, _ s: inout Scheduler) -> Int
+    {
         let p = environments[env].pool[k]
-        let limit = functions[Int(environments[env].function)].runtime.tlsClient.profile.records.maximumPlaintext
-        let end = writeTLS(p.socket, connection: p.connection, plaintext: plaintext, recordLimit: limit, now: now, &s)
+        let f = Int(environments[env].function)
+        guard case .database(let database) = p.target else { return 0 }
+        let connection = postgresConnection(p.connection, database: Int(database))
+        let kind: PostgresMessage.Kind
+        switch stage {
+        case 0: kind = .startup
+        case 1: kind = .saslInitialResponse
+        case 2: kind = .saslResponse
+        default:
+            guard case .database(let q) = functions[f].program[environments[env].pc] else { return 0 }
+            kind = .query(bytes: q.requestBytes, key: invocations[Int(environments[env].invocation)].number)
+        }
+        let message = PostgresMessage(kind, connection: connection)
+        let length = message.length
+        let limit = functions[f].runtime.tlsClient.profile.records.maximumPlaintext
+        let m = log(.postgres(message))
+        let end = writeTLS(
+            p.socket, connection: p.connection, plaintext: length, message: m, recordLimit: limit, now: now, &s)
         channels.update(p.connection) { $0.toServer.push(end, .databaseRequest(stage)) }
+        return length
+    }
+
+    /// The PostgreSQL login of connection `c` to database `i`: the database's user, name and
+    /// password, nonces from the connection's seed.
+    func postgresConnection(_ c: UInt32, database i: Int) -> PostgresConnection {
+        let d = databases[i]
+        return PostgresConnection(
+            user: d.user, database: d.databaseName, password: d.password, seed: channels.read(c) { $0.seed } ?? 0,
+            databaseSeed: FNV1a64.hash(d.identifier.utf8))
     }
 
     /// The client's connection ended (reset, timed out, or closed).

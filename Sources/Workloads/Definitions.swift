@@ -2,6 +2,7 @@ import SimCore
 import Wire
 import NetModel
 import Transport
+import Messages
 
 /// One thing a function's handler does, in order.
 public enum Step: Sendable, Hashable {
@@ -140,6 +141,9 @@ public struct LambdaFunction: Sendable {
     public var connectionReuse = true
     /// The SDK sets TCP_NODELAY (urllib3 does: `HTTPConnection.default_socket_options`).
     public var tcpNoDelay = true
+    /// The execution role's credentials its SDK signs with: by default AWS's documented example
+    /// key pair with a made-up session token of the measured length.
+    public var credentials: AWSCredentials
 
     public init(
         name: String, accountID: String, region: String, timeout: SimDuration = .seconds(3),
@@ -147,6 +151,7 @@ public struct LambdaFunction: Sendable {
     ) {
         self.name = name; self.accountID = accountID; self.region = region
         self.timeout = timeout; self.runtime = runtime; self.program = program; self.arrivals = arrivals
+        self.credentials = .documentedExample(tokenSeed: FNV1a64.hash(name.utf8))
     }
     /// The principal its SDK calls are made as: the execution role's assumed-role session.
     public var principal: String { "arn:aws:sts::\(accountID):assumed-role/\(name)-role/\(name)" }
@@ -205,6 +210,13 @@ public struct DatabaseInstance: Sendable {
     public var address: IPAddress
     /// The DNS name clients connect to, e.g. `orders-db.c9akciq32.us-east-1.rds.amazonaws.com`.
     public var endpoint: String
+    /// How it answers TLS (``TLSServerProfileID/postgreSQLTLS12`` with `ssl_max_protocol_version` TLSv1.2).
+    public var tlsServer = TLSServerProfileID.postgreSQL
+    /// The login functions use: user, database and password (simulation values; the password is
+    /// never sent, SCRAM proves it).
+    public var user = "app"
+    public var databaseName = "orders"
+    public var password = "example-password"
     public init(
         identifier: String, eni: ENIIndex, host: HostIndex, port: UInt16, address: IPAddress, endpoint: String
     ) {

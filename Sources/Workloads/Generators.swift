@@ -2,6 +2,7 @@ import SimCore
 import Wire
 import NetModel
 import Transport
+import Messages
 
 /// Where generated traffic comes from or goes to: a host, and the address(es) it uses. A host
 /// attached to a public range picks an address from `pool` per session or probe.
@@ -343,7 +344,7 @@ extension World {
         if spec.tls {
             sessions[Int(i)].phase = .handshaking
             writeClientHello(
-                x.socket, connection: x.connection, profile: Self.sessionTLSProfile,
+                x.socket, connection: x.connection, profile: Self.sessionTLSProfile, server: Self.serverTLSProfile,
                 serverName: Self.sni(spec), now: now, &s)
             let written = tcp.socket(x.socket).written
             channels.update(x.connection) { $0.toServer.push(written, .clientHello) }
@@ -360,9 +361,12 @@ extension World {
         sessions[Int(i)].phase = .requesting
         let response = UInt32(
             max(1, min(Double(Int32.max), random.lognormal(median: Double(spec.responseBytes), sigma: 0.6))))
+        let seed = sessionMessageSeed(x.connection, x.socket)
+        let m = log(
+            .http(SyntheticHTTPMessage(isRequest: true, host: Self.sni(spec), length: spec.requestBytes, seed: seed)))
         let end =
             spec.tls
-            ? writeTLS(x.socket, connection: x.connection, plaintext: spec.requestBytes, now: now, &s)
+            ? writeTLS(x.socket, connection: x.connection, plaintext: spec.requestBytes, message: m, now: now, &s)
             : writeOpaque(x.socket, connection: x.connection, bytes: spec.requestBytes, now: now, &s)
         channels.update(x.connection) { $0.toServer.push(end, .sessionRequest(response)) }
     }
@@ -372,17 +376,10 @@ extension World {
         guard case .sessions(let spec) = traffic[Int(x.spec)] else { return }
         switch m {
         case .serverFlight:
-            // Client Finished right away (generic clients: no per-call CPU model). The seed drawn
-            // here is unused (a CCS has fixed bytes); drawing it keeps later seeds as they were.
-            _ = channels.update(x.connection) { $0.nextSeed() }
-            if Self.sessionTLSProfile.profile.middleboxCompatibility {
-                tcp.write(
-                    x.socket, .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength),
-                    flush: false, now: now, &network, &s)
-            }
-            let finished = Self.serverTLSProfile.profile.finishedLength
-            let end = writeTLS(x.socket, connection: x.connection, plaintext: finished, now: now, &s)
-            channels.update(x.connection) { $0.toServer.push(end, .clientFinished) }
+            // Client Finished right away (generic clients: no per-call CPU model); TLS 1.2 waits
+            // for the server's Finished.
+            if !writeClientFinish(x.socket, connection: x.connection, now: now, &s) { sessionRequest(i, now, &s) }
+        case .serverFinished:
             sessionRequest(i, now, &s)
         case .sessionResponse:
             sessions[Int(i)].remaining -= 1
@@ -431,6 +428,8 @@ extension World {
         switch m {
         case .clientHello:
             s.schedule(after: .microseconds(600), .serverWork(c, .handshakeFlight))
+        case .clientFinished:
+            scheduleServerFinish(c, &s)
         case .sessionRequest(let bytes):
             channels.update(c) { $0.pending = .sessionReply(bytes: bytes) }
             let t = SimDuration(seconds: random.lognormal(median: spec.serverTime.seconds, sigma: 0.4))

@@ -45,6 +45,9 @@ struct Invocation: Sendable {
     var caller: Caller
     /// The init phase that ran before it (cold start), zero when warm.
     var initTime = SimDuration.zero
+    /// The function's invocation count when this one began (1, 2, …): the order number its
+    /// handler's items carry.
+    var number: UInt64 = 0
 }
 
 /// Where a finished Step Functions task goes.
@@ -82,7 +85,9 @@ extension World {
         }
         let cold = environments[env].needsInit
         if cold { metrics.functions[f].coldStarts += 1 }
-        let inv = Invocation(function: Int32(f), environment: Int32(env), start: now, caller: caller)
+        let inv = Invocation(
+            function: Int32(f), environment: Int32(env), start: now, caller: caller,
+            number: UInt64(metrics.functions[f].invocations))
         let k: Int32
         if let r = freeInvocations.popLast() {
             invocations[Int(r)] = inv; k = r

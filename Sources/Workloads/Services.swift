@@ -2,17 +2,12 @@ import SimCore
 import Wire
 import NetModel
 import Transport
+import Messages
 
 extension World {
     /// The TLS server every modelled server answers as (DynamoDB front ends, RDS, dataset
     /// servers). Per-server profiles would be a field of ServiceEndpoint and DatabaseInstance.
     static let serverTLSProfile = TLSServerProfileID.awsEndpoint
-
-    /// The TLS client profile of a connection's client.
-    func clientTLSProfile(_ client: AppRef) -> TLSClientProfileID {
-        guard client.app == .environment else { return Self.sessionTLSProfile }
-        return functions[Int(environments[Int(client.object)].function)].runtime.tlsClient
-    }
 
     /// Server-side messages: the TLS handshake and requests of a service, a database's protocol.
     mutating func serverMessage(
@@ -24,7 +19,9 @@ extension World {
         case .clientHello:
             let t = owner.app == .service ? services[Int(owner.object)].handshakeTime : .microseconds(900)
             s.schedule(after: t, .serverWork(c, .handshakeFlight))
-        case .clientFinished, .closeNotify:
+        case .clientFinished:
+            scheduleServerFinish(c, &s)
+        case .closeNotify:
             break
         case .request(let r):
             let svc = services[Int(owner.object)]
@@ -45,8 +42,9 @@ extension World {
             channels.update(c) { $0.pending = .databaseStage(stage) }
             let d = databaseDelay(stage: stage, connection: c)
             s.schedule(after: d, .serverWork(c, .databaseReply))
-        case .serverFlight, .response, .databaseResponse, .pgSSLAccept, .sessionRequest, .sessionResponse, .textRequest,
-            .textResponse:
+        case .serverFlight, .serverFinished, .response, .databaseResponse, .pgSSLAccept, .sessionRequest,
+            .sessionResponse,
+            .textRequest, .textResponse:
             break
         }
     }
@@ -57,26 +55,10 @@ extension World {
         guard tcp.socket(sock).isOpen else { return }
         switch action {
         case .handshakeFlight:
-            // TLS 1.3 server flight: ServerHello, ChangeCipherSpec (RFC 8446 D.4), then the
-            // encrypted EncryptedExtensions, Certificate, CertificateVerify and Finished, one
-            // record each as OpenSSL-style servers write them.
-            // The flight is written at once (TLS libraries flush a flight in one write), so TCP
-            // cuts it into full-sized segments.
-            let server = Self.serverTLSProfile
-            let client = clientTLSProfile(channels.read(c) { $0.client } ?? .none)
-            let hello = TLSServerHello.recordLength(sessionIDEchoLength: client.profile.sessionIDLength)
-            let seed = channels.update(c) { $0.nextSeed() } ?? 0
-            tcp.write(
-                sock, .tlsServerHello(profile: server, client: client, seed: seed), length: UInt32(hello),
-                flush: false, now: now, &network, &s)
-            tcp.write(
-                sock, .tlsChangeCipherSpec, length: UInt32(TLSChangeCipherSpec.recordLength), flush: false,
-                now: now, &network, &s)
-            var end: UInt64 = 0
-            let flight = server.profile.encryptedFlight
-            for (k, inner) in flight.enumerated() {
-                end = writeTLS(sock, connection: c, plaintext: inner, flush: k == flight.count - 1, now: now, &s)
-            }
+            // ServerHello, ChangeCipherSpec (RFC 8446 D.4), then the encrypted EncryptedExtensions,
+            // Certificate, CertificateVerify and Finished (TLS 1.2: Certificate, ServerKeyExchange,
+            // ServerHelloDone in clear), one record each as OpenSSL-style servers write them.
+            let end = writeServerFlight(sock, connection: c, now: now, &s)
             channels.update(c) { $0.toClient.push(end, .serverFlight) }
         case .respond:
             guard case .request(let r) = pending else { return }
@@ -86,7 +68,9 @@ extension World {
             guard case .dynamodb(let call) = functions[f].program[Int(req.step)] else { return }
             let svcIndex = serviceByHost[tcp.socket(sock).host] ?? 0
             let svc = services[svcIndex]
-            var size = callSizes[f][Int(req.step)].response
+            var response = DynamoDBResponse(
+                call: call, unixSeconds: (epochNanoseconds + now.nanoseconds) / 1_000_000_000,
+                requestID: SplitMix64.mix(UInt64(c) << 32 ^ UInt64(bitPattern: now.nanoseconds)), key: req.key)
             let realm = tcp.socket(sock).realm
             if realm > 0 {
                 // The gateway endpoint's policy is evaluated for requests that came through it
@@ -101,11 +85,13 @@ extension World {
                     let message = DynamoDBWire.endpointPolicyDenial(
                         principal: functions[f].principal, action: call.operation.action,
                         resource: resource, explicit: explicit)
-                    size = DynamoDBWire.errorResponse(name: "AccessDeniedException", message: message)
+                    response.error = DynamoDBError(name: "AccessDeniedException", message: message)
                     requests[Int(r)].error = "AccessDeniedException"
                 }
             }
-            let end = writeTLS(sock, connection: c, plaintext: size.total, now: now, &s)
+            let size = response.sizes
+            let m = log(.dynamoDBResponse(response))
+            let end = writeTLS(sock, connection: c, plaintext: size.total, message: m, now: now, &s)
             channels.update(c) { $0.toClient.push(end, .response(r)) }
             let key = callIndex[f][Int(req.step)]
             metrics.calls[key].responseBytes += UInt64(size.total)
@@ -119,16 +105,21 @@ extension World {
         case .databaseReply:
             guard case .databaseStage(let stage) = pending else { return }
             channels.update(c) { $0.pending = .none }
-            let end = writeTLS(
-                sock, connection: c, plaintext: databaseReplyBytes(stage: stage, connection: c), now: now, &s)
+            let message = databaseReply(stage: stage, connection: c, database: Int(server.object))
+            let m = log(.postgres(message))
+            let end = writeTLS(sock, connection: c, plaintext: message.length, message: m, now: now, &s)
             channels.update(c) { $0.toClient.push(end, .databaseResponse(stage)) }
         case .sessionReply:
             guard case .sessions(let spec) = traffic[Int(server.object)], case .sessionReply(let bytes) = pending
             else { return }
             channels.update(c) { $0.pending = .none }
+            let seed = sessionMessageSeed(c, sock)
+            let m =
+                spec.tls
+                ? log(.http(SyntheticHTTPMessage(isRequest: false, host: "", length: Int(bytes), seed: seed))) : nil
             let end =
                 spec.tls
-                ? writeTLS(sock, connection: c, plaintext: Int(bytes), now: now, &s)
+                ? writeTLS(sock, connection: c, plaintext: Int(bytes), message: m, now: now, &s)
                 : writeOpaque(sock, connection: c, bytes: Int(bytes), now: now, &s)
             channels.update(c) { $0.toClient.push(end, .sessionResponse) }
         case .metadataReply:
@@ -137,6 +128,8 @@ extension World {
             writeText(sock, Self.metadataResponses[Int(step)], now: now, &s)
             let written = tcp.socket(sock).written
             channels.update(c) { $0.toClient.push(written, .textResponse(step)) }
+        case .handshakeFinish:
+            writeServerFinish(sock, connection: c, now: now, &s)
         case .acceptSSL:
             tcp.write(sock, .postgresSSLAccept, length: UInt32(PostgresSSLResponse.length), now: now, &network, &s)
             let written = tcp.socket(sock).written
@@ -149,7 +142,7 @@ extension World {
         guard channels.isIdleCloseCurrent(c, generation), let sock = channels.read(c, { $0.serverSocket }),
             sock != .max, tcp.socket(sock).state == .established
         else { return }
-        let end = writeTLS(sock, connection: c, plaintext: TLSAlert.length, now: now, &s)
+        let end = writeCloseNotify(sock, connection: c, now: now, &s)
         channels.update(c) { $0.toClient.push(end, .closeNotify) }
         tcp.close(sock, now: now, &network, &s)
     }
@@ -162,9 +155,28 @@ extension World {
         return .microseconds(900)
     }
 
-    func databaseReplyBytes(stage: UInt32, connection c: UInt32) -> Int {
-        if stage < 3 { return Self.databaseServerHandshake[Int(stage)] }
-        return currentQuery(c)?.responseBytes ?? 64
+    /// The server's PostgreSQL answer at a stage: 0 AuthenticationSASL, 1 the SCRAM server-first
+    /// message, 2 its final message with AuthenticationOk and the session's start, 3 the result.
+    func databaseReply(stage: UInt32, connection c: UInt32, database: Int) -> PostgresMessage {
+        let login = postgresConnection(c, database: database)
+        switch stage {
+        case 0: return PostgresMessage(.authenticationSASL, connection: login)
+        case 1: return PostgresMessage(.saslContinue, connection: login)
+        case 2: return PostgresMessage(.authenticationDone, connection: login)
+        default:
+            let key =
+                channels.read(c, { $0.client }).flatMap { r -> UInt64? in
+                    guard r.app == .environment else { return nil }
+                    let env = environments[Int(r.object)]
+                    return env.invocation >= 0 ? invocations[Int(env.invocation)].number : nil
+                } ?? 0
+            return PostgresMessage(.result(bytes: currentQuery(c)?.responseBytes ?? 64, key: key), connection: login)
+        }
+    }
+
+    /// The seed of a generated session's next message: its connection and stream position.
+    func sessionMessageSeed(_ c: UInt32, _ socket: UInt32) -> UInt64 {
+        SplitMix64.mix(UInt64(c) << 32 ^ tcp.socket(socket).written)
     }
 
     /// The query the connection's client is running now.

@@ -2,6 +2,7 @@ import SimCore
 import Wire
 import NetModel
 import Transport
+import Messages
 
 /// The composition root of a run: the network, the hosts' TCP stacks and the applications,
 /// dispatched from one event loop. Each event kind goes to the layer that scheduled it; the
@@ -63,8 +64,15 @@ public struct World: EventHandler, Sendable {
     var clientHelloLength: [UInt64: Int] = [:]
     /// DNS message lengths by name, type, direction and answer (see `dnsMessageLength`).
     var dnsLength: [UInt64: Int] = [:]
-    /// Cached request/response sizes per (function, step).
-    var callSizes: [[(request: HTTPMessageSize, response: HTTPMessageSize)]] = []
+    /// Whether TLS is real (decryptable captures): application plaintexts are logged in
+    /// ``messages`` and records name them. Set before ``start(_:)``.
+    public var decryptable = false
+    /// The plaintexts logged since the captures last drained them (decryptable runs).
+    public var messages = MessageLog()
+    /// The run's simulated certificate authority (certificate sizes for the handshake plans).
+    var pki: SimulatedPKI
+    var tlsPlans: [TLSPlanEntry] = []
+    var tlsPlanIndex: [UInt64: Int32] = [:]
     /// Per (function, step), the index of its call's entry in `metrics.calls`.
     var callIndex: [[Int]] = []
 
@@ -75,6 +83,7 @@ public struct World: EventHandler, Sendable {
         self.epochNanoseconds = epochNanoseconds
         self.workloadEnd = workloadEnd
         self.seeds = seed
+        self.pki = SimulatedPKI(seed: seed.seed, runStartUnixSeconds: epochNanoseconds / 1_000_000_000)
     }
     let seeds: RandomStreams
 
@@ -147,19 +156,6 @@ public struct World: EventHandler, Sendable {
 
     /// Schedules the first arrivals and the end of the workload window. Call once before running.
     public mutating func start(_ s: inout Scheduler) {
-        // Many functions make the same calls (datasets: hundreds): size each distinct one once.
-        var sized: [String: [DynamoDBCall: (HTTPMessageSize, HTTPMessageSize)]] = [:]
-        callSizes = functions.map { f in
-            f.program.map { step in
-                guard case .dynamodb(let c) = step else {
-                    return (HTTPMessageSize(headers: 0, body: 0), HTTPMessageSize(headers: 0, body: 0))
-                }
-                if let known = sized[f.region]?[c] { return known }
-                let sizes = (DynamoDBWire.request(c, region: f.region), DynamoDBWire.response(c))
-                sized[f.region, default: [:]][c] = sizes
-                return sizes
-            }
-        }
         registerCalls()
         for i in functions.indices { scheduleNextArrival(function: i, after: .zero, first: true, &s) }
         for i in stateMachines.indices { scheduleNextExecution(machine: i, first: true, &s) }
@@ -284,54 +280,12 @@ public struct World: EventHandler, Sendable {
 
     // MARK: Stream writing helpers
 
-    /// Writes `plaintext` bytes of application data as TLS 1.3 ciphertext records of at most
-    /// `recordLimit` bytes of plaintext each (RFC 8446 §5.1: one record per 2^14 bytes at most);
-    /// returns the stream offset where the last record ends.
-    mutating func writeTLS(
-        _ socket: UInt32, connection: UInt32, plaintext: Int,
-        recordLimit: Int = TLSCiphertext.maximumInnerPlaintextLength, flush: Bool = true,
-        now: SimTime, _ s: inout Scheduler
-    ) -> UInt64 {
-        var left = plaintext
-        repeat {
-            let inner = min(left, recordLimit)
-            left -= inner
-            let seed = (channels.update(connection) { $0.nextSeed() } ?? 0)
-            let length = UInt32(TLSCiphertext.recordLength(innerPlaintextLength: inner))
-            tcp.write(
-                socket, .tlsCiphertext(seed: seed), length: length, flush: flush && left == 0, now: now,
-                &network, &s)
-        } while left > 0
-        return tcp.socket(socket).written
-    }
-
     mutating func writeOpaque(_ socket: UInt32, connection: UInt32, bytes: Int, now: SimTime, _ s: inout Scheduler)
         -> UInt64
     {
         let seed = (channels.update(connection) { $0.nextSeed() } ?? 0)
         tcp.write(socket, .opaque(seed: seed), length: UInt32(bytes), now: now, &network, &s)
         return tcp.socket(socket).written
-    }
-
-    /// Writes a ClientHello of `profile` for `serverName` (added to the catalog if new).
-    mutating func writeClientHello(
-        _ socket: UInt32, connection: UInt32, profile: TLSClientProfileID,
-        serverName: String, now: SimTime, _ s: inout Scheduler
-    ) {
-        let name = network.catalog.intern(name: serverName)
-        let key = UInt64(profile.rawValue) << 32 | UInt64(name.raw)
-        let length: Int
-        if let known = clientHelloLength[key] {
-            length = known
-        } else {
-            length = profile.profile.clientHelloRecordLength(serverName: serverName)
-            clientHelloLength[key] = length
-        }
-        // The renderer derives random and key share from the low 32 bits of the seed.
-        let seed = UInt32(truncatingIfNeeded: channels.update(connection) { $0.nextSeed() } ?? 0)
-        tcp.write(
-            socket, .tlsClientHello(profile: profile, serverName: name, seed: seed), length: UInt32(length),
-            now: now, &network, &s)
     }
 
     /// Writes a literal payload (added to the catalog if new).
@@ -414,6 +368,8 @@ struct Request: Sendable {
     var environment: Int32
     var function: Int32
     var step: Int32
+    /// The order number the call's item key carries (its invocation's number).
+    var key: UInt64 = 0
     /// The error the server answered with, if any (e.g. an endpoint policy's AccessDeniedException).
     var error: String? = nil
 }

@@ -95,6 +95,12 @@ struct SimulationOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "The most memory a run may need, like 8GB (default).")
     var maxMemory: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "TLS record contents: size-only (filler of the right sizes) or decryptable (real TLS; keys in "
+                + "tls-keys.log and in a pcapng beside each pcap).", valueName: "size-only|decryptable"))
+    var tls = "size-only"
+
     /// Checked while parsing, so a bad value is reported as a usage error.
     func validate() throws {
         if let duration {
@@ -118,6 +124,9 @@ struct SimulationOptions: ParsableArguments {
             do { try OutputStaging.validate(out) } catch let e as UsageError { throw ValidationError(e.description) }
         }
         _ = try budget()
+        if TLSMode(rawValue: tls) == nil {
+            throw ValidationError("--tls '\(tls)' must be size-only or decryptable")
+        }
     }
 
     func parsedSeed(_ s: String) -> UInt64? {
@@ -169,6 +178,7 @@ struct SimulationOptions: ParsableArguments {
         let base = ((topology as NSString).lastPathComponent as NSString).deletingPathExtension
         var options = RunOptions(outputDirectory: out ?? "Captures/\(base)")
         options.pcaps = pcaps
+        options.tls = TLSMode(rawValue: tls) ?? .sizeOnly
         options.progress = !quiet && isatty(2) != 0
         if let warmup, let w = SimDuration(parsing: warmup) { options.warmup = w }
         let summary: RunSummary
@@ -247,7 +257,7 @@ struct PathCommand: ParsableCommand {
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks.", subcommands: [BenchCore.self, BenchFlowLogs.self])
+        abstract: "Benchmarks.", subcommands: [BenchCore.self, BenchFlowLogs.self, BenchTLS.self])
 }
 
 struct BenchCore: ParsableCommand {
@@ -362,6 +372,44 @@ struct BenchFlowLogs: ParsableCommand {
                         + "peak %d MB",
                     r.simulatedSeconds, r.wallSeconds, r.packetsPerSecond / 1e6, r.eventsPerSecond / 1e6,
                     r.flowLogRecords, r.peakMemoryKB / 1000))
+        }
+    }
+}
+
+struct BenchTLS: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tls",
+        abstract:
+            "The default scenario and a 64 KiB-item variant with pcaps, size-only and decryptable TLS: runs/s and "
+            + "MB/s of application data through TLS.")
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @Option(help: "The scenario (its item-bytes: 110 become 65536 for the bulk row).")
+    var topology = "Topologies/lambda-dynamodb-gateway-endpoint.yaml"
+
+    @Option(help: "Best of this many runs per mode.")
+    var repeats = 3
+
+    func run() throws {
+        let scratch = NSTemporaryDirectory() + "vpcsim-bench-tls-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let r = try TLSBenchmark.run(topology: topology, repeats: repeats, scratch: scratch)
+        if json {
+            print(try TLSBenchmark.json(r))
+            return
+        }
+        print("TLS, \(r.build) build (best of \(repeats))")
+        for row in r.rows {
+            for m in [row.sizeOnly, row.decryptable] {
+                print(
+                    String(
+                        format: "  %@ %@ %6.3f s wall (%5.1f runs/s), %7.1f MB/s of application data",
+                        row.scenario.padding(toLength: 20, withPad: " ", startingAt: 0),
+                        m.tls.padding(toLength: 12, withPad: " ", startingAt: 0), m.wallSeconds, m.runsPerSecond,
+                        m.applicationMBPerSecond))
+            }
         }
     }
 }

@@ -64,7 +64,7 @@ import TestSupport
         let down = bytes(of: server, length: serverHelloLength, step: 50, &store, catalog)
         let serverHello = try down.withUnsafeBytes { try TLSServerHello(parsingRecord: $0) }
         #expect(serverHello.sessionIDEcho == hello.sessionID)
-        #expect(serverHello.cipherSuite == TLSServerProfile.awsEndpoint.cipherSuite)
+        #expect(serverHello.cipherSuite == TLSCipherSuite.aes256GCMSHA384)
         #expect(store.missing == 0)
 
         // Another seed: another random and key share, the same session id (same connection).

@@ -40,6 +40,35 @@ import TestSupport
                 == "vpcsim: error: --duration '5x' is not a duration like 90s, 10m or 1h (see 'vpcsim run --help')\n")
     }
 
+    @Test func tlsModeIsValidatedAndDecryptableRunsListTheirKeys() {
+        let bad = runProgram(
+            binary, ["run", repositoryRoot() + "/Topologies/lambda-public-subnet.yaml", "--tls", "clear"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("--tls 'clear' must be size-only or decryptable"))
+        let dir = temporaryDirectory("cli-tls")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = runProgram(
+            binary,
+            [
+                "run", repositoryRoot() + "/Topologies/lambda-dynamodb-gateway-endpoint.yaml", "--duration", "5s",
+                "--tls", "decryptable", "--out", dir,
+            ])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains(".pcapng  (the same packets, keys of 2 TLS sessions embedded)"), "\(r.stdout)")
+        #expect(r.stdout.contains("tls-keys.log  (NSS key log, 2 TLS sessions)"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/tls-keys.log"))
+        // A size-only run in the same directory removes the decryptable run's extra outputs.
+        let again = runProgram(
+            binary,
+            [
+                "run", repositoryRoot() + "/Topologies/lambda-dynamodb-gateway-endpoint.yaml", "--duration", "5s",
+                "--out", dir,
+            ])
+        #expect(again.status == 0)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/tls-keys.log"))
+        #expect(filesUnder(dir + "/captures").allSatisfy { $0.hasSuffix(".pcap") })
+    }
+
     @Test func datasetNamesItselfInTheSummary() {
         let dir = temporaryDirectory("cli-dataset")
         defer { try? FileManager.default.removeItem(atPath: dir) }

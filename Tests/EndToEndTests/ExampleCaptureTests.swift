@@ -16,7 +16,8 @@ import TestSupport
     @Test func examplesAreCommitted() {
         #expect(
             Set(Self.examples) == [
-                "lambda-dynamodb-gateway-endpoint", "lambda-dynamodb-nat-gateway", "lambda-public-subnet",
+                "lambda-dynamodb-gateway-endpoint", "lambda-dynamodb-gateway-endpoint-decryptable",
+                "lambda-dynamodb-nat-gateway", "lambda-public-subnet",
             ])
     }
 
@@ -28,13 +29,14 @@ import TestSupport
         let topology = try #require(summary["topology"] as? String)
         let seed = try #require(summary["seed"] as? Int)
         let seconds = try #require(summary["workload_seconds"] as? Double)
+        let tls = summary["tls"] as? String ?? "size-only"
         let out = temporaryDirectory("example-" + name)
         defer { try? FileManager.default.removeItem(atPath: out) }
         // From the repository root with the relative path the summary names, as Tools/refresh-examples runs it.
         let r = runProgram(
             vpcsimBinary(),
             [
-                "run", topology, "--seed", String(seed), "--duration", "\(Int(seconds))s",
+                "run", topology, "--seed", String(seed), "--duration", "\(Int(seconds))s", "--tls", tls,
                 "--out", out, "--quiet",
             ], currentDirectory: repositoryRoot())
         #expect(r.status == 0, "\(r.stderr)")
@@ -46,5 +48,9 @@ import TestSupport
             "\(name) differs from what vpcsim writes now (run Tools/refresh-examples): \(difference ?? "")")
         let report = try CheckRunReport(example)
         #expect(report.ok, "check-run on \(example):\n\(report.failures)")
+        if tls == "decryptable" {
+            let keys = try String(contentsOfFile: example + "/tls-keys.log", encoding: .utf8)
+            #expect(keys == (try String(contentsOfFile: out + "/tls-keys.log", encoding: .utf8)))
+        }
     }
 }

@@ -362,4 +362,35 @@ import Workloads
                 """)
         #expect(failure(y)?.message.contains("list rtb-0000000000000000a in the endpoint's 'route-tables'") == true)
     }
+
+    /// The credentials a function's SDK signs with: AWS's documented example pair by default, any
+    /// key replaced from the topology.
+    @Test func functionCredentials() throws {
+        let plain = try load(Self.function(runtime: nil))
+        #expect(plain.world.functions[0].credentials.accessKeyID == "AKIAIOSFODNN7EXAMPLE")
+        #expect(plain.world.functions[0].credentials.sessionToken.count == 1_040)
+        let y = Self.function(runtime: nil).replacingOccurrences(
+            of: "  - name: f\n",
+            with: "  - name: f\n    credentials: {access-key-id: ASIAEXAMPLE0000000001, session-token: \"\"}\n")
+        let custom = try load(y)
+        #expect(custom.world.functions[0].credentials.accessKeyID == "ASIAEXAMPLE0000000001")
+        #expect(custom.world.functions[0].credentials.sessionToken.isEmpty)
+        #expect(custom.world.functions[0].credentials.secretAccessKey == "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+        let bad = failure(y.replacingOccurrences(of: "access-key-id: ASIAEXAMPLE0000000001", with: "access-key: x"))
+        #expect(bad?.message.contains("functions[0].credentials") == true, "\(String(describing: bad))")
+    }
+
+    @Test func databaseTLSVersionIsAPostgreSQLParameter() throws {
+        let base = try String(
+            contentsOfFile: repositoryRoot() + "/Topologies/lambda-rds-dynamodb.yaml", encoding: .utf8)
+        let tls12 = try load(
+            base.replacingOccurrences(
+                of: "    engine: postgres\n", with: "    engine: postgres\n    ssl-max-protocol-version: TLSv1.2\n"))
+        #expect(tls12.world.databases[0].tlsServer == .postgreSQLTLS12)
+        #expect(try load(base).world.databases[0].tlsServer == .postgreSQL)
+        let e = failure(
+            base.replacingOccurrences(
+                of: "    engine: postgres\n", with: "    engine: postgres\n    ssl-max-protocol-version: TLSv1.1\n"))
+        #expect(e?.message.contains("'TLSv1.1' must be TLSv1.2 or TLSv1.3") == true, "\(String(describing: e))")
+    }
 }

@@ -174,11 +174,20 @@ private let boto3 = TLSClientProfile.boto3OpenSSL3
         #expect(![0x14, 0x03, 0x03, 0x00, 0x01].withUnsafeBytes { TLSChangeCipherSpec.isValidRecord($0) })
     }
 
+    /// An AWS flight with certificates of these DER sizes (the model takes them from the
+    /// simulated PKI; any sizes frame the same way).
+    static let flight: [Int] = [
+        TLSEncryptedExtensions(alpn: "http/1.1").handshakeLength,
+        TLSCertificateMessage.handshakeLength(derSizes: [1550, 1122], tls13: true),
+        TLSCertificateVerify.handshakeLength(signatureLength: 256), TLSFinished.handshakeLength(verifyDataLength: 48),
+    ]
+
     @Test func flightParsesAsWholeRecords() throws {
         var rng = SeededGenerator(seed: 5)
-        let server = TLSServerProfile.awsEndpoint
-        let sh = server.serverHello(random: rng.bytes(32), sessionIDEcho: rng.bytes(32), x25519KeyShare: rng.bytes(32))
-        let inner = server.encryptedFlight
+        let sh = TLSServerHello(
+            random: rng.bytes(32), sessionIDEcho: rng.bytes(32), cipherSuite: TLSCipherSuite.aes256GCMSHA384,
+            x25519KeyShare: rng.bytes(32))
+        let inner = Self.flight
         let flight = render { w in
             sh.encodeRecord(into: &w)
             TLSChangeCipherSpec.encodeRecord(into: &w)
@@ -187,9 +196,9 @@ private let boto3 = TLSClientProfile.boto3OpenSSL3
                 TLSCiphertext.fillBody(seed: UInt64(i), from: 0, count: n + TLSCiphertext.overhead, into: &w)
             }
         }
-        #expect(
-            flight.count == 127 + 6 + inner.map { TLSCiphertext.recordLength(innerPlaintextLength: $0) }.reduce(0, +))
-        let (records, end) = try parse(flight) { (r: inout ByteReader) throws(WireError) in
+        let records = inner.map { TLSCiphertext.recordLength(innerPlaintextLength: $0) }
+        #expect(flight.count == 127 + 6 + records.reduce(0, +))
+        let (parsed, end) = try parse(flight) { (r: inout ByteReader) throws(WireError) in
             var out: [(UInt8, Int)] = []
             while !r.isAtEnd {
                 let (h, fragment) = try TLSRecordHeader.parseRecord(&r)
@@ -198,14 +207,14 @@ private let boto3 = TLSClientProfile.boto3OpenSSL3
             return out
         }
         #expect(end == flight.count)
-        #expect(records.map { $0.0 } == [22, 20, 23, 23, 23, 23])
-        #expect(records.map { $0.1 } == [122, 1] + inner.map { $0 + 17 })
+        #expect(parsed.map { $0.0 } == [22, 20, 23, 23, 23, 23])
+        #expect(parsed.map { $0.1 } == [122, 1] + inner.map { $0 + 17 })
         #expect(
             wireError {
                 _ = try parse(Array(flight.dropLast())) { (r: inout ByteReader) throws(WireError) in
                     while !r.isAtEnd { _ = try TLSRecordHeader.parseRecord(&r) }
                 }
-            } == .truncated(needed: server.finishedLength + 17, available: server.finishedLength + 16))
+            } == .truncated(needed: 52 + 17, available: 52 + 16))
     }
 }
 
@@ -275,21 +284,52 @@ private let boto3 = TLSClientProfile.boto3OpenSSL3
     }
 
     @Test func sizeConstants() {
-        let server = TLSServerProfile.awsEndpoint
-        #expect(server.certificateLength == 2690)
-        #expect(server.certificateVerifyLength == 264)
-        // TLS_AES_256_GCM_SHA384, as the simulator has always sent: Finished is 4 + 48 bytes.
-        #expect(server.cipherSuite == 0x1302 && server.finishedLength == 52)
-        #expect(server.encryptedExtensionsLength == 21)
-        #expect(server.newSessionTicketLength == 130)
-        #expect(
-            server.encryptedFlight.map { TLSCiphertext.recordLength(innerPlaintextLength: $0) } == [43, 2712, 286, 74])
-        // With a SHA-256 suite the same flight ends in a 36-byte Finished.
-        var sha256 = server
-        sha256.cipherSuite = TLSCipherSuite.aes128GCMSHA256
-        #expect(sha256.finishedLength == 36)
+        // RFC 8446 §4.3.1, §4.4.2, §4.4.3, §4.4.4 and RFC 7301 §3.1.
+        #expect(TLSEncryptedExtensions(alpn: "http/1.1").handshakeLength == 21)
+        #expect(TLSEncryptedExtensions(alpn: nil).handshakeLength == 6)
+        #expect(TLSCertificateMessage.handshakeLength(derSizes: [1550, 1122], tls13: true) == 2690)
+        #expect(TLSCertificateMessage.handshakeLength(derSizes: [1550, 1122], tls13: false) == 2685)
+        #expect(TLSCertificateVerify.handshakeLength(signatureLength: 256) == 264)
+        #expect(TLSFinished.handshakeLength(verifyDataLength: 48) == 52)
+        // RFC 8422 §5.4 and §5.7 with an X25519 point and an RSA-2048 signature.
+        #expect(TLSServerKeyExchange.handshakeLength(publicKeyLength: 32, signatureLength: 256) == 300)
+        #expect(TLSClientKeyExchange.handshakeLength(publicKeyLength: 32) == 37)
+        #expect(TLSServerProfile.awsEndpoint.newSessionTicketLength == 130)
         #expect(
             TLSServerHello.recordLength(sessionIDEchoLength: 32) == 127
                 && TLSServerHello.recordLength(sessionIDEchoLength: 0) == 95)
+    }
+
+    /// boto3 against each server: TLS 1.3 with AES-256-GCM (observed against DynamoDB), ALPN
+    /// http/1.1 where the server speaks it; TLS 1.2 ECDHE-RSA-AES256-GCM-SHA384 with extended
+    /// master secret when the server stops at 1.2.
+    @Test func negotiation() throws {
+        let aws = try TLSNegotiation.negotiate(client: .boto3OpenSSL3, server: .awsEndpoint).get()
+        #expect(aws.version == 0x0304 && aws.cipherSuite == 0x1302 && aws.group == TLSNamedGroup.x25519)
+        #expect(aws.alpn == "http/1.1" && aws.signatureScheme == TLSSignatureScheme.rsaPSSRSAESHA384)
+        #expect(aws.recordOverhead == 17 && aws.verifyDataLength == 48)
+        let pg = try TLSNegotiation.negotiate(client: .boto3OpenSSL3, server: .postgreSQL).get()
+        #expect(pg.isTLS13 && pg.alpn == nil)
+        let tls12 = try TLSNegotiation.negotiate(client: .boto3OpenSSL3, server: .postgreSQLTLS12).get()
+        #expect(tls12.version == 0x0303 && tls12.cipherSuite == TLSCipherSuite.ecdheRSAAES256GCMSHA384)
+        #expect(tls12.extendedMasterSecret && tls12.renegotiationInfo && tls12.ecPointFormats)
+        #expect(tls12.signatureScheme == TLSSignatureScheme.rsaPKCS1SHA256)
+        #expect(tls12.recordOverhead == 24 && tls12.verifyDataLength == 12)
+        // A server whose suites the client does not offer cannot complete.
+        var odd = TLSServerProfile.awsEndpoint
+        odd.tls13CipherSuites = [0x1304]
+        #expect(TLSNegotiation.negotiate(client: .boto3OpenSSL3, server: odd) == .failure(.noCommonSuite))
+    }
+
+    /// RFC 5246 §7.4.1.3 with OpenSSL's extension order; JA3S "771,49200,65281-11-16-23".
+    @Test func tls12ServerHello() {
+        let sh = TLS12ServerHello(
+            random: [UInt8](repeating: 1, count: 32), sessionID: [UInt8](repeating: 2, count: 32),
+            cipherSuite: TLSCipherSuite.ecdheRSAAES256GCMSHA384, renegotiationInfo: true, ecPointFormats: [0, 1, 2],
+            alpn: "http/1.1", extendedMasterSecret: true)
+        let b = render { sh.encodeRecord(into: &$0) }
+        // Extensions: renegotiation_info 5, ec_point_formats 8, ALPN 15, extended_master_secret 4.
+        #expect(b.count == sh.recordLength && sh.recordLength == 5 + 4 + 2 + 32 + 33 + 2 + 1 + 2 + 32)
+        #expect(hexString(Array(b[76..<84])) == "c030" + "00" + "0020" + "ff01" + "00")
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+import Messages
 import SimCore
 import NetModel
 @testable import Workloads
@@ -27,9 +28,15 @@ import NetModel
     }
 
     @Test func consistentReadsAddTheirParameterToTheRequest() {
-        let plain = DynamoDBWire.requestBody(DynamoDBCall(operation: .getItem, table: "Orders"))
-        let strong = DynamoDBWire.requestBody(DynamoDBCall(operation: .getItem, table: "Orders", consistentRead: true))
-        #expect(strong - plain == #", "ConsistentRead": true"#.utf8.count)
+        func body(_ consistent: Bool) -> Int {
+            DynamoDBRequest(
+                call: DynamoDBCall(operation: .getItem, table: "Orders", consistentRead: consistent),
+                host: "dynamodb.us-east-1.amazonaws.com", region: "us-east-1",
+                credentials: .documentedExample(tokenSeed: 7), userAgent: "Boto3/1.44.5", unixSeconds: 1_795_428_001,
+                trace: XRayTraceHeader(unixSeconds: 1_795_428_000, seed: 3), invocationID: 9, attempt: 1, key: 42
+            ).sizes.body
+        }
+        #expect(body(true) - body(false) == #", "ConsistentRead": true"#.utf8.count)
     }
 
     @Test func cpuWorkScalesWithTheMemorysShareOfAVCPU() {

@@ -1,0 +1,98 @@
+import SimCore
+
+/// DynamoDB JSON bodies
+/// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html):
+/// requests as botocore serializes them (`json.dumps`, ", " and ": " separators), responses as
+/// DynamoDB writes them (compact). An item is `{"pk": {"S": "order#<12 digits>"}, "data": {"S":
+/// "<filler>"}}`, the filler sized so the item's JSON is exactly the call's `itemBytes` (never
+/// less than the item with an empty filler).
+enum DynamoDBJSON {
+    static func requestBody<S: MessageSink>(_ c: DynamoDBCall, key: UInt64, into s: inout S) {
+        s.utf8(#"{"TableName": ""#)
+        s.utf8(c.table)
+        s.byte(UInt8(ascii: "\""))
+        switch c.operation {
+        case .putItem:
+            s.utf8(#", "Item": "#)
+            item(c.itemBytes, key: key, compact: false, into: &s)
+        case .getItem:
+            s.utf8(#", "Key": "#)
+            keyJSON(key, compact: false, into: &s)
+            if c.consistentRead { s.utf8(#", "ConsistentRead": true"#) }
+        case .deleteItem:
+            s.utf8(#", "Key": "#)
+            keyJSON(key, compact: false, into: &s)
+        case .updateItem:
+            s.utf8(#", "Key": "#)
+            keyJSON(key, compact: false, into: &s)
+            s.utf8(##", "UpdateExpression": "SET #s = :s", "ExpressionAttributeNames": {"#s": "status"}, "##)
+            s.utf8(#""ExpressionAttributeValues": {":s": {"S": "SHIPPED"}}"#)
+        case .query:
+            s.utf8(#", "KeyConditionExpression": "pk = :pk", "ExpressionAttributeValues": {":pk": {"S": "customer#"#)
+            s.decimal(key % 1_000_000_000_000, width: 12)
+            s.utf8(#""}}"#)
+            if c.consistentRead { s.utf8(#", "ConsistentRead": true"#) }
+        }
+        s.byte(UInt8(ascii: "}"))
+    }
+
+    static func responseBody<S: MessageSink>(_ c: DynamoDBCall, key: UInt64, into s: inout S) {
+        switch c.operation {
+        case .putItem, .updateItem, .deleteItem:
+            s.utf8("{}")
+        case .getItem:
+            s.utf8(#"{"Item":"#)
+            item(c.itemBytes, key: key, compact: true, into: &s)
+            s.byte(UInt8(ascii: "}"))
+        case .query:
+            s.utf8(#"{"Count":"#)
+            s.decimal(c.resultItems)
+            s.utf8(#","Items":["#)
+            for i in 0..<c.resultItems {
+                if i > 0 { s.byte(UInt8(ascii: ",")) }
+                item(c.itemBytes, key: key &+ UInt64(i), compact: true, into: &s)
+            }
+            s.utf8(#"],"ScannedCount":"#)
+            s.decimal(c.resultItems)
+            s.byte(UInt8(ascii: "}"))
+        }
+    }
+
+    static func error<S: MessageSink>(_ e: DynamoDBError, into s: inout S) {
+        s.utf8(#"{"__type":"com.amazonaws.dynamodb.v20120810#"#)
+        s.utf8(e.name)
+        s.utf8(#"","message":""#)
+        s.utf8(e.message)
+        s.utf8(#""}"#)
+    }
+
+    static func keyJSON<S: MessageSink>(_ key: UInt64, compact: Bool, into s: inout S) {
+        s.utf8(compact ? #"{"pk":{"S":"order#"# : #"{"pk": {"S": "order#"#)
+        s.decimal(key % 1_000_000_000_000, width: 12)
+        s.utf8(#""}}"#)
+    }
+
+    /// The bytes of an item whose filler is empty.
+    static func minimumItem(compact: Bool) -> Int { compact ? 49 : 54 }
+
+    /// An item of exactly `bytes` bytes (or the minimum): key, then a `data` string of filler
+    /// letters drawn from the key (compact: `data` first, as DynamoDB orders these two).
+    static func item<S: MessageSink>(_ bytes: Int, key: UInt64, compact: Bool, into s: inout S) {
+        let filler = max(0, bytes - minimumItem(compact: compact))
+        if compact {
+            s.utf8(#"{"data":{"S":""#)
+            fill(filler, key: key, into: &s)
+            s.utf8(#""},"pk":{"S":"order#"#)
+            s.decimal(key % 1_000_000_000_000, width: 12)
+            s.utf8(#""}}"#)
+        } else {
+            s.utf8(#"{"pk": {"S": "order#"#)
+            s.decimal(key % 1_000_000_000_000, width: 12)
+            s.utf8(#""}, "data": {"S": ""#)
+            fill(filler, key: key, into: &s)
+            s.utf8(#""}}"#)
+        }
+    }
+
+    static func fill<S: MessageSink>(_ n: Int, key: UInt64, into s: inout S) { s.letters(n, seed: key ^ 0xDA7A) }
+}
