@@ -262,6 +262,7 @@ public struct RunSummary: Codable, Sendable {
         case .securityGroup(let e, let d):
             return "security-group \(n.enis[e.int].id) \(d == .ingress ? "ingress" : "egress")"
         case .noPublicAddress(let g): return "igw-no-public-ip \(n.internetGateways[g.int].id)"
+        case .exceedsPathMTU(let g, _): return "exceeds-path-mtu \(n.internetGateways[g.int].id)"
         case .privateNATToInternet(let g): return "private-nat-to-igw \(n.natGateways[g.int].id)"
         case .natPortAllocation(let g): return "nat-port-allocation \(n.natGateways[g.int].id)"
         case .natNoTranslation(let g): return "nat-no-translation \(n.natGateways[g.int].id)"

@@ -78,6 +78,21 @@ public struct TCPProfile: Sendable, Equatable {
         return p
     }()
 
+    /// A Linux host on the internet: an ordinary 1500-byte Ethernet MTU, so MSS 1460 and a SYN
+    /// window of 44 × 1460 = 64240 with the 6 MiB `tcp_rmem` default's window scale 7 (a Linux 6.18
+    /// SYN captured at MTU 1500 for this project; the Linux row of p0f's
+    /// https://github.com/p0f/p0f/blob/master/p0f.fp has the same mss*44 window). The internet path
+    /// is limited to 1500 bytes whatever the VPC side uses
+    /// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/network_mtu.html, "Jumbo frames"): the
+    /// MSS each side announces keeps a TCP connection through an internet gateway within it.
+    public static let linuxInternet: TCPProfile = {
+        var p = linuxInstance
+        p.mss = 1460
+        p.synWindow = 64240
+        p.receiveWindow = 64240
+        return p
+    }()
+
     /// A DynamoDB front end's SYN-ACK. Assumed: MSS 1460, window scale 6, SACK permitted, no TCP timestamps;
     /// no public capture of it was found. MTU 1500 toward clients.
     public static let awsFrontEnd = TCPProfile(

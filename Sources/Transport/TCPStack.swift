@@ -72,6 +72,8 @@ public struct TCPStack: Sendable {
     /// Sockets neither closed nor in TIME-WAIT: when none remain, nothing more will be sent.
     public internal(set) var liveSockets = 0
     public internal(set) var retransmissions: UInt64 = 0
+    /// ICMP "fragmentation needed" errors that lowered a connection's MSS (``pathMTUReduced``).
+    public internal(set) var pathMTUReductions: UInt64 = 0
 
     public init(random: RandomStream) {
         self.random = random

@@ -40,11 +40,11 @@ public struct HostProfiles: Sendable {
         self.awsFrontEnd = awsFrontEnd; self.platform = platform; self.internet = internet
     }
 
-    /// Linux everywhere but at AWS's service front ends. RDS, the VPC's metadata service and
-    /// internet hosts run the EC2 Linux profile until their own stacks are modelled.
+    /// Linux everywhere but at AWS's service front ends. RDS and the VPC's metadata service run
+    /// the EC2 Linux profile; internet hosts run Linux at a 1500-byte MTU.
     public static let standard = HostProfiles(
         lambdaEnvironment: .linuxLambda, instance: .linuxInstance, database: .linuxInstance,
-        awsFrontEnd: .awsFrontEnd, platform: .linuxInstance, internet: .linuxInstance)
+        awsFrontEnd: .awsFrontEnd, platform: .linuxInstance, internet: .linuxInternet)
 
     public subscript(role: HostRole) -> TCPProfile {
         switch role {
