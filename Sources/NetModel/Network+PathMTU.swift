@@ -34,14 +34,7 @@ extension Network {
     ) {
         drop(.exceedsPathMTU(g, mtu: Self.internetPathMTU))
         guard p.isIPv4 && p.dontFragment, let back else { return }
-        var e = Packet(
-            source: p.destination, destination: p.source, sourcePort: 0,
-            destinationPort: UInt16(ICMPv4Header.MessageType.destinationUnreachable) << 8
-                | UInt16(ICMPv4Header.fragmentationNeeded),
-            protocolNumber: IPProtocol.icmp, ttl: 64, ipID: 0, dontFragment: false)
-        e.seq = UInt32(Self.internetPathMTU) // the low 16 bits of the header's second word (RFC 1191 §4)
-        e.payload = .icmpQuote(ICMPQuote(of: p))
-        e.payloadLength = UInt32(ICMPQuote.ipv4Length)
+        var e = Self.fragmentationNeeded(answering: p, nextHopMTU: Self.internetPathMTU)
         e.fromSubnet = .max
         e.realm = 0
         let at: SimTime
@@ -50,5 +43,20 @@ extension Network {
         default: at = now + delays.draw(.regional)
         }
         schedule(e, hop: back, at: at, &scheduler)
+    }
+
+    /// The ICMP "fragmentation needed" answering `p` (type 3 code 4, RFC 792; the next-hop MTU in
+    /// the low 16 bits of the second word, RFC 1191 §4, carried in `seq`; the quote of `p` as its
+    /// payload), from the address `p` was for, without DF, TTL 64.
+    public static func fragmentationNeeded(answering p: Packet, nextHopMTU: Int) -> Packet {
+        var e = Packet(
+            source: p.destination, destination: p.source, sourcePort: 0,
+            destinationPort: UInt16(ICMPv4Header.MessageType.destinationUnreachable) << 8
+                | UInt16(ICMPv4Header.fragmentationNeeded),
+            protocolNumber: IPProtocol.icmp, ttl: 64, ipID: 0, dontFragment: false)
+        e.seq = UInt32(nextHopMTU)
+        e.payload = .icmpQuote(ICMPQuote(of: p))
+        e.payloadLength = UInt32(ICMPQuote.ipv4Length)
+        return e
     }
 }
