@@ -1,4 +1,5 @@
 import SimCore
+import Wire
 
 /// How one kind of host's TCP stack behaves: Linux (a Lambda microVM, an EC2 instance) or an AWS
 /// service front end. Which host runs which is decided once, when the host is added (Workloads'
@@ -45,6 +46,8 @@ public struct TCPProfile: Sendable, Equatable {
     /// `tcp_slow_start_after_idle_check`, net/ipv4/tcp_output.c `tcp_cwnd_restart`; RFC 5681 §4.1
     /// "Restarting Idle Connections" says every TCP SHOULD).
     public var slowStartAfterIdle = true
+    /// The order of the SYN's and SYN-ACK's options (Linux's, Windows', Apple's).
+    public var optionLayout = TCPOptionLayout.linux
 
     /// A Linux client as in a Lambda microVM (Linux include/net/tcp.h; SYN backoff: net/ipv4/tcp_timer.c):
     /// initial RTO 1 s, RTO min 200 ms, max 120 s, `tcp_syn_retries` 6 (SYNs at 0, 1, 3, 7, 15,

@@ -55,6 +55,9 @@ public struct TCPStack: Sendable {
     var listeners: [UInt64: Listener] = [:]
     /// Each host's profile, by host index: an index into `profiles`, or -1 before it is set.
     var hostProfile = ContiguousArray<Int32>()
+    /// Per host, its personality mix in `personalityTables`, or -1 (TCPStack+Personalities).
+    var hostPersonality = ContiguousArray<Int32>()
+    var personalityTables: [PersonalityTable] = []
     /// The distinct profiles sockets follow (a handful), by `TCPSocket.profileIndex`.
     public internal(set) var profiles: [TCPProfile] = []
     /// The three timers of each socket slot, lazily cancelled: an event whose generation is no
@@ -153,7 +156,7 @@ public struct TCPStack: Sendable {
         realm: UInt32 = 0, owner: AppRef, label: UInt8 = 0, noDelay: Bool = true, now: SimTime,
         _ net: inout Network, _ scheduler: inout Scheduler
     ) -> UInt32 {
-        let index = profileIndex(of: host)
+        let index = profileIndex(of: host, address: local)
         let profile = profiles[index]
         var port: UInt16 = 0
         let range = profile.ephemeralPorts
