@@ -74,7 +74,7 @@ extension TCPStack {
         p.tcpOptions = o
         p.mss = profiles[s.profileIndex].mss
         stampTimestamps(&p, s, now)
-        net.transmit(p, from: s.host, now: now, &scheduler)
+        net.transmit(p, from: s.host, now: now, processing: net.stackDelay(), &scheduler)
     }
 
     mutating func sendAck(_ i: UInt32, _ now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler) {
