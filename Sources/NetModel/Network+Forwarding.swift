@@ -244,4 +244,17 @@ extension Network {
         drop(.unreachableAddress)
         return .handled
     }
+
+    /// The address inside the VPC that public address `a` is translated to by the internet
+    /// gateway (an ENI's public or Elastic IP, a NAT gateway's Elastic IP), or nil: what a capture
+    /// or flow log on that ENI shows for it.
+    public func privateAddress(of a: IPAddress) -> IPAddress? {
+        switch publicOwners[0, a] {
+        case .eniPublicIP(let e)?: return enis[e.int].privateIP
+        case .natElasticIP(let n, let k)?:
+            let addrs = natAddresses[n.int]
+            return addrs[min(k, addrs.count - 1)]
+        default: return nil
+        }
+    }
 }

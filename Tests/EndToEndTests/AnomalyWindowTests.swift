@@ -36,6 +36,11 @@ import TestSupport
                 "port-scan", "data-exfiltration", "denied-lateral-movement",
             ])
         #expect(episodes.allSatisfy { ($0["start"] as! String).hasSuffix("00:00:30Z") }, "\(episodes)")
+        // The scan names web-2's public address; its records on web-2's ENI carry the private one.
+        let scan = try #require(episodes.first { $0["label"] as? String == "port-scan" })
+        let destination = try #require((scan["destinations"] as? [String])?.first)
+        let inside = (scan["private_addresses"] as? [String: String])?[destination]
+        #expect(inside?.hasPrefix("10.20.") == true, "\(scan)")
         let bad = runProgram(binary, ["dataset", topology, "--anomalies-at", "soon", "--out", dir + "/x"])
         #expect(bad.status != 0 && bad.stderr.contains("--anomalies-at 'soon'"))
     }
