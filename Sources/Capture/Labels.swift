@@ -118,7 +118,7 @@ public enum EpisodeLog {
         }
         t.append("],\"ports_are_range\":"); t.append(isRange ? "true" : "false")
         t.append(",\"private_addresses\":{")
-        for (k, pair) in e.privateAddresses.prefix(64).enumerated() {
+        for (k, pair) in e.privateAddresses.prefix(64).sorted(by: { $0.outside < $1.outside }).enumerated() {
             if k > 0 { t.byte(0x2C) }
             string(pair.outside, &t); t.byte(0x3A); string(pair.inside, &t)
         }

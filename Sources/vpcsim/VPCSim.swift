@@ -86,7 +86,7 @@ struct SimulationOptions: ParsableArguments {
                 + "length, so a short run contains them all."))
     var anomaliesAt: String?
 
-    @Flag(help: "Print nothing but errors.")
+    @Flag(help: "Print nothing but errors (no summary, no warnings).")
     var quiet = false
 
     @Flag(help: "Run even if the estimated events, output size or memory exceed their budgets.")
@@ -189,7 +189,7 @@ struct SimulationOptions: ParsableArguments {
             FileHandle.standardError.write("vpcsim: error: \(topology): \(excess)\n".data(using: .utf8)!)
             throw ExitCode(3)
         }
-        for w in scenario.world.labelledWindowsOutside(SimTime.zero + scenario.duration) {
+        for w in scenario.world.labelledWindowsOutside(SimTime.zero + scenario.duration) where !quiet {
             FileHandle.standardError.write(
                 Data(
                     ("vpcsim: warning: \(topology): '\(w.generator)' (label \(w.label)) starts at "
