@@ -126,7 +126,8 @@ extension Builder {
                 let word = try t.string()
                 guard let chosen = ScannerTool(rawValue: word) else {
                     throw t.fail(
-                        "unknown scanner '\(word)'; one of: \(ScannerTool.allCases.map(\.rawValue).joined(separator: ", "))")
+                        "unknown scanner '\(word)'; one of: "
+                            + ScannerTool.allCases.map(\.rawValue).joined(separator: ", "))
                 }
                 tool = chosen
             }

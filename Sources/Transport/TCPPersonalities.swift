@@ -8,7 +8,7 @@ extension TCPProfile {
     /// timestamps, options "mss, nop, ws, nop, nop, sackOK" (JA4T 64240_2-1-3-1-1-4_1460_8 in the
     /// FoxIO mapping; p0f "Windows 7 or 8" has the same layout). Ephemeral ports 49152–65535, the
     /// Windows default since Vista
-    /// (https://learn.microsoft.com/en-us/troubleshoot/windows-server/networking/default-dynamic-port-range-tcpip-chang).
+    /// (learn.microsoft.com/en-us/troubleshoot/windows-server/networking/default-dynamic-port-range-tcpip-chang).
     /// Timers and the initial window: assumed Linux's (no packet in a capture shows them).
     public static let windows: TCPProfile = {
         var p = linuxInternet

@@ -34,7 +34,8 @@ extension TCPStack {
         _ host: HostIndex, _ l: Listener, _ p: Packet, _ now: SimTime, _ net: inout Network,
         _ scheduler: inout Scheduler
     ) {
-        let index = host.int < hostPersonality.count && hostPersonality[host.int] >= 0
+        let index =
+            host.int < hostPersonality.count && hostPersonality[host.int] >= 0
             ? profileIndex(of: host, address: p.destination) : l.profileIndex
         let profile = profiles[index]
         var s = TCPSocket(

@@ -30,8 +30,9 @@ extension TCPStack {
         guard mss < s.sendMSS else { return false }
         sockets[Int(i)].sendMSS = mss
         pathMTUReductions += 1
-        guard s.state == .established || s.state == .closeWait || s.state == .finWait1 || s.state == .closing
-            || s.state == .lastAck, s.sndNxt > s.sndUna
+        guard
+            s.state == .established || s.state == .closeWait || s.state == .finWait1 || s.state == .closing
+                || s.state == .lastAck, s.sndNxt > s.sndUna
         else { return true }
         sockets[Int(i)].sndNxt = s.sndUna // resend from the first unacknowledged byte, at the new size
         sockets[Int(i)].retransmitted = true

@@ -52,8 +52,11 @@ public struct SACKBlock: Hashable, Sendable {
 /// | layout | SYN options, in wire order | source |
 /// |---|---|---|
 /// | `linux` | MSS, SACK_PERM, TS, NOP, WS | net/ipv4/tcp_output.c `tcp_options_write`; captures of 6.18 here |
-/// | `windows` | MSS, NOP, WS, NOP, NOP, SACK_PERM (with TS: MSS, NOP, WS, SACK_PERM, TS) | FoxIO ja4plus-mapping.csv (JA4T 2-1-3-1-1-4, Windows 10/11); p0f.fp "Windows 7 or 8" |
-/// | `apple` | MSS, NOP, WS, NOP, NOP, TS, SACK_PERM, EOL, EOL | FoxIO ja4plus-mapping.csv (JA4T 2-1-3-1-1-8-4-0-0, macOS/iOS); XNU bsd/netinet/tcp_output.c pads with EOL |
+/// | `windows` | MSS, NOP, WS, NOP, NOP, SACK_PERM (with TS: MSS, NOP, WS, SACK_PERM, TS) | FoxIO (1) |
+/// | `apple` | MSS, NOP, WS, NOP, NOP, TS, SACK_PERM, EOL, EOL | FoxIO (2); XNU tcp_output.c pads with EOL |
+///
+/// (1) ja4plus-mapping.csv, JA4T 2-1-3-1-1-4 (Windows 10/11); p0f.fp "Windows 7 or 8".
+/// (2) ja4plus-mapping.csv, JA4T 2-1-3-1-1-8-4-0-0 (macOS/iOS).
 public enum TCPOptionLayout: UInt8, Hashable, Sendable, CaseIterable {
     case linux = 0
     case windows = 1

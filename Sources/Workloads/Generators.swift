@@ -460,13 +460,7 @@ extension World {
             port = pick(spec.ports, &trafficRandom[k])
         }
         // Hops from an internet scanner as for its population's hosts (none from inside the VPC).
-        var hops = 0
-        switch network.hosts[spec.scanner.host.int] {
-        case .publicRange(_, true), .publicAddress(_, true):
-            let r = hostProfiles.internetHops
-            hops = r.lowerBound + Int((spec.scanKey(source) >> 48) % UInt64(r.count))
-        default: break
-        }
+        let hops = scanHops(spec, source)
         var p = spec.probe(tool: spec.tool, from: source, to: target, port: port, hops: hops, &trafficRandom[k])
         p.label = spec.label
         network.transmit(p, from: spec.scanner.host, now: now, &s)

@@ -88,3 +88,16 @@ extension ScanSpec {
         return p
     }
 }
+
+extension World {
+    /// Routers between a scan's source and the VPC: a fixed draw from the internet hop range for
+    /// a scanner on the internet, none from inside.
+    func scanHops(_ spec: ScanSpec, _ source: IPAddress) -> Int {
+        switch network.hosts[spec.scanner.host.int] {
+        case .publicRange(_, true), .publicAddress(_, true):
+            let r = hostProfiles.internetHops
+            return r.lowerBound + Int((spec.scanKey(source) >> 48) % UInt64(r.count))
+        default: return 0
+        }
+    }
+}

@@ -238,10 +238,13 @@ public struct World: EventHandler, Sendable {
                 return
             }
             if p.destinationPort
-                == UInt16(ICMPv4Header.MessageType.destinationUnreachable) << 8 | UInt16(ICMPv4Header.fragmentationNeeded),
+                == UInt16(ICMPv4Header.MessageType.destinationUnreachable) << 8
+                | UInt16(ICMPv4Header.fragmentationNeeded),
                 case .icmpQuote(let q) = p.payload
             {
-                if q.protocolNumber != IPProtocol.tcp || !tcp.pathMTUReduced(p, quote: q, host: h, now: now, &network, &s) {
+                if q.protocolNumber != IPProtocol.tcp
+                    || !tcp.pathMTUReduced(p, quote: q, host: h, now: now, &network, &s)
+                {
                     network.drop(.noSocket(h))
                 }
                 return

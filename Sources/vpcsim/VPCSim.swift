@@ -193,7 +193,8 @@ struct SimulationOptions: ParsableArguments {
             FileHandle.standardError.write(
                 Data(
                     ("vpcsim: warning: \(topology): '\(w.generator)' (label \(w.label)) starts at "
-                        + "\(w.start - SimTime.zero), after the run's \(scenario.duration): its traffic and labels will be "
+                        + "\(w.start - SimTime.zero), after the run's \(scenario.duration): "
+                        + "its traffic and labels will be "
                         + "missing (--anomalies-at moves it in)\n").utf8))
         }
         let base = ((topology as NSString).lastPathComponent as NSString).deletingPathExtension

@@ -16,7 +16,8 @@ import TestSupport
         #expect(r.stderr.contains("vpcsim: warning:") && r.stderr.contains("'port-scan-of-web-2' (label port-scan)"))
         #expect(r.stderr.components(separatedBy: "vpcsim: warning:").count == 4, "one warning per anomaly")
         #expect(r.stdout.contains("not in this run (it ends first): port-scan-of-web-2 (port-scan)"))
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json")))
+        let summary =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json")))
             as! [String: Any]
         #expect((summary["labels_outside_run"] as? [String])?.count == 3)
         let episodes = try String(contentsOfFile: dir + "/labels/episodes.jsonl", encoding: .utf8)

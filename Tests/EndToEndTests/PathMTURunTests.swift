@@ -17,7 +17,8 @@ import Topology
     /// An IPv4 address outside RFC 1918, link-local and shared (CGNAT) space.
     static func isPublic(_ b: ArraySlice<UInt8>) -> Bool {
         let a = b[b.startIndex], c = b[b.startIndex + 1]
-        return !(a == 10 || (a == 172 && c & 0xF0 == 16) || (a == 192 && c == 168) || (a == 169 && c == 254)
+        return
+            !(a == 10 || (a == 172 && c & 0xF0 == 16) || (a == 192 && c == 168) || (a == 169 && c == 254)
             || (a == 100 && c & 0xC0 == 64))
     }
 

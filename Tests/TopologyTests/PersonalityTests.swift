@@ -46,7 +46,8 @@ import Workloads
     }
 
     @Test func osMixChoosesTheStacks() throws {
-        let s = try TopologyLoader.load(yaml: Self.population(", os-mix: {windows: 3, macos: 1, linux: 0}"), file: "t.yaml")
+        let s = try TopologyLoader.load(
+            yaml: Self.population(", os-mix: {windows: 3, macos: 1, linux: 0}"), file: "t.yaml")
         let (h, addresses) = try clients(s)
         let layouts = Set(addresses.map { s.world.tcp.profile(of: h, address: $0).optionLayout })
         #expect(layouts == [.windows, .apple])

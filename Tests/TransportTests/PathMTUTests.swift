@@ -25,7 +25,9 @@ struct PathMTULab: EventHandler {
         network.subnets[0].routeTable = RouteTableIndex(1) // the instance's subnet routes to the IGW
         network.enis[0].publicIP = Self.publicIP
         let any = CIDR("0.0.0.0/0")!
-        network.securityGroups[0].ingress = [SecurityGroupRule(protocolNumber: 6, ports: PortRange(443, 443), peer: .cidr(any))]
+        network.securityGroups[0].ingress = [
+            SecurityGroupRule(protocolNumber: 6, ports: PortRange(443, 443), peer: .cidr(any))
+        ]
         if allowFragmentationNeeded {
             // The rule AWS asks for: "Destination Unreachable: fragmentation required, and DF flag set".
             network.securityGroups[0].ingress.append(

@@ -23,13 +23,15 @@ import NetModel
         #expect(Set(probes.map(\.sourcePort)).count == 1 && Set(probes.map(\.seq)).count == 1)
         #expect(probes.allSatisfy { $0.ttl >= 27 && $0.ttl <= 49 && !$0.dontFragment })
         #expect(Set(probes.map(\.ttl)).count > 15 && Set(probes.map(\.ipID)).count > 190)
-        #expect(probes.allSatisfy { $0.window == 1024 && $0.tcpOptions == .mss && $0.mss == 1460 && $0.tcpFlags == .syn })
+        #expect(
+            probes.allSatisfy { $0.window == 1024 && $0.tcpOptions == .mss && $0.mss == 1460 && $0.tcpFlags == .syn })
         #expect(probes[0].tcpOptions.encodedLength == 4, "IP length 44, as nmap sends")
         // Another scan (another name) uses another source port.
         var other = s
         other.name = "scan-2"
-        #expect(other.probe(tool: .nmap, from: Self.attacker, to: s.targets[0], port: 80, hops: 10, &r).sourcePort
-            != probes[0].sourcePort)
+        #expect(
+            other.probe(tool: .nmap, from: Self.attacker, to: s.targets[0], port: 80, hops: 10, &r).sourcePort
+                != probes[0].sourcePort)
     }
 
     @Test func masscanAndZmapSendBareSYNsWithTheirMarks() {
@@ -40,10 +42,15 @@ import NetModel
         }
         #expect(Set(mp.map(\.sourcePort)).count == 1 && (40000..<60000).contains(mp[0].sourcePort))
         #expect(mp.allSatisfy { $0.ttl == 255 && $0.window == 1024 && $0.tcpOptions.isEmpty && !$0.dontFragment })
-        #expect(mp.allSatisfy { $0.ipID == UInt16(truncatingIfNeeded: $0.destination.ipv4Raw ^ UInt32($0.destinationPort) ^ $0.seq) })
+        #expect(
+            mp.allSatisfy {
+                $0.ipID == UInt16(truncatingIfNeeded: $0.destination.ipv4Raw ^ UInt32($0.destinationPort) ^ $0.seq)
+            })
         let z = Self.spec(.zmap)
         let zp = (1...50).map {
-            z.probe(tool: .zmap, from: Self.attacker, to: IPAddress(ipv4: 0x0A00_0000 + UInt32($0)), port: 443, hops: 12, &r)
+            z.probe(
+                tool: .zmap, from: Self.attacker, to: IPAddress(ipv4: 0x0A00_0000 + UInt32($0)), port: 443, hops: 12, &r
+            )
         }
         #expect(zp.allSatisfy { $0.ttl == 243 && $0.ipID == 54321 && $0.window == 65535 && $0.tcpOptions.isEmpty })
         #expect(zp.allSatisfy { (32768...61000).contains($0.sourcePort) } && Set(zp.map(\.sourcePort)).count > 40)
