@@ -221,9 +221,8 @@ public struct FrameRenderer: Sendable {
         let total = p.ipTotalLength
         if p.isIPv4 {
             EthernetHeader(destination: dst, source: src).encode(into: &w)
-            let dontFragment = !(p.protocolNumber == IPProtocol.udp && p.sourcePort == 53)
             IPv4Header(
-                totalLength: UInt16(total), identification: p.ipID, dontFragment: dontFragment, ttl: p.ttl,
+                totalLength: UInt16(total), identification: p.ipID, dontFragment: p.dontFragment, ttl: p.ttl,
                 protocolNumber: p.protocolNumber, source: p.source.ipv4Value, destination: p.destination.ipv4Value
             ).encode(into: &w)
         } else {
@@ -238,7 +237,7 @@ public struct FrameRenderer: Sendable {
         let upper = UnsafeMutableRawBufferPointer(rebasing: buffer[l4..<(14 + total)])
         switch p.protocolNumber {
         case IPProtocol.tcp:
-            var o = TCPOptions()
+            var o = TCPOptions(layout: p.tcpOptions.layout)
             if p.tcpOptions.contains(.mss) { o.mss = p.mss }
             if p.tcpOptions.contains(.sackPermitted) { o.sackPermitted = true }
             if p.tcpOptions.contains(.windowScale) { o.windowScale = p.windowScale }
@@ -270,7 +269,18 @@ public struct FrameRenderer: Sendable {
             let type = UInt8(p.destinationPort >> 8), code = UInt8(p.destinationPort & 0xFF)
             let rest = UInt32(p.sourcePort) << 16 | UInt32(p.seq & 0xFFFF)
             ICMPv4Header(type: type, code: code, rest: rest).encode(into: &w)
-            TLSCiphertext.fillBody(seed: p.payload.fillerSeed, from: 0, count: Int(p.payloadLength), into: &w)
+            if case .icmpQuote(let q) = p.payload {
+                // The quoted datagram went the other way: from this error's destination to its source.
+                IPv4Header(
+                    totalLength: q.totalLength, identification: q.ipID, dontFragment: true, ttl: q.ttl,
+                    protocolNumber: q.protocolNumber, source: p.destination.ipv4Value, destination: p.source.ipv4Value
+                ).encode(into: &w)
+                w.u16(q.sourcePort)
+                w.u16(q.destinationPort)
+                w.u32(q.seq)
+            } else {
+                TLSCiphertext.fillBody(seed: p.payload.fillerSeed, from: 0, count: Int(p.payloadLength), into: &w)
+            }
             ICMPv4Header.patchChecksum(message: upper)
         case IPProtocol.icmpv6:
             if case .neighborDiscovery(let target, let advertisement, let router) = p.payload {

@@ -55,6 +55,13 @@ public final class FlowLogLabelSink: FlowLogSink {
     public func abandon() { file?.abandon() }
 }
 
+/// A public address and the private one it is translated to inside the VPC.
+public struct TranslatedAddress: Sendable, Hashable {
+    public var outside: String
+    public var inside: String
+    public init(outside: String, inside: String) { self.outside = outside; self.inside = inside }
+}
+
 /// A labelled episode of a dataset (one generator's active period), as the episodes file lists it.
 public struct LabelledEpisode: Sendable, Hashable {
     public var label: String
@@ -64,12 +71,17 @@ public struct LabelledEpisode: Sendable, Hashable {
     public var sources: [String]
     public var destinations: [String]
     public var ports: [UInt16]
+    /// Each public address among the sources and destinations with the private address the
+    /// internet gateway translates it to, as the VPC's ENIs and their flow-log records show it
+    /// (`"3.86.101.166": "10.20.1.5"`).
+    public var privateAddresses: [TranslatedAddress]
     public init(
         label: String, generator: String, start: SimTime, end: SimTime, sources: [String], destinations: [String],
-        ports: [UInt16]
+        ports: [UInt16], privateAddresses: [TranslatedAddress] = []
     ) {
         self.label = label; self.generator = generator; self.start = start; self.end = end
         self.sources = sources; self.destinations = destinations; self.ports = ports
+        self.privateAddresses = privateAddresses
     }
 }
 
@@ -105,6 +117,12 @@ public enum EpisodeLog {
             t.decimal(UInt64(p))
         }
         t.append("],\"ports_are_range\":"); t.append(isRange ? "true" : "false")
+        t.append(",\"private_addresses\":{")
+        for (k, pair) in e.privateAddresses.prefix(64).sorted(by: { $0.outside < $1.outside }).enumerated() {
+            if k > 0 { t.byte(0x2C) }
+            string(pair.outside, &t); t.byte(0x3A); string(pair.inside, &t)
+        }
+        t.byte(0x7D)
         t.append(",\"sources\":"); strings(e.sources.prefix(64), &t)
         t.append(",\"start\":"); string(UTCDateTime(unixSeconds: start).iso8601, &t)
         t.append(",\"start_unix\":"); t.decimal(Int(start))

@@ -263,7 +263,7 @@ struct PathStepRenderer {
         case .noRoute(let t), .blackholeRoute(let t, _): return network.routeTables[t.int].id
         case .networkACL(let a, _, _): return network.networkACLs[a.int].id
         case .securityGroup(let e, _): return network.enis[e.int].id
-        case .noPublicAddress(let g): return network.internetGateways[g.int].id
+        case .noPublicAddress(let g), .exceedsPathMTU(let g, _): return network.internetGateways[g.int].id
         case .privateNATToInternet(let n), .natPortAllocation(let n), .natNoTranslation(let n),
             .natUnsupportedProtocol(let n):
             return network.natGateways[n.int].id
@@ -302,6 +302,11 @@ struct PathStepRenderer {
             return
                 "internet gateway \(network.internetGateways[g.int].id) has no public IPv4 to translate \(src) to: the "
                 + "ENI has no public or Elastic IP (a Lambda ENI never has one; use a NAT gateway)"
+        case .exceedsPathMTU(let g, let mtu):
+            let size = current.map { "\($0.ipTotalLength)-byte" } ?? "the"
+            return
+                "internet gateway \(network.internetGateways[g.int].id) carries at most \(mtu) bytes: \(size) packet "
+                + "dropped (Don't Fragment set: ICMP fragmentation needed goes back to the sender)"
         case .privateNATToInternet(let n):
             return "\(network.natGateways[n.int].id) is a private NAT gateway: the internet gateway drops its traffic"
         case .natPortAllocation(let n):

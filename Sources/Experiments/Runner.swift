@@ -1,5 +1,6 @@
 import Foundation
 import SimCore
+import Wire
 import Workloads
 import Topology
 import Capture
@@ -127,10 +128,17 @@ public enum Runner {
             let end = scheduler.now
             try s.finish(
                 at: end,
-                episodes: world.episodes.map {
-                    LabelledEpisode(
-                        label: $0.label, generator: $0.generator, start: $0.start, end: $0.end, sources: $0.sources,
-                        destinations: $0.destinations, ports: $0.ports)
+                episodes: world.episodes.map { e in
+                    var seen = Set<String>()
+                    let pairs = (e.sources + e.destinations).compactMap { a -> TranslatedAddress? in
+                        guard seen.insert(a).inserted, let ip = IPAddress(a),
+                            let inside = world.network.privateAddress(of: ip)
+                        else { return nil }
+                        return TranslatedAddress(outside: a, inside: "\(inside)")
+                    }
+                    return LabelledEpisode(
+                        label: e.label, generator: e.generator, start: e.start, end: e.end, sources: e.sources,
+                        destinations: e.destinations, ports: e.ports, privateAddresses: pairs)
                 })
             #if DEBUG
                 try Invariants.checkFinished(world, session: s, at: end)

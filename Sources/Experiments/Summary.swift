@@ -150,6 +150,9 @@ public struct RunSummary: Codable, Sendable {
     public var labels: [String]
     public var labelFiles: [String]
     public var labelledRecords: UInt64
+    /// Labelled generators whose window starts after the run ends ("name (label) at start"):
+    /// the run has none of their traffic (`--anomalies-at` moves them in).
+    public var labelsOutsideRun: [String]
     /// What AWS would bill, as measured after the warm-up: `vpcsim cost` prices it.
     public var usage: MeasuredUsage
 
@@ -242,6 +245,9 @@ public struct RunSummary: Codable, Sendable {
         labels = w.labels
         labelFiles = session.labelFiles.map { Self.relative($0, to: outputDirectory) }
         labelledRecords = session.flowLogs.reduce(0) { $0 + ($1.labels?.records ?? 0) }
+        labelsOutsideRun = w.labelledWindowsOutside(SimTime.zero + s.duration).map {
+            "\($0.generator) (\($0.label)) at \($0.start - SimTime.zero)"
+        }
         eventsPerSecond = wallSeconds > 0 ? Double(events) / wallSeconds : 0
         missingStreamBytes = session.missingStreamBytes
     }
@@ -262,6 +268,7 @@ public struct RunSummary: Codable, Sendable {
         case .securityGroup(let e, let d):
             return "security-group \(n.enis[e.int].id) \(d == .ingress ? "ingress" : "egress")"
         case .noPublicAddress(let g): return "igw-no-public-ip \(n.internetGateways[g.int].id)"
+        case .exceedsPathMTU(let g, _): return "exceeds-path-mtu \(n.internetGateways[g.int].id)"
         case .privateNATToInternet(let g): return "private-nat-to-igw \(n.natGateways[g.int].id)"
         case .natPortAllocation(let g): return "nat-port-allocation \(n.natGateways[g.int].id)"
         case .natNoTranslation(let g): return "nat-no-translation \(n.natGateways[g.int].id)"
@@ -326,6 +333,9 @@ public struct RunSummary: Codable, Sendable {
                 + ")"
         }
         line("packets", p)
+        if !labelsOutsideRun.isEmpty {
+            line("labels", "not in this run (it ends first): " + labelsOutsideRun.joined(separator: ", "))
+        }
         line(
             "connections",
             "\(Format.count(connections.tcpOpened)) TCP opened, \(Format.count(connections.retransmissionTimeouts)) "

@@ -96,6 +96,12 @@ extension Network {
         case .internetGateway(let g):
             // One-to-one NAT of the private source to its public address
             // (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html).
+            if Self.exceedsInternetPath(p) {
+                // A NAT gateway's error back to its inside client is not modelled (nil).
+                let back: Hop? = enis[e.int].host != nil ? .eniIngress(e) : nil
+                pathMTUExceeded(p, at: g, back: back, now, &scheduler)
+                return
+            }
             let before = p.source
             if p.source == enis[e.int].privateIP, let pub = enis[e.int].publicIP {
                 p.source = pub
@@ -209,12 +215,22 @@ extension Network {
                 guard let g = vpcs[enis[e.int].vpc.int].internetGateway else {
                     drop(.unreachableAddress); return .handled
                 }
+                if Self.exceedsInternetPath(p) {
+                    pathMTUExceeded(p, at: g, back: .publicNetwork, now, &scheduler)
+                    return .handled
+                }
                 trace?.append(.internetGateway(g, from: p.destination, to: enis[e.int].privateIP))
                 p.destination = enis[e.int].privateIP
                 p.fromSubnet = .max
                 return ingress(e, p, now, &scheduler)
             case .natElasticIP(let n, let k):
                 let addrs = natAddresses[n.int]
+                if let g = vpcs[enis[natGateways[n.int].eni.int].vpc.int].internetGateway,
+                    Self.exceedsInternetPath(p)
+                {
+                    pathMTUExceeded(p, at: g, back: .publicNetwork, now, &scheduler)
+                    return .handled
+                }
                 if let g = vpcs[enis[natGateways[n.int].eni.int].vpc.int].internetGateway {
                     trace?.append(.internetGateway(g, from: p.destination, to: addrs[min(k, addrs.count - 1)]))
                 }
@@ -227,5 +243,18 @@ extension Network {
         for r in publicRanges where r.range.contains(p.destination) { return deliver(r.host, p) }
         drop(.unreachableAddress)
         return .handled
+    }
+
+    /// The address inside the VPC that public address `a` is translated to by the internet
+    /// gateway (an ENI's public or Elastic IP, a NAT gateway's Elastic IP), or nil: what a capture
+    /// or flow log on that ENI shows for it.
+    public func privateAddress(of a: IPAddress) -> IPAddress? {
+        switch publicOwners[0, a] {
+        case .eniPublicIP(let e)?: return enis[e.int].privateIP
+        case .natElasticIP(let n, let k)?:
+            let addrs = natAddresses[n.int]
+            return addrs[min(k, addrs.count - 1)]
+        default: return nil
+        }
     }
 }

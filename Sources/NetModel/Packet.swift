@@ -1,7 +1,8 @@
 import Wire
 
-/// Which TCP options a segment carries. The layout of the option bytes follows what Linux sends
-/// (see `Wire.TCPOptions`); the values live in ``Packet``.
+/// Which TCP options a segment carries, and in which sender's layout (bits 4–5: a
+/// ``Wire/TCPOptionLayout``, so a SYN keeps its stack's option order in one byte). The values
+/// live in ``Packet``.
 public struct TCPOptionSet: OptionSet, Hashable, Sendable {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
@@ -10,21 +11,20 @@ public struct TCPOptionSet: OptionSet, Hashable, Sendable {
     public static let windowScale = TCPOptionSet(rawValue: 4)
     public static let timestamps = TCPOptionSet(rawValue: 8)
 
-    /// Bytes of option space, padded to 32 bits as Linux pads them.
+    /// The layout bits of `layout` (Linux's is 0, so a set without them is in Linux's order).
+    @inlinable public static func layout(_ layout: TCPOptionLayout) -> TCPOptionSet {
+        TCPOptionSet(rawValue: layout.rawValue << 4)
+    }
+
+    /// The sender's option order.
+    @inlinable public var layout: TCPOptionLayout { TCPOptionLayout(rawValue: rawValue >> 4 & 3) ?? .linux }
+
+    /// Bytes of option space, padded to 32 bits as the sender's layout pads them.
     @inlinable public var encodedLength: Int {
-        if contains(.mss) || contains(.windowScale) || contains(.sackPermitted) {
-            // SYN layouts: MSS(4) [SACK_PERM(2) TS(10) | NOP NOP SACK_PERM] NOP WS(3)
-            var n = 0
-            if contains(.mss) { n += 4 }
-            if contains(.timestamps) {
-                n += 12 // SACK_PERM TS, or NOP NOP TS
-            } else if contains(.sackPermitted) {
-                n += 4 // NOP NOP SACK_PERM
-            }
-            if contains(.windowScale) { n += 4 } // NOP WS
-            return n
-        }
-        return contains(.timestamps) ? 12 : 0 // NOP NOP TS
+        if rawValue & 0x0F == TCPOptionSet.timestamps.rawValue { return 12 } // NOP NOP TS, every layout
+        return layout.encodedLength(
+            mss: contains(.mss), sackPermitted: contains(.sackPermitted), windowScale: contains(.windowScale),
+            timestamps: contains(.timestamps))
     }
 }
 
@@ -47,7 +47,7 @@ public enum Hop: Hashable, Sendable {
 ///
 /// The addresses are ``IPAddress``es of either family (an IPv4 packet has two IPv4 addresses);
 /// ``family`` says which header the packet has. Fields are declared widest first so the 32
-/// bytes of addresses leave no padding: 103 bytes, stride 104 (96 when addresses were 32-bit).
+/// bytes of addresses leave no padding: 104 bytes, stride 104 (96 when addresses were 32-bit).
 public struct Packet: Sendable {
     public var source: IPAddress
     public var destination: IPAddress
@@ -89,14 +89,18 @@ public struct Packet: Sendable {
     /// IPv4 TTL, or IPv6 Hop Limit.
     public var ttl: UInt8
     public var windowScale: UInt8
+    /// IPv4 Don't Fragment (every modern stack sets it on TCP, RFC 1191 path MTU discovery;
+    /// scanners' raw packets and Amazon DNS answers do not). A router that cannot forward a
+    /// packet with DF set drops it and answers ICMP "fragmentation needed" (RFC 1191 §3).
+    public var dontFragment: Bool
 
     public init(
         source: IPAddress, destination: IPAddress, sourcePort: UInt16, destinationPort: UInt16,
-        protocolNumber: UInt8, ttl: UInt8 = 64, ipID: UInt16 = 0
+        protocolNumber: UInt8, ttl: UInt8 = 64, ipID: UInt16 = 0, dontFragment: Bool = true
     ) {
         self.source = source; self.destination = destination
         self.sourcePort = sourcePort; self.destinationPort = destinationPort
-        self.protocolNumber = protocolNumber; self.ttl = ttl; self.ipID = ipID
+        self.protocolNumber = protocolNumber; self.ttl = ttl; self.ipID = ipID; self.dontFragment = dontFragment
         tcpFlags = []; tcpOptions = []; windowScale = 0; mss = 0; window = 0
         seq = 0; ack = 0; tsValue = 0; tsEcho = 0; payloadLength = 0; payload = .none
         hop = .publicNetwork; realm = 0; fromSubnet = .max; connection = .max; label = 0

@@ -87,6 +87,11 @@ public enum Payload: Hashable, Sendable {
     case postgresSSLRequest
     /// The server's 'S' answer to it.
     case postgresSSLAccept
+    /// An ICMP error's quote of the datagram it answers (RFC 792: its IP header and first 8
+    /// bytes): the quoted packet went from the error's destination to its source, with these
+    /// ports, sequence number (TCP), total length, IP ID, TTL and protocol
+    /// (``ICMPQuote``).
+    case icmpQuote(ICMPQuote)
 
     /// The seed of pseudo-random filler for bytes described only by a seed (0 otherwise).
     @inlinable public var fillerSeed: UInt64 {
@@ -95,6 +100,27 @@ public enum Payload: Hashable, Sendable {
         default: return 0
         }
     }
+}
+
+/// What an ICMP error quotes of the packet that caused it (14 bytes). Its addresses are the
+/// error's own, reversed: a router answering "fragmentation needed" here sends from the
+/// destination the packet was for (see `Network.pathMTUExceeded`), so a quote needs none.
+public struct ICMPQuote: Hashable, Sendable {
+    public var seq: UInt32
+    public var sourcePort: UInt16
+    public var destinationPort: UInt16
+    public var totalLength: UInt16
+    public var ipID: UInt16
+    public var ttl: UInt8
+    public var protocolNumber: UInt8
+    public init(of p: Packet) {
+        seq = p.seq; sourcePort = p.sourcePort; destinationPort = p.destinationPort
+        totalLength = UInt16(truncatingIfNeeded: p.ipTotalLength); ipID = p.ipID; ttl = p.ttl
+        protocolNumber = p.protocolNumber
+    }
+    /// Bytes an IPv4 ICMP error carries after its 8-byte header: the quoted IPv4 header and
+    /// the first 8 bytes of its payload (RFC 792, "Destination Unreachable Message").
+    public static let ipv4Length = 28
 }
 
 /// What one TLS record of a ``Payload/tlsRecord(_:)`` chunk carries (13 bytes: a payload stays

@@ -22,6 +22,9 @@ public enum DropReason: Sendable, Hashable {
     /// public or Elastic IP (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html) — every Lambda
     /// ENI (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html) — cannot use the IGW.
     case noPublicAddress(InternetGatewayIndex)
+    /// The packet is larger than the internet path's MTU (1500 bytes through an internet gateway,
+    /// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/network_mtu.html); see `Network.pathMTUExceeded`.
+    case exceedsPathMTU(InternetGatewayIndex, mtu: Int)
     /// A private NAT gateway's traffic routed to an internet gateway is dropped
     /// (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html).
     case privateNATToInternet(NATGatewayIndex)
@@ -55,6 +58,7 @@ public enum DropReason: Sendable, Hashable {
         case .networkACL: return "network-acl"
         case .securityGroup: return "security-group"
         case .noPublicAddress: return "igw-no-public-ip"
+        case .exceedsPathMTU: return "exceeds-path-mtu"
         case .privateNATToInternet: return "private-nat-to-igw"
         case .natPortAllocation: return "nat-port-allocation"
         case .natNoTranslation: return "nat-no-translation"

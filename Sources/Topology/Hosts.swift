@@ -149,16 +149,28 @@ extension Builder {
         }
     }
 
-    /// `internet: [{name: web-clients, cidr: 81.2.64.0/18} | {name: drop, address: 185.220.101.4}]`
+    /// `internet: [{name: web-clients, cidr: 81.2.64.0/18, os-mix: {windows: 60, macos: 40}} |
+    /// {name: drop, address: 185.220.101.4}]`. `os-mix` weighs the operating systems the
+    /// population's addresses run (default `InternetOS.defaultMix`).
     mutating func internetPopulation(_ n: YNode, _ world: inout World) throws {
-        let m = try n.mapping(allowed: ["name", "cidr", "address"])
+        let m = try n.mapping(allowed: ["name", "cidr", "address", "os-mix"])
+        var mix: [InternetOS: Int]? = nil
+        if let mixNode = m["os-mix"] {
+            let weights = try mixNode.mapping(allowed: InternetOS.allCases.map(\.rawValue))
+            var chosen: [InternetOS: Int] = [:]
+            for (key, value) in weights.pairs { chosen[InternetOS(rawValue: key)!] = try value.int(0...1_000_000) }
+            guard chosen.values.contains(where: { $0 > 0 }) else {
+                throw mixNode.fail("os-mix needs at least one operating system with a weight above 0")
+            }
+            mix = chosen
+        }
         let nameNode = try m.required("name")
         let name = try nameNode.string()
         guard internetByName[name] == nil else { throw nameNode.fail("duplicate internet population '\(name)'") }
         if let c = m["cidr"] {
             let cidr = try c.cidr()
             try checkNotAWS(cidr.base, c)
-            let h = world.addHost(.publicRange(cidr, internet: true), role: .internet)
+            let h = world.addHost(.publicRange(cidr, internet: true), role: .internet, mix: mix)
             // A population uses a few hundred of its addresses (deterministic per name): not the
             // network and broadcast addresses of a block of 4 or more; a /31 or /32 uses all of
             // its one or two.
@@ -178,7 +190,7 @@ extension Builder {
         } else if let a = m["address"] {
             let address = try a.ipv4()
             try checkNotAWS(address, a)
-            let h = world.addHost(.publicAddress(address, internet: true), role: .internet)
+            let h = world.addHost(.publicAddress(address, internet: true), role: .internet, mix: mix)
             internetByName[name] = Peer(host: h, pool: [address])
         } else {
             throw n.fail("an internet population needs a 'cidr' or an 'address'")

@@ -7,7 +7,11 @@ import Capture
 public struct RunOverrides: Sendable {
     public var seed: UInt64?
     public var duration: SimDuration?
-    public init(seed: UInt64? = nil, duration: SimDuration? = nil) { self.seed = seed; self.duration = duration }
+    /// Every labelled generator's window moved to start here (`--anomalies-at`).
+    public var anomaliesAt: SimDuration?
+    public init(seed: UInt64? = nil, duration: SimDuration? = nil, anomaliesAt: SimDuration? = nil) {
+        self.seed = seed; self.duration = duration; self.anomaliesAt = anomaliesAt
+    }
 }
 
 /// A topology file, loaded and checked: the world to simulate and what to observe in it.

@@ -189,6 +189,7 @@ struct Builder {
             epochNanoseconds: run.start * 1_000_000_000, workloadEnd: SimTime.zero + run.duration)
         net = Network(region: catalog.name)
         try buildWorld(top, &world)
+        if let at = overrides.anomaliesAt { world.moveLabelledWindows(to: SimTime.zero + at) }
 
         var captures: [CaptureSpec] = []
         for n in try top["captures"]?.list() ?? [] {

@@ -120,7 +120,17 @@ extension Builder {
             once.once = try sm["once"]?.bool() ?? false
             world.addTraffic(.sessions(once))
         } else if let sNode = m["scan"] {
-            let sm = try sNode.mapping(allowed: ["from", "to", "ports", "rate", "sequential", "repeat"])
+            let sm = try sNode.mapping(allowed: ["from", "to", "ports", "rate", "sequential", "repeat", "tool"])
+            var tool = ScannerTool.nmap
+            if let t = sm["tool"] {
+                let word = try t.string()
+                guard let chosen = ScannerTool(rawValue: word) else {
+                    throw t.fail(
+                        "unknown scanner '\(word)'; one of: "
+                            + ScannerTool.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                tool = chosen
+            }
             let scanner = try peers(try sm.required("from"), world, publicSide: false)
             guard scanner.count == 1 else { throw sm["from"]!.fail("a scan comes from one peer") }
             let fromInternet = isInternet(scanner[0], world)
@@ -131,7 +141,7 @@ extension Builder {
                         name: name, label: label, scanner: scanner[0], targets: targets,
                         ports: try ports(try sm.required("ports")), rate: try (try sm.required("rate")).rate(),
                         window: window, sequential: try sm["sequential"]?.bool() ?? false,
-                        repeats: try sm["repeat"]?.bool() ?? false)))
+                        repeats: try sm["repeat"]?.bool() ?? false, tool: tool)))
         } else if let pNode = m["ping"] {
             let pm = try pNode.mapping(allowed: ["from", "to", "rate", "every"])
             let from = try peers(try pm.required("from"), world, publicSide: false)

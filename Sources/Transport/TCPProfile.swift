@@ -1,4 +1,5 @@
 import SimCore
+import Wire
 
 /// How one kind of host's TCP stack behaves: Linux (a Lambda microVM, an EC2 instance) or an AWS
 /// service front end. Which host runs which is decided once, when the host is added (Workloads'
@@ -45,6 +46,8 @@ public struct TCPProfile: Sendable, Equatable {
     /// `tcp_slow_start_after_idle_check`, net/ipv4/tcp_output.c `tcp_cwnd_restart`; RFC 5681 §4.1
     /// "Restarting Idle Connections" says every TCP SHOULD).
     public var slowStartAfterIdle = true
+    /// The order of the SYN's and SYN-ACK's options (Linux's, Windows', Apple's).
+    public var optionLayout = TCPOptionLayout.linux
 
     /// A Linux client as in a Lambda microVM (Linux include/net/tcp.h; SYN backoff: net/ipv4/tcp_timer.c):
     /// initial RTO 1 s, RTO min 200 ms, max 120 s, `tcp_syn_retries` 6 (SYNs at 0, 1, 3, 7, 15,
@@ -75,6 +78,21 @@ public struct TCPProfile: Sendable, Equatable {
         var p = linuxLambda
         p.ephemeralPorts = 32768...60999
         p.resetsUnknownSegments = true
+        return p
+    }()
+
+    /// A Linux host on the internet: an ordinary 1500-byte Ethernet MTU, so MSS 1460 and a SYN
+    /// window of 44 × 1460 = 64240 with the 6 MiB `tcp_rmem` default's window scale 7 (a Linux 6.18
+    /// SYN captured at MTU 1500 for this project; the Linux row of p0f's
+    /// https://github.com/p0f/p0f/blob/master/p0f.fp has the same mss*44 window). The internet path
+    /// is limited to 1500 bytes whatever the VPC side uses
+    /// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/network_mtu.html, "Jumbo frames"): the
+    /// MSS each side announces keeps a TCP connection through an internet gateway within it.
+    public static let linuxInternet: TCPProfile = {
+        var p = linuxInstance
+        p.mss = 1460
+        p.synWindow = 64240
+        p.receiveWindow = 64240
         return p
     }()
 

@@ -34,11 +34,14 @@ extension TCPStack {
         _ host: HostIndex, _ l: Listener, _ p: Packet, _ now: SimTime, _ net: inout Network,
         _ scheduler: inout Scheduler
     ) {
-        let profile = profiles[l.profileIndex]
+        let index =
+            host.int < hostPersonality.count && hostPersonality[host.int] >= 0
+            ? profileIndex(of: host, address: p.destination) : l.profileIndex
+        let profile = profiles[index]
         var s = TCPSocket(
             host: host, owner: l.owner, connection: p.connection, origin: .responder,
             local: p.destination, localPort: p.destinationPort, remote: p.source, remotePort: p.sourcePort,
-            realm: p.realm, profileIndex: l.profileIndex)
+            realm: p.realm, profileIndex: index)
         s.state = .synReceived
         s.label = p.label
         s.iss = UInt32(truncatingIfNeeded: random.next())

@@ -43,7 +43,8 @@ extension TCPStack {
         var p = segment(i, flags: [.syn], seqOffset: 0, length: 0)
         p.ack = 0
         p.window = profiles[s.profileIndex].synWindow
-        var o: TCPOptionSet = [.mss]
+        var o = TCPOptionSet.layout(profiles[s.profileIndex].optionLayout)
+        o.insert(.mss)
         if profiles[s.profileIndex].sackPermitted { o.insert(.sackPermitted) }
         if profiles[s.profileIndex].timestamps { o.insert(.timestamps) }
         if let ws = profiles[s.profileIndex].windowScale { o.insert(.windowScale); p.windowScale = ws }
@@ -63,7 +64,8 @@ extension TCPStack {
         let s = sockets[Int(i)]
         var p = segment(i, flags: [.syn, .ack], seqOffset: 0, length: 0)
         p.window = profiles[s.profileIndex].synWindow
-        var o: TCPOptionSet = [.mss]
+        var o = TCPOptionSet.layout(profiles[s.profileIndex].optionLayout)
+        o.insert(.mss)
         if s.sack { o.insert(.sackPermitted) }
         if s.timestamps { o.insert(.timestamps) }
         if offered.contains(.windowScale), let ws = profiles[s.profileIndex].windowScale {
@@ -72,7 +74,7 @@ extension TCPStack {
         p.tcpOptions = o
         p.mss = profiles[s.profileIndex].mss
         stampTimestamps(&p, s, now)
-        net.transmit(p, from: s.host, now: now, &scheduler)
+        net.transmit(p, from: s.host, now: now, processing: net.stackDelay(), &scheduler)
     }
 
     mutating func sendAck(_ i: UInt32, _ now: SimTime, _ net: inout Network, _ scheduler: inout Scheduler) {

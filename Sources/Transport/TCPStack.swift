@@ -55,6 +55,9 @@ public struct TCPStack: Sendable {
     var listeners: [UInt64: Listener] = [:]
     /// Each host's profile, by host index: an index into `profiles`, or -1 before it is set.
     var hostProfile = ContiguousArray<Int32>()
+    /// Per host, its personality mix in `personalityTables`, or -1 (TCPStack+Personalities).
+    var hostPersonality = ContiguousArray<Int32>()
+    var personalityTables: [PersonalityTable] = []
     /// The distinct profiles sockets follow (a handful), by `TCPSocket.profileIndex`.
     public internal(set) var profiles: [TCPProfile] = []
     /// The three timers of each socket slot, lazily cancelled: an event whose generation is no
@@ -72,6 +75,8 @@ public struct TCPStack: Sendable {
     /// Sockets neither closed nor in TIME-WAIT: when none remain, nothing more will be sent.
     public internal(set) var liveSockets = 0
     public internal(set) var retransmissions: UInt64 = 0
+    /// ICMP "fragmentation needed" errors that lowered a connection's MSS (``pathMTUReduced``).
+    public internal(set) var pathMTUReductions: UInt64 = 0
 
     public init(random: RandomStream) {
         self.random = random
@@ -151,7 +156,7 @@ public struct TCPStack: Sendable {
         realm: UInt32 = 0, owner: AppRef, label: UInt8 = 0, noDelay: Bool = true, now: SimTime,
         _ net: inout Network, _ scheduler: inout Scheduler
     ) -> UInt32 {
-        let index = profileIndex(of: host)
+        let index = profileIndex(of: host, address: local)
         let profile = profiles[index]
         var port: UInt16 = 0
         let range = profile.ephemeralPorts

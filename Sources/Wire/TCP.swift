@@ -1,5 +1,6 @@
-// The TCP header (RFC 9293 §3.1) and the options Linux sends: MSS (RFC 9293 §3.2),
-// window scale and timestamps (RFC 7323), SACK-permitted and SACK blocks (RFC 2018).
+// The TCP header (RFC 9293 §3.1) and its options: MSS (RFC 9293 §3.2), window scale and
+// timestamps (RFC 7323), SACK-permitted and SACK blocks (RFC 2018), in the orders Linux, Windows
+// and Apple stacks lay them out.
 
 /// TCP control bits (RFC 9293 §3.1; ECE/CWR from RFC 3168).
 public struct TCPFlags: OptionSet, Hashable, Sendable, CustomStringConvertible {
@@ -44,8 +45,56 @@ public struct SACKBlock: Hashable, Sendable {
     @inlinable public init(left: UInt32, right: UInt32) { self.left = left; self.right = right }
 }
 
-/// The option set of one segment. The byte layout is derived from the set exactly as Linux
-/// (`tcp_options_write`) lays it out, so real Linux segments round-trip byte for byte:
+/// The order in which a stack lays out the options of its SYN and SYN-ACK (p0f's "olayout";
+/// the option kinds of JA4T). Segments after the handshake carry only timestamps (and SACK
+/// blocks), as "nop, nop, TS" in every layout here.
+///
+/// | layout | SYN options, in wire order | source |
+/// |---|---|---|
+/// | `linux` | MSS, SACK_PERM, TS, NOP, WS | net/ipv4/tcp_output.c `tcp_options_write`; captures of 6.18 here |
+/// | `windows` | MSS, NOP, WS, NOP, NOP, SACK_PERM (with TS: MSS, NOP, WS, SACK_PERM, TS) | FoxIO (1) |
+/// | `apple` | MSS, NOP, WS, NOP, NOP, TS, SACK_PERM, EOL, EOL | FoxIO (2); XNU tcp_output.c pads with EOL |
+///
+/// (1) ja4plus-mapping.csv, JA4T 2-1-3-1-1-4 (Windows 10/11); p0f.fp "Windows 7 or 8".
+/// (2) ja4plus-mapping.csv, JA4T 2-1-3-1-1-8-4-0-0 (macOS/iOS).
+public enum TCPOptionLayout: UInt8, Hashable, Sendable, CaseIterable {
+    case linux = 0
+    case windows = 1
+    case apple = 2
+
+    /// Bytes of option space for these options in this layout, a multiple of 4 (the one rule
+    /// both the encoder and the model's packet descriptors use).
+    @inlinable
+    public func encodedLength(mss: Bool, sackPermitted: Bool, windowScale: Bool, timestamps: Bool, sackBlocks: Int = 0)
+        -> Int
+    {
+        var n = 0
+        switch self {
+        case .linux:
+            if mss { n += 4 }
+            if timestamps { n += 12 } else if sackPermitted { n += 4 } // SACK_PERM TS | NOP NOP TS | NOP NOP SACK_PERM
+            if windowScale { n += 4 } // NOP WS
+        case .windows:
+            if mss { n += 4 }
+            if windowScale { n += 4 } // NOP WS
+            if timestamps {
+                n += 12 // SACK_PERM TS, or NOP NOP TS
+            } else if sackPermitted {
+                n += 4 // NOP NOP SACK_PERM
+            }
+        case .apple:
+            if mss { n += 4 }
+            if windowScale { n += 4 } // NOP WS
+            if timestamps { n += 12 } // NOP NOP TS
+            if sackPermitted { n += 4 } // SACK_PERM EOL EOL
+        }
+        if sackBlocks > 0 { n += 4 + 8 * sackBlocks }
+        return n
+    }
+}
+
+/// The option set of one segment, laid out as its sender's stack lays it out (``layout``). The
+/// Linux layout (`tcp_options_write`) round-trips real Linux segments byte for byte:
 ///
 ///     MSS                     02 04 mm mm
 ///     SACK-perm + timestamps  04 02 08 0a <TSval> <TSecr>        (both present)
@@ -56,7 +105,8 @@ public struct SACKBlock: Hashable, Sendable {
 ///
 /// A Linux SYN is therefore "mss, sackOK, TS, nop, wscale" (20 bytes); a SYN-ACK to a peer
 /// without timestamps is "mss, nop, nop, sackOK, nop, wscale" (12 bytes); a data segment is
-/// "nop, nop, TS" (12 bytes), with SACK blocks after another "nop, nop".
+/// "nop, nop, TS" (12 bytes), with SACK blocks after another "nop, nop". Windows and Apple
+/// stacks order the SYN's options differently (``TCPOptionLayout``).
 public struct TCPOptions: Hashable, Sendable {
     public enum Kind {
         public static let end: UInt8 = 0
@@ -76,17 +126,20 @@ public struct TCPOptions: Hashable, Sendable {
     public var timestamps: TCPTimestamps?
     /// Rare; up to 3 blocks with timestamps, 4 without.
     public var sackBlocks: [SACKBlock]
+    /// How the sender orders them (parsing accepts any order and says `.linux`).
+    public var layout: TCPOptionLayout
 
     @inlinable
     public init(
         mss: UInt16? = nil, sackPermitted: Bool = false, windowScale: UInt8? = nil,
-        timestamps: TCPTimestamps? = nil, sackBlocks: [SACKBlock] = []
+        timestamps: TCPTimestamps? = nil, sackBlocks: [SACKBlock] = [], layout: TCPOptionLayout = .linux
     ) {
         self.mss = mss
         self.sackPermitted = sackPermitted
         self.windowScale = windowScale
         self.timestamps = timestamps
         self.sackBlocks = sackBlocks
+        self.layout = layout
     }
 
     public static let none = TCPOptions()
@@ -94,12 +147,9 @@ public struct TCPOptions: Hashable, Sendable {
     /// Encoded size, always a multiple of 4.
     @inlinable
     public var encodedLength: Int {
-        var n = 0
-        if mss != nil { n += 4 }
-        if timestamps != nil { n += 12 } else if sackPermitted { n += 4 }
-        if windowScale != nil { n += 4 }
-        if !sackBlocks.isEmpty { n += 4 + 8 * sackBlocks.count }
-        return n
+        layout.encodedLength(
+            mss: mss != nil, sackPermitted: sackPermitted, windowScale: windowScale != nil,
+            timestamps: timestamps != nil, sackBlocks: sackBlocks.count)
     }
 
     @inlinable
@@ -111,19 +161,43 @@ public struct TCPOptions: Hashable, Sendable {
             writer.u16(UInt16(Kind.mss) << 8 | 4)
             writer.u16(mss)
         }
-        if let timestamps {
-            if sackPermitted {
-                writer.u32(UInt32(Kind.sackPermitted) << 24 | 2 << 16 | UInt32(Kind.timestamps) << 8 | 10)
-            } else {
-                writer.u32(UInt32(Kind.nop) << 24 | UInt32(Kind.nop) << 16 | UInt32(Kind.timestamps) << 8 | 10)
+        switch layout {
+        case .linux:
+            if let timestamps {
+                if sackPermitted {
+                    writer.u32(UInt32(Kind.sackPermitted) << 24 | 2 << 16 | UInt32(Kind.timestamps) << 8 | 10)
+                } else {
+                    writer.u32(UInt32(Kind.nop) << 24 | UInt32(Kind.nop) << 16 | UInt32(Kind.timestamps) << 8 | 10)
+                }
+                writer.u32(timestamps.value)
+                writer.u32(timestamps.echo)
+            } else if sackPermitted {
+                writer.u32(UInt32(Kind.nop) << 24 | UInt32(Kind.nop) << 16 | UInt32(Kind.sackPermitted) << 8 | 2)
             }
-            writer.u32(timestamps.value)
-            writer.u32(timestamps.echo)
-        } else if sackPermitted {
-            writer.u32(UInt32(Kind.nop) << 24 | UInt32(Kind.nop) << 16 | UInt32(Kind.sackPermitted) << 8 | 2)
-        }
-        if let windowScale {
-            writer.u32(UInt32(Kind.nop) << 24 | UInt32(Kind.windowScale) << 16 | 3 << 8 | UInt32(windowScale))
+            if let windowScale { writeWindowScale(windowScale, &writer) }
+        case .windows:
+            if let windowScale { writeWindowScale(windowScale, &writer) }
+            if let timestamps {
+                if sackPermitted {
+                    writer.u32(UInt32(Kind.sackPermitted) << 24 | 2 << 16 | UInt32(Kind.timestamps) << 8 | 10)
+                } else {
+                    writer.u32(UInt32(Kind.nop) << 24 | UInt32(Kind.nop) << 16 | UInt32(Kind.timestamps) << 8 | 10)
+                }
+                writer.u32(timestamps.value)
+                writer.u32(timestamps.echo)
+            } else if sackPermitted {
+                writer.u32(UInt32(Kind.nop) << 24 | UInt32(Kind.nop) << 16 | UInt32(Kind.sackPermitted) << 8 | 2)
+            }
+        case .apple:
+            if let windowScale { writeWindowScale(windowScale, &writer) }
+            if let timestamps {
+                writer.u32(UInt32(Kind.nop) << 24 | UInt32(Kind.nop) << 16 | UInt32(Kind.timestamps) << 8 | 10)
+                writer.u32(timestamps.value)
+                writer.u32(timestamps.echo)
+            }
+            if sackPermitted {
+                writer.u32(UInt32(Kind.sackPermitted) << 24 | 2 << 16 | UInt32(Kind.end) << 8 | UInt32(Kind.end))
+            }
         }
         if !sackBlocks.isEmpty {
             writer.u32(
@@ -134,6 +208,11 @@ public struct TCPOptions: Hashable, Sendable {
                 writer.u32(block.right)
             }
         }
+    }
+
+    @inlinable
+    func writeWindowScale(_ shift: UInt8, _ writer: inout ByteWriter) {
+        writer.u32(UInt32(Kind.nop) << 24 | UInt32(Kind.windowScale) << 16 | 3 << 8 | UInt32(shift))
     }
 
     /// Parses an options area (any layout, not only Linux's). NOPs and unknown kinds with a

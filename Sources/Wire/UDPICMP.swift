@@ -87,6 +87,13 @@ public struct ICMPv4Header: Hashable, Sendable {
         self.rest = rest
     }
 
+    /// Destination unreachable, code 4 "fragmentation needed and DF set", with the next-hop MTU
+    /// in the low 16 bits of the second word (RFC 1191 §4).
+    public static let fragmentationNeeded: UInt8 = 4
+    public static func fragmentationNeeded(nextHopMTU: UInt16) -> ICMPv4Header {
+        ICMPv4Header(type: MessageType.destinationUnreachable, code: fragmentationNeeded, rest: UInt32(nextHopMTU))
+    }
+
     public static func echoRequest(identifier: UInt16, sequence: UInt16) -> ICMPv4Header {
         ICMPv4Header(type: MessageType.echoRequest, code: 0, rest: UInt32(identifier) << 16 | UInt32(sequence))
     }

@@ -485,7 +485,7 @@ extension World {
         }
         var r = Packet(
             source: q.destination, destination: q.source, sourcePort: 53, destinationPort: q.sourcePort,
-            protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0)
+            protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0, dontFragment: false)
         r.payload = .dnsResponse(id: id, name: name, type: qtype, answer: answer)
         r.payloadLength = UInt32(dnsMessageLength(name: name, type: qtype, response: true, answered: answer != nil))
         network.transmit(r, from: h, now: now, &s)

@@ -71,12 +71,15 @@ public struct ScanSpec: Sendable {
     /// A sweep ends once every target and port has been probed, unless it repeats (a worm or a
     /// scanner that keeps cycling). Random probing always goes on for its window.
     public var repeats: Bool
+    /// The scanner whose probes these are (Scanners.swift).
+    public var tool: ScannerTool
     public init(
         name: String, label: UInt8, scanner: Peer, targets: [IPAddress], ports: [UInt16], rate: Double,
-        window: ActiveWindow = .always, sequential: Bool = false, repeats: Bool = false
+        window: ActiveWindow = .always, sequential: Bool = false, repeats: Bool = false, tool: ScannerTool = .nmap
     ) {
         self.name = name; self.label = label; self.scanner = scanner; self.targets = targets; self.ports = ports
         self.rate = rate; self.window = window; self.sequential = sequential; self.repeats = repeats
+        self.tool = tool
     }
 
     /// Whether a sweep has probed everything it will: `sent` probes so far.
@@ -448,22 +451,17 @@ extension World {
             let n = trafficCursor[k]
             if spec.sweepDone(after: n) { return }
             trafficCursor[k] += 1
-            target = spec.targets[(n / spec.ports.count) % spec.targets.count]
-            port = spec.ports[n % spec.ports.count]
+            // nmap shuffles ports, masscan and zmap targets and ports: each once per pass.
+            let i = spec.probeIndex(n, key: spec.scanKey(source))
+            target = spec.targets[(i / spec.ports.count) % spec.targets.count]
+            port = spec.ports[i % spec.ports.count]
         } else {
             target = pick(spec.targets, &trafficRandom[k])
             port = pick(spec.ports, &trafficRandom[k])
         }
-        // A stateless scanner's SYN: random source port and sequence, a small window, MSS only.
-        var p = Packet(
-            source: source, destination: target, sourcePort: UInt16(1024 + trafficRandom[k].bounded(64512)),
-            destinationPort: port, protocolNumber: IPProtocol.tcp, ttl: 54,
-            ipID: UInt16(truncatingIfNeeded: trafficRandom[k].next()))
-        p.tcpFlags = .syn
-        p.seq = UInt32(truncatingIfNeeded: trafficRandom[k].next())
-        p.window = 1024
-        p.tcpOptions = .mss
-        p.mss = 1460
+        // Hops from an internet scanner as for its population's hosts (none from inside the VPC).
+        let hops = scanHops(spec, source)
+        var p = spec.probe(tool: spec.tool, from: source, to: target, port: port, hops: hops, &trafficRandom[k])
         p.label = spec.label
         network.transmit(p, from: spec.scanner.host, now: now, &s)
     }

@@ -31,6 +31,13 @@ public struct HostProfiles: Sendable {
     public var awsFrontEnd: TCPProfile
     public var platform: TCPProfile
     public var internet: TCPProfile
+    /// The operating systems of an internet population's addresses, by weight (a topology's
+    /// `os-mix` replaces it per population).
+    public var internetMix: [InternetOS: Int] = InternetOS.defaultMix
+    /// Routers between an internet host and the Region, drawn per address: its TTL arrives lowered
+    /// by as many. Assumed: 8–20, the spread of hop counts traceroutes across the internet show;
+    /// no source gives a distribution toward AWS.
+    public var internetHops = 8...20
 
     public init(
         lambdaEnvironment: TCPProfile, instance: TCPProfile, database: TCPProfile, awsFrontEnd: TCPProfile,
@@ -40,11 +47,11 @@ public struct HostProfiles: Sendable {
         self.awsFrontEnd = awsFrontEnd; self.platform = platform; self.internet = internet
     }
 
-    /// Linux everywhere but at AWS's service front ends. RDS, the VPC's metadata service and
-    /// internet hosts run the EC2 Linux profile until their own stacks are modelled.
+    /// Linux everywhere but at AWS's service front ends. RDS and the VPC's metadata service run
+    /// the EC2 Linux profile; internet hosts run Linux at a 1500-byte MTU.
     public static let standard = HostProfiles(
         lambdaEnvironment: .linuxLambda, instance: .linuxInstance, database: .linuxInstance,
-        awsFrontEnd: .awsFrontEnd, platform: .linuxInstance, internet: .linuxInstance)
+        awsFrontEnd: .awsFrontEnd, platform: .linuxInstance, internet: .linuxInternet)
 
     public subscript(role: HostRole) -> TCPProfile {
         switch role {
@@ -58,12 +65,45 @@ public struct HostProfiles: Sendable {
     }
 }
 
+/// The operating systems of internet hosts (Transport's `TCPPersonalities`).
+public enum InternetOS: String, Sendable, Hashable, CaseIterable, Comparable {
+    case windows, linux, macos, ios, android
+
+    public var profile: TCPProfile {
+        switch self {
+        case .windows: return .windows
+        case .linux: return .linuxInternet
+        case .macos, .ios: return .apple
+        case .android: return .android
+        }
+    }
+
+    /// Assumed, rounded from StatCounter's worldwide operating-system shares of web traffic
+    /// (https://gs.statcounter.com/os-market-share, all platforms, 2025): Android 40, Windows 30,
+    /// iOS 17, macOS 8, Linux and the rest 5.
+    public static let defaultMix: [InternetOS: Int] = [.android: 40, .windows: 30, .ios: 17, .macos: 8, .linux: 5]
+
+    public static func < (a: InternetOS, b: InternetOS) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
 extension World {
     /// Attaches a host to the network and gives its TCP stack the profile of what it is. Every
-    /// host of a run is added here.
-    public mutating func addHost(_ attachment: HostAttachment, role: HostRole) -> HostIndex {
+    /// host of a run is added here. An internet host stands for a population: each of its
+    /// addresses draws an operating system from `mix` (default ``HostProfiles/internetMix``) and a
+    /// hop count (``HostProfiles/internetHops``).
+    public mutating func addHost(
+        _ attachment: HostAttachment, role: HostRole, mix: [InternetOS: Int]? = nil
+    ) -> HostIndex {
         let h = network.addHost(attachment)
         tcp.setProfile(hostProfiles[role], for: h)
+        if role == .internet {
+            // In a fixed order (a dictionary's would reach the draws).
+            let entries = (mix ?? hostProfiles.internetMix).sorted { $0.key < $1.key }.filter { $0.value > 0 }
+                .map { WeightedProfile($0.key.profile, weight: $0.value) }
+            if !entries.isEmpty { tcp.setPersonalities(entries, hops: hostProfiles.internetHops, for: h) }
+        }
         return h
     }
 }

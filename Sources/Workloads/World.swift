@@ -237,6 +237,18 @@ public struct World: EventHandler, Sendable {
                 network.drop(.noSocket(h)) // a Hyperplane ENI answers no ICMP
                 return
             }
+            if p.destinationPort
+                == UInt16(ICMPv4Header.MessageType.destinationUnreachable) << 8
+                | UInt16(ICMPv4Header.fragmentationNeeded),
+                case .icmpQuote(let q) = p.payload
+            {
+                if q.protocolNumber != IPProtocol.tcp
+                    || !tcp.pathMTUReduced(p, quote: q, host: h, now: now, &network, &s)
+                {
+                    network.drop(.noSocket(h))
+                }
+                return
+            }
             icmpDelivered(p, to: h, now, &s)
         default:
             network.drop(.noSocket(h))

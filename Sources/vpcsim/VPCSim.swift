@@ -79,7 +79,14 @@ struct SimulationOptions: ParsableArguments {
                 + "like 10s."))
     var warmup: String?
 
-    @Flag(help: "Print nothing but errors.")
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Move every labelled generator (a dataset's anomalies) to start at this time, like 1m, keeping its "
+                + "length, so a short run contains them all."))
+    var anomaliesAt: String?
+
+    @Flag(help: "Print nothing but errors (no summary, no warnings).")
     var quiet = false
 
     @Flag(help: "Run even if the estimated events, output size or memory exceed their budgets.")
@@ -103,6 +110,12 @@ struct SimulationOptions: ParsableArguments {
 
     /// Checked while parsing, so a bad value is reported as a usage error.
     func validate() throws {
+        if let anomaliesAt {
+            guard let a = SimDuration(parsing: anomaliesAt), a.nanoseconds >= 0, !anomaliesAt.hasPrefix("-") else {
+                throw ValidationError("--anomalies-at '\(anomaliesAt)' is not a time like 90s or 10m")
+            }
+            _ = a
+        }
         if let duration {
             guard let d = SimDuration(parsing: duration), d.nanoseconds > 0, !duration.hasPrefix("-") else {
                 throw ValidationError("--duration '\(duration)' is not a duration like 90s, 10m or 1h")
@@ -162,6 +175,7 @@ struct SimulationOptions: ParsableArguments {
         Interrupt.install()
         var overrides = RunOverrides(seed: seed.flatMap(parsedSeed))
         if let duration, let d = SimDuration(parsing: duration) { overrides.duration = d }
+        if let anomaliesAt, let a = SimDuration(parsing: anomaliesAt) { overrides.anomaliesAt = a }
         let scenario: Scenario
         do {
             var patches: [TopologyPatch] = []
@@ -174,6 +188,14 @@ struct SimulationOptions: ParsableArguments {
         if !force, let excess = WorkEstimate(scenario, pcaps: pcaps).excess(try budget()) {
             FileHandle.standardError.write("vpcsim: error: \(topology): \(excess)\n".data(using: .utf8)!)
             throw ExitCode(3)
+        }
+        for w in scenario.world.labelledWindowsOutside(SimTime.zero + scenario.duration) where !quiet {
+            FileHandle.standardError.write(
+                Data(
+                    ("vpcsim: warning: \(topology): '\(w.generator)' (label \(w.label)) starts at "
+                        + "\(w.start - SimTime.zero), after the run's \(scenario.duration): "
+                        + "its traffic and labels will be "
+                        + "missing (--anomalies-at moves it in)\n").utf8))
         }
         let base = ((topology as NSString).lastPathComponent as NSString).deletingPathExtension
         var options = RunOptions(outputDirectory: out ?? "Captures/\(base)")

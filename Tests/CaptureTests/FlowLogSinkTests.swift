@@ -194,6 +194,7 @@ extension FlowLogTests {
         var destinations: [String]
         var ports: [UInt16]
         var portsAreRange: Bool
+        var privateAddresses: [String: String]
         var truncated: Bool
     }
 
@@ -210,6 +211,8 @@ extension FlowLogTests {
             end: UTCDateTime(unixSeconds: end).iso8601, startUnix: start, endUnix: end,
             sources: Array(e.sources.prefix(64)), destinations: Array(e.destinations.prefix(64)),
             ports: isRange ? [ports.first!, ports.last!] : Array(ports.prefix(64)), portsAreRange: isRange,
+            privateAddresses: Dictionary(
+                e.privateAddresses.prefix(64).map { ($0.outside, $0.inside) }, uniquingKeysWith: { a, _ in a }),
             truncated: e.sources.count > 64 || e.destinations.count > 64 || (!isRange && ports.count > 64))
         return String(decoding: try enc.encode(r), as: UTF8.self) + "\n"
     }
@@ -222,6 +225,13 @@ extension FlowLogTests {
                 label: "port-scan", generator: "scan/1", start: SimTime(nanoseconds: 11_223_000_000_000),
                 end: SimTime(nanoseconds: 11_400_500_000_000), sources: ["10.0.1.10"], destinations: ["10.0.2.20"],
                 ports: Array(1...1024)),
+            LabelledEpisode(
+                label: "port-scan", generator: "scan/2", start: .zero, end: .zero, sources: ["194.26.29.102"],
+                destinations: ["54.80.1.10", "3.86.101.166"], ports: [22],
+                privateAddresses: [
+                    TranslatedAddress(outside: "54.80.1.10", inside: "10.0.1.10"),
+                    TranslatedAddress(outside: "3.86.101.166", inside: "10.0.1.11"),
+                ]),
             LabelledEpisode(
                 label: awkward, generator: awkward, start: .zero, end: SimTime(nanoseconds: 1),
                 sources: (0..<70).map { "10.0.0.\($0)" }, destinations: [], ports: [443, 22, 443]),

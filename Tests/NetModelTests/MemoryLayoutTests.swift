@@ -10,17 +10,19 @@ import Wire
 @Suite struct MemoryLayoutTests {
     /// 89 bytes (stride 96) while addresses were 32-bit; two 16-byte `IPAddress`es (one type for
     /// IPv4 and IPv6) add 24, and declaring the fields widest first keeps the growth to one 8-byte
-    /// stride step: 103 bytes, stride 104.
+    /// stride step: 103 bytes, stride 104. The Don't Fragment flag (path MTU) took the last
+    /// byte of padding: 104, the stride unchanged.
     @Test func packetDescriptor() {
-        #expect(MemoryLayout<Packet>.size == 103)
+        #expect(MemoryLayout<Packet>.size == 104)
         #expect(MemoryLayout<Packet>.stride == 104)
         #expect(MemoryLayout<Payload>.size == 17)
         #expect(MemoryLayout<IPAddress>.size == 16 && MemoryLayout<IPAddress>.stride == 16)
     }
 
-    /// A packet and 16 bytes of time, ENI and verdict: 105 → 119 bytes with 128-bit addresses.
+    /// A packet and 16 bytes of time, ENI and verdict: 105 → 119 bytes with 128-bit addresses,
+    /// 120 with the DF flag (stride unchanged).
     @Test func tapRecord() {
-        #expect(MemoryLayout<TapRecord>.size == 119)
+        #expect(MemoryLayout<TapRecord>.size == 120)
         #expect(MemoryLayout<TapRecord>.stride == 120)
     }
 

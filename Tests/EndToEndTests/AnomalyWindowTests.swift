@@ -1,0 +1,48 @@
+import Testing
+import Foundation
+import TestSupport
+
+/// Issue 11: a dataset shorter than its anomalies' start says so (a warning, a summary line and
+/// `labels_outside_run` in summary.json), and `--anomalies-at` moves them into the run.
+@Suite struct AnomalyWindowTests {
+    let binary = vpcsimBinary()
+    let topology = repositoryRoot() + "/Topologies/dataset-enterprise.yaml"
+
+    @Test func aShortDatasetWarnsThatItsAnomaliesAreOutside() throws {
+        let dir = temporaryDirectory("anomalies-outside")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = runProgram(binary, ["dataset", topology, "--duration", "20s", "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("vpcsim: warning:") && r.stderr.contains("'port-scan-of-web-2' (label port-scan)"))
+        #expect(r.stderr.components(separatedBy: "vpcsim: warning:").count == 4, "one warning per anomaly")
+        #expect(r.stdout.contains("not in this run (it ends first): port-scan-of-web-2 (port-scan)"))
+        let summary =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json")))
+            as! [String: Any]
+        #expect((summary["labels_outside_run"] as? [String])?.count == 3)
+        let episodes = try String(contentsOfFile: dir + "/labels/episodes.jsonl", encoding: .utf8)
+        #expect(episodes.isEmpty)
+    }
+
+    @Test func anomaliesAtMovesEveryAnomalyIntoAShortRun() throws {
+        let dir = temporaryDirectory("anomalies-at")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = runProgram(binary, ["dataset", topology, "--duration", "100s", "--anomalies-at", "30s", "--out", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stderr.contains("warning"), "\(r.stderr)")
+        let lines = try String(contentsOfFile: dir + "/labels/episodes.jsonl", encoding: .utf8).split(separator: "\n")
+        let episodes = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(
+            Set(episodes.map { $0["label"] as! String }) == [
+                "port-scan", "data-exfiltration", "denied-lateral-movement",
+            ])
+        #expect(episodes.allSatisfy { ($0["start"] as! String).hasSuffix("00:00:30Z") }, "\(episodes)")
+        // The scan names web-2's public address; its records on web-2's ENI carry the private one.
+        let scan = try #require(episodes.first { $0["label"] as? String == "port-scan" })
+        let destination = try #require((scan["destinations"] as? [String])?.first)
+        let inside = (scan["private_addresses"] as? [String: String])?[destination]
+        #expect(inside?.hasPrefix("10.20.") == true, "\(scan)")
+        let bad = runProgram(binary, ["dataset", topology, "--anomalies-at", "soon", "--out", dir + "/x"])
+        #expect(bad.status != 0 && bad.stderr.contains("--anomalies-at 'soon'"))
+    }
+}
