@@ -243,7 +243,7 @@ public final class FlowLogAggregator {
 
     /// `traffic-path` of an egress record (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html): 1
     /// within the VPC; through an internet gateway 8 from a Nitro instance, else 2; through a gateway endpoint 7 from a
-    /// Nitro instance, else 2. For Lambda and NAT gateway ENIs AWS documents no code; they are not instances, so they
+    /// Nitro instance, else 2; over a peering connection 4. For Lambda and NAT gateway ENIs AWS documents no code; they are not instances, so they
     /// get the generic 1/2.
     static func trafficPath(_ nitro: Bool, _ path: EgressPath) -> FlowLogTrafficPath {
         switch path {
@@ -251,6 +251,10 @@ public final class FlowLogAggregator {
         case .withinVPC: return .withinVPC
         case .internetGateway: return nitro ? .internetGateway : .internetGatewayOrGatewayEndpoint
         case .gatewayEndpoint: return nitro ? .gatewayEndpoint : .internetGatewayOrGatewayEndpoint
+        case .peering: return .peering
+        // AWS lists no code for an egress-only internet gateway; it is an internet gateway for
+        // IPv6 out, so its codes are taken (assumed).
+        case .egressOnlyInternetGateway: return nitro ? .internetGateway : .internetGatewayOrGatewayEndpoint
         }
     }
 }

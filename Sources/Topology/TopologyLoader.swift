@@ -118,6 +118,7 @@ struct Builder {
     var aclByID: [String: NetworkACLIndex] = [:]
     var sgByID: [String: SecurityGroupIndex] = [:]
     var igwByID: [String: InternetGatewayIndex] = [:]
+    var eigwByID: [String: EgressOnlyInternetGatewayIndex] = [:]
     var natByID: [String: NATGatewayIndex] = [:]
     var endpointByID: [String: GatewayEndpointIndex] = [:]
     var prefixListByID: [String: PrefixListIndex] = [:]
@@ -130,6 +131,7 @@ struct Builder {
     // What phase 1 takes: addresses, zones, shared Hyperplane ENIs.
     var usedAddresses: [SubnetIndex: Set<UInt32>] = [:]
     var usedPublicIPs: Set<UInt32> = []
+    var usedIPv6: Set<IPAddress> = []
     var zoneByName: [String: AvailabilityZoneIndex] = [:]
     var hyperplane: [String: ENIIndex] = [:]
     /// `latency.cross-az-pairs` entries, resolved to zone indices after the subnets.
@@ -151,7 +153,7 @@ struct Builder {
 
     static let topKeys = [
         "scenario", "description", "account", "region", "run", "vpcs", "subnets", "route-tables",
-        "network-acls", "security-groups", "internet-gateways", "nat-gateways", "vpc-endpoints",
+        "network-acls", "security-groups", "internet-gateways", "egress-only-internet-gateways", "nat-gateways", "vpc-endpoints",
         "prefix-lists", "instances", "databases", "functions", "state-machines", "flow-logs",
         "captures", "latency", "services", "internet", "traffic",
     ]
@@ -223,6 +225,7 @@ struct Builder {
         for n in try top["network-acls"]?.list() ?? [] { try networkACL(n) }
         try ensureDefaults(root)
         for n in try top["internet-gateways"]?.list() ?? [] { try internetGateway(n) }
+        for n in try top["egress-only-internet-gateways"]?.list() ?? [] { try egressOnlyInternetGateway(n) }
         for n in try top["subnets"]?.list() ?? [] { try subnet(n) }
         for n in try top["security-groups"]?.list() ?? [] { try declareSecurityGroup(n) }
         for n in try top["security-groups"]?.list() ?? [] { try securityGroupRules(n) }
