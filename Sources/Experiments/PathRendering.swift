@@ -80,7 +80,7 @@ struct PathStepRenderer {
             let addresses = [gw.privateIP] + network.enis[gw.eni.int].secondaryIPs
             let reply = addresses.contains(from)
             let what = reply ? "destination" : "source"
-            var t = "\(what) \(from):\(fromPort) → \(to):\(toPort)"
+            var t = "\(what) \(Self.hostPort(from, fromPort)) → \(Self.hostPort(to, toPort))"
             if let p = current, p.protocolNumber == IPProtocol.icmp {
                 // ICMP queries are translated by echo identifier (carried as the source port), which
                 // the trace step does not record for replies: the packet that arrived carries it.
@@ -436,9 +436,9 @@ struct PathStepRenderer {
     static func describe(_ p: Packet) -> String {
         switch p.protocolNumber {
         case IPProtocol.tcp:
-            return "\(p.source):\(p.sourcePort) → \(p.destination):\(p.destinationPort) tcp \(p.tcpFlags)"
+            return "\(hostPort(p.source, p.sourcePort)) → \(hostPort(p.destination, p.destinationPort)) tcp \(p.tcpFlags)"
         case IPProtocol.udp:
-            return "\(p.source):\(p.sourcePort) → \(p.destination):\(p.destinationPort) udp"
+            return "\(hostPort(p.source, p.sourcePort)) → \(hostPort(p.destination, p.destinationPort)) udp"
         case IPProtocol.icmp:
             let type = p.destinationPort >> 8
             let name =
@@ -447,5 +447,12 @@ struct PathStepRenderer {
         default:
             return "\(p.source) → \(p.destination) protocol \(p.protocolNumber)"
         }
+    }
+}
+
+extension PathStepRenderer {
+    /// `10.0.1.5:443`, or `[2600:1f18::1]:443` for IPv6 (RFC 3986 §3.2.2), so the port is told apart.
+    static func hostPort(_ a: IPAddress, _ port: UInt16) -> String {
+        a.isIPv4 ? "\(a):\(port)" : "[\(a)]:\(port)"
     }
 }

@@ -90,9 +90,11 @@ extension Builder {
                     peer = .prefixList(try lookup(prefixListByID, peerNode, kind: "prefix list"))
                 } else if p.hasPrefix("sg-") {
                     let other = try lookup(sgByID, peerNode, kind: "security group")
-                    guard net.securityGroups[other.int].vpc == vpc else {
+                    let otherVPC = net.securityGroups[other.int].vpc
+                    guard otherVPC == vpc || peered(vpc, otherVPC) else {
                         throw peerNode.fail(
-                            "\(p) is in another VPC; security groups reference groups in the same (or a peered) VPC")
+                            "\(p) is in \(net.vpcs[otherVPC.int].id), which is not peered with \(net.vpcs[vpc.int].id); "
+                                + "security groups reference groups in the same or a peered VPC")
                     }
                     peer = .securityGroup(other)
                 } else {

@@ -390,6 +390,13 @@ extension Builder {
             }
             return .egressOnlyInternetGateway(g)
         }
+        if s.hasPrefix("pcx-") {
+            let c = try lookup(peeringByID, n, kind: "peering connection")
+            guard net.peeringConnections[c.int].peer(of: v) != nil else {
+                throw n.fail("\(s) does not connect \(vpcID)")
+            }
+            return .peeringConnection(c)
+        }
         if s.hasPrefix("nat-") {
             let g = try lookup(natByID, n, kind: "NAT gateway")
             guard net.subnets[net.natGateways[g.int].subnet.int].vpc == v else {
@@ -407,7 +414,7 @@ extension Builder {
             guard net.enis[e.int].vpc == v else { throw n.fail("\(s) is in another VPC, not \(vpcID)") }
             return .networkInterface(e)
         }
-        throw n.fail("'\(s)' is not a route target (local, blackhole, igw-…, eigw-…, nat-…, vpce-…, eni-…)")
+        throw n.fail("'\(s)' is not a route target (local, blackhole, igw-…, eigw-…, nat-…, vpce-…, eni-…, pcx-…)")
     }
 }
 

@@ -119,6 +119,7 @@ struct Builder {
     var sgByID: [String: SecurityGroupIndex] = [:]
     var igwByID: [String: InternetGatewayIndex] = [:]
     var eigwByID: [String: EgressOnlyInternetGatewayIndex] = [:]
+    var peeringByID: [String: PeeringConnectionIndex] = [:]
     var natByID: [String: NATGatewayIndex] = [:]
     var endpointByID: [String: GatewayEndpointIndex] = [:]
     var prefixListByID: [String: PrefixListIndex] = [:]
@@ -153,7 +154,7 @@ struct Builder {
 
     static let topKeys = [
         "scenario", "description", "account", "region", "run", "vpcs", "subnets", "route-tables",
-        "network-acls", "security-groups", "internet-gateways", "egress-only-internet-gateways", "nat-gateways", "vpc-endpoints",
+        "network-acls", "security-groups", "internet-gateways", "egress-only-internet-gateways", "vpc-peering-connections", "nat-gateways", "vpc-endpoints",
         "prefix-lists", "instances", "databases", "functions", "state-machines", "flow-logs",
         "captures", "latency", "services", "internet", "traffic",
     ]
@@ -220,6 +221,7 @@ struct Builder {
         for n in try top["prefix-lists"]?.list() ?? [] { try prefixList(n) }
 
         for n in try top["vpcs"]?.list() ?? [] { try vpc(n) }
+        for n in try top["vpc-peering-connections"]?.list() ?? [] { try peeringConnection(n) }
         var tableNodes: [(RouteTableIndex, YMap)] = []
         for n in try top["route-tables"]?.list() ?? [] { tableNodes.append(try routeTable(n)) }
         for n in try top["network-acls"]?.list() ?? [] { try networkACL(n) }
