@@ -270,7 +270,8 @@ public struct PathResult: Sendable, Codable {
 /// One decision on the way, with the AWS id of the resource that made it.
 public struct PathStep: Sendable, Codable, Equatable {
     /// `leave`, `arrive`, `security-group`, `network-acl`, `same-subnet`, `route`, `internet-gateway`,
-    /// `nat-gateway`, `gateway-endpoint`, `delivered`, `dropped`.
+    /// `egress-only-internet-gateway`, `peering-connection`, `transit-gateway`,
+    /// `transit-gateway-route`, `nat-gateway`, `gateway-endpoint`, `delivered`, `dropped`.
     public var kind: String
     /// The deciding resource's id (`eni-…`, `sg-…`, `acl-…`, `rtb-…`, `igw-…`, `nat-…`, `vpce-…`,
     /// `subnet-…`), or for `delivered` what received the packet.
