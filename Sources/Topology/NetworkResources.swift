@@ -390,6 +390,13 @@ extension Builder {
             }
             return .egressOnlyInternetGateway(g)
         }
+        if s.hasPrefix("tgw-") {
+            let g = try lookup(tgwByID, n, kind: "transit gateway")
+            guard net.transitGatewayAttachments.contains(where: { $0.transitGateway == g && $0.vpc == v }) else {
+                throw n.fail("\(vpcID) is not attached to \(s) (add an attachment under transit-gateways)")
+            }
+            return .transitGateway(g)
+        }
         if s.hasPrefix("pcx-") {
             let c = try lookup(peeringByID, n, kind: "peering connection")
             guard net.peeringConnections[c.int].peer(of: v) != nil else {
@@ -414,7 +421,7 @@ extension Builder {
             guard net.enis[e.int].vpc == v else { throw n.fail("\(s) is in another VPC, not \(vpcID)") }
             return .networkInterface(e)
         }
-        throw n.fail("'\(s)' is not a route target (local, blackhole, igw-…, eigw-…, nat-…, vpce-…, eni-…, pcx-…)")
+        throw n.fail("'\(s)' is not a route target (local, blackhole, igw-…, eigw-…, nat-…, vpce-…, eni-…, pcx-…, tgw-…)")
     }
 }
 

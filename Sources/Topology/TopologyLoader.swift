@@ -120,6 +120,9 @@ struct Builder {
     var igwByID: [String: InternetGatewayIndex] = [:]
     var eigwByID: [String: EgressOnlyInternetGatewayIndex] = [:]
     var peeringByID: [String: PeeringConnectionIndex] = [:]
+    var tgwByID: [String: TransitGatewayIndex] = [:]
+    var tgwAttachmentByID: [String: TransitGatewayAttachmentIndex] = [:]
+    var tgwRouteTableByID: [String: TransitGatewayRouteTableIndex] = [:]
     var natByID: [String: NATGatewayIndex] = [:]
     var endpointByID: [String: GatewayEndpointIndex] = [:]
     var prefixListByID: [String: PrefixListIndex] = [:]
@@ -154,7 +157,7 @@ struct Builder {
 
     static let topKeys = [
         "scenario", "description", "account", "region", "run", "vpcs", "subnets", "route-tables",
-        "network-acls", "security-groups", "internet-gateways", "egress-only-internet-gateways", "vpc-peering-connections", "nat-gateways", "vpc-endpoints",
+        "network-acls", "security-groups", "internet-gateways", "egress-only-internet-gateways", "vpc-peering-connections", "transit-gateways", "nat-gateways", "vpc-endpoints",
         "prefix-lists", "instances", "databases", "functions", "state-machines", "flow-logs",
         "captures", "latency", "services", "internet", "traffic",
     ]
@@ -233,6 +236,7 @@ struct Builder {
         for n in try top["security-groups"]?.list() ?? [] { try securityGroupRules(n) }
         for n in try top["nat-gateways"]?.list() ?? [] { try natGateway(n) }
         for n in try top["vpc-endpoints"]?.list() ?? [] { try endpoint(n) }
+        for n in try top["transit-gateways"]?.list() ?? [] { try transitGateway(n) }
         let subnetCIDRs = Dictionary(grouping: net.subnets, by: \.vpc).mapValues { Set($0.map(\.cidr)) }
         for (t, m) in tableNodes { try routes(t, m, subnetCIDRs: subnetCIDRs) }
         for n in try top["instances"]?.list() ?? [] { try instance(n) }
