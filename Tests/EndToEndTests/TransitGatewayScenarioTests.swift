@@ -5,6 +5,7 @@ import Wire
 import NetModel
 import TestSupport
 import Topology
+import Cost
 @testable import Experiments
 
 /// The shipped transit gateway topology (Topologies/transit-gateway-three-vpcs.yaml): route
@@ -44,6 +45,20 @@ import Topology
         let aIn = records.filter { $0["interface-id"] == inA.id && $0["flow-direction"] == "ingress" }
         #expect(aIn.contains { $0["srcaddr"] == "10.20.1.20" && $0["srcport"] == "443" })
         #expect(try CheckRunReport(run.directory).ok)
+
+        // Cost: three attachments billed per hour, and the bytes each VPC sent into the transit
+        // gateway (https://aws.amazon.com/transit-gateway/pricing/); svc-1's answers to dev-1
+        // count for the shared attachment.
+        let attachments = try #require(run.summary.usage.transitGatewayAttachments)
+        #expect(attachments.map(\.id) == net.transitGatewayAttachments.map(\.id))
+        #expect(attachments.allSatisfy { $0.bytes > 0 && $0.transitGateway == "tgw-0c1d2e3f4a5b60901" })
+        #expect(attachments[1].bytes > attachments[0].bytes, "the shared VPC sends the large responses")
+        let bill = CostModel.price(
+            run.summary.usage, catalog: try PriceCatalogLoader.load(directory: repositoryRoot() + "/Topologies/prices"),
+            region: "us-east-1")
+        let hours = try #require(bill.lines.first { $0.item == "transit-gateway-attachment-hours" })
+        #expect(hours.quantity == 3 * 730 && hours.priced)
+        #expect(bill.lines.contains { $0.item == "transit-gateway-data" && $0.monthlyUSD > 0 })
     }
 
     @Test func pathThroughTheTransitGateway() throws {
