@@ -17,11 +17,13 @@ extension Network {
         }
         let accounted = stats.packetsDelivered &+ (stats.droppedPackets &- afterDelivery) &+ UInt64(inFlight)
         if stats.packetsSent != accounted {
+            // The drops by reason, to tell which path lost count.
+            let codes = Dictionary(grouping: stats.drops, by: { $0.key.code })
+                .map { "\($0.key) \($0.value.reduce(UInt64(0)) { $0 + $1.value })" }.sorted()
+            let byCode = codes.isEmpty ? "" : " (" + codes.joined(separator: ", ") + ")"
             out.append(
                 "packets: \(stats.packetsSent) sent ≠ \(stats.packetsDelivered) delivered + "
-                    + "\(stats.droppedPackets) dropped ("
-                    + Dictionary(grouping: stats.drops, by: { $0.key.code }).map { "\($0.key) \($0.value.reduce(0) { $0 + $1.value })" }
-                    .sorted().joined(separator: ", ") + ") + \(inFlight) in flight")
+                    + "\(stats.droppedPackets) dropped\(byCode) + \(inFlight) in flight")
         }
         for (i, n) in nat.enumerated() {
             let perDestination = n.perDestination.entries.reduce(UInt64(0)) { $0 + UInt64($1.value) }
