@@ -243,8 +243,8 @@ public final class FlowLogAggregator {
 
     /// `traffic-path` of an egress record (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html): 1
     /// within the VPC; through an internet gateway 8 from a Nitro instance, else 2; through a gateway endpoint 7 from a
-    /// Nitro instance, else 2; over a peering connection 4. For Lambda and NAT gateway ENIs AWS documents no code; they are not instances, so they
-    /// get the generic 1/2.
+    /// Nitro instance, else 2; over a peering connection 4. For Lambda and NAT gateway ENIs AWS documents no code;
+    /// they are not instances, so they get the generic 1/2.
     static func trafficPath(_ nitro: Bool, _ path: EgressPath) -> FlowLogTrafficPath {
         switch path {
         case .unknown: return .none

@@ -66,8 +66,9 @@ public struct BillItem: Sendable, Equatable {
             price: "transit_gateway.data_processed", quantity: "transit_gateway_bytes", kind: .usage, unit: "GB",
             measuredPerUnit: bytesPerGB),
         // Data between AZs (VPC peering's cross-AZ traffic included: the same rate, billed as
-        // VpcPeering-In/Out-Bytes,
-        // https://aws.amazon.com/blogs/networking-and-content-delivery/demystifying-amazon-vpc-peering-charges) is charged when it leaves one AZ and again when it enters the other
+        // VpcPeering-In/Out-Bytes, https://aws.amazon.com/blogs/networking-and-content-delivery/
+        // demystifying-amazon-vpc-peering-charges) is charged when it leaves one AZ and again when
+        // it enters the other
         // (https://aws.amazon.com/about-aws/global-infrastructure/global-network/faqs: "in" and "out").
         BillItem(
             id: "cross-az-out", title: "Data transfer between AZs, out", price: "data_transfer.cross_az",

@@ -138,7 +138,10 @@ struct PathStepRenderer {
             let table = network.transitGatewayRouteTables[rt.int]
             let r = table.routes[i]
             let dest = network.transitGatewayAttachments[to.int]
-            let how = appliance ? "appliance mode: the interface a hash of the flow picks" : "the interface in the same AZ when there is one"
+            let how =
+                appliance
+                ? "appliance mode: the interface a hash of the flow picks"
+                : "the interface in the same AZ when there is one"
             return PathStep(
                 kind: "transit-gateway-route", resource: table.id, rule: "\(r.destination)",
                 target: dest.id,
@@ -393,12 +396,14 @@ struct PathStepRenderer {
                 "attachment \(network.transitGatewayAttachments[a.int].id) is associated with no transit gateway "
                 + "route table"
         case .transitGatewayNoRoute(let t):
-            return "no route in transit gateway route table \(network.transitGatewayRouteTables[t.int].id) matches \(dst)"
+            return
+                "no route in transit gateway route table \(network.transitGatewayRouteTables[t.int].id) matches \(dst)"
         case .transitGatewayBlackhole(let t, let i):
             let table = network.transitGatewayRouteTables[t.int]
             return "route \(table.routes[i].destination) in transit gateway route table \(table.id) is a blackhole"
         case .nat64OutsidePrefix(let n):
-            return "\(network.natGateways[n.int].id) translates IPv6 only to 64:ff9b::/96 (NAT64), and \(dst) is not in it"
+            return
+                "\(network.natGateways[n.int].id) translates IPv6 only to 64:ff9b::/96 (NAT64), and \(dst) is not in it"
         }
     }
 
@@ -436,7 +441,8 @@ struct PathStepRenderer {
     static func describe(_ p: Packet) -> String {
         switch p.protocolNumber {
         case IPProtocol.tcp:
-            return "\(hostPort(p.source, p.sourcePort)) → \(hostPort(p.destination, p.destinationPort)) tcp \(p.tcpFlags)"
+            return
+                "\(hostPort(p.source, p.sourcePort)) → \(hostPort(p.destination, p.destinationPort)) tcp \(p.tcpFlags)"
         case IPProtocol.udp:
             return "\(hostPort(p.source, p.sourcePort)) → \(hostPort(p.destination, p.destinationPort)) udp"
         case IPProtocol.icmp:

@@ -55,7 +55,8 @@ extension AWSExport {
             out["RequesterManaged"] = true
             out["RequesterId"] = "amazon-transit-gateway"
             out["SourceDestCheck"] = false
-            out["Description"] = "Network Interface for Transit Gateway Attachment "
+            out["Description"] =
+                "Network Interface for Transit Gateway Attachment "
                 + network.transitGatewayAttachments[a.int].id
         }
         return out

@@ -229,7 +229,8 @@ public struct AWSExport {
         func entry(_ e: NetworkACLEntry, egress: Bool) -> [String: Any] {
             var out: [String: Any] = [
                 "RuleNumber": Int(e.ruleNumber), "Protocol": String(e.protocolNumber), "Egress": egress,
-                "RuleAction": e.allow ? "allow" : "deny", (e.cidr.isIPv4 ? "CidrBlock" : "Ipv6CidrBlock"): e.cidr.description,
+                "RuleAction": e.allow ? "allow" : "deny",
+                (e.cidr.isIPv4 ? "CidrBlock" : "Ipv6CidrBlock"): e.cidr.description,
             ]
             if e.protocolNumber == 6 || e.protocolNumber == 17 {
                 out["PortRange"] = ["From": Int(e.ports.from), "To": Int(e.ports.to)]

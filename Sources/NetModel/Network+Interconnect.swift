@@ -23,7 +23,8 @@ extension Network {
             egressOnlyInternetGateways.map { _ in FlowTable<SimTime>(capacity: 64) })
         transitGatewayHopFree = ContiguousArray(repeating: .zero, count: transitGatewayAttachments.count)
         if transitGatewayObserved.count < transitGateways.count {
-            transitGatewayObserved += Array(repeating: false, count: transitGateways.count - transitGatewayObserved.count)
+            transitGatewayObserved += Array(
+                repeating: false, count: transitGateways.count - transitGatewayObserved.count)
         }
         usage.sizeInterconnect(transitGatewayAttachments: transitGatewayAttachments.count)
     }

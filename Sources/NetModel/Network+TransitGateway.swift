@@ -23,7 +23,9 @@ extension Network {
         _ t: TransitGatewayIndex, _ e: ENIIndex, _ p: Packet, _ now: SimTime, _ scheduler: inout Scheduler
     ) {
         let v = enis[e.int].vpc
-        guard let a = transitGatewayAttachment(of: v, to: t) else { drop(.noRoute(subnets[enis[e.int].subnet.int].routeTable)); return }
+        guard let a = transitGatewayAttachment(of: v, to: t) else {
+            drop(.noRoute(subnets[enis[e.int].subnet.int].routeTable)); return
+        }
         let zone = subnets[enis[e.int].subnet.int].zone
         guard let k = transitGatewayAttachments[a.int].subnets.firstIndex(where: { subnets[$0.int].zone == zone })
         else {

@@ -74,7 +74,8 @@ extension Builder {
             for x in try rm["associations"]?.list() ?? [] {
                 let a = try attachment(x)
                 if let other = associated[a] {
-                    throw x.fail("\(try x.string()) is already associated with \(other) (one route table per attachment)")
+                    throw x.fail(
+                        "\(try x.string()) is already associated with \(other) (one route table per attachment)")
                 }
                 associated[a] = rid
                 net.transitGatewayAttachments[a.int].routeTable = rt
@@ -117,7 +118,9 @@ extension Builder {
         guard !list.isEmpty else { throw n.fail("an attachment needs at least one subnet") }
         for sNode in list {
             let s = try lookup(subnetByID, sNode, kind: "subnet")
-            guard net.subnets[s.int].vpc == v else { throw sNode.fail("\(try sNode.string()) is not in \(net.vpcs[v.int].id)") }
+            guard net.subnets[s.int].vpc == v else {
+                throw sNode.fail("\(try sNode.string()) is not in \(net.vpcs[v.int].id)")
+            }
             if let other = subnets.first(where: { net.subnets[$0.int].zone == net.subnets[s.int].zone }) {
                 throw sNode.fail(
                     "\(net.subnets[other.int].id) is already the attachment's subnet in its Availability Zone "

@@ -41,7 +41,8 @@ extension Builder {
                 }
                 out.append(
                     NetworkACLEntry(
-                        ruleNumber: rule, protocolNumber: proto, ports: ports, cidr: try peerNode.anyCIDR(), allow: allow))
+                        ruleNumber: rule, protocolNumber: proto, ports: ports, cidr: try peerNode.anyCIDR(),
+                        allow: allow))
             }
             return out
         }
@@ -93,8 +94,9 @@ extension Builder {
                     let otherVPC = net.securityGroups[other.int].vpc
                     guard otherVPC == vpc || peered(vpc, otherVPC) else {
                         throw peerNode.fail(
-                            "\(p) is in \(net.vpcs[otherVPC.int].id), which is not peered with \(net.vpcs[vpc.int].id); "
-                                + "security groups reference groups in the same or a peered VPC")
+                            "\(p) is in \(net.vpcs[otherVPC.int].id), which is not peered with "
+                                + "\(net.vpcs[vpc.int].id); security groups reference groups in the same or a "
+                                + "peered VPC")
                     }
                     peer = .securityGroup(other)
                 } else {

@@ -180,7 +180,9 @@ extension Builder {
         // (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
         if let c6 = m["ipv6-cidr"] {
             let b = try c6.cidr(.ipv6)
-            guard b.prefixLength == 64 else { throw c6.fail("a subnet's IPv6 block is a /64 (\(b) is /\(b.prefixLength))") }
+            guard b.prefixLength == 64 else {
+                throw c6.fail("a subnet's IPv6 block is a /64 (\(b) is /\(b.prefixLength))")
+            }
             guard net.vpcs[v.int].cidrs.contains(where: { !$0.isIPv4 && $0.contains(b) }) else {
                 throw c6.fail("\(b) is not inside an IPv6 block of \(net.vpcs[v.int].id)")
             }
@@ -421,7 +423,8 @@ extension Builder {
             guard net.enis[e.int].vpc == v else { throw n.fail("\(s) is in another VPC, not \(vpcID)") }
             return .networkInterface(e)
         }
-        throw n.fail("'\(s)' is not a route target (local, blackhole, igw-…, eigw-…, nat-…, vpce-…, eni-…, pcx-…, tgw-…)")
+        throw n.fail(
+            "'\(s)' is not a route target (local, blackhole, igw-…, eigw-…, nat-…, vpce-…, eni-…, pcx-…, tgw-…)")
     }
 }
 

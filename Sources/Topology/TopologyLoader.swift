@@ -157,7 +157,8 @@ struct Builder {
 
     static let topKeys = [
         "scenario", "description", "account", "region", "run", "vpcs", "subnets", "route-tables",
-        "network-acls", "security-groups", "internet-gateways", "egress-only-internet-gateways", "vpc-peering-connections", "transit-gateways", "nat-gateways", "vpc-endpoints",
+        "network-acls", "security-groups", "internet-gateways", "egress-only-internet-gateways",
+        "vpc-peering-connections", "transit-gateways", "nat-gateways", "vpc-endpoints",
         "prefix-lists", "instances", "databases", "functions", "state-machines", "flow-logs",
         "captures", "latency", "services", "internet", "traffic",
     ]

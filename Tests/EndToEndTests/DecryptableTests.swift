@@ -195,7 +195,8 @@ import Topology
             // failure must be an IPv6 stream.
             for c in report.checks where c.number != 3 { #expect(c.status == "pass", "\(name): \(report.failures)") }
             let tls = try report.check(3)
-            #expect(!tls.errors.isEmpty && tls.errors.allSatisfy { $0.contains("2600:1f18:") }, "\(tls.errors.prefix(2))")
+            #expect(
+                !tls.errors.isEmpty && tls.errors.allSatisfy { $0.contains("2600:1f18:") }, "\(tls.errors.prefix(2))")
         } else {
             #expect(report.ok, "\(name): \(report.failures)")
         }

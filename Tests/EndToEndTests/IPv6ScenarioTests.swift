@@ -28,7 +28,8 @@ import Topology
         // app-1 → the IPv6 API and the SSH bastion, out through the egress-only gateway, and back.
         let appPcap = run.pcap(appENI.id)
         let syns = try run.frames(
-            appPcap, "ipv6 && tcp.flags.syn == 1 && tcp.flags.ack == 0", fields: ["ipv6.src", "ipv6.dst", "tcp.dstport"])
+            appPcap, "ipv6 && tcp.flags.syn == 1 && tcp.flags.ack == 0",
+            fields: ["ipv6.src", "ipv6.dst", "tcp.dstport"])
         #expect(!syns.isEmpty && syns.allSatisfy { $0[0] == app6 })
         #expect(Set(syns.map { $0[1] }) == ["2001:db8:4860::8888", "2001:db8:1234:a102:3304:8879:34cf:4071"])
         // Ethernet/IPv6/TCP: EtherType 0x86dd, hop limit, and an IPv6 MSS (9001 − 60).
@@ -48,7 +49,8 @@ import Topology
 
         // web-1 is reached over IPv6 through the internet gateway, untranslated.
         let webSyns = try run.frames(
-            run.pcap(webENI.id), "ipv6 && tcp.flags.syn == 1 && tcp.flags.ack == 0", fields: ["ipv6.dst", "tcp.dstport"])
+            run.pcap(webENI.id), "ipv6 && tcp.flags.syn == 1 && tcp.flags.ack == 0",
+            fields: ["ipv6.dst", "tcp.dstport"])
         #expect(!webSyns.isEmpty && webSyns.allSatisfy { $0 == [web6, "443"] })
 
         // Flow logs: the default format for vpc-…6071 (version 2, AWS's IPv6 example's shape:
@@ -59,7 +61,8 @@ import Topology
             records.first { $0["interface-id"] == appENI.id && $0["dstport"] == "22" && $0["srcaddr"] == app6 })
         #expect(ssh["version"] == "2" && ssh["protocol"] == "6" && ssh["action"] == "ACCEPT")
         #expect(ssh["dstaddr"] == "2001:db8:1234:a102:3304:8879:34cf:4071")
-        #expect(records.allSatisfy { !($0["srcaddr"] ?? "").hasPrefix("2001:db8:666:") }, "refused traffic is not logged")
+        #expect(
+            records.allSatisfy { !($0["srcaddr"] ?? "").hasPrefix("2001:db8:666:") }, "refused traffic is not logged")
         // The custom format for vpc-…6072: type IPv6; egress through the internet gateway is
         // traffic-path 8 (a Nitro instance).
         let webRecords = records.filter { $0["interface-id"] == webENI.id }
@@ -93,10 +96,14 @@ import Topology
     }
 
     @Test(arguments: [
-        ("vpcs:\n  - id: vpc-06a1b2c3d4e5f6071\n    cidr: 10.20.0.0/16\n    ipv6-cidr: 10.1.0.0/16\n",
-         "is not a valid IPv6 CIDR block"),
-        ("vpcs:\n  - id: vpc-06a1b2c3d4e5f6071\n    cidr: 10.20.0.0/16\n    ipv6-cidr: 2600:1f18:4a3:6f00::/64\n",
-         "/44 to /60"),
+        (
+            "vpcs:\n  - id: vpc-06a1b2c3d4e5f6071\n    cidr: 10.20.0.0/16\n    ipv6-cidr: 10.1.0.0/16\n",
+            "is not a valid IPv6 CIDR block"
+        ),
+        (
+            "vpcs:\n  - id: vpc-06a1b2c3d4e5f6071\n    cidr: 10.20.0.0/16\n    ipv6-cidr: 2600:1f18:4a3:6f00::/64\n",
+            "/44 to /60"
+        ),
     ])
     func badIPv6IsRefused(_ yaml: String, _ message: String) throws {
         #expect {

@@ -62,15 +62,20 @@ import Topology
         #expect(ok.forward.contains { $0.kind == "route" && $0.target == "pcx-0a1b2c3d4e5f60721" })
         // The security group rule that admits it references the peer VPC's group.
         #expect(ok.forward.contains { $0.kind == "security-group" && $0.text.contains("sg-0a1b2c3d4e5f60751") })
-        #expect(ok.return.contains { $0.kind == "peering-connection" && $0.rule == "vpc-0a1b2c3d4e5f60712 → vpc-0a1b2c3d4e5f60711" })
+        #expect(
+            ok.return.contains {
+                $0.kind == "peering-connection" && $0.rule == "vpc-0a1b2c3d4e5f60712 → vpc-0a1b2c3d4e5f60711"
+            })
         let bad = try PathExplainer.explain(s, from: partner, to: "10.1.1.10:443")
         #expect(bad.outcome == .dropped)
-        #expect(bad.forward.last?.rule == "peering-not-transitive" && bad.forward.last?.resource == "pcx-0a1b2c3d4e5f60722")
+        #expect(
+            bad.forward.last?.rule == "peering-not-transitive" && bad.forward.last?.resource == "pcx-0a1b2c3d4e5f60722")
     }
 
     @Test func pathOverIPv6() throws {
         let s = try TopologyLoader.load(path: Self.ipv6)
-        let app = try #require(s.network.enis.first { $0.ipv6Addresses.first?.description.hasPrefix("2600:1f18:4a3:6f02:") == true })
+        let app = try #require(
+            s.network.enis.first { $0.ipv6Addresses.first?.description.hasPrefix("2600:1f18:4a3:6f02:") == true })
         let r = try PathExplainer.explain(s, from: app.id, to: "[2001:db8:4860::8888]:443")
         #expect(r.outcome == .reachable, "\(r.text)")
         #expect(r.sourceAddress.hasPrefix("[\(app.ipv6Addresses[0])]:"))
