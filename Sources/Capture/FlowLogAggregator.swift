@@ -227,9 +227,9 @@ public final class FlowLogAggregator {
         let p = f.packet
         var src = p.source, dst = p.destination
         if f.direction == .egress {
-            if !a.owns(src) { src = a.primary(p.isIPv4) }
+            if !a.owns(src) { src = a.primary(p.isIPv4, or: src) }
         } else {
-            dst = a.primary(p.isIPv4)
+            dst = a.primary(p.isIPv4, or: dst)
         }
         let icmp = p.isICMP
         return FlowLogRecord(
@@ -243,14 +243,18 @@ public final class FlowLogAggregator {
 
     /// `traffic-path` of an egress record (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html): 1
     /// within the VPC; through an internet gateway 8 from a Nitro instance, else 2; through a gateway endpoint 7 from a
-    /// Nitro instance, else 2. For Lambda and NAT gateway ENIs AWS documents no code; they are not instances, so they
-    /// get the generic 1/2.
+    /// Nitro instance, else 2; over a peering connection 4. For Lambda and NAT gateway ENIs AWS documents no code;
+    /// they are not instances, so they get the generic 1/2.
     static func trafficPath(_ nitro: Bool, _ path: EgressPath) -> FlowLogTrafficPath {
         switch path {
         case .unknown: return .none
         case .withinVPC: return .withinVPC
         case .internetGateway: return nitro ? .internetGateway : .internetGatewayOrGatewayEndpoint
         case .gatewayEndpoint: return nitro ? .gatewayEndpoint : .internetGatewayOrGatewayEndpoint
+        case .peering: return .peering
+        // AWS lists no code for an egress-only internet gateway; it is an internet gateway for
+        // IPv6 out, so its codes are taken (assumed).
+        case .egressOnlyInternetGateway: return nitro ? .internetGateway : .internetGatewayOrGatewayEndpoint
         }
     }
 }
@@ -258,18 +262,23 @@ public final class FlowLogAggregator {
 /// An ENI's addresses and whether it is Nitro-based, as its records need them.
 struct ENIAddresses {
     var primary: IPAddress
-    /// The primary IPv6 address (the primary IPv4 when the ENI has none).
-    var primary6: IPAddress
+    /// The primary IPv6 address, if the ENI has one.
+    var primary6: IPAddress?
     /// Secondary IPv4 and all IPv6 addresses.
     var others: [IPAddress]
     var nitro: Bool
     init(_ eni: ENI) {
-        primary = eni.privateIP; primary6 = eni.primaryAddress(.ipv6)
+        primary = eni.privateIP; primary6 = eni.ipv6Addresses.first
         others = eni.secondaryIPs + eni.ipv6Addresses; nitro = eni.nitro
     }
     @inline(__always) func owns(_ a: IPAddress) -> Bool { a == primary || others.contains(a) }
-    /// The ENI's own address as records show it for traffic of a family.
-    @inline(__always) func primary(_ ipv4: Bool) -> IPAddress { ipv4 ? primary : primary6 }
+    /// The ENI's own address as records show it for traffic of a family. An ENI without an IPv6
+    /// address that carries IPv6 (a NAT gateway's, doing NAT64) keeps the packet's address
+    /// (assumed: AWS documents the substitution for the interface's own address only, and such
+    /// an interface has none of that family).
+    @inline(__always) func primary(_ ipv4: Bool, or packetAddress: IPAddress) -> IPAddress {
+        ipv4 ? primary : (primary6 ?? packetAddress)
+    }
 }
 
 /// An ENI and a 5-tuple, for debug builds' check that flow logs count the packets the pcaps hold.

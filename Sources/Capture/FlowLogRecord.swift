@@ -72,14 +72,16 @@ public enum FlowLogAction: UInt8, Sendable, Hashable {
 }
 
 /// `traffic-path` of an egress record, as AWS numbers it (`none`: not reported, `-` in text).
-/// Paths the model does not have (virtual private gateway 3, peering 4 and 5, local gateway 6)
-/// have no case yet.
+/// Paths the model does not have (virtual private gateway 3, inter-Region peering 5, local
+/// gateway 6) have no case yet.
 public enum FlowLogTrafficPath: UInt8, Sendable, Hashable {
     case none = 0
     /// Through another resource in the same VPC.
     case withinVPC = 1
     /// Through an internet gateway or a gateway VPC endpoint (from a non-Nitro source).
     case internetGatewayOrGatewayEndpoint = 2
+    /// Through an intra-Region VPC peering connection.
+    case peering = 4
     /// Through a gateway VPC endpoint (Nitro-based instances only).
     case gatewayEndpoint = 7
     /// Through an internet gateway (Nitro-based instances only).

@@ -46,6 +46,10 @@ public struct BillItem: Sendable, Equatable {
             price: "interface_endpoint.hour_per_az", quantity: "interface_endpoint_az_count", kind: .fixed,
             unit: "hour"),
         BillItem(
+            id: "transit-gateway-attachment-hours", title: "Transit gateway VPC attachment hours",
+            price: "transit_gateway.attachment_hour", quantity: "transit_gateway_attachment_count", kind: .fixed,
+            unit: "hour"),
+        BillItem(
             id: "nat-gateway-data", title: "NAT gateway data processed (both directions)",
             price: "nat_gateway.data_processed", quantity: "nat_gateway_bytes", kind: .usage, unit: "GB",
             measuredPerUnit: bytesPerGB),
@@ -57,7 +61,14 @@ public struct BillItem: Sendable, Equatable {
             id: "interface-endpoint-data", title: "Interface endpoint data processed",
             price: "interface_endpoint.data_processed", quantity: "interface_endpoint_bytes", kind: .usage,
             unit: "GB", measuredPerUnit: bytesPerGB),
-        // Data between AZs is charged when it leaves one AZ and again when it enters the other
+        BillItem(
+            id: "transit-gateway-data", title: "Transit gateway data processed (sent into it from VPCs)",
+            price: "transit_gateway.data_processed", quantity: "transit_gateway_bytes", kind: .usage, unit: "GB",
+            measuredPerUnit: bytesPerGB),
+        // Data between AZs (VPC peering's cross-AZ traffic included: the same rate, billed as
+        // VpcPeering-In/Out-Bytes, https://aws.amazon.com/blogs/networking-and-content-delivery/
+        // demystifying-amazon-vpc-peering-charges) is charged when it leaves one AZ and again when
+        // it enters the other
         // (https://aws.amazon.com/about-aws/global-infrastructure/global-network/faqs: "in" and "out").
         BillItem(
             id: "cross-az-out", title: "Data transfer between AZs, out", price: "data_transfer.cross_az",

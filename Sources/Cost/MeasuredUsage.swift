@@ -123,6 +123,23 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
 
     }
 
+    /// A transit gateway VPC attachment: billed per attachment-hour, and per GB its VPC sent
+    /// into the transit gateway (https://aws.amazon.com/transit-gateway/pricing/).
+    public struct TransitGatewayAttachment: Codable, Sendable, Equatable {
+        public var id: String
+        public var transitGateway: String
+        /// Bytes sent from the VPC into the transit gateway through this attachment.
+        public var bytes: UInt64
+        enum CodingKeys: String, CodingKey {
+            case id = "id"
+            case transitGateway = "transit_gateway"
+            case bytes = "bytes"
+        }
+        public init(id: String, transitGateway: String, bytes: UInt64) {
+            self.id = id; self.transitGateway = transitGateway; self.bytes = bytes
+        }
+    }
+
     public var region: String
     /// The measured window: the workload's duration after the warm-up, seconds. Volumes below
     /// were counted in it (flow logs excepted, see `flowLogWindowSeconds`).
@@ -141,6 +158,8 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
     public var dynamodb: [DynamoDBCalls]
     public var stateMachines: [StateMachine]
     public var flowLogs: [FlowLog]
+    /// Transit gateway attachments (absent from summaries of runs without any).
+    public var transitGatewayAttachments: [TransitGatewayAttachment]?
 
     enum CodingKeys: String, CodingKey {
         case region = "region"
@@ -156,13 +175,14 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
         case dynamodb = "dynamodb"
         case stateMachines = "state_machines"
         case flowLogs = "flow_logs"
+        case transitGatewayAttachments = "transit_gateway_attachments"
     }
     public init(
         region: String, windowSeconds: Double, warmupSeconds: Double = 0, flowLogWindowSeconds: Double? = nil,
         natGateways: [NATGateway] = [], publicIPv4Addresses: Int = 0, endpoints: [Endpoint] = [],
         crossAZ: [ZonePair] = [], internetEgressBytes: UInt64 = 0,
         functions: [Function] = [], dynamodb: [DynamoDBCalls] = [], stateMachines: [StateMachine] = [],
-        flowLogs: [FlowLog] = []
+        flowLogs: [FlowLog] = [], transitGatewayAttachments: [TransitGatewayAttachment]? = nil
     ) {
         self.region = region; self.windowSeconds = windowSeconds; self.warmupSeconds = warmupSeconds
         self.flowLogWindowSeconds = flowLogWindowSeconds ?? windowSeconds + warmupSeconds
@@ -170,6 +190,7 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
         self.crossAZ = crossAZ; self.internetEgressBytes = internetEgressBytes
         self.functions = functions; self.dynamodb = dynamodb
         self.stateMachines = stateMachines; self.flowLogs = flowLogs
+        self.transitGatewayAttachments = transitGatewayAttachments
     }
 
     /// The named quantities bill items refer to (``BillItem/quantity``): counts of resources for
@@ -186,6 +207,8 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
         q["interface_endpoint_bytes"] = Double(
             endpoints.filter { $0.type == "Interface" }.reduce(0) { $0 + $1.bytes })
         q["cross_az_bytes"] = Double(crossAZ.reduce(0) { $0 + $1.bytes })
+        q["transit_gateway_attachment_count"] = Double(transitGatewayAttachments?.count ?? 0)
+        q["transit_gateway_bytes"] = Double(transitGatewayAttachments?.reduce(0) { $0 + $1.bytes } ?? 0)
         q["internet_egress_bytes"] = Double(internetEgressBytes)
         q["lambda_requests"] = Double(functions.reduce(0) { $0 + $1.invocations })
         for arch in ["x86_64", "arm64"] {

@@ -94,8 +94,13 @@ enum PathEndpoints {
         guard !hostPart.isEmpty else { throw PathError("--to '\(spec)' names no destination before the port") }
         let net = world.network
         let naming = PathNaming(world: world)
-        // IPv4 only: an IPv6 destination needs the bracketed form ("[2001:db8::1]:443", RFC 3986
-        // §3.2.2) before its colons can be told from the port's.
+        // An IPv6 destination in the bracketed form ("[2001:db8::1]:443", RFC 3986 §3.2.2), so
+        // that its colons are told from the port's.
+        if hostPart.hasPrefix("[") && hostPart.hasSuffix("]"), let a = IPAddress(hostPart.dropFirst().dropLast()),
+            !a.isIPv4
+        {
+            return PathDestination(address: a, port: port, label: naming.addressLabel(a))
+        }
         if let v4 = IPv4Address(hostPart) {
             let a = IPAddress(v4)
             return PathDestination(address: a, port: port, label: naming.addressLabel(a))
@@ -116,7 +121,7 @@ enum PathEndpoints {
         }
         let names = world.services.map(\.hostname) + world.databases.map(\.identifier)
         throw PathError(
-            "unknown destination '\(hostPart)': give an IPv4 address, a service hostname "
+            "unknown destination '\(hostPart)': give an IPv4 address, an IPv6 one in brackets, a service hostname "
                 + "(\(world.services.map(\.hostname).joined(separator: ", "))), a database name or an eni-… id, then "
                 + ":port\(suggestion(hostPart, names))"
         )

@@ -27,8 +27,15 @@ public enum PathExplainer {
             throw PathError("--protocol '\(proto)' is not tcp, udp or icmp")
         }
         var world = scenario.world
-        let source = try PathEndpoints.source(from, scenario: scenario, world: world)
+        var source = try PathEndpoints.source(from, scenario: scenario, world: world)
         let destination = try PathEndpoints.destination(to, protocol: p, world: world)
+        // A dual-stack interface reaches an IPv6 destination from its IPv6 address.
+        if !destination.address.isIPv4, case .eni(let e) = world.network.hosts[source.host.int] {
+            guard let a = world.network.enis[e.int].ipv6Addresses.first else {
+                throw PathError("--from \(from) has no IPv6 address to reach \(destination.address)")
+            }
+            source.address = a
+        }
         let naming = PathNaming(world: world)
         world.network.trace = []
         switch p {
@@ -135,9 +142,10 @@ public enum PathExplainer {
         let returnDrop = renderer.lastDropText
 
         var result = PathResult(
-            source: source.label, sourceAddress: "\(source.address):\(sourcePort)",
+            source: source.label, sourceAddress: PathStepRenderer.hostPort(source.address, sourcePort),
             destination: destination.label,
-            destinationAddress: "\(destination.address)" + (proto == .icmp ? "" : ":\(destination.port)"),
+            destinationAddress: proto == .icmp
+                ? "\(destination.address)" : PathStepRenderer.hostPort(destination.address, destination.port),
             protocol: proto.rawValue, forward: forward, return: back, returnSynthesised: synthesised,
             outcome: .dropped, reason: nil, outcomeText: "")
         if case .dropped(let r)? = forwardSteps.last {
@@ -262,7 +270,8 @@ public struct PathResult: Sendable, Codable {
 /// One decision on the way, with the AWS id of the resource that made it.
 public struct PathStep: Sendable, Codable, Equatable {
     /// `leave`, `arrive`, `security-group`, `network-acl`, `same-subnet`, `route`, `internet-gateway`,
-    /// `nat-gateway`, `gateway-endpoint`, `delivered`, `dropped`.
+    /// `egress-only-internet-gateway`, `peering-connection`, `transit-gateway`,
+    /// `transit-gateway-route`, `nat-gateway`, `gateway-endpoint`, `delivered`, `dropped`.
     public var kind: String
     /// The deciding resource's id (`eni-…`, `sg-…`, `acl-…`, `rtb-…`, `igw-…`, `nat-…`, `vpce-…`,
     /// `subnet-…`), or for `delivered` what received the packet.

@@ -80,7 +80,7 @@ struct PathStepRenderer {
             let addresses = [gw.privateIP] + network.enis[gw.eni.int].secondaryIPs
             let reply = addresses.contains(from)
             let what = reply ? "destination" : "source"
-            var t = "\(what) \(from):\(fromPort) → \(to):\(toPort)"
+            var t = "\(what) \(Self.hostPort(from, fromPort)) → \(Self.hostPort(to, toPort))"
             if let p = current, p.protocolNumber == IPProtocol.icmp {
                 // ICMP queries are translated by echo identifier (carried as the source port), which
                 // the trace step does not record for replies: the packet that arrived carries it.
@@ -103,6 +103,52 @@ struct PathStepRenderer {
                     + "network, the private source address kept"
                 : "gateway endpoint \(ep.id) (\(service)): back into \(network.vpcs[ep.vpc.int].id)"
             return PathStep(kind: "gateway-endpoint", resource: ep.id, rule: service, text: text)
+        case .internetGatewayIPv6(let g, let outbound):
+            let id = network.internetGateways[g.int].id
+            let text =
+                outbound
+                ? "internet gateway \(id): IPv6 out untranslated (the ENI's address is globally unique)"
+                : "internet gateway \(id): IPv6 in untranslated to the ENI that owns the address"
+            return PathStep(kind: "internet-gateway", resource: id, rule: outbound ? "ipv6 out" : "ipv6 in", text: text)
+        case .egressOnlyInternetGateway(let g, let outbound):
+            let id = network.egressOnlyInternetGateways[g.int].id
+            let text =
+                outbound
+                ? "egress-only internet gateway \(id): IPv6 out, the flow remembered so its replies may return"
+                : "egress-only internet gateway \(id): inbound IPv6, let in only as a reply to a flow sent out"
+            return PathStep(
+                kind: "egress-only-internet-gateway", resource: id, rule: outbound ? "out" : "in", text: text)
+        case .peeringConnection(let c, let from, let to):
+            let id = network.peeringConnections[c.int].id
+            return PathStep(
+                kind: "peering-connection", resource: id,
+                rule: "\(network.vpcs[from.int].id) → \(network.vpcs[to.int].id)",
+                text:
+                    "peering connection \(id): from \(network.vpcs[from.int].id) into \(network.vpcs[to.int].id) "
+                    + "(delivered only to addresses of that VPC: no transitive routing)")
+        case .transitGatewayIngress(let a, let eni):
+            let at = network.transitGatewayAttachments[a.int]
+            let tgw = network.transitGateways[at.transitGateway.int].id
+            return PathStep(
+                kind: "transit-gateway", resource: tgw, rule: "attachment \(at.id)",
+                text:
+                    "transit gateway \(tgw): in through attachment \(at.id) (its interface "
+                    + "\(network.enis[eni.int].id) in \(network.subnets[network.enis[eni.int].subnet.int].id))")
+        case .transitGatewayRoute(let rt, let i, let to, let eni, let appliance):
+            let table = network.transitGatewayRouteTables[rt.int]
+            let r = table.routes[i]
+            let dest = network.transitGatewayAttachments[to.int]
+            let how =
+                appliance
+                ? "appliance mode: the interface a hash of the flow picks"
+                : "the interface in the same AZ when there is one"
+            return PathStep(
+                kind: "transit-gateway-route", resource: table.id, rule: "\(r.destination)",
+                target: dest.id,
+                text:
+                    "transit gateway route table \(table.id): \(r.destination) → \(dest.id) "
+                    + "(\(r.propagated ? "propagated" : "static"), longest match); out through "
+                    + "\(network.enis[eni.int].id) in \(network.vpcs[dest.vpc.int].id) (\(how))")
         case .delivered(let h, let p):
             return PathStep(
                 kind: "delivered", resource: naming.hostLabel(h), packet: Self.describe(p),
@@ -210,6 +256,9 @@ struct PathStepRenderer {
         case .gatewayEndpoint(let g): return network.gatewayEndpoints[g.int].id
         case .networkInterface(let e): return network.enis[e.int].id
         case .blackhole: return "blackhole"
+        case .egressOnlyInternetGateway(let g): return network.egressOnlyInternetGateways[g.int].id
+        case .peeringConnection(let c): return network.peeringConnections[c.int].id
+        case .transitGateway(let t): return network.transitGateways[t.int].id
         }
     }
 
@@ -271,6 +320,13 @@ struct PathStepRenderer {
         case .noSuchAddressInVPC(let v): return network.vpcs[v.int].id
         case .endpointServiceMismatch(let g): return network.gatewayEndpoints[g.int].id
         case .hostGone(let h), .noSocket(let h): return naming.hostLabel(h)
+        case .egressOnlyInbound(let g): return network.egressOnlyInternetGateways[g.int].id
+        case .peeringNotTransitive(let c): return network.peeringConnections[c.int].id
+        case .transitGatewayNoAttachmentInZone(let a), .transitGatewayNoAssociation(let a):
+            return network.transitGatewayAttachments[a.int].id
+        case .transitGatewayNoRoute(let t), .transitGatewayBlackhole(let t, _):
+            return network.transitGatewayRouteTables[t.int].id
+        case .nat64OutsidePrefix(let n): return network.natGateways[n.int].id
         }
     }
 
@@ -328,6 +384,31 @@ struct PathStepRenderer {
             return "\(naming.hostLabel(h)) no longer exists"
         case .noSocket(let h):
             return "\(naming.hostLabel(h)) has no socket for it"
+        case .egressOnlyInbound(let g):
+            return
+                "egress-only internet gateway \(network.egressOnlyInternetGateways[g.int].id) lets no connection in "
+                + "from the internet (only replies to IPv6 traffic the VPC sent out)"
+        case .peeringNotTransitive(let c):
+            return
+                "\(dst) is not in the VPC on the other side of \(network.peeringConnections[c.int].id) "
+                + "(peering does not route transitively)"
+        case .transitGatewayNoAttachmentInZone(let a):
+            return
+                "attachment \(network.transitGatewayAttachments[a.int].id) has no subnet in the sender's Availability "
+                + "Zone, so the sender cannot reach the transit gateway"
+        case .transitGatewayNoAssociation(let a):
+            return
+                "attachment \(network.transitGatewayAttachments[a.int].id) is associated with no transit gateway "
+                + "route table"
+        case .transitGatewayNoRoute(let t):
+            return
+                "no route in transit gateway route table \(network.transitGatewayRouteTables[t.int].id) matches \(dst)"
+        case .transitGatewayBlackhole(let t, let i):
+            let table = network.transitGatewayRouteTables[t.int]
+            return "route \(table.routes[i].destination) in transit gateway route table \(table.id) is a blackhole"
+        case .nat64OutsidePrefix(let n):
+            return
+                "\(network.natGateways[n.int].id) translates IPv6 only to 64:ff9b::/96 (NAT64), and \(dst) is not in it"
         }
     }
 
@@ -365,9 +446,10 @@ struct PathStepRenderer {
     static func describe(_ p: Packet) -> String {
         switch p.protocolNumber {
         case IPProtocol.tcp:
-            return "\(p.source):\(p.sourcePort) → \(p.destination):\(p.destinationPort) tcp \(p.tcpFlags)"
+            return
+                "\(hostPort(p.source, p.sourcePort)) → \(hostPort(p.destination, p.destinationPort)) tcp \(p.tcpFlags)"
         case IPProtocol.udp:
-            return "\(p.source):\(p.sourcePort) → \(p.destination):\(p.destinationPort) udp"
+            return "\(hostPort(p.source, p.sourcePort)) → \(hostPort(p.destination, p.destinationPort)) udp"
         case IPProtocol.icmp:
             let type = p.destinationPort >> 8
             let name =
@@ -376,5 +458,12 @@ struct PathStepRenderer {
         default:
             return "\(p.source) → \(p.destination) protocol \(p.protocolNumber)"
         }
+    }
+}
+
+extension PathStepRenderer {
+    /// `10.0.1.5:443`, or `[2600:1f18::1]:443` for IPv6 (RFC 3986 §3.2.2), so the port is told apart.
+    static func hostPort(_ a: IPAddress, _ port: UInt16) -> String {
+        a.isIPv4 ? "\(a):\(port)" : "[\(a)]:\(port)"
     }
 }

@@ -278,6 +278,15 @@ public struct RunSummary: Codable, Sendable {
         case .endpointServiceMismatch(let g): return "endpoint-service-mismatch \(n.gatewayEndpoints[g.int].id)"
         case .hostGone: return "host-gone"
         case .noSocket: return "no-socket"
+        case .egressOnlyInbound(let g): return "eigw-inbound \(n.egressOnlyInternetGateways[g.int].id)"
+        case .peeringNotTransitive(let c): return "peering-not-transitive \(n.peeringConnections[c.int].id)"
+        case .transitGatewayNoAttachmentInZone(let a):
+            return "tgw-no-attachment-in-az \(n.transitGatewayAttachments[a.int].id)"
+        case .transitGatewayNoAssociation(let a): return "tgw-no-route-table \(n.transitGatewayAttachments[a.int].id)"
+        case .transitGatewayNoRoute(let t): return "tgw-no-route \(n.transitGatewayRouteTables[t.int].id)"
+        case .transitGatewayBlackhole(let t, let i):
+            return "tgw-blackhole-route \(n.transitGatewayRouteTables[t.int].id) route \(i + 1)"
+        case .nat64OutsidePrefix(let g): return "nat64-outside-prefix \(n.natGateways[g.int].id)"
         }
     }
 

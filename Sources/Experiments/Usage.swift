@@ -55,6 +55,7 @@ struct UsageCounters: Sendable {
             }
         }
         let nat = minus(end.natBytes, baseline.natBytes)
+        let tgwBytes = minus(end.network.transitGatewayBytes, baseline.network.transitGatewayBytes)
         let endpointBytes = minus(end.network.gatewayEndpointBytes, baseline.network.gatewayEndpointBytes)
         let invocations = minus(end.invocations, baseline.invocations)
         let billed = minus(end.billedMilliseconds, baseline.billedMilliseconds)
@@ -100,6 +101,11 @@ struct UsageCounters: Sendable {
                 return .init(
                     id: f.aggregator.config.id, destination: destination, bytes: f.destination.deliveredBytes,
                     records: f.aggregator.records)
-            })
+            },
+            transitGatewayAttachments: net.transitGatewayAttachments.isEmpty
+                ? nil
+                : net.transitGatewayAttachments.enumerated().map { i, a in
+                    .init(id: a.id, transitGateway: net.transitGateways[a.transitGateway.int].id, bytes: tgwBytes[i])
+                })
     }
 }

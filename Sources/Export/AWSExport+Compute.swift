@@ -20,6 +20,9 @@ extension AWSExport {
             "OwnerId": eni.accountID, "SourceDestCheck": true, "Description": eni.description, "TagSet": [] as [Any],
         ]
         if let p = eni.publicIP { out["Association"] = ["PublicIp": p.description, "IpOwnerId": "amazon"] }
+        if !eni.ipv6Addresses.isEmpty {
+            out["Ipv6Addresses"] = eni.ipv6Addresses.map { ["Ipv6Address": $0.description] }
+        }
         // How AWS describes the interfaces it manages for other services
         // (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/requester-managed-eni.html).
         switch eni.kind {
@@ -47,6 +50,14 @@ extension AWSExport {
             out["InterfaceType"] = "interface"
             out["RequesterManaged"] = true
             out["RequesterId"] = "amazon-rds"
+        case .transitGatewayAttachment(let a):
+            out["InterfaceType"] = "transit_gateway"
+            out["RequesterManaged"] = true
+            out["RequesterId"] = "amazon-transit-gateway"
+            out["SourceDestCheck"] = false
+            out["Description"] =
+                "Network Interface for Transit Gateway Attachment "
+                + network.transitGatewayAttachments[a.int].id
         }
         return out
     }

@@ -124,9 +124,9 @@ public struct AWSExport {
     // MARK: EC2
 
     func vpc(_ v: VPC) -> [String: Any] {
-        [
+        var out: [String: Any] = [
             "VpcId": v.id, "OwnerId": v.accountID, "State": "available", "CidrBlock": v.cidrs[0].description,
-            "CidrBlockAssociationSet": v.cidrs.map { c -> [String: Any] in
+            "CidrBlockAssociationSet": v.cidrs.filter(\.isIPv4).map { c -> [String: Any] in
                 [
                     "AssociationId": derived("vpc-cidr-assoc-", v.id + c.description), "CidrBlock": c.description,
                     "CidrBlockState": ["State": "associated"],
@@ -134,19 +134,39 @@ public struct AWSExport {
             },
             "DhcpOptionsId": derived("dopt-", v.id), "InstanceTenancy": "default", "IsDefault": false,
         ]
+        let v6 = v.cidrs.filter { !$0.isIPv4 }
+        if !v6.isEmpty {
+            out["Ipv6CidrBlockAssociationSet"] = v6.map { c -> [String: Any] in
+                [
+                    "AssociationId": derived("vpc-cidr-assoc-", v.id + c.description), "Ipv6CidrBlock": c.description,
+                    "Ipv6CidrBlockState": ["State": "associated"], "NetworkBorderGroup": network.region,
+                    "Ipv6Pool": "Amazon",
+                ]
+            }
+        }
+        return out
     }
 
     func subnet(_ i: Int) -> [String: Any] {
         let s = network.subnets[i]
         let zone = network.zones[s.zone.int]
         let used = network.enis.filter { $0.subnet.int == i }.reduce(0) { $0 + 1 + $1.secondaryIPs.count }
-        return [
+        var out: [String: Any] = [
             "SubnetId": s.id, "VpcId": network.vpcs[s.vpc.int].id, "CidrBlock": s.cidr.description,
             "AvailabilityZone": zone.name, "AvailabilityZoneId": zone.id, "State": "available",
             "AvailableIpAddressCount": Int(s.cidr.size) - 5 - used, "DefaultForAz": false,
             "MapPublicIpOnLaunch": false, "OwnerId": network.vpcs[s.vpc.int].accountID,
             "SubnetArn": arn("ec2", "subnet/\(s.id)"), "AssignIpv6AddressOnCreation": false,
         ]
+        if let c = s.ipv6CIDR {
+            out["Ipv6CidrBlockAssociationSet"] = [
+                [
+                    "AssociationId": derived("subnet-cidr-assoc-", s.id + c.description),
+                    "Ipv6CidrBlock": c.description, "Ipv6CidrBlockState": ["State": "associated"],
+                ] as [String: Any]
+            ]
+        }
+        return out
     }
 
     func routeTable(_ i: Int) -> [String: Any] {
@@ -178,7 +198,7 @@ public struct AWSExport {
             "Origin": r.origin == "CreateRouteTable" ? "CreateRouteTable" : "CreateRoute", "State": "active",
         ]
         switch r.destination {
-        case .cidr(let c): out["DestinationCidrBlock"] = c.description
+        case .cidr(let c): out[c.isIPv4 ? "DestinationCidrBlock" : "DestinationIpv6CidrBlock"] = c.description
         case .prefixList(let p): out["DestinationPrefixListId"] = network.prefixLists[p.int].id
         }
         switch r.target {
@@ -196,6 +216,10 @@ public struct AWSExport {
         case .blackhole:
             // The target was deleted; AWS keeps the route in state blackhole.
             out["State"] = "blackhole"
+        case .egressOnlyInternetGateway(let g):
+            out["EgressOnlyInternetGatewayId"] = network.egressOnlyInternetGateways[g.int].id
+        case .peeringConnection(let c): out["VpcPeeringConnectionId"] = network.peeringConnections[c.int].id
+        case .transitGateway(let t): out["TransitGatewayId"] = network.transitGateways[t.int].id
         }
         return out
     }
@@ -205,7 +229,8 @@ public struct AWSExport {
         func entry(_ e: NetworkACLEntry, egress: Bool) -> [String: Any] {
             var out: [String: Any] = [
                 "RuleNumber": Int(e.ruleNumber), "Protocol": String(e.protocolNumber), "Egress": egress,
-                "RuleAction": e.allow ? "allow" : "deny", "CidrBlock": e.cidr.description,
+                "RuleAction": e.allow ? "allow" : "deny",
+                (e.cidr.isIPv4 ? "CidrBlock" : "Ipv6CidrBlock"): e.cidr.description,
             ]
             if e.protocolNumber == 6 || e.protocolNumber == 17 {
                 out["PortRange"] = ["From": Int(e.ports.from), "To": Int(e.ports.to)]
@@ -270,6 +295,9 @@ public struct AWSExport {
                 var peer: [String: Any] = [:]
                 if !r.description.isEmpty { peer["Description"] = r.description }
                 switch r.peer {
+                case .cidr(let c) where !c.isIPv4:
+                    peer["CidrIpv6"] = c.description
+                    byKey[key]!["Ipv6Ranges"] = (byKey[key]!["Ipv6Ranges"] as! [Any]) + [peer]
                 case .cidr(let c):
                     peer["CidrIp"] = c.description
                     byKey[key]!["IpRanges"] = (byKey[key]!["IpRanges"] as! [Any]) + [peer]

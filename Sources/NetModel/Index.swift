@@ -39,3 +39,15 @@ public typealias GatewayEndpointIndex = Index<GatewayEndpointTag>
 /// environment's sockets behind a Hyperplane ENI, an RDS instance, a DynamoDB front end, …).
 public typealias HostIndex = Index<HostTag>
 public typealias AvailabilityZoneIndex = Index<AvailabilityZoneTag>
+
+public enum EgressOnlyInternetGatewayTag {}
+public enum PeeringConnectionTag {}
+public enum TransitGatewayTag {}
+public enum TransitGatewayAttachmentTag {}
+public enum TransitGatewayRouteTableTag {}
+
+public typealias EgressOnlyInternetGatewayIndex = Index<EgressOnlyInternetGatewayTag>
+public typealias PeeringConnectionIndex = Index<PeeringConnectionTag>
+public typealias TransitGatewayIndex = Index<TransitGatewayTag>
+public typealias TransitGatewayAttachmentIndex = Index<TransitGatewayAttachmentTag>
+public typealias TransitGatewayRouteTableIndex = Index<TransitGatewayRouteTableTag>

@@ -58,6 +58,9 @@ public struct LatencyModel: Sendable {
     public var regional = HopDelay(median: .microseconds(350), sigma: 0.25)
     public var internet = HopDelay(median: .milliseconds(12), sigma: 0.3)
     public var resolver = HopDelay(median: .microseconds(150), sigma: 0.4)
+    /// Through a transit gateway, attachment to attachment. Assumed: AWS publishes no figure; of
+    /// the order of the NAT gateway's and endpoints' hops.
+    public var transitGateway = HopDelay(median: .microseconds(200), sigma: 0.3)
     public init() {}
 
     /// The median one-way delay between two zones.
@@ -68,7 +71,7 @@ public struct LatencyModel: Sendable {
 
 /// The kinds of hop a delay is drawn for (each has its own table).
 public enum HopKind: Int, Sendable, CaseIterable {
-    case intraAZ, crossAZ, hyperplane, natGateway, regional, internet, resolver
+    case intraAZ, crossAZ, hyperplane, natGateway, regional, internet, resolver, transitGateway
 }
 
 /// Draws hop delays: one table lookup and one multiplication per hop. Compiled from a
@@ -88,7 +91,7 @@ public struct DelaySampler: Sendable {
     public init(_ model: LatencyModel, zones: Int, random: RandomStream) {
         let hops: [HopDelay] = [
             model.intraAZ, model.crossAZ, model.hyperplane, model.natGateway, model.regional, model.internet,
-            model.resolver,
+            model.resolver, model.transitGateway,
         ]
         var bySigma: [Double: LognormalTable] = [:]
         var flat = ContiguousArray<Double>()

@@ -69,6 +69,8 @@ extension Network {
             case .internetGateway: path = .internetGateway
             case .gatewayEndpoint: path = .gatewayEndpoint
             case .blackhole: path = .unknown
+            case .egressOnlyInternetGateway: path = .egressOnlyInternetGateway
+            case .peeringConnection: path = .peering
             default: break
             }
         } else if !sameSubnet {
@@ -94,6 +96,7 @@ extension Network {
             let d = natGateways[n.int].eni
             schedule(p, hop: .eniIngress(d), at: fabricArrival(e, d, p, now), &scheduler)
         case .internetGateway(let g):
+            if !p.isIPv4 { internetGatewayIPv6(g, e, p, now, &scheduler); return }
             // One-to-one NAT of the private source to its public address
             // (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Internet_Gateway.html).
             if Self.exceedsInternetPath(p) {
@@ -130,6 +133,12 @@ extension Network {
             schedule(p, hop: .publicNetwork, at: Self.fifo(&eniHopFree, slot, now + delays.draw(.regional)), &scheduler)
         case .blackhole:
             drop(.blackholeRoute(routeTable, route: route.route))
+        case .egressOnlyInternetGateway(let g):
+            egressOnlyOut(g, e, p, now, &scheduler)
+        case .peeringConnection(let c):
+            peering(c, e, p, now, &scheduler)
+        case .transitGateway(let t):
+            toTransitGateway(t, e, p, now, &scheduler)
         }
     }
 
@@ -167,6 +176,10 @@ extension Network {
         // Only a NAT gateway's ENI has no host; hosted ENIs skip matching their kind.
         if enis[e.int].host == nil, case .natGateway(let n) = enis[e.int].kind {
             natForward(n, p, now, &scheduler)
+            return .handled
+        }
+        if enis[e.int].host == nil, case .transitGatewayAttachment(let a) = enis[e.int].kind {
+            transitGatewayForward(a, e, p, now, &scheduler)
             return .handled
         }
         return toHost(e, p, now, &scheduler)
@@ -237,6 +250,8 @@ extension Network {
                 p.destination = addrs[min(k, addrs.count - 1)]
                 p.fromSubnet = .max
                 return ingress(natGateways[n.int].eni, p, now, &scheduler)
+            case .eniIPv6(let e):
+                return ipv6Arrival(e, p, now, &scheduler)
             }
         }
         if let h = serviceHost(owning: p.destination) { return deliver(h, p) }

@@ -10,11 +10,20 @@ extension Network {
     /// the expiry sweep when it runs (nil once it has stopped, at the end of the workload).
     public func invariantViolations(now: SimTime, sweep: SimDuration?) -> [String] {
         var out: [String] = []
-        let accounted = stats.packetsDelivered &+ stats.droppedPackets &+ UInt64(inFlight)
+        // A `no-socket` drop happens in a host's stack, after the network delivered the packet
+        // (e.g. a stateless scanner's host receiving the RST its SYN provoked): counted once, as delivered.
+        let afterDelivery = stats.drops.reduce(UInt64(0)) { t, d in
+            if case .noSocket = d.key { return t + d.value } else { return t }
+        }
+        let accounted = stats.packetsDelivered &+ (stats.droppedPackets &- afterDelivery) &+ UInt64(inFlight)
         if stats.packetsSent != accounted {
+            // The drops by reason, to tell which path lost count.
+            let codes = Dictionary(grouping: stats.drops, by: { $0.key.code })
+                .map { "\($0.key) \($0.value.reduce(UInt64(0)) { $0 + $1.value })" }.sorted()
+            let byCode = codes.isEmpty ? "" : " (" + codes.joined(separator: ", ") + ")"
             out.append(
                 "packets: \(stats.packetsSent) sent ≠ \(stats.packetsDelivered) delivered + "
-                    + "\(stats.droppedPackets) dropped + \(inFlight) in flight")
+                    + "\(stats.droppedPackets) dropped\(byCode) + \(inFlight) in flight")
         }
         for (i, n) in nat.enumerated() {
             let perDestination = n.perDestination.entries.reduce(UInt64(0)) { $0 + UInt64($1.value) }

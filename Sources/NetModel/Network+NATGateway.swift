@@ -9,7 +9,8 @@ extension Network {
         var p = packet
         let addresses = natAddresses[n.int]
         let len = UInt64(p.ipTotalLength)
-        // IPv4 only: NAT64 (IPv6 to 64:ff9b::/96, RFC 6146) is where IPv6 will enter here.
+        // IPv6 is NAT64 (Network+NAT64.swift).
+        if !p.isIPv4 { nat64Forward(n, p, now, &scheduler); return }
         guard
             p.isIPv4
                 && (p.protocolNumber == IPProtocol.tcp || p.protocolNumber == IPProtocol.udp
@@ -59,6 +60,7 @@ extension Network {
             } else {
                 p.destinationPort = inside.sourcePort
             }
+            if !inside.source.isIPv4 { p = Self.nat64Reply(p) }
             scheduleNATEgress(n, toInside: true, p, now, &scheduler)
             return
         }

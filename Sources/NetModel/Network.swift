@@ -38,6 +38,9 @@ public enum PublicOwner: Sendable, Hashable {
     case eniPublicIP(ENIIndex)
     /// An Elastic IP of a NAT gateway (address index `k`).
     case natElasticIP(NATGatewayIndex, Int)
+    /// One of an ENI's IPv6 addresses: globally unique, reached from the internet untranslated
+    /// through its VPC's internet gateway, or only as replies through an egress-only one.
+    case eniIPv6(ENIIndex)
 }
 
 /// What became of a packet arrival.
@@ -74,6 +77,11 @@ public struct Network: Sendable {
     public var internetGateways: [InternetGateway] = []
     public var natGateways: [NATGateway] = []
     public var gatewayEndpoints: [GatewayEndpoint] = []
+    public var egressOnlyInternetGateways: [EgressOnlyInternetGateway] = []
+    public var peeringConnections: [PeeringConnection] = []
+    public var transitGateways: [TransitGateway] = []
+    public var transitGatewayAttachments: [TransitGatewayAttachment] = []
+    public var transitGatewayRouteTables: [TransitGatewayRouteTable] = []
     public var hosts = ContiguousArray<HostAttachment>()
     /// Public address ranges of AWS services (e.g. DynamoDB's prefix-list ranges) → the service's host.
     public var serviceRanges: [(range: CIDR, host: HostIndex)] = []
@@ -128,6 +136,13 @@ public struct Network: Sendable {
     public var usage = NetworkUsage()
     /// When non-nil, every decision is appended here (for the path explainer; off in runs).
     public var trace: [TraceStep]?
+    /// Each egress-only internet gateway's outbound flows (canonical key → last packet), the
+    /// state that lets replies in.
+    var egressOnlyFlows = ContiguousArray<FlowTable<SimTime>>()
+    /// Per transit gateway attachment: the last arrival scheduled out of it (in order per path).
+    var transitGatewayHopFree = ContiguousArray<SimTime>()
+    /// Per transit gateway: whether a flow log observes it (the model then logs what it carries).
+    public var transitGatewayObserved = ContiguousArray<Bool>()
 
     public init(region: String) { self.region = region }
 
@@ -190,6 +205,7 @@ public struct Network: Sendable {
         if observed.count < enis.count { observed += Array(repeating: false, count: enis.count - observed.count) }
         nat = natGateways.map { NATState(random: random.stream("nat-gateway:" + $0.id)) }
         natAddresses = natGateways.map { [$0.privateIP] + enis[$0.eni.int].secondaryIPs }
+        finalizeInterconnect()
     }
 
     /// The ENI that owns `address` in `vpc`.
@@ -367,6 +383,7 @@ public struct Network: Sendable {
                 nat[n].release(d.key, addresses: addresses)
             }
         }
+        expireInterconnectState(now: now)
     }
 }
 

@@ -24,6 +24,36 @@ public enum EgressPath: UInt8, Sendable {
     case withinVPC = 1
     case internetGateway = 2
     case gatewayEndpoint = 3
+    /// Over an intra-Region VPC peering connection.
+    case peering = 4
+    /// Through an egress-only internet gateway.
+    case egressOnlyInternetGateway = 5
+}
+
+/// One packet seen by a transit gateway at one of its attachments: the record transit gateway
+/// flow logs aggregate. A packet crossing the gateway is seen twice — entering at the source
+/// attachment and leaving at the destination one — or once, entering, when it is lost there.
+public struct TransitGatewayTapRecord: Sendable {
+    public enum Loss: UInt8, Sendable { case none = 0, noRoute, blackhole }
+    public var time: SimTime
+    /// The attachment the record is for, and the direction relative to the transit gateway
+    /// (`ingress`: from the attachment into the gateway).
+    public var attachment: TransitGatewayAttachmentIndex
+    public var direction: TrafficDirection
+    /// The network interfaces the packet entered and left by (`destinationENI` is nil when lost).
+    public var sourceENI: ENIIndex
+    public var destinationENI: ENIIndex?
+    /// The attachment on the other side (nil when lost).
+    public var pair: TransitGatewayAttachmentIndex?
+    public var loss: Loss
+    public var packet: Packet
+    public init(
+        time: SimTime, attachment: TransitGatewayAttachmentIndex, direction: TrafficDirection, sourceENI: ENIIndex,
+        destinationENI: ENIIndex?, pair: TransitGatewayAttachmentIndex?, loss: Loss, packet: Packet
+    ) {
+        self.time = time; self.attachment = attachment; self.direction = direction; self.sourceENI = sourceENI
+        self.destinationENI = destinationENI; self.pair = pair; self.loss = loss; self.packet = packet
+    }
 }
 
 /// What the bytes of a TCP stream are, one application write at a time. A capture rebuilds a
@@ -47,10 +77,13 @@ public struct ObservationLog: Sendable {
     public var chunks = ContiguousArray<StreamChunk>()
     /// Streams whose sockets are gone (their chunks can be forgotten later).
     public var closedStreams = ContiguousArray<StreamID>()
+    /// What transit gateways with a flow log saw.
+    public var transitGatewayTaps = ContiguousArray<TransitGatewayTapRecord>()
     public init() {}
-    public var isLarge: Bool { taps.count >= 8192 || chunks.count >= 8192 }
+    public var isLarge: Bool { taps.count >= 8192 || chunks.count >= 8192 || transitGatewayTaps.count >= 8192 }
     public mutating func removeAll() {
         taps.removeAll(keepingCapacity: true)
+        transitGatewayTaps.removeAll(keepingCapacity: true)
         chunks.removeAll(keepingCapacity: true)
         closedStreams.removeAll(keepingCapacity: true)
     }

@@ -17,6 +17,8 @@ public struct VPC: Sendable {
     public var mainRouteTable: RouteTableIndex
     public var defaultNetworkACL: NetworkACLIndex
     public var internetGateway: InternetGatewayIndex?
+    /// The VPC's egress-only internet gateway (IPv6 out, replies in), if it has one.
+    public var egressOnlyInternetGateway: EgressOnlyInternetGatewayIndex?
     /// The host answering the VPC's platform services (Amazon DNS at base + 2 and
     /// 169.254.169.253, instance metadata, Time Sync, DHCP).
     public var platformHost: HostIndex?
@@ -44,6 +46,10 @@ public struct Subnet: Sendable {
     public var zone: AvailabilityZoneIndex
     public var routeTable: RouteTableIndex
     public var networkACL: NetworkACLIndex
+    /// `EnableDns64`: the Amazon resolver answers AAAA queries of names that have only A records
+    /// with addresses synthesised in 64:ff9b::/96, for NAT64 at a NAT gateway
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html).
+    public var dns64 = false
     public init(
         id: String, vpc: VPCIndex, cidr: CIDR, zone: AvailabilityZoneIndex,
         routeTable: RouteTableIndex, networkACL: NetworkACLIndex
@@ -71,6 +77,9 @@ public enum ENIKind: Sendable, Hashable {
     case natGateway(NATGatewayIndex)
     /// An RDS DB instance's requester-managed interface.
     case rds(identifier: String)
+    /// A transit gateway VPC attachment's requester-managed interface (one per subnet of the
+    /// attachment); the transit gateway processes what reaches it.
+    case transitGatewayAttachment(TransitGatewayAttachmentIndex)
 }
 
 public struct ENI: Sendable {
@@ -149,6 +158,12 @@ public enum RouteTarget: Sendable, Hashable {
     /// A route whose target was deleted; matching packets are dropped (`blackhole`,
     /// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Route.html).
     case blackhole
+    /// An egress-only internet gateway (`eigw-…`, IPv6 routes only).
+    case egressOnlyInternetGateway(EgressOnlyInternetGatewayIndex)
+    /// A VPC peering connection (`pcx-…`).
+    case peeringConnection(PeeringConnectionIndex)
+    /// A transit gateway (`tgw-…`) the VPC is attached to.
+    case transitGateway(TransitGatewayIndex)
 }
 
 public struct Route: Sendable, Hashable {

@@ -24,6 +24,18 @@ public enum TraceStep: Sendable {
     case natGateway(NATGatewayIndex, from: IPAddress, fromPort: UInt16, to: IPAddress, toPort: UInt16)
     /// Through a gateway endpoint toward its service (or back).
     case gatewayEndpoint(GatewayEndpointIndex)
+    /// IPv6 through an internet gateway: out, or in to the ENI owning the address (no translation).
+    case internetGatewayIPv6(InternetGatewayIndex, outbound: Bool)
+    /// Through an egress-only internet gateway: out (the flow is remembered), or a reply in.
+    case egressOnlyInternetGateway(EgressOnlyInternetGatewayIndex, outbound: Bool)
+    /// Over a peering connection from one VPC into the other.
+    case peeringConnection(PeeringConnectionIndex, from: VPCIndex, to: VPCIndex)
+    /// Into the transit gateway through attachment `from` (its network interface `eni`).
+    case transitGatewayIngress(TransitGatewayAttachmentIndex, eni: ENIIndex)
+    /// The transit gateway route table of the ingress attachment chose a route (its position)
+    /// toward attachment `to`, which sends it out through its network interface `eni`.
+    case transitGatewayRoute(
+        TransitGatewayRouteTableIndex, route: Int, to: TransitGatewayAttachmentIndex, eni: ENIIndex, appliance: Bool)
     /// Reached a host's stack.
     case delivered(HostIndex, Packet)
     case dropped(DropReason)

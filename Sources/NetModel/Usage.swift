@@ -11,6 +11,10 @@ public struct NetworkUsage: Sendable, Equatable {
     /// Bytes leaving the VPCs through an internet gateway toward the internet (not toward AWS
     /// public addresses of the Region, which AWS does not bill as internet egress).
     public var internetEgressBytes: UInt64 = 0
+    /// Bytes each transit gateway attachment sent into its transit gateway: what the transit
+    /// gateway's data processing charge applies to ("per GB sent from a VPC … to the transit
+    /// gateway", https://aws.amazon.com/transit-gateway/pricing/).
+    public var transitGatewayBytes = ContiguousArray<UInt64>()
 
     public init() {}
 

@@ -49,6 +49,29 @@ public enum DropReason: Sendable, Hashable {
     case hostGone(HostIndex)
     /// The receiving host has no socket for it and does not answer (e.g. a Hyperplane ENI).
     case noSocket(HostIndex)
+    /// An egress-only internet gateway lets no connection in from the internet: an inbound packet
+    /// that is not a reply to traffic the VPC sent out through it
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/egress-only-internet-gateway.html).
+    case egressOnlyInbound(EgressOnlyInternetGatewayIndex)
+    /// A packet that came over a peering connection is for an address outside the peer VPC: VPC
+    /// peering does not route transitively (edge-to-edge routing through the peer's gateways or
+    /// its other peering connections is not supported,
+    /// https://docs.aws.amazon.com/vpc/latest/peering/invalid-peering-configurations.html).
+    case peeringNotTransitive(PeeringConnectionIndex)
+    /// The sender's Availability Zone has no network interface of the VPC's transit gateway
+    /// attachment: resources in an AZ without an attachment subnet cannot reach the transit
+    /// gateway (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-vpc-attachments.html).
+    case transitGatewayNoAttachmentInZone(TransitGatewayAttachmentIndex)
+    /// The attachment the packet arrived from is associated with no transit gateway route table.
+    case transitGatewayNoAssociation(TransitGatewayAttachmentIndex)
+    /// No route of the transit gateway route table matches (`packets-lost-no-route`).
+    case transitGatewayNoRoute(TransitGatewayRouteTableIndex)
+    /// The matching transit gateway route is a blackhole (`packets-lost-blackhole`).
+    case transitGatewayBlackhole(TransitGatewayRouteTableIndex, route: Int)
+    /// An IPv6 packet reached a NAT gateway for an address outside 64:ff9b::/96: a NAT gateway
+    /// translates IPv6 only by NAT64 from that prefix
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html).
+    case nat64OutsidePrefix(NATGatewayIndex)
 
     /// A stable short code for counting (`summary.json`) and tests.
     public var code: String {
@@ -68,6 +91,13 @@ public enum DropReason: Sendable, Hashable {
         case .endpointServiceMismatch: return "endpoint-service-mismatch"
         case .hostGone: return "host-gone"
         case .noSocket: return "no-socket"
+        case .egressOnlyInbound: return "eigw-inbound"
+        case .peeringNotTransitive: return "peering-not-transitive"
+        case .transitGatewayNoAttachmentInZone: return "tgw-no-attachment-in-az"
+        case .transitGatewayNoAssociation: return "tgw-no-route-table"
+        case .transitGatewayNoRoute: return "tgw-no-route"
+        case .transitGatewayBlackhole: return "tgw-blackhole-route"
+        case .nat64OutsidePrefix: return "nat64-outside-prefix"
         }
     }
 }

@@ -12,10 +12,13 @@ extension Builder {
     mutating func instance(_ n: YNode) throws {
         let m = try n.mapping(allowed: [
             "id", "name", "count", "subnet", "subnets", "security-groups", "private-ip", "public-ip",
-            "eni", "nitro", "platform-agents",
+            "eni", "nitro", "platform-agents", "ipv6-address",
         ])
         let count = try m["count"]?.int(1...100_000) ?? 1
         if count > 1 {
+            if let p = m["ipv6-address"], try p.string() != "auto" {
+                throw p.fail("with count, ipv6-address must be 'auto'")
+            }
             for k in ["id", "private-ip", "eni"] where m[k] != nil {
                 throw m[k]!.fail("'\(k)' names one instance; it cannot be used with count")
             }
@@ -63,6 +66,11 @@ extension Builder {
                     guard usedPublicIPs.insert(a.ipv4Raw).inserted else { throw p.fail("\(a) is already in use") }
                     eni.publicIP = a
                 }
+            }
+            // `ipv6-address: auto` (like AssignIpv6AddressOnCreation) or an address of the subnet's /64.
+            if let p = m["ipv6-address"] {
+                let want = try p.string() == "auto" ? nil : try p.ipv6()
+                eni.ipv6Addresses.append(try allocateIPv6(in: s, want: want, key: id, at: p))
             }
             eni.nitro = try m["nitro"]?.bool() ?? true
             let e = ENIIndex(net.enis.count)
@@ -168,9 +176,25 @@ extension Builder {
         let name = try nameNode.string()
         guard internetByName[name] == nil else { throw nameNode.fail("duplicate internet population '\(name)'") }
         if let c = m["cidr"] {
-            let cidr = try c.cidr()
+            let cidr = try c.anyCIDR()
             try checkNotAWS(cidr.base, c)
             let h = world.addHost(.publicRange(cidr, internet: true), role: .internet, mix: mix)
+            if !cidr.isIPv4 {
+                // An IPv6 population uses 256 addresses of its block, derived from its name.
+                var pool: [IPAddress] = []
+                var hash = FNV1a64.hash(name.utf8)
+                let hostBits = 128 - cidr.prefixLength
+                while pool.count < (hostBits >= 8 ? 256 : 1 << hostBits) {
+                    hash = SplitMix64.mix(hash)
+                    let a =
+                        hostBits >= 64
+                        ? IPAddress(high: cidr.base.high, low: hash)
+                        : cidr.address(at: hash & ((1 << UInt64(hostBits)) - 1))
+                    if !pool.contains(a) { pool.append(a) }
+                }
+                internetByName[name] = Peer(host: h, pool: pool)
+                return
+            }
             // A population uses a few hundred of its addresses (deterministic per name): not the
             // network and broadcast addresses of a block of 4 or more; a /31 or /32 uses all of
             // its one or two.
@@ -188,7 +212,7 @@ extension Builder {
             }
             internetByName[name] = Peer(host: h, pool: pool)
         } else if let a = m["address"] {
-            let address = try a.ipv4()
+            let address = try a.address()
             try checkNotAWS(address, a)
             let h = world.addHost(.publicAddress(address, internet: true), role: .internet, mix: mix)
             internetByName[name] = Peer(host: h, pool: [address])

@@ -11,6 +11,8 @@ extension Builder {
         "vpc": "vpc-", "subnet": "subnet-", "route table": "rtb-", "network ACL": "acl-", "security group": "sg-",
         "internet gateway": "igw-", "NAT gateway": "nat-", "VPC endpoint": "vpce-", "prefix list": "pl-",
         "network interface": "eni-", "flow log": "fl-", "instance": "i-",
+        "egress-only internet gateway": "eigw-", "peering connection": "pcx-", "transit gateway": "tgw-",
+        "transit gateway attachment": "tgw-attach-", "transit gateway route table": "tgw-rtb-",
     ]
 
     /// Checks an id's form (`<prefix><8 or 17 lowercase hex digits>`, as AWS writes them and flow
@@ -86,6 +88,31 @@ extension Builder {
     }
 
     /// A public IPv4 address from the Region's EC2 pool, chosen from `key` and unique in the file.
+    /// An IPv6 address in subnet `s`'s /64: `want`, or one derived from `key` (AWS assigns from
+    /// the /64 without a documented order; the hash keeps files' addresses stable). The first
+    /// four and the last address of a subnet's IPv6 block are reserved like the IPv4 ones
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
+    mutating func allocateIPv6(in s: SubnetIndex, want: IPAddress?, key: String, at n: YNode) throws -> IPAddress {
+        guard let c = net.subnets[s.int].ipv6CIDR else {
+            throw n.fail("subnet \(net.subnets[s.int].id) has no IPv6 block ('ipv6-cidr') to assign from")
+        }
+        if let a = want {
+            guard c.contains(a) else { throw n.fail("\(a) is not in subnet \(net.subnets[s.int].id) (\(c))") }
+            let off = a.low &- c.base.low
+            guard off >= 4, off != UInt64.max else {
+                throw n.fail("\(a) is reserved by AWS in \(c) (the first four addresses and the last)")
+            }
+            guard usedIPv6.insert(a).inserted else { throw n.fail("\(a) is already assigned") }
+            return a
+        }
+        var h = SplitMix64.mix(FNV1a64.hash(key.utf8, basis: Self.addressHashBasis))
+        while true {
+            let a = IPAddress(high: c.base.high, low: max(h, 4) == UInt64.max ? 4 : max(h, 4))
+            if usedIPv6.insert(a).inserted { return a }
+            h = SplitMix64.mix(h)
+        }
+    }
+
     mutating func autoPublicIP(key: String, at n: YNode) throws -> IPAddress {
         let pool = catalog.publicIPPool
         guard UInt64(usedPublicIPs.count) < pool.size - 2 else {

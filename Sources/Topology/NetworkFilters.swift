@@ -41,7 +41,8 @@ extension Builder {
                 }
                 out.append(
                     NetworkACLEntry(
-                        ruleNumber: rule, protocolNumber: proto, ports: ports, cidr: try peerNode.cidr(), allow: allow))
+                        ruleNumber: rule, protocolNumber: proto, ports: ports, cidr: try peerNode.anyCIDR(),
+                        allow: allow))
             }
             return out
         }
@@ -68,10 +69,16 @@ extension Builder {
         let vpc = net.securityGroups[g.int].vpc
         func rules(_ key: String, peerKey: String) throws -> [SecurityGroupRule] {
             guard let list = m[key] else {
-                // A new group allows all outbound and no inbound
-                // (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html).
-                return key == "egress"
-                    ? [SecurityGroupRule(protocolNumber: -1, ports: .all, peer: .cidr(CIDR("0.0.0.0/0")!))] : []
+                // A new group allows all outbound and no inbound; in a VPC with an IPv6 block the
+                // outbound rules include ::/0 as well
+                // (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html,
+                // "Default security group rules" / "Custom security groups").
+                guard key == "egress" else { return [] }
+                var all = [SecurityGroupRule(protocolNumber: -1, ports: .all, peer: .cidr(CIDR("0.0.0.0/0")!))]
+                if net.vpcs[vpc.int].cidrs.contains(where: { !$0.isIPv4 }) {
+                    all.append(SecurityGroupRule(protocolNumber: -1, ports: .all, peer: .cidr(CIDR("::/0")!)))
+                }
+                return all
             }
             return try list.list().map { r in
                 let rm = try r.mapping(allowed: ["protocol", "ports", "icmp-type", "icmp-code", peerKey, "description"])
@@ -84,13 +91,16 @@ extension Builder {
                     peer = .prefixList(try lookup(prefixListByID, peerNode, kind: "prefix list"))
                 } else if p.hasPrefix("sg-") {
                     let other = try lookup(sgByID, peerNode, kind: "security group")
-                    guard net.securityGroups[other.int].vpc == vpc else {
+                    let otherVPC = net.securityGroups[other.int].vpc
+                    guard otherVPC == vpc || peered(vpc, otherVPC) else {
                         throw peerNode.fail(
-                            "\(p) is in another VPC; security groups reference groups in the same (or a peered) VPC")
+                            "\(p) is in \(net.vpcs[otherVPC.int].id), which is not peered with "
+                                + "\(net.vpcs[vpc.int].id); security groups reference groups in the same or a "
+                                + "peered VPC")
                     }
                     peer = .securityGroup(other)
                 } else {
-                    peer = .cidr(try peerNode.cidr())
+                    peer = .cidr(try peerNode.anyCIDR())
                 }
                 return SecurityGroupRule(
                     protocolNumber: proto, ports: ports, peer: peer, description: try rm["description"]?.string() ?? "")
@@ -105,10 +115,11 @@ extension Builder {
         case "tcp", "6": return 6
         case "udp", "17": return 17
         case "icmp", "1": return 1
+        case "icmpv6", "58": return 58
         case "all", "-1": return -1
         case let s:
             guard let v = Int16(s), (0...255).contains(v) else {
-                throw n.fail("'\(s)' is not a protocol (tcp, udp, icmp, all or a number)")
+                throw n.fail("'\(s)' is not a protocol (tcp, udp, icmp, icmpv6, all or a number)")
             }
             return v
         }
@@ -116,7 +127,7 @@ extension Builder {
 
     /// `ports: 443`, `ports: 1024-65535` or `ports: all`; ICMP takes `icmp-type`/`icmp-code`.
     func portRange(_ m: YMap, protocolNumber: ProtocolSelector) throws -> PortRange {
-        if protocolNumber == 1 {
+        if protocolNumber == 1 || protocolNumber == 58 {
             let t = try m["icmp-type"].map { UInt16(try $0.int(-1...255) < 0 ? 65535 : try $0.int(-1...255)) } ?? 65535
             let c = try m["icmp-code"].map { UInt16(try $0.int(-1...255) < 0 ? 65535 : try $0.int(-1...255)) } ?? 65535
             return PortRange(t, c)

@@ -14,7 +14,7 @@ extension Builder {
     }
 
     mutating func vpc(_ n: YNode) throws {
-        let m = try n.mapping(allowed: ["id", "cidr", "cidrs", "account"])
+        let m = try n.mapping(allowed: ["id", "cidr", "cidrs", "account", "ipv6-cidr"])
         let id = try declare(try m.required("id"), kind: "vpc")
         var cidrs: [CIDR] = []
         if let c = m["cidr"] { cidrs.append(try c.cidr()) }
@@ -23,6 +23,15 @@ extension Builder {
         for (i, c) in cidrs.enumerated() where !(16...28).contains(c.prefixLength) {
             throw (m["cidr"] ?? m["cidrs"]!).fail(
                 "VPC CIDR blocks must be /16 to /28 (aws: \(c) has /\(c.prefixLength)); block \(i + 1)")
+        }
+        // An IPv6 block is a /56 (Amazon-provided; BYOIP and IPAM pools allow /44 to /60, the
+        // sizes accepted here: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html).
+        if let c6 = m["ipv6-cidr"] {
+            let c = try c6.cidr(.ipv6)
+            guard (44...60).contains(c.prefixLength) && c.prefixLength % 4 == 0 else {
+                throw c6.fail("a VPC's IPv6 block is /44 to /60 in steps of 4 (\(c) has /\(c.prefixLength))")
+            }
+            cidrs.append(c)
         }
         vpcByID[id] = VPCIndex(net.vpcs.count)
         // Placeholders: the main route table and default ACL are set in ensureDefaults().
@@ -73,10 +82,19 @@ extension Builder {
                 let id = Self.generatedID("acl-", "default:" + vpc.id)
                 net.vpcs[v].defaultNetworkACL = NetworkACLIndex(net.networkACLs.count)
                 aclByID[id] = net.vpcs[v].defaultNetworkACL
-                let all = NetworkACLEntry(
-                    ruleNumber: 100, protocolNumber: -1, ports: .all, cidr: CIDR("0.0.0.0/0")!, allow: true)
+                var all = [
+                    NetworkACLEntry(
+                        ruleNumber: 100, protocolNumber: -1, ports: .all, cidr: CIDR("0.0.0.0/0")!, allow: true)
+                ]
+                // With an IPv6 block the default ACL has rule 101 allowing ::/0 as well
+                // (https://docs.aws.amazon.com/vpc/latest/userguide/default-network-acl.html).
+                if vpc.cidrs.contains(where: { !$0.isIPv4 }) {
+                    all.append(
+                        NetworkACLEntry(
+                            ruleNumber: 101, protocolNumber: -1, ports: .all, cidr: CIDR("::/0")!, allow: true))
+                }
                 net.networkACLs.append(
-                    NetworkACL(id: id, vpc: VPCIndex(v), isDefault: true, inbound: [all], outbound: [all]))
+                    NetworkACL(id: id, vpc: VPCIndex(v), isDefault: true, inbound: all, outbound: all))
             }
         }
     }
@@ -94,9 +112,23 @@ extension Builder {
         net.internetGateways.append(InternetGateway(id: id, vpc: v))
     }
 
+    /// `egress-only-internet-gateways: [{id: eigw-…, vpc: vpc-…}]`: one per VPC.
+    mutating func egressOnlyInternetGateway(_ n: YNode) throws {
+        let m = try n.mapping(allowed: ["id", "vpc"])
+        let id = try declare(try m.required("id"), kind: "egress-only internet gateway")
+        let v = try lookup(vpcByID, try m.required("vpc"), kind: "vpc")
+        if let g = net.vpcs[v.int].egressOnlyInternetGateway {
+            throw n.fail("\(net.vpcs[v.int].id) already has \(net.egressOnlyInternetGateways[g.int].id) attached")
+        }
+        let g = EgressOnlyInternetGatewayIndex(net.egressOnlyInternetGateways.count)
+        eigwByID[id] = g
+        net.vpcs[v.int].egressOnlyInternetGateway = g
+        net.egressOnlyInternetGateways.append(EgressOnlyInternetGateway(id: id, vpc: v))
+    }
+
     mutating func subnet(_ n: YNode) throws {
         let m = try n.mapping(allowed: [
-            "id", "vpc", "cidr", "availability-zone", "az-id", "route-table", "network-acl",
+            "id", "vpc", "cidr", "availability-zone", "az-id", "route-table", "network-acl", "ipv6-cidr",
         ])
         let idNode = try m.required("id")
         let id = try declare(idNode, kind: "subnet")
@@ -143,8 +175,24 @@ extension Builder {
             acl = try lookup(aclByID, a, kind: "network ACL")
             guard net.networkACLs[acl.int].vpc == v else { throw a.fail("\(try a.string()) belongs to another VPC") }
         }
+        var subnet = Subnet(id: id, vpc: v, cidr: c, zone: zone, routeTable: table, networkACL: acl)
+        // A dual-stack subnet's IPv6 block: a /64 of the VPC's IPv6 block
+        // (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
+        if let c6 = m["ipv6-cidr"] {
+            let b = try c6.cidr(.ipv6)
+            guard b.prefixLength == 64 else {
+                throw c6.fail("a subnet's IPv6 block is a /64 (\(b) is /\(b.prefixLength))")
+            }
+            guard net.vpcs[v.int].cidrs.contains(where: { !$0.isIPv4 && $0.contains(b) }) else {
+                throw c6.fail("\(b) is not inside an IPv6 block of \(net.vpcs[v.int].id)")
+            }
+            for other in net.subnets where other.vpc == v && other.ipv6CIDR == b {
+                throw c6.fail("\(b) is already the IPv6 block of subnet \(other.id)")
+            }
+            subnet.ipv6CIDR = b
+        }
         subnetByID[id] = SubnetIndex(net.subnets.count)
-        net.subnets.append(Subnet(id: id, vpc: v, cidr: c, zone: zone, routeTable: table, networkACL: acl))
+        net.subnets.append(subnet)
     }
 
     mutating func natGateway(_ n: YNode) throws {
@@ -295,7 +343,7 @@ extension Builder {
             if d.hasPrefix("pl-") {
                 destination = .prefixList(try lookup(prefixListByID, dNode, kind: "prefix list"))
             } else {
-                let c = try dNode.cidr()
+                let c = try dNode.anyCIDR()
                 if net.vpcs[v.int].cidrs.contains(where: { $0.contains(c) }) && subnetCIDRs[v]?.contains(c) != true {
                     throw dNode.fail(
                         "\(c) overlaps the VPC's local route; a more specific route must match a subnet's CIDR exactly "
@@ -309,6 +357,11 @@ extension Builder {
             }
             let tNode = try rm.required("target")
             let target = try routeTarget(tNode, vpc: v)
+            if case .egressOnlyInternetGateway = target, destination.isIPv4Route {
+                throw tNode.fail(
+                    "an egress-only internet gateway carries IPv6 only; route an IPv6 block (like ::/0) to it (see "
+                        + "https://docs.aws.amazon.com/vpc/latest/userguide/egress-only-internet-gateway.html)")
+            }
             if case .gatewayEndpoint = target {
                 throw tNode.fail(
                     "gateway endpoint routes are created by the endpoint: list \(net.routeTables[t.int].id) in the "
@@ -332,6 +385,27 @@ extension Builder {
             }
             return .internetGateway(g)
         }
+        if s.hasPrefix("eigw-") {
+            let g = try lookup(eigwByID, n, kind: "egress-only internet gateway")
+            guard net.egressOnlyInternetGateways[g.int].vpc == v else {
+                throw n.fail("\(s) is attached to another VPC, not \(vpcID)")
+            }
+            return .egressOnlyInternetGateway(g)
+        }
+        if s.hasPrefix("tgw-") {
+            let g = try lookup(tgwByID, n, kind: "transit gateway")
+            guard net.transitGatewayAttachments.contains(where: { $0.transitGateway == g && $0.vpc == v }) else {
+                throw n.fail("\(vpcID) is not attached to \(s) (add an attachment under transit-gateways)")
+            }
+            return .transitGateway(g)
+        }
+        if s.hasPrefix("pcx-") {
+            let c = try lookup(peeringByID, n, kind: "peering connection")
+            guard net.peeringConnections[c.int].peer(of: v) != nil else {
+                throw n.fail("\(s) does not connect \(vpcID)")
+            }
+            return .peeringConnection(c)
+        }
         if s.hasPrefix("nat-") {
             let g = try lookup(natByID, n, kind: "NAT gateway")
             guard net.subnets[net.natGateways[g.int].subnet.int].vpc == v else {
@@ -349,6 +423,15 @@ extension Builder {
             guard net.enis[e.int].vpc == v else { throw n.fail("\(s) is in another VPC, not \(vpcID)") }
             return .networkInterface(e)
         }
-        throw n.fail("'\(s)' is not a route target (local, blackhole, igw-…, nat-…, eni-…)")
+        throw n.fail(
+            "'\(s)' is not a route target (local, blackhole, igw-…, eigw-…, nat-…, vpce-…, eni-…, pcx-…, tgw-…)")
+    }
+}
+
+extension RouteDestination {
+    /// Whether the destination is an IPv4 block (prefix lists here are IPv4: DynamoDB's and S3's).
+    var isIPv4Route: Bool {
+        if case .cidr(let c) = self { return c.isIPv4 }
+        return true
     }
 }

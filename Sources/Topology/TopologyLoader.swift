@@ -118,6 +118,11 @@ struct Builder {
     var aclByID: [String: NetworkACLIndex] = [:]
     var sgByID: [String: SecurityGroupIndex] = [:]
     var igwByID: [String: InternetGatewayIndex] = [:]
+    var eigwByID: [String: EgressOnlyInternetGatewayIndex] = [:]
+    var peeringByID: [String: PeeringConnectionIndex] = [:]
+    var tgwByID: [String: TransitGatewayIndex] = [:]
+    var tgwAttachmentByID: [String: TransitGatewayAttachmentIndex] = [:]
+    var tgwRouteTableByID: [String: TransitGatewayRouteTableIndex] = [:]
     var natByID: [String: NATGatewayIndex] = [:]
     var endpointByID: [String: GatewayEndpointIndex] = [:]
     var prefixListByID: [String: PrefixListIndex] = [:]
@@ -130,6 +135,7 @@ struct Builder {
     // What phase 1 takes: addresses, zones, shared Hyperplane ENIs.
     var usedAddresses: [SubnetIndex: Set<UInt32>] = [:]
     var usedPublicIPs: Set<UInt32> = []
+    var usedIPv6: Set<IPAddress> = []
     var zoneByName: [String: AvailabilityZoneIndex] = [:]
     var hyperplane: [String: ENIIndex] = [:]
     /// `latency.cross-az-pairs` entries, resolved to zone indices after the subnets.
@@ -151,7 +157,8 @@ struct Builder {
 
     static let topKeys = [
         "scenario", "description", "account", "region", "run", "vpcs", "subnets", "route-tables",
-        "network-acls", "security-groups", "internet-gateways", "nat-gateways", "vpc-endpoints",
+        "network-acls", "security-groups", "internet-gateways", "egress-only-internet-gateways",
+        "vpc-peering-connections", "transit-gateways", "nat-gateways", "vpc-endpoints",
         "prefix-lists", "instances", "databases", "functions", "state-machines", "flow-logs",
         "captures", "latency", "services", "internet", "traffic",
     ]
@@ -219,16 +226,19 @@ struct Builder {
         for n in try top["prefix-lists"]?.list() ?? [] { try prefixList(n) }
 
         for n in try top["vpcs"]?.list() ?? [] { try vpc(n) }
+        for n in try top["vpc-peering-connections"]?.list() ?? [] { try peeringConnection(n) }
         var tableNodes: [(RouteTableIndex, YMap)] = []
         for n in try top["route-tables"]?.list() ?? [] { tableNodes.append(try routeTable(n)) }
         for n in try top["network-acls"]?.list() ?? [] { try networkACL(n) }
         try ensureDefaults(root)
         for n in try top["internet-gateways"]?.list() ?? [] { try internetGateway(n) }
+        for n in try top["egress-only-internet-gateways"]?.list() ?? [] { try egressOnlyInternetGateway(n) }
         for n in try top["subnets"]?.list() ?? [] { try subnet(n) }
         for n in try top["security-groups"]?.list() ?? [] { try declareSecurityGroup(n) }
         for n in try top["security-groups"]?.list() ?? [] { try securityGroupRules(n) }
         for n in try top["nat-gateways"]?.list() ?? [] { try natGateway(n) }
         for n in try top["vpc-endpoints"]?.list() ?? [] { try endpoint(n) }
+        for n in try top["transit-gateways"]?.list() ?? [] { try transitGateway(n) }
         let subnetCIDRs = Dictionary(grouping: net.subnets, by: \.vpc).mapValues { Set($0.map(\.cidr)) }
         for (t, m) in tableNodes { try routes(t, m, subnetCIDRs: subnetCIDRs) }
         for n in try top["instances"]?.list() ?? [] { try instance(n) }

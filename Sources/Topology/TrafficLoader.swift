@@ -57,6 +57,21 @@ extension Builder {
         }
     }
 
+    /// Peers with the family of the other side: when an internet peer is IPv6, the instances on
+    /// the other side use their IPv6 addresses (a dual-stack host reaches an IPv6 address over
+    /// IPv6), and must have one.
+    func matchingFamily(_ peers: [Peer], _ others: [Peer], _ world: World, at n: YNode) throws -> [Peer] {
+        guard others.contains(where: { isInternet($0, world) && $0.pool.contains { !$0.isIPv4 } }) else { return peers }
+        return try peers.map { p in
+            guard case .eni(let e) = world.network.hosts[p.host.int] else { return p }
+            let eni = world.network.enis[e.int]
+            guard !eni.ipv6Addresses.isEmpty else {
+                throw n.fail("\(eni.id) has no IPv6 address to reach an IPv6 peer (give its instance 'ipv6-address')")
+            }
+            return Peer(host: p.host, pool: [eni.ipv6Addresses[0]])
+        }
+    }
+
     func isInternet(_ p: Peer, _ world: World) -> Bool {
         switch world.network.hosts[p.host.int] {
         case .publicRange, .publicAddress: return true
@@ -91,9 +106,14 @@ extension Builder {
                 "server-time", "think", "rate", "every", "once",
             ])
             let fromNode = try sm.required("from")
-            let clients = try peers(fromNode, world, publicSide: false)
+            var clients = try peers(fromNode, world, publicSide: false)
             let fromInternet = clients.allSatisfy { isInternet($0, world) }
-            let servers = try peers(try sm.required("to"), world, publicSide: fromInternet)
+            let toNode = try sm.required("to")
+            // An IPv6 internet client reaches instances' (untranslated) IPv6 addresses, not public IPv4.
+            let overIPv6 = clients.contains { isInternet($0, world) && $0.pool.contains { !$0.isIPv4 } }
+            var servers = try peers(toNode, world, publicSide: fromInternet && !overIPv6)
+            servers = try matchingFamily(servers, clients, world, at: toNode)
+            clients = try matchingFamily(clients, servers, world, at: fromNode)
             var requests = 1...1
             if let r = sm["requests"] {
                 requests = try range(r, in: 1...TopologyLimits.mostRequests, what: "a count or range like 1-8")
@@ -133,8 +153,10 @@ extension Builder {
             }
             let scanner = try peers(try sm.required("from"), world, publicSide: false)
             guard scanner.count == 1 else { throw sm["from"]!.fail("a scan comes from one peer") }
-            let fromInternet = isInternet(scanner[0], world)
-            let targets = try peers(try sm.required("to"), world, publicSide: fromInternet).flatMap(\.pool)
+            let fromInternet = isInternet(scanner[0], world) && scanner[0].pool.allSatisfy(\.isIPv4)
+            let targets = try matchingFamily(
+                try peers(try sm.required("to"), world, publicSide: fromInternet), scanner, world, at: sm["to"]!
+            ).flatMap(\.pool)
             world.addTraffic(
                 .scan(
                     ScanSpec(

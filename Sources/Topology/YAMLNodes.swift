@@ -212,6 +212,29 @@ struct YNode {
         return c
     }
 
+    /// A CIDR block of either family (route destinations, rule peers: `0.0.0.0/0` or `::/0`).
+    func anyCIDR() throws -> CIDR {
+        let s = try string()
+        guard let c = CIDR(s) else {
+            throw fail("'\(s)' is not a valid CIDR block (like 10.0.0.0/16 or 2600:1f18:1234:5600::/56)")
+        }
+        return c
+    }
+
+    /// An address of either family.
+    func address() throws -> IPAddress {
+        let s = try string()
+        guard let a = IPAddress(s) else { throw fail("'\(s)' is not a valid IPv4 or IPv6 address") }
+        return a
+    }
+
+    /// An IPv6 address.
+    func ipv6() throws -> IPAddress {
+        let s = try string()
+        guard let a = IPAddress(s), !a.isIPv4 else { throw fail("'\(s)' is not a valid IPv6 address") }
+        return a
+    }
+
     /// An IPv4 address (the model's address type, holding IPv4).
     func ipv4() throws -> IPAddress {
         let s = try string()

@@ -68,7 +68,7 @@ extension TCPStack {
     /// Option negotiation from the peer's SYN or SYN-ACK (RFC 7323, RFC 2018, RFC 879).
     func negotiate(_ s: inout TCPSocket, _ p: Packet) {
         let peerMSS = p.tcpOptions.contains(.mss) ? Int(p.mss) : 536
-        s.sendMSS = min(peerMSS, Int(profiles[s.profileIndex].mss))
+        s.sendMSS = min(peerMSS, Int(Self.advertisedMSS(profiles[s.profileIndex].mss, p)))
         s.sack = profiles[s.profileIndex].sackPermitted && p.tcpOptions.contains(.sackPermitted)
         s.timestamps = profiles[s.profileIndex].timestamps && p.tcpOptions.contains(.timestamps)
         if s.timestamps { s.tsRecent = p.tsValue }

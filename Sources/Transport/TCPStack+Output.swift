@@ -49,7 +49,7 @@ extension TCPStack {
         if profiles[s.profileIndex].timestamps { o.insert(.timestamps) }
         if let ws = profiles[s.profileIndex].windowScale { o.insert(.windowScale); p.windowScale = ws }
         p.tcpOptions = o
-        p.mss = profiles[s.profileIndex].mss
+        p.mss = Self.advertisedMSS(profiles[s.profileIndex].mss, p)
         if profiles[s.profileIndex].timestamps {
             let ticks = now.nanoseconds * profiles[s.profileIndex].timestampHz / 1_000_000_000
             p.tsValue = s.tsOffset &+ UInt32(truncatingIfNeeded: ticks)
@@ -72,7 +72,7 @@ extension TCPStack {
             o.insert(.windowScale); p.windowScale = ws
         }
         p.tcpOptions = o
-        p.mss = profiles[s.profileIndex].mss
+        p.mss = Self.advertisedMSS(profiles[s.profileIndex].mss, p)
         stampTimestamps(&p, s, now)
         net.transmit(p, from: s.host, now: now, processing: net.stackDelay(), &scheduler)
     }
@@ -196,5 +196,15 @@ extension TCPStack {
         sockets[Int(i)].cwnd = max(cwnd, restart)
         sockets[Int(i)].cwndLimited = false
         sockets[Int(i)].maxInFlight = 0
+    }
+}
+
+extension TCPStack {
+    /// The MSS a SYN or SYN-ACK advertises: a profile's MSS is for IPv4 (MTU − 40); over IPv6
+    /// the header is 20 bytes longer, so Linux advertises 20 less (MTU − 60: 8941 on the VPC's
+    /// 9001-byte MTU; net/ipv6/tcp_ipv6.c and tcp_mtu_to_mss in net/ipv4/tcp_output.c subtract
+    /// the IPv6 header).
+    @inline(__always) static func advertisedMSS(_ profileMSS: UInt16, _ p: Packet) -> UInt16 {
+        p.isIPv4 ? profileMSS : profileMSS &- 20
     }
 }

@@ -41,7 +41,18 @@ import TestSupport
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains("\(files.count) files, 0 problems"), "\(check.stdout)\(check.stderr)")
 
-        // Import, load, compare.
+        // Import, load, compare. `vpcsim import aws` does not read IPv6 blocks and addresses,
+        // egress-only gateways, peering connections or transit gateways yet (README, "Not
+        // modelled"): for topologies with them, the export's shapes are checked, not the round trip.
+        let net = original.network
+        if net.vpcs.contains(where: { $0.cidrs.contains { !$0.isIPv4 } }) || !net.peeringConnections.isEmpty
+            || !net.transitGateways.isEmpty
+        {
+            #expect(
+                ["ipv6-egress-only.yaml", "transit-gateway-three-vpcs.yaml", "vpc-peering.yaml"].contains(name),
+                "\(name): a new topology the importer cannot read back")
+            return
+        }
         let i = runProgram(binary, ["import", "aws", dir + "/aws", "--output", dir + "/imported.yaml", "--quiet"])
         #expect(i.status == 0, "\(i.stderr)")
         let imported = try TopologyLoader.load(path: dir + "/imported.yaml")

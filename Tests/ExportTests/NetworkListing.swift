@@ -59,6 +59,9 @@ enum NetworkListing {
                 case .natGateway(let g): target = n.natGateways[g.int].id
                 case .gatewayEndpoint(let g): target = n.gatewayEndpoints[g.int].id
                 case .networkInterface(let e): target = n.enis[e.int].id
+                case .egressOnlyInternetGateway(let g): target = n.egressOnlyInternetGateways[g.int].id
+                case .peeringConnection(let c): target = n.peeringConnections[c.int].id
+                case .transitGateway(let t): target = n.transitGateways[t.int].id
                 }
                 return "\(d)→\(target)(\(r.origin))"
             }
