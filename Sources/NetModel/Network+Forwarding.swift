@@ -223,7 +223,14 @@ extension Network {
                 return ingress(natGateways[n.int].eni, p, now, &scheduler)
             }
         }
-        if let h = serviceHost(owning: p.destination) { return deliver(h, p) }
+        if let h = serviceHost(owning: p.destination) {
+            let remote = hostRegionDelay[h.int]
+            guard remote > 0 else { return deliver(h, p) }
+            // A front end in another Region: the inter-Region leg (``setRemoteRegion(_:oneWay:)``).
+            let at = Self.fifo(&hostInboundFree, h.int, now + delays.draw(median: remote, like: .crossAZ))
+            schedule(p, hop: .host(h), at: at, &scheduler)
+            return .handled
+        }
         for r in publicRanges where r.range.contains(p.destination) { return deliver(r.host, p) }
         drop(.unreachableAddress)
         return .handled

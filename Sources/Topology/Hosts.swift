@@ -147,6 +147,23 @@ extension Builder {
                         addresses: addresses, accountID: account, region: catalog.name))
             }
         }
+        // DynamoDB of the other Regions the handlers call: reached over the public side (no
+        // gateway endpoint serves another Region's service,
+        // https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html), one
+        // inter-Region delay each way (the catalog's measured RTT, halved).
+        for r in remoteRegions {
+            guard let other = RegionCatalog.named(r), let pl = other.prefixList(forService: "dynamodb"),
+                let addresses = other.serviceAddresses["dynamodb"],
+                let oneWay = RegionCatalog.interRegionOneWay(catalog.name, r)
+            else { continue }
+            let h = world.addHost(.awsService(name: "dynamodb"), role: .awsFrontEnd)
+            world.network.setRemoteRegion(h, oneWay: oneWay)
+            for c in pl.cidrs { world.network.serviceRanges.append((c, h)) }
+            world.addService(
+                ServiceEndpoint(
+                    name: "dynamodb", hostname: "dynamodb.\(r).amazonaws.com", host: h, addresses: addresses,
+                    accountID: account, region: r))
+        }
     }
 
     /// `internet: [{name: web-clients, cidr: 81.2.64.0/18} | {name: drop, address: 185.220.101.4}]`

@@ -32,7 +32,10 @@ struct PooledConnection: Sendable {
 extension World {
     func target(of step: Step) -> Target? {
         switch step {
-        case .dynamodb: return .service(Int32(services.firstIndex { $0.name == "dynamodb" } ?? 0))
+        case .dynamodb(let c):
+            // The caller's Region's endpoint, or for a cross-Region call that Region's.
+            let region = c.region.isEmpty ? network.region : c.region
+            return .service(Int32(services.firstIndex { $0.name == "dynamodb" && $0.region == region } ?? 0))
         case .database(let q): return .database(Int32(q.instance))
         case .compute: return nil
         }
@@ -299,7 +302,8 @@ extension World {
         let seconds = (epochNanoseconds + now.nanoseconds) / 1_000_000_000
         let identity = SplitMix64.mix(FNV1a64.hash(fn.name.utf8) ^ inv.number)
         return DynamoDBRequest(
-            call: call, host: hostname(target), region: fn.region, credentials: fn.credentials,
+            call: call, host: hostname(target), region: call.region.isEmpty ? fn.region : call.region,
+            credentials: fn.credentials,
             userAgent: DynamoDBWire.userAgent, unixSeconds: seconds,
             trace: XRayTraceHeader(
                 unixSeconds: (epochNanoseconds + inv.start.nanoseconds) / 1_000_000_000, seed: identity),
