@@ -118,7 +118,7 @@ let package = Package(
         // EndToEndTests runs the vpcsim binary (hence the dependency), besides importing the rest.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Experiments", "Topology", "Cost", "SimCore", "Wire", "TestSupport", "vpcsim"]),
+            dependencies: ["Experiments", "Topology", "Cost", "SimCore", "Wire", "NetModel", "TestSupport", "vpcsim"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -47,6 +47,12 @@ extension AWSExport {
             out["InterfaceType"] = "interface"
             out["RequesterManaged"] = true
             out["RequesterId"] = "amazon-rds"
+        case .interfaceEndpoint:
+            // ASSUMED: the RequesterId is an AWS-owned account number in real output; which one
+            // is not documented.
+            out["InterfaceType"] = "vpc_endpoint"
+            out["RequesterManaged"] = true
+            out["RequesterId"] = "amazon-vpce"
         }
         return out
     }

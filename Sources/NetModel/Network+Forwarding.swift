@@ -133,6 +133,10 @@ extension Network {
     mutating func fabricArrival(_ a: ENIIndex, _ b: ENIIndex, _ p: Packet, _ now: SimTime) -> SimTime {
         let za = subnets[enis[a.int].subnet.int].zone, zb = subnets[enis[b.int].subnet.int].zone
         if za != zb { usage.crossAZBytes[za.int * usage.zones + zb.int] &+= UInt64(p.ipTotalLength) }
+        // Through an interface endpoint, either way.
+        var ep = usage.endpointOfENI[b.int]
+        if ep == 0 { ep = usage.endpointOfENI[a.int] }
+        if ep != 0 { usage.interfaceEndpointBytes[Int(ep - 1)] &+= UInt64(p.ipTotalLength) }
         return Self.fifo(&eniHopFree, a.int * (zones.count + 2) + zb.int, now + delays.draw(from: za, to: zb))
     }
 

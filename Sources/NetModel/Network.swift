@@ -77,6 +77,7 @@ public struct Network: Sendable {
     public var internetGateways: [InternetGateway] = []
     public var natGateways: [NATGateway] = []
     public var gatewayEndpoints: [GatewayEndpoint] = []
+    public var interfaceEndpoints: [InterfaceEndpoint] = []
     public var hosts = ContiguousArray<HostAttachment>()
     /// Public address ranges of AWS services (e.g. DynamoDB's prefix-list ranges) → the service's host.
     public var serviceRanges: [(range: CIDR, host: HostIndex)] = []
@@ -203,7 +204,9 @@ public struct Network: Sendable {
         eniDeliverFree = ContiguousArray(repeating: .zero, count: enis.count)
         natHopFree = ContiguousArray(repeating: .zero, count: natGateways.count * 2)
         delays = DelaySampler(latency, zones: zones.count, random: random.stream("network:latency"))
-        usage.size(zones: zones.count, gatewayEndpoints: gatewayEndpoints.count)
+        usage.size(
+            zones: zones.count, gatewayEndpoints: gatewayEndpoints.count, interfaceEndpoints: interfaceEndpoints,
+            enis: enis.count)
         tracking = ContiguousArray((0..<enis.count).map { _ in FlowTable<TrackedFlow>(capacity: 64) })
         if observed.count < enis.count { observed += Array(repeating: false, count: enis.count - observed.count) }
         nat = natGateways.map { NATState(random: random.stream("nat-gateway:" + $0.id)) }

@@ -162,7 +162,7 @@ extension Builder {
         }
         let m = try n.mapping(allowed: [
             "dynamodb", "table", "item-bytes", "items", "consistent-read", "database", "query-bytes", "result-bytes",
-            "server-time", "compute", "region",
+            "server-time", "compute", "region", "endpoint",
         ])
         if let op = m["dynamodb"] {
             let name = try op.string()
@@ -191,10 +191,23 @@ extension Builder {
             }
             var region = ""
             if let r = m["region"] { region = try remoteRegion(r) }
+            // `endpoint: vpce-…`: the SDK client's endpoint_url is the interface endpoint's name.
+            var endpointHost = ""
+            if let e = m["endpoint"] {
+                let id = try e.string()
+                guard let placed = interfaceEndpoints[id] else {
+                    throw e.fail("'\(id)' is not an interface endpoint defined in this file")
+                }
+                guard placed.service.key == "dynamodb", region.isEmpty else {
+                    throw e.fail(
+                        "\(id) is an endpoint of \(placed.service.endpointServiceName), not of this call's DynamoDB")
+                }
+                endpointHost = placed.dnsName
+            }
             return .dynamodb(
                 DynamoDBCall(
                     operation: o, table: table, itemBytes: itemBytes, resultItems: try m["items"]?.int(0...1000) ?? 1,
-                    consistentRead: consistent, region: region))
+                    consistentRead: consistent, region: region, endpointHost: endpointHost))
         }
         if let d = m["database"] {
             let name = try d.string()

@@ -136,6 +136,7 @@ extension Builder {
 
     /// DynamoDB (and S3) front ends: one host per service owning its prefix-list ranges.
     func addServices(_ world: inout World) {
+        defer { addInterfaceEndpointServices(&world) }
         for pl in catalog.prefixLists {
             guard let addresses = catalog.serviceAddresses[pl.service] else { continue }
             let h = world.addHost(.awsService(name: pl.service), role: .awsFrontEnd)

@@ -122,6 +122,7 @@ struct Builder {
     var igwByID: [String: InternetGatewayIndex] = [:]
     var natByID: [String: NATGatewayIndex] = [:]
     var endpointByID: [String: GatewayEndpointIndex] = [:]
+    var interfaceEndpoints: [String: PlacedInterfaceEndpoint] = [:]
     var prefixListByID: [String: PrefixListIndex] = [:]
     var eniByID: [String: ENIIndex] = [:]
     var functionByName: [String: Int] = [:]

@@ -13,7 +13,9 @@ import Workloads
         "us-west-2",
     ]
 
-    func load(_ yaml: String) throws(TopologyError) -> Scenario { try TopologyLoader.load(yaml: yaml, file: "test.yaml") }
+    func load(_ yaml: String) throws(TopologyError) -> Scenario {
+        try TopologyLoader.load(yaml: yaml, file: "test.yaml")
+    }
     func failure(_ yaml: String) -> TopologyError? {
         do { _ = try load(yaml); return nil } catch { return error }
     }
@@ -43,7 +45,9 @@ import Workloads
             }
             #expect(c.services.count == 10)
             for s in c.services {
-                #expect(s.hostname == "\(s.key).\(r).amazonaws.com" && s.endpointServiceName == "com.amazonaws.\(r).\(s.key)")
+                #expect(
+                    s.hostname == "\(s.key).\(r).amazonaws.com"
+                        && s.endpointServiceName == "com.amazonaws.\(r).\(s.key)")
                 let addresses = try #require(c.serviceAddresses[s.key], "\(r) \(s.key)")
                 #expect(addresses.count >= 4 && Set(addresses).count == addresses.count)
                 // Inside the Region's published ranges: the prefix list's for DynamoDB and S3.
@@ -75,7 +79,10 @@ import Workloads
         let root = repositoryRoot()
         let r = runProgram(
             "/usr/bin/env",
-            ["python3", root + "/Tools/refresh-region-catalog", "--check", root + "/Sources/Topology/Catalog/ip-ranges.json"])
+            [
+                "python3", root + "/Tools/refresh-region-catalog", "--check",
+                root + "/Sources/Topology/Catalog/ip-ranges.json",
+            ])
         #expect(r.status == 0, "\(r.stderr)")
     }
 
@@ -123,16 +130,19 @@ import Workloads
         let s = try load(y)
         let remote = try #require(s.world.services.first { $0.region == "eu-west-1" })
         #expect(remote.name == "dynamodb" && remote.hostname == "dynamodb.eu-west-1.amazonaws.com")
-        #expect(s.network.hostRegionDelay[remote.host.int] == 37_987_500)  // 75.975 ms RTT / 2
+        #expect(s.network.hostRegionDelay[remote.host.int] == 37_987_500) // 75.975 ms RTT / 2
         let local = try #require(s.world.services.first { $0.region == "us-east-1" })
         #expect(s.network.hostRegionDelay[local.host.int] == 0)
         guard case .dynamodb(let call) = s.world.functions[0].program.last else { Issue.record("step"); return }
         #expect(call.region == "eu-west-1")
         // Flow logs name the other Region's DynamoDB addresses as DYNAMODB.
         #expect(
-            s.network.catalog.awsServiceRanges.contains { $0.service == "DYNAMODB" && $0.range.contains(remote.addresses[0]) })
+            s.network.catalog.awsServiceRanges.contains {
+                $0.service == "DYNAMODB" && $0.range.contains(remote.addresses[0])
+            })
         let bad = failure(Self.crossRegion("mars-1"))
         #expect(
-            bad?.message.contains("region 'mars-1' is not in vpcsim's Region catalog") == true, "\(String(describing: bad))")
+            bad?.message.contains("region 'mars-1' is not in vpcsim's Region catalog") == true,
+            "\(String(describing: bad))")
     }
 }
