@@ -22,8 +22,8 @@ extension Builder {
         guard let service = catalog.service(endpointServiceName: name), service.interfaceEndpoint else {
             let names = catalog.services.filter(\.interfaceEndpoint).map(\.key).joined(separator: ", ")
             throw svcNode.fail(
-                "'\(name)' is not an interface endpoint service of \(catalog.name) (com.amazonaws.\(catalog.name).<service>, "
-                    + "<service> one of \(names))")
+                "'\(name)' is not an interface endpoint service of \(catalog.name) "
+                    + "(com.amazonaws.\(catalog.name).<service>, <service> one of \(names))")
         }
         if let r = m["route-tables"] { throw r.fail("interface endpoints take 'subnets', not 'route-tables'") }
         let subnetsNode = try m.required("subnets")
@@ -48,8 +48,8 @@ extension Builder {
             privateDNS = try p.bool()
             if privateDNS && !service.privateDNS {
                 throw p.fail(
-                    "\(service.key)'s interface endpoints have no private DNS for \(service.hostname) in vpcsim's catalog "
-                        + "(clients use the endpoint's vpce-… name)")
+                    "\(service.key)'s interface endpoints have no private DNS for \(service.hostname) in vpcsim's "
+                        + "catalog (clients use the endpoint's vpce-… name)")
             }
         }
         let policy = try m["policy"].map { try endpointPolicy($0) } ?? .fullAccess

@@ -32,14 +32,7 @@ struct PooledConnection: Sendable {
 extension World {
     func target(of step: Step) -> Target? {
         switch step {
-        case .dynamodb(let c):
-            // The client's endpoint_url (an interface endpoint's name), else the caller's Region's
-            // endpoint, or for a cross-Region call that Region's.
-            if !c.endpointHost.isEmpty, let i = services.firstIndex(where: { $0.hostname == c.endpointHost }) {
-                return .service(Int32(i))
-            }
-            let region = c.region.isEmpty ? network.region : c.region
-            return .service(Int32(services.firstIndex { $0.name == "dynamodb" && $0.region == region } ?? 0))
+        case .dynamodb(let c): return .service(Int32(dynamoDBService(c)))
         case .database(let q): return .database(Int32(q.instance))
         case .compute: return nil
         }
@@ -483,12 +476,7 @@ extension World {
         var answer: IPv4Address?
         if qtype == DNSType.a, name.int < network.catalog.names.count {
             let text = network.catalog.name(name)
-            // An interface endpoint with private DNS answers the service's name inside its VPC
-            // (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html,
-            // "Private DNS"); its own vpce-… names resolve everywhere.
-            if let svc = services.first(where: { $0.vpc == vpc && $0.privateDNSName == text })
-                ?? services.first(where: { $0.hostname == text })
-            {
+            if let svc = service(answering: text, in: vpc) {
                 answer = svc.addresses[Int(random.bounded(UInt64(svc.addresses.count)))].ipv4
             } else if let db = databases.first(where: { $0.endpoint == text }) {
                 answer = db.address.ipv4

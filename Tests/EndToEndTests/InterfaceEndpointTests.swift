@@ -28,7 +28,10 @@ import Topology
         let ep = try #require(n.interfaceEndpoints.first)
         #expect(ep.id == Self.endpointID && ep.enis.count == 2 && !ep.privateDNS)
         let endpointENIs = ep.enis.map { n.enis[$0.int] }
-        #expect(Set(endpointENIs.map { n.subnets[$0.subnet.int].id }) == ["subnet-0c1d2e3f4a5b60001", "subnet-0c1d2e3f4a5b60002"])
+        #expect(
+            Set(endpointENIs.map { n.subnets[$0.subnet.int].id }) == [
+                "subnet-0c1d2e3f4a5b60001", "subnet-0c1d2e3f4a5b60002",
+            ])
         #expect(endpointENIs.allSatisfy { n.securityGroups[$0.securityGroups[0].int].id == "sg-0c1d2e3f4a5b60022" })
         let addresses = Set(endpointENIs.map(\.privateIP.description))
         // The resolver answers the endpoint's own name with its ENIs' addresses; nobody asks
@@ -36,7 +39,10 @@ import Topology
         let pcap = run.pcap(run.functionENI)
         let queries = try run.frames(pcap, "dns.flags.response == 0", fields: ["dns.qry.name"]).map { $0[0] }
         #expect(!queries.isEmpty)
-        #expect(queries.allSatisfy { $0.hasPrefix(Self.endpointID + "-") && $0.hasSuffix(".dynamodb.us-east-1.vpce.amazonaws.com") })
+        #expect(
+            queries.allSatisfy {
+                $0.hasPrefix(Self.endpointID + "-") && $0.hasSuffix(".dynamodb.us-east-1.vpce.amazonaws.com")
+            })
         let answers = try run.frames(pcap, "dns.a", fields: ["dns.a"]).map { $0[0] }
         #expect(!answers.isEmpty && answers.allSatisfy(addresses.contains), "\(answers) \(addresses)")
         // Every TCP SYN goes to an endpoint ENI, port 443; the signed requests name the endpoint host.
@@ -60,14 +66,18 @@ import Topology
     /// refused with DynamoDB's AccessDeniedException.
     @Test func endpointPolicyDeniesOtherTables() throws {
         let y = try Self.yaml()
-        let edited = y.replacingOccurrences(of: "      - dynamodb: GetItem\n        table: Orders\n", with: "      - dynamodb: GetItem\n        table: Invoices\n")
+        let edited = y.replacingOccurrences(
+            of: "      - dynamodb: GetItem\n        table: Orders\n",
+            with: "      - dynamodb: GetItem\n        table: Invoices\n")
         #expect(edited != y)
         let run = try ScenarioRun(yaml: edited, name: "interface-endpoint-policy", duration: .seconds(10))
         let get = try #require(run.summary.calls.first { $0.name == "orders-writer/GetItem" })
         #expect(get.calls > 0 && get.errors == get.calls, "\(get)")
         let put = try #require(run.summary.calls.first { $0.name == "orders-writer/PutItem" })
         #expect(put.errors == 0)
-        #expect(run.summary.functions[0].errors.keys.contains { $0.contains("AccessDeniedException") }, "\(run.summary.functions[0].errors)")
+        #expect(
+            run.summary.functions[0].errors.keys.contains { $0.contains("AccessDeniedException") },
+            "\(run.summary.functions[0].errors)")
     }
 
     /// Without the endpoint group's ingress rule, the SYNs die at the endpoint's ENIs: dropped
@@ -75,7 +85,8 @@ import Topology
     @Test func endpointSecurityGroupDropsAtTheEndpointsInterfaces() throws {
         let y = try Self.yaml()
         let edited = y.replacingOccurrences(
-            of: "    ingress:\n      - protocol: tcp\n        ports: 443\n        source: sg-0c1d2e3f4a5b60021\n        description: HTTPS from the function\n",
+            of: "    ingress:\n      - protocol: tcp\n        ports: 443\n        source: sg-0c1d2e3f4a5b60021\n"
+                + "        description: HTTPS from the function\n",
             with: "    ingress: []\n")
         #expect(edited != y)
         let run = try ScenarioRun(yaml: edited, name: "interface-endpoint-sg", duration: .seconds(10))
@@ -83,8 +94,13 @@ import Topology
         let ep = try #require(run.scenario.network.interfaceEndpoints.first)
         let eniIDs = ep.enis.map { run.scenario.network.enis[$0.int].id }
         #expect(run.summary.packets.dropped > 0 && run.summary.packets.drops.keys.sorted() == ["security-group"])
-        #expect(run.summary.packets.dropDetails.keys.allSatisfy { k in eniIDs.contains { k == "security-group \($0) ingress" } })
-        let rejected = run.flowLogRecords.filter { eniIDs.contains($0["interface-id"] ?? "") && $0["action"] == "REJECT" }
+        #expect(
+            run.summary.packets.dropDetails.keys.allSatisfy { k in
+                eniIDs.contains { k == "security-group \($0) ingress" }
+            })
+        let rejected = run.flowLogRecords.filter {
+            eniIDs.contains($0["interface-id"] ?? "") && $0["action"] == "REJECT"
+        }
         #expect(!rejected.isEmpty && rejected.allSatisfy { $0["dstport"] == "443" })
         #expect(try run.check().ok)
     }
@@ -98,14 +114,27 @@ import Topology
                 return ""
             } catch { return "\(error.line): \(error.message)" }
         }
-        #expect(error("private-dns: false", "private-dns: true").contains("no private DNS for dynamodb.us-east-1.amazonaws.com"))
         #expect(
-            error("subnets: [subnet-0c1d2e3f4a5b60001, subnet-0c1d2e3f4a5b60002]", "subnets: [subnet-0c1d2e3f4a5b60001, subnet-0c1d2e3f4a5b60001]")
-                .contains("one subnet per AZ"))
-        let svc = error("service: com.amazonaws.us-east-1.dynamodb\n    type: Interface", "service: com.amazonaws.us-east-1.ec2\n    type: Interface")
+            error("private-dns: false", "private-dns: true").contains(
+                "no private DNS for dynamodb.us-east-1.amazonaws.com"))
+        #expect(
+            error(
+                "subnets: [subnet-0c1d2e3f4a5b60001, subnet-0c1d2e3f4a5b60002]",
+                "subnets: [subnet-0c1d2e3f4a5b60001, subnet-0c1d2e3f4a5b60001]"
+            )
+            .contains("one subnet per AZ"))
+        let svc = error(
+            "service: com.amazonaws.us-east-1.dynamodb\n    type: Interface",
+            "service: com.amazonaws.us-east-1.ec2\n    type: Interface")
         #expect(svc.hasPrefix("48:") && svc.contains("not an interface endpoint service of us-east-1"), "\(svc)")
-        #expect(error("    private-dns: false\n", "    private-dns: false\n    route-tables: [rtb-0c1d2e3f4a5b60011]\n").contains("take 'subnets', not 'route-tables'"))
-        #expect(error("endpoint: vpce-0c1d2e3f4a5b60099\n      - dynamodb: GetItem", "endpoint: vpce-0c1d2e3f4a5b6009a\n      - dynamodb: GetItem").contains("'vpce-0c1d2e3f4a5b6009a' is not an interface endpoint defined in this file"))
+        #expect(
+            error("    private-dns: false\n", "    private-dns: false\n    route-tables: [rtb-0c1d2e3f4a5b60011]\n")
+                .contains("take 'subnets', not 'route-tables'"))
+        #expect(
+            error(
+                "endpoint: vpce-0c1d2e3f4a5b60099\n      - dynamodb: GetItem",
+                "endpoint: vpce-0c1d2e3f4a5b6009a\n      - dynamodb: GetItem"
+            ).contains("'vpce-0c1d2e3f4a5b6009a' is not an interface endpoint defined in this file"))
         #expect(error("type: Interface", "type: GatewayLoadBalancer").contains("must be Gateway or Interface"))
     }
 }
