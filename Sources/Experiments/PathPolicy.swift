@@ -31,11 +31,8 @@ enum PathPolicy {
         let answer =
             "\(name) → \(ep.enis.map { net.enis[$0.int].privateIP.description }.joined(separator: ", ")) "
             + "(\(how) interface endpoint \(ep.id)); probing \(address), \(net.enis[eni.int].id)"
-        return (
-            PathDestination(
-                address: address, port: port, label: "\(PathNaming.serviceName(ep.service)) through \(ep.id) (\(name))"),
-            answer
-        )
+        let label = "\(PathNaming.serviceName(ep.service)) through \(ep.id) (\(name))"
+        return (PathDestination(address: address, port: port, label: label), answer)
     }
 
     /// The endpoint the forward path ends in or passes through, if any: (id, service, policy).

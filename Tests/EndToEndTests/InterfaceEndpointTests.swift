@@ -105,6 +105,15 @@ import Topology
         #expect(try run.check().ok)
     }
 
+    /// Same topology and seed: the same bytes (pcap, flow logs) twice.
+    @Test func runsAreDeterministic() throws {
+        let a = try ScenarioRun(Self.name, duration: .seconds(8))
+        let b = try ScenarioRun(Self.name, duration: .seconds(8))
+        let pcapA = FileManager.default.contents(atPath: a.pcap(a.functionENI))
+        #expect(pcapA != nil && pcapA == FileManager.default.contents(atPath: b.pcap(b.functionENI)))
+        #expect(!a.flowLogRecords.isEmpty && a.flowLogRecords == b.flowLogRecords)
+    }
+
     @Test func badInterfaceEndpointsAreLocatedErrors() throws {
         let y = try Self.yaml()
         func error(_ old: String, _ new: String) -> String {

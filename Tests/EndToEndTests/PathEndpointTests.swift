@@ -23,7 +23,8 @@ import Topology
         #expect(answer.contains("the own name of interface endpoint vpce-0c1d2e3f4a5b60099"))
         let local = try #require(enis.first { n.subnets[$0.subnet.int].id == "subnet-0c1d2e3f4a5b60001" })
         #expect(r.destinationAddress == "\(local.privateIP):443")
-        #expect(r.forward.contains { $0.text.contains("security group sg-0c1d2e3f4a5b60022 (dynamodb-endpoint) ingress") })
+        #expect(
+            r.forward.contains { $0.text.contains("security group sg-0c1d2e3f4a5b60022 (dynamodb-endpoint) ingress") })
         #expect(r.policy.count == 2 && r.policy.allSatisfy(\.allowed), "\(r.policy)")
         #expect(r.text.contains("dns: \(Self.dnsName) → "))
     }
@@ -61,8 +62,13 @@ import Topology
         let s = try TopologyLoader.load(path: t)
         let mixed = try PathExplainer.explain(s, from: "orders-auditor", to: "dynamodb.us-east-1.amazonaws.com:443")
         #expect(mixed.outcome == .reachable && mixed.exitStatus == 0)
-        #expect(mixed.policy.contains { !$0.allowed && $0.resource.hasSuffix("table/Audit") && $0.decision.hasPrefix("implicitly denied") })
-        #expect(mixed.outcomeText.contains("denies dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/Audit"))
+        #expect(
+            mixed.policy.contains {
+                !$0.allowed && $0.resource.hasSuffix("table/Audit") && $0.decision.hasPrefix("implicitly denied")
+            })
+        #expect(
+            mixed.outcomeText.contains("denies dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/Audit")
+        )
         var y = try String(contentsOfFile: t, encoding: .utf8)
         let before = y
         y = y.replacingOccurrences(of: "table: Orders", with: "table: Audit")
@@ -70,8 +76,11 @@ import Topology
         let denied = try PathExplainer.explain(
             try TopologyLoader.load(yaml: y, file: "deny.yaml"), from: "orders-auditor",
             to: "dynamodb.us-east-1.amazonaws.com:443")
-        #expect(denied.outcome == .policyDenied && denied.reason == "endpoint-policy" && denied.exitStatus == 3, "\(denied.text)")
-        let cli = runProgram(binary, ["path", t, "--from", "orders-auditor", "--to", "dynamodb.us-east-1.amazonaws.com:443"])
+        #expect(
+            denied.outcome == .policyDenied && denied.reason == "endpoint-policy" && denied.exitStatus == 3,
+            "\(denied.text)")
+        let cli = runProgram(
+            binary, ["path", t, "--from", "orders-auditor", "--to", "dynamodb.us-east-1.amazonaws.com:443"])
         #expect(cli.status == 0 && cli.stdout.contains("endpoint policy (vpce-"), "\(cli.stdout)\(cli.stderr)")
     }
 
@@ -82,7 +91,8 @@ import Topology
                 "path", repositoryRoot() + "/Topologies/lambda-public-subnet.yaml", "--from", "orders-writer", "--to",
                 "dynamodb.us-east-1.amazonaws.com:443",
             ])
-        #expect(dropped.status == 1 && dropped.stdout.contains("outcome: dropped on the way (igw-no-public-ip"), "\(dropped.stdout)")
+        #expect(dropped.status == 1, "\(dropped.stdout)")
+        #expect(dropped.stdout.contains("outcome: dropped on the way (igw-no-public-ip"), "\(dropped.stdout)")
         let ok = runProgram(binary, ["path", Self.interface, "--from", "orders-writer", "--to", Self.dnsName + ":443"])
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
     }
