@@ -56,7 +56,9 @@ let package = Package(
             name: "Topology",
             dependencies: [
                 "SimCore", "Wire", "NetModel", "Messages", "Workloads", "Capture", "Cost", "Yams",
-            ]),
+            ],
+            // The Region catalog (regions.yaml and the pinned, trimmed ip-ranges.json), read at load time.
+            resources: [.copy("Catalog")]),
         // Cost: the price catalog's values, bill items and their arithmetic; knows no YAML and no model.
         .target(name: "Cost"),
         .systemLibrary(
@@ -102,7 +104,7 @@ let package = Package(
         .testTarget(
             name: "WorkloadsTests",
             dependencies: ["Workloads", "Messages", "Transport", "NetModel", "Wire", "SimCore", "TestSupport"]),
-        .testTarget(name: "TopologyTests", dependencies: ["Topology", "NetModel", "Workloads", "TestSupport"]),
+        .testTarget(name: "TopologyTests", dependencies: ["Topology", "NetModel", "Workloads", "Wire", "TestSupport"]),
         .testTarget(
             name: "CaptureTests", dependencies: ["Capture", "Topology", "NetModel", "Wire", "SimCore", "TestSupport"]),
         // ImportTests runs the vpcsim binary on imported topologies, besides importing Import.
@@ -116,7 +118,7 @@ let package = Package(
         // EndToEndTests runs the vpcsim binary (hence the dependency), besides importing the rest.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Experiments", "Topology", "Cost", "SimCore", "TestSupport", "vpcsim"]),
+            dependencies: ["Experiments", "Topology", "Cost", "SimCore", "Wire", "NetModel", "TestSupport", "vpcsim"]),
     ],
     swiftLanguageModes: [.v6]
 )

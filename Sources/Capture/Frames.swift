@@ -13,6 +13,8 @@ public struct NetworkDirectory: Sendable {
     /// Names and literal payloads that payloads refer to by index.
     public var catalog: NameCatalog
     public var region: String
+    /// The DHCP option set's domain name (``Network/dhcpDomainName``).
+    public var dhcpDomainName: String
     /// Public address ranges of AWS services, most specific first (flow logs' `pkt-*-aws-service`).
     public var awsRanges: [(range: CIDR, service: String)]
     var owners: AddressMap<ENIIndex>
@@ -30,6 +32,7 @@ public struct NetworkDirectory: Sendable {
         natGateways = network.natGateways
         catalog = network.catalog
         region = network.region
+        dhcpDomainName = network.dhcpDomainName
         awsRanges = network.catalog.awsServiceRanges.sorted { $0.range.prefixLength > $1.range.prefixLength }
         owners = AddressMap()
         for (i, e) in network.enis.enumerated() {
@@ -342,7 +345,7 @@ public struct FrameRenderer: Sendable {
                 PlatformMessages.dhcpAck(
                     transactionID: xid, client: p.destination.ipv4Value, clientMAC: eni.mac,
                     subnet: directory.subnets[eni.subnet.int],
-                    dnsServer: directory.vpcs[eni.vpc.int].dnsAddress.ipv4Value
+                    dnsServer: directory.vpcs[eni.vpc.int].dnsAddress.ipv4Value, domainName: directory.dhcpDomainName
                 ).encode(into: &w)
             } else {
                 PlatformMessages.dhcpRequest(transactionID: xid, client: p.source.ipv4Value, clientMAC: eni.mac).encode(

@@ -9,6 +9,10 @@ struct PathSource {
     var host: HostIndex
     var address: IPAddress
     var label: String
+    /// The ENI it sends through, if it is in a VPC.
+    var eni: ENIIndex?
+    /// The function it is, if it is one (its calls are checked against endpoint policies).
+    var function: Int?
 }
 
 /// Where a path probe goes.
@@ -35,7 +39,7 @@ enum PathEndpoints {
                 }
                 throw PathError("\(eni.id) has no host behind it that could send a packet")
             }
-            return PathSource(host: h, address: eni.privateIP, label: label)
+            return PathSource(host: h, address: eni.privateIP, label: label, eni: ENIIndex(e))
         }
         if name.hasPrefix("eni-") {
             guard let e = net.enis.firstIndex(where: { $0.id == name }) else {
@@ -58,19 +62,25 @@ enum PathEndpoints {
             let enis = scenario.functionENIs[name] ?? world.functions[fi].enis
             if let e = enis.first {
                 let more = enis.count > 1 ? ", the first of its \(enis.count) ENIs" : ""
-                return try fromENI(e.int, label: "function \(name) (\(net.enis[e.int].id)\(more))")
+                var s = try fromENI(e.int, label: "function \(name) (\(net.enis[e.int].id)\(more))")
+                s.function = fi
+                return s
             }
             guard let h = world.functions[fi].hosts.first, case .publicAddress(let a, _) = net.hosts[h.int] else {
                 throw PathError("function '\(name)' has no network attachment to send from")
             }
-            return PathSource(host: h, address: a, label: "function \(name) (outside any VPC)")
+            return PathSource(host: h, address: a, label: "function \(name) (outside any VPC)", function: fi)
+        }
+        // An instance by its name (`name:` in the file, `app-3` of a template).
+        if let i = scenario.instances.first(where: { $0.name == name }) {
+            return try fromENI(i.eni.int, label: "instance \(name) (\(net.enis[i.eni.int].id))")
         }
         if let d = world.databases.first(where: { $0.identifier == name }) {
             return try fromENI(d.eni.int, label: "database \(name) (\(net.enis[d.eni.int].id))")
         }
-        let names = world.functions.map(\.name) + world.databases.map(\.identifier)
+        let names = world.functions.map(\.name) + world.databases.map(\.identifier) + scenario.instances.map(\.name)
         throw PathError(
-            "no function, database or network interface (eni-…) named '\(name)' in "
+            "no function, instance, database, network interface (eni-…) or internet address named '\(name)' in "
                 + "\(scenario.sourcePath)\(suggestion(name, names))"
         )
     }
@@ -192,6 +202,9 @@ struct PathNaming {
                 if let h = e.host { hostLabels[h] = "instance \(id) (\(e.id))" }
             case .natGateway(let n):
                 eniOwners[x] = "NAT gateway \(network.natGateways[n.int].id)"
+            case .interfaceEndpoint(let i):
+                let ep = network.interfaceEndpoints[i.int]
+                eniOwners[x] = "interface endpoint \(ep.id) (\(Self.serviceName(ep.service)))"
             case .lambda where eniOwners[x] == nil:
                 eniOwners[x] = "Lambda ENI"
             default: break

@@ -27,8 +27,22 @@ public enum PathExplainer {
             throw PathError("--protocol '\(proto)' is not tcp, udp or icmp")
         }
         var world = scenario.world
-        var source = try PathEndpoints.source(from, scenario: scenario, world: world)
-        let destination = try PathEndpoints.destination(to, protocol: p, world: world)
+        var source: PathSource
+        if let s = try PathPolicy.internetSource(from, world: &world) {
+            source = s
+        } else {
+            source = try PathEndpoints.source(from, scenario: scenario, world: world)
+        }
+        var destination: PathDestination
+        var dnsAnswer: String?
+        if let (d, answer) = PathPolicy.endpointDestination(to, protocol: p, source: source, world: world) {
+            destination = d
+            dnsAnswer = answer
+        } else if let d = PathPolicy.instanceDestination(to, scenario: scenario, source: source, world: world) {
+            destination = d
+        } else {
+            destination = try PathEndpoints.destination(to, protocol: p, world: world)
+        }
         // A dual-stack interface reaches an IPv6 destination from its IPv6 address.
         if !destination.address.isIPv4, case .eni(let e) = world.network.hosts[source.host.int] {
             guard let a = world.network.enis[e.int].ipv6Addresses.first else {
@@ -38,10 +52,32 @@ public enum PathExplainer {
         }
         let naming = PathNaming(world: world)
         world.network.trace = []
+        var result: PathResult
         switch p {
-        case .tcp: return probeTCP(&world, source, destination, naming)
-        case .udp, .icmp: return probeDatagram(&world, p, source, destination, naming)
+        case .tcp: result = probeTCP(&world, source, destination, naming)
+        case .udp, .icmp: result = probeDatagram(&world, p, source, destination, naming)
         }
+        result.dnsAnswer = dnsAnswer
+        // The endpoint policy on a path that delivers: what the source's calls would meet.
+        if result.outcome == .reachable, let trace = world.network.trace,
+            let ep = PathPolicy.endpoint(on: trace, destination: destination.address, network: world.network)
+        {
+            result.policy = PathPolicy.checks(endpoint: ep, source: source, world: world)
+            let denied = result.policy.filter { !$0.allowed }
+            if !denied.isEmpty {
+                let what = denied.map { "\($0.action) on \($0.resource)" }.joined(separator: ", ")
+                if denied.count == result.policy.count {
+                    result.outcome = .policyDenied
+                    result.reason = "endpoint-policy"
+                    result.outcomeText =
+                        "packets reach the service both ways, but the policy of \(ep.id) denies every call the source "
+                        + "makes: \(what)"
+                } else {
+                    result.outcomeText += "; the policy of \(ep.id) denies \(what)"
+                }
+            }
+        }
+        return result
     }
 
     // MARK: TCP
@@ -147,7 +183,7 @@ public enum PathExplainer {
             destinationAddress: proto == .icmp
                 ? "\(destination.address)" : PathStepRenderer.hostPort(destination.address, destination.port),
             protocol: proto.rawValue, forward: forward, return: back, returnSynthesised: synthesised,
-            outcome: .dropped, reason: nil, outcomeText: "")
+            outcome: .dropped, reason: nil, outcomeText: "", dnsAnswer: nil)
         if case .dropped(let r)? = forwardSteps.last {
             result.outcome = .dropped
             result.reason = r.code
@@ -214,6 +250,17 @@ public struct PathResult: Sendable, Codable {
         case dropped
         /// Forward delivered, nothing came back (a TCP host that neither listens nor resets).
         case noAnswer = "no-answer"
+        /// Both ways delivered, but the endpoint on the path denies every call the source makes.
+        case policyDenied = "policy-denied"
+    }
+    /// One call of the source evaluated against the policy of the endpoint on the path.
+    public struct PolicyCheck: Sendable, Codable, Equatable {
+        public var endpoint: String
+        public var principal: String
+        public var action: String
+        public var resource: String
+        public var allowed: Bool
+        public var decision: String
     }
     public var source: String
     public var sourceAddress: String
@@ -228,11 +275,25 @@ public struct PathResult: Sendable, Codable {
     /// The drop reason's code (`DropReason.code`), or `no-answer`; nil when reachable.
     public var reason: String?
     public var outcomeText: String
+    /// The resolver's answer when an interface endpoint answered the destination's name.
+    public var dnsAnswer: String?
+    /// The source's calls against the policy of the endpoint on the path (functions' DynamoDB calls).
+    public var policy: [PolicyCheck] = []
+
+    /// The exit status of `vpcsim path`: 0 reachable, 1 dropped (either way) or unanswered, 3
+    /// every call denied by the endpoint policy on the path.
+    public var exitStatus: Int32 {
+        switch outcome {
+        case .reachable: return 0
+        case .dropped, .returnDropped, .noAnswer: return 1
+        case .policyDenied: return 3
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case source, sourceAddress = "source_address", destination, destinationAddress = "destination_address"
         case `protocol`, forward, `return`, returnSynthesised = "return_synthesised", outcome, reason
-        case outcomeText = "outcome_text"
+        case outcomeText = "outcome_text", dnsAnswer = "dns_answer", policy
     }
 
     /// The human-readable explanation.
@@ -250,9 +311,14 @@ public struct PathResult: Sendable, Codable {
                 out += String(repeating: " ", count: max(0, 3 - n.count)) + n + ". " + s.text + "\n"
             }
         }
+        if let dnsAnswer { out += "dns: \(dnsAnswer)\n" }
         section("forward:", forward)
         if outcome != .dropped || !self.return.isEmpty {
             section(returnSynthesised ? "return (synthesised reply from the destination):" : "return:", self.return)
+        }
+        if !policy.isEmpty {
+            out += "endpoint policy (\(policy[0].endpoint)), for \(policy[0].principal):\n"
+            for c in policy { out += "   \(c.action) on \(c.resource): \(c.decision)\n" }
         }
         out += "outcome: \(outcomeText)\n"
         return out

@@ -57,6 +57,7 @@ struct UsageCounters: Sendable {
         let nat = minus(end.natBytes, baseline.natBytes)
         let tgwBytes = minus(end.network.transitGatewayBytes, baseline.network.transitGatewayBytes)
         let endpointBytes = minus(end.network.gatewayEndpointBytes, baseline.network.gatewayEndpointBytes)
+        let interfaceBytes = minus(end.network.interfaceEndpointBytes, baseline.network.interfaceEndpointBytes)
         let invocations = minus(end.invocations, baseline.invocations)
         let billed = minus(end.billedMilliseconds, baseline.billedMilliseconds)
         let inits = minus(end.initNanoseconds, baseline.initNanoseconds)
@@ -75,7 +76,13 @@ struct UsageCounters: Sendable {
                 + net.enis.filter { $0.publicIP != nil }.count,
             endpoints: net.gatewayEndpoints.enumerated().map { i, e in
                 .init(id: e.id, service: e.service, type: "Gateway", availabilityZones: 0, bytes: endpointBytes[i])
-            },
+            }
+                + net.interfaceEndpoints.enumerated().map { i, e in
+                    // Billed per AZ it has an ENI in (https://aws.amazon.com/privatelink/pricing/).
+                    .init(
+                        id: e.id, service: e.service, type: "Interface", availabilityZones: e.enis.count,
+                        bytes: interfaceBytes[i])
+                },
             crossAZ: crossAZ,
             internetEgressBytes: end.network.internetEgressBytes - baseline.network.internetEgressBytes,
             functions: w.functions.enumerated().map { i, f in

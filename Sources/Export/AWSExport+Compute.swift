@@ -58,6 +58,12 @@ extension AWSExport {
             out["Description"] =
                 "Network Interface for Transit Gateway Attachment "
                 + network.transitGatewayAttachments[a.int].id
+        case .interfaceEndpoint:
+            // ASSUMED: the RequesterId is an AWS-owned account number in real output; which one
+            // is not documented.
+            out["InterfaceType"] = "vpc_endpoint"
+            out["RequesterManaged"] = true
+            out["RequesterId"] = "amazon-vpce"
         }
         return out
     }

@@ -35,7 +35,10 @@ public struct AWSExport {
             ("describe-internet-gateways", ["InternetGateways": network.internetGateways.map(internetGateway)]),
             ("describe-nat-gateways", ["NatGateways": network.natGateways.map(natGateway)]),
             ("describe-addresses", ["Addresses": addresses()]),
-            ("describe-vpc-endpoints", ["VpcEndpoints": network.gatewayEndpoints.map(endpoint)]),
+            (
+                "describe-vpc-endpoints",
+                ["VpcEndpoints": network.gatewayEndpoints.map(endpoint) + network.interfaceEndpoints.map(endpoint)]
+            ),
             ("describe-managed-prefix-lists", ["PrefixLists": network.prefixLists.map(prefixList)]),
             (
                 "describe-network-interfaces",
@@ -389,6 +392,23 @@ public struct AWSExport {
             "Groups": [] as [Any], "PrivateDnsEnabled": false, "RequesterManaged": false,
             "NetworkInterfaceIds": [] as [Any], "DnsEntries": [] as [Any],
             "OwnerId": network.vpcs[e.vpc.int].accountID, "Tags": [] as [Any],
+        ]
+    }
+
+    /// An interface endpoint: its subnets, groups and ENIs, and the private DNS flag
+    /// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpcEndpoint.html).
+    func endpoint(_ e: InterfaceEndpoint) -> [String: Any] {
+        let enis = e.enis.map { network.enis[$0.int] }
+        return [
+            "VpcEndpointId": e.id, "VpcEndpointType": "Interface", "VpcId": network.vpcs[e.vpc.int].id,
+            "ServiceName": "com.amazonaws.\(region).\(e.service)", "State": "available",
+            "PolicyDocument": Self.policyDocument(e.policy), "RouteTableIds": [] as [Any],
+            "SubnetIds": enis.map { network.subnets[$0.subnet.int].id },
+            "Groups": (enis.first?.securityGroups ?? []).map { g -> [String: Any] in
+                ["GroupId": network.securityGroups[g.int].id, "GroupName": network.securityGroups[g.int].name]
+            },
+            "PrivateDnsEnabled": e.privateDNS, "RequesterManaged": false, "NetworkInterfaceIds": enis.map(\.id),
+            "DnsEntries": [] as [Any], "OwnerId": network.vpcs[e.vpc.int].accountID, "Tags": [] as [Any],
         ]
     }
 

@@ -300,6 +300,14 @@ extension AWSDescribeReader {
             {
                 continue // the loader creates these with the function, NAT gateway or database
             }
+            let subnet = v.string("SubnetId")
+            if type == "vpc_endpoint"
+                && inventory.endpoints.contains(where: { e in
+                    e.interface && e.subnets.contains { $0.id == subnet }
+                })
+            {
+                continue // the loader creates these with their interface endpoint
+            }
             if type == "vpc_endpoint" || type == "interface" && v["Attachment"]?.string("InstanceId") == nil {
                 inventory.skip("network interface (\(type == "interface" ? "not attached to an instance" : type))")
             } else if type != "interface" {

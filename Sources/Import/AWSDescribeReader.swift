@@ -151,7 +151,7 @@ struct AWSDescribeReader {
         let id = try v.require("VpcEndpointId")
         guard once(id) else { return }
         let type = v.string("VpcEndpointType") ?? "Gateway"
-        guard type == "Gateway" else {
+        guard type == "Gateway" || type == "Interface" else {
             inventory.skip("AWS::EC2::VPCEndpoint (\(type))")
             return
         }
@@ -162,12 +162,18 @@ struct AWSDescribeReader {
             policy = nil
         }
         if let p = policy, Self.isFullAccess(p) { policy = nil }
-        inventory.endpoints.append(
-            .init(
-                id: id, name: v.nameTag, vpc: try v.ref("VpcId"), service: try v.require("ServiceName"),
-                routeTables: v.list("RouteTableIds").enumerated().compactMap { i, t in
-                    t.string.map { Ref(id: $0, origin: t.origin) }
-                }, policy: policy, origin: v.origin))
+        var e = Inventory.Endpoint(
+            id: id, name: v.nameTag, vpc: try v.ref("VpcId"), service: try v.require("ServiceName"),
+            routeTables: v.list("RouteTableIds").enumerated().compactMap { i, t in
+                t.string.map { Ref(id: $0, origin: t.origin) }
+            }, policy: policy, origin: v.origin)
+        if type == "Interface" {
+            e.interface = true
+            e.subnets = v.list("SubnetIds").compactMap { t in t.string.map { Ref(id: $0, origin: t.origin) } }
+            e.groups = v.list("Groups").compactMap { g in g.string("GroupId").map { Ref(id: $0, origin: g.origin) } }
+            e.privateDNS = v.bool("PrivateDnsEnabled") ?? true
+        }
+        inventory.endpoints.append(e)
     }
 
     /// The default policy AWS attaches (allow everything to everyone), which vpcsim assumes anyway.

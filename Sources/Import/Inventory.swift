@@ -135,6 +135,11 @@ struct Inventory {
         /// The policy document as JSON text (nil: full access).
         var policy: String?
         var origin: Origin
+        /// Interface endpoints: their subnets, security groups and private DNS flag.
+        var interface = false
+        var subnets: [Ref] = []
+        var groups: [Ref] = []
+        var privateDNS = true
     }
     struct PrefixList {
         var id: String

@@ -154,10 +154,15 @@ struct TopologyWriter {
             return (g.name, g.origin, f)
         }
         section("vpc-endpoints", inv.endpoints) { e in
-            var f: [(String, String)] = [
-                ("id", e.id), ("vpc", e.vpc.id), ("service", plain(e.service)), ("type", "Gateway"),
-                ("route-tables", flow(e.routeTables.map(\.id))),
-            ]
+            var f: [(String, String)] = [("id", e.id), ("vpc", e.vpc.id), ("service", plain(e.service))]
+            if e.interface {
+                f += [
+                    ("type", "Interface"), ("subnets", flow(e.subnets.map(\.id))),
+                    ("security-groups", flow(e.groups.map(\.id))), ("private-dns", e.privateDNS ? "true" : "false"),
+                ]
+            } else {
+                f += [("type", "Gateway"), ("route-tables", flow(e.routeTables.map(\.id)))]
+            }
             if let p = e.policy { f.append(("policy", quoted(p))) }
             return (e.name, e.origin, f)
         }
@@ -363,6 +368,8 @@ struct TopologyWriter {
         for e in inv.endpoints {
             try need(e.vpc, in: vpcs, "VPC")
             for t in e.routeTables { try need(t, in: tables, "route table") }
+            for s in e.subnets { try need(s, in: subnets, "subnet") }
+            for g in e.groups { try need(g, in: groups, "security group") }
         }
         for i in inv.instances {
             try need(i.subnet, in: subnets, "subnet")

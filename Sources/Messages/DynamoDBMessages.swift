@@ -24,12 +24,19 @@ public struct DynamoDBCall: Sendable, Hashable {
     /// GetItem and Query: `"ConsistentRead": true` (a strongly consistent read costs a full read
     /// request unit per 4 KB instead of a half).
     public var consistentRead: Bool
+    /// The table's Region when it is not the caller's (a cross-Region call: the client signs for
+    /// and connects to that Region's endpoint); empty for the caller's own.
+    public var region: String
+    /// The SDK client's `endpoint_url` host when it is set (an interface endpoint's
+    /// `vpce-….dynamodb.<region>.vpce.amazonaws.com`): the name resolved, connected to and
+    /// signed as `Host`; empty for the Regional name.
+    public var endpointHost: String
     public init(
         operation: DynamoDBOperation, table: String, itemBytes: Int = 180, resultItems: Int = 1,
-        consistentRead: Bool = false
+        consistentRead: Bool = false, region: String = "", endpointHost: String = ""
     ) {
         self.operation = operation; self.table = table; self.itemBytes = itemBytes; self.resultItems = resultItems
-        self.consistentRead = consistentRead
+        self.consistentRead = consistentRead; self.region = region; self.endpointHost = endpointHost
     }
 
     /// On-demand request units of one successful call, in halves (an eventually consistent read

@@ -22,6 +22,7 @@ public enum NetworkACLTag {}
 public enum InternetGatewayTag {}
 public enum NATGatewayTag {}
 public enum GatewayEndpointTag {}
+public enum InterfaceEndpointTag {}
 public enum HostTag {}
 public enum AvailabilityZoneTag {}
 
@@ -35,6 +36,7 @@ public typealias NetworkACLIndex = Index<NetworkACLTag>
 public typealias InternetGatewayIndex = Index<InternetGatewayTag>
 public typealias NATGatewayIndex = Index<NATGatewayTag>
 public typealias GatewayEndpointIndex = Index<GatewayEndpointTag>
+public typealias InterfaceEndpointIndex = Index<InterfaceEndpointTag>
 /// A host: anything with a transport stack that sends and receives packets (a Lambda execution
 /// environment's sockets behind a Hyperplane ENI, an RDS instance, a DynamoDB front end, …).
 public typealias HostIndex = Index<HostTag>

@@ -148,6 +148,10 @@ extension Network {
     mutating func fabricArrival(_ a: ENIIndex, _ b: ENIIndex, _ p: Packet, _ now: SimTime) -> SimTime {
         let za = subnets[enis[a.int].subnet.int].zone, zb = subnets[enis[b.int].subnet.int].zone
         if za != zb { usage.crossAZBytes[za.int * usage.zones + zb.int] &+= UInt64(p.ipTotalLength) }
+        // Through an interface endpoint, either way.
+        var ep = usage.endpointOfENI[b.int]
+        if ep == 0 { ep = usage.endpointOfENI[a.int] }
+        if ep != 0 { usage.interfaceEndpointBytes[Int(ep - 1)] &+= UInt64(p.ipTotalLength) }
         return Self.fifo(&eniHopFree, a.int * (zones.count + 2) + zb.int, now + delays.draw(from: za, to: zb))
     }
 
@@ -254,7 +258,14 @@ extension Network {
                 return ipv6Arrival(e, p, now, &scheduler)
             }
         }
-        if let h = serviceHost(owning: p.destination) { return deliver(h, p) }
+        if let h = serviceHost(owning: p.destination) {
+            let remote = hostRegionDelay[h.int]
+            guard remote > 0 else { return deliver(h, p) }
+            // A front end in another Region: the inter-Region leg (``setRemoteRegion(_:oneWay:)``).
+            let at = Self.fifo(&hostInboundFree, h.int, now + delays.draw(median: remote, like: .crossAZ))
+            schedule(p, hop: .host(h), at: at, &scheduler)
+            return .handled
+        }
         for r in publicRanges where r.range.contains(p.destination) { return deliver(r.host, p) }
         drop(.unreachableAddress)
         return .handled

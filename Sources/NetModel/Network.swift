@@ -66,6 +66,9 @@ public struct NetworkStatistics: Sendable {
 public struct Network: Sendable {
     // MARK: Resources (fixed once the run starts)
     public var region: String
+    /// The domain name the VPCs' default DHCP option set hands out: `ec2.internal` in us-east-1,
+    /// `<region>.compute.internal` elsewhere (https://docs.aws.amazon.com/vpc/latest/userguide/DHCPOptionSet.html).
+    public var dhcpDomainName = "ec2.internal"
     public var zones: [AvailabilityZone] = []
     public var vpcs: [VPC] = []
     public var subnets: [Subnet] = []
@@ -82,6 +85,7 @@ public struct Network: Sendable {
     public var transitGateways: [TransitGateway] = []
     public var transitGatewayAttachments: [TransitGatewayAttachment] = []
     public var transitGatewayRouteTables: [TransitGatewayRouteTable] = []
+    public var interfaceEndpoints: [InterfaceEndpoint] = []
     public var hosts = ContiguousArray<HostAttachment>()
     /// Public address ranges of AWS services (e.g. DynamoDB's prefix-list ranges) → the service's host.
     public var serviceRanges: [(range: CIDR, host: HostIndex)] = []
@@ -121,6 +125,12 @@ public struct Network: Sendable {
     var eniHopFree = ContiguousArray<SimTime>()
     var eniDeliverFree = ContiguousArray<SimTime>()
     var hostHopFree = ContiguousArray<SimTime>()
+    /// Per host, the latest arrival scheduled toward it across Regions (the FIFO of that leg).
+    var hostInboundFree = ContiguousArray<SimTime>()
+    /// Per host, the one-way median (ns) between this Region and the Region the host is in: 0 for
+    /// every host here, the inter-Region delay for an AWS front end of another Region
+    /// (``setRemoteRegion(_:oneWay:)``).
+    public private(set) var hostRegionDelay = ContiguousArray<Int64>()
     var natHopFree = ContiguousArray<SimTime>()
     public var hostAlive = ContiguousArray<Bool>()
     var tracking = ContiguousArray<FlowTable<TrackedFlow>>()
@@ -155,10 +165,19 @@ public struct Network: Sendable {
         hosts.append(attachment)
         hostTxFree.append(.zero)
         hostHopFree.append(contentsOf: [.zero, .zero])
+        hostInboundFree.append(.zero)
+        hostRegionDelay.append(0)
         hostAlive.append(true)
         if case .eni(let e) = attachment { enis[e.int].host = h }
         registerPublicSide(h)
         return h
+    }
+
+    /// Places an AWS front end in another Region, `oneWay` (median) away: its packets pay that on
+    /// top of the regional hop each way (AWS's backbone between Regions; the shape of the
+    /// cross-AZ hop, since inter-Region RTTs spread as little, assumed).
+    public mutating func setRemoteRegion(_ h: HostIndex, oneWay: SimDuration) {
+        hostRegionDelay[h.int] = oneWay.nanoseconds
     }
 
     /// Records who answers at a public-side host's address or range.
@@ -200,7 +219,9 @@ public struct Network: Sendable {
         eniDeliverFree = ContiguousArray(repeating: .zero, count: enis.count)
         natHopFree = ContiguousArray(repeating: .zero, count: natGateways.count * 2)
         delays = DelaySampler(latency, zones: zones.count, random: random.stream("network:latency"))
-        usage.size(zones: zones.count, gatewayEndpoints: gatewayEndpoints.count)
+        usage.size(
+            zones: zones.count, gatewayEndpoints: gatewayEndpoints.count, interfaceEndpoints: interfaceEndpoints,
+            enis: enis.count)
         tracking = ContiguousArray((0..<enis.count).map { _ in FlowTable<TrackedFlow>(capacity: 64) })
         if observed.count < enis.count { observed += Array(repeating: false, count: enis.count - observed.count) }
         nat = natGateways.map { NATState(random: random.stream("nat-gateway:" + $0.id)) }
@@ -296,7 +317,9 @@ public struct Network: Sendable {
             if hostTxFree[host.int] > at { at = hostTxFree[host.int] }
             hostTxFree[host.int] = at + SimDuration(nanoseconds: Int64(p.ipTotalLength + 18) * 8 / 25) // 25 Gb/s
             let far = isInternet(p.destination) && p.realm == 0
-            let arrival = at + delays.draw(far ? .internet : .regional)
+            var arrival = at + delays.draw(far ? .internet : .regional)
+            let remote = hostRegionDelay[host.int]
+            if remote > 0 { arrival = arrival + delays.draw(median: remote, like: .crossAZ) }
             schedule(
                 p, hop: .publicNetwork, at: Self.fifo(&hostHopFree, host.int * 2 + (far ? 1 : 0), arrival), &scheduler)
         case .platform(let v):

@@ -35,10 +35,11 @@ public enum PlatformMessages {
     }
 
     /// The VPC's DHCPACK (DHCPv4, so IPv4 addresses): the subnet router as server and gateway, a
-    /// one-hour lease, the VPC's Amazon DNS address and the default domain name.
+    /// one-hour lease, the VPC's Amazon DNS address and the Region's default domain name
+    /// (``Network/dhcpDomainName``).
     public static func dhcpAck(
         transactionID: UInt32, client: IPv4Address, clientMAC: MACAddress, subnet: Subnet,
-        dnsServer: IPv4Address
+        dnsServer: IPv4Address, domainName: String = "ec2.internal"
     ) -> DHCPMessage {
         var m = DHCPMessage(
             isReply: true, transactionID: transactionID, clientAddress: client, yourAddress: client,
@@ -48,7 +49,7 @@ public enum PlatformMessages {
         m.subnetMask = IPv4Address(raw: subnet.cidr.ipv4Netmask)
         m.router = subnet.routerAddress.ipv4Value
         m.dnsServer = dnsServer
-        m.domainName = "ec2.internal"
+        m.domainName = domainName
         return m
     }
 }

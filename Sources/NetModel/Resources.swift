@@ -80,6 +80,9 @@ public enum ENIKind: Sendable, Hashable {
     /// A transit gateway VPC attachment's requester-managed interface (one per subnet of the
     /// attachment); the transit gateway processes what reaches it.
     case transitGatewayAttachment(TransitGatewayAttachmentIndex)
+    /// The requester-managed interface of an interface VPC endpoint in one subnet
+    /// (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html).
+    case interfaceEndpoint(InterfaceEndpointIndex)
 }
 
 public struct ENI: Sendable {
@@ -279,6 +282,27 @@ public struct NATGateway: Sendable {
         self.id = id; self.subnet = subnet; self.eni = eni; self.privateIP = privateIP; self.elasticIPs = elasticIPs
     }
     public var isPublic: Bool { !elasticIPs.isEmpty }
+}
+
+/// An interface VPC endpoint (AWS PrivateLink) to an AWS service: one requester-managed ENI in
+/// each of its subnets (at most one per AZ), with the endpoint's security groups; the service
+/// answers at those ENIs' addresses
+/// (https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html).
+public struct InterfaceEndpoint: Sendable {
+    public var id: String
+    public var vpc: VPCIndex
+    /// The catalog's service key: "dynamodb", "sqs", …
+    public var service: String
+    public var enis: [ENIIndex]
+    /// Whether the service's Regional name resolves to the ENIs inside the VPC.
+    public var privateDNS: Bool
+    public var policy: EndpointPolicy
+    public init(
+        id: String, vpc: VPCIndex, service: String, enis: [ENIIndex], privateDNS: Bool, policy: EndpointPolicy
+    ) {
+        self.id = id; self.vpc = vpc; self.service = service; self.enis = enis; self.privateDNS = privateDNS
+        self.policy = policy
+    }
 }
 
 /// A gateway VPC endpoint for DynamoDB or S3

@@ -8,6 +8,11 @@ public struct NetworkUsage: Sendable, Equatable {
     public var zones = 0
     /// Bytes through each gateway endpoint, both directions.
     public var gatewayEndpointBytes = ContiguousArray<UInt64>()
+    /// Bytes through each interface endpoint's ENIs, both directions (PrivateLink bills data
+    /// processed either way, https://aws.amazon.com/privatelink/pricing/).
+    public var interfaceEndpointBytes = ContiguousArray<UInt64>()
+    /// Per ENI, 1 + the index of the interface endpoint it belongs to, or 0.
+    var endpointOfENI = ContiguousArray<UInt32>()
     /// Bytes leaving the VPCs through an internet gateway toward the internet (not toward AWS
     /// public addresses of the Region, which AWS does not bill as internet egress).
     public var internetEgressBytes: UInt64 = 0
@@ -18,7 +23,14 @@ public struct NetworkUsage: Sendable, Equatable {
 
     public init() {}
 
-    mutating func size(zones: Int, gatewayEndpoints: Int) {
+    mutating func size(zones: Int, gatewayEndpoints: Int, interfaceEndpoints: [InterfaceEndpoint], enis: Int) {
+        if interfaceEndpointBytes.count != interfaceEndpoints.count {
+            interfaceEndpointBytes = ContiguousArray(repeating: 0, count: interfaceEndpoints.count)
+        }
+        endpointOfENI = ContiguousArray(repeating: 0, count: enis)
+        for (i, ep) in interfaceEndpoints.enumerated() {
+            for e in ep.enis { endpointOfENI[e.int] = UInt32(i + 1) }
+        }
         self.zones = zones
         if crossAZBytes.count != zones * zones { crossAZBytes = ContiguousArray(repeating: 0, count: zones * zones) }
         if gatewayEndpointBytes.count != gatewayEndpoints {

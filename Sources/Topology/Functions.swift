@@ -156,13 +156,13 @@ extension Builder {
         }
     }
 
-    func step(_ n: YNode, databases: [PlacedDatabase]) throws -> Step {
+    mutating func step(_ n: YNode, databases: [PlacedDatabase]) throws -> Step {
         guard case .mapping = n.node else {
             throw n.fail("a handler step is a mapping like {dynamodb: PutItem, table: Orders}")
         }
         let m = try n.mapping(allowed: [
             "dynamodb", "table", "item-bytes", "items", "consistent-read", "database", "query-bytes", "result-bytes",
-            "server-time", "compute",
+            "server-time", "compute", "region", "endpoint",
         ])
         if let op = m["dynamodb"] {
             let name = try op.string()
@@ -189,10 +189,25 @@ extension Builder {
                     throw c.fail("only GetItem and Query take ConsistentRead")
                 }
             }
+            var region = ""
+            if let r = m["region"] { region = try remoteRegion(r) }
+            // `endpoint: vpce-…`: the SDK client's endpoint_url is the interface endpoint's name.
+            var endpointHost = ""
+            if let e = m["endpoint"] {
+                let id = try e.string()
+                guard let placed = interfaceEndpoints[id] else {
+                    throw e.fail("'\(id)' is not an interface endpoint defined in this file")
+                }
+                guard placed.service.key == "dynamodb", region.isEmpty else {
+                    throw e.fail(
+                        "\(id) is an endpoint of \(placed.service.endpointServiceName), not of this call's DynamoDB")
+                }
+                endpointHost = placed.dnsName
+            }
             return .dynamodb(
                 DynamoDBCall(
                     operation: o, table: table, itemBytes: itemBytes, resultItems: try m["items"]?.int(0...1000) ?? 1,
-                    consistentRead: consistent))
+                    consistentRead: consistent, region: region, endpointHost: endpointHost))
         }
         if let d = m["database"] {
             let name = try d.string()
@@ -208,6 +223,26 @@ extension Builder {
         }
         if let c = m["compute"] { return .compute(try c.duration(in: .zero...TopologyLimits.longestDelay)) }
         throw n.fail("a handler step needs 'dynamodb', 'database' or 'compute'")
+    }
+
+    /// A DynamoDB step's `region:`: the topology's own Region (""), or another of the catalog,
+    /// whose front end joins the world with its addresses and the inter-Region delay.
+    mutating func remoteRegion(_ n: YNode) throws -> String {
+        let r = try n.string()
+        if r == catalog.name { return "" }
+        guard let other = RegionCatalog.named(r) else {
+            let names = RegionCatalog.names.joined(separator: ", ")
+            throw n.fail("region '\(r)' is not in vpcsim's Region catalog (available: \(names))")
+        }
+        guard RegionCatalog.interRegionOneWay(catalog.name, r) != nil else {
+            throw n.fail("the catalog has no measured latency between \(catalog.name) and \(r)")
+        }
+        if !remoteRegions.contains(r) {
+            remoteRegions.append(r)
+            // ip-ranges.json's prefixes of that Region (flow logs' pkt-*-aws-service).
+            net.catalog.awsServiceRanges += other.ipRanges
+        }
+        return r
     }
 
     func stateMachine(_ n: YNode) throws -> StateMachine {

@@ -144,6 +144,7 @@ extension Builder {
 
     /// DynamoDB (and S3) front ends: one host per service owning its prefix-list ranges.
     func addServices(_ world: inout World) {
+        defer { addInterfaceEndpointServices(&world) }
         for pl in catalog.prefixLists {
             guard let addresses = catalog.serviceAddresses[pl.service] else { continue }
             let h = world.addHost(.awsService(name: pl.service), role: .awsFrontEnd)
@@ -154,6 +155,23 @@ extension Builder {
                         name: pl.service, hostname: "\(pl.service).\(catalog.name).amazonaws.com", host: h,
                         addresses: addresses, accountID: account, region: catalog.name))
             }
+        }
+        // DynamoDB of the other Regions the handlers call: reached over the public side (no
+        // gateway endpoint serves another Region's service,
+        // https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html), one
+        // inter-Region delay each way (the catalog's measured RTT, halved).
+        for r in remoteRegions {
+            guard let other = RegionCatalog.named(r), let pl = other.prefixList(forService: "dynamodb"),
+                let addresses = other.serviceAddresses["dynamodb"],
+                let oneWay = RegionCatalog.interRegionOneWay(catalog.name, r)
+            else { continue }
+            let h = world.addHost(.awsService(name: "dynamodb"), role: .awsFrontEnd)
+            world.network.setRemoteRegion(h, oneWay: oneWay)
+            for c in pl.cidrs { world.network.serviceRanges.append((c, h)) }
+            world.addService(
+                ServiceEndpoint(
+                    name: "dynamodb", hostname: "dynamodb.\(r).amazonaws.com", host: h, addresses: addresses,
+                    accountID: account, region: r))
         }
     }
 

@@ -238,12 +238,21 @@ extension Builder {
     }
 
     mutating func endpoint(_ n: YNode) throws {
-        let m = try n.mapping(allowed: ["id", "vpc", "service", "type", "route-tables", "policy"])
+        let m = try n.mapping(allowed: [
+            "id", "vpc", "service", "type", "route-tables", "policy", "subnets", "security-groups", "private-dns",
+        ])
         let id = try declare(try m.required("id"), kind: "VPC endpoint")
         let v = try lookup(vpcByID, try m.required("vpc"), kind: "vpc")
         let type = try m["type"]?.string() ?? "Gateway"
-        guard type.lowercased() == "gateway" else {
-            throw m["type"]!.fail("only Gateway endpoints (DynamoDB, S3) are modelled")
+        switch type.lowercased() {
+        case "gateway":
+            for k in ["subnets", "security-groups", "private-dns"] {
+                if let x = m[k] { throw x.fail("'\(k)' is for interface endpoints (type: Interface)") }
+            }
+        case "interface":
+            return try interfaceEndpoint(n, m, id: id, vpc: v)
+        default:
+            throw m["type"]!.fail("'\(type)' must be Gateway or Interface")
         }
         let svcNode = try m.required("service")
         let svc = try svcNode.string()

@@ -108,6 +108,8 @@ struct Builder {
     /// later phases read `world.network`.
     var net: Network
     var catalog = RegionCatalog.usEast1
+    /// Other Regions whose DynamoDB the handlers call (`region:` on a step), in order of first use.
+    var remoteRegions: [String] = []
     var account = "123456789012"
 
     // Ids and names the file declares.
@@ -125,6 +127,7 @@ struct Builder {
     var tgwRouteTableByID: [String: TransitGatewayRouteTableIndex] = [:]
     var natByID: [String: NATGatewayIndex] = [:]
     var endpointByID: [String: GatewayEndpointIndex] = [:]
+    var interfaceEndpoints: [String: PlacedInterfaceEndpoint] = [:]
     var prefixListByID: [String: PrefixListIndex] = [:]
     var eniByID: [String: ENIIndex] = [:]
     var functionByName: [String: Int] = [:]
@@ -176,13 +179,14 @@ struct Builder {
             let region = try r.string()
             guard let c = RegionCatalog.named(region) else {
                 throw r.fail(
-                    "region '\(region)' is not in vpcsim's catalog of AWS-managed prefix lists and address ranges "
-                        + "(available: us-east-1)"
+                    "region '\(region)' is not in vpcsim's Region catalog (available: "
+                        + "\(RegionCatalog.names.joined(separator: ", ")))"
                 )
             }
             catalog = c
         }
         net = Network(region: catalog.name)
+        net.dhcpDomainName = catalog.dhcpDomain
         let run = try runParameters(top, root, overrides)
         if let l = top["latency"] { try latency(l) }
 

@@ -32,7 +32,7 @@ struct PooledConnection: Sendable {
 extension World {
     func target(of step: Step) -> Target? {
         switch step {
-        case .dynamodb: return .service(Int32(services.firstIndex { $0.name == "dynamodb" } ?? 0))
+        case .dynamodb(let c): return .service(Int32(dynamoDBService(c)))
         case .database(let q): return .database(Int32(q.instance))
         case .compute: return nil
         }
@@ -299,7 +299,8 @@ extension World {
         let seconds = (epochNanoseconds + now.nanoseconds) / 1_000_000_000
         let identity = SplitMix64.mix(FNV1a64.hash(fn.name.utf8) ^ inv.number)
         return DynamoDBRequest(
-            call: call, host: hostname(target), region: fn.region, credentials: fn.credentials,
+            call: call, host: hostname(target), region: call.region.isEmpty ? fn.region : call.region,
+            credentials: fn.credentials,
             userAgent: DynamoDBWire.userAgent, unixSeconds: seconds,
             trace: XRayTraceHeader(
                 unixSeconds: (epochNanoseconds + inv.start.nanoseconds) / 1_000_000_000, seed: identity),
@@ -475,7 +476,7 @@ extension World {
         var answer: IPv4Address?
         if qtype == DNSType.a, name.int < network.catalog.names.count {
             let text = network.catalog.name(name)
-            if let svc = services.first(where: { $0.hostname == text }) {
+            if let svc = service(answering: text, in: vpc) {
                 answer = svc.addresses[Int(random.bounded(UInt64(svc.addresses.count)))].ipv4
             } else if let db = databases.first(where: { $0.endpoint == text }) {
                 answer = db.address.ipv4

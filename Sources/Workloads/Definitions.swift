@@ -193,6 +193,12 @@ public struct ServiceEndpoint: Sendable {
     /// (https://github.com/aws/aws-sdk-java/issues/1365), ~90 s in 2025
     /// (https://github.com/feast-dev/feast/pull/5167).
     public var idleTimeout = SimDuration.seconds(60)
+    /// The interface endpoint this front end answers for (at its ENIs' addresses), if any: its
+    /// policy is evaluated for every request, and with private DNS the VPC's resolver answers
+    /// `privateDNSName` (the service's Regional name) with `addresses` inside that VPC.
+    public var interfaceEndpoint: InterfaceEndpointIndex?
+    public var vpc: VPCIndex?
+    public var privateDNSName: String?
     public init(
         name: String, hostname: String, host: HostIndex, addresses: [IPAddress], accountID: String, region: String
     ) {

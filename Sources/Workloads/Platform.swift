@@ -154,7 +154,7 @@ extension World {
             let ack = PlatformMessages.dhcpAck(
                 transactionID: xid, client: p.source.ipv4Value, clientMAC: network.enis[e.int].mac,
                 subnet: network.subnets[network.enis[e.int].subnet.int],
-                dnsServer: network.vpcs[vpc.int].dnsAddress.ipv4Value)
+                dnsServer: network.vpcs[vpc.int].dnsAddress.ipv4Value, domainName: network.dhcpDomainName)
             r.payloadLength = UInt32(ack.encodedLength)
             network.transmit(r, from: h, now: now, &s)
         default:

@@ -72,12 +72,15 @@ extension World {
                 call: call, unixSeconds: (epochNanoseconds + now.nanoseconds) / 1_000_000_000,
                 requestID: SplitMix64.mix(UInt64(c) << 32 ^ UInt64(bitPattern: now.nanoseconds)), key: req.key)
             let realm = tcp.socket(sock).realm
-            if realm > 0 {
-                // The gateway endpoint's policy is evaluated for requests that came through it
-                // (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html).
-                let ep = network.gatewayEndpoints[Int(realm - 1)]
+            // The endpoint's policy is evaluated for requests that came through it, a gateway
+            // endpoint's or an interface endpoint's alike
+            // (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html).
+            var policy: EndpointPolicy?
+            if realm > 0 { policy = network.gatewayEndpoints[Int(realm - 1)].policy }
+            if let i = svc.interfaceEndpoint { policy = network.interfaceEndpoints[i.int].policy }
+            if let policy {
                 let resource = "arn:aws:dynamodb:\(svc.region):\(svc.accountID):table/\(call.table)"
-                let decision = ep.policy.evaluate(
+                let decision = policy.evaluate(
                     principal: functions[f].principal, action: call.operation.action, resource: resource)
                 if !decision.isAllowed {
                     let explicit: Bool

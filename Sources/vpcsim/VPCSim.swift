@@ -248,7 +248,8 @@ struct PathCommand: ParsableCommand {
     @Argument(help: "The topology file (YAML).")
     var topology: String
 
-    @Option(help: "Source: a function name or an ENI id (eni-…).")
+    @Option(
+        help: "Source: a function, instance or database name, an ENI id (eni-…), or an internet host's IPv4 address.")
     var from: String
 
     @Option(
@@ -274,6 +275,8 @@ struct PathCommand: ParsableCommand {
             throw ExitCode(2)
         }
         print(json ? result.json() : result.text, terminator: json ? "\n" : "")
+        // Scripts can branch on the outcome: 1 dropped or unanswered, 3 denied by the endpoint policy.
+        if result.exitStatus != 0 { throw ExitCode(result.exitStatus) }
     }
 }
 

@@ -66,7 +66,8 @@ import TestSupport
         try Self.workload.write(toFile: dir + "/workload.yaml", atomically: true, encoding: .utf8)
         func path(_ from: String, _ to: String) -> String {
             let p = runProgram(binary, ["path", dir + "/workload.yaml", "--from", from, "--to", to])
-            #expect(p.status == 0, "\(p.stderr)")
+            // Exit status 0 when reachable, 1 when dropped.
+            #expect(p.status == (p.stdout.contains("outcome: reachable") ? 0 : 1), "\(p.stderr)")
             return p.stdout
         }
         // A gateway endpoint: DynamoDB is reachable. No NAT, no endpoint: no route. Through the NAT

@@ -1,0 +1,115 @@
+import SimCore
+import Wire
+import NetModel
+import Workloads
+
+/// An interface endpoint as the file declares it, until its hosts join the world.
+struct PlacedInterfaceEndpoint {
+    var index: InterfaceEndpointIndex
+    var service: RegionCatalog.Service
+    /// `vpce-<id>-<8 characters>.<service>.<region>.vpce.amazonaws.com`.
+    var dnsName: String
+}
+
+extension Builder {
+    /// `vpc-endpoints: [{type: Interface, service: com.amazonaws.<region>.sqs, subnets: […],
+    /// security-groups: […], private-dns: true, policy: …}]`: one requester-managed ENI per subnet
+    /// (one subnet per AZ), the endpoint's security groups on each
+    /// (https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html).
+    mutating func interfaceEndpoint(_ n: YNode, _ m: YMap, id: String, vpc v: VPCIndex) throws {
+        let svcNode = try m.required("service")
+        let name = try svcNode.string()
+        guard let service = catalog.service(endpointServiceName: name), service.interfaceEndpoint else {
+            let names = catalog.services.filter(\.interfaceEndpoint).map(\.key).joined(separator: ", ")
+            throw svcNode.fail(
+                "'\(name)' is not an interface endpoint service of \(catalog.name) "
+                    + "(com.amazonaws.\(catalog.name).<service>, <service> one of \(names))")
+        }
+        if let r = m["route-tables"] { throw r.fail("interface endpoints take 'subnets', not 'route-tables'") }
+        let subnetsNode = try m.required("subnets")
+        var subnets: [SubnetIndex] = []
+        for s in try subnetsNode.list() {
+            let sub = try lookup(subnetByID, s, kind: "subnet")
+            guard net.subnets[sub.int].vpc == v else { throw s.fail("\(try s.string()) is in another VPC than \(id)") }
+            // "You can select one subnet per Availability Zone" (create-interface-endpoint.html).
+            if let other = subnets.first(where: { net.subnets[$0.int].zone == net.subnets[sub.int].zone }) {
+                throw s.fail(
+                    "\(try s.string()) is in the same availability zone as \(net.subnets[other.int].id); an interface "
+                        + "endpoint takes one subnet per AZ")
+            }
+            subnets.append(sub)
+        }
+        guard !subnets.isEmpty else { throw subnetsNode.fail("an interface endpoint needs at least one subnet") }
+        let groups = try securityGroups(m, vpc: v)
+        // PrivateDnsEnabled defaults to true for AWS services
+        // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html).
+        var privateDNS = service.privateDNS
+        if let p = m["private-dns"] {
+            privateDNS = try p.bool()
+            if privateDNS && !service.privateDNS {
+                throw p.fail(
+                    "\(service.key)'s interface endpoints have no private DNS for \(service.hostname) in vpcsim's "
+                        + "catalog (clients use the endpoint's vpce-… name)")
+            }
+        }
+        let policy = try m["policy"].map { try endpointPolicy($0) } ?? .fullAccess
+        let index = InterfaceEndpointIndex(net.interfaceEndpoints.count)
+        var enis: [ENIIndex] = []
+        for s in subnets {
+            let key = "vpce:\(id):\(net.subnets[s.int].id)"
+            let ip = try allocate(in: s, want: nil, key: key, at: subnetsNode)
+            let eniID = Self.generatedID("eni-", key)
+            var eni = ENI(
+                id: eniID, subnet: s, vpc: v, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: groups,
+                kind: .interfaceEndpoint(index), accountID: net.vpcs[v.int].accountID)
+            eni.description = "VPC Endpoint Interface \(id)"
+            // The ENI ↔ the service's front end through PrivateLink: assumed the regional hop's
+            // median (the front ends are the same; AWS publishes no PrivateLink latency).
+            eni.hostLatency = net.latency.regional.median.nanoseconds
+            let e = ENIIndex(net.enis.count)
+            eniByID[eniID] = e
+            declared[eniID] = ("network interface", nil)
+            net.enis.append(eni)
+            enis.append(e)
+        }
+        net.interfaceEndpoints.append(
+            InterfaceEndpoint(id: id, vpc: v, service: service.key, enis: enis, privateDNS: privateDNS, policy: policy))
+        interfaceEndpoints[id] = PlacedInterfaceEndpoint(
+            index: index, service: service,
+            dnsName: "\(id)-\(Self.endpointSuffix(id)).\(service.key).\(catalog.name).vpce.amazonaws.com")
+    }
+
+    /// The 8 characters AWS appends to an endpoint's id in its DNS names (random there; derived
+    /// from the id here, so the same file always gives the same name).
+    static func endpointSuffix(_ id: String) -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
+        var h = FNV1a64.hash(("vpce-dns:" + id).utf8)
+        var out: [UInt8] = []
+        for _ in 0..<8 {
+            out.append(alphabet[Int(h % 36)])
+            h /= 36
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Each interface endpoint's front end: one host per ENI, answering as the service at the
+    /// ENI's address, its name the endpoint's vpce-… name (and with private DNS, the service's
+    /// Regional name inside the VPC).
+    func addInterfaceEndpointServices(_ world: inout World) {
+        for (id, placed) in interfaceEndpoints.sorted(by: { $0.value.index < $1.value.index }) {
+            _ = id
+            let ep = world.network.interfaceEndpoints[placed.index.int]
+            let addresses = ep.enis.map { world.network.enis[$0.int].privateIP }
+            for e in ep.enis {
+                let h = world.addHost(.eni(e), role: .awsFrontEnd)
+                var s = ServiceEndpoint(
+                    name: placed.service.key, hostname: placed.dnsName, host: h, addresses: addresses,
+                    accountID: account, region: catalog.name)
+                s.interfaceEndpoint = placed.index
+                s.vpc = ep.vpc
+                s.privateDNSName = ep.privateDNS ? placed.service.hostname : nil
+                world.addService(s)
+            }
+        }
+    }
+}

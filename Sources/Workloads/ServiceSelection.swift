@@ -1,0 +1,23 @@
+import NetModel
+import Messages
+
+extension World {
+    /// The front end a DynamoDB call connects to: the one named by the client's endpoint_url (an
+    /// interface endpoint's vpce-… name), else the Region's endpoint (the caller's, or the call's
+    /// for a cross-Region call).
+    func dynamoDBService(_ c: DynamoDBCall) -> Int {
+        let region = c.region.isEmpty ? network.region : c.region
+        let i = services.firstIndex {
+            c.endpointHost.isEmpty ? $0.name == "dynamodb" && $0.region == region : $0.hostname == c.endpointHost
+        }
+        return i ?? 0
+    }
+
+    /// The service whose addresses the resolver of `vpc` answers `name` with: an interface
+    /// endpoint's private DNS in that VPC first, then any service's own name (vpce-… names
+    /// resolve anywhere)
+    /// (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html).
+    func service(answering name: String, in vpc: VPCIndex) -> ServiceEndpoint? {
+        services.first { $0.vpc == vpc && $0.privateDNSName == name } ?? services.first { $0.hostname == name }
+    }
+}
