@@ -46,7 +46,8 @@ public struct TLSClientProfile: Hashable, Sendable {
     /// How the client cuts its application data into records.
     public var records: TLSRecordHabits
     /// Whether the extensions other than GREASE are written in a new random order on every
-    /// connection, as Chrome does since version 110 (BoringSSL `SSL_set_permute_extensions`, ssl/extensions.cc `ssl_setup_extension_permutation`).
+    /// connection, as Chrome does since version 110 (BoringSSL `SSL_set_permute_extensions`,
+    /// ssl/extensions.cc `ssl_setup_extension_permutation`).
     public var permutesExtensions: Bool
 
     public init(
