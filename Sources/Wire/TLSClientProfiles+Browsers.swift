@@ -78,7 +78,9 @@ extension TLSClientProfile {
             .fixed(type: TLSExtensionType.signedCertificateTimestamp, body: []),
             .keyShare([TLSNamedGroup.x25519MLKEM768, TLSNamedGroup.x25519, TLSNamedGroup.secp256r1]),
             .supportedVersions([0x0304, 0x0303]),
-            .signatureAlgorithms([0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0203, 0x0201]),
+            .signatureAlgorithms([
+                0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0203, 0x0201,
+            ]),
             .pskKeyExchangeModes([1]),
             .fixed(type: TLSExtensionType.recordSizeLimit, body: [0x40, 0x01]),
             .fixed(type: TLSExtensionType.compressCertificate, body: [0x06, 0x00, 0x01, 0x00, 0x02, 0x00, 0x03]),

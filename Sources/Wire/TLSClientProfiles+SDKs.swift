@@ -143,12 +143,16 @@ extension TLSClientProfile {
             .supportedGroups([0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104]),
             .ecPointFormats([0]),
             // status_request_v2 (RFC 6961): one ocsp_multi request, no responders or extensions.
-            .fixed(type: TLSExtensionType.statusRequestV2, body: [0x00, 0x07, 0x02, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00]),
+            .fixed(
+                type: TLSExtensionType.statusRequestV2, body: [0x00, 0x07, 0x02, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00]),
             .extendedMasterSecret, .sessionTicket, .signatureAlgorithms(signatureAlgorithms),
             .supportedVersions([0x0304, 0x0303]), .pskKeyExchangeModes([1]),
             .fixed(
                 type: TLSExtensionType.signatureAlgorithmsCert,
-                body: [UInt8(2 * jsseCertificateSignatureAlgorithms.count >> 8), UInt8(2 * jsseCertificateSignatureAlgorithms.count & 0xFF)]
+                body: [
+                    UInt8(2 * jsseCertificateSignatureAlgorithms.count >> 8),
+                    UInt8(2 * jsseCertificateSignatureAlgorithms.count & 0xFF),
+                ]
                     + jsseCertificateSignatureAlgorithms.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }),
             .keyShare([TLSNamedGroup.x25519, TLSNamedGroup.secp256r1]),
         ]

@@ -45,7 +45,9 @@ private func pcapOf(_ records: [[UInt8]], _ name: String) throws -> String {
         let parsed = try record.withUnsafeBytes { try TLSClientHello(parsingRecord: $0, profile: id.profile) }
         #expect(parsed.serverName == v.serverName)
         #expect(render { parsed.encodeRecord(into: &$0) } == record, "\(v.source)")
-        #expect(record.withUnsafeBytes { TLSClientProfileID.identify($0) }.map { $0 == id || $0.profile == id.profile } == true)
+        #expect(
+            record.withUnsafeBytes { TLSClientProfileID.identify($0) }.map { $0 == id || $0.profile == id.profile }
+                == true)
         if !id.profile.hasVariableLength {
             #expect(id.profile.clientHelloRecordLength(serverName: v.serverName) == record.count)
         }
@@ -56,9 +58,11 @@ private func pcapOf(_ records: [[UInt8]], _ name: String) throws -> String {
         for v in CapturedClientHellos.all {
             let id = try profileID(v)
             let record = bytes(hex: v.hex)
-            for other in TLSClientProfileID.allCases where other != id && other.profile.cipherSuites != id.profile.cipherSuites {
+            for other in TLSClientProfileID.allCases
+            where other != id && other.profile.cipherSuites != id.profile.cipherSuites {
                 #expect(
-                    (try? record.withUnsafeBytes { try TLSClientHello(parsingRecord: $0, profile: other.profile) }) == nil,
+                    (try? record.withUnsafeBytes { try TLSClientHello(parsingRecord: $0, profile: other.profile) })
+                        == nil,
                     "\(other) reads \(v.source)")
             }
         }
@@ -87,7 +91,9 @@ private func pcapOf(_ records: [[UInt8]], _ name: String) throws -> String {
             let real = lines[2 * i], ours = lines[2 * i + 1]
             #expect(real[1] == v.ja3, "tshark's JA3 of the capture \(v.source)")
             if try profileID(v).profile.permutesExtensions {
-                let set = { (full: String) in Set(full.split(separator: ",", omittingEmptySubsequences: false)[2].split(separator: "-")) }
+                let set = { (full: String) in
+                    Set(full.split(separator: ",", omittingEmptySubsequences: false)[2].split(separator: "-"))
+                }
                 #expect(set(ours[0]) == set(real[0]), "\(v.source)")
                 #expect(ours[0].split(separator: ",")[1] == real[0].split(separator: ",")[1])
             } else {

@@ -2,14 +2,18 @@
 // captures were made with tcpdump on loopback against a local OpenSSL 3.0 server (research
 // notes: clients/*.js, TlsClients.java, goclient, browsers.sh; the key names the capture
 // file), except libpq's (read at a local socket that answered its SSLRequest with `S`) and
-// Safari's (not runnable here: the bytes testssl.sh publishes for it). JA3 as tshark computed
-// it on the capture.
+// Safari's (not runnable here: the bytes testssl.sh publishes for it,
+// https://github.com/testssl/testssl.sh/blob/3.3dev/etc/client-simulation.txt). JA3 as tshark
+// computed it on the capture.
 
 enum CapturedClientHellos {
-    struct Vector { let profile: String; let source: String; let ja3: String; let serverName: String; let hex: String }
+    struct Vector {
+        let profile: String, source: String, ja3: String, serverName: String, hex: String
+    }
     static let all: [Vector] = [
         Vector(
-            profile: "nodeOpenSSL30", source: "Node.js 18.4.0, aws-sdk-js v3 NodeHttpHandler (node18_sdkv3_handler #0)",
+            profile: "nodeOpenSSL30",
+            source: "Node.js 18.4.0, aws-sdk-js v3 NodeHttpHandler (node18_sdkv3_handler #0)",
             ja3: "0cce74b0d9b7f8528fb2181588d23793", serverName: "dynamodb.us-east-1.amazonaws.com",
             hex: """
                 16030101810100017d0303755200c5f13e6c5ceb9e02f21f626a4c02d1e9f14d734db045d54e861df2edf9206c558745
@@ -23,7 +27,8 @@ enum CapturedClientHellos {
                 3e8f26694d74
                 """),
         Vector(
-            profile: "nodeOpenSSL30", source: "Node.js 20.20.2, aws-sdk-js v3 NodeHttpHandler (node20_sdkv3_handler #0)",
+            profile: "nodeOpenSSL30",
+            source: "Node.js 20.20.2, aws-sdk-js v3 NodeHttpHandler (node20_sdkv3_handler #0)",
             ja3: "0cce74b0d9b7f8528fb2181588d23793", serverName: "dynamodb.us-east-1.amazonaws.com",
             hex: """
                 16030101810100017d0303c25f66c281510ae81b40f998d1f23c36c36dc6c20e86900aa09d731ea508629a208a83c31b
@@ -37,7 +42,8 @@ enum CapturedClientHellos {
                 ff58eb02430b
                 """),
         Vector(
-            profile: "nodeOpenSSL30", source: "Node.js 20.20.2, node-postgres 8 after SSLRequest (node20_pg #0)",
+            profile: "nodeOpenSSL30",
+            source: "Node.js 20.20.2, node-postgres 8 (node20_pg #0)",
             ja3: "0cce74b0d9b7f8528fb2181588d23793", serverName: "mydb.cluster-abc.us-east-1.rds.amazonaws.com",
             hex: """
                 160301018d01000189030305ea23612195caa266a7dadee8afcd4b3f81cbc2f9d31570654d1ad50838514320559cd6c9
@@ -51,7 +57,8 @@ enum CapturedClientHellos {
                 a8571d41c742cb9d0762fad9f60a930aa875
                 """),
         Vector(
-            profile: "nodeOpenSSL35", source: "Node.js 22.20.0, aws-sdk-js v3 NodeHttpHandler (node22_sdkv3_handler #0)",
+            profile: "nodeOpenSSL35",
+            source: "Node.js 22.20.0, aws-sdk-js v3 NodeHttpHandler (node22_sdkv3_handler #0)",
             ja3: "944d1e1858cd278718f8a46b65d3212f", serverName: "dynamodb.us-east-1.amazonaws.com",
             hex: """
                 160301064401000640030382de0d9bbd064e30767ab48c6788155ff9303736eab745158782630d149bfb7420ec23bda9
@@ -90,7 +97,8 @@ enum CapturedClientHellos {
                 0517af743373c37efd0acdbae364a0a96d248c6f5ad1b46612
                 """),
         Vector(
-            profile: "nodeOpenSSL35", source: "Node.js 24.19.0, aws-sdk-js v3 NodeHttpHandler (node24_sdkv3_handler #0)",
+            profile: "nodeOpenSSL35",
+            source: "Node.js 24.19.0, aws-sdk-js v3 NodeHttpHandler (node24_sdkv3_handler #0)",
             ja3: "944d1e1858cd278718f8a46b65d3212f", serverName: "dynamodb.us-east-1.amazonaws.com",
             hex: """
                 16030106440100064003034613749ea4b6a20e1611b142316ca4e00a7caa808e4c7dcbc8ff604e5232e56c20ce8ae2c1
@@ -129,7 +137,8 @@ enum CapturedClientHellos {
                 d3f07a133682ac3795c83dcb6bf1445fe6dcb35d8c9f12b66a
                 """),
         Vector(
-            profile: "nodeOpenSSL35", source: "Node.js 22.20.0, node-postgres 8 after SSLRequest (node22_pg #0)",
+            profile: "nodeOpenSSL35",
+            source: "Node.js 22.20.0, node-postgres 8 (node22_pg #0)",
             ja3: "944d1e1858cd278718f8a46b65d3212f", serverName: "mydb.cluster-abc.us-east-1.rds.amazonaws.com",
             hex: """
                 16030106500100064c030357f4a2c5578e147e6db031de888a99492f09c78c939f2cbe11327196b307f21b2032a136dc
@@ -168,7 +177,8 @@ enum CapturedClientHellos {
                 73001d00207381d9111cbc529008d0aa4c0772ad0124cd4f56f9c9de82aa329f08685d7045
                 """),
         Vector(
-            profile: "java17", source: "OpenJDK 17.0.21.1, AWS SDK for Java v2 Apache client (java17_sdkv2_apache #0)",
+            profile: "java17",
+            source: "OpenJDK 17.0.21.1, AWS SDK for Java v2 Apache client (java17_sdkv2_apache #0)",
             ja3: "adbab9d5752f7c834ec405ec92e46415", serverName: "dynamodb.us-east-1.amazonaws.com",
             hex: """
                 16030301ca010001c60303142b3bcd531f4bc063f63cf38c49afdbece4e3dfe7156ff1c335d0754875b49120f7b42567
@@ -183,7 +193,8 @@ enum CapturedClientHellos {
                 012b8f3536a63d13d79b7c10c4ab69fb2389dd8a643af7e8f23437d7a69aac
                 """),
         Vector(
-            profile: "java21", source: "Temurin 21.0.8, AWS SDK for Java v2 Apache client (java21_sdkv2_apache #0)",
+            profile: "java21",
+            source: "Temurin 21.0.8, AWS SDK for Java v2 Apache client (java21_sdkv2_apache #0)",
             ja3: "0a0d72200639a7a39887b9d81a247310", serverName: "dynamodb.us-east-1.amazonaws.com",
             hex: """
                 16030301dc010001d80303013bd87b7def84171717860de6e5c82430d245f027b29ea6e05f1426a4453962206d299a0e
@@ -199,7 +210,8 @@ enum CapturedClientHellos {
                 ff
                 """),
         Vector(
-            profile: "goSDKv2", source: "Go 1.24.11, aws-sdk-go-v2 default transport (go1.24_sdkv2 #0)",
+            profile: "goSDKv2",
+            source: "Go 1.24.11, aws-sdk-go-v2 default transport (go1.24_sdkv2 #0)",
             ja3: "ceb419f4203d3159e7a7cb3aa7efd5bd", serverName: "dynamodb.us-east-1.amazonaws.com",
             hex: """
                 16030105e3010005df0303ffc5ab010f3976f14725ad9da28f3fe4c4ff89461a0a6971cdfea989926448f22099de87ca
@@ -236,7 +248,8 @@ enum CapturedClientHellos {
                 dd973adfecad241741cd43bb1c9bc9824e24be3a3b230e58
                 """),
         Vector(
-            profile: "curlOpenSSL30", source: "curl 7.88.1 / OpenSSL 3.0 (curl #0)",
+            profile: "curlOpenSSL30",
+            source: "curl 7.88.1 / OpenSSL 3.0 (curl #0)",
             ja3: "0149f47eabf9a20d0893e2a44e5a6323", serverName: "dynamodb.us-east-1.amazonaws.com",
             hex: """
                 1603010200010001fc03038c4695015cf4e546c14abab4eb1ac120c75fef1fc85c42dd741b7211be3e61ac2012d7a7b4
@@ -252,7 +265,8 @@ enum CapturedClientHellos {
                 00000000000000000000000000000000000000000000000000000000000000000000000000
                 """),
         Vector(
-            profile: "chrome", source: "Chromium 156.0.8078.108 headless (chromium #0)",
+            profile: "chrome",
+            source: "Chromium 156.0.8078.108 headless (chromium #0)",
             ja3: "e259a00965759b431d3fb5086ba1ac04", serverName: "dynamodb.us-east-1.amazonaws.com",
             hex: """
                 16030107cf010007cb0303a2aca8c88113ec3c8d615f2195c7a3f7b3d8fb8a5a6152159c1e153c7f7d764820be473d03
@@ -299,7 +313,8 @@ enum CapturedClientHellos {
                 090a04d679090b04d679090c04d679090d04d679090f44cd00050003026832caca000100
                 """),
         Vector(
-            profile: "chrome", source: "Chromium 156.0.8078.108 headless (chromium #1)",
+            profile: "chrome",
+            source: "Chromium 156.0.8078.108 headless (chromium #1)",
             ja3: "0b90a73a7ebf8eef5c058f0aa74a3e9b", serverName: "dynamodb.us-east-1.amazonaws.com",
             hex: """
                 16030107af010007ab0303add475fd44b5f23e75c7c06ed65e466702c7d171eca018a9cbb2d38de8b0036a2089ac9167
@@ -346,7 +361,8 @@ enum CapturedClientHellos {
                 5a000100
                 """),
         Vector(
-            profile: "chrome", source: "Chromium 156.0.8078.108 headless (chromium #2)",
+            profile: "chrome",
+            source: "Chromium 156.0.8078.108 headless (chromium #2)",
             ja3: "92129b16b4294a82aa02a5dbb7bf3558", serverName: "dynamodb.us-east-1.amazonaws.com",
             hex: """
                 16030107ef010007eb030311d9d11f15c36a8c4c22bcd2382ce670ff7e423509b4979ba1d006182d4faa42201d5420ad
@@ -394,7 +410,8 @@ enum CapturedClientHellos {
                 0105030805050108060601001700001a1a000100
                 """),
         Vector(
-            profile: "chrome", source: "Chromium 156.0.8078.108 headless (chromium #3)",
+            profile: "chrome",
+            source: "Chromium 156.0.8078.108 headless (chromium #3)",
             ja3: "11236f03a913878605d4c85afb735aae", serverName: "dynamodb.us-east-1.amazonaws.com",
             hex: """
                 16030107cf010007cb0303fe717341cb8de15a1ee7fc9019833b4123cce55df52bdc5e1c68e9aec7a291b92020fb35be
@@ -441,7 +458,8 @@ enum CapturedClientHellos {
                 4a777e220005000501000000000010000e000c02683208687474702f312e316a6a000100
                 """),
         Vector(
-            profile: "firefox", source: "Firefox ESR (NSS) (firefox_esr #0)",
+            profile: "firefox",
+            source: "Firefox ESR (NSS) (firefox_esr #0)",
             ja3: "6447ab086255d194909d4013b1a89e87", serverName: "dynamodb.us-east-1.amazonaws.com",
             hex: """
                 160301077601000772030388ddb1bc730b8bad65727872f26e75288255344b871f703c30153d8fca0cc44520e2bf702c
@@ -486,7 +504,8 @@ enum CapturedClientHellos {
                 c041d32e47e4c2ed20231b9377af1a08f487805c853921e15e0327011d7ee95d16ee27e4a9ef21cd8419d0
                 """),
         Vector(
-            profile: "firefox", source: "Firefox ESR (NSS) (firefox_esr #1)",
+            profile: "firefox",
+            source: "Firefox ESR (NSS) (firefox_esr #1)",
             ja3: "6447ab086255d194909d4013b1a89e87", serverName: "dynamodb.us-east-1.amazonaws.com",
             hex: """
                 16030107760100077203037a02261bd58ac5726a425bf02e82c19e2a665c194399f0097944c6a37a29335520d4d6fc17
@@ -531,7 +550,8 @@ enum CapturedClientHellos {
                 f7849c10a40613c0c4a00268c6f954a3683fc4049075c7daeed5498124cdd0641c9824a5967ac6d9000bca
                 """),
         Vector(
-            profile: "libpqOpenSSL30", source: "psql 15.18 (libpq 15, OpenSSL 3.0.19) with sslmode=require, read at a local socket after its SSLRequest 0000000804d2162f",
+            profile: "libpqOpenSSL30",
+            source: "psql 15.18 / libpq 15 / OpenSSL 3.0.19, sslmode=require, after SSLRequest",
             ja3: "", serverName: "orders-db.c9akciq32xyz.us-east-1.rds.amazonaws.com",
             hex: """
                 160301015b010001570303acd2bea698a0c8a1eff96ff35020d008a4730b7ec3f23f1dd0d343f23946ce6c201bc13b8d
@@ -544,7 +564,8 @@ enum CapturedClientHellos {
                 a3d61b0c22c438d80f1ff24c0999d765
                 """),
         Vector(
-            profile: "safari", source: "testssl.sh client-simulation entry Safari 26.4 (macOS/iOS/iPadOS 26.4), https://github.com/testssl/testssl.sh/blob/3.3dev/etc/client-simulation.txt",
+            profile: "safari",
+            source: "testssl.sh client-simulation.txt: Safari 26.4 (macOS/iOS/iPadOS)",
             ja3: "ecdf4f49dd59effc439639da29186671", serverName: "testssl.sh",
             hex: """
                 16030105f8010005f40303b4dbdb8ec1f12ac0b2b051de0e9c438c931404cb3e7c5036762eb9d1e0c74a1c205090ccbe
