@@ -43,6 +43,13 @@ extension World {
         case .database(let i): return databases[Int(i)].endpoint
         }
     }
+    /// The TLS client function `f` speaks to `t` with: its SDK's, or its database driver's.
+    func clientProfile(_ f: Int, _ t: Target) -> TLSClientProfileID {
+        switch t {
+        case .service: return functions[f].runtime.tlsClient
+        case .database: return functions[f].runtime.databaseTLSClient
+        }
+    }
     /// How the server behind `t` answers TLS.
     func tlsServer(_ t: Target) -> TLSServerProfileID {
         switch t {
@@ -138,7 +145,7 @@ extension World {
         let p = environments[env].pool[k]
         environments[env].pool[k].phase = .handshaking
         environments[env].call = .handshaking
-        let profile = functions[Int(environments[env].function)].runtime.tlsClient
+        let profile = clientProfile(Int(environments[env].function), p.target)
         writeClientHello(
             p.socket, connection: p.connection, profile: profile, server: tlsServer(p.target),
             serverName: hostname(p.target), now: now, &s)
@@ -327,7 +334,7 @@ extension World {
         }
         let message = PostgresMessage(kind, connection: connection)
         let length = message.length
-        let limit = functions[f].runtime.tlsClient.profile.records.maximumPlaintext
+        let limit = functions[f].runtime.databaseTLSClient.profile.records.maximumPlaintext
         let m = log(.postgres(message))
         let end = writeTLS(
             p.socket, connection: p.connection, plaintext: length, message: m, recordLimit: limit, now: now, &s)

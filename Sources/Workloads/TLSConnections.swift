@@ -102,16 +102,20 @@ extension World {
             $0.plan = plan
             $0.recordOverhead = overhead
         }
+        // The renderer derives random, key shares and the hello's variation (GREASE, extension
+        // order, ECH GREASE) from the low 32 bits of the seed.
+        let seed = UInt32(truncatingIfNeeded: channels.update(connection) { $0.nextSeed() } ?? 0)
         let key = UInt64(profile.rawValue) << 32 | UInt64(name.raw)
         let length: Int
         if let known = clientHelloLength[key] {
             length = known
+        } else if profile.profile.hasVariableLength {
+            // A browser's GREASE ECH payload length is drawn per hello: not cached.
+            length = profile.profile.clientHelloRecordLength(serverName: serverName, seed: UInt64(seed))
         } else {
             length = profile.profile.clientHelloRecordLength(serverName: serverName)
             clientHelloLength[key] = length
         }
-        // The renderer derives random and key share from the low 32 bits of the seed.
-        let seed = UInt32(truncatingIfNeeded: channels.update(connection) { $0.nextSeed() } ?? 0)
         tcp.write(
             socket, .tlsClientHello(profile: profile, serverName: name, seed: seed), length: UInt32(length),
             now: now, &network, &s)

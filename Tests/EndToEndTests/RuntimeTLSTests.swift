@@ -1,0 +1,94 @@
+import Testing
+import Foundation
+import SimCore
+import TestSupport
+import Topology
+import Wire
+@testable import Experiments
+
+/// A function's `runtime:` picks the TLS clients of its SDK and its PostgreSQL driver; each
+/// runtime's hellos carry the JA3 of the real client (Tests/WireTests/CapturedClientHellos.swift),
+/// and the decryptable mode still decrypts and its SigV4 signatures still verify.
+@Suite(.serialized) struct RuntimeTLSTests {
+    /// JA3 of the captured SDK client and of the captured database client, per runtime.
+    static let expected: [(runtime: String, sdk: String, database: String)] = [
+        ("python3.12", "a48c0d5f95b1ef98f560f324fd275da1", "a3afc2c46ba4a7d7fbe1cfb7a3031c2f"),
+        ("nodejs18.x", "0cce74b0d9b7f8528fb2181588d23793", "0cce74b0d9b7f8528fb2181588d23793"),
+        ("nodejs20.x", "0cce74b0d9b7f8528fb2181588d23793", "0cce74b0d9b7f8528fb2181588d23793"),
+        ("nodejs22.x", "944d1e1858cd278718f8a46b65d3212f", "944d1e1858cd278718f8a46b65d3212f"),
+        ("java17", "adbab9d5752f7c834ec405ec92e46415", "adbab9d5752f7c834ec405ec92e46415"),
+        ("java21", "0a0d72200639a7a39887b9d81a247310", "0a0d72200639a7a39887b9d81a247310"),
+        // Go without ALPN to the database: not captured (inferred from the Go capture).
+        ("provided.al2023", "ceb419f4203d3159e7a7cb3aa7efd5bd", ""),
+    ]
+
+    /// lambda-rds-dynamodb with its function on `runtime`.
+    static func topology(_ runtime: String) throws -> String {
+        let root = repositoryRoot()
+        let text = try String(contentsOfFile: root + "/Topologies/lambda-rds-dynamodb.yaml", encoding: .utf8)
+        let changed = text.replacingOccurrences(
+            of: "    timeout: 3s\n", with: "    timeout: 3s\n    runtime: \(runtime)\n")
+        #expect(changed != text)
+        let path = temporaryDirectory("runtime-\(runtime)") + "/rds-\(runtime).yaml"
+        try changed.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test(arguments: expected.map(\.runtime))
+    func runtimePicksItsClientsAndStillDecrypts(_ runtime: String) throws {
+        let want = try #require(Self.expected.first { $0.runtime == runtime })
+        let (summary, dir) = try DecryptableTests.run(try Self.topology(runtime), duration: .seconds(10))
+        let fn = try #require(summary.pcaps.first { !$0.label.hasPrefix("database") }?.pcapng)
+        let db = try #require(summary.pcaps.first { $0.label.hasPrefix("database") }?.pcapng)
+        let sdk = try DecryptableTests.tshark(
+            dir + "/" + fn, "tls.handshake.type == 1 && tcp.dstport == 443",
+            [
+                "tls.handshake.ja3"
+            ])
+        #expect(!sdk.isEmpty && sdk.allSatisfy { $0 == [want.sdk] }, "\(runtime): \(Set(sdk.map { $0[0] }))")
+        let dbHellos = try DecryptableTests.tshark(dir + "/" + db, "tls.handshake.type == 1", ["tls.handshake.ja3"])
+        #expect(!dbHellos.isEmpty)
+        if !want.database.isEmpty {
+            #expect(dbHellos.allSatisfy { $0 == [want.database] }, "\(runtime): \(Set(dbHellos.map { $0[0] }))")
+        }
+        // The driver's SSLRequest precedes its ClientHello on every database connection.
+        let order = try DecryptableTests.tshark(
+            dir + "/" + db, "pgsql.type == \"SSL request\" || tls.handshake.type == 1",
+            ["tcp.stream", "pgsql.type"])
+        var asked = Set<String>()
+        for f in order {
+            if f[1] == "SSL request" { asked.insert(f[0]) } else { #expect(asked.contains(f[0]), "stream \(f[0])") }
+        }
+        // Decrypted: one POST per DynamoDB call, and the PostgreSQL queries.
+        let puts = summary.calls.filter { $0.name.hasSuffix("/PutItem") }.reduce(0) { $0 + Int($1.calls) }
+        #expect(try DecryptableTests.targets(dir + "/" + fn).count == puts && puts > 5)
+        #expect(try DecryptableTests.tshark(dir + "/" + db, "pgsql.query", ["pgsql.query"]).count > 5)
+        let bad = try DecryptableTests.tshark(
+            dir + "/" + fn, "_ws.malformed || _ws.expert.severity >= 6291456", ["frame.number"])
+        #expect(bad.isEmpty, "expert warnings in frames \(bad.prefix(5))")
+        let report = try CheckRunReport(dir)
+        #expect(report.ok, "\(runtime): \(report.failures)")
+        // botocore's SigV4Auth verifies every decrypted request.
+        let python = repositoryRoot() + "/.build/pyenv/bin/python3"
+        try #require(FileManager.default.isExecutableFile(atPath: python), "no .build/pyenv: Tools/install-deps --test")
+        let r = runProgram(python, [repositoryRoot() + "/Tools/verify-sigv4", "--json", dir])
+        let json = try #require(
+            try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any],
+            "verify-sigv4 printed no JSON: \(r.stdout)\(r.stderr)")
+        #expect(r.status == 0 && json["verified"] as? Int == puts, "\(r.stdout)")
+    }
+
+    /// An unknown runtime is one located error naming the modelled ones.
+    @Test func unknownRuntimeIsALocatedError() throws {
+        let path = try Self.topology("ruby3.3")
+        do {
+            _ = try TopologyLoader.load(path: path, overrides: RunOverrides())
+            Issue.record("ruby3.3 loaded")
+        } catch {
+            let text = "\(error)"
+            #expect(
+                text.contains("rds-ruby3.3.yaml") && text.contains("ruby3.3") && text.contains("nodejs20.x"), "\(text)")
+            #expect(text.contains(":81:"), "\(text)")
+        }
+    }
+}
