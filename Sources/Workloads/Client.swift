@@ -307,11 +307,12 @@ extension World {
         let identity = SplitMix64.mix(FNV1a64.hash(fn.name.utf8) ^ inv.number)
         return DynamoDBRequest(
             call: call, host: hostname(target), region: fn.region, credentials: fn.credentials,
-            userAgent: DynamoDBWire.userAgent, unixSeconds: seconds,
+            userAgent: fn.runtime.http.userAgent, unixSeconds: seconds,
             trace: XRayTraceHeader(
                 unixSeconds: (epochNanoseconds + inv.start.nanoseconds) / 1_000_000_000, seed: identity),
             invocationID: SplitMix64.mix(identity &+ UInt64(environments[env].pc)),
-            attempt: environments[env].attempt, key: inv.number)
+            attempt: environments[env].attempt, key: inv.number, dialect: fn.runtime.http.dialect,
+            sdkUserAgent: fn.runtime.http.sdkUserAgent)
     }
 
     /// The PostgreSQL message of a client stage: 0 StartupMessage, 1 SASLInitialResponse,

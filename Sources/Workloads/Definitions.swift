@@ -67,6 +67,8 @@ public struct LambdaRuntime: Hashable, Sendable {
     public let tlsClient: TLSClientProfileID
     /// The PostgreSQL driver's TLS client, after its SSLRequest (RDS).
     public let databaseTLSClient: TLSClientProfileID
+    /// How its SDK writes a DynamoDB request (headers, User-Agent, body style).
+    public var http = DynamoDBWire.boto3
     /// CPU work of its SDK on one full vCPU (scaled by the function's share, see
     /// ``LambdaFunction/cpuTime(_:)``).
     public var sdk = SDKCosts.boto3
@@ -88,26 +90,44 @@ public struct LambdaRuntime: Hashable, Sendable {
         ["python3.9", "python3.10", "python3.11", "python3.12", "python3.13"].map {
             LambdaRuntime(name: $0, tlsClient: .boto3OpenSSL3, databaseTLSClient: .libpqOpenSSL30)
         } + [
-            LambdaRuntime(name: "nodejs18.x", tlsClient: .nodeOpenSSL30, databaseTLSClient: .nodeOpenSSL30, sdk: .node),
-            LambdaRuntime(name: "nodejs20.x", tlsClient: .nodeOpenSSL30, databaseTLSClient: .nodeOpenSSL30, sdk: .node),
-            LambdaRuntime(name: "nodejs22.x", tlsClient: .nodeOpenSSL35, databaseTLSClient: .nodeOpenSSL35, sdk: .node),
-            LambdaRuntime(name: "nodejs24.x", tlsClient: .nodeOpenSSL35, databaseTLSClient: .nodeOpenSSL35, sdk: .node),
-            LambdaRuntime(name: "java17", tlsClient: .java17, databaseTLSClient: .java17, sdk: .java),
-            LambdaRuntime(name: "java21", tlsClient: .java21, databaseTLSClient: .java21, sdk: .java),
-            LambdaRuntime(name: "provided.al2023", tlsClient: .goSDKv2, databaseTLSClient: .goNoALPN, sdk: .go),
-            LambdaRuntime(name: "provided.al2", tlsClient: .goSDKv2, databaseTLSClient: .goNoALPN, sdk: .go),
+            LambdaRuntime(
+                name: "nodejs18.x", tlsClient: .nodeOpenSSL30, databaseTLSClient: .nodeOpenSSL30, sdk: .node,
+                http: DynamoDBWire.nodeSDK(node: "18.20.8", runtime: "nodejs18.x")),
+            LambdaRuntime(
+                name: "nodejs20.x", tlsClient: .nodeOpenSSL30, databaseTLSClient: .nodeOpenSSL30, sdk: .node,
+                http: DynamoDBWire.nodeSDK(node: "20.19.5", runtime: "nodejs20.x")),
+            LambdaRuntime(
+                name: "nodejs22.x", tlsClient: .nodeOpenSSL35, databaseTLSClient: .nodeOpenSSL35, sdk: .node,
+                http: DynamoDBWire.nodeSDK(node: "22.20.0", runtime: "nodejs22.x")),
+            LambdaRuntime(
+                name: "nodejs24.x", tlsClient: .nodeOpenSSL35, databaseTLSClient: .nodeOpenSSL35, sdk: .node,
+                http: DynamoDBWire.nodeSDK(node: "24.11.0", runtime: "nodejs24.x")),
+            LambdaRuntime(
+                name: "java17", tlsClient: .java17, databaseTLSClient: .java17, sdk: .java,
+                http: DynamoDBWire.javaSDK(java: "17.0.21", runtime: "java17")),
+            LambdaRuntime(
+                name: "java21", tlsClient: .java21, databaseTLSClient: .java21, sdk: .java,
+                http: DynamoDBWire.javaSDK(java: "21.0.8", runtime: "java21")),
+            LambdaRuntime(
+                name: "provided.al2023", tlsClient: .goSDKv2, databaseTLSClient: .goNoALPN, sdk: .go,
+                http: DynamoDBWire.goSDK(runtime: "provided.al2023")),
+            LambdaRuntime(
+                name: "provided.al2", tlsClient: .goSDKv2, databaseTLSClient: .goNoALPN, sdk: .go,
+                http: DynamoDBWire.goSDK(runtime: "provided.al2")),
         ]
 
     public static let python312 = LambdaRuntime(
         name: "python3.12", tlsClient: .boto3OpenSSL3, databaseTLSClient: .libpqOpenSSL30)
 
     init(
-        name: String, tlsClient: TLSClientProfileID, databaseTLSClient: TLSClientProfileID, sdk: SDKCosts = .boto3
+        name: String, tlsClient: TLSClientProfileID, databaseTLSClient: TLSClientProfileID, sdk: SDKCosts = .boto3,
+        http: DynamoDBWire.SDK = DynamoDBWire.boto3
     ) {
         self.name = name
         self.tlsClient = tlsClient
         self.databaseTLSClient = databaseTLSClient
         self.sdk = sdk
+        self.http = http
     }
 
     /// The modelled runtime called `name`, or nil.

@@ -11,15 +11,15 @@ import Wire
 /// and the decryptable mode still decrypts and its SigV4 signatures still verify.
 @Suite(.serialized) struct RuntimeTLSTests {
     /// JA3 of the captured SDK client and of the captured database client, per runtime.
-    static let expected: [(runtime: String, sdk: String, database: String)] = [
-        ("python3.12", "a48c0d5f95b1ef98f560f324fd275da1", "a3afc2c46ba4a7d7fbe1cfb7a3031c2f"),
-        ("nodejs18.x", "0cce74b0d9b7f8528fb2181588d23793", "0cce74b0d9b7f8528fb2181588d23793"),
-        ("nodejs20.x", "0cce74b0d9b7f8528fb2181588d23793", "0cce74b0d9b7f8528fb2181588d23793"),
-        ("nodejs22.x", "944d1e1858cd278718f8a46b65d3212f", "944d1e1858cd278718f8a46b65d3212f"),
-        ("java17", "adbab9d5752f7c834ec405ec92e46415", "adbab9d5752f7c834ec405ec92e46415"),
-        ("java21", "0a0d72200639a7a39887b9d81a247310", "0a0d72200639a7a39887b9d81a247310"),
+    static let expected: [(runtime: String, sdk: String, database: String, agent: String)] = [
+        ("python3.12", "a48c0d5f95b1ef98f560f324fd275da1", "a3afc2c46ba4a7d7fbe1cfb7a3031c2f", "Boto3/"),
+        ("nodejs18.x", "0cce74b0d9b7f8528fb2181588d23793", "0cce74b0d9b7f8528fb2181588d23793", "aws-sdk-js/3"),
+        ("nodejs20.x", "0cce74b0d9b7f8528fb2181588d23793", "0cce74b0d9b7f8528fb2181588d23793", "aws-sdk-js/3"),
+        ("nodejs22.x", "944d1e1858cd278718f8a46b65d3212f", "944d1e1858cd278718f8a46b65d3212f", "aws-sdk-js/3"),
+        ("java17", "adbab9d5752f7c834ec405ec92e46415", "adbab9d5752f7c834ec405ec92e46415", "aws-sdk-java/2"),
+        ("java21", "0a0d72200639a7a39887b9d81a247310", "0a0d72200639a7a39887b9d81a247310", "aws-sdk-java/2"),
         // Go without ALPN to the database: not captured (inferred from the Go capture).
-        ("provided.al2023", "ceb419f4203d3159e7a7cb3aa7efd5bd", ""),
+        ("provided.al2023", "ceb419f4203d3159e7a7cb3aa7efd5bd", "", "m/E aws-sdk-go-v2/"),
     ]
 
     /// lambda-rds-dynamodb with its function on `runtime`.
@@ -63,6 +63,9 @@ import Wire
         let puts = summary.calls.filter { $0.name.hasSuffix("/PutItem") }.reduce(0) { $0 + Int($1.calls) }
         #expect(try DecryptableTests.targets(dir + "/" + fn).count == puts && puts > 5)
         #expect(try DecryptableTests.tshark(dir + "/" + db, "pgsql.query", ["pgsql.query"]).count > 5)
+        // The SDK's own request layout: its User-Agent.
+        let agents = try DecryptableTests.tshark(dir + "/" + fn, "http.request", ["http.user_agent"])
+        #expect(!agents.isEmpty && agents.allSatisfy { $0[0].hasPrefix(want.agent) }, "\(Set(agents.map { $0[0] }))")
         let bad = try DecryptableTests.tshark(
             dir + "/" + fn, "_ws.malformed || _ws.expert.severity >= 6291456", ["frame.number"])
         #expect(bad.isEmpty, "expert warnings in frames \(bad.prefix(5))")
