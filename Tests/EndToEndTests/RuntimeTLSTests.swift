@@ -95,3 +95,57 @@ import Wire
         }
     }
 }
+
+/// Dataset clients: people on the internet arrive with a browser mix, services inside the VPC
+/// with their application's client; `tls-clients:` sets a generator's mix.
+@Suite(.serialized) struct DatasetTLSClientTests {
+    /// The JA3 cipher field (GREASE left out, as JA3 does) of a profile.
+    static func ja3Ciphers(_ id: TLSClientProfileID) -> String {
+        id.profile.cipherSuites.filter { !TLSGrease.isGrease($0) }.map(String.init).joined(separator: "-")
+    }
+
+    @Test func internetClientsUseTheBrowserMix() throws {
+        let (summary, dir) = try DecryptableTests.run("dataset-enterprise", tls: .sizeOnly, duration: .seconds(60))
+        let web = try #require(summary.pcaps.first { $0.label.contains("web-2") }?.file)
+        let hellos = try DecryptableTests.tshark(
+            dir + "/" + web, "tls.handshake.type == 1", ["tcp.dstport", "tls.handshake.ja3_full"])
+        var byPort: [String: Set<String>] = [:]
+        for h in hellos { byPort[h[0], default: []].insert(String(h[1].split(separator: ",")[1])) }
+        let browsers: Set<String> = Set(
+            [TLSClientProfileID.chrome, .safari, .firefox, .curlOpenSSL30].map(Self.ja3Ciphers))
+        #expect(byPort["443"] == browsers, "\(byPort["443"] ?? [])")
+        #expect(byPort["8443"] == [Self.ja3Ciphers(.boto3OpenSSL3)], "\(byPort["8443"] ?? [])")
+        let report = try CheckRunReport(dir)
+        #expect(report.ok, "\(report.failures)")
+        let bad = try DecryptableTests.tshark(
+            dir + "/" + web, "_ws.malformed || _ws.expert.severity >= 6291456", ["frame.number", "_ws.expert.message"])
+        #expect(bad.isEmpty, "expert warnings: \(bad.prefix(5))")
+    }
+
+    /// `tls-clients:` replaces the default mix; an unknown client is one located error.
+    @Test func tlsClientsKey() throws {
+        let root = repositoryRoot()
+        let text = try String(contentsOfFile: root + "/Topologies/dataset-enterprise.yaml", encoding: .utf8)
+        let anchor = "server-name: shop.example.com,"
+        func load(_ mix: String) throws -> Topology.Scenario {
+            let changed = text.replacingOccurrences(of: anchor, with: anchor + " tls-clients: \(mix),")
+            #expect(changed != text)
+            let path = temporaryDirectory("tls-clients") + "/mix.yaml"
+            try changed.write(toFile: path, atomically: true, encoding: .utf8)
+            return try TopologyLoader.load(path: path, overrides: RunOverrides())
+        }
+        do {
+            _ = try load("{chrome: 1, netscape: 2}")
+            Issue.record("netscape loaded")
+        } catch {
+            #expect("\(error)".contains("mix.yaml:") && "\(error)".contains("netscape"), "\(error)")
+        }
+        do {
+            _ = try load("{chrome: 0}")
+            Issue.record("an all-zero mix loaded")
+        } catch {
+            #expect("\(error)".contains("positive weight"), "\(error)")
+        }
+        _ = try load("{firefox: 1, go: 3}")
+    }
+}
