@@ -119,6 +119,8 @@ extension Builder {
             var once = spec
             once.once = try sm["once"]?.bool() ?? false
             once.tlsClients = fromInternet ? .browsers : .applications
+            let toService = (try? (try sm.required("to")).string().hasPrefix("service:")) ?? false
+            once.tlsServer = toService ? .awsEndpoint : .nginxOpenSSL3
             if let t = sm["tls-clients"] { once.tlsClients = try tlsClientMix(t) }
             world.addTraffic(.sessions(once))
         } else if let sNode = m["scan"] {

@@ -43,6 +43,8 @@ public struct SessionSpec: Sendable {
     public var once = false
     /// The TLS clients its clients speak through (`tls-clients:`).
     public var tlsClients = TLSClientMix.applications
+    /// How its servers answer TLS: an AWS front end for a service, else nginx.
+    public var tlsServer = TLSServerProfileID.nginxOpenSSL3
     public init(
         name: String, label: UInt8 = 0, clients: [Peer], servers: [Peer], port: UInt16, tls: Bool = true,
         serverName: String? = nil, requests: ClosedRange<Int> = 1...1, requestBytes: Int = 600,
@@ -345,7 +347,7 @@ extension World {
             writeClientHello(
                 x.socket, connection: x.connection,
                 profile: spec.tlsClients.client(for: x.local, generator: Int(x.spec)),
-                server: Self.serverTLSProfile,
+                server: spec.tlsServer,
                 serverName: Self.sni(spec), now: now, &s)
             let written = tcp.socket(x.socket).written
             channels.update(x.connection) { $0.toServer.push(written, .clientHello) }
