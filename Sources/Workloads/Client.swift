@@ -43,13 +43,6 @@ extension World {
         case .database(let i): return databases[Int(i)].endpoint
         }
     }
-    /// The TLS client function `f` speaks to `t` with: its SDK's, or its database driver's.
-    func clientProfile(_ f: Int, _ t: Target) -> TLSClientProfileID {
-        switch t {
-        case .service: return functions[f].runtime.tlsClient
-        case .database: return functions[f].runtime.databaseTLSClient
-        }
-    }
     /// How the server behind `t` answers TLS.
     func tlsServer(_ t: Target) -> TLSServerProfileID {
         switch t {

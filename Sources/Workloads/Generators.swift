@@ -182,10 +182,6 @@ extension World {
         }
     }
 
-    /// The name a generated TLS client puts in its ClientHello: the server name, or one made
-    /// from the generator's name for clients that know their peer by address.
-    static func sni(_ spec: SessionSpec) -> String { spec.serverName ?? spec.name + ".internal" }
-
     /// A label's index (0 is "normal").
     public mutating func labelIndex(_ name: String) -> UInt8 {
         if let i = labels.firstIndex(of: name) { return UInt8(i) }

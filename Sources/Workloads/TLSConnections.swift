@@ -62,6 +62,18 @@ extension Channel {
 /// application data records name the plaintext the application logged; otherwise their bodies
 /// are seeded filler, and so are TLS 1.3's protected handshake records.
 extension World {
+    /// The TLS client function `f` speaks to `t` with: its SDK's, or its database driver's.
+    func clientProfile(_ f: Int, _ t: Target) -> TLSClientProfileID {
+        switch t {
+        case .service: return functions[f].runtime.tlsClient
+        case .database: return functions[f].runtime.databaseTLSClient
+        }
+    }
+
+    /// The name a generated TLS client puts in its ClientHello: the server name, or one made
+    /// from the generator's name for clients that know their peer by address.
+    static func sni(_ spec: SessionSpec) -> String { spec.serverName ?? spec.name + ".internal" }
+
     /// Whether application plaintexts are logged for the captures (decryptable, with pcaps on).
     var recordsPlaintexts: Bool { decryptable && tcp.recordStreams }
 
