@@ -333,6 +333,11 @@ public struct TLSRecordHabits: Hashable, Sendable {
         self.dynamicRecordSizing = dynamicRecordSizing
     }
 
+    /// The most plaintext one application write puts in a record: the record limit, or the
+    /// client's output buffer when it has one (Apache's 8 KiB, net/http's 4 KiB `bufio.Writer`:
+    /// each full buffer is one write to TLS, hence one record).
+    public var writeLimit: Int { min(maximumPlaintext, writeBuffer ?? maximumPlaintext) }
+
     /// Go's `tcpMSSEstimate` and `recordSizeBoostThreshold` (crypto/tls/conn.go).
     public static let goMSSEstimate = 1208
     public static let goBoostThreshold = 128 * 1024

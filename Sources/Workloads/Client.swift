@@ -266,7 +266,7 @@ extension World {
             let r = newRequest(
                 Request(environment: Int32(env), function: Int32(f), step: Int32(pc), key: request.key))
             let records = functions[f].runtime.tlsClient.profile.records
-            let limit = records.maximumPlaintext
+            let limit = records.writeLimit
             let (socket, c) = (p.socket, p.connection)
             let end: UInt64
             if records.separateHeaderAndBodyRecords {
@@ -328,7 +328,7 @@ extension World {
         }
         let message = PostgresMessage(kind, connection: connection)
         let length = message.length
-        let limit = functions[f].runtime.databaseTLSClient.profile.records.maximumPlaintext
+        let limit = functions[f].runtime.databaseTLSClient.profile.records.writeLimit
         let m = log(.postgres(message))
         let end = writeTLS(
             p.socket, connection: p.connection, plaintext: length, message: m, recordLimit: limit, now: now, &s)

@@ -159,3 +159,25 @@ import Wire
         _ = try load("{firefox: 1, go: 3}")
     }
 }
+
+/// The SDKs' output buffers cut a large request into records: the Java SDK's Apache client
+/// writes 8 KiB at a time, Go's net/http 4 KiB; boto3 and Node hand TLS the whole message.
+@Suite(.serialized) struct SDKRecordTests {
+    @Test(arguments: [("java21", 8192), ("provided.al2023", 4096), ("nodejs20.x", 16384)])
+    func largeRequestRecords(_ runtime: String, _ limit: Int) throws {
+        let path = try RuntimeTLSTests.topology(runtime)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let changed = text.replacingOccurrences(
+            of: "        table: Orders\n", with: "        table: Orders\n        item-bytes: 30000\n")
+        #expect(changed != text)
+        try changed.write(toFile: path, atomically: true, encoding: .utf8)
+        let (summary, dir) = try DecryptableTests.run(path, duration: .seconds(5))
+        let fn = try #require(summary.pcaps.first { !$0.label.hasPrefix("database") }?.pcapng)
+        let lengths = try DecryptableTests.tshark(
+            dir + "/" + fn, "tls.record.content_type == 23 && tcp.dstport == 443", ["tls.record.length"]
+        ).flatMap { $0[0].split(separator: "|").compactMap { Int($0) } }
+        // TLS 1.3: each record adds a content-type byte and a 16-byte tag to its plaintext.
+        #expect(!lengths.isEmpty && lengths.max() == limit + 17, "\(runtime): \(lengths.max() ?? 0)")
+        #expect(try CheckRunReport(dir).ok)
+    }
+}
