@@ -282,9 +282,9 @@ extension TLSServerProfile {
     /// nginx on OpenSSL 3 with its defaults, the web, application and partner servers of a
     /// dataset: TLS 1.3 and 1.2 (`ssl_protocols TLSv1.2 TLSv1.3`), and the client's suite order
     /// (`ssl_prefer_server_ciphers off`; both defaults,
-    /// https://nginx.org/en/docs/http/ngx_http_ssl_module.html), so Chrome, Firefox and the
-    /// Java and Go SDKs get TLS_AES_128_GCM_SHA256 while OpenSSL-based clients (boto3, curl,
-    /// Node) and Safari get TLS_AES_256_GCM_SHA384 — one server, several JA3S. ALPN http/1.1
+    /// https://nginx.org/en/docs/http/ngx_http_ssl_module.html), so Chrome, Firefox and the Go
+    /// SDK get TLS_AES_128_GCM_SHA256 while OpenSSL-based clients (boto3, curl, Node), JSSE and
+    /// Safari get TLS_AES_256_GCM_SHA384 — one server, several JA3S. ALPN http/1.1
     /// (HTTP/2 is not modelled). The ticket size is the awsEndpoint estimate (tickets are not
     /// written yet).
     public static let nginxOpenSSL3: TLSServerProfile = {

@@ -129,3 +129,32 @@ private func pcapOf(_ records: [[UInt8]], _ name: String) throws -> String {
         #expect(TLSHelloVariation.draw(profile: .nodeOpenSSL30, seed: 5) == .none)
     }
 }
+
+@Suite struct ClientServerPairTests {
+    /// Every modelled client negotiates with every modelled server (a run may pair any of them),
+    /// and the suite each server picks follows its preference rule.
+    @Test func everyClientMeetsEveryServer() throws {
+        for client in TLSClientProfileID.allCases {
+            for server in TLSServerProfileID.allCases {
+                let n = try TLSNegotiation.negotiate(client: client.profile, server: server.profile).get()
+                #expect(n.group == TLSNamedGroup.x25519, "\(client) → \(server)")
+                let offered = client.profile.cipherSuites
+                if server.profile.choosesClientOrder {
+                    let supported = n.isTLS13 ? server.profile.tls13CipherSuites : server.profile.tls12CipherSuites
+                    #expect(n.cipherSuite == offered.first(where: supported.contains), "\(client) → \(server)")
+                }
+            }
+        }
+        let nginx = TLSServerProfile.nginxOpenSSL3
+        let suite = { (c: TLSClientProfile) in try TLSNegotiation.negotiate(client: c, server: nginx).get().cipherSuite
+        }
+        #expect(try suite(.chrome) == TLSCipherSuite.aes128GCMSHA256)
+        #expect(try suite(.firefox) == TLSCipherSuite.aes128GCMSHA256)
+        #expect(try suite(.java21) == TLSCipherSuite.aes256GCMSHA384)
+        #expect(try suite(.goSDKv2) == TLSCipherSuite.aes128GCMSHA256)
+        #expect(try suite(.boto3OpenSSL3) == TLSCipherSuite.aes256GCMSHA384)
+        #expect(
+            try TLSNegotiation.negotiate(client: .chrome, server: .awsEndpoint).get().cipherSuite
+                == TLSCipherSuite.aes256GCMSHA384)
+    }
+}
