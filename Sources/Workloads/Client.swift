@@ -267,17 +267,20 @@ extension World {
                 Request(environment: Int32(env), function: Int32(f), step: Int32(pc), key: request.key))
             let records = functions[f].runtime.tlsClient.profile.records
             let limit = records.writeLimit
+            let dynamic = records.dynamicRecordSizing ? records : nil
             let (socket, c) = (p.socket, p.connection)
             let end: UInt64
             if records.separateHeaderAndBodyRecords {
                 _ = writeTLS(
-                    socket, connection: c, plaintext: size.headers, message: message, recordLimit: limit, now: now, &s)
+                    socket, connection: c, plaintext: size.headers, message: message, recordLimit: limit,
+                    dynamicSizing: dynamic, now: now, &s)
                 end = writeTLS(
                     socket, connection: c, plaintext: size.body, message: message, offset: size.headers,
-                    recordLimit: limit, now: now, &s)
+                    recordLimit: limit, dynamicSizing: dynamic, now: now, &s)
             } else {
                 end = writeTLS(
-                    socket, connection: c, plaintext: size.total, message: message, recordLimit: limit, now: now, &s)
+                    socket, connection: c, plaintext: size.total, message: message, recordLimit: limit,
+                    dynamicSizing: dynamic, now: now, &s)
             }
             channels.update(p.connection) { $0.toServer.push(end, .request(r)) }
             metrics.calls[key].requestBytes += UInt64(size.total)
@@ -328,10 +331,12 @@ extension World {
         }
         let message = PostgresMessage(kind, connection: connection)
         let length = message.length
-        let limit = functions[f].runtime.databaseTLSClient.profile.records.writeLimit
+        let records = functions[f].runtime.databaseTLSClient.profile.records
+        let limit = records.writeLimit
         let m = log(.postgres(message))
         let end = writeTLS(
-            p.socket, connection: p.connection, plaintext: length, message: m, recordLimit: limit, now: now, &s)
+            p.socket, connection: p.connection, plaintext: length, message: m, recordLimit: limit,
+            dynamicSizing: records.dynamicRecordSizing ? records : nil, now: now, &s)
         channels.update(p.connection) { $0.toServer.push(end, .databaseRequest(stage)) }
         return length
     }

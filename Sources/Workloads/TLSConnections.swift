@@ -215,12 +215,31 @@ extension World {
     mutating func writeTLS(
         _ socket: UInt32, connection: UInt32, plaintext: Int, message: UInt32? = nil, offset: Int = 0,
         recordLimit: Int = TLSCiphertext.maximumInnerPlaintextLength, flush: Bool = true,
-        now: SimTime, _ s: inout Scheduler
+        dynamicSizing: TLSRecordHabits? = nil, now: SimTime, _ s: inout Scheduler
     ) -> UInt64 {
         var left = plaintext
         var at = offset
+        var write = 0 // what is left of the current application write (at most recordLimit)
         repeat {
-            let inner = min(left, recordLimit)
+            if write == 0 { write = min(left, recordLimit) }
+            var inner = write
+            if let habits = dynamicSizing {
+                // Go's crypto/tls cuts each write into records that grow from one TCP segment's
+                // worth on a new connection (TLSRecordHabits.recordLimit).
+                inner =
+                    channels.update(connection) { ch -> Int in
+                        let n = min(
+                            write,
+                            habits.recordLimit(
+                                recordsSent: Int(ch.dynamicRecords), bytesSent: Int(ch.dynamicBytes),
+                                overhead: Int(ch.recordOverhead)))
+                        ch.dynamicRecords &+= 1
+                        let (sum, overflow) = ch.dynamicBytes.addingReportingOverflow(UInt32(n))
+                        ch.dynamicBytes = overflow ? .max : sum
+                        return n
+                    } ?? write
+            }
+            write -= inner
             left -= inner
             let payload: Payload
             let length: UInt32
