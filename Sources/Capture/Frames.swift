@@ -166,8 +166,11 @@ public struct StreamStore: Sendable {
                     profile: profile, serverName: catalog.name(name), random: fill(32, seed, TLSSeeds.clientRandom),
                     sessionID: sessionID(c.stream, length: profile.sessionIDLength),
                     keyShares: profile.keyShareGroups.enumerated().map { k, group in
-                        fill(TLSNamedGroup.keyExchangeLength(group)!, seed, TLSSeeds.clientKeyShare(k))
-                    }
+                        // A GREASE share is one zero byte, as BoringSSL writes it.
+                        TLSGrease.isGrease(group)
+                            ? [0] : fill(TLSNamedGroup.keyExchangeLength(group)!, seed, TLSSeeds.clientKeyShare(k))
+                    },
+                    variation: TLSHelloVariation.draw(profile: profile, seed: seed)
                 ).encodeRecord(into: &sw)
             case .tlsServerHello(let server, let client, let seed):
                 // TLS 1.3 without real keys (a TLS 1.2 hello is rendered with its session).

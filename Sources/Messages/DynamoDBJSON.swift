@@ -2,12 +2,94 @@ import SimCore
 
 /// DynamoDB JSON bodies
 /// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html):
-/// requests as botocore serializes them (`json.dumps`, ", " and ": " separators), responses as
+/// requests as botocore serializes them (`json.dumps`, ", " and ": " separators) or compact as the
+/// other SDKs do (``SDKHTTPDialect``), responses as
 /// DynamoDB writes them (compact). An item is `{"pk": {"S": "order#<12 digits>"}, "data": {"S":
 /// "<filler>"}}`, the filler sized so the item's JSON is exactly the call's `itemBytes` (never
 /// less than the item with an empty filler).
 enum DynamoDBJSON {
-    static func requestBody<S: MessageSink>(_ c: DynamoDBCall, key: UInt64, into s: inout S) {
+    static func requestBody<S: MessageSink>(
+        _ c: DynamoDBCall, key: UInt64, dialect: SDKHTTPDialect = .botocore, into s: inout S
+    ) {
+        guard dialect.compactBody else { return botocoreBody(c, key: key, into: &s) }
+        // The members each operation sends, in the SDK's order: the model's (TableName first,
+        // Java) or alphabetical (aws-sdk-js v3 and Go's generated serializers).
+        var members: [Member] =
+            switch c.operation {
+            case .putItem: [.table, .item]
+            case .getItem: c.consistentRead ? [.table, .key, .consistentRead] : [.table, .key]
+            case .deleteItem: [.table, .key]
+            case .updateItem: [.table, .key, .updateExpression, .names, .updateValues]
+            case .query:
+                c.consistentRead
+                    ? [.table, .consistentRead, .keyCondition, .queryValues] : [.table, .keyCondition, .queryValues]
+            }
+        if dialect.alphabeticalMembers { members.sort { $0.name < $1.name } }
+        s.byte(UInt8(ascii: "{"))
+        for (i, m) in members.enumerated() {
+            if i > 0 { s.byte(UInt8(ascii: ",")) }
+            s.byte(UInt8(ascii: "\""))
+            s.utf8(m.name)
+            s.utf8("\":")
+            switch m {
+            case .table:
+                s.byte(UInt8(ascii: "\""))
+                s.utf8(c.table)
+                s.byte(UInt8(ascii: "\""))
+            case .item: requestItemCompact(c.itemBytes, key: key, keyFirst: dialect.itemKeyFirst, into: &s)
+            case .key: keyJSON(key, compact: true, into: &s)
+            case .consistentRead: s.utf8("true")
+            case .updateExpression: s.utf8(#""SET #s = :s""#)
+            case .names: s.utf8(##"{"#s":"status"}"##)
+            case .updateValues: s.utf8(#"{":s":{"S":"SHIPPED"}}"#)
+            case .keyCondition: s.utf8(#""pk = :pk""#)
+            case .queryValues:
+                s.utf8(#"{":pk":{"S":"customer#"#)
+                s.decimal(key % 1_000_000_000_000, width: 12)
+                s.utf8(#""}}"#)
+            }
+        }
+        s.byte(UInt8(ascii: "}"))
+    }
+
+    /// A request member of the compact bodies.
+    enum Member {
+        case table, item, key, consistentRead, updateExpression, names, updateValues, keyCondition, queryValues
+        var name: String {
+            switch self {
+            case .table: "TableName"
+            case .item: "Item"
+            case .key: "Key"
+            case .consistentRead: "ConsistentRead"
+            case .updateExpression: "UpdateExpression"
+            case .names: "ExpressionAttributeNames"
+            case .updateValues, .queryValues: "ExpressionAttributeValues"
+            case .keyCondition: "KeyConditionExpression"
+            }
+        }
+    }
+
+    /// A compact item in a request: the same attributes and values as botocore's (the handler
+    /// writes the same item whatever its SDK; `item-bytes` sizes it as botocore lays it out), the
+    /// key attribute first when the SDK keeps the handler's order, else `data` first.
+    static func requestItemCompact<S: MessageSink>(_ bytes: Int, key: UInt64, keyFirst: Bool, into s: inout S) {
+        let filler = max(0, bytes - minimumItem(compact: false))
+        if keyFirst {
+            s.utf8(#"{"pk":{"S":"order#"#)
+            s.decimal(key % 1_000_000_000_000, width: 12)
+            s.utf8(#""},"data":{"S":""#)
+            fill(filler, key: key, into: &s)
+            s.utf8(#""}}"#)
+        } else {
+            s.utf8(#"{"data":{"S":""#)
+            fill(filler, key: key, into: &s)
+            s.utf8(#""},"pk":{"S":"order#"#)
+            s.decimal(key % 1_000_000_000_000, width: 12)
+            s.utf8(#""}}"#)
+        }
+    }
+
+    static func botocoreBody<S: MessageSink>(_ c: DynamoDBCall, key: UInt64, into s: inout S) {
         s.utf8(#"{"TableName": ""#)
         s.utf8(c.table)
         s.byte(UInt8(ascii: "\""))

@@ -70,11 +70,11 @@ public struct HTTPMessageSize: Sendable, Hashable {
     public var total: Int { headers + body }
 }
 
-/// One DynamoDB request as boto3 writes it: HTTP/1.1 POST with the low-level JSON protocol
+/// One DynamoDB request as an SDK writes it: HTTP/1.1 POST with the low-level JSON protocol
 /// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html),
-/// headers in the order and form of a request captured from boto3 1.44.5 (README, "What is
-/// modelled"), signed with SigV4 over its real canonical request. The body is `json.dumps` of
-/// the parameters (", " and ": " separators, as botocore's JSON serializer writes them).
+/// headers in the order and form of its ``SDKHTTPDialect`` (boto3's captured from boto3 1.44.5,
+/// README "What is modelled"), signed with SigV4 over its real canonical request. boto3's body
+/// is `json.dumps` of the parameters (", " and ": " separators); the other SDKs' are compact.
 public struct DynamoDBRequest: Sendable, Hashable {
     public var call: DynamoDBCall
     /// The endpoint's host name (`dynamodb.us-east-1.amazonaws.com`).
@@ -92,20 +92,26 @@ public struct DynamoDBRequest: Sendable, Hashable {
     public var attempt: Int
     /// The order number in the item's key (`order#000000000042`).
     public var key: UInt64
+    /// The SDK's header layout and body style.
+    public var dialect: SDKHTTPDialect
+    /// aws-sdk-js v3's short `x-amz-user-agent` (empty: the SDK sends none).
+    public var sdkUserAgent: String
 
     public init(
         call: DynamoDBCall, host: String, region: String, credentials: AWSCredentials, userAgent: String,
-        unixSeconds: Int64, trace: XRayTraceHeader, invocationID: UInt64, attempt: Int, key: UInt64
+        unixSeconds: Int64, trace: XRayTraceHeader, invocationID: UInt64, attempt: Int, key: UInt64,
+        dialect: SDKHTTPDialect = .botocore, sdkUserAgent: String = ""
     ) {
         self.call = call; self.host = host; self.region = region; self.credentials = credentials
         self.userAgent = userAgent; self.unixSeconds = unixSeconds; self.trace = trace
         self.invocationID = invocationID; self.attempt = attempt; self.key = key
+        self.dialect = dialect; self.sdkUserAgent = sdkUserAgent
     }
 
     /// The header block's and the body's lengths (botocore sends them with separate `send()`s).
     public var sizes: HTTPMessageSize {
         var body = CountingSink()
-        DynamoDBJSON.requestBody(call, key: key, into: &body)
+        DynamoDBJSON.requestBody(call, key: key, dialect: dialect, into: &body)
         var headers = CountingSink()
         writeHeaders(&headers, bodyLength: body.count, body: { [] })
         return HTTPMessageSize(headers: headers.count, body: body.count)
@@ -114,7 +120,7 @@ public struct DynamoDBRequest: Sendable, Hashable {
     /// The whole request: header block, then body.
     public func encode() -> [UInt8] {
         var body = ByteSink()
-        DynamoDBJSON.requestBody(call, key: key, into: &body)
+        DynamoDBJSON.requestBody(call, key: key, dialect: dialect, into: &body)
         var out = ByteSink(reserving: 2048 + body.bytes.count)
         writeHeaders(&out, bodyLength: body.bytes.count, body: { body.bytes })
         out.bytes(body.bytes)
@@ -127,71 +133,70 @@ public struct DynamoDBRequest: Sendable, Hashable {
     func writeHeaders<S: MessageSink>(_ s: inout S, bodyLength: Int, body: () -> [UInt8]) {
         s.utf8("POST / HTTP/1.1")
         s.crlf()
-        s.utf8("Host: ")
-        s.utf8(host)
-        s.crlf()
-        s.utf8("Accept-Encoding: identity")
-        s.crlf()
-        s.utf8("X-Amz-Target: ")
-        s.utf8(Self.target)
-        s.utf8(call.operation.rawValue)
-        s.crlf()
-        s.utf8("Content-Type: ")
-        s.utf8(Self.contentType)
-        s.crlf()
-        s.utf8("User-Agent: ")
-        s.utf8(userAgent)
-        s.crlf()
-        s.utf8("X-Amzn-Trace-Id: ")
-        trace.write(&s)
-        s.crlf()
-        s.utf8("X-Amz-Date: ")
-        HTTPDates.amzDate(unixSeconds, &s)
-        s.crlf()
         let token = !credentials.sessionToken.isEmpty
-        if token {
-            s.utf8("X-Amz-Security-Token: ")
-            s.utf8(credentials.sessionToken)
+        for (name, field) in dialect.headers {
+            if field == .token && !token { continue }
+            if field == .sdkUserAgent && sdkUserAgent.isEmpty { continue }
+            s.utf8(name)
+            s.utf8(": ")
+            switch field {
+            case .authorization:
+                s.utf8("AWS4-HMAC-SHA256 Credential=")
+                s.utf8(credentials.accessKeyID)
+                s.byte(UInt8(ascii: "/"))
+                HTTPDates.amzDate(unixSeconds, &s, dateOnly: true)
+                s.byte(UInt8(ascii: "/"))
+                s.utf8(region)
+                s.utf8("/dynamodb/aws4_request, SignedHeaders=")
+                s.utf8(dialect.signedHeaderList(token: token))
+                s.utf8(", Signature=")
+                s.computed(64) { Array(signature(body: body(), bodyLength: bodyLength).utf8) }
+            default:
+                writeValue(field, bodyLength: bodyLength, &s)
+            }
             s.crlf()
         }
-        s.utf8("Authorization: AWS4-HMAC-SHA256 Credential=")
-        s.utf8(credentials.accessKeyID)
-        s.byte(UInt8(ascii: "/"))
-        HTTPDates.amzDate(unixSeconds, &s, dateOnly: true)
-        s.byte(UInt8(ascii: "/"))
-        s.utf8(region)
-        s.utf8("/dynamodb/aws4_request, SignedHeaders=")
-        s.utf8(token ? Self.signedWithToken : Self.signedWithoutToken)
-        s.utf8(", Signature=")
-        s.computed(64) { Array(signature(body: body()).utf8) }
-        s.crlf()
-        s.utf8("amz-sdk-invocation-id: ")
-        UUIDText.write(invocationID, &s)
-        s.crlf()
-        s.utf8("amz-sdk-request: attempt=")
-        s.decimal(attempt)
-        s.crlf()
-        s.utf8("Content-Length: ")
-        s.decimal(bodyLength)
-        s.crlf()
         s.crlf()
     }
 
-    static let signedWithToken = "content-type;host;x-amz-date;x-amz-security-token;x-amz-target"
-    static let signedWithoutToken = "content-type;host;x-amz-date;x-amz-target"
+    /// The value of a header other than Authorization.
+    func writeValue<S: MessageSink>(_ field: SDKHTTPDialect.Field, bodyLength: Int, _ s: inout S) {
+        switch field {
+        case .host: s.utf8(host)
+        case .acceptEncoding: s.utf8("identity")
+        case .target:
+            s.utf8(Self.target)
+            s.utf8(call.operation.rawValue)
+        case .contentType: s.utf8(Self.contentType)
+        case .userAgent: s.utf8(userAgent)
+        case .sdkUserAgent: s.utf8(sdkUserAgent)
+        case .trace: trace.write(&s)
+        case .amzDate: HTTPDates.amzDate(unixSeconds, &s)
+        case .token: s.utf8(credentials.sessionToken)
+        case .invocationID: UUIDText.write(invocationID, &s)
+        case .sdkRequest:
+            s.utf8("attempt=")
+            s.decimal(attempt)
+            if dialect.writesMaxAttempts { s.utf8("; max=3") }
+        case .contentLength: s.decimal(bodyLength)
+        case .connection: s.utf8(dialect.connectionValue)
+        case .authorization: break
+        }
+    }
 
-    /// SigV4 over the headers botocore signs (every header it has set when it signs, but
-    /// User-Agent and X-Amzn-Trace-Id, which botocore/auth.py leaves out): Content-Type, Host,
-    /// X-Amz-Date, X-Amz-Security-Token, X-Amz-Target.
-    func signature(body: [UInt8]) -> String {
+    /// SigV4 over the headers the SDK signs (``SDKHTTPDialect/signed``; botocore signs every
+    /// header it has set when it signs but User-Agent and X-Amzn-Trace-Id: Content-Type, Host,
+    /// X-Amz-Date, X-Amz-Security-Token, X-Amz-Target).
+    func signature(body: [UInt8], bodyLength: Int) -> String {
+        var headers: [SigV4.Header] = dialect.signed.map { field in
+            var value = ByteSink()
+            writeValue(field, bodyLength: bodyLength, &value)
+            return (SDKHTTPDialect.lowercaseName(field), String(decoding: value.bytes, as: UTF8.self))
+        }
+        if !credentials.sessionToken.isEmpty { headers.append(("x-amz-security-token", credentials.sessionToken)) }
         var date = ByteSink()
         HTTPDates.amzDate(unixSeconds, &date)
         let amzDate = String(decoding: date.bytes, as: UTF8.self)
-        var headers: [SigV4.Header] = [
-            ("content-type", Self.contentType), ("host", host), ("x-amz-date", amzDate),
-            ("x-amz-target", Self.target + call.operation.rawValue),
-        ]
-        if !credentials.sessionToken.isEmpty { headers.append(("x-amz-security-token", credentials.sessionToken)) }
         let canonical = SigV4.canonicalRequest(method: "POST", path: "/", headers: headers, body: body)
         return SigV4.signature(
             credentials: credentials, amzDate: amzDate, region: region, service: "dynamodb", canonicalRequest: canonical

@@ -253,13 +253,16 @@ public enum TLSKeyShares {
                     return Array(key.publicKey.x963Representation)
                 }
                 return Array(secret.prefix(length))
+            case _ where TLSGrease.isGrease(group):
+                return [0] // a GREASE share is one zero byte, as BoringSSL writes it
             default:
                 return Array(secret.prefix(length))
             }
         }
         let random = TLSSeeds.fill(32, seed, TLSSeeds.clientRandom)
         let hello = TLSClientHello(
-            profile: profile, serverName: serverName, random: random, sessionID: sessionID, keyShares: shares)
+            profile: profile, serverName: serverName, random: random, sessionID: sessionID, keyShares: shares,
+            variation: TLSHelloVariation.draw(profile: profile, seed: seed))
         return (encoded(hello.recordLength) { hello.encodeRecord(into: &$0) }, random, x25519)
     }
 }

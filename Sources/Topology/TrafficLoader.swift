@@ -103,7 +103,7 @@ extension Builder {
         if let sNode = m["sessions"] {
             let sm = try sNode.mapping(allowed: [
                 "from", "to", "port", "tls", "server-name", "requests", "request-bytes", "response-bytes",
-                "server-time", "think", "rate", "every", "once",
+                "server-time", "think", "rate", "every", "once", "tls-clients",
             ])
             let fromNode = try sm.required("from")
             var clients = try peers(fromNode, world, publicSide: false)
@@ -138,6 +138,10 @@ extension Builder {
                 arrivals: arrivals, window: window)
             var once = spec
             once.once = try sm["once"]?.bool() ?? false
+            once.tlsClients = fromInternet ? .browsers : .applications
+            let toService = (try? (try sm.required("to")).string().hasPrefix("service:")) ?? false
+            once.tlsServer = toService ? .awsEndpoint : .nginxOpenSSL3
+            if let t = sm["tls-clients"] { once.tlsClients = try tlsClientMix(t) }
             world.addTraffic(.sessions(once))
         } else if let sNode = m["scan"] {
             let sm = try sNode.mapping(allowed: ["from", "to", "ports", "rate", "sequential", "repeat", "tool"])
@@ -208,5 +212,23 @@ extension Builder {
             out += r.map { UInt16($0) }
         }
         return out
+    }
+}
+
+extension Builder {
+    /// `tls-clients: {chrome: 70, safari: 20, curl: 10}`: weights by client name.
+    func tlsClientMix(_ n: YNode) throws -> TLSClientMix {
+        let names = TLSClientProfileID.allCases.map(\.name)
+        let m = try n.mapping(allowed: names)
+        var entries: [TLSClientMix.Entry] = []
+        for id in TLSClientProfileID.allCases {
+            guard let w = m[id.name] else { continue }
+            entries.append(TLSClientMix.Entry(id, UInt32(try w.int(0...1_000_000))))
+        }
+        entries.removeAll { $0.weight == 0 }
+        guard !entries.isEmpty else {
+            throw n.fail("give at least one client a positive weight (\(names.joined(separator: ", ")))")
+        }
+        return TLSClientMix(entries)
     }
 }

@@ -37,6 +37,30 @@ public enum TLSExtensionType {
     public static let pskKeyExchangeModes: UInt16 = 45 // RFC 8446
     public static let keyShare: UInt16 = 51 // RFC 8446
     public static let renegotiationInfo: UInt16 = 0xFF01 // RFC 5746
+    public static let statusRequestV2: UInt16 = 17 // RFC 6961
+    public static let signedCertificateTimestamp: UInt16 = 18 // RFC 6962
+    public static let compressCertificate: UInt16 = 27 // RFC 8879
+    public static let recordSizeLimit: UInt16 = 28 // RFC 8449
+    public static let delegatedCredentials: UInt16 = 34 // RFC 9345
+    public static let preSharedKey: UInt16 = 41 // RFC 8446
+    public static let signatureAlgorithmsCert: UInt16 = 50 // RFC 8446
+    /// encrypted_client_hello (draft-ietf-tls-esni-22 §11.1); browsers send a GREASE one.
+    public static let encryptedClientHello: UInt16 = 0xFE0D
+    /// application_settings (ALPS), the codepoint Chrome uses since 2025.
+    public static let applicationSettings: UInt16 = 0x44CD
+    /// trust_anchors (draft-ietf-tls-trust-anchor-ids), as Chrome sends it.
+    public static let trustAnchors: UInt16 = 0xCA34
+}
+
+/// GREASE (RFC 8701): reserved values of the form 0x?A?A that a client sprinkles through its
+/// ClientHello so that servers keep tolerating unknown values. A profile marks where GREASE goes
+/// with ``placeholder``; each connection's ``TLSHelloVariation`` says which value it drew.
+public enum TLSGrease {
+    /// In a profile's lists (suites, groups, versions, signature algorithms, key shares): a GREASE
+    /// value drawn per connection. (0x0A0A is itself a GREASE value; profiles list no other.)
+    public static let placeholder: UInt16 = 0x0A0A
+    /// Whether `v` is one of the sixteen GREASE values (RFC 8701 §2).
+    @inlinable public static func isGrease(_ v: UInt16) -> Bool { v & 0x0F0F == 0x0A0A && v >> 8 == v & 0xFF }
 }
 
 /// NamedGroup values (RFC 8446 §4.2.7) and the size of a key share for each (§4.2.8).
@@ -46,9 +70,13 @@ public enum TLSNamedGroup {
     public static let secp521r1: UInt16 = 0x0019
     public static let x25519: UInt16 = 0x001D
     public static let x448: UInt16 = 0x001E
+    /// The hybrid post-quantum group X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem-00 §3): the
+    /// client's share is an ML-KEM-768 encapsulation key (1184) then an X25519 key (32).
+    public static let x25519MLKEM768: UInt16 = 0x11EC
 
     /// Bytes of KeyShareEntry.key_exchange: X25519 32 and X448 56 (RFC 7748 §6), an uncompressed
-    /// NIST point 1 + 2 × the coordinate size (RFC 8446 §4.2.8.2); nil for groups not modelled.
+    /// NIST point 1 + 2 × the coordinate size (RFC 8446 §4.2.8.2), X25519MLKEM768 1216, and a
+    /// GREASE share a single zero byte (as BoringSSL writes it); nil for groups not modelled.
     public static func keyExchangeLength(_ group: UInt16) -> Int? {
         switch group {
         case x25519: 32
@@ -56,6 +84,8 @@ public enum TLSNamedGroup {
         case secp256r1: 65
         case secp384r1: 97
         case secp521r1: 133
+        case x25519MLKEM768: 1216
+        case _ where TLSGrease.isGrease(group): 1
         default: nil
         }
     }

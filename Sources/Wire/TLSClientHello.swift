@@ -12,10 +12,12 @@ public struct TLSClientHello: Hashable, Sendable {
     public var sessionID: [UInt8]
     /// key_exchange bytes of each key share, in the order of `profile.keyShareGroups`.
     public var keyShares: [[UInt8]]
+    /// What else the client drew for this hello (GREASE, extension order, ECH GREASE).
+    public var variation: TLSHelloVariation
 
     public init(
         profile: TLSClientProfile, serverName: String, random: [UInt8], sessionID: [UInt8],
-        keyShares: [[UInt8]]
+        keyShares: [[UInt8]], variation: TLSHelloVariation = .none
     ) {
         precondition(random.count == 32, "random must be 32 bytes")
         precondition(sessionID.count == profile.sessionIDLength, "session id must be \(profile.sessionIDLength) bytes")
@@ -27,7 +29,14 @@ public struct TLSClientHello: Hashable, Sendable {
                 "key share of group \(group) has the wrong size")
         }
         precondition(serverName.utf8.count <= 0xFFFF - 9, "server name too long")
+        precondition(
+            !profile.usesGrease || variation.grease.count == TLSGreaseSlot.allCases.count,
+            "a GREASE profile needs a value per slot")
+        precondition(
+            variation.order.isEmpty || variation.order.count == profile.extensions.count,
+            "an extension order lists every extension of the profile")
         self.profile = profile
+        self.variation = variation
         self.serverName = serverName
         self.random = random
         self.sessionID = sessionID
@@ -85,14 +94,21 @@ public struct TLSClientHello: Hashable, Sendable {
         s.u8(UInt8(sessionID.count))
         s.bytes(sessionID)
         s.u16(UInt16(2 * profile.cipherSuites.count))
-        for suite in profile.cipherSuites { s.u16(suite) }
+        for suite in profile.cipherSuites { s.u16(grease(suite, .cipher)) }
         s.u8(UInt8(profile.compressionMethods.count))
         s.bytes(profile.compressionMethods)
         s.u16(UInt16(truncatingIfNeeded: sizes.extensions))
     }
 
+    /// `v`, or this hello's GREASE value of `slot` where the profile has the placeholder.
+    @inline(__always) func grease(_ v: UInt16, _ slot: TLSGreaseSlot) -> UInt16 {
+        v == TLSGrease.placeholder ? variation.value(slot) : v
+    }
+
     func writeExtensions<S: TLSLayoutSink>(_ s: inout S, padding: Int?) {
-        for e in profile.extensions {
+        let count = profile.extensions.count
+        for position in 0..<count {
+            let e = profile.extensions[variation.order.isEmpty ? position : Int(variation.order[position])]
             switch e {
             case .serverName:
                 let n = serverName.utf8.count
@@ -109,15 +125,16 @@ public struct TLSClientHello: Hashable, Sendable {
                 s.u8(UInt8(formats.count))
                 s.bytes(formats)
             case .supportedGroups(let values), .signatureAlgorithms(let values):
+                let slot: TLSGreaseSlot = e.type == TLSExtensionType.supportedGroups ? .group : .signatureAlgorithm
                 s.u16(e.type)
                 s.u16(UInt16(2 + 2 * values.count))
                 s.u16(UInt16(2 * values.count))
-                for v in values { s.u16(v) }
+                for v in values { s.u16(grease(v, slot)) }
             case .supportedVersions(let versions):
                 s.u16(e.type)
                 s.u16(UInt16(1 + 2 * versions.count))
                 s.u8(UInt8(2 * versions.count))
-                for v in versions { s.u16(v) }
+                for v in versions { s.u16(grease(v, .version)) }
             case .alpn(let protocols):
                 let list = protocols.reduce(0) { $0 + 1 + $1.utf8.count }
                 s.u16(e.type)
@@ -146,7 +163,7 @@ public struct TLSClientHello: Hashable, Sendable {
                 s.u16(UInt16(2 + entries))
                 s.u16(UInt16(entries)) // client_shares length
                 for (group, share) in zip(groups, keyShares) {
-                    s.u16(group)
+                    s.u16(grease(group, .group))
                     s.u16(UInt16(share.count))
                     s.bytes(share)
                 }
@@ -155,6 +172,14 @@ public struct TLSClientHello: Hashable, Sendable {
                 s.u16(e.type)
                 s.u16(UInt16(padding))
                 s.zeros(padding)
+            case .grease(let slot, let body):
+                s.u16(variation.value(slot))
+                s.u16(UInt16(body.count))
+                s.bytes(body)
+            case .echGrease:
+                s.u16(e.type)
+                s.u16(UInt16(variation.ech.count))
+                s.bytes(variation.ech)
             case .fixed(_, let body):
                 s.u16(e.type)
                 s.u16(UInt16(body.count))
@@ -166,9 +191,10 @@ public struct TLSClientHello: Hashable, Sendable {
     // MARK: Parsing
 
     /// Parses one ClientHello record written with `profile`: reads the per-connection values
-    /// (server name, random, session id, key shares), then lays the hello out again and requires
-    /// the bytes to match exactly, so anything that is not this profile's ClientHello — another
-    /// suite list, another extension order, other padding — is rejected as malformed.
+    /// (server name, random, session id, key shares, GREASE values, extension order, ECH GREASE
+    /// body), then lays the hello out again and requires the bytes to match exactly, so anything
+    /// that is not this profile's ClientHello — another suite list, another extension order for
+    /// a client that does not permute, other padding — is rejected as malformed.
     public init(parsingRecord record: UnsafeRawBufferPointer, profile: TLSClientProfile) throws(WireError) {
         var r = ByteReader(record)
         let (header, fragment) = try TLSRecordHeader.parseRecord(&r)
@@ -182,34 +208,85 @@ public struct TLSClientHello: Hashable, Sendable {
         let random = try h.array(32)
         guard Int(try h.u8()) == profile.sessionIDLength else { throw .malformed("session id length") }
         let sessionID = try h.array(profile.sessionIDLength)
-        try h.skip(Int(try h.u16())) // cipher suites
+        let suitesLength = Int(try h.u16())
+        guard suitesLength == 2 * profile.cipherSuites.count else { throw .malformed("cipher suite count") }
+        var variation = TLSHelloVariation()
+        if profile.usesGrease {
+            variation.grease = [UInt16](repeating: TLSGrease.placeholder, count: TLSGreaseSlot.allCases.count)
+        }
+        /// Records the GREASE values at the profile's placeholders of a list.
+        func readGrease(_ expected: [UInt16], _ actual: [UInt16], _ slot: TLSGreaseSlot) {
+            for (e, a) in zip(expected, actual) where e == TLSGrease.placeholder { variation.grease[slot.rawValue] = a }
+        }
+        var suites: [UInt16] = []
+        for _ in 0..<profile.cipherSuites.count { suites.append(try h.u16()) }
+        readGrease(profile.cipherSuites, suites, .cipher)
         try h.skip(Int(try h.u8())) // compression methods
         let extensionsEnd = Int(try h.u16()) + h.offset
         var serverName = ""
         var keyShares: [[UInt8]] = []
-        let groups = profile.keyShareGroups
+        var used = [Bool](repeating: false, count: profile.extensions.count)
+        var order: [UInt8] = []
         while h.offset < extensionsEnd {
             let type = try h.u16()
-            var e = ByteReader(try h.bytes(Int(try h.u16())))
-            if type == TLSExtensionType.serverName {
+            let body = try h.bytes(Int(try h.u16()))
+            var e = ByteReader(body)
+            // The profile's extension this one is: the same type, else the next GREASE slot.
+            var index = profile.extensions.indices.first { !used[$0] && profile.extensions[$0].type == type }
+            if index == nil, TLSGrease.isGrease(type) {
+                index = profile.extensions.indices.first { i in
+                    if !used[i], case .grease = profile.extensions[i] { return true } else { return false }
+                }
+            }
+            guard let k = index else { throw .malformed("extension \(type) is not in the \(profile.name) layout") }
+            used[k] = true
+            order.append(UInt8(k))
+            func u16List(_ n: Int) throws(WireError) -> [UInt16] {
+                var out: [UInt16] = []
+                for _ in 0..<n { out.append(try e.u16()) }
+                return out
+            }
+            switch profile.extensions[k] {
+            case .serverName:
                 try e.skip(3)
                 serverName = String(decoding: try e.bytes(Int(try e.u16())), as: UTF8.self)
-            } else if type == TLSExtensionType.keyShare {
+            case .grease(let slot, _):
+                variation.grease[slot.rawValue] = type
+            case .supportedGroups(let groups):
+                readGrease(groups, try u16List(Int(try e.u16()) / 2), .group)
+            case .signatureAlgorithms(let schemes):
+                readGrease(schemes, try u16List(Int(try e.u16()) / 2), .signatureAlgorithm)
+            case .supportedVersions(let versions):
+                readGrease(versions, try u16List(Int(try e.u8()) / 2), .version)
+            case .echGrease:
+                variation.ech = Array(body)
+            case .keyShare(let groups):
                 try e.skip(2)
                 for group in groups {
-                    guard try e.u16() == group else { throw .malformed("key share group is not \(group)") }
+                    let actual = try e.u16()
+                    if group == TLSGrease.placeholder {
+                        variation.grease[TLSGreaseSlot.group.rawValue] = actual
+                    } else if actual != group {
+                        throw .malformed("key share group is not \(group)")
+                    }
                     let length = Int(try e.u16())
-                    guard length == TLSNamedGroup.keyExchangeLength(group) else {
+                    guard length == TLSNamedGroup.keyExchangeLength(actual) else {
                         throw .malformed("key share length \(length)")
                     }
                     keyShares.append(try e.array(length))
                 }
+            default:
+                break
             }
         }
-        guard keyShares.count == groups.count else { throw .malformed("no key_share") }
+        guard keyShares.count == profile.keyShareGroups.count else { throw .malformed("no key_share") }
+        if profile.permutesExtensions {
+            // Extensions the hello left out (no server name, no padding) keep their place at the end.
+            variation.order = order + profile.extensions.indices.filter { !used[$0] }.map { UInt8($0) }
+        }
         let candidate = TLSClientHello(
             profile: profile, serverName: serverName, random: random, sessionID: sessionID,
-            keyShares: keyShares)
+            keyShares: keyShares, variation: variation)
         let length = candidate.recordLength
         guard length == r.offset else { throw .badLength(r.offset) }
         let same = withUnsafeTemporaryAllocation(byteCount: length, alignment: 8) { scratch in

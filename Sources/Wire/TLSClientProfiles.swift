@@ -1,15 +1,68 @@
-// The TLS client profiles the simulator reproduces, and their registry. Add a client here: a
-// `static let` with its layout, a case in TLSClientProfileID, and a test with captured bytes.
+// The TLS client profiles the simulator reproduces, and their registry. Add a client: a
+// `static let` with its layout (here for boto3, TLSClientProfiles+SDKs.swift for the other SDKs
+// and tools, TLSClientProfiles+Browsers.swift for browsers), a case in TLSClientProfileID, and
+// its captured bytes in Tests/WireTests/CapturedClientHellos.swift.
 
 /// The registry of modelled TLS clients. A stream chunk names its ClientHello's profile by this
 /// one-byte id, so a capture can render it without the model holding the profile.
 public enum TLSClientProfileID: UInt8, CaseIterable, Hashable, Sendable {
     /// ``TLSClientProfile/boto3OpenSSL3``.
     case boto3OpenSSL3 = 0
+    /// ``TLSClientProfile/nodeOpenSSL30``: Node.js 18 and 20 (aws-sdk-js v3, node-postgres).
+    case nodeOpenSSL30 = 1
+    /// ``TLSClientProfile/nodeOpenSSL35``: Node.js 22.20+ and 24.
+    case nodeOpenSSL35 = 2
+    /// ``TLSClientProfile/java17``: JSSE of OpenJDK 17.0.21 (the SDK v2's Apache client).
+    case java17 = 3
+    /// ``TLSClientProfile/java21``: JSSE of OpenJDK 21.0.8.
+    case java21 = 4
+    /// ``TLSClientProfile/goSDKv2``: Go 1.24 crypto/tls under aws-sdk-go-v2's transport.
+    case goSDKv2 = 5
+    /// ``TLSClientProfile/curlOpenSSL30``: curl 7.88 on OpenSSL 3.0.
+    case curlOpenSSL30 = 6
+    /// ``TLSClientProfile/chrome``: Chrome 156 (and the Chromium-based Edge, Opera, Samsung Internet).
+    case chrome = 7
+    /// ``TLSClientProfile/firefox``: Firefox ESR 153.
+    case firefox = 8
+    /// ``TLSClientProfile/safari``: Safari 26.4 on macOS, iOS and iPadOS.
+    case safari = 9
+    /// ``TLSClientProfile/libpqOpenSSL30``: libpq 15 (psql, psycopg2) on OpenSSL 3.0.
+    case libpqOpenSSL30 = 10
+    /// ``TLSClientProfile/goNoALPN``: Go 1.24 crypto/tls without ALPN (pgx to PostgreSQL).
+    case goNoALPN = 11
 
     public var profile: TLSClientProfile {
         switch self {
         case .boto3OpenSSL3: TLSClientProfile.boto3OpenSSL3
+        case .nodeOpenSSL30: TLSClientProfile.nodeOpenSSL30
+        case .nodeOpenSSL35: TLSClientProfile.nodeOpenSSL35
+        case .java17: TLSClientProfile.java17
+        case .java21: TLSClientProfile.java21
+        case .goSDKv2: TLSClientProfile.goSDKv2
+        case .curlOpenSSL30: TLSClientProfile.curlOpenSSL30
+        case .chrome: TLSClientProfile.chrome
+        case .firefox: TLSClientProfile.firefox
+        case .safari: TLSClientProfile.safari
+        case .libpqOpenSSL30: TLSClientProfile.libpqOpenSSL30
+        case .goNoALPN: TLSClientProfile.goNoALPN
+        }
+    }
+
+    /// The name a topology gives this client (`tls-clients:` of a generator).
+    public var name: String {
+        switch self {
+        case .boto3OpenSSL3: "boto3"
+        case .nodeOpenSSL30: "node20"
+        case .nodeOpenSSL35: "node22"
+        case .java17: "java17"
+        case .java21: "java21"
+        case .goSDKv2: "go"
+        case .curlOpenSSL30: "curl"
+        case .chrome: "chrome"
+        case .firefox: "firefox"
+        case .safari: "safari"
+        case .libpqOpenSSL30: "libpq"
+        case .goNoALPN: "go-no-alpn"
         }
     }
 

@@ -61,7 +61,7 @@ public struct TLSNegotiation: Hashable, Sendable {
         }
         let selectedALPN = alpn.first(where: server.alpnProtocols.contains)
         if version == 0x0304 {
-            guard let suite = server.tls13CipherSuites.first(where: client.cipherSuites.contains) else {
+            guard let suite = server.choose(server.tls13CipherSuites, from: client.cipherSuites) else {
                 return .failure(.noCommonSuite)
             }
             guard let group = server.groups.first(where: client.keyShareGroups.contains) else {
@@ -74,7 +74,7 @@ public struct TLSNegotiation: Hashable, Sendable {
                     signatureScheme: TLSSignatureScheme.rsaPSSRSAESHA384, alpn: selectedALPN,
                     extendedMasterSecret: false, renegotiationInfo: false, ecPointFormats: false))
         }
-        guard let suite = server.tls12CipherSuites.first(where: client.cipherSuites.contains) else {
+        guard let suite = server.choose(server.tls12CipherSuites, from: client.cipherSuites) else {
             return .failure(.noCommonSuite)
         }
         guard let group = server.groups.first(where: groups.contains) else { return .failure(.noKeyShare) }

@@ -208,6 +208,14 @@ public struct TLSServerProfile: Hashable, Sendable {
     public var alpnProtocols: [String]
     /// One NewSessionTicket (RFC 8446 §4.6.1). The model does not write tickets yet.
     public var newSessionTicketLength: Int
+    /// Whether the server takes the first suite of the client's list it supports (OpenSSL
+    /// without SSL_OP_CIPHER_SERVER_PREFERENCE), rather than the first of its own it shares.
+    public var choosesClientOrder = false
+
+    /// The suite the server selects among `supported` when the client offers `offered`.
+    public func choose(_ supported: [UInt16], from offered: [UInt16]) -> UInt16? {
+        choosesClientOrder ? offered.first(where: supported.contains) : supported.first(where: offered.contains)
+    }
 
     public init(
         name: String, versions: [UInt16], tls13CipherSuites: [UInt16], tls12CipherSuites: [UInt16],
@@ -270,6 +278,23 @@ public struct TLSServerProfile: Hashable, Sendable {
     }()
 }
 
+extension TLSServerProfile {
+    /// nginx on OpenSSL 3 with its defaults, the web, application and partner servers of a
+    /// dataset: TLS 1.3 and 1.2 (`ssl_protocols TLSv1.2 TLSv1.3`), and the client's suite order
+    /// (`ssl_prefer_server_ciphers off`; both defaults,
+    /// https://nginx.org/en/docs/http/ngx_http_ssl_module.html), so Chrome, Firefox and the Go
+    /// SDK get TLS_AES_128_GCM_SHA256 while OpenSSL-based clients (boto3, curl, Node), JSSE and
+    /// Safari get TLS_AES_256_GCM_SHA384 — one server, several JA3S. ALPN http/1.1
+    /// (HTTP/2 is not modelled). The ticket size is the awsEndpoint estimate (tickets are not
+    /// written yet).
+    public static let nginxOpenSSL3: TLSServerProfile = {
+        var p = awsEndpoint
+        p.name = "nginx / OpenSSL 3 (client's suite order)"
+        p.choosesClientOrder = true
+        return p
+    }()
+}
+
 /// The registry of modelled TLS servers (a ServerHello chunk names its server by this id).
 public enum TLSServerProfileID: UInt8, CaseIterable, Hashable, Sendable {
     /// ``TLSServerProfile/awsEndpoint``.
@@ -278,12 +303,15 @@ public enum TLSServerProfileID: UInt8, CaseIterable, Hashable, Sendable {
     case postgreSQL = 1
     /// ``TLSServerProfile/postgreSQLTLS12``.
     case postgreSQLTLS12 = 2
+    /// ``TLSServerProfile/nginxOpenSSL3``.
+    case nginxOpenSSL3 = 3
 
     public var profile: TLSServerProfile {
         switch self {
         case .awsEndpoint: TLSServerProfile.awsEndpoint
         case .postgreSQL: TLSServerProfile.postgreSQL
         case .postgreSQLTLS12: TLSServerProfile.postgreSQLTLS12
+        case .nginxOpenSSL3: TLSServerProfile.nginxOpenSSL3
         }
     }
 }

@@ -58,6 +58,10 @@ struct Channel: Sendable {
     /// Sequence number of the next protected record each way (RFC 8446 §5.3, RFC 5246 §6.1).
     var sequenceToServer: UInt32 = 0
     var sequenceToClient: UInt32 = 0
+    /// Application-data records and plaintext bytes the client has sent, for a client that
+    /// sizes records dynamically (Go's `packetsSent` and `bytesSent`, crypto/tls/conn.go).
+    var dynamicRecords: UInt32 = 0
+    var dynamicBytes: UInt32 = 0
     /// What the server was asked and has not answered yet (its processing delay is running).
     var pending: PendingWork = .none
 

@@ -138,7 +138,7 @@ extension World {
         let p = environments[env].pool[k]
         environments[env].pool[k].phase = .handshaking
         environments[env].call = .handshaking
-        let profile = functions[Int(environments[env].function)].runtime.tlsClient
+        let profile = clientProfile(Int(environments[env].function), p.target)
         writeClientHello(
             p.socket, connection: p.connection, profile: profile, server: tlsServer(p.target),
             serverName: hostname(p.target), now: now, &s)
@@ -266,18 +266,21 @@ extension World {
             let r = newRequest(
                 Request(environment: Int32(env), function: Int32(f), step: Int32(pc), key: request.key))
             let records = functions[f].runtime.tlsClient.profile.records
-            let limit = records.maximumPlaintext
+            let limit = records.writeLimit
+            let dynamic = records.dynamicRecordSizing ? records : nil
             let (socket, c) = (p.socket, p.connection)
             let end: UInt64
             if records.separateHeaderAndBodyRecords {
                 _ = writeTLS(
-                    socket, connection: c, plaintext: size.headers, message: message, recordLimit: limit, now: now, &s)
+                    socket, connection: c, plaintext: size.headers, message: message, recordLimit: limit,
+                    dynamicSizing: dynamic, now: now, &s)
                 end = writeTLS(
                     socket, connection: c, plaintext: size.body, message: message, offset: size.headers,
-                    recordLimit: limit, now: now, &s)
+                    recordLimit: limit, dynamicSizing: dynamic, now: now, &s)
             } else {
                 end = writeTLS(
-                    socket, connection: c, plaintext: size.total, message: message, recordLimit: limit, now: now, &s)
+                    socket, connection: c, plaintext: size.total, message: message, recordLimit: limit,
+                    dynamicSizing: dynamic, now: now, &s)
             }
             channels.update(p.connection) { $0.toServer.push(end, .request(r)) }
             metrics.calls[key].requestBytes += UInt64(size.total)
@@ -301,11 +304,12 @@ extension World {
         return DynamoDBRequest(
             call: call, host: hostname(target), region: call.region.isEmpty ? fn.region : call.region,
             credentials: fn.credentials,
-            userAgent: DynamoDBWire.userAgent, unixSeconds: seconds,
+            userAgent: fn.runtime.http.userAgent, unixSeconds: seconds,
             trace: XRayTraceHeader(
                 unixSeconds: (epochNanoseconds + inv.start.nanoseconds) / 1_000_000_000, seed: identity),
             invocationID: SplitMix64.mix(identity &+ UInt64(environments[env].pc)),
-            attempt: environments[env].attempt, key: inv.number)
+            attempt: environments[env].attempt, key: inv.number, dialect: fn.runtime.http.dialect,
+            sdkUserAgent: fn.runtime.http.sdkUserAgent)
     }
 
     /// The PostgreSQL message of a client stage: 0 StartupMessage, 1 SASLInitialResponse,
@@ -328,10 +332,12 @@ extension World {
         }
         let message = PostgresMessage(kind, connection: connection)
         let length = message.length
-        let limit = functions[f].runtime.tlsClient.profile.records.maximumPlaintext
+        let records = functions[f].runtime.databaseTLSClient.profile.records
+        let limit = records.writeLimit
         let m = log(.postgres(message))
         let end = writeTLS(
-            p.socket, connection: p.connection, plaintext: length, message: m, recordLimit: limit, now: now, &s)
+            p.socket, connection: p.connection, plaintext: length, message: m, recordLimit: limit,
+            dynamicSizing: records.dynamicRecordSizing ? records : nil, now: now, &s)
         channels.update(p.connection) { $0.toServer.push(end, .databaseRequest(stage)) }
         return length
     }

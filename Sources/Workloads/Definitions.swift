@@ -55,30 +55,80 @@ public enum ArrivalPattern: Sendable, Hashable {
     }
 }
 
-/// A Lambda runtime the model reproduces: its identifier in a function's configuration and the
-/// TLS client its SDK speaks through (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html).
+/// A Lambda runtime the model reproduces: its identifier in a function's configuration, the TLS
+/// client its AWS SDK speaks through, and the one its PostgreSQL driver speaks through
+/// (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html).
 ///
-/// Adding a runtime (nodejs20.x with aws-sdk-js v3, java21 with the SDK v2, …): its TLS client
-/// profile in Wire (TLSClientProfiles.swift), then an entry in ``modelled``. Its SDK's HTTP
-/// messages (DynamoDBWire) and connection habits are the same boto3 ones until modelled too.
+/// Adding a runtime: its TLS client profiles in Wire (TLSClientProfiles*.swift, each tested
+/// against a capture), then an entry in ``modelled``.
 public struct LambdaRuntime: Hashable, Sendable {
     public let name: String
+    /// The AWS SDK's HTTPS client (DynamoDB and the other service APIs).
     public let tlsClient: TLSClientProfileID
+    /// The PostgreSQL driver's TLS client, after its SSLRequest (RDS).
+    public let databaseTLSClient: TLSClientProfileID
+    /// How its SDK writes a DynamoDB request (headers, User-Agent, body style).
+    public var http = DynamoDBWire.boto3
     /// CPU work of its SDK on one full vCPU (scaled by the function's share, see
     /// ``LambdaFunction/cpuTime(_:)``).
     public var sdk = SDKCosts.boto3
 
-    /// The runtimes a topology may name. The boto3 profile was measured with OpenSSL 3.0, which
-    /// the python3.12 and later runtimes (Amazon Linux 2023) use; the older Python runtimes
-    /// (Amazon Linux 2) are mapped to it until a profile measured on them exists.
+    /// The runtimes a topology may name, and what each one's code is assumed to use:
+    /// - `python3.x`: boto3 (its profile was captured with OpenSSL 3.0, which python3.12 and later
+    ///   on Amazon Linux 2023 use; the Amazon Linux 2 runtimes are mapped to it) and psycopg2,
+    ///   which drives libpq.
+    /// - `nodejs18.x`, `nodejs20.x`: Node.js 18/20 on OpenSSL 3.0 with aws-sdk-js v3 (the SDK the
+    ///   Node.js 18+ runtimes bundle, https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html)
+    ///   and node-postgres — the same Node `tls` hello for both.
+    /// - `nodejs22.x`, `nodejs24.x`: Node.js 22.20+/24 on OpenSSL 3.5 (hybrid post-quantum key share).
+    /// - `java17`, `java21`: the AWS SDK for Java v2's Apache client on that JDK's JSSE; the
+    ///   PostgreSQL JDBC driver also connects through JSSE's default factory without ALPN, so
+    ///   it sends the same hello (inferred from the JSSE capture, not captured with pgjdbc).
+    /// - `provided.al2023`, `provided.al2`: a Go binary built with Go 1.24 and aws-sdk-go-v2,
+    ///   and pgx (Go's crypto/tls without ALPN) — an assumption: custom runtimes may run anything.
     public static let modelled: [LambdaRuntime] =
         ["python3.9", "python3.10", "python3.11", "python3.12", "python3.13"].map {
-            LambdaRuntime(name: $0, tlsClient: .boto3OpenSSL3)
-        }
+            LambdaRuntime(name: $0, tlsClient: .boto3OpenSSL3, databaseTLSClient: .libpqOpenSSL30)
+        } + [
+            LambdaRuntime(
+                name: "nodejs18.x", tlsClient: .nodeOpenSSL30, databaseTLSClient: .nodeOpenSSL30, sdk: .node,
+                http: DynamoDBWire.nodeSDK(node: "18.20.8", runtime: "nodejs18.x")),
+            LambdaRuntime(
+                name: "nodejs20.x", tlsClient: .nodeOpenSSL30, databaseTLSClient: .nodeOpenSSL30, sdk: .node,
+                http: DynamoDBWire.nodeSDK(node: "20.19.5", runtime: "nodejs20.x")),
+            LambdaRuntime(
+                name: "nodejs22.x", tlsClient: .nodeOpenSSL35, databaseTLSClient: .nodeOpenSSL35, sdk: .node,
+                http: DynamoDBWire.nodeSDK(node: "22.20.0", runtime: "nodejs22.x")),
+            LambdaRuntime(
+                name: "nodejs24.x", tlsClient: .nodeOpenSSL35, databaseTLSClient: .nodeOpenSSL35, sdk: .node,
+                http: DynamoDBWire.nodeSDK(node: "24.11.0", runtime: "nodejs24.x")),
+            LambdaRuntime(
+                name: "java17", tlsClient: .java17, databaseTLSClient: .java17, sdk: .java,
+                http: DynamoDBWire.javaSDK(java: "17.0.21", runtime: "java17")),
+            LambdaRuntime(
+                name: "java21", tlsClient: .java21, databaseTLSClient: .java21, sdk: .java,
+                http: DynamoDBWire.javaSDK(java: "21.0.8", runtime: "java21")),
+            LambdaRuntime(
+                name: "provided.al2023", tlsClient: .goSDKv2, databaseTLSClient: .goNoALPN, sdk: .go,
+                http: DynamoDBWire.goSDK(runtime: "provided.al2023")),
+            LambdaRuntime(
+                name: "provided.al2", tlsClient: .goSDKv2, databaseTLSClient: .goNoALPN, sdk: .go,
+                http: DynamoDBWire.goSDK(runtime: "provided.al2")),
+        ]
 
-    public static let python312 = LambdaRuntime(name: "python3.12", tlsClient: .boto3OpenSSL3)
+    public static let python312 = LambdaRuntime(
+        name: "python3.12", tlsClient: .boto3OpenSSL3, databaseTLSClient: .libpqOpenSSL30)
 
-    init(name: String, tlsClient: TLSClientProfileID) { self.name = name; self.tlsClient = tlsClient }
+    init(
+        name: String, tlsClient: TLSClientProfileID, databaseTLSClient: TLSClientProfileID, sdk: SDKCosts = .boto3,
+        http: DynamoDBWire.SDK = DynamoDBWire.boto3
+    ) {
+        self.name = name
+        self.tlsClient = tlsClient
+        self.databaseTLSClient = databaseTLSClient
+        self.sdk = sdk
+        self.http = http
+    }
 
     /// The modelled runtime called `name`, or nil.
     public init?(named name: String) {
@@ -104,6 +154,17 @@ public struct SDKCosts: Hashable, Sendable {
     public var response: SimDuration
     public static let boto3 = SDKCosts(
         connectionSetup: .milliseconds(15), handshake: .microseconds(450), response: .microseconds(72))
+    /// aws-sdk-js v3: Node loads its root store once per process (node_crypto's
+    /// `NewRootCertStore`), so a new connection costs only the SecureContext (ASSUMED: 0.5 ms;
+    /// not measured). Handshake and response as boto3's (ASSUMED).
+    public static let node = SDKCosts(
+        connectionSetup: .microseconds(500), handshake: .microseconds(450), response: .microseconds(72))
+    /// The Java SDK v2's Apache client reuses one SSLContext (ASSUMED: 0.3 ms per connection).
+    public static let java = SDKCosts(
+        connectionSetup: .microseconds(300), handshake: .microseconds(450), response: .microseconds(72))
+    /// Go's crypto/tls with the system roots loaded once (ASSUMED: 0.1 ms per connection).
+    public static let go = SDKCosts(
+        connectionSetup: .microseconds(100), handshake: .microseconds(450), response: .microseconds(72))
 }
 
 /// The instruction set a function runs on (priced differently; `architectures` in the API).

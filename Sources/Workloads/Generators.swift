@@ -41,6 +41,10 @@ public struct SessionSpec: Sendable {
     public var window: ActiveWindow
     /// One session only, at the window's start (arrivals are then ignored).
     public var once = false
+    /// The TLS clients its clients speak through (`tls-clients:`).
+    public var tlsClients = TLSClientMix.applications
+    /// How its servers answer TLS: an AWS front end for a service, else nginx.
+    public var tlsServer = TLSServerProfileID.nginxOpenSSL3
     public init(
         name: String, label: UInt8 = 0, clients: [Peer], servers: [Peer], port: UInt16, tls: Bool = true,
         serverName: String? = nil, requests: ClosedRange<Int> = 1...1, requestBytes: Int = 600,
@@ -180,13 +184,6 @@ extension World {
             if spec.tls { _ = network.catalog.intern(name: Self.sni(spec)) }
         }
     }
-
-    /// The name a generated TLS client puts in its ClientHello: the server name, or one made
-    /// from the generator's name for clients that know their peer by address.
-    static func sni(_ spec: SessionSpec) -> String { spec.serverName ?? spec.name + ".internal" }
-
-    /// The TLS client that generated sessions speak through: the one modelled client.
-    static let sessionTLSProfile = TLSClientProfileID.boto3OpenSSL3
 
     /// A label's index (0 is "normal").
     public mutating func labelIndex(_ name: String) -> UInt8 {
@@ -347,7 +344,9 @@ extension World {
         if spec.tls {
             sessions[Int(i)].phase = .handshaking
             writeClientHello(
-                x.socket, connection: x.connection, profile: Self.sessionTLSProfile, server: Self.serverTLSProfile,
+                x.socket, connection: x.connection,
+                profile: spec.tlsClients.client(for: x.local, generator: Int(x.spec)),
+                server: spec.tlsServer,
                 serverName: Self.sni(spec), now: now, &s)
             let written = tcp.socket(x.socket).written
             channels.update(x.connection) { $0.toServer.push(written, .clientHello) }

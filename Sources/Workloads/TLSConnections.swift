@@ -62,6 +62,18 @@ extension Channel {
 /// application data records name the plaintext the application logged; otherwise their bodies
 /// are seeded filler, and so are TLS 1.3's protected handshake records.
 extension World {
+    /// The TLS client function `f` speaks to `t` with: its SDK's, or its database driver's.
+    func clientProfile(_ f: Int, _ t: Target) -> TLSClientProfileID {
+        switch t {
+        case .service: return functions[f].runtime.tlsClient
+        case .database: return functions[f].runtime.databaseTLSClient
+        }
+    }
+
+    /// The name a generated TLS client puts in its ClientHello: the server name, or one made
+    /// from the generator's name for clients that know their peer by address.
+    static func sni(_ spec: SessionSpec) -> String { spec.serverName ?? spec.name + ".internal" }
+
     /// Whether application plaintexts are logged for the captures (decryptable, with pcaps on).
     var recordsPlaintexts: Bool { decryptable && tcp.recordStreams }
 
@@ -102,16 +114,20 @@ extension World {
             $0.plan = plan
             $0.recordOverhead = overhead
         }
+        // The renderer derives random, key shares and the hello's variation (GREASE, extension
+        // order, ECH GREASE) from the low 32 bits of the seed.
+        let seed = UInt32(truncatingIfNeeded: channels.update(connection) { $0.nextSeed() } ?? 0)
         let key = UInt64(profile.rawValue) << 32 | UInt64(name.raw)
         let length: Int
         if let known = clientHelloLength[key] {
             length = known
+        } else if profile.profile.hasVariableLength {
+            // A browser's GREASE ECH payload length is drawn per hello: not cached.
+            length = profile.profile.clientHelloRecordLength(serverName: serverName, seed: UInt64(seed))
         } else {
             length = profile.profile.clientHelloRecordLength(serverName: serverName)
             clientHelloLength[key] = length
         }
-        // The renderer derives random and key share from the low 32 bits of the seed.
-        let seed = UInt32(truncatingIfNeeded: channels.update(connection) { $0.nextSeed() } ?? 0)
         tcp.write(
             socket, .tlsClientHello(profile: profile, serverName: name, seed: seed), length: UInt32(length),
             now: now, &network, &s)
@@ -199,12 +215,31 @@ extension World {
     mutating func writeTLS(
         _ socket: UInt32, connection: UInt32, plaintext: Int, message: UInt32? = nil, offset: Int = 0,
         recordLimit: Int = TLSCiphertext.maximumInnerPlaintextLength, flush: Bool = true,
-        now: SimTime, _ s: inout Scheduler
+        dynamicSizing: TLSRecordHabits? = nil, now: SimTime, _ s: inout Scheduler
     ) -> UInt64 {
         var left = plaintext
         var at = offset
+        var write = 0 // what is left of the current application write (at most recordLimit)
         repeat {
-            let inner = min(left, recordLimit)
+            if write == 0 { write = min(left, recordLimit) }
+            var inner = write
+            if let habits = dynamicSizing {
+                // Go's crypto/tls cuts each write into records that grow from one TCP segment's
+                // worth on a new connection (TLSRecordHabits.recordLimit).
+                inner =
+                    channels.update(connection) { ch -> Int in
+                        let n = min(
+                            write,
+                            habits.recordLimit(
+                                recordsSent: Int(ch.dynamicRecords), bytesSent: Int(ch.dynamicBytes),
+                                overhead: Int(ch.recordOverhead)))
+                        ch.dynamicRecords &+= 1
+                        let (sum, overflow) = ch.dynamicBytes.addingReportingOverflow(UInt32(n))
+                        ch.dynamicBytes = overflow ? .max : sum
+                        return n
+                    } ?? write
+            }
+            write -= inner
             left -= inner
             let payload: Payload
             let length: UInt32
