@@ -303,8 +303,7 @@ extension World {
         let identity = SplitMix64.mix(FNV1a64.hash(fn.name.utf8) ^ inv.number)
         return DynamoDBRequest(
             call: call, host: hostname(target), region: call.region.isEmpty ? fn.region : call.region,
-            credentials: fn.credentials,
-            userAgent: fn.runtime.http.userAgent, unixSeconds: seconds,
+            credentials: fn.credentials, userAgent: fn.runtime.http.userAgent, unixSeconds: seconds,
             trace: XRayTraceHeader(
                 unixSeconds: (epochNanoseconds + inv.start.nanoseconds) / 1_000_000_000, seed: identity),
             invocationID: SplitMix64.mix(identity &+ UInt64(environments[env].pc)),
