@@ -70,6 +70,57 @@ import TestSupport
         #expect(Self.near(try line(b, "interface-endpoint-data").monthlyUSD, 0.02)) // 2 GB × $0.01 (first PB)
     }
 
+    @Test func interfaceEndpointDataSpansItsTiers() throws {
+        // One endpoint with an ENI in each of two AZs, 1,200,000 GB processed in a month:
+        // 2 × 730 h × $0.01 = $14.60 fixed; the first PB (1,048,576 GB) at $0.01, the remaining
+        // 151,424 GB at $0.006 (https://aws.amazon.com/privatelink/pricing/ tiers).
+        let b = bill(
+            MeasuredUsage(
+                region: "us-east-1", windowSeconds: Self.month,
+                endpoints: [
+                    .init(
+                        id: "vpce-3", service: "dynamodb", type: "Interface", availabilityZones: 2,
+                        bytes: UInt64(1_200_000 * Self.gb))
+                ]))
+        let hours = try line(b, "interface-endpoint-hours")
+        #expect(hours.quantity == 1460 && hours.unitUSD == 0.01 && Self.near(hours.monthlyUSD, 14.60))
+        let data = try line(b, "interface-endpoint-data")
+        #expect(data.tiers.count == 2)
+        #expect(Self.near(data.monthlyUSD, 10_485.76 + 908.544)) // 1,048,576 × 0.01 + 151,424 × 0.006
+        #expect(Self.near(b.fixedMonthlyUSD, 14.60) && Self.near(b.usageMonthlyUSD, 11_394.304))
+    }
+
+    /// The crossover the shipped experiment plots, by hand: one NAT gateway with its Elastic IP
+    /// ($32.85 + $3.65 fixed, $0.045/GB) against five interface endpoints in two AZs (10 × 730 h ×
+    /// $0.01 = $73 fixed, $0.01/GB). Even is (73 − 36.50) / 0.035 ≈ 1,043 GB a month; a single
+    /// endpoint in two AZs ($14.60) is cheaper than the NAT gateway at every volume.
+    @Test func interfaceEndpointsCrossANATGatewayAsTrafficGrows() throws {
+        func nat(_ gb: Double) -> CostBreakdown {
+            bill(
+                MeasuredUsage(
+                    region: "us-east-1", windowSeconds: Self.month,
+                    natGateways: [.init(id: "nat-1", availabilityZone: "us-east-1a", bytes: UInt64(gb * Self.gb))],
+                    publicIPv4Addresses: 1))
+        }
+        func endpoints(_ count: Int, _ gb: Double) -> CostBreakdown {
+            bill(
+                MeasuredUsage(
+                    region: "us-east-1", windowSeconds: Self.month,
+                    endpoints: (0..<count).map {
+                        .init(
+                            id: "vpce-\($0)", service: "s\($0)", type: "Interface", availabilityZones: 2,
+                            bytes: $0 == 0 ? UInt64(gb * Self.gb) : 0)
+                    }))
+        }
+        #expect(Self.near(nat(1000).monthlyUSD, 36.50 + 45)) // $32.85 + $3.65 + 1,000 GB × $0.045
+        #expect(Self.near(endpoints(5, 1000).monthlyUSD, 73 + 10)) // 10 ENI-AZs × $7.30 + 1,000 GB × $0.01
+        #expect(Self.near(nat(1000).monthlyUSD, 81.50) && Self.near(endpoints(5, 1000).monthlyUSD, 83))
+        #expect(Self.near(nat(1100).monthlyUSD, 36.50 + 49.5) && Self.near(endpoints(5, 1100).monthlyUSD, 84))
+        #expect(nat(1000).monthlyUSD < endpoints(5, 1000).monthlyUSD)
+        #expect(nat(1100).monthlyUSD > endpoints(5, 1100).monthlyUSD)
+        for gb in [0.0, 100, 10_000] { #expect(endpoints(1, gb).monthlyUSD < nat(gb).monthlyUSD) }
+    }
+
     @Test func crossAZIsChargedOutAndIn() throws {
         let b = bill(
             MeasuredUsage(

@@ -117,8 +117,9 @@ import Workloads
 
     @Test func theShippedExperimentLoads() throws {
         let spec = try ExperimentLoader.load(path: Self.experiment)
-        #expect(spec.variants.map(\.name).count == 5 && spec.points.count == 5 && spec.seeds == [1, 2, 3])
-        #expect(spec.parameters[0].values.map(\.number) == [1000, 32000, 64000, 128000, 256000])
+        #expect(spec.variants.map(\.name).count == 7 && spec.points.count == 8 && spec.seeds == [1, 2, 3])
+        #expect(
+            spec.parameters[0].values.map(\.number) == [1000, 4000, 8000, 16000, 32000, 64000, 128000, 256000])
         let perAZ = spec.variants.firstIndex { $0.name == "nat-gateway-per-az" }!
         let endpoint = spec.variants.firstIndex { $0.name == "gateway-endpoint" }!
         let p = spec.points[2]
@@ -129,7 +130,23 @@ import Workloads
             path: spec.variants[endpoint].topology, patches: spec.patches(variant: endpoint, point: p))
         #expect(b.network.natGateways.isEmpty && b.network.gatewayEndpoints.count == 1 && b.captures.count == 2)
         guard case .dynamodb(let call) = b.world.functions[1].program[1] else { Issue.record("GetItem"); return }
-        #expect(call.itemBytes == 64000)
+        #expect(call.itemBytes == 8000)
+        // The interface endpoint: one ENI in each function's AZ, no NAT gateway, every call at its name.
+        for (name, count) in [("interface-endpoint", 1), ("interface-endpoints-five-services", 5)] {
+            let v = spec.variants.firstIndex { $0.name == name }!
+            let t = try TopologyLoader.load(
+                path: spec.variants[v].topology, patches: spec.patches(variant: v, point: p))
+            #expect(t.network.natGateways.isEmpty && t.network.gatewayEndpoints.isEmpty)
+            #expect(t.network.interfaceEndpoints.count == count)
+            #expect(t.network.interfaceEndpoints.allSatisfy { $0.enis.count == 2 })
+            #expect(t.network.interfaceEndpoints[0].service == "dynamodb")
+            for f in t.world.functions {
+                for step in f.program {
+                    guard case .dynamodb(let call) = step else { continue }
+                    #expect(call.endpointHost.hasPrefix("vpce-0c2d3e4f5a6b70098-"))
+                }
+            }
+        }
     }
 
     /// An experiment's mistakes point into the experiment file: a path at its key, a value at its line.
@@ -150,10 +167,10 @@ import Workloads
         let e1 = error(badPath)
         #expect(e1.hasPrefix(dir + "/x.yaml:\(line("subnet-0c2d3e4f5a6b7000x", in: badPath)):7: "), "\(e1)")
         #expect(e1.contains("no item named 'subnet-0c2d3e4f5a6b7000x'"))
-        let badValue = base.replacingOccurrences(of: "[1kB, 32kB", with: "[1kB, 32kX")
+        let badValue = base.replacingOccurrences(of: "[1kB, 4kB", with: "[1kB, 4kX")
         let e2 = error(badValue)
-        #expect(e2.hasPrefix(dir + "/x.yaml:\(line("32kX", in: badValue)):"), "\(e2)")
-        #expect(e2.contains("'32kX' is not a size"))
+        #expect(e2.hasPrefix(dir + "/x.yaml:\(line("4kX", in: badValue)):"), "\(e2)")
+        #expect(e2.contains("'4kX' is not a size"))
         let badKey = base.replacingOccurrences(
             of: "functions.orders-writer-a.connection-reuse: false\n      functions.orders-writer-b",
             with: "functions.orders-writer-a.connection-reus: false\n      functions.orders-writer-b")
