@@ -148,7 +148,9 @@ extension ExperimentResults {
             let measured = r.requests.filter { $0.s >= warmup && wanted.contains(Int($0.c)) }
             let ok = measured.filter { $0.f & 2 == 0 }.map { Double($0.l) / 1e6 }.sorted()
             pooled += ok
-            let cost = try Pricing.price(r.usage, catalog: catalog, region: region)
+            // Each run is priced in its own Region (a sweep over `region` prices each point where it
+            // ran) unless the experiment names one for all.
+            let cost = try Pricing.price(r.usage, catalog: catalog, region: spec.pricingRegion ?? r.usage.region)
             costs.append(cost)
             seeds.append(
                 Seed(

@@ -18,7 +18,7 @@ extension Builder {
     /// (https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html).
     mutating func interfaceEndpoint(_ n: YNode, _ m: YMap, id: String, vpc v: VPCIndex) throws {
         let svcNode = try m.required("service")
-        let name = try svcNode.string()
+        let name = try svcNode.regional(catalog.name)
         guard let service = catalog.service(endpointServiceName: name), service.interfaceEndpoint else {
             let names = catalog.services.filter(\.interfaceEndpoint).map(\.key).joined(separator: ", ")
             throw svcNode.fail(

@@ -146,7 +146,16 @@ extension Builder {
             throw cidrNode.fail("\(c) overlaps subnet \(other.id) (\(other.cidr)) in \(net.vpcs[v.int].id)")
         }
         let azNode = try m.required("availability-zone")
-        let azName = try azNode.string()
+        var azName = try azNode.regional(catalog.name)
+        // "{az1}", "{az2}"…: the Region's zones in name order, for files that run in any Region
+        // (not every Region has an "a", "b" and "c": ap-northeast-1 offers a, c and d).
+        if azName.hasPrefix("{az"), azName.hasSuffix("}"), let k = Int(azName.dropFirst(3).dropLast()) {
+            let names = catalog.zoneIDs.keys.sorted()
+            guard k >= 1, k <= names.count else {
+                throw azNode.fail("\(azName): \(catalog.name) has \(names.count) zones (\(names.joined(separator: ", ")))")
+            }
+            azName = names[k - 1]
+        }
         guard azName.hasPrefix(catalog.name) else {
             throw azNode.fail("'\(azName)' is not an availability zone of \(catalog.name)")
         }
@@ -255,7 +264,7 @@ extension Builder {
             throw m["type"]!.fail("'\(type)' must be Gateway or Interface")
         }
         let svcNode = try m.required("service")
-        let svc = try svcNode.string()
+        let svc = try svcNode.regional(catalog.name)
         let short = svc.split(separator: ".").last.map(String.init) ?? svc
         guard svc == "com.amazonaws.\(catalog.name).\(short)", let pl = catalog.prefixList(forService: short) else {
             throw svcNode.fail(

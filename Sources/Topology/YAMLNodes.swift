@@ -183,6 +183,13 @@ struct YNode {
         return s.string
     }
 
+    /// A value that names something of the topology's Region: `{region}` stands for the Region, so
+    /// one file can be run (or swept by an experiment) in any Region: `availability-zone:
+    /// "{region}a"`, `service: com.amazonaws.{region}.dynamodb`.
+    func regional(_ region: String) throws -> String {
+        try string().replacingOccurrences(of: "{region}", with: region)
+    }
+
     func int(_ range: ClosedRange<Int>? = nil) throws -> Int {
         let s = try string()
         guard let v = Int(s.replacingOccurrences(of: "_", with: "")) else { throw fail("'\(s)' is not an integer") }

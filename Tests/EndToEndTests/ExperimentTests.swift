@@ -184,6 +184,39 @@ import Topology
         #expect(text.contains("usage measured over 10.0 s, scaled × 262800.0 to a month"))
     }
 
+    /// A sweep over `region` runs the base topology (zones "{az1}"/"{az2}") in each Region and
+    /// prices each point with its own Region's prices: the NAT gateway hour is $0.045 in us-east-1
+    /// and $0.062 in ap-northeast-1, whose second zone by name is ap-northeast-1c (it has no "b").
+    @Test func aRegionSweepPricesEachPointInItsRegion() throws {
+        let dir = temporaryDirectory("experiment-regions")
+        let file = dir + "/regions.yaml"
+        try """
+            experiment: regions-small
+            topology: \(Self.base)
+            duration: 6s
+            warmup: 1s
+            seeds: [1]
+            variants: [{name: one-nat-gateway}]
+            sweep: [{name: region, paths: [region], values: [us-east-1, ap-northeast-1]}]
+
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let e = runProgram(Self.binary, ["experiment", file, "--out", dir + "/x", "--no-plots", "--keep-runs"])
+        #expect(e.status == 0, "\(e.stderr)")
+        let r = try Self.json(dir + "/x/results.json")
+        let v = try #require((r["variants"] as? [[String: Any]])?.first)
+        let points = try #require(v["points"] as? [[String: Any]])
+        #expect(points.count == 2)
+        func natHour(_ p: [String: Any]) -> Double? {
+            let items = (p["cost"] as? [String: Any])?["items"] as? [[String: Any]]
+            return items?.first { $0["item"] as? String == "nat-gateway-hours" }?["unit_usd"] as? Double
+        }
+        #expect(natHour(points[0]) == 0.045)
+        #expect(natHour(points[1]).map { $0 > 0.045 } == true, "\(points[1])")
+        let summary = try String(
+            contentsOfFile: dir + "/x/runs/one-nat-gateway/region=ap-northeast-1/seed-1/summary.json", encoding: .utf8)
+        #expect(summary.contains("ap-northeast-1c") && !summary.contains("ap-northeast-1b"))
+    }
+
     /// Replications: the 95 % interval over seeds narrows as seeds are added.
     @Test func confidenceIntervalsShrinkWithMoreSeeds() throws {
         let dir = temporaryDirectory("experiment-ci")
