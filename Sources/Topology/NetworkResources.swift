@@ -152,7 +152,8 @@ extension Builder {
         if azName.hasPrefix("{az"), azName.hasSuffix("}"), let k = Int(azName.dropFirst(3).dropLast()) {
             let names = catalog.zoneIDs.keys.sorted()
             guard k >= 1, k <= names.count else {
-                throw azNode.fail("\(azName): \(catalog.name) has \(names.count) zones (\(names.joined(separator: ", ")))")
+                let list = names.joined(separator: ", ")
+                throw azNode.fail("\(azName): \(catalog.name) has \(names.count) zones (\(list))")
             }
             azName = names[k - 1]
         }
