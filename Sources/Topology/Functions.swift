@@ -162,8 +162,10 @@ extension Builder {
         }
         let m = try n.mapping(allowed: [
             "dynamodb", "table", "item-bytes", "items", "consistent-read", "database", "query-bytes", "result-bytes",
-            "server-time", "compute", "region", "endpoint",
+            "server-time", "compute", "region", "endpoint", "sqs", "secretsmanager", "queue", "secret", "message-bytes",
+            "secret-bytes", "cold-start-only",
         ])
+        for key in ["sqs", "secretsmanager"] { if let op = m[key] { return try jsonStep(m, service: key, op) } }
         if let op = m["dynamodb"] {
             let name = try op.string()
             guard let o = DynamoDBOperation(rawValue: name) else {
@@ -222,7 +224,39 @@ extension Builder {
                         ?? .microseconds(900)))
         }
         if let c = m["compute"] { return .compute(try c.duration(in: .zero...TopologyLimits.longestDelay)) }
-        throw n.fail("a handler step needs 'dynamodb', 'database' or 'compute'")
+        throw n.fail("a handler step needs 'dynamodb', 'sqs', 'secretsmanager', 'database' or 'compute'")
+    }
+
+    /// `{sqs: SendMessage, queue: orders, message-bytes: 512}`, `{sqs: ReceiveMessage, queue: orders}`,
+    /// `{secretsmanager: GetSecretValue, secret: prod/orders-db, secret-bytes: 180, cold-start-only: true}`.
+    mutating func jsonStep(_ m: YMap, service: String, _ op: YNode) throws -> Step {
+        let name = try op.string()
+        guard let o = AWSJSONOperation(service: service, name: name) else {
+            let names = AWSJSONOperation.allCases.filter { $0.service == service }.map(\.name).joined(separator: ", ")
+            throw op.fail("'\(name)' is not a modelled \(service) operation (\(names))")
+        }
+        let resourceKey = service == "sqs" ? "queue" : "secret"
+        let sizeKey = service == "sqs" ? "message-bytes" : "secret-bytes"
+        for other in ["table", "item-bytes", "items", "consistent-read", "database", "region", "endpoint",
+            service == "sqs" ? "secret" : "queue", service == "sqs" ? "secret-bytes" : "message-bytes"]
+        {
+            if let x = m[other] { throw x.fail("'\(other)' does not apply to a \(service) step") }
+        }
+        let resource = try (try m.required(resourceKey)).string()
+        var payload = 256
+        if let b = m[sizeKey] {
+            // SQS messages are at most 256 KiB (API_SendMessage.html, MessageBody); a secret's
+            // value at most 65,536 bytes (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html).
+            let limit = service == "sqs" ? 262_144 : 65_536
+            payload = try b.size()
+            guard (1...limit).contains(payload) else { throw b.fail("\(payload) bytes is outside 1…\(limit)") }
+        }
+        let once = try m["cold-start-only"]?.bool() ?? false
+        guard catalog.service(endpointServiceName: "com.amazonaws.\(catalog.name).\(service)") != nil else {
+            throw op.fail("\(catalog.name)'s catalog has no \(service) endpoint")
+        }
+        if !jsonServicesCalled.contains(service) { jsonServicesCalled.append(service) }
+        return .call(AWSJSONCall(operation: o, resource: resource, payloadBytes: payload, coldStartOnly: once))
     }
 
     /// A DynamoDB step's `region:`: the topology's own Region (""), or another of the catalog,
