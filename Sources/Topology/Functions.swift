@@ -237,17 +237,20 @@ extension Builder {
         }
         let resourceKey = service == "sqs" ? "queue" : "secret"
         let sizeKey = service == "sqs" ? "message-bytes" : "secret-bytes"
-        for other in ["table", "item-bytes", "items", "consistent-read", "database", "region", "endpoint",
-            service == "sqs" ? "secret" : "queue", service == "sqs" ? "secret-bytes" : "message-bytes"]
-        {
+        for other in [
+            "table", "item-bytes", "items", "consistent-read", "database", "region", "endpoint",
+            service == "sqs" ? "secret" : "queue", service == "sqs" ? "secret-bytes" : "message-bytes",
+        ] {
             if let x = m[other] { throw x.fail("'\(other)' does not apply to a \(service) step") }
         }
         let resource = try (try m.required(resourceKey)).string()
         var payload = 256
         if let b = m[sizeKey] {
-            // SQS messages are at most 256 KiB (API_SendMessage.html, MessageBody); a secret's
-            // value at most 65,536 bytes (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html).
-            let limit = service == "sqs" ? 262_144 : 65_536
+            // An SQS message body is at most 1 MiB since August 2025, 256 KiB before
+            // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html);
+            // a secret's value at most 65,536 bytes
+            // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html).
+            let limit = service == "sqs" ? 1_048_576 : 65_536
             payload = try b.size()
             guard (1...limit).contains(payload) else { throw b.fail("\(payload) bytes is outside 1…\(limit)") }
         }

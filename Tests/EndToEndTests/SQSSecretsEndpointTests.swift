@@ -59,7 +59,8 @@ import Topology
         for eni in f.enis {
             let pcap = run.pcap(eni)
             // The resolver answers the Regional names (private DNS) with the endpoint ENIs' addresses.
-            let answers = try run.frames(pcap, "dns.flags.response == 1", fields: ["dns.qry.name", "dns.qry.type", "dns.a"])
+            let answers = try run.frames(
+                pcap, "dns.flags.response == 1", fields: ["dns.qry.name", "dns.qry.type", "dns.a"])
             for a in answers {
                 names.insert(a[0])
                 let service = a[0] == Self.sqsName ? "sqs" : "secretsmanager"
@@ -108,10 +109,15 @@ import Topology
         let eniIDs = n.interfaceEndpoints.flatMap(\.enis).map { n.enis[$0.int].id }
         #expect(run.summary.packets.dropped > 0 && run.summary.packets.drops.keys.sorted() == ["security-group"])
         #expect(
-            run.summary.packets.dropDetails.keys.allSatisfy { k in eniIDs.contains { k == "security-group \($0) ingress" } },
+            run.summary.packets.dropDetails.keys.allSatisfy { k in
+                eniIDs.contains { k == "security-group \($0) ingress" }
+            },
             "\(run.summary.packets.dropDetails)")
-        let rejected = run.flowLogRecords.filter { eniIDs.contains($0["interface-id"] ?? "") && $0["action"] == "REJECT" }
-        #expect(!rejected.isEmpty && rejected.allSatisfy { $0["dstport"] == "443" && $0["flow-direction"] == "ingress" })
+        let rejected = run.flowLogRecords.filter {
+            eniIDs.contains($0["interface-id"] ?? "") && $0["action"] == "REJECT"
+        }
+        #expect(
+            !rejected.isEmpty && rejected.allSatisfy { $0["dstport"] == "443" && $0["flow-direction"] == "ingress" })
         // reject-reason is written only for Block Public Access
         // (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html): "-" here.
         #expect(rejected.allSatisfy { $0["reject-reason"] == "-" })
@@ -130,11 +136,14 @@ import Topology
         #expect(f.succeeded == 0 && f.timedOut > 0, "\(f)")
         #expect(run.summary.packets.drops.keys.sorted() == ["security-group"], "\(run.summary.packets.drops)")
         #expect(
-            run.summary.packets.dropDetails.keys.sorted() == run.summary.functions[0].enis.filter { eni in
-                run.summary.packets.dropDetails.keys.contains("security-group \(eni) egress")
-            }.map { "security-group \($0) egress" }.sorted(), "\(run.summary.packets.dropDetails)")
+            run.summary.packets.dropDetails.keys.sorted()
+                == run.summary.functions[0].enis.filter { eni in
+                    run.summary.packets.dropDetails.keys.contains("security-group \(eni) egress")
+                }.map { "security-group \($0) egress" }.sorted(), "\(run.summary.packets.dropDetails)")
         #expect(!run.summary.packets.dropDetails.isEmpty)
-        let addresses = Self.endpointAddresses(run.scenario.network).values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        let addresses = Self.endpointAddresses(run.scenario.network).values.reduce(into: Set<String>()) {
+            $0.formUnion($1)
+        }
         let answers = try run.frames(run.pcap(run.functionENI), "dns.a", fields: ["dns.qry.name", "dns.a"])
         #expect(!answers.isEmpty && answers.allSatisfy { !addresses.contains($0[1]) && !$0[1].hasPrefix("10.") })
         #expect(run.summary.serviceClients["secretsmanager"] == nil)
@@ -222,8 +231,9 @@ import Topology
         let op = error("- sqs: SendMessage", "- sqs: Publish")
         #expect(op.contains("'Publish' is not a modelled sqs operation (SendMessage, ReceiveMessage)"), "\(op)")
         #expect(error("        queue: orders\n", "").contains("queue"))
-        #expect(error("message-bytes: 420", "message-bytes: 300000").contains("outside 1…262144"))
-        #expect(error("        queue: orders\n", "        queue: orders\n        table: Orders\n")
-            .contains("'table' does not apply to a sqs step"))
+        #expect(error("message-bytes: 420", "message-bytes: 2MB").contains("outside 1…1048576"))
+        #expect(
+            error("        queue: orders\n", "        queue: orders\n        table: Orders\n")
+                .contains("'table' does not apply to a sqs step"))
     }
 }
