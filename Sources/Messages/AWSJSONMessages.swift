@@ -6,7 +6,7 @@ import SimCore
 /// `metadata`) give each one's protocol: SQS `"protocol": "json"`, `"jsonVersion": "1.0"`,
 /// `"targetPrefix": "AmazonSQS"` with `awsQueryCompatible` (botocore then sends and signs
 /// `x-amzn-query-mode: true`, botocore/serialize.py); Secrets Manager `"jsonVersion": "1.1"`,
-/// `"targetPrefix": "secretsmanager"`.
+/// `"targetPrefix": "secretsmanager"`; KMS `"jsonVersion": "1.1"`, `"targetPrefix": "TrentService"`.
 public enum AWSJSONOperation: String, Sendable, CaseIterable {
     /// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
     case sqsSendMessage = "sqs:SendMessage"
@@ -14,6 +14,8 @@ public enum AWSJSONOperation: String, Sendable, CaseIterable {
     case sqsReceiveMessage = "sqs:ReceiveMessage"
     /// https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html
     case secretsManagerGetSecretValue = "secretsmanager:GetSecretValue"
+    /// https://docs.aws.amazon.com/kms/latest/APIReference/API_Decrypt.html
+    case kmsDecrypt = "kms:Decrypt"
 
     /// The IAM action (what an endpoint policy names).
     public var action: String { rawValue }
@@ -21,7 +23,13 @@ public enum AWSJSONOperation: String, Sendable, CaseIterable {
     public var service: String { String(rawValue.prefix { $0 != ":" }) }
     /// The operation's name: `SendMessage`.
     public var name: String { String(rawValue.drop { $0 != ":" }.dropFirst()) }
-    public var targetPrefix: String { service == "sqs" ? "AmazonSQS" : "secretsmanager" }
+    public var targetPrefix: String {
+        switch self {
+        case .sqsSendMessage, .sqsReceiveMessage: return "AmazonSQS"
+        case .secretsManagerGetSecretValue: return "secretsmanager"
+        case .kmsDecrypt: return "TrentService"
+        }
+    }
     public var contentType: String {
         service == "sqs" ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1"
     }
@@ -38,10 +46,10 @@ public enum AWSJSONOperation: String, Sendable, CaseIterable {
 /// One JSON-protocol SDK call as a function's code makes it.
 public struct AWSJSONCall: Sendable, Hashable {
     public var operation: AWSJSONOperation
-    /// The queue's name (SQS) or the secret's name (Secrets Manager).
+    /// The queue's name (SQS), the secret's name (Secrets Manager) or the key's id (KMS).
     public var resource: String
-    /// The message body (SendMessage, and what ReceiveMessage returns) or the secret string
-    /// (GetSecretValue), in bytes.
+    /// The message body (SendMessage, and what ReceiveMessage returns), the secret string
+    /// (GetSecretValue) or the plaintext (Decrypt), in bytes.
     public var payloadBytes: Int
     /// Made once per execution environment, on its first (cold) invocation: the handler keeps the
     /// result in a global, as AWS recommends for secrets
@@ -57,6 +65,7 @@ public struct AWSJSONCall: Sendable, Hashable {
     public func resourceARN(region: String, account: String) -> String {
         switch operation.service {
         case "sqs": return "arn:aws:sqs:\(region):\(account):\(resource)"
+        case "kms": return "arn:aws:kms:\(region):\(account):key/\(resource)"
         default: return "arn:aws:secretsmanager:\(region):\(account):secret:\(resource)-" + secretSuffix
         }
     }
@@ -138,6 +147,13 @@ public struct AWSJSONRequest: Sendable, Hashable {
         case .secretsManagerGetSecretValue:
             s.utf8(#"{"SecretId": ""#)
             s.utf8(call.resource)
+            s.utf8(#""}"#)
+        case .kmsDecrypt:
+            // botocore writes a blob member in base64. ASSUMED: a symmetric key's ciphertext
+            // blob is the plaintext plus 152 bytes (a 32-byte data key's blob is 184 bytes in
+            // GenerateDataKey answers; AWS does not publish the format).
+            s.utf8(#"{"CiphertextBlob": ""#)
+            AWSJSONBodies.base64(of: call.payloadBytes + 152, seed: FNV1a64.hash(call.resource.utf8) ^ key, into: &s)
             s.utf8(#""}"#)
         }
     }
@@ -301,6 +317,12 @@ public struct AWSJSONResponse: Sendable, Hashable {
             s.utf8(#"","VersionId":""#)
             UUIDText.write(FNV1a64.hash(call.resource.utf8), &s)
             s.utf8(#"","VersionStages":["AWSCURRENT"]}"#)
+        case .kmsDecrypt:
+            s.utf8(#"{"EncryptionAlgorithm":"SYMMETRIC_DEFAULT","KeyId":""#)
+            s.utf8(call.resourceARN(region: region, account: account))
+            s.utf8(#"","Plaintext":""#)
+            AWSJSONBodies.base64(of: call.payloadBytes, seed: key ^ 0x4B4D53, into: &s)
+            s.utf8(#""}"#)
         }
     }
 
@@ -337,6 +359,13 @@ public struct AWSJSONResponse: Sendable, Hashable {
 }
 
 enum AWSJSONBodies {
+    /// The base64 text of `n` bytes (RFC 4648 §4, padded): its characters drawn from `seed`.
+    static func base64<S: MessageSink>(of n: Int, seed: UInt64, into s: inout S) {
+        let padding = (3 - n % 3) % 3
+        s.letters((n + 2) / 3 * 4 - padding, seed: seed)
+        for _ in 0..<padding { s.byte(UInt8(ascii: "=")) }
+    }
+
     /// A message body or secret string of exactly `payloadBytes` JSON-safe characters:
     /// `order#<12 digits>:` then filler letters (a secret: letters only).
     static func payload<S: MessageSink>(_ c: AWSJSONCall, key: UInt64, into s: inout S) {

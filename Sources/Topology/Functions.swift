@@ -163,9 +163,9 @@ extension Builder {
         let m = try n.mapping(allowed: [
             "dynamodb", "table", "item-bytes", "items", "consistent-read", "database", "query-bytes", "result-bytes",
             "server-time", "compute", "region", "endpoint", "sqs", "secretsmanager", "queue", "secret", "message-bytes",
-            "secret-bytes", "cold-start-only",
+            "secret-bytes", "cold-start-only", "kms", "key", "plaintext-bytes",
         ])
-        for key in ["sqs", "secretsmanager"] { if let op = m[key] { return try jsonStep(m, service: key, op) } }
+        for key in ["sqs", "secretsmanager", "kms"] { if let op = m[key] { return try jsonStep(m, service: key, op) } }
         if let op = m["dynamodb"] {
             let name = try op.string()
             guard let o = DynamoDBOperation(rawValue: name) else {
@@ -224,33 +224,40 @@ extension Builder {
                         ?? .microseconds(900)))
         }
         if let c = m["compute"] { return .compute(try c.duration(in: .zero...TopologyLimits.longestDelay)) }
-        throw n.fail("a handler step needs 'dynamodb', 'sqs', 'secretsmanager', 'database' or 'compute'")
+        throw n.fail("a handler step needs 'dynamodb', 'sqs', 'secretsmanager', 'kms', 'database' or 'compute'")
     }
 
     /// `{sqs: SendMessage, queue: orders, message-bytes: 512}`, `{sqs: ReceiveMessage, queue: orders}`,
-    /// `{secretsmanager: GetSecretValue, secret: prod/orders-db, secret-bytes: 180, cold-start-only: true}`.
+    /// `{secretsmanager: GetSecretValue, secret: prod/orders-db, secret-bytes: 180, cold-start-only: true}`,
+    /// `{kms: Decrypt, key: 1234abcd-12ab-34cd-56ef-1234567890ab, plaintext-bytes: 32}`.
     mutating func jsonStep(_ m: YMap, service: String, _ op: YNode) throws -> Step {
         let name = try op.string()
         guard let o = AWSJSONOperation(service: service, name: name) else {
             let names = AWSJSONOperation.allCases.filter { $0.service == service }.map(\.name).joined(separator: ", ")
             throw op.fail("'\(name)' is not a modelled \(service) operation (\(names))")
         }
-        let resourceKey = service == "sqs" ? "queue" : "secret"
-        let sizeKey = service == "sqs" ? "message-bytes" : "secret-bytes"
-        for other in [
-            "table", "item-bytes", "items", "consistent-read", "database", "region", "endpoint",
-            service == "sqs" ? "secret" : "queue", service == "sqs" ? "secret-bytes" : "message-bytes",
-        ] {
+        // Each service's resource key, size key, largest size and default size. An SQS message
+        // body is at most 1 MiB since August 2025, 256 KiB before
+        // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html);
+        // a secret's value at most 65,536 bytes
+        // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html); KMS
+        // encrypts at most 4,096 bytes (https://docs.aws.amazon.com/kms/latest/APIReference/API_Encrypt.html).
+        let keys: [String: (resource: String, size: String, limit: Int, defaultSize: Int)] = [
+            "sqs": ("queue", "message-bytes", 1_048_576, 256),
+            "secretsmanager": ("secret", "secret-bytes", 65_536, 256),
+            "kms": ("key", "plaintext-bytes", 4_096, 32),
+        ]
+        let mine = keys[service]!
+        var others = ["table", "item-bytes", "items", "consistent-read", "database", "region", "endpoint"]
+        for (k, v) in keys.sorted(by: { $0.key < $1.key }) where k != service { others += [v.resource, v.size] }
+        for other in others {
             if let x = m[other] { throw x.fail("'\(other)' does not apply to a \(service) step") }
         }
+        let resourceKey = mine.resource, sizeKey = mine.size
         let resource = try (try m.required(resourceKey)).string()
-        var payload = 256
+        var payload = mine.defaultSize
         if let b = m[sizeKey] {
-            // An SQS message body is at most 1 MiB since August 2025, 256 KiB before
-            // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html);
-            // a secret's value at most 65,536 bytes
-            // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html).
-            let limit = service == "sqs" ? 1_048_576 : 65_536
+            let limit = mine.limit
             payload = try b.size()
             guard (1...limit).contains(payload) else { throw b.fail("\(payload) bytes is outside 1…\(limit)") }
         }

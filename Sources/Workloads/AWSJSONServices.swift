@@ -2,7 +2,7 @@ import SimCore
 import NetModel
 import Messages
 
-// SQS and Secrets Manager calls (AWS JSON 1.0 / 1.1 protocols): messages built in Messages
+// SQS, Secrets Manager and KMS calls (AWS JSON 1.0 / 1.1 protocols): messages built in Messages
 // (AWSJSONRequest, AWSJSONResponse), the names below keep Workloads' vocabulary.
 
 public typealias AWSJSONOperation = Messages.AWSJSONOperation
@@ -12,12 +12,13 @@ extension AWSJSONOperation {
     /// Server-side latency median. SQS: "typical latencies for SendMessage, ReceiveMessage, and
     /// DeleteMessage API requests are in the tens or low hundreds of milliseconds"
     /// (https://aws.amazon.com/sqs/faqs/); ASSUMED 12 ms and 10 ms at the median. Secrets
-    /// Manager publishes no figure: ASSUMED 15 ms.
+    /// Manager and KMS publish no figure: ASSUMED 15 ms and 8 ms.
     var serverMedian: SimDuration {
         switch self {
         case .sqsSendMessage: return .milliseconds(12)
         case .sqsReceiveMessage: return .milliseconds(10)
         case .secretsManagerGetSecretValue: return .milliseconds(15)
+        case .kmsDecrypt: return .milliseconds(8)
         }
     }
 }

@@ -219,6 +219,58 @@ import Topology
         #expect(json["requests"] as? Int == count && json["verified"] as? Int == count && count > 20)
     }
 
+    /// A KMS endpoint and a Decrypt step added: JSON 1.1 with target TrentService.Decrypt, the
+    /// base64 ciphertext blob in the body, answered through the KMS endpoint's ENIs and verified by
+    /// botocore.
+    @Test func kmsDecryptThroughItsEndpoint() throws {
+        let root = repositoryRoot()
+        let python = root + "/.build/pyenv/bin/python3"
+        try #require(
+            FileManager.default.isExecutableFile(atPath: python),
+            "no Python virtualenv at .build/pyenv (botocore): run Tools/install-deps --test")
+        let y = try Self.yaml()
+        let kmsEndpoint = """
+              - id: vpce-0a1b2c3d4e5f60093
+                vpc: vpc-0a1b2c3d4e5f60718
+                service: com.amazonaws.us-east-1.kms
+                type: Interface
+                subnets: [subnet-0a1b2c3d4e5f60001, subnet-0a1b2c3d4e5f60002]
+                security-groups: [sg-0a1b2c3d4e5f60022]
+
+            security-groups:
+
+            """
+        var edited = y.replacingOccurrences(of: "\nsecurity-groups:\n", with: "\n" + kmsEndpoint)
+        edited = edited.replacingOccurrences(
+            of: "      - compute: 2ms\n",
+            with: "      - kms: Decrypt\n        key: 1234abcd-12ab-34cd-56ef-1234567890ab\n      - compute: 2ms\n")
+        #expect(edited.contains("kms: Decrypt") && edited.contains("com.amazonaws.us-east-1.kms"))
+        let dir = temporaryDirectory("sqs-secrets-kms")
+        let path = dir + "/kms.yaml"
+        try edited.write(toFile: path, atomically: true, encoding: .utf8)
+        let (summary, out) = try DecryptableTests.run(path, duration: .seconds(8), out: dir + "/out")
+        let decrypt = try #require(summary.calls.first { $0.name == "orders-notifier/Decrypt" })
+        #expect(decrypt.calls > 5 && decrypt.errors == 0, "\(decrypt)")
+        #expect(summary.serviceClients["kms"]?.allSatisfy { $0.hasPrefix("10.0.") } == true)
+        var bodies: [String] = []
+        for p in filesUnder(out + "/captures") where p.hasSuffix(".pcapng") {
+            let rows = try DecryptableTests.tshark(
+                out + "/captures/" + p, "http.request && http.host == \"kms.us-east-1.amazonaws.com\"",
+                ["http.request.line", "http.file_data"])
+            for r in rows {
+                #expect(r[0].contains("X-Amz-Target: TrentService.Decrypt"), "\(r[0])")
+                #expect(r[0].contains("Content-Type: application/x-amz-json-1.1"), "\(r[0])")
+                bodies.append(r[1])
+            }
+        }
+        // 32 bytes of plaintext + 152 of overhead = 184 bytes: 248 base64 characters.
+        #expect(
+            !bodies.isEmpty && bodies.allSatisfy { $0.count == #"{"CiphertextBlob": ""}"#.count + 248 },
+            "\(bodies.first ?? "")")
+        let r = runProgram(python, [root + "/Tools/verify-sigv4", "--json", out])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    }
+
     @Test func badStepsAreLocatedErrors() throws {
         let y = try Self.yaml()
         func error(_ old: String, _ new: String) -> String {
