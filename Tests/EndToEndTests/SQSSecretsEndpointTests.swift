@@ -271,6 +271,31 @@ import Topology
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
     }
 
+    /// `vpcsim path` to the Regional names: private DNS answers with the endpoints' ENIs, and the
+    /// function's SQS and Secrets Manager calls are evaluated against each endpoint's policy.
+    @Test func pathEvaluatesTheCallsAgainstEachEndpointsPolicy() throws {
+        let s = try TopologyLoader.load(path: repositoryRoot() + "/Topologies/\(Self.name).yaml")
+        let sqs = try PathExplainer.explain(s, from: "orders-notifier", to: Self.sqsName + ":443")
+        #expect(sqs.outcome == .reachable, "\(sqs.text)")
+        #expect(
+            sqs.policy.map { "\($0.action) \($0.resource) \($0.allowed)" } == [
+                "sqs:SendMessage arn:aws:sqs:us-east-1:123456789012:orders true"
+            ], "\(sqs.policy)")
+        let addresses = Self.endpointAddresses(s.network)
+        let answer = try #require(sqs.dnsAnswer)
+        #expect(addresses["sqs"]!.allSatisfy { answer.contains($0) }, "\(answer)")
+        let secrets = try PathExplainer.explain(s, from: "orders-notifier", to: Self.secretsName + ":443")
+        #expect(secrets.outcome == .reachable && secrets.policy.count == 1 && secrets.policy[0].allowed)
+        #expect(
+            secrets.policy[0].resource.hasPrefix(
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/orders-api-key-"))
+        // Sending to another queue: the path is open, the policy denies every SQS call.
+        let y = try Self.yaml().replacingOccurrences(of: "        queue: orders\n", with: "        queue: audit\n")
+        let denied = try PathExplainer.explain(
+            try TopologyLoader.load(yaml: y, file: "t.yaml"), from: "orders-notifier", to: Self.sqsName + ":443")
+        #expect(denied.outcome == .policyDenied && denied.policy.allSatisfy { !$0.allowed }, "\(denied.text)")
+    }
+
     @Test func badStepsAreLocatedErrors() throws {
         let y = try Self.yaml()
         func error(_ old: String, _ new: String) -> String {
