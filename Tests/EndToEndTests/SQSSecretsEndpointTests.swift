@@ -296,6 +296,47 @@ import Topology
         #expect(denied.outcome == .policyDenied && denied.policy.allSatisfy { !$0.allowed }, "\(denied.text)")
     }
 
+    /// ReceiveMessage (allowed by a widened policy): one message back with its receipt handle,
+    /// and MD5OfBody is the MD5 of the body (checked with Python's hashlib).
+    @Test func receiveMessageReturnsABodyWithItsMD5() throws {
+        let y = try Self.yaml()
+        var edited = y.replacingOccurrences(
+            of: "Action: sqs:SendMessage", with: "Action: [sqs:SendMessage, sqs:ReceiveMessage]")
+        edited = edited.replacingOccurrences(
+            of: "        message-bytes: 420\n",
+            with: "        message-bytes: 420\n      - sqs: ReceiveMessage\n"
+                + "        queue: orders\n        message-bytes: 300\n")
+        #expect(edited.contains("sqs: ReceiveMessage") && edited.contains("sqs:ReceiveMessage]"))
+        let dir = temporaryDirectory("sqs-receive")
+        try edited.write(toFile: dir + "/receive.yaml", atomically: true, encoding: .utf8)
+        let (summary, out) = try DecryptableTests.run(dir + "/receive.yaml", duration: .seconds(5), out: dir + "/out")
+        let receive = try #require(summary.calls.first { $0.name == "orders-notifier/ReceiveMessage" })
+        #expect(receive.calls > 3 && receive.errors == 0, "\(receive)")
+        var checked = 0
+        for p in filesUnder(out + "/captures") where p.hasSuffix(".pcapng") {
+            let rows = try DecryptableTests.tshark(
+                out + "/captures/" + p, "http.response && http.file_data contains \"ReceiptHandle\"", ["http.file_data"]
+            )
+            for r in rows {
+                let json = try #require(
+                    try JSONSerialization.jsonObject(with: Data(r[0].utf8)) as? [String: Any], "\(r[0])")
+                let message = try #require((json["Messages"] as? [[String: Any]])?.first)
+                let body = try #require(message["Body"] as? String)
+                #expect(body.utf8.count == 300 && (message["ReceiptHandle"] as? String)?.count == 180)
+                let md5 = runProgram(
+                    "/usr/bin/env",
+                    ["python3", "-c", "import hashlib,sys; print(hashlib.md5(sys.argv[1].encode()).hexdigest())", body])
+                #expect(
+                    md5.status == 0
+                        && md5.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                            == message["MD5OfBody"] as? String,
+                    "\(md5.stdout) \(message)")
+                checked += 1
+            }
+        }
+        #expect(checked == Int(receive.calls), "\(checked) of \(receive.calls)")
+    }
+
     @Test func badStepsAreLocatedErrors() throws {
         let y = try Self.yaml()
         func error(_ old: String, _ new: String) -> String {
