@@ -100,6 +100,7 @@ public struct WorkEstimate: Sendable {
             for step in f.program {
                 switch step {
                 case .dynamodb(let c): callBytes += 2_900 + Double(c.itemBytes)
+                case .call(let c): callBytes += 2_900 + Double(c.payloadBytes)
                 case .database(let q): callBytes += 2_900 + Double(q.requestBytes + q.responseBytes)
                 case .compute: break
                 }

@@ -51,20 +51,28 @@ enum PathPolicy {
         return nil
     }
 
-    /// The source function's DynamoDB calls in its own Region, each evaluated against the policy
-    /// of the endpoint on the path (the evaluator the service uses for every request,
+    /// The source function's calls of the endpoint's service (DynamoDB in its own Region, SQS,
+    /// Secrets Manager, KMS), each evaluated against the policy of the endpoint on the path (the
+    /// evaluator the service uses for every request,
     /// https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html).
     static func checks(
         endpoint: (id: String, service: String, policy: EndpointPolicy), source: PathSource, world: World
     ) -> [PathResult.PolicyCheck] {
-        guard endpoint.service == "dynamodb", let f = source.function else { return [] }
+        guard let f = source.function else { return [] }
         let fn = world.functions[f]
         var out: [PathResult.PolicyCheck] = []
         for step in fn.program {
-            guard case .dynamodb(let c) = step, c.region.isEmpty else { continue }
-            let resource = "arn:aws:dynamodb:\(world.network.region):\(fn.accountID):table/\(c.table)"
-            let decision = endpoint.policy.evaluate(
-                principal: fn.principal, action: c.operation.action, resource: resource)
+            let action: String, resource: String
+            switch step {
+            case .dynamodb(let c) where c.region.isEmpty && endpoint.service == "dynamodb":
+                action = c.operation.action
+                resource = "arn:aws:dynamodb:\(world.network.region):\(fn.accountID):table/\(c.table)"
+            case .call(let c) where c.operation.service == endpoint.service:
+                action = c.operation.action
+                resource = c.resourceARN(region: world.network.region, account: fn.accountID)
+            default: continue
+            }
+            let decision = endpoint.policy.evaluate(principal: fn.principal, action: action, resource: resource)
             let text: String
             switch decision {
             case .allowed(let k): text = "allowed (statement \(k + 1))"
@@ -72,7 +80,7 @@ enum PathPolicy {
             case .implicitlyDenied: text = "implicitly denied (no statement allows it)"
             }
             let check = PathResult.PolicyCheck(
-                endpoint: endpoint.id, principal: fn.principal, action: c.operation.action, resource: resource,
+                endpoint: endpoint.id, principal: fn.principal, action: action, resource: resource,
                 allowed: decision.isAllowed, decision: text)
             if !out.contains(check) { out.append(check) }
         }

@@ -6,6 +6,9 @@ import SimCore
 public enum AppMessage: Sendable, Hashable {
     case dynamoDBRequest(DynamoDBRequest)
     case dynamoDBResponse(DynamoDBResponse)
+    /// A JSON-protocol call of SQS or Secrets Manager, and its answer.
+    case awsJSONRequest(AWSJSONRequest)
+    case awsJSONResponse(AWSJSONResponse)
     case postgres(PostgresMessage)
     /// A generated session's request or response.
     case http(SyntheticHTTPMessage)
@@ -15,6 +18,8 @@ public enum AppMessage: Sendable, Hashable {
         switch self {
         case .dynamoDBRequest(let r): return r.sizes.total
         case .dynamoDBResponse(let r): return r.sizes.total
+        case .awsJSONRequest(let r): return r.sizes.total
+        case .awsJSONResponse(let r): return r.sizes.total
         case .postgres(let m): return m.length
         case .http(let m): return m.length
         }
@@ -27,6 +32,8 @@ public enum AppMessage: Sendable, Hashable {
         switch self {
         case .dynamoDBRequest(let r): return r.encode()
         case .dynamoDBResponse(let r): return r.encode()
+        case .awsJSONRequest(let r): return r.encode()
+        case .awsJSONResponse(let r): return r.encode()
         case .postgres(let m): return m.encode(certificate: session?.leafCertificate ?? [])
         case .http(let m): return m.bytes(from: 0, count: m.length)
         }

@@ -156,6 +156,24 @@ extension Builder {
                         addresses: addresses, accountID: account, region: catalog.name))
             }
         }
+        // The Regional front ends of the JSON-protocol services handlers call (SQS, Secrets
+        // Manager), at public addresses: ASSUMED two addresses in the first two of the Region's
+        // `AMAZON` ranges of ip-ranges.json (AWS publishes no per-service list for them).
+        let amazon = catalog.ipRanges.filter { $0.service == "AMAZON" && $0.range.isIPv4 }.map(\.range)
+        for (k, key) in jsonServicesCalled.enumerated() where !amazon.isEmpty {
+            let h = world.addHost(.awsService(name: key), role: .awsFrontEnd)
+            var addresses: [IPAddress] = []
+            for j in 0..<2 {
+                let range = amazon[(2 * k + j) % amazon.count]
+                let a = range.first
+                addresses.append(a)
+                world.network.serviceRanges.append((CIDR(base: a, prefixLength: 32), h))
+            }
+            world.addService(
+                ServiceEndpoint(
+                    name: key, hostname: "\(key).\(catalog.name).amazonaws.com", host: h, addresses: addresses,
+                    accountID: account, region: catalog.name))
+        }
         // DynamoDB of the other Regions the handlers call: reached over the public side (no
         // gateway endpoint serves another Region's service,
         // https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html), one

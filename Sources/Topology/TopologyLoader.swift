@@ -110,6 +110,8 @@ struct Builder {
     var catalog = RegionCatalog.usEast1
     /// Other Regions whose DynamoDB the handlers call (`region:` on a step), in order of first use.
     var remoteRegions: [String] = []
+    /// The JSON-protocol services (sqs, secretsmanager) handlers call, in first-use order.
+    var jsonServicesCalled: [String] = []
     var account = "123456789012"
 
     // Ids and names the file declares.

@@ -33,6 +33,7 @@ extension World {
     func target(of step: Step) -> Target? {
         switch step {
         case .dynamodb(let c): return .service(Int32(dynamoDBService(c)))
+        case .call(let c): return .service(Int32(jsonService(c)))
         case .database(let q): return .database(Int32(q.instance))
         case .compute: return nil
         }
@@ -61,6 +62,7 @@ extension World {
     func callName(_ f: Int, _ pc: Int) -> String {
         switch functions[f].program[pc] {
         case .dynamodb(let c): return functions[f].name + "/" + c.operation.rawValue
+        case .call(let c): return functions[f].name + "/" + c.operation.name
         case .database(let q): return functions[f].name + "/" + databases[q.instance].identifier
         case .compute: return functions[f].name + "/compute"
         }
@@ -259,12 +261,23 @@ extension World {
         let key = callIndex[f][pc]
         environments[env].call = .awaitingResponse
         switch functions[f].program[pc] {
-        case .dynamodb(let call):
-            let request = dynamoDBRequest(env, call, target: p.target, now)
-            let size = request.sizes
-            let message = log(.dynamoDBRequest(request))
-            let r = newRequest(
-                Request(environment: Int32(env), function: Int32(f), step: Int32(pc), key: request.key))
+        case .dynamodb, .call:
+            let size: HTTPMessageSize
+            let message: UInt32?
+            let r: UInt32
+            if case .dynamodb(let call) = functions[f].program[pc] {
+                let request = dynamoDBRequest(env, call, target: p.target, now)
+                size = request.sizes
+                message = log(.dynamoDBRequest(request))
+                r = newRequest(Request(environment: Int32(env), function: Int32(f), step: Int32(pc), key: request.key))
+            } else if case .call(let call) = functions[f].program[pc] {
+                let request = jsonRequest(env, call, target: p.target, now)
+                size = request.sizes
+                message = log(.awsJSONRequest(request))
+                r = newRequest(Request(environment: Int32(env), function: Int32(f), step: Int32(pc), key: request.key))
+            } else {
+                return
+            }
             let records = functions[f].runtime.tlsClient.profile.records
             let limit = records.writeLimit
             let dynamic = records.dynamicRecordSizing ? records : nil
@@ -291,24 +304,6 @@ extension World {
             return
         }
         metrics.calls[key].calls += 1
-    }
-
-    /// The request botocore builds for `call` now: the function's credentials, the invocation's
-    /// trace header and order number, the attempt.
-    func dynamoDBRequest(_ env: Int, _ call: DynamoDBCall, target: Target, _ now: SimTime) -> DynamoDBRequest {
-        let f = Int(environments[env].function)
-        let fn = functions[f]
-        let inv = invocations[Int(environments[env].invocation)]
-        let seconds = (epochNanoseconds + now.nanoseconds) / 1_000_000_000
-        let identity = SplitMix64.mix(FNV1a64.hash(fn.name.utf8) ^ inv.number)
-        return DynamoDBRequest(
-            call: call, host: hostname(target), region: call.region.isEmpty ? fn.region : call.region,
-            credentials: fn.credentials, userAgent: fn.runtime.http.userAgent, unixSeconds: seconds,
-            trace: XRayTraceHeader(
-                unixSeconds: (epochNanoseconds + inv.start.nanoseconds) / 1_000_000_000, seed: identity),
-            invocationID: SplitMix64.mix(identity &+ UInt64(environments[env].pc)),
-            attempt: environments[env].attempt, key: inv.number, dialect: fn.runtime.http.dialect,
-            sdkUserAgent: fn.runtime.http.sdkUserAgent)
     }
 
     /// The PostgreSQL message of a client stage: 0 StartupMessage, 1 SASLInitialResponse,

@@ -8,6 +8,8 @@ import Messages
 public enum Step: Sendable, Hashable {
     /// An AWS SDK call to DynamoDB.
     case dynamodb(DynamoDBCall)
+    /// An AWS SDK call to a JSON-protocol service (SQS, Secrets Manager).
+    case call(AWSJSONCall)
     /// A query to a database instance over its wire protocol (e.g. PostgreSQL on 5432).
     case database(DatabaseQuery)
     /// CPU work in the handler.

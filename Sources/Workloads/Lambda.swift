@@ -175,7 +175,11 @@ extension World {
         switch program[environments[env].pc] {
         case .compute(let d):
             after(d, env: env, .afterResponse, &s)
-        case .dynamodb, .database:
+        case .call(let c) where c.coldStartOnly && invocations[Int(environments[env].invocation)].initTime == .zero:
+            // Already made at this environment's cold start (the handler keeps the result).
+            environments[env].pc += 1
+            runStep(env, now, &s)
+        case .dynamodb, .database, .call:
             environments[env].attempt = 1
             environments[env].callStart = now
             environments[env].callOpenedConnection = false

@@ -1,3 +1,4 @@
+import SimCore
 import NetModel
 import Messages
 
@@ -19,5 +20,23 @@ extension World {
     /// (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html).
     func service(answering name: String, in vpc: VPCIndex) -> ServiceEndpoint? {
         services.first { $0.vpc == vpc && $0.privateDNSName == name } ?? services.first { $0.hostname == name }
+    }
+
+    /// The request botocore builds for `call` now: the function's credentials, the invocation's
+    /// trace header and order number, the attempt.
+    func dynamoDBRequest(_ env: Int, _ call: DynamoDBCall, target: Target, _ now: SimTime) -> DynamoDBRequest {
+        let f = Int(environments[env].function)
+        let fn = functions[f]
+        let inv = invocations[Int(environments[env].invocation)]
+        let seconds = (epochNanoseconds + now.nanoseconds) / 1_000_000_000
+        let identity = SplitMix64.mix(FNV1a64.hash(fn.name.utf8) ^ inv.number)
+        return DynamoDBRequest(
+            call: call, host: hostname(target), region: call.region.isEmpty ? fn.region : call.region,
+            credentials: fn.credentials, userAgent: fn.runtime.http.userAgent, unixSeconds: seconds,
+            trace: XRayTraceHeader(
+                unixSeconds: (epochNanoseconds + inv.start.nanoseconds) / 1_000_000_000, seed: identity),
+            invocationID: SplitMix64.mix(identity &+ UInt64(environments[env].pc)),
+            attempt: environments[env].attempt, key: inv.number, dialect: fn.runtime.http.dialect,
+            sdkUserAgent: fn.runtime.http.sdkUserAgent)
     }
 }

@@ -35,6 +35,8 @@ extension World {
                 median =
                     call.operation.isWrite
                     ? svc.putMedian + svc.writePerKB * kb : svc.getMedian + svc.readPerKB * kb
+            } else if case .call(let call) = functions[Int(req.function)].program[Int(req.step)] {
+                median = call.operation.serverMedian
             }
             let t = SimDuration(seconds: random.lognormal(median: median.seconds, sigma: svc.latencySigma))
             s.schedule(after: t, .serverWork(c, .respond))
@@ -65,9 +67,21 @@ extension World {
             channels.update(c) { $0.pending = .none }
             let req = requests[Int(r)]
             let f = Int(req.function)
-            guard case .dynamodb(let call) = functions[f].program[Int(req.step)] else { return }
             let svcIndex = serviceByHost[tcp.socket(sock).host] ?? 0
             let svc = services[svcIndex]
+            if case .call(let call) = functions[f].program[Int(req.step)] {
+                let response = jsonResponse(call, function: f, service: svc, connection: c, key: req.key, now)
+                if let e = response.error { requests[Int(r)].error = e.name }
+                let size = response.sizes
+                let m = log(.awsJSONResponse(response))
+                let end = writeTLS(sock, connection: c, plaintext: size.total, message: m, now: now, &s)
+                channels.update(c) { $0.toClient.push(end, .response(r)) }
+                metrics.calls[callIndex[f][Int(req.step)]].responseBytes += UInt64(size.total)
+                let idleClose = EventPayload(AppEvent.serverIdleClose, object: c, aux: channels.armIdleClose(c) ?? 0)
+                s.schedule(after: svc.idleTimeout, idleClose)
+                return
+            }
+            guard case .dynamodb(let call) = functions[f].program[Int(req.step)] else { return }
             var response = DynamoDBResponse(
                 call: call, unixSeconds: (epochNanoseconds + now.nanoseconds) / 1_000_000_000,
                 requestID: SplitMix64.mix(UInt64(c) << 32 ^ UInt64(bitPattern: now.nanoseconds)), key: req.key)
