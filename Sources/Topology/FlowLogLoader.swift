@@ -16,7 +16,8 @@ extension Builder {
         // Transit gateway flow logs are on a transit gateway or one of its attachments
         // (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-flow-logs.html).
         if r.hasPrefix("tgw-attach-") {
-            resource = .transitGatewayAttachment(try lookup(tgwAttachmentByID, rNode, kind: "transit gateway attachment"))
+            resource = .transitGatewayAttachment(
+                try lookup(tgwAttachmentByID, rNode, kind: "transit gateway attachment"))
         } else if r.hasPrefix("tgw-") {
             resource = .transitGateway(try lookup(tgwByID, rNode, kind: "transit gateway"))
         } else if r.hasPrefix("vpc-") {
