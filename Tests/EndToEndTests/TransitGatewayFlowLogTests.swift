@@ -66,7 +66,8 @@ import Topology
     }
 
     @Test func recordsOfAFlowBetweenTwoAttachmentsAndOfLosses() throws {
-        let run = try ScenarioRun(yaml: try Self.withAttachmentCaptures(), name: "tgw-flow-logs", duration: .seconds(30))
+        let run = try ScenarioRun(
+            yaml: try Self.withAttachmentCaptures(), name: "tgw-flow-logs", duration: .seconds(30))
         let net = run.scenario.network
         let (files, records) = try Self.records(run)
         // S3 delivery: AWSLogs/<account>/vpcflowlogs/<region>/<yyyy>/<mm>/<dd>/ and the flow-log
@@ -102,7 +103,8 @@ import Topology
         #expect(syn["tgw-pair-attachment-id"] == Self.shared)
         #expect(syn["tgw-src-vpc-id"] == appIDs.vpc && syn["tgw-dst-vpc-id"] == sharedIDs.vpc)
         #expect(syn["tgw-src-eni"] == appIDs.eni[0] && sharedIDs.eni.contains(syn["tgw-dst-eni"]!))
-        #expect(syn["tgw-src-subnet-id"] == "subnet-0c1d2e3f4a5b60941" && syn["tgw-dst-subnet-id"] == "subnet-0c1d2e3f4a5b60942")
+        #expect(syn["tgw-src-subnet-id"] == "subnet-0c1d2e3f4a5b60941")
+        #expect(syn["tgw-dst-subnet-id"] == "subnet-0c1d2e3f4a5b60942")
         #expect(syn["tgw-src-az-id"] == "use1-az1" && syn["tgw-dst-az-id"] == "use1-az1")
         #expect(syn["tgw-src-vpc-account-id"] == "123456789012" && syn["protocol"] == "6")
         #expect(syn["packets-lost-no-route"] == "0" && syn["packets-lost-blackhole"] == "0")
