@@ -44,8 +44,10 @@ import Topology
         for f in log.files {
             let lines = gunzipLines(run.directory + "/" + f)
             let header = try #require(lines.first).split(separator: " ").map(String.init)
-            #expect(header.joined(separator: " ") == documentedDefault.replacingOccurrences(of: "${", with: "")
-                .replacingOccurrences(of: "}", with: ""))
+            #expect(
+                header.joined(separator: " ")
+                    == documentedDefault.replacingOccurrences(of: "${", with: "")
+                    .replacingOccurrences(of: "}", with: ""))
             for l in lines.dropFirst() {
                 let v = l.split(separator: " ").map(String.init)
                 #expect(v.count == header.count, "\(l)")
@@ -80,12 +82,13 @@ import Topology
                     of: #"^123456789012_vpcflowlogs_us-east-1_fl-0c1d2e3f4a5b60982_\d{8}T\d{4}Z_[0-9a-f]{8}\.log\.gz$"#,
                     options: .regularExpression) != nil, "\(name)")
         }
-        #expect(records.allSatisfy {
-            $0["version"] == "6" && $0["resource-type"] == "TransitGatewayAttachment"
-                && $0["account-id"] == "123456789012" && $0["tgw-id"] == "tgw-0c1d2e3f4a5b60901"
-                && $0["log-status"] == "OK" && $0["type"] == "IPv4" && $0["region"] == "us-east-1"
-                && $0["packets-lost-mtu-exceeded"] == "0" && $0["packets-lost-ttl-expired"] == "0"
-        })
+        #expect(
+            records.allSatisfy {
+                $0["version"] == "6" && $0["resource-type"] == "TransitGatewayAttachment"
+                    && $0["account-id"] == "123456789012" && $0["tgw-id"] == "tgw-0c1d2e3f4a5b60901"
+                    && $0["log-status"] == "OK" && $0["type"] == "IPv4" && $0["region"] == "us-east-1"
+                    && $0["packets-lost-mtu-exceeded"] == "0" && $0["packets-lost-ttl-expired"] == "0"
+            })
         // Windows are at most 60 s long.
         #expect(records.allSatisfy { Int($0["end"]!)! - Int($0["start"]!)! < 60 })
 
@@ -96,10 +99,12 @@ import Topology
             return (a.enis.map { net.enis[$0.int].id }, net.vpcs[a.vpc.int].id)
         }
         let appIDs = try ids(Self.app), sharedIDs = try ids(Self.shared), devIDs = try ids(Self.dev)
-        let syn = try #require(records.first {
-            $0["tgw-attachment-id"] == Self.app && $0["flow-direction"] == "ingress" && $0["srcaddr"] == "10.10.1.10"
-                && $0["dstaddr"] == "10.20.1.20" && $0["dstport"] == "443"
-        })
+        let syn = try #require(
+            records.first {
+                $0["tgw-attachment-id"] == Self.app && $0["flow-direction"] == "ingress"
+                    && $0["srcaddr"] == "10.10.1.10"
+                    && $0["dstaddr"] == "10.20.1.20" && $0["dstport"] == "443"
+            })
         #expect(syn["tgw-pair-attachment-id"] == Self.shared)
         #expect(syn["tgw-src-vpc-id"] == appIDs.vpc && syn["tgw-dst-vpc-id"] == sharedIDs.vpc)
         #expect(syn["tgw-src-eni"] == appIDs.eni[0] && sharedIDs.eni.contains(syn["tgw-dst-eni"]!))
@@ -108,10 +113,11 @@ import Topology
         #expect(syn["tgw-src-az-id"] == "use1-az1" && syn["tgw-dst-az-id"] == "use1-az1")
         #expect(syn["tgw-src-vpc-account-id"] == "123456789012" && syn["protocol"] == "6")
         #expect(syn["packets-lost-no-route"] == "0" && syn["packets-lost-blackhole"] == "0")
-        let out = try #require(records.first {
-            $0["tgw-attachment-id"] == Self.shared && $0["flow-direction"] == "egress"
-                && $0["srcport"] == syn["srcport"] && $0["srcaddr"] == "10.10.1.10"
-        })
+        let out = try #require(
+            records.first {
+                $0["tgw-attachment-id"] == Self.shared && $0["flow-direction"] == "egress"
+                    && $0["srcport"] == syn["srcport"] && $0["srcaddr"] == "10.10.1.10"
+            })
         for k in ["packets", "bytes", "start", "end", "tgw-src-eni", "tgw-dst-eni", "tcp-flags", "dstaddr"] {
             #expect(out[k] == syn[k], "\(k)")
         }
@@ -129,10 +135,12 @@ import Topology
         }
         // dev-1 → app-1: no route in the dev table.
         let unrouted = records.filter { $0["srcaddr"] == "10.30.2.30" && $0["dstaddr"] == "10.10.1.10" }
-        #expect(!unrouted.isEmpty && unrouted.allSatisfy {
-            $0["tgw-attachment-id"] == Self.dev && $0["packets-lost-no-route"] == $0["packets"]
-                && $0["packets-lost-blackhole"] == "0" && $0["tgw-src-eni"] == devIDs.eni[0]
-        })
+        #expect(
+            !unrouted.isEmpty
+                && unrouted.allSatisfy {
+                    $0["tgw-attachment-id"] == Self.dev && $0["packets-lost-no-route"] == $0["packets"]
+                        && $0["packets-lost-blackhole"] == "0" && $0["tgw-src-eni"] == devIDs.eni[0]
+                })
         // The drops the run counted are the lost packets the records count.
         let lost = records.reduce(0) { $0 + Int($1["packets-lost-blackhole"]!)! + Int($1["packets-lost-no-route"]!)! }
         #expect(UInt64(lost) == run.summary.packets.dropped)
