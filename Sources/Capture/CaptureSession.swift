@@ -15,6 +15,9 @@ public final class CaptureSession {
     public let directory: NetworkDirectory
     /// Per ENI: whether a capture or a flow log observes it (the model taps only these).
     public let observed: [Bool]
+    /// Per transit gateway: whether a transit gateway flow log observes it (the model records
+    /// what it sees only then).
+    public let transitGatewayObserved: [Bool]
     /// The pcap files, one per captured ENI, in the order the topology lists them.
     public let pcaps: [PcapCapture]
     /// The flow logs, in the order the topology lists them.
@@ -102,6 +105,13 @@ public final class CaptureSession {
         for p in pcaps { observed[p.spec.eni.int] = true }
         for a in aggregators { for e in observed.indices where a.coverage[e] { observed[e] = true } }
         self.observed = observed
+        var gateways = [Bool](repeating: false, count: directory.transitGateways.count)
+        for a in aggregators {
+            for (i, covered) in a.transitGatewayCoverage.enumerated() where covered {
+                gateways[directory.transitGatewayAttachments[i].transitGateway.int] = true
+            }
+        }
+        transitGatewayObserved = gateways
         frame = .allocate(byteCount: FrameRenderer.maxFrame, alignment: 8)
         frame.initializeMemory(as: UInt8.self, repeating: 0)
     }
@@ -145,6 +155,9 @@ public final class CaptureSession {
                     }
                 #endif
             }
+            for a in aggregators { try a.observe(t) }
+        }
+        for t in log.transitGatewayTaps {
             for a in aggregators { try a.observe(t) }
         }
         log.removeAll()

@@ -14,6 +14,8 @@ public final class CloudWatchFlowLogSink: FlowLogSink {
     let seed: UInt64
     /// Per ENI, its log stream's name: `<eni-id>-<traffic type>`.
     let streamNames: [String]
+    /// Per transit gateway attachment, its log stream's name (a transit gateway flow log's).
+    let attachmentStreamNames: [String]
     let text: FlowLogTextFormat
     let line = RecordLine()
     var streams = OpenFiles<String>()
@@ -30,6 +32,7 @@ public final class CloudWatchFlowLogSink: FlowLogSink {
         seed = context.seed
         let suffix = context.config.trafficType.rawValue.lowercased()
         streamNames = context.directory.enis.map { $0.id + "-" + suffix }
+        attachmentStreamNames = context.directory.transitGatewayAttachments.map(\.id)
         text = FlowLogTextFormat(format: context.config.format, directory: context.directory)
     }
 
@@ -37,7 +40,9 @@ public final class CloudWatchFlowLogSink: FlowLogSink {
         for r in records {
             text.render(r, into: line)
             deliveredBytes += UInt64(line.view.count)
-            try append(line.view, stream: streamNames[r.eni.int], start: r.start, end: r.end)
+            let a = Int(r.transitGateway.attachment)
+            let stream = a >= 0 ? attachmentStreamNames[a] : streamNames[r.eni.int]
+            try append(line.view, stream: stream, start: r.start, end: r.end)
         }
     }
 

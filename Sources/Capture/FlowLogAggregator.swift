@@ -34,9 +34,11 @@ public final class FlowLogAggregator {
     var skipped: [UInt64]
     /// Per ENI, what its records' `srcaddr`/`dstaddr` and `traffic-path` depend on.
     let addresses: [ENIAddresses]
+    /// A transit gateway flow log's windows (nil for a VPC flow log).
+    var transitGateway: TransitGatewayFlowWindows?
     /// The records of the window being emitted.
     var batch: [FlowLogRecord] = []
-    public private(set) var records: UInt64 = 0
+    public internal(set) var records: UInt64 = 0
     public private(set) var skipdataRecords: UInt64 = 0
     public private(set) var nodataRecords: UInt64 = 0
     #if DEBUG
@@ -68,6 +70,9 @@ public final class FlowLogAggregator {
         flows = Array(repeating: [], count: n)
         skipped = Array(repeating: 0, count: n)
         addresses = directory.enis.map(ENIAddresses.init)
+        if config.resource.kind == .transitGateway {
+            transitGateway = TransitGatewayFlowWindows(config: config, directory: directory, seed: seed)
+        }
     }
 
     /// An aggregator delivering to the flow log's destination, below `outputDirectory`.
@@ -147,6 +152,7 @@ public final class FlowLogAggregator {
 
     func advanceAll(to t: Int64) throws {
         for e in coverage.indices where coverage[e] { try roll(e, to: t) }
+        if transitGateway != nil { try rollTransitGateway(to: t) }
         advanced = max(advanced, t)
         let unixNow = epochNanoseconds / 1_000_000_000 + t / 1_000_000_000
         for s in sinks { try s.advance(toUnixSeconds: unixNow) }
@@ -159,6 +165,7 @@ public final class FlowLogAggregator {
             try roll(e, to: now.nanoseconds)
             if !flows[e].isEmpty || skipped[e] > 0 { try emit(e, windowEnd: now.nanoseconds) }
         }
+        if transitGateway != nil { try finishTransitGateway(at: now.nanoseconds) }
         for s in sinks { try s.finish() }
     }
 

@@ -35,6 +35,9 @@ public struct FlowLogRecord: Sendable, Hashable {
     /// Unix seconds of the first and last packet in the window (NODATA, SKIPDATA: the window's bounds).
     public var start: Int64
     public var end: Int64
+    /// A transit gateway flow log's record: its attachment, the other side and the lost packets
+    /// (`attachment` -1 in a VPC flow log's record). `eni` is then `tgw-src-eni`.
+    public var transitGateway = TransitGatewayRecordFields()
 
     public init(
         eni: ENIIndex, srcaddr: IPAddress, dstaddr: IPAddress, pktSrcaddr: IPAddress, pktDstaddr: IPAddress,
@@ -59,6 +62,27 @@ public struct FlowLogRecord: Sendable, Hashable {
             pktDstaddr: .anyIPv4, srcport: 0, dstport: 0, protocolNumber: 0, tcpFlags: 0, logStatus: status,
             action: .accept, direction: .ingress, trafficPath: .none, packets: 0, bytes: 0, start: start, end: end)
     }
+}
+
+/// The fields only transit gateway flow-log records have
+/// (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-flow-logs.html, "Transit Gateway Flow Log records"):
+/// indices into the network's attachments and ENIs, -1 for none (`-` in text).
+public struct TransitGatewayRecordFields: Sendable, Hashable {
+    /// `tgw-attachment-id` (its transit gateway gives `tgw-id`).
+    public var attachment: Int32 = -1
+    /// `tgw-pair-attachment-id`: the attachment on the other side of the gateway.
+    public var pair: Int32 = -1
+    /// `tgw-dst-eni` (and from its subnet, `tgw-dst-vpc-id`, `tgw-dst-subnet-id`, `tgw-dst-az-id`).
+    public var destinationENI: Int32 = -1
+    /// `packets-lost-no-route`, `packets-lost-blackhole`.
+    public var lostNoRoute: UInt32 = 0
+    public var lostBlackhole: UInt32 = 0
+    public init() {}
+    public init(attachment: Int32, pair: Int32, destinationENI: Int32, lostNoRoute: UInt32, lostBlackhole: UInt32) {
+        self.attachment = attachment; self.pair = pair; self.destinationENI = destinationENI
+        self.lostNoRoute = lostNoRoute; self.lostBlackhole = lostBlackhole
+    }
+    @inlinable public var isTransitGateway: Bool { attachment >= 0 }
 }
 
 /// `log-status`.

@@ -150,11 +150,15 @@ public struct FlowLogFormat: Sendable, Hashable {
     public var logFormatString: String { fields.map { "${\($0.rawValue)}" }.joined(separator: " ") }
 }
 
-/// What a flow log is attached to: every ENI of a VPC or subnet, or one ENI.
+/// What a flow log is attached to: every ENI of a VPC or subnet, or one ENI (VPC flow logs); a
+/// transit gateway's attachments, or one attachment (transit gateway flow logs,
+/// https://docs.aws.amazon.com/vpc/latest/tgw/tgw-flow-logs.html).
 public enum FlowLogResource: Sendable, Hashable {
     case vpc(VPCIndex)
     case subnet(SubnetIndex)
     case networkInterface(ENIIndex)
+    case transitGateway(TransitGatewayIndex)
+    case transitGatewayAttachment(TransitGatewayAttachmentIndex)
 
     /// Whether the flow log records the traffic of `eni`, the ENI at `index`.
     public func covers(eni: ENI, at index: ENIIndex) -> Bool {
@@ -162,6 +166,24 @@ public enum FlowLogResource: Sendable, Hashable {
         case .vpc(let v): return eni.vpc == v
         case .subnet(let s): return eni.subnet == s
         case .networkInterface(let x): return x == index
+        case .transitGateway, .transitGatewayAttachment: return false
+        }
+    }
+
+    /// Whether the flow log records what transit gateway attachment `a` (at `index`) sees.
+    public func covers(attachment a: TransitGatewayAttachment, at index: TransitGatewayAttachmentIndex) -> Bool {
+        switch self {
+        case .transitGateway(let t): return a.transitGateway == t
+        case .transitGatewayAttachment(let x): return x == index
+        case .vpc, .subnet, .networkInterface: return false
+        }
+    }
+
+    /// Which kind of flow log a flow log on this resource is.
+    public var kind: FlowLogKind {
+        switch self {
+        case .vpc, .subnet, .networkInterface: return .vpc
+        case .transitGateway, .transitGatewayAttachment: return .transitGateway
         }
     }
 }
@@ -183,7 +205,8 @@ public struct S3DeliveryOptions: Sendable, Hashable {
 public enum FlowLogDestination: Sendable, Hashable {
     case s3(S3DeliveryOptions)
     /// CloudWatch Logs: one log stream per ENI (`<eni-id>-all`) in the log group
-    /// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-cwl.html).
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-cwl.html); for a transit
+    /// gateway flow log, one per attachment (`<tgw-attach-id>`, assumed: AWS documents no name).
     case cloudWatchLogs(logGroup: String)
 }
 
@@ -192,7 +215,9 @@ public struct FlowLogConfig: Sendable {
     public var resource: FlowLogResource
     public var trafficType: FlowLogTrafficType
     /// 60 or 600 seconds; ENIs of Nitro instances always aggregate over at most 60 s
-    /// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html).
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html). Transit gateway
+    /// flow logs: 60 s, the only value AWS accepts
+    /// (https://docs.aws.amazon.com/vpc/latest/tgw/flow-logs-api-cli.html).
     public var maxAggregationInterval: Int
     public var format: FlowLogFormat
     public var destination: FlowLogDestination

@@ -26,6 +26,8 @@ public final class FlowLogTextFormat {
     let stepCount: Int
     let runs: UnsafeMutablePointer<Span>
     let runCount: Int
+    /// The ids transit gateway records name (``renderTransitGateway(_:_:)``).
+    let transitGatewayText: TransitGatewayText
 
     public init(format: FlowLogFormat, directory: NetworkDirectory) {
         self.format = format
@@ -38,6 +40,7 @@ public final class FlowLogTextFormat {
         self.services = services
         serviceText = services.names.map { pool.span($0) }
         words = Words(pool, version: String(format.version), region: directory.region)
+        transitGatewayText = TransitGatewayText(directory, pool)
         fieldCount = format.fields.count
         fields = .allocate(capacity: fieldCount)
         fields.initialize(from: format.fields, count: fieldCount)
@@ -75,6 +78,7 @@ public final class FlowLogTextFormat {
     /// Replaces what `line` holds with the text of `r`, newline included.
     public func render(_ r: FlowLogRecord, into line: RecordLine) {
         line.removeAll()
+        if r.transitGateway.isTransitGateway { renderTransitGateway(r, line); return }
         if r.logStatus == .ok { renderOK(r, line) } else { renderStatus(r, line) }
     }
 

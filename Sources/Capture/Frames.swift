@@ -10,6 +10,8 @@ public struct NetworkDirectory: Sendable {
     public var vpcs: [VPC]
     public var zones: [AvailabilityZone]
     public var natGateways: [NATGateway]
+    public var transitGateways: [TransitGateway]
+    public var transitGatewayAttachments: [TransitGatewayAttachment]
     /// Names and literal payloads that payloads refer to by index.
     public var catalog: NameCatalog
     public var region: String
@@ -30,6 +32,8 @@ public struct NetworkDirectory: Sendable {
         vpcs = network.vpcs
         zones = network.zones
         natGateways = network.natGateways
+        transitGateways = network.transitGateways
+        transitGatewayAttachments = network.transitGatewayAttachments
         catalog = network.catalog
         region = network.region
         dhcpDomainName = network.dhcpDomainName

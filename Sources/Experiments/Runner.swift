@@ -86,6 +86,7 @@ public enum Runner {
                 decryptable: options.tls == .decryptable)
             session = s
             world.network.observed = ContiguousArray(s.observed)
+            world.network.transitGatewayObserved = ContiguousArray(s.transitGatewayObserved)
             world.tcp.recordStreams = s.needsStreamContents
             world.decryptable = options.tls == .decryptable
 

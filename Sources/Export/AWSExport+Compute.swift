@@ -114,12 +114,17 @@ extension AWSExport {
         case .vpc(let v): resource = network.vpcs[v.int].id
         case .subnet(let s): resource = network.subnets[s.int].id
         case .networkInterface(let e): resource = network.enis[e.int].id
+        case .transitGateway(let t): resource = network.transitGateways[t.int].id
+        case .transitGatewayAttachment(let a): resource = network.transitGatewayAttachments[a.int].id
         }
         var out: [String: Any] = [
-            "FlowLogId": l.id, "ResourceId": resource, "TrafficType": l.trafficType.rawValue,
+            "FlowLogId": l.id, "ResourceId": resource,
             "LogFormat": l.format.logFormatString, "MaxAggregationInterval": l.maxAggregationInterval,
             "FlowLogStatus": "ACTIVE", "DeliverLogsStatus": "SUCCESS", "Tags": [] as [Any],
         ]
+        // Transit gateway flow logs have no traffic type
+        // (https://docs.aws.amazon.com/vpc/latest/tgw/flow-logs-api-cli.html).
+        if l.resource.kind == .vpc { out["TrafficType"] = l.trafficType.rawValue }
         switch l.destination {
         case .s3(let o):
             out["LogDestinationType"] = "s3"

@@ -157,4 +157,16 @@ import Topology
         #expect(text.status == 1)
         #expect(text.stdout.contains("FAILED") && text.stdout.contains(file + ":2: "))
     }
+
+    /// A run with a transit gateway flow log beside a VPC one: the VPC flow log is validated, the
+    /// transit gateway's files are set aside and named (no outside reader of them is installed).
+    @Test func transitGatewayFlowLogsAreSetAsideNamed() throws {
+        let run = try ScenarioRun("transit-gateway-three-vpcs", duration: .seconds(20))
+        let r = try validate([run.directory])
+        #expect(r.status == 0, "\(r.output.prefix(3000))")
+        let vpc = try #require(run.summary.flowLogs.first { $0.id == "fl-0c1d2e3f4a5b60981" })
+        #expect(r.records == Int(vpc.records + vpc.nodata + vpc.skipdata) && r.records > 0)
+        let notes = r.json["notes"] as? [String] ?? []
+        #expect(notes.contains { $0.contains("1 transit gateway flow-log file(s) not validated") }, "\(notes)")
+    }
 }

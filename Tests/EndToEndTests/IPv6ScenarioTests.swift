@@ -37,6 +37,12 @@ import Topology
             appPcap, "ipv6 && tcp.flags.syn == 1 && tcp.flags.ack == 0",
             fields: ["eth.type", "ipv6.hlim", "tcp.options.mss_val"])
         #expect(synDetail.first == ["0x86dd", "64", "8941"])
+        // The internet hosts answer with their own MSS: a 1500-byte MTU less 60 bytes of IPv6 and
+        // TCP headers (TCPProfile.linuxInternet; RFC 8200 section 5, RFC 9293 section 3.7.1), not the VPC's.
+        let synAcks = try run.frames(
+            appPcap, "ipv6 && tcp.flags.syn == 1 && tcp.flags.ack == 1", fields: ["ipv6.src", "tcp.options.mss_val"])
+        #expect(!synAcks.isEmpty && synAcks.allSatisfy { $0[1] == "1440" }, "\(synAcks.prefix(3))")
+        #expect(Set(synAcks.map { $0[0] }) == ["2001:db8:4860::8888", "2001:db8:1234:a102:3304:8879:34cf:4071"])
         // Nothing from the scanners reached the ENI.
         #expect(try run.frames(appPcap, "ipv6.src == 2001:db8:666::/64", fields: ["frame.number"]).isEmpty)
         // No IPv4 beyond the instance's platform agents (metadata, Time Sync, DHCP, which need
@@ -52,6 +58,10 @@ import Topology
             run.pcap(webENI.id), "ipv6 && tcp.flags.syn == 1 && tcp.flags.ack == 0",
             fields: ["ipv6.dst", "tcp.dstport"])
         #expect(!webSyns.isEmpty && webSyns.allSatisfy { $0 == [web6, "443"] })
+        // The internet clients' SYNs carry 1440 too, and web-1's SYN-ACKs the VPC's 8941.
+        let webMSS = try run.frames(
+            run.pcap(webENI.id), "ipv6 && tcp.flags.syn == 1", fields: ["ipv6.src", "tcp.options.mss_val"])
+        #expect(webMSS.allSatisfy { $0[1] == ($0[0] == web6 ? "8941" : "1440") }, "\(webMSS.prefix(3))")
 
         // Flow logs: the default format for vpc-…6071 (version 2, AWS's IPv6 example's shape:
         // "2 123456789010 eni-… 2001:db8:…:f105 2001:db8:…:4071 34892 22 6 54 8855 … ACCEPT OK",

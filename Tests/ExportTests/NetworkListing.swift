@@ -114,6 +114,8 @@ enum NetworkListing {
             case .vpc(let v): resource = n.vpcs[v.int].id
             case .subnet(let x): resource = n.subnets[x.int].id
             case .networkInterface(let e): resource = n.enis[e.int].id
+            case .transitGateway(let t): resource = n.transitGateways[t.int].id
+            case .transitGatewayAttachment(let a): resource = n.transitGatewayAttachments[a.int].id
             }
             out.append(
                 "flowlog \(l.id) resource=\(resource) traffic=\(l.trafficType) interval=\(l.maxAggregationInterval) "
