@@ -191,15 +191,15 @@ import Topology
         let dir = temporaryDirectory("experiment-regions")
         let file = dir + "/regions.yaml"
         try """
-            experiment: regions-small
-            topology: \(Self.base)
-            duration: 6s
-            warmup: 1s
-            seeds: [1]
-            variants: [{name: one-nat-gateway}]
-            sweep: [{name: region, paths: [region], values: [us-east-1, ap-northeast-1]}]
+        experiment: regions-small
+        topology: \(Self.base)
+        duration: 6s
+        warmup: 1s
+        seeds: [1]
+        variants: [{name: one-nat-gateway}]
+        sweep: [{name: region, paths: [region], values: [us-east-1, ap-northeast-1]}]
 
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         let e = runProgram(Self.binary, ["experiment", file, "--out", dir + "/x", "--no-plots", "--keep-runs"])
         #expect(e.status == 0, "\(e.stderr)")
         let r = try Self.json(dir + "/x/results.json")
