@@ -469,12 +469,27 @@ extension World {
 
     /// The resolver answers from its records: a service hostname with one of the service's
     /// addresses, a database endpoint with its private address; no answer for AAAA.
+    /// Whether the subnet that `source` belongs to has DNS64 on.
+    func querierHasDNS64(_ source: IPAddress, vpc: VPCIndex) -> Bool {
+        network.subnets.contains { $0.vpc == vpc && $0.dns64 && $0.contains(source) }
+    }
+
+    /// RFC 1918 and RFC 6598 blocks and link-local: not global, never embedded by DNS64.
+    static func isPrivateIPv4(_ a: IPv4Address) -> Bool {
+        let v = IPAddress(a).ipv4Raw
+        return v >> 24 == 10 || v >> 20 == 0xAC1 || v >> 16 == 0xC0A8 || v >> 22 == 0x191 || v >> 16 == 0xA9FE
+    }
+
     mutating func answerDNS(_ q: Packet, resolver h: HostIndex, vpc: VPCIndex, _ now: SimTime, _ s: inout Scheduler) {
         guard case .dnsQuery(let id, let name, let qtype) = q.payload else { return }
         // An A record carries an IPv4 address (the addresses here are all IPv4 today; AAAA answers
         // and dual-stack services choose by family here).
         var answer: IPv4Address?
-        if qtype == DNSType.a, name.int < network.catalog.names.count {
+        // AAAA: only DNS64's synthesis, for a querier in a subnet with `EnableDns64` (the names
+        // here have A records only). The answer carries the IPv4 address; its 64:ff9b::/96 form
+        // is what goes on the wire (PlatformMessages.dnsResponse).
+        let synthesise = qtype == DNSType.aaaa && querierHasDNS64(q.source, vpc: vpc)
+        if qtype == DNSType.a || synthesise, name.int < network.catalog.names.count {
             let text = network.catalog.name(name)
             if let svc = service(answering: text, in: vpc) {
                 answer = svc.addresses[Int(random.bounded(UInt64(svc.addresses.count)))].ipv4
@@ -484,6 +499,10 @@ extension World {
                 answer = a[Int(random.bounded(UInt64(a.count)))].ipv4
             }
         }
+        // RFC 6052 §3.1: the well-known prefix must not embed non-global IPv4 addresses, so a
+        // private answer (an endpoint ENI, a database) gets no synthesis (assumed of Route 53
+        // Resolver, which AWS does not document; RFC 6147 §5.1.4 lets DNS64 exclude them).
+        if synthesise, let a = answer, Self.isPrivateIPv4(a) { answer = nil }
         var r = Packet(
             source: q.destination, destination: q.source, sourcePort: 53, destinationPort: q.sourcePort,
             protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0, dontFragment: false)
