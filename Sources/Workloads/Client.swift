@@ -467,8 +467,6 @@ extension World {
         resolve(env, name: network.catalog.name(environments[env].dnsName), now, &s)
     }
 
-    /// The resolver answers from its records: a service hostname with one of the service's
-    /// addresses, a database endpoint with its private address; no answer for AAAA.
     /// Whether the subnet that `source` belongs to has DNS64 on.
     func querierHasDNS64(_ source: IPAddress, vpc: VPCIndex) -> Bool {
         network.subnets.contains { $0.vpc == vpc && $0.dns64 && $0.contains(source) }
@@ -480,6 +478,8 @@ extension World {
         return v >> 24 == 10 || v >> 20 == 0xAC1 || v >> 16 == 0xC0A8 || v >> 22 == 0x191 || v >> 16 == 0xA9FE
     }
 
+    /// The resolver answers from its records: a service hostname with one of the service's
+    /// addresses, a database endpoint with its private address; AAAA only with DNS64's synthesis.
     mutating func answerDNS(_ q: Packet, resolver h: HostIndex, vpc: VPCIndex, _ now: SimTime, _ s: inout Scheduler) {
         guard case .dnsQuery(let id, let name, let qtype) = q.payload else { return }
         // An A record carries an IPv4 address (the addresses here are all IPv4 today; AAAA answers
