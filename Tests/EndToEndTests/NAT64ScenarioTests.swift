@@ -20,7 +20,8 @@ import Topology
     @Test func dns64AndNAT64EndToEnd() throws {
         let run = try ScenarioRun("ipv6-nat64", duration: .seconds(30))
         let net = run.scenario.network
-        let app = try #require(net.enis.first { $0.ipv6Addresses.first?.description.hasPrefix("2600:1f18:4a3:7101:") == true })
+        let app = try #require(
+            net.enis.first { $0.ipv6Addresses.first?.description.hasPrefix("2600:1f18:4a3:7101:") == true })
         let natENI = try #require(net.enis.first { if case .natGateway = $0.kind { true } else { false } })
         let app6 = try #require(app.ipv6Addresses.first).description
         #expect(run.summary.packets.drops.isEmpty, "\(run.summary.packets.drops)")
@@ -43,8 +44,10 @@ import Topology
         #expect(!syns.isEmpty && syns.allSatisfy { $0[0] == app6 && $0[2] == "443" })
         #expect(Set(syns.map { $0[1] }) == [Self.api6, Self.legacy6])
         #expect(
-            try run.frames(appPcap, "ip && !(udp.port == 53) && !(ip.addr == 169.254.0.0/16) && !(udp.port == 67)",
-                fields: ["frame.number"]).isEmpty)
+            try run.frames(
+                appPcap, "ip && !(udp.port == 53) && !(ip.addr == 169.254.0.0/16) && !(udp.port == 67)",
+                fields: ["frame.number"]
+            ).isEmpty)
 
         // The NAT gateway's interface: IPv6 in from app-1, IPv4 out from its private address to
         // the embedded destination, and as many IPv4 SYNs as IPv6 ones.
@@ -57,7 +60,8 @@ import Topology
         #expect(out4.allSatisfy { $0[0] == Self.natPrivate && $0[2] == "443" })
         #expect(Set(out4.map { $0[1] }) == [Self.api4, "198.51.100.7"])
         // The translated stream carries the same TLS: the IPv4 side's ClientHello names the host.
-        let sni = try run.frames(natPcap, "ip && tls.handshake.type == 1", fields: ["tls.handshake.extensions_server_name"])
+        let sni = try run.frames(
+            natPcap, "ip && tls.handshake.type == 1", fields: ["tls.handshake.extensions_server_name"])
         #expect(Set(sni.map { $0[0] }) == ["api.partner.example", "legacy.partner.example"])
 
         // Flow logs: type IPv6 on the instance (64:ff9b::… as the peer); on the NAT gateway's
@@ -94,7 +98,8 @@ import Topology
         #expect(off != text)
         let run = try ScenarioRun(yaml: off, name: "ipv6-nat64", duration: .seconds(10))
         let net = run.scenario.network
-        let app = try #require(net.enis.first { $0.ipv6Addresses.first?.description.hasPrefix("2600:1f18:4a3:7101:") == true })
+        let app = try #require(
+            net.enis.first { $0.ipv6Addresses.first?.description.hasPrefix("2600:1f18:4a3:7101:") == true })
         let aaaa = try run.frames(
             run.pcap(app.id), "dns.flags.response == 1 && dns.qry.type == 28", fields: ["dns.count.answers"])
         #expect(!aaaa.isEmpty && aaaa.allSatisfy { $0 == ["0"] })
