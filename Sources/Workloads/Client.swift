@@ -105,8 +105,10 @@ extension World {
         environments[env].call = .connecting
         let e = environments[env]
         let owner = AppRef(.environment, object: UInt32(env))
+        // To an IPv6 destination from the ENI's IPv6 address (a dual-stack function's).
+        let local = address.isIPv4 ? e.address : ipv6Address(of: e.host) ?? e.address
         let sock = tcp.connect(
-            host: e.host, local: e.address, remote: address, remotePort: port(t), owner: owner,
+            host: e.host, local: local, remote: address, remotePort: port(t), owner: owner,
             noDelay: functions[f].tcpNoDelay, now: now, &network, &s)
         let c = tcp.socket(sock).connection
         environments[env].pool.append(PooledConnection(target: t, connection: c, socket: sock, phase: .connecting))
@@ -443,8 +445,8 @@ extension World {
 
     mutating func dnsAnswerArrived(_ env: Int, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {
         guard environments[env].call == .resolving, p.destinationPort == environments[env].dnsPort else { return }
-        if case .dnsResponse(_, _, DNSType.a, let answer?) = p.payload {
-            environments[env].dnsAnswer = IPAddress(answer)
+        if let a = preferredAddress(p, host: environments[env].host, current: environments[env].dnsAnswer) {
+            environments[env].dnsAnswer = a
         }
         environments[env].dnsPending -= 1
         if environments[env].dnsPending == 0 {
@@ -467,27 +469,12 @@ extension World {
         resolve(env, name: network.catalog.name(environments[env].dnsName), now, &s)
     }
 
-    /// Whether the subnet that `source` belongs to has DNS64 on.
-    func querierHasDNS64(_ source: IPAddress, vpc: VPCIndex) -> Bool {
-        network.subnets.contains { $0.vpc == vpc && $0.dns64 && $0.contains(source) }
-    }
-
-    /// RFC 1918 and RFC 6598 blocks and link-local: not global, never embedded by DNS64.
-    static func isPrivateIPv4(_ a: IPv4Address) -> Bool {
-        let v = IPAddress(a).ipv4Raw
-        return v >> 24 == 10 || v >> 20 == 0xAC1 || v >> 16 == 0xC0A8 || v >> 22 == 0x191 || v >> 16 == 0xA9FE
-    }
-
     /// The resolver answers from its records: a service hostname with one of the service's
     /// addresses, a database endpoint with its private address; AAAA only with DNS64's synthesis.
     mutating func answerDNS(_ q: Packet, resolver h: HostIndex, vpc: VPCIndex, _ now: SimTime, _ s: inout Scheduler) {
         guard case .dnsQuery(let id, let name, let qtype) = q.payload else { return }
-        // An A record carries an IPv4 address (the addresses here are all IPv4 today; AAAA answers
-        // and dual-stack services choose by family here).
         var answer: IPv4Address?
-        // AAAA: only DNS64's synthesis, for a querier in a subnet with `EnableDns64` (the names
-        // here have A records only). The answer carries the IPv4 address; its 64:ff9b::/96 form
-        // is what goes on the wire (PlatformMessages.dnsResponse).
+        // AAAA: DNS64's synthesis only (World+DNS64.swift); `answer` is the embedded IPv4 address.
         let synthesise = qtype == DNSType.aaaa && querierHasDNS64(q.source, vpc: vpc)
         if qtype == DNSType.a || synthesise, name.int < network.catalog.names.count {
             let text = network.catalog.name(name)
@@ -499,9 +486,7 @@ extension World {
                 answer = a[Int(random.bounded(UInt64(a.count)))].ipv4
             }
         }
-        // RFC 6052 §3.1: the well-known prefix must not embed non-global IPv4 addresses, so a
-        // private answer (an endpoint ENI, a database) gets no synthesis (assumed of Route 53
-        // Resolver, which AWS does not document; RFC 6147 §5.1.4 lets DNS64 exclude them).
+        // No synthesis of a private answer (an endpoint ENI, a database): see isPrivateIPv4.
         if synthesise, let a = answer, Self.isPrivateIPv4(a) { answer = nil }
         var r = Packet(
             source: q.destination, destination: q.source, sourcePort: 53, destinationPort: q.sourcePort,

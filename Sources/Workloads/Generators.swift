@@ -305,18 +305,9 @@ extension World {
 
     mutating func sessionDNSAnswer(_ i: UInt32, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {
         guard sessions[Int(i)].phase == .resolving, p.destinationPort == sessions[Int(i)].dnsPort else { return }
-        if case .dnsResponse(_, _, let type, let answer?) = p.payload {
-            if type == DNSType.aaaa, let v6 = ipv6Address(of: sessions[Int(i)].host) {
-                // A DNS64 answer (64:ff9b::/96). A dual-stack host with a global IPv6 address
-                // prefers it to the A record: getaddrinfo sorts by RFC 6724 §6, and glibc's
-                // default policy table (gai.conf) gives ::/0 precedence 40, IPv4 (::ffff:0:0/96)
-                // 10 — so the connection goes over IPv6 to the NAT gateway's NAT64, as AWS warns
-                // (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html).
-                sessions[Int(i)].remote = Network.nat64Address(IPAddress(answer))
-                sessions[Int(i)].local = v6
-            } else if type == DNSType.a, sessions[Int(i)].local.isIPv4 {
-                sessions[Int(i)].remote = IPAddress(answer)
-            }
+        if let a = preferredAddress(p, host: sessions[Int(i)].host, current: sessions[Int(i)].remote) {
+            sessions[Int(i)].remote = a
+            if !a.isIPv4, let v6 = ipv6Address(of: sessions[Int(i)].host) { sessions[Int(i)].local = v6 }
         }
         sessions[Int(i)].dnsPending -= 1
         if sessions[Int(i)].dnsPending == 0 {
@@ -324,12 +315,6 @@ extension World {
             sessions[Int(i)].dnsPort = 0
             sessionConnect(i, now, &s)
         }
-    }
-
-    /// The first IPv6 address of an instance's interface, nil for other hosts and IPv4-only ENIs.
-    func ipv6Address(of host: HostIndex) -> IPAddress? {
-        guard case .eni(let e) = network.hosts[host.int] else { return nil }
-        return network.enis[e.int].ipv6Addresses.first
     }
 
     mutating func sessionDNSTimeout(_ i: UInt32, generation: UInt32, _ now: SimTime, _ s: inout Scheduler) {

@@ -140,4 +140,71 @@ import Topology
             "    ipv6-cidr: 2600:1f18:4a3:7101::/64\n", "", "needs an 'ipv6-cidr'")
         refused("    enable-dns64: true\n", "    enable-dns64: maybe\n", "is not true or false")
     }
+
+    /// `ipv6-allowed-for-dual-stack` on a function in the DNS64 subnet: its Hyperplane ENI gets an
+    /// IPv6 address of the subnet's /64, and its DynamoDB calls (a name with A records only) go
+    /// over IPv6 to the 64:ff9b::/96 synthesis and out through the NAT gateway's NAT64
+    /// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-ipv6).
+    static func withFunction(dualStack: Bool) throws -> String {
+        try String(contentsOfFile: path, encoding: .utf8) + """
+              - function: orders-writer
+            functions:
+              - name: orders-writer
+                runtime: python3.12
+                timeout: 3s
+                vpc:
+                  subnets: [subnet-06a1b2c3d4e5f6004]
+                  security-groups: [sg-06a1b2c3d4e5f6023]
+                  ipv6-allowed-for-dual-stack: \(dualStack)
+                invocations: {rate: 2/s}
+                handler:
+                  - {dynamodb: GetItem, table: Orders}
+
+            """
+    }
+
+    @Test func dualStackLambdaConnectsOverIPv6() throws {
+        let run = try ScenarioRun(
+            yaml: try Self.withFunction(dualStack: true), name: "ipv6-nat64", duration: .seconds(10))
+        let f = run.summary.functions[0]
+        #expect(f.invocations > 5 && f.succeeded == f.invocations, "\(f)")
+        let net = run.scenario.network
+        let eni = try #require(net.enis.first { $0.id == run.functionENI })
+        let eni6 = try #require(eni.ipv6Addresses.first)
+        #expect(net.subnets[eni.subnet.int].ipv6CIDR?.contains(eni6) == true)
+        let syns = try run.frames(
+            run.pcap(eni.id), "tcp.flags.syn == 1 && tcp.flags.ack == 0", fields: ["ipv6.src", "ipv6.dst"])
+        #expect(!syns.isEmpty && syns.allSatisfy { $0[0] == eni6.description && $0[1].hasPrefix("64:ff9b::") })
+        let records = run.flowLogRecords.filter { $0["interface-id"] == eni.id && $0["log-status"] == "OK" }
+        #expect(!records.isEmpty && records.allSatisfy { $0["type"] == "IPv6" })
+        // Without the flag the function's ENI has no IPv6 address: it takes the A record, and the
+        // subnet has no IPv4 route out.
+        let v4 = try ScenarioRun(
+            yaml: try Self.withFunction(dualStack: false), name: "ipv6-nat64", duration: .seconds(10))
+        #expect(v4.scenario.network.enis.first { $0.id == v4.functionENI }?.ipv6Addresses.isEmpty == true)
+        #expect(v4.summary.functions[0].succeeded == 0 && v4.summary.packets.drops["no-route"] ?? 0 > 0)
+    }
+
+    @Test func dualStackLambdaNeedsDualStackSubnets() throws {
+        let yaml = try Self.withFunction(dualStack: true).replacingOccurrences(
+            of: "subnets: [subnet-06a1b2c3d4e5f6004]",
+            with: "subnets: [subnet-06a1b2c3d4e5f6004, subnet-06a1b2c3d4e5f6005]"
+        ).replacingOccurrences(
+            of: "security-groups:\n",
+            with: """
+                  - id: subnet-06a1b2c3d4e5f6005
+                    vpc: vpc-06a1b2c3d4e5f6073
+                    cidr: 10.40.2.0/24
+                    availability-zone: us-east-1b
+
+                security-groups:
+
+                """)
+        #expect {
+            _ = try TopologyLoader.load(yaml: yaml, file: "bad.yaml")
+        } throws: { e in
+            let t = e as? TopologyError
+            return (t?.line ?? 0) > 0 && (t?.message.contains("needs dual-stack subnets") ?? false)
+        }
+    }
 }
