@@ -161,6 +161,9 @@ public struct AWSExport {
             "MapPublicIpOnLaunch": false, "OwnerId": network.vpcs[s.vpc.int].accountID,
             "SubnetArn": arn("ec2", "subnet/\(s.id)"), "AssignIpv6AddressOnCreation": false,
         ]
+        // describe-subnets' EnableDns64 (written when on; AWS writes false too, left out so that
+        // exports of the other topologies keep their bytes).
+        if s.dns64 { out["EnableDns64"] = true }
         if let c = s.ipv6CIDR {
             out["Ipv6CidrBlockAssociationSet"] = [
                 [

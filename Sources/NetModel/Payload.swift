@@ -55,8 +55,8 @@ public enum Payload: Hashable, Sendable {
     /// A DNS query (``PlatformMessages/dnsQuery(id:name:type:)``).
     case dnsQuery(id: UInt16, name: NameIndex, type: UInt16)
     /// A DNS response (``PlatformMessages/dnsResponse(id:name:type:answer:)``). An A record's
-    /// answer is inline (4 bytes); an AAAA answer would name an ``AddressIndex``, so a payload
-    /// stays 17 bytes.
+    /// answer is inline (4 bytes); an AAAA answer is DNS64's synthesis, the IPv4 address whose
+    /// 64:ff9b::/96 form goes on the wire, so a payload stays 17 bytes.
     case dnsResponse(id: UInt16, name: NameIndex, type: UInt16, answer: IPv4Address?)
     /// An ICMPv6 neighbor solicitation for `target` (RFC 4861 §4.3), or the advertisement that
     /// answers it (§4.4; `router` sets the R flag). The link-layer address option is the sending

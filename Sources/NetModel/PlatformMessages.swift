@@ -13,10 +13,23 @@ public enum PlatformMessages {
         DNSMessage.query(id: id, name: name, type: type)
     }
 
-    /// Amazon DNS's answer: the question echoed and, when `answer` is given, one A record for the
-    /// queried name with a 5 s TTL (observed for AWS endpoint names such as DynamoDB's).
+    /// Amazon DNS's answer: the question echoed and, when `answer` is given, one record for the
+    /// queried name with a 5 s TTL (observed for AWS endpoint names such as DynamoDB's). For an
+    /// AAAA question the record is DNS64's synthesis, `answer` embedded in 64:ff9b::/96 (RFC 6147
+    /// §5.1.7, RFC 6052 §2.2): the only AAAA answers the resolver gives
+    /// (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html).
     public static func dnsResponse(id: UInt16, name: String, type: UInt16, answer: IPv4Address?) -> DNSMessage {
-        let answers = answer.map { [DNSRecord(name: name, ttl: 5, data: .a($0))] } ?? []
+        let answers =
+            answer.map { a -> [DNSRecord] in
+                if type == DNSType.aaaa {
+                    let v6 = Network.nat64Address(IPAddress(a))
+                    let bytes = (0..<16).map { k in
+                        UInt8(truncatingIfNeeded: (k < 8 ? v6.high : v6.low) >> (56 - 8 * UInt64(k % 8)))
+                    }
+                    return [DNSRecord(name: name, ttl: 5, data: .aaaa(bytes))]
+                }
+                return [DNSRecord(name: name, ttl: 5, data: .a(a))]
+            } ?? []
         return DNSMessage.response(to: dnsQuery(id: id, name: name, type: type), answers: answers)
     }
 

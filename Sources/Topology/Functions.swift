@@ -99,7 +99,11 @@ extension Builder {
         if let d = m["init-duration"] { f.initMedian = try d.duration(in: .milliseconds(1)...(.seconds(10))) }
         if let d = m["idle-reclaim"] { f.idleReclaim = try d.duration(in: .seconds(1)...TopologyLimits.longestDelay) }
         if let vpcNode = m["vpc"] {
-            let vm = try vpcNode.mapping(allowed: ["subnets", "security-groups"])
+            let vm = try vpcNode.mapping(allowed: ["subnets", "security-groups", "ipv6-allowed-for-dual-stack"])
+            // `Ipv6AllowedForDualStack`: the function's ENIs get an IPv6 address and it may
+            // connect over IPv6; every subnet must be dual-stack
+            // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-ipv6).
+            let dualStack = try vm["ipv6-allowed-for-dual-stack"]?.bool() ?? false
             let subnetNodes = try (try vm.required("subnets")).list()
             guard !subnetNodes.isEmpty else { throw vpcNode.fail("a VPC-attached function needs at least one subnet") }
             var vpc: VPCIndex?
@@ -107,6 +111,11 @@ extension Builder {
             for sn in subnetNodes {
                 let s = try lookup(subnetByID, sn, kind: "subnet")
                 let v = net.subnets[s.int].vpc
+                if dualStack && net.subnets[s.int].ipv6CIDR == nil {
+                    throw sn.fail(
+                        "ipv6-allowed-for-dual-stack needs dual-stack subnets: \(net.subnets[s.int].id) has no "
+                            + "'ipv6-cidr' (see https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html)")
+                }
                 if let vpc, vpc != v { throw sn.fail("all of a function's subnets must be in one VPC") }
                 vpc = v
                 subnets.append(s)
@@ -115,9 +124,12 @@ extension Builder {
             for s in subnets {
                 // One Hyperplane ENI per (subnet, security-group set), shared by every function
                 // with the same pair (https://docs.aws.amazon.com/lambda/latest/dg/foundation-networking.html).
+                // A dual-stack function's ENI carries an IPv6 address, so it is not shared with
+                // IPv4-only functions of the same pair (assumed: AWS does not document the sharing).
                 let key =
                     net.subnets[s.int].id + ":"
                     + groups.map { net.securityGroups[$0.int].id }.sorted().joined(separator: ",")
+                    + (dualStack ? ":ipv6" : "")
                 let e: ENIIndex
                 if let existing = hyperplane[key] {
                     e = existing
@@ -129,6 +141,7 @@ extension Builder {
                         securityGroups: groups,
                         kind: .lambda, accountID: net.vpcs[vpc!.int].accountID)
                     eni.description = "AWS Lambda VPC ENI-\(name)"
+                    if dualStack { eni.ipv6Addresses = [try allocateIPv6(in: s, want: nil, key: eniID, at: vpcNode)] }
                     eni.hostLatency = net.latency.hyperplane.median.nanoseconds
                     e = ENIIndex(net.enis.count)
                     net.enis.append(eni)

@@ -129,6 +129,7 @@ extension Builder {
     mutating func subnet(_ n: YNode) throws {
         let m = try n.mapping(allowed: [
             "id", "vpc", "cidr", "availability-zone", "az-id", "route-table", "network-acl", "ipv6-cidr",
+            "enable-dns64",
         ])
         let idNode = try m.required("id")
         let id = try declare(idNode, kind: "subnet")
@@ -200,6 +201,17 @@ extension Builder {
                 throw c6.fail("\(b) is already the IPv6 block of subnet \(other.id)")
             }
             subnet.ipv6CIDR = b
+        }
+        // `EnableDns64` (ModifySubnetAttribute): the resolver synthesises 64:ff9b::/96 AAAA answers
+        // for this subnet's queries; AWS offers it on subnets with an IPv6 block
+        // (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html).
+        if let d = m["enable-dns64"] {
+            subnet.dns64 = try d.bool()
+            if subnet.dns64 && subnet.ipv6CIDR == nil {
+                throw d.fail(
+                    "DNS64 synthesises IPv6 answers for IPv6 clients: subnet \(id) needs an 'ipv6-cidr' (see "
+                        + "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html)")
+            }
         }
         subnetByID[id] = SubnetIndex(net.subnets.count)
         net.subnets.append(subnet)
@@ -380,6 +392,16 @@ extension Builder {
                 throw tNode.fail(
                     "an egress-only internet gateway carries IPv6 only; route an IPv6 block (like ::/0) to it (see "
                         + "https://docs.aws.amazon.com/vpc/latest/userguide/egress-only-internet-gateway.html)")
+            }
+            // NAT64 happens at a NAT gateway only: the well-known prefix routed anywhere else
+            // would carry IPv6 packets nothing translates
+            // (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html).
+            if destination == .cidr(Network.nat64Prefix) {
+                guard case .natGateway = target else {
+                    throw tNode.fail(
+                        "64:ff9b::/96 carries NAT64 traffic: its target must be a NAT gateway (nat-…) (see "
+                            + "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html)")
+                }
             }
             if case .gatewayEndpoint = target {
                 throw tNode.fail(

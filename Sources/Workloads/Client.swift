@@ -105,8 +105,10 @@ extension World {
         environments[env].call = .connecting
         let e = environments[env]
         let owner = AppRef(.environment, object: UInt32(env))
+        // To an IPv6 destination from the ENI's IPv6 address (a dual-stack function's).
+        let local = address.isIPv4 ? e.address : ipv6Address(of: e.host) ?? e.address
         let sock = tcp.connect(
-            host: e.host, local: e.address, remote: address, remotePort: port(t), owner: owner,
+            host: e.host, local: local, remote: address, remotePort: port(t), owner: owner,
             noDelay: functions[f].tcpNoDelay, now: now, &network, &s)
         let c = tcp.socket(sock).connection
         environments[env].pool.append(PooledConnection(target: t, connection: c, socket: sock, phase: .connecting))
@@ -443,8 +445,8 @@ extension World {
 
     mutating func dnsAnswerArrived(_ env: Int, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {
         guard environments[env].call == .resolving, p.destinationPort == environments[env].dnsPort else { return }
-        if case .dnsResponse(_, _, DNSType.a, let answer?) = p.payload {
-            environments[env].dnsAnswer = IPAddress(answer)
+        if let a = preferredAddress(p, host: environments[env].host, current: environments[env].dnsAnswer) {
+            environments[env].dnsAnswer = a
         }
         environments[env].dnsPending -= 1
         if environments[env].dnsPending == 0 {
@@ -468,13 +470,13 @@ extension World {
     }
 
     /// The resolver answers from its records: a service hostname with one of the service's
-    /// addresses, a database endpoint with its private address; no answer for AAAA.
+    /// addresses, a database endpoint with its private address; AAAA only with DNS64's synthesis.
     mutating func answerDNS(_ q: Packet, resolver h: HostIndex, vpc: VPCIndex, _ now: SimTime, _ s: inout Scheduler) {
         guard case .dnsQuery(let id, let name, let qtype) = q.payload else { return }
-        // An A record carries an IPv4 address (the addresses here are all IPv4 today; AAAA answers
-        // and dual-stack services choose by family here).
         var answer: IPv4Address?
-        if qtype == DNSType.a, name.int < network.catalog.names.count {
+        // AAAA: DNS64's synthesis only (World+DNS64.swift); `answer` is the embedded IPv4 address.
+        let synthesise = qtype == DNSType.aaaa && querierHasDNS64(q.source, vpc: vpc)
+        if qtype == DNSType.a || synthesise, name.int < network.catalog.names.count {
             let text = network.catalog.name(name)
             if let svc = service(answering: text, in: vpc) {
                 answer = svc.addresses[Int(random.bounded(UInt64(svc.addresses.count)))].ipv4
@@ -484,6 +486,8 @@ extension World {
                 answer = a[Int(random.bounded(UInt64(a.count)))].ipv4
             }
         }
+        // No synthesis of a private answer (an endpoint ENI, a database): see isPrivateIPv4.
+        if synthesise, let a = answer, Self.isPrivateIPv4(a) { answer = nil }
         var r = Packet(
             source: q.destination, destination: q.source, sourcePort: 53, destinationPort: q.sourcePort,
             protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0, dontFragment: false)

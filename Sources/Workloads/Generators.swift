@@ -305,8 +305,9 @@ extension World {
 
     mutating func sessionDNSAnswer(_ i: UInt32, _ p: Packet, _ now: SimTime, _ s: inout Scheduler) {
         guard sessions[Int(i)].phase == .resolving, p.destinationPort == sessions[Int(i)].dnsPort else { return }
-        if case .dnsResponse(_, _, DNSType.a, let answer?) = p.payload {
-            sessions[Int(i)].remote = IPAddress(answer)
+        if let a = preferredAddress(p, host: sessions[Int(i)].host, current: sessions[Int(i)].remote) {
+            sessions[Int(i)].remote = a
+            if !a.isIPv4, let v6 = ipv6Address(of: sessions[Int(i)].host) { sessions[Int(i)].local = v6 }
         }
         sessions[Int(i)].dnsPending -= 1
         if sessions[Int(i)].dnsPending == 0 {

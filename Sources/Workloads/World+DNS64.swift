@@ -1,0 +1,41 @@
+// DNS64 on the resolver's side and on the client's: the Amazon resolver answers AAAA queries from
+// a subnet with `EnableDns64` by embedding the name's IPv4 address in 64:ff9b::/96 (RFC 6147,
+// RFC 6052 §2.2), and a host with a global IPv6 address prefers that answer
+// (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html).
+
+import Wire
+import NetModel
+
+extension World {
+    /// Whether the subnet that `source` belongs to has DNS64 on.
+    func querierHasDNS64(_ source: IPAddress, vpc: VPCIndex) -> Bool {
+        network.subnets.contains { $0.vpc == vpc && $0.dns64 && $0.contains(source) }
+    }
+
+    /// RFC 1918 and RFC 6598 blocks and link-local: not global, so never embedded by DNS64 (RFC
+    /// 6052 §3.1 forbids the well-known prefix for them; RFC 6147 §5.1.4 lets DNS64 exclude them;
+    /// assumed of Route 53 Resolver, which AWS does not document).
+    static func isPrivateIPv4(_ a: IPv4Address) -> Bool {
+        let v = IPAddress(a).ipv4Raw
+        return v >> 24 == 10 || v >> 20 == 0xAC1 || v >> 16 == 0xC0A8 || v >> 22 == 0x191 || v >> 16 == 0xA9FE
+    }
+
+    /// The first IPv6 address of a host's interface (an instance's, a dual-stack function's); nil
+    /// for other hosts and IPv4-only ENIs.
+    func ipv6Address(of host: HostIndex) -> IPAddress? {
+        guard case .eni(let e) = network.hosts[host.int] else { return nil }
+        return network.enis[e.int].ipv6Addresses.first
+    }
+
+    /// The address a getaddrinfo caller on `host` connects to after DNS answer `p`, given the one
+    /// it holds (`current`); nil keeps `current`. A DNS64 answer (64:ff9b::/96) wins on a host
+    /// with a global IPv6 address whichever answer came first: getaddrinfo sorts by RFC 6724 §6,
+    /// and glibc's default policy table (gai.conf) gives ::/0 precedence 40, IPv4
+    /// (::ffff:0:0/96) 10 — the move onto NAT64 AWS's page warns dual-stack clients of.
+    func preferredAddress(_ p: Packet, host: HostIndex, current: IPAddress?) -> IPAddress? {
+        guard case .dnsResponse(_, _, let type, let answer?) = p.payload else { return nil }
+        if type == DNSType.aaaa { return ipv6Address(of: host) != nil ? Network.nat64Address(IPAddress(answer)) : nil }
+        if type == DNSType.a, current?.isIPv4 ?? true { return IPAddress(answer) }
+        return nil
+    }
+}
