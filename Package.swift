@@ -104,7 +104,9 @@ let package = Package(
         .testTarget(
             name: "WorkloadsTests",
             dependencies: ["Workloads", "Messages", "Transport", "NetModel", "Wire", "SimCore", "TestSupport"]),
-        .testTarget(name: "TopologyTests", dependencies: ["Topology", "NetModel", "Workloads", "Wire", "TestSupport"]),
+        .testTarget(
+            name: "TopologyTests",
+            dependencies: ["Topology", "NetModel", "Workloads", "Messages", "Wire", "TestSupport"]),
         .testTarget(
             name: "CaptureTests", dependencies: ["Capture", "Topology", "NetModel", "Wire", "SimCore", "TestSupport"]),
         // ImportTests runs the vpcsim binary on imported topologies, besides importing Import.

@@ -173,7 +173,33 @@ public final class CaptureSession {
         for p in pcapngs { try p.finish() }
         try keyLog?.finish()
         for a in aggregators { try a.finish(at: end) }
-        if labels.count > 1 { try EpisodeLog.write(episodes, epochNanoseconds: epochNanoseconds, to: episodesPath) }
+        if labels.count > 1 {
+            try EpisodeLog.write(withRecordExtents(episodes), epochNanoseconds: epochNanoseconds, to: episodesPath)
+        }
+    }
+
+    /// The episodes with their extents taken from their labelled records (every flow log's), so
+    /// an episode starts with its first record's start and ends with its last record's end. A
+    /// record names its label, not its generator: when several episodes share a label, the
+    /// records cannot tell them apart and those episodes keep their generators' active periods;
+    /// an episode with no record keeps it too.
+    func withRecordExtents(_ episodes: [LabelledEpisode]) -> [LabelledEpisode] {
+        var extents: [(start: Int64, end: Int64)?] = Array(repeating: nil, count: labels.count)
+        for f in flowLogs {
+            guard let sink = f.labels else { continue }
+            for (i, e) in sink.extents.enumerated() where i < extents.count {
+                guard let e else { continue }
+                let x = extents[i]
+                extents[i] = (min(x?.start ?? e.start, e.start), max(x?.end ?? e.end, e.end))
+            }
+        }
+        var sharing: [String: Int] = [:]
+        for e in episodes { sharing[e.label, default: 0] += 1 }
+        return episodes.map { e in
+            var e = e
+            if sharing[e.label] == 1, let i = labels.firstIndex(of: e.label), let x = extents[i] { e.recordExtent = x }
+            return e
+        }
     }
 
     /// Removes partial files after a failure.

@@ -14,6 +14,9 @@ public final class FlowLogLabelSink: FlowLogSink {
     var line = TextBuffer(capacity: 160)
     /// Labelled records written.
     public private(set) var records: UInt64 = 0
+    /// Per label index: the earliest start and latest end (Unix seconds) of its records here,
+    /// or nil before its first record.
+    public private(set) var extents: [(start: Int64, end: Int64)?]
     /// The label file, once a labelled record has been written.
     public var files: [String] { file.map { [$0.path] } ?? [] }
 
@@ -21,6 +24,7 @@ public final class FlowLogLabelSink: FlowLogSink {
         path = context.outputDirectory + "/" + OutputLayout.labels + "/" + context.config.id + "-records.csv.gz"
         labelNames = labels
         eniIDs = context.directory.enis.map(\.id)
+        extents = Array(repeating: nil, count: labels.count)
     }
 
     public func write(_ batch: UnsafeBufferPointer<FlowLogRecord>) throws {
@@ -39,6 +43,10 @@ public final class FlowLogLabelSink: FlowLogSink {
             to: &line)
         try file!.write(line.bytes)
         records += 1
+        if Int(r.label) < extents.count {
+            let e = extents[Int(r.label)]
+            extents[Int(r.label)] = (min(e?.start ?? r.start, r.start), max(e?.end ?? r.end, r.end))
+        }
     }
 
     static func append(_ r: FlowLogRecord, eniID: String, label: String, to t: inout TextBuffer) {
@@ -63,7 +71,7 @@ public struct TranslatedAddress: Sendable, Hashable {
 }
 
 /// A labelled episode of a dataset (one generator's active period), as the episodes file lists it.
-public struct LabelledEpisode: Sendable, Hashable {
+public struct LabelledEpisode: Sendable {
     public var label: String
     public var generator: String
     public var start: SimTime
@@ -75,6 +83,9 @@ public struct LabelledEpisode: Sendable, Hashable {
     /// internet gateway translates it to, as the VPC's ENIs and their flow-log records show it
     /// (`"3.86.101.166": "10.20.1.5"`).
     public var privateAddresses: [TranslatedAddress]
+    /// The first start and last end (Unix seconds) of the episode's labelled flow-log records,
+    /// when known: the extents the episodes file gives, so an episode spans exactly its records.
+    public var recordExtent: (start: Int64, end: Int64)?
     public init(
         label: String, generator: String, start: SimTime, end: SimTime, sources: [String], destinations: [String],
         ports: [UInt16], privateAddresses: [TranslatedAddress] = []
@@ -103,8 +114,8 @@ public enum EpisodeLog {
         let ports = Array(Set(e.ports)).sorted()
         // A contiguous run of ports (a range scan) is written as its two ends.
         let isRange = ports.count > 2 && Int(ports.last!) - Int(ports.first!) + 1 == ports.count
-        let start = epochNanoseconds / 1_000_000_000 + e.start.nanoseconds / 1_000_000_000
-        let end = epochNanoseconds / 1_000_000_000 + e.end.nanoseconds / 1_000_000_000
+        let start = e.recordExtent?.start ?? epochNanoseconds / 1_000_000_000 + e.start.nanoseconds / 1_000_000_000
+        let end = e.recordExtent?.end ?? epochNanoseconds / 1_000_000_000 + e.end.nanoseconds / 1_000_000_000
         let truncated = e.sources.count > 64 || e.destinations.count > 64 || (!isRange && ports.count > 64)
         t.append("{\"destinations\":"); strings(e.destinations.prefix(64), &t)
         t.append(",\"end\":"); string(UTCDateTime(unixSeconds: end).iso8601, &t)

@@ -4,9 +4,12 @@ import SimCore
 /// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html):
 /// requests as botocore serializes them (`json.dumps`, ", " and ": " separators) or compact as the
 /// other SDKs do (``SDKHTTPDialect``), responses as
-/// DynamoDB writes them (compact). An item is `{"pk": {"S": "order#<12 digits>"}, "data": {"S":
+/// DynamoDB writes them (compact). An item is an order: `{"pk": {"S": "order#<12 digits>"}`, then
+/// as many of `customerId`, `status`, `total`, `currency` and `lineItems` as fit (their values and
+/// lengths drawn from the key, so they differ from order to order), then `"data": {"S":
 /// "<filler>"}}`, the filler sized so the item's JSON is exactly the call's `itemBytes` (never
-/// less than the item with an empty filler).
+/// less than the item with an empty filler). The attribute names are ASSUMED (an order table as
+/// AWS's own examples sketch one); the seed documents give none.
 enum DynamoDBJSON {
     static func requestBody<S: MessageSink>(
         _ c: DynamoDBCall, key: UInt64, dialect: SDKHTTPDialect = .botocore, into s: inout S
@@ -73,17 +76,22 @@ enum DynamoDBJSON {
     /// writes the same item whatever its SDK; `item-bytes` sizes it as botocore lays it out), the
     /// key attribute first when the SDK keeps the handler's order, else `data` first.
     static func requestItemCompact<S: MessageSink>(_ bytes: Int, key: UInt64, keyFirst: Bool, into s: inout S) {
-        let filler = max(0, bytes - minimumItem(compact: false))
+        let attributes = OrderAttributes(key: key, bytes: bytes)
+        let filler = max(0, bytes - minimumItem(compact: false) - attributes.length(compact: false))
         if keyFirst {
             s.utf8(#"{"pk":{"S":"order#"#)
             s.decimal(key % 1_000_000_000_000, width: 12)
-            s.utf8(#""},"data":{"S":""#)
+            s.utf8(#""}"#)
+            attributes.write(compact: true, into: &s)
+            s.utf8(#","data":{"S":""#)
             fill(filler, key: key, into: &s)
             s.utf8(#""}}"#)
         } else {
             s.utf8(#"{"data":{"S":""#)
             fill(filler, key: key, into: &s)
-            s.utf8(#""},"pk":{"S":"order#"#)
+            s.utf8(#""}"#)
+            attributes.write(compact: true, into: &s)
+            s.utf8(#","pk":{"S":"order#"#)
             s.decimal(key % 1_000_000_000_000, width: 12)
             s.utf8(#""}}"#)
         }
@@ -160,21 +168,89 @@ enum DynamoDBJSON {
     /// An item of exactly `bytes` bytes (or the minimum): key, then a `data` string of filler
     /// letters drawn from the key (compact: `data` first, as DynamoDB orders these two).
     static func item<S: MessageSink>(_ bytes: Int, key: UInt64, compact: Bool, into s: inout S) {
-        let filler = max(0, bytes - minimumItem(compact: compact))
+        let attributes = OrderAttributes(key: key, bytes: bytes)
+        let filler = max(0, bytes - minimumItem(compact: compact) - attributes.length(compact: compact))
         if compact {
             s.utf8(#"{"data":{"S":""#)
             fill(filler, key: key, into: &s)
-            s.utf8(#""},"pk":{"S":"order#"#)
+            s.utf8(#""}"#)
+            attributes.write(compact: true, into: &s)
+            s.utf8(#","pk":{"S":"order#"#)
             s.decimal(key % 1_000_000_000_000, width: 12)
             s.utf8(#""}}"#)
         } else {
             s.utf8(#"{"pk": {"S": "order#"#)
             s.decimal(key % 1_000_000_000_000, width: 12)
-            s.utf8(#""}, "data": {"S": ""#)
+            s.utf8(#""}"#)
+            attributes.write(compact: false, into: &s)
+            s.utf8(#", "data": {"S": ""#)
             fill(filler, key: key, into: &s)
             s.utf8(#""}}"#)
         }
     }
 
     static func fill<S: MessageSink>(_ n: Int, key: UInt64, into s: inout S) { s.letters(n, seed: key ^ 0xDA7A) }
+}
+
+/// An order item's attributes besides its key and `data`: their values drawn from the order's
+/// key (so a retried or re-read item carries the same ones), included in order while they fit
+/// in the item's size as botocore lays it out (so the compact layouts fit too).
+struct OrderAttributes {
+    static let names = ["customerId", "status", "total", "currency", "lineItems"]
+    static let statuses = ["PENDING", "PAID", "SHIPPED", "DELIVERED", "CANCELLED", "RETURNED"]
+    static let currencies = ["USD", "EUR", "GBP", "JPY", "CAD"]
+    let bits: UInt64
+    /// How many of `names` the item carries.
+    private(set) var count = 0
+
+    init(key: UInt64, bytes: Int) {
+        bits = SplitMix64.mix(key ^ 0x0DE2_17E4)
+        var used = DynamoDBJSON.minimumItem(compact: false)
+        while count < Self.names.count {
+            let n = attributeLength(count, compact: false)
+            guard used + n <= bytes else { break }
+            used += n
+            count += 1
+        }
+    }
+
+    func attributeLength(_ i: Int, compact: Bool) -> Int {
+        var c = CountingSink()
+        attribute(i, compact: compact, into: &c)
+        return c.count
+    }
+
+    /// The bytes the included attributes add to the item.
+    func length(compact: Bool) -> Int { (0..<count).reduce(0) { $0 + attributeLength($1, compact: compact) } }
+
+    func write<S: MessageSink>(compact: Bool, into s: inout S) {
+        for i in 0..<count { attribute(i, compact: compact, into: &s) }
+    }
+
+    /// `, "name": {"T": "value"}` (compact: without the spaces).
+    func attribute<S: MessageSink>(_ i: Int, compact: Bool, into s: inout S) {
+        let number = i == 2 || i == 4
+        s.utf8(compact ? ",\"" : ", \"")
+        s.utf8(Self.names[i])
+        s.utf8(compact ? "\":{\"" : "\": {\"")
+        s.utf8(number ? "N" : "S")
+        s.utf8(compact ? "\":\"" : "\": \"")
+        switch i {
+        case 0:
+            s.utf8("customer#")
+            let digits = 6 + Int(bits % 5)
+            s.decimal(bits >> 20, width: digits)
+        case 1: s.utf8(Self.statuses[Int((bits >> 8) % UInt64(Self.statuses.count))])
+        case 2:
+            // 1 to 5 digits before the point, never a leading zero.
+            var p: UInt64 = 1
+            for _ in 0..<((bits >> 12) % 5) { p *= 10 }
+            s.decimal(p + (bits >> 24) % (9 * p))
+            s.byte(UInt8(ascii: "."))
+            s.decimal((bits >> 40) % 100, width: 2)
+        case 3: s.utf8(Self.currencies[Int((bits >> 48) % UInt64(Self.currencies.count))])
+        default: s.decimal(1 + (bits >> 56) % 12)
+        }
+        s.utf8("\"}")
+    }
 }

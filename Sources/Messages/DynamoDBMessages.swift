@@ -18,7 +18,10 @@ public struct DynamoDBCall: Sendable, Hashable {
     public var table: String
     /// Bytes of the item's attributes as DynamoDB JSON (names, type descriptors and values); at
     /// least the size of an item with just its key and an empty `data` attribute.
+    /// This call's: drawn from `itemSize` each time the function makes the call.
     public var itemBytes: Int
+    /// How the step's item sizes vary from call to call (constant: every call `itemBytes`).
+    public var itemSize: SizeDistribution
     /// For Query: how many items come back.
     public var resultItems: Int
     /// GetItem and Query: `"ConsistentRead": true` (a strongly consistent read costs a full read
@@ -32,11 +35,27 @@ public struct DynamoDBCall: Sendable, Hashable {
     /// signed as `Host`; empty for the Regional name.
     public var endpointHost: String
     public init(
-        operation: DynamoDBOperation, table: String, itemBytes: Int = 180, resultItems: Int = 1,
-        consistentRead: Bool = false, region: String = "", endpointHost: String = ""
+        operation: DynamoDBOperation, table: String, itemBytes: Int = 180, itemSize: SizeDistribution? = nil,
+        resultItems: Int = 1, consistentRead: Bool = false, region: String = "", endpointHost: String = ""
     ) {
-        self.operation = operation; self.table = table; self.itemBytes = itemBytes; self.resultItems = resultItems
+        self.operation = operation; self.table = table; self.resultItems = resultItems
+        self.itemSize = itemSize ?? .constant(itemBytes)
+        self.itemBytes = itemSize?.nominal ?? itemBytes
         self.consistentRead = consistentRead; self.region = region; self.endpointHost = endpointHost
+    }
+
+    /// The item sizes a step may write or read: DynamoDB's item size limit is 400 KB
+    /// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html).
+    public static let itemBytesRange = 2...409_600
+
+    /// This call made once: its item's size drawn from `itemSize`.
+    public func drawn(_ random: inout RandomStream) -> DynamoDBCall {
+        guard case .constant = itemSize else {
+            var c = self
+            c.itemBytes = itemSize.draw(&random, within: Self.itemBytesRange)
+            return c
+        }
+        return self
     }
 
     /// On-demand request units of one successful call, in halves (an eventually consistent read

@@ -188,14 +188,12 @@ extension Builder {
                 )
             }
             let table = try (try m.required("table")).string()
-            var itemBytes = 110
+            var itemSize = SizeDistribution.constant(110)
             if let b = m["item-bytes"] {
-                itemBytes = try b.size()
                 // DynamoDB's item size limit is 400 KB
                 // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html).
-                guard (2...409_600).contains(itemBytes) else {
-                    throw b.fail("\(itemBytes) bytes is outside 2…409600 (DynamoDB items are at most 400 KB)")
-                }
+                itemSize = try b.sizeDistribution(
+                    in: DynamoDBCall.itemBytesRange, why: "DynamoDB items are at most 400 KB")
             }
             var consistent = false
             if let c = m["consistent-read"] {
@@ -221,7 +219,7 @@ extension Builder {
             }
             return .dynamodb(
                 DynamoDBCall(
-                    operation: o, table: table, itemBytes: itemBytes, resultItems: try m["items"]?.int(0...1000) ?? 1,
+                    operation: o, table: table, itemSize: itemSize, resultItems: try m["items"]?.int(0...1000) ?? 1,
                     consistentRead: consistent, region: region, endpointHost: endpointHost))
         }
         if let d = m["database"] {

@@ -1,4 +1,5 @@
 import SimCore
+import Messages
 import Yams
 
 /// Checked quantities: every number, duration, rate, size, count, time and account id a
@@ -70,19 +71,56 @@ extension YNode {
     /// A size in bytes: `600`, `18kB`, `300MB`, `2GB` (decimal units), at most `largest`.
     func size(largest: Int = TopologyLimits.largestSize) throws -> Int {
         let s = try string()
-        let t = s.replacingOccurrences(of: " ", with: "")
-        let units: [(String, Double)] = [("GB", 1e9), ("MB", 1e6), ("kB", 1e3), ("KB", 1e3), ("B", 1)]
-        var value: Double?
-        if let (u, f) = units.first(where: { t.hasSuffix($0.0) }) {
-            value = Self.decimal(String(t.dropLast(u.count))).map { $0 * f }
-        } else if t.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-            value = Self.decimal(t)
-        }
-        guard let v = value, v >= 0 else { throw fail("'\(s)' is not a size (like 600, 18kB, 300MB)") }
+        guard let v = Self.sizeValue(s), v >= 0 else { throw fail("'\(s)' is not a size (like 600, 18kB, 300MB)") }
         guard v <= Double(largest) else {
             throw fail("'\(s)' is larger than \(Self.bytes(largest)), the largest size accepted")
         }
         return Int(v.rounded())
+    }
+
+    /// The bytes of a size's text (`600`, `18kB`), or nil.
+    static func sizeValue(_ s: String) -> Double? {
+        let t = s.replacingOccurrences(of: " ", with: "")
+        let units: [(String, Double)] = [("GB", 1e9), ("MB", 1e6), ("kB", 1e3), ("KB", 1e3), ("B", 1)]
+        if let (u, f) = units.first(where: { t.hasSuffix($0.0) }) {
+            return Self.decimal(String(t.dropLast(u.count))).map { $0 * f }
+        } else if !t.isEmpty, t.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            return Self.decimal(t)
+        }
+        return nil
+    }
+
+    /// A size that varies per use, each value within `bounds`: a size (`2kB`, the same every
+    /// time), `{median: 2kB, sigma: 0.4}` (log-normal, the spelling of hop latencies) or
+    /// `1kB-4kB` (uniform, both ends included). `why` says what the bounds are.
+    func sizeDistribution(in bounds: ClosedRange<Int>, why: String) throws -> SizeDistribution {
+        func check(_ v: Int, _ n: YNode) throws -> Int {
+            guard bounds.contains(v) else {
+                throw n.fail("\(v) bytes is outside \(bounds.lowerBound)…\(bounds.upperBound) (\(why))")
+            }
+            return v
+        }
+        if case .mapping = node {
+            let m = try mapping(allowed: ["median", "sigma"])
+            let medianNode = try m.required("median")
+            let median = try check(try medianNode.size(largest: bounds.upperBound), medianNode)
+            let sigma = try (try m.required("sigma")).number(in: 0...2)
+            return sigma == 0 ? .constant(median) : .logNormal(median: median, sigma: sigma)
+        }
+        let s = try string()
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        if parts.count == 2 {
+            guard let a = Self.sizeValue(String(parts[0])), let b = Self.sizeValue(String(parts[1])) else {
+                throw fail("'\(s)' is not a size range (like 1kB-4kB)")
+            }
+            let lo = try check(Int(min(a, 1e12).rounded()), self), hi = try check(Int(min(b, 1e12).rounded()), self)
+            guard lo <= hi else { throw fail("'\(s)' runs backwards (the smaller size comes first, like 1kB-4kB)") }
+            return lo == hi ? .constant(lo) : .uniform(lo, hi)
+        }
+        guard Self.sizeValue(s) != nil else {
+            throw fail("'\(s)' is not a size (like 2kB), a range (like 1kB-4kB) or {median: 2kB, sigma: 0.4}")
+        }
+        return .constant(try check(try size(), self))
     }
 
     /// A seed: 0 … 18446744073709551615, as `--seed` takes it.

@@ -267,11 +267,15 @@ extension World {
             let size: HTTPMessageSize
             let message: UInt32?
             let r: UInt32
-            if case .dynamodb(let call) = functions[f].program[pc] {
+            if case .dynamodb(let step) = functions[f].program[pc] {
+                let call = itemDrawn(step, env: env)
                 let request = dynamoDBRequest(env, call, target: p.target, now)
                 size = request.sizes
                 message = log(.dynamoDBRequest(request))
-                r = newRequest(Request(environment: Int32(env), function: Int32(f), step: Int32(pc), key: request.key))
+                r = newRequest(
+                    Request(
+                        environment: Int32(env), function: Int32(f), step: Int32(pc), key: request.key,
+                        itemBytes: Int32(call.itemBytes)))
             } else if case .call(let call) = functions[f].program[pc] {
                 let request = jsonRequest(env, call, target: p.target, now)
                 size = request.sizes

@@ -22,6 +22,20 @@ extension World {
         services.first { $0.vpc == vpc && $0.privateDNSName == name } ?? services.first { $0.hostname == name }
     }
 
+    /// The step's call with this invocation's item size drawn: from a stream of its own per
+    /// run seed, function, invocation and step, so a retry sends the same item and drawing
+    /// moves no other random value.
+    func itemDrawn(_ call: DynamoDBCall, env: Int) -> DynamoDBCall {
+        if case .constant = call.itemSize { return call }
+        let f = Int(environments[env].function)
+        let inv = invocations[Int(environments[env].invocation)]
+        var random = RandomStream(
+            seed: SplitMix64.mix(
+                seeds.seed ^ SplitMix64.mix(FNV1a64.hash(functions[f].name.utf8) ^ inv.number)
+                    &+ UInt64(environments[env].pc)))
+        return call.drawn(&random)
+    }
+
     /// The request botocore builds for `call` now: the function's credentials, the invocation's
     /// trace header and order number, the attempt.
     func dynamoDBRequest(_ env: Int, _ call: DynamoDBCall, target: Target, _ now: SimTime) -> DynamoDBRequest {

@@ -29,7 +29,8 @@ extension World {
             channels.cancelIdleClose(c)
             let req = requests[Int(r)]
             var median = svc.getMedian
-            if case .dynamodb(let call) = functions[Int(req.function)].program[Int(req.step)] {
+            if case .dynamodb(var call) = functions[Int(req.function)].program[Int(req.step)] {
+                call.itemBytes = Int(req.itemBytes)
                 // Service time grows with the bytes of items read or written.
                 let kb = Int64(call.itemBytes * (call.operation == .query ? max(call.resultItems, 1) : 1)) / 1024
                 median =
@@ -81,7 +82,8 @@ extension World {
                 s.schedule(after: svc.idleTimeout, idleClose)
                 return
             }
-            guard case .dynamodb(let call) = functions[f].program[Int(req.step)] else { return }
+            guard case .dynamodb(var call) = functions[f].program[Int(req.step)] else { return }
+            call.itemBytes = Int(req.itemBytes)
             var response = DynamoDBResponse(
                 call: call, unixSeconds: (epochNanoseconds + now.nanoseconds) / 1_000_000_000,
                 requestID: SplitMix64.mix(UInt64(c) << 32 ^ UInt64(bitPattern: now.nanoseconds)), key: req.key)

@@ -382,6 +382,8 @@ struct Request: Sendable {
     var step: Int32
     /// The order number the call's item key carries (its invocation's number).
     var key: UInt64 = 0
+    /// A DynamoDB call's item size, as drawn for this call.
+    var itemBytes: Int32 = 0
     /// The error the server answered with, if any (e.g. an endpoint policy's AccessDeniedException).
     var error: String? = nil
 }

@@ -42,6 +42,39 @@ import TestSupport
         let destination = try #require((scan["destinations"] as? [String])?.first)
         let inside = (scan["private_addresses"] as? [String: String])?[destination]
         #expect(inside?.hasPrefix("10.20.") == true, "\(scan)")
+        // Episode extents equal their records' extents: the first record's start, the last one's end.
+        let labelFiles = try FileManager.default.contentsOfDirectory(atPath: dir + "/labels")
+            .filter { $0.hasSuffix("-records.csv.gz") }
+        #expect(!labelFiles.isEmpty)
+        var extents: [String: (start: Int, end: Int)] = [:]
+        for f in labelFiles {
+            for line in gunzipLines(dir + "/labels/" + f).dropFirst() where !line.isEmpty {
+                let c = line.split(separator: ",").map(String.init)
+                let (start, end, label) = (Int(c[6])!, Int(c[7])!, c[9])
+                let x = extents[label]
+                extents[label] = (min(x?.start ?? start, start), max(x?.end ?? end, end))
+            }
+        }
+        for e in episodes {
+            let label = e["label"] as! String
+            let x = try #require(extents[label], "no records labelled \(label)")
+            #expect(e["start_unix"] as? Int == x.start && e["end_unix"] as? Int == x.end, "\(label): \(e) vs \(x)")
+        }
+        // Sizes vary per call: the app tier's records (its subnets 10.20.10/11.0/24) and the order
+        // functions' (10.20.30.0/24, items drawn per call) take many byte counts.
+        var appBytes = Set<String>(), functionBytes = Set<String>(), records = 0
+        for f in filesUnder(dir + "/flowlogs") where f.hasSuffix(".log.gz") {
+            for line in gunzipLines(dir + "/flowlogs/" + f).dropFirst() {
+                let c = line.split(separator: " ").map(String.init)
+                guard c.count > 16 else { continue }
+                records += 1
+                if c[15].hasSuffix("90201") || c[15].hasSuffix("90202") { appBytes.insert(c[9]) }
+                if c[15].hasSuffix("90401") { functionBytes.insert(c[9]) }
+            }
+        }
+        #expect(
+            records > 500 && appBytes.count > 50 && functionBytes.count > 50,
+            "\(appBytes.count) app, \(functionBytes.count) function byte counts")
         let bad = runProgram(binary, ["dataset", topology, "--anomalies-at", "soon", "--out", dir + "/x"])
         #expect(bad.status != 0 && bad.stderr.contains("--anomalies-at 'soon'"))
     }

@@ -2,6 +2,7 @@ import Testing
 import TestSupport
 import NetModel
 import Workloads
+import Messages
 @testable import Topology
 
 /// The topology keys behind latency, cost and the SDK's behaviour.
@@ -47,5 +48,36 @@ import Workloads
         #expect(throws: TopologyError.self) { try load("functions[0].architecture=sparc") }
         #expect(throws: TopologyError.self) { try load("functions[0].handler[0].consistent-read=true") } // PutItem
         #expect(throws: TopologyError.self) { try load("functions[0].handler[0].item-bytes=500kB") }
+    }
+
+    /// Issue 11: a step's item size is a size, a log-normal `{median, sigma}` (the spelling of hop
+    /// latencies) or a uniform range; bad ones are located errors naming the value.
+    @Test func itemBytesTakeADistribution() throws {
+        func item(_ value: String, step: Int = 0) throws -> DynamoDBCall {
+            let s = try load("functions[0].handler[\(step)].item-bytes=\(value)")
+            guard case .dynamodb(let c) = s.world.functions[0].program[step] else {
+                throw TopologyError(file: "", line: 0, column: 0, message: "no call")
+            }
+            return c
+        }
+        #expect(try item("4kB").itemSize == .constant(4_000))
+        #expect(try item("{median: 2kB, sigma: 0.4}").itemSize == .logNormal(median: 2_000, sigma: 0.4))
+        #expect(try item("1kB-4kB").itemSize == .uniform(1_000, 4_000))
+        #expect(try item("1kB-4kB").itemBytes == 2_500)
+        #expect(try item("{median: 2kB, sigma: 0}").itemSize == .constant(2_000))
+        for (bad, says) in [
+            ("4kB-1kB", "'4kB-1kB' runs backwards"), ("1kB-500kB", "500000 bytes is outside 2…409600"),
+            ("1kB-x", "'1kB-x' is not a size range"), ("{median: 2kB}", "'sigma'"),
+            ("{median: 2kB, sigma: 3}", "3 is outside 0 … 2"), ("{median: 2kB, sigma: 0.4, p99: 9kB}", "'p99'"),
+            ("{median: 1MB, sigma: 0.4}", "larger than"), ("lots", "'lots' is not a size"),
+        ] {
+            do {
+                _ = try item(bad)
+                Issue.record("\(bad) loaded")
+            } catch {
+                let text = "\(error)"
+                #expect(text.contains("functions[0].handler[0].item-bytes") && text.contains(says), "\(bad): \(text)")
+            }
+        }
     }
 }
