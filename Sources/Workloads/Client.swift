@@ -70,8 +70,7 @@ extension World {
 
     // MARK: Calls
 
-    /// Starts (or retries) the current step's call: reuse the pooled connection if it is still
-    /// open, otherwise resolve the endpoint's name and connect.
+    /// Starts (or retries) the current step's call: reuse the open pooled connection, or resolve and connect.
     mutating func beginCall(_ env: Int, _ now: SimTime, _ s: inout Scheduler) {
         let f = Int(environments[env].function)
         guard let t = target(of: functions[f].program[environments[env].pc]) else { return }
@@ -105,8 +104,7 @@ extension World {
         environments[env].call = .connecting
         let e = environments[env]
         let owner = AppRef(.environment, object: UInt32(env))
-        // To an IPv6 destination from the ENI's IPv6 address (a dual-stack function's).
-        let local = address.isIPv4 ? e.address : ipv6Address(of: e.host) ?? e.address
+        let local = address.isIPv4 ? e.address : ipv6Address(of: e.host) ?? e.address // dual-stack: v6 to v6
         let sock = tcp.connect(
             host: e.host, local: local, remote: address, remotePort: port(t), owner: owner,
             noDelay: functions[f].tcpNoDelay, now: now, &network, &s)
@@ -272,10 +270,10 @@ extension World {
                 let request = dynamoDBRequest(env, call, target: p.target, now)
                 size = request.sizes
                 message = log(.dynamoDBRequest(request))
-                r = newRequest(
-                    Request(
-                        environment: Int32(env), function: Int32(f), step: Int32(pc), key: request.key,
-                        itemBytes: Int32(call.itemBytes)))
+                let req = Request(
+                    environment: Int32(env), function: Int32(f), step: Int32(pc), key: request.key,
+                    itemBytes: Int32(call.itemBytes))
+                r = newRequest(req)
             } else if case .call(let call) = functions[f].program[pc] {
                 let request = jsonRequest(env, call, target: p.target, now)
                 size = request.sizes
@@ -342,8 +340,7 @@ extension World {
         return length
     }
 
-    /// The PostgreSQL login of connection `c` to database `i`: the database's user, name and
-    /// password, nonces from the connection's seed.
+    /// The PostgreSQL login of connection `c` to database `i`: user, name, password, nonces from its seed.
     func postgresConnection(_ c: UInt32, database i: Int) -> PostgresConnection {
         let d = databases[i]
         return PostgresConnection(

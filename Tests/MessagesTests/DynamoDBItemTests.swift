@@ -29,7 +29,8 @@ import SimCore
                 if bytes == 2_000 {
                     #expect(loose.item.count == 7, "every attribute fits in 2 kB")
                     #expect(loose.item["total"]?["N"].flatMap(Double.init) != nil)
-                    valueLengths.insert(loose.item.filter { $0.key != "data" }.values.reduce(0) { $0 + ($1.values.first?.count ?? 0) })
+                    let values = loose.item.filter { $0.key != "data" }.values
+                    valueLengths.insert(values.reduce(0) { $0 + ($1.values.first?.count ?? 0) })
                 }
             }
         }
