@@ -38,42 +38,7 @@ extension Network {
         let inside = FlowKey(
             source: p.source, destination: v4, sourcePort: p.sourcePort,
             destinationPort: isEcho ? 0 : p.destinationPort, protocolNumber: proto)
-        let isSYN = p.protocolNumber == IPProtocol.tcp && p.tcpFlags.contains(.syn) && !p.tcpFlags.contains(.ack)
-        var t: NATTranslation
-        if let existing = nat[n.int].translations[inside],
-            !NATState.isExpired(existing, now: now, closedLinger: trackingTimeouts.tcpClosed)
-                || isSYN && existing.closing == 3
-        {
-            t = existing
-            if isSYN && existing.closing == 3 { t.closing = 0; t.established = false }
-        } else {
-            if let stale = nat[n.int].translations[inside] {
-                if stale.closing != 3 { nat[n.int].metrics.idleTimeoutCount += 1 }
-                nat[n.int].release(inside, addresses: addresses)
-            }
-            if p.protocolNumber == IPProtocol.tcp && !isSYN {
-                nat[n.int].metrics.packetsDropCount += 1
-                drop(.natNoTranslation(n))
-                if !p.tcpFlags.contains(.rst) {
-                    scheduleNATEgress(n, toInside: true, .reset(answering: p), now, &scheduler)
-                }
-                return
-            }
-            nat[n.int].metrics.connectionAttemptCount += 1
-            guard let fresh = nat[n.int].allocate(inside, addresses: addresses, now: now) else {
-                nat[n.int].metrics.errorPortAllocation += 1
-                nat[n.int].metrics.packetsDropCount += 1
-                drop(.natPortAllocation(n)); return
-            }
-            t = fresh
-        }
-        t.lastActivity = now
-        if p.protocolNumber == IPProtocol.tcp {
-            if p.tcpFlags.contains(.rst) { t.closing = 3 } else if p.tcpFlags.contains(.fin) { t.closing |= 1 }
-        }
-        nat[n.int].translations.insert(inside, t)
-        nat[n.int].metrics.bytesInFromSource += len
-        nat[n.int].metrics.packetsInFromSource += 1
+        guard let t = translation(n, inside, for: p, bytes: len, now, &scheduler) else { return }
         let source = addresses[Int(t.address)]
         trace?.append(.natGateway(n, from: p.source, fromPort: p.sourcePort, to: source, toPort: t.port))
         p.source = source

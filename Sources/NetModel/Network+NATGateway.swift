@@ -72,6 +72,25 @@ extension Network {
                 source: p.source, destination: p.destination, sourcePort: p.sourcePort, destinationPort: 0,
                 protocolNumber: IPProtocol.icmp)
             : p.flow
+        guard let t = translation(n, inside, for: p, bytes: len, now, &scheduler) else { return }
+        nat[n.int].metrics.bytesOutToDestination += len
+        nat[n.int].metrics.packetsOutToDestination += 1
+        trace?.append(
+            .natGateway(n, from: p.source, fromPort: p.sourcePort, to: addresses[Int(t.address)], toPort: t.port))
+        p.source = addresses[Int(t.address)]
+        p.sourcePort = t.port
+        scheduleNATEgress(n, toInside: false, p, now, &scheduler)
+    }
+
+    /// The translation of outbound packet `p` (already keyed as `inside`) through gateway `n`,
+    /// found or made, its state advanced by `p` and its bytes counted; nil when `p` is dropped (a TCP
+    /// segment other than a SYN with no live translation is answered with a RST, as AWS documents;
+    /// no port left). Shared by the IPv4 path and NAT64.
+    mutating func translation(
+        _ n: NATGatewayIndex, _ inside: FlowKey, for p: Packet, bytes len: UInt64, _ now: SimTime,
+        _ scheduler: inout Scheduler
+    ) -> NATTranslation? {
+        let addresses = natAddresses[n.int]
         let isSYN = p.protocolNumber == IPProtocol.tcp && p.tcpFlags.contains(.syn) && !p.tcpFlags.contains(.ack)
         var t: NATTranslation
         if let existing = nat[n.int].translations[inside],
@@ -94,13 +113,13 @@ extension Network {
                 if !p.tcpFlags.contains(.rst) {
                     scheduleNATEgress(n, toInside: true, .reset(answering: p), now, &scheduler)
                 }
-                return
+                return nil
             }
             nat[n.int].metrics.connectionAttemptCount += 1
             guard let fresh = nat[n.int].allocate(inside, addresses: addresses, now: now) else {
                 nat[n.int].metrics.errorPortAllocation += 1
                 nat[n.int].metrics.packetsDropCount += 1
-                drop(.natPortAllocation(n)); return
+                drop(.natPortAllocation(n)); return nil
             }
             t = fresh
         }
@@ -111,13 +130,7 @@ extension Network {
         nat[n.int].translations.insert(inside, t)
         nat[n.int].metrics.bytesInFromSource += len
         nat[n.int].metrics.packetsInFromSource += 1
-        nat[n.int].metrics.bytesOutToDestination += len
-        nat[n.int].metrics.packetsOutToDestination += 1
-        trace?.append(
-            .natGateway(n, from: p.source, fromPort: p.sourcePort, to: addresses[Int(t.address)], toPort: t.port))
-        p.source = addresses[Int(t.address)]
-        p.sourcePort = t.port
-        scheduleNATEgress(n, toInside: false, p, now, &scheduler)
+        return t
     }
 
     /// The gateway's processing delay, then out of its ENI (in order per direction).
