@@ -94,26 +94,7 @@ public struct AWSExport {
     }
 
     /// A JSON string as Python's encoder writes it with `ensure_ascii=False`.
-    static func quoted(_ s: String) -> String {
-        var r = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": r += "\\\""
-            case "\\": r += "\\\\"
-            case "\n": r += "\\n"
-            case "\r": r += "\\r"
-            case "\t": r += "\\t"
-            default:
-                if c.value < 0x20 {
-                    let h = String(c.value, radix: 16)
-                    r += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    r.unicodeScalars.append(c)
-                }
-            }
-        }
-        return r + "\""
-    }
+    static func quoted(_ s: String) -> String { JSONText.quoted(s) }
 
     // MARK: Ids AWS gives what vpcsim does not name
 

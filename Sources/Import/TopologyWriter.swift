@@ -457,23 +457,4 @@ func plain(_ s: String) -> String {
 }
 
 /// `s` double-quoted, with JSON's escapes (which YAML's double-quoted style reads the same way).
-func quoted(_ s: String) -> String {
-    var r = "\""
-    for c in s.unicodeScalars {
-        switch c {
-        case "\"": r += "\\\""
-        case "\\": r += "\\\\"
-        case "\n": r += "\\n"
-        case "\t": r += "\\t"
-        case "\r": r += "\\r"
-        default:
-            if c.value < 0x20 {
-                let h = String(c.value, radix: 16)
-                r += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            } else {
-                r.unicodeScalars.append(c)
-            }
-        }
-    }
-    return r + "\""
-}
+func quoted(_ s: String) -> String { JSONText.quoted(s) }
