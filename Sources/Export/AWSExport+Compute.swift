@@ -87,6 +87,9 @@ extension AWSExport {
             ],
         ]
         if let p = eni.publicIP { out["Association"] = ["PublicIp": p.description, "IpOwnerId": "amazon"] }
+        if !eni.ipv6Addresses.isEmpty {
+            out["Ipv6Addresses"] = eni.ipv6Addresses.map { ["Ipv6Address": $0.description] }
+        }
         return out
     }
 
@@ -103,6 +106,7 @@ extension AWSExport {
             "Tags": tags(instance.name == id ? nil : instance.name),
         ]
         if let p = eni.publicIP { i["PublicIpAddress"] = p.description }
+        if let a = eni.ipv6Addresses.first { i["Ipv6Address"] = a.description }
         return [
             "ReservationId": derived("r-", id), "OwnerId": eni.accountID, "Groups": [] as [Any], "Instances": [i],
         ]
@@ -153,11 +157,14 @@ extension AWSExport {
         ]
         if let first = f.enis.first {
             let eni = network.enis[first.int]
-            out["VpcConfig"] = [
+            var config: [String: Any] = [
                 "SubnetIds": f.enis.map { network.subnets[network.enis[$0.int].subnet.int].id },
                 "SecurityGroupIds": eni.securityGroups.map { network.securityGroups[$0.int].id },
                 "VpcId": network.vpcs[eni.vpc.int].id,
             ]
+            // A dual-stack function's interfaces have IPv6 addresses.
+            if !eni.ipv6Addresses.isEmpty { config["Ipv6AllowedForDualStack"] = true }
+            out["VpcConfig"] = config
         }
         return out
     }

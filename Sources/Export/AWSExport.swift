@@ -49,6 +49,7 @@ public struct AWSExport {
             ("lambda-list-functions", ["Functions": scenario.world.functions.map(function)]),
             ("rds-describe-db-instances", ["DBInstances": scenario.world.databases.map(database)]),
         ]
+        out += interconnectDocuments()
         // get-managed-prefix-list-entries, one file per customer-managed list (the file name holds its id).
         for p in network.prefixLists where p.awsService == nil {
             out.append(
@@ -292,8 +293,16 @@ public struct AWSExport {
                     peer["PrefixListId"] = network.prefixLists[pl.int].id
                     byKey[key]!["PrefixListIds"] = (byKey[key]!["PrefixListIds"] as! [Any]) + [peer]
                 case .securityGroup(let other):
-                    peer["GroupId"] = network.securityGroups[other.int].id
-                    peer["UserId"] = network.vpcs[network.securityGroups[other.int].vpc.int].accountID
+                    let o = network.securityGroups[other.int]
+                    peer["GroupId"] = o.id
+                    peer["UserId"] = network.vpcs[o.vpc.int].accountID
+                    // A group of a peered VPC: EC2 names its VPC and the connection.
+                    if o.vpc != g.vpc, let c = network.peeringConnections.first(where: { $0.peer(of: g.vpc) == o.vpc })
+                    {
+                        peer["VpcId"] = network.vpcs[o.vpc.int].id
+                        peer["VpcPeeringConnectionId"] = c.id
+                        peer["PeeringStatus"] = "active"
+                    }
                     byKey[key]!["UserIdGroupPairs"] = (byKey[key]!["UserIdGroupPairs"] as! [Any]) + [peer]
                 }
             }

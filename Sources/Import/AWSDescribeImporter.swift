@@ -20,17 +20,10 @@ public struct AWSDescribeImporter {
         "EgressOnlyInternetGateways", "NatGateways", "VpcEndpoints", "PrefixLists", "Entries", "PrefixListEntries",
         "NetworkInterfaces", "Reservations", "Addresses", "VpcPeeringConnections", "TransitGateways",
         "TransitGatewayAttachments", "TransitGatewayVpcAttachments", "TransitGatewayRouteTables", "FlowLogs",
-        "Functions", "DBInstances", "Configuration",
+        "Functions", "DBInstances", "Configuration", "Associations", "TransitGatewayRouteTablePropagations", "Routes",
     ]
-    static let ignored: Set<String> = ["NextToken", "Marker", "NextMarker", "ResponseMetadata", "PrefixListId"]
-    /// Not modelled: the AWS resource type each such key lists.
-    static let notModelledKeys: [String: String] = [
-        "EgressOnlyInternetGateways": "AWS::EC2::EgressOnlyInternetGateway",
-        "VpcPeeringConnections": "AWS::EC2::VPCPeeringConnection",
-        "TransitGateways": "AWS::EC2::TransitGateway",
-        "TransitGatewayAttachments": "AWS::EC2::TransitGatewayAttachment",
-        "TransitGatewayVpcAttachments": "AWS::EC2::TransitGatewayVpcAttachment",
-        "TransitGatewayRouteTables": "AWS::EC2::TransitGatewayRouteTable",
+    static let ignored: Set<String> = [
+        "NextToken", "Marker", "NextMarker", "ResponseMetadata", "PrefixListId", "AdditionalRoutesAvailable",
     ]
 
     /// One input file's parsed content and where it sits.

@@ -16,6 +16,11 @@ extension AWSDescribeReader {
     static let configTypes: [(type: String, idKey: String)] = [
         ("AWS::EC2::VPC", "VpcId"), ("AWS::EC2::Subnet", "SubnetId"),
         ("AWS::EC2::InternetGateway", "InternetGatewayId"),
+        ("AWS::EC2::EgressOnlyInternetGateway", "EgressOnlyInternetGatewayId"),
+        ("AWS::EC2::VPCPeeringConnection", "VpcPeeringConnectionId"),
+        ("AWS::EC2::TransitGateway", "TransitGatewayId"),
+        ("AWS::EC2::TransitGatewayAttachment", "TransitGatewayAttachmentId"),
+        ("AWS::EC2::TransitGatewayRouteTable", "TransitGatewayRouteTableId"),
         ("AWS::EC2::NatGateway", "NatGatewayId"), ("AWS::EC2::VPCEndpoint", "VpcEndpointId"),
         ("AWS::EC2::PrefixList", "PrefixListId"), ("AWS::EC2::RouteTable", "RouteTableId"),
         ("AWS::EC2::NetworkAcl", "NetworkAclId"), ("AWS::EC2::SecurityGroup", "GroupId"),
@@ -51,6 +56,11 @@ extension AWSDescribeReader {
                 case "AWS::EC2::VPC": try vpc(v, account: owner)
                 case "AWS::EC2::Subnet": try subnet(v)
                 case "AWS::EC2::InternetGateway": try internetGateway(v)
+                case "AWS::EC2::EgressOnlyInternetGateway": try egressOnlyInternetGateway(v)
+                case "AWS::EC2::VPCPeeringConnection": try peeringConnection(v)
+                case "AWS::EC2::TransitGateway": try transitGateway(v)
+                case "AWS::EC2::TransitGatewayAttachment": try transitGatewayVPCAttachment(v)
+                case "AWS::EC2::TransitGatewayRouteTable": try transitGatewayRouteTable(v)
                 case "AWS::EC2::NatGateway": try natGateway(v)
                 case "AWS::EC2::VPCEndpoint": try endpoint(v)
                 case "AWS::EC2::PrefixList":

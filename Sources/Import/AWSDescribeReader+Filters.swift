@@ -10,10 +10,7 @@ extension AWSDescribeReader {
             id: id, name: v.nameTag, vpc: try v.ref("VpcId"), isDefault: v.bool("IsDefault") ?? false, origin: v.origin)
         for e in v.list("Entries") {
             guard let n = e.int("RuleNumber"), n != 32767 else { continue } // the `*` rule is implicit
-            guard let cidr = e.string("CidrBlock") else {
-                inventory.skip("IPv6 network ACL rule")
-                continue
-            }
+            guard let cidr = e.string("CidrBlock") ?? e.string("Ipv6CidrBlock") else { continue }
             let proto = e.string("Protocol") ?? "-1"
             var rule = Inventory.ACLRule(
                 number: n, egress: e.bool("Egress") ?? false, proto: Self.protocolName(proto), cidr: cidr,
@@ -89,7 +86,12 @@ extension AWSDescribeReader {
             x.description = r.string("Description")
             out.append(x)
         }
-        if !p.list("Ipv6Ranges").isEmpty { inventory.skip("IPv6 security group rule", p.list("Ipv6Ranges").count) }
+        for r in p.list("Ipv6Ranges") {
+            var x = base
+            x.peer = try r.ref("CidrIpv6")
+            x.description = r.string("Description")
+            out.append(x)
+        }
         for r in p.list("PrefixListIds") {
             var x = base
             x.peer = try r.ref("PrefixListId")
@@ -97,10 +99,8 @@ extension AWSDescribeReader {
             out.append(x)
         }
         for r in p.list("UserIdGroupPairs") {
-            if r.string("VpcPeeringConnectionId") != nil || (r.string("VpcId").map { $0 != vpc } ?? false) {
-                inventory.skip("security group rule referencing a group in a peered VPC")
-                continue
-            }
+            // A group of a peered VPC (same Region) is referenced by its id, as the loader allows
+            // (https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html).
             var x = base
             x.peer = try r.ref("GroupId")
             x.description = r.string("Description")
@@ -126,17 +126,14 @@ extension AWSDescribeReader {
         }
         if v.string("CidrIpv4") != nil {
             r.peer = try v.ref("CidrIpv4")
+        } else if v.string("CidrIpv6") != nil {
+            r.peer = try v.ref("CidrIpv6")
         } else if v.string("PrefixListId") != nil {
             r.peer = try v.ref("PrefixListId")
         } else if let g = v["ReferencedGroupInfo"], g.string("GroupId") != nil {
-            if g.string("VpcPeeringConnectionId") != nil {
-                inventory.skip("security group rule referencing a group in a peered VPC")
-                return
-            }
             r.peer = try g.ref("GroupId")
         } else {
-            inventory.skip("IPv6 security group rule")
-            return
+            throw ImportError(v.origin, "a security group rule names a CIDR, a prefix list or a group")
         }
         groupRules[try v.require("GroupId"), default: []].append(r)
     }
@@ -166,14 +163,15 @@ extension AWSDescribeReader {
             .init(
                 id: id, name: v.nameTag, subnet: try v.ref("SubnetId"), groups: groups,
                 privateIP: v.string("PrivateIpAddress"), publicIP: publicIP,
-                eni: primary?.string("NetworkInterfaceId"), origin: v.origin))
+                eni: primary?.string("NetworkInterfaceId"), origin: v.origin,
+                ipv6Address: primary?.list("Ipv6Addresses").first?.string("Ipv6Address")))
     }
 
     mutating func flowLog(_ v: JSONValue) throws(ImportError) {
         let id = try v.require("FlowLogId")
         guard once(id) else { return }
         let resource = try v.ref("ResourceId")
-        guard ["vpc-", "subnet-", "eni-"].contains(where: { resource.id.hasPrefix($0) }) else {
+        guard ["vpc-", "subnet-", "eni-", "tgw-"].contains(where: { resource.id.hasPrefix($0) }) else {
             inventory.skip("flow log of a \(resource.id.split(separator: "-").first ?? "")- resource")
             return
         }
@@ -214,6 +212,7 @@ extension AWSDescribeReader {
         if let c = v["VpcConfig"] {
             f.subnets = c.list("SubnetIds").compactMap { s in s.string.map { Ref(id: $0, origin: s.origin) } }
             f.groups = c.list("SecurityGroupIds").compactMap { s in s.string.map { Ref(id: $0, origin: s.origin) } }
+            f.dualStack = c.bool("Ipv6AllowedForDualStack") ?? false
         }
         inventory.functions.append(f)
     }
@@ -257,6 +256,7 @@ extension AWSDescribeReader {
         for i in inventory.securityGroups.indices {
             if let rules = groupRules[inventory.securityGroups[i].id] { inventory.securityGroups[i].rules = rules }
         }
+        try finishTransitGateways()
         for (table, endpoint) in pendingEndpointRoutes {
             guard let e = inventory.endpoints.firstIndex(where: { $0.id == endpoint.id }) else {
                 throw ImportError(
@@ -297,8 +297,9 @@ extension AWSDescribeReader {
             let description = v.string("Description") ?? ""
             // EC2's model spells a NAT gateway's type natGateway; output in the wild has nat_gateway.
             if type == "lambda" || type == "nat_gateway" || type == "natGateway" || description == "RDSNetworkInterface"
+                || type == "transit_gateway"
             {
-                continue // the loader creates these with the function, NAT gateway or database
+                continue // the loader creates these with the function, NAT gateway, database or attachment
             }
             let subnet = v.string("SubnetId")
             if type == "vpc_endpoint"

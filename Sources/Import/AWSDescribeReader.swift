@@ -14,6 +14,11 @@ struct AWSDescribeReader {
     var instanceENIs = Set<String>()
     var interfaces: [JSONValue] = []
     var groupRules: [String: [Inventory.SGRule]] = [:]
+    /// Transit gateway route tables' associations, propagations and static routes, by table id,
+    /// settled once every file is read.
+    var tgwAssociations: [(table: String, attachment: Ref)] = []
+    var tgwPropagations: [(table: String, attachment: Ref)] = []
+    var tgwRoutes: [(table: String, route: Inventory.Route)] = []
 
     mutating func once(_ id: String) -> Bool { seen.insert(id).inserted }
 
@@ -39,13 +44,17 @@ struct AWSDescribeReader {
                 inventory.skip("'\(key)' (a call vpcsim does not read)", n)
                 continue
             }
-            if let kind = AWSDescribeImporter.notModelledKeys[key] {
-                inventory.skip(kind, json.list(key).count)
-            }
         }
         for v in json.list("Vpcs") { try vpc(v, account: f.account) }
         for v in json.list("Subnets") { try subnet(v) }
         for v in json.list("InternetGateways") { try internetGateway(v) }
+        for v in json.list("EgressOnlyInternetGateways") { try egressOnlyInternetGateway(v) }
+        for v in json.list("VpcPeeringConnections") { try peeringConnection(v) }
+        for v in json.list("TransitGateways") { try transitGateway(v) }
+        for v in json.list("TransitGatewayVpcAttachments") { try transitGatewayVPCAttachment(v) }
+        for v in json.list("TransitGatewayAttachments") { try transitGatewayAttachment(v) }
+        for v in json.list("TransitGatewayRouteTables") { try transitGatewayRouteTable(v) }
+        try transitGatewayRouteTableDetails(json, file: f.relative)
         for v in json.list("NatGateways") { try natGateway(v) }
         for v in json.list("VpcEndpoints") { try endpoint(v) }
         for v in json.list("PrefixLists") { try prefixList(v) }
@@ -88,12 +97,14 @@ struct AWSDescribeReader {
             ($0["CidrBlockState"]?.string("State") ?? "associated") == "associated"
         }.compactMap { $0.string("CidrBlock") }
         if cidrs.isEmpty, let c = v.string("CidrBlock") { cidrs = [c] }
-        if !v.list("Ipv6CidrBlockAssociationSet").isEmpty {
-            inventory.skip("IPv6 CIDR block of a VPC", v.list("Ipv6CidrBlockAssociationSet").count)
-        }
+        let v6 = v.list("Ipv6CidrBlockAssociationSet").filter {
+            ($0["Ipv6CidrBlockState"]?.string("State") ?? "associated") == "associated"
+        }.compactMap { $0.string("Ipv6CidrBlock") }
+        if v6.count > 1 { inventory.skip("second IPv6 CIDR block of a VPC", v6.count - 1) }
         let owner = v.string("OwnerId") ?? account
         if inventory.account == nil { inventory.account = owner }
-        inventory.vpcs.append(.init(id: id, name: v.nameTag, cidrs: cidrs, account: owner, origin: v.origin))
+        inventory.vpcs.append(
+            .init(id: id, name: v.nameTag, cidrs: cidrs, account: owner, origin: v.origin, ipv6CIDRs: v6))
     }
 
     mutating func subnet(_ v: JSONValue) throws(ImportError) {
@@ -103,11 +114,15 @@ struct AWSDescribeReader {
             inventory.skip("IPv6-only subnet")
             return
         }
-        if !v.list("Ipv6CidrBlockAssociationSet").isEmpty { inventory.skip("IPv6 CIDR block of a subnet") }
+        let v6 = v.list("Ipv6CidrBlockAssociationSet").filter {
+            ($0["Ipv6CidrBlockState"]?.string("State") ?? "associated") == "associated"
+        }.compactMap { $0.string("Ipv6CidrBlock") }
+        if v6.count > 1 { inventory.skip("second IPv6 CIDR block of a subnet", v6.count - 1) }
         inventory.subnets.append(
             .init(
                 id: id, name: v.nameTag, vpc: try v.ref("VpcId"), cidr: cidr, zone: try v.require("AvailabilityZone"),
-                zoneID: v.string("AvailabilityZoneId"), origin: v.origin))
+                zoneID: v.string("AvailabilityZoneId"), origin: v.origin, ipv6CIDR: v6.first,
+                dns64: v.bool("EnableDns64") ?? false))
     }
 
     mutating func internetGateway(_ v: JSONValue) throws(ImportError) {
@@ -215,11 +230,13 @@ struct AWSDescribeReader {
         }
         for r in v.list("Routes") {
             if r.string("GatewayId") == "local" { continue }
-            guard let destination = r.string("DestinationCidrBlock") ?? r.string("DestinationPrefixListId") else {
-                if r.string("DestinationIpv6CidrBlock") != nil { inventory.skip("IPv6 route") }
-                continue
-            }
-            let dOrigin = (r["DestinationCidrBlock"] ?? r["DestinationPrefixListId"])?.origin ?? r.origin
+            guard
+                let destination = r.string("DestinationCidrBlock") ?? r.string("DestinationIpv6CidrBlock")
+                    ?? r.string("DestinationPrefixListId")
+            else { continue }
+            let dOrigin =
+                (r["DestinationCidrBlock"] ?? r["DestinationIpv6CidrBlock"] ?? r["DestinationPrefixListId"])?.origin
+                ?? r.origin
             if let g = r.string("GatewayId"), g.hasPrefix("vpce-") {
                 // Added by the gateway endpoint, which lists this table; vpcsim adds it the same way.
                 pendingEndpointRoutes.append((table: id, endpoint: Ref(id: g, origin: r["GatewayId"]!.origin)))
@@ -237,6 +254,12 @@ struct AWSDescribeReader {
                 target = Ref(id: g, origin: r["GatewayId"]!.origin)
             } else if r.string("NatGatewayId") != nil {
                 target = try r.ref("NatGatewayId")
+            } else if r.string("EgressOnlyInternetGatewayId") != nil {
+                target = try r.ref("EgressOnlyInternetGatewayId")
+            } else if r.string("VpcPeeringConnectionId") != nil {
+                target = try r.ref("VpcPeeringConnectionId")
+            } else if r.string("TransitGatewayId") != nil {
+                target = try r.ref("TransitGatewayId")
             } else if r.string("InstanceId") != nil {
                 target = try r.ref("InstanceId")
             } else if r.string("NetworkInterfaceId") != nil {
@@ -244,8 +267,6 @@ struct AWSDescribeReader {
             } else {
                 let kind =
                     [
-                        "VpcPeeringConnectionId": "VPC peering connection", "TransitGatewayId": "transit gateway",
-                        "EgressOnlyInternetGatewayId": "egress-only internet gateway",
                         "CarrierGatewayId": "carrier gateway",
                         "LocalGatewayId": "local gateway", "CoreNetworkArn": "Cloud WAN core network",
                     ]

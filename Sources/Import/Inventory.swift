@@ -47,6 +47,8 @@ struct Inventory {
         var cidrs: [String]
         var account: String?
         var origin: Origin
+        /// Amazon-provided or BYOIP IPv6 blocks (`::/56`).
+        var ipv6CIDRs: [String] = []
     }
     struct Subnet {
         var id: String
@@ -56,6 +58,8 @@ struct Inventory {
         var zone: String
         var zoneID: String?
         var origin: Origin
+        var ipv6CIDR: String? = nil
+        var dns64 = false
     }
     struct Route {
         var destination: String // a CIDR or pl-…
@@ -157,6 +161,7 @@ struct Inventory {
         var publicIP: String?
         var eni: String?
         var origin: Origin
+        var ipv6Address: String? = nil
     }
     struct Database {
         var name: String
@@ -174,6 +179,8 @@ struct Inventory {
         var subnets: [Ref]
         var groups: [Ref]
         var origin: Origin
+        /// `VpcConfig.Ipv6AllowedForDualStack`.
+        var dualStack = false
     }
     struct FlowLog {
         var id: String
@@ -186,6 +193,46 @@ struct Inventory {
         var hive: Bool?
         var perHour: Bool?
         var origin: Origin
+    }
+
+    struct EgressOnlyInternetGateway {
+        var id: String
+        var name: String?
+        var vpc: Ref
+        var origin: Origin
+    }
+    struct PeeringConnection {
+        var id: String
+        var name: String?
+        var requester: Ref
+        var accepter: Ref
+        /// `AllowDnsResolutionFromRemoteVpc` on either side.
+        var dnsResolution: Bool
+        var origin: Origin
+    }
+    struct TransitGateway {
+        var id: String
+        var name: String?
+        var account: String?
+        var origin: Origin
+    }
+    struct TransitGatewayAttachment {
+        var id: String
+        var transitGateway: Ref
+        var vpc: Ref
+        var subnets: [Ref]
+        var applianceMode: Bool
+        var origin: Origin
+    }
+    struct TransitGatewayRouteTable {
+        var id: String
+        var name: String?
+        var transitGateway: Ref
+        var origin: Origin
+        var associations: [Ref] = []
+        var propagations: [Ref] = []
+        /// Static routes (a CIDR to an attachment, or to `blackhole`).
+        var routes: [Route] = []
     }
 
     var account: String?
@@ -205,6 +252,11 @@ struct Inventory {
     var databases: [Database] = []
     var functions: [Function] = []
     var flowLogs: [FlowLog] = []
+    var egressOnlyInternetGateways: [EgressOnlyInternetGateway] = []
+    var peeringConnections: [PeeringConnection] = []
+    var transitGateways: [TransitGateway] = []
+    var transitGatewayAttachments: [TransitGatewayAttachment] = []
+    var transitGatewayRouteTables: [TransitGatewayRouteTable] = []
 
     /// What the input holds that vpcsim does not model: a kind (an AWS resource type, or a kind
     /// of rule or route) and how many, in the one warning summary.

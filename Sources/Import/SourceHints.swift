@@ -7,6 +7,9 @@ enum SourceHints {
         "prefix list": "describe-managed-prefix-lists and its entries", "instance": "describe-instances",
         "network interface of an instance": "describe-instances",
         "network interface of an instance or a NAT gateway": "describe-instances, describe-nat-gateways",
+        "egress-only internet gateway": "describe-egress-only-internet-gateways",
+        "VPC peering connection": "describe-vpc-peering-connections", "transit gateway": "describe-transit-gateways",
+        "transit gateway attachment": "describe-transit-gateway-vpc-attachments",
     ]
     static let cloudFormation: [String: String] = [
         "VPC": "AWS::EC2::VPC", "subnet": "AWS::EC2::Subnet", "route table": "AWS::EC2::RouteTable",

@@ -84,6 +84,7 @@ struct TopologyWriter {
         section("vpcs", inv.vpcs) { v in
             var f: [(String, String)] = [("id", v.id)]
             if v.cidrs.count == 1 { f.append(("cidr", v.cidrs[0])) } else { f.append(("cidrs", flow(v.cidrs))) }
+            if let c = v.ipv6CIDRs.first { f.append(("ipv6-cidr", plain(c))) }
             if let a = v.account, a != inv.account { f.append(("account", quoted(a))) }
             return (v.name, v.origin, f)
         }
@@ -93,6 +94,7 @@ struct TopologyWriter {
         section("internet-gateways", inv.internetGateways) { g in
             (g.name, g.origin, [("id", g.id), ("vpc", g.vpc.id)])
         }
+        writeInterconnect(inv)
         sectionBlock("route-tables", inv.routeTables) { t in
             var f: [(String, String)] = [("id", t.id), ("vpc", t.vpc.id)]
             if t.main { f.append(("main", "true")) }
@@ -108,7 +110,7 @@ struct TopologyWriter {
                     if let p = r.ports { parts.append("ports: \(p)") }
                     if let t = r.icmpType { parts.append("icmp-type: \(t)") }
                     if let c = r.icmpCode { parts.append("icmp-code: \(c)") }
-                    parts.append("\(egress ? "destination" : "source"): \(r.cidr)")
+                    parts.append("\(egress ? "destination" : "source"): \(plain(r.cidr))")
                     parts.append("action: \(r.allow ? "allow" : "deny")")
                     return "{" + parts.joined(separator: ", ") + "}"
                 }
@@ -120,6 +122,8 @@ struct TopologyWriter {
                 ("id", s.id), ("vpc", s.vpc.id), ("cidr", s.cidr), ("availability-zone", plain(s.zone)),
             ]
             if let z = s.zoneID { f.append(("az-id", plain(z))) }
+            if let c = s.ipv6CIDR { f.append(("ipv6-cidr", plain(c))) }
+            if s.dns64 { f.append(("enable-dns64", "true")) }
             if let t = tableOf[s.id] { f.append(("route-table", t)) }
             if let a = aclOf[s.id] { f.append(("network-acl", a)) }
             return (s.name, s.origin, f)
@@ -174,6 +178,7 @@ struct TopologyWriter {
             if let p = i.privateIP { f.append(("private-ip", p)) }
             if let p = i.publicIP { f.append(("public-ip", p)) }
             if let e = i.eni { f.append(("eni", e)) }
+            if let a = i.ipv6Address { f.append(("ipv6-address", plain(a))) }
             return (nil, i.origin, f)
         }
         section("databases", inv.databases) { d in
@@ -194,13 +199,16 @@ struct TopologyWriter {
                 f.append(
                     (
                         "vpc",
-                        "{subnets: \(flow(fn.subnets.map(\.id))), security-groups: \(flow(fn.groups.map(\.id)))}"
+                        "{subnets: \(flow(fn.subnets.map(\.id))), security-groups: \(flow(fn.groups.map(\.id)))"
+                            + (fn.dualStack ? ", ipv6-allowed-for-dual-stack: true}" : "}")
                     ))
             }
             return (nil, fn.origin, f)
         }
         section("flow-logs", inv.flowLogs) { l in
-            var f: [(String, String)] = [("id", l.id), ("resource", l.resource.id), ("traffic-type", l.trafficType)]
+            var f: [(String, String)] = [("id", l.id), ("resource", l.resource.id)]
+            // Transit gateway flow logs have no traffic type.
+            if !l.resource.id.hasPrefix("tgw-") { f.append(("traffic-type", l.trafficType)) }
             if let i = l.interval { f.append(("max-aggregation-interval", "\(i)")) }
             if let fmt = l.format { f.append(("log-format", quoted(fmt))) }
             f.append(("destination", l.destination))
@@ -315,12 +323,6 @@ struct TopologyWriter {
         let enis = Set(inv.instances.compactMap(\.eni)).union(inv.natGateways.map { LoaderIDs.natGatewayENI($0.id) })
         let instances = Set(inv.instances.map(\.id))
 
-        func need(_ r: Ref, in set: Set<String>, _ kind: String) throws(ImportError) {
-            guard set.contains(r.id) else {
-                let source = sources[kind].map { " (\($0))" } ?? ""
-                throw ImportError(r.origin, "no \(kind) '\(r.id)' in the input\(source)")
-            }
-        }
         for s in inv.subnets { try need(s.vpc, in: vpcs, "VPC") }
         for g in inv.internetGateways { try need(g.vpc, in: vpcs, "VPC") }
         for t in inv.routeTables {
@@ -391,14 +393,22 @@ struct TopologyWriter {
                 try need(l.resource, in: enis, "network interface of an instance or a NAT gateway")
             }
         }
+        try checkInterconnect(inv, vpcs: vpcs, subnets: subnets)
+    }
+
+    func need(_ r: Ref, in set: Set<String>, _ kind: String) throws(ImportError) {
+        guard set.contains(r.id) else {
+            let source = sources[kind].map { " (\($0))" } ?? ""
+            throw ImportError(r.origin, "no \(kind) '\(r.id)' in the input\(source)")
+        }
     }
 
     // MARK: Text
 
-    private mutating func line(_ s: String) { out.append(s) }
+    mutating func line(_ s: String) { out.append(s) }
 
     /// A section of one-line-per-field entries, each after a comment naming its origin.
-    private mutating func section<T>(
+    mutating func section<T>(
         _ key: String, _ items: [T], _ fields: (T) -> (name: String?, origin: Origin, fields: [(String, String)])
     ) {
         sectionBlock(key, items) { item in
@@ -408,7 +418,7 @@ struct TopologyWriter {
     }
 
     /// A section whose entries may also have block lists (routes, rules), one flow item per line.
-    private mutating func sectionBlock<T>(
+    mutating func sectionBlock<T>(
         _ key: String, _ items: [T],
         _ fields: (T) -> (name: String?, origin: Origin, fields: [(String, String)], lists: [(String, [String])])
     ) {

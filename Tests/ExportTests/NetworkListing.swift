@@ -12,7 +12,9 @@ import Capture
 /// IPs), gateway endpoints (service, prefix list, route tables, policy), prefix lists, every
 /// network interface (subnet, addresses, MAC, groups, what it belongs to, Nitro, description),
 /// instance names, functions (runtime, timeout, interfaces), databases (interface, port, address,
-/// endpoint) and flow logs (resource, traffic type, interval, format, destination, account).
+/// endpoint), flow logs (resource, traffic type, interval, format, destination, account), IPv6
+/// blocks, addresses and DNS64, egress-only internet gateways, peering connections, and transit
+/// gateways with their attachments and route tables.
 /// Not compared, as no AWS API describes them: workloads, traffic, captures, a flow log's
 /// `max-flows-per-window`, a function's memory (not modelled), a group's description (not modelled).
 enum NetworkListing {
@@ -42,7 +44,8 @@ enum NetworkListing {
         for x in n.subnets {
             out.append(
                 "subnet \(x.id) vpc=\(n.vpcs[x.vpc.int].id) cidr=\(x.cidr) zone=\(n.zones[x.zone.int].name) "
-                    + "rtb=\(n.routeTables[x.routeTable.int].id) acl=\(n.networkACLs[x.networkACL.int].id)")
+                    + "rtb=\(n.routeTables[x.routeTable.int].id) acl=\(n.networkACLs[x.networkACL.int].id) "
+                    + "ipv6=\(x.ipv6CIDR?.description ?? "-") dns64=\(x.dns64)")
         }
         for t in n.routeTables {
             let routes = t.routes.map { r -> String in
@@ -94,7 +97,35 @@ enum NetworkListing {
             out.append(
                 "eni \(e.id) subnet=\(n.subnets[e.subnet.int].id) ip=\(e.privateIP) secondary=\(e.secondaryIPs) "
                     + "public=\(e.publicIP.map(\.description) ?? "-") mac=\(e.mac) groups=\(e.securityGroups.map(sg)) "
-                    + "kind=\(e.kind) account=\(e.accountID) nitro=\(e.nitro) description=\(e.description)")
+                    + "kind=\(e.kind) account=\(e.accountID) nitro=\(e.nitro) description=\(e.description) "
+                    + "ipv6=\(e.ipv6Addresses.map(\.description))")
+        }
+        for g in n.egressOnlyInternetGateways { out.append("eigw \(g.id) vpc=\(n.vpcs[g.vpc.int].id)") }
+        for c in n.peeringConnections {
+            out.append(
+                "pcx \(c.id) \(n.vpcs[c.requester.int].id)→\(n.vpcs[c.accepter.int].id) "
+                    + "dns=\(c.requesterResolvesAccepterPrivateNames)/\(c.accepterResolvesRequesterPrivateNames)")
+        }
+        for t in n.transitGateways { out.append("tgw \(t.id) account=\(t.accountID)") }
+        for a in n.transitGatewayAttachments {
+            out.append(
+                "tgw-attach \(a.id) tgw=\(n.transitGateways[a.transitGateway.int].id) vpc=\(n.vpcs[a.vpc.int].id) "
+                    + "subnets=\(a.subnets.map { n.subnets[$0.int].id }) enis=\(a.enis.map { n.enis[$0.int].id }) "
+                    + "rtb=\(a.routeTable.map { n.transitGatewayRouteTables[$0.int].id } ?? "-") "
+                    + "appliance=\(a.applianceMode)")
+        }
+        for t in n.transitGatewayRouteTables {
+            let routes = t.routes.map { r -> String in
+                let target: String
+                switch r.target {
+                case .blackhole: target = "blackhole"
+                case .attachment(let a): target = n.transitGatewayAttachments[a.int].id
+                }
+                return "\(r.destination)→\(target)\(r.propagated ? "(propagated)" : "")"
+            }
+            out.append(
+                "tgw-rtb \(t.id) tgw=\(n.transitGateways[t.transitGateway.int].id) routes=\(routes.sorted()) "
+                    + "propagations=\(t.propagations.map { n.transitGatewayAttachments[$0.int].id }.sorted())")
         }
         for i in s.instances { out.append("instance \(i.name) eni=\(n.enis[i.eni.int].id)") }
         for f in s.world.functions {

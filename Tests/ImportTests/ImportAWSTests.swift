@@ -54,9 +54,11 @@ import TestSupport
             as! [String: Any]
         for v in vpcs["Vpcs"] as! [[String: Any]] { #expect(text.contains("- id: \(v["VpcId"] as! String)")) }
         #expect(text.contains("# shop-private — 123456789012/us-east-1/describe-route-tables.json $.RouteTables["))
-        #expect(text.contains("#   AWS::EC2::EgressOnlyInternetGateway: 1"))
-        #expect(r.stderr.contains("AWS::EC2::EgressOnlyInternetGateway: 1"))
-        #expect(text.contains("#   IPv6 route: 1"))
+        // The egress-only internet gateway and the private table's IPv6 default route to it.
+        #expect(text.contains("egress-only-internet-gateways:\n"))
+        #expect(text.contains("{destination: \"::/0\", target: eigw-"))
+        #expect(!r.stderr.contains("EgressOnlyInternetGateway") && !r.stderr.contains("IPv6 route"), "\(r.stderr)")
+        #expect(r.stderr.contains("IPv6 prefix list: 1"), "\(r.stderr)")
 
         // Importing the same input again gives the same bytes; so does the merged layout.
         let again = dir + "/again.yaml"
