@@ -16,7 +16,8 @@ extension AWSExport {
         }
         if !network.peeringConnections.isEmpty {
             out.append(
-                ("describe-vpc-peering-connections", ["VpcPeeringConnections": network.peeringConnections.map(peering)]))
+                ("describe-vpc-peering-connections", ["VpcPeeringConnections": network.peeringConnections.map(peering)])
+            )
         }
         guard !network.transitGateways.isEmpty else { return out }
         out += [
@@ -68,7 +69,8 @@ extension AWSExport {
                 }
                 return route
             }
-            out.append(("search-transit-gateway-routes-\(t.id)", ["Routes": routes, "AdditionalRoutesAvailable": false]))
+            out.append(
+                ("search-transit-gateway-routes-\(t.id)", ["Routes": routes, "AdditionalRoutesAvailable": false]))
         }
         return out
     }

@@ -22,7 +22,9 @@ extension TopologyWriter {
                 if !r.associations.isEmpty { parts.append("associations: \(flow(r.associations.map(\.id)))") }
                 if !r.propagations.isEmpty { parts.append("propagations: \(flow(r.propagations.map(\.id)))") }
                 if !r.routes.isEmpty {
-                    let routes = r.routes.map { "{destination: \(plain($0.destination)), target: \(plain($0.target.id))}" }
+                    let routes = r.routes.map {
+                        "{destination: \(plain($0.destination)), target: \(plain($0.target.id))}"
+                    }
                     parts.append("routes: [\(routes.joined(separator: ", "))]")
                 }
                 return "{" + parts.joined(separator: ", ") + "}"

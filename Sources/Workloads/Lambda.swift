@@ -72,13 +72,8 @@ extension World {
     /// Starts an invocation on a warm idle environment (the most recently used) or a new one.
     mutating func invoke(function f: Int, caller: Invocation.Caller, _ now: SimTime, _ s: inout Scheduler) {
         metrics.functions[f].invocations += 1
-        var chosen: Int?
-        var best = SimTime(nanoseconds: -1)
-        for (i, e) in environments.enumerated() where e.function == Int32(f) && e.phase == .idle && e.lastUsed > best {
-            chosen = i; best = e.lastUsed
-        }
         let env: Int
-        if let c = chosen {
+        if let c = takeIdleEnvironment(function: f) {
             env = c
         } else {
             env = newEnvironment(function: f)
@@ -119,7 +114,7 @@ extension World {
 
     mutating func newEnvironment(function f: Int) -> Int {
         let fn = functions[f]
-        let n = environments.filter { $0.function == Int32(f) }.count
+        let n = Int(metrics.functions[f].environmentsCreated)
         let host = fn.hosts[n % fn.hosts.count]
         let address: IPAddress
         var vpc: VPCIndex?
@@ -222,6 +217,7 @@ extension World {
             shutdown(env, now, &s)
         } else {
             environments[env].phase = .idle
+            pushIdleEnvironment(env)
             let generation = timers.environmentReclaim.arm(env)
             let reclaim = EventPayload(AppEvent.environmentReclaim, object: UInt32(env), aux: generation)
             s.schedule(after: functions[f].idleReclaim, reclaim)

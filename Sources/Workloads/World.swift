@@ -46,6 +46,8 @@ public struct World: EventHandler, Sendable {
     public var platformClientCount: Int { platformClients.count }
 
     var environments = ContiguousArray<Environment>()
+    /// Per function, the environments that went idle, most recent last (Lambda+Idle.swift).
+    var idleEnvironments: [[Int32]] = []
     var invocations = ContiguousArray<Invocation>()
     var freeInvocations: [Int32] = []
     var executions = ContiguousArray<Execution>()
