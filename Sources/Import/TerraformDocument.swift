@@ -347,7 +347,9 @@ struct TFDocument {
             "aws_vpc": "vpc-", "aws_subnet": "subnet-", "aws_route_table": "rtb-", "aws_internet_gateway": "igw-",
             "aws_nat_gateway": "nat-", "aws_eip": "eipalloc-", "aws_security_group": "sg-", "aws_network_acl": "acl-",
             "aws_vpc_endpoint": "vpce-", "aws_ec2_managed_prefix_list": "pl-", "aws_instance": "i-",
-            "aws_flow_log": "fl-", "aws_network_interface": "eni-",
+            "aws_flow_log": "fl-", "aws_network_interface": "eni-", "aws_egress_only_internet_gateway": "eigw-",
+            "aws_vpc_peering_connection": "pcx-", "aws_ec2_transit_gateway": "tgw-",
+            "aws_ec2_transit_gateway_vpc_attachment": "tgw-attach-", "aws_ec2_transit_gateway_route_table": "tgw-rtb-",
         ]
         var v: String?
         switch (x.type, name) {
@@ -382,6 +384,10 @@ struct TFDocument {
             v = (try? attribute(i, "identifier")).flatMap { $0 }.map {
                 LoaderIDs.rdsEndpoint(identifier: $0, account: account, region: region)
             }
+        case ("aws_ec2_transit_gateway", "association_default_route_table_id"),
+            ("aws_ec2_transit_gateway", "propagation_default_route_table_id"):
+            // The default route table AWS creates with a transit gateway: one for both.
+            v = generatedID("tgw-rtb-", "terraform-default:" + x.address)
         case ("aws_cloudwatch_log_group", "arn"):
             v = x.values.string("name").map { "arn:aws:logs:\(region):\(account):log-group:\($0)" }
         case ("aws_vpc_endpoint", "prefix_list_id"):

@@ -13,19 +13,22 @@ extension TFReader {
         let destination: String
         if let c = try r.scalar(cidrKey, &doc) {
             (dKey, destination) = (cidrKey, c)
+        } else if let c = try r.scalar(v6Key, &doc) {
+            (dKey, destination) = (v6Key, c)
         } else if let p = try r.scalar(plKey, &doc) {
             (dKey, destination) = (plKey, p)
         } else {
-            if (try r.scalar(v6Key, &doc)) != nil { inventory.skip("IPv6 route") }
             return nil
         }
         let kinds: [(String, String)] = [
-            ("vpc_peering_connection_id", "VPC peering connection"), ("transit_gateway_id", "transit gateway"),
-            ("egress_only_gateway_id", "egress-only internet gateway"), ("carrier_gateway_id", "carrier gateway"),
+            ("carrier_gateway_id", "carrier gateway"),
             ("local_gateway_id", "local gateway"), ("core_network_arn", "Cloud WAN core network"),
             ("vpc_endpoint_id", "VPC endpoint (Gateway Load Balancer)"),
         ]
-        for key in ["gateway_id", "nat_gateway_id", "network_interface_id", "instance_id"] {
+        for key in [
+            "gateway_id", "nat_gateway_id", "network_interface_id", "instance_id", "egress_only_gateway_id",
+            "vpc_peering_connection_id", "transit_gateway_id",
+        ] {
             guard let t = try r.scalar(key, &doc) else { continue }
             if t == "local" { return nil } // the VPC's local route, adopted (AWS provider 5)
             if t.hasPrefix("vgw-") {
@@ -46,10 +49,9 @@ extension TFReader {
     mutating func aclRule(_ r: TFObject, egress: Bool, number: String, action: String) throws(ImportError)
         -> Inventory.ACLRule?
     {
-        guard let cidr = try r.scalar("cidr_block", &doc) else {
-            inventory.skip("IPv6 network ACL rule")
-            return nil
-        }
+        var cidr = try r.scalar("cidr_block", &doc)
+        if cidr == nil { cidr = try r.scalar("ipv6_cidr_block", &doc) }
+        guard let cidr else { return nil }
         let proto = AWSProtocol.name(r.value.string("protocol") ?? "-1")
         var rule = Inventory.ACLRule(
             number: r.int(number) ?? 0, egress: egress, proto: proto, cidr: cidr,
@@ -110,10 +112,10 @@ extension TFReader {
             for b in r.blocks(key) {
                 let base = sgBase(b, egress: egress, protocolKey: "protocol")
                 var peers: [Ref] = []
-                for k in ["cidr_blocks", "prefix_list_ids", "security_groups"] { peers += try refs(b, k) }
+                for k in ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "security_groups"] {
+                    peers += try refs(b, k)
+                }
                 if b.bool("self") == true { peers.append(Ref(id: group, origin: b.origin.at("self"))) }
-                let v6 = try b.list("ipv6_cidr_blocks", &doc)
-                if !v6.isEmpty { inventory.skip("IPv6 security group rule", v6.count) }
                 for p in peers { g.rules.append(with(base, peer: p, b)) }
             }
         }
@@ -175,7 +177,7 @@ extension TFReader {
         inventory.instances.append(
             .init(
                 id: instance, name: r.nameTag, subnet: subnet, groups: groups, privateIP: privateIP, publicIP: publicIP,
-                eni: eni, origin: x.origin))
+                eni: eni, origin: x.origin, ipv6Address: (r.value["ipv6_addresses"]?.value as? [String])?.first))
     }
 
     mutating func database(_ i: Int, _ x: TFDocument.Instance, _ r: TFObject) throws(ImportError) {
@@ -203,16 +205,19 @@ extension TFReader {
         if let v = r.block("vpc_config") {
             f.subnets = try refs(v, "subnet_ids")
             f.groups = try refs(v, "security_group_ids")
+            f.dualStack = v.bool("ipv6_allowed_for_dual_stack") ?? false
         }
         inventory.functions.append(f)
     }
 
     mutating func flowLog(_ i: Int, _ x: TFDocument.Instance, _ r: TFObject) throws(ImportError) {
         var resource: Ref?
-        for key in ["vpc_id", "subnet_id", "eni_id"] where resource == nil { resource = try optionalRef(r, key) }
+        for key in ["vpc_id", "subnet_id", "eni_id", "transit_gateway_attachment_id", "transit_gateway_id"]
+        where resource == nil {
+            resource = try optionalRef(r, key)
+        }
         guard let resource else {
-            inventory.skip("flow log of a transit gateway")
-            return
+            throw ImportError(r.origin, "a flow log names vpc_id, subnet_id, eni_id or a transit gateway")
         }
         let destination: String
         switch r.value.string("log_destination_type") ?? "cloud-watch-logs" {
@@ -250,6 +255,7 @@ extension TFReader {
     /// VPC (its default security group, main route table and default ACL, under the ids the state
     /// has or vpcsim derives); instances without groups in their VPC's default group.
     mutating func finish() throws(ImportError) {
+        try finishInterconnect()
         for (id, name, origin) in pendingGateways {
             guard let vpc = igwAttachments.first(where: { $0.igw == id })?.vpc else {
                 inventory.skip("aws_internet_gateway (not attached)")

@@ -21,11 +21,18 @@ struct TFReader {
     /// Per managed VPC: its default security group, main route table and default network ACL ids.
     var vpcDefaults: [(vpc: String, origin: Origin, group: String?, table: String?, acl: String?)] = []
     var defaultGroupOverrides = Set<String>()
+    /// Transit gateways' default tables, attachments' default flags, associations, propagations,
+    /// static routes and peering accepters (TerraformReader+Interconnect.swift).
+    var interconnect = TFInterconnect()
 
     /// The order types are read in; every other type is listed as not modelled.
     static let order: [String] = [
-        "aws_vpc", "aws_vpc_ipv4_cidr_block_association", "aws_subnet", "aws_internet_gateway",
-        "aws_internet_gateway_attachment", "aws_eip", "aws_eip_association", "aws_nat_gateway",
+        "aws_vpc", "aws_vpc_ipv4_cidr_block_association", "aws_vpc_ipv6_cidr_block_association", "aws_subnet",
+        "aws_internet_gateway", "aws_internet_gateway_attachment", "aws_egress_only_internet_gateway",
+        "aws_vpc_peering_connection", "aws_vpc_peering_connection_accepter", "aws_ec2_transit_gateway",
+        "aws_ec2_transit_gateway_vpc_attachment", "aws_ec2_transit_gateway_route_table",
+        "aws_ec2_transit_gateway_route_table_association", "aws_ec2_transit_gateway_route_table_propagation",
+        "aws_ec2_transit_gateway_route", "aws_eip", "aws_eip_association", "aws_nat_gateway",
         "aws_ec2_managed_prefix_list", "aws_ec2_managed_prefix_list_entry", "aws_route_table",
         "aws_default_route_table", "aws_route", "aws_route_table_association", "aws_main_route_table_association",
         "aws_network_acl", "aws_default_network_acl", "aws_network_acl_rule", "aws_network_acl_association",
@@ -95,12 +102,13 @@ struct TFReader {
                 inventory.skip("aws_vpc (IPAM-allocated CIDR)")
                 return
             }
-            if (try r.scalar("ipv6_cidr_block", &doc)) != nil || r.bool("assign_generated_ipv6_cidr_block") == true {
-                inventory.skip("IPv6 CIDR block of a VPC")
-            }
             let vpc = try id(i)
             if let owner = r.value.string("owner_id"), inventory.account == nil { inventory.account = owner }
-            inventory.vpcs.append(.init(id: vpc, name: r.nameTag, cidrs: [cidr], account: nil, origin: x.origin))
+            inventory.vpcs.append(
+                .init(
+                    id: vpc, name: r.nameTag, cidrs: [cidr], account: nil, origin: x.origin,
+                    ipv6CIDRs: try ipv6Block(r, x, generated: r.bool("assign_generated_ipv6_cidr_block") == true)
+                        .map { [$0] } ?? []))
             if x.mode == "managed" {
                 vpcDefaults.append(
                     (
@@ -122,8 +130,9 @@ struct TFReader {
                 inventory.skip("aws_subnet (IPv6-only)")
                 return
             }
-            if (try r.scalar("ipv6_cidr_block", &doc)) != nil { inventory.skip("IPv6 CIDR block of a subnet") }
             let subnet = try id(i)
+            // DNS64 serves IPv6 clients: without a known IPv6 block it is left off with the block.
+            let v6 = try ipv6Block(r, x, generated: r.isUnknown("ipv6_cidr_block"))
             if r.bool("map_public_ip_on_launch") == true { publicSubnets.insert(subnet) }
             var zone = try r.scalar("availability_zone", &doc)
             if zone == nil {
@@ -133,7 +142,8 @@ struct TFReader {
             inventory.subnets.append(
                 .init(
                     id: subnet, name: r.nameTag, vpc: try ref(r, "vpc_id"), cidr: cidr, zone: zone ?? "",
-                    zoneID: try r.scalar("availability_zone_id", &doc), origin: x.origin))
+                    zoneID: try r.scalar("availability_zone_id", &doc), origin: x.origin,
+                    ipv6CIDR: v6, dns64: v6 != nil && r.bool("enable_dns64") == true))
         case "aws_internet_gateway":
             let g = try id(i)
             if let v = try optionalRef(r, "vpc_id") {
@@ -243,23 +253,21 @@ struct TFReader {
             let group = try ref(r, "security_group_id")
             let base = sgBase(r, egress: egress, protocolKey: "protocol")
             var peers: [Ref] = []
-            for key in ["cidr_blocks", "prefix_list_ids"] { peers += try refs(r, key) }
+            for key in ["cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids"] { peers += try refs(r, key) }
             if let s = try optionalRef(r, "source_security_group_id") { peers.append(s) }
             if r.bool("self") == true { peers.append(Ref(id: group.id, origin: r.origin.at("self"))) }
-            let v6 = try r.list("ipv6_cidr_blocks", &doc)
-            if !v6.isEmpty { inventory.skip("IPv6 security group rule", v6.count) }
             for p in peers { rules.append((group, with(base, peer: p, r))) }
         case "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule":
             let egress = x.type.hasSuffix("egress_rule")
             let group = try ref(r, "security_group_id")
             let base = sgBase(r, egress: egress, protocolKey: "ip_protocol")
             var peer: Ref?
-            for key in ["cidr_ipv4", "prefix_list_id", "referenced_security_group_id"] where peer == nil {
+            for key in ["cidr_ipv4", "cidr_ipv6", "prefix_list_id", "referenced_security_group_id"] where peer == nil {
                 peer = try optionalRef(r, key)
             }
             guard let peer else {
-                inventory.skip("IPv6 security group rule")
-                return
+                throw ImportError(
+                    r.origin, "a rule names cidr_ipv4, cidr_ipv6, prefix_list_id or referenced_security_group_id")
             }
             rules.append((group, with(base, peer: peer, r)))
         case "aws_vpc_endpoint":
@@ -280,6 +288,11 @@ struct TFReader {
             try function(i, x, r)
         case "aws_flow_log":
             try flowLog(i, x, r)
+        case "aws_vpc_ipv6_cidr_block_association", "aws_egress_only_internet_gateway", "aws_vpc_peering_connection",
+            "aws_vpc_peering_connection_accepter", "aws_ec2_transit_gateway", "aws_ec2_transit_gateway_vpc_attachment",
+            "aws_ec2_transit_gateway_route_table", "aws_ec2_transit_gateway_route_table_association",
+            "aws_ec2_transit_gateway_route_table_propagation", "aws_ec2_transit_gateway_route":
+            try interconnect(i, x, r)
         default:
             inventory.skip(x.type)
         }
