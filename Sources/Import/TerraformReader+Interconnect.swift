@@ -46,10 +46,13 @@ extension TFReader {
                 inventory.skip("inter-Region VPC peering connection")
                 return
             }
-            let dns = ["accepter", "requester"].contains { r.block($0)?.bool("allow_remote_vpc_dns_resolution") == true }
+            let dns = ["accepter", "requester"].contains {
+                r.block($0)?.bool("allow_remote_vpc_dns_resolution") == true
+            }
             inventory.peeringConnections.append(
                 .init(
-                    id: try id(i), name: r.nameTag, requester: try ref(r, "vpc_id"), accepter: try ref(r, "peer_vpc_id"),
+                    id: try id(i), name: r.nameTag, requester: try ref(r, "vpc_id"),
+                    accepter: try ref(r, "peer_vpc_id"),
                     dnsResolution: dns, origin: x.origin))
         case "aws_vpc_peering_connection_accepter":
             // The accepting side of a connection requested elsewhere (another account's
@@ -93,7 +96,8 @@ extension TFReader {
                 ))
         case "aws_ec2_transit_gateway_route_table":
             inventory.transitGatewayRouteTables.append(
-                .init(id: try id(i), name: r.nameTag, transitGateway: try ref(r, "transit_gateway_id"), origin: x.origin))
+                .init(
+                    id: try id(i), name: r.nameTag, transitGateway: try ref(r, "transit_gateway_id"), origin: x.origin))
         case "aws_ec2_transit_gateway_route_table_association":
             interconnect.associations.append(
                 (try ref(r, "transit_gateway_route_table_id"), try ref(r, "transit_gateway_attachment_id")))
@@ -116,7 +120,8 @@ extension TFReader {
     /// Accepters of connections requested elsewhere; default and explicit associations and
     /// propagations, and static routes, onto their tables.
     mutating func finishInterconnect() throws(ImportError) {
-        for a in interconnect.accepters where !inventory.peeringConnections.contains(where: { $0.id == a.connection.id }) {
+        for a in interconnect.accepters
+        where !inventory.peeringConnections.contains(where: { $0.id == a.connection.id }) {
             guard let requester = a.requester, let accepter = a.accepter else {
                 throw ImportError(a.origin, "the accepter names no VPC of the connection (vpc_id, peer_vpc_id)")
             }

@@ -126,7 +126,7 @@ extension TFReader {
 
     mutating func endpoint(_ i: Int, _ x: TFDocument.Instance, _ r: TFObject) throws(ImportError) {
         let type = r.value.string("vpc_endpoint_type") ?? "Gateway"
-        guard type == "Gateway" else {
+        guard type == "Gateway" || type == "Interface" else {
             inventory.skip("aws_vpc_endpoint (\(type))")
             return
         }
@@ -138,10 +138,18 @@ extension TFReader {
             policy = nil
         }
         if let p = policy, AWSDescribeReader.isFullAccess(p) { policy = nil }
-        inventory.endpoints.append(
-            .init(
-                id: try id(i), name: r.nameTag, vpc: try ref(r, "vpc_id"), service: try ref(r, "service_name").id,
-                routeTables: try refs(r, "route_table_ids"), policy: policy, origin: x.origin))
+        var e = Inventory.Endpoint(
+            id: try id(i), name: r.nameTag, vpc: try ref(r, "vpc_id"), service: try ref(r, "service_name").id,
+            routeTables: try refs(r, "route_table_ids"), policy: policy, origin: x.origin)
+        if type == "Interface" {
+            // The provider's private_dns_enabled defaults to false (AWS's API to true).
+            e.interface = true
+            e.routeTables = []
+            e.subnets = try refs(r, "subnet_ids")
+            e.groups = try refs(r, "security_group_ids")
+            e.privateDNS = r.bool("private_dns_enabled") ?? false
+        }
+        inventory.endpoints.append(e)
     }
 
     /// `aws_instance`: its subnet and groups, or those of the `aws_network_interface` at device

@@ -66,6 +66,13 @@ import TestSupport
                 try Regex(
                     #"propagations: \["# + attach
                         + #"\], routes: \[\{destination: 10\.99\.0\.0/16, target: blackhole\}\]"#)))
+        // The interface endpoint in both private subnets, with the writer's group and private DNS.
+        #expect(
+            text.contains(
+                try Regex(
+                    #"service: com\.amazonaws\.us-east-1\.sqs\n    type: Interface\n    subnets: \[subnet-"# + id
+                        + ", subnet-" + id + #"\]\n    security-groups: \[sg-"# + id + #"\]\n    private-dns: true"#)),
+            "\(text)")
         if kind == "state" {
             #expect(text.contains("ipv6-cidr: \"2600:1f18:6c0:8a00::/56\""))
             #expect(text.contains("ipv6-cidr: \"2600:1f18:6c0:8a01::/64\"\n    enable-dns64: true"))
