@@ -18,6 +18,11 @@ struct CFReader {
     /// Each VPC's default security group (by VPC id) and default network ACL (by ACL id).
     var defaultGroups: [String: (group: String, origin: Origin)] = [:]
     var defaultACLs: [String: (vpc: Ref, name: String)] = [:]
+    /// Transit gateways' default tables and explicit associations (CloudFormationResources+Interconnect.swift).
+    var tgwDefaults: [(tgw: String, table: String, associate: Bool, propagate: Bool)] = []
+    var tgwAssociations: [(table: Ref, attachment: Ref)] = []
+    var tgwPropagations: [(table: Ref, attachment: Ref)] = []
+    var tgwRoutes: [(table: Ref, route: Inventory.Route)] = []
 
     func o(_ name: String, _ sub: String = "", _ v: CFValue?) -> Origin {
         cx.origin("Resources.\(name)" + (sub.isEmpty ? "" : ".Properties.\(sub)"), v?.line ?? 0)
@@ -58,8 +63,16 @@ struct CFReader {
                 let i = inventory.vpcs.firstIndex(where: { $0.id == v })
             {
                 inventory.vpcs[i].cidrs.append(c)
+            } else if let c = text(p, "Ipv6CidrBlock"), let v = text(p, "VpcId"),
+                let i = inventory.vpcs.firstIndex(where: { $0.id == v }), inventory.vpcs[i].ipv6CIDRs.isEmpty
+            {
+                inventory.vpcs[i].ipv6CIDRs = [c] // from a BYOIP pool: written in the template
+            } else if text(p, "AmazonProvidedIpv6CidrBlock") == "true" {
+                // Amazon picks the block when the stack is created: not known from the template.
+                inventory.skip("IPv6 CIDR block unknown until the stack exists")
+                inventory.note("\(name): Amazon assigns its IPv6 block when the stack is created")
             } else {
-                inventory.skip("AWS::EC2::VPCCidrBlock (IPv6 or IPAM)")
+                inventory.skip("AWS::EC2::VPCCidrBlock (IPAM)")
             }
         case "AWS::EC2::Subnet":
             guard let c = text(p, "CidrBlock") else {
@@ -76,20 +89,23 @@ struct CFReader {
         case "AWS::EC2::RouteTable":
             inventory.routeTables.append(.init(id: id, name: tagName, vpc: try ref(name, p, "VpcId"), origin: origin))
         case "AWS::EC2::Route":
-            guard let d = text(p, "DestinationCidrBlock") ?? text(p, "DestinationPrefixListId") else {
-                inventory.skip("IPv6 route")
-                return
+            let dKey = ["DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId"].first {
+                text(p, $0) != nil
             }
-            let dKey = text(p, "DestinationCidrBlock") != nil ? "DestinationCidrBlock" : "DestinationPrefixListId"
+            guard let dKey, let d = text(p, dKey) else {
+                throw ImportError(
+                    origin, "a route needs DestinationCidrBlock, DestinationIpv6CidrBlock or a prefix list")
+            }
             var target: Ref?
-            for key in ["GatewayId", "NatGatewayId", "InstanceId", "NetworkInterfaceId"] where p[key] != nil {
+            for key in [
+                "GatewayId", "NatGatewayId", "InstanceId", "NetworkInterfaceId", "EgressOnlyInternetGatewayId",
+                "VpcPeeringConnectionId", "TransitGatewayId",
+            ] where p[key] != nil {
                 target = try ref(name, p, key)
             }
             guard let target, !target.id.hasPrefix("vgw-") else {
                 let kind =
                     [
-                        "VpcPeeringConnectionId": "VPC peering connection", "TransitGatewayId": "transit gateway",
-                        "EgressOnlyInternetGatewayId": "egress-only internet gateway",
                         "VpcEndpointId": "VPC endpoint (Gateway Load Balancer)",
                         "CarrierGatewayId": "carrier gateway", "LocalGatewayId": "local gateway",
                     ]
@@ -164,9 +180,8 @@ struct CFReader {
         case "AWS::EC2::NetworkAcl":
             inventory.networkACLs.append(.init(id: id, name: tagName, vpc: try ref(name, p, "VpcId"), origin: origin))
         case "AWS::EC2::NetworkAclEntry":
-            guard let cidr = text(p, "CidrBlock") else {
-                inventory.skip("IPv6 network ACL rule")
-                return
+            guard let cidr = text(p, "CidrBlock") ?? text(p, "Ipv6CidrBlock") else {
+                throw ImportError(origin, "an entry needs CidrBlock or Ipv6CidrBlock")
             }
             let proto = text(p, "Protocol") ?? "-1"
             var rule = Inventory.ACLRule(
@@ -187,7 +202,7 @@ struct CFReader {
                 .init(subnet: try ref(name, p, "SubnetId"), table: try ref(name, p, "NetworkAclId")))
         case "AWS::EC2::VPCEndpoint":
             let t = text(p, "VpcEndpointType") ?? "Gateway"
-            guard t == "Gateway" else {
+            guard t == "Gateway" || t == "Interface" else {
                 inventory.skip("AWS::EC2::VPCEndpoint (\(t))")
                 return
             }
@@ -201,10 +216,18 @@ struct CFReader {
                     policy = nil
                 }
             }
-            inventory.endpoints.append(
-                .init(
-                    id: id, name: tagName, vpc: try ref(name, p, "VpcId"), service: text(p, "ServiceName") ?? "",
-                    routeTables: refs(name, p, "RouteTableIds"), policy: policy, origin: origin))
+            var e = Inventory.Endpoint(
+                id: id, name: tagName, vpc: try ref(name, p, "VpcId"), service: text(p, "ServiceName") ?? "",
+                routeTables: refs(name, p, "RouteTableIds"), policy: policy, origin: origin)
+            if t == "Interface" {
+                // PrivateDnsEnabled defaults to false in CloudFormation (AWS::EC2::VPCEndpoint).
+                e.interface = true
+                e.routeTables = []
+                e.subnets = refs(name, p, "SubnetIds")
+                e.groups = refs(name, p, "SecurityGroupIds")
+                e.privateDNS = text(p, "PrivateDnsEnabled") == "true"
+            }
+            inventory.endpoints.append(e)
         case "AWS::EC2::PrefixList":
             guard text(p, "AddressFamily") != "IPv6" else {
                 inventory.skip("IPv6 prefix list")
@@ -307,7 +330,7 @@ struct CFReader {
             }
             inventory.flowLogs.append(l)
         default:
-            inventory.skip(type)
+            if try !interconnect(name, type, p, id: id, tagName: tagName, origin: origin) { inventory.skip(type) }
         }
     }
 
@@ -329,19 +352,15 @@ struct CFReader {
         }
         let peerKeys =
             egress
-            ? ["CidrIp", "DestinationSecurityGroupId", "DestinationPrefixListId"]
-            : ["CidrIp", "SourceSecurityGroupId", "SourcePrefixListId"]
+            ? ["CidrIp", "CidrIpv6", "DestinationSecurityGroupId", "DestinationPrefixListId"]
+            : ["CidrIp", "CidrIpv6", "SourceSecurityGroupId", "SourcePrefixListId"]
         for k in peerKeys {
             if let v = r[k]?.text {
                 rule.peer = Ref(id: v, origin: o(name, sub.isEmpty ? k : "\(sub).\(k)", r[k]))
                 return rule
             }
         }
-        if r["CidrIpv6"] != nil {
-            inventory.skip("IPv6 security group rule")
-        } else {
-            inventory.skip("security group rule without a peer vpcsim reads")
-        }
+        inventory.skip("security group rule without a peer vpcsim reads")
         return nil
     }
 
@@ -355,6 +374,7 @@ struct CFReader {
     }
 
     mutating func finish() throws(ImportError) {
+        try finishInterconnect()
         for (id, name, origin) in igws {
             guard let vpc = igwAttachments[id] else {
                 inventory.skip("AWS::EC2::InternetGateway (not attached)")

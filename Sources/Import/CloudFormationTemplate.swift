@@ -123,6 +123,12 @@ struct CFContext {
         case "AWS::EC2::Instance": return physicalID("i-", logical)
         case "AWS::EC2::FlowLog": return physicalID("fl-", logical)
         case "AWS::EC2::NetworkInterface": return physicalID("eni-", logical)
+        case "AWS::EC2::EgressOnlyInternetGateway": return physicalID("eigw-", logical)
+        case "AWS::EC2::VPCPeeringConnection": return physicalID("pcx-", logical)
+        case "AWS::EC2::TransitGateway": return physicalID("tgw-", logical)
+        case "AWS::EC2::TransitGatewayVpcAttachment", "AWS::EC2::TransitGatewayAttachment":
+            return physicalID("tgw-attach-", logical)
+        case "AWS::EC2::TransitGatewayRouteTable": return physicalID("tgw-rtb-", logical)
         case "AWS::EC2::EIP": return publicIP(logical)
         case "AWS::Lambda::Function", "AWS::Serverless::Function":
             return try named("FunctionName") ?? generatedName(logical)
@@ -324,7 +330,11 @@ struct CFContext {
             ("AWS::EC2::RouteTable", "RouteTableId"), ("AWS::EC2::InternetGateway", "InternetGatewayId"),
             ("AWS::EC2::NatGateway", "NatGatewayId"), ("AWS::EC2::VPCEndpoint", "Id"),
             ("AWS::EC2::PrefixList", "PrefixListId"), ("AWS::EC2::NetworkAcl", "Id"), ("AWS::EC2::EIP", "PublicIp"),
-            ("AWS::EC2::FlowLog", "Id"), ("AWS::EC2::Instance", "InstanceId"):
+            ("AWS::EC2::FlowLog", "Id"), ("AWS::EC2::Instance", "InstanceId"),
+            ("AWS::EC2::EgressOnlyInternetGateway", "Id"), ("AWS::EC2::VPCPeeringConnection", "Id"),
+            ("AWS::EC2::TransitGateway", "Id"), ("AWS::EC2::TransitGatewayVpcAttachment", "Id"),
+            ("AWS::EC2::TransitGatewayAttachment", "Id"),
+            ("AWS::EC2::TransitGatewayRouteTable", "TransitGatewayRouteTableId"):
             return try ref(logical)
         case ("AWS::EC2::VPC", "DefaultSecurityGroup"): return physicalID("sg-", logical + "#default")
         case ("AWS::EC2::VPC", "DefaultNetworkAcl"): return physicalID("acl-", logical + "#default")
