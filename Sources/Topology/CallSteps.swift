@@ -71,7 +71,9 @@ extension Builder {
             // An asynchronous invocation's payload: at most 1 MB (gettingstarted-limits.html).
             let limit = asynchronous ? 1_048_576 : mine.limit
             payload = try b.size()
-            guard (smallest...limit).contains(payload) else { throw b.fail("\(payload) bytes is outside \(smallest)…\(limit)") }
+            guard (smallest...limit).contains(payload) else {
+                throw b.fail("\(payload) bytes is outside \(smallest)…\(limit)")
+            }
         }
         var result = 64
         if let r = m["result-bytes"] {
@@ -83,7 +85,8 @@ extension Builder {
         let session = try m["session-name"]?.string() ?? (function.isEmpty ? "vpcsim" : function)
         if let s = m["session-name"] {
             let allowed = session.unicodeScalars.allSatisfy {
-                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_+=,.@-".unicodeScalars.contains($0))
+                $0.isASCII
+                    && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_+=,.@-".unicodeScalars.contains($0))
             }
             guard (2...64).contains(session.count), allowed else {
                 throw s.fail("'\(session)' is not a role session name (2–64 of letters, digits and _+=,.@-)")
