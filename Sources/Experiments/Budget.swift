@@ -115,7 +115,8 @@ public struct WorkEstimate: Sendable {
                 case .dynamodb(let c): callBytes += 2_900 + Double(c.itemBytes)
                 case .call(let c):
                     // An Invoke also carries the function's result back; AssumeRole its credentials.
-                    let answer = c.operation == .lambdaInvoke ? c.resultBytes : c.operation == .stsAssumeRole ? 1_600 : 0
+                    let answer =
+                        c.operation == .lambdaInvoke ? c.resultBytes : c.operation == .stsAssumeRole ? 1_600 : 0
                     callBytes += 2_900 + Double(c.payloadBytes + answer)
                 case .database(let q): callBytes += 2_900 + Double(q.requestBytes + q.responseBytes)
                 case .compute: break

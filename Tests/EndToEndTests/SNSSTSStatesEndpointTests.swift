@@ -74,7 +74,9 @@ import Topology
         }
         let intakeIPs = ips(intake), fulfillerIPs = ips(fulfiller)
         #expect(intakeIPs.isDisjoint(with: fulfillerIPs) && !fulfillerIPs.isEmpty)
-        for s in ["sts", "lambda", "states"] { #expect(run.summary.serviceClients[s].map(Set.init) == intakeIPs, "\(s)") }
+        for s in ["sts", "lambda", "states"] {
+            #expect(run.summary.serviceClients[s].map(Set.init) == intakeIPs, "\(s)")
+        }
         #expect(run.summary.serviceClients["sns"].map(Set.init) == intakeIPs.union(fulfillerIPs))
 
         // What each function's ENIs show: DNS answers for the services it calls, with that
@@ -127,7 +129,8 @@ import Topology
         var stsBodies: [String] = []
         for p in filesUnder(dir + "/captures") where p.hasSuffix(".pcapng") {
             let rows = try DecryptableTests.tshark(
-                dir + "/captures/" + p, "http.request", ["http.host", "http.request.uri", "http.request.line", "http.file_data"])
+                dir + "/captures/" + p, "http.request",
+                ["http.host", "http.request.uri", "http.request.line", "http.file_data"])
             for r in rows {
                 let lines = r[2].split(separator: "|").map { $0.replacingOccurrences(of: "\\r\\n", with: "") }
                 let own = lines.filter {
@@ -243,7 +246,8 @@ import Topology
         #expect(invokes.count == Int(invoke.calls))
         for p in invokes {
             let body = p["parsed"] as? [String: Any]
-            #expect(p["status"] as? Int == 202 && body?["StatusCode"] as? Int == 202 && body?["Payload"] as? String == "")
+            #expect(
+                p["status"] as? Int == 202 && body?["StatusCode"] as? Int == 202 && body?["Payload"] as? String == "")
         }
     }
 
@@ -357,7 +361,8 @@ import Topology
             let answer = try #require(p.dnsAnswer)
             #expect(addresses[service]!.allSatisfy { answer.contains($0) }, "\(answer)")
         }
-        let y = try Self.yaml().replacingOccurrences(of: "        topic: order-events\n", with: "        topic: audit\n")
+        let y = try Self.yaml().replacingOccurrences(
+            of: "        topic: order-events\n", with: "        topic: audit\n")
         let denied = try PathExplainer.explain(
             try TopologyLoader.load(yaml: y, file: "t.yaml"), from: "order-intake", to: Self.host("sns") + ":443")
         #expect(denied.outcome == .policyDenied, "\(denied.text)")

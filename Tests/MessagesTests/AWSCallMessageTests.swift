@@ -71,8 +71,9 @@ import SimCore
         start.writeBody(&s)
         let json = String(decoding: s.bytes, as: UTF8.self)
         // The 20-byte input document `{"detail": "xxxxxx"}` inside a JSON string (4 quotes escaped).
+        let arn = "arn:aws:states:us-east-1:123456789012:stateMachine:m"
         #expect(
-            json.hasPrefix(#"{"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:m", "input": "{\"detail\": \""#)
+            json.hasPrefix(#"{"stateMachineArn": ""# + arn + #"", "input": "{\"detail\": \""#)
                 && json.hasSuffix(#"\"}"}"#) && json.count == 112, "\(json)")
     }
 
