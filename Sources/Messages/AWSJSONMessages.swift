@@ -304,6 +304,8 @@ public struct AWSJSONResponse: Sendable, Hashable {
     /// An error instead of a result: HTTP 400 with `__type` and `message`
     /// (https://smithy.io/2.0/aws/protocols/aws-json-1_0-protocol.html, "Operation error serialization").
     public var error: DynamoDBError?
+    /// An Invoke whose function failed (AWSQueryRESTMessages.swift).
+    public var functionError: InvokedFunctionError?
 
     public init(
         call: AWSJSONCall, region: String, account: String, unixSeconds: Int64, requestID: UInt64, key: UInt64,

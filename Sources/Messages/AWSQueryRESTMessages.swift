@@ -8,6 +8,14 @@ public enum AWSWireProtocol: Sendable, Hashable {
     case json, query, restJSON
 }
 
+/// Why the function a synchronous Invoke ran failed.
+public enum InvokedFunctionError: Sendable, Hashable {
+    /// Its timeout (`"2.00"`: the seconds as Lambda's message writes them).
+    case timedOut(seconds: String)
+    /// An error its handler raised (the name of the AWS error its call got).
+    case failed(error: String)
+}
+
 extension AWSJSONOperation {
     public var wireProtocol: AWSWireProtocol {
         switch self {
@@ -126,6 +134,10 @@ extension AWSJSONResponse {
                 s.utf8(error.name)
                 s.crlf()
             } else if !call.asynchronous {
+                if functionError != nil {
+                    s.utf8("X-Amz-Function-Error: Unhandled")
+                    s.crlf()
+                }
                 s.utf8("x-amzn-Remapped-Content-Length: 0")
                 s.crlf()
                 s.utf8("X-Amz-Executed-Version: $LATEST")
@@ -141,6 +153,8 @@ extension AWSJSONResponse {
                 s.utf8(#"{"Message":""#)
                 s.utf8(error.message)
                 s.utf8(#""}"#)
+            } else if let functionError {
+                writeFunctionError(functionError, &s)
             } else if !call.asynchronous {
                 AWSJSONBodies.result(call, key: key, into: &s)
             }
@@ -171,6 +185,29 @@ extension AWSJSONResponse {
         s.utf8("  </\(name)Result>\n  <ResponseMetadata>\n    <RequestId>")
         UUIDText.write(requestID, &s)
         s.utf8("</RequestId>\n  </ResponseMetadata>\n</\(name)Response>\n")
+    }
+
+    /// The payload of an Invoke whose function failed, 200 with `X-Amz-Function-Error: Unhandled`
+    /// (API_Invoke.html "FunctionError"). A timeout as Lambda reports it:
+    /// `{"errorMessage":"<time> <request id> Task timed out after 3.00 seconds"}`
+    /// (https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html); an error the
+    /// Python handler raised as the runtime serializes it (errorMessage, errorType; ASSUMED
+    /// botocore's ClientError text, no stack trace).
+    func writeFunctionError<S: MessageSink>(_ e: InvokedFunctionError, _ s: inout S) {
+        switch e {
+        case .timedOut(let seconds):
+            s.utf8(#"{"errorMessage":""#)
+            AWSJSONBodies.iso8601(unixSeconds, milliseconds: milliseconds, into: &s)
+            s.byte(UInt8(ascii: " "))
+            UUIDText.write(requestID ^ 0x4C46, &s)
+            s.utf8(" Task timed out after ")
+            s.utf8(seconds)
+            s.utf8(#" seconds"}"#)
+        case .failed(let error):
+            s.utf8(#"{"errorMessage": "An error occurred ("#)
+            s.utf8(error)
+            s.utf8(#")", "errorType": "ClientError"}"#)
+        }
     }
 
     /// AssumeRole's result (API_AssumeRole.html "Response Elements"): the assumed-role user
@@ -264,8 +301,9 @@ extension AWSJSONBodies {
         }
     }
 
-    /// `2026-11-23T11:00:00Z` (ISO 8601 extended, UTC: the query protocol's timestamps).
-    static func iso8601<S: MessageSink>(_ t: Int64, into s: inout S) {
+    /// `2026-11-23T11:00:00Z` (ISO 8601 extended, UTC: the query protocol's timestamps), or with
+    /// `milliseconds` `2026-11-23T11:00:00.123Z`.
+    static func iso8601<S: MessageSink>(_ t: Int64, milliseconds: Int64? = nil, into s: inout S) {
         let d = UTCDateTime(unixSeconds: t)
         s.decimal(d.year, width: 4)
         s.byte(UInt8(ascii: "-"))
@@ -278,6 +316,10 @@ extension AWSJSONBodies {
         s.decimal(d.minute, width: 2)
         s.byte(UInt8(ascii: ":"))
         s.decimal(d.second, width: 2)
+        if let milliseconds {
+            s.byte(UInt8(ascii: "."))
+            s.decimal(milliseconds, width: 3)
+        }
         s.byte(UInt8(ascii: "Z"))
     }
 

@@ -8,6 +8,7 @@ import Messages
 
 public typealias AWSJSONOperation = Messages.AWSJSONOperation
 public typealias AWSJSONCall = Messages.AWSJSONCall
+public typealias InvokedFunctionError = Messages.InvokedFunctionError
 
 extension AWSJSONOperation {
     /// Server-side latency median. SQS: "typical latencies for SendMessage, ReceiveMessage, and
@@ -131,9 +132,13 @@ extension World {
     }
 
     /// The function a synchronous Invoke ran has finished: the front end answers after ASSUMED 1 ms
-    /// (AWS publishes no figure). A failed function's answer (200 with `X-Amz-Function-Error`) is
-    /// not modelled: the answer is the same.
-    mutating func invokedFunctionFinished(connection c: UInt32, _ s: inout Scheduler) {
+    /// (AWS publishes no figure), with the function's error if it failed (still 200: boto3 returns
+    /// it as `FunctionError`, the handler's step does not fail).
+    mutating func invokedFunctionFinished(connection c: UInt32, _ failure: InvokedFunctionError?, _ s: inout Scheduler)
+    {
+        if let failure, case .request(let r)? = channels.read(c, { $0.pending }) {
+            requests[Int(r)].functionError = failure
+        }
         s.schedule(after: .milliseconds(1), .serverWork(c, .respond))
     }
 }

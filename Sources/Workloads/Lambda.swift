@@ -232,7 +232,13 @@ extension World {
             taskFinished(
                 execution: Int(x), outcome == .succeeded ? .succeeded : .failed(Self.errorName(outcome)), now, &s)
         } else if case .synchronous(let c) = inv.caller {
-            invokedFunctionFinished(connection: c, &s)
+            var failure: InvokedFunctionError?
+            switch outcome {
+            case .succeeded: break
+            case .timedOut: failure = .timedOut(seconds: Self.twoDecimals(duration))
+            case .failed(let why): failure = .failed(error: why)
+            }
+            invokedFunctionFinished(connection: c, failure, &s)
         }
     }
 

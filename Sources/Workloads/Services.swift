@@ -72,7 +72,8 @@ extension World {
             let svcIndex = serviceByHost[tcp.socket(sock).host] ?? 0
             let svc = services[svcIndex]
             if case .call(let call) = functions[f].program[Int(req.step)] {
-                let response = jsonResponse(call, function: f, service: svc, connection: c, key: req.key, now)
+                var response = jsonResponse(call, function: f, service: svc, connection: c, key: req.key, now)
+                response.functionError = req.functionError
                 if let e = response.error { requests[Int(r)].error = e.name } else { callAccepted(call, now, &s) }
                 let size = response.sizes
                 let m = log(.awsJSONResponse(response))

@@ -203,7 +203,8 @@ import Topology
             case "Publish":
                 #expect((body["MessageId"] as? String)?.count == 36)
             case "Invoke":
-                #expect(body["StatusCode"] as? Int == 200)
+                #expect(body["StatusCode"] as? Int == 200 && body["ExecutedVersion"] as? String == "$LATEST")
+                #expect(body["FunctionError"] == nil)
                 let payload = try #require(body["Payload"] as? String)
                 #expect(payload.utf8.count == 180)
                 let json = try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any]
@@ -248,6 +249,34 @@ import Topology
             let body = p["parsed"] as? [String: Any]
             #expect(
                 p["status"] as? Int == 202 && body?["StatusCode"] as? Int == 202 && body?["Payload"] as? String == "")
+        }
+    }
+
+    /// order-enricher timing out (1 s timeout, 1.5 s of work): each synchronous Invoke is still
+    /// answered 200, after the timeout, with `X-Amz-Function-Error: Unhandled` and Lambda's timeout
+    /// message as the payload (botocore: FunctionError); the caller's step does not fail.
+    @Test func aTimedOutInvokedFunctionAnswersWithItsFunctionError() throws {
+        let y = try Self.yaml()
+        let edited = y.replacingOccurrences(
+            of: "    memory: 256\n    handler:\n      - compute: 6ms\n",
+            with: "    memory: 256\n    timeout: 1s\n    handler:\n      - compute: 1500ms\n")
+        #expect(edited != y)
+        let dir = temporaryDirectory("sns-sts-function-error")
+        try edited.write(toFile: dir + "/timeout.yaml", atomically: true, encoding: .utf8)
+        let (summary, out) = try DecryptableTests.run(dir + "/timeout.yaml", duration: .seconds(6), out: dir + "/out")
+        let enricher = try #require(summary.functions.first { $0.name == "order-enricher" })
+        #expect(enricher.invocations > 3 && enricher.timedOut == enricher.invocations, "\(enricher)")
+        let invoke = try Self.call(summary, "order-intake/Invoke")
+        #expect(invoke.errors == 0 && invoke.latency.p50 > 1_000, "\(invoke)")
+        let invokes = try Self.parsedAnswers(out).filter { $0["operation"] as? String == "Invoke" }
+        #expect(!invokes.isEmpty)
+        for p in invokes {
+            let body = try #require(p["parsed"] as? [String: Any])
+            #expect(body["StatusCode"] as? Int == 200 && body["FunctionError"] as? String == "Unhandled", "\(body)")
+            let payload = try #require(body["Payload"] as? String)
+            let json = try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any]
+            let message = try #require(json?["errorMessage"] as? String)
+            #expect(message.hasPrefix("2026-11-23T10:00:") && message.hasSuffix(" Task timed out after 1.00 seconds"))
         }
     }
 

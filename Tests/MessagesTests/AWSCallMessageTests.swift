@@ -41,6 +41,13 @@ import SimCore
                 call: call, region: "us-east-1", account: "123456789012", unixSeconds: 1_795_428_001, requestID: 5,
                 key: 42, error: error)
             a.milliseconds = 120
+            if call.operation == .lambdaInvoke && !call.asynchronous && error == nil {
+                var failed = a
+                failed.functionError = .timedOut(seconds: "3.00")
+                #expect(failed.encode().count == failed.sizes.total)
+                failed.functionError = .failed(error: "AccessDeniedException")
+                #expect(failed.encode().count == failed.sizes.total)
+            }
             let bytes = a.encode()
             #expect(bytes.count == a.sizes.total, "\(call) \(String(describing: error))")
             let text = String(decoding: bytes, as: UTF8.self)
