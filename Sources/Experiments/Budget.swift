@@ -88,9 +88,22 @@ public struct WorkEstimate: Sendable {
 
         // Lambda functions, invoked by arrivals and by state machines.
         var invocations = w.functions.map { Self.count($0.arrivals, seconds) }
-        for m in w.stateMachines {
-            let executions = Self.count(m.arrivals, seconds)
-            for t in m.tasks where t.function < invocations.count { invocations[t.function] += executions }
+        var executions = w.stateMachines.map { Self.count($0.arrivals, seconds) }
+        // Invoke and StartExecution steps naming the file's functions and state machines run them
+        // (one level: a chain of such calls is counted from its first caller's arrivals).
+        for (i, f) in w.functions.enumerated() {
+            for case .call(let c) in f.program {
+                if c.operation == .lambdaInvoke, let t = w.functions.firstIndex(where: { $0.name == c.resource }) {
+                    invocations[t] += invocations[i]
+                } else if c.operation == .statesStartExecution,
+                    let t = w.stateMachines.firstIndex(where: { $0.name == c.resource })
+                {
+                    executions[t] += invocations[i]
+                }
+            }
+        }
+        for (m, machine) in w.stateMachines.enumerated() {
+            for t in machine.tasks where t.function < invocations.count { invocations[t.function] += executions[m] }
         }
         let capturedNATs = net.natGateways.indices.filter { captured.contains(net.natGateways[$0].eni) }
         for (i, f) in w.functions.enumerated() {
@@ -100,7 +113,11 @@ public struct WorkEstimate: Sendable {
             for step in f.program {
                 switch step {
                 case .dynamodb(let c): callBytes += 2_900 + Double(c.itemBytes)
-                case .call(let c): callBytes += 2_900 + Double(c.payloadBytes)
+                case .call(let c):
+                    // An Invoke also carries the function's result back; AssumeRole its credentials.
+                    let answer =
+                        c.operation == .lambdaInvoke ? c.resultBytes : c.operation == .stsAssumeRole ? 1_600 : 0
+                    callBytes += 2_900 + Double(c.payloadBytes + answer)
                 case .database(let q): callBytes += 2_900 + Double(q.requestBytes + q.responseBytes)
                 case .compute: break
                 }

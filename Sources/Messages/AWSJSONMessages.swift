@@ -1,8 +1,9 @@
 import Crypto
 import SimCore
 
-/// The calls of AWS's JSON-protocol services a handler can make (besides DynamoDB, which has its
-/// own messages). botocore 1.44.5's service models (botocore/data/<service>/<version>/service-2.json,
+/// The calls of AWS services a handler can make (besides DynamoDB, which has its own messages),
+/// in their services' protocols (``AWSWireProtocol``; SNS, STS and Lambda in
+/// AWSQueryRESTMessages.swift). botocore 1.44.5's service models (botocore/data/<service>/<version>/service-2.json,
 /// `metadata`) give each one's protocol: SQS `"protocol": "json"`, `"jsonVersion": "1.0"`,
 /// `"targetPrefix": "AmazonSQS"` with `awsQueryCompatible` (botocore then sends and signs
 /// `x-amzn-query-mode: true`, botocore/serialize.py); Secrets Manager `"jsonVersion": "1.1"`,
@@ -16,9 +17,20 @@ public enum AWSJSONOperation: String, Sendable, CaseIterable {
     case secretsManagerGetSecretValue = "secretsmanager:GetSecretValue"
     /// https://docs.aws.amazon.com/kms/latest/APIReference/API_Decrypt.html
     case kmsDecrypt = "kms:Decrypt"
+    /// https://docs.aws.amazon.com/sns/latest/api/API_Publish.html (query protocol)
+    case snsPublish = "sns:Publish"
+    /// https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (query protocol)
+    case stsAssumeRole = "sts:AssumeRole"
+    /// https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html (REST-JSON)
+    case lambdaInvoke = "lambda:Invoke"
+    /// https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
+    /// (JSON 1.0, `"targetPrefix": "AWSStepFunctions"`, signing name `states`)
+    case statesStartExecution = "states:StartExecution"
 
-    /// The IAM action (what an endpoint policy names).
-    public var action: String { rawValue }
+    /// The IAM action (what an endpoint policy names): Invoke is authorized as
+    /// `lambda:InvokeFunction`
+    /// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html).
+    public var action: String { self == .lambdaInvoke ? "lambda:InvokeFunction" : rawValue }
     /// The service's catalog key and SigV4 signing name: `sqs`, `secretsmanager`.
     public var service: String { String(rawValue.prefix { $0 != ":" }) }
     /// The operation's name: `SendMessage`.
@@ -28,10 +40,18 @@ public enum AWSJSONOperation: String, Sendable, CaseIterable {
         case .sqsSendMessage, .sqsReceiveMessage: return "AmazonSQS"
         case .secretsManagerGetSecretValue: return "secretsmanager"
         case .kmsDecrypt: return "TrentService"
+        case .statesStartExecution: return "AWSStepFunctions"
+        case .snsPublish, .stsAssumeRole, .lambdaInvoke: return ""
         }
     }
+    /// The request's content type (a JSON protocol's also its response's).
     public var contentType: String {
-        service == "sqs" ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1"
+        switch wireProtocol {
+        case .query: return "application/x-www-form-urlencoded; charset=utf-8"
+        case .restJSON: return "application/json"
+        case .json:
+            return service == "sqs" || service == "states" ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1"
+        }
     }
     /// botocore adds `x-amzn-query-mode: true` for services with `awsQueryCompatible` (SQS).
     var queryCompatible: Bool { service == "sqs" }
@@ -46,18 +66,31 @@ public enum AWSJSONOperation: String, Sendable, CaseIterable {
 /// One JSON-protocol SDK call as a function's code makes it.
 public struct AWSJSONCall: Sendable, Hashable {
     public var operation: AWSJSONOperation
-    /// The queue's name (SQS), the secret's name (Secrets Manager) or the key's id (KMS).
+    /// The queue's name (SQS), the secret's name (Secrets Manager), the key's id (KMS), the topic's
+    /// name (SNS), the role's name (STS), the function's name (Lambda) or the state machine's (Step
+    /// Functions).
     public var resource: String
     /// The message body (SendMessage, and what ReceiveMessage returns), the secret string
-    /// (GetSecretValue) or the plaintext (Decrypt), in bytes.
+    /// (GetSecretValue), the plaintext (Decrypt), the message (Publish), the event payload (Invoke)
+    /// or the execution's input (StartExecution), in bytes.
     public var payloadBytes: Int
+    /// What an Invoke returns (the function's result payload), in bytes.
+    public var resultBytes: Int = 64
+    /// Invoke with `InvocationType: Event` (asynchronous: 202, no payload back).
+    public var asynchronous = false
+    /// AssumeRole's RoleSessionName.
+    public var sessionName = ""
     /// Made once per execution environment, on its first (cold) invocation: the handler keeps the
     /// result in a global, as AWS recommends for secrets
     /// (https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda.html).
     public var coldStartOnly: Bool
-    public init(operation: AWSJSONOperation, resource: String, payloadBytes: Int = 256, coldStartOnly: Bool = false) {
+    public init(
+        operation: AWSJSONOperation, resource: String, payloadBytes: Int = 256, coldStartOnly: Bool = false,
+        resultBytes: Int = 64, asynchronous: Bool = false, sessionName: String = ""
+    ) {
         self.operation = operation; self.resource = resource; self.payloadBytes = payloadBytes
-        self.coldStartOnly = coldStartOnly
+        self.coldStartOnly = coldStartOnly; self.resultBytes = resultBytes; self.asynchronous = asynchronous
+        self.sessionName = sessionName
     }
 
     /// The resource's ARN, as endpoint policies name it. A secret's ARN ends with `-` and six
@@ -66,6 +99,10 @@ public struct AWSJSONCall: Sendable, Hashable {
         switch operation.service {
         case "sqs": return "arn:aws:sqs:\(region):\(account):\(resource)"
         case "kms": return "arn:aws:kms:\(region):\(account):key/\(resource)"
+        case "sns": return "arn:aws:sns:\(region):\(account):\(resource)"
+        case "sts": return "arn:aws:iam::\(account):role/\(resource)"
+        case "lambda": return "arn:aws:lambda:\(region):\(account):function:\(resource)"
+        case "states": return "arn:aws:states:\(region):\(account):stateMachine:\(resource)"
         default: return "arn:aws:secretsmanager:\(region):\(account):secret:\(resource)-" + secretSuffix
         }
     }
@@ -155,27 +192,36 @@ public struct AWSJSONRequest: Sendable, Hashable {
             s.utf8(#"{"CiphertextBlob": ""#)
             AWSJSONBodies.base64(of: call.payloadBytes + 152, seed: FNV1a64.hash(call.resource.utf8) ^ key, into: &s)
             s.utf8(#""}"#)
+        case .statesStartExecution:
+            // `input` is a JSON document in a JSON string: its quotes escaped (no `name`: Step
+            // Functions then names the execution with a UUID).
+            s.utf8(#"{"stateMachineArn": ""#)
+            s.utf8(call.resourceARN(region: region, account: account))
+            s.utf8(#"", "input": ""#)
+            AWSJSONBodies.document(call, bytes: call.payloadBytes, key: key, escaped: true, into: &s)
+            s.utf8(#""}"#)
+        case .snsPublish, .stsAssumeRole, .lambdaInvoke:
+            writeQueryOrRESTBody(&s)
         }
     }
 
     var target: String { call.operation.targetPrefix + "." + call.operation.name }
 
     func writeHeaders<S: MessageSink>(_ s: inout S, bodyLength: Int, body: () -> [UInt8]) {
-        s.utf8("POST / HTTP/1.1")
+        s.utf8("POST ")
+        s.utf8(path)
+        s.utf8(" HTTP/1.1")
         s.crlf()
         s.utf8("Host: ")
         s.utf8(host)
         s.crlf()
         s.utf8("Accept-Encoding: identity")
         s.crlf()
-        s.utf8("X-Amz-Target: ")
-        s.utf8(target)
-        s.crlf()
-        s.utf8("Content-Type: ")
-        s.utf8(call.operation.contentType)
-        s.crlf()
-        if call.operation.queryCompatible {
-            s.utf8("x-amzn-query-mode: true")
+        let own = operationHeaders
+        for h in own {
+            s.utf8(h.name)
+            s.utf8(": ")
+            s.utf8(h.value)
             s.crlf()
         }
         s.utf8("User-Agent: ")
@@ -201,10 +247,8 @@ public struct AWSJSONRequest: Sendable, Hashable {
         s.utf8(region)
         s.byte(UInt8(ascii: "/"))
         s.utf8(call.operation.service)
-        s.utf8("/aws4_request, SignedHeaders=content-type;host;x-amz-date;")
-        if token { s.utf8("x-amz-security-token;") }
-        s.utf8("x-amz-target")
-        if call.operation.queryCompatible { s.utf8(";x-amzn-query-mode") }
+        s.utf8("/aws4_request, SignedHeaders=")
+        s.utf8(signedHeaderNames(own).joined(separator: ";"))
         s.utf8(", Signature=")
         s.computed(64) { Array(signature(body: body()).utf8) }
         s.crlf()
@@ -220,18 +264,23 @@ public struct AWSJSONRequest: Sendable, Hashable {
         s.crlf()
     }
 
-    /// SigV4 over the headers botocore signs (all it has set but User-Agent and X-Amzn-Trace-Id).
+    /// The names of the headers botocore signs (all it has set but User-Agent and
+    /// X-Amzn-Trace-Id), lowercase and sorted.
+    func signedHeaderNames(_ own: [SigV4.Header]) -> [String] {
+        var names = own.map { $0.name.lowercased() } + ["host", "x-amz-date"]
+        if !credentials.sessionToken.isEmpty { names.append("x-amz-security-token") }
+        return names.sorted()
+    }
+
+    /// SigV4 over the headers botocore signs.
     func signature(body: [UInt8]) -> String {
         var date = ByteSink()
         HTTPDates.amzDate(unixSeconds, &date)
         let amzDate = String(decoding: date.bytes, as: UTF8.self)
-        var headers: [SigV4.Header] = [
-            ("content-type", call.operation.contentType), ("host", host), ("x-amz-date", amzDate),
-            ("x-amz-target", target),
-        ]
+        var headers: [SigV4.Header] = operationHeaders.map { ($0.name.lowercased(), $0.value) }
+        headers += [("host", host), ("x-amz-date", amzDate)]
         if !credentials.sessionToken.isEmpty { headers.append(("x-amz-security-token", credentials.sessionToken)) }
-        if call.operation.queryCompatible { headers.append(("x-amzn-query-mode", "true")) }
-        let canonical = SigV4.canonicalRequest(method: "POST", path: "/", headers: headers, body: body)
+        let canonical = SigV4.canonicalRequest(method: "POST", path: path, headers: headers, body: body)
         return SigV4.signature(
             credentials: credentials, amzDate: amzDate, region: region, service: call.operation.service,
             canonicalRequest: canonical)
@@ -247,11 +296,16 @@ public struct AWSJSONResponse: Sendable, Hashable {
     public var region: String
     public var account: String
     public var unixSeconds: Int64
+    /// The milliseconds past `unixSeconds` (StartExecution's startDate carries them).
+    public var milliseconds: Int64 = 0
+    var unixMilliseconds: Int64 { unixSeconds * 1000 + milliseconds }
     public var requestID: UInt64
     public var key: UInt64
     /// An error instead of a result: HTTP 400 with `__type` and `message`
     /// (https://smithy.io/2.0/aws/protocols/aws-json-1_0-protocol.html, "Operation error serialization").
     public var error: DynamoDBError?
+    /// An Invoke whose function failed (AWSQueryRESTMessages.swift).
+    public var functionError: InvokedFunctionError?
 
     public init(
         call: AWSJSONCall, region: String, account: String, unixSeconds: Int64, requestID: UInt64, key: UInt64,
@@ -279,6 +333,10 @@ public struct AWSJSONResponse: Sendable, Hashable {
     }
 
     func writeBody<S: MessageSink>(_ s: inout S) {
+        if call.operation.wireProtocol != .json {
+            writeQueryOrRESTBody(&s)
+            return
+        }
         if let error {
             s.utf8(#"{"__type":""#)
             s.utf8(error.name)
@@ -323,6 +381,22 @@ public struct AWSJSONResponse: Sendable, Hashable {
             s.utf8(#"","Plaintext":""#)
             AWSJSONBodies.base64(of: call.payloadBytes, seed: key ^ 0x4B4D53, into: &s)
             s.utf8(#""}"#)
+        case .statesStartExecution:
+            // The execution's ARN (its name a UUID) and startDate in epoch seconds, as AWS's JSON
+            // writes a timestamp: a double in scientific notation (`1.764468000123E9`).
+            s.utf8(#"{"executionArn":"arn:aws:states:"#)
+            s.utf8(region)
+            s.byte(UInt8(ascii: ":"))
+            s.utf8(account)
+            s.utf8(":execution:")
+            s.utf8(call.resource)
+            s.byte(UInt8(ascii: ":"))
+            UUIDText.write(requestID ^ 0x5354, &s)
+            s.utf8(#"","startDate":"#)
+            AWSJSONBodies.epochDouble(milliseconds: unixMilliseconds, into: &s)
+            s.byte(UInt8(ascii: "}"))
+        case .snsPublish, .stsAssumeRole, .lambdaInvoke:
+            break
         }
     }
 
@@ -338,6 +412,10 @@ public struct AWSJSONResponse: Sendable, Hashable {
     }
 
     func writeHeaders<S: MessageSink>(_ s: inout S, bodyLength: Int) {
+        if call.operation.wireProtocol != .json {
+            writeQueryOrRESTHeaders(&s, bodyLength: bodyLength)
+            return
+        }
         s.utf8(error == nil ? "HTTP/1.1 200 OK" : "HTTP/1.1 400 Bad Request")
         s.crlf()
         s.utf8("x-amzn-RequestId: ")

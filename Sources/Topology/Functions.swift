@@ -55,7 +55,7 @@ extension Builder {
         // function does until a workload file gives it one.
         var program: [Step] = []
         for s in try m["handler"]?.list() ?? [] {
-            program.append(try step(s, databases: databases))
+            program.append(try step(s, databases: databases, function: name))
         }
         var runtime = LambdaRuntime.python312
         if let r = m["runtime"] {
@@ -169,16 +169,20 @@ extension Builder {
         }
     }
 
-    mutating func step(_ n: YNode, databases: [PlacedDatabase]) throws -> Step {
+    mutating func step(_ n: YNode, databases: [PlacedDatabase], function: String = "") throws -> Step {
         guard case .mapping = n.node else {
             throw n.fail("a handler step is a mapping like {dynamodb: PutItem, table: Orders}")
         }
         let m = try n.mapping(allowed: [
             "dynamodb", "table", "item-bytes", "items", "consistent-read", "database", "query-bytes", "result-bytes",
             "server-time", "compute", "region", "endpoint", "sqs", "secretsmanager", "queue", "secret", "message-bytes",
-            "secret-bytes", "cold-start-only", "kms", "key", "plaintext-bytes",
+            "secret-bytes", "cold-start-only", "kms", "key", "plaintext-bytes", "sns", "topic", "sts", "role",
+            "session-name", "lambda", "function", "payload-bytes", "result-bytes", "invocation-type", "states",
+            "state-machine", "input-bytes",
         ])
-        for key in ["sqs", "secretsmanager", "kms"] { if let op = m[key] { return try jsonStep(m, service: key, op) } }
+        for key in Self.callServices {
+            if let op = m[key] { return try jsonStep(m, service: key, op, function: function) }
+        }
         if let op = m["dynamodb"] {
             let name = try op.string()
             guard let o = DynamoDBOperation(rawValue: name) else {
@@ -235,49 +239,9 @@ extension Builder {
                         ?? .microseconds(900)))
         }
         if let c = m["compute"] { return .compute(try c.duration(in: .zero...TopologyLimits.longestDelay)) }
-        throw n.fail("a handler step needs 'dynamodb', 'sqs', 'secretsmanager', 'kms', 'database' or 'compute'")
-    }
-
-    /// `{sqs: SendMessage, queue: orders, message-bytes: 512}`, `{sqs: ReceiveMessage, queue: orders}`,
-    /// `{secretsmanager: GetSecretValue, secret: prod/orders-db, secret-bytes: 180, cold-start-only: true}`,
-    /// `{kms: Decrypt, key: 1234abcd-12ab-34cd-56ef-1234567890ab, plaintext-bytes: 32}`.
-    mutating func jsonStep(_ m: YMap, service: String, _ op: YNode) throws -> Step {
-        let name = try op.string()
-        guard let o = AWSJSONOperation(service: service, name: name) else {
-            let names = AWSJSONOperation.allCases.filter { $0.service == service }.map(\.name).joined(separator: ", ")
-            throw op.fail("'\(name)' is not a modelled \(service) operation (\(names))")
-        }
-        // Each service's resource key, size key, largest size and default size. An SQS message
-        // body is at most 1 MiB since August 2025, 256 KiB before
-        // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html);
-        // a secret's value at most 65,536 bytes
-        // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html); KMS
-        // encrypts at most 4,096 bytes (https://docs.aws.amazon.com/kms/latest/APIReference/API_Encrypt.html).
-        let keys: [String: (resource: String, size: String, limit: Int, defaultSize: Int)] = [
-            "sqs": ("queue", "message-bytes", 1_048_576, 256),
-            "secretsmanager": ("secret", "secret-bytes", 65_536, 256),
-            "kms": ("key", "plaintext-bytes", 4_096, 32),
-        ]
-        let mine = keys[service]!
-        var others = ["table", "item-bytes", "items", "consistent-read", "database", "region", "endpoint"]
-        for (k, v) in keys.sorted(by: { $0.key < $1.key }) where k != service { others += [v.resource, v.size] }
-        for other in others {
-            if let x = m[other] { throw x.fail("'\(other)' does not apply to a \(service) step") }
-        }
-        let resourceKey = mine.resource, sizeKey = mine.size
-        let resource = try (try m.required(resourceKey)).string()
-        var payload = mine.defaultSize
-        if let b = m[sizeKey] {
-            let limit = mine.limit
-            payload = try b.size()
-            guard (1...limit).contains(payload) else { throw b.fail("\(payload) bytes is outside 1…\(limit)") }
-        }
-        let once = try m["cold-start-only"]?.bool() ?? false
-        guard catalog.service(endpointServiceName: "com.amazonaws.\(catalog.name).\(service)") != nil else {
-            throw op.fail("\(catalog.name)'s catalog has no \(service) endpoint")
-        }
-        if !jsonServicesCalled.contains(service) { jsonServicesCalled.append(service) }
-        return .call(AWSJSONCall(operation: o, resource: resource, payloadBytes: payload, coldStartOnly: once))
+        throw n.fail(
+            "a handler step needs 'dynamodb', "
+                + Self.callServices.map { "'\($0)'" }.joined(separator: ", ") + ", 'database' or 'compute'")
     }
 
     /// A DynamoDB step's `region:`: the topology's own Region (""), or another of the catalog,

@@ -38,7 +38,9 @@ struct Environment: Sendable {
 }
 
 struct Invocation: Sendable {
-    enum Caller: Sendable { case arrival, execution(Int32) }
+    /// What started it: its own arrivals (or an asynchronous Invoke), a Step Functions execution,
+    /// or a synchronous Invoke whose answer waits on connection `synchronous`'s front end.
+    enum Caller: Sendable { case arrival, execution(Int32), synchronous(UInt32) }
     var function: Int32
     var environment: Int32
     var start: SimTime
@@ -225,6 +227,14 @@ extension World {
         if case .execution(let x) = inv.caller {
             taskFinished(
                 execution: Int(x), outcome == .succeeded ? .succeeded : .failed(Self.errorName(outcome)), now, &s)
+        } else if case .synchronous(let c) = inv.caller {
+            var failure: InvokedFunctionError?
+            switch outcome {
+            case .succeeded: break
+            case .timedOut: failure = .timedOut(seconds: Self.twoDecimals(duration))
+            case .failed(let why): failure = .failed(error: why)
+            }
+            invokedFunctionFinished(connection: c, failure, &s)
         }
     }
 

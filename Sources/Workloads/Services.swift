@@ -37,7 +37,8 @@ extension World {
                     call.operation.isWrite
                     ? svc.putMedian + svc.writePerKB * kb : svc.getMedian + svc.readPerKB * kb
             } else if case .call(let call) = functions[Int(req.function)].program[Int(req.step)] {
-                median = call.operation.serverMedian
+                median = call.operation.serverMedian(asynchronous: call.asynchronous)
+                if invokesSynchronously(call, request: req, service: svc, connection: c, now, &s) { return }
             }
             let t = SimDuration(seconds: random.lognormal(median: median.seconds, sigma: svc.latencySigma))
             s.schedule(after: t, .serverWork(c, .respond))
@@ -71,8 +72,9 @@ extension World {
             let svcIndex = serviceByHost[tcp.socket(sock).host] ?? 0
             let svc = services[svcIndex]
             if case .call(let call) = functions[f].program[Int(req.step)] {
-                let response = jsonResponse(call, function: f, service: svc, connection: c, key: req.key, now)
-                if let e = response.error { requests[Int(r)].error = e.name }
+                var response = jsonResponse(call, function: f, service: svc, connection: c, key: req.key, now)
+                response.functionError = req.functionError
+                if let e = response.error { requests[Int(r)].error = e.name } else { callAccepted(call, now, &s) }
                 let size = response.sizes
                 let m = log(.awsJSONResponse(response))
                 let end = writeTLS(sock, connection: c, plaintext: size.total, message: m, now: now, &s)

@@ -19,9 +19,15 @@ extension World {
         if at < workloadEnd { s.schedule(at: at, EventPayload(AppEvent.executionArrival, object: UInt32(m))) }
     }
 
-    /// StartExecution: the first Task state is scheduled after the service's transition overhead.
+    /// A scheduled execution: the next is scheduled, this one starts.
     mutating func executionArrived(machine m: Int, _ now: SimTime, _ s: inout Scheduler) {
         scheduleNextExecution(machine: m, first: false, &s)
+        startExecution(machine: m, now, &s)
+    }
+
+    /// StartExecution (a schedule's, or a handler's call the service accepted): the first Task
+    /// state is scheduled after the service's transition overhead.
+    mutating func startExecution(machine m: Int, _ now: SimTime, _ s: inout Scheduler) {
         metrics.stateMachines[m].executions += 1
         runningExecutions += 1
         let x = Execution(machine: Int32(m), task: 0, attempt: 1, start: now)

@@ -388,4 +388,6 @@ struct Request: Sendable {
     var itemBytes: Int32 = 0
     /// The error the server answered with, if any (e.g. an endpoint policy's AccessDeniedException).
     var error: String? = nil
+    /// A synchronous Invoke's function failed: its error (the answer carries X-Amz-Function-Error).
+    var functionError: InvokedFunctionError? = nil
 }
