@@ -363,6 +363,10 @@ public struct FrameRenderer: Sendable {
         case .dnsResponse(let id, let name, let type, let answer):
             PlatformMessages.dnsResponse(id: id, name: directory.catalog.name(name), type: type, answer: answer)
                 .encode(into: &w)
+        case .dnsAAAAResponse(let id, let name, let answer):
+            PlatformMessages.dnsResponse(
+                id: id, name: directory.catalog.name(name), aaaa: directory.catalog.address(answer)
+            ).encode(into: &w)
         default:
             TLSCiphertext.fillBody(seed: p.payload.fillerSeed, from: 0, count: Int(p.payloadLength), into: &w)
         }

@@ -58,6 +58,10 @@ public enum Payload: Hashable, Sendable {
     /// answer is inline (4 bytes); an AAAA answer is DNS64's synthesis, the IPv4 address whose
     /// 64:ff9b::/96 form goes on the wire, so a payload stays 17 bytes.
     case dnsResponse(id: UInt16, name: NameIndex, type: UInt16, answer: IPv4Address?)
+    /// A DNS response to an AAAA question with a record of the name's own IPv6 address (a
+    /// service's dual-stack name), interned in the catalog
+    /// (``PlatformMessages/dnsResponse(id:name:aaaa:)``).
+    case dnsAAAAResponse(id: UInt16, name: NameIndex, answer: AddressIndex)
     /// An ICMPv6 neighbor solicitation for `target` (RFC 4861 §4.3), or the advertisement that
     /// answers it (§4.4; `router` sets the R flag). The link-layer address option is the sending
     /// interface's MAC, which a capture knows (``Wire/NeighborDiscoveryMessage``).

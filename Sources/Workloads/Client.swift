@@ -38,9 +38,9 @@ extension World {
         case .compute: return nil
         }
     }
-    func hostname(_ t: Target) -> String {
+    func hostname(_ t: Target, function f: Int) -> String {
         switch t {
-        case .service(let i): return services[Int(i)].hostname
+        case .service(let i): return serviceName(Int(i), function: f)
         case .database(let i): return databases[Int(i)].endpoint
         }
     }
@@ -91,7 +91,7 @@ extension World {
             channels.update(p.connection) { $0.clientSocket = .max }
         }
         if environments[env].vpc != nil {
-            resolve(env, name: hostname(t), now, &s)
+            resolve(env, name: hostname(t, function: f), now, &s)
         } else if case .service(let i) = t {
             let svc = services[Int(i)]
             connect(env, to: svc.addresses[Int(random.bounded(UInt64(svc.addresses.count)))], now, &s)
@@ -140,10 +140,10 @@ extension World {
         let p = environments[env].pool[k]
         environments[env].pool[k].phase = .handshaking
         environments[env].call = .handshaking
-        let profile = clientProfile(Int(environments[env].function), p.target)
+        let f = Int(environments[env].function)
         writeClientHello(
-            p.socket, connection: p.connection, profile: profile, server: tlsServer(p.target),
-            serverName: hostname(p.target), now: now, &s)
+            p.socket, connection: p.connection, profile: clientProfile(f, p.target), server: tlsServer(p.target),
+            serverName: hostname(p.target, function: f), now: now, &s)
         let written = tcp.socket(p.socket).written
         channels.update(p.connection) { $0.toServer.push(written, .clientHello) }
     }

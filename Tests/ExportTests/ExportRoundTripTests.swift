@@ -49,8 +49,10 @@ import TestSupport
             || !net.transitGateways.isEmpty
         {
             #expect(
-                ["ipv6-egress-only.yaml", "ipv6-nat64.yaml", "transit-gateway-three-vpcs.yaml", "vpc-peering.yaml"]
-                    .contains(name),
+                [
+                    "ipv6-egress-only.yaml", "ipv6-nat64.yaml", "lambda-dualstack-endpoints.yaml",
+                    "transit-gateway-three-vpcs.yaml", "vpc-peering.yaml",
+                ].contains(name),
                 "\(name): a new topology the importer cannot read back")
             return
         }
