@@ -125,6 +125,11 @@ public struct ICMPQuote: Hashable, Sendable {
     /// Bytes an IPv4 ICMP error carries after its 8-byte header: the quoted IPv4 header and
     /// the first 8 bytes of its payload (RFC 792, "Destination Unreachable Message").
     public static let ipv4Length = 28
+    /// Bytes an ICMPv6 Packet Too Big carries after its 8-byte header here: the quoted IPv6
+    /// header and the first 8 bytes of its payload. RFC 4443 §3.2 asks for "as much of invoking
+    /// packet as possible" within 1280 bytes; Linux needs only these 48 to find the socket
+    /// (net/ipv6/icmp.c `icmpv6_notify`). Assumed: AWS's gateways' quote length is not published.
+    public static let ipv6Length = 48
 }
 
 /// What one TLS record of a ``Payload/tlsRecord(_:)`` chunk carries (13 bytes: a payload stays

@@ -253,6 +253,18 @@ public struct World: EventHandler, Sendable {
                 return
             }
             icmpDelivered(p, to: h, now, &s)
+        case IPProtocol.icmpv6 where Network.isPacketTooBig(p):
+            // As for IPv4 (above), a Hyperplane ENI is assumed to pass no Packet Too Big on.
+            if case .eni(let e) = network.hosts[h.int], case .lambda = network.enis[e.int].kind {
+                network.drop(.noSocket(h))
+                return
+            }
+            guard case .icmpQuote(let q) = p.payload, q.protocolNumber == IPProtocol.tcp,
+                tcp.pathMTUReduced(p, quote: q, host: h, now: now, &network, &s)
+            else {
+                network.drop(.noSocket(h))
+                return
+            }
         default:
             network.drop(.noSocket(h))
         }

@@ -57,7 +57,8 @@ import Topology
             fields: ["ipv6.src", "ipv6.dst", "tcp.dstport"])
         #expect(!syns.isEmpty && syns.allSatisfy { $0[0] == fn6 && $0[2] == "443" })
         #expect(Set(syns.map { $0[1] }).isSubset(of: ddb6.union(sqs6)))
-        let sni = try run.frames(pcap, "ipv6 && tls.handshake.type == 1", fields: ["tls.handshake.extensions_server_name"])
+        let sni = try run.frames(
+            pcap, "ipv6 && tls.handshake.type == 1", fields: ["tls.handshake.extensions_server_name"])
         #expect(Set(sni.map { $0[0] }) == ["dynamodb.us-east-1.api.aws", "sqs.us-east-1.api.aws"])
         #expect(try run.frames(pcap, "ip && tls.handshake.type == 1", fields: ["frame.number"]).isEmpty)
         // The legacy name's connection attempts are IPv4, to DynamoDB's IPv4 addresses, unanswered.
@@ -67,8 +68,10 @@ import Topology
 
         // Flow logs: IPv6 records, both ways, to and from the services' IPv6 addresses.
         let records = run.flowLogRecords.filter { $0["log-status"] == "OK" && $0["type"] == "IPv6" }
-        #expect(records.contains { $0["srcaddr"] == fn6 && ddb6.contains($0["dstaddr"] ?? "") && $0["dstport"] == "443" })
-        #expect(records.contains { $0["dstaddr"] == fn6 && sqs6.contains($0["srcaddr"] ?? "") && $0["srcport"] == "443" })
+        #expect(
+            records.contains { $0["srcaddr"] == fn6 && ddb6.contains($0["dstaddr"] ?? "") && $0["dstport"] == "443" })
+        #expect(
+            records.contains { $0["dstaddr"] == fn6 && sqs6.contains($0["srcaddr"] ?? "") && $0["srcport"] == "443" })
         #expect(records.allSatisfy { $0["action"] == "ACCEPT" })
 
         // check-run: every check but the TLS one passes; that one cannot read IPv6 streams
