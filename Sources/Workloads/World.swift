@@ -253,6 +253,10 @@ public struct World: EventHandler, Sendable {
                 return
             }
             icmpDelivered(p, to: h, now, &s)
+        case IPProtocol.icmpv6
+        where p.destinationPort >> 8 == UInt16(ICMPv6Header.MessageType.echoRequest)
+            || p.destinationPort >> 8 == UInt16(ICMPv6Header.MessageType.echoReply):
+            icmpv6EchoDelivered(p, to: h, now, &s)
         case IPProtocol.icmpv6 where Network.isPacketTooBig(p):
             // As for IPv4 (above), a Hyperplane ENI is assumed to pass no Packet Too Big on.
             if case .eni(let e) = network.hosts[h.int], case .lambda = network.enis[e.int].kind {
