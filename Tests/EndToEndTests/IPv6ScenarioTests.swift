@@ -94,11 +94,8 @@ import Topology
     @Test func pingOverIPv6ThroughTheEgressOnlyGateway() throws {
         let text = try String(
             contentsOfFile: repositoryRoot() + "/Topologies/ipv6-egress-only.yaml", encoding: .utf8)
-        let yaml = text.replacingOccurrences(
-            of: "traffic:\n",
-            with:
-                "traffic:\n  - name: ping-api\n    ping: {from: \"instance:app-1\", to: \"internet:v6-api\", every: 1s}\n"
-        )
+        let ping = "  - name: ping-api\n    ping: {from: \"instance:app-1\", to: \"internet:v6-api\", every: 1s}\n"
+        let yaml = text.replacingOccurrences(of: "traffic:\n", with: "traffic:\n" + ping)
         #expect(yaml != text)
         let run = try ScenarioRun(yaml: yaml, name: "ipv6-ping", duration: .seconds(10))
         let app = try #require(
