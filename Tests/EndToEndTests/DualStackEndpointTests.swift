@@ -114,6 +114,22 @@ import Topology
             }, "\(rows.prefix(3))")
     }
 
+    /// `vpcsim path … --to dynamodb.us-east-1.api.aws:443` follows the IPv6 path: out through
+    /// the egress-only gateway and back as a reply.
+    @Test func pathExplainerTakesTheDualStackName() throws {
+        let r = runProgram(
+            vpcsimBinary(),
+            [
+                "path", repositoryRoot() + "/Topologies/lambda-dualstack-endpoints.yaml", "--from", "orders-dualstack",
+                "--to", "dynamodb.us-east-1.api.aws:443",
+            ])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let ddb6 = try #require(Self.catalog.serviceIPv6Addresses["dynamodb"]?.first).description
+        #expect(r.stdout.contains("DynamoDB (dynamodb.us-east-1.api.aws) [\(ddb6)]:443"), "\(r.stdout)")
+        #expect(r.stdout.contains("egress-only internet gateway eigw-06a1b2c3d4e5f6094: IPv6 out"), "\(r.stdout)")
+        #expect(r.stdout.contains("outcome: reachable both ways"), "\(r.stdout)")
+    }
+
     /// "If a dual-stack endpoint does not exist for the service and/or AWS Region, the request
     /// will fail": a handler calling a service the catalog knows no dual-stack name for is refused
     /// at the setting, with its line.
