@@ -299,6 +299,23 @@ public struct FrameRenderer: Sendable {
                     advertisement ? .advertisement(router: router, solicited: true, override: true) : .solicitation
                 NeighborDiscoveryMessage(kind: kind, target: directory.catalog.address(target), linkLayerAddress: src)
                     .encode(into: &w, source: p.source, destination: p.destination)
+            } else if case .icmpQuote(let q) = p.payload {
+                // Packet Too Big (RFC 4443 §3.2): the MTU, then the quoted packet, which went the
+                // other way (from this error's destination to its source) with its own flow label.
+                ICMPv6Header(type: UInt8(p.destinationPort >> 8), code: 0, rest: p.seq).encode(
+                    into: &w, source: p.source, destination: p.destination)
+                var quoted = Packet(
+                    source: p.destination, destination: p.source, sourcePort: q.sourcePort,
+                    destinationPort: q.destinationPort, protocolNumber: q.protocolNumber, ttl: q.ttl, ipID: 0)
+                quoted.payload = .none
+                IPv6Header(
+                    flowLabel: Self.flowLabel(quoted), payloadLength: q.totalLength &- 40, nextHeader: q.protocolNumber,
+                    hopLimit: q.ttl, source: p.destination, destination: p.source
+                ).encode(into: &w)
+                w.u16(q.sourcePort)
+                w.u16(q.destinationPort)
+                w.u32(q.seq)
+                ICMPv6Header.patchChecksum(message: upper, source: p.source, destination: p.destination)
             } else {
                 // Echo: identifier in the source port, sequence in `seq`, as for ICMP.
                 let type = UInt8(p.destinationPort >> 8), code = UInt8(p.destinationPort & 0xFF)
@@ -363,6 +380,10 @@ public struct FrameRenderer: Sendable {
         case .dnsResponse(let id, let name, let type, let answer):
             PlatformMessages.dnsResponse(id: id, name: directory.catalog.name(name), type: type, answer: answer)
                 .encode(into: &w)
+        case .dnsAAAAResponse(let id, let name, let answer):
+            PlatformMessages.dnsResponse(
+                id: id, name: directory.catalog.name(name), aaaa: directory.catalog.address(answer)
+            ).encode(into: &w)
         default:
             TLSCiphertext.fillBody(seed: p.payload.fillerSeed, from: 0, count: Int(p.payloadLength), into: &w)
         }

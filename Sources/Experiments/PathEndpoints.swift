@@ -118,6 +118,10 @@ enum PathEndpoints {
         if let s = world.services.first(where: { $0.hostname == hostPart }), let a = s.addresses.first {
             return PathDestination(address: a, port: port, label: "\(PathNaming.serviceName(s.name)) (\(s.hostname))")
         }
+        // A dual-stack name: its IPv6 address, as a dual-stack client connects (RFC 6724 §6).
+        if let s = world.services.first(where: { $0.dualStackHostname == hostPart }), let a = s.ipv6Addresses.first {
+            return PathDestination(address: a, port: port, label: "\(PathNaming.serviceName(s.name)) (\(hostPart))")
+        }
         if let d = world.databases.first(where: { $0.identifier == hostPart }) {
             return PathDestination(address: d.address, port: port, label: "database \(d.identifier)")
         }

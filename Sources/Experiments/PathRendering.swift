@@ -320,7 +320,8 @@ struct PathStepRenderer {
         case .noSuchAddressInVPC(let v): return network.vpcs[v.int].id
         case .endpointServiceMismatch(let g): return network.gatewayEndpoints[g.int].id
         case .hostGone(let h), .noSocket(let h): return naming.hostLabel(h)
-        case .egressOnlyInbound(let g): return network.egressOnlyInternetGateways[g.int].id
+        case .egressOnlyInbound(let g), .exceedsPathMTUEgressOnly(let g, _):
+            return network.egressOnlyInternetGateways[g.int].id
         case .peeringNotTransitive(let c): return network.peeringConnections[c.int].id
         case .transitGatewayNoAttachmentInZone(let a), .transitGatewayNoAssociation(let a):
             return network.transitGatewayAttachments[a.int].id
@@ -363,6 +364,11 @@ struct PathStepRenderer {
             return
                 "internet gateway \(network.internetGateways[g.int].id) carries at most \(mtu) bytes: \(size) packet "
                 + "dropped (Don't Fragment set: ICMP fragmentation needed goes back to the sender)"
+        case .exceedsPathMTUEgressOnly(let g, let mtu):
+            let size = current.map { "\($0.ipTotalLength)-byte" } ?? "the"
+            return
+                "egress-only internet gateway \(network.egressOnlyInternetGateways[g.int].id) carries at most \(mtu) "
+                + "bytes: \(size) packet dropped (ICMPv6 Packet Too Big goes back to the sender)"
         case .privateNATToInternet(let n):
             return "\(network.natGateways[n.int].id) is a private NAT gateway: the internet gateway drops its traffic"
         case .natPortAllocation(let n):

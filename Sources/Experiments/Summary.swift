@@ -279,6 +279,7 @@ public struct RunSummary: Codable, Sendable {
         case .hostGone: return "host-gone"
         case .noSocket: return "no-socket"
         case .egressOnlyInbound(let g): return "eigw-inbound \(n.egressOnlyInternetGateways[g.int].id)"
+        case .exceedsPathMTUEgressOnly(let g, _): return "exceeds-path-mtu \(n.egressOnlyInternetGateways[g.int].id)"
         case .peeringNotTransitive(let c): return "peering-not-transitive \(n.peeringConnections[c.int].id)"
         case .transitGatewayNoAttachmentInZone(let a):
             return "tgw-no-attachment-in-az \(n.transitGatewayAttachments[a.int].id)"

@@ -102,7 +102,7 @@ extension Network {
             if Self.exceedsInternetPath(p) {
                 // A NAT gateway's error back to its inside client is not modelled (nil).
                 let back: Hop? = enis[e.int].host != nil ? .eniIngress(e) : nil
-                pathMTUExceeded(p, at: g, back: back, now, &scheduler)
+                pathMTUExceeded(p, reason: .exceedsPathMTU(g, mtu: Self.internetPathMTU), back: back, now, &scheduler)
                 return
             }
             let before = p.source
@@ -233,7 +233,8 @@ extension Network {
                     drop(.unreachableAddress); return .handled
                 }
                 if Self.exceedsInternetPath(p) {
-                    pathMTUExceeded(p, at: g, back: .publicNetwork, now, &scheduler)
+                    pathMTUExceeded(
+                        p, reason: .exceedsPathMTU(g, mtu: Self.internetPathMTU), back: .publicNetwork, now, &scheduler)
                     return .handled
                 }
                 trace?.append(.internetGateway(g, from: p.destination, to: enis[e.int].privateIP))
@@ -245,7 +246,8 @@ extension Network {
                 if let g = vpcs[enis[natGateways[n.int].eni.int].vpc.int].internetGateway,
                     Self.exceedsInternetPath(p)
                 {
-                    pathMTUExceeded(p, at: g, back: .publicNetwork, now, &scheduler)
+                    pathMTUExceeded(
+                        p, reason: .exceedsPathMTU(g, mtu: Self.internetPathMTU), back: .publicNetwork, now, &scheduler)
                     return .handled
                 }
                 if let g = vpcs[enis[natGateways[n.int].eni.int].vpc.int].internetGateway {

@@ -57,6 +57,11 @@ extension Network {
     mutating func internetGatewayIPv6(
         _ g: InternetGatewayIndex, _ e: ENIIndex, _ p: Packet, _ now: SimTime, _ scheduler: inout Scheduler
     ) {
+        if Self.exceedsInternetPath(p) {
+            let back: Hop? = enis[e.int].host != nil ? .eniIngress(e) : nil
+            pathMTUExceeded(p, reason: .exceedsPathMTU(g, mtu: Self.internetPathMTU), back: back, now, &scheduler)
+            return
+        }
         trace?.append(.internetGatewayIPv6(g, outbound: true))
         schedulePublic(p, from: e, now, &scheduler)
     }
@@ -67,6 +72,12 @@ extension Network {
         _ g: EgressOnlyInternetGatewayIndex, _ e: ENIIndex, _ p: Packet, _ now: SimTime, _ scheduler: inout Scheduler
     ) {
         guard !p.isIPv4 else { drop(.noRoute(subnets[enis[e.int].subnet.int].routeTable)); return }
+        if Self.exceedsInternetPath(p) {
+            let back: Hop? = enis[e.int].host != nil ? .eniIngress(e) : nil
+            pathMTUExceeded(
+                p, reason: .exceedsPathMTUEgressOnly(g, mtu: Self.internetPathMTU), back: back, now, &scheduler)
+            return
+        }
         trace?.append(.egressOnlyInternetGateway(g, outbound: true))
         egressOnlyFlows[g.int].insert(Self.trackingKey(p), now)
         schedulePublic(p, from: e, now, &scheduler)
@@ -81,12 +92,23 @@ extension Network {
         var p = packet
         let v = enis[e.int].vpc
         if let g = vpcs[v.int].internetGateway {
+            if Self.exceedsInternetPath(p) {
+                pathMTUExceeded(
+                    p, reason: .exceedsPathMTU(g, mtu: Self.internetPathMTU), back: .publicNetwork, now, &scheduler)
+                return .handled
+            }
             trace?.append(.internetGatewayIPv6(g, outbound: false))
         } else if let g = vpcs[v.int].egressOnlyInternetGateway {
             let key = Self.trackingKey(p)
             guard let last = egressOnlyFlows[g.int][key], now - last <= Self.egressOnlyIdleTimeout else {
                 trace?.append(.egressOnlyInternetGateway(g, outbound: false))
                 drop(.egressOnlyInbound(g))
+                return .handled
+            }
+            if Self.exceedsInternetPath(p) {
+                pathMTUExceeded(
+                    p, reason: .exceedsPathMTUEgressOnly(g, mtu: Self.internetPathMTU), back: .publicNetwork, now,
+                    &scheduler)
                 return .handled
             }
             egressOnlyFlows[g.int].insert(key, now)

@@ -28,13 +28,21 @@ extension Network {
     /// Assumed, as AWS does not say which address sends the error (the gateway has none of its
     /// own): it comes from the address the packet was for. Not modelled: fragmenting a packet
     /// without DF (every TCP segment here has DF; UDP and ICMP here stay far below 1500 bytes) —
-    /// such a packet is dropped with the same reason; IPv6's Packet Too Big.
+    /// such a packet is dropped with the same reason.
+    ///
+    /// An IPv6 packet (routers never fragment IPv6, RFC 8200 §5) earns ICMPv6 type 2, Packet Too
+    /// Big, with the MTU (RFC 4443 §3.2) instead, through an internet gateway or an egress-only
+    /// one (`reason` names which), so the sender's path MTU discovery for IPv6 (RFC 8201) lowers
+    /// its segment size the same way.
     mutating func pathMTUExceeded(
-        _ p: Packet, at g: InternetGatewayIndex, back: Hop?, _ now: SimTime, _ scheduler: inout Scheduler
+        _ p: Packet, reason: DropReason, back: Hop?, _ now: SimTime, _ scheduler: inout Scheduler
     ) {
-        drop(.exceedsPathMTU(g, mtu: Self.internetPathMTU))
-        guard p.isIPv4 && p.dontFragment, let back else { return }
-        var e = Self.fragmentationNeeded(answering: p, nextHopMTU: Self.internetPathMTU)
+        drop(reason)
+        guard p.isIPv4 ? p.dontFragment : true, let back else { return }
+        var e =
+            p.isIPv4
+            ? Self.fragmentationNeeded(answering: p, nextHopMTU: Self.internetPathMTU)
+            : Self.packetTooBig(answering: p, mtu: Self.internetPathMTU)
         e.fromSubnet = .max
         e.realm = 0
         let at: SimTime
@@ -58,5 +66,24 @@ extension Network {
         e.payload = .icmpQuote(ICMPQuote(of: p))
         e.payloadLength = UInt32(ICMPQuote.ipv4Length)
         return e
+    }
+
+    /// The ICMPv6 Packet Too Big answering IPv6 packet `p` (type 2 code 0, the MTU in the
+    /// 32-bit word after the checksum, RFC 4443 §3.2, carried in `seq`; the quote of `p` as its
+    /// payload), from the address `p` was for, hop limit 64 (assumed, as for IPv4).
+    public static func packetTooBig(answering p: Packet, mtu: Int) -> Packet {
+        var e = Packet(
+            source: p.destination, destination: p.source, sourcePort: 0,
+            destinationPort: UInt16(ICMPv6Header.MessageType.packetTooBig) << 8,
+            protocolNumber: IPProtocol.icmpv6, ttl: 64, ipID: 0, dontFragment: false)
+        e.seq = UInt32(mtu)
+        e.payload = .icmpQuote(ICMPQuote(of: p))
+        e.payloadLength = UInt32(ICMPQuote.ipv6Length)
+        return e
+    }
+
+    /// Whether `p` is an ICMPv6 Packet Too Big (``packetTooBig(answering:mtu:)``).
+    @inlinable public static func isPacketTooBig(_ p: Packet) -> Bool {
+        p.protocolNumber == IPProtocol.icmpv6 && p.destinationPort == UInt16(ICMPv6Header.MessageType.packetTooBig) << 8
     }
 }

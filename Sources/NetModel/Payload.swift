@@ -58,6 +58,10 @@ public enum Payload: Hashable, Sendable {
     /// answer is inline (4 bytes); an AAAA answer is DNS64's synthesis, the IPv4 address whose
     /// 64:ff9b::/96 form goes on the wire, so a payload stays 17 bytes.
     case dnsResponse(id: UInt16, name: NameIndex, type: UInt16, answer: IPv4Address?)
+    /// A DNS response to an AAAA question with a record of the name's own IPv6 address (a
+    /// service's dual-stack name), interned in the catalog
+    /// (``PlatformMessages/dnsResponse(id:name:aaaa:)``).
+    case dnsAAAAResponse(id: UInt16, name: NameIndex, answer: AddressIndex)
     /// An ICMPv6 neighbor solicitation for `target` (RFC 4861 §4.3), or the advertisement that
     /// answers it (§4.4; `router` sets the R flag). The link-layer address option is the sending
     /// interface's MAC, which a capture knows (``Wire/NeighborDiscoveryMessage``).
@@ -121,6 +125,11 @@ public struct ICMPQuote: Hashable, Sendable {
     /// Bytes an IPv4 ICMP error carries after its 8-byte header: the quoted IPv4 header and
     /// the first 8 bytes of its payload (RFC 792, "Destination Unreachable Message").
     public static let ipv4Length = 28
+    /// Bytes an ICMPv6 Packet Too Big carries after its 8-byte header here: the quoted IPv6
+    /// header and the first 8 bytes of its payload. RFC 4443 §3.2 asks for "as much of invoking
+    /// packet as possible" within 1280 bytes; Linux needs only these 48 to find the socket
+    /// (net/ipv6/icmp.c `icmpv6_notify`). Assumed: AWS's gateways' quote length is not published.
+    public static let ipv6Length = 48
 }
 
 /// What one TLS record of a ``Payload/tlsRecord(_:)`` chunk carries (13 bytes: a payload stays

@@ -21,16 +21,24 @@ public enum PlatformMessages {
     public static func dnsResponse(id: UInt16, name: String, type: UInt16, answer: IPv4Address?) -> DNSMessage {
         let answers =
             answer.map { a -> [DNSRecord] in
-                if type == DNSType.aaaa {
-                    let v6 = Network.nat64Address(IPAddress(a))
-                    let bytes = (0..<16).map { k in
-                        UInt8(truncatingIfNeeded: (k < 8 ? v6.high : v6.low) >> (56 - 8 * UInt64(k % 8)))
-                    }
-                    return [DNSRecord(name: name, ttl: 5, data: .aaaa(bytes))]
-                }
+                if type == DNSType.aaaa { return [aaaaRecord(name, Network.nat64Address(IPAddress(a)))] }
                 return [DNSRecord(name: name, ttl: 5, data: .a(a))]
             } ?? []
         return DNSMessage.response(to: dnsQuery(id: id, name: name, type: type), answers: answers)
+    }
+
+    /// Amazon DNS's answer to an AAAA question for a name with IPv6 addresses of its own (a
+    /// service's dual-stack name): one record, `address`, with the same 5 s TTL.
+    public static func dnsResponse(id: UInt16, name: String, aaaa address: IPAddress) -> DNSMessage {
+        DNSMessage.response(
+            to: dnsQuery(id: id, name: name, type: DNSType.aaaa), answers: [aaaaRecord(name, address)])
+    }
+
+    static func aaaaRecord(_ name: String, _ v6: IPAddress) -> DNSRecord {
+        let bytes = (0..<16).map { k in
+            UInt8(truncatingIfNeeded: (k < 8 ? v6.high : v6.low) >> (56 - 8 * UInt64(k % 8)))
+        }
+        return DNSRecord(name: name, ttl: 5, data: .aaaa(bytes))
     }
 
     /// The host name an instance's DHCP client sends: EC2's IP-based name, "ip-10-0-1-5".

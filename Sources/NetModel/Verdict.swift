@@ -25,6 +25,9 @@ public enum DropReason: Sendable, Hashable {
     /// The packet is larger than the internet path's MTU (1500 bytes through an internet gateway,
     /// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/network_mtu.html); see `Network.pathMTUExceeded`.
     case exceedsPathMTU(InternetGatewayIndex, mtu: Int)
+    /// The same limit at an egress-only internet gateway (IPv6 only): the packet is dropped and
+    /// ICMPv6 Packet Too Big goes back to the sender.
+    case exceedsPathMTUEgressOnly(EgressOnlyInternetGatewayIndex, mtu: Int)
     /// A private NAT gateway's traffic routed to an internet gateway is dropped
     /// (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html).
     case privateNATToInternet(NATGatewayIndex)
@@ -81,7 +84,7 @@ public enum DropReason: Sendable, Hashable {
         case .networkACL: return "network-acl"
         case .securityGroup: return "security-group"
         case .noPublicAddress: return "igw-no-public-ip"
-        case .exceedsPathMTU: return "exceeds-path-mtu"
+        case .exceedsPathMTU, .exceedsPathMTUEgressOnly: return "exceeds-path-mtu"
         case .privateNATToInternet: return "private-nat-to-igw"
         case .natPortAllocation: return "nat-port-allocation"
         case .natNoTranslation: return "nat-no-translation"

@@ -28,7 +28,7 @@ extension Builder {
     mutating func function(_ n: YNode, databases: [PlacedDatabase], index: Int? = nil) throws -> LambdaFunction {
         let m = try n.mapping(allowed: [
             "name", "count", "memory", "architecture", "timeout", "runtime", "vpc", "invocations", "handler",
-            "init-duration", "idle-reclaim", "connection-reuse", "tcp-nodelay", "credentials",
+            "init-duration", "idle-reclaim", "connection-reuse", "tcp-nodelay", "credentials", "use-dualstack-endpoint",
         ])
         let nameNode = try m.required("name")
         var name = try nameNode.string()
@@ -81,6 +81,10 @@ extension Builder {
         }
         if let v = m["connection-reuse"] { f.connectionReuse = try v.bool() }
         if let v = m["tcp-nodelay"] { f.tcpNoDelay = try v.bool() }
+        if let v = m["use-dualstack-endpoint"] {
+            f.useDualStackEndpoint = try v.bool()
+            if f.useDualStackEndpoint { try checkDualStackNames(program, at: v) }
+        }
         if let c = m["credentials"] {
             // The execution role's credentials the SDK signs with (decryptable captures show the
             // SigV4 signature); any key left out keeps the default, AWS's documented example pair.
@@ -152,6 +156,33 @@ extension Builder {
             }
         }
         return f
+    }
+
+    /// `use-dualstack-endpoint: true` (the SDK setting `use_dualstack_endpoint`,
+    /// AWS_USE_DUALSTACK_ENDPOINT): "If a dual-stack endpoint does not exist for the service
+    /// and/or AWS Region, the request will fail"
+    /// (https://docs.aws.amazon.com/sdkref/latest/guide/feature-endpoints.html), so a handler
+    /// calling a service the catalog knows no dual-stack name for is refused here. A call with
+    /// its own endpoint URL (an interface endpoint's vpce-… name) keeps it.
+    func checkDualStackNames(_ program: [Step], at n: YNode) throws {
+        for step in program {
+            let key: String, region: String
+            switch step {
+            case .dynamodb(let c):
+                guard c.endpointHost.isEmpty else { continue }
+                key = "dynamodb"; region = c.region.isEmpty ? catalog.name : c.region
+            case .call(let c): key = c.operation.service; region = catalog.name
+            case .database, .compute: continue
+            }
+            guard RegionCatalog.named(region)?.service(key)?.dualStackHostname != nil else {
+                throw n.fail(
+                    "use-dualstack-endpoint: the Region catalog knows no dual-stack endpoint for \(key) in \(region) "
+                        + "(it has them for "
+                        + (RegionCatalog.named(region)?.services.filter { $0.dualStackHostname != nil }.map(\.key)
+                            .joined(separator: ", ") ?? "none")
+                        + "); the SDK would fail the call")
+            }
+        }
     }
 
     /// The functions' hosts: one behind each Hyperplane ENI, shared by the functions that share the

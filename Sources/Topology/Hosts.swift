@@ -151,9 +151,10 @@ extension Builder {
             for c in pl.cidrs { world.network.serviceRanges.append((c, h)) }
             if pl.service == "dynamodb" {
                 world.addService(
-                    ServiceEndpoint(
-                        name: pl.service, hostname: "\(pl.service).\(catalog.name).amazonaws.com", host: h,
-                        addresses: addresses, accountID: account, region: catalog.name))
+                    dualStack(
+                        ServiceEndpoint(
+                            name: pl.service, hostname: "\(pl.service).\(catalog.name).amazonaws.com", host: h,
+                            addresses: addresses, accountID: account, region: catalog.name), catalog, &world))
             }
         }
         // The Regional front ends of the JSON-protocol services handlers call (SQS, Secrets
@@ -170,9 +171,10 @@ extension Builder {
                 world.network.serviceRanges.append((CIDR(base: a, prefixLength: 32), h))
             }
             world.addService(
-                ServiceEndpoint(
-                    name: key, hostname: "\(key).\(catalog.name).amazonaws.com", host: h, addresses: addresses,
-                    accountID: account, region: catalog.name))
+                dualStack(
+                    ServiceEndpoint(
+                        name: key, hostname: "\(key).\(catalog.name).amazonaws.com", host: h, addresses: addresses,
+                        accountID: account, region: catalog.name), catalog, &world))
         }
         // DynamoDB of the other Regions the handlers call: reached over the public side (no
         // gateway endpoint serves another Region's service,
@@ -187,10 +189,24 @@ extension Builder {
             world.network.setRemoteRegion(h, oneWay: oneWay)
             for c in pl.cidrs { world.network.serviceRanges.append((c, h)) }
             world.addService(
-                ServiceEndpoint(
-                    name: "dynamodb", hostname: "dynamodb.\(r).amazonaws.com", host: h, addresses: addresses,
-                    accountID: account, region: r))
+                dualStack(
+                    ServiceEndpoint(
+                        name: "dynamodb", hostname: "dynamodb.\(r).amazonaws.com", host: h, addresses: addresses,
+                        accountID: account, region: r), other, &world))
         }
+    }
+
+    /// `s` with its dual-stack name and IPv6 addresses from `region`'s catalog, if it has one;
+    /// the addresses are routed to its front end like its IPv4 ones.
+    func dualStack(_ s: ServiceEndpoint, _ region: RegionCatalog, _ world: inout World) -> ServiceEndpoint {
+        guard let name = region.service(s.name)?.dualStackHostname, let v6 = region.serviceIPv6Addresses[s.name],
+            !v6.isEmpty
+        else { return s }
+        var out = s
+        out.dualStackHostname = name
+        out.ipv6Addresses = v6
+        for a in v6 { world.network.serviceRanges.append((CIDR(base: a, prefixLength: 128), s.host)) }
+        return out
     }
 
     /// `internet: [{name: web-clients, cidr: 81.2.64.0/18, os-mix: {windows: 60, macos: 40}} |

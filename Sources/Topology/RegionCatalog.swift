@@ -35,6 +35,10 @@ public struct RegionCatalog: Sendable {
         public var privateDNS: Bool
         /// `com.amazonaws.<region>.<key>`.
         public var endpointServiceName: String
+        /// The dual-stack name an SDK with `use_dualstack_endpoint` calls (`dynamodb.<region>.api.aws`,
+        /// `s3.dualstack.<region>.amazonaws.com`), answered with A and AAAA records; nil where
+        /// the catalog knows none (regions.yaml, `dualstack`).
+        public var dualStackHostname: String? = nil
     }
 
     public var name: String
@@ -53,6 +57,9 @@ public struct RegionCatalog: Sendable {
     public var ipRanges: [(range: CIDR, service: String)]
     /// Addresses `<service>.<region>.amazonaws.com` resolves to, per service key.
     public var serviceAddresses: [String: [IPAddress]]
+    /// IPv6 addresses a service's dual-stack name resolves to, per service key (services with a
+    /// dual-stack name only; see ``derive(explicitPool:)``).
+    public var serviceIPv6Addresses: [String: [IPAddress]] = [:]
     /// Addresses the Lambda service uses for functions outside any VPC. Assumed: in EC2 ranges; AWS publishes
     /// no Lambda range.
     public var lambdaServiceAddresses: [IPAddress]
@@ -191,7 +198,8 @@ public struct RegionCatalog: Sendable {
                     key: key, hostname: host.replacingOccurrences(of: "{region}", with: name),
                     signingName: s["signing"] as? String ?? key, gatewayEndpoint: s["gateway"] as? Bool ?? false,
                     interfaceEndpoint: s["interface"] as? Bool ?? false, privateDNS: s["private-dns"] as? Bool ?? false,
-                    endpointServiceName: "com.amazonaws.\(name).\(key)"))
+                    endpointServiceName: "com.amazonaws.\(name).\(key)",
+                    dualStackHostname: (s["dualstack"] as? String)?.replacingOccurrences(of: "{region}", with: name)))
         }
         // The managed prefix lists hold the Region's ranges of their service (ip-ranges.json's
         // DYNAMODB and S3 IPv4 prefixes, merged): what describe-managed-prefix-lists shows is not
@@ -246,6 +254,19 @@ public struct RegionCatalog: Sendable {
             } else {
                 serviceAddresses[s.key] = Self.pick(4, from: amazon, key: s.key + "@" + name, avoiding: others)
             }
+        }
+        // Dual-stack names' IPv6 addresses (ASSUMED, like the IPv4 ones): two in the Region's S3
+        // IPv6 prefixes for S3, two in its AMAZON IPv6 prefixes outside every EC2 and S3 one for
+        // the others (ip-ranges.json lists no DYNAMODB or per-service IPv6 prefix besides S3's).
+        let v6 = ipRanges.filter { !$0.range.isIPv4 }
+        let v6Others = v6.filter { $0.service != "AMAZON" }.map(\.range)
+        let v6Amazon = v6.filter { $0.service == "AMAZON" }.map(\.range).sorted { $0.base < $1.base }
+        for s in services where s.dualStackHostname != nil && serviceIPv6Addresses[s.key] == nil {
+            let own = v6.filter { $0.service == s.key.uppercased() }.map(\.range).sorted { $0.base < $1.base }
+            serviceIPv6Addresses[s.key] =
+                own.isEmpty
+                ? Self.pick(2, from: v6Amazon, key: s.key + "@" + name + "/6", avoiding: v6Others)
+                : Self.pick(2, from: own, key: s.key + "@" + name + "/6", avoiding: [])
         }
         if lambdaServiceAddresses.isEmpty {
             lambdaServiceAddresses = Self.pick(3, from: ec2, key: "lambda-service@" + name, avoiding: [])

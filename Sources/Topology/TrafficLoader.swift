@@ -170,10 +170,13 @@ extension Builder {
                         repeats: try sm["repeat"]?.bool() ?? false, tool: tool)))
         } else if let pNode = m["ping"] {
             let pm = try pNode.mapping(allowed: ["from", "to", "rate", "every"])
-            let from = try peers(try pm.required("from"), world, publicSide: false)
+            var from = try peers(try pm.required("from"), world, publicSide: false)
             guard from.count == 1 else { throw pm["from"]!.fail("pings come from one peer") }
-            let targets = try peers(try pm.required("to"), world, publicSide: isInternet(from[0], world)).flatMap(
-                \.pool)
+            var to = try peers(try pm.required("to"), world, publicSide: isInternet(from[0], world))
+            // An IPv6 internet peer on either side: ICMPv6 echo between IPv6 addresses.
+            from = try matchingFamily(from, to, world, at: pm["from"]!)
+            to = try matchingFamily(to, from, world, at: pm["to"]!)
+            let targets = to.flatMap(\.pool)
             var rate = 1.0
             if let r = pm["rate"] {
                 rate = try r.rate()

@@ -13,6 +13,11 @@ extension TCPStack {
     /// large, are sent again at once (`tcp_simple_retransmit`), leaving the congestion window as it
     /// was: a smaller path is not congestion. An error for no connection, or one that would not
     /// lower the MSS, is ignored. Returns whether a connection took it.
+    ///
+    /// An ICMPv6 Packet Too Big does the same for an IPv6 connection (net/ipv6/tcp_ipv6.c
+    /// `tcp_v6_err` for ICMPV6_PKT_TOOBIG, then `tcp_v6_mtu_reduced`; net/ipv6/route.c
+    /// `rt6_do_update_pmtu`): the MSS becomes the MTU less 40 bytes of IPv6 and 20 of TCP header,
+    /// an MTU below IPv6's minimum of 1280 taken as 1280 (RFC 8201 §4, RFC 8200 §5).
     @discardableResult
     public mutating func pathMTUReduced(
         _ error: Packet, quote q: ICMPQuote, host: HostIndex, now: SimTime, _ net: inout Network,
@@ -23,9 +28,8 @@ extension TCPStack {
             remote: error.source, remotePort: q.destinationPort, local: error.destination, localPort: q.sourcePort,
             realm: error.realm)
         guard let i = demux[key] else { return false }
-        let mtu = Int(error.seq & 0xFFFF)
         // Linux ignores a next-hop MTU below its floor (`ip_rt_min_pmtu`, 552) and clamps to it.
-        let mss = max(mtu, 552) - 40
+        let mss = error.isIPv4 ? max(Int(error.seq & 0xFFFF), 552) - 40 : max(Int(error.seq), 1280) - 60
         let s = sockets[Int(i)]
         guard mss < s.sendMSS else { return false }
         sockets[Int(i)].sendMSS = mss

@@ -49,7 +49,8 @@ extension World {
         let inv = invocations[Int(environments[env].invocation)]
         let identity = SplitMix64.mix(FNV1a64.hash(fn.name.utf8) ^ inv.number)
         return AWSJSONRequest(
-            call: call, host: hostname(target), region: fn.region, account: fn.accountID,
+            call: call, host: hostname(target, function: Int(environments[env].function)), region: fn.region,
+            account: fn.accountID,
             credentials: fn.credentials, userAgent: DynamoDBWire.userAgent,
             unixSeconds: (epochNanoseconds + now.nanoseconds) / 1_000_000_000,
             trace: XRayTraceHeader(

@@ -38,9 +38,9 @@ extension World {
         case .compute: return nil
         }
     }
-    func hostname(_ t: Target) -> String {
+    func hostname(_ t: Target, function f: Int) -> String {
         switch t {
-        case .service(let i): return services[Int(i)].hostname
+        case .service(let i): return serviceName(Int(i), function: f)
         case .database(let i): return databases[Int(i)].endpoint
         }
     }
@@ -91,7 +91,7 @@ extension World {
             channels.update(p.connection) { $0.clientSocket = .max }
         }
         if environments[env].vpc != nil {
-            resolve(env, name: hostname(t), now, &s)
+            resolve(env, name: hostname(t, function: f), now, &s)
         } else if case .service(let i) = t {
             let svc = services[Int(i)]
             connect(env, to: svc.addresses[Int(random.bounded(UInt64(svc.addresses.count)))], now, &s)
@@ -140,10 +140,10 @@ extension World {
         let p = environments[env].pool[k]
         environments[env].pool[k].phase = .handshaking
         environments[env].call = .handshaking
-        let profile = clientProfile(Int(environments[env].function), p.target)
+        let f = Int(environments[env].function)
         writeClientHello(
-            p.socket, connection: p.connection, profile: profile, server: tlsServer(p.target),
-            serverName: hostname(p.target), now: now, &s)
+            p.socket, connection: p.connection, profile: clientProfile(f, p.target), server: tlsServer(p.target),
+            serverName: hostname(p.target, function: f), now: now, &s)
         let written = tcp.socket(p.socket).written
         channels.update(p.connection) { $0.toServer.push(written, .clientHello) }
     }
@@ -468,32 +468,5 @@ extension World {
             timers.dnsTimeout.isCurrent(env, generation)
         else { return }
         resolve(env, name: network.catalog.name(environments[env].dnsName), now, &s)
-    }
-
-    /// The resolver answers from its records: a service hostname with one of the service's
-    /// addresses, a database endpoint with its private address; AAAA only with DNS64's synthesis.
-    mutating func answerDNS(_ q: Packet, resolver h: HostIndex, vpc: VPCIndex, _ now: SimTime, _ s: inout Scheduler) {
-        guard case .dnsQuery(let id, let name, let qtype) = q.payload else { return }
-        var answer: IPv4Address?
-        // AAAA: DNS64's synthesis only (World+DNS64.swift); `answer` is the embedded IPv4 address.
-        let synthesise = qtype == DNSType.aaaa && querierHasDNS64(q.source, vpc: vpc)
-        if qtype == DNSType.a || synthesise, name.int < network.catalog.names.count {
-            let text = network.catalog.name(name)
-            if let svc = service(answering: text, in: vpc) {
-                answer = svc.addresses[Int(random.bounded(UInt64(svc.addresses.count)))].ipv4
-            } else if let db = databases.first(where: { $0.endpoint == text }) {
-                answer = db.address.ipv4
-            } else if let a = dnsRecords[text], !a.isEmpty {
-                answer = a[Int(random.bounded(UInt64(a.count)))].ipv4
-            }
-        }
-        // No synthesis of a private answer (an endpoint ENI, a database): see isPrivateIPv4.
-        if synthesise, let a = answer, Self.isPrivateIPv4(a) { answer = nil }
-        var r = Packet(
-            source: q.destination, destination: q.source, sourcePort: 53, destinationPort: q.sourcePort,
-            protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0, dontFragment: false)
-        r.payload = .dnsResponse(id: id, name: name, type: qtype, answer: answer)
-        r.payloadLength = UInt32(dnsMessageLength(name: name, type: qtype, response: true, answered: answer != nil))
-        network.transmit(r, from: h, now: now, &s)
     }
 }

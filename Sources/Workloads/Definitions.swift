@@ -204,6 +204,9 @@ public struct LambdaFunction: Sendable {
     public var connectionReuse = true
     /// The SDK sets TCP_NODELAY (urllib3 does: `HTTPConnection.default_socket_options`).
     public var tcpNoDelay = true
+    /// The SDK calls services' dual-stack names (`use_dualstack_endpoint`,
+    /// AWS_USE_DUALSTACK_ENDPOINT; https://docs.aws.amazon.com/sdkref/latest/guide/feature-endpoints.html).
+    public var useDualStackEndpoint = false
     /// The execution role's credentials its SDK signs with: by default AWS's documented example
     /// key pair with a made-up session token of the measured length.
     public var credentials: AWSCredentials
@@ -262,6 +265,11 @@ public struct ServiceEndpoint: Sendable {
     public var interfaceEndpoint: InterfaceEndpointIndex?
     public var vpc: VPCIndex?
     public var privateDNSName: String?
+    /// The service's dual-stack name (``Topology/RegionCatalog/Service/dualStackHostname``), which
+    /// the resolver answers with `addresses` (A) and `ipv6Addresses` (AAAA); clients with
+    /// `use-dualstack-endpoint` call it.
+    public var dualStackHostname: String?
+    public var ipv6Addresses: [IPAddress] = []
     public init(
         name: String, hostname: String, host: HostIndex, addresses: [IPAddress], accountID: String, region: String
     ) {

@@ -470,11 +470,9 @@ extension World {
         let source = pick(spec.from.pool, &trafficRandom[k])
         let n = trafficCursor[k]
         trafficCursor[k] += 1
-        var p = Packet(
-            source: source, destination: spec.targets[n % spec.targets.count],
-            sourcePort: UInt16(truncatingIfNeeded: 0x4000 + k),
-            destinationPort: 0x0800, protocolNumber: IPProtocol.icmp, ttl: 64, ipID: UInt16(truncatingIfNeeded: n))
-        p.seq = UInt32(truncatingIfNeeded: n + 1)
+        var p = Self.echoRequest(
+            from: source, to: spec.targets[n % spec.targets.count], identifier: UInt16(truncatingIfNeeded: 0x4000 + k),
+            n: n)
         p.payloadLength = 56
         p.payload = .icmpEcho(seed: UInt64(n))
         p.label = spec.label

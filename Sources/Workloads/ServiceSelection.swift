@@ -19,7 +19,16 @@ extension World {
     /// resolve anywhere)
     /// (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html).
     func service(answering name: String, in vpc: VPCIndex) -> ServiceEndpoint? {
-        services.first { $0.vpc == vpc && $0.privateDNSName == name } ?? services.first { $0.hostname == name }
+        services.first { $0.vpc == vpc && $0.privateDNSName == name }
+            ?? services.first { $0.hostname == name || $0.dualStackHostname == name }
+    }
+
+    /// The name function `f`'s SDK calls for service `i`: its dual-stack name when the function
+    /// has `use-dualstack-endpoint` and the service has one (an endpoint-specific vpce-… front
+    /// end has none), else its Regional name. An interface endpoint's private DNS answers the
+    /// Regional name only (assumed: with it, the dual-stack name goes to the public front end).
+    func serviceName(_ i: Int, function f: Int) -> String {
+        functions[f].useDualStackEndpoint ? services[i].dualStackHostname ?? services[i].hostname : services[i].hostname
     }
 
     /// The step's call with this invocation's item size drawn: from a stream of its own per
@@ -45,7 +54,7 @@ extension World {
         let seconds = (epochNanoseconds + now.nanoseconds) / 1_000_000_000
         let identity = SplitMix64.mix(FNV1a64.hash(fn.name.utf8) ^ inv.number)
         return DynamoDBRequest(
-            call: call, host: hostname(target), region: call.region.isEmpty ? fn.region : call.region,
+            call: call, host: hostname(target, function: f), region: call.region.isEmpty ? fn.region : call.region,
             credentials: fn.credentials, userAgent: fn.runtime.http.userAgent, unixSeconds: seconds,
             trace: XRayTraceHeader(
                 unixSeconds: (epochNanoseconds + inv.start.nanoseconds) / 1_000_000_000, seed: identity),

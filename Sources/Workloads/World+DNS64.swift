@@ -32,7 +32,12 @@ extension World {
     /// with a global IPv6 address whichever answer came first: getaddrinfo sorts by RFC 6724 §6,
     /// and glibc's default policy table (gai.conf) gives ::/0 precedence 40, IPv4
     /// (::ffff:0:0/96) 10 — the move onto NAT64 AWS's page warns dual-stack clients of.
+    /// A dual-stack name's own AAAA record wins the same way (RFC 6724 §6 rule 6: precedence
+    /// 40 over 10, on a host with a global IPv6 address).
     func preferredAddress(_ p: Packet, host: HostIndex, current: IPAddress?) -> IPAddress? {
+        if case .dnsAAAAResponse(_, _, let a) = p.payload {
+            return ipv6Address(of: host) != nil ? network.catalog.address(a) : nil
+        }
         guard case .dnsResponse(_, _, let type, let answer?) = p.payload else { return nil }
         if type == DNSType.aaaa { return ipv6Address(of: host) != nil ? Network.nat64Address(IPAddress(answer)) : nil }
         if type == DNSType.a, current?.isIPv4 ?? true { return IPAddress(answer) }

@@ -96,6 +96,9 @@ public struct World: EventHandler, Sendable {
         services.append(s)
         tcp.listen(host: s.host, port: 443, owner: AppRef(.service, object: UInt32(services.count - 1)))
         _ = network.catalog.intern(name: s.hostname)
+        if let d = s.dualStackHostname { _ = network.catalog.intern(name: d) }
+        // Interned now, before captures copy the catalog: the resolver's AAAA answers name them.
+        for a in s.ipv6Addresses { _ = network.catalog.intern(address: a) }
     }
 
     /// The VPC's platform services host (Amazon DNS, metadata, Time Sync, DHCP).
@@ -252,6 +255,22 @@ public struct World: EventHandler, Sendable {
                 return
             }
             icmpDelivered(p, to: h, now, &s)
+        case IPProtocol.icmpv6
+        where p.destinationPort >> 8 == UInt16(ICMPv6Header.MessageType.echoRequest)
+            || p.destinationPort >> 8 == UInt16(ICMPv6Header.MessageType.echoReply):
+            icmpv6EchoDelivered(p, to: h, now, &s)
+        case IPProtocol.icmpv6 where Network.isPacketTooBig(p):
+            // As for IPv4 (above), a Hyperplane ENI is assumed to pass no Packet Too Big on.
+            if case .eni(let e) = network.hosts[h.int], case .lambda = network.enis[e.int].kind {
+                network.drop(.noSocket(h))
+                return
+            }
+            guard case .icmpQuote(let q) = p.payload, q.protocolNumber == IPProtocol.tcp,
+                tcp.pathMTUReduced(p, quote: q, host: h, now: now, &network, &s)
+            else {
+                network.drop(.noSocket(h))
+                return
+            }
         default:
             network.drop(.noSocket(h))
         }

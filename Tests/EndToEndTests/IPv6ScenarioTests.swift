@@ -88,6 +88,38 @@ import Topology
         #expect(tls.errors.allSatisfy { $0.contains(Self.app) || $0.contains(Self.web) }, "\(tls.errors.prefix(3))")
     }
 
+    /// `ping` over IPv6: app-1 pings the IPv6 API host (ICMPv6 echo request 128, reply 129,
+    /// RFC 4443 §4) out through the egress-only gateway, which lets the replies back in as it does
+    /// TCP's (tracked by identifier); flow-log records carry protocol 58.
+    @Test func pingOverIPv6ThroughTheEgressOnlyGateway() throws {
+        let text = try String(
+            contentsOfFile: repositoryRoot() + "/Topologies/ipv6-egress-only.yaml", encoding: .utf8)
+        let ping = "  - name: ping-api\n    ping: {from: \"instance:app-1\", to: \"internet:v6-api\", every: 1s}\n"
+        let yaml = text.replacingOccurrences(of: "traffic:\n", with: "traffic:\n" + ping)
+        #expect(yaml != text)
+        let run = try ScenarioRun(yaml: yaml, name: "ipv6-ping", duration: .seconds(10))
+        let app = try #require(
+            run.scenario.network.enis.first { $0.ipv6Addresses.first?.description.hasPrefix(Self.app) == true })
+        let app6 = app.ipv6Addresses[0].description
+        let echoes = try run.frames(
+            run.pcap(app.id), "icmpv6.type == 128 || icmpv6.type == 129",
+            fields: [
+                "ipv6.src", "ipv6.dst", "icmpv6.type", "icmpv6.echo.identifier", "icmpv6.echo.sequence_number",
+                "icmpv6.checksum.status",
+            ])
+        let requests = echoes.filter { $0[2] == "128" }, replies = echoes.filter { $0[2] == "129" }
+        #expect(requests.count >= 9 && replies.count == requests.count, "\(echoes.prefix(4))")
+        #expect(requests.allSatisfy { $0[0] == app6 && $0[1] == "2001:db8:4860::8888" && $0[5] == "1" })
+        #expect(replies.allSatisfy { $0[1] == app6 && $0[0] == "2001:db8:4860::8888" && $0[5] == "1" })
+        #expect(Set(requests.map { Array($0[3...4]) }) == Set(replies.map { Array($0[3...4]) }))
+        #expect(run.summary.packets.drops.keys.allSatisfy { $0 == "eigw-inbound" }, "\(run.summary.packets.drops)")
+        let icmp = run.flowLogRecords.filter { $0["protocol"] == "58" && $0["interface-id"] == app.id }
+        #expect(icmp.contains { $0["srcaddr"] == app6 } && icmp.contains { $0["dstaddr"] == app6 })
+        #expect(icmp.allSatisfy { $0["action"] == "ACCEPT" })
+        let report = try CheckRunReport(run.directory)
+        for n in [1, 2, 4, 5, 6] { #expect(try report.check(n).status == "pass", "\(report.failures)") }
+    }
+
     /// The loader's IPv6 resources and the defaults AWS adds with an IPv6 block.
     @Test func loaderReadsIPv6Resources() throws {
         let s = try TopologyLoader.load(path: repositoryRoot() + "/Topologies/ipv6-egress-only.yaml")

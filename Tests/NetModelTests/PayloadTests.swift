@@ -38,6 +38,17 @@ import Wire
         #expect(
             PlatformMessages.dnsResponse(id: 1, name: name, type: DNSType.aaaa, answer: nil).encodedLength
                 == query.encodedLength)
+        // A dual-stack name's own AAAA record is as long as DNS64's synthesis (the model sizes
+        // both with the latter), and carries the address given.
+        let v6 = IPAddress(ipv6: 0x2620, 0x107, 0x4000, 0x2000, 0, 0xC2F, 0xB8A0, 0xF817)
+        let own = PlatformMessages.dnsResponse(id: 1, name: name, aaaa: v6)
+        #expect(
+            own.encodedLength
+                == PlatformMessages.dnsResponse(id: 1, name: name, type: DNSType.aaaa, answer: IPv4Address(raw: 1))
+                .encodedLength)
+        #expect(own.encodedLength == query.encodedLength + 28)
+        guard case .aaaa(let bytes)? = own.answers.first?.data else { Issue.record("no AAAA record"); return }
+        #expect(bytes == [0x26, 0x20, 0x01, 0x07, 0x40, 0x00, 0x20, 0x00, 0, 0, 0x0C, 0x2F, 0xB8, 0xA0, 0xF8, 0x17])
 
         let client = IPv4Address(10, 0, 1, 25), mac = MACAddress(0x02, 0, 0, 0, 0, 1)
         let request = PlatformMessages.dhcpRequest(transactionID: 9, client: client, clientMAC: mac)
