@@ -206,3 +206,32 @@ extension World {
         s.schedule(after: .microseconds(150), .serverWork(c, .metadataReply))
     }
 }
+
+extension World {
+    /// The resolver answers from its records: a service hostname with one of the service's
+    /// addresses, a database endpoint with its private address; AAAA only with DNS64's synthesis.
+    mutating func answerDNS(_ q: Packet, resolver h: HostIndex, vpc: VPCIndex, _ now: SimTime, _ s: inout Scheduler) {
+        guard case .dnsQuery(let id, let name, let qtype) = q.payload else { return }
+        var answer: IPv4Address?
+        // AAAA: DNS64's synthesis only (World+DNS64.swift); `answer` is the embedded IPv4 address.
+        let synthesise = qtype == DNSType.aaaa && querierHasDNS64(q.source, vpc: vpc)
+        if qtype == DNSType.a || synthesise, name.int < network.catalog.names.count {
+            let text = network.catalog.name(name)
+            if let svc = service(answering: text, in: vpc) {
+                answer = svc.addresses[Int(random.bounded(UInt64(svc.addresses.count)))].ipv4
+            } else if let db = databases.first(where: { $0.endpoint == text }) {
+                answer = db.address.ipv4
+            } else if let a = dnsRecords[text], !a.isEmpty {
+                answer = a[Int(random.bounded(UInt64(a.count)))].ipv4
+            }
+        }
+        // No synthesis of a private answer (an endpoint ENI, a database): see isPrivateIPv4.
+        if synthesise, let a = answer, Self.isPrivateIPv4(a) { answer = nil }
+        var r = Packet(
+            source: q.destination, destination: q.source, sourcePort: 53, destinationPort: q.sourcePort,
+            protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0, dontFragment: false)
+        r.payload = .dnsResponse(id: id, name: name, type: qtype, answer: answer)
+        r.payloadLength = UInt32(dnsMessageLength(name: name, type: qtype, response: true, answered: answer != nil))
+        network.transmit(r, from: h, now: now, &s)
+    }
+}
