@@ -53,7 +53,8 @@ public struct TLSFlightPlan: Sendable, Hashable {
             // lists none gets none.
             let modes = client.extensions.contains { if case .pskKeyExchangeModes = $0 { true } else { false } }
             let ticket = server.tickets.handshakeLength(alpn: n.alpn != nil)
-            serverFinish = Array(repeating: .sealed(.newSessionTicket, length: ticket), count: modes ? server.tickets.count : 0)
+            serverFinish = Array(
+                repeating: .sealed(.newSessionTicket, length: ticket), count: modes ? server.tickets.count : 0)
         } else {
             serverHelloLength =
                 TLS12ServerHello(

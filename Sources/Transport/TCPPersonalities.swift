@@ -10,8 +10,8 @@ extension TCPProfile {
     /// Windows default since Vista
     /// (learn.microsoft.com/en-us/troubleshoot/windows-server/networking/default-dynamic-port-range-tcpip-chang).
     /// Delayed ACKs: a 200 ms timer and an ACK for every second full segment (`TcpAckFrequency`
-    /// 2), Windows' defaults
-    /// (learn.microsoft.com/en-us/troubleshoot/windows-server/networking/registry-entry-control-tcp-acknowledgment-behavior);
+    /// 2), Windows' defaults (learn.microsoft.com/en-us/troubleshoot/windows-server/networking/
+    /// registry-entry-control-tcp-acknowledgment-behavior);
     /// no Linux-style quick-ACK mode after idle (assumed: Windows documents none). The SYN-ACK's
     /// IP ID comes from the counter like other segments (assumed: only Linux is known to zero it).
     /// Other timers and the initial window: assumed Linux's (no packet in a capture shows them).

@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import SimCore
 import TestSupport
 @testable import Experiments
 
@@ -17,7 +18,9 @@ import TestSupport
     @Test func frontEndsDatabasesAndTheResolverAnswerWithTheirOwnStacks() throws {
         let (summary, dir) = try DecryptableTests.run("lambda-rds-dynamodb", tls: .sizeOnly)
         let synAck = "tcp.flags.syn == 1 && tcp.flags.ack == 1"
-        let fields = ["ip.ttl", "ip.id", "tcp.window_size_value", "tcp.options.wscale.shift", "tcp.options.timestamp.tsval"]
+        let fields = [
+            "ip.ttl", "ip.id", "tcp.window_size_value", "tcp.options.wscale.shift", "tcp.options.timestamp.tsval",
+        ]
         let dynamo = try Self.frames(summary, dir, synAck + " && tcp.srcport == 443", fields)
         #expect(!dynamo.isEmpty)
         for f in dynamo {
@@ -36,5 +39,29 @@ import TestSupport
         #expect(Set(dns.map { $0[1] }).count == dns.count, "IP IDs vary per answer: \(dns.prefix(4))")
         let report = try CheckRunReport(dir)
         #expect(report.ok, "\(report.failures)")
+    }
+
+    /// Each server type's NewSessionTickets as Wireshark decrypts them from a dataset's pcapngs:
+    /// nginx's two per handshake (lifetime 300 s, 224-byte tickets), DynamoDB's one (21600 s,
+    /// 105 bytes), none from PostgreSQL; no expert warning anywhere.
+    @Test func ticketsPerServerTypeDecryptCleanly() throws {
+        let (summary, dir) = try DecryptableTests.run("dataset-enterprise", duration: .seconds(30))
+        var byPort: [String: Set<String>] = [:]
+        for p in summary.pcaps {
+            let ng = try #require(p.pcapng.map { dir + "/" + $0 })
+            let tickets = try DecryptableTests.tshark(
+                ng, "tls.handshake.type == 4",
+                ["tcp.srcport", "tls.handshake.session_ticket_lifetime_hint", "tls.handshake.session_ticket_length"])
+            for t in tickets { byPort[t[0], default: []].insert(t[1] + "/" + t[2]) }
+            let bad = try DecryptableTests.tshark(
+                ng, "_ws.malformed || _ws.expert.severity >= 6291456", ["frame.number"])
+            #expect(bad.isEmpty, "expert warnings in \(ng): \(bad.prefix(5))")
+        }
+        // Two tickets in one segment show as "300,300".
+        for (port, seen) in byPort {
+            #expect(seen.isSubset(of: ["300,300/224,224", "300/224", "21600/105"]), "port \(port): \(seen)")
+        }
+        #expect(byPort["443", default: []].contains("300,300/224,224"), "\(byPort)")
+        #expect(byPort["5432"] == nil, "\(byPort)")
     }
 }
