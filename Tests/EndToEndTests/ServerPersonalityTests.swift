@@ -57,11 +57,11 @@ import TestSupport
                 ng, "_ws.malformed || _ws.expert.severity >= 6291456", ["frame.number"])
             #expect(bad.isEmpty, "expert warnings in \(ng): \(bad.prefix(5))")
         }
-        // Two tickets in one segment show as "300,300".
+        // Two tickets in one segment show as "300|300".
         for (port, seen) in byPort {
-            #expect(seen.isSubset(of: ["300,300/224,224", "300/224", "21600/105"]), "port \(port): \(seen)")
+            #expect(seen.isSubset(of: ["300|300/224|224", "300/224", "21600/105"]), "port \(port): \(seen)")
         }
-        #expect(byPort["443", default: []].contains("300,300/224,224"), "\(byPort)")
+        #expect(byPort["443", default: []].contains("300|300/224|224"), "\(byPort)")
         #expect(byPort["5432"] == nil, "\(byPort)")
     }
 }
