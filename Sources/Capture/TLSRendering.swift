@@ -120,6 +120,10 @@ extension StreamStore {
             case .plainHandshake:
                 let m = s.message(TLSFlightMessage(rawValue: UInt8(r.message))!)
                 return [TLSContentType.handshake.rawValue, 0x03, 0x03, UInt8(m.count >> 8), UInt8(m.count & 0xFF)] + m
+            case .protectedHandshake where r.message == UInt32(TLSFlightMessage.newSessionTicket.rawValue):
+                return s.seal(
+                    fromClient: false, handshakeKeys: false, sequence: UInt64(r.sequence),
+                    contentType: TLSContentType.handshake.rawValue, plaintext: s.newSessionTicket(index: Int(r.offset)))
             case .protectedHandshake:
                 return s.seal(
                     fromClient: fromClient, handshakeKeys: true, sequence: UInt64(r.sequence),

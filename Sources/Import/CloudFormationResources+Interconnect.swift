@@ -16,7 +16,8 @@ extension CFReader {
             }
             inventory.peeringConnections.append(
                 .init(
-                    id: id, name: tagName, requester: try ref(name, p, "VpcId"), accepter: try ref(name, p, "PeerVpcId"),
+                    id: id, name: tagName, requester: try ref(name, p, "VpcId"),
+                    accepter: try ref(name, p, "PeerVpcId"),
                     dnsResolution: false, origin: origin))
         case "AWS::EC2::TransitGateway":
             inventory.transitGateways.append(.init(id: id, name: tagName, account: nil, origin: origin))
@@ -28,7 +29,8 @@ extension CFReader {
                 let table = generatedID("tgw-rtb-", "cloudformation-default:" + id)
                 inventory.transitGatewayRouteTables.append(
                     .init(
-                        id: table, name: "default route table of \(tagName)", transitGateway: Ref(id: id, origin: origin),
+                        id: table, name: "default route table of \(tagName)",
+                        transitGateway: Ref(id: id, origin: origin),
                         origin: origin))
                 tgwDefaults.append((id, table, associate, propagate))
             }

@@ -23,8 +23,9 @@ public struct TLSFlightPlan: Sendable, Hashable {
     public let serverFlight: [Record]
     /// The client's second flight (TLS 1.3: [CCS,] Finished; TLS 1.2: ClientKeyExchange, CCS, Finished).
     public let clientFinish: [Record]
-    /// The server's last flight: TLS 1.2's CCS and Finished, after which the client may send data
-    /// (no False Start, as OpenSSL clients); empty in TLS 1.3.
+    /// The server's records once it has the client's Finished: TLS 1.2's CCS and Finished, after
+    /// which the client may send data (no False Start, as OpenSSL clients); TLS 1.3's
+    /// NewSessionTickets, under the server's application keys.
     public let serverFinish: [Record]
 
     /// The plan for `client` and `server` when the server's certificates have `derSizes`.
@@ -48,7 +49,12 @@ public struct TLSFlightPlan: Sendable, Hashable {
                     .sealed(.serverFinished, length: finished),
                 ]
             clientFinish = ccs + [.sealed(.clientFinished, length: finished)]
-            serverFinish = []
+            // RFC 8446 §4.2.9: tickets must suit the PSK modes the client lists; a client that
+            // lists none gets none.
+            let modes = client.extensions.contains { if case .pskKeyExchangeModes = $0 { true } else { false } }
+            let ticket = server.tickets.handshakeLength(alpn: n.alpn != nil)
+            serverFinish = Array(
+                repeating: .sealed(.newSessionTicket, length: ticket), count: modes ? server.tickets.count : 0)
         } else {
             serverHelloLength =
                 TLS12ServerHello(

@@ -25,6 +25,8 @@ public final class TLSSession: Sendable {
     public let keyLog: [String]
     /// The certificate the server presented (for channel binding, RFC 5929 §4).
     public let leafCertificate: [UInt8]
+    let tickets: TLSTicketPolicy
+    let serverSeed: UInt64
 
     public init(
         client: TLSClientProfile, server: TLSServerProfile, serverName: String, clientSeed: UInt64,
@@ -35,6 +37,8 @@ public final class TLSSession: Sendable {
         }
         negotiation = n
         leafCertificate = identity.certificates[0]
+        tickets = server.tickets
+        self.serverSeed = serverSeed
         let hello = TLSKeyShares.clientHello(
             profile: client, serverName: serverName, seed: clientSeed, sessionID: sessionID)
         clientHelloRecord = hello.record
@@ -173,7 +177,27 @@ public final class TLSSession: Sendable {
     }
 
     /// The handshake message `m` (type, length, body).
-    public func message(_ m: TLSFlightMessage) -> [UInt8] { messages[Int(m.rawValue)] }
+    public func message(_ m: TLSFlightMessage) -> [UInt8] {
+        m == .newSessionTicket ? newSessionTicket(index: 0) : messages[Int(m.rawValue)]
+    }
+
+    /// The server's `index`-th NewSessionTicket (RFC 8446 §4.6.1): the server's lifetime, a
+    /// seeded age_add, the nonce counting tickets from 0 as OpenSSL's does, and a seeded opaque
+    /// ticket of the server's size (the ticket is the server's own encrypted state; nothing
+    /// outside it reads its bytes).
+    public func newSessionTicket(index: Int) -> [UInt8] {
+        let seed = serverSeed ^ UInt64(index) << 48
+        var nonce = [UInt8](repeating: 0, count: tickets.nonceLength)
+        for k in 0..<min(8, nonce.count) { nonce[nonce.count - 1 - k] = UInt8(truncatingIfNeeded: index >> (8 * k)) }
+        let age = TLSSeeds.fill(4, seed, TLSSeeds.ticketAgeAdd)
+        let t = TLSNewSessionTicket(
+            lifetime: tickets.lifetime,
+            ageAdd: UInt32(age[0]) << 24 | UInt32(age[1]) << 16 | UInt32(age[2]) << 8 | UInt32(age[3]), nonce: nonce,
+            ticket: TLSSeeds.fill(tickets.ticketLength(alpn: negotiation.alpn != nil), seed, TLSSeeds.ticket))
+        return encoded(TLSNewSessionTicket.handshakeLength(nonceLength: t.nonce.count, ticketLength: t.ticket.count)) {
+            t.encode(into: &$0)
+        }
+    }
 
     /// A protected record of `plaintext`: in TLS 1.3 under the handshake keys when
     /// `handshakeKeys`, else the application keys; in TLS 1.2 under the one key of each direction.
@@ -214,6 +238,8 @@ public enum TLSSeeds {
     public static let serverKeyShare: UInt64 = 0x4B53
     public static let serverSessionID: UInt64 = 0x5E55
     public static let clientKeyExchange: UInt64 = 0xC4E1
+    public static let ticketAgeAdd: UInt64 = 0x7A6E
+    public static let ticket: UInt64 = 0x71C7
     /// Salt of the `k`-th key share of a ClientHello.
     public static func clientKeyShare(_ k: Int) -> UInt64 { 0x4B45 &+ UInt64(k) << 16 }
     /// Salt of a connection's legacy_session_id (keyed by the connection).

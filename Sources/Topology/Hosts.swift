@@ -185,7 +185,8 @@ extension Builder {
                 let addresses = other.serviceAddresses["dynamodb"],
                 let oneWay = RegionCatalog.interRegionOneWay(catalog.name, r)
             else { continue }
-            let h = world.addHost(.awsService(name: "dynamodb"), role: .awsFrontEnd)
+            let h = world.addHost(
+                .awsService(name: "dynamodb"), role: .awsFrontEnd, hops: world.hostProfiles.remoteRegionHops)
             world.network.setRemoteRegion(h, oneWay: oneWay)
             for c in pl.cidrs { world.network.serviceRanges.append((c, h)) }
             world.addService(

@@ -9,7 +9,12 @@ extension TCPProfile {
     /// FoxIO mapping; p0f "Windows 7 or 8" has the same layout). Ephemeral ports 49152–65535, the
     /// Windows default since Vista
     /// (learn.microsoft.com/en-us/troubleshoot/windows-server/networking/default-dynamic-port-range-tcpip-chang).
-    /// Timers and the initial window: assumed Linux's (no packet in a capture shows them).
+    /// Delayed ACKs: a 200 ms timer and an ACK for every second full segment (`TcpAckFrequency`
+    /// 2), Windows' defaults (learn.microsoft.com/en-us/troubleshoot/windows-server/networking/
+    /// registry-entry-control-tcp-acknowledgment-behavior);
+    /// no Linux-style quick-ACK mode after idle (assumed: Windows documents none). The SYN-ACK's
+    /// IP ID comes from the counter like other segments (assumed: only Linux is known to zero it).
+    /// Other timers and the initial window: assumed Linux's (no packet in a capture shows them).
     public static let windows: TCPProfile = {
         var p = linuxInternet
         p.ttl = 128
@@ -20,6 +25,9 @@ extension TCPProfile {
         p.timestamps = false
         p.optionLayout = .windows
         p.ephemeralPorts = 49152...65535
+        p.delayedAck = .milliseconds(200)
+        p.maxQuickAcks = 0
+        p.zeroIPIDOnSYNACK = false
         return p
     }()
 
@@ -27,6 +35,8 @@ extension TCPProfile {
     /// options "mss, nop, ws, nop, nop, ts, sackOK, eol, eol" (JA4T
     /// 65535_2-1-3-1-1-8-4-0-0_1460_6 in the FoxIO mapping). Ephemeral ports 49152–65535 (XNU's
     /// `net.inet.ip.portrange.first`/`last` defaults, bsd/netinet/in_pcb.c `ipport_firstauto`).
+    /// Delayed ACKs: a 100 ms timer, the BSD fast timer XNU's `tcp_delack` runs on (assumed from
+    /// the BSD lineage, not measured); no zeroed SYN-ACK IP ID (assumed, as for Windows).
     public static let apple: TCPProfile = {
         var p = linuxInternet
         p.synWindow = 65535
@@ -36,10 +46,20 @@ extension TCPProfile {
         p.optionLayout = .apple
         p.ephemeralPorts = 49152...65535
         p.resetsUnknownSegments = true
+        p.delayedAck = .milliseconds(100)
+        p.zeroIPIDOnSYNACK = false
         return p
     }()
 
     /// Android: a Linux kernel, so Linux's SYN (p0f files Android under Linux with the same
     /// layout); window and scale as the Linux internet host (inferred, no current capture).
     public static let android: TCPProfile = linuxInternet
+
+    /// An RDS database host: RDS runs each DB instance on an EC2 instance class
+    /// (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html)
+    /// behind an ENI in the VPC, and its engines run on Linux, so it answers with the EC2 Linux
+    /// stack at the VPC's MTU 9001: SYN-ACK window 62727, scale 7, TTL 64 unlowered (same
+    /// VPC), IP ID 0 on the SYN-ACK. The MTU and the kernel's buffer defaults are assumed (RDS
+    /// documents neither).
+    public static let rdsInstance: TCPProfile = linuxInstance
 }

@@ -48,6 +48,11 @@ public struct TCPProfile: Sendable, Equatable {
     public var slowStartAfterIdle = true
     /// The order of the SYN's and SYN-ACK's options (Linux's, Windows', Apple's).
     public var optionLayout = TCPOptionLayout.linux
+    /// The SYN-ACK goes out with IP ID 0 (and DF), whatever the socket's counter: Linux builds it
+    /// with `ip_build_and_send_pkt` (net/ipv4/ip_output.c), which writes ID 0 when DF is set;
+    /// captured on Linux 6.18 for this project (SYN-ACK ID 0, DF). Later segments use the
+    /// socket's counter (`perSocketIPID`).
+    public var zeroIPIDOnSYNACK = false
 
     /// A Linux client as in a Lambda microVM (Linux include/net/tcp.h; SYN backoff: net/ipv4/tcp_timer.c):
     /// initial RTO 1 s, RTO min 200 ms, max 120 s, `tcp_syn_retries` 6 (SYNs at 0, 1, 3, 7, 15,
@@ -65,6 +70,7 @@ public struct TCPProfile: Sendable, Equatable {
             delayedAck: .milliseconds(40), maxQuickAcks: 16, timeWait: .seconds(60), ttl: 64, perSocketIPID: true,
             ephemeralPorts: 1024...65535, resetsUnknownSegments: false, timestampHz: 1000)
         p.maxReceiveWindow = linuxMaxReceiveWindow
+        p.zeroIPIDOnSYNACK = true
         return p
     }()
 
@@ -96,8 +102,16 @@ public struct TCPProfile: Sendable, Equatable {
         return p
     }()
 
-    /// A DynamoDB front end's SYN-ACK. Assumed: MSS 1460, window scale 6, SACK permitted, no TCP timestamps;
-    /// no public capture of it was found. MTU 1500 toward clients.
+    /// The SYN-ACK of an AWS service front end (DynamoDB, S3, SQS, STS, an interface endpoint's
+    /// service). No public capture of one was found (searched: JA4TS/p0f data and packet traces
+    /// of *.amazonaws.com), so all of it is ASSUMED but for the timestamps: MSS 1460 toward
+    /// clients (an MTU of 1500 at the edge), window 26883 with scale 6, SACK permitted, and **no TCP
+    /// timestamps**, as a 2017 client-side capture of S3 downloads shows
+    /// (https://www.snellman.net/blog/archive/2017-07-20-s3-mystery/: S3's connections ran without
+    /// timestamps while other AWS hosts' had them). Initial TTL 64 (assumed: a Linux-based
+    /// fleet); it arrives lowered by the routers between the front end and the VPC
+    /// (`HostProfiles.awsFrontEndHops`). IP ID: a per-socket counter, the SYN-ACK included
+    /// (assumed; nothing shows whether the fleet zeroes it as Linux does).
     public static let awsFrontEnd = TCPProfile(
         mss: 1460, synWindow: 26883, receiveWindow: 26883 * 16, windowScale: 6, sackPermitted: true, timestamps: false,
         initialCongestionWindow: 10, initialRTO: .seconds(1), fallbackRTO: .seconds(3),

@@ -64,6 +64,7 @@ extension TCPStack {
         let s = sockets[Int(i)]
         var p = segment(i, flags: [.syn, .ack], seqOffset: 0, length: 0)
         p.window = profiles[s.profileIndex].synWindow
+        if profiles[s.profileIndex].zeroIPIDOnSYNACK { p.ipID = 0 }
         var o = TCPOptionSet.layout(profiles[s.profileIndex].optionLayout)
         o.insert(.mss)
         if s.sack { o.insert(.sackPermitted) }

@@ -21,6 +21,8 @@ public enum TLSFlightMessage: UInt8, Hashable, Sendable {
     case serverKeyExchange = 5
     case serverHelloDone = 6
     case clientKeyExchange = 7
+    /// A TLS 1.3 NewSessionTicket, under the server's application keys (RFC 8446 §4.6.1).
+    case newSessionTicket = 8
 }
 
 /// EncryptedExtensions (RFC 8446 §4.3.1) with the selected ALPN protocol, if any.
@@ -109,6 +111,36 @@ public struct TLSFinished: Hashable, Sendable {
         w.u8(TLSHandshakeType.finished)
         w.u24(UInt32(verifyData.count))
         w.bytes(verifyData)
+    }
+}
+
+/// NewSessionTicket (RFC 8446 §4.6.1): ticket_lifetime, ticket_age_add, the nonce and the
+/// opaque ticket, each with its length, and no extensions (no early_data offered).
+public struct TLSNewSessionTicket: Hashable, Sendable {
+    public var lifetime: UInt32
+    public var ageAdd: UInt32
+    public var nonce: [UInt8]
+    public var ticket: [UInt8]
+    public init(lifetime: UInt32, ageAdd: UInt32, nonce: [UInt8], ticket: [UInt8]) {
+        precondition(nonce.count <= 255 && !ticket.isEmpty && ticket.count < 65536)
+        self.lifetime = lifetime; self.ageAdd = ageAdd; self.nonce = nonce; self.ticket = ticket
+    }
+
+    /// type+length 4, lifetime 4, age_add 4, nonce 1+n, ticket 2+t, extensions 2.
+    public static func handshakeLength(nonceLength n: Int, ticketLength t: Int) -> Int { 4 + 4 + 4 + 1 + n + 2 + t + 2 }
+
+    public func encode(into w: inout ByteWriter) {
+        let length = Self.handshakeLength(nonceLength: nonce.count, ticketLength: ticket.count)
+        w.require(length)
+        w.u8(TLSHandshakeType.newSessionTicket)
+        w.u24(UInt32(length - 4))
+        w.u32(lifetime)
+        w.u32(ageAdd)
+        w.u8(UInt8(nonce.count))
+        w.bytes(nonce)
+        w.u16(UInt16(ticket.count))
+        w.bytes(ticket)
+        w.u16(0)
     }
 }
 

@@ -206,8 +206,10 @@ public struct TLSServerProfile: Hashable, Sendable {
     public var groups: [UInt16]
     /// ALPN protocols the server speaks; it selects the first of the client's list it knows.
     public var alpnProtocols: [String]
-    /// One NewSessionTicket (RFC 8446 §4.6.1). The model does not write tickets yet.
-    public var newSessionTicketLength: Int
+    /// The NewSessionTickets it sends after a full TLS 1.3 handshake (RFC 8446 §4.6.1).
+    public var tickets: TLSTicketPolicy
+    /// One NewSessionTicket's handshake length when an ALPN protocol was selected.
+    public var newSessionTicketLength: Int { tickets.handshakeLength(alpn: true) }
     /// Whether the server takes the first suite of the client's list it supports (OpenSSL
     /// without SSL_OP_CIPHER_SERVER_PREFERENCE), rather than the first of its own it shares.
     public var choosesClientOrder = false
@@ -219,7 +221,7 @@ public struct TLSServerProfile: Hashable, Sendable {
 
     public init(
         name: String, versions: [UInt16], tls13CipherSuites: [UInt16], tls12CipherSuites: [UInt16],
-        groups: [UInt16] = [TLSNamedGroup.x25519], alpnProtocols: [String], newSessionTicketLength: Int
+        groups: [UInt16] = [TLSNamedGroup.x25519], alpnProtocols: [String], tickets: TLSTicketPolicy
     ) {
         precondition(!versions.isEmpty && versions.allSatisfy { $0 == 0x0304 || $0 == 0x0303 })
         precondition(groups == [TLSNamedGroup.x25519], "only x25519 key exchange is modelled")
@@ -229,31 +231,35 @@ public struct TLSServerProfile: Hashable, Sendable {
         self.tls12CipherSuites = tls12CipherSuites
         self.groups = groups
         self.alpnProtocols = alpnProtocols
-        self.newSessionTicketLength = newSessionTicketLength
+        self.tickets = tickets
     }
 
-    /// The flight between boto3 and an AWS endpoint such as dynamodb.us-east-1.amazonaws.com:
-    /// TLS 1.3 with TLS_AES_256_GCM_SHA384 (observed against dynamodb.us-east-1; an OpenSSL 3.0
-    /// server with server preference orders AES-256, ChaCha20, AES-128), ALPN http/1.1
-    /// (EncryptedExtensions of 4 + 2 + 2 + 2 + 2 + 1 + 8 = 21 bytes, as an OpenSSL 3.0 server sends
-    /// it); TLS 1.2 with ECDHE-RSA and AES-GCM for clients without 1.3 (AWS endpoints require at
-    /// least 1.2: https://aws.amazon.com/blogs/security/tls-1-2-required-for-aws-endpoints/).
+    /// An AWS service endpoint such as dynamodb.us-east-1.amazonaws.com, assumed to terminate
+    /// TLS with s2n-tls (AWS's TLS library) under its `default_tls13` policy: TLS 1.3 suites in
+    /// s2n's order AES-256-GCM, AES-128-GCM, ChaCha20 (`S2N_TLS13_CIPHER_SUITES_20190801`), TLS 1.2
+    /// ECDHE-RSA AES-128-GCM, AES-256-GCM, ChaCha20 (`cipher_suites_20190801`), both in
+    /// https://github.com/aws/s2n-tls/blob/main/tls/s2n_cipher_preferences.c, server order. No
+    /// public capture of a DynamoDB ServerHello was found, so the policy itself is assumed. ALPN
+    /// http/1.1 (EncryptedExtensions of 21 bytes). TLS 1.2 is the minimum on every AWS API
+    /// endpoint (https://aws.amazon.com/blogs/security/tls-1-2-required-for-aws-endpoints/).
     ///
-    /// NewSessionTicket: 4 + 4 (lifetime) + 4 (age_add) + 1 + 8 (nonce) + 2 + 105 (ticket) + 2 = 130.
-    /// Estimate: the 105-byte ticket is the size seen in a public `openssl s_client` transcript
-    /// against a CloudFront (s2n-tls) endpoint; the 8-byte nonce is assumed.
+    /// Tickets: one NewSessionTicket, s2n-tls's `initial_tickets_to_send` default once tickets
+    /// are on (tls/s2n_config.c, `s2n_config_set_session_tickets_onoff`); whether AWS turns them
+    /// on is not documented (assumed on). Its 105-byte ticket is the size seen in a public
+    /// `openssl s_client` transcript against a CloudFront (s2n-tls) endpoint; the 8-byte nonce
+    /// and the 6-hour lifetime (s2n's `S2N_TLS_SESSION_CACHE_TTL`) are assumed.
     public static let awsEndpoint = TLSServerProfile(
         name: "AWS service endpoint (TLS 1.3, RSA-2048 under an Amazon RSA 2048 M0x-shaped CA)",
         versions: [0x0304, 0x0303],
         tls13CipherSuites: [
-            TLSCipherSuite.aes256GCMSHA384, TLSCipherSuite.chacha20Poly1305SHA256, TLSCipherSuite.aes128GCMSHA256,
+            TLSCipherSuite.aes256GCMSHA384, TLSCipherSuite.aes128GCMSHA256, TLSCipherSuite.chacha20Poly1305SHA256,
         ],
         tls12CipherSuites: [
-            TLSCipherSuite.ecdheRSAAES256GCMSHA384, TLSCipherSuite.ecdheRSAAES128GCMSHA256,
+            TLSCipherSuite.ecdheRSAAES128GCMSHA256, TLSCipherSuite.ecdheRSAAES256GCMSHA384,
             TLSCipherSuite.ecdheRSAChaCha20Poly1305,
         ],
         alpnProtocols: ["http/1.1"],
-        newSessionTicketLength: 4 + 4 + 4 + 1 + 8 + 2 + 105 + 2)
+        tickets: TLSTicketPolicy(count: 1, lifetime: 21600, nonceLength: 8, ticketLength: 105, withoutALPN: 105))
 
     /// PostgreSQL (RDS) after an SSLRequest: OpenSSL with the engine's defaults, no ALPN selected
     /// (PostgreSQL 16 sets no ALPN callback; 17 accepts only "postgresql", which a client
@@ -261,10 +267,20 @@ public struct TLSServerProfile: Hashable, Sendable {
     /// https://www.postgresql.org/docs/17/protocol-flow.html#PROTOCOL-FLOW-SSL), so
     /// EncryptedExtensions is empty (6 bytes). RDS for PostgreSQL accepts TLS 1.2 and 1.3
     /// (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/PostgreSQL.Concepts.General.SSL.html).
+    /// No session tickets and no resumption: the server calls `SSL_CTX_set_num_tickets(context,
+    /// 0)`, sets `SSL_OP_NO_TICKET` and turns the session cache off
+    /// (https://github.com/postgres/postgres/blob/master/src/backend/libpq/be-secure-openssl.c).
+    /// Suites in OpenSSL's server order (assumed: RDS's `ssl_ciphers` parameter is not published
+    /// per version), which the awsEndpoint list shares for TLS 1.3.
     public static let postgreSQL: TLSServerProfile = {
         var p = awsEndpoint
         p.name = "RDS for PostgreSQL (TLS 1.3, RSA-2048)"
         p.alpnProtocols = []
+        p.tls12CipherSuites = [
+            TLSCipherSuite.ecdheRSAAES256GCMSHA384, TLSCipherSuite.ecdheRSAAES128GCMSHA256,
+            TLSCipherSuite.ecdheRSAChaCha20Poly1305,
+        ]
+        p.tickets = .none
         return p
     }()
 
@@ -285,14 +301,57 @@ extension TLSServerProfile {
     /// https://nginx.org/en/docs/http/ngx_http_ssl_module.html), so Chrome, Firefox and the Go
     /// SDK get TLS_AES_128_GCM_SHA256 while OpenSSL-based clients (boto3, curl, Node), JSSE and
     /// Safari get TLS_AES_256_GCM_SHA384 — one server, several JA3S. ALPN http/1.1
-    /// (HTTP/2 is not modelled). The ticket size is the awsEndpoint estimate (tickets are not
-    /// written yet).
+    /// (HTTP/2 is not modelled). TLS 1.2 suites in OpenSSL's order.
+    ///
+    /// Tickets: two NewSessionTickets after every full TLS 1.3 handshake, OpenSSL's `num_tickets`
+    /// default (https://docs.openssl.org/3.0/man3/SSL_CTX_set_num_tickets/), sent even to
+    /// clients that set SSL_OP_NO_TICKET (boto3): an OpenSSL 3.0.19 server captured for this
+    /// project sent both to every client, 266-byte records after an ALPN answer and 250 without
+    /// (tickets of 224 and 208 bytes: OpenSSL's encrypted session state grows with the ALPN
+    /// protocol it keeps). Lifetime 300 s, nginx's `ssl_session_timeout` default of 5 minutes,
+    /// which OpenSSL sends as the ticket lifetime; 8-byte nonces (OpenSSL's ticket counter).
     public static let nginxOpenSSL3: TLSServerProfile = {
         var p = awsEndpoint
         p.name = "nginx / OpenSSL 3 (client's suite order)"
         p.choosesClientOrder = true
+        p.tls12CipherSuites = [
+            TLSCipherSuite.ecdheRSAAES256GCMSHA384, TLSCipherSuite.ecdheRSAAES128GCMSHA256,
+            TLSCipherSuite.ecdheRSAChaCha20Poly1305,
+        ]
+        p.tickets = TLSTicketPolicy(count: 2, lifetime: 300, nonceLength: 8, ticketLength: 224, withoutALPN: 208)
         return p
     }()
+}
+
+/// The NewSessionTickets a TLS 1.3 server sends after a full handshake (RFC 8446 §4.6.1): how
+/// many, their lifetime hint, and the sizes of their nonce and opaque ticket (which depend on
+/// the session state the server encrypts into it, here on whether it keeps an ALPN protocol).
+/// Tickets go out as soon as the server has the client's Finished, before any response
+/// (OpenSSL writes them in the same handshake step). Resumption with them is not modelled: a
+/// client's next connection makes a full handshake again.
+public struct TLSTicketPolicy: Hashable, Sendable {
+    public var count: Int
+    public var lifetime: UInt32
+    public var nonceLength: Int
+    public var ticketLength: Int
+    public var ticketLengthWithoutALPN: Int
+
+    public init(count: Int, lifetime: UInt32, nonceLength: Int, ticketLength: Int, withoutALPN: Int) {
+        precondition(count >= 0 && nonceLength <= 255 && ticketLength > 0 && withoutALPN > 0)
+        self.count = count; self.lifetime = lifetime; self.nonceLength = nonceLength
+        self.ticketLength = ticketLength; self.ticketLengthWithoutALPN = withoutALPN
+    }
+
+    /// No tickets.
+    public static let none = TLSTicketPolicy(count: 0, lifetime: 0, nonceLength: 0, ticketLength: 1, withoutALPN: 1)
+
+    /// The opaque ticket's length for a session with or without an ALPN protocol.
+    public func ticketLength(alpn: Bool) -> Int { alpn ? ticketLength : ticketLengthWithoutALPN }
+
+    /// One NewSessionTicket's handshake length.
+    public func handshakeLength(alpn: Bool) -> Int {
+        TLSNewSessionTicket.handshakeLength(nonceLength: nonceLength, ticketLength: ticketLength(alpn: alpn))
+    }
 }
 
 /// The registry of modelled TLS servers (a ServerHello chunk names its server by this id).

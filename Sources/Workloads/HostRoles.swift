@@ -38,6 +38,12 @@ public struct HostProfiles: Sendable {
     /// by as many. Assumed: 8–20, the spread of hop counts traceroutes across the internet show;
     /// no source gives a distribution toward AWS.
     public var internetHops = 8...20
+    /// Routers between an AWS service front end and a VPC of its Region, drawn per front-end
+    /// address: its TTL arrives lowered by as many. ASSUMED: 2–6 (an edge and a few aggregation
+    /// hops inside the Region; AWS publishes no topology and no capture was found).
+    public var awsFrontEndHops = 2...6
+    /// The same for a front end of another Region, reached across AWS's backbone. ASSUMED: 8–14.
+    public var remoteRegionHops = 8...14
 
     public init(
         lambdaEnvironment: TCPProfile, instance: TCPProfile, database: TCPProfile, awsFrontEnd: TCPProfile,
@@ -50,7 +56,7 @@ public struct HostProfiles: Sendable {
     /// Linux everywhere but at AWS's service front ends. RDS and the VPC's metadata service run
     /// the EC2 Linux profile; internet hosts run Linux at a 1500-byte MTU.
     public static let standard = HostProfiles(
-        lambdaEnvironment: .linuxLambda, instance: .linuxInstance, database: .linuxInstance,
+        lambdaEnvironment: .linuxLambda, instance: .linuxInstance, database: .rdsInstance,
         awsFrontEnd: .awsFrontEnd, platform: .linuxInstance, internet: .linuxInternet)
 
     public subscript(role: HostRole) -> TCPProfile {
@@ -93,11 +99,19 @@ extension World {
     /// host of a run is added here. An internet host stands for a population: each of its
     /// addresses draws an operating system from `mix` (default ``HostProfiles/internetMix``) and a
     /// hop count (``HostProfiles/internetHops``).
+    ///
+    /// An AWS front end also stands for a fleet: each of its addresses keeps a hop count drawn
+    /// from `hops` (default ``HostProfiles/awsFrontEndHops``), by which its TTL arrives lowered.
     public mutating func addHost(
-        _ attachment: HostAttachment, role: HostRole, mix: [InternetOS: Int]? = nil
+        _ attachment: HostAttachment, role: HostRole, mix: [InternetOS: Int]? = nil, hops: ClosedRange<Int>? = nil
     ) -> HostIndex {
         let h = network.addHost(attachment)
         tcp.setProfile(hostProfiles[role], for: h)
+        if role == .awsFrontEnd {
+            tcp.setPersonalities(
+                [WeightedProfile(hostProfiles.awsFrontEnd, weight: 1)], hops: hops ?? hostProfiles.awsFrontEndHops,
+                for: h)
+        }
         if role == .internet {
             // In a fixed order (a dictionary's would reach the draws).
             let entries = (mix ?? hostProfiles.internetMix).sorted { $0.key < $1.key }.filter { $0.value > 0 }

@@ -141,7 +141,8 @@ extension World {
             guard case .ntp(_, let sent) = p.payload else { return }
             var r = Packet(
                 source: p.destination, destination: p.source, sourcePort: 123, destinationPort: p.sourcePort,
-                protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0)
+                protocolNumber: IPProtocol.udp, ttl: PlatformReplies.ttl, ipID: PlatformReplies.ipID(p, now),
+                dontFragment: PlatformReplies.dontFragment)
             r.payload = .ntp(mode: NTPPacket.Mode.server, transmitTime: sent)
             r.payloadLength = UInt32(NTPPacket.length)
             network.transmit(r, from: h, now: now, &s)
@@ -149,7 +150,8 @@ extension World {
             guard case .dhcp(let xid, false) = p.payload, let e = network.eni(owning: p.source, in: vpc) else { return }
             var r = Packet(
                 source: p.destination, destination: p.source, sourcePort: 67, destinationPort: 68,
-                protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0)
+                protocolNumber: IPProtocol.udp, ttl: PlatformReplies.ttl, ipID: PlatformReplies.ipID(p, now),
+                dontFragment: PlatformReplies.dontFragment)
             r.payload = .dhcp(transactionID: xid, isReply: true)
             let ack = PlatformMessages.dhcpAck(
                 transactionID: xid, client: p.source.ipv4Value, clientMAC: network.enis[e.int].mac,
@@ -204,5 +206,26 @@ extension World {
         guard case .textRequest(let step) = m else { return }
         channels.update(c) { $0.pending = .metadataStep(step) }
         s.schedule(after: .microseconds(150), .serverWork(c, .metadataReply))
+    }
+}
+
+/// The IP header of the answers a VPC's platform services send (Amazon DNS, Time Sync, DHCP).
+/// No public capture or document gives it, so it is ASSUMED: the Route 53 Resolver and Time Sync
+/// are fleets of Linux hosts (https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html
+/// says only that queries "are transported to the Route 53 Resolver privately and are not visible
+/// on the network"), so their answers carry Linux's UDP defaults: TTL 64 (`ip_default_ttl`), DF
+/// set (`ip_no_pmtu_disc` 0: UDP sockets default to IP_PMTUDISC_WANT), and an IP ID that changes
+/// per datagram (Linux `ip_select_ident`, net/ipv4/route.c, a hashed counter per destination),
+/// here a hash of the query and its time so the run's random stream is untouched. As the queries
+/// are not seen on the network, the TTL arrives unlowered. The old TTL 255 / IP ID 0 answer was
+/// issue 11's giveaway.
+enum PlatformReplies {
+    static let ttl: UInt8 = 64
+    static let dontFragment = true
+
+    /// The IP ID of the answer to `query`, received at `now`.
+    static func ipID(_ query: Packet, _ now: SimTime) -> UInt16 {
+        let key = UInt64(query.sourcePort) << 16 ^ UInt64(query.ipID) ^ UInt64(bitPattern: now.nanoseconds) << 32
+        return UInt16(truncatingIfNeeded: SplitMix64.mix(key ^ query.source.low) >> 24)
     }
 }

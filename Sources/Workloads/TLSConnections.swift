@@ -162,21 +162,26 @@ extension World {
     /// TLS 1.2: the server has the client's Finished; its own CCS and Finished follow once it has
     /// derived the keys and checked the client's Finished. Assumed: 150 µs (an X25519 exchange
     /// and the PRF; OpenSSL measures these in tens of microseconds on a server core).
+    /// TLS 1.3: the server's NewSessionTickets follow the client's Finished after the same time
+    /// (assumed: sealing the session state into a ticket is of the same order).
     mutating func scheduleServerFinish(_ c: UInt32, _ s: inout Scheduler) {
-        guard let k = planIndex(c), !tlsPlans[k].tls13 else { return }
+        guard let k = planIndex(c), !tlsPlans[k].flights[TLSPlanEntry.serverFinish].isEmpty else { return }
         s.schedule(after: .microseconds(150), .serverWork(c, .handshakeFinish))
     }
 
-    /// TLS 1.2: the server answers the client's Finished with its CCS and Finished.
+    /// TLS 1.2: the server answers the client's Finished with its CCS and Finished; TLS 1.3: with
+    /// its NewSessionTickets.
     mutating func writeServerFinish(_ sock: UInt32, connection c: UInt32, now: SimTime, _ s: inout Scheduler) {
-        guard let k = planIndex(c), !tlsPlans[k].tls13 else { return }
+        guard let k = planIndex(c), !tlsPlans[k].flights[TLSPlanEntry.serverFinish].isEmpty else { return }
         writeFlight(k, TLSPlanEntry.serverFinish, sock, connection: c, fromClient: false, now: now, &s)
+        guard !tlsPlans[k].tls13 else { return }
         let end = tcp.socket(sock).written
         channels.update(c) { $0.toClient.push(end, .serverFinished) }
     }
 
-    /// Writes flight `f` of plan `k`. In TLS 1.3 the keys change after a side's flight, so its
-    /// sequence numbers start again for application data (RFC 8446 §5.3).
+    /// Writes flight `f` of plan `k`. In TLS 1.3 the keys change after a side's handshake flight,
+    /// so its sequence numbers start again for application data (RFC 8446 §5.3); NewSessionTickets
+    /// are already under those keys. A ticket's record names its index in the flight.
     mutating func writeFlight(
         _ k: Int, _ f: Int, _ sock: UInt32, connection c: UInt32, fromClient: Bool, now: SimTime, _ s: inout Scheduler
     ) {
@@ -199,11 +204,13 @@ extension World {
                     tls13 && !decryptable
                     ? .tlsCiphertext(seed: seed)
                     : .tlsRecord(
-                        TLSRecordContent(kind: .protectedHandshake, message: UInt32(r.message), sequence: sequence))
+                        TLSRecordContent(
+                            kind: .protectedHandshake, message: UInt32(r.message), offset: UInt32(i), sequence: sequence
+                        ))
                 tcp.write(sock, payload, length: r.length, flush: flush, now: now, &network, &s)
             }
         }
-        if tls13 {
+        if tls13 && f != TLSPlanEntry.serverFinish {
             channels.update(c) { ch in if fromClient { ch.sequenceToServer = 0 } else { ch.sequenceToClient = 0 } }
         }
     }

@@ -1,4 +1,5 @@
-// The Amazon-provided resolver's side of DNS: what it answers a query with.
+// The Amazon-provided resolver's side of DNS: what it answers a query with (its IP header is
+// PlatformReplies', Platform.swift).
 
 import SimCore
 import Wire
@@ -18,7 +19,8 @@ extension World {
             let a = svc.ipv6Addresses[Int(random.bounded(UInt64(svc.ipv6Addresses.count)))]
             var r = Packet(
                 source: q.destination, destination: q.source, sourcePort: 53, destinationPort: q.sourcePort,
-                protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0, dontFragment: false)
+                protocolNumber: IPProtocol.udp, ttl: PlatformReplies.ttl, ipID: PlatformReplies.ipID(q, now),
+                dontFragment: PlatformReplies.dontFragment)
             r.payload = .dnsAAAAResponse(id: id, name: name, answer: network.catalog.intern(address: a))
             r.payloadLength = UInt32(dnsMessageLength(name: name, type: qtype, response: true, answered: true))
             network.transmit(r, from: h, now: now, &s)
@@ -41,7 +43,8 @@ extension World {
         if synthesise, let a = answer, Self.isPrivateIPv4(a) { answer = nil }
         var r = Packet(
             source: q.destination, destination: q.source, sourcePort: 53, destinationPort: q.sourcePort,
-            protocolNumber: IPProtocol.udp, ttl: 255, ipID: 0, dontFragment: false)
+            protocolNumber: IPProtocol.udp, ttl: PlatformReplies.ttl, ipID: PlatformReplies.ipID(q, now),
+            dontFragment: PlatformReplies.dontFragment)
         r.payload = .dnsResponse(id: id, name: name, type: qtype, answer: answer)
         r.payloadLength = UInt32(dnsMessageLength(name: name, type: qtype, response: true, answered: answer != nil))
         network.transmit(r, from: h, now: now, &s)

@@ -27,7 +27,8 @@ import TestSupport
         #expect(r.stderr.contains("IPv6 CIDR block unknown until the stack exists: 1"), "\(r.stderr)")
         #expect(!text.contains("ipv6-cidr"))
         #expect(text.contains(try Regex(#"egress-only-internet-gateways:\n  # AppEgressOnly — "#)))
-        #expect(text.contains(try Regex(#"- id: pcx-"# + id + #"\n    requester: vpc-"# + id + #"\n    accepter: vpc-"#)))
+        #expect(
+            text.contains(try Regex(#"- id: pcx-"# + id + #"\n    requester: vpc-"# + id + #"\n    accepter: vpc-"#)))
         // The default table holds the app attachment (the shared one is explicitly associated with
         // the inspection table, which the app attachment propagates to).
         let attach = "tgw-attach-" + id
