@@ -108,15 +108,16 @@ extension World {
             return
         }
         sessions[Int(i)].phase = .requesting
-        let response = UInt32(
-            max(1, min(Double(Int32.max), random.lognormal(median: Double(spec.responseBytes), sigma: 0.6))))
+        // Both sizes drawn per request (a constant draws nothing): the response's travels with
+        // the request to the server, which answers with it.
+        let response = UInt32(spec.responseSize.draw(&random, within: 1...Int(Int32.max)))
+        let request = spec.requestSize.draw(&random, within: 0...Int(UInt32.max))
         let seed = sessionMessageSeed(x.connection, x.socket)
-        let m = log(
-            .http(SyntheticHTTPMessage(isRequest: true, host: Self.sni(spec), length: spec.requestBytes, seed: seed)))
+        let m = log(.http(SyntheticHTTPMessage(isRequest: true, host: Self.sni(spec), length: request, seed: seed)))
         let end =
             spec.tls
-            ? writeTLS(x.socket, connection: x.connection, plaintext: spec.requestBytes, message: m, now: now, &s)
-            : writeOpaque(x.socket, connection: x.connection, bytes: spec.requestBytes, now: now, &s)
+            ? writeTLS(x.socket, connection: x.connection, plaintext: request, message: m, now: now, &s)
+            : writeOpaque(x.socket, connection: x.connection, bytes: request, now: now, &s)
         channels.update(x.connection) { $0.toServer.push(end, .sessionRequest(response)) }
     }
 
@@ -181,7 +182,9 @@ extension World {
             scheduleServerFinish(c, &s)
         case .sessionRequest(let bytes):
             channels.update(c) { $0.pending = .sessionReply(bytes: bytes) }
-            let t = SimDuration(seconds: random.lognormal(median: spec.serverTime.seconds, sigma: 0.4))
+            // Service time grows with the work of the answer: its size (``SessionSpec/serverTimePerKB``).
+            let median = spec.serverTime + SessionSpec.serverTimePerKB * (Int64(bytes) / 1024)
+            let t = SimDuration(seconds: random.lognormal(median: median.seconds, sigma: 0.4))
             s.schedule(after: t, .serverWork(c, .sessionReply))
         default:
             break

@@ -32,9 +32,11 @@ public struct SessionSpec: Sendable {
     /// Name resolved through the VPC's resolver by clients inside a VPC, and sent as SNI.
     public var serverName: String?
     public var requests: ClosedRange<Int>
-    public var requestBytes: Int
-    /// Median response size; sizes are log-normal around it (sigma 0.6).
-    public var responseBytes: Int
+    /// Request and response sizes, each drawn per request from the world's seeded stream.
+    public var requestSize: SizeDistribution
+    public var responseSize: SizeDistribution
+    /// The server's median time to answer, before the work of its response
+    /// (``SessionSpec/serverTimePerKB``).
     public var serverTime: SimDuration
     public var think: SimDuration
     public var arrivals: ArrivalPattern
@@ -45,17 +47,42 @@ public struct SessionSpec: Sendable {
     public var tlsClients = TLSClientMix.applications
     /// How its servers answer TLS: an AWS front end for a service, else nginx.
     public var tlsServer = TLSServerProfileID.nginxOpenSSL3
+    /// Typical sizes: what budgets use.
+    public var requestBytes: Int { requestSize.nominal }
+    public var responseBytes: Int { responseSize.nominal }
+
+    /// How much a request's size varies around the `request-bytes` given as one size: log-normal,
+    /// sigma 0.3 (ASSUMED: a client's requests differ in path, query, cookies and body; no
+    /// published distribution for generic HTTPS sessions), so most fall within ±35 %.
+    public static let requestSigma = 0.3
+    /// The same for responses: sigma 0.6 (ASSUMED, as before distributions could be given: pages
+    /// and API answers vary more than requests).
+    public static let responseSigma = 0.6
+    /// Added to the server's median time per KB of the response it sends. ASSUMED: producing,
+    /// compressing and encrypting a response at about 0.5 GB/s, 2 µs per KB, so a 24 kB page
+    /// takes 48 µs longer than a 1 kB answer and a 10 MB download 20 ms.
+    public static let serverTimePerKB = SimDuration.microseconds(2)
+
+    /// The distribution `request-bytes: N` (one size) means: log-normal around N.
+    public static func requests(median: Int) -> SizeDistribution {
+        median > 0 ? .logNormal(median: median, sigma: requestSigma) : .constant(0)
+    }
+    public static func responses(median: Int) -> SizeDistribution {
+        median > 0 ? .logNormal(median: median, sigma: responseSigma) : .constant(0)
+    }
+
     public init(
         name: String, label: UInt8 = 0, clients: [Peer], servers: [Peer], port: UInt16, tls: Bool = true,
-        serverName: String? = nil, requests: ClosedRange<Int> = 1...1, requestBytes: Int = 600,
-        responseBytes: Int = 4_000,
+        serverName: String? = nil, requests: ClosedRange<Int> = 1...1,
+        requestSize: SizeDistribution = SessionSpec.requests(median: 600),
+        responseSize: SizeDistribution = SessionSpec.responses(median: 4_000),
         serverTime: SimDuration = .milliseconds(5), think: SimDuration = .milliseconds(200),
         arrivals: ArrivalPattern, window: ActiveWindow = .always
     ) {
         self.name = name; self.label = label; self.clients = clients; self.servers = servers; self.port = port;
         self.tls = tls
-        self.serverName = serverName; self.requests = requests; self.requestBytes = requestBytes;
-        self.responseBytes = responseBytes
+        self.serverName = serverName; self.requests = requests; self.requestSize = requestSize;
+        self.responseSize = responseSize
         self.serverTime = serverTime; self.think = think; self.arrivals = arrivals; self.window = window
     }
 }
