@@ -160,7 +160,8 @@ import TestSupport
                 interRegion: [.init(from: "ap-southeast-2", to: "us-east-1", bytes: 1 << 30)]))
         #expect(try line(apac, "inter-region-ap-southeast-2-to-us-east-1").unitUSD == 0.098)
         // A summary without the section (every run before, or without cross-Region calls) decodes.
-        let json = #"{"region":"us-east-1","window_seconds":60,"warmup_seconds":0,"flow_log_window_seconds":60,"#
+        let json =
+            #"{"region":"us-east-1","window_seconds":60,"warmup_seconds":0,"flow_log_window_seconds":60,"#
             + #""nat_gateways":[],"public_ipv4_addresses":0,"endpoints":[],"cross_az":[],"internet_egress_bytes":0,"#
             + #""functions":[],"dynamodb":[],"state_machines":[],"flow_logs":[]}"#
         let plain = try JSONDecoder().decode(MeasuredUsage.self, from: Data(json.utf8))

@@ -61,7 +61,8 @@ import Cost
         let bill = CostModel.price(
             usage, catalog: try PriceCatalogLoader.load(directory: repositoryRoot() + "/Topologies/prices"),
             region: "us-east-1")
-        for (pair, id) in [(out, "inter-region-us-east-1-to-eu-west-1"), (back, "inter-region-eu-west-1-to-us-east-1")] {
+        for (pair, id) in [(out, "inter-region-us-east-1-to-eu-west-1"), (back, "inter-region-eu-west-1-to-us-east-1")]
+        {
             let line = try #require(bill.lines.first { $0.item == id }, "\(bill.lines.map(\.item))")
             let gb = Double(pair.bytes) / BillItem.bytesPerGB * CostModel.hoursPerMonth * 3600 / usage.windowSeconds
             #expect(line.priced && line.unitUSD == 0.02 && abs(line.monthlyUSD - gb * 0.02) < 1e-9, "\(line)")
