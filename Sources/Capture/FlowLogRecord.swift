@@ -63,8 +63,8 @@ public struct FlowLogRecord: Sendable, Hashable {
 
 /// A transit gateway flow log's record: the flow's fields (`eni` is `tgw-src-eni`; `srcaddr` and
 /// `dstaddr` are the packet's own) and those only transit gateway records have. A record kind of
-/// its own, so the VPC record every ENI's window emits stays as small as before transit gateways
-/// (112 bytes: formatters stream them by the million; README, "Performance").
+/// its own, so the VPC record every ENI's window emits carries no fields it never uses (112 bytes,
+/// as before transit gateways).
 public struct TransitGatewayFlowLogRecord: Sendable, Hashable {
     public var flow: FlowLogRecord
     public var transitGateway: TransitGatewayRecordFields
