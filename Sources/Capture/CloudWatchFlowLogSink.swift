@@ -40,9 +40,16 @@ public final class CloudWatchFlowLogSink: FlowLogSink {
         for r in records {
             text.render(r, into: line)
             deliveredBytes += UInt64(line.view.count)
-            let a = Int(r.transitGateway.attachment)
-            let stream = a >= 0 ? attachmentStreamNames[a] : streamNames[r.eni.int]
-            try append(line.view, stream: stream, start: r.start, end: r.end)
+            try append(line.view, stream: streamNames[r.eni.int], start: r.start, end: r.end)
+        }
+    }
+
+    public func write(transitGateway records: UnsafeBufferPointer<TransitGatewayFlowLogRecord>) throws {
+        for r in records {
+            text.render(r, into: line)
+            deliveredBytes += UInt64(line.view.count)
+            let stream = attachmentStreamNames[Int(r.transitGateway.attachment)]
+            try append(line.view, stream: stream, start: r.flow.start, end: r.flow.end)
         }
     }
 

@@ -14,6 +14,9 @@
 public protocol FlowLogSink: AnyObject {
     /// Takes one batch of records, in emission order.
     func write(_ records: UnsafeBufferPointer<FlowLogRecord>) throws
+    /// Takes one batch of a transit gateway flow log's records (one attachment's window). A sink
+    /// that only reads the flows' common fields (labels) need not implement it.
+    func write(transitGateway records: UnsafeBufferPointer<TransitGatewayFlowLogRecord>) throws
     /// Simulated time has reached `unixSeconds` (whole seconds): every window that ended before
     /// it has been written, so files that no later record can reach may be closed.
     func advance(toUnixSeconds unixSeconds: Int64) throws
@@ -30,6 +33,9 @@ public protocol FlowLogSink: AnyObject {
 }
 
 extension FlowLogSink {
+    public func write(transitGateway records: UnsafeBufferPointer<TransitGatewayFlowLogRecord>) throws {
+        try records.map(\.flow).withUnsafeBufferPointer { try write($0) }
+    }
     public func advance(toUnixSeconds unixSeconds: Int64) throws {}
     public var deliveredBytes: UInt64 { 0 }
 }

@@ -26,7 +26,7 @@ public final class FlowLogTextFormat {
     let stepCount: Int
     let runs: UnsafeMutablePointer<Span>
     let runCount: Int
-    /// The ids transit gateway records name (``renderTransitGateway(_:_:)``).
+    /// The ids transit gateway records name (``render(_:into:)-(TransitGatewayFlowLogRecord,_)``).
     let transitGatewayText: TransitGatewayText
 
     public init(format: FlowLogFormat, directory: NetworkDirectory) {
@@ -78,7 +78,6 @@ public final class FlowLogTextFormat {
     /// Replaces what `line` holds with the text of `r`, newline included.
     public func render(_ r: FlowLogRecord, into line: RecordLine) {
         line.removeAll()
-        if r.transitGateway.isTransitGateway { renderTransitGateway(r, line); return }
         if r.logStatus == .ok { renderOK(r, line) } else { renderStatus(r, line) }
     }
 

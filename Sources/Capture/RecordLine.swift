@@ -171,6 +171,8 @@ public struct ServiceIntervals: Sendable {
     var starts: [UInt32] = []
     var ends: [UInt32] = []
     var services: [Int32] = []
+    /// Per first octet b (0…255, and 256 for the end): how many IPv4 intervals start below b.0.0.0.
+    var octetStart: [Int32] = []
     var starts6: [IPAddress] = []
     var ends6: [IPAddress] = []
     var services6: [Int32] = []
@@ -221,6 +223,11 @@ public struct ServiceIntervals: Sendable {
                 append(family, lo, hi, id(best))
             }
         }
+        var k = 0
+        octetStart = (0...256).map { b in
+            while k < starts.count && UInt64(starts[k]) < UInt64(b) << 24 { k += 1 }
+            return Int32(k)
+        }
     }
 
     mutating func append(_ family: IPFamily, _ lo: IPAddress, _ hi: IPAddress, _ service: Int32) {
@@ -245,12 +252,26 @@ public struct ServiceIntervals: Sendable {
     }
 
     /// The service subset of an IPv4 address given as its 32-bit value.
+    ///
+    /// The first octet picks the intervals starting in its /8 (``octetStart``), and a binary
+    /// search runs over those only: most addresses' /8 holds none, and AWS's busiest /8s some
+    /// tens. Searching all of a Region's intervals (hundreds since the Region catalog, some
+    /// twenty before) took two chains of nine dependent loads per record, which made formatting
+    /// about 18 % slower (README, "Performance").
     @inline(__always) public func lookup(ipv4 raw: UInt32) -> Int? {
-        starts.withUnsafeBufferPointer { st in
-            var lo = 0, hi = st.count
-            while lo < hi {
-                let mid = (lo &+ hi) >> 1
-                if st[mid] <= raw { lo = mid &+ 1 } else { hi = mid }
+        let b = Int(raw >> 24)
+        return starts.withUnsafeBufferPointer { st in
+            // The first start above `raw`: every start before octetStart[b] is below b.0.0.0, every
+            // one from octetStart[b + 1] on at or above (b + 1).0.0.0.
+            var lo = Int(octetStart[b]), n = Int(octetStart[b &+ 1]) &- lo
+            while n > 0 {
+                let half = n >> 1
+                if st[lo &+ half] <= raw {
+                    lo = lo &+ half &+ 1
+                    n = n &- half &- 1
+                } else {
+                    n = half
+                }
             }
             let k = lo &- 1
             guard k >= 0, raw <= ends[k] else { return nil }

@@ -44,6 +44,14 @@ public final class S3FlowLogSink: FlowLogSink {
         }
     }
 
+    public func write(transitGateway records: UnsafeBufferPointer<TransitGatewayFlowLogRecord>) throws {
+        for r in records {
+            text.render(r, into: line)
+            deliveredBytes += UInt64(line.view.count)
+            try append(line.view, endSeconds: r.flow.end)
+        }
+    }
+
     /// A record is written when its window closes, at most one maximum aggregation interval
     /// (600 s) after its end time, so a period's file can close 11 minutes after the period ended.
     public func advance(toUnixSeconds unixSeconds: Int64) throws {

@@ -7,8 +7,8 @@ import NetModel
 // the attachment) and leaving it (egress, to the attachment) — aggregated per attachment over
 // 60-second windows (the only aggregation interval AWS accepts for them,
 // https://docs.aws.amazon.com/vpc/latest/tgw/flow-logs-api-cli.html), per 5-tuple, direction and
-// the pair of attachment interfaces, into ``FlowLogRecord``s carrying the version 6 fields. The
-// records go through the flow log's ordinary sink (S3 files or CloudWatch Logs streams).
+// the pair of attachment interfaces, into ``TransitGatewayFlowLogRecord``s carrying the version 6
+// fields. The records go through the flow log's ordinary sink (S3 files or CloudWatch Logs streams).
 //
 // What AWS does not spell out, assumed here:
 // - `packets` and `bytes` count every packet the attachment received or sent, and the
@@ -50,6 +50,8 @@ struct TransitGatewayFlowWindows {
     var windowStart: [Int64]
     var flows: [[TransitGatewayFlowAccumulator]]
     var index: [[TransitGatewayFlowKey: Int]]
+    /// The records of the window being emitted.
+    var batch: [TransitGatewayFlowLogRecord] = []
 
     init(config: FlowLogConfig, directory: NetworkDirectory, seed: UInt64) {
         let attachments = directory.transitGatewayAttachments
@@ -124,25 +126,30 @@ extension FlowLogAggregator {
     }
 
     func emitTransitGateway(_ a: Int) throws {
+        var batch = transitGateway!.batch
+        transitGateway!.batch = []
         batch.removeAll(keepingCapacity: true)
         for f in transitGateway!.flows[a] {
             let p = f.packet
             let icmp = p.isICMP
-            var r = FlowLogRecord(
+            let r = FlowLogRecord(
                 eni: ENIIndex(Int(f.sourceENI)), srcaddr: p.source, dstaddr: p.destination, pktSrcaddr: p.source,
                 pktDstaddr: p.destination, srcport: icmp ? 0 : p.sourcePort, dstport: icmp ? 0 : p.destinationPort,
                 protocolNumber: p.protocolNumber, tcpFlags: f.flags, action: .accept, direction: f.direction,
                 trafficPath: .none, label: f.label, packets: f.packets, bytes: f.bytes,
                 start: unixSeconds(f.first.nanoseconds), end: unixSeconds(f.last.nanoseconds))
-            r.transitGateway = TransitGatewayRecordFields(
+            let x = TransitGatewayRecordFields(
                 attachment: Int32(a), pair: f.pair, destinationENI: f.destinationENI, lostNoRoute: f.lostNoRoute,
                 lostBlackhole: f.lostBlackhole)
-            batch.append(r)
+            batch.append(TransitGatewayFlowLogRecord(flow: r, transitGateway: x))
         }
         records += UInt64(transitGateway!.flows[a].count)
         transitGateway!.flows[a].removeAll(keepingCapacity: true)
         transitGateway!.index[a].removeAll(keepingCapacity: true)
-        try deliver()
+        defer { transitGateway!.batch = batch }
+        try batch.withUnsafeBufferPointer { b in
+            for s in sinks { try s.write(transitGateway: b) }
+        }
     }
 
     /// Per attachment: whether this flow log covers it (the model then records what its transit
@@ -187,8 +194,9 @@ extension FlowLogTextFormat {
     /// (https://docs.aws.amazon.com/vpc/latest/tgw/tgw-flow-logs.html, "Transit Gateway Flow Log records").
     /// `packets-lost-mtu-exceeded` and `packets-lost-ttl-expired` are 0: the model's transit gateway
     /// drops for neither.
-    func renderTransitGateway(_ r: FlowLogRecord, _ line: RecordLine) {
-        let x = r.transitGateway, t = transitGatewayText
+    public func render(_ record: TransitGatewayFlowLogRecord, into line: RecordLine) {
+        line.removeAll()
+        let r = record.flow, x = record.transitGateway, t = transitGatewayText
         let a = Int(x.attachment), s = r.eni.int, d = Int(x.destinationENI)
         var w = line.writer()
         for k in 0..<fieldCount {

@@ -20,6 +20,10 @@ public struct BillItem: Sendable, Equatable {
     public var unit: String
     /// Measured units in one billed unit (bytes per GB).
     public var measuredPerUnit: Double
+    /// The Region whose price applies when it is not the bill's (data leaving another Region),
+    /// and the destination the price is for (``PriceEntry/destination``).
+    public var priceRegion: String?
+    public var destination: String?
 
     public init(
         id: String, title: String, price: String, quantity: String, kind: Kind, unit: String,
@@ -27,6 +31,22 @@ public struct BillItem: Sendable, Equatable {
     ) {
         self.id = id; self.title = title; self.price = price; self.quantity = quantity; self.kind = kind
         self.unit = unit; self.measuredPerUnit = measuredPerUnit
+    }
+
+    /// Data transfer between Regions, one item per direction and pair of Regions the run measured:
+    /// priced as data sent out of the Region the bytes leave, to the Region they enter (the EC2
+    /// pricing page's "Data Transfer OUT From Amazon EC2 To another AWS Region",
+    /// https://aws.amazon.com/ec2/pricing/on-demand/; receiving is free). A call to a service in
+    /// another Region pays both directions: its request at the caller's Region's rate, its
+    /// response at the other Region's.
+    public static func interRegion(from: String, to: String) -> BillItem {
+        var item = BillItem(
+            id: "inter-region-\(from)-to-\(to)", title: "Data transfer between Regions, \(from) to \(to)",
+            price: "data_transfer.inter_region_out", quantity: MeasuredUsage.interRegionQuantity(from: from, to: to),
+            kind: .usage, unit: "GB", measuredPerUnit: bytesPerGB)
+        item.priceRegion = from
+        item.destination = to
+        return item
     }
 
     /// AWS bills data in GB of 2³⁰ bytes (the "GB" of its usage reports; ASSUMED for every data

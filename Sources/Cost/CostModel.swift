@@ -51,7 +51,7 @@ public enum CostModel {
         let flowScale = hoursPerMonth * 3600 / max(usage.flowLogWindowSeconds, 1e-9)
         var lines: [CostLine] = []
         var unpriced: [String] = []
-        for item in items {
+        for item in items + usage.interRegionBillItems {
             let measured = q[item.quantity] ?? 0
             guard measured > 0 else { continue }
             let monthly: Double
@@ -60,7 +60,7 @@ public enum CostModel {
             case .usage:
                 monthly = measured / item.measuredPerUnit * (item.quantity.hasPrefix("flow_log_") ? flowScale : scale)
             }
-            let tiers = catalog.tiers(item.price, region: region)
+            let tiers = catalog.tiers(item.price, region: item.priceRegion ?? region, destination: item.destination)
             guard let first = tiers.first else {
                 unpriced.append(item.id)
                 lines.append(

@@ -160,6 +160,9 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
     public var flowLogs: [FlowLog]
     /// Transit gateway attachments (absent from summaries of runs without any).
     public var transitGatewayAttachments: [TransitGatewayAttachment]?
+    /// Bytes between Regions, per direction (`from` the Region they left, `to` the Region they
+    /// entered): calls to services of another Region (absent from summaries of runs without any).
+    public var interRegion: [ZonePair]?
 
     enum CodingKeys: String, CodingKey {
         case region = "region"
@@ -176,13 +179,15 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
         case stateMachines = "state_machines"
         case flowLogs = "flow_logs"
         case transitGatewayAttachments = "transit_gateway_attachments"
+        case interRegion = "inter_region"
     }
     public init(
         region: String, windowSeconds: Double, warmupSeconds: Double = 0, flowLogWindowSeconds: Double? = nil,
         natGateways: [NATGateway] = [], publicIPv4Addresses: Int = 0, endpoints: [Endpoint] = [],
         crossAZ: [ZonePair] = [], internetEgressBytes: UInt64 = 0,
         functions: [Function] = [], dynamodb: [DynamoDBCalls] = [], stateMachines: [StateMachine] = [],
-        flowLogs: [FlowLog] = [], transitGatewayAttachments: [TransitGatewayAttachment]? = nil
+        flowLogs: [FlowLog] = [], transitGatewayAttachments: [TransitGatewayAttachment]? = nil,
+        interRegion: [ZonePair]? = nil
     ) {
         self.region = region; self.windowSeconds = windowSeconds; self.warmupSeconds = warmupSeconds
         self.flowLogWindowSeconds = flowLogWindowSeconds ?? windowSeconds + warmupSeconds
@@ -191,6 +196,17 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
         self.functions = functions; self.dynamodb = dynamodb
         self.stateMachines = stateMachines; self.flowLogs = flowLogs
         self.transitGatewayAttachments = transitGatewayAttachments
+        self.interRegion = interRegion
+    }
+
+    /// The quantity of bytes from Region `from` to Region `to` (``BillItem/interRegion(from:to:)``).
+    public static func interRegionQuantity(from: String, to: String) -> String {
+        "inter_region_bytes_\(from)_\(to)"
+    }
+
+    /// One bill item per direction and pair of Regions with bytes, in the order measured.
+    public var interRegionBillItems: [BillItem] {
+        (interRegion ?? []).map { BillItem.interRegion(from: $0.from, to: $0.to) }
     }
 
     /// The named quantities bill items refer to (``BillItem/quantity``): counts of resources for
@@ -210,6 +226,9 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
         q["transit_gateway_attachment_count"] = Double(transitGatewayAttachments?.count ?? 0)
         q["transit_gateway_bytes"] = Double(transitGatewayAttachments?.reduce(0) { $0 + $1.bytes } ?? 0)
         q["internet_egress_bytes"] = Double(internetEgressBytes)
+        for pair in interRegion ?? [] {
+            q[Self.interRegionQuantity(from: pair.from, to: pair.to), default: 0] += Double(pair.bytes)
+        }
         q["lambda_requests"] = Double(functions.reduce(0) { $0 + $1.invocations })
         for arch in ["x86_64", "arm64"] {
             q["lambda_gb_seconds_" + arch] = functions.filter { $0.architecture == arch }.reduce(0) {

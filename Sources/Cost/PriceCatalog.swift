@@ -5,6 +5,9 @@ public struct PriceEntry: Sendable, Equatable, Codable {
     /// Dotted catalog key, e.g. `nat_gateway.hour`.
     public var item: String
     public var region: String
+    /// For a price that depends on where data goes (inter-Region transfer), the destination
+    /// Region it is for (`to:` in the file); nil for the Region's price to any other destination.
+    public var destination: String?
     public var unit: String
     /// Units the price is for (1,000,000 for "per million requests").
     public var per: Double
@@ -40,7 +43,10 @@ public struct PriceCatalog: Sendable {
     public var regions: [String] { Array(Set(entries.map(\.region))).sorted() }
 
     /// The tiers of `item` in `region`, lowest first (one entry for an untiered price).
-    public func tiers(_ item: String, region: String) -> [PriceEntry] {
-        entries.filter { $0.item == item && $0.region == region }.sorted { $0.tierFrom < $1.tierFrom }
+    /// With a `destination`, its own entries if the Region has some, else the Region's general ones.
+    public func tiers(_ item: String, region: String, destination: String? = nil) -> [PriceEntry] {
+        let own = entries.filter { $0.item == item && $0.region == region && $0.destination == destination }
+        if own.isEmpty, destination != nil { return tiers(item, region: region) }
+        return own.sorted { $0.tierFrom < $1.tierFrom }
     }
 }

@@ -64,6 +64,22 @@ struct UsageCounters: Sendable {
         let reads = minus(end.readUnitHalves, baseline.readUnitHalves)
         let writes = minus(end.writeUnitHalves, baseline.writeUnitHalves)
         let transitions = minus(end.transitions, baseline.transitions)
+        // Each service of another Region: what was sent to it left this Region, what it sent left its own.
+        let toHost = minus(end.network.interRegionBytesToHost, baseline.network.interRegionBytesToHost)
+        let fromHost = minus(end.network.interRegionBytesFromHost, baseline.network.interRegionBytesFromHost)
+        var interRegion: [MeasuredUsage.ZonePair] = []
+        func add(_ from: String, _ to: String, _ bytes: UInt64) {
+            guard bytes > 0 else { return }
+            if let k = interRegion.firstIndex(where: { $0.from == from && $0.to == to }) {
+                interRegion[k].bytes += bytes
+            } else {
+                interRegion.append(.init(from: from, to: to, bytes: bytes))
+            }
+        }
+        for svc in w.services where svc.region != net.region && toHost.indices.contains(svc.host.int) {
+            add(net.region, svc.region, toHost[svc.host.int])
+            add(svc.region, net.region, fromHost[svc.host.int])
+        }
         let names = w.metrics.callNames
         return MeasuredUsage(
             region: net.region, windowSeconds: (s.duration - warmup).seconds, warmupSeconds: warmup.seconds,
@@ -113,6 +129,7 @@ struct UsageCounters: Sendable {
                 ? nil
                 : net.transitGatewayAttachments.enumerated().map { i, a in
                     .init(id: a.id, transitGateway: net.transitGateways[a.transitGateway.int].id, bytes: tgwBytes[i])
-                })
+                },
+            interRegion: interRegion.isEmpty ? nil : interRegion)
     }
 }

@@ -263,6 +263,7 @@ extension Network {
         if let h = serviceHost(owning: p.destination) {
             let remote = hostRegionDelay[h.int]
             guard remote > 0 else { return deliver(h, p) }
+            usage.interRegionBytesToHost[h.int] &+= UInt64(p.ipTotalLength)
             // A front end in another Region: the inter-Region leg (``setRemoteRegion(_:oneWay:)``).
             let at = Self.fifo(&hostInboundFree, h.int, now + delays.draw(median: remote, like: .crossAZ))
             schedule(p, hop: .host(h), at: at, &scheduler)

@@ -167,6 +167,8 @@ public struct Network: Sendable {
         hostHopFree.append(contentsOf: [.zero, .zero])
         hostInboundFree.append(.zero)
         hostRegionDelay.append(0)
+        usage.interRegionBytesToHost.append(0)
+        usage.interRegionBytesFromHost.append(0)
         hostAlive.append(true)
         if case .eni(let e) = attachment { enis[e.int].host = h }
         registerPublicSide(h)
@@ -319,7 +321,10 @@ public struct Network: Sendable {
             let far = isInternet(p.destination) && p.realm == 0
             var arrival = at + delays.draw(far ? .internet : .regional)
             let remote = hostRegionDelay[host.int]
-            if remote > 0 { arrival = arrival + delays.draw(median: remote, like: .crossAZ) }
+            if remote > 0 {
+                arrival = arrival + delays.draw(median: remote, like: .crossAZ)
+                usage.interRegionBytesFromHost[host.int] &+= UInt64(p.ipTotalLength)
+            }
             schedule(
                 p, hop: .publicNetwork, at: Self.fifo(&hostHopFree, host.int * 2 + (far ? 1 : 0), arrival), &scheduler)
         case .platform(let v):

@@ -20,6 +20,12 @@ public struct NetworkUsage: Sendable, Equatable {
     /// gateway's data processing charge applies to ("per GB sent from a VPC … to the transit
     /// gateway", https://aws.amazon.com/transit-gateway/pricing/).
     public var transitGatewayBytes = ContiguousArray<UInt64>()
+    /// Per host, bytes sent to it and bytes it sent when it is an AWS front end of another Region
+    /// (``Network/setRemoteRegion(_:oneWay:)``): inter-Region data transfer, billed per GB by the
+    /// Region the bytes leave (https://aws.amazon.com/ec2/pricing/on-demand/, "Data Transfer").
+    /// Zero for every other host.
+    public var interRegionBytesToHost = ContiguousArray<UInt64>()
+    public var interRegionBytesFromHost = ContiguousArray<UInt64>()
 
     public init() {}
 

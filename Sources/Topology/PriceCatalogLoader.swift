@@ -31,7 +31,7 @@ public enum PriceCatalogLoader {
             for p in try (try top.required("prices")).list() {
                 let m = try p.mapping(allowed: [
                     "item", "unit", "per", "usd", "tier", "source", "also", "source-note", "check", "date-read",
-                    "verified", "basis", "note",
+                    "verified", "basis", "note", "to",
                 ])
                 var e = PriceEntry(
                     item: try (try m.required("item")).string(), region: region,
@@ -40,6 +40,15 @@ public enum PriceCatalogLoader {
                     check: try m["check"]?.string(), dateRead: try (try m.required("date-read")).string(),
                     verified: try (try m.required("verified")).bool(), basis: try (try m.required("basis")).string(),
                     note: try m["note"]?.string())
+                if let to = m["to"] {
+                    let name = try to.string()
+                    guard RegionCatalog.named(name) != nil, name != region else {
+                        throw to.fail(
+                            "'\(name)' is not another Region of vpcsim's catalog "
+                                + "(\(RegionCatalog.names.filter { $0 != region }.joined(separator: ", ")))")
+                    }
+                    e.destination = name
+                }
                 if let per = m["per"] {
                     e.per = try per.number()
                     guard e.per > 0 else { throw per.fail("must be positive") }

@@ -3,6 +3,7 @@ import SimCore
 import Wire
 import NetModel
 import Workloads
+import Messages
 
 /// The dataset parts of a topology: traffic generators and the peers they name.
 extension Builder {
@@ -130,8 +131,10 @@ extension Builder {
                 name: name, label: label, clients: clients, servers: servers,
                 port: UInt16(try (try sm.required("port")).int(1...65535)), tls: try sm["tls"]?.bool() ?? true,
                 serverName: try sm["server-name"]?.string(), requests: requests,
-                requestBytes: try sm["request-bytes"]?.size() ?? 600,
-                responseBytes: try sm["response-bytes"]?.size() ?? 4_000,
+                requestSize: try sm["request-bytes"].map { try sessionSize($0, SessionSpec.requests) }
+                    ?? SessionSpec.requests(median: 600),
+                responseSize: try sm["response-bytes"].map { try sessionSize($0, SessionSpec.responses) }
+                    ?? SessionSpec.responses(median: 4_000),
                 serverTime: try sm["server-time"]?.duration(in: .zero...TopologyLimits.longestDelay)
                     ?? .milliseconds(5),
                 think: try sm["think"]?.duration(in: .zero...TopologyLimits.longestDelay) ?? .milliseconds(500),
@@ -188,6 +191,18 @@ extension Builder {
         } else {
             throw n.fail("a traffic entry needs 'sessions', 'scan' or 'ping'")
         }
+    }
+
+    /// A session's `request-bytes` or `response-bytes`: one size (`700`, `24kB`) is the median of
+    /// the generator's usual spread (`around`, log-normal); `{median: 700, sigma: 0.2}` and
+    /// `400-4kB` (uniform) are taken as written, `sigma: 0` being a constant.
+    func sessionSize(_ n: YNode, _ around: (Int) -> SizeDistribution) throws -> SizeDistribution {
+        let d = try n.sizeDistribution(
+            in: 0...TopologyLimits.largestSize, why: "a TCP write of the model counts its bytes in 32 bits")
+        if case .scalar = n.node, case .constant(let v) = d, YNode.sizeValue(try n.string()) != nil {
+            return around(v)
+        }
+        return d
     }
 
     /// `n` or `a-b` (ASCII digits), inside `bounds`.

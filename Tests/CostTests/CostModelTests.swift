@@ -133,6 +133,56 @@ import TestSupport
         #expect(Self.near(try line(b, "cross-az-in").monthlyUSD, 0.10)) // and again entering
     }
 
+    @Test func interRegionIsBilledInTheRegionTheBytesLeave() throws {
+        // A month of calls to eu-west-1 (10 GB of requests out, 30 GB of responses back) and to
+        // us-east-2 (5 GB out): each direction at the rate of the Region the bytes leave, to the
+        // Region they enter (https://aws.amazon.com/ec2/pricing/on-demand/, "Data Transfer").
+        let b = bill(
+            MeasuredUsage(
+                region: "us-east-1", windowSeconds: Self.month,
+                interRegion: [
+                    .init(from: "us-east-1", to: "eu-west-1", bytes: 10 << 30),
+                    .init(from: "eu-west-1", to: "us-east-1", bytes: 30 << 30),
+                    .init(from: "us-east-1", to: "us-east-2", bytes: 5 << 30),
+                ]))
+        let out = try line(b, "inter-region-us-east-1-to-eu-west-1")
+        #expect(out.priced && out.unitUSD == 0.02 && Self.near(out.monthlyUSD, 0.20), "\(out)")
+        let back = try line(b, "inter-region-eu-west-1-to-us-east-1")
+        #expect(back.priced && back.unitUSD == 0.02 && Self.near(back.monthlyUSD, 0.60), "\(back)")
+        // us-east-1 to us-east-2 has a price of its own ($0.01/GB), not the Region's default.
+        let east = try line(b, "inter-region-us-east-1-to-us-east-2")
+        #expect(east.unitUSD == 0.01 && Self.near(east.monthlyUSD, 0.05), "\(east)")
+        #expect(Self.near(b.usageMonthlyUSD, 0.85) && b.unpriced.isEmpty)
+        // An APAC Region's bytes are priced at its own (higher) rate, wherever the bill is.
+        let apac = bill(
+            MeasuredUsage(
+                region: "us-east-1", windowSeconds: Self.month,
+                interRegion: [.init(from: "ap-southeast-2", to: "us-east-1", bytes: 1 << 30)]))
+        #expect(try line(apac, "inter-region-ap-southeast-2-to-us-east-1").unitUSD == 0.098)
+        // A summary without the section (every run before, or without cross-Region calls) decodes.
+        let json =
+            #"{"region":"us-east-1","window_seconds":60,"warmup_seconds":0,"flow_log_window_seconds":60,"#
+            + #""nat_gateways":[],"public_ipv4_addresses":0,"endpoints":[],"cross_az":[],"internet_egress_bytes":0,"#
+            + #""functions":[],"dynamodb":[],"state_machines":[],"flow_logs":[]}"#
+        let plain = try JSONDecoder().decode(MeasuredUsage.self, from: Data(json.utf8))
+        #expect(plain.interRegion == nil && plain.interRegionBillItems.isEmpty)
+    }
+
+    @Test func aDestinationPriceNamesAnotherCatalogRegion() throws {
+        let dir = temporaryDirectory("prices-to")
+        try
+            ("region: us-east-1\nprices:\n  - item: data_transfer.inter_region_out\n    to: mars-east-1\n"
+            + "    unit: GB\n    usd: 0.02\n    date-read: '2026'\n    verified: false\n    basis: recall\n")
+            .write(toFile: dir + "/us-east-1.yaml", atomically: true, encoding: .utf8)
+        do {
+            _ = try PriceCatalogLoader.load(directory: dir)
+            Issue.record("a destination outside the catalog was accepted")
+        } catch {
+            #expect(error.description.hasPrefix(dir + "/us-east-1.yaml:4:"), "\(error)")
+            #expect(error.description.contains("'mars-east-1' is not another Region"), "\(error)")
+        }
+    }
+
     @Test func internetEgressSpansItsTiers() throws {
         // 15,000 GB: 10,240 GB at $0.09 and 4,760 GB at $0.085.
         let b = bill(

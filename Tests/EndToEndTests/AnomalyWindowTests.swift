@@ -63,6 +63,9 @@ import TestSupport
         // Sizes vary per call: the app tier's records (its subnets 10.20.10/11.0/24) and the order
         // functions' (10.20.30.0/24, items drawn per call) take many byte counts.
         var appBytes = Set<String>(), functionBytes = Set<String>(), records = 0
+        // The database tier's sessions (300-byte queries, 2 kB answers, drawn per request): no
+        // byte count repeats across a large share of its records.
+        var dbBytes: [String: Int] = [:]
         for f in filesUnder(dir + "/flowlogs") where f.hasSuffix(".log.gz") {
             for line in gunzipLines(dir + "/flowlogs/" + f).dropFirst() {
                 let c = line.split(separator: " ").map(String.init)
@@ -70,8 +73,15 @@ import TestSupport
                 records += 1
                 if c[15].hasSuffix("90201") || c[15].hasSuffix("90202") { appBytes.insert(c[9]) }
                 if c[15].hasSuffix("90401") { functionBytes.insert(c[9]) }
+                if (c[15].hasSuffix("90301") || c[15].hasSuffix("90302")) && c[13] == "OK" {
+                    dbBytes[c[9], default: 0] += 1
+                }
             }
         }
+        let dbRecords = dbBytes.values.reduce(0, +), commonest = dbBytes.values.max() ?? 0
+        #expect(
+            dbRecords > 200 && dbBytes.count * 2 > dbRecords && commonest * 50 < dbRecords,
+            "\(dbBytes.count) byte counts in \(dbRecords) database-tier records, the commonest \(commonest) times")
         #expect(
             records > 500 && appBytes.count > 50 && functionBytes.count > 50,
             "\(appBytes.count) app, \(functionBytes.count) function byte counts")

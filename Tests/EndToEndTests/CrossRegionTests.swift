@@ -4,6 +4,7 @@ import SimCore
 import Wire
 import TestSupport
 import Topology
+import Cost
 @testable import Experiments
 
 /// A handler calling DynamoDB in another Region (`region:` on the step): through the NAT
@@ -40,6 +41,33 @@ import Topology
             $0["interface-id"] == natENI && $0["flow-direction"] == "egress" && inEU($0["pkt-dstaddr"])
         }
         #expect(!toEU.isEmpty && toEU.allSatisfy { $0["pkt-dst-aws-service"] == "DYNAMODB" })
+        // The bytes both ways are inter-Region data transfer: the requests leave us-east-1, the
+        // responses leave eu-west-1, each the packets the NAT gateway's flow log counts (up to
+        // what was in flight when the run ended).
+        let fromEU = run.flowLogRecords.filter {
+            $0["interface-id"] == natENI && $0["flow-direction"] == "ingress" && inEU($0["pkt-srcaddr"])
+        }
+        func bytes(_ records: [[String: String]]) -> Double {
+            records.reduce(0) { $0 + (Double($1["bytes"] ?? "") ?? .nan) }
+        }
+        let usage = run.summary.usage
+        let pairs = try #require(usage.interRegion)
+        let out = try #require(pairs.first { $0.from == "us-east-1" && $0.to == "eu-west-1" })
+        let back = try #require(pairs.first { $0.from == "eu-west-1" && $0.to == "us-east-1" })
+        #expect(pairs.count == 2)
+        #expect(abs(Double(out.bytes) - bytes(toEU)) <= 0.02 * bytes(toEU), "\(out) vs \(bytes(toEU))")
+        #expect(abs(Double(back.bytes) - bytes(fromEU)) <= 0.02 * bytes(fromEU), "\(back) vs \(bytes(fromEU))")
+        // Priced per GB in the Region the bytes leave (https://aws.amazon.com/ec2/pricing/on-demand/).
+        let bill = CostModel.price(
+            usage, catalog: try PriceCatalogLoader.load(directory: repositoryRoot() + "/Topologies/prices"),
+            region: "us-east-1")
+        for (pair, id) in [(out, "inter-region-us-east-1-to-eu-west-1"), (back, "inter-region-eu-west-1-to-us-east-1")]
+        {
+            let line = try #require(bill.lines.first { $0.item == id }, "\(bill.lines.map(\.item))")
+            let gb = Double(pair.bytes) / BillItem.bytesPerGB * CostModel.hoursPerMonth * 3600 / usage.windowSeconds
+            #expect(line.priced && line.unitUSD == 0.02 && abs(line.monthlyUSD - gb * 0.02) < 1e-9, "\(line)")
+        }
+        #expect(bill.text.contains("Data transfer between Regions, eu-west-1 to us-east-1"))
         // The Lambda's resolver query for the other Region's name, answered inside its prefix list.
         let answers = try run.frames(
             run.pcap(run.functionENI), "dns.qry.name == \"dynamodb.eu-west-1.amazonaws.com\" && dns.a",

@@ -80,4 +80,35 @@ import Messages
             }
         }
     }
+
+    /// Issue 11: a session's `request-bytes` and `response-bytes` given as one size are the median
+    /// of a log-normal spread (sigma 0.3 and 0.6); `{median, sigma}` and ranges are as written.
+    @Test func sessionSizesTakeADistribution() throws {
+        let dataset = repositoryRoot() + "/Topologies/dataset-enterprise.yaml"
+        func spec(_ sets: String...) throws -> SessionSpec {
+            let s = try TopologyLoader.load(path: dataset, patches: sets.map { try TopologyPatch.commandLine($0) })
+            guard case .sessions(let spec) = s.world.traffic[0] else {
+                throw TopologyError(file: "", line: 0, column: 0, message: "no sessions")
+            }
+            return spec
+        }
+        let web = try spec()
+        #expect(web.requestSize == .logNormal(median: 700, sigma: SessionSpec.requestSigma))
+        #expect(web.responseSize == .logNormal(median: 24_000, sigma: SessionSpec.responseSigma))
+        #expect(web.requestBytes == 700 && web.responseBytes == 24_000)
+        let given = try spec(
+            "traffic[0].sessions.request-bytes={median: 900, sigma: 0.1}",
+            "traffic[0].sessions.response-bytes=2kB-30kB")
+        #expect(given.requestSize == .logNormal(median: 900, sigma: 0.1))
+        #expect(given.responseSize == .uniform(2_000, 30_000))
+        let fixed = try spec("traffic[0].sessions.request-bytes={median: 700, sigma: 0}")
+        #expect(fixed.requestSize == .constant(700))
+        do {
+            _ = try spec("traffic[0].sessions.request-bytes=9kB-1kB")
+            Issue.record("a backwards range loaded")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("traffic[0].sessions.request-bytes") && text.contains("runs backwards"), "\(text)")
+        }
+    }
 }
