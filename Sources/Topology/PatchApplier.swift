@@ -88,7 +88,7 @@ struct PatchApplier {
         }
         let next = rest.dropFirst()
         switch node {
-        case .mapping(var m):
+        case .mapping(let m):
             guard case .key(let k) = c else {
                 throw fail(p, done, "[\(Self.text(c))] indexes a list, and this is a mapping")
             }
