@@ -47,9 +47,14 @@ extension Builder {
         if let p = m["private-dns"] {
             privateDNS = try p.bool()
             if privateDNS && !service.privateDNS {
+                let source =
+                    service.key == "dynamodb"
+                    ? "AWS PrivateLink for DynamoDB does not support private DNS, see https://docs.aws.amazon.com/"
+                        + "amazondynamodb/latest/developerguide/privatelink-interface-endpoints.html"
+                    : "vpcsim's catalog has none"
                 throw p.fail(
-                    "\(service.key)'s interface endpoints have no private DNS for \(service.hostname) in vpcsim's "
-                        + "catalog (clients use the endpoint's vpce-… name)")
+                    "\(service.key)'s interface endpoints have no private DNS for \(service.hostname) (\(source)); "
+                        + "clients use the endpoint's vpce-… name")
             }
         }
         let policy = try m["policy"].map { try endpointPolicy($0) } ?? .fullAccess
