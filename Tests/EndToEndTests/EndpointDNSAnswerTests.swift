@@ -51,7 +51,8 @@ import TestSupport
             let (syns, answers) = try Self.observe(run)
             #expect(!answers.isEmpty && answers.allSatisfy { Set($0) == Set(addresses) && $0.count == 2 }, "\(answers)")
             let pcap = run.pcap(run.functionENI)
-            let counts = try run.frames(pcap, "dns.flags.response == 1 && dns.qry.type == 1", fields: ["dns.count.answers"])
+            let counts = try run.frames(
+                pcap, "dns.flags.response == 1 && dns.qry.type == 1", fields: ["dns.count.answers"])
             #expect(counts.allSatisfy { $0 == ["2"] }, "\(counts)")
             let bad = try run.frames(pcap, "_ws.malformed || _ws.expert.severity >= 6291456", fields: ["frame.number"])
             #expect(bad.isEmpty, "expert warnings in frames \(bad.prefix(5))")
@@ -76,7 +77,8 @@ import TestSupport
         let y = try Self.yaml(functionIn: "subnet-0c1d2e3f4a5b60003", newSubnet: subnet)
         // A new connection per call: a DNS query per call, so many answers to follow.
         let run = try ScenarioRun(
-            yaml: y.replacingOccurrences(of: "    runtime: python3.12\n", with: "    runtime: python3.12\n    connection-reuse: false\n"),
+            yaml: y.replacingOccurrences(
+                of: "    runtime: python3.12\n", with: "    runtime: python3.12\n    connection-reuse: false\n"),
             name: "endpoint-dns-outside", duration: .seconds(20))
         let addresses = try Self.endpointAddresses(run)
         let (syns, answers) = try Self.observe(run)
@@ -86,7 +88,10 @@ import TestSupport
         // Frame by frame: each SYN goes to the first address of the latest answer.
         let pcap = run.pcap(run.functionENI)
         var latest: String?
-        for f in try run.frames(pcap, "dns.flags.response == 1 && dns.qry.type == 1 || tcp.flags.syn == 1 && tcp.flags.ack == 0", fields: ["dns.a", "ip.dst"]) {
+        for f in try run.frames(
+            pcap, "dns.flags.response == 1 && dns.qry.type == 1 || tcp.flags.syn == 1 && tcp.flags.ack == 0",
+            fields: ["dns.a", "ip.dst"])
+        {
             if !f[0].isEmpty {
                 latest = String(f[0].split(separator: ",")[0])
             } else if let l = latest {

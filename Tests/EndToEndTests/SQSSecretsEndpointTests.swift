@@ -67,7 +67,9 @@ import Topology
                 if a[1] == "1" {
                     // Every endpoint ENI's address, once each.
                     let listed = a[2].split(separator: ",").map(String.init)
-                    #expect(Set(listed) == Set(addresses[service]!) && listed.count == addresses[service]!.count, "\(a) \(addresses)")
+                    #expect(
+                        Set(listed) == Set(addresses[service]!) && listed.count == addresses[service]!.count,
+                        "\(a) \(addresses)")
                 } else {
                     #expect(a[2].isEmpty)
                 }
