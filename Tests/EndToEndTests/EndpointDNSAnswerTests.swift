@@ -109,4 +109,79 @@ import TestSupport
         let pa = FileManager.default.contents(atPath: a.pcap(a.functionENI))
         #expect(pa != nil && pa == FileManager.default.contents(atPath: b.pcap(b.functionENI)))
     }
+
+    /// In the shipped experiment's interface-endpoint variant (ENIs in the functions' subnets) no
+    /// byte crosses AZs; with the functions moved to subnets without an ENI, the resolver's
+    /// order sends some calls to the other AZ's ENI and the run measures (and bills) AZ transfer.
+    @Test func experimentMeasuresCrossAZOnlyWhenClientsLackAnENIInTheirSubnet() throws {
+        let dir = temporaryDirectory("endpoint-dns-experiment")
+        let endpoint = """
+                set:
+                  route-tables.rtb-0c2d3e4f5a6b70011.routes: []
+                  functions.orders-writer-a.handler[0].endpoint: vpce-0c2d3e4f5a6b70098
+                  functions.orders-writer-a.handler[1].endpoint: vpce-0c2d3e4f5a6b70098
+                  functions.orders-writer-b.handler[0].endpoint: vpce-0c2d3e4f5a6b70098
+                  functions.orders-writer-b.handler[1].endpoint: vpce-0c2d3e4f5a6b70098
+                add:
+                  security-groups:
+                    - {id: sg-0c2d3e4f5a6b70022, name: endpoints, vpc: vpc-0c2d3e4f5a6b70718, egress: [],
+                       ingress: [{protocol: tcp, ports: 443, source: sg-0c2d3e4f5a6b70021}]}
+                  vpc-endpoints:
+                    - {id: vpce-0c2d3e4f5a6b70098, vpc: vpc-0c2d3e4f5a6b70718,
+                       service: com.amazonaws.us-east-1.dynamodb, type: Interface,
+                       subnets: [subnet-0c2d3e4f5a6b70001, subnet-0c2d3e4f5a6b70002],
+                       security-groups: [sg-0c2d3e4f5a6b70022], private-dns: false}
+            """
+        let text = """
+            experiment: endpoint-dns
+            description: An interface endpoint, callers in its subnets or in others.
+            topology: \(ExperimentTests.base)
+            duration: 12s
+            warmup: 2s
+            seeds: [1]
+            variants:
+              - name: interface-endpoint
+            \(endpoint)
+                remove:
+                  - captures[2]
+                  - nat-gateways.nat-0c2d3e4f5a6b70041
+              - name: callers-elsewhere
+            \(endpoint)
+                  subnets:
+                    - {id: subnet-0c2d3e4f5a6b70005, vpc: vpc-0c2d3e4f5a6b70718, cidr: 10.0.5.0/24,
+                       availability-zone: "{az1}", route-table: rtb-0c2d3e4f5a6b70011}
+                    - {id: subnet-0c2d3e4f5a6b70006, vpc: vpc-0c2d3e4f5a6b70718, cidr: 10.0.6.0/24,
+                       availability-zone: "{az2}", route-table: rtb-0c2d3e4f5a6b70011}
+                remove:
+                  - captures[2]
+                  - nat-gateways.nat-0c2d3e4f5a6b70041
+
+            """
+        let moved = text.replacingOccurrences(
+            of: "  - name: callers-elsewhere\n    set:\n",
+            with: "  - name: callers-elsewhere\n    set:\n"
+                + "      functions.orders-writer-a.vpc.subnets: [subnet-0c2d3e4f5a6b70005]\n"
+                + "      functions.orders-writer-b.vpc.subnets: [subnet-0c2d3e4f5a6b70006]\n"
+                + "      functions.orders-writer-a.connection-reuse: false\n"
+                + "      functions.orders-writer-b.connection-reuse: false\n")
+        #expect(moved != text)
+        try moved.write(toFile: dir + "/e.yaml", atomically: true, encoding: .utf8)
+        let r = runProgram(
+            ExperimentTests.binary, ["experiment", dir + "/e.yaml", "--out", dir + "/out", "--no-plots"])
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        let json = try ExperimentTests.json(dir + "/out/results.json")
+        let variants = try #require(json["variants"] as? [[String: Any]])
+        func measured(_ name: String) throws -> [String: Any] {
+            let v = try #require(variants.first { $0["name"] as? String == name })
+            let p = try #require((v["points"] as? [[String: Any]])?.first)
+            return try #require(p["measured"] as? [String: Any])
+        }
+        let own = try measured("interface-endpoint"), elsewhere = try measured("callers-elsewhere")
+        #expect((own["endpoint_bytes"] as? Double ?? 0) > 0 && own["cross_az_bytes"] as? Double == 0, "\(own)")
+        let crossed = elsewhere["cross_az_bytes"] as? Double ?? 0
+        let through = elsewhere["endpoint_bytes"] as? Double ?? 0
+        // Two ENIs, a random order per lookup (a lookup per call: no connection reuse): some
+        // calls cross, not all.
+        #expect(crossed > 0 && crossed < through, "\(elsewhere)")
+    }
 }
