@@ -380,6 +380,10 @@ public struct FrameRenderer: Sendable {
         case .dnsResponse(let id, let name, let type, let answer):
             PlatformMessages.dnsResponse(id: id, name: directory.catalog.name(name), type: type, answer: answer)
                 .encode(into: &w)
+        case .dnsAnswers(let id, let name, let answers):
+            PlatformMessages.dnsResponse(
+                id: id, name: directory.catalog.name(name), answers: directory.catalog.answers(answers)
+            ).encode(into: &w)
         case .dnsAAAAResponse(let id, let name, let answer):
             PlatformMessages.dnsResponse(
                 id: id, name: directory.catalog.name(name), aaaa: directory.catalog.address(answer)

@@ -24,13 +24,20 @@ enum PathPolicy {
             ?? world.services.first { $0.interfaceEndpoint != nil && $0.hostname == name }
         guard let service, let i = service.interfaceEndpoint else { return nil }
         let ep = net.interfaceEndpoints[i.int]
-        let zone = source.eni.map { net.subnets[net.enis[$0.int].subnet.int].zone }
-        let eni = ep.enis.first { net.subnets[net.enis[$0.int].subnet.int].zone == zone } ?? ep.enis[0]
+        // The ENI in the source's own subnet is the one getaddrinfo puts first (World.sortedFirst);
+        // otherwise the resolver's random order decides, and the probe takes the source's AZ's.
+        let subnet = source.eni.map { net.enis[$0.int].subnet }
+        let zone = subnet.map { net.subnets[$0.int].zone }
+        let own = ep.enis.first { net.enis[$0.int].subnet == subnet }
+        let eni = own ?? ep.enis.first { net.subnets[net.enis[$0.int].subnet.int].zone == zone } ?? ep.enis[0]
         let address = net.enis[eni.int].privateIP
         let how = service.privateDNSName == name ? "private DNS of" : "the own name of"
+        let why =
+            own != nil || ep.enis.count == 1
+            ? "" : " (the answers come in random order: a client outside the endpoint's subnets takes the first)"
         let answer =
             "\(name) → \(ep.enis.map { net.enis[$0.int].privateIP.description }.joined(separator: ", ")) "
-            + "(\(how) interface endpoint \(ep.id)); probing \(address), \(net.enis[eni.int].id)"
+            + "(\(how) interface endpoint \(ep.id)); probing \(address), \(net.enis[eni.int].id)\(why)"
         let label = "\(PathNaming.serviceName(ep.service)) through \(ep.id) (\(name))"
         return (PathDestination(address: address, port: port, label: label), answer)
     }

@@ -23,6 +23,9 @@ public struct NameCatalog: Sendable {
     var nameIndices: [String: NameIndex] = [:]
     var textIndices: [[UInt8]: TextIndex] = [:]
     var addressIndices: [IPAddress: AddressIndex] = [:]
+    /// Interned ordered lists of IPv4 addresses by ``AnswerListIndex`` (a DNS answer's A records).
+    public private(set) var answerLists: [[IPv4Address]] = []
+    var answerListIndices: [[IPv4Address]: AnswerListIndex] = [:]
 
     public init() {}
 
@@ -53,6 +56,19 @@ public struct NameCatalog: Sendable {
         addressIndices[address] = i
         return i
     }
+
+    /// The index of an ordered list of IPv4 addresses, added if new (one per order a resolver
+    /// gives them in: a handful per name).
+    public mutating func intern(answers: [IPv4Address]) -> AnswerListIndex {
+        if let i = answerListIndices[answers] { return i }
+        let i = AnswerListIndex(answerLists.count)
+        answerLists.append(answers)
+        answerListIndices[answers] = i
+        return i
+    }
+
+    /// The list at `i` (empty for an index never interned).
+    public func answers(_ i: AnswerListIndex) -> [IPv4Address] { i.int < answerLists.count ? answerLists[i.int] : [] }
 
     /// The address at `i` (`::` for an index never interned).
     public func address(_ i: AddressIndex) -> IPAddress { i.int < addresses.count ? addresses[i.int] : .anyIPv6 }

@@ -3,12 +3,15 @@ import Wire
 public enum NameTag {}
 public enum TextTag {}
 public enum AddressTag {}
+public enum AnswerListTag {}
 /// A name interned in the ``NameCatalog``: a TLS server name or a DNS name.
 public typealias NameIndex = Index<NameTag>
 /// A literal payload interned in the ``NameCatalog``.
 public typealias TextIndex = Index<TextTag>
 /// An address interned in the ``NameCatalog``.
 public typealias AddressIndex = Index<AddressTag>
+/// An ordered list of IPv4 addresses interned in the ``NameCatalog``.
+public typealias AnswerListIndex = Index<AnswerListTag>
 
 /// The end of a TCP connection that wrote a byte stream.
 public enum StreamOrigin: UInt8, Hashable, Sendable {
@@ -62,6 +65,10 @@ public enum Payload: Hashable, Sendable {
     /// service's dual-stack name), interned in the catalog
     /// (``PlatformMessages/dnsResponse(id:name:aaaa:)``).
     case dnsAAAAResponse(id: UInt16, name: NameIndex, answer: AddressIndex)
+    /// A DNS response to an A question with several records, in the order the resolver gives
+    /// them (an interface endpoint's name: one per endpoint ENI), interned in the catalog
+    /// (``PlatformMessages/dnsResponse(id:name:answers:)``).
+    case dnsAnswers(id: UInt16, name: NameIndex, answers: AnswerListIndex)
     /// An ICMPv6 neighbor solicitation for `target` (RFC 4861 §4.3), or the advertisement that
     /// answers it (§4.4; `router` sets the R flag). The link-layer address option is the sending
     /// interface's MAC, which a capture knows (``Wire/NeighborDiscoveryMessage``).

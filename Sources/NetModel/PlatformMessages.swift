@@ -34,6 +34,15 @@ public enum PlatformMessages {
             to: dnsQuery(id: id, name: name, type: DNSType.aaaa), answers: [aaaaRecord(name, address)])
     }
 
+    /// Amazon DNS's answer to an A question with several records, in `answers`' order, each with
+    /// the same 5 s TTL (an interface endpoint's names answer with every endpoint ENI's address,
+    /// https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html).
+    public static func dnsResponse(id: UInt16, name: String, answers: [IPv4Address]) -> DNSMessage {
+        DNSMessage.response(
+            to: dnsQuery(id: id, name: name, type: DNSType.a),
+            answers: answers.map { DNSRecord(name: name, ttl: 5, data: .a($0)) })
+    }
+
     static func aaaaRecord(_ name: String, _ v6: IPAddress) -> DNSRecord {
         let bytes = (0..<16).map { k in
             UInt8(truncatingIfNeeded: (k < 8 ? v6.high : v6.low) >> (56 - 8 * UInt64(k % 8)))

@@ -263,6 +263,9 @@ public struct ServiceEndpoint: Sendable {
     /// policy is evaluated for every request, and with private DNS the VPC's resolver answers
     /// `privateDNSName` (the service's Regional name) with `addresses` inside that VPC.
     public var interfaceEndpoint: InterfaceEndpointIndex?
+    /// The catalog's lists of `addresses` in every order (an interface endpoint's, set by
+    /// World.addService): the first and how many; the resolver answers with one of them.
+    var answerOrders: (first: AnswerListIndex, count: Int)?
     public var vpc: VPCIndex?
     public var privateDNSName: String?
     /// The service's dual-stack name (``Topology/RegionCatalog/Service/dualStackHostname``), which

@@ -38,9 +38,28 @@ extension World {
         if case .dnsAAAAResponse(_, _, let a) = p.payload {
             return ipv6Address(of: host) != nil ? network.catalog.address(a) : nil
         }
+        if case .dnsAnswers(_, _, let list) = p.payload {
+            return current?.isIPv4 ?? true ? sortedFirst(network.catalog.answers(list), host: host) : nil
+        }
         guard case .dnsResponse(_, _, let type, let answer?) = p.payload else { return nil }
         if type == DNSType.aaaa { return ipv6Address(of: host) != nil ? Network.nat64Address(IPAddress(answer)) : nil }
         if type == DNSType.a, current?.isIPv4 ?? true { return IPAddress(answer) }
         return nil
+    }
+
+    /// The address getaddrinfo puts first among several A records, which every modelled SDK
+    /// connects to: glibc sorts them by RFC 6724 §6 (rfc3484_sort in sysdeps/posix/getaddrinfo.c),
+    /// and between IPv4 destinations of one scope and precedence only rule 9 decides — glibc
+    /// gives an IPv4 destination a common-prefix length only when it lies in the source's own
+    /// subnet (by the interface's netmask), so an answer in the client's subnet comes first; the
+    /// others keep the resolver's order (rule 10). Other runtimes' own resolvers (Go's, Java's)
+    /// are assumed to behave the same.
+    func sortedFirst(_ answers: [IPv4Address], host: HostIndex) -> IPAddress? {
+        guard let first = answers.first else { return nil }
+        if case .eni(let e) = network.hosts[host.int] {
+            let subnet = network.subnets[network.enis[e.int].subnet.int]
+            if let own = answers.first(where: { subnet.cidr.contains(IPAddress($0)) }) { return IPAddress(own) }
+        }
+        return IPAddress(first)
     }
 }

@@ -26,6 +26,12 @@ extension World {
             network.transmit(r, from: h, now: now, &s)
             return
         }
+        if qtype == DNSType.a, name.int < network.catalog.names.count,
+            let svc = service(answering: network.catalog.name(name), in: vpc), let orders = svc.answerOrders
+        {
+            answerEndpointName(q, id: id, name: name, orders, resolver: h, now, &s)
+            return
+        }
         var answer: IPv4Address?
         // AAAA: DNS64's synthesis only (World+DNS64.swift); `answer` is the embedded IPv4 address.
         let synthesise = qtype == DNSType.aaaa && querierHasDNS64(q.source, vpc: vpc)
@@ -47,6 +53,28 @@ extension World {
             dontFragment: PlatformReplies.dontFragment)
         r.payload = .dnsResponse(id: id, name: name, type: qtype, answer: answer)
         r.payloadLength = UInt32(dnsMessageLength(name: name, type: qtype, response: true, answered: answer != nil))
+        network.transmit(r, from: h, now: now, &s)
+    }
+
+    /// An interface endpoint's Regional or endpoint-specific name: one A record per endpoint ENI
+    /// (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html:
+    /// the names resolve to the private IP addresses of the endpoint network interfaces), in an
+    /// order drawn per query among all orders: Route 53 "returns all values to the recursive
+    /// resolver in random order" for a record with several values
+    /// (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-simple.html);
+    /// that PrivateLink's records behave so is assumed (AWS documents no order for them). One
+    /// draw from the run's stream, as a single answer took: the same seed gives the same orders.
+    mutating func answerEndpointName(
+        _ q: Packet, id: UInt16, name: NameIndex, _ orders: (first: AnswerListIndex, count: Int), resolver h: HostIndex,
+        _ now: SimTime, _ s: inout Scheduler
+    ) {
+        let k = orders.first.int + Int(random.bounded(UInt64(orders.count)))
+        var r = Packet(
+            source: q.destination, destination: q.source, sourcePort: 53, destinationPort: q.sourcePort,
+            protocolNumber: IPProtocol.udp, ttl: PlatformReplies.ttl, ipID: PlatformReplies.ipID(q, now),
+            dontFragment: PlatformReplies.dontFragment)
+        r.payload = .dnsAnswers(id: id, name: name, answers: AnswerListIndex(k))
+        r.payloadLength = UInt32(dnsMessageLength(name: name, answers: network.catalog.answerLists[k].count))
         network.transmit(r, from: h, now: now, &s)
     }
 }

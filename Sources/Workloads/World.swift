@@ -93,12 +93,34 @@ public struct World: EventHandler, Sendable {
 
     public mutating func addService(_ s: ServiceEndpoint) {
         serviceByHost[s.host] = services.count
+        var s = s
+        // An interface endpoint's names answer with every ENI in an order drawn per query
+        // (answerEndpointName): every order interned now, before captures copy the catalog (one
+        // ENI per AZ: at most 6! = 720 lists).
+        if s.interfaceEndpoint != nil, s.addresses.count > 1, s.addresses.count <= 6 {
+            let orders = Self.permutations(s.addresses.compactMap(\.ipv4))
+            let first = network.catalog.intern(answers: orders[0])
+            for o in orders.dropFirst() { _ = network.catalog.intern(answers: o) }
+            s.answerOrders = (first, orders.count)
+        }
         services.append(s)
         tcp.listen(host: s.host, port: 443, owner: AppRef(.service, object: UInt32(services.count - 1)))
         _ = network.catalog.intern(name: s.hostname)
         if let d = s.dualStackHostname { _ = network.catalog.intern(name: d) }
         // Interned now, before captures copy the catalog: the resolver's AAAA answers name them.
         for a in s.ipv6Addresses { _ = network.catalog.intern(address: a) }
+    }
+
+    /// Every order of `items`, in one fixed order (the lexicographic order of positions).
+    static func permutations<T>(_ items: [T]) -> [[T]] {
+        if items.count <= 1 { return [items] }
+        var out: [[T]] = []
+        for i in items.indices {
+            var rest = items
+            let head = rest.remove(at: i)
+            for p in permutations(rest) { out.append([head] + p) }
+        }
+        return out
     }
 
     /// The VPC's platform services host (Amazon DNS, metadata, Time Sync, DHCP).
@@ -338,6 +360,17 @@ public struct World: EventHandler, Sendable {
             response
             ? PlatformMessages.dnsResponse(id: 0, name: text, type: type, answer: answer).encodedLength
             : PlatformMessages.dnsQuery(id: 0, name: text, type: type).encodedLength
+        dnsLength[key] = n
+        return n
+    }
+
+    /// The length of Amazon DNS's response to an A question for `name` with `count` records.
+    mutating func dnsMessageLength(name: NameIndex, answers count: Int) -> Int {
+        let key = UInt64(count) << 56 | UInt64(name.raw) << 19 | UInt64(DNSType.a) << 2 | 3
+        if let n = dnsLength[key] { return n }
+        let n = PlatformMessages.dnsResponse(
+            id: 0, name: network.catalog.name(name), answers: Array(repeating: IPv4Address(raw: 1), count: count)
+        ).encodedLength
         dnsLength[key] = n
         return n
     }

@@ -92,8 +92,10 @@ import TestSupport
 
     /// The crossover the shipped experiment plots, by hand: one NAT gateway with its Elastic IP
     /// ($32.85 + $3.65 fixed, $0.045/GB) against five interface endpoints in two AZs (10 × 730 h ×
-    /// $0.01 = $73 fixed, $0.01/GB). Even is (73 − 36.50) / 0.035 ≈ 1,043 GB a month; a single
-    /// endpoint in two AZs ($14.60) is cheaper than the NAT gateway at every volume.
+    /// $0.01 = $73 fixed, $0.01/GB). Alone, even is (73 − 36.50) / 0.035 ≈ 1,043 GB a month; in
+    /// the experiment half the gateway's bytes also cross AZs ($0.02/GB) while the endpoints'
+    /// never do (each client takes its own subnet's ENI), so even is 36.50 / 0.045 ≈ 811 GB. A
+    /// single endpoint in two AZs ($14.60) is cheaper than the NAT gateway at every volume.
     @Test func interfaceEndpointsCrossANATGatewayAsTrafficGrows() throws {
         func nat(_ gb: Double) -> CostBreakdown {
             bill(
@@ -119,6 +121,21 @@ import TestSupport
         #expect(nat(1000).monthlyUSD < endpoints(5, 1000).monthlyUSD)
         #expect(nat(1100).monthlyUSD > endpoints(5, 1100).monthlyUSD)
         for gb in [0.0, 100, 10_000] { #expect(endpoints(1, gb).monthlyUSD < nat(gb).monthlyUSD) }
+        // With half the gateway's traffic crossing AZs (a quarter each way).
+        func sharedNAT(_ gb: Double) -> Double {
+            let quarter = UInt64(gb / 4 * Self.gb)
+            return nat(gb).monthlyUSD
+                + bill(
+                    MeasuredUsage(
+                        region: "us-east-1", windowSeconds: Self.month,
+                        crossAZ: [
+                            .init(from: "us-east-1a", to: "us-east-1b", bytes: quarter),
+                            .init(from: "us-east-1b", to: "us-east-1a", bytes: quarter),
+                        ])
+                ).monthlyUSD
+        }
+        #expect(Self.near(sharedNAT(1000), 36.50 + 45 + 10))
+        #expect(sharedNAT(790) < endpoints(5, 790).monthlyUSD && sharedNAT(830) > endpoints(5, 830).monthlyUSD)
     }
 
     @Test func crossAZIsChargedOutAndIn() throws {

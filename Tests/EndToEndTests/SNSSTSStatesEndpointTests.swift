@@ -90,7 +90,11 @@ import Topology
                 for a in answers {
                     names.insert(a[0])
                     let service = String(a[0].prefix { $0 != "." })
-                    #expect(addresses[service]?.contains(a[1]) == true, "\(a) \(addresses)")
+                    // Every endpoint ENI's address, once each.
+                    let listed = a[1].split(separator: ",").map(String.init)
+                    #expect(
+                        addresses[service].map { Set(listed) == Set($0) && listed.count == $0.count } == true,
+                        "\(a) \(addresses)")
                 }
                 for p in try run.frames(pcap, "tcp", fields: ["ip.src", "ip.dst", "tcp.srcport", "tcp.dstport"]) {
                     let peer = fnIPs.contains(p[0]) ? p[1] : p[0]
