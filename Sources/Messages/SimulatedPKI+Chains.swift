@@ -116,7 +116,8 @@ extension SimulatedPKI {
                 notValidBefore: date(start), notValidAfter: date(end), issuer: rootName, subject: subordinateName,
                 signatureAlgorithm: .sha256WithRSAEncryption,
                 extensions: try Certificate.Extensions([
-                    try Certificate.Extension(BasicConstraints.isCertificateAuthority(maxPathLength: 0), critical: true),
+                    try Certificate.Extension(
+                        BasicConstraints.isCertificateAuthority(maxPathLength: 0), critical: true),
                     try Certificate.Extension(
                         AuthorityKeyIdentifier(keyIdentifier: rootSKI.keyIdentifier), critical: false),
                     try Certificate.Extension(subSKI, critical: false),
@@ -211,7 +212,8 @@ extension SimulatedPKI {
                     try Certificate.Extension(
                         KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true), critical: true),
                     try Certificate.Extension(ExtendedKeyUsage([.clientAuth, .serverAuth]), critical: false),
-                    try Certificate.Extension(BasicConstraints.isCertificateAuthority(maxPathLength: 0), critical: true),
+                    try Certificate.Extension(
+                        BasicConstraints.isCertificateAuthority(maxPathLength: 0), critical: true),
                     try Certificate.Extension(intermediateSKI, critical: false),
                     try Certificate.Extension(
                         AuthorityKeyIdentifier(keyIdentifier: rootSKI.keyIdentifier), critical: false),

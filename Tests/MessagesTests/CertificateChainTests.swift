@@ -32,7 +32,8 @@ import TestSupport
         Case(
             server: .postgreSQL, name: "orders-db.c9akciq32ab1.eu-west-1.rds.amazonaws.com",
             sent: [
-                "Amazon RDS eu-west-1 Subordinate CA RSA2048 G1.A.", "Amazon RDS eu-west-1 Root CA RSA2048 G1 (simulated)",
+                "Amazon RDS eu-west-1 Subordinate CA RSA2048 G1.A.",
+                "Amazon RDS eu-west-1 Root CA RSA2048 G1 (simulated)",
             ],
             root: "Amazon RDS eu-west-1 Root CA RSA2048 G1 (simulated)", tls13Length: 3454),
         Case(

@@ -12,7 +12,8 @@ import Wire
     static func plan(_ client: TLSClientProfileID, _ server: TLSServerProfileID) throws -> TLSFlightPlan {
         var pki = SimulatedPKI(seed: 1, runStartUnixSeconds: TLSSessionTests.start)
         return try TLSFlightPlan(
-            client: client.profile, server: server.profile, derSizes: pki.derSizes(serverName: name, chain: server.certificateChain))
+            client: client.profile, server: server.profile,
+            derSizes: pki.derSizes(serverName: name, chain: server.certificateChain))
     }
 
     /// The payload lengths (record header excluded) of the records the server sends after the

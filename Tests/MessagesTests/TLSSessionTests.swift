@@ -22,7 +22,8 @@ import TestSupport
         var pki = SimulatedPKI(seed: seed, runStartUnixSeconds: start)
         return TLSSession(
             client: .boto3OpenSSL3, server: server.profile, serverName: name, clientSeed: 7, serverSeed: 8,
-            sessionID: TLSSeeds.fill(32, 9, TLSSeeds.sessionID), identity: pki.identity(serverName: name, chain: server.certificateChain))
+            sessionID: TLSSeeds.fill(32, 9, TLSSeeds.sessionID),
+            identity: pki.identity(serverName: name, chain: server.certificateChain))
     }
 
     @Test func planSizesAreTheSessionsSizes() throws {
