@@ -74,7 +74,7 @@ extension StreamStore {
             client: clientID.profile, server: serverID.profile, serverName: serverName, clientSeed: UInt64(clientSeed),
             serverSeed: serverSeed,
             sessionID: TLSSeeds.fill(clientID.profile.sessionIDLength, UInt64(c), TLSSeeds.sessionID),
-            identity: tls.pki.identity(serverName: serverName))
+            identity: tls.pki.identity(serverName: serverName, chain: serverID.certificateChain))
         tls.sessions[c] = session
         return session
     }

@@ -4,25 +4,68 @@ import _CryptoExtras
 import SwiftASN1
 import X509
 import SimCore
+import Wire
 
-/// The certificates a simulated TLS server presents: a chain in the shape of Amazon Trust
-/// Services' (https://www.amazontrust.com/repository/) — a self-signed root ("Amazon Root CA
-/// 1"-shaped), an intermediate named like "Amazon RSA 2048 M03", and a leaf for the server name —
-/// built with swift-certificates and signed with sha256WithRSAEncryption (PKCS #1 v1.5,
-/// deterministic) by the fixed keys of ``SimulationKeys``. Serial numbers and the leaf's validity
-/// come from the run's seed and start, so a chain is the same for the same topology and seed.
+/// The certificates simulated TLS servers present, one chain shape per server type
+/// (``Wire/TLSCertificateChain``), built with swift-certificates and signed with
+/// sha256WithRSAEncryption (PKCS #1 v1.5, deterministic) by the fixed keys of ``SimulationKeys``
+/// and ``SimulationCAKeys``. Serial numbers and the leaves' validity come from the run's seed and
+/// start, so a chain is the same for the same topology and seed. Every CA name says "simulated",
+/// every URL is under an `.invalid` domain (RFC 6761 §6.4), and no leaf carries embedded SCTs
+/// (there are no CT logs to sign them); every server uses the same leaf key.
 ///
-/// The leaf mirrors an ACM leaf's extensions (authority and subject key identifiers, the server
-/// name as CN and SAN, policy 2.23.140.1.2.1, key usage, EKU, CRL distribution point, AIA,
-/// basicConstraints) but carries no embedded SCTs: there are no CT logs to sign them. Its
-/// addresses are under `amazontrust.invalid` (RFC 6761 §6.4), and every name says "simulated".
+/// - ``Wire/TLSCertificateChain/amazonTrust`` (AWS front ends): Amazon Trust Services' shape
+///   (https://www.amazontrust.com/repository/): a leaf under an "Amazon RSA 2048 M03"-shaped
+///   intermediate under "Amazon Root CA 1". The server sends the leaf, the intermediate and Amazon
+///   Root CA 1 cross-signed by "Starfield Services Root Certificate Authority - G2" — the chain
+///   public `openssl s_client -showcerts` transcripts of ACM-certified AWS endpoints show, and the
+///   one that lets a client trusting only Starfield Services Root G2 validate, as the DynamoDB ATS
+///   page says clients may
+///   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ats-certs.html). Whether
+///   DynamoDB/S3/STS/SQS themselves also send Starfield Services Root G2 cross-signed by
+///   Starfield Class 2 (a fourth certificate some ACM endpoints send) is not determined: assumed not.
+/// - ``Wire/TLSCertificateChain/rdsRegional`` (RDS): the Region's rds-ca-rsa2048-g1 CA
+///   (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html): a leaf named
+///   for the endpoint (CN and SAN), issued by "Amazon RDS <Region> Subordinate CA RSA2048 G1.A.n"
+///   under "Amazon RDS <Region> Root CA RSA2048 G1", with the distinguished names
+///   `openssl s_client -starttls postgres` prints against RDS. The server sends the leaf, the
+///   subordinate and the self-signed Region root (hence node-postgres's well-known
+///   "self-signed certificate in certificate chain" against RDS without the bundle:
+///   https://github.com/NangoHQ/nango/issues/2694). See `SimulatedPKI+Chains.swift`.
+/// - ``Wire/TLSCertificateChain/publicWebPKI`` (nginx: internet and partner servers): Let's
+///   Encrypt's shape (https://letsencrypt.org/certificates/): a 90-day leaf under the RSA
+///   intermediate "R10" under the RSA-4096 "ISRG Root X1"; the server sends the leaf and R10 (the
+///   default chain since the cross-signed X1 was retired:
+///   https://letsencrypt.org/2023/07/10/cross-sign-expiration/). Real Let's Encrypt servers often
+///   have ECDSA leaves under E5–E9, but swift-crypto's ECDSA signatures are randomised, which
+///   would break byte-identical outputs, so the simulated one is RSA (the R10/R11 kind).
 public struct SimulatedPKI: Sendable {
     public let seed: UInt64
     public let runStartUnixSeconds: Int64
-    var identities: [String: TLSServerIdentity] = [:]
-    var issuer: (root: [UInt8], intermediate: [UInt8], intermediateSKI: ArraySlice<UInt8>)?
-    var sizes: [String: [Int]] = [:]
-    var placeholderIssuer: (root: [UInt8], intermediate: [UInt8], intermediateSKI: ArraySlice<UInt8>)?
+    var identities: [ChainKey: TLSServerIdentity] = [:]
+    var sizes: [ChainKey: [Int]] = [:]
+    var issuers: [IssuerKey: Issuer] = [:]
+    var placeholderIssuers: [IssuerKey: Issuer] = [:]
+
+    struct ChainKey: Hashable, Sendable {
+        var chain: TLSCertificateChain
+        var serverName: String
+    }
+
+    /// An issuer hierarchy: per chain shape, and per Region for RDS.
+    struct IssuerKey: Hashable, Sendable {
+        var chain: TLSCertificateChain
+        var region: String
+    }
+
+    /// The CA side of a chain: the certificates sent after the leaf, the trust anchor, and the
+    /// name and key identifier the leaf's issuer fields carry.
+    struct Issuer: Sendable {
+        var sent: [[UInt8]]
+        var root: [UInt8]
+        var name: DistinguishedName
+        var keyIdentifier: ArraySlice<UInt8>
+    }
 
     /// The PKI of a run: `seed` is the run's seed, `runStartUnixSeconds` the simulated start.
     public init(seed: UInt64, runStartUnixSeconds: Int64) {
@@ -30,31 +73,60 @@ public struct SimulatedPKI: Sendable {
         self.runStartUnixSeconds = runStartUnixSeconds
     }
 
-    /// The chain `serverName`'s server presents (generated on first use, then remembered).
-    public mutating func identity(serverName: String) -> TLSServerIdentity {
-        if let known = identities[serverName] { return known }
-        let issuer = self.issuer ?? Self.makeIssuer(seed: seed)
-        self.issuer = issuer
+    /// The chain of shape `chain` that `serverName`'s server presents (generated on first use,
+    /// then remembered).
+    public mutating func identity(serverName: String, chain: TLSCertificateChain) -> TLSServerIdentity {
+        let key = ChainKey(chain: chain, serverName: serverName)
+        if let known = identities[key] { return known }
+        let issuer = self.issuer(chain, serverName: serverName, placeholder: false)
         let leaf = Self.makeLeaf(
-            serverName: serverName, seed: seed, start: runStartUnixSeconds, issuerSKI: issuer.intermediateSKI)
-        let id = TLSServerIdentity(certificates: [leaf, issuer.intermediate], root: issuer.root)
-        identities[serverName] = id
+            chain, serverName: serverName, seed: seed, start: runStartUnixSeconds, issuer: issuer, placeholder: false)
+        let id = TLSServerIdentity(certificates: [leaf] + issuer.sent, root: issuer.root)
+        identities[key] = id
         return id
     }
 
-    /// The DER sizes of the chain ``identity(serverName:)`` generates, without its RSA
+    /// The DER sizes of the chain ``identity(serverName:chain:)`` generates, without its RSA
     /// signatures: the same certificates built with a placeholder signature of a real one's
-    /// length (an RSA-2048 signature is always 256 bytes), so the model sizes a handshake without
-    /// the cost of signing. Tests compare the two.
-    public mutating func derSizes(serverName: String) -> [Int] {
-        if let known = sizes[serverName] { return known }
-        let issuer = placeholderIssuer ?? Self.makeIssuer(seed: seed, placeholder: true)
-        placeholderIssuer = issuer
+    /// length (an RSA signature is as long as its key's modulus), so the model sizes a handshake
+    /// without the cost of signing. Tests compare the two.
+    public mutating func derSizes(serverName: String, chain: TLSCertificateChain) -> [Int] {
+        let key = ChainKey(chain: chain, serverName: serverName)
+        if let known = sizes[key] { return known }
+        let issuer = self.issuer(chain, serverName: serverName, placeholder: true)
         let leaf = Self.makeLeaf(
-            serverName: serverName, seed: seed, start: runStartUnixSeconds, issuerSKI: issuer.intermediateSKI,
-            placeholder: true)
-        sizes[serverName] = [leaf.count, issuer.intermediate.count]
-        return [leaf.count, issuer.intermediate.count]
+            chain, serverName: serverName, seed: seed, start: runStartUnixSeconds, issuer: issuer, placeholder: true)
+        let result = [leaf.count] + issuer.sent.map(\.count)
+        sizes[key] = result
+        return result
+    }
+
+    mutating func issuer(_ chain: TLSCertificateChain, serverName: String, placeholder: Bool) -> Issuer {
+        let key = IssuerKey(chain: chain, region: chain == .rdsRegional ? Self.rdsRegion(serverName) : "")
+        if let known = (placeholder ? placeholderIssuers : issuers)[key] { return known }
+        let made: Issuer
+        switch chain {
+        case .amazonTrust: made = Self.makeIssuer(seed: seed, placeholder: placeholder)
+        case .rdsRegional: made = Self.rdsIssuer(region: key.region, seed: seed, placeholder: placeholder)
+        case .publicWebPKI: made = Self.publicWebIssuer(seed: seed, placeholder: placeholder)
+        }
+        if placeholder { placeholderIssuers[key] = made } else { issuers[key] = made }
+        return made
+    }
+
+    static func makeLeaf(
+        _ chain: TLSCertificateChain, serverName: String, seed: UInt64, start: Int64, issuer: Issuer, placeholder: Bool
+    ) -> [UInt8] {
+        switch chain {
+        case .amazonTrust:
+            makeLeaf(
+                serverName: serverName, seed: seed, start: start, issuerSKI: issuer.keyIdentifier,
+                placeholder: placeholder)
+        case .rdsRegional:
+            rdsLeaf(serverName: serverName, seed: seed, start: start, issuer: issuer, placeholder: placeholder)
+        case .publicWebPKI:
+            publicWebLeaf(serverName: serverName, seed: seed, start: start, issuer: issuer, placeholder: placeholder)
+        }
     }
 
     // MARK: Keys
@@ -86,13 +158,13 @@ public struct SimulatedPKI: Sendable {
         -> Certificate.PrivateKey
     {
         placeholder
-            ? Certificate.PrivateKey(PlaceholderSigner(publicKey: Certificate.PublicKey(`public`)))
+            ? Certificate.PrivateKey(
+                PlaceholderSigner(
+                    publicKey: Certificate.PublicKey(`public`), signatureLength: `public`.keySizeInBits / 8))
             : Certificate.PrivateKey(key())
     }
 
-    static func makeIssuer(seed: UInt64, placeholder: Bool = false) -> (
-        root: [UInt8], intermediate: [UInt8], intermediateSKI: ArraySlice<UInt8>
-    ) {
+    static func makeIssuer(seed: UInt64, placeholder: Bool) -> Issuer {
         do {
             let rootName = try DistinguishedName {
                 CountryName("US")
@@ -118,16 +190,16 @@ public struct SimulatedPKI: Sendable {
             let intermediatePublic = Certificate.PublicKey(intermediatePublicKey)
             let intermediateSKI = SubjectKeyIdentifier(hash: intermediatePublic)
             // Amazon RSA 2048 M03: 2022-08-23 to 2030-08-23, path length 0, server and client auth.
+            let intermediateName = try DistinguishedName {
+                CountryName("US")
+                OrganizationName(organisation)
+                CommonName("Amazon RSA 2048 M03 (simulated)")
+            }
             let intermediate = try Certificate(
                 version: .v3, serialNumber: serial(seed, 2, bytes: 19), publicKey: intermediatePublic,
                 notValidBefore: date(UTCDateTime.unixSeconds(year: 2022, month: 8, day: 23, hour: 22, minute: 26)),
                 notValidAfter: date(UTCDateTime.unixSeconds(year: 2030, month: 8, day: 23, hour: 22, minute: 26)),
-                issuer: rootName,
-                subject: try DistinguishedName {
-                    CountryName("US")
-                    OrganizationName(organisation)
-                    CommonName("Amazon RSA 2048 M03 (simulated)")
-                },
+                issuer: rootName, subject: intermediateName,
                 signatureAlgorithm: .sha256WithRSAEncryption,
                 extensions: try Certificate.Extensions([
                     try Certificate.Extension(
@@ -143,7 +215,11 @@ public struct SimulatedPKI: Sendable {
                     serverPolicy,
                 ]),
                 issuerPrivateKey: signer(rootKey, public: rootPublicKey, placeholder: placeholder))
-            return (der(root), der(intermediate), intermediateSKI.keyIdentifier)
+            let cross = try amazonRootCrossCertificate(
+                rootName: rootName, rootSKI: rootSKI, seed: seed, placeholder: placeholder)
+            return Issuer(
+                sent: [der(intermediate), cross], root: der(root), name: intermediateName,
+                keyIdentifier: intermediateSKI.keyIdentifier)
         } catch {
             preconditionFailure("building the simulated CA certificates failed: \(error)")
         }
@@ -234,8 +310,8 @@ public struct SimulatedPKI: Sendable {
     }
 }
 
-/// One server's certificate chain as it sends it (leaf, then the intermediate), and the root
-/// that anchors it.
+/// One server's certificate chain as it sends it (leaf first, then its issuers), and the
+/// self-signed root that anchors it.
 public struct TLSServerIdentity: Sendable, Hashable {
     /// DER of the certificates a server sends, leaf first.
     public var certificates: [[UInt8]]
@@ -244,10 +320,11 @@ public struct TLSServerIdentity: Sendable, Hashable {
     public var derSizes: [Int] { certificates.map(\.count) }
 }
 
-/// A signer that writes a zero-filled signature as long as an RSA-2048 one: certificates it
-/// "signs" have the DER length of the real ones, for sizing only (never written to an output).
+/// A signer that writes a zero-filled signature as long as its RSA key's real one: certificates
+/// it "signs" have the DER length of the real ones, for sizing only (never written to an output).
 struct PlaceholderSigner: CustomPrivateKey {
     let publicKey: Certificate.PublicKey
+    let signatureLength: Int
     var defaultSignatureAlgorithm: Certificate.SignatureAlgorithm { .sha256WithRSAEncryption }
     var supportedSignatureAlgorithms: [Certificate.SignatureAlgorithm] { [.sha256WithRSAEncryption] }
 
@@ -256,7 +333,7 @@ struct PlaceholderSigner: CustomPrivateKey {
     {
         try Certificate.Signature(
             signatureAlgorithm: signatureAlgorithm,
-            signatureBytes: ASN1BitString(bytes: ArraySlice(repeating: 0, count: SimulatedPKI.signatureLength)))
+            signatureBytes: ASN1BitString(bytes: ArraySlice(repeating: 0, count: signatureLength)))
     }
 
     static var defaultPEMDiscriminator: String { "PRIVATE KEY" }

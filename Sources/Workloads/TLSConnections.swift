@@ -82,7 +82,7 @@ extension World {
     mutating func tlsPlan(client: TLSClientProfileID, server: TLSServerProfileID, name: NameIndex) -> Int32 {
         let key = UInt64(client.rawValue) << 40 | UInt64(server.rawValue) << 32 | UInt64(name.raw)
         if let k = tlsPlanIndex[key] { return k }
-        let derSizes = pki.derSizes(serverName: network.catalog.name(name))
+        let derSizes = pki.derSizes(serverName: network.catalog.name(name), chain: server.certificateChain)
         let plan: TLSFlightPlan
         do {
             plan = try TLSFlightPlan(client: client.profile, server: server.profile, derSizes: derSizes)

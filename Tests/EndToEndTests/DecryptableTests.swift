@@ -103,7 +103,9 @@ import Topology
 
     /// The modes differ in the bytes inside records only: same packets, sizes and times, same
     /// flow logs.
-    @Test(arguments: ["lambda-dynamodb-gateway-endpoint", "lambda-rds-dynamodb", "lambda-dynamodb-nat-gateway"])
+    @Test(arguments: [
+        "lambda-dynamodb-gateway-endpoint", "lambda-rds-dynamodb", "lambda-dynamodb-nat-gateway", "dataset-enterprise",
+    ])
     func bothModesWriteTheSamePackets(_ topology: String) throws {
         let (a, da) = try Self.run(topology, tls: .sizeOnly, duration: .seconds(30))
         let (b, db) = try Self.run(topology, tls: .decryptable, duration: .seconds(30))

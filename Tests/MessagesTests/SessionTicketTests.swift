@@ -12,7 +12,8 @@ import Wire
     static func plan(_ client: TLSClientProfileID, _ server: TLSServerProfileID) throws -> TLSFlightPlan {
         var pki = SimulatedPKI(seed: 1, runStartUnixSeconds: TLSSessionTests.start)
         return try TLSFlightPlan(
-            client: client.profile, server: server.profile, derSizes: pki.derSizes(serverName: name))
+            client: client.profile, server: server.profile,
+            derSizes: pki.derSizes(serverName: name, chain: server.certificateChain))
     }
 
     /// The payload lengths (record header excluded) of the records the server sends after the
@@ -40,7 +41,7 @@ import Wire
         let s = TLSSession(
             client: .boto3OpenSSL3, server: TLSServerProfile.nginxOpenSSL3, serverName: Self.name, clientSeed: 7,
             serverSeed: 8, sessionID: TLSSeeds.fill(32, 9, TLSSeeds.sessionID),
-            identity: pki.identity(serverName: Self.name))
+            identity: pki.identity(serverName: Self.name, chain: .publicWebPKI))
         let a = s.newSessionTicket(index: 0), b = s.newSessionTicket(index: 1)
         #expect(a.count == 249 && b.count == 249)
         // type 4, length 245, lifetime 300, then age_add (4), nonce length 8, nonce 0 / 1.
