@@ -330,14 +330,7 @@ extension World {
     /// sequence number and data.
     mutating func icmpDelivered(_ p: Packet, to h: HostIndex, _ now: SimTime, _ s: inout Scheduler) {
         guard p.destinationPort >> 8 == 8 else { return } // only echo requests are answered
-        var r = Packet(
-            source: p.destination, destination: p.source, sourcePort: p.sourcePort, destinationPort: 0x0000,
-            protocolNumber: IPProtocol.icmp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
-        r.seq = p.seq
-        r.payloadLength = p.payloadLength
-        r.payload = p.payload
-        r.label = p.label
-        r.realm = p.realm
-        network.transmit(r, from: h, now: now, &s)
+        let ipID = UInt16(truncatingIfNeeded: random.next())
+        sendEchoReply(to: p, type: 0, protocolNumber: IPProtocol.icmp, ipID: ipID, from: h, now, &s)
     }
 }

@@ -28,10 +28,20 @@ extension World {
             network.drop(.noSocket(h))
             return
         }
+        sendEchoReply(
+            to: p, type: UInt16(ICMPv6Header.MessageType.echoReply), protocolNumber: IPProtocol.icmpv6, ipID: 0,
+            from: h, now, &s)
+    }
+
+    /// The echo reply to request `p`, from `h`: the same identifier, sequence number and data,
+    /// addresses swapped (ICMP type 0 or ICMPv6 type 129 in `type`).
+    mutating func sendEchoReply(
+        to p: Packet, type: UInt16, protocolNumber: UInt8, ipID: UInt16, from h: HostIndex, _ now: SimTime,
+        _ s: inout Scheduler
+    ) {
         var r = Packet(
-            source: p.destination, destination: p.source, sourcePort: p.sourcePort,
-            destinationPort: UInt16(ICMPv6Header.MessageType.echoReply) << 8, protocolNumber: IPProtocol.icmpv6,
-            ttl: 64, ipID: 0)
+            source: p.destination, destination: p.source, sourcePort: p.sourcePort, destinationPort: type << 8,
+            protocolNumber: protocolNumber, ttl: 64, ipID: ipID)
         r.seq = p.seq
         r.payloadLength = p.payloadLength
         r.payload = p.payload
