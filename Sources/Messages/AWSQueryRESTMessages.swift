@@ -311,11 +311,7 @@ extension AWSJSONBodies {
         s.byte(UInt8(ascii: "-"))
         s.decimal(d.day, width: 2)
         s.byte(UInt8(ascii: "T"))
-        s.decimal(d.hour, width: 2)
-        s.byte(UInt8(ascii: ":"))
-        s.decimal(d.minute, width: 2)
-        s.byte(UInt8(ascii: ":"))
-        s.decimal(d.second, width: 2)
+        HTTPDates.clock(d, &s)
         if let milliseconds {
             s.byte(UInt8(ascii: "."))
             s.decimal(milliseconds, width: 3)

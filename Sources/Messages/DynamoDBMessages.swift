@@ -376,11 +376,16 @@ enum HTTPDates {
         s.byte(UInt8(ascii: " "))
         s.decimal(d.year, width: 4)
         s.byte(UInt8(ascii: " "))
+        clock(d, &s)
+        s.utf8(" GMT")
+    }
+
+    /// `10:00:00`, as both IMF-fixdate and ISO 8601's extended format write the time of day.
+    static func clock<S: MessageSink>(_ d: UTCDateTime, _ s: inout S) {
         s.decimal(d.hour, width: 2)
         s.byte(UInt8(ascii: ":"))
         s.decimal(d.minute, width: 2)
         s.byte(UInt8(ascii: ":"))
         s.decimal(d.second, width: 2)
-        s.utf8(" GMT")
     }
 }
