@@ -108,12 +108,14 @@ extension CostBreakdown {
             "  usage measured over \(DecimalText.fixed(windowSeconds, 1)) s, "
             + "scaled × \(DecimalText.fixed(usageScale, 1)) "
             + "to a month; fixed items are hours per month × count\n"
+        // Titles padded to one column: 52 wide, or the longest title's width when one is longer.
+        let width = lines.reduce(52) { max($0, $1.title.count) }
         for kind in [BillItem.Kind.fixed, .usage] {
             let ls = lines.filter { $0.kind == kind }
             let subtotal = ls.reduce(0) { $0 + $1.monthlyUSD }
             s += "  \(kind == .fixed ? "fixed" : "usage")  $\(DecimalText.fixed(subtotal, 2))\n"
             for l in ls {
-                let title = l.title.count < 52 ? l.title + String(repeating: " ", count: 52 - l.title.count) : l.title
+                let title = l.title + String(repeating: " ", count: width - l.title.count)
                 let price = l.priced ? "$\(DecimalText.plain(l.unitUSD))/\(l.unit)" : "no price in the catalog"
                 s +=
                     "    \(title) \(DecimalText.significant(l.quantity)) \(l.unit) × \(price) = "

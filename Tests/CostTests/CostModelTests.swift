@@ -170,6 +170,16 @@ import TestSupport
         let east = try line(b, "inter-region-us-east-1-to-us-east-2")
         #expect(east.unitUSD == 0.01 && Self.near(east.monthlyUSD, 0.05), "\(east)")
         #expect(Self.near(b.usageMonthlyUSD, 0.85) && b.unpriced.isEmpty)
+        // `vpcsim cost` text: every item's quantity starts in one column, long titles included.
+        let columns = Set(
+            b.text.split(separator: "\n").filter { $0.hasPrefix("    ") }.compactMap { l -> Int? in
+                guard let title = b.lines.first(where: { l.hasPrefix("    " + $0.title + " ") })?.title else {
+                    return nil
+                }
+                return l.dropFirst(4 + title.count).prefix { $0 == " " }.count + title.count
+            })
+        #expect(b.lines.contains { $0.title.count > 52 }) // "Data transfer between Regions, us-east-1 to eu-west-1"
+        #expect(columns.count == 1, "\(b.text)")
         // An APAC Region's bytes are priced at its own (higher) rate, wherever the bill is.
         let apac = bill(
             MeasuredUsage(
