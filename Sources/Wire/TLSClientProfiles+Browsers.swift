@@ -121,8 +121,9 @@ extension TLSClientProfile {
         records: TLSRecordHabits(separateHeaderAndBodyRecords: false))
 }
 
-/// Bytes from hexadecimal text (profile constants).
-func hexBytes(_ text: String) -> [UInt8] {
+/// Bytes from hexadecimal text (profile constants, test vectors): digits of either case, with
+/// spaces, newlines, tabs and colons between them ignored; anything else is a programming error.
+public func hexBytes(_ text: String) -> [UInt8] {
     var out: [UInt8] = []
     var high: UInt8? = nil
     for c in text.utf8 {
@@ -130,7 +131,9 @@ func hexBytes(_ text: String) -> [UInt8] {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): v = c - UInt8(ascii: "a") + 10
-        default: continue
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): v = c - UInt8(ascii: "A") + 10
+        case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\t"), UInt8(ascii: ":"): continue
+        default: preconditionFailure("bad hex character \(c)")
         }
         if let h = high {
             out.append(h << 4 | v)
@@ -139,5 +142,6 @@ func hexBytes(_ text: String) -> [UInt8] {
             high = v
         }
     }
+    precondition(high == nil, "odd number of hex digits")
     return out
 }

@@ -5,23 +5,7 @@ import Testing
 import Wire
 import SimCore
 
-func bytes(hex text: String) -> [UInt8] {
-    var out: [UInt8] = []
-    var high: UInt8? = nil
-    for c in text.utf8 {
-        let v: UInt8
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): v = c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): v = c - UInt8(ascii: "A") + 10
-        case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\t"), UInt8(ascii: ":"): continue
-        default: fatalError("bad hex character \(c)")
-        }
-        if let h = high { out.append(h << 4 | v); high = nil } else { high = v }
-    }
-    precondition(high == nil, "odd number of hex digits")
-    return out
-}
+func bytes(hex text: String) -> [UInt8] { hexBytes(text) }
 
 func hexString(_ b: [UInt8]) -> String {
     let digits = Array("0123456789abcdef".utf8)
