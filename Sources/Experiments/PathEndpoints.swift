@@ -133,10 +133,18 @@ enum PathEndpoints {
         }) {
             return PathDestination(address: net.enis[e].privateIP, port: port, label: "instance \(hostPart)")
         }
-        let names = world.services.map(\.hostname) + world.databases.map(\.identifier)
+        // Each name once, in the services' order (an interface endpoint's front ends share theirs).
+        var hostnames: [String] = []
+        for s in world.services {
+            for h in [s.hostname] + [s.dualStackHostname, s.zonalHostname].compactMap({ $0 })
+            where !hostnames.contains(h) {
+                hostnames.append(h)
+            }
+        }
+        let names = hostnames + world.databases.map(\.identifier)
         throw PathError(
             "unknown destination '\(hostPart)': give an IPv4 address, an IPv6 one in brackets, a service hostname "
-                + "(\(world.services.map(\.hostname).joined(separator: ", "))), a database name or an eni-… id, then "
+                + "(\(hostnames.joined(separator: ", "))), a database name or an eni-… id, then "
                 + ":port\(suggestion(hostPart, names))"
         )
     }

@@ -8,7 +8,7 @@ import Topology
 /// endpoint policy the calls on the path would meet.
 enum PathPolicy {
     /// A name answered inside the source's VPC by an interface endpoint: its private DNS for the
-    /// service's Regional name, or its own vpce-… name. The address is the ENI in the source's AZ
+    /// service's Regional name, its own vpce-… name, or one ENI's zonal name. The address is the ENI in the source's AZ
     /// when there is one (what a client there would most likely pick; the resolver returns them
     /// all), else the first.
     static func endpointDestination(
@@ -22,6 +22,19 @@ enum PathPolicy {
         let service =
             world.services.first { $0.interfaceEndpoint != nil && $0.vpc == vpc && $0.privateDNSName == name }
             ?? world.services.first { $0.interfaceEndpoint != nil && $0.hostname == name }
+        // A zonal name answers with its own ENI only.
+        if service == nil,
+            let z = world.services.first(where: { $0.interfaceEndpoint != nil && $0.zonalHostname == name }),
+            let i = z.interfaceEndpoint, let address = z.zonalAddress,
+            let eni = net.interfaceEndpoints[i.int].enis.first(where: { net.enis[$0.int].privateIP == address })
+        {
+            let ep = net.interfaceEndpoints[i.int]
+            let zone = net.zones[net.subnets[net.enis[eni.int].subnet.int].zone.int].name
+            let answer =
+                "\(name) → \(address) (zonal name of interface endpoint \(ep.id) in \(zone)); probing \(address), \(net.enis[eni.int].id)"
+            let label = "\(PathNaming.serviceName(ep.service)) through \(ep.id) in \(zone) (\(name))"
+            return (PathDestination(address: address, port: port, label: label), answer)
+        }
         guard let service, let i = service.interfaceEndpoint else { return nil }
         let ep = net.interfaceEndpoints[i.int]
         // The ENI in the source's own subnet is the one getaddrinfo puts first (World.sortedFirst);

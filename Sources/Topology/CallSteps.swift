@@ -47,7 +47,9 @@ extension Builder {
             throw op.fail("'\(name)' is not a modelled \(service) operation (\(names))")
         }
         let mine = Self.callKeys[service]!
-        var others = ["table", "item-bytes", "items", "consistent-read", "database", "region", "endpoint"]
+        var others = [
+            "table", "item-bytes", "items", "consistent-read", "database", "region", "endpoint", "endpoint-zone",
+        ]
         for (k, v) in Self.callKeys.sorted(by: { $0.key < $1.key }) where k != service {
             others.append(v.resource)
             if !v.size.isEmpty && v.size != mine.size { others.append(v.size) }

@@ -206,7 +206,8 @@ extension Builder {
         }
         let m = try n.mapping(allowed: [
             "dynamodb", "table", "item-bytes", "items", "consistent-read", "database", "query-bytes", "result-bytes",
-            "server-time", "compute", "region", "endpoint", "sqs", "secretsmanager", "queue", "secret", "message-bytes",
+            "server-time", "compute", "region", "endpoint", "endpoint-zone", "sqs", "secretsmanager", "queue", "secret",
+            "message-bytes",
             "secret-bytes", "cold-start-only", "kms", "key", "plaintext-bytes", "sns", "topic", "sts", "role",
             "session-name", "lambda", "function", "payload-bytes", "result-bytes", "invocation-type", "states",
             "state-machine", "input-bytes",
@@ -251,6 +252,9 @@ extension Builder {
                         "\(id) is an endpoint of \(placed.service.endpointServiceName), not of this call's DynamoDB")
                 }
                 endpointHost = placed.dnsName
+                if let z = m["endpoint-zone"] { endpointHost = try zonalEndpointName(placed, z) }
+            } else if let z = m["endpoint-zone"] {
+                throw z.fail("'endpoint-zone' picks the zonal name of the step's 'endpoint: vpce-…'; give the endpoint")
             }
             return .dynamodb(
                 DynamoDBCall(

@@ -7,8 +7,20 @@ import Workloads
 struct PlacedInterfaceEndpoint {
     var index: InterfaceEndpointIndex
     var service: RegionCatalog.Service
-    /// `vpce-<id>-<8 characters>.<service>.<region>.vpce.amazonaws.com`.
-    var dnsName: String
+    /// `vpce-<id>-<8 characters>`, the first label of its names.
+    var label: String
+    /// `<service>.<region>.vpce.amazonaws.com`.
+    var domain: String
+
+    /// The endpoint-specific Regional name, `vpce-<id>-<8 characters>.<service>.<region>.vpce.amazonaws.com`,
+    /// answered with every ENI
+    /// (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html,
+    /// "DNS hostnames").
+    var dnsName: String { label + "." + domain }
+
+    /// The zonal name of its ENI in `zone` (an AZ name), answered with that ENI only: the same
+    /// page's example `vpce-…-<suffix>-us-east-1a.<service>.<region>.vpce.amazonaws.com`.
+    func zonalName(_ zone: String) -> String { label + "-" + zone + "." + domain }
 }
 
 extension Builder {
@@ -80,8 +92,26 @@ extension Builder {
         net.interfaceEndpoints.append(
             InterfaceEndpoint(id: id, vpc: v, service: service.key, enis: enis, privateDNS: privateDNS, policy: policy))
         interfaceEndpoints[id] = PlacedInterfaceEndpoint(
-            index: index, service: service,
-            dnsName: "\(id)-\(Self.endpointSuffix(id)).\(service.key).\(catalog.name).vpce.amazonaws.com")
+            index: index, service: service, label: "\(id)-\(Self.endpointSuffix(id))",
+            domain: "\(service.key).\(catalog.name).vpce.amazonaws.com")
+    }
+
+    /// `endpoint-zone: us-east-1a` (or `{az1}`…) on a step with `endpoint: vpce-…`: the SDK's
+    /// endpoint_url is the endpoint's zonal name for that AZ, which needs an ENI there.
+    func zonalEndpointName(_ placed: PlacedInterfaceEndpoint, _ z: YNode) throws -> String {
+        var zone = try z.regional(catalog.name)
+        if zone.hasPrefix("{az"), zone.hasSuffix("}"), let k = Int(zone.dropFirst(3).dropLast()) {
+            let names = catalog.zoneIDs.keys.sorted()
+            if k >= 1, k <= names.count { zone = names[k - 1] }
+        }
+        let ep = net.interfaceEndpoints[placed.index.int]
+        let zones = ep.enis.map { net.zones[net.subnets[net.enis[$0.int].subnet.int].zone.int].name }
+        guard zones.contains(zone) else {
+            throw z.fail(
+                "\(ep.id) has no network interface in '\(zone)', so no zonal name there "
+                    + "(its zones: \(zones.joined(separator: ", ")))")
+        }
+        return placed.zonalName(zone)
     }
 
     /// The 8 characters AWS appends to an endpoint's id in its DNS names (random there; derived
@@ -98,8 +128,8 @@ extension Builder {
     }
 
     /// Each interface endpoint's front end: one host per ENI, answering as the service at the
-    /// ENI's address, its name the endpoint's vpce-… name (and with private DNS, the service's
-    /// Regional name inside the VPC).
+    /// ENI's address, its names the endpoint's vpce-… name, the ENI's zonal name (and with
+    /// private DNS, the service's Regional name inside the VPC).
     func addInterfaceEndpointServices(_ world: inout World) {
         for (id, placed) in interfaceEndpoints.sorted(by: { $0.value.index < $1.value.index }) {
             _ = id
@@ -113,6 +143,10 @@ extension Builder {
                 s.interfaceEndpoint = placed.index
                 s.vpc = ep.vpc
                 s.privateDNSName = ep.privateDNS ? placed.service.hostname : nil
+                let eni = world.network.enis[e.int]
+                s.zonalHostname = placed.zonalName(
+                    world.network.zones[world.network.subnets[eni.subnet.int].zone.int].name)
+                s.zonalAddress = eni.privateIP
                 world.addService(s)
             }
         }

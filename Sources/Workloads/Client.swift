@@ -8,6 +8,8 @@ import Messages
 enum Target: Sendable, Equatable {
     /// An AWS service endpoint over HTTPS (index into `World.services`).
     case service(Int32)
+    /// An interface endpoint ENI's front end called by its zonal name (index into `World.services`).
+    case zonal(Int32)
     /// A PostgreSQL database (index into `World.databases`): SSLRequest, then TLS.
     case database(Int32)
 }
@@ -32,7 +34,10 @@ struct PooledConnection: Sendable {
 extension World {
     func target(of step: Step) -> Target? {
         switch step {
-        case .dynamodb(let c): return .service(Int32(dynamoDBService(c)))
+        case .dynamodb(let c):
+            let i = dynamoDBService(c)
+            return !c.endpointHost.isEmpty && services[i].zonalHostname == c.endpointHost
+                ? .zonal(Int32(i)) : .service(Int32(i))
         case .call(let c): return .service(Int32(jsonService(c)))
         case .database(let q): return .database(Int32(q.instance))
         case .compute: return nil
@@ -41,19 +46,20 @@ extension World {
     func hostname(_ t: Target, function f: Int) -> String {
         switch t {
         case .service(let i): return serviceName(Int(i), function: f)
+        case .zonal(let i): return services[Int(i)].zonalHostname ?? services[Int(i)].hostname
         case .database(let i): return databases[Int(i)].endpoint
         }
     }
     /// How the server behind `t` answers TLS.
     func tlsServer(_ t: Target) -> TLSServerProfileID {
         switch t {
-        case .service: return Self.serverTLSProfile
+        case .service, .zonal: return Self.serverTLSProfile
         case .database(let i): return databases[Int(i)].tlsServer
         }
     }
     func port(_ t: Target) -> UInt16 {
         switch t {
-        case .service: return 443
+        case .service, .zonal: return 443
         case .database(let i): return databases[Int(i)].port
         }
     }

@@ -273,6 +273,12 @@ public struct ServiceEndpoint: Sendable {
     /// `use-dualstack-endpoint` call it.
     public var dualStackHostname: String?
     public var ipv6Addresses: [IPAddress] = []
+    /// An interface endpoint ENI's zonal name (`vpce-…-<suffix>-<az>.<service>.<region>.vpce.amazonaws.com`),
+    /// which the resolver answers with `zonalAddress`, this ENI's own address only
+    /// (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html,
+    /// "DNS hostnames").
+    public var zonalHostname: String?
+    public var zonalAddress: IPAddress?
     public init(
         name: String, hostname: String, host: HostIndex, addresses: [IPAddress], accountID: String, region: String
     ) {

@@ -4,12 +4,14 @@ import Messages
 
 extension World {
     /// The front end a DynamoDB call connects to: the one named by the client's endpoint_url (an
-    /// interface endpoint's vpce-… name), else the Region's endpoint (the caller's, or the call's
-    /// for a cross-Region call).
+    /// interface endpoint's vpce-… name, or its zonal name: that zone's ENI), else the Region's
+    /// endpoint (the caller's, or the call's for a cross-Region call).
     func dynamoDBService(_ c: DynamoDBCall) -> Int {
         let region = c.region.isEmpty ? network.region : c.region
         let i = services.firstIndex {
-            c.endpointHost.isEmpty ? $0.name == "dynamodb" && $0.region == region : $0.hostname == c.endpointHost
+            c.endpointHost.isEmpty
+                ? $0.name == "dynamodb" && $0.region == region
+                : $0.hostname == c.endpointHost || $0.zonalHostname == c.endpointHost
         }
         return i ?? 0
     }

@@ -65,7 +65,7 @@ extension World {
     /// The TLS client function `f` speaks to `t` with: its SDK's, or its database driver's.
     func clientProfile(_ f: Int, _ t: Target) -> TLSClientProfileID {
         switch t {
-        case .service: return functions[f].runtime.tlsClient
+        case .service, .zonal: return functions[f].runtime.tlsClient
         case .database: return functions[f].runtime.databaseTLSClient
         }
     }

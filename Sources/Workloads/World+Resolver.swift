@@ -7,7 +7,8 @@ import NetModel
 
 extension World {
     /// The resolver answers from its records: a service hostname with one of the service's
-    /// addresses, a database endpoint with its private address; AAAA only with DNS64's synthesis.
+    /// addresses, an interface endpoint's zonal name with its ENI in that zone, a database
+    /// endpoint with its private address; AAAA only with DNS64's synthesis.
     mutating func answerDNS(_ q: Packet, resolver h: HostIndex, vpc: VPCIndex, _ now: SimTime, _ s: inout Scheduler) {
         guard case .dnsQuery(let id, let name, let qtype) = q.payload else { return }
         // A service's dual-stack name has AAAA records of its own: DNS64 synthesises nothing for
@@ -39,6 +40,8 @@ extension World {
             let text = network.catalog.name(name)
             if let svc = service(answering: text, in: vpc) {
                 answer = svc.addresses[Int(random.bounded(UInt64(svc.addresses.count)))].ipv4
+            } else if let z = services.first(where: { $0.zonalHostname == text }), let a = z.zonalAddress {
+                answer = a.ipv4
             } else if let db = databases.first(where: { $0.endpoint == text }) {
                 answer = db.address.ipv4
             } else if let a = dnsRecords[text], !a.isEmpty {

@@ -107,6 +107,7 @@ public struct World: EventHandler, Sendable {
         tcp.listen(host: s.host, port: 443, owner: AppRef(.service, object: UInt32(services.count - 1)))
         _ = network.catalog.intern(name: s.hostname)
         if let d = s.dualStackHostname { _ = network.catalog.intern(name: d) }
+        if let z = s.zonalHostname { _ = network.catalog.intern(name: z) }
         // Interned now, before captures copy the catalog: the resolver's AAAA answers name them.
         for a in s.ipv6Addresses { _ = network.catalog.intern(address: a) }
     }
