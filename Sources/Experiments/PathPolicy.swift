@@ -31,7 +31,8 @@ enum PathPolicy {
             let ep = net.interfaceEndpoints[i.int]
             let zone = net.zones[net.subnets[net.enis[eni.int].subnet.int].zone.int].name
             let answer =
-                "\(name) → \(address) (zonal name of interface endpoint \(ep.id) in \(zone)); probing \(address), \(net.enis[eni.int].id)"
+                "\(name) → \(address) (zonal name of interface endpoint \(ep.id) in \(zone)); "
+                + "probing \(address), \(net.enis[eni.int].id)"
             let label = "\(PathNaming.serviceName(ep.service)) through \(ep.id) in \(zone) (\(name))"
             return (PathDestination(address: address, port: port, label: label), answer)
         }
