@@ -8,7 +8,7 @@ import Workloads
 /// An interface endpoint's zonal names (`vpce-…-<suffix>-us-east-1a.dynamodb.us-east-1.vpce.amazonaws.com`)
 /// answer with that AZ's ENI only, so a client configured with one stays in that AZ even from a
 /// subnet without an endpoint ENI
-/// (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html#interface-endpoint-dns-hostnames).
+/// (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html, "DNS hostnames").
 @Suite(.serialized) struct EndpointZonalNameTests {
     static let endpointLine = "        endpoint: vpce-0c1d2e3f4a5b60099\n"
     static let newSubnet = """
@@ -32,17 +32,22 @@ import Workloads
     /// Every lookup asks the zonal name and gets one A record, the us-east-1b ENI's; every SYN
     /// and every ClientHello's SNI follows it; the run passes check-run.
     @Test func zonalNameAnswersWithThatZonesENIOnly() throws {
-        let run = try ScenarioRun(yaml: try Self.yaml(zone: "us-east-1b"), name: "endpoint-zonal", duration: .seconds(12))
+        let run = try ScenarioRun(
+            yaml: try Self.yaml(zone: "us-east-1b"), name: "endpoint-zonal", duration: .seconds(12))
         let n = run.scenario.network
         let ep = try #require(n.interfaceEndpoints.first)
-        let inB = try #require(ep.enis.first { n.zones[n.subnets[n.enis[$0.int].subnet.int].zone.int].name == "us-east-1b" })
+        let inB = try #require(
+            ep.enis.first { n.zones[n.subnets[n.enis[$0.int].subnet.int].zone.int].name == "us-east-1b" })
         let address = n.enis[inB.int].privateIP.description
         let pcap = run.pcap(run.functionENI)
         let answers = try run.frames(
-            pcap, "dns.flags.response == 1 && dns.qry.type == 1", fields: ["dns.qry.name", "dns.a", "dns.count.answers"])
+            pcap, "dns.flags.response == 1 && dns.qry.type == 1",
+            fields: ["dns.qry.name", "dns.a", "dns.count.answers"])
         #expect(answers.count >= 4, "\(answers.count)")
         for a in answers {
-            #expect(a[0].hasPrefix("vpce-0c1d2e3f4a5b60099-") && a[0].hasSuffix("-us-east-1b.dynamodb.us-east-1.vpce.amazonaws.com"), "\(a)")
+            #expect(
+                a[0].hasPrefix("vpce-0c1d2e3f4a5b60099-")
+                    && a[0].hasSuffix("-us-east-1b.dynamodb.us-east-1.vpce.amazonaws.com"), "\(a)")
             #expect(a[1] == address && a[2] == "1", "\(a)")
         }
         let syns = try run.frames(pcap, "tcp.flags.syn == 1 && tcp.flags.ack == 0", fields: ["ip.dst"]).map { $0[0] }
@@ -79,11 +84,14 @@ import Workloads
         let scenario = try TopologyLoader.load(path: topology)
         let n = scenario.network
         let ep = try #require(n.interfaceEndpoints.first)
-        let inB = try #require(ep.enis.first { n.zones[n.subnets[n.enis[$0.int].subnet.int].zone.int].name == "us-east-1b" })
-        let name = try #require(scenario.world.services.first { $0.zonalAddress == n.enis[inB.int].privateIP }?.zonalHostname)
+        let inB = try #require(
+            ep.enis.first { n.zones[n.subnets[n.enis[$0.int].subnet.int].zone.int].name == "us-east-1b" })
+        let name = try #require(
+            scenario.world.services.first { $0.zonalAddress == n.enis[inB.int].privateIP }?.zonalHostname)
         let r = runProgram(vpcsimBinary(), ["path", topology, "--from", "orders-writer", "--to", name + ":443"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        #expect(r.stdout.contains("zonal name of interface endpoint vpce-0c1d2e3f4a5b60099 in us-east-1b"), "\(r.stdout)")
+        #expect(
+            r.stdout.contains("zonal name of interface endpoint vpce-0c1d2e3f4a5b60099 in us-east-1b"), "\(r.stdout)")
         #expect(r.stdout.contains("probing \(n.enis[inB.int].privateIP), \(n.enis[inB.int].id)"), "\(r.stdout)")
         #expect(r.stdout.contains("outcome: reachable both ways"), "\(r.stdout)")
     }
