@@ -401,8 +401,26 @@ public struct AWSExport {
                 ["GroupId": network.securityGroups[g.int].id, "GroupName": network.securityGroups[g.int].name]
             },
             "PrivateDnsEnabled": e.privateDNS, "RequesterManaged": false, "NetworkInterfaceIds": enis.map(\.id),
-            "DnsEntries": [] as [Any], "OwnerId": network.vpcs[e.vpc.int].accountID, "Tags": [] as [Any],
+            "DnsEntries": dnsEntries(e), "OwnerId": network.vpcs[e.vpc.int].accountID, "Tags": [] as [Any],
         ]
+    }
+
+    /// An interface endpoint's names as describe-vpc-endpoints lists them: the endpoint-specific
+    /// Regional name, each ENI's zonal name, then with private DNS the service's Regional name
+    /// (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html,
+    /// "DNS hostnames"). `HostedZoneId` is optional in a DnsEntry
+    /// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DnsEntry.html) and vpcsim
+    /// models no hosted zones, so it is left out.
+    func dnsEntries(_ e: InterfaceEndpoint) -> [[String: Any]] {
+        let fronts = scenario.world.services.filter { s in
+            s.interfaceEndpoint.map { network.interfaceEndpoints[$0.int].id == e.id } ?? false
+        }
+        var names: [String] = []
+        for n in fronts.map(\.hostname) + fronts.compactMap(\.zonalHostname) + fronts.compactMap(\.privateDNSName)
+        where !names.contains(n) {
+            names.append(n)
+        }
+        return names.map { ["DnsName": $0] }
     }
 
     /// The policy as the API returns it: a JSON document in a string. Full access is the

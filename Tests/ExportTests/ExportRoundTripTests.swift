@@ -81,4 +81,42 @@ import TestSupport
         #expect(b.stderr.contains("bad.yaml:1:"), "\(b.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
     }
+
+    /// describe-vpc-endpoints lists an interface endpoint's names as AWS does: its Regional
+    /// `vpce-<id>-<8 characters>.<service>.<region>.vpce.amazonaws.com` name, a zonal name per
+    /// subnet's AZ, and with private DNS the service's Regional name last
+    /// (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html).
+    @Test(arguments: ["lambda-dynamodb-interface-endpoint.yaml", "lambda-sns-sts-states-interface-endpoints.yaml"])
+    func interfaceEndpointsListTheirDNSNames(_ name: String) throws {
+        let dir = temporaryDirectory("export-dns-\(name)")
+        let e = runProgram(binary, ["export", "aws", repositoryRoot() + "/Topologies/" + name, "-o", dir])
+        #expect(e.status == 0, "\(e.stderr)")
+        func document(_ suffix: String) throws -> [String: Any] {
+            let f = try #require(filesUnder(dir).first { $0.hasSuffix(suffix) }, "\(suffix)")
+            let data = try #require(FileManager.default.contents(atPath: dir + "/" + f))
+            return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        }
+        let subnets = try #require(try document("/describe-subnets.json")["Subnets"] as? [[String: Any]])
+        var zoneOf: [String: String] = [:]
+        for s in subnets { zoneOf[s["SubnetId"] as? String ?? ""] = s["AvailabilityZone"] as? String }
+        let endpoints = try #require(try document("/describe-vpc-endpoints.json")["VpcEndpoints"] as? [[String: Any]])
+        let interface = endpoints.filter { $0["VpcEndpointType"] as? String == "Interface" }
+        #expect(!interface.isEmpty)
+        for ep in interface {
+            let id = try #require(ep["VpcEndpointId"] as? String)
+            let service = try #require((ep["ServiceName"] as? String)?.split(separator: ".").last.map(String.init))
+            let names = try #require(ep["DnsEntries"] as? [[String: Any]]).compactMap { $0["DnsName"] as? String }
+            let domain = ".\(service).us-east-1.vpce.amazonaws.com"
+            let regional = try #require(names.first, "\(id) has no DnsEntries")
+            #expect(regional.hasPrefix(id + "-") && regional.hasSuffix(domain), "\(regional)")
+            let label = String(regional.dropLast(domain.count))
+            #expect(label.count == id.count + 9, "\(label)")
+            let zones = try #require(ep["SubnetIds"] as? [String]).map { zoneOf[$0] ?? "?" }
+            let privateDNS = ep["PrivateDnsEnabled"] as? Bool == true
+            let expected =
+                [regional] + zones.map { label + "-" + $0 + domain }
+                + (privateDNS ? ["\(service).us-east-1.amazonaws.com"] : [])
+            #expect(names == expected, "\(id): \(names)")
+        }
+    }
 }
