@@ -57,6 +57,8 @@ public struct RunSummary: Codable, Sendable {
         public var architecture: String
         /// Billed duration of all its invocations, init included (the whole run).
         public var billedMilliseconds: UInt64
+        /// Invokes Lambda's recursive loop detection stopped (absent when none).
+        public var recursionStopped: UInt64?
     }
     public struct Call: Codable, Sendable {
         public var name: String
@@ -200,7 +202,8 @@ public struct RunSummary: Codable, Sendable {
                 succeeded: m.succeeded, timedOut: m.timedOut, failed: m.failed, errors: m.errors,
                 timeoutMessages: m.timeoutMessages, duration: LatencySummary(m.duration),
                 enis: f.enis.map { net.enis[$0.int].id }, memoryMb: f.memoryMB, architecture: f.architecture.rawValue,
-                billedMilliseconds: m.billedMilliseconds)
+                billedMilliseconds: m.billedMilliseconds,
+                recursionStopped: m.recursionStopped > 0 ? m.recursionStopped : nil)
         }
         stateMachines = w.stateMachines.enumerated().map { i, m in
             let x = w.metrics.stateMachines[i]
@@ -396,6 +399,9 @@ public struct RunSummary: Codable, Sendable {
             }
             line("invocations", v)
             if let m = f.timeoutMessages.first { line("", "\(f.name): \(m)") }
+            if let r = f.recursionStopped {
+                line("", "\(f.name): \(r) Invoke calls stopped as a recursive loop (RecursiveInvocationException)")
+            }
         }
         for m in stateMachines {
             line(

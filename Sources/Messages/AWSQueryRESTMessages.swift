@@ -99,8 +99,16 @@ extension AWSJSONRequest {
 /// (https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html). ASSUMED header order and the
 /// headers no reference lists, as for the JSON services.
 extension AWSJSONResponse {
+    /// Lambda's answer to an Invoke its recursive loop detection stopped (HTTP 400,
+    /// https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html, "Errors"); the endpoint
+    /// policy denials are 403.
+    public static let recursiveInvocationException = "RecursiveInvocationException"
+
     var statusLine: String {
-        if error != nil { return "HTTP/1.1 403 Forbidden" }
+        if let error {
+            return error.name == Self.recursiveInvocationException
+                ? "HTTP/1.1 400 Bad Request" : "HTTP/1.1 403 Forbidden"
+        }
         return call.operation == .lambdaInvoke && call.asynchronous ? "HTTP/1.1 202 Accepted" : "HTTP/1.1 200 OK"
     }
 

@@ -107,12 +107,15 @@ extension World {
     /// A call the front end accepted: an asynchronous Invoke of a topology function invokes it
     /// (ASSUMED: at once; Lambda's internal queue delay is not modelled), a StartExecution of a
     /// topology state machine starts an execution.
-    mutating func callAccepted(_ call: AWSJSONCall, _ now: SimTime, _ s: inout Scheduler) {
+    /// An asynchronous Invoke that closes a recursive loop is accepted (202) but its event is
+    /// dropped when Lambda would run it (RecursionGuard).
+    mutating func callAccepted(_ call: AWSJSONCall, environment env: Int32, _ now: SimTime, _ s: inout Scheduler) {
         guard !workloadEnded, let t = callTarget(call) else { return }
         if call.operation == .statesStartExecution {
             startExecution(machine: t, now, &s)
         } else if call.asynchronous {
-            invoke(function: t, caller: .arrival, now, &s)
+            guard let lineage = invokeLineage(of: t, callerEnvironment: env) else { return }
+            invoke(function: t, caller: .arrival, lineage: lineage, now, &s)
         }
     }
 
@@ -128,7 +131,12 @@ extension World {
             jsonResponse(call, function: Int(req.function), service: svc, connection: c, key: req.key, now).error
                 == nil
         else { return false }
-        invoke(function: t, caller: .synchronous(c), now, &s)
+        // A loop Lambda stops: answered after the service time, with RecursiveInvocationException.
+        guard let lineage = invokeLineage(of: t, callerEnvironment: req.environment) else {
+            requestsStoppedAsRecursive.insert(c)
+            return false
+        }
+        invoke(function: t, caller: .synchronous(c), lineage: lineage, now, &s)
         return true
     }
 

@@ -50,6 +50,9 @@ struct Invocation: Sendable {
     /// The function's invocation count when this one began (1, 2, …): the order number its
     /// handler's items carry.
     var number: UInt64 = 0
+    /// Its node in `World.lineage` once it invokes or was invoked by a topology function
+    /// (World+RecursionGuard.swift), else -1.
+    var lineage: Int32 = -1
 }
 
 /// Where a finished Step Functions task goes.
@@ -72,7 +75,9 @@ extension World {
     }
 
     /// Starts an invocation on a warm idle environment (the most recently used) or a new one.
-    mutating func invoke(function f: Int, caller: Invocation.Caller, _ now: SimTime, _ s: inout Scheduler) {
+    mutating func invoke(
+        function f: Int, caller: Invocation.Caller, lineage: Int32 = -1, _ now: SimTime, _ s: inout Scheduler
+    ) {
         metrics.functions[f].invocations += 1
         let env: Int
         if let c = takeIdleEnvironment(function: f) {
@@ -84,7 +89,7 @@ extension World {
         if cold { metrics.functions[f].coldStarts += 1 }
         let inv = Invocation(
             function: Int32(f), environment: Int32(env), start: now, caller: caller,
-            number: UInt64(metrics.functions[f].invocations))
+            number: UInt64(metrics.functions[f].invocations), lineage: lineage)
         let k: Int32
         if let r = freeInvocations.popLast() {
             invocations[Int(r)] = inv; k = r

@@ -91,6 +91,8 @@ public struct FunctionMetrics: Sendable {
     public var billedMilliseconds: UInt64 = 0
     /// Init durations of cold starts, summed (part of `billedMilliseconds`).
     public var initNanoseconds: Int64 = 0
+    /// Invocations Lambda's recursive loop detection stopped (World+RecursionGuard.swift).
+    public var recursionStopped: UInt64 = 0
     public init() {}
 }
 

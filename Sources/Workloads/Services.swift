@@ -74,7 +74,12 @@ extension World {
             if case .call(let call) = functions[f].program[Int(req.step)] {
                 var response = jsonResponse(call, function: f, service: svc, connection: c, key: req.key, now)
                 response.functionError = req.functionError
-                if let e = response.error { requests[Int(r)].error = e.name } else { callAccepted(call, now, &s) }
+                if requestsStoppedAsRecursive.remove(c) != nil { response.error = Self.recursiveInvocation }
+                if let e = response.error {
+                    requests[Int(r)].error = e.name
+                } else {
+                    callAccepted(call, environment: req.environment, now, &s)
+                }
                 let size = response.sizes
                 let m = log(.awsJSONResponse(response))
                 let end = writeTLS(sock, connection: c, plaintext: size.total, message: m, now: now, &s)

@@ -50,6 +50,11 @@ public struct World: EventHandler, Sendable {
     var idleEnvironments: [[Int32]] = []
     var invocations = ContiguousArray<Invocation>()
     var freeInvocations: [Int32] = []
+    /// Chains of Invoke calls between topology functions (World+RecursionGuard.swift).
+    var lineage = ContiguousArray<LineageNode>()
+    /// Connections whose synchronous Invoke Lambda stopped as a recursive loop: answered with
+    /// RecursiveInvocationException.
+    var requestsStoppedAsRecursive = Set<UInt32>()
     var executions = ContiguousArray<Execution>()
     var freeExecutions: [Int32] = []
     var requests = ContiguousArray<Request>()
