@@ -31,11 +31,13 @@ extension World {
             var median = svc.getMedian
             if case .dynamodb(var call) = functions[Int(req.function)].program[Int(req.step)] {
                 call.itemBytes = Int(req.itemBytes)
-                // Service time grows with the bytes of items read or written.
-                let kb = Int64(call.itemBytes * (call.operation == .query ? max(call.resultItems, 1) : 1)) / 1024
+                // Service time grows with the bytes of items read or written (in proportion, not
+                // by whole KB).
+                let bytes = Int64(call.itemBytes * (call.operation == .query ? max(call.resultItems, 1) : 1))
+                let perKB = call.operation.isWrite ? svc.writePerKB : svc.readPerKB
                 median =
-                    call.operation.isWrite
-                    ? svc.putMedian + svc.writePerKB * kb : svc.getMedian + svc.readPerKB * kb
+                    (call.operation.isWrite ? svc.putMedian : svc.getMedian)
+                    + SimDuration(nanoseconds: perKB.nanoseconds * bytes / 1024)
             } else if case .call(let call) = functions[Int(req.function)].program[Int(req.step)] {
                 median = call.operation.serverMedian(asynchronous: call.asynchronous)
                 if invokesSynchronously(call, request: req, service: svc, connection: c, now, &s) { return }
