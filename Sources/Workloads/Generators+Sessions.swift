@@ -113,6 +113,7 @@ extension World {
         let response = UInt32(spec.responseSize.draw(&random, within: 1...Int(Int32.max)))
         let request = spec.requestSize.draw(&random, within: 0...Int(UInt32.max))
         let seed = sessionMessageSeed(x.connection, x.socket)
+        if spec.balancer != nil { balancerLinks[x.connection, default: BalancerLink()].requestBytes = UInt32(request) }
         let m = log(.http(SyntheticHTTPMessage(isRequest: true, host: Self.sni(spec), length: request, seed: seed)))
         let end =
             spec.tls

@@ -135,11 +135,13 @@ extension World {
             else { return }
             channels.update(c) { $0.pending = .none }
             let seed = sessionMessageSeed(c, sock)
+            // A load balancer's target answers its node in plain HTTP (target groups speak HTTP).
+            let tls = spec.tls && server.app != .balancerTarget
             let m =
-                spec.tls
+                tls
                 ? log(.http(SyntheticHTTPMessage(isRequest: false, host: "", length: Int(bytes), seed: seed))) : nil
             let end =
-                spec.tls
+                tls
                 ? writeTLS(sock, connection: c, plaintext: Int(bytes), message: m, now: now, &s)
                 : writeOpaque(sock, connection: c, bytes: Int(bytes), now: now, &s)
             channels.update(c) { $0.toClient.push(end, .sessionResponse) }
