@@ -180,6 +180,10 @@ extension Builder {
             if let balanced {
                 once.tlsServer = balanced.listener.policy
                 once.balancer = balanced.route
+                // Without a server name, clients use the load balancer's DNS name (SNI and Host).
+                if once.serverName == nil {
+                    once.serverName = world.network.loadBalancers[balanced.route.loadBalancer.int].dnsName
+                }
             }
             if let t = sm["tls-clients"] { once.tlsClients = try tlsClientMix(t) }
             world.addTraffic(.sessions(once))

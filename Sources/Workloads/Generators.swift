@@ -208,10 +208,11 @@ extension World {
                 let app: AppKind = spec.balancer == nil ? .sessionServer : .balancerFront
                 tcp.listen(host: s.host, port: spec.port, owner: AppRef(app, object: UInt32(k)))
             }
-            if let b = spec.balancer { listenTargets(b, generator: k) }
+            if let b = spec.balancer { listenTargets(b, generator: k, spec) }
             if let n = spec.serverName {
                 _ = network.catalog.intern(name: n)
-                dnsRecords[n, default: []] += spec.servers.flatMap(\.pool)
+                // A load balancer's own name already answers with its nodes.
+                if spec.balancer == nil || dnsRecords[n] == nil { dnsRecords[n, default: []] += spec.servers.flatMap(\.pool) }
             }
             if spec.tls { _ = network.catalog.intern(name: Self.sni(spec)) }
         }

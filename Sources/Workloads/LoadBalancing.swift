@@ -50,9 +50,24 @@ struct BalancerLink: Sendable {
 
 extension World {
     /// The target group's instances listen on its port, answering as the generator's servers do.
-    mutating func listenTargets(_ b: BalancerRoute, generator k: Int) {
+    /// The texts its HTTP messages start with are interned now, before captures copy the catalog:
+    /// the start lines, and the X-Forwarded-* headers of every client address the generator can
+    /// use (its populations' addresses, bounded by their size).
+    mutating func listenTargets(_ b: BalancerRoute, generator k: Int, _ spec: SessionSpec) {
         for t in b.targets {
             tcp.listen(host: t.host, port: b.targetPort, owner: AppRef(.balancerTarget, object: UInt32(k)))
+        }
+        let host = Self.sni(spec)
+        var line = ByteSink()
+        PlainHTTPMessage.requestLine(&line, host: host)
+        for text in [line.bytes, PlainHTTPMessage.okPrefix, PlainHTTPMessage.badGatewayPrefix] {
+            _ = network.catalog.intern(text: String(decoding: text, as: UTF8.self))
+        }
+        for client in spec.clients {
+            for a in client.pool {
+                let prefix = ELBForwardedHeaders(host: host, client: a, https: b.listenerTLS, port: spec.port).prefix
+                _ = network.catalog.intern(text: String(decoding: prefix, as: UTF8.self))
+            }
         }
     }
 
@@ -111,12 +126,18 @@ extension World {
             let route = spec.balancer
         else { return }
         let client = tcp.socket(link.frontSocket)
-        let headers = ELBForwardedHeaders(
-            client: client.remote, https: route.listenerTLS, port: client.localPort,
-            unixSeconds: (epochNanoseconds + now.nanoseconds) / 1_000_000_000,
-            seed: SplitMix64.mix(UInt64(c) << 32 ^ UInt64(bitPattern: now.nanoseconds)))
-        let bytes = Int(link.requestBytes) + headers.length
-        let end = writeOpaque(link.backSocket, connection: link.backConnection, bytes: bytes, now: now, &s)
+        let host = Self.sni(spec)
+        let prefix = ELBForwardedHeaders(
+            host: host, client: client.remote, https: route.listenerTLS, port: client.localPort
+        ).prefix
+        var requestLine = CountingSink()
+        PlainHTTPMessage.requestLine(&requestLine, host: host)
+        // The client's request with the node's headers added.
+        let wanted = Int(link.requestBytes) + prefix.count - requestLine.count + PlainHTTPMessage.traceLength
+        let seconds = UInt32(truncatingIfNeeded: (epochNanoseconds + now.nanoseconds) / 1_000_000_000)
+        let end = writeHTTP(
+            link.backSocket, connection: link.backConnection, prefix: prefix, traceSeconds: seconds, wanted: wanted,
+            now: now, &s)
         channels.update(link.backConnection) { $0.toServer.push(end, .sessionRequest(link.responseBytes)) }
     }
 
@@ -127,7 +148,10 @@ extension World {
         balancerRespond(front: c, bytes: Int(link.responseBytes), now, &s)
     }
 
-    mutating func balancerRespond(front c: UInt32, bytes: Int, _ now: SimTime, _ s: inout Scheduler) {
+    mutating func balancerRespond(
+        front c: UInt32, bytes: Int, prefix: [UInt8] = PlainHTTPMessage.okPrefix, _ now: SimTime,
+        _ s: inout Scheduler
+    ) {
         guard let link = balancerLinks[c], case .sessions(let spec) = traffic[Int(link.generator)],
             let route = spec.balancer, tcp.socket(link.frontSocket).isOpen
         else { return }
@@ -138,7 +162,7 @@ extension World {
             let m = log(.http(SyntheticHTTPMessage(isRequest: false, host: "", length: bytes, seed: seed)))
             end = writeTLS(sock, connection: c, plaintext: bytes, message: m, now: now, &s)
         } else {
-            end = writeOpaque(sock, connection: c, bytes: bytes, now: now, &s)
+            end = writeHTTP(sock, connection: c, prefix: prefix, wanted: bytes, now: now, &s)
         }
         channels.update(c) { $0.toClient.push(end, .sessionResponse) }
     }
@@ -164,7 +188,23 @@ extension World {
         link.backConnected = false
         link.awaiting = false
         balancerLinks[c] = link
-        if unanswered { balancerRespond(front: c, bytes: 272, now, &s) }
+        if unanswered { balancerRespond(front: c, bytes: 272, prefix: PlainHTTPMessage.badGatewayPrefix, now, &s) }
+    }
+
+    /// Writes an HTTP/1.1 message in clear of about `wanted` bytes (at least its headers) and
+    /// returns the stream offset where it ends. Its prefix is interned once per distinct text
+    /// (start lines, and per client address the X-Forwarded-* headers).
+    mutating func writeHTTP(
+        _ sock: UInt32, connection c: UInt32, prefix: [UInt8], traceSeconds: UInt32 = 0, wanted: Int,
+        now: SimTime, _ s: inout Scheduler
+    ) -> UInt64 {
+        let t = network.catalog.intern(text: String(decoding: prefix, as: UTF8.self))
+        let length = PlainHTTPMessage.length(prefixLength: prefix.count, trace: traceSeconds != 0, atLeast: wanted)
+        let seed = channels.update(c) { $0.nextSeed() } ?? 0
+        tcp.write(
+            sock, .httpMessage(HTTPMessageContent(seed: seed, prefix: t, traceSeconds: traceSeconds)),
+            length: UInt32(length), now: now, &network, &s)
+        return tcp.socket(sock).written
     }
 }
 

@@ -143,7 +143,9 @@ extension World {
             let end =
                 tls
                 ? writeTLS(sock, connection: c, plaintext: Int(bytes), message: m, now: now, &s)
-                : writeOpaque(sock, connection: c, bytes: Int(bytes), now: now, &s)
+                : server.app == .balancerTarget
+                    ? writeHTTP(sock, connection: c, prefix: PlainHTTPMessage.okPrefix, wanted: Int(bytes), now: now, &s)
+                    : writeOpaque(sock, connection: c, bytes: Int(bytes), now: now, &s)
             channels.update(c) { $0.toClient.push(end, .sessionResponse) }
         case .metadataReply:
             guard case .metadataStep(let step) = pending else { return }
