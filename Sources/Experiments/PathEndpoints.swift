@@ -209,6 +209,13 @@ struct PathNaming {
             case .interfaceEndpoint(let i):
                 let ep = network.interfaceEndpoints[i.int]
                 eniOwners[x] = "interface endpoint \(ep.id) (\(Self.serviceName(ep.service)))"
+            case .loadBalancer(let l):
+                // A node's interface: the explainer follows packets to and from it as for any ENI
+                // (its security groups, its subnet's table and ACL); what the node then does (a
+                // new connection to a target) is the run's, not the explainer's.
+                let lb = network.loadBalancers[l.int]
+                eniOwners[x] = "load balancer \(lb.name) (ELB \(lb.resourceID))"
+                if let h = e.host { hostLabels[h] = "load balancer \(lb.name) node (\(e.id))" }
             case .lambda where eniOwners[x] == nil:
                 eniOwners[x] = "Lambda ENI"
             default: break
