@@ -122,6 +122,12 @@ enum PathEndpoints {
         if let s = world.services.first(where: { $0.dualStackHostname == hostPart }), let a = s.ipv6Addresses.first {
             return PathDestination(address: a, port: port, label: "\(PathNaming.serviceName(s.name)) (\(hostPart))")
         }
+        // A load balancer's DNS name: its first node, at the public address the name resolves to
+        // when it is internet-facing (public DNS answers it everywhere), else its private one.
+        if let lb = net.loadBalancers.first(where: { $0.dnsName == hostPart }), let e = lb.enis.first {
+            let a = net.enis[e.int].publicIP ?? net.enis[e.int].privateIP
+            return PathDestination(address: a, port: port, label: "load balancer \(lb.name) (\(lb.dnsName))")
+        }
         if let d = world.databases.first(where: { $0.identifier == hostPart }) {
             return PathDestination(address: d.address, port: port, label: "database \(d.identifier)")
         }
@@ -133,10 +139,12 @@ enum PathEndpoints {
         }) {
             return PathDestination(address: net.enis[e].privateIP, port: port, label: "instance \(hostPart)")
         }
-        let names = world.services.map(\.hostname) + world.databases.map(\.identifier)
+        let names =
+            world.services.map(\.hostname) + world.databases.map(\.identifier) + net.loadBalancers.map(\.dnsName)
         throw PathError(
             "unknown destination '\(hostPart)': give an IPv4 address, an IPv6 one in brackets, a service hostname "
-                + "(\(world.services.map(\.hostname).joined(separator: ", "))), a database name or an eni-… id, then "
+                + "(\((world.services.map(\.hostname) + net.loadBalancers.map(\.dnsName)).joined(separator: ", "))), "
+                + "a database name or an eni-… id, then "
                 + ":port\(suggestion(hostPart, names))"
         )
     }
