@@ -192,8 +192,10 @@ public struct StreamStore: Sendable {
                 PostgresSSLRequest.encode(into: &sw)
             case .httpMessage(let h):
                 var b = ByteSink(reserving: length)
-                PlainHTTPMessage(prefix: catalog.text(h.prefix), traceSeconds: h.traceSeconds, length: length, seed: h.seed)
-                    .write(&b)
+                PlainHTTPMessage(
+                    prefix: catalog.text(h.prefix), traceSeconds: h.traceSeconds, length: length, seed: h.seed
+                )
+                .write(&b)
                 sw.bytes(b.bytes)
             default:
                 // Datagram payloads are not carried in streams.

@@ -39,7 +39,8 @@ extension Builder {
         // "This name must be unique per region per account, can have a maximum of 32 characters,
         // must contain only alphanumeric characters or hyphens, must not begin or end with a
         // hyphen, and must not begin with internal-" (CreateLoadBalancer, Name).
-        guard (1...32).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }),
+        guard (1...32).contains(name.count),
+            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }),
             !name.hasPrefix("-"), !name.hasSuffix("-"), !name.hasPrefix("internal-")
         else {
             throw nameNode.fail(
@@ -79,8 +80,9 @@ extension Builder {
             }
             subnets.append(sub)
         }
-        // "You must select at least two Availability Zone subnets" for an Application Load
-        // Balancer (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#availability-zones).
+        // "You must select at least two Availability Zone subnets" for an Application Load Balancer
+        // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/
+        // application-load-balancers.html#availability-zones).
         guard subnets.count >= 2 else {
             throw subnetsNode.fail("an Application Load Balancer needs subnets in at least two availability zones")
         }

@@ -134,14 +134,18 @@ extension Builder {
             var balanced: (route: BalancerRoute, listener: PlacedLoadBalancer.Listener)?
             let toRef = try toNode.string()
             if toRef.hasPrefix("load-balancer:") {
-                guard !overIPv6 else { throw toNode.fail("load balancers are reached over IPv4 here (dualstack is not modelled)") }
+                guard !overIPv6 else {
+                    throw toNode.fail("load balancers are reached over IPv4 here (dualstack is not modelled)")
+                }
                 let b = try balancerPeers(
                     toNode, name: String(toRef.dropFirst("load-balancer:".count)), port: port,
                     publicSide: fromInternet, world)
                 servers = b.peers
                 balanced = (b.route, b.listener)
                 if let t = sm["tls"], try t.bool() != b.listener.tls {
-                    throw t.fail("the listener on port \(port) is \(b.listener.tls ? "HTTPS" : "HTTP"): tls is \(b.listener.tls)")
+                    throw t.fail(
+                        "the listener on port \(port) is \(b.listener.tls ? "HTTPS" : "HTTP"): tls is \(b.listener.tls)"
+                    )
                 }
             } else {
                 servers = try peers(toNode, world, publicSide: fromInternet && !overIPv6)

@@ -212,7 +212,9 @@ extension World {
             if let n = spec.serverName {
                 _ = network.catalog.intern(name: n)
                 // A load balancer's own name already answers with its nodes.
-                if spec.balancer == nil || dnsRecords[n] == nil { dnsRecords[n, default: []] += spec.servers.flatMap(\.pool) }
+                if spec.balancer == nil || dnsRecords[n] == nil {
+                    dnsRecords[n, default: []] += spec.servers.flatMap(\.pool)
+                }
             }
             if spec.tls { _ = network.catalog.intern(name: Self.sni(spec)) }
         }

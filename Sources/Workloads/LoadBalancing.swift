@@ -114,8 +114,12 @@ extension World {
     }
 
     /// The target accepted the node's connection: the waiting request goes out.
-    mutating func balancerBackConnected(front c: UInt32, _ now: SimTime, _ s: inout Scheduler) {
-        guard balancerLinks[c] != nil else { return }
+    mutating func balancerBackConnected(front c: UInt32, socket: UInt32, _ now: SimTime, _ s: inout Scheduler) {
+        guard balancerLinks[c] != nil else {
+            // The client's connection ended while this one was opening: close it at once.
+            tcp.close(socket, now: now, &network, &s)
+            return
+        }
         balancerLinks[c]!.backConnected = true
         if balancerLinks[c]!.awaiting { balancerForward(front: c, now, &s) }
     }

@@ -144,7 +144,8 @@ extension World {
                 tls
                 ? writeTLS(sock, connection: c, plaintext: Int(bytes), message: m, now: now, &s)
                 : server.app == .balancerTarget
-                    ? writeHTTP(sock, connection: c, prefix: PlainHTTPMessage.okPrefix, wanted: Int(bytes), now: now, &s)
+                    ? writeHTTP(
+                        sock, connection: c, prefix: PlainHTTPMessage.okPrefix, wanted: Int(bytes), now: now, &s)
                     : writeOpaque(sock, connection: c, bytes: Int(bytes), now: now, &s)
             channels.update(c) { $0.toClient.push(end, .sessionResponse) }
         case .metadataReply:

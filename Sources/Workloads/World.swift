@@ -314,7 +314,7 @@ public struct World: EventHandler, Sendable {
                 case .environment: clientConnected(Int(owner.object), socket: socket, now, &s)
                 case .sessionClient: sessionConnected(owner.object, now, &s)
                 case .metadataClient: metadataClientConnected(Int(owner.object), socket: socket, now, &s)
-                case .balancerBack: balancerBackConnected(front: owner.object, now, &s)
+                case .balancerBack: balancerBackConnected(front: owner.object, socket: socket, now, &s)
                 default: break
                 }
             case .accepted(let socket, let owner):

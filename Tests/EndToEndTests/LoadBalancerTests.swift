@@ -79,11 +79,14 @@ import Topology
         #expect(!headers.isEmpty)
         // The forwarded request's headers, in clear (x-forwarded-headers.html, load-balancer-request-tracing.html).
         let first = try #require(headers.first.flatMap { Self.text($0[0]) })
-        #expect(first.hasPrefix("POST / HTTP/1.1\r\nHost: shop.example.com\r\nX-Forwarded-For: 81.2."), "\(first.prefix(120))")
+        #expect(
+            first.hasPrefix("POST / HTTP/1.1\r\nHost: shop.example.com\r\nX-Forwarded-For: 81.2."),
+            "\(first.prefix(120))")
         #expect(first.contains("\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Port: 443\r\nX-Amzn-Trace-Id: Root=1-"))
         let trace = try #require(first.range(of: "X-Amzn-Trace-Id: Root=1-"))
         let id = first[trace.upperBound...].prefix(33)
-        #expect(id.count == 33 && id.enumerated().allSatisfy { $0.offset == 8 ? $0.element == "-" : $0.element.isHexDigit })
+        #expect(
+            id.count == 33 && id.enumerated().allSatisfy { $0.offset == 8 ? $0.element == "-" : $0.element.isHexDigit })
         // Its time field is the run's second (2026-11-23T10:00:00Z = 0x6b040ea0; the run lasts 20 s).
         let seconds = try #require(UInt32(id.prefix(8), radix: 16))
         #expect((0x6b04_0ea0...0x6b04_0ea0 + 30).contains(seconds), "\(id)")

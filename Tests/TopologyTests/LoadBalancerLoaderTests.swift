@@ -71,22 +71,38 @@ import Workloads
         ("type: application", "type: classic", "'classic' is not a load balancer type"),
         ("scheme: internet-facing", "scheme: public", "'public' is not a load balancer scheme"),
         ("name: web-alb", "name: internal-web", "is not a load balancer name"),
-        ("subnets: [subnet-0a1b2c3d4e5f60601, subnet-0a1b2c3d4e5f60602]", "subnets: [subnet-0a1b2c3d4e5f60601]",
-         "at least two availability zones"),
-        ("subnets: [subnet-0a1b2c3d4e5f60601, subnet-0a1b2c3d4e5f60602]",
-         "subnets: [subnet-0a1b2c3d4e5f60601, subnet-0a1b2c3d4e5f60611]", "same availability zone"),
-        ("ssl-policy: ELBSecurityPolicy-TLS13-1-2-2021-06", "ssl-policy: ELBSecurityPolicy-FS-1-2-2019-08",
-         "not a security policy vpcsim models"),
-        ("{protocol: HTTP, port: 80, default-target-group: web}", "{protocol: TCP, port: 80, default-target-group: web}",
-         "speak HTTP or HTTPS"),
-        ("{protocol: HTTP, port: 80, default-target-group: web}", "{protocol: HTTP, port: 80, default-target-group: api}",
-         "has no target group named 'api'"),
+        (
+            "subnets: [subnet-0a1b2c3d4e5f60601, subnet-0a1b2c3d4e5f60602]", "subnets: [subnet-0a1b2c3d4e5f60601]",
+            "at least two availability zones"
+        ),
+        (
+            "subnets: [subnet-0a1b2c3d4e5f60601, subnet-0a1b2c3d4e5f60602]",
+            "subnets: [subnet-0a1b2c3d4e5f60601, subnet-0a1b2c3d4e5f60611]", "same availability zone"
+        ),
+        (
+            "ssl-policy: ELBSecurityPolicy-TLS13-1-2-2021-06", "ssl-policy: ELBSecurityPolicy-FS-1-2-2019-08",
+            "not a security policy vpcsim models"
+        ),
+        (
+            "{protocol: HTTP, port: 80, default-target-group: web}",
+            "{protocol: TCP, port: 80, default-target-group: web}",
+            "speak HTTP or HTTPS"
+        ),
+        (
+            "{protocol: HTTP, port: 80, default-target-group: web}",
+            "{protocol: HTTP, port: 80, default-target-group: api}",
+            "has no target group named 'api'"
+        ),
         ("targets: [\"web-*\"]", "targets: [\"api-*\"]", "no instance matches 'api-*'"),
         ("{name: web, protocol: HTTP, port: 8080", "{name: web, protocol: HTTPS, port: 8080", "HTTPS to targets"),
-        ("to: \"load-balancer:web-alb\", port: 443", "to: \"load-balancer:web-alb\", port: 8443",
-         "no listener on port 8443 (its listeners: 443, 80)"),
-        ("to: \"load-balancer:web-alb\", port: 443", "to: \"load-balancer:web-alb2\", port: 443",
-         "no load balancer named 'web-alb2'"),
+        (
+            "to: \"load-balancer:web-alb\", port: 443", "to: \"load-balancer:web-alb\", port: 8443",
+            "no listener on port 8443 (its listeners: 443, 80)"
+        ),
+        (
+            "to: \"load-balancer:web-alb\", port: 443", "to: \"load-balancer:web-alb2\", port: 443",
+            "no load balancer named 'web-alb2'"
+        ),
     ])
     func mistakesAreLocated(_ old: String, _ new: String, _ message: String) throws {
         let yaml = try variant(old, new)
