@@ -29,6 +29,21 @@ public struct BalancerRoute: Sendable {
     }
 }
 
+/// What an Application Load Balancer is billed on besides its hours: the LCU dimensions
+/// vpcsim measures (https://aws.amazon.com/elasticloadbalancing/pricing/: new connections per
+/// second, active connections per minute, processed bytes; rule evaluations are free for the
+/// default action alone).
+public struct BalancerCounters: Sendable, Equatable {
+    /// Client connections the nodes accepted.
+    public var newConnections: UInt64 = 0
+    /// Client connections open now, and the most open at once.
+    public var activeConnections = 0
+    public var peakActiveConnections = 0
+    /// Bytes of HTTP requests and responses the nodes relayed (plaintext, both directions).
+    public var processedBytes: UInt64 = 0
+    public init() {}
+}
+
 /// One client connection at a load balancer node and its connection to a target. The node keeps
 /// the target connection open for the client connection's next requests and closes it when the
 /// client's closes (ASSUMED: a real ALB keeps backend connections alive for reuse by any client
@@ -68,6 +83,25 @@ extension World {
                 let prefix = ELBForwardedHeaders(host: host, client: a, https: b.listenerTLS, port: spec.port).prefix
                 _ = network.catalog.intern(text: String(decoding: prefix, as: UTF8.self))
             }
+        }
+    }
+
+    /// The counters of generator `k`'s load balancer, grown as load balancers are first counted.
+    mutating func countBalancer(generator k: Int, _ body: (inout BalancerCounters) -> Void) {
+        guard case .sessions(let spec) = traffic[k], let b = spec.balancer else { return }
+        let i = b.loadBalancer.int
+        if balancerCounters.count <= i {
+            balancerCounters += Array(repeating: BalancerCounters(), count: i + 1 - balancerCounters.count)
+        }
+        body(&balancerCounters[i])
+    }
+
+    /// A node accepted a client's connection.
+    mutating func balancerAccepted(generator k: Int) {
+        countBalancer(generator: k) {
+            $0.newConnections += 1
+            $0.activeConnections += 1
+            $0.peakActiveConnections = max($0.peakActiveConnections, $0.activeConnections)
         }
     }
 
@@ -142,6 +176,7 @@ extension World {
         let end = writeHTTP(
             link.backSocket, connection: link.backConnection, prefix: prefix, traceSeconds: seconds, wanted: wanted,
             now: now, &s)
+        countBalancer(generator: Int(link.generator)) { $0.processedBytes += UInt64(link.requestBytes) }
         channels.update(link.backConnection) { $0.toServer.push(end, .sessionRequest(link.responseBytes)) }
     }
 
@@ -160,6 +195,7 @@ extension World {
             let route = spec.balancer, tcp.socket(link.frontSocket).isOpen
         else { return }
         let sock = link.frontSocket
+        countBalancer(generator: Int(link.generator)) { $0.processedBytes += UInt64(bytes) }
         let seed = sessionMessageSeed(c, sock)
         let end: UInt64
         if route.listenerTLS {
@@ -172,7 +208,8 @@ extension World {
     }
 
     /// The client's connection ended: the node closes its connection to the target.
-    mutating func balancerFrontEnded(connection c: UInt32, _ now: SimTime, _ s: inout Scheduler) {
+    mutating func balancerFrontEnded(connection c: UInt32, generator k: Int, _ now: SimTime, _ s: inout Scheduler) {
+        countBalancer(generator: k) { $0.activeConnections = max(0, $0.activeConnections - 1) }
         guard let link = balancerLinks.removeValue(forKey: c) else { return }
         if link.backSocket != .max, tcp.socket(link.backSocket).isOpen {
             tcp.close(link.backSocket, now: now, &network, &s)

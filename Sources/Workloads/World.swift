@@ -40,6 +40,8 @@ public struct World: EventHandler, Sendable {
     var balancerLinks: [UInt32: BalancerLink] = [:]
     /// Per traffic generator, the round-robin position among its load balancer's targets.
     var balancerTurn: [Int: Int] = [:]
+    /// Each load balancer's billing counters, by load balancer index (LoadBalancing.swift).
+    public internal(set) var balancerCounters: [BalancerCounters] = []
     var freeSessions: [UInt32] = []
     /// Ground-truth labels; index 0 is "normal".
     public internal(set) var labels: [String] = ["normal"]
@@ -325,6 +327,7 @@ public struct World: EventHandler, Sendable {
                 }
                 channels.update(c) { $0.serverSocket = socket }
                 channels.update(c) { $0.server = owner }
+                if owner.app == .balancerFront { balancerAccepted(generator: Int(owner.object)) }
             case .received(let socket, let owner, let upTo):
                 received(socket: socket, owner: owner, upTo: upTo, now, &s)
             case .peerClosed(let socket, let owner):
@@ -410,7 +413,9 @@ public struct World: EventHandler, Sendable {
         guard var ch = channels[connection] else { return }
         if owner.app == .sessionClient { sessionEnded(owner.object, connection: connection, now) }
         if owner.app == .metadataClient { metadataClientEnded(Int(owner.object), connection: connection) }
-        if owner.app == .balancerFront { balancerFrontEnded(connection: connection, now, &s) }
+        if owner.app == .balancerFront {
+            balancerFrontEnded(connection: connection, generator: Int(owner.object), now, &s)
+        }
         if owner.app == .balancerBack { balancerBackEnded(front: owner.object, connection: connection, now, &s) }
         if owner.app?.isClient ?? false {
             ch.clientSocket = .max

@@ -121,6 +121,23 @@ import Topology
 
         let report = try CheckRunReport(run.directory)
         #expect(report.ok, "\(report.failures)")
+
+        // Cost: the summary's usage counts the load balancer's LCU dimensions, and `vpcsim cost`
+        // bills its hours and LCU-hours (https://aws.amazon.com/elasticloadbalancing/pricing/);
+        // the nodes' public addresses are public IPv4 hours.
+        let usage = try #require(run.summary.usage.loadBalancers?.first)
+        #expect(usage.name == "web-alb" && usage.newConnections > 20 && usage.peakActiveConnections >= 1)
+        #expect(usage.processedBytes > 100_000)
+        #expect(run.summary.usage.publicIPv4Addresses == 2)
+        let cost = runProgram(vpcsimBinary(), ["cost", run.directory, "--json"])
+        #expect(cost.status == 0, "\(cost.stderr)")
+        let bill = try #require(try JSONSerialization.jsonObject(with: Data(cost.stdout.utf8)) as? [String: Any])
+        let lines = try #require(bill["lines"] as? [[String: Any]])
+        let hours = try #require(lines.first { $0["item"] as? String == "alb-hours" })
+        #expect(hours["quantity"] as? Double == 730)
+        let lcu = try #require(lines.first { $0["item"] as? String == "alb-lcu-hours" })
+        let expected = usage.capacityUnits(windowSeconds: run.summary.usage.windowSeconds) * 730
+        #expect(abs((lcu["quantity"] as? Double ?? 0) - expected) < 1e-6 && expected > 0)
     }
 
     /// The node's SYN-ACK (TCPProfile.elbNode, assumed: the EC2 Linux stack) and its ServerHello
