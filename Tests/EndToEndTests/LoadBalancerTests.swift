@@ -165,6 +165,24 @@ import Topology
         #expect(!sni.isEmpty && sni.allSatisfy { $0 == ["shop.example.com"] })
     }
 
+    /// `ELBSecurityPolicy-2016-08` (the CLI's default) has no TLS 1.3: every client negotiates
+    /// TLS 1.2 with ECDHE-RSA-AES128-GCM-SHA256, the policy's first RSA AEAD suite
+    /// (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html).
+    @Test func theCLIsDefaultPolicyNegotiatesTLS12() throws {
+        let text = try String(contentsOfFile: repositoryRoot() + "/Topologies/alb-web-tier.yaml", encoding: .utf8)
+        let yaml = text.replacingOccurrences(
+            of: "ssl-policy: ELBSecurityPolicy-TLS13-1-2-2021-06", with: "ssl-policy: ELBSecurityPolicy-2016-08")
+        #expect(yaml != text)
+        let run = try ScenarioRun(yaml: yaml, name: "alb-2016-08", duration: .seconds(8))
+        let node = run.scenario.network.enis[run.scenario.network.loadBalancers[0].enis[0].int]
+        let hellos = try run.frames(
+            run.pcap(node.id), "tls.handshake.type == 2",
+            fields: ["tls.handshake.version", "tls.handshake.ciphersuite"])
+        #expect(!hellos.isEmpty && hellos.allSatisfy { $0 == ["0x0303", "0xc02f"] }, "\(hellos.prefix(3))")
+        let report = try CheckRunReport(run.directory)
+        #expect(report.ok, "\(report.failures)")
+    }
+
     static func text(_ hex: String) -> String? {
         let digits = Array(hex.filter(\.isHexDigit).utf8)
         guard digits.count % 2 == 0 else { return nil }
