@@ -190,6 +190,13 @@ public struct StreamStore: Sendable {
                 TLSChangeCipherSpec.encodeRecord(into: &sw)
             case .postgresSSLRequest:
                 PostgresSSLRequest.encode(into: &sw)
+            case .httpMessage(let h):
+                var b = ByteSink(reserving: length)
+                PlainHTTPMessage(
+                    prefix: catalog.text(h.prefix), traceSeconds: h.traceSeconds, length: length, seed: h.seed
+                )
+                .write(&b)
+                sw.bytes(b.bytes)
             default:
                 // Datagram payloads are not carried in streams.
                 sw.zeros(length)

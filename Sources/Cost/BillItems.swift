@@ -70,6 +70,13 @@ public struct BillItem: Sendable, Equatable {
             price: "transit_gateway.attachment_hour", quantity: "transit_gateway_attachment_count", kind: .fixed,
             unit: "hour"),
         BillItem(
+            id: "alb-hours", title: "Application Load Balancer hours", price: "elb.alb_hour", quantity: "alb_count",
+            kind: .fixed, unit: "hour"),
+        // LCUs are a rate: the window's average, billed for every hour of the month.
+        BillItem(
+            id: "alb-lcu-hours", title: "Application Load Balancer LCU-hours", price: "elb.alb_lcu_hour",
+            quantity: "alb_lcu", kind: .fixed, unit: "LCU-hour"),
+        BillItem(
             id: "nat-gateway-data", title: "NAT gateway data processed (both directions)",
             price: "nat_gateway.data_processed", quantity: "nat_gateway_bytes", kind: .usage, unit: "GB",
             measuredPerUnit: bytesPerGB),

@@ -140,6 +140,38 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
         }
     }
 
+    /// An Application Load Balancer: billed per hour and per LCU-hour, an LCU-hour being the
+    /// highest of its dimensions in the hour — 25 new connections per second, 3,000 active
+    /// connections per minute, 1 GB processed per hour (EC2 targets), 1,000 rule evaluations per
+    /// second (https://aws.amazon.com/elasticloadbalancing/pricing/). vpcsim measures the first
+    /// three over the window (active connections: the most open at once); a listener's default
+    /// action alone evaluates no billed rule.
+    public struct LoadBalancer: Codable, Sendable, Equatable {
+        public var name: String
+        public var newConnections: UInt64
+        public var peakActiveConnections: Int
+        public var processedBytes: UInt64
+        enum CodingKeys: String, CodingKey {
+            case name = "name"
+            case newConnections = "new_connections"
+            case peakActiveConnections = "peak_active_connections"
+            case processedBytes = "processed_bytes"
+        }
+        public init(name: String, newConnections: UInt64, peakActiveConnections: Int, processedBytes: UInt64) {
+            self.name = name; self.newConnections = newConnections
+            self.peakActiveConnections = peakActiveConnections; self.processedBytes = processedBytes
+        }
+
+        /// Its LCUs over a window of `seconds`: the highest dimension, as AWS bills each hour.
+        public func capacityUnits(windowSeconds seconds: Double) -> Double {
+            guard seconds > 0 else { return 0 }
+            let connections = Double(newConnections) / seconds / 25
+            let active = Double(peakActiveConnections) / 3_000
+            let gigabytesPerHour = Double(processedBytes) / BillItem.bytesPerGB / (seconds / 3_600)
+            return max(connections, active, gigabytesPerHour)
+        }
+    }
+
     public var region: String
     /// The measured window: the workload's duration after the warm-up, seconds. Volumes below
     /// were counted in it (flow logs excepted, see `flowLogWindowSeconds`).
@@ -163,6 +195,8 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
     /// Bytes between Regions, per direction (`from` the Region they left, `to` the Region they
     /// entered): calls to services of another Region (absent from summaries of runs without any).
     public var interRegion: [ZonePair]?
+    /// Application Load Balancers (absent from summaries of runs without any).
+    public var loadBalancers: [LoadBalancer]?
 
     enum CodingKeys: String, CodingKey {
         case region = "region"
@@ -180,6 +214,7 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
         case flowLogs = "flow_logs"
         case transitGatewayAttachments = "transit_gateway_attachments"
         case interRegion = "inter_region"
+        case loadBalancers = "load_balancers"
     }
     public init(
         region: String, windowSeconds: Double, warmupSeconds: Double = 0, flowLogWindowSeconds: Double? = nil,
@@ -187,8 +222,9 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
         crossAZ: [ZonePair] = [], internetEgressBytes: UInt64 = 0,
         functions: [Function] = [], dynamodb: [DynamoDBCalls] = [], stateMachines: [StateMachine] = [],
         flowLogs: [FlowLog] = [], transitGatewayAttachments: [TransitGatewayAttachment]? = nil,
-        interRegion: [ZonePair]? = nil
+        interRegion: [ZonePair]? = nil, loadBalancers: [LoadBalancer]? = nil
     ) {
+        self.loadBalancers = loadBalancers
         self.region = region; self.windowSeconds = windowSeconds; self.warmupSeconds = warmupSeconds
         self.flowLogWindowSeconds = flowLogWindowSeconds ?? windowSeconds + warmupSeconds
         self.natGateways = natGateways; self.publicIPv4Addresses = publicIPv4Addresses; self.endpoints = endpoints
@@ -226,6 +262,8 @@ public struct MeasuredUsage: Codable, Sendable, Equatable {
         q["transit_gateway_attachment_count"] = Double(transitGatewayAttachments?.count ?? 0)
         q["transit_gateway_bytes"] = Double(transitGatewayAttachments?.reduce(0) { $0 + $1.bytes } ?? 0)
         q["internet_egress_bytes"] = Double(internetEgressBytes)
+        q["alb_count"] = Double(loadBalancers?.count ?? 0)
+        q["alb_lcu"] = loadBalancers?.reduce(0) { $0 + $1.capacityUnits(windowSeconds: windowSeconds) } ?? 0
         for pair in interRegion ?? [] {
             q[Self.interRegionQuantity(from: pair.from, to: pair.to), default: 0] += Double(pair.bytes)
         }

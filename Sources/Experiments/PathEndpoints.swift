@@ -122,6 +122,12 @@ enum PathEndpoints {
         if let s = world.services.first(where: { $0.dualStackHostname == hostPart }), let a = s.ipv6Addresses.first {
             return PathDestination(address: a, port: port, label: "\(PathNaming.serviceName(s.name)) (\(hostPart))")
         }
+        // A load balancer's DNS name: its first node, at the public address the name resolves to
+        // when it is internet-facing (public DNS answers it everywhere), else its private one.
+        if let lb = net.loadBalancers.first(where: { $0.dnsName == hostPart }), let e = lb.enis.first {
+            let a = net.enis[e.int].publicIP ?? net.enis[e.int].privateIP
+            return PathDestination(address: a, port: port, label: "load balancer \(lb.name) (\(lb.dnsName))")
+        }
         if let d = world.databases.first(where: { $0.identifier == hostPart }) {
             return PathDestination(address: d.address, port: port, label: "database \(d.identifier)")
         }
@@ -141,6 +147,7 @@ enum PathEndpoints {
                 hostnames.append(h)
             }
         }
+        hostnames += net.loadBalancers.map(\.dnsName)
         let names = hostnames + world.databases.map(\.identifier)
         throw PathError(
             "unknown destination '\(hostPart)': give an IPv4 address, an IPv6 one in brackets, a service hostname "
@@ -217,6 +224,13 @@ struct PathNaming {
             case .interfaceEndpoint(let i):
                 let ep = network.interfaceEndpoints[i.int]
                 eniOwners[x] = "interface endpoint \(ep.id) (\(Self.serviceName(ep.service)))"
+            case .loadBalancer(let l):
+                // A node's interface: the explainer follows packets to and from it as for any ENI
+                // (its security groups, its subnet's table and ACL); what the node then does (a
+                // new connection to a target) is the run's, not the explainer's.
+                let lb = network.loadBalancers[l.int]
+                eniOwners[x] = "load balancer \(lb.name) (ELB \(lb.resourceID))"
+                if let h = e.host { hostLabels[h] = "load balancer \(lb.name) node (\(e.id))" }
             case .lambda where eniOwners[x] == nil:
                 eniOwners[x] = "Lambda ENI"
             default: break

@@ -16,6 +16,7 @@ struct UsageCounters: Sendable {
     var readUnitHalves: [UInt64] = []
     var writeUnitHalves: [UInt64] = []
     var transitions: [UInt64] = []
+    var balancers: [BalancerCounters] = []
 
     init() {}
 
@@ -28,6 +29,7 @@ struct UsageCounters: Sendable {
         readUnitHalves = w.metrics.calls.map(\.readUnitHalves)
         writeUnitHalves = w.metrics.calls.map(\.writeUnitHalves)
         transitions = w.metrics.stateMachines.map(\.stateTransitions)
+        balancers = w.balancerCounters
     }
 
     /// `a - b` element by element (`b` may be shorter: counters that did not exist yet were 0).
@@ -130,6 +132,18 @@ struct UsageCounters: Sendable {
                 : net.transitGatewayAttachments.enumerated().map { i, a in
                     .init(id: a.id, transitGateway: net.transitGateways[a.transitGateway.int].id, bytes: tgwBytes[i])
                 },
-            interRegion: interRegion.isEmpty ? nil : interRegion)
+            interRegion: interRegion.isEmpty ? nil : interRegion,
+            loadBalancers: net.loadBalancers.isEmpty
+                ? nil
+                : net.loadBalancers.indices.map { i in
+                    let e = end.balancers.indices.contains(i) ? end.balancers[i] : BalancerCounters()
+                    let b = baseline.balancers.indices.contains(i) ? baseline.balancers[i] : BalancerCounters()
+                    // The peak is the window's own only when the warm-up saw a lower one; assumed
+                    // close enough (connections last seconds, windows minutes).
+                    return .init(
+                        name: net.loadBalancers[i].name, newConnections: e.newConnections - b.newConnections,
+                        peakActiveConnections: e.peakActiveConnections,
+                        processedBytes: e.processedBytes - b.processedBytes)
+                })
     }
 }

@@ -64,6 +64,14 @@ extension AWSExport {
             out["InterfaceType"] = "vpc_endpoint"
             out["RequesterManaged"] = true
             out["RequesterId"] = "amazon-vpce"
+        case .loadBalancer:
+            // An ELB node's interface: InterfaceType "interface", requester-managed by
+            // "amazon-elb", its description "ELB app/<name>/<id>" (the loader sets it)
+            // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html,
+            // "Network interfaces"; the RequesterId is as describe-network-interfaces shows it, assumed).
+            out["InterfaceType"] = "interface"
+            out["RequesterManaged"] = true
+            out["RequesterId"] = "amazon-elb"
         }
         return out
     }

@@ -23,6 +23,7 @@ public enum InternetGatewayTag {}
 public enum NATGatewayTag {}
 public enum GatewayEndpointTag {}
 public enum InterfaceEndpointTag {}
+public enum LoadBalancerTag {}
 public enum HostTag {}
 public enum AvailabilityZoneTag {}
 
@@ -37,6 +38,7 @@ public typealias InternetGatewayIndex = Index<InternetGatewayTag>
 public typealias NATGatewayIndex = Index<NATGatewayTag>
 public typealias GatewayEndpointIndex = Index<GatewayEndpointTag>
 public typealias InterfaceEndpointIndex = Index<InterfaceEndpointTag>
+public typealias LoadBalancerIndex = Index<LoadBalancerTag>
 /// A host: anything with a transport stack that sends and receives packets (a Lambda execution
 /// environment's sockets behind a Hyperplane ENI, an RDS instance, a DynamoDB front end, …).
 public typealias HostIndex = Index<HostTag>

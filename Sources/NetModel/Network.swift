@@ -86,6 +86,7 @@ public struct Network: Sendable {
     public var transitGatewayAttachments: [TransitGatewayAttachment] = []
     public var transitGatewayRouteTables: [TransitGatewayRouteTable] = []
     public var interfaceEndpoints: [InterfaceEndpoint] = []
+    public var loadBalancers: [LoadBalancer] = []
     public var hosts = ContiguousArray<HostAttachment>()
     /// Public address ranges of AWS services (e.g. DynamoDB's prefix-list ranges) → the service's host.
     public var serviceRanges: [(range: CIDR, host: HostIndex)] = []

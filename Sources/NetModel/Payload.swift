@@ -103,6 +103,9 @@ public enum Payload: Hashable, Sendable {
     /// ports, sequence number (TCP), total length, IP ID, TTL and protocol
     /// (``ICMPQuote``).
     case icmpQuote(ICMPQuote)
+    /// A whole HTTP/1.1 message in clear whose length is the chunk's (a load balancer's listener
+    /// or target connection): Messages' `PlainHTTPMessage` lays it out from these fields.
+    case httpMessage(HTTPMessageContent)
 
     /// The seed of pseudo-random filler for bytes described only by a seed (0 otherwise).
     @inlinable public var fillerSeed: UInt64 {
@@ -163,5 +166,20 @@ public struct TLSRecordContent: Hashable, Sendable {
     @inlinable
     public init(kind: Kind, message: UInt32, offset: UInt32 = 0, sequence: UInt32) {
         self.kind = kind; self.message = message; self.offset = offset; self.sequence = sequence
+    }
+}
+
+/// An HTTP/1.1 message in clear (16 bytes): its start line and first headers are a catalog text,
+/// an X-Amzn-Trace-Id follows when `traceSeconds` is not 0, then Content-Type and Content-Length
+/// headers and a body of filler letters from `seed` (Messages' `PlainHTTPMessage`).
+public struct HTTPMessageContent: Hashable, Sendable {
+    public var seed: UInt64
+    public var prefix: TextIndex
+    /// Unix seconds of the trace id's time field, 0 for none.
+    public var traceSeconds: UInt32
+
+    @inlinable
+    public init(seed: UInt64, prefix: TextIndex, traceSeconds: UInt32 = 0) {
+        self.seed = seed; self.prefix = prefix; self.traceSeconds = traceSeconds
     }
 }

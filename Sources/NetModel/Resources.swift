@@ -83,6 +83,9 @@ public enum ENIKind: Sendable, Hashable {
     /// The requester-managed interface of an interface VPC endpoint in one subnet
     /// (https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html).
     case interfaceEndpoint(InterfaceEndpointIndex)
+    /// The requester-managed interface of an Elastic Load Balancing node in one subnet
+    /// (Resources+LoadBalancers.swift).
+    case loadBalancer(LoadBalancerIndex)
 }
 
 public struct ENI: Sendable {

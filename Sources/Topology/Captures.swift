@@ -5,7 +5,9 @@ import Workloads
 /// `captures:` entries: the ENIs whose packets are written to pcap files.
 extension Builder {
     func capture(_ n: YNode, functionENIs: [String: [ENIIndex]], world: World) throws -> [CaptureSpec] {
-        let m = try n.mapping(allowed: ["function", "eni", "nat-gateway", "database", "instance"])
+        let m = try n.mapping(allowed: [
+            "function", "eni", "nat-gateway", "database", "instance", "load-balancer",
+        ])
         if let f = m["function"] {
             let name = try f.string()
             guard let enis = functionENIs[name] else {
@@ -40,6 +42,15 @@ extension Builder {
             else { throw i.fail("no instance named or with id '\(id)' is defined in this file") }
             return [CaptureSpec(eni: ENIIndex(e), label: "instance \(id)")]
         }
-        throw n.fail("a capture names a 'function', 'eni', 'nat-gateway', 'database' or 'instance'")
+        if let l = m["load-balancer"] {
+            let name = try l.string()
+            guard let placed = loadBalancers[name] else { throw l.fail("no load balancer named '\(name)'") }
+            // Every node's ENI, one pcap each (what a traffic mirror session on each would see).
+            return world.network.loadBalancers[placed.index.int].enis.map {
+                CaptureSpec(eni: $0, label: "load balancer \(name) (\(world.network.enis[$0.int].id))")
+            }
+        }
+        throw n.fail(
+            "a capture names a 'function', 'eni', 'nat-gateway', 'database', 'instance' or 'load-balancer'")
     }
 }

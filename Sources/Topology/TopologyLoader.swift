@@ -130,6 +130,7 @@ struct Builder {
     var natByID: [String: NATGatewayIndex] = [:]
     var endpointByID: [String: GatewayEndpointIndex] = [:]
     var interfaceEndpoints: [String: PlacedInterfaceEndpoint] = [:]
+    var loadBalancers: [String: PlacedLoadBalancer] = [:]
     var prefixListByID: [String: PrefixListIndex] = [:]
     var eniByID: [String: ENIIndex] = [:]
     var functionByName: [String: Int] = [:]
@@ -164,7 +165,7 @@ struct Builder {
         "scenario", "description", "account", "region", "run", "vpcs", "subnets", "route-tables",
         "network-acls", "security-groups", "internet-gateways", "egress-only-internet-gateways",
         "vpc-peering-connections", "transit-gateways", "nat-gateways", "vpc-endpoints",
-        "prefix-lists", "instances", "databases", "functions", "state-machines", "flow-logs",
+        "prefix-lists", "instances", "load-balancers", "databases", "functions", "state-machines", "flow-logs",
         "captures", "latency", "services", "internet", "traffic",
     ]
 
@@ -248,6 +249,7 @@ struct Builder {
         let subnetCIDRs = Dictionary(grouping: net.subnets, by: \.vpc).mapValues { Set($0.map(\.cidr)) }
         for (t, m) in tableNodes { try routes(t, m, subnetCIDRs: subnetCIDRs) }
         for n in try top["instances"]?.list() ?? [] { try instance(n) }
+        for n in try top["load-balancers"]?.list() ?? [] { try loadBalancer(n) }
         for n in try top["databases"]?.list() ?? [] { databases.append(try database(n)) }
         for n in try top["functions"]?.list() ?? [] { try functionEntry(n) }
     }
@@ -264,6 +266,7 @@ struct Builder {
         for n in try top["state-machines"]?.list() ?? [] { world.addStateMachine(try stateMachine(n)) }
         attachInstances(&world)
         for v in world.network.vpcs.indices { world.addMetadataService(vpc: VPCIndex(v)) }
+        attachLoadBalancers(&world)
         for n in try top["internet"]?.list() ?? [] { try internetPopulation(n, &world) }
         for n in try top["traffic"]?.list() ?? [] { try trafficGenerator(n, &world) }
     }

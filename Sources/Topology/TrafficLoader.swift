@@ -53,8 +53,22 @@ extension Builder {
                 throw n.fail("generated sessions can reach service:s3 (DynamoDB is reached by functions' handlers)")
             }
             return [Peer(host: h, pool: addresses)]
+        case "load-balancer":
+            // Its nodes (scans and pings reach them; sessions go through `balancerPeers`).
+            guard let placed = loadBalancers[parts[1]] else {
+                let hint = closest(parts[1], in: Array(loadBalancers.keys)).map { " (did you mean '\($0)'?)" } ?? ""
+                throw n.fail("no load balancer named '\(parts[1])'\(hint)")
+            }
+            let lb = world.network.loadBalancers[placed.index.int]
+            if publicSide && !lb.internetFacing {
+                throw n.fail("load balancer \(parts[1]) is internal: internet peers cannot reach it")
+            }
+            return zip(lb.enis, placed.hosts).map { e, h in
+                let eni = world.network.enis[e.int]
+                return Peer(host: h, pool: [publicSide ? eni.publicIP! : eni.privateIP])
+            }
         default:
-            throw n.fail("'\(parts[0])' is not a peer kind (internet, instance, instances, service)")
+            throw n.fail("'\(parts[0])' is not a peer kind (internet, instance, instances, service, load-balancer)")
         }
     }
 
@@ -107,12 +121,35 @@ extension Builder {
                 "server-time", "think", "rate", "every", "once", "tls-clients",
             ])
             let fromNode = try sm.required("from")
+            if try fromNode.string().hasPrefix("load-balancer:") {
+                throw fromNode.fail("a load balancer opens no sessions of its own; give it as 'to'")
+            }
             var clients = try peers(fromNode, world, publicSide: false)
             let fromInternet = clients.allSatisfy { isInternet($0, world) }
             let toNode = try sm.required("to")
             // An IPv6 internet client reaches instances' (untranslated) IPv6 addresses, not public IPv4.
             let overIPv6 = clients.contains { isInternet($0, world) && $0.pool.contains { !$0.isIPv4 } }
-            var servers = try peers(toNode, world, publicSide: fromInternet && !overIPv6)
+            let port = UInt16(try (try sm.required("port")).int(1...65535))
+            var servers: [Peer]
+            var balanced: (route: BalancerRoute, listener: PlacedLoadBalancer.Listener)?
+            let toRef = try toNode.string()
+            if toRef.hasPrefix("load-balancer:") {
+                guard !overIPv6 else {
+                    throw toNode.fail("load balancers are reached over IPv4 here (dualstack is not modelled)")
+                }
+                let b = try balancerPeers(
+                    toNode, name: String(toRef.dropFirst("load-balancer:".count)), port: port,
+                    publicSide: fromInternet, world)
+                servers = b.peers
+                balanced = (b.route, b.listener)
+                if let t = sm["tls"], try t.bool() != b.listener.tls {
+                    throw t.fail(
+                        "the listener on port \(port) is \(b.listener.tls ? "HTTPS" : "HTTP"): tls is \(b.listener.tls)"
+                    )
+                }
+            } else {
+                servers = try peers(toNode, world, publicSide: fromInternet && !overIPv6)
+            }
             servers = try matchingFamily(servers, clients, world, at: toNode)
             clients = try matchingFamily(clients, servers, world, at: fromNode)
             var requests = 1...1
@@ -129,7 +166,7 @@ extension Builder {
             }
             let spec = SessionSpec(
                 name: name, label: label, clients: clients, servers: servers,
-                port: UInt16(try (try sm.required("port")).int(1...65535)), tls: try sm["tls"]?.bool() ?? true,
+                port: port, tls: try balanced.map { $0.listener.tls } ?? sm["tls"]?.bool() ?? true,
                 serverName: try sm["server-name"]?.string(), requests: requests,
                 requestSize: try sm["request-bytes"].map { try sessionSize($0, SessionSpec.requests) }
                     ?? SessionSpec.requests(median: 600),
@@ -144,6 +181,14 @@ extension Builder {
             once.tlsClients = fromInternet ? .browsers : .applications
             let toService = (try? (try sm.required("to")).string().hasPrefix("service:")) ?? false
             once.tlsServer = toService ? .awsEndpoint : .nginxOpenSSL3
+            if let balanced {
+                once.tlsServer = balanced.listener.policy
+                once.balancer = balanced.route
+                // Without a server name, clients use the load balancer's DNS name (SNI and Host).
+                if once.serverName == nil {
+                    once.serverName = world.network.loadBalancers[balanced.route.loadBalancer.int].dnsName
+                }
+            }
             if let t = sm["tls-clients"] { once.tlsClients = try tlsClientMix(t) }
             world.addTraffic(.sessions(once))
         } else if let sNode = m["scan"] {

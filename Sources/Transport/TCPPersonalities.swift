@@ -62,4 +62,21 @@ extension TCPProfile {
     /// VPC), IP ID 0 on the SYN-ACK. The MTU and the kernel's buffer defaults are assumed (RDS
     /// documents neither).
     public static let rdsInstance: TCPProfile = linuxInstance
+
+    /// An Elastic Load Balancing node (an ALB's, on both of its sides: the SYN-ACK to a client and
+    /// the SYN to a target). ASSUMED throughout but for the source ports: no public capture of an
+    /// ALB's SYN-ACK or SYN was found (searched: JA4TS/p0f data, packet traces of
+    /// *.elb.amazonaws.com). Load balancer nodes run on EC2 capacity in an AWS-managed account
+    /// behind a requester-managed ENI in the customer's subnet
+    /// (https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/how-elastic-load-balancing-works.html),
+    /// so the EC2 Linux stack is assumed: MSS 8961 at the VPC's 9001-byte MTU (toward an internet
+    /// client the client's 1460 bounds every segment), window 62727 with scale 7, timestamps,
+    /// SACK, TTL 64, IP ID 0 on the SYN-ACK. Source ports toward targets 1024–65535: "Elastic
+    /// Load Balancing uses ports 1024-65535" in the ephemeral-ports list of
+    /// https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html#nacl-ephemeral-ports.
+    public static let elbNode: TCPProfile = {
+        var p = linuxInstance
+        p.ephemeralPorts = 1024...65535
+        return p
+    }()
 }

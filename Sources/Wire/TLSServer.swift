@@ -365,6 +365,12 @@ public enum TLSServerProfileID: UInt8, CaseIterable, Hashable, Sendable {
     case postgreSQLTLS12 = 2
     /// ``TLSServerProfile/nginxOpenSSL3``.
     case nginxOpenSSL3 = 3
+    /// ``TLSServerProfile/elbTLS13_1_2_2021_06`` (TLSServerProfiles+ELB.swift).
+    case elbTLS13_1_2_2021_06 = 4
+    /// ``TLSServerProfile/elbTLS13_1_3_2021_06``.
+    case elbTLS13_1_3_2021_06 = 5
+    /// ``TLSServerProfile/elb2016_08``.
+    case elb2016_08 = 6
 
     public var profile: TLSServerProfile {
         switch self {
@@ -372,6 +378,9 @@ public enum TLSServerProfileID: UInt8, CaseIterable, Hashable, Sendable {
         case .postgreSQL: TLSServerProfile.postgreSQL
         case .postgreSQLTLS12: TLSServerProfile.postgreSQLTLS12
         case .nginxOpenSSL3: TLSServerProfile.nginxOpenSSL3
+        case .elbTLS13_1_2_2021_06: TLSServerProfile.elbTLS13_1_2_2021_06
+        case .elbTLS13_1_3_2021_06: TLSServerProfile.elbTLS13_1_3_2021_06
+        case .elb2016_08: TLSServerProfile.elb2016_08
         }
     }
 
@@ -381,6 +390,10 @@ public enum TLSServerProfileID: UInt8, CaseIterable, Hashable, Sendable {
         case .awsEndpoint: .amazonTrust
         case .postgreSQL, .postgreSQLTLS12: .rdsRegional
         case .nginxOpenSSL3: .publicWebPKI
+        // An ACM public certificate chains to an "Amazon RSA 2048 M0x" intermediate of Amazon
+        // Trust Services (https://www.amazontrust.com/repository/), which a load balancer sends
+        // with the leaf: the AWS front ends' shape.
+        case .elbTLS13_1_2_2021_06, .elbTLS13_1_3_2021_06, .elb2016_08: .amazonTrust
         }
     }
 }

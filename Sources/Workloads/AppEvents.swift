@@ -94,9 +94,17 @@ enum AppKind: UInt8 {
     case metadata = 6
     /// An instance's platform agent talking to the metadata service (`object` = platform client).
     case metadataClient = 7
+    /// A load balancer node's listener (`object` = traffic generator index).
+    case balancerFront = 8
+    /// A load balancer node's connection to a target (`object` = the front connection).
+    case balancerBack = 9
+    /// A load balancer's target answering its node (`object` = traffic generator index).
+    case balancerTarget = 10
 
     /// Whether it opens connections (the others accept them).
-    var isClient: Bool { self == .environment || self == .sessionClient || self == .metadataClient }
+    var isClient: Bool {
+        self == .environment || self == .sessionClient || self == .metadataClient || self == .balancerBack
+    }
 }
 
 extension AppRef {

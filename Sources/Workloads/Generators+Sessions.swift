@@ -113,11 +113,19 @@ extension World {
         let response = UInt32(spec.responseSize.draw(&random, within: 1...Int(Int32.max)))
         let request = spec.requestSize.draw(&random, within: 0...Int(UInt32.max))
         let seed = sessionMessageSeed(x.connection, x.socket)
+        if spec.balancer != nil { balancerLinks[x.connection, default: BalancerLink()].requestBytes = UInt32(request) }
         let m = log(.http(SyntheticHTTPMessage(isRequest: true, host: Self.sni(spec), length: request, seed: seed)))
-        let end =
-            spec.tls
-            ? writeTLS(x.socket, connection: x.connection, plaintext: request, message: m, now: now, &s)
-            : writeOpaque(x.socket, connection: x.connection, bytes: request, now: now, &s)
+        let end: UInt64
+        if spec.tls {
+            end = writeTLS(x.socket, connection: x.connection, plaintext: request, message: m, now: now, &s)
+        } else if spec.balancer != nil {
+            // An HTTP listener: the request in clear, as a browser's.
+            var line = ByteSink()
+            PlainHTTPMessage.requestLine(&line, host: Self.sni(spec))
+            end = writeHTTP(x.socket, connection: x.connection, prefix: line.bytes, wanted: request, now: now, &s)
+        } else {
+            end = writeOpaque(x.socket, connection: x.connection, bytes: request, now: now, &s)
+        }
         channels.update(x.connection) { $0.toServer.push(end, .sessionRequest(response)) }
     }
 

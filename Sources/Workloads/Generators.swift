@@ -47,6 +47,9 @@ public struct SessionSpec: Sendable {
     public var tlsClients = TLSClientMix.applications
     /// How its servers answer TLS: an AWS front end for a service, else nginx.
     public var tlsServer = TLSServerProfileID.nginxOpenSSL3
+    /// Its servers are a load balancer's nodes, which pass each request on to a target
+    /// (LoadBalancing.swift).
+    public var balancer: BalancerRoute? = nil
     /// Typical sizes: what budgets use.
     public var requestBytes: Int { requestSize.nominal }
     public var responseBytes: Int { responseSize.nominal }
@@ -202,11 +205,16 @@ extension World {
         trafficActivity.append((nil, .zero))
         if case .sessions(let spec) = t {
             for s in spec.servers {
-                tcp.listen(host: s.host, port: spec.port, owner: AppRef(.sessionServer, object: UInt32(k)))
+                let app: AppKind = spec.balancer == nil ? .sessionServer : .balancerFront
+                tcp.listen(host: s.host, port: spec.port, owner: AppRef(app, object: UInt32(k)))
             }
+            if let b = spec.balancer { listenTargets(b, generator: k, spec) }
             if let n = spec.serverName {
                 _ = network.catalog.intern(name: n)
-                dnsRecords[n, default: []] += spec.servers.flatMap(\.pool)
+                // A load balancer's own name already answers with its nodes.
+                if spec.balancer == nil || dnsRecords[n] == nil {
+                    dnsRecords[n, default: []] += spec.servers.flatMap(\.pool)
+                }
             }
             if spec.tls { _ = network.catalog.intern(name: Self.sni(spec)) }
         }

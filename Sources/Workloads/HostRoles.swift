@@ -18,6 +18,8 @@ public enum HostRole: Sendable, Hashable, CaseIterable {
     case platform
     /// A client, server or scanner on the internet.
     case internet
+    /// An Elastic Load Balancing node behind its ENI (LoadBalancing.swift).
+    case loadBalancer
 }
 
 /// The TCP profile each kind of host runs: the one table that chooses a host's TCP behaviour.
@@ -31,6 +33,8 @@ public struct HostProfiles: Sendable {
     public var awsFrontEnd: TCPProfile
     public var platform: TCPProfile
     public var internet: TCPProfile
+    /// Elastic Load Balancing nodes (Transport's `TCPProfile.elbNode`).
+    public var loadBalancer = TCPProfile.elbNode
     /// The operating systems of an internet population's addresses, by weight (a topology's
     /// `os-mix` replaces it per population).
     public var internetMix: [InternetOS: Int] = InternetOS.defaultMix
@@ -67,6 +71,7 @@ public struct HostProfiles: Sendable {
         case .awsFrontEnd: return awsFrontEnd
         case .platform: return platform
         case .internet: return internet
+        case .loadBalancer: return loadBalancer
         }
     }
 }

@@ -142,13 +142,18 @@ extension World {
             else { return }
             channels.update(c) { $0.pending = .none }
             let seed = sessionMessageSeed(c, sock)
+            // A load balancer's target answers its node in plain HTTP (target groups speak HTTP).
+            let tls = spec.tls && server.app != .balancerTarget
             let m =
-                spec.tls
+                tls
                 ? log(.http(SyntheticHTTPMessage(isRequest: false, host: "", length: Int(bytes), seed: seed))) : nil
             let end =
-                spec.tls
+                tls
                 ? writeTLS(sock, connection: c, plaintext: Int(bytes), message: m, now: now, &s)
-                : writeOpaque(sock, connection: c, bytes: Int(bytes), now: now, &s)
+                : server.app == .balancerTarget
+                    ? writeHTTP(
+                        sock, connection: c, prefix: PlainHTTPMessage.okPrefix, wanted: Int(bytes), now: now, &s)
+                    : writeOpaque(sock, connection: c, bytes: Int(bytes), now: now, &s)
             channels.update(c) { $0.toClient.push(end, .sessionResponse) }
         case .metadataReply:
             guard case .metadataStep(let step) = pending else { return }

@@ -35,6 +35,13 @@ public struct World: EventHandler, Sendable {
     /// When each generator first fired and last did something (episodes' extent).
     var trafficActivity: [(first: SimTime?, last: SimTime)] = []
     var sessions = ContiguousArray<Session>()
+    /// Load balancer nodes' links from a client's connection to a target's (LoadBalancing.swift),
+    /// by the client's connection.
+    var balancerLinks: [UInt32: BalancerLink] = [:]
+    /// Per traffic generator, the round-robin position among its load balancer's targets.
+    var balancerTurn: [Int: Int] = [:]
+    /// Each load balancer's billing counters, by load balancer index (LoadBalancing.swift).
+    public internal(set) var balancerCounters: [BalancerCounters] = []
     var freeSessions: [UInt32] = []
     /// Ground-truth labels; index 0 is "normal".
     public internal(set) var labels: [String] = ["normal"]
@@ -315,6 +322,7 @@ public struct World: EventHandler, Sendable {
                 case .environment: clientConnected(Int(owner.object), socket: socket, now, &s)
                 case .sessionClient: sessionConnected(owner.object, now, &s)
                 case .metadataClient: metadataClientConnected(Int(owner.object), socket: socket, now, &s)
+                case .balancerBack: balancerBackConnected(front: owner.object, socket: socket, now, &s)
                 default: break
                 }
             case .accepted(let socket, let owner):
@@ -325,6 +333,7 @@ public struct World: EventHandler, Sendable {
                 }
                 channels.update(c) { $0.serverSocket = socket }
                 channels.update(c) { $0.server = owner }
+                if owner.app == .balancerFront { balancerAccepted(generator: Int(owner.object)) }
             case .received(let socket, let owner, let upTo):
                 received(socket: socket, owner: owner, upTo: upTo, now, &s)
             case .peerClosed(let socket, let owner):
@@ -394,7 +403,9 @@ public struct World: EventHandler, Sendable {
             switch owner.app {
             case .environment: clientMessage(Int(owner.object), connection: c, m, now, &s)
             case .sessionClient: sessionClientMessage(owner.object, m, now, &s)
-            case .sessionServer: sessionServerMessage(Int(owner.object), connection: c, m, now, &s)
+            case .sessionServer, .balancerTarget: sessionServerMessage(Int(owner.object), connection: c, m, now, &s)
+            case .balancerFront: balancerFrontMessage(Int(owner.object), connection: c, m, now, &s)
+            case .balancerBack: balancerBackMessage(front: owner.object, m, now, &s)
             case .metadata: metadataServerMessage(connection: c, m, now, &s)
             case .metadataClient: metadataClientMessage(Int(owner.object), connection: c, m, now, &s)
             default: serverMessage(owner, connection: c, m, now, &s)
@@ -408,6 +419,10 @@ public struct World: EventHandler, Sendable {
         guard var ch = channels[connection] else { return }
         if owner.app == .sessionClient { sessionEnded(owner.object, connection: connection, now) }
         if owner.app == .metadataClient { metadataClientEnded(Int(owner.object), connection: connection) }
+        if owner.app == .balancerFront {
+            balancerFrontEnded(connection: connection, generator: Int(owner.object), now, &s)
+        }
+        if owner.app == .balancerBack { balancerBackEnded(front: owner.object, connection: connection, now, &s) }
         if owner.app?.isClient ?? false {
             ch.clientSocket = .max
             if owner.app == .environment {

@@ -42,6 +42,15 @@ struct ExportAWS: ParsableCommand {
                 fail("\(output) exists and is not an empty directory: give a new one")
             }
         }
+        // Elastic Load Balancing has its own APIs (elbv2 describe-load-balancers, describe-listeners,
+        // describe-target-groups) that the export does not write yet; exporting the rest would
+        // give a network whose load balancer nodes' interfaces import as strays.
+        if let lb = scenario.network.loadBalancers.first {
+            fail(
+                "\(topology): load balancer \(lb.name) cannot be exported: vpcsim export aws does not write "
+                    + "Elastic Load Balancing (elbv2 describe-load-balancers, describe-listeners, "
+                    + "describe-target-groups) yet; remove 'load-balancers:' to export the rest")
+        }
         let export = AWSExport(scenario)
         let folder = "\(export.account)/\(export.region)"
         // Written beside the destination, then moved into place.

@@ -317,3 +317,29 @@ import TestSupport
         }
     }
 }
+
+/// An Application Load Balancer's LCUs: the highest of its dimensions
+/// (https://aws.amazon.com/elasticloadbalancing/pricing/: 25 new connections/s, 3,000 active
+/// connections, 1 GB/h processed), billed with its hours.
+@Suite struct LoadBalancerCostTests {
+    @Test func lcusAreTheHighestDimension() {
+        typealias LB = MeasuredUsage.LoadBalancer
+        // 50 new connections a second for 60 s: 2 LCUs.
+        #expect(
+            LB(name: "a", newConnections: 3_000, peakActiveConnections: 10, processedBytes: 0)
+                .capacityUnits(windowSeconds: 60) == 2)
+        // 6,000 open at once: 2 LCUs.
+        #expect(
+            LB(name: "a", newConnections: 0, peakActiveConnections: 6_000, processedBytes: 0)
+                .capacityUnits(windowSeconds: 60) == 2)
+        // 1 GB in 30 minutes: 2 GB an hour, 2 LCUs.
+        #expect(
+            LB(name: "a", newConnections: 0, peakActiveConnections: 0, processedBytes: 1 << 30)
+                .capacityUnits(windowSeconds: 1_800) == 2)
+        let usage = MeasuredUsage(
+            region: "us-east-1", windowSeconds: 60,
+            loadBalancers: [LB(name: "a", newConnections: 3_000, peakActiveConnections: 0, processedBytes: 0)])
+        #expect(usage.quantities["alb_count"] == 1 && usage.quantities["alb_lcu"] == 2)
+        #expect(MeasuredUsage(region: "us-east-1", windowSeconds: 60).quantities["alb_count"] == 0)
+    }
+}

@@ -10,10 +10,31 @@ import TestSupport
     var binary: String { vpcsimBinary() }
     static let python = repositoryRoot() + "/.build/pyenv/bin/python3"
 
-    static var topologies: [String] {
+    static var topologies: [String] { all.filter { !withLoadBalancers.contains($0) } }
+
+    static var all: [String] {
         let dir = repositoryRoot() + "/Topologies"
         return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".yaml") }
             .sorted()
+    }
+
+    /// Topologies with `load-balancers:`, which the export refuses (elbv2 is not written yet).
+    static var withLoadBalancers: [String] {
+        all.filter {
+            ((try? String(contentsOfFile: repositoryRoot() + "/Topologies/" + $0, encoding: .utf8)) ?? "")
+                .contains("\nload-balancers:")
+        }
+    }
+
+    /// One clear error naming the load balancer and what is missing; nothing written.
+    @Test(arguments: withLoadBalancers) func loadBalancersAreRefusedClearly(_ name: String) throws {
+        #expect(!Self.withLoadBalancers.isEmpty)
+        let dir = temporaryDirectory("export-lb-\(name)")
+        let r = runProgram(binary, ["export", "aws", repositoryRoot() + "/Topologies/" + name, "-o", dir + "/aws"])
+        #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("cannot be exported") && r.stderr.contains("describe-load-balancers"), "\(r.stderr)")
+        #expect(filesUnder(dir).isEmpty)
     }
 
     @Test func everyShippedTopologyIsCovered() {
