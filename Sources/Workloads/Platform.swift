@@ -73,8 +73,11 @@ extension World {
     }
 
     mutating func startPlatformClient(_ i: Int, _ s: inout Scheduler) {
-        // Phases spread the agents over their periods.
-        for what in [PlatformChatter.ntp, .metadata, .dhcp] {
+        // Phases spread the agents over their periods. An IPv6-only instance's agents reach Time
+        // Sync and the metadata service at fd00:ec2::123 and ::254; its address comes from DHCPv6,
+        // whose renewals are not modelled (assumed rare: AWS documents no DHCPv6 lease time).
+        let ipv6Only = !platformClients[i].address.isIPv4
+        for what in [PlatformChatter.ntp, .metadata, .dhcp] where !(ipv6Only && what == .dhcp) {
             let phase = SimDuration(nanoseconds: Int64(random.bounded(UInt64(what.period.nanoseconds))))
             s.schedule(after: phase, EventPayload(AppEvent.platformTick, object: UInt32(i), aux: what.rawValue))
         }
@@ -93,7 +96,8 @@ extension World {
                 udpBindings[c.host, port] = .platformClient(i)
             }
             var p = Packet(
-                source: c.address, destination: Self.timeSyncAddress, sourcePort: platformClients[i].ntpPort,
+                source: c.address, destination: c.address.isIPv4 ? Self.timeSyncAddress : VPC.timeSyncIPv6,
+                sourcePort: platformClients[i].ntpPort,
                 destinationPort: 123,
                 protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
             p.payload = .ntp(mode: NTPPacket.Mode.client, transmitTime: epochNanoseconds + now.nanoseconds)
@@ -103,7 +107,8 @@ extension World {
             if c.socket == .max {
                 let owner = AppRef(.metadataClient, object: UInt32(i))
                 let sock = tcp.connect(
-                    host: c.host, local: c.address, remote: Self.metadataAddress, remotePort: 80, owner: owner,
+                    host: c.host, local: c.address, remote: c.address.isIPv4 ? Self.metadataAddress : VPC.metadataIPv6,
+                    remotePort: 80, owner: owner,
                     now: now, &network, &s)
                 let conn = tcp.socket(sock).connection
                 platformClients[i].socket = sock
