@@ -40,6 +40,8 @@ public struct World: EventHandler, Sendable {
     public internal(set) var labels: [String] = ["normal"]
     /// Names the VPC resolvers answer beyond AWS endpoints (dataset servers).
     var dnsRecords: [String: [IPAddress]] = [:]
+    /// The A records the resolver holds for `name` (internet names of the traffic); empty if none.
+    public func addressRecords(_ name: String) -> [IPAddress] { dnsRecords[name] ?? [] }
     /// Instances whose platform agents talk to metadata, Time Sync and DHCP.
     var platformClients: [PlatformClient] = []
     /// How many instances run platform agents.
