@@ -269,10 +269,10 @@ extension AWSDescribeReader {
         for n in inventory.natGateways.indices {
             let g = inventory.natGateways[n]
             let subnet = inventory.subnets.first { $0.id == g.subnet.id }
-            if let ip = g.privateIP, let s = subnet, !CIDRText.contains(s.cidr, ip) {
+            if let ip = g.privateIP, let s = subnet, let c = s.cidr, !CIDRText.contains(c, ip) {
                 inventory.natGateways[n].privateIP = nil
                 inventory.note(
-                    "\(g.id): private address \(ip) is outside its subnet \(s.id) (\(s.cidr)); vpcsim chose one "
+                    "\(g.id): private address \(ip) is outside its subnet \(s.id) (\(c)); vpcsim chose one "
                         + "(an emulator's address, or a stale snapshot's)")
             }
         }

@@ -110,13 +110,16 @@ struct AWSDescribeReader {
     mutating func subnet(_ v: JSONValue) throws(ImportError) {
         let id = try v.require("SubnetId")
         guard once(id) else { return }
-        guard let cidr = v.string("CidrBlock") else {
-            inventory.skip("IPv6-only subnet")
-            return
-        }
         let v6 = v.list("Ipv6CidrBlockAssociationSet").filter {
             ($0["Ipv6CidrBlockState"]?.string("State") ?? "associated") == "associated"
         }.compactMap { $0.string("Ipv6CidrBlock") }
+        // An IPv6-only subnet (`Ipv6Native`) has no CidrBlock, only its IPv6 block.
+        let cidr = v.string("CidrBlock")
+        guard cidr != nil || (v.bool("Ipv6Native") == true && !v6.isEmpty) else {
+            throw ImportError(
+                v["SubnetId"]?.origin ?? v.origin, "subnet \(id) has no CidrBlock and is not an Ipv6Native subnet with an "
+                    + "Ipv6CidrBlockAssociationSet")
+        }
         if v6.count > 1 { inventory.skip("second IPv6 CIDR block of a subnet", v6.count - 1) }
         inventory.subnets.append(
             .init(
