@@ -25,6 +25,9 @@ extension PathPolicy {
         else { return nil }
         let name = String(spec[..<colon])
         guard !name.hasPrefix("["), IPv4Address(name) == nil else { return nil }
+        // A dual-stack name has AAAA records of its own (no synthesis, RFC 6147 §5.1.1): the
+        // service's IPv6 address, PathEndpoints.destination's answer.
+        guard !world.services.contains(where: { $0.dualStackHostname == name }) else { return nil }
         let service = world.services.first { $0.interfaceEndpoint == nil && $0.hostname == name }
         let records = service?.addresses ?? world.addressRecords(name)
         guard let a = records.first, a.isIPv4 else { return nil }

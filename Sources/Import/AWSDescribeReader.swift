@@ -117,7 +117,8 @@ struct AWSDescribeReader {
         let cidr = v.string("CidrBlock")
         guard cidr != nil || (v.bool("Ipv6Native") == true && !v6.isEmpty) else {
             throw ImportError(
-                v["SubnetId"]?.origin ?? v.origin, "subnet \(id) has no CidrBlock and is not an Ipv6Native subnet with an "
+                v["SubnetId"]?.origin ?? v.origin,
+                "subnet \(id) has no CidrBlock and is not an Ipv6Native subnet with an "
                     + "Ipv6CidrBlockAssociationSet")
         }
         if v6.count > 1 { inventory.skip("second IPv6 CIDR block of a subnet", v6.count - 1) }

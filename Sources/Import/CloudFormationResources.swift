@@ -81,7 +81,8 @@ struct CFReader {
             let native = p["Ipv6Native"]?.text == "true"
             let c6 = native ? text(p, "Ipv6CidrBlock") : nil
             guard c != nil || c6 != nil else {
-                inventory.skip(native ? "AWS::EC2::Subnet (IPv6-only, Ipv6CidrBlock computed)" : "AWS::EC2::Subnet (no CidrBlock)")
+                inventory.skip(
+                    native ? "AWS::EC2::Subnet (IPv6-only, Ipv6CidrBlock computed)" : "AWS::EC2::Subnet (no CidrBlock)")
                 return
             }
             let zones = try cx.eval(.map([("Fn::GetAZs", .text("", line: line))], line: line), "Fn::GetAZs").items ?? []

@@ -133,7 +133,9 @@ struct TFReader {
             // `ipv6_native = true`: an IPv6-only subnet, no cidr_block; without a known IPv6 block
             // there is nothing to import it as.
             guard cidr != nil || (r.bool("ipv6_native") == true && v6 != nil) else {
-                inventory.skip(r.bool("ipv6_native") == true ? "aws_subnet (IPv6-only, IPv6 block unknown)" : "aws_subnet (no cidr_block)")
+                inventory.skip(
+                    r.bool("ipv6_native") == true
+                        ? "aws_subnet (IPv6-only, IPv6 block unknown)" : "aws_subnet (no cidr_block)")
                 return
             }
             if r.bool("map_public_ip_on_launch") == true { publicSubnets.insert(subnet) }

@@ -122,7 +122,9 @@ extension Builder {
                 if net.subnets[s.int].isIPv6Only {
                     throw sn.fail(
                         "\(net.subnets[s.int].id) is IPv6-only (ipv6-native): Lambda attaches functions to IPv4 or "
-                            + "dual-stack subnets (see https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html)")
+                            + "dual-stack subnets (see "
+                            + "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html)"
+                    )
                 }
                 if dualStack && net.subnets[s.int].ipv6CIDR == nil {
                     throw sn.fail(

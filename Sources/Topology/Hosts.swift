@@ -127,7 +127,9 @@ extension Builder {
         if net.subnets[s.int].isIPv6Only {
             throw m["subnet"]!.fail(
                 "\(net.subnets[s.int].id) is IPv6-only (ipv6-native): RDS DB instances are IPv4 or dual-stack (see "
-                    + "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html)")
+                    + "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/"
+                    + "USER_VPC.WorkingWithRDSInstanceinaVPC.html)"
+            )
         }
         let groups = try securityGroups(m, vpc: v)
         let ip = try allocate(in: s, want: try m["private-ip"]?.ipv4(), key: "rds:" + name, at: m["private-ip"] ?? n)

@@ -153,7 +153,9 @@ extension Builder {
         if net.subnets[s.int].isIPv6Only {
             throw m["subnet"]!.fail(
                 "\(net.subnets[s.int].id) is IPv6-only (ipv6-native): a NAT gateway needs a private IPv4 address; put "
-                    + "it in a dual-stack subnet (see https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html)")
+                    + "it in a dual-stack subnet (see "
+                    + "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html)"
+            )
         }
         let ip = try allocate(in: s, want: try m["private-ip"]?.ipv4(), key: id, at: m["private-ip"] ?? n)
         let g = NATGatewayIndex(net.natGateways.count)

@@ -75,7 +75,8 @@ import Topology
         let out4 = try run.frames(
             natPcap, "ip && tcp.flags.syn == 1 && tcp.flags.ack == 0", fields: ["ip.src", "ip.dst", "tcp.dstport"])
         #expect(!out4.isEmpty && out4.allSatisfy { $0 == [Self.natPrivate, Self.api4, "443"] })
-        let sni = try run.frames(natPcap, "ip && tls.handshake.type == 1", fields: ["tls.handshake.extensions_server_name"])
+        let sni = try run.frames(
+            natPcap, "ip && tls.handshake.type == 1", fields: ["tls.handshake.extensions_server_name"])
         #expect(Set(sni.map { $0[0] }) == ["api.partner.example"])
 
         // Flow logs: the instance's records are all IPv6, with IPv6 addresses as AWS writes them
@@ -166,12 +167,24 @@ import Topology
 
     /// What AWS does not run in an IPv6-only subnet is refused where it is written, citing why.
     @Test(arguments: [
-        ("  - {name: app-1, subnet: subnet-06a1b2c3d4e5f6007,", "  - {name: app-1, nitro: false, subnet: subnet-06a1b2c3d4e5f6007,", "Nitro"),
-        ("  - {name: app-1, subnet: subnet-06a1b2c3d4e5f6007,", "  - {name: app-1, private-ip: 10.60.1.5, subnet: subnet-06a1b2c3d4e5f6007,", "no IPv4 address"),
-        ("    subnet: subnet-06a1b2c3d4e5f6006\n    connectivity", "    subnet: subnet-06a1b2c3d4e5f6007\n    connectivity", "a NAT gateway needs a private IPv4"),
+        (
+            "  - {name: app-1, subnet: subnet-06a1b2c3d4e5f6007,",
+            "  - {name: app-1, nitro: false, subnet: subnet-06a1b2c3d4e5f6007,", "Nitro"
+        ),
+        (
+            "  - {name: app-1, subnet: subnet-06a1b2c3d4e5f6007,",
+            "  - {name: app-1, private-ip: 10.60.1.5, subnet: subnet-06a1b2c3d4e5f6007,", "no IPv4 address"
+        ),
+        (
+            "    subnet: subnet-06a1b2c3d4e5f6006\n    connectivity",
+            "    subnet: subnet-06a1b2c3d4e5f6007\n    connectivity", "a NAT gateway needs a private IPv4"
+        ),
         ("    ipv6-native: true\n", "", "missing key 'cidr' (or 'ipv6-native: true'"),
         ("    ipv6-native: true\n", "    ipv6-native: true\n    cidr: 10.60.1.0/24\n", "has no IPv4 block"),
-        ("    ipv6-native: true\n    ipv6-cidr: 2600:1f18:4a3:7301::/64\n", "    ipv6-native: true\n", "needs its /64 in 'ipv6-cidr'"),
+        (
+            "    ipv6-native: true\n    ipv6-cidr: 2600:1f18:4a3:7301::/64\n", "    ipv6-native: true\n",
+            "needs its /64 in 'ipv6-cidr'"
+        ),
     ])
     func unsupportedShapesAreRefused(_ from: String, _ to: String, _ message: String) throws {
         let text = try String(contentsOfFile: Self.path, encoding: .utf8)
@@ -206,8 +219,9 @@ import Topology
         (
             """
             vpc-endpoints:
-              - {id: vpce-06a1b2c3d4e5f6001, vpc: vpc-06a1b2c3d4e5f6075, service: com.amazonaws.us-east-1.sqs, type: Interface,
-                 subnets: [subnet-06a1b2c3d4e5f6007], security-groups: [sg-06a1b2c3d4e5f6025]}
+              - {id: vpce-06a1b2c3d4e5f6001, vpc: vpc-06a1b2c3d4e5f6075, type: Interface,
+                 service: com.amazonaws.us-east-1.sqs, subnets: [subnet-06a1b2c3d4e5f6007],
+                 security-groups: [sg-06a1b2c3d4e5f6025]}
             """, "IpAddressType ipv6"
         ),
     ])
