@@ -158,13 +158,18 @@ extension AWSDescribeReader {
         let source = primary?.list("Groups").isEmpty == false ? primary!.list("Groups") : v.list("SecurityGroups")
         for g in source { groups.append(try g.ref("GroupId")) }
         let publicIP = v.string("PublicIpAddress") ?? primary?["Association"]?.string("PublicIp")
+        // An instance in an IPv6-only subnet has no PrivateIpAddress; moto 5.2 writes its IPv6
+        // address there instead (and no Ipv6Addresses), read here as the IPv6 address it is.
+        let written = v.string("PrivateIpAddress")
+        let privateIPv4 = written?.contains(":") == true ? nil : written
+        let privateIPv6 = written?.contains(":") == true ? written : nil
         if let p = publicIP { usedAddresses.insert(p) }
         inventory.instances.append(
             .init(
                 id: id, name: v.nameTag, subnet: try v.ref("SubnetId"), groups: groups,
-                privateIP: v.string("PrivateIpAddress"), publicIP: publicIP,
+                privateIP: privateIPv4, publicIP: publicIP,
                 eni: primary?.string("NetworkInterfaceId"), origin: v.origin,
-                ipv6Address: primary?.list("Ipv6Addresses").first?.string("Ipv6Address")))
+                ipv6Address: primary?.list("Ipv6Addresses").first?.string("Ipv6Address") ?? privateIPv6))
     }
 
     mutating func flowLog(_ v: JSONValue) throws(ImportError) {
