@@ -30,6 +30,11 @@ extension PathPolicy {
         guard !world.services.contains(where: { $0.dualStackHostname == name }) else { return nil }
         let service = world.services.first { $0.interfaceEndpoint == nil && $0.hostname == name }
         let records = service?.addresses ?? world.addressRecords(name)
+        // AAAA records of its own (an IPv6-only instance's resource name): its address.
+        if service == nil, let v6 = records.first(where: { !$0.isIPv4 }) {
+            let label = PathNaming(world: world).addressLabel(v6)
+            return (PathDestination(address: v6, port: port, label: label), "\(name) → AAAA \(v6)")
+        }
         guard let a = records.first, a.isIPv4 else { return nil }
         let net = world.network
         let label = service.map { "\(PathNaming.serviceName($0.name)) (\(name))" } ?? "\(name) (\(a), A record only)"

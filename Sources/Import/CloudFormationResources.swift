@@ -91,7 +91,7 @@ struct CFReader {
             inventory.subnets.append(
                 .init(
                     id: id, name: tagName, vpc: try ref(name, p, "VpcId"), cidr: c, zone: zone, zoneID: nil,
-                    origin: origin, ipv6CIDR: c6))
+                    origin: origin, ipv6CIDR: c6, dns64: c6 != nil && p["EnableDns64"]?.text == "true"))
         case "AWS::EC2::RouteTable":
             inventory.routeTables.append(.init(id: id, name: tagName, vpc: try ref(name, p, "VpcId"), origin: origin))
         case "AWS::EC2::Route":

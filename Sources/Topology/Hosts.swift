@@ -176,6 +176,14 @@ extension Builder {
         for (_, e, agents) in instanceOrder {
             let h = world.addHost(.eni(e), role: .instance)
             if agents { world.addPlatformClient(host: h, eni: e) }
+            // An instance in an IPv6-only subnet has a resource-name hostname, <instance-id>.<the
+            // Region's domain>, whose AAAA record the resolver answers (the subnet's hostname type
+            // must be resource-name there, https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/
+            // ec2-instance-naming.html; the AAAA record assumed on, as the console's default).
+            let eni = world.network.enis[e.int]
+            if case .instance(let id) = eni.kind, world.network.subnets[eni.subnet.int].isIPv6Only {
+                world.addAddressRecord(id + "." + world.network.dhcpDomainName, eni.privateIP)
+            }
         }
     }
 

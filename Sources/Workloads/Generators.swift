@@ -205,8 +205,7 @@ extension World {
                 tcp.listen(host: s.host, port: spec.port, owner: AppRef(.sessionServer, object: UInt32(k)))
             }
             if let n = spec.serverName {
-                _ = network.catalog.intern(name: n)
-                dnsRecords[n, default: []] += spec.servers.flatMap(\.pool)
+                for a in spec.servers.flatMap(\.pool) { addAddressRecord(n, a) }
             }
             if spec.tls { _ = network.catalog.intern(name: Self.sni(spec)) }
         }

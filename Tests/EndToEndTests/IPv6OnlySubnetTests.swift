@@ -17,6 +17,7 @@ import Topology
     static let api4 = "203.0.113.20", api6 = "64:ff9b::cb00:7114"
     static let natPrivate = "10.60.0.10"
     static let prefix = "2600:1f18:4a3:7301:"
+    static let app2Name = "i-0ce795309a97aa336.ec2.internal"
 
     @Test func theModelHasNoIPv4OnTheIPv6OnlySide() throws {
         let s = try TopologyLoader.load(path: Self.path)
@@ -59,6 +60,9 @@ import Topology
         let dynamo6 = Set(aaaa.filter { $0[0] == "dynamodb.us-east-1.api.aws" }.map { $0[1] })
         #expect(!dynamo6.isEmpty && dynamo6.allSatisfy { $0.hasPrefix("2620:107:4000:") }, "\(dynamo6)")
         #expect(Set(aaaa.filter { $0[0] == "api.partner.example" }.map { $0[1] }) == [Self.api6])
+        // app-2's resource name (ec2-instance-naming.html) has an AAAA record: its own address.
+        let app2 = try #require(net.enis.first { $0.privateIP.description.hasPrefix(Self.prefix) && $0.id != app.id })
+        #expect(Set(aaaa.filter { $0[0] == Self.app2Name }.map { $0[1] }) == [app2.privateIP.description])
 
         // Every connection is IPv6 from the instance's address: to DynamoDB's AAAA answers, to
         // the NAT64 address, and to app-2 in the subnet.
@@ -153,6 +157,11 @@ import Topology
         #expect(partner.forward.contains { $0.kind == "route" && $0.target == "nat-06a1b2c3d4e5f6042" })
         #expect(partner.forward.contains { $0.kind == "nat-gateway" && $0.text.contains(Self.natPrivate) })
         #expect(partner.forward.contains { $0.kind == "internet-gateway" && $0.text.contains("3.213.48.120") })
+        // app-2 by its resource name: the AAAA record, switched within the subnet.
+        let byName = try PathExplainer.explain(s, from: "app-1", to: Self.app2Name + ":8443")
+        #expect(byName.outcome == .reachable, "\(byName.text)")
+        #expect(byName.dnsAnswer?.hasPrefix("\(Self.app2Name) → AAAA \(Self.prefix)") == true)
+        #expect(byName.forward.contains { $0.kind == "same-subnet" })
         // The same name from a subnet without DNS64: no usable answer, one clear error.
         let off = try String(contentsOfFile: Self.path, encoding: .utf8)
             .replacingOccurrences(of: "    enable-dns64: true\n", with: "")
