@@ -268,6 +268,8 @@ public final class FlowLogAggregator {
 
 /// An ENI's addresses and whether it is Nitro-based, as its records need them.
 struct ENIAddresses {
+    /// The primary private address: IPv4, or IPv6 on an ENI in an IPv6-only subnet (which
+    /// carries no IPv4, so `primary(true, …)` never reads it there).
     var primary: IPAddress
     /// The primary IPv6 address, if the ENI has one.
     var primary6: IPAddress?

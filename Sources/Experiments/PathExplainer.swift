@@ -40,6 +40,9 @@ public enum PathExplainer {
             dnsAnswer = answer
         } else if let d = PathPolicy.instanceDestination(to, scenario: scenario, source: source, world: world) {
             destination = d
+        } else if let (d, answer) = try PathPolicy.nameDestination(to, protocol: p, source: source, world: world) {
+            destination = d
+            dnsAnswer = answer
         } else {
             destination = try PathEndpoints.destination(to, protocol: p, world: world)
         }

@@ -57,7 +57,7 @@ struct PathStepRenderer {
             let sn = network.subnets[s.int]
             return PathStep(
                 kind: "same-subnet", resource: sn.id,
-                text: "same subnet \(sn.id) (\(sn.cidr)): switched directly, no route table and no network ACL")
+                text: "same subnet \(sn.id) (\(sn.primaryCIDR)): switched directly, no route table and no network ACL")
         case .route(let d):
             return route(d)
         case .internetGateway(let g, let from, let to):

@@ -12,13 +12,11 @@ extension AWSExport {
         let s = network.subnets[eni.subnet.int]
         var out: [String: Any] = [
             "NetworkInterfaceId": eni.id, "SubnetId": s.id, "VpcId": network.vpcs[eni.vpc.int].id,
-            "AvailabilityZone": network.zones[s.zone.int].name, "PrivateIpAddress": eni.privateIP.description,
-            "PrivateIpAddresses": ([eni.privateIP] + eni.secondaryIPs).enumerated().map { k, ip -> [String: Any] in
-                ["Primary": k == 0, "PrivateIpAddress": ip.description]
-            },
+            "AvailabilityZone": network.zones[s.zone.int].name, "PrivateIpAddresses": privateIPv4List(eni),
             "MacAddress": eni.mac.description, "Groups": groupRefs(eni.securityGroups), "Status": "in-use",
             "OwnerId": eni.accountID, "SourceDestCheck": true, "Description": eni.description, "TagSet": [] as [Any],
         ]
+        if let a = eni.privateIPv4 { out["PrivateIpAddress"] = a.description }
         if let p = eni.publicIP { out["Association"] = ["PublicIp": p.description, "IpOwnerId": "amazon"] }
         if !eni.ipv6Addresses.isEmpty {
             out["Ipv6Addresses"] = eni.ipv6Addresses.map { ["Ipv6Address": $0.description] }
@@ -76,16 +74,22 @@ extension AWSExport {
         return out
     }
 
+    /// The interface's private IPv4 addresses, the primary first; none on an ENI in an IPv6-only
+    /// subnet (which has no PrivateIpAddress either).
+    func privateIPv4List(_ eni: ENI) -> [[String: Any]] {
+        guard let primary = eni.privateIPv4 else { return [] }
+        return ([primary] + eni.secondaryIPs).enumerated().map { k, ip -> [String: Any] in
+            ["Primary": k == 0, "PrivateIpAddress": ip.description]
+        }
+    }
+
     /// An instance's interface as describe-instances lists it (InstanceNetworkInterface: fewer
     /// members than describe-network-interfaces gives).
     func instanceInterface(_ e: ENIIndex) -> [String: Any] {
         let eni = network.enis[e.int]
         var out: [String: Any] = [
             "NetworkInterfaceId": eni.id, "SubnetId": network.subnets[eni.subnet.int].id,
-            "VpcId": network.vpcs[eni.vpc.int].id, "PrivateIpAddress": eni.privateIP.description,
-            "PrivateIpAddresses": ([eni.privateIP] + eni.secondaryIPs).enumerated().map { k, ip -> [String: Any] in
-                ["Primary": k == 0, "PrivateIpAddress": ip.description]
-            },
+            "VpcId": network.vpcs[eni.vpc.int].id, "PrivateIpAddresses": privateIPv4List(eni),
             "MacAddress": eni.mac.description, "Groups": groupRefs(eni.securityGroups), "Status": "in-use",
             "OwnerId": eni.accountID, "SourceDestCheck": true, "Description": eni.description,
             "InterfaceType": "interface",
@@ -94,6 +98,7 @@ extension AWSExport {
                 "DeleteOnTermination": true, "NetworkCardIndex": 0,
             ],
         ]
+        if let a = eni.privateIPv4 { out["PrivateIpAddress"] = a.description }
         if let p = eni.publicIP { out["Association"] = ["PublicIp": p.description, "IpOwnerId": "amazon"] }
         if !eni.ipv6Addresses.isEmpty {
             out["Ipv6Addresses"] = eni.ipv6Addresses.map { ["Ipv6Address": $0.description] }
@@ -107,12 +112,13 @@ extension AWSExport {
         let s = network.subnets[eni.subnet.int]
         var i: [String: Any] = [
             "InstanceId": id, "State": ["Code": 16, "Name": "running"], "SubnetId": s.id,
-            "VpcId": network.vpcs[eni.vpc.int].id, "PrivateIpAddress": eni.privateIP.description,
+            "VpcId": network.vpcs[eni.vpc.int].id,
             "SecurityGroups": groupRefs(eni.securityGroups),
             "NetworkInterfaces": [instanceInterface(instance.eni)],
             "Placement": ["AvailabilityZone": network.zones[s.zone.int].name, "Tenancy": "default"],
             "Tags": tags(instance.name == id ? nil : instance.name),
         ]
+        if let a = eni.privateIPv4 { i["PrivateIpAddress"] = a.description }
         if let p = eni.publicIP { i["PublicIpAddress"] = p.description }
         if let a = eni.ipv6Addresses.first { i["Ipv6Address"] = a.description }
         return [

@@ -137,12 +137,24 @@ public struct AWSExport {
         let zone = network.zones[s.zone.int]
         let used = network.enis.filter { $0.subnet.int == i }.reduce(0) { $0 + 1 + $1.secondaryIPs.count }
         var out: [String: Any] = [
-            "SubnetId": s.id, "VpcId": network.vpcs[s.vpc.int].id, "CidrBlock": s.cidr.description,
+            "SubnetId": s.id, "VpcId": network.vpcs[s.vpc.int].id,
             "AvailabilityZone": zone.name, "AvailabilityZoneId": zone.id, "State": "available",
-            "AvailableIpAddressCount": Int(s.cidr.size) - 5 - used, "DefaultForAz": false,
+            "AvailableIpAddressCount": s.ipv4CIDR.map { Int($0.size) - 5 - used } ?? 0, "DefaultForAz": false,
             "MapPublicIpOnLaunch": false, "OwnerId": network.vpcs[s.vpc.int].accountID,
-            "SubnetArn": arn("ec2", "subnet/\(s.id)"), "AssignIpv6AddressOnCreation": false,
+            "SubnetArn": arn("ec2", "subnet/\(s.id)"), "AssignIpv6AddressOnCreation": s.isIPv6Only,
         ]
+        if let c = s.ipv4CIDR {
+            out["CidrBlock"] = c.description
+        } else {
+            // An IPv6-only subnet: Ipv6Native, no CidrBlock, IPv6 addresses assigned on launch and
+            // resource-name hostnames with AAAA records (the only hostname type it takes,
+            // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html).
+            out["Ipv6Native"] = true
+            out["PrivateDnsNameOptionsOnLaunch"] = [
+                "HostnameType": "resource-name", "EnableResourceNameDnsARecord": false,
+                "EnableResourceNameDnsAAAARecord": true,
+            ]
+        }
         // describe-subnets' EnableDns64 (written when on; AWS writes false too, left out so that
         // exports of the other topologies keep their bytes).
         if s.dns64 { out["EnableDns64"] = true }

@@ -158,13 +158,18 @@ extension AWSDescribeReader {
         let source = primary?.list("Groups").isEmpty == false ? primary!.list("Groups") : v.list("SecurityGroups")
         for g in source { groups.append(try g.ref("GroupId")) }
         let publicIP = v.string("PublicIpAddress") ?? primary?["Association"]?.string("PublicIp")
+        // An instance in an IPv6-only subnet has no PrivateIpAddress; moto 5.2 writes its IPv6
+        // address there instead (and no Ipv6Addresses), read here as the IPv6 address it is.
+        let written = v.string("PrivateIpAddress")
+        let privateIPv4 = written?.contains(":") == true ? nil : written
+        let privateIPv6 = written?.contains(":") == true ? written : nil
         if let p = publicIP { usedAddresses.insert(p) }
         inventory.instances.append(
             .init(
                 id: id, name: v.nameTag, subnet: try v.ref("SubnetId"), groups: groups,
-                privateIP: v.string("PrivateIpAddress"), publicIP: publicIP,
+                privateIP: privateIPv4, publicIP: publicIP,
                 eni: primary?.string("NetworkInterfaceId"), origin: v.origin,
-                ipv6Address: primary?.list("Ipv6Addresses").first?.string("Ipv6Address")))
+                ipv6Address: primary?.list("Ipv6Addresses").first?.string("Ipv6Address") ?? privateIPv6))
     }
 
     mutating func flowLog(_ v: JSONValue) throws(ImportError) {
@@ -269,10 +274,10 @@ extension AWSDescribeReader {
         for n in inventory.natGateways.indices {
             let g = inventory.natGateways[n]
             let subnet = inventory.subnets.first { $0.id == g.subnet.id }
-            if let ip = g.privateIP, let s = subnet, !CIDRText.contains(s.cidr, ip) {
+            if let ip = g.privateIP, let s = subnet, let c = s.cidr, !CIDRText.contains(c, ip) {
                 inventory.natGateways[n].privateIP = nil
                 inventory.note(
-                    "\(g.id): private address \(ip) is outside its subnet \(s.id) (\(s.cidr)); vpcsim chose one "
+                    "\(g.id): private address \(ip) is outside its subnet \(s.id) (\(c)); vpcsim chose one "
                         + "(an emulator's address, or a stale snapshot's)")
             }
         }

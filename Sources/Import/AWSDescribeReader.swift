@@ -90,6 +90,15 @@ struct AWSDescribeReader {
         return id.count > 3 ? id : nil
     }
 
+    /// Whether a CIDR block association's state (`associating`, `associated`, `disassociating`,
+    /// `disassociated`, `failing`, `failed`) leaves the block in use: all but the last four. An
+    /// unknown text counts as in use (moto 5.2 writes a subnet's IPv6 block state as the text
+    /// "{'State': 'associated'}").
+    static func inUse(_ state: JSONValue?) -> Bool {
+        guard let s = state?.string("State") else { return true }
+        return !["disassociating", "disassociated", "failing", "failed"].contains(s)
+    }
+
     mutating func vpc(_ v: JSONValue, account: String?) throws(ImportError) {
         let id = try v.require("VpcId")
         guard once(id) else { return }
@@ -97,9 +106,8 @@ struct AWSDescribeReader {
             ($0["CidrBlockState"]?.string("State") ?? "associated") == "associated"
         }.compactMap { $0.string("CidrBlock") }
         if cidrs.isEmpty, let c = v.string("CidrBlock") { cidrs = [c] }
-        let v6 = v.list("Ipv6CidrBlockAssociationSet").filter {
-            ($0["Ipv6CidrBlockState"]?.string("State") ?? "associated") == "associated"
-        }.compactMap { $0.string("Ipv6CidrBlock") }
+        let v6 = v.list("Ipv6CidrBlockAssociationSet").filter { Self.inUse($0["Ipv6CidrBlockState"]) }
+            .compactMap { $0.string("Ipv6CidrBlock") }
         if v6.count > 1 { inventory.skip("second IPv6 CIDR block of a VPC", v6.count - 1) }
         let owner = v.string("OwnerId") ?? account
         if inventory.account == nil { inventory.account = owner }
@@ -110,13 +118,16 @@ struct AWSDescribeReader {
     mutating func subnet(_ v: JSONValue) throws(ImportError) {
         let id = try v.require("SubnetId")
         guard once(id) else { return }
-        guard let cidr = v.string("CidrBlock") else {
-            inventory.skip("IPv6-only subnet")
-            return
+        let v6 = v.list("Ipv6CidrBlockAssociationSet").filter { Self.inUse($0["Ipv6CidrBlockState"]) }
+            .compactMap { $0.string("Ipv6CidrBlock") }
+        // An IPv6-only subnet (`Ipv6Native`) has no CidrBlock, only its IPv6 block.
+        let cidr = v.string("CidrBlock")
+        guard cidr != nil || (v.bool("Ipv6Native") == true && !v6.isEmpty) else {
+            throw ImportError(
+                v["SubnetId"]?.origin ?? v.origin,
+                "subnet \(id) has no CidrBlock and is not an Ipv6Native subnet with an "
+                    + "Ipv6CidrBlockAssociationSet")
         }
-        let v6 = v.list("Ipv6CidrBlockAssociationSet").filter {
-            ($0["Ipv6CidrBlockState"]?.string("State") ?? "associated") == "associated"
-        }.compactMap { $0.string("Ipv6CidrBlock") }
         if v6.count > 1 { inventory.skip("second IPv6 CIDR block of a subnet", v6.count - 1) }
         inventory.subnets.append(
             .init(

@@ -75,8 +75,14 @@ struct CFReader {
                 inventory.skip("AWS::EC2::VPCCidrBlock (IPAM)")
             }
         case "AWS::EC2::Subnet":
-            guard let c = text(p, "CidrBlock") else {
-                inventory.skip("AWS::EC2::Subnet (IPv6-only)")
+            // `Ipv6Native: true`: an IPv6-only subnet, imported when its Ipv6CidrBlock is written
+            // out (not computed with Fn::Cidr from the VPC's Amazon-provided block).
+            let c = text(p, "CidrBlock")
+            let native = p["Ipv6Native"]?.text == "true"
+            let c6 = native ? text(p, "Ipv6CidrBlock") : nil
+            guard c != nil || c6 != nil else {
+                inventory.skip(
+                    native ? "AWS::EC2::Subnet (IPv6-only, Ipv6CidrBlock computed)" : "AWS::EC2::Subnet (no CidrBlock)")
                 return
             }
             let zones = try cx.eval(.map([("Fn::GetAZs", .text("", line: line))], line: line), "Fn::GetAZs").items ?? []
@@ -85,7 +91,7 @@ struct CFReader {
             inventory.subnets.append(
                 .init(
                     id: id, name: tagName, vpc: try ref(name, p, "VpcId"), cidr: c, zone: zone, zoneID: nil,
-                    origin: origin))
+                    origin: origin, ipv6CIDR: c6, dns64: c6 != nil && p["EnableDns64"]?.text == "true"))
         case "AWS::EC2::RouteTable":
             inventory.routeTables.append(.init(id: id, name: tagName, vpc: try ref(name, p, "VpcId"), origin: origin))
         case "AWS::EC2::Route":

@@ -54,7 +54,8 @@ struct Inventory {
         var id: String
         var name: String?
         var vpc: Ref
-        var cidr: String
+        /// The IPv4 block; nil for an IPv6-only subnet (Ipv6Native), which then has `ipv6CIDR`.
+        var cidr: String?
         var zone: String
         var zoneID: String?
         var origin: Origin

@@ -126,13 +126,18 @@ struct TFReader {
             }
             inventory.vpcs[v].cidrs.append(c)
         case "aws_subnet":
-            guard let cidr = try r.scalar("cidr_block", &doc) else {
-                inventory.skip("aws_subnet (IPv6-only)")
-                return
-            }
+            let cidr = try r.scalar("cidr_block", &doc)
             let subnet = try id(i)
             // DNS64 serves IPv6 clients: without a known IPv6 block it is left off with the block.
             let v6 = try ipv6Block(r, x, generated: r.isUnknown("ipv6_cidr_block"))
+            // `ipv6_native = true`: an IPv6-only subnet, no cidr_block; without a known IPv6 block
+            // there is nothing to import it as.
+            guard cidr != nil || (r.bool("ipv6_native") == true && v6 != nil) else {
+                inventory.skip(
+                    r.bool("ipv6_native") == true
+                        ? "aws_subnet (IPv6-only, IPv6 block unknown)" : "aws_subnet (no cidr_block)")
+                return
+            }
             if r.bool("map_public_ip_on_launch") == true { publicSubnets.insert(subnet) }
             var zone = try r.scalar("availability_zone", &doc)
             if zone == nil {

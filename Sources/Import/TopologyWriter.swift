@@ -118,9 +118,10 @@ struct TopologyWriter {
             return (a.name, a.origin, f, [("inbound", rules(false)), ("outbound", rules(true))])
         }
         section("subnets", inv.subnets) { s in
-            var f: [(String, String)] = [
-                ("id", s.id), ("vpc", s.vpc.id), ("cidr", s.cidr), ("availability-zone", plain(s.zone)),
-            ]
+            var f: [(String, String)] = [("id", s.id), ("vpc", s.vpc.id)]
+            // An IPv6-only subnet: `ipv6-native: true` and its `ipv6-cidr` below, no `cidr`.
+            f.append(s.cidr.map { ("cidr", $0) } ?? ("ipv6-native", "true"))
+            f.append(("availability-zone", plain(s.zone)))
             if let z = s.zoneID { f.append(("az-id", plain(z))) }
             if let c = s.ipv6CIDR { f.append(("ipv6-cidr", plain(c))) }
             if s.dns64 { f.append(("enable-dns64", "true")) }

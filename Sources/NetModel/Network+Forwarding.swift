@@ -13,9 +13,7 @@ extension Network {
     /// https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html,
     /// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/set-time.html).
     public func isPlatformAddress(_ a: IPAddress, vpc: VPCIndex, subnet: SubnetIndex) -> Bool {
-        Self.isPlatform(
-            a,
-            PlatformAddresses(dns: vpcs[vpc.int].dnsAddress.ipv4Raw, router: subnets[subnet.int].routerAddress.ipv4Raw))
+        Self.isPlatform(a, PlatformAddresses(vpcs[vpc.int], subnets[subnet.int]))
     }
 
     /// The same test on a subnet's addresses compiled by `finalize`: the packet path reads two

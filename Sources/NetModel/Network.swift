@@ -214,9 +214,7 @@ public struct Network: Sendable {
             enis.filter { $0.securityGroups.contains(SecurityGroupIndex(g)) }.flatMap(\.privateAddresses).sorted()
         }
         platformAddresses = ContiguousArray(
-            subnets.map {
-                PlatformAddresses(dns: vpcs[$0.vpc.int].dnsAddress.ipv4Raw, router: $0.routerAddress.ipv4Raw)
-            })
+            subnets.map { PlatformAddresses(vpcs[$0.vpc.int], $0) })
         eniTxFree = ContiguousArray(repeating: .zero, count: enis.count)
         eniHopFree = ContiguousArray(repeating: .zero, count: enis.count * (zones.count + 2))
         eniDeliverFree = ContiguousArray(repeating: .zero, count: enis.count)
@@ -420,4 +418,10 @@ public struct Network: Sendable {
 struct PlatformAddresses: Sendable {
     var dns: UInt32
     var router: UInt32
+    /// A subnet's IPv4 platform addresses; an IPv6-only subnet has no IPv4 router (0.0.0.0 stands
+    /// for none: no packet is addressed to it). Its platform services are at fd00:ec2::/32.
+    init(_ vpc: VPC, _ subnet: Subnet) {
+        dns = vpc.dnsAddress.ipv4Raw
+        router = subnet.ipv4CIDR?.address(at: 1).ipv4Raw ?? 0
+    }
 }

@@ -76,7 +76,8 @@ public enum PlatformMessages {
             clientMAC: clientMAC, messageType: DHCPMessage.MessageType.ack)
         m.serverIdentifier = subnet.routerAddress.ipv4Value
         m.leaseSeconds = 3600
-        m.subnetMask = IPv4Address(raw: subnet.cidr.ipv4Netmask)
+        // DHCPv4 is only spoken in subnets with an IPv4 block (an IPv6-only subnet's ENIs use DHCPv6).
+        m.subnetMask = IPv4Address(raw: subnet.primaryCIDR.ipv4Netmask)
         m.router = subnet.routerAddress.ipv4Value
         m.dnsServer = dnsServer
         m.domainName = domainName

@@ -31,17 +31,34 @@ public struct VPC: Sendable {
     }
     /// VPC base + 2 (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
     @inlinable @inline(__always) public var dnsAddress: IPAddress { cidrs[0].address(at: 2) }
+    /// The Amazon DNS server as a host with primary address `a` reaches it: base + 2 over IPv4,
+    /// fd00:ec2::253 from an IPv6-only subnet's host, which has no IPv4 address ("The Route 53
+    /// Resolver is located at 169.254.169.253 (IPv4), fd00:ec2::253 (IPv6), and at the primary
+    /// private IPV4 CIDR range provisioned to your VPC plus two",
+    /// https://docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html; the IPv6 address
+    /// serves Nitro instances, the only ones an IPv6-only subnet takes).
+    @inlinable public func dnsAddress(from a: IPAddress) -> IPAddress { a.isIPv4 ? dnsAddress : Self.amazonDNSIPv6 }
+    /// fd00:ec2::253, the Amazon DNS server's IPv6 address (a unique local address).
+    public static let amazonDNSIPv6 = IPAddress(ipv6: 0xFD00, 0x0EC2, 0, 0, 0, 0, 0, 0x253)
+    /// fd00:ec2::254, the instance metadata service over IPv6 (Nitro instances,
+    /// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html).
+    public static let metadataIPv6 = IPAddress(ipv6: 0xFD00, 0x0EC2, 0, 0, 0, 0, 0, 0x254)
+    /// fd00:ec2::123, Amazon Time Sync over IPv6 (Nitro instances,
+    /// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/set-time.html).
+    public static let timeSyncIPv6 = IPAddress(ipv6: 0xFD00, 0x0EC2, 0, 0, 0, 0, 0, 0x123)
     public func contains(_ a: IPAddress) -> Bool { cidrs.contains { $0.contains(a) } }
 }
 
 public struct Subnet: Sendable {
     public var id: String
     public var vpc: VPCIndex
-    /// The subnet's IPv4 block.
-    public var cidr: CIDR
-    /// The subnet's IPv6 block (a /64 in AWS) in a dual-stack subnet; nil in an IPv4-only one.
-    /// An IPv6-only subnet (AWS gives it no IPv4 block) is the one shape this struct cannot hold
-    /// yet: `cidr` would become optional.
+    /// The subnet's IPv4 block; nil in an IPv6-only subnet (`Ipv6Native`: created with
+    /// `--ipv6-native` and no IPv4 CIDR block,
+    /// https://docs.aws.amazon.com/vpc/latest/userguide/configure-subnets.html,
+    /// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSubnet.html).
+    public var ipv4CIDR: CIDR?
+    /// The subnet's IPv6 block (a /64 in AWS) in a dual-stack or IPv6-only subnet; nil in an
+    /// IPv4-only one. A subnet has at least one of the two blocks.
     public var ipv6CIDR: CIDR?
     public var zone: AvailabilityZoneIndex
     public var routeTable: RouteTableIndex
@@ -50,19 +67,36 @@ public struct Subnet: Sendable {
     /// with addresses synthesised in 64:ff9b::/96, for NAT64 at a NAT gateway
     /// (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html).
     public var dns64 = false
+    /// A subnet with an IPv4 block (IPv4-only or dual-stack).
     public init(
         id: String, vpc: VPCIndex, cidr: CIDR, zone: AvailabilityZoneIndex,
         routeTable: RouteTableIndex, networkACL: NetworkACLIndex
     ) {
-        self.id = id; self.vpc = vpc; self.cidr = cidr; self.ipv6CIDR = nil; self.zone = zone
+        self.id = id; self.vpc = vpc; self.ipv4CIDR = cidr; self.ipv6CIDR = nil; self.zone = zone
         self.routeTable = routeTable; self.networkACL = networkACL
     }
-    /// The VPC router's address in this subnet: base + 1
-    /// (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
-    @inlinable @inline(__always) public var routerAddress: IPAddress { cidr.address(at: 1) }
+    /// A subnet of either shape: IPv4-only, dual-stack, or IPv6-only (`ipv4CIDR` nil).
+    public init(
+        id: String, vpc: VPCIndex, ipv4CIDR: CIDR?, ipv6CIDR: CIDR?, zone: AvailabilityZoneIndex,
+        routeTable: RouteTableIndex, networkACL: NetworkACLIndex
+    ) {
+        precondition(ipv4CIDR != nil || ipv6CIDR != nil, "a subnet has an IPv4 or an IPv6 block")
+        self.id = id; self.vpc = vpc; self.ipv4CIDR = ipv4CIDR; self.ipv6CIDR = ipv6CIDR; self.zone = zone
+        self.routeTable = routeTable; self.networkACL = networkACL
+    }
+    /// The subnet's blocks, IPv4 first.
+    public var blocks: [CIDR] { [ipv4CIDR, ipv6CIDR].compactMap { $0 } }
+    /// `Ipv6Native` in the EC2 API: the subnet has no IPv4 block.
+    @inlinable public var isIPv6Only: Bool { ipv4CIDR == nil }
+    /// The subnet's primary block: the IPv4 one, or the IPv6 /64 of an IPv6-only subnet.
+    public var primaryCIDR: CIDR { ipv4CIDR ?? ipv6CIDR! }
+    /// The VPC router's address in this subnet: base + 1 of the primary block (the first four
+    /// addresses of either family's block are reserved, the second for the router:
+    /// https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
+    @inlinable @inline(__always) public var routerAddress: IPAddress { primaryCIDR.address(at: 1) }
     /// Whether `a` is in one of the subnet's blocks (switched within the subnet, no route table).
     @inlinable @inline(__always) public func contains(_ a: IPAddress) -> Bool {
-        if a.isIPv4 { return cidr.contains(a) }
+        if a.isIPv4 { return ipv4CIDR?.contains(a) ?? false }
         return ipv6CIDR?.contains(a) ?? false
     }
 }
@@ -92,7 +126,9 @@ public struct ENI: Sendable {
     public var id: String
     public var subnet: SubnetIndex
     public var vpc: VPCIndex
-    /// The primary private IPv4 address (what flow logs show as the ENI's own IPv4 address).
+    /// The primary private address: the primary private IPv4 address, or in an IPv6-only subnet
+    /// (no IPv4 block, so no private IPv4 address) the primary IPv6 address, which is then also
+    /// `ipv6Addresses[0]`. What flow logs show as the ENI's own address of that family.
     public var privateIP: IPAddress
     public var secondaryIPs: [IPAddress]
     /// IPv6 addresses from the subnet's /64 (dual-stack or IPv6-only subnets). They are globally
@@ -130,12 +166,17 @@ public struct ENI: Sendable {
     public func owns(_ a: IPAddress) -> Bool {
         a == privateIP || secondaryIPs.contains(a) || ipv6Addresses.contains(a)
     }
-    /// Every private address of the ENI, both families: the primary IPv4 first.
-    public var privateAddresses: [IPAddress] { [privateIP] + secondaryIPs + ipv6Addresses }
+    /// The primary private IPv4 address; nil on an ENI in an IPv6-only subnet.
+    @inlinable public var privateIPv4: IPAddress? { privateIP.isIPv4 ? privateIP : nil }
+    /// Every private address of the ENI, both families, each once: the primary first.
+    public var privateAddresses: [IPAddress] {
+        privateIP.isIPv4 ? [privateIP] + secondaryIPs + ipv6Addresses : ipv6Addresses
+    }
     /// The ENI's own address of `family` as flow logs write it (`srcaddr`/`dstaddr` when the
-    /// packet's is not one of the ENI's): the primary private IPv4, or the first IPv6 address.
+    /// packet's is not one of the ENI's): the primary private IPv4, or the first IPv6 address
+    /// (an ENI without one of the family answers its primary address).
     public func primaryAddress(_ family: IPFamily) -> IPAddress {
-        family == .ipv4 ? privateIP : (ipv6Addresses.first ?? privateIP)
+        family == .ipv4 ? (privateIPv4 ?? privateIP) : (ipv6Addresses.first ?? privateIP)
     }
 }
 

@@ -115,6 +115,17 @@ extension Builder {
             for sn in subnetNodes {
                 let s = try lookup(subnetByID, sn, kind: "subnet")
                 let v = net.subnets[s.int].vpc
+                // Lambda's VPC configuration takes IPv4 and dual-stack subnets: Ipv6AllowedForDualStack
+                // "allows outbound IPv6 traffic on VPC functions that are connected to dual-stack
+                // subnets"; the Lambda guide documents no IPv6-only subnet support
+                // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-ipv6).
+                if net.subnets[s.int].isIPv6Only {
+                    throw sn.fail(
+                        "\(net.subnets[s.int].id) is IPv6-only (ipv6-native): Lambda attaches functions to IPv4 or "
+                            + "dual-stack subnets (see "
+                            + "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html)"
+                    )
+                }
                 if dualStack && net.subnets[s.int].ipv6CIDR == nil {
                     throw sn.fail(
                         "ipv6-allowed-for-dual-stack needs dual-stack subnets: \(net.subnets[s.int].id) has no "

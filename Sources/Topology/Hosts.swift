@@ -48,7 +48,15 @@ extension Builder {
             let s = try lookup(subnetByID, subnetNode, kind: "subnet")
             let v = net.subnets[s.int].vpc
             let groups = try securityGroups(m, vpc: v)
-            let ip = try allocate(in: s, want: try m["private-ip"]?.ipv4(), key: id, at: m["private-ip"] ?? n)
+            let ipv6Only = net.subnets[s.int].isIPv6Only
+            if ipv6Only { try checkIPv6OnlyInstance(m, subnet: s) }
+            // In an IPv6-only subnet the primary address is IPv6 (`ipv6-address`, auto by default).
+            let ip =
+                ipv6Only
+                ? try allocateIPv6(
+                    in: s, want: try m["ipv6-address"].flatMap { try $0.string() == "auto" ? nil : try $0.ipv6() },
+                    key: id, at: m["ipv6-address"] ?? subnetNode)
+                : try allocate(in: s, want: try m["private-ip"]?.ipv4(), key: id, at: m["private-ip"] ?? n)
             let eniID =
                 try m["eni"].map { try declare($0, kind: "network interface") }
                 ?? LoaderIDs.instanceENI(id)
@@ -68,7 +76,9 @@ extension Builder {
                 }
             }
             // `ipv6-address: auto` (like AssignIpv6AddressOnCreation) or an address of the subnet's /64.
-            if let p = m["ipv6-address"] {
+            if ipv6Only {
+                eni.ipv6Addresses = [ip]
+            } else if let p = m["ipv6-address"] {
                 let want = try p.string() == "auto" ? nil : try p.ipv6()
                 eni.ipv6Addresses.append(try allocateIPv6(in: s, want: want, key: id, at: p))
             }
@@ -79,6 +89,24 @@ extension Builder {
             let named = name ?? id
             instanceByName[named] = e
             instanceOrder.append((named, e, try m["platform-agents"]?.bool() ?? true))
+        }
+    }
+
+    /// What an instance in an IPv6-only subnet cannot have: only instances built on the Nitro
+    /// System launch there, and without an IPv4 address there is no private IPv4 and no public
+    /// IPv4 (https://docs.aws.amazon.com/vpc/latest/userguide/configure-subnets.html,
+    /// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-types.html#instance-hypervisor-type).
+    func checkIPv6OnlyInstance(_ m: YMap, subnet s: SubnetIndex) throws {
+        let sid = net.subnets[s.int].id
+        if let node = m["nitro"], try !node.bool() {
+            throw node.fail(
+                "only instances built on the Nitro System launch in IPv6-only subnets (\(sid) is ipv6-native; see "
+                    + "https://docs.aws.amazon.com/vpc/latest/userguide/configure-subnets.html)")
+        }
+        for k in ["private-ip", "public-ip"] {
+            if let node = m[k] {
+                throw node.fail("\(sid) is IPv6-only (ipv6-native): an instance there has no IPv4 address ('\(k)')")
+            }
         }
     }
 
@@ -94,6 +122,15 @@ extension Builder {
         guard engine == "postgres" else { throw m["engine"]!.fail("only the postgres engine is modelled") }
         let s = try lookup(subnetByID, try m.required("subnet"), kind: "subnet")
         let v = net.subnets[s.int].vpc
+        // RDS runs IPv4 or dual-stack DB instances, not IPv6-only ones
+        // (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html).
+        if net.subnets[s.int].isIPv6Only {
+            throw m["subnet"]!.fail(
+                "\(net.subnets[s.int].id) is IPv6-only (ipv6-native): RDS DB instances are IPv4 or dual-stack (see "
+                    + "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/"
+                    + "USER_VPC.WorkingWithRDSInstanceinaVPC.html)"
+            )
+        }
         let groups = try securityGroups(m, vpc: v)
         let ip = try allocate(in: s, want: try m["private-ip"]?.ipv4(), key: "rds:" + name, at: m["private-ip"] ?? n)
         let eniID = Self.generatedID("eni-", "rds:" + name)
@@ -139,6 +176,14 @@ extension Builder {
         for (_, e, agents) in instanceOrder {
             let h = world.addHost(.eni(e), role: .instance)
             if agents { world.addPlatformClient(host: h, eni: e) }
+            // An instance in an IPv6-only subnet has a resource-name hostname, <instance-id>.<the
+            // Region's domain>, whose AAAA record the resolver answers (the subnet's hostname type
+            // must be resource-name there, https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/
+            // ec2-instance-naming.html; the AAAA record assumed on, as the console's default).
+            let eni = world.network.enis[e.int]
+            if case .instance(let id) = eni.kind, world.network.subnets[eni.subnet.int].isIPv6Only {
+                world.addAddressRecord(id + "." + world.network.dhcpDomainName, eni.privateIP)
+            }
         }
     }
 

@@ -61,7 +61,11 @@ extension Builder {
     /// (the first four and the last, https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html) and not in
     /// use.
     mutating func allocate(in s: SubnetIndex, want: IPAddress?, key: String, at n: YNode) throws -> IPAddress {
-        let c = net.subnets[s.int].cidr
+        guard let c = net.subnets[s.int].ipv4CIDR else {
+            throw n.fail(
+                "subnet \(net.subnets[s.int].id) is IPv6-only (ipv6-native): it has no IPv4 address to give (see "
+                    + "https://docs.aws.amazon.com/vpc/latest/userguide/configure-subnets.html)")
+        }
         // Taken out while it grows: a second reference would copy the set on every insertion.
         var used = usedAddresses.removeValue(forKey: s) ?? []
         defer { usedAddresses[s] = used }

@@ -43,6 +43,15 @@ extension Builder {
         for s in try subnetsNode.list() {
             let sub = try lookup(subnetByID, s, kind: "subnet")
             guard net.subnets[sub.int].vpc == v else { throw s.fail("\(try s.string()) is in another VPC than \(id)") }
+            // An endpoint in IPv6-only subnets takes IpAddressType ipv6 and answers AAAA records, for
+            // services that support IPv6 over PrivateLink
+            // (https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html): not modelled.
+            if net.subnets[sub.int].isIPv6Only {
+                throw s.fail(
+                    "\(try s.string()) is IPv6-only (ipv6-native): an interface endpoint there has IpAddressType ipv6 "
+                        + "(see https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html), "
+                        + "which vpcsim does not model yet; use a dual-stack subnet")
+            }
             // "You can select one subnet per Availability Zone" (create-interface-endpoint.html).
             if let other = subnets.first(where: { net.subnets[$0.int].zone == net.subnets[sub.int].zone }) {
                 throw s.fail(

@@ -3,7 +3,7 @@ import Wire
 import NetModel
 
 /// Network resources: prefix lists, VPCs, route tables and their routes, internet gateways,
-/// subnets, NAT gateways and gateway endpoints.
+/// NAT gateways and gateway endpoints (subnets: Subnets.swift).
 extension Builder {
     mutating func prefixList(_ n: YNode) throws {
         let m = try n.mapping(allowed: ["id", "name", "cidrs"])
@@ -126,97 +126,6 @@ extension Builder {
         net.egressOnlyInternetGateways.append(EgressOnlyInternetGateway(id: id, vpc: v))
     }
 
-    mutating func subnet(_ n: YNode) throws {
-        let m = try n.mapping(allowed: [
-            "id", "vpc", "cidr", "availability-zone", "az-id", "route-table", "network-acl", "ipv6-cidr",
-            "enable-dns64",
-        ])
-        let idNode = try m.required("id")
-        let id = try declare(idNode, kind: "subnet")
-        let v = try lookup(vpcByID, try m.required("vpc"), kind: "vpc")
-        let cidrNode = try m.required("cidr")
-        let c = try cidrNode.cidr()
-        guard (16...28).contains(c.prefixLength) else { throw cidrNode.fail("subnet CIDR blocks must be /16 to /28") }
-        guard net.vpcs[v.int].cidrs.contains(where: { $0.contains(c) }) else {
-            throw cidrNode.fail(
-                "\(c) is not inside \(net.vpcs[v.int].id) "
-                    + "(\(net.vpcs[v.int].cidrs.map(\.description).joined(separator: ", ")))"
-            )
-        }
-        for other in net.subnets where other.vpc == v && other.cidr.overlaps(c) {
-            throw cidrNode.fail("\(c) overlaps subnet \(other.id) (\(other.cidr)) in \(net.vpcs[v.int].id)")
-        }
-        let azNode = try m.required("availability-zone")
-        var azName = try azNode.regional(catalog.name)
-        // "{az1}", "{az2}"…: the Region's zones in name order, for files that run in any Region
-        // (not every Region has an "a", "b" and "c": ap-northeast-1 offers a, c and d).
-        if azName.hasPrefix("{az"), azName.hasSuffix("}"), let k = Int(azName.dropFirst(3).dropLast()) {
-            let names = catalog.zoneIDs.keys.sorted()
-            guard k >= 1, k <= names.count else {
-                let list = names.joined(separator: ", ")
-                throw azNode.fail("\(azName): \(catalog.name) has \(names.count) zones (\(list))")
-            }
-            azName = names[k - 1]
-        }
-        guard azName.hasPrefix(catalog.name) else {
-            throw azNode.fail("'\(azName)' is not an availability zone of \(catalog.name)")
-        }
-        let azID = try m["az-id"]?.string() ?? catalog.zoneIDs[azName]
-        guard let azID else { throw azNode.fail("unknown availability zone '\(azName)'; give its 'az-id'") }
-        let zone: AvailabilityZoneIndex
-        if let z = zoneByName[azName] {
-            zone = z
-        } else {
-            zone = AvailabilityZoneIndex(net.zones.count)
-            zoneByName[azName] = zone
-            net.zones.append(AvailabilityZone(name: azName, id: azID))
-        }
-        var table = net.vpcs[v.int].mainRouteTable
-        if let t = m["route-table"] {
-            table = try lookup(routeTableByID, t, kind: "route table")
-            guard net.routeTables[table.int].vpc == v else {
-                throw t.fail(
-                    "\(try t.string()) belongs to \(net.vpcs[net.routeTables[table.int].vpc.int].id), not "
-                        + "\(net.vpcs[v.int].id)"
-                )
-            }
-        }
-        var acl = net.vpcs[v.int].defaultNetworkACL
-        if let a = m["network-acl"] {
-            acl = try lookup(aclByID, a, kind: "network ACL")
-            guard net.networkACLs[acl.int].vpc == v else { throw a.fail("\(try a.string()) belongs to another VPC") }
-        }
-        var subnet = Subnet(id: id, vpc: v, cidr: c, zone: zone, routeTable: table, networkACL: acl)
-        // A dual-stack subnet's IPv6 block: a /64 of the VPC's IPv6 block
-        // (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
-        if let c6 = m["ipv6-cidr"] {
-            let b = try c6.cidr(.ipv6)
-            guard b.prefixLength == 64 else {
-                throw c6.fail("a subnet's IPv6 block is a /64 (\(b) is /\(b.prefixLength))")
-            }
-            guard net.vpcs[v.int].cidrs.contains(where: { !$0.isIPv4 && $0.contains(b) }) else {
-                throw c6.fail("\(b) is not inside an IPv6 block of \(net.vpcs[v.int].id)")
-            }
-            for other in net.subnets where other.vpc == v && other.ipv6CIDR == b {
-                throw c6.fail("\(b) is already the IPv6 block of subnet \(other.id)")
-            }
-            subnet.ipv6CIDR = b
-        }
-        // `EnableDns64` (ModifySubnetAttribute): the resolver synthesises 64:ff9b::/96 AAAA answers
-        // for this subnet's queries; AWS offers it on subnets with an IPv6 block
-        // (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html).
-        if let d = m["enable-dns64"] {
-            subnet.dns64 = try d.bool()
-            if subnet.dns64 && subnet.ipv6CIDR == nil {
-                throw d.fail(
-                    "DNS64 synthesises IPv6 answers for IPv6 clients: subnet \(id) needs an 'ipv6-cidr' (see "
-                        + "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html)")
-            }
-        }
-        subnetByID[id] = SubnetIndex(net.subnets.count)
-        net.subnets.append(subnet)
-    }
-
     mutating func natGateway(_ n: YNode) throws {
         let m = try n.mapping(allowed: ["id", "subnet", "connectivity", "elastic-ip", "elastic-ips", "private-ip"])
         let id = try declare(try m.required("id"), kind: "NAT gateway")
@@ -237,6 +146,16 @@ extension Builder {
             guard eips.isEmpty else { throw m["elastic-ip"]!.fail("a private NAT gateway has no Elastic IP") }
         default:
             throw m["connectivity"]!.fail("'\(connectivity)' must be public or private")
+        }
+        // A NAT gateway has a private IPv4 address; for IPv6-only workloads it goes in a dual-stack
+        // subnet and translates their 64:ff9b::/96 traffic (NAT64)
+        // (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html).
+        if net.subnets[s.int].isIPv6Only {
+            throw m["subnet"]!.fail(
+                "\(net.subnets[s.int].id) is IPv6-only (ipv6-native): a NAT gateway needs a private IPv4 address; put "
+                    + "it in a dual-stack subnet (see "
+                    + "https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-nat64-dns64.html)"
+            )
         }
         let ip = try allocate(in: s, want: try m["private-ip"]?.ipv4(), key: id, at: m["private-ip"] ?? n)
         let g = NATGatewayIndex(net.natGateways.count)

@@ -246,7 +246,7 @@ struct Builder {
         for n in try top["nat-gateways"]?.list() ?? [] { try natGateway(n) }
         for n in try top["vpc-endpoints"]?.list() ?? [] { try endpoint(n) }
         for n in try top["transit-gateways"]?.list() ?? [] { try transitGateway(n) }
-        let subnetCIDRs = Dictionary(grouping: net.subnets, by: \.vpc).mapValues { Set($0.map(\.cidr)) }
+        let subnetCIDRs = Dictionary(grouping: net.subnets, by: \.vpc).mapValues { Set($0.flatMap(\.blocks)) }
         for (t, m) in tableNodes { try routes(t, m, subnetCIDRs: subnetCIDRs) }
         for n in try top["instances"]?.list() ?? [] { try instance(n) }
         for n in try top["load-balancers"]?.list() ?? [] { try loadBalancer(n) }

@@ -41,16 +41,25 @@ extension Builder {
                 return Peer(host: eni.host!, pool: [eni.privateIP])
             }
         case "service":
-            guard parts[1] == "s3",
+            // A Regional front end with published ranges (S3, DynamoDB): a session's client
+            // reaches it by address, or by its `server-name` (a dual-stack name answers AAAA).
+            let key = parts[1]
+            guard ["s3", "dynamodb"].contains(key),
                 let h = world.network.serviceRanges.first(where: { r in
                     if case .awsService(let name) = world.network.hosts[r.host.int] {
-                        return name == "s3"
+                        return name == key
                     } else {
                         return false
                     }
-                })?.host, let addresses = catalog.serviceAddresses["s3"]
+                })?.host, let addresses = catalog.serviceAddresses[key]
             else {
-                throw n.fail("generated sessions can reach service:s3 (DynamoDB is reached by functions' handlers)")
+                throw n.fail("generated sessions can reach service:s3 and service:dynamodb")
+            }
+            // The front end's port 443 serves either the handlers' DynamoDB calls or sessions.
+            if key == "dynamodb", world.functions.contains(where: { $0.program.contains(where: Self.callsDynamoDB) }) {
+                throw n.fail(
+                    "service:dynamodb sessions and functions calling DynamoDB in one topology are not modelled "
+                        + "(both would be served on the front end's port 443)")
             }
             return [Peer(host: h, pool: addresses)]
         case "load-balancer":
@@ -70,6 +79,10 @@ extension Builder {
         default:
             throw n.fail("'\(parts[0])' is not a peer kind (internet, instance, instances, service, load-balancer)")
         }
+    }
+
+    static func callsDynamoDB(_ step: Step) -> Bool {
+        if case .dynamodb = step { return true } else { return false }
     }
 
     /// Peers with the family of the other side: when an internet peer is IPv6, the instances on

@@ -415,7 +415,7 @@ extension World {
         label: UInt8, _ now: SimTime, _ s: inout Scheduler
     ) -> NameIndex {
         let nameIndex = network.catalog.intern(name: name)
-        let server = network.vpcs[vpc.int].dnsAddress
+        let server = network.vpcs[vpc.int].dnsAddress(from: address)
         for qtype in [DNSType.a, DNSType.aaaa] {
             var p = Packet(
                 source: address, destination: server, sourcePort: port, destinationPort: 53,

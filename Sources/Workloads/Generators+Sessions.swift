@@ -74,6 +74,13 @@ extension World {
     mutating func sessionConnect(_ i: UInt32, _ now: SimTime, _ s: inout Scheduler) {
         let x = sessions[Int(i)]
         guard case .sessions(let spec) = traffic[Int(x.spec)] else { return }
+        // No address of the destination's family on the client (an IPv6-only host and a name with
+        // only A records, no DNS64): connect(2) fails at once with ENETUNREACH, nothing is sent.
+        guard x.local.isIPv4 == x.remote.isIPv4 else {
+            metrics.unreachableConnects += 1
+            endSession(i, now)
+            return
+        }
         sessions[Int(i)].phase = .connecting
         let owner = AppRef(.sessionClient, object: i)
         let sock = tcp.connect(

@@ -210,10 +210,11 @@ extension World {
             }
             if let b = spec.balancer { listenTargets(b, generator: k, spec) }
             if let n = spec.serverName {
-                _ = network.catalog.intern(name: n)
                 // A load balancer's own name already answers with its nodes.
                 if spec.balancer == nil || dnsRecords[n] == nil {
-                    dnsRecords[n, default: []] += spec.servers.flatMap(\.pool)
+                    for a in spec.servers.flatMap(\.pool) { addAddressRecord(n, a) }
+                } else {
+                    _ = network.catalog.intern(name: n)
                 }
             }
             if spec.tls { _ = network.catalog.intern(name: Self.sni(spec)) }

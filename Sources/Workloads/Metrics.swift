@@ -152,6 +152,9 @@ public struct WorkloadMetrics: Sendable {
     public var callNames: [String] = []
     public var stateMachines: [StateMachineMetrics] = []
     public var dnsQueries: UInt64 = 0
+    /// Connections a client could not even start: no source address of the destination's family
+    /// (ENETUNREACH on the host; nothing on the wire).
+    public var unreachableConnects: UInt64 = 0
     /// Per service name, the client addresses its front ends saw connections from (after any
     /// NAT): what DynamoDB would log as the caller's source IP.
     public var serviceClients: [String: Set<String>] = [:]

@@ -43,13 +43,20 @@ enum PlatformChatter: UInt32 {
 extension World {
     /// IMDSv2, as an SDK credential provider does it: PUT a session token, then GET the role's
     /// credentials with it, over one keep-alive connection to 169.254.169.254:80.
-    static let metadataRequests = [
-        "PUT /latest/api/token HTTP/1.1\r\nHost: 169.254.169.254\r\nAccept-Encoding: identity\r\nUser-Agent: "
-            + "Botocore/1.43.11\r\nX-aws-ec2-metadata-token-ttl-seconds: 21600\r\nContent-Length: 0\r\n\r\n",
-        "GET /latest/meta-data/iam/security-credentials/app-role HTTP/1.1\r\nHost: 169.254.169.254\r\nAccept-Encoding: "
-            + "identity\r\nUser-Agent: Botocore/1.43.11\r\nX-aws-ec2-metadata-token: "
-            + "AQAEAEk7nQq6Vj9mOl0xS1mW9wYk3Q8tZl5xP2cK4vR7bN0hD1fT6gJ8sA==\r\n\r\n",
-    ]
+    static func metadataRequests(host: String) -> [String] {
+        [
+            "PUT /latest/api/token HTTP/1.1\r\nHost: " + host + "\r\nAccept-Encoding: identity\r\nUser-Agent: "
+                + "Botocore/1.43.11\r\nX-aws-ec2-metadata-token-ttl-seconds: 21600\r\nContent-Length: 0\r\n\r\n",
+            "GET /latest/meta-data/iam/security-credentials/app-role HTTP/1.1\r\nHost: " + host
+                + "\r\nAccept-Encoding: "
+                + "identity\r\nUser-Agent: Botocore/1.43.11\r\nX-aws-ec2-metadata-token: "
+                + "AQAEAEk7nQq6Vj9mOl0xS1mW9wYk3Q8tZl5xP2cK4vR7bN0hD1fT6gJ8sA==\r\n\r\n",
+        ]
+    }
+    static let metadataRequests = metadataRequests(host: "169.254.169.254")
+    /// The same over IPv6 (an IPv6-only instance): the host is the bracketed literal (RFC 3986
+    /// §3.2.2), as botocore's IMDS fetcher writes it for its IPv6 endpoint mode.
+    static let metadataRequestsIPv6 = metadataRequests(host: "[fd00:ec2::254]")
     static let metadataResponses = [
         "HTTP/1.1 200 OK\r\nX-Aws-Ec2-Metadata-Token-Ttl-Seconds: 21600\r\nContent-Type: text/plain\r\nDate: Mon, 23 "
             + "Nov 2026 10:00:00 GMT\r\nServer: EC2ws\r\nConnection: keep-alive\r\nContent-Length: "
@@ -69,12 +76,16 @@ extension World {
     public mutating func addPlatformClient(host: HostIndex, eni: ENIIndex) {
         let e = network.enis[eni.int]
         platformClients.append(PlatformClient(host: host, eni: eni, address: e.privateIP, subnet: e.subnet))
-        for r in Self.metadataRequests + Self.metadataResponses { _ = network.catalog.intern(text: r) }
+        let requests = e.privateIP.isIPv4 ? Self.metadataRequests : Self.metadataRequestsIPv6
+        for r in requests + Self.metadataResponses { _ = network.catalog.intern(text: r) }
     }
 
     mutating func startPlatformClient(_ i: Int, _ s: inout Scheduler) {
-        // Phases spread the agents over their periods.
-        for what in [PlatformChatter.ntp, .metadata, .dhcp] {
+        // Phases spread the agents over their periods. An IPv6-only instance's agents reach Time
+        // Sync and the metadata service at fd00:ec2::123 and ::254; its address comes from DHCPv6,
+        // whose renewals are not modelled (assumed rare: AWS documents no DHCPv6 lease time).
+        let ipv6Only = !platformClients[i].address.isIPv4
+        for what in [PlatformChatter.ntp, .metadata, .dhcp] where !(ipv6Only && what == .dhcp) {
             let phase = SimDuration(nanoseconds: Int64(random.bounded(UInt64(what.period.nanoseconds))))
             s.schedule(after: phase, EventPayload(AppEvent.platformTick, object: UInt32(i), aux: what.rawValue))
         }
@@ -93,7 +104,8 @@ extension World {
                 udpBindings[c.host, port] = .platformClient(i)
             }
             var p = Packet(
-                source: c.address, destination: Self.timeSyncAddress, sourcePort: platformClients[i].ntpPort,
+                source: c.address, destination: c.address.isIPv4 ? Self.timeSyncAddress : VPC.timeSyncIPv6,
+                sourcePort: platformClients[i].ntpPort,
                 destinationPort: 123,
                 protocolNumber: IPProtocol.udp, ttl: 64, ipID: UInt16(truncatingIfNeeded: random.next()))
             p.payload = .ntp(mode: NTPPacket.Mode.client, transmitTime: epochNanoseconds + now.nanoseconds)
@@ -103,7 +115,8 @@ extension World {
             if c.socket == .max {
                 let owner = AppRef(.metadataClient, object: UInt32(i))
                 let sock = tcp.connect(
-                    host: c.host, local: c.address, remote: Self.metadataAddress, remotePort: 80, owner: owner,
+                    host: c.host, local: c.address, remote: c.address.isIPv4 ? Self.metadataAddress : VPC.metadataIPv6,
+                    remotePort: 80, owner: owner,
                     now: now, &network, &s)
                 let conn = tcp.socket(sock).connection
                 platformClients[i].socket = sock
@@ -178,7 +191,8 @@ extension World {
     mutating func metadataClientSend(_ i: Int, step: UInt32, _ now: SimTime, _ s: inout Scheduler) {
         let c = platformClients[i]
         guard tcp.socket(c.socket).state == .established else { return }
-        writeText(c.socket, Self.metadataRequests[Int(step)], now: now, &s)
+        writeText(
+            c.socket, (c.address.isIPv4 ? Self.metadataRequests : Self.metadataRequestsIPv6)[Int(step)], now: now, &s)
         let written = tcp.socket(c.socket).written
         channels.update(c.connection) { $0.toServer.push(written, .textRequest(step)) }
     }

@@ -34,7 +34,12 @@ extension World {
     /// (::ffff:0:0/96) 10 — the move onto NAT64 AWS's page warns dual-stack clients of.
     /// A dual-stack name's own AAAA record wins the same way (RFC 6724 §6 rule 6: precedence
     /// 40 over 10, on a host with a global IPv6 address).
+    ///
+    /// A host with no IPv4 address (an instance in an IPv6-only subnet) takes no A answer: an IPv4
+    /// destination it has no source address for is unusable and sorts last (RFC 6724 §6 rule 1),
+    /// and connecting to it fails on the host with ENETUNREACH, sending nothing.
     func preferredAddress(_ p: Packet, host: HostIndex, current: IPAddress?) -> IPAddress? {
+        if !hasIPv4(host), !isAAAA(p.payload) { return nil }
         if case .dnsAAAAResponse(_, _, let a) = p.payload {
             return ipv6Address(of: host) != nil ? network.catalog.address(a) : nil
         }
@@ -45,6 +50,20 @@ extension World {
         if type == DNSType.aaaa { return ipv6Address(of: host) != nil ? Network.nat64Address(IPAddress(answer)) : nil }
         if type == DNSType.a, current?.isIPv4 ?? true { return IPAddress(answer) }
         return nil
+    }
+
+    /// Whether `host` has an IPv4 address: every host but an ENI's in an IPv6-only subnet.
+    func hasIPv4(_ host: HostIndex) -> Bool {
+        guard case .eni(let e) = network.hosts[host.int] else { return true }
+        return network.enis[e.int].privateIP.isIPv4
+    }
+
+    func isAAAA(_ payload: Payload) -> Bool {
+        switch payload {
+        case .dnsAAAAResponse: return true
+        case .dnsResponse(_, _, let type, _): return type == DNSType.aaaa
+        default: return false
+        }
     }
 
     /// The address getaddrinfo puts first among several A records, which every modelled SDK
@@ -58,7 +77,7 @@ extension World {
         guard let first = answers.first else { return nil }
         if case .eni(let e) = network.hosts[host.int] {
             let subnet = network.subnets[network.enis[e.int].subnet.int]
-            if let own = answers.first(where: { subnet.cidr.contains(IPAddress($0)) }) { return IPAddress(own) }
+            if let own = answers.first(where: { subnet.contains(IPAddress($0)) }) { return IPAddress(own) }
         }
         return IPAddress(first)
     }

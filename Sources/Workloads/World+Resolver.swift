@@ -11,13 +11,11 @@ extension World {
     /// endpoint with its private address; AAAA only with DNS64's synthesis.
     mutating func answerDNS(_ q: Packet, resolver h: HostIndex, vpc: VPCIndex, _ now: SimTime, _ s: inout Scheduler) {
         guard case .dnsQuery(let id, let name, let qtype) = q.payload else { return }
-        // A service's dual-stack name has AAAA records of its own: DNS64 synthesises nothing for
-        // a name that has them (RFC 6147 §5.1.1).
-        if qtype == DNSType.aaaa, name.int < network.catalog.names.count,
-            let svc = service(answering: network.catalog.name(name), in: vpc),
-            svc.dualStackHostname == network.catalog.name(name), !svc.ipv6Addresses.isEmpty
-        {
-            let a = svc.ipv6Addresses[Int(random.bounded(UInt64(svc.ipv6Addresses.count)))]
+        // A name with AAAA records of its own — a service's dual-stack name, an IPv6-only
+        // instance's resource name — gets one of them: DNS64 synthesises nothing for a name that
+        // has them (RFC 6147 §5.1.1).
+        if qtype == DNSType.aaaa, name.int < network.catalog.names.count, let v6 = ipv6Records(name, vpc: vpc) {
+            let a = v6[Int(random.bounded(UInt64(v6.count)))]
             var r = Packet(
                 source: q.destination, destination: q.source, sourcePort: 53, destinationPort: q.sourcePort,
                 protocolNumber: IPProtocol.udp, ttl: PlatformReplies.ttl, ipID: PlatformReplies.ipID(q, now),
@@ -57,6 +55,17 @@ extension World {
         r.payload = .dnsResponse(id: id, name: name, type: qtype, answer: answer)
         r.payloadLength = UInt32(dnsMessageLength(name: name, type: qtype, response: true, answered: answer != nil))
         network.transmit(r, from: h, now: now, &s)
+    }
+
+    /// The AAAA records of `name`: a service's dual-stack name's IPv6 addresses, or the IPv6
+    /// records among the resolver's own (an IPv6-only instance's resource name); nil if none.
+    func ipv6Records(_ name: NameIndex, vpc: VPCIndex) -> [IPAddress]? {
+        let text = network.catalog.name(name)
+        if let svc = service(answering: text, in: vpc), svc.dualStackHostname == text, !svc.ipv6Addresses.isEmpty {
+            return svc.ipv6Addresses
+        }
+        let own = dnsRecords[text]?.filter { !$0.isIPv4 } ?? []
+        return own.isEmpty ? nil : own
     }
 
     /// An interface endpoint's Regional or endpoint-specific name: one A record per endpoint ENI

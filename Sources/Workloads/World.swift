@@ -47,6 +47,17 @@ public struct World: EventHandler, Sendable {
     public internal(set) var labels: [String] = ["normal"]
     /// Names the VPC resolvers answer beyond AWS endpoints (dataset servers).
     var dnsRecords: [String: [IPAddress]] = [:]
+    /// The records the resolver holds for `name` (internet names of the traffic, instances'
+    /// resource names); empty if none.
+    public func addressRecords(_ name: String) -> [IPAddress] { dnsRecords[name] ?? [] }
+    /// Gives the resolver a record of `name`: an A record for an IPv4 address, AAAA for IPv6.
+    public mutating func addAddressRecord(_ name: String, _ a: IPAddress) {
+        _ = network.catalog.intern(name: name)
+        // An AAAA answer carries its address by catalog index: interned before the run, so that
+        // captures (which read the catalog as it is when they start) can write it.
+        if !a.isIPv4 { _ = network.catalog.intern(address: a) }
+        dnsRecords[name, default: []].append(a)
+    }
     /// Instances whose platform agents talk to metadata, Time Sync and DHCP.
     var platformClients: [PlatformClient] = []
     /// How many instances run platform agents.

@@ -43,7 +43,8 @@ enum NetworkListing {
         for z in n.zones { out.append("zone \(z.name) \(z.id)") }
         for x in n.subnets {
             out.append(
-                "subnet \(x.id) vpc=\(n.vpcs[x.vpc.int].id) cidr=\(x.cidr) zone=\(n.zones[x.zone.int].name) "
+                "subnet \(x.id) vpc=\(n.vpcs[x.vpc.int].id) cidr=\(x.ipv4CIDR?.description ?? "-") "
+                    + "zone=\(n.zones[x.zone.int].name) "
                     + "rtb=\(n.routeTables[x.routeTable.int].id) acl=\(n.networkACLs[x.networkACL.int].id) "
                     + "ipv6=\(x.ipv6CIDR?.description ?? "-") dns64=\(x.dns64)")
         }

@@ -40,6 +40,43 @@ import TestSupport
 
         """
 
+    /// An IPv6-only subnet as moto describes it (Ipv6Native, no CidrBlock): imported as
+    /// `ipv6-native: true` with its /64, its instance with only an IPv6 address, and the paths out
+    /// through the egress-only gateway and through NAT64 reachable.
+    @Test func ipv6OnlySubnetImports() throws {
+        let fx = try Self.fixtures(["--scenario", "ipv6-only"])
+        let dir = temporaryDirectory("import-aws-v6")
+        let r = runProgram(binary, ["import", "aws", fx + "/ipv6-only", "--output", dir + "/ipv6-only.yaml"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = try String(contentsOfFile: dir + "/ipv6-only.yaml", encoding: .utf8)
+        let described =
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    contentsOf: URL(
+                        fileURLWithPath: fx + "/ipv6-only/123456789012/us-east-1/describe-subnets.json")))
+            as! [String: Any]
+        let native = try #require(
+            (described["Subnets"] as! [[String: Any]]).first { $0["Ipv6Native"] as? Bool == true })
+        #expect(native["CidrBlock"] == nil)
+        let id = native["SubnetId"] as! String, vpc = native["VpcId"] as! String
+        #expect(text.contains("- id: \(id)\n    vpc: \(vpc)\n    ipv6-native: true\n"), "\(text)")
+        #expect(text.contains("    subnet: \(id)\n"))
+        let instance = try #require(text.range(of: "name: v6-app-1\n").map { String(text[$0.upperBound...]) })
+        #expect(!instance.prefix(200).contains("private-ip") && instance.prefix(200).contains("ipv6-address: \""))
+
+        try """
+        include: ipv6-only.yaml
+        run: {duration: 5s, seed: 1}
+        internet: [{name: partner, address: 203.0.113.20}, {name: v6, address: "2001:db8::1"}]
+
+        """.write(toFile: dir + "/workload.yaml", atomically: true, encoding: .utf8)
+        for (to, via) in [("[2001:db8::1]:443", "eigw-"), ("[64:ff9b::cb00:7114]:443", "nat-")] {
+            let p = runProgram(binary, ["path", dir + "/workload.yaml", "--from", "v6-app-1", "--to", to])
+            #expect(p.status == 0 && p.stdout.contains("outcome: reachable both ways"), "\(p.stdout)\(p.stderr)")
+            #expect(p.stdout.contains("(longest match") && p.stdout.contains("→ \(via)"), "\(p.stdout)")
+        }
+    }
+
     @Test func mockedAccountImportsAndGivesThePredictedVerdicts() throws {
         let fx = try Self.fixtures(["--scenario", "shop"])
         let dir = temporaryDirectory("import-aws")

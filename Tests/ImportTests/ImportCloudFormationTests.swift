@@ -94,6 +94,33 @@ import TestSupport
         }
     }
 
+    /// An IPv6-only subnet (`Ipv6Native: true` with its Ipv6CidrBlock written, the template
+    /// checked by cfn-lint): imported as `ipv6-native: true`, its instance with an IPv6 address
+    /// only, and the instance's path out through the egress-only gateway reachable.
+    @Test func ipv6OnlySubnetImports() throws {
+        let template = repositoryRoot() + "/Tests/Fixtures/import/ipv6-only-subnet.yaml"
+        let lint = runProgram(repositoryRoot() + "/.build/pyenv/bin/cfn-lint", [template])
+        #expect(lint.status == 0, "cfn-lint: \(lint.stdout)\(lint.stderr)")
+        let dir = temporaryDirectory("import-cfn-v6")
+        let r = runProgram(binary, ["import", "cloudformation", template, "-o", dir + "/stack.yaml"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = try String(contentsOfFile: dir + "/stack.yaml", encoding: .utf8)
+        let subnet = try #require(text.range(of: "Resources.OnlySubnet\n").map { String(text[$0.upperBound...]) })
+        let block = String(subnet.prefix { $0 != "#" })
+        #expect(block.contains("    ipv6-native: true\n") && !block.contains("cidr: 10."), "\(block)")
+        #expect(block.contains("ipv6-cidr: \"2600:1f18:4a3:7401::/64\"") && block.contains("enable-dns64: true"))
+        try """
+        include: stack.yaml
+        run: {duration: 5s, seed: 1}
+        internet: [{name: v6, address: "2001:db8::1"}]
+
+        """.write(toFile: dir + "/workload.yaml", atomically: true, encoding: .utf8)
+        let p = runProgram(
+            binary, ["path", dir + "/workload.yaml", "--from", "v6only-app", "--to", "[2001:db8::1]:443"])
+        #expect(p.status == 0 && p.stdout.contains("outcome: reachable both ways"), "\(p.stdout)\(p.stderr)")
+        #expect(p.stdout.contains("[2600:1f18:4a3:7401:") && p.stdout.contains("→ eigw-"), "\(p.stdout)")
+    }
+
     @Test func cycleOfRefsIsOneLocatedErrorAndWritesNothing() throws {
         let dir = temporaryDirectory("import-cfn-cycle")
         try """

@@ -138,6 +138,22 @@ import TestSupport
 
     /// Truncated JSON, a configuration reference to a resource the plan lacks, an id the state
     /// lacks, an unsupported format version: one located error each, nothing written.
+    /// `ipv6_native = true` with no cidr_block: the subnet is read as IPv6-only, and the loader's
+    /// located error about what cannot be there (the transit gateway attachment of the fixture's
+    /// partner subnet needs an IPv4 address) is the one error, naming the state's resource.
+    @Test func ipv6NativeSubnetIsReadAsIPv6Only() throws {
+        let dir = temporaryDirectory("import-tf-v6")
+        var state = try String(contentsOfFile: Self.dir + "/state.json", encoding: .utf8)
+        let partner = try #require(state.range(of: "\"cidr_block\": \"10.40.1.0/24\""))
+        state.replaceSubrange(partner, with: "\"cidr_block\": \"\", \"ipv6_native\": true")
+        try state.write(toFile: dir + "/state.json", atomically: true, encoding: .utf8)
+        let r = runProgram(binary, ["import", "terraform", dir + "/state.json", "-o", dir + "/out.yaml"])
+        #expect(r.status == 2 && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("subnet subnet-0c3e5a7b9d1f22101 is IPv6-only (ipv6-native)"), "\(r.stderr)")
+        #expect(r.stderr.contains("aws_ec2_transit_gateway.hub"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out.yaml"))
+    }
+
     @Test func badInputsAreLocatedErrorsAndWriteNothing() throws {
         let dir = temporaryDirectory("import-tf-bad")
         let plan = try String(contentsOfFile: Self.dir + "/plan.json", encoding: .utf8)
