@@ -72,6 +72,15 @@ extension Builder {
             if let first = subnets.first, net.subnets[first.int].vpc != net.subnets[sub.int].vpc {
                 throw s.fail("\(try s.string()) is in another VPC than \(net.subnets[first.int].id)")
             }
+            // Every IP address type of an Application Load Balancer gives its nodes private IPv4
+            // addresses (ipv4, dualstack, dualstack-without-public-ipv4: "public IPv6 addresses and
+            // private IPv4 and IPv6 addresses",
+            // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_SetIpAddressType.html).
+            if net.subnets[sub.int].isIPv6Only {
+                throw s.fail(
+                    "\(try s.string()) is IPv6-only (ipv6-native): an Application Load Balancer's nodes need private "
+                        + "IPv4 addresses whatever its IpAddressType; use a subnet with an IPv4 block")
+            }
             // "You can specify only one subnet per Availability Zone" (subnets of a load balancer).
             if let other = subnets.first(where: { net.subnets[$0.int].zone == net.subnets[sub.int].zone }) {
                 throw s.fail(

@@ -121,4 +121,20 @@ import Workloads
         let e = try #require(failure(yaml))
         #expect(e.message.contains("internet-facing load balancer needs an internet gateway"), "\(e.message)")
     }
+
+    /// Every ALB IP address type gives its nodes private IPv4 addresses, so an IPv6-only subnet
+    /// is refused at the subnet's line.
+    @Test func anIPv6OnlySubnetIsRefused() throws {
+        let yaml = try variant(
+            "    cidr: 10.60.0.0/16\n", "    cidr: 10.60.0.0/16\n    ipv6-cidr: 2600:1f18:4a3:7300::/56\n"
+        ).replacingOccurrences(
+            of: "  - {id: subnet-0a1b2c3d4e5f60602, vpc: vpc-0a1b2c3d4e5f60601, cidr: 10.60.1.0/24, ",
+            with: "  - {id: subnet-0a1b2c3d4e5f60602, vpc: vpc-0a1b2c3d4e5f60601, ipv6-native: true, "
+                + "ipv6-cidr: 2600:1f18:4a3:7301::/64, ")
+        #expect(yaml.contains("ipv6-native: true"))
+        let e = try #require(failure(yaml))
+        #expect(e.message.contains("nodes need private IPv4 addresses"), "\(e.message)")
+        let line = yaml.split(separator: "\n", omittingEmptySubsequences: false)[e.line - 1]
+        #expect(line.contains("subnets: [subnet-0a1b2c3d4e5f60601, subnet-0a1b2c3d4e5f60602]"), "\(line)")
+    }
 }
