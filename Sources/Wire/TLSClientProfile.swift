@@ -49,11 +49,15 @@ public struct TLSClientProfile: Hashable, Sendable {
     /// connection, as Chrome does since version 110 (BoringSSL `SSL_set_permute_extensions`,
     /// ssl/extensions.cc `ssl_setup_extension_permutation`).
     public var permutesExtensions: Bool
+    /// Whether the client keeps the server's session tickets and resumes with them
+    /// (``TLSSessionReuse``); set on each profile from its library's and application's source.
+    public var sessionReuse: TLSSessionReuse
 
     public init(
         name: String, recordVersion: UInt16, legacyVersion: UInt16 = 0x0303, sessionIDLength: Int,
         cipherSuites: [UInt16], compressionMethods: [UInt8] = [0], extensions: [TLSClientExtension],
-        padding: TLSPaddingRule, records: TLSRecordHabits, permutesExtensions: Bool = false
+        padding: TLSPaddingRule, records: TLSRecordHabits, permutesExtensions: Bool = false,
+        sessionReuse: TLSSessionReuse = .never
     ) {
         precondition(sessionIDLength == 0 || sessionIDLength == 32, "legacy_session_id is empty or 32 bytes")
         for case .keyShare(let groups) in extensions {
@@ -71,6 +75,7 @@ public struct TLSClientProfile: Hashable, Sendable {
         self.padding = padding
         self.records = records
         self.permutesExtensions = permutesExtensions
+        self.sessionReuse = sessionReuse
     }
 
     /// The groups the client sends key shares for, in order (empty without a key_share extension).
