@@ -111,12 +111,20 @@ public struct TLSClientProfile: Hashable, Sendable {
     /// Length of the record carrying this client's ClientHello for `serverName` on a connection
     /// whose hello draws its variation from `seed` (only the server name and, for a browser, the
     /// GREASE ECH payload change it). Computed by laying the hello out, as the encoder does.
-    public func clientHelloRecordLength(serverName: String, seed: UInt64 = 0) -> Int {
+    /// With `psk`, the hello offers a ticket of `identity` bytes with a `binder`-byte binder.
+    public func clientHelloRecordLength(
+        serverName: String, seed: UInt64 = 0, psk: (identity: Int, binder: Int)? = nil
+    ) -> Int {
         let shares = keyShareGroups.map { TLSClientHello.zeros(TLSNamedGroup.keyExchangeLength($0)!) }
         return TLSClientHello(
             profile: self, serverName: serverName, random: TLSClientHello.zeros(32),
             sessionID: TLSClientHello.zeros(sessionIDLength), keyShares: shares,
-            variation: TLSHelloVariation.draw(profile: self, seed: seed)
+            variation: TLSHelloVariation.draw(profile: self, seed: seed),
+            psk: psk.map {
+                TLSOfferedPSK(
+                    identity: TLSClientHello.zeros($0.identity), obfuscatedTicketAge: 0,
+                    binder: TLSClientHello.zeros($0.binder))
+            }
         ).recordLength
     }
 }

@@ -75,6 +75,9 @@ public struct World: EventHandler, Sendable {
     var pki: SimulatedPKI
     var tlsPlans: [TLSPlanEntry] = []
     var tlsPlanIndex: [UInt64: Int32] = [:]
+    /// Clients' TLS session caches (TLSSessionCache.swift): a slot per (client, server) key.
+    var ticketCacheIndex: [TicketCacheKey: Int32] = [:]
+    var ticketCaches: [CachedTicket?] = []
     /// Per (function, step), the index of its call's entry in `metrics.calls`.
     var callIndex: [[Int]] = []
 
@@ -385,6 +388,10 @@ public struct World: EventHandler, Sendable {
         while let m = channels.update(c, { isClient ? $0.toClient.pop(upTo: upTo) : $0.toServer.pop(upTo: upTo) })
             ?? nil
         {
+            if case .sessionTickets = m {
+                storeTickets(c, now)
+                continue
+            }
             switch owner.app {
             case .environment: clientMessage(Int(owner.object), connection: c, m, now, &s)
             case .sessionClient: sessionClientMessage(owner.object, m, now, &s)
