@@ -51,7 +51,8 @@ public struct TLSRendering: Sendable {
         switch p {
         case .tlsRecord: return true
         case .tlsClientHello: return decryptable
-        case .tlsServerHello(let server, let client, _, _): return decryptable || !isTLS13(client: client, server: server)
+        case .tlsServerHello(let server, let client, _, _):
+            return decryptable || !isTLS13(client: client, server: server)
         default: return false
         }
     }
@@ -67,7 +68,8 @@ extension TLSRendering {
     ) -> TLSSession {
         TLSSession(
             client: client.profile, server: server.profile, serverName: serverName, clientSeed: UInt64(clientSeed),
-            serverSeed: serverSeed, sessionID: TLSSeeds.fill(client.profile.sessionIDLength, UInt64(c), TLSSeeds.sessionID),
+            serverSeed: serverSeed,
+            sessionID: TLSSeeds.fill(client.profile.sessionIDLength, UInt64(c), TLSSeeds.sessionID),
             identity: pki.identity(serverName: serverName, chain: server.certificateChain),
             resumption: catalog.offer(offer).map { resumptionInput(offer: offer, $0, catalog: catalog) })
     }

@@ -156,7 +156,8 @@ extension World {
             psk = (server.profile.tickets.ticketLength(alpn: n.alpn != nil), TLSCipherSuite.hashLength(n.cipherSuite))
         }
         let key =
-            UInt64(profile.rawValue) << 32 | UInt64(name.raw) | (offer > 0 ? 1 << 48 | UInt64(server.rawValue) << 40 : 0)
+            UInt64(profile.rawValue) << 32 | UInt64(name.raw)
+            | (offer > 0 ? 1 << 48 | UInt64(server.rawValue) << 40 : 0)
         if let known = clientHelloLength[key] { return known }
         if profile.profile.hasVariableLength {
             // A browser's GREASE ECH payload length is drawn per hello: not cached.

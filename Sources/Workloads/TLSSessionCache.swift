@@ -70,7 +70,8 @@ extension World {
         guard entry.tls13, count > 0 else { return }
         ticketCaches[Int(ch.ticketCache)] = CachedTicket(
             offer: TLSResumptionOffer(
-                issuer: c, client: entry.client, server: entry.server, serverName: ch.serverName, clientSeed: ch.helloSeed,
+                issuer: c, client: entry.client, server: entry.server, serverName: ch.serverName,
+                clientSeed: ch.helloSeed,
                 serverSeed: ch.serverHelloSeed, issuerOffer: ch.offer, ticket: UInt8(count - 1), accepted: false,
                 ageMilliseconds: 0),
             received: now, lifetimeSeconds: entry.server.profile.tickets.lifetime)

@@ -66,7 +66,8 @@ let node20ResumedHello = """
         let out = try tshark([
             "-r", path, "-Y", "tls.handshake.type == 1", "-T", "fields", "-e", "tls.handshake.ja3", "-e",
             "tls.handshake.extensions.psk.identity.identity_length", "-e",
-            "tls.handshake.extensions.psk.identity.obfuscated_ticket_age", "-e", "tls.handshake.extensions.psk.binders_len",
+            "tls.handshake.extensions.psk.identity.obfuscated_ticket_age", "-e",
+            "tls.handshake.extensions.psk.binders_len",
         ])
         let lines = out.stdout.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
         try #require(lines.count == 2, "tshark: \(out.stdout)\(out.stderr)")
