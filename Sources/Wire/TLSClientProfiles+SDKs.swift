@@ -84,7 +84,7 @@ extension TLSClientProfile {
             .keyShare([TLSNamedGroup.x25519MLKEM768, TLSNamedGroup.x25519]),
         ],
         padding: .none,
-        records: TLSRecordHabits(separateHeaderAndBodyRecords: false))
+        records: TLSRecordHabits(separateHeaderAndBodyRecords: false), sessionReuse: .latestTicket)
 
     /// OpenJDK 17.0.21's JSSE as the AWS SDK for Java v2's Apache client drives it
     /// (http-clients/apache-client: `SSLContext.getInstance("TLS")` with default parameters;

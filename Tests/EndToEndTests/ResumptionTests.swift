@@ -45,11 +45,13 @@ import Topology
                 fn, "tls.handshake.extensions.psk.identity.selected == 0", ["tcp.stream"]
             ).map { $0[0] })
         #expect(selected == Set(resumed.map { $0[0] }))
-        let certificates = Set(try DecryptableTests.tshark(fn, "tls.handshake.type == 11", ["tcp.stream"]).map { $0[0] })
+        let certificates = Set(
+            try DecryptableTests.tshark(fn, "tls.handshake.type == 11", ["tcp.stream"]).map { $0[0] })
         #expect(certificates.contains(hellos[0][0]) && certificates.isDisjoint(with: selected), "\(certificates)")
         // Decrypted from the pcapng's embedded keys: every resumed stream carries its SigV4 POSTs,
         // and a new ticket follows each resumption.
-        let posts = Set(try DecryptableTests.tshark(fn, "http.request.method == \"POST\"", ["tcp.stream"]).map { $0[0] })
+        let posts = Set(
+            try DecryptableTests.tshark(fn, "http.request.method == \"POST\"", ["tcp.stream"]).map { $0[0] })
         #expect(selected.isSubset(of: posts), "\(posts)")
         let tickets = Set(try DecryptableTests.tshark(fn, "tls.handshake.type == 4", ["tcp.stream"]).map { $0[0] })
         #expect(selected.isSubset(of: tickets))
@@ -75,17 +77,22 @@ import Topology
         let fn = dir + "/" + (try #require(summary.pcaps.first { !$0.label.hasPrefix("database") }?.file))
         let hellos = try Self.hellos(fn)
         #expect(hellos.filter { $0[2] == "105" }.count >= 2, "\(hellos)")
-        #expect(try DecryptableTests.tshark(fn, "tls.handshake.extensions.psk.identity.selected == 0", ["tcp.stream"])
-            .count >= 2)
+        #expect(
+            try DecryptableTests.tshark(fn, "tls.handshake.extensions.psk.identity.selected == 0", ["tcp.stream"])
+                .count >= 2)
         #expect(try CheckRunReport(dir).ok)
     }
 
-    /// boto3 never resumes: urllib3 passes no session (and sets OP_NO_TICKET).
-    @Test func pythonNeverResumes() throws {
+    /// Which runtimes' SDK clients resume: Node (https.Agent's session cache) and Java (JSSE's
+    /// client cache) do; boto3 (urllib3 passes no session) and the Go SDK (no ClientSessionCache)
+    /// never do.
+    @Test(arguments: [("python3.12", false), ("provided.al2023", false), ("nodejs22.x", true), ("java17", true)])
+    func whichRuntimesResume(_ runtime: String, _ resumes: Bool) throws {
         let (summary, dir) = try DecryptableTests.run(
-            try Self.sparse("python3.12"), tls: .sizeOnly, duration: .seconds(600))
+            try Self.sparse(runtime), tls: .sizeOnly, duration: .seconds(600))
         let fn = dir + "/" + (try #require(summary.pcaps.first { !$0.label.hasPrefix("database") }?.file))
         let hellos = try Self.hellos(fn)
-        #expect(hellos.count >= 3 && hellos.allSatisfy { $0[2].isEmpty }, "\(hellos)")
+        let offered = hellos.filter { !$0[2].isEmpty }.count
+        #expect(hellos.count >= 3 && (resumes ? offered == hellos.count - 1 : offered == 0), "\(runtime): \(hellos)")
     }
 }

@@ -12,7 +12,8 @@ import Wire
     /// HKDF-Expand-Label with SHA-384 (RFC 8446 §7.1), written out again for the check.
     static func expandLabel(_ secret: [UInt8], _ label: String, _ context: [UInt8], _ length: Int) -> [UInt8] {
         let full = Array("tls13 \(label)".utf8)
-        let info = [UInt8(length >> 8), UInt8(length & 0xFF), UInt8(full.count)] + full + [UInt8(context.count)] + context
+        let info =
+            [UInt8(length >> 8), UInt8(length & 0xFF), UInt8(full.count)] + full + [UInt8(context.count)] + context
         return HKDF<SHA384>.expand(pseudoRandomKey: secret, info: info, outputByteCount: length)
             .withUnsafeBytes { Array($0) }
     }
@@ -76,7 +77,8 @@ import Wire
         let (_, _, psk, identity) = Self.sessions()
         let declined = TLSSession(
             client: .nodeOpenSSL30, server: .awsEndpoint, serverName: Self.name, clientSeed: 21, serverSeed: 22,
-            sessionID: TLSSeeds.fill(32, 2, TLSSeeds.sessionID), identity: pki.identity(serverName: Self.name, chain: .amazonTrust),
+            sessionID: TLSSeeds.fill(32, 2, TLSSeeds.sessionID),
+            identity: pki.identity(serverName: Self.name, chain: .amazonTrust),
             resumption: TLSResumptionInput(psk: psk, identity: identity, obfuscatedAge: 0, accepted: false))
         #expect(!declined.resumed && !declined.message(.certificate).isEmpty)
         #expect(declined.clientHelloRecord.count == resumed.clientHelloRecord.count)
