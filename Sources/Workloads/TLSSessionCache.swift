@@ -58,8 +58,11 @@ extension World {
         var offer = t.offer
         offer.ageMilliseconds = UInt32(truncatingIfNeeded: age)
         offer.accepted = server.tickets.count > 0 && age <= Int64(server.tickets.lifetime) * 1000
+        // Only captures read offers: they take them from the observation log into their copy of
+        // the catalog, in order, so the count here is each offer's index there.
+        resumptionOffers &+= 1
         if tcp.recordStreams { network.log.resumptionOffers.append(offer) }
-        return (network.catalog.add(offer: offer), offer.accepted)
+        return (resumptionOffers, offer.accepted)
     }
 
     /// The NewSessionTickets of connection `c` reached its client: the cache keeps the last.

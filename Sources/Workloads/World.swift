@@ -78,6 +78,8 @@ public struct World: EventHandler, Sendable {
     /// Clients' TLS session caches (TLSSessionCache.swift): a slot per (client, server) key.
     var ticketCacheIndex: [TicketCacheKey: Int32] = [:]
     var ticketCaches: [CachedTicket?] = []
+    /// Resumption offers made so far (the last one's 1-based index).
+    var resumptionOffers: UInt32 = 0
     /// Per (function, step), the index of its call's entry in `metrics.calls`.
     var callIndex: [[Int]] = []
 
