@@ -26,7 +26,8 @@ public struct NameCatalog: Sendable {
     /// Interned ordered lists of IPv4 addresses by ``AnswerListIndex`` (a DNS answer's A records).
     public private(set) var answerLists: [[IPv4Address]] = []
     var answerListIndices: [[IPv4Address]: AnswerListIndex] = [:]
-    /// The session tickets resumed ClientHellos offer, by 1-based index (a hello's `offer`).
+    /// The session tickets resumed ClientHellos offer, by 1-based index (a hello's `offer`): a
+    /// capture adds them to its copy as the observation log brings them; the model only counts.
     public private(set) var resumptionOffers: [TLSResumptionOffer] = []
 
     public init() {}
