@@ -132,6 +132,7 @@ public final class CaptureSession {
     /// As ``drain(_:now:)``, also taking the plaintexts the applications logged (decryptable runs).
     public func drain(_ log: inout ObservationLog, messages: inout MessageLog, now: SimTime) throws {
         let aggregators = self.aggregators, pcapIndex = self.pcapIndex
+        for o in log.resumptionOffers { _ = renderer.directory.catalog.add(offer: o) }
         for c in log.chunks { streams.add(c) }
         for s in log.closedStreams { streams.closed(s, at: now) }
         if !messages.entries.isEmpty {

@@ -126,6 +126,20 @@ public struct StreamStore: Sendable {
         }
     }
 
+    /// The pre_shared_key of a resumed hello without real keys: the issuing server's ticket and
+    /// age_add (as its NewSessionTicket carried them), a seeded binder of the suite's hash length.
+    static func offeredPSK(_ o: TLSResumptionOffer, seed: UInt64) -> TLSOfferedPSK {
+        let n = try? TLSNegotiation.negotiate(client: o.client.profile, server: o.server.profile).get()
+        let suite = n?.cipherSuite ?? TLSCipherSuite.aes256GCMSHA384
+        let length = o.server.profile.tickets.ticketLength(alpn: n?.alpn != nil)
+        return TLSOfferedPSK(
+            identity: TLSSeeds.ticket(serverSeed: o.serverSeed, index: Int(o.ticket), length: length),
+            obfuscatedTicketAge: TLSOfferedPSK.obfuscatedAge(
+                milliseconds: o.ageMilliseconds,
+                ageAdd: TLSSeeds.ticketAgeAdd(serverSeed: o.serverSeed, index: Int(o.ticket))),
+            binder: fill(TLSCipherSuite.hashLength(suite), seed, TLSSeeds.binder))
+    }
+
     /// Deterministic bytes for a TLS random, session id or key share: byte `k` is byte `k % 8`
     /// (little endian) of SplitMix64(seed ^ salt, k / 8).
     static func fill(_ n: Int, _ seed: UInt64, _ salt: UInt64) -> [UInt8] { TLSSeeds.fill(n, seed, salt) }
@@ -162,7 +176,7 @@ public struct StreamStore: Sendable {
         scratch.withUnsafeMutableBytes { buf in
             var sw = ByteWriter(UnsafeMutableRawBufferPointer(rebasing: buf[0..<length]))
             switch c.content {
-            case .tlsClientHello(let id, let name, let seed):
+            case .tlsClientHello(let id, let name, let seed, let offer):
                 // Both ends derive the session id from the connection, so the ServerHello echoes it.
                 let profile = id.profile
                 let seed = UInt64(seed)
@@ -174,9 +188,10 @@ public struct StreamStore: Sendable {
                         TLSGrease.isGrease(group)
                             ? [0] : fill(TLSNamedGroup.keyExchangeLength(group)!, seed, TLSSeeds.clientKeyShare(k))
                     },
-                    variation: TLSHelloVariation.draw(profile: profile, seed: seed)
+                    variation: TLSHelloVariation.draw(profile: profile, seed: seed),
+                    psk: catalog.offer(offer).map { Self.offeredPSK($0, seed: seed) }
                 ).encodeRecord(into: &sw)
-            case .tlsServerHello(let server, let client, let seed):
+            case .tlsServerHello(let server, let client, let seed, let resumed):
                 // TLS 1.3 without real keys (a TLS 1.2 hello is rendered with its session).
                 let suite =
                     (try? TLSNegotiation.negotiate(client: client.profile, server: server.profile).get())?
@@ -184,7 +199,7 @@ public struct StreamStore: Sendable {
                 TLSServerHello(
                     random: fill(32, seed, TLSSeeds.serverRandom),
                     sessionIDEcho: sessionID(c.stream, length: client.profile.sessionIDLength), cipherSuite: suite,
-                    x25519KeyShare: fill(32, seed, TLSSeeds.serverKeyShare)
+                    x25519KeyShare: fill(32, seed, TLSSeeds.serverKeyShare), selectedIdentity: resumed ? 0 : nil
                 ).encodeRecord(into: &sw)
             case .tlsChangeCipherSpec:
                 TLSChangeCipherSpec.encodeRecord(into: &sw)
@@ -213,7 +228,7 @@ public struct StreamStore: Sendable {
 
 /// Turns tap records into Ethernet frames.
 public struct FrameRenderer: Sendable {
-    public let directory: NetworkDirectory
+    public internal(set) var directory: NetworkDirectory
     var scratch = [UInt8](repeating: 0, count: 1024)
     public init(directory: NetworkDirectory) { self.directory = directory }
 

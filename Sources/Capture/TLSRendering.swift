@@ -24,6 +24,8 @@ public struct TLSRendering: Sendable {
     var shownIn: [UInt32: [Int32]] = [:]
     /// Negotiated versions by (client, server) profile pair.
     var versions: [UInt16: Bool] = [:]
+    /// The PSK of each offered ticket (by offer index), once derived from its issuing session.
+    var offerPSKs: [UInt32: [UInt8]] = [:]
 
     public init(decryptable: Bool, seed: UInt64, runStartUnixSeconds: Int64) {
         self.decryptable = decryptable
@@ -49,9 +51,56 @@ public struct TLSRendering: Sendable {
         switch p {
         case .tlsRecord: return true
         case .tlsClientHello: return decryptable
-        case .tlsServerHello(let server, let client, _): return decryptable || !isTLS13(client: client, server: server)
+        case .tlsServerHello(let server, let client, _, _):
+            return decryptable || !isTLS13(client: client, server: server)
         default: return false
         }
+    }
+}
+
+extension TLSRendering {
+    /// The session of a connection from its hellos' values; a resumed one gets its ticket's PSK
+    /// from the issuing connection's session (kept while its streams are, else rebuilt from the
+    /// offer, which names everything its handshake derives from).
+    mutating func session(
+        connection c: UInt32, client: TLSClientProfileID, server: TLSServerProfileID, serverName: String,
+        clientSeed: UInt32, serverSeed: UInt64, offer: UInt32, catalog: NameCatalog
+    ) -> TLSSession {
+        TLSSession(
+            client: client.profile, server: server.profile, serverName: serverName, clientSeed: UInt64(clientSeed),
+            serverSeed: serverSeed,
+            sessionID: TLSSeeds.fill(client.profile.sessionIDLength, UInt64(c), TLSSeeds.sessionID),
+            identity: pki.identity(serverName: serverName, chain: server.certificateChain),
+            resumption: catalog.offer(offer).map { resumptionInput(offer: offer, $0, catalog: catalog) })
+    }
+
+    /// The ticket offer `index` (`o`) as the resuming client sends it: identity, obfuscated age
+    /// and the PSK derived in the issuing connection (RFC 8446 §4.6.1).
+    mutating func resumptionInput(offer index: UInt32, _ o: TLSResumptionOffer, catalog: NameCatalog)
+        -> TLSResumptionInput
+    {
+        let psk: [UInt8]
+        if let known = offerPSKs[index] {
+            psk = known
+        } else {
+            let issuer =
+                sessions[o.issuer]
+                ?? session(
+                    connection: o.issuer, client: o.client, server: o.server,
+                    serverName: catalog.name(NameIndex(raw: o.serverName)), clientSeed: o.clientSeed,
+                    serverSeed: o.serverSeed, offer: o.issuerOffer, catalog: catalog)
+            psk = issuer.ticketPSK(index: Int(o.ticket))
+            offerPSKs[index] = psk
+        }
+        let identity = StreamStore.offeredPSK(o, seed: 0)
+        return TLSResumptionInput(
+            psk: psk, identity: identity.identity, obfuscatedAge: identity.obfuscatedTicketAge, accepted: o.accepted)
+    }
+
+    /// The cipher suite of the ticket's session.
+    func suite(_ o: TLSResumptionOffer) -> UInt16 {
+        (try? TLSNegotiation.negotiate(client: o.client.profile, server: o.server.profile).get())?.cipherSuite
+            ?? TLSCipherSuite.aes256GCMSHA384
     }
 }
 
@@ -62,19 +111,17 @@ extension StreamStore {
         if let s = tls.sessions[c] { return s }
         guard let up = streams[StreamID(connection: c, origin: .initiator)],
             let down = streams[StreamID(connection: c, origin: .responder)],
-            case .tlsClientHello(let clientID, let name, let clientSeed)? = up.lazy.map(\.content).first(where: {
-                if case .tlsClientHello = $0 { return true } else { return false }
-            }),
-            case .tlsServerHello(let serverID, _, let serverSeed)? = down.lazy.map(\.content).first(where: {
+            case .tlsClientHello(let clientID, let name, let clientSeed, let offer)? = up.lazy.map(\.content).first(
+                where: {
+                    if case .tlsClientHello = $0 { return true } else { return false }
+                }),
+            case .tlsServerHello(let serverID, _, let serverSeed, _)? = down.lazy.map(\.content).first(where: {
                 if case .tlsServerHello = $0 { return true } else { return false }
             })
         else { return nil }
-        let serverName = catalog.name(name)
-        let session = TLSSession(
-            client: clientID.profile, server: serverID.profile, serverName: serverName, clientSeed: UInt64(clientSeed),
-            serverSeed: serverSeed,
-            sessionID: TLSSeeds.fill(clientID.profile.sessionIDLength, UInt64(c), TLSSeeds.sessionID),
-            identity: tls.pki.identity(serverName: serverName, chain: serverID.certificateChain))
+        let session = tls.session(
+            connection: c, client: clientID, server: serverID, serverName: catalog.name(name), clientSeed: clientSeed,
+            serverSeed: serverSeed, offer: offer, catalog: catalog)
         tls.sessions[c] = session
         return session
     }
@@ -105,11 +152,15 @@ extension StreamStore {
         let connection = c.stream.connection
         let fromClient = c.stream.origin == .initiator
         switch c.content {
-        case .tlsClientHello(let profile, let name, let seed):
+        case .tlsClientHello(let profile, let name, let seed, let offer):
             if let s = tlsSession(connection, catalog: catalog) { return s.clientHelloRecord }
+            // No answer yet: the hello as offered (a resuming one with its real binder).
+            let o = catalog.offer(offer)
             return TLSKeyShares.clientHello(
                 profile: profile.profile, serverName: catalog.name(name), seed: UInt64(seed),
-                sessionID: TLSSeeds.fill(profile.profile.sessionIDLength, UInt64(connection), TLSSeeds.sessionID)
+                sessionID: TLSSeeds.fill(profile.profile.sessionIDLength, UInt64(connection), TLSSeeds.sessionID),
+                resumption: o.map { tls.resumptionInput(offer: offer, $0, catalog: catalog) },
+                suite: o.map { tls.suite($0) } ?? TLSCipherSuite.aes256GCMSHA384
             ).record
         case .tlsServerHello:
             return tlsSession(connection, catalog: catalog)?.serverHelloRecord

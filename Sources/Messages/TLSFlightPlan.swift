@@ -28,20 +28,32 @@ public struct TLSFlightPlan: Sendable, Hashable {
     /// NewSessionTickets, under the server's application keys.
     public let serverFinish: [Record]
 
-    /// The plan for `client` and `server` when the server's certificates have `derSizes`.
-    public init(client: TLSClientProfile, server: TLSServerProfile, derSizes: [Int]) throws(TLSNegotiationError) {
+    /// Whether the server resumed the session with the client's PSK (TLS 1.3 only).
+    public let resumed: Bool
+
+    /// The plan for `client` and `server` when the server's certificates have `derSizes`; when
+    /// `resumed`, the server accepted the client's ticket (RFC 8446 §2.2): its ServerHello
+    /// selects the PSK and its flight is EncryptedExtensions and Finished alone.
+    public init(
+        client: TLSClientProfile, server: TLSServerProfile, derSizes: [Int], resumed: Bool = false
+    ) throws(TLSNegotiationError) {
         let n = try TLSNegotiation.negotiate(client: client, server: server).get()
         negotiation = n
+        self.resumed = resumed && n.isTLS13
         let signature = SimulatedPKI.signatureLength
         let finished = TLSFinished.handshakeLength(verifyDataLength: n.verifyDataLength)
         if n.isTLS13 {
-            serverHelloLength = TLSServerHello.recordLength(sessionIDEchoLength: client.sessionIDLength)
+            serverHelloLength = TLSServerHello.recordLength(
+                sessionIDEchoLength: client.sessionIDLength, psk: self.resumed)
             // RFC 8446 §D.4: in middlebox compatibility mode each side sends a CCS before its
             // first protected record.
             let ccs: [Record] = client.middleboxCompatibility ? [.changeCipherSpec] : []
+            let ee = Record.sealed(.encryptedExtensions, length: TLSEncryptedExtensions(alpn: n.alpn).handshakeLength)
             serverFlight =
-                ccs + [
-                    .sealed(.encryptedExtensions, length: TLSEncryptedExtensions(alpn: n.alpn).handshakeLength),
+                self.resumed
+                ? ccs + [ee, .sealed(.serverFinished, length: finished)]
+                : ccs + [
+                    ee,
                     .sealed(
                         .certificate, length: TLSCertificateMessage.handshakeLength(derSizes: derSizes, tls13: true)),
                     .sealed(
@@ -53,8 +65,8 @@ public struct TLSFlightPlan: Sendable, Hashable {
             // lists none gets none.
             let modes = client.extensions.contains { if case .pskKeyExchangeModes = $0 { true } else { false } }
             let ticket = server.tickets.handshakeLength(alpn: n.alpn != nil)
-            serverFinish = Array(
-                repeating: .sealed(.newSessionTicket, length: ticket), count: modes ? server.tickets.count : 0)
+            let count = self.resumed ? server.tickets.countAfterResumption : server.tickets.count
+            serverFinish = Array(repeating: .sealed(.newSessionTicket, length: ticket), count: modes ? count : 0)
         } else {
             serverHelloLength =
                 TLS12ServerHello(

@@ -27,10 +27,17 @@ public final class TLSSession: Sendable {
     public let leafCertificate: [UInt8]
     let tickets: TLSTicketPolicy
     let serverSeed: UInt64
+    /// TLS 1.3's resumption_master_secret (RFC 8446 §7.1), from which each ticket's PSK comes.
+    let resumptionMasterSecret: [UInt8]
+    /// Whether the server resumed with the client's PSK.
+    public let resumed: Bool
 
+    /// `resumption`: the ticket the client offers and its PSK (from the issuing connection's
+    /// ``ticketPSK(index:)``); when `accepted` the handshake is a PSK-DHE resumption (RFC 8446
+    /// §2.2), else the server ignores the PSK and makes a full handshake.
     public init(
         client: TLSClientProfile, server: TLSServerProfile, serverName: String, clientSeed: UInt64,
-        serverSeed: UInt64, sessionID: [UInt8], identity: TLSServerIdentity
+        serverSeed: UInt64, sessionID: [UInt8], identity: TLSServerIdentity, resumption: TLSResumptionInput? = nil
     ) {
         guard case .success(let n) = TLSNegotiation.negotiate(client: client, server: server) else {
             preconditionFailure("\(client.name) and \(server.name) cannot complete a handshake")
@@ -39,10 +46,13 @@ public final class TLSSession: Sendable {
         leafCertificate = identity.certificates[0]
         tickets = server.tickets
         self.serverSeed = serverSeed
-        let hello = TLSKeyShares.clientHello(
-            profile: client, serverName: serverName, seed: clientSeed, sessionID: sessionID)
-        clientHelloRecord = hello.record
         let h = TLSHash(suite: n.cipherSuite)
+        let hello = TLSKeyShares.clientHello(
+            profile: client, serverName: serverName, seed: clientSeed, sessionID: sessionID,
+            resumption: resumption, suite: n.cipherSuite)
+        clientHelloRecord = hello.record
+        let resumed = n.isTLS13 && resumption?.accepted == true
+        self.resumed = resumed
         let serverRandom = TLSSeeds.fill(32, serverSeed, TLSSeeds.serverRandom)
         let serverPrivate = try! Curve25519.KeyAgreement.PrivateKey(
             rawRepresentation: TLSSeeds.fill(32, serverSeed, TLSSeeds.serverKeyShare))
@@ -53,13 +63,14 @@ public final class TLSSession: Sendable {
         if n.isTLS13 {
             let sh = TLSServerHello(
                 random: serverRandom, sessionIDEcho: sessionID, cipherSuite: n.cipherSuite,
-                x25519KeyShare: serverPublic)
+                x25519KeyShare: serverPublic, selectedIdentity: resumed ? 0 : nil)
             serverHelloRecord = encoded(sh.recordLength) { sh.encodeRecord(into: &$0) }
             let shared = try! serverPrivate.sharedSecretFromKeyAgreement(
                 with: Curve25519.KeyAgreement.PublicKey(rawRepresentation: hello.x25519Public!))
             let ecdhe = shared.withUnsafeBytes { Array($0) }
             let zeros = [UInt8](repeating: 0, count: h.length)
-            let early = h.extract(salt: [], ikm: zeros)
+            // RFC 8446 §7.1: the early secret is HKDF-Extract(0, PSK), with zeros when there is none.
+            let early = h.extract(salt: [], ikm: resumed ? resumption!.psk : zeros)
             let handshakeSecret = h.extract(salt: h.deriveSecret(early, "derived", transcript: []), ikm: ecdhe)
             var transcript = ch + Array(serverHelloRecord.dropFirst(TLSRecordHeader.length))
             let cHS = h.deriveSecret(handshakeSecret, "c hs traffic", transcript: transcript)
@@ -68,20 +79,24 @@ public final class TLSSession: Sendable {
             messages[Int(TLSFlightMessage.encryptedExtensions.rawValue)] = encoded(ee.handshakeLength) {
                 ee.encode(into: &$0)
             }
-            let cert = TLSCertificateMessage(certificates: identity.certificates, tls13: true)
-            messages[Int(TLSFlightMessage.certificate.rawValue)] = encoded(cert.handshakeLength) {
-                cert.encode(into: &$0)
+            transcript += messages[0]
+            if !resumed {
+                // A resumption authenticates with the PSK: no Certificate, no CertificateVerify.
+                let cert = TLSCertificateMessage(certificates: identity.certificates, tls13: true)
+                messages[Int(TLSFlightMessage.certificate.rawValue)] = encoded(cert.handshakeLength) {
+                    cert.encode(into: &$0)
+                }
+                transcript += messages[1]
+                // RFC 8446 §4.4.3: 64 spaces, the context string, a zero byte, the transcript hash.
+                let signed =
+                    [UInt8](repeating: 0x20, count: 64) + Array("TLS 1.3, server CertificateVerify".utf8) + [0]
+                    + h.hash(transcript)
+                let cv = TLSCertificateVerify(scheme: n.signatureScheme, signature: Self.pssZeroSignature(signed))
+                messages[Int(TLSFlightMessage.certificateVerify.rawValue)] = encoded(
+                    TLSCertificateVerify.handshakeLength(signatureLength: cv.signature.count)
+                ) { cv.encode(into: &$0) }
+                transcript += messages[2]
             }
-            transcript += messages[0] + messages[1]
-            // RFC 8446 §4.4.3: 64 spaces, the context string, a zero byte, the transcript hash.
-            let signed =
-                [UInt8](repeating: 0x20, count: 64) + Array("TLS 1.3, server CertificateVerify".utf8) + [0]
-                + h.hash(transcript)
-            let cv = TLSCertificateVerify(scheme: n.signatureScheme, signature: Self.pssZeroSignature(signed))
-            messages[Int(TLSFlightMessage.certificateVerify.rawValue)] = encoded(
-                TLSCertificateVerify.handshakeLength(signatureLength: cv.signature.count)
-            ) { cv.encode(into: &$0) }
-            transcript += messages[2]
             let serverFinished = TLSFinished(
                 verifyData: h.hmac(key: h.expandLabel(sHS, "finished", [], h.length), h.hash(transcript)))
             messages[Int(TLSFlightMessage.serverFinished.rawValue)] = encoded(4 + h.length) {
@@ -96,6 +111,8 @@ public final class TLSSession: Sendable {
             messages[Int(TLSFlightMessage.clientFinished.rawValue)] = encoded(4 + h.length) {
                 clientFinished.encode(into: &$0)
             }
+            transcript += messages[4]
+            resumptionMasterSecret = h.deriveSecret(master, "res master", transcript: transcript)
             clientHandshakeKeys = TLSTrafficKeys(tls13Secret: cHS, suite: n.cipherSuite)
             serverHandshakeKeys = TLSTrafficKeys(tls13Secret: sHS, suite: n.cipherSuite)
             clientKeys = TLSTrafficKeys(tls13Secret: cAP, suite: n.cipherSuite)
@@ -162,6 +179,7 @@ public final class TLSSession: Sendable {
                 iv: Array(block[(2 * keyLength + ivLength)...]), suite: n.cipherSuite)
             clientHandshakeKeys = nil
             serverHandshakeKeys = nil
+            resumptionMasterSecret = []
             let clientVerify = h.prf(secret: master, label: "client finished", seed: h.hash(transcript), length: 12)
             messages[Int(TLSFlightMessage.clientFinished.rawValue)] = encoded(16) {
                 TLSFinished(verifyData: clientVerify).encode(into: &$0)
@@ -186,17 +204,23 @@ public final class TLSSession: Sendable {
     /// ticket of the server's size (the ticket is the server's own encrypted state; nothing
     /// outside it reads its bytes).
     public func newSessionTicket(index: Int) -> [UInt8] {
-        let seed = serverSeed ^ UInt64(index) << 48
-        var nonce = [UInt8](repeating: 0, count: tickets.nonceLength)
-        for k in 0..<min(8, nonce.count) { nonce[nonce.count - 1 - k] = UInt8(truncatingIfNeeded: index >> (8 * k)) }
-        let age = TLSSeeds.fill(4, seed, TLSSeeds.ticketAgeAdd)
         let t = TLSNewSessionTicket(
-            lifetime: tickets.lifetime,
-            ageAdd: UInt32(age[0]) << 24 | UInt32(age[1]) << 16 | UInt32(age[2]) << 8 | UInt32(age[3]), nonce: nonce,
-            ticket: TLSSeeds.fill(tickets.ticketLength(alpn: negotiation.alpn != nil), seed, TLSSeeds.ticket))
+            lifetime: tickets.lifetime, ageAdd: TLSSeeds.ticketAgeAdd(serverSeed: serverSeed, index: index),
+            nonce: TLSSeeds.ticketNonce(index: index, length: tickets.nonceLength),
+            ticket: TLSSeeds.ticket(
+                serverSeed: serverSeed, index: index, length: tickets.ticketLength(alpn: negotiation.alpn != nil)))
         return encoded(TLSNewSessionTicket.handshakeLength(nonceLength: t.nonce.count, ticketLength: t.ticket.count)) {
             t.encode(into: &$0)
         }
+    }
+
+    /// The PSK of the server's `index`-th ticket (RFC 8446 §4.6.1): HKDF-Expand-Label(
+    /// resumption_master_secret, "resumption", ticket_nonce, Hash.length).
+    public func ticketPSK(index: Int) -> [UInt8] {
+        let h = TLSHash(suite: negotiation.cipherSuite)
+        return h.expandLabel(
+            resumptionMasterSecret, "resumption", TLSSeeds.ticketNonce(index: index, length: tickets.nonceLength),
+            h.length)
     }
 
     /// A protected record of `plaintext`: in TLS 1.3 under the handshake keys when
@@ -231,6 +255,18 @@ public final class TLSSession: Sendable {
     }
 }
 
+/// The ticket a resuming ClientHello offers, with the PSK the issuing connection derived for it.
+public struct TLSResumptionInput: Sendable {
+    public var psk: [UInt8]
+    public var identity: [UInt8]
+    public var obfuscatedAge: UInt32
+    /// Whether the server resumes with it.
+    public var accepted: Bool
+    public init(psk: [UInt8], identity: [UInt8], obfuscatedAge: UInt32, accepted: Bool) {
+        self.psk = psk; self.identity = identity; self.obfuscatedAge = obfuscatedAge; self.accepted = accepted
+    }
+}
+
 /// Deterministic bytes derived from a connection's seeds, shared by the renderers of both modes.
 public enum TLSSeeds {
     public static let clientRandom: UInt64 = 0xC11E
@@ -244,6 +280,27 @@ public enum TLSSeeds {
     public static func clientKeyShare(_ k: Int) -> UInt64 { 0x4B45 &+ UInt64(k) << 16 }
     /// Salt of a connection's legacy_session_id (keyed by the connection).
     public static let sessionID: UInt64 = 0x5E55_1011
+    /// Salt of a PSK binder's filler when the run is not decryptable.
+    public static let binder: UInt64 = 0xB1DE
+
+    /// The `index`-th ticket's opaque bytes from a server whose hello seed is `serverSeed`:
+    /// the same in its NewSessionTicket and in the ClientHello that offers it back.
+    public static func ticket(serverSeed: UInt64, index: Int, length: Int) -> [UInt8] {
+        fill(length, serverSeed ^ UInt64(index) << 48, ticket)
+    }
+
+    /// The `index`-th ticket's ticket_age_add.
+    public static func ticketAgeAdd(serverSeed: UInt64, index: Int) -> UInt32 {
+        let age = fill(4, serverSeed ^ UInt64(index) << 48, ticketAgeAdd)
+        return UInt32(age[0]) << 24 | UInt32(age[1]) << 16 | UInt32(age[2]) << 8 | UInt32(age[3])
+    }
+
+    /// The `index`-th ticket's nonce: the count of tickets sent before it, big-endian, as OpenSSL's.
+    public static func ticketNonce(index: Int, length: Int) -> [UInt8] {
+        var nonce = [UInt8](repeating: 0, count: length)
+        for k in 0..<min(8, length) { nonce[length - 1 - k] = UInt8(truncatingIfNeeded: index >> (8 * k)) }
+        return nonce
+    }
 
     /// Byte `k` is byte `k % 8` (little endian) of SplitMix64(seed ^ salt, k / 8).
     public static func fill(_ n: Int, _ seed: UInt64, _ salt: UInt64) -> [UInt8] {
@@ -261,9 +318,14 @@ public enum TLSSeeds {
 /// from the hello's seed; other groups (X448, P-384, P-521, hybrid post-quantum shares) keep
 /// seed-derived filler of the right size, as the server never selects them.
 public enum TLSKeyShares {
-    public static func clientHello(profile: TLSClientProfile, serverName: String, seed: UInt64, sessionID: [UInt8])
-        -> (record: [UInt8], random: [UInt8], x25519Public: [UInt8]?)
-    {
+    /// With `resumption`, the hello offers its ticket, and its binder is real: HMAC over the
+    /// hello truncated before the binders, keyed from the PSK (RFC 8446 §4.2.11.2, §7.1).
+    /// `suite` is the ticket's cipher suite (its hash sizes the binder).
+    public static func clientHello(
+        profile: TLSClientProfile, serverName: String, seed: UInt64, sessionID: [UInt8],
+        resumption: TLSResumptionInput? = nil, suite: UInt16 = TLSCipherSuite.aes256GCMSHA384
+    ) -> (record: [UInt8], random: [UInt8], x25519Public: [UInt8]?) {
+        let h = TLSHash(suite: suite)
         var x25519: [UInt8]?
         let shares = profile.keyShareGroups.enumerated().map { k, group -> [UInt8] in
             let length = TLSNamedGroup.keyExchangeLength(group) ?? 32
@@ -286,9 +348,23 @@ public enum TLSKeyShares {
             }
         }
         let random = TLSSeeds.fill(32, seed, TLSSeeds.clientRandom)
-        let hello = TLSClientHello(
+        var hello = TLSClientHello(
             profile: profile, serverName: serverName, random: random, sessionID: sessionID, keyShares: shares,
-            variation: TLSHelloVariation.draw(profile: profile, seed: seed))
+            variation: TLSHelloVariation.draw(profile: profile, seed: seed),
+            psk: resumption.map { r in
+                TLSOfferedPSK(
+                    identity: r.identity, obfuscatedTicketAge: r.obfuscatedAge,
+                    binder: [UInt8](repeating: 0, count: h.length))
+            })
+        if let r = resumption {
+            let unbound = encoded(hello.recordLength) { hello.encodeRecord(into: &$0) }
+            let early = h.extract(salt: [], ikm: r.psk)
+            let binderKey = h.deriveSecret(early, "res binder", transcript: [])
+            let binder = h.hmac(
+                key: h.expandLabel(binderKey, "finished", [], h.length),
+                h.hash(Array(hello.truncatedHandshake(record: unbound)!)))
+            hello.psk?.binder = binder
+        }
         return (encoded(hello.recordLength) { hello.encodeRecord(into: &$0) }, random, x25519)
     }
 }

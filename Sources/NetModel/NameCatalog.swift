@@ -26,8 +26,22 @@ public struct NameCatalog: Sendable {
     /// Interned ordered lists of IPv4 addresses by ``AnswerListIndex`` (a DNS answer's A records).
     public private(set) var answerLists: [[IPv4Address]] = []
     var answerListIndices: [[IPv4Address]: AnswerListIndex] = [:]
+    /// The session tickets resumed ClientHellos offer, by 1-based index (a hello's `offer`): a
+    /// capture adds them to its copy as the observation log brings them; the model only counts.
+    public private(set) var resumptionOffers: [TLSResumptionOffer] = []
 
     public init() {}
+
+    /// Adds the ticket a resumed ClientHello offers; returns its 1-based index.
+    public mutating func add(offer: TLSResumptionOffer) -> UInt32 {
+        resumptionOffers.append(offer)
+        return UInt32(resumptionOffers.count)
+    }
+
+    /// The offer of 1-based index `i` (nil for 0, a full handshake).
+    public func offer(_ i: UInt32) -> TLSResumptionOffer? {
+        i > 0 && Int(i) <= resumptionOffers.count ? resumptionOffers[Int(i) - 1] : nil
+    }
 
     /// The index of `name`, added if new.
     public mutating func intern(name: String) -> NameIndex {

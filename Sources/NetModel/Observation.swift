@@ -1,3 +1,4 @@
+import Wire
 import SimCore
 
 /// One packet seen at an ENI: the record both the pcap writer and the flow-log aggregator
@@ -79,6 +80,9 @@ public struct ObservationLog: Sendable {
     public var closedStreams = ContiguousArray<StreamID>()
     /// What transit gateways with a flow log saw.
     public var transitGatewayTaps = ContiguousArray<TransitGatewayTapRecord>()
+    /// The TLS resumption offers added to the catalog since the last drain, in order (captures
+    /// copied the catalog at the start and add these to their copy).
+    public var resumptionOffers: [TLSResumptionOffer] = []
     public init() {}
     public var isLarge: Bool { taps.count >= 8192 || chunks.count >= 8192 || transitGatewayTaps.count >= 8192 }
     public mutating func removeAll() {
@@ -86,5 +90,6 @@ public struct ObservationLog: Sendable {
         transitGatewayTaps.removeAll(keepingCapacity: true)
         chunks.removeAll(keepingCapacity: true)
         closedStreams.removeAll(keepingCapacity: true)
+        resumptionOffers.removeAll(keepingCapacity: true)
     }
 }

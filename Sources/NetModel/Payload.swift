@@ -80,11 +80,13 @@ public enum Payload: Hashable, Sendable {
     /// (``PlatformMessages/dhcpRequest(transactionID:client:clientMAC:)``).
     case dhcp(transactionID: UInt32, isReply: Bool)
     /// A ClientHello record laid out by a registered client profile; the random, session id and
-    /// key shares derive from `seed` (and the session id from the connection).
-    case tlsClientHello(profile: TLSClientProfileID, serverName: NameIndex, seed: UInt32)
+    /// key shares derive from `seed` (and the session id from the connection). A resuming hello
+    /// names the ticket it offers (``NameCatalog/offer(_:)``, 1-based; 0 on a full handshake).
+    case tlsClientHello(profile: TLSClientProfileID, serverName: NameIndex, seed: UInt32, offer: UInt32 = 0)
     /// A TLS 1.3 ServerHello record from a registered server profile, echoing the session id of a
-    /// client of profile `client`; random and key share derive from `seed`.
-    case tlsServerHello(profile: TLSServerProfileID, client: TLSClientProfileID, seed: UInt64)
+    /// client of profile `client`; random and key share derive from `seed`; `resumed` when it
+    /// accepts the hello's PSK.
+    case tlsServerHello(profile: TLSServerProfileID, client: TLSClientProfileID, seed: UInt64, resumed: Bool = false)
     /// The middlebox-compatibility ChangeCipherSpec record (``Wire/TLSChangeCipherSpec``).
     case tlsChangeCipherSpec
     /// One TLS 1.3 protected record, header included, whose length is the chunk's; the body is

@@ -14,10 +14,13 @@ public struct TLSClientHello: Hashable, Sendable {
     public var keyShares: [[UInt8]]
     /// What else the client drew for this hello (GREASE, extension order, ECH GREASE).
     public var variation: TLSHelloVariation
+    /// The session ticket the client offers to resume with (RFC 8446 §4.2.11), written as the
+    /// pre_shared_key extension after every other extension; nil on a full handshake.
+    public var psk: TLSOfferedPSK?
 
     public init(
         profile: TLSClientProfile, serverName: String, random: [UInt8], sessionID: [UInt8],
-        keyShares: [[UInt8]], variation: TLSHelloVariation = .none
+        keyShares: [[UInt8]], variation: TLSHelloVariation = .none, psk: TLSOfferedPSK? = nil
     ) {
         precondition(random.count == 32, "random must be 32 bytes")
         precondition(sessionID.count == profile.sessionIDLength, "session id must be \(profile.sessionIDLength) bytes")
@@ -35,8 +38,12 @@ public struct TLSClientHello: Hashable, Sendable {
         precondition(
             variation.order.isEmpty || variation.order.count == profile.extensions.count,
             "an extension order lists every extension of the profile")
+        precondition(
+            psk == nil || profile.extensions.contains { $0.type == TLSExtensionType.pskKeyExchangeModes },
+            "RFC 8446 §4.2.9: a client offering a PSK sends psk_key_exchange_modes")
         self.profile = profile
         self.variation = variation
+        self.psk = psk
         self.serverName = serverName
         self.random = random
         self.sessionID = sessionID
@@ -186,6 +193,16 @@ public struct TLSClientHello: Hashable, Sendable {
                 s.bytes(body)
             }
         }
+        // RFC 8446 §4.2.11: pre_shared_key MUST be the last extension (after a trailing GREASE
+        // extension and after padding, whose length already counts it, as OpenSSL's does).
+        if let psk { psk.write(&s) }
+    }
+
+    /// The handshake message up to and including the PSK identities: what a binder's
+    /// transcript hash covers (RFC 8446 §4.2.11.2). nil without a PSK.
+    public func truncatedHandshake(record: [UInt8]) -> ArraySlice<UInt8>? {
+        guard let psk else { return nil }
+        return record[TLSRecordHeader.length..<(record.count - psk.bindersLength)]
     }
 
     // MARK: Parsing
@@ -224,6 +241,7 @@ public struct TLSClientHello: Hashable, Sendable {
         try h.skip(Int(try h.u8())) // compression methods
         let extensionsEnd = Int(try h.u16()) + h.offset
         var serverName = ""
+        var psk: TLSOfferedPSK?
         var keyShares: [[UInt8]] = []
         var used = [Bool](repeating: false, count: profile.extensions.count)
         var order: [UInt8] = []
@@ -237,6 +255,10 @@ public struct TLSClientHello: Hashable, Sendable {
                 index = profile.extensions.indices.first { i in
                     if !used[i], case .grease = profile.extensions[i] { return true } else { return false }
                 }
+            }
+            if index == nil, type == TLSExtensionType.preSharedKey, h.offset == extensionsEnd {
+                psk = try TLSOfferedPSK(parsing: body)
+                continue
             }
             guard let k = index else { throw .malformed("extension \(type) is not in the \(profile.name) layout") }
             used[k] = true
@@ -286,7 +308,7 @@ public struct TLSClientHello: Hashable, Sendable {
         }
         let candidate = TLSClientHello(
             profile: profile, serverName: serverName, random: random, sessionID: sessionID,
-            keyShares: keyShares, variation: variation)
+            keyShares: keyShares, variation: variation, psk: psk)
         let length = candidate.recordLength
         guard length == r.offset else { throw .badLength(r.offset) }
         let same = withUnsafeTemporaryAllocation(byteCount: length, alignment: 8) { scratch in

@@ -49,11 +49,15 @@ public struct TLSClientProfile: Hashable, Sendable {
     /// connection, as Chrome does since version 110 (BoringSSL `SSL_set_permute_extensions`,
     /// ssl/extensions.cc `ssl_setup_extension_permutation`).
     public var permutesExtensions: Bool
+    /// Whether the client keeps the server's session tickets and resumes with them
+    /// (``TLSSessionReuse``); set on each profile from its library's and application's source.
+    public var sessionReuse: TLSSessionReuse
 
     public init(
         name: String, recordVersion: UInt16, legacyVersion: UInt16 = 0x0303, sessionIDLength: Int,
         cipherSuites: [UInt16], compressionMethods: [UInt8] = [0], extensions: [TLSClientExtension],
-        padding: TLSPaddingRule, records: TLSRecordHabits, permutesExtensions: Bool = false
+        padding: TLSPaddingRule, records: TLSRecordHabits, permutesExtensions: Bool = false,
+        sessionReuse: TLSSessionReuse = .never
     ) {
         precondition(sessionIDLength == 0 || sessionIDLength == 32, "legacy_session_id is empty or 32 bytes")
         for case .keyShare(let groups) in extensions {
@@ -71,6 +75,7 @@ public struct TLSClientProfile: Hashable, Sendable {
         self.padding = padding
         self.records = records
         self.permutesExtensions = permutesExtensions
+        self.sessionReuse = sessionReuse
     }
 
     /// The groups the client sends key shares for, in order (empty without a key_share extension).
@@ -106,12 +111,20 @@ public struct TLSClientProfile: Hashable, Sendable {
     /// Length of the record carrying this client's ClientHello for `serverName` on a connection
     /// whose hello draws its variation from `seed` (only the server name and, for a browser, the
     /// GREASE ECH payload change it). Computed by laying the hello out, as the encoder does.
-    public func clientHelloRecordLength(serverName: String, seed: UInt64 = 0) -> Int {
+    /// With `psk`, the hello offers a ticket of `identity` bytes with a `binder`-byte binder.
+    public func clientHelloRecordLength(
+        serverName: String, seed: UInt64 = 0, psk: (identity: Int, binder: Int)? = nil
+    ) -> Int {
         let shares = keyShareGroups.map { TLSClientHello.zeros(TLSNamedGroup.keyExchangeLength($0)!) }
         return TLSClientHello(
             profile: self, serverName: serverName, random: TLSClientHello.zeros(32),
             sessionID: TLSClientHello.zeros(sessionIDLength), keyShares: shares,
-            variation: TLSHelloVariation.draw(profile: self, seed: seed)
+            variation: TLSHelloVariation.draw(profile: self, seed: seed),
+            psk: psk.map {
+                TLSOfferedPSK(
+                    identity: TLSClientHello.zeros($0.identity), obfuscatedTicketAge: 0,
+                    binder: TLSClientHello.zeros($0.binder))
+            }
         ).recordLength
     }
 }

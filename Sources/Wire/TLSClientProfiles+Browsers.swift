@@ -17,6 +17,11 @@ extension TLSClientProfile {
     /// connection; JA4 t13d1517h2_8daaf6152771_cb7bf5808d99 does not. Edge, Opera and Samsung
     /// Internet are Chromium and send the same hello (testssl.sh's Edge 133 shares Chromium
     /// 137's JA4).
+    ///
+    /// Resumption: a second connection to a host resumes (captured: 2,323 bytes, 18 extensions
+    /// with pre_shared_key last, after the trailing GREASE); Chromium's session cache hands a
+    /// TLS 1.3 session out once (net/ssl/ssl_client_session_cache.cc `Lookup`, BoringSSL
+    /// `SSL_SESSION_should_be_single_use`).
     public static let chrome = TLSClientProfile(
         name: "Chrome 156 (BoringSSL)",
         recordVersion: 0x0301,
@@ -46,7 +51,7 @@ extension TLSClientProfile {
         ],
         padding: .none,
         records: TLSRecordHabits(separateHeaderAndBodyRecords: false),
-        permutesExtensions: true)
+        permutesExtensions: true, sessionReuse: .singleUse)
 
     /// Chrome 156's trust_anchors body as captured: a 184-byte list of trust anchor ids.
     static let chromeTrustAnchors: [UInt8] = hexBytes(
@@ -60,6 +65,8 @@ extension TLSClientProfile {
     /// credentials, record_size_limit 16385, compress_certificate (zlib, brotli, zstd), three key
     /// shares (X25519MLKEM768, x25519, secp256r1) and a GREASE encrypted_client_hello with a
     /// 239-byte payload; 1,915 bytes for DynamoDB's name, JA3 6447ab086255d194909d4013b1a89e87.
+    /// Resumes with each ticket once (assumed, as RFC 8446 Appendix C.4 recommends; NSS's
+    /// client cache was not read).
     public static let firefox = TLSClientProfile(
         name: "Firefox ESR 153 (NSS)",
         recordVersion: 0x0301,
@@ -87,7 +94,7 @@ extension TLSClientProfile {
             .echGrease(payloadLengths: [239]),
         ],
         padding: .none,
-        records: TLSRecordHabits(separateHeaderAndBodyRecords: false))
+        records: TLSRecordHabits(separateHeaderAndBodyRecords: false), sessionReuse: .singleUse)
 
     /// Safari 26.4 on macOS, iOS and iPadOS 26.4 (testssl.sh's two published hellos): GREASE as
     /// the first suite, in supported_groups, key_share and supported_versions, and as a first
@@ -96,6 +103,7 @@ extension TLSClientProfile {
     /// and x25519 key shares since iOS/macOS 26 (https://support.apple.com/en-us/122756);
     /// compress_certificate zlib; rsa_pss_rsae_sha384 listed twice, as sent. No extension
     /// permutation. JA3 ecdf4f49dd59effc439639da29186671, JA4 t13d2013h2_a09f3c656075_7f0f34a4126d.
+    /// Resumes with each ticket once (assumed, as RFC 8446 Appendix C.4 recommends).
     public static let safari = TLSClientProfile(
         name: "Safari 26.4 (macOS/iOS 26.4)",
         recordVersion: 0x0301,
@@ -118,7 +126,7 @@ extension TLSClientProfile {
             .fixed(type: 0xFAFA, body: [0]),
         ],
         padding: .none,
-        records: TLSRecordHabits(separateHeaderAndBodyRecords: false))
+        records: TLSRecordHabits(separateHeaderAndBodyRecords: false), sessionReuse: .singleUse)
 }
 
 /// Bytes from hexadecimal text (profile constants, test vectors): digits of either case, with

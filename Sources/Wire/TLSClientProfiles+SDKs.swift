@@ -24,6 +24,14 @@ extension TLSClientProfile {
     /// Records: `https.request(...).end(body)` with a string body sends the header block and
     /// the body in one write (Node lib/_http_outgoing.js `_send` prepends the header to the first
     /// chunk), so a request is one record.
+    ///
+    /// Resumption: the SDK's `https.Agent` keeps a TLS session cache (`maxCachedSessions`, 100
+    /// by default, https://nodejs.org/api/https.html#class-httpsagent) holding the newest
+    /// session per server and offering it on each new connection (lib/https.js `_cacheSession`,
+    /// `_getSession`), so a second connection to DynamoDB resumes (captured: 661-byte hello with
+    /// pre_shared_key last, JA3 a685258a6b9efe7d51633cf248ba2c83, `isSessionReused()` true).
+    /// node-postgres calls `tls.connect` without a `session` and never resumes; the model gives
+    /// database connections no session cache.
     public static let nodeOpenSSL30 = TLSClientProfile(
         name: "Node.js 18/20 https (OpenSSL 3.0): aws-sdk-js v3 NodeHttpHandler, node-postgres",
         recordVersion: 0x0301,
@@ -42,14 +50,15 @@ extension TLSClientProfile {
             .supportedVersions([0x0304, 0x0303]), .pskKeyExchangeModes([1]), .keyShare([TLSNamedGroup.x25519]),
         ],
         padding: .none,
-        records: TLSRecordHabits(separateHeaderAndBodyRecords: false))
+        records: TLSRecordHabits(separateHeaderAndBodyRecords: false), sessionReuse: .latestTicket)
 
     /// Node.js 22.20+ and 24 (OpenSSL 3.5), as the Lambda `nodejs22.x` and `nodejs24.x` runtimes
     /// ship them in 2026: renegotiation_info first, 52 suites, X25519MLKEM768 first in
     /// supported_groups with its 1,216-byte key share beside x25519's, ML-DSA first in
     /// signature_algorithms (captured from Node 22.20.0 and 24.19.0: JA3
     /// 944d1e1858cd278718f8a46b65d3212f, 1,609 bytes for DynamoDB). Node 22 before 22.20 bundled
-    /// OpenSSL 3.0 and would send ``nodeOpenSSL30``'s hello (not captured).
+    /// OpenSSL 3.0 and would send ``nodeOpenSSL30``'s hello (not captured). Resumes as
+    /// ``nodeOpenSSL30`` does (captured: 1,609 → 1,880 bytes with pre_shared_key).
     public static let nodeOpenSSL35 = TLSClientProfile(
         name: "Node.js 22.20+/24 https (OpenSSL 3.5): aws-sdk-js v3 NodeHttpHandler, node-postgres",
         recordVersion: 0x0301,
@@ -75,7 +84,7 @@ extension TLSClientProfile {
             .keyShare([TLSNamedGroup.x25519MLKEM768, TLSNamedGroup.x25519]),
         ],
         padding: .none,
-        records: TLSRecordHabits(separateHeaderAndBodyRecords: false))
+        records: TLSRecordHabits(separateHeaderAndBodyRecords: false), sessionReuse: .latestTicket)
 
     /// OpenJDK 17.0.21's JSSE as the AWS SDK for Java v2's Apache client drives it
     /// (http-clients/apache-client: `SSLContext.getInstance("TLS")` with default parameters;
@@ -89,6 +98,10 @@ extension TLSClientProfile {
     ///
     /// Records: Apache HttpCore 4.4 writes through an 8 KiB session output buffer
     /// (`SessionOutputBufferImpl`), so headers and body leave together, 8 KiB at a time.
+    ///
+    /// Resumption: the SDK's `SSLContext` keeps JSSE's client session cache (by host and port),
+    /// and JSSE uses a TLS 1.3 ticket's PSK once (OpenJDK sun/security/ssl/SSLSessionImpl.java
+    /// `consumePreSharedKey` clears it), so each ticket serves one connection.
     public static let java17 = TLSClientProfile(
         name: "AWS SDK for Java v2 (Apache client) on OpenJDK 17.0.21 JSSE",
         recordVersion: 0x0303,
@@ -105,7 +118,7 @@ extension TLSClientProfile {
                 0x080B, 0x0401, 0x0501, 0x0601, 0x0402, 0x0303, 0x0301, 0x0302,
             ]),
         padding: .none,
-        records: TLSRecordHabits(separateHeaderAndBodyRecords: false, writeBuffer: 8192))
+        records: TLSRecordHabits(separateHeaderAndBodyRecords: false, writeBuffer: 8192), sessionReuse: .singleUse)
 
     /// OpenJDK 21.0.8's JSSE (captured from Temurin 21.0.8; Amazon Corretto 21.0.8 is the same
     /// OpenJDK update), as the AWS SDK for Java v2's Apache client drives it in the Lambda
@@ -124,7 +137,7 @@ extension TLSClientProfile {
         ],
         extensions: jsseExtensions(signatureAlgorithms: jsseCertificateSignatureAlgorithms),
         padding: .none,
-        records: TLSRecordHabits(separateHeaderAndBodyRecords: false, writeBuffer: 8192))
+        records: TLSRecordHabits(separateHeaderAndBodyRecords: false, writeBuffer: 8192), sessionReuse: .singleUse)
 
     /// JSSE's signature_algorithms_cert (both captured updates), with SHA-1 and SHA-224 last.
     static let jsseCertificateSignatureAlgorithms: [UInt16] = [
@@ -169,6 +182,10 @@ extension TLSClientProfile {
     ///
     /// Records: net/http writes a request through a 4 KiB `bufio.Writer`, and crypto/tls sizes
     /// records dynamically (see ``TLSRecordHabits/dynamicRecordSizing``).
+    ///
+    /// No resumption: crypto/tls resumes only with a `tls.Config.ClientSessionCache`
+    /// (https://pkg.go.dev/crypto/tls#Config), which the SDK's `defaultHTTPTransport` does not
+    /// set (aws/transport/http/client.go).
     public static let goSDKv2 = TLSClientProfile(
         name: "aws-sdk-go-v2 on Go 1.24 crypto/tls",
         recordVersion: 0x0301,
@@ -213,6 +230,9 @@ extension TLSClientProfile {
     /// http/1.1, post_handshake_auth, supported_versions 1.3 down to 1.0, and the RFC 7685
     /// padding to 512 bytes that curl's SSL_OP_ALL turns on; JA3
     /// 0149f47eabf9a20d0893e2a44e5a6323, 517 bytes. The partner-API clients of a dataset.
+    /// No resumption across sessions: curl's session cache lives in its process (its share
+    /// handle, https://curl.se/libcurl/c/CURLOPT_SSL_SESSIONID_CACHE.html), and each dataset
+    /// session is a new invocation.
     public static let curlOpenSSL30 = TLSClientProfile(
         name: "curl 7.88 / OpenSSL 3.0",
         recordVersion: 0x0301,
@@ -232,7 +252,7 @@ extension TLSClientProfile {
     /// no ALPN (libpq before 17 sets none), no padding, x25519; JA3
     /// a3afc2c46ba4a7d7fbe1cfb7a3031c2f, 346 bytes for a 45-character RDS endpoint. What a
     /// Python function's psycopg2 sends to RDS (psycopg2 drives libpq; the libpq and OpenSSL its
-    /// wheel bundles may be newer).
+    /// wheel bundles may be newer). No resumption: libpq keeps no session between connections.
     public static let libpqOpenSSL30 = TLSClientProfile(
         name: "libpq 15 / OpenSSL 3.0 (psql, psycopg2)",
         recordVersion: 0x0301,

@@ -91,6 +91,10 @@ extension TLSClientProfile {
     /// Records: OpenSSL fills records to 2^14 bytes of plaintext, and botocore sends a request's
     /// header block and body with separate `send()` calls, hence separate records (measured:
     /// PutItem 1960 + 152 bytes).
+    ///
+    /// No resumption: urllib3 wraps every new socket without a `session=` (Python's ssl resumes
+    /// only a session passed in) and sets OP_NO_TICKET (src/urllib3/util/ssl_.py
+    /// `create_urllib3_context`), so every connection is a full handshake.
     public static let boto3OpenSSL3 = TLSClientProfile(
         name: "boto3 1.43 / urllib3 2.7 / Python 3.11 ssl / OpenSSL 3.0",
         recordVersion: 0x0301,

@@ -5,14 +5,21 @@
 
 /// A TLS 1.3 ServerHello (RFC 8446 §4.1.3) as an AWS endpoint answers boto3's ClientHello:
 /// record version 0x0303, legacy_version 0x0303, the client's session id echoed, null
-/// compression, extensions supported_versions (0x0304) then key_share (x25519).
+/// compression, extensions supported_versions (0x0304) then key_share (x25519), then on a
+/// resumption pre_shared_key with the selected identity (OpenSSL's order, captured: JA3S
+/// extensions 43-51-41).
 public struct TLSServerHello: Hashable, Sendable {
     public var random: [UInt8]
     public var sessionIDEcho: [UInt8]
     public var cipherSuite: UInt16
     public var x25519KeyShare: [UInt8]
+    /// The client's PSK identity the server resumes with (RFC 8446 §4.2.11), nil on a full handshake.
+    public var selectedIdentity: UInt16?
 
-    public init(random: [UInt8], sessionIDEcho: [UInt8], cipherSuite: UInt16, x25519KeyShare: [UInt8]) {
+    public init(
+        random: [UInt8], sessionIDEcho: [UInt8], cipherSuite: UInt16, x25519KeyShare: [UInt8],
+        selectedIdentity: UInt16? = nil
+    ) {
         precondition(random.count == 32, "random must be 32 bytes")
         precondition(sessionIDEcho.count <= 32, "session id at most 32 bytes")
         precondition(x25519KeyShare.count == 32, "x25519 key share must be 32 bytes")
@@ -20,20 +27,23 @@ public struct TLSServerHello: Hashable, Sendable {
         self.sessionIDEcho = sessionIDEcho
         self.cipherSuite = cipherSuite
         self.x25519KeyShare = x25519KeyShare
+        self.selectedIdentity = selectedIdentity
     }
 
-    static let extensionsLength = (4 + 2) + (4 + 2 + 2 + 32)
+    static func extensionsLength(psk: Bool) -> Int { (4 + 2) + (4 + 2 + 2 + 32) + (psk ? 4 + 2 : 0) }
     /// type+length 4, version 2, random 32, session id 1+n, suite 2, compression 1, ext length 2.
-    public var handshakeLength: Int { Self.handshakeLength(sessionIDEchoLength: sessionIDEcho.count) }
-    /// 127 with a 32-byte session id.
-    public var recordLength: Int { Self.recordLength(sessionIDEchoLength: sessionIDEcho.count) }
+    public var handshakeLength: Int {
+        Self.handshakeLength(sessionIDEchoLength: sessionIDEcho.count, psk: selectedIdentity != nil)
+    }
+    /// 127 with a 32-byte session id (133 resuming).
+    public var recordLength: Int { TLSRecordHeader.length + handshakeLength }
 
-    public static func handshakeLength(sessionIDEchoLength n: Int) -> Int {
-        4 + 2 + 32 + 1 + n + 2 + 1 + 2 + extensionsLength
+    public static func handshakeLength(sessionIDEchoLength n: Int, psk: Bool = false) -> Int {
+        4 + 2 + 32 + 1 + n + 2 + 1 + 2 + extensionsLength(psk: psk)
     }
     /// The record's length for a client whose legacy_session_id is `n` bytes long.
-    public static func recordLength(sessionIDEchoLength n: Int) -> Int {
-        TLSRecordHeader.length + handshakeLength(sessionIDEchoLength: n)
+    public static func recordLength(sessionIDEchoLength n: Int, psk: Bool = false) -> Int {
+        TLSRecordHeader.length + handshakeLength(sessionIDEchoLength: n, psk: psk)
     }
 
     /// Writes the record: the 5-byte header, then the handshake message.
@@ -56,7 +66,7 @@ public struct TLSServerHello: Hashable, Sendable {
         writer.bytes(sessionIDEcho)
         writer.u16(cipherSuite)
         writer.u8(0)
-        writer.u16(UInt16(Self.extensionsLength))
+        writer.u16(UInt16(Self.extensionsLength(psk: selectedIdentity != nil)))
         writer.u16(TLSExtensionType.supportedVersions)
         writer.u16(2)
         writer.u16(0x0304)
@@ -65,6 +75,11 @@ public struct TLSServerHello: Hashable, Sendable {
         writer.u16(0x001D)
         writer.u16(32)
         writer.bytes(x25519KeyShare)
+        if let selectedIdentity {
+            writer.u16(TLSExtensionType.preSharedKey)
+            writer.u16(2)
+            writer.u16(selectedIdentity)
+        }
     }
 
     /// Parses one whole ServerHello record. Requires handshake type 2, consistent lengths,
@@ -90,6 +105,7 @@ public struct TLSServerHello: Hashable, Sendable {
         guard extensionsLength == h.remaining else { throw .badLength(extensionsLength) }
         var version: UInt16? = nil
         var share: [UInt8]? = nil
+        var selected: UInt16? = nil
         while !h.isAtEnd {
             let type = try h.u16()
             var e = ByteReader(try h.bytes(Int(try h.u16())))
@@ -98,11 +114,14 @@ public struct TLSServerHello: Hashable, Sendable {
             } else if type == TLSExtensionType.keyShare {
                 guard try e.u16() == 0x001D, try e.u16() == 32 else { throw .malformed("key share is not x25519") }
                 share = try e.array(32)
+            } else if type == TLSExtensionType.preSharedKey {
+                selected = try e.u16()
             }
         }
         guard version == 0x0304 else { throw .malformed("supported_versions is not TLS 1.3") }
         guard let share else { throw .malformed("no key_share") }
-        self.init(random: random, sessionIDEcho: sid, cipherSuite: suite, x25519KeyShare: share)
+        self.init(
+            random: random, sessionIDEcho: sid, cipherSuite: suite, x25519KeyShare: share, selectedIdentity: selected)
     }
 }
 
@@ -328,10 +347,16 @@ extension TLSServerProfile {
 /// many, their lifetime hint, and the sizes of their nonce and opaque ticket (which depend on
 /// the session state the server encrypts into it, here on whether it keeps an ALPN protocol).
 /// Tickets go out as soon as the server has the client's Finished, before any response
-/// (OpenSSL writes them in the same handshake step). Resumption with them is not modelled: a
-/// client's next connection makes a full handshake again.
+/// (OpenSSL writes them in the same handshake step). Clients that keep them resume with them
+/// (``TLSClientProfile/sessionReuse``); after a resumption a server sends
+/// ``countAfterResumption``.
 public struct TLSTicketPolicy: Hashable, Sendable {
     public var count: Int
+    /// Tickets after a resumed handshake: OpenSSL "will never" issue more than one following a
+    /// resumption (https://docs.openssl.org/3.0/man3/SSL_CTX_set_num_tickets/; captured: one
+    /// 250-byte ticket record after each resumed handshake); s2n-tls sends its
+    /// `initial_tickets_to_send` (1) again (assumed from tls/s2n_config.c).
+    public var countAfterResumption: Int { min(count, 1) }
     public var lifetime: UInt32
     public var nonceLength: Int
     public var ticketLength: Int

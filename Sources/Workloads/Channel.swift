@@ -12,6 +12,8 @@ struct Channel: Sendable {
         case clientFinished
         /// TLS 1.2: the server's ChangeCipherSpec and Finished (the client may then send data).
         case serverFinished
+        /// TLS 1.3: the server's NewSessionTickets have arrived (the client's cache takes them).
+        case sessionTickets
         case request(UInt32) // request slot
         case response(UInt32)
         case closeNotify
@@ -64,6 +66,14 @@ struct Channel: Sendable {
     var dynamicBytes: UInt32 = 0
     /// What the server was asked and has not answered yet (its processing delay is running).
     var pending: PendingWork = .none
+    /// TLS resumption: the ticket offer the ClientHello made (1-based, 0 none), the hellos'
+    /// seeds (what a ticket from this connection is derived from), and the client's session
+    /// cache slot that takes this connection's tickets (-1: the client keeps none).
+    var offer: UInt32 = 0
+    var serverName: UInt32 = 0
+    var helloSeed: UInt32 = 0
+    var serverHelloSeed: UInt64 = 0
+    var ticketCache: Int32 = -1
 
     /// A seed for the next TLS record's filler bytes.
     mutating func nextSeed() -> UInt64 {

@@ -147,9 +147,12 @@ extension World {
         environments[env].pool[k].phase = .handshaking
         environments[env].call = .handshaking
         let f = Int(environments[env].function)
+        // The SDK's client keeps sessions for the environment's life; database drivers keep none
+        // (node-postgres and libpq open each TLS connection without a session).
+        let cache: UInt64? = if case .service = p.target { TicketCacheKey.environment(env) } else { nil }
         writeClientHello(
             p.socket, connection: p.connection, profile: clientProfile(f, p.target), server: tlsServer(p.target),
-            serverName: hostname(p.target, function: f), now: now, &s)
+            serverName: hostname(p.target, function: f), client: cache, now: now, &s)
         let written = tcp.socket(p.socket).written
         channels.update(p.connection) { $0.toServer.push(written, .clientHello) }
     }
@@ -177,7 +180,8 @@ extension World {
             // ~1.5 ms of one vCPU; no published figure).
             if environments[env].phase == .running && environments[env].active == k {
                 let f = Int(environments[env].function)
-                after(functions[f].cpuTime(functions[f].runtime.sdk.handshake), env: env, .finishHandshake, &s)
+                let cpu = resumedHandshakeTime(connection, functions[f].runtime.sdk.handshake)
+                after(functions[f].cpuTime(cpu), env: env, .finishHandshake, &s)
             }
         case .response(let r):
             let req = requests[Int(r)]

@@ -101,7 +101,7 @@ extension World {
                 x.socket, connection: x.connection,
                 profile: spec.tlsClients.client(for: x.local, generator: Int(x.spec)),
                 server: spec.tlsServer,
-                serverName: Self.sni(spec), now: now, &s)
+                serverName: Self.sni(spec), client: TicketCacheKey.host(x.host), now: now, &s)
             let written = tcp.socket(x.socket).written
             channels.update(x.connection) { $0.toServer.push(written, .clientHello) }
         } else {
@@ -192,7 +192,7 @@ extension World {
         guard case .sessions(let spec) = traffic[k] else { return }
         switch m {
         case .clientHello:
-            s.schedule(after: .microseconds(600), .serverWork(c, .handshakeFlight))
+            s.schedule(after: resumedHandshakeTime(c, .microseconds(600)), .serverWork(c, .handshakeFlight))
         case .clientFinished:
             scheduleServerFinish(c, &s)
         case .sessionRequest(let bytes):

@@ -18,7 +18,7 @@ extension World {
             s.schedule(after: .microseconds(60), .serverWork(c, .acceptSSL))
         case .clientHello:
             let t = owner.app == .service ? services[Int(owner.object)].handshakeTime : .microseconds(900)
-            s.schedule(after: t, .serverWork(c, .handshakeFlight))
+            s.schedule(after: resumedHandshakeTime(c, t), .serverWork(c, .handshakeFlight))
         case .clientFinished:
             scheduleServerFinish(c, &s)
         case .closeNotify:
@@ -48,7 +48,8 @@ extension World {
             channels.update(c) { $0.pending = .databaseStage(stage) }
             let d = databaseDelay(stage: stage, connection: c)
             s.schedule(after: d, .serverWork(c, .databaseReply))
-        case .serverFlight, .serverFinished, .response, .databaseResponse, .pgSSLAccept, .sessionRequest,
+        case .serverFlight, .serverFinished, .sessionTickets, .response, .databaseResponse, .pgSSLAccept,
+            .sessionRequest,
             .sessionResponse,
             .textRequest, .textResponse:
             break

@@ -77,15 +77,19 @@ extension World {
     /// Whether application plaintexts are logged for the captures (decryptable, with pcaps on).
     var recordsPlaintexts: Bool { decryptable && tcp.recordStreams }
 
-    /// The plan of `client` against `server` for `serverName`, made once per triple (the server's
-    /// certificate for that name comes from the run's PKI).
-    mutating func tlsPlan(client: TLSClientProfileID, server: TLSServerProfileID, name: NameIndex) -> Int32 {
-        let key = UInt64(client.rawValue) << 40 | UInt64(server.rawValue) << 32 | UInt64(name.raw)
+    /// The plan of `client` against `server` for `serverName`, full or resumed, made once per
+    /// combination (the server's certificate for that name comes from the run's PKI).
+    mutating func tlsPlan(
+        client: TLSClientProfileID, server: TLSServerProfileID, name: NameIndex, resumed: Bool = false
+    ) -> Int32 {
+        let key =
+            (resumed ? 1 << 48 : 0) | UInt64(client.rawValue) << 40 | UInt64(server.rawValue) << 32 | UInt64(name.raw)
         if let k = tlsPlanIndex[key] { return k }
         let derSizes = pki.derSizes(serverName: network.catalog.name(name), chain: server.certificateChain)
         let plan: TLSFlightPlan
         do {
-            plan = try TLSFlightPlan(client: client.profile, server: server.profile, derSizes: derSizes)
+            plan = try TLSFlightPlan(
+                client: client.profile, server: server.profile, derSizes: derSizes, resumed: resumed)
         } catch {
             preconditionFailure(
                 "TLS client \(client.profile.name) cannot talk to server \(server.profile.name): \(error)")
@@ -102,35 +106,66 @@ extension World {
     }
 
     /// Writes a ClientHello of `profile` for `serverName` (added to the catalog if new) to a
-    /// server answering as `server`, and fixes the connection's plan.
+    /// server answering as `server`, and fixes the connection's plan. `client` names the
+    /// client whose session cache the connection uses (TLSSessionCache.swift; nil: it keeps no
+    /// sessions): a cached ticket makes the hello offer it, and the server may resume.
     mutating func writeClientHello(
         _ socket: UInt32, connection: UInt32, profile: TLSClientProfileID, server: TLSServerProfileID,
-        serverName: String, now: SimTime, _ s: inout Scheduler
+        serverName: String, client: UInt64? = nil, now: SimTime, _ s: inout Scheduler
     ) {
         let name = network.catalog.intern(name: serverName)
-        let plan = tlsPlan(client: profile, server: server, name: name)
-        let overhead = UInt8(tlsPlans[Int(plan)].plan.negotiation.recordOverhead)
-        channels.update(connection) {
-            $0.plan = plan
-            $0.recordOverhead = overhead
+        let reuse = profile.profile.sessionReuse
+        var slot: Int32 = -1
+        if reuse != .never, let client {
+            slot = ticketCacheSlot(
+                TicketCacheKey(
+                    client: client, name: name.raw, port: tcp.socket(socket).remotePort, profile: profile.rawValue))
         }
+        let (offer, accepted) = takeTicket(slot, reuse: reuse, server: server.profile, now: now)
+        let plan = tlsPlan(client: profile, server: server, name: name, resumed: accepted)
+        let overhead = UInt8(tlsPlans[Int(plan)].plan.negotiation.recordOverhead)
         // The renderer derives random, key shares and the hello's variation (GREASE, extension
         // order, ECH GREASE) from the low 32 bits of the seed.
-        let seed = UInt32(truncatingIfNeeded: channels.update(connection) { $0.nextSeed() } ?? 0)
-        let key = UInt64(profile.rawValue) << 32 | UInt64(name.raw)
-        let length: Int
-        if let known = clientHelloLength[key] {
-            length = known
-        } else if profile.profile.hasVariableLength {
-            // A browser's GREASE ECH payload length is drawn per hello: not cached.
-            length = profile.profile.clientHelloRecordLength(serverName: serverName, seed: UInt64(seed))
-        } else {
-            length = profile.profile.clientHelloRecordLength(serverName: serverName)
-            clientHelloLength[key] = length
-        }
+        let seed =
+            channels.update(connection) { ch -> UInt32 in
+                ch.plan = plan
+                ch.recordOverhead = overhead
+                ch.offer = offer
+                ch.serverName = name.raw
+                ch.ticketCache = slot
+                ch.helloSeed = UInt32(truncatingIfNeeded: ch.nextSeed())
+                return ch.helloSeed
+            } ?? 0
+        let length = clientHelloRecordLength(profile, server, name, serverName, seed: seed, offer: offer)
         tcp.write(
-            socket, .tlsClientHello(profile: profile, serverName: name, seed: seed), length: UInt32(length),
-            now: now, &network, &s)
+            socket, .tlsClientHello(profile: profile, serverName: name, seed: seed, offer: offer),
+            length: UInt32(length), now: now, &network, &s)
+    }
+
+    /// The length of a ClientHello of `profile` for `name`, offering catalog offer `offer` (0:
+    /// none) to `server`: cached per profile and name (and server, with a PSK) unless the
+    /// profile draws its length per hello.
+    mutating func clientHelloRecordLength(
+        _ profile: TLSClientProfileID, _ server: TLSServerProfileID, _ name: NameIndex, _ serverName: String,
+        seed: UInt32, offer: UInt32
+    ) -> Int {
+        var psk: (identity: Int, binder: Int)?
+        if offer > 0 {
+            // The ticket's session had the same profiles, so the same suite and ALPN as this plan.
+            let n = tlsPlans[Int(tlsPlan(client: profile, server: server, name: name))].plan.negotiation
+            psk = (server.profile.tickets.ticketLength(alpn: n.alpn != nil), TLSCipherSuite.hashLength(n.cipherSuite))
+        }
+        let key =
+            UInt64(profile.rawValue) << 32 | UInt64(name.raw)
+            | (offer > 0 ? 1 << 48 | UInt64(server.rawValue) << 40 : 0)
+        if let known = clientHelloLength[key] { return known }
+        if profile.profile.hasVariableLength {
+            // A browser's GREASE ECH payload length is drawn per hello: not cached.
+            return profile.profile.clientHelloRecordLength(serverName: serverName, seed: UInt64(seed), psk: psk)
+        }
+        let length = profile.profile.clientHelloRecordLength(serverName: serverName, psk: psk)
+        clientHelloLength[key] = length
+        return length
     }
 
     /// The server's first flight: ServerHello, then the plan's records, written at once (TLS
@@ -139,9 +174,15 @@ extension World {
     mutating func writeServerFlight(_ sock: UInt32, connection c: UInt32, now: SimTime, _ s: inout Scheduler) -> UInt64
     {
         guard let k = planIndex(c) else { return tcp.socket(sock).written }
-        let seed = channels.update(c) { $0.nextSeed() } ?? 0
+        let seed =
+            channels.update(c) { ch -> UInt64 in
+                ch.serverHelloSeed = ch.nextSeed()
+                return ch.serverHelloSeed
+            } ?? 0
         tcp.write(
-            sock, .tlsServerHello(profile: tlsPlans[k].server, client: tlsPlans[k].client, seed: seed),
+            sock,
+            .tlsServerHello(
+                profile: tlsPlans[k].server, client: tlsPlans[k].client, seed: seed, resumed: tlsPlans[k].plan.resumed),
             length: tlsPlans[k].serverHelloLength, flush: false, now: now, &network, &s)
         writeFlight(k, TLSPlanEntry.serverFlight, sock, connection: c, fromClient: false, now: now, &s)
         return tcp.socket(sock).written
@@ -174,9 +215,8 @@ extension World {
     mutating func writeServerFinish(_ sock: UInt32, connection c: UInt32, now: SimTime, _ s: inout Scheduler) {
         guard let k = planIndex(c), !tlsPlans[k].flights[TLSPlanEntry.serverFinish].isEmpty else { return }
         writeFlight(k, TLSPlanEntry.serverFinish, sock, connection: c, fromClient: false, now: now, &s)
-        guard !tlsPlans[k].tls13 else { return }
         let end = tcp.socket(sock).written
-        channels.update(c) { $0.toClient.push(end, .serverFinished) }
+        channels.update(c) { $0.toClient.push(end, tlsPlans[k].tls13 ? .sessionTickets : .serverFinished) }
     }
 
     /// Writes flight `f` of plan `k`. In TLS 1.3 the keys change after a side's handshake flight,

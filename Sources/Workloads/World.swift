@@ -98,6 +98,11 @@ public struct World: EventHandler, Sendable {
     var pki: SimulatedPKI
     var tlsPlans: [TLSPlanEntry] = []
     var tlsPlanIndex: [UInt64: Int32] = [:]
+    /// Clients' TLS session caches (TLSSessionCache.swift): a slot per (client, server) key.
+    var ticketCacheIndex: [TicketCacheKey: Int32] = [:]
+    var ticketCaches: [CachedTicket?] = []
+    /// Resumption offers made so far (the last one's 1-based index).
+    var resumptionOffers: UInt32 = 0
     /// Per (function, step), the index of its call's entry in `metrics.calls`.
     var callIndex: [[Int]] = []
 
@@ -411,6 +416,10 @@ public struct World: EventHandler, Sendable {
         while let m = channels.update(c, { isClient ? $0.toClient.pop(upTo: upTo) : $0.toServer.pop(upTo: upTo) })
             ?? nil
         {
+            if case .sessionTickets = m {
+                storeTickets(c, now)
+                continue
+            }
             switch owner.app {
             case .environment: clientMessage(Int(owner.object), connection: c, m, now, &s)
             case .sessionClient: sessionClientMessage(owner.object, m, now, &s)
