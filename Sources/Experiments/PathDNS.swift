@@ -28,6 +28,9 @@ extension PathPolicy {
         // A dual-stack name has AAAA records of its own (no synthesis, RFC 6147 §5.1.1): the
         // service's IPv6 address, PathEndpoints.destination's answer.
         guard !world.services.contains(where: { $0.dualStackHostname == name }) else { return nil }
+        // A load balancer's name: its node's public address when internet-facing, from anywhere
+        // (PathEndpoints.destination), not the private records the run's resolver keeps for it.
+        guard !world.network.loadBalancers.contains(where: { $0.dnsName == name }) else { return nil }
         let service = world.services.first { $0.interfaceEndpoint == nil && $0.hostname == name }
         let records = service?.addresses ?? world.addressRecords(name)
         // AAAA records of its own (an IPv6-only instance's resource name): its address.

@@ -39,27 +39,14 @@ extension Builder {
         }
         if let r = m["route-tables"] { throw r.fail("interface endpoints take 'subnets', not 'route-tables'") }
         let subnetsNode = try m.required("subnets")
-        var subnets: [SubnetIndex] = []
-        for s in try subnetsNode.list() {
-            let sub = try lookup(subnetByID, s, kind: "subnet")
-            guard net.subnets[sub.int].vpc == v else { throw s.fail("\(try s.string()) is in another VPC than \(id)") }
-            // An endpoint in IPv6-only subnets takes IpAddressType ipv6 and answers AAAA records, for
-            // services that support IPv6 over PrivateLink
-            // (https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html): not modelled.
-            if net.subnets[sub.int].isIPv6Only {
-                throw s.fail(
-                    "\(try s.string()) is IPv6-only (ipv6-native): an interface endpoint there has IpAddressType ipv6 "
-                        + "(see https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html), "
-                        + "which vpcsim does not model yet; use a dual-stack subnet")
-            }
-            // "You can select one subnet per Availability Zone" (create-interface-endpoint.html).
-            if let other = subnets.first(where: { net.subnets[$0.int].zone == net.subnets[sub.int].zone }) {
-                throw s.fail(
-                    "\(try s.string()) is in the same availability zone as \(net.subnets[other.int].id); an interface "
-                        + "endpoint takes one subnet per AZ")
-            }
-            subnets.append(sub)
-        }
+        // "You can select one subnet per Availability Zone" (create-interface-endpoint.html). An
+        // endpoint in IPv6-only subnets takes IpAddressType ipv6 and answers AAAA records, for
+        // services that support IPv6 over PrivateLink (same page): not modelled.
+        let subnets = try subnetsOnePerZone(
+            subnetsNode, of: "an interface endpoint", id: id, vpc: v,
+            ipv6Only: "an interface endpoint there has IpAddressType ipv6 "
+                + "(see https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html), "
+                + "which vpcsim does not model yet; use a dual-stack subnet")
         guard !subnets.isEmpty else { throw subnetsNode.fail("an interface endpoint needs at least one subnet") }
         let groups = try securityGroups(m, vpc: v)
         // PrivateDnsEnabled defaults to true for AWS services

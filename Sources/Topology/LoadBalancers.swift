@@ -66,29 +66,15 @@ extension Builder {
         let internetFacing = scheme == "internet-facing"
 
         let subnetsNode = try m.required("subnets")
-        var subnets: [SubnetIndex] = []
-        for s in try subnetsNode.list() {
-            let sub = try lookup(subnetByID, s, kind: "subnet")
-            if let first = subnets.first, net.subnets[first.int].vpc != net.subnets[sub.int].vpc {
-                throw s.fail("\(try s.string()) is in another VPC than \(net.subnets[first.int].id)")
-            }
-            // Every IP address type of an Application Load Balancer gives its nodes private IPv4
-            // addresses (ipv4, dualstack, dualstack-without-public-ipv4: "public IPv6 addresses and
-            // private IPv4 and IPv6 addresses",
-            // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_SetIpAddressType.html).
-            if net.subnets[sub.int].isIPv6Only {
-                throw s.fail(
-                    "\(try s.string()) is IPv6-only (ipv6-native): an Application Load Balancer's nodes need private "
-                        + "IPv4 addresses whatever its IpAddressType; use a subnet with an IPv4 block")
-            }
-            // "You can specify only one subnet per Availability Zone" (subnets of a load balancer).
-            if let other = subnets.first(where: { net.subnets[$0.int].zone == net.subnets[sub.int].zone }) {
-                throw s.fail(
-                    "\(try s.string()) is in the same availability zone as \(net.subnets[other.int].id); a load "
-                        + "balancer takes one subnet per AZ")
-            }
-            subnets.append(sub)
-        }
+        // "You can specify only one subnet per Availability Zone" (subnets of a load balancer).
+        // Every IP address type of an Application Load Balancer gives its nodes private IPv4
+        // addresses (ipv4, dualstack, dualstack-without-public-ipv4: "public IPv6 addresses and
+        // private IPv4 and IPv6 addresses",
+        // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_SetIpAddressType.html).
+        let subnets = try subnetsOnePerZone(
+            subnetsNode, of: "a load balancer", id: name, vpc: nil,
+            ipv6Only: "an Application Load Balancer's nodes need private IPv4 addresses whatever its IpAddressType; "
+                + "use a subnet with an IPv4 block")
         // "You must select at least two Availability Zone subnets" for an Application Load Balancer
         // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/
         // application-load-balancers.html#availability-zones).

@@ -120,3 +120,31 @@ extension Builder {
         return c
     }
 }
+
+extension Builder {
+    /// The `subnets:` of a resource that places one network interface per Availability Zone (an
+    /// interface endpoint, a load balancer): each subnet looked up, all in one VPC (`vpc`, or the
+    /// first subnet's), none IPv6-only (`ipv6Only` says why, for the resource), one per AZ.
+    func subnetsOnePerZone(
+        _ subnetsNode: YNode, of what: String, id: String, vpc: VPCIndex?, ipv6Only: String
+    ) throws -> [SubnetIndex] {
+        var subnets: [SubnetIndex] = []
+        for s in try subnetsNode.list() {
+            let sub = try lookup(subnetByID, s, kind: "subnet")
+            if let v = vpc ?? subnets.first.map({ net.subnets[$0.int].vpc }), net.subnets[sub.int].vpc != v {
+                let other = vpc == nil ? net.subnets[subnets[0].int].id : id
+                throw s.fail("\(try s.string()) is in another VPC than \(other)")
+            }
+            if net.subnets[sub.int].isIPv6Only {
+                throw s.fail("\(try s.string()) is IPv6-only (ipv6-native): \(ipv6Only)")
+            }
+            if let other = subnets.first(where: { net.subnets[$0.int].zone == net.subnets[sub.int].zone }) {
+                throw s.fail(
+                    "\(try s.string()) is in the same availability zone as \(net.subnets[other.int].id); \(what) "
+                        + "takes one subnet per AZ")
+            }
+            subnets.append(sub)
+        }
+        return subnets
+    }
+}

@@ -101,7 +101,7 @@ extension World {
                 x.socket, connection: x.connection,
                 profile: spec.tlsClients.client(for: x.local, generator: Int(x.spec)),
                 server: spec.tlsServer,
-                serverName: Self.sni(spec), client: TicketCacheKey.host(x.host), now: now, &s)
+                serverName: Self.sni(spec), client: TicketCacheKey.machine(x.local), now: now, &s)
             let written = tcp.socket(x.socket).written
             channels.update(x.connection) { $0.toServer.push(written, .clientHello) }
         } else {

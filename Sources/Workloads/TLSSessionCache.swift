@@ -3,7 +3,7 @@ import Wire
 import NetModel
 
 /// Which session cache entry a client's connection uses: the client (a Lambda execution
-/// environment's SDK, or a dataset client host), the server's name and port, and the TLS client.
+/// environment's SDK, or a dataset client machine), the server's name and port, and the TLS client.
 struct TicketCacheKey: Hashable, Sendable {
     var client: UInt64
     var name: UInt32
@@ -14,8 +14,15 @@ struct TicketCacheKey: Hashable, Sendable {
     /// as long as the environment).
     static func environment(_ env: Int) -> UInt64 { 1 << 32 | UInt64(env) }
 
-    /// A dataset client host (a browser keeps its cache across the sessions of its host).
-    static func host(_ host: HostIndex) -> UInt64 { 2 << 32 | UInt64(host.raw) }
+    /// A dataset client machine, by its address: a browser keeps its cache across the sessions
+    /// of its machine. (A generator's host stands for a whole population of addresses, each one
+    /// machine, so the host alone would share one cache among them all.) IPv4: tag 2 and the
+    /// address; IPv6: the top bit and a hash of the address.
+    static func machine(_ a: IPAddress) -> UInt64 {
+        a.isIPv4
+            ? 2 << 32 | UInt64(a.ipv4Raw)
+            : 1 << 63 | SplitMix64.mix(a.high ^ SplitMix64.mix(a.low)) >> 1
+    }
 }
 
 /// The newest ticket a client holds for one server: the offer it would make (age and acceptance

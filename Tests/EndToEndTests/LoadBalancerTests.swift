@@ -199,4 +199,49 @@ import Topology
         }
         return String(decoding: bytes, as: UTF8.self)
     }
+
+    /// A browser resumes only with a ticket its own machine got: no client address offers a
+    /// pre_shared_key on its first connection of the run, and some offer one on a later one (a
+    /// population's addresses are machines of their own, each with its own session cache).
+    @Test func browsersResumeOnlyWithTheirOwnTickets() throws {
+        let run = try ScenarioRun("alb-web-tier", duration: .seconds(30))
+        let net = run.scenario.network
+        var hellos: [(time: Double, client: String, psk: Bool)] = []
+        for e in net.loadBalancers[0].enis {
+            for f in try run.frames(
+                run.pcap(net.enis[e.int].id), "tls.handshake.type == 1",
+                fields: ["frame.time_epoch", "ip.src", "tls.handshake.extensions.psk.identity.identity_length"])
+            {
+                hellos.append((Double(f[0]) ?? 0, f[1], !f[2].isEmpty))
+            }
+        }
+        hellos.sort { $0.time < $1.time }
+        var seen = Set<String>()
+        var firstWithPSK: [String] = []
+        var resumed = 0
+        for h in hellos {
+            if seen.insert(h.client).inserted {
+                if h.psk { firstWithPSK.append(h.client) }
+            } else if h.psk {
+                resumed += 1
+            }
+        }
+        #expect(seen.count > 20, "\(seen.count) clients")
+        #expect(firstWithPSK.isEmpty, "first hellos with a PSK: \(firstWithPSK.prefix(5))")
+        #expect(resumed > 0, "no later hello resumed")
+    }
+
+    /// README's `vpcsim path … --from 81.2.70.1 --to <the ALB's DNS name>:443`: an internet
+    /// client is sent to a node's public address (the name's public records), through the
+    /// internet gateway's 1:1 translation, and the reply comes back.
+    @Test func pathFromTheInternetToTheLoadBalancersName() throws {
+        let scenario = try TopologyLoader.load(path: repositoryRoot() + "/Topologies/alb-web-tier.yaml")
+        let lb = scenario.network.loadBalancers[0]
+        let node = scenario.network.enis[lb.enis[0].int]
+        let publicIP = try #require(node.publicIP)
+        let r = try PathExplainer.explain(scenario, from: "81.2.70.1", to: lb.dnsName + ":443")
+        #expect(r.outcome == .reachable, "\(r.text)")
+        #expect(r.text.contains("\(publicIP):443"), "\(r.text)")
+        #expect(r.text.contains("the ENI's public IP, 1:1 NAT"), "\(r.text)")
+    }
 }
