@@ -400,7 +400,7 @@ public struct RunSummary: Codable, Sendable {
             line("invocations", v)
             if let m = f.timeoutMessages.first { line("", "\(f.name): \(m)") }
             if let r = f.recursionStopped {
-                line("", "\(f.name): \(r) Invoke calls stopped as a recursive loop (RecursiveInvocationException)")
+                line("", "\(f.name): \(r) invocations stopped by Lambda's recursive loop detection")
             }
         }
         for m in stateMachines {
