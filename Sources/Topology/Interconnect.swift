@@ -126,16 +126,12 @@ extension Builder {
                     "\(net.subnets[other.int].id) is already the attachment's subnet in its Availability Zone "
                         + "(one subnet per AZ)")
             }
-            let ip = try allocate(in: s, want: nil, key: id + "#" + net.subnets[s.int].id, at: sNode)
-            let eniID = Self.generatedID("eni-", "tgw-attachment:" + id + "#" + net.subnets[s.int].id)
-            var eni = ENI(
-                id: eniID, subnet: s, vpc: v, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: [],
-                kind: .transitGatewayAttachment(a), accountID: net.vpcs[v.int].accountID)
-            eni.description = "Network Interface for Transit Gateway Attachment \(id)"
-            eni.linkBitsPerSecond = 100_000_000_000
-            let e = ENIIndex(net.enis.count)
-            eniByID[eniID] = e
-            net.enis.append(eni)
+            let key = id + "#" + net.subnets[s.int].id
+            let e = try managedENI(
+                in: s, allocationKey: key, eniKey: "tgw-attachment:" + key, groups: [],
+                kind: .transitGatewayAttachment(a),
+                description: "Network Interface for Transit Gateway Attachment \(id)", at: sNode
+            ) { $0.linkBitsPerSecond = 100_000_000_000 }
             subnets.append(s); enis.append(e)
         }
         tgwAttachmentByID[id] = a

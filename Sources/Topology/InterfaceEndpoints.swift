@@ -68,22 +68,16 @@ extension Builder {
         let policy = try m["policy"].map { try endpointPolicy($0) } ?? .fullAccess
         let index = InterfaceEndpointIndex(net.interfaceEndpoints.count)
         var enis: [ENIIndex] = []
+        // The ENI ↔ the service's front end through PrivateLink: assumed the regional hop's
+        // median (the front ends are the same; AWS publishes no PrivateLink latency).
+        let hostLatency = net.latency.regional.median.nanoseconds
         for s in subnets {
             let key = "vpce:\(id):\(net.subnets[s.int].id)"
-            let ip = try allocate(in: s, want: nil, key: key, at: subnetsNode)
-            let eniID = Self.generatedID("eni-", key)
-            var eni = ENI(
-                id: eniID, subnet: s, vpc: v, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: groups,
-                kind: .interfaceEndpoint(index), accountID: net.vpcs[v.int].accountID)
-            eni.description = "VPC Endpoint Interface \(id)"
-            // The ENI ↔ the service's front end through PrivateLink: assumed the regional hop's
-            // median (the front ends are the same; AWS publishes no PrivateLink latency).
-            eni.hostLatency = net.latency.regional.median.nanoseconds
-            let e = ENIIndex(net.enis.count)
-            eniByID[eniID] = e
-            declared[eniID] = ("network interface", nil)
-            net.enis.append(eni)
-            enis.append(e)
+            enis.append(
+                try managedENI(
+                    in: s, allocationKey: key, eniKey: key, groups: groups, kind: .interfaceEndpoint(index),
+                    description: "VPC Endpoint Interface \(id)", at: subnetsNode
+                ) { $0.hostLatency = hostLatency })
         }
         net.interfaceEndpoints.append(
             InterfaceEndpoint(id: id, vpc: v, service: service.key, enis: enis, privateDNS: privateDNS, policy: policy))

@@ -159,21 +159,15 @@ extension Builder {
         var enis: [ENIIndex] = []
         for s in subnets {
             let key = "elb:\(name):\(net.subnets[s.int].id)"
-            let ip = try allocate(in: s, want: nil, key: key, at: subnetsNode)
-            let eniID = Self.generatedID("eni-", key)
-            var eni = ENI(
-                id: eniID, subnet: s, vpc: v, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: groups,
-                kind: .loadBalancer(index), accountID: net.vpcs[v.int].accountID)
-            eni.description = "ELB \(type.arnSegment)/\(name)/\(arnID)"
             // "Each load balancer node in the Availability Zone uses this network interface to get
             // a static IP address" (Network interfaces); an internet-facing node's public IPv4
             // address comes from Amazon's pool, not an Elastic IP.
-            if internetFacing { eni.publicIP = try autoPublicIP(key: key, at: subnetsNode) }
-            let e = ENIIndex(net.enis.count)
-            eniByID[eniID] = e
-            declared[eniID] = ("network interface", nil)
-            net.enis.append(eni)
-            enis.append(e)
+            let publicIP = internetFacing ? try autoPublicIP(key: key, at: subnetsNode) : nil
+            enis.append(
+                try managedENI(
+                    in: s, allocationKey: key, eniKey: key, groups: groups, kind: .loadBalancer(index),
+                    description: "ELB \(type.arnSegment)/\(name)/\(arnID)", at: subnetsNode
+                ) { $0.publicIP = publicIP })
         }
         let dnsName =
             (internetFacing ? "" : "internal-") + "\(name)-\(Self.loadBalancerDNSNumber(name)).\(catalog.name)"

@@ -148,3 +148,28 @@ extension Builder {
         return subnets
     }
 }
+
+extension Builder {
+    /// A requester-managed network interface that AWS places for a resource (an interface
+    /// endpoint's, a load balancer node's, a transit gateway attachment's) in subnet `s`: its
+    /// private address allocated under `allocationKey`, its id and MAC derived from `eniKey`,
+    /// `configure` setting what is particular to the resource; appended and registered by id.
+    mutating func managedENI(
+        in s: SubnetIndex, allocationKey: String, eniKey: String, groups: [SecurityGroupIndex], kind: ENIKind,
+        description: String, at node: YNode, configure: (inout ENI) throws -> Void = { _ in }
+    ) throws -> ENIIndex {
+        let v = net.subnets[s.int].vpc
+        let ip = try allocate(in: s, want: nil, key: allocationKey, at: node)
+        let eniID = Self.generatedID("eni-", eniKey)
+        var eni = ENI(
+            id: eniID, subnet: s, vpc: v, privateIP: ip, mac: Self.mac(for: eniID), securityGroups: groups,
+            kind: kind, accountID: net.vpcs[v.int].accountID)
+        eni.description = description
+        try configure(&eni)
+        let e = ENIIndex(net.enis.count)
+        eniByID[eniID] = e
+        declared[eniID] = ("network interface", nil)
+        net.enis.append(eni)
+        return e
+    }
+}
