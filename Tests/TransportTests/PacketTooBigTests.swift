@@ -11,13 +11,13 @@ import TestSupport
 /// internet path (1500 bytes, https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/network_mtu.html).
 /// The gateway answers ICMPv6 Packet Too Big (RFC 4443 §3.2) and the sender lowers its MSS to
 /// 1440 (Linux `tcp_v6_mtu_reduced`).
-struct PacketTooBigLab: EventHandler {
+struct PacketTooBigLab: PathMTUTestLab {
     var network: Network
     var tcp = TCPStack(random: RandomStream(seed: 5))
     var inside: HostIndex
     var outside: HostIndex
     var events: [(SimTime, TCPNotification)] = []
-    var errors: [Packet] = []
+    var icmpErrors: [Packet] = []
 
     static let instance6 = IPAddress("2600:1f18:4a3:6f01::10")!
     static let internet6 = IPAddress("2001:db8:4860::8888")!
@@ -64,30 +64,6 @@ struct PacketTooBigLab: EventHandler {
         tcp.listen(host: inside, port: 443, owner: AppRef(kind: 2, object: 0))
         tcp.listen(host: outside, port: 443, owner: AppRef(kind: 2, object: 1))
     }
-
-    mutating func handle(_ event: Event, _ s: inout Scheduler) {
-        switch NetworkEvent(event.payload) {
-        case .packetArrival?:
-            if case .delivered(let h, let p) = network.arrive(event.payload.object, now: s.now, &s) {
-                if Network.isPacketTooBig(p), case .icmpQuote(let q) = p.payload {
-                    errors.append(p)
-                    tcp.pathMTUReduced(p, quote: q, host: h, now: s.now, &network, &s)
-                } else {
-                    tcp.receive(p, host: h, now: s.now, &network, &s)
-                }
-            }
-        default:
-            tcp.timer(event, now: s.now, &network, &s)
-        }
-        for n in tcp.notifications { events.append((s.now, n)) }
-        tcp.notifications.removeAll()
-    }
-
-    func received(by kind: UInt8) -> UInt64? {
-        events.compactMap { e -> UInt64? in
-            if case .received(_, let o, let up) = e.1, o.kind == kind { return up } else { return nil }
-        }.last
-    }
 }
 
 @Suite struct PacketTooBigTests {
@@ -112,7 +88,7 @@ struct PacketTooBigLab: EventHandler {
         let drops = lab.network.stats.drops[reason] ?? 0
         #expect(drops >= 1 && drops <= 10, "the first flight dies at the gateway: \(drops)")
         #expect(reason.code == "exceeds-path-mtu")
-        let e = try! #require(lab.errors.first)
+        let e = try! #require(lab.icmpErrors.first)
         #expect(e.protocolNumber == IPProtocol.icmpv6 && e.destinationPort == 0x0200 && e.seq == 1500)
         #expect(e.source == PacketTooBigLab.internet6 && e.destination == PacketTooBigLab.instance6)
         #expect(e.ipTotalLength == 40 + 8 + 48)
@@ -136,7 +112,7 @@ struct PacketTooBigLab: EventHandler {
         lab.tcp.write(c, .opaque(seed: 1), length: 30_000, now: s.now, &lab.network, &s)
         s.run(until: SimTime.zero + .seconds(3), handler: &lab)
         #expect(lab.received(by: 2) == nil)
-        #expect(lab.errors.isEmpty && lab.tcp.pathMTUReductions == 0)
+        #expect(lab.icmpErrors.isEmpty && lab.tcp.pathMTUReductions == 0)
         #expect((lab.network.stats.drops[.securityGroup(ENIIndex(0), direction: .ingress)] ?? 0) >= 1)
     }
 
@@ -153,9 +129,9 @@ struct PacketTooBigLab: EventHandler {
         lab.tcp.write(c, .opaque(seed: 2), length: 30_000, now: s.now, &lab.network, &s)
         s.run(until: SimTime.zero + .seconds(2), handler: &lab)
         #expect(lab.received(by: 2) == 30_000)
-        #expect(lab.tcp.socket(c).sendMSS == 1440 && lab.errors.first?.destination == PacketTooBigLab.internet6)
+        #expect(lab.tcp.socket(c).sendMSS == 1440 && lab.icmpErrors.first?.destination == PacketTooBigLab.internet6)
 
-        var small = lab.errors[0]
+        var small = lab.icmpErrors[0]
         small.seq = 1000
         guard case .icmpQuote(let q) = small.payload else { Issue.record("no quote"); return }
         lab.tcp.pathMTUReduced(small, quote: q, host: lab.outside, now: s.now, &lab.network, &s)

@@ -9,7 +9,7 @@ import TestSupport
 /// internet host (93.184.216.34), both with jumbo-frame Linux stacks, so their first full-sized
 /// segments are too large for the internet path (1500 bytes,
 /// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/network_mtu.html).
-struct PathMTULab: EventHandler {
+struct PathMTULab: PathMTUTestLab {
     var network: Network
     var tcp = TCPStack(random: RandomStream(seed: 5))
     var inside: HostIndex
@@ -38,30 +38,6 @@ struct PathMTULab: EventHandler {
         tcp.setProfile(.linuxInstance, for: outside)
         tcp.listen(host: inside, port: 443, owner: AppRef(kind: 2, object: 0))
         tcp.listen(host: outside, port: 443, owner: AppRef(kind: 2, object: 1))
-    }
-
-    mutating func handle(_ event: Event, _ s: inout Scheduler) {
-        switch NetworkEvent(event.payload) {
-        case .packetArrival?:
-            if case .delivered(let h, let p) = network.arrive(event.payload.object, now: s.now, &s) {
-                if p.protocolNumber == IPProtocol.icmp, case .icmpQuote(let q) = p.payload {
-                    icmpErrors.append(p)
-                    tcp.pathMTUReduced(p, quote: q, host: h, now: s.now, &network, &s)
-                } else {
-                    tcp.receive(p, host: h, now: s.now, &network, &s)
-                }
-            }
-        default:
-            tcp.timer(event, now: s.now, &network, &s)
-        }
-        for n in tcp.notifications { events.append((s.now, n)) }
-        tcp.notifications.removeAll()
-    }
-
-    func received(by kind: UInt8) -> UInt64? {
-        events.compactMap { e -> UInt64? in
-            if case .received(_, let o, let up) = e.1, o.kind == kind { return up } else { return nil }
-        }.last
     }
 }
 
