@@ -8,21 +8,11 @@ import TestSupport
 
 /// The internet gateway's ICMP "fragmentation needed" (Network+PathMTU) as Wireshark reads it.
 @Suite struct FragmentationNeededTests {
-    /// A 9001-byte segment and the error answering it, rendered and written through libpcap:
-    /// tshark dissects type 3 code 4 with the next-hop MTU, the quoted IPv4 header (addresses
-    /// reversed, total length 9001, DF) and the quoted ports and sequence number, verifies every
-    /// checksum, and its expert info has no warnings or errors.
-    @Test func tsharkReadsTheErrorAndItsQuote() throws {
-        let dir = temporaryDirectory("frag-needed")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/eni-0000000a.pcap"
-        let w = try PcapWriter(path: path)
-        let (network, _, _) = TestNetworks.twoSubnets()
-        var renderer = FrameRenderer(directory: NetworkDirectory(network: network))
-        var streams = StreamStore()
+    /// A 9001-byte data segment (`headers`: its IP and TCP headers with timestamps) to port 443.
+    static func jumboSegment(from: IPAddress, to: IPAddress, ipID: UInt16, headers: Int) -> Packet {
         var data = Packet(
-            source: IPAddress("10.0.1.10")!, destination: IPAddress("93.184.216.34")!, sourcePort: 40001,
-            destinationPort: 443, protocolNumber: IPProtocol.tcp, ttl: 64, ipID: 0x4321)
+            source: from, destination: to, sourcePort: 40001, destinationPort: 443, protocolNumber: IPProtocol.tcp,
+            ttl: 64, ipID: ipID)
         data.tcpFlags = [.ack, .psh]
         data.seq = 0x0102_0304
         data.ack = 77
@@ -30,12 +20,19 @@ import TestSupport
         data.tcpOptions = [.timestamps]
         data.tsValue = 5
         data.payload = .opaque(seed: 9)
-        data.payloadLength = UInt32(9001 - 52)
-        #expect(data.ipTotalLength == 9001)
-        let error = Network.fragmentationNeeded(answering: data, nextHopMTU: 1500)
-        #expect(error.ipTotalLength == 20 + 8 + 28)
+        data.payloadLength = UInt32(9001 - headers)
+        return data
+    }
+
+    /// The segment leaving the ENI and the gateway's error coming back, 1 ms apart, rendered and
+    /// written through libpcap (each frame exactly Ethernet + IP long).
+    static func write(_ packets: [Packet], to path: String) throws {
+        let w = try PcapWriter(path: path)
+        let (network, _, _) = TestNetworks.twoSubnets()
+        var renderer = FrameRenderer(directory: NetworkDirectory(network: network))
+        var streams = StreamStore()
         var buf = [UInt8](repeating: 0, count: FrameRenderer.maxFrame)
-        for (i, p) in [data, error].enumerated() {
+        for (i, p) in packets.enumerated() {
             let t = TapRecord(
                 time: SimTime(nanoseconds: Int64(i) * 1_000_000), eni: ENIIndex(0),
                 direction: i == 0 ? .egress : .ingress, accepted: true, logged: true, path: .internetGateway, packet: p)
@@ -48,6 +45,22 @@ import TestSupport
             }
         }
         try w.finish()
+    }
+
+    /// A 9001-byte segment and the error answering it, rendered and written through libpcap:
+    /// tshark dissects type 3 code 4 with the next-hop MTU, the quoted IPv4 header (addresses
+    /// reversed, total length 9001, DF) and the quoted ports and sequence number, verifies every
+    /// checksum, and its expert info has no warnings or errors.
+    @Test func tsharkReadsTheErrorAndItsQuote() throws {
+        let dir = temporaryDirectory("frag-needed")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/eni-0000000a.pcap"
+        let data = Self.jumboSegment(
+            from: IPAddress("10.0.1.10")!, to: IPAddress("93.184.216.34")!, ipID: 0x4321, headers: 52)
+        #expect(data.ipTotalLength == 9001)
+        let error = Network.fragmentationNeeded(answering: data, nextHopMTU: 1500)
+        #expect(error.ipTotalLength == 20 + 8 + 28)
+        try Self.write([data, error], to: path)
         let tshark = try requireTool("tshark")
         let checks = [
             "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
@@ -78,38 +91,12 @@ import TestSupport
         let dir = temporaryDirectory("packet-too-big")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/eni-0000000a.pcap"
-        let w = try PcapWriter(path: path)
-        let (network, _, _) = TestNetworks.twoSubnets()
-        var renderer = FrameRenderer(directory: NetworkDirectory(network: network))
-        var streams = StreamStore()
-        var data = Packet(
-            source: IPAddress("2600:1f18:4a3:6f01::10")!, destination: IPAddress("2001:db8:4860::8888")!,
-            sourcePort: 40001, destinationPort: 443, protocolNumber: IPProtocol.tcp, ttl: 64, ipID: 0)
-        data.tcpFlags = [.ack, .psh]
-        data.seq = 0x0102_0304
-        data.ack = 77
-        data.window = 500
-        data.tcpOptions = [.timestamps]
-        data.tsValue = 5
-        data.payload = .opaque(seed: 9)
-        data.payloadLength = UInt32(9001 - 72)
+        let data = Self.jumboSegment(
+            from: IPAddress("2600:1f18:4a3:6f01::10")!, to: IPAddress("2001:db8:4860::8888")!, ipID: 0, headers: 72)
         #expect(data.ipTotalLength == 9001)
         let error = Network.packetTooBig(answering: data, mtu: 1500)
         #expect(error.ipTotalLength == 40 + 8 + 48)
-        var buf = [UInt8](repeating: 0, count: FrameRenderer.maxFrame)
-        for (i, p) in [data, error].enumerated() {
-            let t = TapRecord(
-                time: SimTime(nanoseconds: Int64(i) * 1_000_000), eni: ENIIndex(0),
-                direction: i == 0 ? .egress : .ingress, accepted: true, logged: true, path: .internetGateway, packet: p)
-            let n = buf.withUnsafeMutableBytes { renderer.render(t, streams: &streams, into: $0) }
-            #expect(n == 14 + p.ipTotalLength)
-            buf.withUnsafeBytes {
-                w.write(
-                    unixNanoseconds: 1_795_428_000_000_000_000 + Int64(i) * 1_000_000,
-                    frame: UnsafeRawBufferPointer(rebasing: $0[0..<n]))
-            }
-        }
-        try w.finish()
+        try Self.write([data, error], to: path)
         let tshark = try requireTool("tshark")
         let checks = ["-o", "tcp.check_checksum:TRUE"]
         let expert = runProgram(tshark, ["-r", path] + checks + ["-z", "expert,note", "-q"])

@@ -20,7 +20,8 @@ extension PathMTUTestLab {
         switch NetworkEvent(event.payload) {
         case .packetArrival?:
             if case .delivered(let h, let p) = net.arrive(event.payload.object, now: s.now, &s) {
-                if p.protocolNumber == IPProtocol.icmp || Network.isPacketTooBig(p), case .icmpQuote(let q) = p.payload {
+                if p.protocolNumber == IPProtocol.icmp || Network.isPacketTooBig(p), case .icmpQuote(let q) = p.payload
+                {
                     icmpErrors.append(p)
                     stack.pathMTUReduced(p, quote: q, host: h, now: s.now, &net, &s)
                 } else {
