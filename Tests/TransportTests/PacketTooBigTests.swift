@@ -73,12 +73,10 @@ struct PacketTooBigLab: PathMTUTestLab {
     @Test(arguments: [false, true]) func anInstanceLowersItsMSSOnPacketTooBig(_ egressOnly: Bool) {
         var lab = PacketTooBigLab(egressOnly: egressOnly, allowPacketTooBig: true)
         var s = Scheduler()
-        let c = lab.tcp.connect(
-            host: lab.inside, local: PacketTooBigLab.instance6, remote: PacketTooBigLab.internet6, remotePort: 443,
-            owner: AppRef(kind: 1, object: 0), now: s.now, &lab.network, &s)
-        s.run(until: SimTime.zero + .milliseconds(100), handler: &lab)
-        lab.tcp.write(c, .opaque(seed: 1), length: 30_000, now: s.now, &lab.network, &s)
-        s.run(until: SimTime.zero + .seconds(2), handler: &lab)
+        let c = lab.connectAndSend(
+            host: lab.inside, local: PacketTooBigLab.instance6, remote: PacketTooBigLab.internet6, seed: 1,
+            bytes: 30_000,
+            until: .seconds(2), &s)
 
         #expect(lab.received(by: 2) == 30_000, "everything arrives")
         let reason: DropReason =
@@ -105,12 +103,10 @@ struct PacketTooBigLab: PathMTUTestLab {
     @Test func withoutTheRuleTheSecurityGroupDropsIt() {
         var lab = PacketTooBigLab(egressOnly: true, allowPacketTooBig: false)
         var s = Scheduler()
-        let c = lab.tcp.connect(
-            host: lab.inside, local: PacketTooBigLab.instance6, remote: PacketTooBigLab.internet6, remotePort: 443,
-            owner: AppRef(kind: 1, object: 0), now: s.now, &lab.network, &s)
-        s.run(until: SimTime.zero + .milliseconds(100), handler: &lab)
-        lab.tcp.write(c, .opaque(seed: 1), length: 30_000, now: s.now, &lab.network, &s)
-        s.run(until: SimTime.zero + .seconds(3), handler: &lab)
+        let c = lab.connectAndSend(
+            host: lab.inside, local: PacketTooBigLab.instance6, remote: PacketTooBigLab.internet6, seed: 1,
+            bytes: 30_000,
+            until: .seconds(3), &s)
         #expect(lab.received(by: 2) == nil)
         #expect(lab.icmpErrors.isEmpty && lab.tcp.pathMTUReductions == 0)
         #expect((lab.network.stats.drops[.securityGroup(ENIIndex(0), direction: .ingress)] ?? 0) >= 1)
@@ -122,12 +118,10 @@ struct PacketTooBigLab: PathMTUTestLab {
     @Test func anInternetSenderLowersItsMSSAndNeverBelow1220() {
         var lab = PacketTooBigLab(egressOnly: false, allowPacketTooBig: false)
         var s = Scheduler()
-        let c = lab.tcp.connect(
-            host: lab.outside, local: PacketTooBigLab.internet6, remote: PacketTooBigLab.instance6, remotePort: 443,
-            owner: AppRef(kind: 1, object: 0), now: s.now, &lab.network, &s)
-        s.run(until: SimTime.zero + .milliseconds(100), handler: &lab)
-        lab.tcp.write(c, .opaque(seed: 2), length: 30_000, now: s.now, &lab.network, &s)
-        s.run(until: SimTime.zero + .seconds(2), handler: &lab)
+        let c = lab.connectAndSend(
+            host: lab.outside, local: PacketTooBigLab.internet6, remote: PacketTooBigLab.instance6, seed: 2,
+            bytes: 30_000,
+            until: .seconds(2), &s)
         #expect(lab.received(by: 2) == 30_000)
         #expect(lab.tcp.socket(c).sendMSS == 1440 && lab.icmpErrors.first?.destination == PacketTooBigLab.internet6)
 

@@ -37,6 +37,28 @@ extension PathMTUTestLab {
         tcp = stack
     }
 
+    /// Opens a connection from `host` (at `local`; its application `object`) to `remote`:443,
+    /// runs 100 ms, writes `bytes` of data and runs until `until`; returns the socket.
+    mutating func connectAndSend(
+        host: HostIndex, local: IPAddress, remote: IPAddress, object: UInt32 = 0, seed: UInt64, bytes: UInt32,
+        until: SimDuration, _ s: inout Scheduler
+    ) -> UInt32 {
+        var net = network, stack = tcp
+        let c = stack.connect(
+            host: host, local: local, remote: remote, remotePort: 443, owner: AppRef(kind: 1, object: object),
+            now: s.now, &net, &s)
+        network = net
+        tcp = stack
+        s.run(until: SimTime.zero + .milliseconds(100), handler: &self)
+        net = network
+        stack = tcp
+        stack.write(c, .opaque(seed: seed), length: bytes, now: s.now, &net, &s)
+        network = net
+        tcp = stack
+        s.run(until: SimTime.zero + until, handler: &self)
+        return c
+    }
+
     /// The bytes the application of `kind` has received so far.
     func received(by kind: UInt8) -> UInt64? {
         events.compactMap { e -> UInt64? in

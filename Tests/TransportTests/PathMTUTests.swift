@@ -49,12 +49,9 @@ struct PathMTULab: PathMTUTestLab {
     @Test func anInstanceLowersItsMSSOnFragmentationNeeded() {
         var lab = PathMTULab(allowFragmentationNeeded: true)
         var s = Scheduler()
-        let c = lab.tcp.connect(
-            host: lab.inside, local: IPAddress("10.0.1.10")!, remote: PathMTULab.internetIP, remotePort: 443,
-            owner: AppRef(kind: 1, object: 0), now: s.now, &lab.network, &s)
-        s.run(until: SimTime.zero + .milliseconds(100), handler: &lab)
-        lab.tcp.write(c, .opaque(seed: 1), length: 30_000, now: s.now, &lab.network, &s)
-        s.run(until: SimTime.zero + .seconds(2), handler: &lab)
+        let c = lab.connectAndSend(
+            host: lab.inside, local: IPAddress("10.0.1.10")!, remote: PathMTULab.internetIP, seed: 1, bytes: 30_000,
+            until: .seconds(2), &s)
 
         #expect(lab.received(by: 2) == 30_000, "everything arrives")
         let drops = lab.network.stats.drops[.exceedsPathMTU(InternetGatewayIndex(0), mtu: 1500)] ?? 0
@@ -76,12 +73,9 @@ struct PathMTULab: PathMTUTestLab {
     @Test func withoutTheICMPRuleTheSecurityGroupDropsTheError() {
         var lab = PathMTULab(allowFragmentationNeeded: false)
         var s = Scheduler()
-        let c = lab.tcp.connect(
-            host: lab.inside, local: IPAddress("10.0.1.10")!, remote: PathMTULab.internetIP, remotePort: 443,
-            owner: AppRef(kind: 1, object: 0), now: s.now, &lab.network, &s)
-        s.run(until: SimTime.zero + .milliseconds(100), handler: &lab)
-        lab.tcp.write(c, .opaque(seed: 1), length: 30_000, now: s.now, &lab.network, &s)
-        s.run(until: SimTime.zero + .seconds(3), handler: &lab)
+        let c = lab.connectAndSend(
+            host: lab.inside, local: IPAddress("10.0.1.10")!, remote: PathMTULab.internetIP, seed: 1, bytes: 30_000,
+            until: .seconds(3), &s)
         #expect(lab.received(by: 2) == nil)
         #expect(lab.icmpErrors.isEmpty && lab.tcp.pathMTUReductions == 0)
         #expect((lab.network.stats.drops[.securityGroup(ENIIndex(0), direction: .ingress)] ?? 0) >= 1)
@@ -92,12 +86,9 @@ struct PathMTULab: PathMTUTestLab {
     @Test func anInternetSenderLowersItsMSSToo() {
         var lab = PathMTULab(allowFragmentationNeeded: false)
         var s = Scheduler()
-        let c = lab.tcp.connect(
-            host: lab.outside, local: PathMTULab.internetIP, remote: PathMTULab.publicIP, remotePort: 443,
-            owner: AppRef(kind: 1, object: 1), now: s.now, &lab.network, &s)
-        s.run(until: SimTime.zero + .milliseconds(100), handler: &lab)
-        lab.tcp.write(c, .opaque(seed: 2), length: 20_000, now: s.now, &lab.network, &s)
-        s.run(until: SimTime.zero + .seconds(2), handler: &lab)
+        let c = lab.connectAndSend(
+            host: lab.outside, local: PathMTULab.internetIP, remote: PathMTULab.publicIP, object: 1, seed: 2,
+            bytes: 20_000, until: .seconds(2), &s)
         #expect(lab.received(by: 2) == 20_000)
         #expect(lab.icmpErrors.count >= 1 && lab.icmpErrors.allSatisfy { $0.source == PathMTULab.publicIP })
         #expect(lab.tcp.socket(c).sendMSS == 1460)
